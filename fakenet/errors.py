@@ -1,0 +1,45 @@
+"""The one error root of fakenet.
+
+FakenetError
+├── ConfigError          a data dir, config file, key or flag that cannot be used
+├── RpcError             a JSON-RPC call answered with an error (carries `code`)
+├── ContainerError       the container engine or compose failed (carries `cmd`, `exit_code`, `output`)
+└── WaitTimeout          a condition was not met by its deadline (says what was expected and seen)
+
+Anything that is not a FakenetError is a bug: the command line prints it with a traceback.
+"""
+
+
+class FakenetError(Exception):
+    """Root of every error fakenet raises on purpose; `node` names the node concerned, if any."""
+
+    def __init__(self, message: str, *, node: str | None = None):
+        super().__init__(message)
+        self.node = node
+
+
+class ConfigError(FakenetError):
+    """A data dir, config, key file or command-line setting that cannot be used as given."""
+
+
+class RpcError(FakenetError):
+    """A JSON-RPC error answer; `code` follows bitcoin-core's numbering."""
+
+    def __init__(self, code: int, message: str, *, node: str | None = None):
+        super().__init__(f"RPC error {code}: {message}", node=node)
+        self.code = code
+        self.rpc_message = message
+
+
+class ContainerError(FakenetError):
+    """The container engine or compose failed."""
+
+    def __init__(self, message: str, *, cmd=None, exit_code: int | None = None, output: str = "", node=None):
+        super().__init__(message, node=node)
+        self.cmd = cmd
+        self.exit_code = exit_code
+        self.output = output
+
+
+class WaitTimeout(FakenetError):
+    """A condition polled to a deadline was not met; the message says expected vs observed."""

@@ -1,0 +1,104 @@
+"""Node processes on loopback addresses (127.A.B.x): the backend for machines without Docker.
+
+Each run takes a random 127.A.B.0/24 block so parallel test workers never share an address,
+and every node keeps the standard ports on its own address, as it would in a container.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from fakenet.harness.rpc import RpcClient
+from fakenet.harness.waits import wait_for
+from fakenet.node.settings import API_PORT, IPFS_PORT, RPC_PORT, SWARM_PORT
+
+RPC_USER, RPC_PASSWORD = "fakenet", "fakenet-local"
+
+
+def random_subnet(rng: random.Random | None = None) -> str:
+    rng = rng or random.SystemRandom()
+    return f"127.{rng.randint(1, 254)}.{rng.randint(0, 255)}"
+
+
+class LocalNode:
+    def __init__(self, name: str, ip: str, datadir: Path, peers: list[str], extra_args: list[str] = ()):
+        self.name, self.ip, self.datadir = name, ip, datadir
+        self.peers = list(peers)
+        self.extra_args = list(extra_args)
+        self.log_path = datadir.parent / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+        self.rpc = RpcClient(f"http://{ip}:{RPC_PORT}/", RPC_USER, RPC_PASSWORD, node=name)
+
+    @property
+    def swarm_addr(self) -> str:
+        return f"/ip4/{self.ip}/tcp/{SWARM_PORT}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.ip}:{API_PORT}"
+
+    @property
+    def ipfs_url(self) -> str:
+        return f"http://{self.ip}:{IPFS_PORT}"
+
+    def command(self) -> list[str]:
+        peers = [arg for peer in self.peers for arg in ("--peer", peer)]
+        return [sys.executable, "-m", "fakenet.node.daemon", "--datadir", str(self.datadir), "--name", self.name,
+                "--bind", self.ip, "--rpcuser", RPC_USER, "--rpcpassword", RPC_PASSWORD, *peers, *self.extra_args]
+
+    def start(self) -> None:
+        self.datadir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=env)
+        log.close()
+
+    def wait_ready(self, timeout: float = 20) -> None:
+        wait_for(lambda: self.rpc.getblockcount(), lambda height: height is not None, timeout=timeout,
+                 expected=f"{self.name} answers RPC at {self.rpc.url}", logs=self.logs)
+
+    def signal(self, sig: int) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: no shutdown code runs."""
+        self.signal(signal.SIGKILL)
+        self._reap()
+
+    def stop(self, timeout: float = 10) -> None:
+        self.signal(signal.SIGTERM)
+        self._reap(timeout)
+
+    def _reap(self, timeout: float = 10) -> None:
+        if self.process:
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def logs(self, tail: int = 15) -> list[str]:
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+        return [f"{self.name}| {line}" for line in lines[-tail:]]
+
+
+def full_mesh(root: Path, count: int, subnet: str | None = None, extra_args: list[str] = ()) -> list[LocalNode]:
+    """Create (not start) `count` nodes named node, node2, … that each list every other as a peer."""
+    subnet = subnet or random_subnet()
+    names = ["node"] + [f"node{i}" for i in range(2, count + 1)]
+    ips = [f"{subnet}.{i}" for i in range(1, count + 1)]
+    addrs = [f"/ip4/{ip}/tcp/{SWARM_PORT}" for ip in ips]
+    return [LocalNode(name, ip, root / name, [a for a in addrs if a != addrs[i]], extra_args)
+            for i, (name, ip) in enumerate(zip(names, ips))]

@@ -1,0 +1,52 @@
+"""Waiting for a condition: poll with tenacity to a deadline, then say what was expected and seen.
+
+Never a fixed sleep: `wait_for(probe, check, …)` calls `probe()` until `check(observed)` holds.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterable, TypeVar
+
+from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_exponential
+
+from fakenet.errors import WaitTimeout
+
+T = TypeVar("T")
+
+
+def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: float, expected: str,
+             logs: Callable[[], Iterable[str]] = lambda: (), hint: str = "") -> tuple[T, float]:
+    """Return (the first observation that passes, seconds it took) or raise WaitTimeout."""
+    started = time.monotonic()
+    last: list = [None]
+    errors: list[Exception] = []
+
+    def attempt():
+        try:
+            last[0] = probe()
+        except Exception as exc:  # a node that is still starting answers with errors; keep polling
+            errors.append(exc)
+            return False
+        return check(last[0])
+
+    retrying = Retrying(stop=stop_after_delay(timeout), wait=wait_exponential(multiplier=0.02, max=0.25),
+                        retry=retry_if_result(lambda ok: not ok))
+    try:
+        retrying(attempt)
+    except RetryError as exc:
+        raise WaitTimeout(_explain(expected, last[0], errors, logs, hint, timeout)) from (errors[-1] if errors else exc)
+    return last[0], time.monotonic() - started
+
+
+def _explain(expected, observed, errors, logs, hint, timeout) -> str:
+    lines = [f"timed out after {timeout:.1f}s", f"  expected: {expected}", f"  observed: {observed!r}"]
+    if errors:
+        lines.append(f"  last error: {errors[-1]!r}")
+    tail = list(logs())
+    if tail:
+        lines.append("  recent logs:")
+        lines.extend(f"    {line}" for line in tail)
+    if hint:
+        lines.append(f"  hint: {hint}")
+    return "\n".join(lines)

@@ -1,0 +1,169 @@
+"""The base image the node image builds FROM: local, pulled, or bootstrapped on the host.
+
+On a machine with no registry nothing can be pulled, so a minimal Debian is bootstrapped
+from the host's own apt mirror (mmdebstrap, else debootstrap) and imported into the engine
+as `fakenet-base:<suite>`. It already carries python3, venv, iptables and iproute2, so the
+image build itself never needs the network.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import docker
+import docker.errors
+
+from fakenet.errors import ContainerError
+from fakenet.image_apt import AptMirror, host_mirror
+
+DEFAULT_BASE = "python:3.11-slim"
+BASE_ENV = "FAKENET_BASE_IMAGE"
+BOOTSTRAP_REPO = "fakenet-base"
+BOOTSTRAP_PACKAGES = ("python3", "python3-venv", "iptables", "iproute2", "netbase")
+PACKAGES_LABEL = "io.fakenet.base-packages"
+# Docs, man pages and translations are a third of a minbase; nobody reads them in a node.
+_SLIM_DPKG = [
+    "--dpkgopt=path-exclude=/usr/share/man/*",
+    "--dpkgopt=path-exclude=/usr/share/info/*",
+    "--dpkgopt=path-exclude=/usr/share/locale/*",
+    "--dpkgopt=path-exclude=/usr/share/doc/*",
+    "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+]
+_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    """A base image as named in `FROM` and the id it resolved to (part of the node image's hash)."""
+
+    ref: str
+    id: str
+
+
+def resolve_base(client: docker.DockerClient, progress: Progress, requested: str | None = None) -> BaseImage:
+    """The base to build on: argument, else $FAKENET_BASE_IMAGE, else python:3.11-slim.
+
+    Used if present, else pulled; if that fails too, a Debian base is bootstrapped.
+    """
+    ref = requested or os.environ.get(BASE_ENV) or DEFAULT_BASE
+    image_id = local_image_id(client, ref) or _pull(client, ref, progress)
+    if image_id:
+        return BaseImage(ref, image_id)
+    return bootstrap_base(client, progress)
+
+
+def local_image_id(client: docker.DockerClient, ref: str) -> str | None:
+    try:
+        return client.images.get(ref).id
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def _pull(client: docker.DockerClient, ref: str, progress: Progress) -> str | None:
+    progress(f"base image {ref} not present; pulling")
+    try:
+        return client.images.pull(ref).id
+    except docker.errors.APIError as err:
+        progress(f"cannot pull {ref}: {err.explanation or err}")
+        return None
+
+
+def bootstrap_base(client: docker.DockerClient, progress: Progress) -> BaseImage:
+    """`fakenet-base:<suite>` from the host's apt mirror, bootstrapped only if absent or outdated."""
+    mirror = host_mirror()
+    ref = f"{BOOTSTRAP_REPO}:{mirror.suite}"
+    image_id = _current_bootstrap_id(client, ref)
+    if image_id:
+        return BaseImage(ref, image_id)
+    progress(f"bootstrapping Debian {mirror.suite} from {mirror.uri} as {ref}")
+    with tempfile.TemporaryDirectory(prefix="fakenet-base-") as tmp:
+        tarball = bootstrap_tarball(mirror, Path(tmp), progress)
+        progress(f"importing {ref}")
+        client.api.import_image_from_file(str(tarball), repository=BOOTSTRAP_REPO, tag=mirror.suite, changes=_import_changes())
+    return BaseImage(ref, client.images.get(ref).id)
+
+
+def _current_bootstrap_id(client: docker.DockerClient, ref: str) -> str | None:
+    """The id of an existing bootstrap image, if it holds today's package set."""
+    try:
+        image = client.images.get(ref)
+    except docker.errors.ImageNotFound:
+        return None
+    return image.id if image.labels.get(PACKAGES_LABEL) == ",".join(BOOTSTRAP_PACKAGES) else None
+
+
+def _import_changes() -> list[str]:
+    # An imported rootfs has no config at all: give it the usual PATH and a shell.
+    return [
+        f"ENV PATH={_DEFAULT_PATH}",
+        'CMD ["/bin/bash"]',
+        "LABEL io.fakenet.image=base",
+        f"LABEL {PACKAGES_LABEL}={','.join(BOOTSTRAP_PACKAGES)}",
+    ]
+
+
+def bootstrap_tarball(mirror: AptMirror, workdir: Path, progress: Progress) -> Path:
+    """A root filesystem tarball in `workdir`, made by mmdebstrap or else debootstrap."""
+    tarball = workdir / "rootfs.tar"
+    if shutil.which("mmdebstrap"):
+        run_streaming(mmdebstrap_command(mirror, tarball), progress)
+    elif shutil.which("debootstrap"):
+        rootfs = workdir / "rootfs"
+        run_streaming(debootstrap_command(mirror, rootfs), progress)
+        run_streaming(["tar", "-C", str(rootfs), "--numeric-owner", "-cf", str(tarball), "."], progress)
+    else:
+        raise ContainerError(
+            "no base image and none can be pulled; to bootstrap one, install mmdebstrap on this "
+            "machine: `apt-get install mmdebstrap` (or debootstrap), or set FAKENET_BASE_IMAGE"
+        )
+    return tarball
+
+
+def mmdebstrap_command(mirror: AptMirror, tarball: Path) -> list[str]:
+    return [
+        "mmdebstrap",
+        "--variant=minbase",
+        f"--include={','.join(BOOTSTRAP_PACKAGES)}",
+        '--aptopt=Acquire::Languages "none"',
+        *_SLIM_DPKG,
+        mirror.suite,
+        str(tarball),
+        mirror.uri,
+    ]
+
+
+def debootstrap_command(mirror: AptMirror, rootfs: Path) -> list[str]:
+    return [
+        "debootstrap",
+        "--variant=minbase",
+        f"--include={','.join(BOOTSTRAP_PACKAGES)}",
+        mirror.suite,
+        str(rootfs),
+        mirror.uri,
+    ]
+
+
+def run_streaming(cmd: Sequence[str], progress: Progress, tail: int = 40) -> None:
+    """Run `cmd`, each output line to `progress`; a failure raises with the last lines."""
+    last: deque[str] = deque(maxlen=tail)
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace") as proc:
+        for line in proc.stdout:
+            last.append(line.rstrip())
+            progress(last[-1])
+    if proc.returncode:
+        output = "\n".join(last)
+        raise ContainerError(
+            f"{cmd[0]} failed with exit code {proc.returncode}:\n{output}",
+            cmd=list(cmd),
+            exit_code=proc.returncode,
+            output=output,
+        )

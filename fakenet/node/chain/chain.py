@@ -1,0 +1,279 @@
+"""The node's proof-of-work chain: block index, most-work fork choice, reorgs, sync helpers.
+
+Synchronous and self-contained: the swarm and RPC code call in and relay what comes out.
+Every stored block's header is held in memory (`_index`); the main chain is a list of
+hashes by height; block bytes stay in the SQLite store.
+"""
+
+import dataclasses
+import logging
+import os
+import pathlib
+import threading
+import time
+from collections.abc import Callable
+
+from bitcoin.core import CBlock, CBlockHeader, Hash, b2lx
+
+from ...errors import ConfigError
+from . import block as blocks
+from . import pow, template, validate
+from .index import AddResult, BlockIndex
+from .orphans import OrphanPool
+from .store import HEADER_SIZE, BlockStore
+
+log = logging.getLogger(__name__)
+
+MEDIAN_TIME_SPAN = 11  # blocks in bitcoin's median-time-past
+LOCATOR_DENSE = 10  # the locator's first hashes are consecutive, then the step doubles
+
+TipListener = Callable[[list[BlockIndex], list[BlockIndex]], None]
+
+
+class Chain:
+    """One network's chain, stored at `path` (created if absent).
+
+    `on_tip_changed` listeners get (disconnected blocks old-tip-first, connected blocks
+    fork-point-first) after every tip change, a plain extension being a reorg that
+    disconnects nothing.
+    """
+
+    def __init__(
+        self,
+        path: pathlib.Path,
+        network: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        max_orphans: int = 1000,
+    ):
+        self.network = network
+        self.bits = pow.REGTEST_BITS
+        self.on_tip_changed: list[TipListener] = []
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._index: dict[str, BlockIndex] = {}
+        self._main: list[str] = []
+        self._orphans = OrphanPool(max_orphans)
+        self._tip_changes = 0
+        genesis = blocks.genesis_block(network)
+        self.genesis_hash = blocks.block_hash(genesis)
+        self._store = BlockStore(path)
+        self._open(genesis)
+
+    # -- opening -----------------------------------------------------------------------------
+
+    def _open(self, genesis: CBlock) -> None:
+        stored_network = self._store.get_meta("network")
+        if stored_network is None:
+            # Genesis before the name: a crash in between leaves a store that still opens.
+            self._store.put(self.genesis_hash, 0, 1, genesis.serialize(), tip=self.genesis_hash)
+            self._store.set_meta("network", self.network)
+        elif stored_network != self.network:
+            self._fail_open(f"holds the chain of network {stored_network!r}, not {self.network!r}")
+        self._load_index()
+        if self.genesis_hash not in self._index:
+            self._fail_open(f"has a different genesis block for {self.network!r} than {self.genesis_hash}")
+        tip = self._store.get_meta("tip")
+        self._main = self._ancestry(self._index[tip] if tip in self._index else self._most_work())
+
+    def _fail_open(self, problem: str) -> None:
+        self._store.close()
+        raise ConfigError(f"chain store {self._store.path} {problem}")
+
+    def _load_index(self) -> None:
+        for header, height, n_tx, size in self._store.headers():
+            header = CBlockHeader.deserialize(bytes(header))
+            parent = self._index.get(b2lx(header.hashPrevBlock))
+            work = (parent.chainwork if parent else 0) + pow.block_work(header.nBits)
+            entry = BlockIndex.of(header, height=height, chainwork=work, n_tx=n_tx, size=size)
+            self._index[entry.hash] = entry
+
+    def _most_work(self) -> BlockIndex:
+        # Only for a store without a recorded tip; max() keeps the first seen of equals.
+        return max(self._index.values(), key=lambda entry: entry.chainwork)
+
+    def _ancestry(self, entry: BlockIndex) -> list[str]:
+        hashes = [entry.hash]
+        while entry.height > 0:
+            entry = self._index[entry.prev_hash]
+            hashes.append(entry.hash)
+        return hashes[::-1]
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def tip(self) -> BlockIndex:
+        return self._index[self._main[-1]]
+
+    def height(self) -> int:
+        return len(self._main) - 1
+
+    def get_index(self, block_hash: str) -> BlockIndex | None:
+        return self._index.get(block_hash)
+
+    def get_raw_block(self, block_hash: str) -> bytes | None:
+        return self._store.raw(block_hash) if block_hash in self._index else None
+
+    def get_block(self, block_hash: str) -> CBlock | None:
+        raw = self.get_raw_block(block_hash)
+        return CBlock.deserialize(raw) if raw is not None else None
+
+    def hash_at(self, height: int) -> str | None:
+        return self._main[height] if 0 <= height < len(self._main) else None
+
+    def in_main_chain(self, block_hash: str) -> bool:
+        entry = self._index.get(block_hash)
+        return entry is not None and self.hash_at(entry.height) == block_hash
+
+    def chainwork(self, block_hash: str | None = None) -> int:
+        """Total work up to `block_hash` (the tip by default); KeyError for an unknown block."""
+        return (self.tip() if block_hash is None else self._index[block_hash]).chainwork
+
+    def difficulty(self) -> float:
+        return pow.difficulty(self.bits)
+
+    def median_time_past(self, block_hash: str | None = None) -> int:
+        """Median time of the last 11 blocks up to `block_hash`: a new block must be later."""
+        entry = self.tip() if block_hash is None else self._index[block_hash]
+        times = [entry.time]
+        while entry.height > 0 and len(times) < MEDIAN_TIME_SPAN:
+            entry = self._index[entry.prev_hash]
+            times.append(entry.time)
+        return sorted(times)[len(times) // 2]
+
+    @property
+    def orphan_count(self) -> int:
+        return len(self._orphans)
+
+    # -- sync --------------------------------------------------------------------------------
+
+    def locator(self) -> list[str]:
+        """Main-chain hashes from the tip back to genesis, dense first, then exponentially apart."""
+        hashes, step, height = [], 1, self.height()
+        while height > 0:
+            hashes.append(self._main[height])
+            if len(hashes) >= LOCATOR_DENSE:
+                step *= 2
+            height -= step
+        return hashes + [self.genesis_hash]
+
+    def blocks_after(self, locator: list[str], limit: int = 500) -> list[bytes]:
+        """Raw main-chain blocks after the highest locator hash on our main chain (or genesis)."""
+        with self._lock:
+            start = max((self._index[h].height for h in locator if self.in_main_chain(h)), default=0)
+            hashes = self._main[start + 1 : start + 1 + limit]
+        return [self._store.raw(h) for h in hashes]
+
+    # -- mining ------------------------------------------------------------------------------
+
+    def block_template(self, coinbase_script: bytes | None = None) -> dict:
+        """getblocktemplate's answer; with `coinbase_script`, also a ready coinbase paying it."""
+        with self._lock:
+            tip = self.tip()
+            tmpl = template.template(
+                prev_hash=tip.hash,
+                height=tip.height + 1,
+                bits=self.bits,
+                median_time_past=self.median_time_past(),
+                now=self._clock(),
+                longpollid=f"{tip.hash}{self._tip_changes}",
+            )
+        if coinbase_script is not None:
+            tmpl["coinbasetxn"] = template.coinbasetxn(self._coinbase(tmpl, coinbase_script))
+        return tmpl
+
+    def mine(self, script_pubkey: bytes, extra: bytes = b"") -> bytes:
+        """A solved block on the current tip paying `script_pubkey`; not added (see add_block)."""
+        tmpl = self.block_template()
+        return template.solve(tmpl, self._coinbase(tmpl, script_pubkey, extra)).serialize()
+
+    @staticmethod
+    def _coinbase(tmpl: dict, script_pubkey: bytes, extra: bytes = b""):
+        # A random extranonce, so two nodes mining the same height in the same second differ.
+        return blocks.coinbase_tx(tmpl["height"], script_pubkey, tmpl["coinbasevalue"], os.urandom(8), extra)
+
+    # -- adding blocks -----------------------------------------------------------------------
+
+    def add_block(self, raw: bytes) -> AddResult:
+        """Validate, store and maybe switch to `raw`; never raises on bad input."""
+        raw = bytes(raw)
+        with self._lock:
+            block_hash = b2lx(Hash(raw[:HEADER_SIZE])) if len(raw) >= HEADER_SIZE else None
+            if block_hash in self._index:
+                return AddResult("duplicate", "duplicate", block_hash)
+            try:
+                block = validate.check_block(raw, self.bits, self._clock())
+            except validate.BlockRejected as exc:
+                return AddResult("invalid", exc.reason, block_hash)
+            parent = b2lx(block.hashPrevBlock)
+            if parent not in self._index:
+                self._orphans.add(block_hash, parent, block, raw)
+                return AddResult("orphan", "prev-blk-not-found", block_hash)
+            result = self._connect(block, raw)
+            if result.ok:
+                result = dataclasses.replace(result, orphans_connected=tuple(self._connect_orphans(block_hash)))
+            return result
+
+    def _connect_orphans(self, parent: str) -> list[str]:
+        """Connect the orphans waiting on `parent`, and theirs in turn; returns their hashes."""
+        connected, waiting = [], [parent]
+        while waiting:
+            for block, raw in self._orphans.pop_children(waiting.pop()):
+                result = self._connect(block, raw)
+                if result.ok:
+                    connected.append(result.block_hash)
+                    waiting.append(result.block_hash)
+                else:
+                    log.info("dropped orphan %s: %s", result.block_hash, result.reason)
+        return connected
+
+    def _connect(self, block: CBlock, raw: bytes) -> AddResult:
+        """Place a checked block whose parent is known; switch to it if it has the most work."""
+        parent = self._index[b2lx(block.hashPrevBlock)]
+        block_hash = blocks.block_hash(block)
+        try:
+            validate.check_contextual(block, parent.height + 1, self.median_time_past(parent.hash))
+        except validate.BlockRejected as exc:
+            return AddResult("invalid", exc.reason, block_hash)
+        work = parent.chainwork + pow.block_work(block.nBits)
+        entry = BlockIndex.of(block, height=parent.height + 1, chainwork=work, n_tx=len(block.vtx), size=len(raw))
+        # Strictly more work: on a tie the block seen first stays the tip, as in bitcoin.
+        became_tip = entry.chainwork > self.tip().chainwork
+        self._store.put(entry.hash, entry.height, entry.n_tx, raw, tip=entry.hash if became_tip else None)
+        self._index[entry.hash] = entry
+        if became_tip:
+            self._switch_tip(entry)
+        return AddResult("accepted", None if became_tip else "inconclusive", block_hash, became_tip)
+
+    def _switch_tip(self, new_tip: BlockIndex) -> None:
+        connected = []
+        fork = new_tip
+        while not self.in_main_chain(fork.hash):
+            connected.append(fork)
+            fork = self._index[fork.prev_hash]
+        connected.reverse()
+        disconnected = [self._index[h] for h in reversed(self._main[fork.height + 1 :])]
+        self._main[fork.height + 1 :] = [entry.hash for entry in connected]
+        self._tip_changes += 1
+        if disconnected:
+            log.info("reorg: %d block(s) disconnected down to %s (height %d)", len(disconnected), fork.hash, fork.height)
+        self._notify(disconnected, connected)
+
+    def _notify(self, disconnected: list[BlockIndex], connected: list[BlockIndex]) -> None:
+        for listener in list(self.on_tip_changed):
+            # The block is already stored and the tip moved: a failing listener is its own bug
+            # and must not stop the others or turn an accepted block into an error.
+            try:
+                listener(disconnected, connected)
+            except Exception:
+                log.exception("on_tip_changed listener %r failed", listener)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> "Chain":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

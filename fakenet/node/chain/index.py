@@ -1,0 +1,59 @@
+"""The value types the chain hands out: one block's place in the index, one submission's outcome."""
+
+from dataclasses import dataclass
+
+from bitcoin.core import CBlockHeader, b2lx
+
+
+@dataclass(frozen=True)
+class BlockIndex:
+    """A stored block's header fields and its place in the tree; hashes are display hex."""
+
+    hash: str
+    prev_hash: str
+    height: int
+    time: int
+    bits: int
+    nonce: int
+    version: int
+    merkle_root: str
+    chainwork: int  # total work from genesis to this block inclusive: what fork choice compares
+    n_tx: int
+    size: int
+
+    @classmethod
+    def of(cls, header: CBlockHeader, *, height: int, chainwork: int, n_tx: int, size: int) -> "BlockIndex":
+        return cls(
+            hash=b2lx(header.GetHash()),
+            prev_hash=b2lx(header.hashPrevBlock),
+            height=height,
+            time=header.nTime,
+            bits=header.nBits,
+            nonce=header.nNonce,
+            version=header.nVersion,
+            merkle_root=b2lx(header.hashMerkleRoot),
+            chainwork=chainwork,
+            n_tx=n_tx,
+            size=size,
+        )
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What `Chain.add_block` made of a block.
+
+    status is "accepted" | "duplicate" | "orphan" | "invalid"; reason is what bitcoin-core's
+    `submitblock` would answer (None for a block that became the tip, "inconclusive" for one
+    stored on a side chain). `orphans_connected` lists earlier orphans this block let in, in
+    the order they were connected, so the caller can relay them too.
+    """
+
+    status: str
+    reason: str | None
+    block_hash: str | None
+    became_tip: bool = False
+    orphans_connected: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "accepted"

@@ -1,0 +1,97 @@
+"""Block validity, judged as bitcoin-core does and rejected with its `submitblock` reason strings.
+
+Two stages, because an orphan can be sanity-checked before its parent arrives but not
+placed: `check_block` needs only the bytes and the clock, `check_contextual` needs the
+height and the median time of the parent's chain. There is no UTXO set (the chain carries
+anchors, not payments), so spends are checked for shape only and fees count as zero.
+"""
+
+from bitcoin.core import CBlock, CTransaction, MAX_BLOCK_WEIGHT, MoneyRange
+
+from ...errors import FakenetError
+from . import block as blocks
+from . import pow
+
+MAX_FUTURE_SECONDS = 2 * 60 * 60
+WITNESS_SCALE = 4
+
+
+class BlockRejected(FakenetError):
+    """A block that breaks a rule; `reason` is the bitcoin-core reject reason."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+def decode(raw: bytes) -> CBlock:
+    # 1 MB stripped blocks, as bitcoin; checked before parsing so junk costs nothing.
+    if len(raw) * WITNESS_SCALE > MAX_BLOCK_WEIGHT:
+        raise BlockRejected("bad-blk-length", f"{len(raw)} bytes")
+    try:
+        return CBlock.deserialize(raw)
+    # Peer-supplied bytes can trip any parser error; all of them mean the same thing here.
+    except Exception as exc:
+        raise BlockRejected("bad-blk-length", f"undecodable block: {exc}") from exc
+
+
+def check_block(raw: bytes, bits: int, now: float) -> CBlock:
+    """Everything knowable without the parent; returns the decoded block."""
+    block = decode(raw)
+    if block.nBits != bits:
+        raise BlockRejected("bad-diffbits", f"bits {block.nBits:08x}, chain uses {bits:08x}")
+    if not pow.meets_target(block.get_header()):
+        raise BlockRejected("high-hash")
+    if block.nTime > now + MAX_FUTURE_SECONDS:
+        raise BlockRejected("time-too-new")
+    check_transactions(block)
+    return block
+
+
+def check_transactions(block: CBlock) -> None:
+    if not block.vtx:
+        raise BlockRejected("bad-blk-length", "no transactions")
+    if block.calc_merkle_root() != block.hashMerkleRoot:
+        raise BlockRejected("bad-txnmrklroot")
+    # Duplicate txids are how a block is mutated without changing its merkle root (CVE-2012-2459).
+    if len({tx.GetTxid() for tx in block.vtx}) != len(block.vtx):
+        raise BlockRejected("bad-txns-duplicate")
+    if not block.vtx[0].is_coinbase():
+        raise BlockRejected("bad-cb-missing")
+    if any(tx.is_coinbase() for tx in block.vtx[1:]):
+        raise BlockRejected("bad-cb-multiple")
+    # No witness commitments are made or checked, so witness data could be swapped freely.
+    if any(tx.has_witness() for tx in block.vtx):
+        raise BlockRejected("unexpected-witness")
+    for tx in block.vtx:
+        check_tx(tx)
+
+
+def check_tx(tx: CTransaction) -> None:
+    if not tx.vin:
+        raise BlockRejected("bad-txns-vin-empty")
+    if not tx.vout:
+        raise BlockRejected("bad-txns-vout-empty")
+    if any(out.nValue < 0 for out in tx.vout):
+        raise BlockRejected("bad-txns-vout-negative")
+    if any(not MoneyRange(out.nValue) for out in tx.vout):
+        raise BlockRejected("bad-txns-vout-toolarge")
+    if not MoneyRange(sum(out.nValue for out in tx.vout)):
+        raise BlockRejected("bad-txns-txouttotal-toolarge")
+    if len({txin.prevout for txin in tx.vin}) != len(tx.vin):
+        raise BlockRejected("bad-txns-inputs-duplicate")
+    if tx.is_coinbase() and not 2 <= len(tx.vin[0].scriptSig) <= blocks.MAX_COINBASE_SCRIPT:
+        raise BlockRejected("bad-cb-length")
+    if not tx.is_coinbase() and any(txin.prevout.is_null() for txin in tx.vin):
+        raise BlockRejected("bad-txns-prevout-null")
+
+
+def check_contextual(block: CBlock, height: int, median_time_past: int) -> None:
+    """The rules that need the block's place in the chain."""
+    if block.nTime <= median_time_past:
+        raise BlockRejected("time-too-old")
+    coinbase = block.vtx[0]
+    if not coinbase.vin[0].scriptSig.startswith(blocks.height_script(height)):
+        raise BlockRejected("bad-cb-height")
+    if sum(out.nValue for out in coinbase.vout) > blocks.subsidy(height):
+        raise BlockRejected("bad-cb-amount")

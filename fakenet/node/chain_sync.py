@@ -1,0 +1,65 @@
+"""Block gossip and catch-up sync over the swarm.
+
+On connect both ends announce their tip; the one behind asks for blocks after its locator,
+500 at a time. New tips are relayed as whole blocks (they are tiny); a block whose parent is
+unknown triggers a locator request to the peer that sent it, which also resolves forks.
+"""
+
+from __future__ import annotations
+
+from fakenet.node import logs
+from fakenet.node.chain import AddResult, Chain
+from fakenet.node.connection import Connection
+from fakenet.node.swarm import Swarm
+
+BATCH = 500
+
+
+class ChainSync:
+    def __init__(self, chain: Chain, swarm: Swarm):
+        self.chain, self.swarm = chain, swarm
+        self._log = logs.get()
+        for message_type, handler in (("tip", self._on_tip), ("getblocks", self._on_getblocks),
+                                      ("blocks", self._on_blocks), ("block", self._on_block)):
+            swarm.handle(message_type, handler)
+        swarm.on_connect.append(self._announce_tip)
+
+    async def submit(self, raw: bytes, source: Connection | None = None) -> AddResult:
+        """Add a block from anywhere (miner, RPC, peer) and relay it if it moved our tip."""
+        tip_before = self.chain.tip().hash
+        result = self.chain.add_block(raw)
+        if result.status == "accepted":
+            self._log.info("block_accepted", hash=result.block_hash, height=self.chain.height(),
+                           tip=result.became_tip, source=source.name if source else "local")
+        elif result.status == "invalid":
+            self._log.warning("block_rejected", reason=result.reason, source=source.name if source else "local")
+        tip = self.chain.tip().hash
+        if tip != tip_before:  # relay the new tip (which may be a connected orphan, not `raw`)
+            await self.swarm.broadcast({"t": "block", "raw": self.chain.get_raw_block(tip).hex()}, exclude=source)
+        return result
+
+    async def _announce_tip(self, conn: Connection) -> None:
+        tip = self.chain.tip()
+        await conn.send({"t": "tip", "hash": tip.hash, "height": tip.height, "work": hex(tip.chainwork)})
+
+    async def _request_blocks(self, conn: Connection) -> None:
+        await conn.send({"t": "getblocks", "locator": self.chain.locator()})
+
+    async def _on_tip(self, conn: Connection, message: dict) -> None:
+        if int(message["work"], 16) > self.chain.tip().chainwork and self.chain.get_index(message["hash"]) is None:
+            await self._request_blocks(conn)
+
+    async def _on_getblocks(self, conn: Connection, message: dict) -> None:
+        locator = [str(h) for h in message["locator"]][:64]
+        blocks = self.chain.blocks_after(locator, BATCH)
+        await conn.send({"t": "blocks", "blocks": [raw.hex() for raw in blocks], "more": len(blocks) == BATCH})
+
+    async def _on_blocks(self, conn: Connection, message: dict) -> None:
+        results = [await self.submit(bytes.fromhex(raw), source=conn) for raw in message["blocks"]]
+        if message.get("more") or any(r.status == "orphan" for r in results):
+            await self._request_blocks(conn)
+
+    async def _on_block(self, conn: Connection, message: dict) -> None:
+        result = await self.submit(bytes.fromhex(message["raw"]), source=conn)
+        if result.status == "orphan":
+            await self._request_blocks(conn)

@@ -1,0 +1,143 @@
+"""`cli`: bitcoin-cli's conventions against a fakenet node.
+
+    cli -getinfo                     summary as bitcoin-cli -getinfo prints it (0.21-era keys + fakenet's)
+    cli METHOD [ARGS…]               any RPC; arguments that read as JSON numbers/objects/booleans are sent as such
+    cli -named METHOD key=value…     named arguments
+    cli -healthcheck                 exit 0 when the node's API answers its healthcheck (for container healthchecks)
+
+Credentials: -rpcuser/-rpcpassword, else FAKENET_RPCUSER/FAKENET_RPCPASSWORD, else the data dir's
+fakenet.conf, else the node's cookie file. Inside a fakenet container no flags are needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from fakenet.node.credentials import read_cookie
+
+_JSON_START = ("{", "[", "-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
+
+
+def _convert(arg: str):
+    """Numbers, booleans, null, arrays and objects go as JSON; long hex-looking digits stay strings."""
+    if arg in ("true", "false", "null") or (arg.startswith(_JSON_START) and len(arg) < 20) or arg[:1] in "{[":
+        try:
+            return json.loads(arg)
+        except ValueError:
+            return arg
+    return arg
+
+
+def _read_conf(path: Path) -> dict[str, str]:
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return {}
+    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.lstrip().startswith("#"))
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def _options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    options, rest = {}, list(argv)
+    while rest and rest[0].startswith("-") and not rest[0].lstrip("-")[:1].isdigit():
+        key, _, value = rest.pop(0).lstrip("-").partition("=")
+        options[key] = value or "1"
+    return options, rest
+
+
+class Client:
+    def __init__(self, options: dict[str, str]):
+        datadir = Path(options.get("datadir") or os.environ.get("FAKENET_DATADIR") or Path.home() / ".fakenet")
+        conf = _read_conf(Path(options.get("conf") or datadir / "fakenet.conf"))
+
+        def setting(key: str, env: str, default: str | None = None) -> str | None:
+            return options.get(key) or os.environ.get(env) or conf.get(key) or default
+
+        self.host = setting("rpcconnect", "FAKENET_RPCCONNECT", "127.0.0.1")
+        self.port = int(setting("rpcport", "FAKENET_RPC_PORT", "6433"))
+        self.api_port = int(setting("apiport", "FAKENET_API_PORT", "7007"))
+        user, password = setting("rpcuser", "FAKENET_RPCUSER"), setting("rpcpassword", "FAKENET_RPCPASSWORD")
+        if not (user and password):
+            user, password = read_cookie(datadir) or (user or "", password or "")
+        self.auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+
+    def call(self, payload):
+        request = urllib.request.Request(
+            f"http://{self.host}:{self.port}/", data=json.dumps(payload).encode(),
+            headers={"Authorization": f"Basic {self.auth}", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 401:
+                raise SystemExit("error: Authorization failed: Incorrect rpcuser or rpcpassword") from exc
+            return json.load(exc)
+        except (urllib.error.URLError, OSError) as exc:
+            raise SystemExit(f"error: Could not connect to the server {self.host}:{self.port} ({exc})") from exc
+
+
+def _fail(error: dict) -> int:
+    print(f"error code: {error['code']}\nerror message:\n{error['message']}", file=sys.stderr)
+    return min(abs(int(error["code"])), 127) or 1
+
+
+def getinfo(client: Client) -> int:
+    replies = client.call([{"method": m, "params": [], "id": i} for i, m in
+                           enumerate(("getnetworkinfo", "getblockchaininfo"))])
+    for reply in replies:
+        if reply.get("error"):
+            return _fail(reply["error"])
+    net, chain = replies[0]["result"], replies[1]["result"]
+    info = {
+        "version": net["version"], "blocks": chain["blocks"], "headers": chain["headers"],
+        "verificationprogress": chain["verificationprogress"], "timeoffset": net["timeoffset"],
+        "connections": {"in": net["connections_in"], "out": net["connections_out"], "total": net["connections"]},
+        "proxy": "", "difficulty": chain["difficulty"], "chain": chain["chain"], "relayfee": net["relayfee"],
+        "warnings": net["warnings"], "peerid": net["peerid"], "network": chain["network"], "name": net["name"],
+    }
+    print(json.dumps(info, indent=2))
+    return 0
+
+
+def healthcheck(client: Client) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{client.api_port}/api/v0/node/healthcheck", timeout=5) as r:
+            return 0 if r.status == 200 else 1
+    except (urllib.error.URLError, OSError):
+        return 1
+
+
+def call_method(client: Client, method: str, args: list[str], named: bool) -> int:
+    params = {k: _convert(v) for k, _, v in (a.partition("=") for a in args)} if named else [_convert(a) for a in args]
+    reply = client.call({"jsonrpc": "1.0", "id": "cli", "method": method, "params": params})
+    if reply.get("error"):
+        return _fail(reply["error"])
+    result = reply.get("result")
+    if isinstance(result, str):
+        print(result)
+    elif result is not None:
+        print(json.dumps(result, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    options, rest = _options(sys.argv[1:] if argv is None else argv)
+    client = Client(options)
+    if "getinfo" in options:
+        return getinfo(client)
+    if "healthcheck" in options:
+        return healthcheck(client)
+    if not rest:
+        print(__doc__, file=sys.stderr)
+        return 1
+    return call_method(client, rest[0], rest[1:], named="named" in options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The node process: wires identity, swarm, chain, RPC and API together and runs until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+
+from aiohttp import web
+
+import fakenet
+from fakenet.errors import FakenetError
+from fakenet.node import api, credentials, datadir, logs, psk, settings as settings_module
+from fakenet.node.chain import Chain
+from fakenet.node.chain_sync import ChainSync
+from fakenet.node.handshake import LocalEnd
+from fakenet.node.peerstore import PeerStore
+from fakenet.node.rpc import blockchain, control, network
+from fakenet.node.rpc.dispatch import Registry
+from fakenet.node.rpc.server import make_app as make_rpc_app
+from fakenet.node.settings import Settings
+from fakenet.node.swarm import Swarm, SwarmSettings
+
+AUTOMINE_SCRIPT = bytes.fromhex("51")  # OP_TRUE: automined coins are anyone's, this is a test network
+
+
+class Node:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.name = settings.name
+        self.network = settings.network
+        self.started_at = time.time()
+        self.version_number = int("".join(f"{int(p):02d}" for p in fakenet.__version__.split("."))) * 100
+        self.ready = False
+        self._stop = asyncio.Event()
+        self._runners: list[web.AppRunner] = []
+        self._log = logs.get()
+
+    async def start(self) -> None:
+        s = self.settings
+        s.datadir.mkdir(parents=True, exist_ok=True)
+        self.identity = datadir.load_or_create_identity(s.datadir)
+        swarm_key = psk.load(s.datadir)
+        self.chain_path = s.datadir / "chain.sqlite"
+        self.chain = Chain(self.chain_path, s.network)
+        local = LocalEnd(self.identity, s.name, s.announce, s.network, swarm_key)
+        self.swarm = Swarm(local, PeerStore(s.datadir / "peerstore.json"), s.peers, self.chain.height,
+                           SwarmSettings(peer_timeout=s.peer_timeout))
+        self.sync = ChainSync(self.chain, self.swarm)
+        await self._serve_http(self._rpc_app(), s.rpc_port)
+        await self._serve_http(api.make_app(self), s.api_port)
+        await self.swarm.listen(s.bind, s.swarm_port)
+        if s.automine > 0:
+            self.swarm.spawn(self._automine(s.automine))
+        self.ready = True
+        self._log.info("ready", peerid=self.identity.peer_id, network=s.network, height=self.chain.height(),
+                       swarmkey=swarm_key.fingerprint if swarm_key else "none", peers=len(s.peers),
+                       startup_ms=int((time.time() - self.started_at) * 1000))
+
+    def _rpc_app(self) -> web.Application:
+        registry = Registry()
+        for module in (blockchain, network, control):
+            module.register(registry, self)
+        user, password = credentials.for_server(self.settings.datadir, self.settings.rpcuser, self.settings.rpcpassword)
+        return make_rpc_app(registry, user, password)
+
+    async def _serve_http(self, app: web.Application, port: int) -> None:
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        await web.TCPSite(runner, self.settings.bind, port).start()
+        self._runners.append(runner)
+
+    async def _automine(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)  # a timer, not a wait for a condition
+            await self.sync.submit(self.chain.mine(AUTOMINE_SCRIPT))
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        await self.start()
+        await self._stop.wait()
+        self._log.info("stopping")
+        self.ready = False
+        await self.swarm.close()
+        for runner in self._runners:
+            await runner.cleanup()
+        self.chain.close()
+
+
+async def _main(s: Settings) -> None:
+    node = Node(s)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, node.request_stop)
+    await node.run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    s = settings_module.from_args(argv)
+    log = logs.setup(s.name, s.debug)
+    try:
+        asyncio.run(_main(s))
+    except FakenetError as exc:
+        log.error("fatal", error=str(exc))
+        print(f"fakenet-node: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        log.error("fatal", error=str(exc))
+        print(f"fakenet-node: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

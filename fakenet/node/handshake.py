@@ -1,0 +1,117 @@
+"""The swarm handshake: both sides swap a hello, then prove they hold their key (and the swarm key).
+
+    dialer                                   listener
+      hello{peer_id, nonce, psk fingerprint}  ->  <- hello{…}
+      auth{sig(role|transcript), psk mac}     ->  <- auth{…}
+      ready | reject{reason}                  ->  <- ready | reject{reason}
+
+The transcript binds both nonces, both PeerIDs and the network name, so a signature cannot be
+replayed on another connection. `ready` is sent only after the local policy checks (expected
+PeerID, trust-on-first-use) passed, so neither side lists a peer the other refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+
+from fakenet.node import framing
+from fakenet.node.identity import Identity, verify
+from fakenet.node.psk import SwarmKey
+
+PROTOCOL = "fakenet/1"
+
+
+class HandshakeError(Exception):
+    """The peer could not be authenticated or was refused; the message says why."""
+
+
+@dataclass(frozen=True)
+class Hello:
+    peer_id: str
+    name: str
+    announce: str
+    network: str
+    nonce: str
+    psk: str | None
+    height: int
+
+    @classmethod
+    def from_message(cls, message: dict) -> Hello:
+        try:
+            return cls(*(message[field] for field in ("peer_id", "name", "announce", "network", "nonce", "psk", "height")))
+        except KeyError as exc:
+            raise HandshakeError(f"hello without {exc}") from exc
+
+
+@dataclass(frozen=True)
+class LocalEnd:
+    identity: Identity
+    name: str
+    announce: str
+    network: str
+    swarm_key: SwarmKey | None
+
+
+def _transcript(dialer: Hello, listener: Hello) -> bytes:
+    parts = (PROTOCOL, dialer.nonce, listener.nonce, dialer.peer_id, listener.peer_id, dialer.network)
+    return "|".join(parts).encode()
+
+
+async def _send(writer: asyncio.StreamWriter, message: dict) -> None:
+    writer.write(framing.encode(message))
+    await writer.drain()
+
+
+async def _receive(reader: asyncio.StreamReader, expected_type: str) -> dict:
+    message, _ = await framing.read(reader, max_size=64 * 1024)
+    if message["t"] == "reject":
+        raise HandshakeError(f"peer refused us: {message.get('reason', 'no reason given')}")
+    if message["t"] != expected_type:
+        raise HandshakeError(f"expected {expected_type}, got {message['t']}")
+    return message
+
+
+def _check_swarm_key(local: LocalEnd, remote: Hello) -> None:
+    ours = local.swarm_key.fingerprint if local.swarm_key else None
+    if ours != remote.psk:
+        raise HandshakeError(
+            f"swarm key mismatch: our key fingerprint {ours or 'none (public network)'}, "
+            f"peer {remote.peer_id} has {remote.psk or 'none (public network)'}"
+        )
+
+
+async def authenticate(reader, writer, local: LocalEnd, dialer: bool, height: int) -> Hello:
+    """Swap hellos and proofs; return the peer's verified hello (policy checks are the caller's)."""
+    ours = Hello(local.identity.peer_id, local.name, local.announce, local.network, os.urandom(16).hex(),
+                 local.swarm_key.fingerprint if local.swarm_key else None, height)
+    await _send(writer, {"t": "hello", "proto": PROTOCOL, **ours.__dict__})
+    theirs = Hello.from_message(await _receive(reader, "hello"))
+    if theirs.network != local.network:
+        raise HandshakeError(f"peer {theirs.peer_id} is on network {theirs.network!r}, we are on {local.network!r}")
+    _check_swarm_key(local, theirs)
+    transcript = _transcript(*((ours, theirs) if dialer else (theirs, ours)))
+    role, peer_role = (b"dialer|", b"listener|") if dialer else (b"listener|", b"dialer|")
+    proof = {"t": "auth", "sig": local.identity.sign(role + transcript).hex()}
+    if local.swarm_key:
+        proof["mac"] = local.swarm_key.mac(transcript)
+    await _send(writer, proof)
+    auth = await _receive(reader, "auth")
+    try:
+        signature = bytes.fromhex(str(auth.get("sig", "")))
+    except ValueError as exc:
+        raise HandshakeError("peer's signature is not hex") from exc
+    if not verify(theirs.peer_id, signature, peer_role + transcript):
+        raise HandshakeError(f"peer could not prove it holds the key of {theirs.peer_id}")
+    if local.swarm_key and not local.swarm_key.check(transcript, auth.get("mac", "")):
+        raise HandshakeError(f"peer {theirs.peer_id} could not prove it holds swarm key {local.swarm_key.fingerprint}")
+    return theirs
+
+
+async def conclude(reader, writer, refusal: str | None) -> None:
+    """Tell the peer our verdict, then wait for theirs; raise if either side refuses."""
+    await _send(writer, {"t": "reject", "reason": refusal} if refusal else {"t": "ready"})
+    if refusal:
+        raise HandshakeError(refusal)
+    await _receive(reader, "ready")

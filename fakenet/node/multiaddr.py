@@ -1,0 +1,45 @@
+"""The small multiaddr subset fakenet's peerlists use: /ip4|ip6|dns|dns4|dns6/HOST/tcp/PORT[/p2p/PEERID]."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fakenet.errors import ConfigError
+
+_HOST_PROTOCOLS = {"ip4", "ip6", "dns", "dns4", "dns6"}
+
+
+@dataclass(frozen=True)
+class PeerAddr:
+    host_protocol: str
+    host: str
+    port: int
+    peer_id: str | None = None
+
+    @property
+    def dial_addr(self) -> str:
+        """The address without /p2p/: the key the trust-on-first-use peerstore is indexed by."""
+        return f"/{self.host_protocol}/{self.host}/tcp/{self.port}"
+
+    def __str__(self) -> str:
+        return self.dial_addr + (f"/p2p/{self.peer_id}" if self.peer_id else "")
+
+
+def parse(text: str) -> PeerAddr:
+    parts = text.strip().split("/")
+    if len(parts) not in (5, 7) or parts[0] != "" or parts[1] not in _HOST_PROTOCOLS or parts[3] != "tcp":
+        raise ConfigError(f"bad peer address {text!r}: expected /dns4/HOST/tcp/PORT[/p2p/PEERID]")
+    if len(parts) == 7 and parts[5] != "p2p":
+        raise ConfigError(f"bad peer address {text!r}: only /p2p/PEERID may follow the port")
+    try:
+        port = int(parts[4])
+    except ValueError as exc:
+        raise ConfigError(f"bad peer address {text!r}: port is not a number") from exc
+    if not 0 < port < 65536 or not parts[2]:
+        raise ConfigError(f"bad peer address {text!r}: host or port out of range")
+    return PeerAddr(parts[1], parts[2], port, parts[6] if len(parts) == 7 else None)
+
+
+def parse_list(text: str) -> list[PeerAddr]:
+    """A peerlist from the environment: addresses separated by commas or white space."""
+    return [parse(item) for item in text.replace(",", " ").split()]

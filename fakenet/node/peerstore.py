@@ -1,0 +1,51 @@
+"""Trust on first use: the PeerID first seen at each address is the one expected there ever after.
+
+A changed identity is refused until the old key comes back or an operator accepts the new one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fakenet.node.datadir import write_atomically
+
+
+class IdentityChanged(Exception):
+    def __init__(self, addr: str, expected: str, got: str):
+        super().__init__(f"peer identity changed for {addr}: expected {expected}, got {got}")
+        self.addr, self.expected, self.got = addr, expected, got
+
+
+class PeerStore:
+    def __init__(self, path: Path):
+        self.path = path
+        self.trusted: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        self.refused: dict[str, str] = {}  # addr -> the changed PeerID last refused there
+
+    def check(self, addr: str, peer_id: str) -> None:
+        """Trust a first-seen address; raise IdentityChanged when it now presents another key."""
+        expected = self.trusted.get(addr)
+        if expected is None:
+            self._trust(addr, peer_id)
+        elif expected != peer_id:
+            self.refused[addr] = peer_id
+            raise IdentityChanged(addr, expected, peer_id)
+        else:
+            self.refused.pop(addr, None)
+
+    def accept(self, addr: str, peer_id: str | None = None) -> str:
+        """Operator override: trust `peer_id` (default: the one last refused) at `addr`."""
+        new = peer_id or self.refused.get(addr)
+        if new is None:
+            raise KeyError(addr)
+        self.refused.pop(addr, None)
+        self._trust(addr, new)
+        return new
+
+    def expected(self, addr: str) -> str | None:
+        return self.trusted.get(addr)
+
+    def _trust(self, addr: str, peer_id: str) -> None:
+        self.trusted[addr] = peer_id
+        write_atomically(self.path, json.dumps(self.trusted, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,179 @@
+"""Blockchain and mining RPCs, with bitcoin-core's names and field names."""
+
+from __future__ import annotations
+
+import time
+
+import bitcoin
+from bitcoin.core import CBlock, b2lx, b2x
+from bitcoin.wallet import CBitcoinAddress, CBitcoinAddressError
+
+from fakenet.node.chain import BlockIndex
+from fakenet.node.rpc.dispatch import Registry
+from fakenet.node.rpc.errors import INVALID_ADDRESS_OR_KEY, INVALID_PARAMETER, MISC_ERROR, RpcFailure
+
+CHAIN_NAME = "regtest"  # address format and difficulty are regtest's, so client libraries pick the right params
+
+
+def address_script(address: str) -> bytes:
+    try:
+        return bytes(CBitcoinAddress(address).to_scriptPubKey())
+    except (CBitcoinAddressError, ValueError, TypeError) as exc:
+        raise RpcFailure(INVALID_ADDRESS_OR_KEY, f"Error: Invalid address {address!r}") from exc
+
+
+def _tx_json(tx, verbose: bool):
+    txid = b2lx(tx.GetTxid())
+    if not verbose:
+        return txid
+    return {
+        "txid": txid, "hash": b2lx(tx.GetHash()), "version": tx.nVersion, "size": len(tx.serialize()),
+        "locktime": tx.nLockTime, "hex": b2x(tx.serialize()),
+        "vin": [{"coinbase": b2x(txin.scriptSig), "sequence": txin.nSequence} if txin.prevout.is_null() else
+                {"txid": b2lx(txin.prevout.hash), "vout": txin.prevout.n, "sequence": txin.nSequence}
+                for txin in tx.vin],
+        "vout": [{"value": out.nValue / 1e8, "n": n, "scriptPubKey": {"hex": b2x(out.scriptPubKey)}}
+                 for n, out in enumerate(tx.vout)],
+    }
+
+
+def register(registry: Registry, node) -> None:
+    bitcoin.SelectParams(CHAIN_NAME)  # python-bitcoinlib's address prefixes are process-global
+    chain = node.chain
+
+    def index_or_fail(blockhash: str) -> BlockIndex:
+        if not isinstance(blockhash, str) or len(blockhash) != 64:
+            raise RpcFailure(INVALID_PARAMETER, "blockhash must be of length 64 (hex)")
+        index = chain.get_index(blockhash.lower())
+        if index is None:
+            raise RpcFailure(INVALID_ADDRESS_OR_KEY, "Block not found")
+        return index
+
+    def on_main_chain(index: BlockIndex) -> bool:
+        return chain.hash_at(index.height) == index.hash
+
+    def header_json(index: BlockIndex) -> dict:
+        main = on_main_chain(index)
+        result = {
+            "hash": index.hash, "confirmations": chain.height() - index.height + 1 if main else -1,
+            "height": index.height, "version": index.version, "versionHex": f"{index.version:08x}",
+            "merkleroot": index.merkle_root, "time": index.time, "mediantime": index.time, "nonce": index.nonce,
+            "bits": f"{index.bits:08x}", "difficulty": chain.difficulty(), "chainwork": f"{index.chainwork:064x}",
+            "nTx": index.n_tx,
+        }
+        if index.height > 0:
+            result["previousblockhash"] = index.prev_hash
+        following = chain.hash_at(index.height + 1) if main else None
+        if following:
+            result["nextblockhash"] = following
+        return result
+
+    @registry.method
+    async def getblockcount():
+        """Returns the height of the most-work fully-validated chain."""
+        return chain.height()
+
+    @registry.method
+    async def getbestblockhash():
+        """Returns the hash of the best (tip) block in the most-work chain."""
+        return chain.tip().hash
+
+    @registry.method
+    async def getblockhash(height):
+        """Returns hash of block in best-block-chain at height provided."""
+        if not isinstance(height, int) or isinstance(height, bool):
+            raise RpcFailure(-3, "Expected type number for height")
+        block_hash = chain.hash_at(height)
+        if block_hash is None:
+            raise RpcFailure(INVALID_PARAMETER, "Block height out of range")
+        return block_hash
+
+    @registry.method
+    async def getblockheader(blockhash, verbose=True):
+        """If verbose is false, returns a hex-encoded header; otherwise a JSON object."""
+        index = index_or_fail(blockhash)
+        if not verbose:
+            return chain.get_raw_block(index.hash)[:80].hex()
+        return header_json(index)
+
+    @registry.method
+    async def getblock(blockhash, verbosity=1):
+        """verbosity 0: hex-encoded block; 1: JSON with txids; 2: JSON with decoded transactions."""
+        index = index_or_fail(blockhash)
+        level = int(verbosity)  # bool False/True from older clients map to 0/1
+        raw = chain.get_raw_block(index.hash)
+        if level == 0:
+            return raw.hex()
+        block = CBlock.deserialize(raw)
+        result = header_json(index)
+        result.update({"size": len(raw), "strippedsize": len(raw), "weight": 4 * len(raw),
+                       "tx": [_tx_json(tx, level >= 2) for tx in block.vtx]})
+        return result
+
+    @registry.method
+    async def getblockchaininfo():
+        """Returns an object containing various state info regarding blockchain processing."""
+        tip = chain.tip()
+        return {
+            "chain": CHAIN_NAME, "blocks": tip.height, "headers": tip.height, "bestblockhash": tip.hash,
+            "difficulty": chain.difficulty(), "time": tip.time, "mediantime": tip.time,
+            "verificationprogress": 1, "initialblockdownload": False, "chainwork": f"{tip.chainwork:064x}",
+            "size_on_disk": node.chain_path.stat().st_size, "pruned": False, "warnings": "",
+            "network": node.network,
+        }
+
+    @registry.method
+    async def getdifficulty():
+        """Returns the proof-of-work difficulty as a multiple of the minimum difficulty."""
+        return chain.difficulty()
+
+    @registry.method
+    async def generatetoaddress(nblocks, address, maxtries=1000000):
+        """Mine nblocks blocks immediately to an address; returns the block hashes."""
+        if not isinstance(nblocks, int) or nblocks < 0 or nblocks > 10000:
+            raise RpcFailure(INVALID_PARAMETER, "nblocks must be an integer from 0 to 10000")
+        script = address_script(address)
+        hashes = []
+        for _ in range(nblocks):
+            result = await node.sync.submit(chain.mine(script))
+            if result.status != "accepted":
+                raise RpcFailure(MISC_ERROR, f"mined block was not accepted: {result.reason}")
+            hashes.append(result.block_hash)
+        return hashes
+
+    @registry.method
+    async def getblocktemplate(template_request=None):
+        """Returns data needed to construct a block to work on (BIP 22/23)."""
+        return chain.block_template()
+
+    @registry.method
+    async def submitblock(hexdata, dummy=None):
+        """Attempts to submit a new block to the network; null on success, else the reason."""
+        try:
+            raw = bytes.fromhex(hexdata)
+        except (ValueError, TypeError) as exc:
+            raise RpcFailure(-22, "Block decode failed") from exc
+        result = await node.sync.submit(raw)
+        if result.status == "accepted":
+            return None
+        if result.status == "orphan":
+            return "inconclusive"
+        return result.reason or result.status
+
+    @registry.method
+    async def getmininginfo():
+        """Returns a JSON object containing mining-related information."""
+        tip = chain.tip()
+        return {"blocks": tip.height, "difficulty": chain.difficulty(), "networkhashps": 0, "pooledtx": 0,
+                "chain": CHAIN_NAME, "warnings": "", "currentblockweight": 4000, "currentblocktx": 0}
+
+    @registry.method
+    async def getchaintips():
+        """Return information about the tip of the main chain (side branches are not tracked here)."""
+        tip = chain.tip()
+        return [{"height": tip.height, "hash": tip.hash, "branchlen": 0, "status": "active"}]
+
+    @registry.method
+    async def uptime():
+        """Returns the total uptime of the server in seconds."""
+        return int(time.time() - node.started_at)

@@ -1,0 +1,104 @@
+"""JSON-RPC 1.0 and 2.0 envelopes and batches, answered the way bitcoin-core answers them.
+
+Legacy (1.0) requests get `{"result", "error", "id"}` and, on error, HTTP 500 (404 for an
+unknown method, 400 for an invalid request), which existing client libraries expect;
+2.0 requests get a 2.0 reply with HTTP 200.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from fakenet.node import logs
+from fakenet.node.rpc.errors import INVALID_PARAMETER, INVALID_REQUEST, METHOD_NOT_FOUND, MISC_ERROR, PARSE_ERROR, RpcFailure
+
+Method = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class Reply:
+    body: Any
+    status: int
+
+
+class Registry:
+    def __init__(self):
+        self.methods: dict[str, Method] = {}
+
+    def method(self, function: Method) -> Method:
+        """Register a coroutine under its own name; its docstring is its `help` text."""
+        self.methods[function.__name__] = function
+        return function
+
+    def help(self, name: str | None = None) -> str:
+        if not name:
+            return "\n".join(sorted(self.methods))
+        if name not in self.methods:
+            return f"help: unknown command: {name}"
+        signature = inspect.signature(self.methods[name])
+        args = " ".join(f'"{p}"' if q.default is inspect.Parameter.empty else f'( "{p}" )'
+                        for p, q in signature.parameters.items())
+        return f"{name} {args}\n\n{inspect.getdoc(self.methods[name]) or ''}".strip()
+
+
+def _error(code: int, message: str) -> dict:
+    return {"code": code, "message": message}
+
+
+def _status_for(code: int) -> int:
+    return {INVALID_REQUEST: 400, METHOD_NOT_FOUND: 404}.get(code, 500)
+
+
+async def _call(registry: Registry, request: Any) -> tuple[Any, dict | None, Any, bool]:
+    """Run one request object; return (result, error, id, is_v2)."""
+    if not isinstance(request, dict):
+        return None, _error(INVALID_REQUEST, "Invalid Request object"), None, False
+    request_id, is_v2 = request.get("id"), request.get("jsonrpc") == "2.0"
+    name, params = request.get("method"), request.get("params", [])
+    if not isinstance(name, str):
+        return None, _error(INVALID_REQUEST, "Method must be a string"), request_id, is_v2
+    if params is None:
+        params = []
+    if not isinstance(params, (list, dict)):
+        return None, _error(INVALID_REQUEST, "Params must be an array or object"), request_id, is_v2
+    method = registry.methods.get(name)
+    if method is None:
+        return None, _error(METHOD_NOT_FOUND, "Method not found"), request_id, is_v2
+    try:
+        bound = inspect.signature(method).bind(*params) if isinstance(params, list) else \
+            inspect.signature(method).bind(**params)
+    except TypeError as exc:
+        return None, _error(MISC_ERROR, f"{exc}\n\n{registry.help(name)}"), request_id, is_v2
+    try:
+        return await method(*bound.args, **bound.kwargs), None, request_id, is_v2
+    except RpcFailure as exc:
+        return None, _error(exc.code, exc.message), request_id, is_v2
+    except (TypeError, ValueError, OverflowError) as exc:
+        return None, _error(INVALID_PARAMETER, f"Invalid parameter: {exc}"), request_id, is_v2
+    except Exception as exc:  # a bug must answer the client, not kill the server
+        logs.get().error("rpc_method_failed", method=name, error=repr(exc), exc_info=exc)
+        return None, _error(MISC_ERROR, f"internal error: {exc!r}"), request_id, is_v2
+
+
+def _envelope(result, error, request_id, is_v2) -> dict:
+    if not is_v2:
+        return {"result": result, "error": error, "id": request_id}
+    body = {"jsonrpc": "2.0", "id": request_id}
+    body.update({"error": error} if error else {"result": result})
+    return body
+
+
+async def handle(registry: Registry, body: bytes) -> Reply:
+    try:
+        request = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return Reply({"result": None, "error": _error(PARSE_ERROR, "Parse error"), "id": None}, 500)
+    if isinstance(request, list):
+        replies = [_envelope(*await _call(registry, item)) for item in request]
+        return Reply(replies, 200)
+    result, error, request_id, is_v2 = await _call(registry, request)
+    status = 200 if (error is None or is_v2) else _status_for(error["code"])
+    return Reply(_envelope(result, error, request_id, is_v2), status)

@@ -1,0 +1,121 @@
+"""Peer and network RPCs (bitcoin-core field names, plus fakenet's `peerid` and `name`)."""
+
+from __future__ import annotations
+
+import fakenet
+from fakenet.errors import ConfigError
+from fakenet.node import multiaddr
+from fakenet.node.connection import Connection
+from fakenet.node.rpc.dispatch import Registry
+from fakenet.node.rpc.errors import (CLIENT_NODE_ALREADY_ADDED, CLIENT_NODE_NOT_ADDED, CLIENT_NODE_NOT_CONNECTED,
+                                     INVALID_PARAMETER, RpcFailure)
+
+PROTOCOL_VERSION = 70016
+SUBVERSION = f"/fakenet:{fakenet.__version__}/"
+
+
+def _peer_json(conn: Connection) -> dict:
+    return {
+        "id": conn.id, "addr": conn.remote_addr(), "addrbind": conn.local_addr(), "network": "ipv4",
+        "services": "0000000000000409", "servicesnames": ["NETWORK", "WITNESS", "NETWORK_LIMITED"],
+        "relaytxes": True, "lastsend": conn.lastsend, "lastrecv": conn.lastrecv,
+        "bytessent": conn.bytessent, "bytesrecv": conn.bytesrecv, "conntime": conn.conntime, "timeoffset": 0,
+        "pingtime": conn.pingtime, "minping": conn.minping, "version": PROTOCOL_VERSION, "subver": SUBVERSION,
+        "inbound": conn.inbound, "startingheight": conn.hello.height, "synced_headers": -1, "synced_blocks": -1,
+        "connection_type": "inbound" if conn.inbound else "manual", "permissions": [],
+        "peerid": conn.peer_id, "name": conn.name, "announce": conn.hello.announce,
+    }
+
+
+def _parse_addr(text: str):
+    try:
+        return multiaddr.parse(text)
+    except ConfigError as exc:
+        raise RpcFailure(INVALID_PARAMETER, str(exc)) from exc
+
+
+def register(registry: Registry, node) -> None:
+    swarm = node.swarm
+
+    def counts() -> tuple[int, int]:
+        inbound = sum(1 for conn in swarm.connections.values() if conn.inbound)
+        return inbound, len(swarm.connections) - inbound
+
+    @registry.method
+    async def getpeerinfo():
+        """Returns data about each connected peer as a JSON array of objects."""
+        return [_peer_json(conn) for conn in sorted(swarm.connections.values(), key=lambda c: c.id)]
+
+    @registry.method
+    async def getconnectioncount():
+        """Returns the number of connections to other nodes."""
+        return len(swarm.connections)
+
+    @registry.method
+    async def getnetworkinfo():
+        """Returns an object containing various state info regarding P2P networking."""
+        inbound, outbound = counts()
+        return {
+            "version": node.version_number, "subversion": SUBVERSION, "protocolversion": PROTOCOL_VERSION,
+            "localservices": "0000000000000409", "localservicesnames": ["NETWORK", "WITNESS", "NETWORK_LIMITED"],
+            "localrelay": True, "timeoffset": 0, "networkactive": True, "connections": inbound + outbound,
+            "connections_in": inbound, "connections_out": outbound,
+            "networks": [{"name": "ipv4", "limited": False, "reachable": True, "proxy": "",
+                          "proxy_randomize_credentials": False}],
+            "relayfee": 0.00001, "incrementalfee": 0.00001, "localaddresses": [], "warnings": "",
+            "peerid": node.identity.peer_id, "name": node.name, "announce": swarm.local.announce,
+            "network": node.network, "swarmkey": swarm.local.swarm_key.fingerprint if swarm.local.swarm_key else None,
+        }
+
+    @registry.method
+    async def addnode(node_addr, command):
+        """Add ("add"), remove ("remove") or try once ("onetry") a peer multiaddr (/dns4/HOST/tcp/PORT)."""
+        addr = _parse_addr(node_addr)
+        known = {a.dial_addr for a in swarm.peer_addrs()}
+        if command == "add":
+            if addr.dial_addr in known:
+                raise RpcFailure(CLIENT_NODE_ALREADY_ADDED, "Error: Node already added")
+            swarm.add_peer(addr)
+        elif command == "remove":
+            if not swarm.remove_peer(addr.dial_addr):
+                raise RpcFailure(CLIENT_NODE_NOT_ADDED, "Error: Node could not be removed. It has not been added previously.")
+        elif command == "onetry":
+            swarm.spawn(swarm.dial_once(addr))
+        else:
+            raise RpcFailure(INVALID_PARAMETER, "command must be add, remove or onetry")
+        return None
+
+    @registry.method
+    async def disconnectnode(address="", nodeid=None):
+        """Disconnect a peer by address, node name or PeerID, or by nodeid (getpeerinfo's id)."""
+        if nodeid is not None:
+            match = [c for c in swarm.connections.values() if c.id == nodeid]
+            target = match[0].peer_id if match else ""
+        else:
+            target = address
+        if not target or not swarm.disconnect(target):
+            raise RpcFailure(CLIENT_NODE_NOT_CONNECTED, "Node not found in connected nodes")
+        return None
+
+    @registry.method
+    async def acceptpeeridentity(address, peerid=None):
+        """Trust the new identity at a peer address (default: the one last refused there)."""
+        addr = _parse_addr(address)
+        try:
+            accepted = swarm.peerstore.accept(addr.dial_addr, peerid)
+        except KeyError as exc:
+            raise RpcFailure(INVALID_PARAMETER, f"no changed identity was refused at {addr.dial_addr}") from exc
+        return {"address": addr.dial_addr, "peerid": accepted}
+
+    @registry.method
+    async def listpeeridentities():
+        """The trust-on-first-use peerstore: address -> expected PeerID, and identities refused."""
+        return {"trusted": dict(swarm.peerstore.trusted), "refused": dict(swarm.peerstore.refused)}
+
+    @registry.method
+    async def setlinkfilter(blocked):
+        """Admin: cut the links to these peers (node names or PeerIDs); [] heals. Used by the harness."""
+        if not isinstance(blocked, list) or not all(isinstance(p, str) for p in blocked):
+            raise RpcFailure(INVALID_PARAMETER, "blocked must be a list of node names or PeerIDs")
+        swarm.set_blocked(set(blocked))
+        return sorted(swarm.blocked)

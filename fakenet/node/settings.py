@@ -1,0 +1,76 @@
+"""The node's command line; every flag also reads a FAKENET_* environment variable (for containers)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fakenet.node import multiaddr
+from fakenet.node.multiaddr import PeerAddr
+
+SWARM_PORT, IPFS_PORT, RPC_PORT, API_PORT = 4011, 5011, 6433, 7007
+
+
+@dataclass(frozen=True)
+class Settings:
+    datadir: Path
+    name: str
+    network: str
+    bind: str
+    announce: str
+    peers: list[PeerAddr] = field(default_factory=list)
+    swarm_port: int = SWARM_PORT
+    rpc_port: int = RPC_PORT
+    api_port: int = API_PORT
+    ipfs_port: int = IPFS_PORT
+    rpcuser: str | None = None
+    rpcpassword: str | None = None
+    automine: float = 0.0
+    peer_timeout: float = 4.0
+    debug: bool = False
+
+
+def _env(name: str, default=None):
+    return os.environ.get(f"FAKENET_{name}", default)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fakenet-node", description="Run one fakenet node (swarm, chain, RPC, API).")
+    p.add_argument("--datadir", default=_env("DATADIR", str(Path.home() / ".fakenet")), help="data dir (FAKENET_DATADIR)")
+    p.add_argument("--name", default=_env("NODE_NAME", socket.gethostname()), help="node name shown in logs and to peers")
+    p.add_argument("--network", default=_env("NETWORK", "fakenet"), help="network name; fixes the genesis block")
+    p.add_argument("--bind", default=_env("BIND", "127.0.0.1"), help="address every port listens on")
+    p.add_argument("--announce", default=_env("ANNOUNCE"), help="multiaddr peers know us by (default from --bind or --name)")
+    p.add_argument("--peer", action="append", default=None, help="peer multiaddr, repeatable (FAKENET_PEERS: comma/space separated)")
+    p.add_argument("--swarm-port", type=int, default=int(_env("SWARM_PORT", SWARM_PORT)))
+    p.add_argument("--rpc-port", type=int, default=int(_env("RPC_PORT", RPC_PORT)))
+    p.add_argument("--api-port", type=int, default=int(_env("API_PORT", API_PORT)))
+    p.add_argument("--ipfs-port", type=int, default=int(_env("IPFS_PORT", IPFS_PORT)))
+    p.add_argument("--rpcuser", default=_env("RPCUSER"), help="RPC user (FAKENET_RPCUSER); none: cookie auth")
+    p.add_argument("--rpcpassword", default=_env("RPCPASSWORD"), help="RPC password (FAKENET_RPCPASSWORD)")
+    p.add_argument("--automine", type=float, default=float(_env("AUTOMINE", 0)), help="mine a block every N seconds (0: off)")
+    p.add_argument("--peer-timeout", type=float, default=float(_env("PEER_TIMEOUT", 4.0)),
+                   help="seconds of silence after which a peer counts as dead")
+    p.add_argument("--debug", action="store_true", default=_env("DEBUG", "") not in ("", "0"))
+    return p
+
+
+def _default_announce(bind: str, name: str, port: int) -> str:
+    if bind in ("0.0.0.0", "::", ""):
+        return f"/dns4/{name}/tcp/{port}"
+    return f"/{'ip6' if ':' in bind else 'ip4'}/{bind}/tcp/{port}"
+
+
+def from_args(argv: list[str] | None = None) -> Settings:
+    args = parser().parse_args(argv)
+    peers = multiaddr.parse_list(" ".join(args.peer) if args.peer is not None else _env("PEERS", ""))
+    announce = args.announce or _default_announce(args.bind, args.name, args.swarm_port)
+    return Settings(
+        datadir=Path(args.datadir), name=args.name, network=args.network, bind=args.bind,
+        announce=multiaddr.parse(announce).dial_addr, peers=peers, swarm_port=args.swarm_port,
+        rpc_port=args.rpc_port, api_port=args.api_port, ipfs_port=args.ipfs_port, rpcuser=args.rpcuser,
+        rpcpassword=args.rpcpassword, automine=args.automine, peer_timeout=args.peer_timeout, debug=args.debug,
+    )

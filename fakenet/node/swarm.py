@@ -1,0 +1,244 @@
+"""The swarm: authenticated connections to a static peerlist, kept alive and re-dialled.
+
+No discovery: a node dials exactly the addresses it was given (plus `addnode`), accepts whoever
+dials it and passes the handshake, and keeps one connection per PeerID. When both ends dial each
+other at once, both keep the connection dialled by the lower PeerID, so they agree without talking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential, wait_random
+
+from fakenet.node import framing, logs
+from fakenet.node.connection import Connection
+from fakenet.node.handshake import HandshakeError, Hello, LocalEnd, authenticate, conclude
+from fakenet.node.multiaddr import PeerAddr
+from fakenet.node.peerstore import IdentityChanged, PeerStore
+
+Handler = Callable[[Connection, dict], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SwarmSettings:
+    ping_interval: float = 1.0
+    peer_timeout: float = 4.0  # a dead or paused peer is dropped after this much silence
+    handshake_timeout: float = 5.0
+    max_backoff: float = 1.0  # cap of the re-dial back-off: small, so a healed link comes back fast
+
+
+class DialFailed(Exception):
+    pass
+
+
+class Swarm:
+    def __init__(self, local: LocalEnd, peerstore: PeerStore, peers: list[PeerAddr], height: Callable[[], int],
+                 settings: SwarmSettings = SwarmSettings()):
+        self.local = local
+        self.peerstore = peerstore
+        self.settings = settings
+        self._height = height
+        self._log = logs.get()
+        self.connections: dict[str, Connection] = {}
+        self.handlers: dict[str, Handler] = {}
+        self.on_connect: list[Callable[[Connection], Awaitable[None]]] = []
+        self._dialers: dict[str, asyncio.Task] = {}
+        self._peers: dict[str, PeerAddr] = {}
+        self._server: asyncio.AbstractServer | None = None
+        self._last_refusal: dict[str, str] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self.blocked: set[str] = set()  # names or PeerIDs cut off by the admin link filter
+        for addr in peers:
+            self.add_peer(addr)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def listen(self, host: str, port: int) -> None:
+        self._server = await asyncio.start_server(self._accept, host, port, limit=framing.MAX_FRAME + 1024)
+        self._log.info("swarm_listening", addr=f"{host}:{port}", announce=self.local.announce)
+        for addr in self._peers.values():
+            self._start_dialer(addr)
+
+    async def close(self) -> None:
+        for task in [*self._dialers.values(), *self._tasks]:
+            task.cancel()
+        for conn in list(self.connections.values()):
+            conn.close("shutting down")
+        if self._server:
+            self._server.close()
+
+    # -- peerlist --------------------------------------------------------------------------------
+
+    def add_peer(self, addr: PeerAddr) -> None:
+        self._peers[addr.dial_addr] = addr
+        if self._server is not None:
+            self._start_dialer(addr)
+
+    def remove_peer(self, dial_addr: str) -> bool:
+        task = self._dialers.pop(dial_addr, None)
+        if task:
+            task.cancel()
+        return self._peers.pop(dial_addr, None) is not None
+
+    def peer_addrs(self) -> list[PeerAddr]:
+        return list(self._peers.values())
+
+    async def dial_once(self, addr: PeerAddr) -> Connection:
+        return await self._dial(addr)
+
+    def _start_dialer(self, addr: PeerAddr) -> None:
+        if addr.dial_addr not in self._dialers and addr.dial_addr != self.local.announce:
+            self._dialers[addr.dial_addr] = asyncio.create_task(self._dial_forever(addr))
+
+    # -- messages --------------------------------------------------------------------------------
+
+    def handle(self, message_type: str, handler: Handler) -> None:
+        self.handlers[message_type] = handler
+
+    async def broadcast(self, message: dict, exclude: Connection | None = None) -> None:
+        peers = [conn for conn in self.connections.values() if conn is not exclude]
+        await asyncio.gather(*(conn.send(message) for conn in peers))
+
+    def disconnect(self, peer: str) -> bool:
+        """Drop the connection to a PeerID, node name or address; the dialler will come back."""
+        for conn in list(self.connections.values()):
+            if peer in (conn.peer_id, conn.name, conn.hello.announce, conn.dial_addr, conn.remote_addr()):
+                conn.close("disconnected by operator")
+                return True
+        return False
+
+    def set_blocked(self, peers: set[str]) -> None:
+        """The admin link filter: refuse and drop every peer named (by node name or PeerID)."""
+        self.blocked = set(peers)
+        for conn in list(self.connections.values()):
+            if self._is_blocked(conn.hello):
+                conn.close("link cut by filter")
+
+    def _is_blocked(self, hello: Hello) -> bool:
+        return hello.name in self.blocked or hello.peer_id in self.blocked
+
+    async def _dispatch(self, conn: Connection, message: dict) -> None:
+        handler = self.handlers.get(message["t"])
+        if handler is None:
+            self._log.debug("unknown_message", peer=conn.name, type=message["t"])
+            return
+        try:
+            await handler(conn, message)
+        except (KeyError, ValueError, TypeError) as exc:
+            self._log.warning("bad_message", peer=conn.name, type=message["t"], error=repr(exc))
+            conn.close(f"malformed {message['t']} message: {exc!r}")
+
+    # -- dialling --------------------------------------------------------------------------------
+
+    async def _dial_forever(self, addr: PeerAddr) -> None:
+        wait = wait_exponential(multiplier=0.1, max=self.settings.max_backoff) + wait_random(0, 0.1)
+        while True:
+            existing = self._connection_for(addr)
+            if existing:
+                await existing.closed.wait()
+                continue
+            async for attempt in AsyncRetrying(wait=wait, retry=retry_if_exception_type(DialFailed)):
+                with attempt:
+                    conn = await self._dial(addr)
+            await conn.closed.wait()
+
+    def _connection_for(self, addr: PeerAddr) -> Connection | None:
+        expected = addr.peer_id or self.peerstore.expected(addr.dial_addr)
+        return self.connections.get(expected) if expected else None
+
+    async def _dial(self, addr: PeerAddr) -> Connection:
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(addr.host, addr.port, limit=framing.MAX_FRAME + 1024),
+                self.settings.handshake_timeout)
+        except (OSError, asyncio.TimeoutError) as exc:
+            self._log.debug("dial_failed", addr=addr.dial_addr, error=repr(exc))
+            raise DialFailed(str(exc)) from exc
+        conn = await self._handshake(reader, writer, dial_addr=addr)
+        if conn is None:
+            raise DialFailed(f"handshake with {addr} failed")
+        return conn
+
+    async def _accept(self, reader, writer) -> None:
+        await self._handshake(reader, writer, dial_addr=None)
+
+    # -- handshake and policy --------------------------------------------------------------------
+
+    async def _handshake(self, reader, writer, dial_addr: PeerAddr | None) -> Connection | None:
+        where = dial_addr.dial_addr if dial_addr else "inbound"
+        try:
+            hello = await asyncio.wait_for(
+                authenticate(reader, writer, self.local, dialer=dial_addr is not None, height=self._height()),
+                self.settings.handshake_timeout)
+            await asyncio.wait_for(conclude(reader, writer, self._refusal(hello, dial_addr)),
+                                   self.settings.handshake_timeout)
+        except (HandshakeError, framing.FrameError) as exc:
+            self._log_refusal(where, str(exc))
+            writer.close()
+            return None
+        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+            self._log.debug("handshake_failed", addr=where, error=repr(exc))
+            writer.close()
+            return None
+        return self._register(Connection(reader, writer, hello, inbound=dial_addr is None,
+                                         dial_addr=dial_addr.dial_addr if dial_addr else None,
+                                         local_peer_id=self.local.identity.peer_id))
+
+    def _refusal(self, hello: Hello, dial_addr: PeerAddr | None) -> str | None:
+        if hello.peer_id == self.local.identity.peer_id:
+            return "connected to ourselves"
+        if self._is_blocked(hello):
+            return f"link to {hello.name} is cut by the link filter"
+        addr = dial_addr.dial_addr if dial_addr else hello.announce
+        pinned = dial_addr.peer_id if dial_addr else self._peers.get(addr, PeerAddr("", "", 1)).peer_id
+        if pinned and pinned != hello.peer_id:
+            return str(IdentityChanged(addr, pinned, hello.peer_id))
+        try:
+            self.peerstore.check(addr, hello.peer_id)
+        except IdentityChanged as exc:
+            return str(exc)
+        return None
+
+    def _log_refusal(self, where: str, reason: str) -> None:
+        """Log each distinct refusal once per address at warning level; repeats go to debug."""
+        if self._last_refusal.get(where) == reason:
+            self._log.debug("peer_refused", addr=where, reason=reason)
+            return
+        self._last_refusal[where] = reason
+        self._log.warning("peer_refused", addr=where, reason=reason)
+
+    # -- connection table ------------------------------------------------------------------------
+
+    def _register(self, conn: Connection) -> Connection:
+        current = self.connections.get(conn.peer_id)
+        if current is not None:
+            if conn.dialer_peer_id >= current.dialer_peer_id:  # the older one wins a tie
+                conn.close("duplicate connection")
+                return current
+            current.close("duplicate connection")
+        self.connections[conn.peer_id] = conn
+        self._last_refusal.pop(conn.dial_addr or conn.hello.announce, None)
+        self._log.info("peer_connected", peer=conn.name, peerid=conn.peer_id,
+                       direction="in" if conn.inbound else "out", addr=conn.remote_addr())
+        self.spawn(self._serve(conn))
+        return conn
+
+    def spawn(self, coroutine) -> asyncio.Task:
+        """Run a background task that is kept referenced until done and cancelled on close."""
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _serve(self, conn: Connection) -> None:
+        for listener in self.on_connect:
+            self.spawn(listener(conn))
+        try:
+            await conn.run(self._dispatch, self.settings.ping_interval, self.settings.peer_timeout)
+        finally:
+            if self.connections.get(conn.peer_id) is conn:
+                del self.connections[conn.peer_id]
+                self._log.info("peer_disconnected", peer=conn.name, peerid=conn.peer_id, reason=conn.close_reason)

@@ -1,0 +1,54 @@
+import pytest
+
+from fakenet.harness import local
+from fakenet.harness.waits import wait_for
+
+
+class LocalMesh(list):
+    """A started list of LocalNode with the waits these tests keep needing."""
+
+    def logs(self):
+        return [line for node in self for line in node.logs(8)]
+
+    def wait_peers(self, nodes=None, count=None, timeout=20):
+        for node in nodes or self:
+            want = len(node.peers) if count is None else count
+            wait_for(node.rpc.getconnectioncount, lambda n, want=want: n == want, timeout=timeout,
+                     expected=f"{node.name} has {want} peers", logs=self.logs)
+
+    def wait_tip(self, height, nodes=None, timeout=20):
+        nodes = nodes or self
+
+        def tips():
+            return {node.name: (node.rpc.getblockcount(), node.rpc.getbestblockhash()) for node in nodes}
+
+        observed, _ = wait_for(tips, lambda t: len(set(t.values())) == 1 and next(iter(t.values()))[0] == height,
+                               timeout=timeout, expected=f"every node at height {height} with one best hash",
+                               logs=self.logs)
+        return next(iter(observed.values()))[1]
+
+
+@pytest.fixture
+def start_nodes(tmp_path):
+    """Start nodes built by a factory; kill them all at teardown, whatever happened."""
+    started = []
+
+    def start(nodes, wait_peers=True):
+        mesh = LocalMesh(nodes)
+        for node in mesh:
+            node.start()
+            started.append(node)
+        for node in mesh:
+            node.wait_ready()
+        if wait_peers:
+            mesh.wait_peers()
+        return mesh
+
+    yield start
+    for node in started:
+        node.kill()
+
+
+@pytest.fixture
+def mesh4(tmp_path, start_nodes):
+    return start_nodes(local.full_mesh(tmp_path, 4))

@@ -1,0 +1,238 @@
+"""The proof-of-work chain: genesis, persistence, fork choice, orphans, validation, templates."""
+
+import itertools
+import signal
+import subprocess
+import sys
+
+import pytest
+from bitcoin.core import (
+    CBlock,
+    CBlockHeader,
+    CMutableTransaction,
+    COutPoint,
+    CScript,
+    CTransaction,
+    CTxIn,
+    CTxOut,
+    b2lx,
+    lx,
+)
+from bitcoin.core.script import OP_TRUE
+
+import fakenet.node.chain as chain_pkg
+from fakenet.errors import ConfigError
+from fakenet.node.chain import Chain, genesis_block
+from fakenet.node.chain.block import GENESIS_TIME, coinbase_tx, solve, subsidy
+from fakenet.node.chain.orphans import OrphanPool
+from fakenet.node.chain.pow import REGTEST_BITS, bits_to_target, block_work, meets_target
+
+PAY = bytes(CScript([OP_TRUE]))
+
+
+@pytest.fixture
+def chain(tmp_path):
+    with Chain(tmp_path / "chain.sqlite", "testnet") as chain:
+        yield chain
+
+
+def mine(chain: Chain, n: int) -> list[str]:
+    return [chain.add_block(chain.mine(PAY)).block_hash for _ in range(n)]
+
+
+def reheader(raw: bytes, grind: bool = True, **fields) -> bytes:
+    """`raw` with some header fields changed and (unless told not to) a nonce that solves it."""
+    old = CBlockHeader.deserialize(raw[:80])
+    values = {k: getattr(old, k) for k in ("nVersion", "hashPrevBlock", "hashMerkleRoot", "nTime", "nBits", "nNonce")}
+    header = CBlockHeader(**{**values, **fields})
+    while grind and not meets_target(header):
+        header = CBlockHeader(**{**values, **fields, "nNonce": header.nNonce + 1})
+    return header.serialize() + raw[80:]
+
+
+def test_public_api_is_pinned():
+    assert sorted(chain_pkg.__all__) == ["AddResult", "BlockIndex", "Chain", "genesis_block"]
+
+
+def test_genesis_is_fixed_per_network(tmp_path):
+    assert genesis_block("alpha").serialize() == genesis_block("alpha").serialize()
+    with Chain(tmp_path / "a1", "alpha") as a1, Chain(tmp_path / "a2", "alpha") as a2, Chain(tmp_path / "b", "beta") as b:
+        assert a1.genesis_hash == a2.genesis_hash == b2lx(genesis_block("alpha").GetHash())
+        assert b.genesis_hash != a1.genesis_hash
+        assert a1.height() == 0 and a1.tip().hash == a1.hash_at(0) == a1.genesis_hash
+        assert a1.get_block(a1.genesis_hash).GetHash() == genesis_block("alpha").GetHash()
+        assert a1.add_block(genesis_block("alpha").serialize()).status == "duplicate"
+        assert b.add_block(a1.mine(PAY)).reason == "prev-blk-not-found"
+
+
+def test_mined_blocks_persist_across_reopen(tmp_path):
+    path = tmp_path / "chain.sqlite"
+    with Chain(path, "testnet") as chain:
+        hashes = mine(chain, 5)
+        assert chain.height() == 5 and chain.tip().hash == hashes[-1]
+        assert chain.chainwork() == 6 * block_work(REGTEST_BITS)
+    with Chain(path, "testnet") as again:
+        assert again.height() == 5
+        assert [again.hash_at(h) for h in range(1, 6)] == hashes
+        assert again.get_index(hashes[2]).height == 3 and again.get_raw_block(hashes[4]) is not None
+        assert again.tip().chainwork == again.chainwork(hashes[-1])
+        mine(again, 1)
+    with pytest.raises(ConfigError, match="not 'othernet'"):
+        Chain(path, "othernet")
+
+
+KILLED_WRITER = """
+import os, signal, sys
+from fakenet.node.chain import Chain
+chain = Chain(sys.argv[1], "testnet")
+for _ in range(3):
+    chain.add_block(chain.mine(bytes([0x51])))
+print(chain.tip().hash, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # no close(), no clean shutdown
+"""
+
+
+def test_tip_survives_kill_9(tmp_path):
+    path = tmp_path / "chain.sqlite"
+    proc = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(path)], capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    with Chain(path, "testnet") as chain:
+        assert (chain.height(), chain.tip().hash) == (3, proc.stdout.strip())
+
+
+def test_mined_blocks_differ_between_nodes(tmp_path):
+    with Chain(tmp_path / "a", "n") as a, Chain(tmp_path / "b", "n") as b:
+        assert a.mine(PAY) != b.mine(PAY)
+        block = CBlock.deserialize(a.mine(PAY, extra=b"anchor"))
+        assert block.vtx[0].vin[0].scriptSig.startswith(bytes(CScript([1])))
+        assert b"anchor" in block.vtx[0].vin[0].scriptSig
+
+
+def test_heavier_chain_wins_and_reorg_is_reported(tmp_path):
+    with Chain(tmp_path / "a", "n") as a, Chain(tmp_path / "b", "n") as b:
+        a_blocks, b_blocks = mine(a, 3), mine(b, 5)
+        events = []
+        a.on_tip_changed.append(lambda gone, new: events.append(([e.hash for e in gone], [e.hash for e in new])))
+        results = [a.add_block(raw) for raw in b.blocks_after(a.locator())]
+        assert [r.status for r in results] == ["accepted"] * 5
+        assert [r.became_tip for r in results] == [False, False, False, True, True]
+        assert results[0].reason == "inconclusive"  # a side chain with less work, for now
+        assert events[0] == (a_blocks[::-1], b_blocks[:4])
+        assert events[1] == ([], [b_blocks[4]])
+        back = [b.add_block(raw) for raw in a.blocks_after(b.locator())]
+        assert back == []  # a's main chain is now b's: nothing after b's tip
+        for h in a_blocks:  # b can still learn a's stale branch; it stays a side chain
+            assert b.add_block(a.get_raw_block(h)).became_tip is False
+        assert a.tip() == b.tip() and a.height() == 5
+        assert not a.in_main_chain(a_blocks[0]) and a.get_index(a_blocks[0]) is not None
+
+
+def test_equal_work_keeps_first_seen_tip(tmp_path):
+    with Chain(tmp_path / "a", "n") as a, Chain(tmp_path / "b", "n") as b:
+        a_tip, b_tip = mine(a, 2)[-1], mine(b, 2)[-1]
+        for raw in b.blocks_after([a.genesis_hash]):
+            assert a.add_block(raw).became_tip is False
+        assert a.tip().hash == a_tip and a.chainwork(b_tip) == a.chainwork()
+
+
+def test_listener_failure_does_not_reject_block(chain):
+    chain.on_tip_changed.append(lambda gone, new: 1 / 0)
+    assert chain.add_block(chain.mine(PAY)).became_tip and chain.height() == 1
+
+
+def test_orphans_connect_when_parent_arrives(tmp_path):
+    with Chain(tmp_path / "a", "n") as a, Chain(tmp_path / "b", "n") as b:
+        hashes = mine(a, 3)
+        raws = [a.get_raw_block(h) for h in hashes]
+        assert b.add_block(raws[2]).status == "orphan"
+        result = b.add_block(raws[1])
+        assert (result.status, result.reason, result.block_hash) == ("orphan", "prev-blk-not-found", hashes[1])
+        assert b.height() == 0 and b.orphan_count == 2
+        result = b.add_block(raws[0])
+        assert result.became_tip and result.orphans_connected == (hashes[1], hashes[2])
+        assert b.tip().hash == hashes[2] and b.orphan_count == 0
+
+
+def test_orphan_pool_is_bounded():
+    pool = OrphanPool(limit=2)
+    for name in "abc":
+        pool.add(name, "parent", None, b"")
+    assert len(pool) == 2 and "a" not in pool
+    assert len(pool.pop_children("parent")) == 2 and len(pool) == 0
+
+
+def bad_blocks(chain: Chain) -> dict[str, bytes]:
+    """One block per rule, each on top of genesis and broken only in that rule."""
+    good = chain.mine(PAY)
+    prev, now = lx(chain.genesis_hash), chain.block_template()["curtime"]
+    high = CBlockHeader.deserialize(good[:80])
+    for nonce in itertools.count(high.nNonce + 1):
+        high = CBlockHeader.deserialize(good[:76] + nonce.to_bytes(4, "little"))
+        if not meets_target(high):
+            break
+    spend = CTransaction([CTxIn(COutPoint(b"\x01" * 32, 0))], [CTxOut(1, CScript(PAY))])
+    return {
+        "bad-blk-length": b"\x00garbage" * 20,
+        "high-hash": high.serialize() + good[80:],
+        "bad-txnmrklroot": reheader(good, hashMerkleRoot=b"\x11" * 32),
+        "bad-diffbits": reheader(good, grind=False, nBits=0x1D00FFFF),
+        "time-too-new": reheader(good, nTime=now + 3 * 3600),
+        "time-too-old": reheader(good, nTime=GENESIS_TIME),
+        "bad-cb-missing": solve(prev, now, REGTEST_BITS, [spend]).serialize(),
+        "bad-cb-height": solve(prev, now, REGTEST_BITS, [coinbase_tx(7, PAY, subsidy(1), b"x")]).serialize(),
+        "bad-cb-amount": solve(prev, now, REGTEST_BITS, [coinbase_tx(1, PAY, subsidy(1) + 1, b"x")]).serialize(),
+    }
+
+
+def test_invalid_blocks_rejected_with_core_reasons(chain):
+    for reason, raw in bad_blocks(chain).items():
+        result = chain.add_block(raw)
+        assert (result.status, result.reason) == ("invalid", reason), reason
+    for junk in (b"", b"\x01", bytes(79), bytes(range(256)) * 3, bytes(4_000_001)):
+        assert chain.add_block(junk).reason == "bad-blk-length"
+    assert chain.add_block(bytes(81)).status == "invalid"  # decodes: a zero header, no transactions
+    assert chain.height() == 0
+
+
+def test_block_template_fields(chain):
+    mine(chain, 2)
+    t = chain.block_template()
+    required = "version previousblockhash transactions coinbasevalue target mintime mutable noncerange curtime bits "
+    required += "height longpollid rules capabilities coinbaseaux sizelimit weightlimit sigoplimit"
+    assert set(required.split()) <= set(t)
+    assert (t["previousblockhash"], t["height"], t["transactions"]) == (chain.tip().hash, 3, [])
+    assert (t["bits"], t["coinbasevalue"]) == ("207fffff", 50 * 10**8)
+    assert int(t["target"], 16) == bits_to_target(REGTEST_BITS) and len(t["target"]) == 64
+    assert t["mintime"] == chain.median_time_past() + 1 <= t["curtime"]
+    assert t["noncerange"] == "00000000ffffffff" and "time" in t["mutable"]
+    mine(chain, 1)
+    assert chain.block_template()["longpollid"] != t["longpollid"]
+    assert CTransaction.deserialize(bytes.fromhex(chain.block_template(PAY)["coinbasetxn"]["data"])).is_coinbase()
+    assert (subsidy(149), subsidy(150), subsidy(300)) == (50 * 10**8, 25 * 10**8, 1_250_000_000)
+    assert chain.difficulty() == pytest.approx(4.656542373906925e-10)
+
+
+def test_externally_solved_block_is_accepted(chain):
+    t = chain.block_template()
+    coinbase = CMutableTransaction(
+        [CTxIn(COutPoint(), CScript([t["height"], b"external miner"]))], [CTxOut(t["coinbasevalue"], CScript(PAY))]
+    )
+    merkle = CBlock.build_merkle_tree_from_txs([coinbase])[-1]
+    for nonce in itertools.count():
+        header = CBlockHeader(t["version"], lx(t["previousblockhash"]), merkle, t["curtime"], int(t["bits"], 16), nonce)
+        if int.from_bytes(header.GetHash(), "little") <= int(t["target"], 16):
+            break
+    raw = header.serialize() + CBlock(vtx=[coinbase]).serialize()[80:]
+    result = chain.add_block(raw)
+    assert (result.status, result.reason, result.became_tip) == ("accepted", None, True)
+    assert chain.tip().hash == b2lx(header.GetHash()) and chain.get_raw_block(result.block_hash) == raw
+
+
+def test_locator_and_blocks_after(chain):
+    hashes = mine(chain, 30)
+    loc = chain.locator()
+    assert loc[:10] == hashes[::-1][:10] and loc[-1] == chain.genesis_hash
+    assert [chain.get_index(h).height for h in loc[9:]] == [21, 19, 15, 7, 0]
+    assert chain.blocks_after(["00" * 32]) == [chain.get_raw_block(h) for h in hashes]
+    assert chain.blocks_after([hashes[3], "00" * 32, hashes[27]], limit=1) == [chain.get_raw_block(hashes[28])]
+    assert chain.blocks_after([hashes[-1]]) == []
