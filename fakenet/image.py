@@ -34,16 +34,19 @@ from fakenet.errors import ContainerError
 from fakenet.image_base import BaseImage, local_image_id, resolve_base
 from fakenet.image_wheels import ensure_wheelhouse, project_requirements, wheel_arch
 
-__all__ = ["IMAGE_REPO", "build_inputs", "content_hash", "ensure_image", "image_tag", "repo_root"]
+__all__ = ["IMAGE_REPO", "SOURCE_HASH_LABEL", "build_inputs", "content_hash", "ensure_image", "image_tag", "repo_root"]
 
 IMAGE_REPO = "fakenet-node"
+SOURCE_HASH_LABEL = "io.fakenet.source-hash"
 # Bump when the image is assembled differently in ways the hashed files don't show.
 _RECIPE = "fakenet-node-image/1"
 
 Progress = Callable[[str], None]
 
 
-def ensure_image(progress: Progress = print, base_image: str | None = None, *, client: docker.DockerClient | None = None) -> str:
+def ensure_image(
+    progress: Progress = print, base_image: str | None = None, *, client: docker.DockerClient | None = None
+) -> str:
     """The tag of an up-to-date node image, building it first if it does not exist yet.
 
     `base_image` overrides $FAKENET_BASE_IMAGE, which overrides python:3.11-slim. Concurrent
@@ -66,11 +69,10 @@ def _ensure_locked(client: docker.DockerClient, root: Path, base_image: str | No
     if local_image_id(client, tag):
         return tag
     progress(f"building {tag} on {base.ref}")
-    pyproject = tomllib.loads(inputs["src/pyproject.toml"].decode())
-    requirements = project_requirements(pyproject)
-    wheels = ensure_wheelhouse(root / ".cache" / "wheelhouse", requirements, wheel_arch(client.version()["Arch"]), progress)
-    labels = image_labels(source_hash, base, pyproject["project"]["version"])
-    build_image(client, context_tar(inputs, wheels, requirements), tag, base, labels, progress)
+    requirements = project_requirements(tomllib.loads(inputs["src/pyproject.toml"].decode()))
+    arch = wheel_arch(client.version()["Arch"])
+    wheels = ensure_wheelhouse(root / ".cache" / "wheelhouse", requirements, arch, progress)
+    build_image(client, context_tar(inputs, wheels, requirements), tag, base, source_hash, progress)
     return tag
 
 
@@ -113,17 +115,6 @@ def image_tag(source_hash: str) -> str:
     return f"{IMAGE_REPO}:{source_hash[:16]}"
 
 
-def image_labels(source_hash: str, base: BaseImage, version: str) -> dict[str, str]:
-    return {
-        "io.fakenet.image": "node",
-        "io.fakenet.source-hash": source_hash,
-        "io.fakenet.base-image": base.ref,
-        "io.fakenet.base-id": base.id,
-        "org.opencontainers.image.base.name": base.ref,
-        "org.opencontainers.image.version": version,
-    }
-
-
 def context_tar(inputs: Mapping[str, bytes], wheelhouse: Path, requirements: Sequence[str]) -> io.BytesIO:
     """The build context as an uncompressed tar: inputs, wheels and their requirements file."""
     buffer = io.BytesIO()
@@ -145,13 +136,17 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 def build_image(
-    client: docker.DockerClient, context: io.BytesIO, tag: str, base: BaseImage, labels: Mapping[str, str], progress: Progress
+    client: docker.DockerClient, context: io.BytesIO, tag: str, base: BaseImage, source_hash: str, progress: Progress
 ) -> None:
-    """Classic-builder build of `context`, every log line to `progress`; failure raises with the log tail."""
+    """Classic-builder build of `context`, every log line to `progress`; failure raises with the log tail.
+
+    The source hash is the one label set per build: each label costs the classic builder a
+    step of its own, so the rest are static in the Dockerfile.
+    """
     log: deque[str] = deque(maxlen=40)
     stream = client.api.build(
         fileobj=context, custom_context=True, tag=tag, buildargs={"BASE_IMAGE": base.ref},
-        labels=dict(labels), rm=True, forcerm=True, pull=False, decode=True,
+        labels={SOURCE_HASH_LABEL: source_hash}, rm=True, forcerm=True, pull=False, decode=True,
     )  # fmt: skip
     for chunk in stream:
         for line in chunk.get("stream", "").splitlines():

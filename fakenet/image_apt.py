@@ -16,6 +16,8 @@ from typing import Iterable
 from fakenet.errors import ContainerError
 
 APT_DIR = Path("/etc/apt")
+OS_RELEASE = Path("/etc/os-release")
+SUITE_ALIASES = ("oldstable", "stable", "testing", "unstable", "sid")
 
 _ONE_LINE = re.compile(r"^(?P<type>deb(?:-src)?)\s+(?:\[[^\]]*\]\s+)?(?P<uri>\S+)\s+(?P<suite>\S+)\s*(?P<comps>.*)$")
 
@@ -44,7 +46,8 @@ def parse_one_line(text: str) -> list[AptSource]:
     for line in text.splitlines():
         match = _ONE_LINE.match(line.split("#", 1)[0].strip())
         if match:
-            sources.append(AptSource((match["type"],), (match["uri"],), (match["suite"],), tuple(match["comps"].split())))
+            fields = (match["type"],), (match["uri"],), (match["suite"],), tuple(match["comps"].split())
+            sources.append(AptSource(*fields))
     return sources
 
 
@@ -83,27 +86,40 @@ def parse_sources(filename: str, text: str) -> list[AptSource]:
     return parse_deb822(text) if filename.endswith(".sources") else parse_one_line(text)
 
 
-def pick_mirror(sources: Iterable[AptSource]) -> AptMirror:
-    """The first binary, non-security entry of a base suite (no `-updates`, `-pgdg`…) with `main`.
+def pick_mirror(sources: Iterable[AptSource], codename: str | None = None) -> AptMirror:
+    """The first binary, non-security entry with component `main` of the release's own suite.
 
-    Third-party repositories (docker's `stable`, nodesource's `nodistro`) fail these tests, so
-    they are passed over even when listed first.
+    The suite is the host's `codename` or an alias like `stable` (any plain suite name when the
+    codename is unknown), never `-updates`, `-security`, `-backports`: third-party repositories
+    (docker's `stable` component, nodesource's `nodistro` suite) are passed over even when
+    listed first.
     """
     for source in sources:
         if "deb" not in source.types or "main" not in source.components or not source.uris:
             continue
         uri = source.uris[0]
         for suite in source.suites:
-            if _is_base_suite(suite) and "security" not in uri:
+            if _is_release_suite(suite, codename) and "security" not in uri:
                 return AptMirror(uri, suite)
     raise ContainerError(
-        "no Debian mirror found in this machine's apt sources (wanted a `deb` entry of a base suite "
-        "with component main); set FAKENET_BASE_IMAGE to an image you have instead"
+        f"no Debian mirror found in this machine's apt sources (wanted a `deb` entry of suite "
+        f"{codename or 'any release'} with component main); set FAKENET_BASE_IMAGE to an image you have"
     )
 
 
-def _is_base_suite(suite: str) -> bool:
+def _is_release_suite(suite: str, codename: str | None) -> bool:
+    if codename:
+        return suite == codename or suite in SUITE_ALIASES
     return bool(re.fullmatch(r"[a-z][a-z0-9]*", suite))
+
+
+def os_codename(os_release: str) -> str | None:
+    """VERSION_CODENAME from the text of /etc/os-release, if it names one."""
+    for line in os_release.splitlines():
+        name, _, value = line.partition("=")
+        if name.strip() == "VERSION_CODENAME" and value.strip().strip("\"'"):
+            return value.strip().strip("\"'")
+    return None
 
 
 def resolve_mirror_list(uri: str, read=Path.read_text) -> str:
@@ -124,8 +140,9 @@ def host_source_files(apt_dir: Path = APT_DIR) -> list[Path]:
     return ([listed] if listed.is_file() else []) + parts
 
 
-def host_mirror(apt_dir: Path = APT_DIR) -> AptMirror:
+def host_mirror(apt_dir: Path = APT_DIR, os_release: Path = OS_RELEASE) -> AptMirror:
     """The mirror and suite this machine's apt uses, read now from its sources files."""
     sources = [s for path in host_source_files(apt_dir) for s in parse_sources(path.name, path.read_text())]
-    mirror = pick_mirror(sources)
+    codename = os_codename(os_release.read_text()) if os_release.is_file() else None
+    mirror = pick_mirror(sources, codename)
     return AptMirror(resolve_mirror_list(mirror.uri), mirror.suite)

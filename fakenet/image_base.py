@@ -52,10 +52,18 @@ class BaseImage:
 def resolve_base(client: docker.DockerClient, progress: Progress, requested: str | None = None) -> BaseImage:
     """The base to build on: argument, else $FAKENET_BASE_IMAGE, else python:3.11-slim.
 
-    Used if present, else pulled; if that fails too, a Debian base is bootstrapped.
+    Used if present, else pulled; if that fails too, a Debian base is bootstrapped. For the
+    default, a bootstrapped base already here counts as present: no pull is tried on every
+    run of a machine without a registry.
     """
     ref = requested or os.environ.get(BASE_ENV) or DEFAULT_BASE
-    image_id = local_image_id(client, ref) or _pull(client, ref, progress)
+    image_id = local_image_id(client, ref)
+    if image_id:
+        return BaseImage(ref, image_id)
+    bootstrapped = _local_bootstrap(client) if ref == DEFAULT_BASE else None
+    if bootstrapped:
+        return bootstrapped
+    image_id = _pull(client, ref, progress)
     if image_id:
         return BaseImage(ref, image_id)
     return bootstrap_base(client, progress)
@@ -80,7 +88,7 @@ def _pull(client: docker.DockerClient, ref: str, progress: Progress) -> str | No
 def bootstrap_base(client: docker.DockerClient, progress: Progress) -> BaseImage:
     """`fakenet-base:<suite>` from the host's apt mirror, bootstrapped only if absent or outdated."""
     mirror = host_mirror()
-    ref = f"{BOOTSTRAP_REPO}:{mirror.suite}"
+    ref = bootstrap_ref(mirror)
     image_id = _current_bootstrap_id(client, ref)
     if image_id:
         return BaseImage(ref, image_id)
@@ -88,8 +96,24 @@ def bootstrap_base(client: docker.DockerClient, progress: Progress) -> BaseImage
     with tempfile.TemporaryDirectory(prefix="fakenet-base-") as tmp:
         tarball = bootstrap_tarball(mirror, Path(tmp), progress)
         progress(f"importing {ref}")
-        client.api.import_image_from_file(str(tarball), repository=BOOTSTRAP_REPO, tag=mirror.suite, changes=_import_changes())
+        client.api.import_image_from_file(
+            str(tarball), repository=BOOTSTRAP_REPO, tag=mirror.suite, changes=_import_changes()
+        )
     return BaseImage(ref, client.images.get(ref).id)
+
+
+def bootstrap_ref(mirror: AptMirror) -> str:
+    return f"{BOOTSTRAP_REPO}:{mirror.suite}"
+
+
+def _local_bootstrap(client: docker.DockerClient) -> BaseImage | None:
+    """A current bootstrapped base for this host, if one was made before (never raises)."""
+    try:
+        ref = bootstrap_ref(host_mirror())
+    except (ContainerError, OSError):
+        return None  # not a Debian-like host: there is nothing to have bootstrapped
+    image_id = _current_bootstrap_id(client, ref)
+    return BaseImage(ref, image_id) if image_id else None
 
 
 def _current_bootstrap_id(client: docker.DockerClient, ref: str) -> str | None:

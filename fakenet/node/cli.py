@@ -89,17 +89,18 @@ def _fail(error: dict) -> int:
 
 def getinfo(client: Client) -> int:
     replies = client.call([{"method": m, "params": [], "id": i} for i, m in
-                           enumerate(("getnetworkinfo", "getblockchaininfo"))])
+                           enumerate(("getnetworkinfo", "getblockchaininfo", "getstreaminfo"))])
     for reply in replies:
         if reply.get("error"):
             return _fail(reply["error"])
-    net, chain = replies[0]["result"], replies[1]["result"]
+    net, chain, streams = (reply["result"] for reply in replies)
     info = {
         "version": net["version"], "blocks": chain["blocks"], "headers": chain["headers"],
         "verificationprogress": chain["verificationprogress"], "timeoffset": net["timeoffset"],
         "connections": {"in": net["connections_in"], "out": net["connections_out"], "total": net["connections"]},
         "proxy": "", "difficulty": chain["difficulty"], "chain": chain["chain"], "relayfee": net["relayfee"],
         "warnings": net["warnings"], "peerid": net["peerid"], "network": chain["network"], "name": net["name"],
+        "streams": streams,
     }
     print(json.dumps(info, indent=2))
     return 0

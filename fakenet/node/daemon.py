@@ -11,12 +11,18 @@ from aiohttp import web
 
 import fakenet
 from fakenet.errors import FakenetError
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
 from fakenet.node import api, credentials, datadir, logs, psk, settings as settings_module
+from fakenet.node.anchoring import AnchorService
 from fakenet.node.chain import Chain
 from fakenet.node.chain_sync import ChainSync
 from fakenet.node.handshake import LocalEnd
 from fakenet.node.peerstore import PeerStore
-from fakenet.node.rpc import blockchain, control, network
+from fakenet.node.rpc import blockchain, control, network, streams as stream_rpc
+from fakenet.node.stream_network import StreamNetwork
+from fakenet.node.stream_service import StreamService
+from fakenet.node.streams import ControllerKey, PinStore, StreamCache
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.rpc.server import make_app as make_rpc_app
 from fakenet.node.settings import Settings
@@ -48,6 +54,7 @@ class Node:
         self.swarm = Swarm(local, PeerStore(s.datadir / "peerstore.json"), s.peers, self.chain.height,
                            SwarmSettings(peer_timeout=s.peer_timeout))
         self.sync = ChainSync(self.chain, self.swarm)
+        self._start_streams()
         await self._serve_http(self._rpc_app(), s.rpc_port)
         await self._serve_http(api.make_app(self), s.api_port)
         await self.swarm.listen(s.bind, s.swarm_port)
@@ -58,9 +65,19 @@ class Node:
                        swarmkey=swarm_key.fingerprint if swarm_key else "none", peers=len(s.peers),
                        startup_ms=int((time.time() - self.started_at) * 1000))
 
+    def _start_streams(self) -> None:
+        """The stream layer; the node's own key doubles as the controller key of streams it creates."""
+        s = self.settings
+        seed = self.identity.private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        self.pins = PinStore(s.datadir / "state.sqlite")
+        self.streams = StreamService(ControllerKey.from_seed(seed), StreamCache(s.stream_cache_limit), self.pins,
+                                     s.sync_timeout)
+        self.streams.network = StreamNetwork(self.swarm, self.streams)
+        self.anchors = self.streams.anchors = AnchorService(self.chain, self.streams, s.network)
+
     def _rpc_app(self) -> web.Application:
         registry = Registry()
-        for module in (blockchain, network, control):
+        for module in (blockchain, network, stream_rpc, control):
             module.register(registry, self)
         user, password = credentials.for_server(self.settings.datadir, self.settings.rpcuser, self.settings.rpcpassword)
         return make_rpc_app(registry, user, password)
@@ -88,6 +105,7 @@ class Node:
         for runner in self._runners:
             await runner.cleanup()
         self.chain.close()
+        self.pins.close()
 
 
 async def _main(s: Settings) -> None:

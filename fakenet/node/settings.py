@@ -30,6 +30,8 @@ class Settings:
     rpcpassword: str | None = None
     automine: float = 0.0
     peer_timeout: float = 4.0
+    stream_cache_limit: int = 500
+    sync_timeout: float = 3.0
     debug: bool = False
 
 
@@ -54,6 +56,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--automine", type=float, default=float(_env("AUTOMINE", 0)), help="mine a block every N seconds (0: off)")
     p.add_argument("--peer-timeout", type=float, default=float(_env("PEER_TIMEOUT", 4.0)),
                    help="seconds of silence after which a peer counts as dead")
+    p.add_argument("--stream-cache-limit", type=int, default=int(_env("STREAM_CACHE_LIMIT", 500)),
+                   help="streams kept in the in-memory cache (FAKENET_STREAM_CACHE_LIMIT)")
+    p.add_argument("--sync-timeout", type=float, default=float(_env("SYNC_TIMEOUT", 3.0)),
+                   help="seconds a load waits for the network (FAKENET_SYNC_TIMEOUT)")
     p.add_argument("--debug", action="store_true", default=_env("DEBUG", "") not in ("", "0"))
     return p
 
@@ -73,4 +79,5 @@ def from_args(argv: list[str] | None = None) -> Settings:
         announce=multiaddr.parse(announce).dial_addr, peers=peers, swarm_port=args.swarm_port,
         rpc_port=args.rpc_port, api_port=args.api_port, ipfs_port=args.ipfs_port, rpcuser=args.rpcuser,
         rpcpassword=args.rpcpassword, automine=args.automine, peer_timeout=args.peer_timeout, debug=args.debug,
+        stream_cache_limit=args.stream_cache_limit, sync_timeout=args.sync_timeout,
     )

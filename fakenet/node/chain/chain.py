@@ -49,6 +49,8 @@ class Chain:
         self.network = network
         self.bits = pow.REGTEST_BITS
         self.on_tip_changed: list[TipListener] = []
+        # Where templates get their non-coinbase transactions (the node's anchor batches).
+        self.transaction_source: Callable[[], list] = list
         self._clock = clock
         self._lock = threading.RLock()
         self._index: dict[str, BlockIndex] = {}
@@ -177,6 +179,7 @@ class Chain:
                 now=self._clock(),
                 longpollid=f"{tip.hash}{self._tip_changes}",
             )
+        tmpl["transactions"] = [template.transaction_entry(tx) for tx in self.transaction_source()]
         if coinbase_script is not None:
             tmpl["coinbasetxn"] = template.coinbasetxn(self._coinbase(tmpl, coinbase_script))
         return tmpl

@@ -48,6 +48,12 @@ def coinbasetxn(coinbase: CTransaction) -> dict:
     return {"data": b2x(coinbase.serialize()), "txid": b2lx(coinbase.GetTxid()), "depends": [], "fee": 0}
 
 
+def transaction_entry(tx: CTransaction) -> dict:
+    """One entry of the template's `transactions` list (fees are zero: nothing is spent)."""
+    return {"data": b2x(tx.serialize()), "txid": b2lx(tx.GetTxid()), "hash": b2lx(tx.GetHash()),
+            "depends": [], "fee": 0, "sigops": 0, "weight": 4 * len(tx.serialize())}
+
+
 def solve(tmpl: dict, coinbase: CTransaction) -> CBlock:
     """Fill the template with `coinbase` and the template's transactions, and grind the nonce."""
     txs = [coinbase, *(CTransaction.deserialize(x(tx["data"])) for tx in tmpl["transactions"])]

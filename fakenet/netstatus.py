@@ -1,0 +1,103 @@
+"""What a compose network's nodes say about themselves, and waiting until they are all up and meshed.
+
+Containers are found by compose's project label (not by name: Compose v1 and v2 name them
+differently); each node is asked through `docker exec … cli -getinfo`, which works wherever the
+engine runs (no route to container addresses needed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import docker
+
+from fakenet.errors import WaitTimeout
+from fakenet.harness.waits import wait_for
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    name: str
+    state: str  # container state, plus health: "running/healthy"
+    peerid: str = ""
+    height: int | None = None
+    peers: int | None = None
+    urls: tuple[str, ...] = ()
+    error: str = ""
+
+
+def _natural(name: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
+def containers(client: docker.DockerClient, project: str) -> list:
+    found = client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
+    return sorted(found, key=lambda c: _natural(c.labels.get("com.docker.compose.service", c.name)))
+
+
+def _urls(container) -> tuple[str, ...]:
+    names = {"6433/tcp": "rpc", "7007/tcp": "api", "5011/tcp": "ipfs"}
+    urls = []
+    for port, bindings in sorted((container.attrs["NetworkSettings"].get("Ports") or {}).items()):
+        for binding in bindings or []:
+            if port in names:
+                urls.append(f"{names[port]} http://{binding['HostIp']}:{binding['HostPort']}")
+    return tuple(urls)
+
+
+def probe(container) -> NodeStatus:
+    container.reload()
+    name = container.labels.get("com.docker.compose.service", container.name)
+    health = container.attrs["State"].get("Health", {}).get("Status", "")
+    state = container.status + (f"/{health}" if health else "")
+    if container.status != "running":
+        return NodeStatus(name, state, error=f"container is {container.status}")
+    code, output = container.exec_run(["cli", "-getinfo"], demux=False)
+    text = output.decode(errors="replace").strip()
+    if code != 0:
+        return NodeStatus(name, state, urls=_urls(container), error=text.splitlines()[-1] if text else f"exit {code}")
+    info = json.loads(text)
+    return NodeStatus(name, state, info["peerid"], info["blocks"], info["connections"]["total"], _urls(container))
+
+
+def probe_all(client: docker.DockerClient, project: str) -> list[NodeStatus]:
+    found = containers(client, project)
+    with ThreadPoolExecutor(max_workers=min(16, max(1, len(found)))) as pool:
+        return list(pool.map(probe, found))
+
+
+def _problems(rows: list[NodeStatus], count: int) -> list[str]:
+    problems = [] if len(rows) == count else [f"{len(rows)} containers, expected {count}"]
+    for row in rows:
+        if row.error or not row.state.endswith("healthy") or row.state.endswith("unhealthy"):
+            problems.append(f"{row.name}: {row.error or row.state}")
+        elif row.peers != count - 1:
+            problems.append(f"{row.name}: {row.peers} peers, expected {count - 1}")
+    return problems
+
+
+def wait_meshed(client: docker.DockerClient, project: str, count: int, timeout: float) -> list[NodeStatus]:
+    """Until every node is healthy with count-1 peers; on timeout, say which node and show its logs."""
+    last: list[list[NodeStatus]] = [[]]
+
+    def observe():
+        last[0] = probe_all(client, project)
+        return last[0]
+
+    def logs():
+        bad = [line.split(":")[0] for line in _problems(last[0], count)]
+        return [f"{c.name}| {line}" for c in containers(client, project)
+                if c.labels.get("com.docker.compose.service") in bad
+                for line in c.logs(tail=12).decode(errors="replace").splitlines()]
+
+    try:
+        rows, _ = wait_for(observe, lambda rows: not _problems(rows, count), timeout=timeout,
+                           expected=f"{count} healthy nodes with {count - 1} peers each", logs=logs,
+                           hint="`./fake logs NODE` shows a node's whole log; `./fake down -v` resets")
+    except WaitTimeout as exc:
+        raise WaitTimeout(f"network {project!r} did not come up: " + "; ".join(_problems(last[0], count)) +
+                          f"\n{exc}") from exc
+    return rows

@@ -1,0 +1,59 @@
+"""Content-addressed blocks: dag-cbor bytes named by a CIDv1 over their sha2-256 hash.
+
+Everything goes through `multiformats` and `dag_cbor`, so the CIDs and bytes match what
+IPFS and Ceramic produce for the same objects. CIDs are always shown in base32 (`bafy…`),
+the form Kubo prints, whatever base a decoder happened to hand back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dag_cbor
+from multiformats import CID, multihash
+
+from fakenet.node.streams.errors import CommitRejected
+
+DAG_CBOR = "dag-cbor"
+RAW = "raw"
+HASH = "sha2-256"
+
+
+def cid_of(data: bytes, codec: str = DAG_CBOR) -> CID:
+    return CID("base32", 1, codec, multihash.digest(data, HASH))
+
+
+def as_cid(value: CID | str | bytes) -> CID:
+    """Accept a CID in any form (text in any base, binary, object) and show it in base32."""
+    if isinstance(value, CID):
+        return value.set(base="base32")
+    try:
+        return CID.decode(value).set(base="base32")
+    except Exception as exc:  # multiformats raises several unrelated types for bad input
+        raise ValueError(f"not a CID: {value!r}") from exc
+
+
+def encode(obj: Any) -> tuple[CID, bytes]:
+    data = dag_cbor.encode(obj)
+    return cid_of(data), data
+
+
+def verify(cid: CID, data: bytes) -> None:
+    """Raise CommitRejected unless `data` hashes to `cid`: a peer may send anything."""
+    if cid.hashfun.name != HASH:
+        raise CommitRejected(f"block {as_cid(cid)} uses {cid.hashfun.name}; only {HASH} is accepted")
+    actual = cid_of(data, cid.codec.name)
+    if actual.digest != cid.digest:
+        raise CommitRejected(
+            f"block does not match its CID: expected {as_cid(cid)}, the bytes hash to {actual}"
+        )
+
+
+def decode(cid: CID, data: bytes) -> Any:
+    verify(cid, data)
+    if cid.codec.name != DAG_CBOR:
+        raise CommitRejected(f"block {as_cid(cid)} is {cid.codec.name}, not {DAG_CBOR}")
+    try:
+        return dag_cbor.decode(data)
+    except Exception as exc:  # dag_cbor has no single error root for malformed input
+        raise CommitRejected(f"block {as_cid(cid)} is not valid dag-cbor: {exc}") from exc

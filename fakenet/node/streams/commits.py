@@ -1,0 +1,131 @@
+"""The commits of a tile stream, how they are built, signed and taken apart again.
+
+    genesis  {"header": {"controllers": [did], "unique": 12 bytes, "family"?, "tags"?}, "data": content}
+    update   {"id": genesis CID, "prev": previous CID, "header": {}, "data": [JSON-Patch ops]}
+    anchor   {"id": genesis CID, "prev": tip CID,
+              "proof": {"chain", "blockHash", "blockHeight", "root", "path"}}
+
+Genesis and update commits are signed. Ceramic wraps them in DAG-JOSE (a JWS whose payload
+is a link to a separate dag-cbor block); here the envelope is one dag-cbor block,
+
+    {"payload": commit, "signatures": [{"protected": {"alg": "EdDSA", "kid": did}, "signature": bytes}]}
+
+with the signature over dag-cbor(payload). One block per commit keeps fetching a log from
+a peer to one round trip per commit. Anchor commits are not signed: the chain proves them,
+and the caller checks the proof against its chain before applying one.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import dag_cbor
+import jsonpatch
+from multiformats import CID
+
+from fakenet.node.streams import codec, keys
+from fakenet.node.streams.errors import CommitRejected
+
+if TYPE_CHECKING:
+    from fakenet.node.streams.keys import ControllerKey
+    from fakenet.node.streams.state import StreamState
+
+ALG = "EdDSA"
+UNIQUE_BYTES = 12
+JSON_SCALARS = (str, int, float, bool, type(None))
+PROOF_FIELDS = {"chain": str, "blockHash": str, "blockHeight": int, "root": str, "path": list}
+
+
+def sign(key: ControllerKey, payload: dict) -> tuple[CID, bytes]:
+    signature = key.sign(dag_cbor.encode(payload))
+    protected = {"alg": ALG, "kid": key.did}
+    envelope = {"payload": payload, "signatures": [{"protected": protected, "signature": signature}]}
+    return codec.encode(envelope)
+
+
+def make_genesis(key: ControllerKey, content: Any, *, family: str | None = None,
+                 tags: list[str] | None = None, unique: bytes | None = None) -> tuple[CID, bytes]:
+    """A new stream; `unique` makes two streams with the same content and controller distinct."""
+    unique = os.urandom(UNIQUE_BYTES) if unique is None else unique
+    header: dict[str, Any] = {"controllers": [key.did], "unique": unique}
+    if family is not None:
+        header["family"] = family
+    if tags is not None:
+        header["tags"] = list(tags)
+    return sign(key, {"header": header, "data": content})
+
+
+def make_update(key: ControllerKey, state: StreamState, new_content: Any) -> tuple[CID, bytes]:
+    patch = jsonpatch.make_patch(state.content, new_content).patch
+    return sign(key, {"id": state.stream_id.genesis, "prev": state.tip, "header": {}, "data": patch})
+
+
+def make_anchor(state: StreamState, proof: dict) -> tuple[CID, bytes]:
+    """Deterministic (no signature, no nonce), so every node that sees the same proof of the
+    same tip derives the same anchor commit and CID."""
+    check_proof(proof)
+    return codec.encode({"id": state.stream_id.genesis, "prev": state.tip, "proof": dict(proof)})
+
+
+def check_proof(proof: Any) -> None:
+    """Shape only: whether the block is really on the chain is the caller's question."""
+    if not isinstance(proof, dict):
+        raise CommitRejected(f"anchor proof must be a map, got {type(proof).__name__}")
+    for field, kind in PROOF_FIELDS.items():
+        if not isinstance(proof.get(field), kind) or isinstance(proof.get(field), bool):
+            raise CommitRejected(f"anchor proof field {field!r} missing or not a {kind.__name__}: {proof!r}")
+
+
+def kind_of(obj: Any) -> str:
+    """"genesis", "update" or "anchor" for a decoded commit block."""
+    if isinstance(obj, dict) and "proof" in obj:
+        return "anchor"
+    payload = obj.get("payload") if isinstance(obj, dict) else None
+    if isinstance(payload, dict) and "id" in payload:
+        return "update"
+    if isinstance(payload, dict) and "header" in payload:
+        return "genesis"
+    raise CommitRejected(f"not a tile commit: {_preview(obj)}")
+
+
+def open_signed(cid: CID, obj: Any) -> tuple[dict, str]:
+    """(payload, signer DID) of a signed commit; CommitRejected unless the signature verifies."""
+    try:
+        payload = obj["payload"]
+        [entry] = obj["signatures"]
+        did, alg, signature = entry["protected"]["kid"], entry["protected"]["alg"], entry["signature"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CommitRejected(f"commit {cid} is not a signed envelope ({exc!r}): {_preview(obj)}") from exc
+    if alg != ALG or not isinstance(did, str) or not isinstance(signature, bytes):
+        raise CommitRejected(f"commit {cid} has an unsupported signature (alg {alg!r}, kid {did!r})")
+    if not keys.verify(did, signature, dag_cbor.encode(payload)):
+        raise CommitRejected(f"bad signature on commit {cid}: it does not verify for {did}")
+    return payload, did.split("#")[0]
+
+
+def field(cid: CID, payload: dict, name: str, kind: type) -> Any:
+    """A required field of a commit, checked for type, so a malformed commit names what is wrong."""
+    value = payload.get(name) if isinstance(payload, dict) else None
+    if not isinstance(value, kind):
+        raise CommitRejected(f"commit {cid}: field {name!r} missing or not a {kind.__name__}")
+    return codec.as_cid(value) if kind is CID else value
+
+
+def check_json(cid: CID, value: Any) -> None:
+    """Stream content must stay JSON: dag-cbor could smuggle in bytes or links the API cannot show."""
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise CommitRejected(f"commit {cid}: content has a map key that is not a string")
+        for item in value.values():
+            check_json(cid, item)
+    elif isinstance(value, list):
+        for item in value:
+            check_json(cid, item)
+    elif not isinstance(value, JSON_SCALARS):
+        raise CommitRejected(f"commit {cid}: content is not JSON (holds a {type(value).__name__})")
+
+
+def _preview(obj: Any) -> str:
+    text = repr(obj)
+    return text if len(text) <= 120 else text[:117] + "..."

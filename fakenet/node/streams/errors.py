@@ -1,0 +1,50 @@
+"""Errors of the stream data layer, under the one fakenet root.
+
+FakenetError
+├── CommitRejected   a commit or block that is not valid for its stream (the message says why)
+├── MissingCommit    a commit needed to replay a stream is not among the blocks (`stream_id`, `cid`)
+├── StreamNotFound   a stream that the store or cache asked does not hold (`stream_id`)
+└── StreamUnavailable  neither this node nor any peer it reached could supply a commit in time
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fakenet.errors import FakenetError
+
+if TYPE_CHECKING:
+    from multiformats import CID
+
+    from fakenet.node.streams.streamid import StreamID
+
+
+class CommitRejected(FakenetError):
+    """A commit that must not be applied: bad hash, bad signature, wrong stream, wrong prev, bad shape."""
+
+
+class MissingCommit(FakenetError):
+    """A prev link points at a block we do not have; the caller can fetch `cid` and retry."""
+
+    def __init__(self, stream_id: StreamID | None, cid: CID):
+        stream = stream_id.encode() if stream_id is not None else "an unknown stream"
+        super().__init__(f"missing commit {cid.encode('base32')} of {stream}")
+        self.stream_id = stream_id
+        self.cid = cid
+
+
+class StreamNotFound(FakenetError):
+    """The stream is not held where it was looked for."""
+
+    def __init__(self, stream_id: StreamID):
+        super().__init__(f"stream {stream_id.encode()} not found")
+        self.stream_id = stream_id
+
+
+class StreamUnavailable(FakenetError):
+    """Loading failed: a commit (the genesis, when no peer answered at all) could not be found."""
+
+    def __init__(self, stream_id: StreamID, cid: CID, detail: str):
+        super().__init__(f"stream {stream_id.encode()} is unavailable: commit {cid.encode('base32')} {detail}")
+        self.stream_id = stream_id
+        self.cid = cid

@@ -1,0 +1,177 @@
+"""The durable store: pinned streams (state + every commit block) and raw IPFS-style blocks.
+
+One SQLite file in WAL mode with synchronous=FULL, and every change is one transaction that
+is committed before the method returns: once `pin` or `update` has returned, the data
+survives the process being killed (kill -9) or the container stopping, which is what the
+harness relies on when it counts a pinned stream's node as a holder after a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import dag_cbor
+from multiformats import CID
+
+from fakenet.node.streams import codec
+from fakenet.node.streams.errors import MissingCommit, StreamNotFound
+from fakenet.node.streams.state import StreamState
+from fakenet.node.streams.streamid import StreamID
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS streams (stream_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS commits (
+    stream_id TEXT NOT NULL, cid TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (stream_id, cid));
+CREATE INDEX IF NOT EXISTS commits_by_cid ON commits (cid);
+CREATE TABLE IF NOT EXISTS blocks (
+    cid TEXT PRIMARY KEY, data BLOB NOT NULL, pinned INTEGER NOT NULL DEFAULT 0);
+"""
+BLOCK_CODECS = (codec.RAW, codec.DAG_CBOR)
+
+
+class PinStore:
+    def __init__(self, path: str | Path):
+        # Autocommit mode: transactions are opened explicitly, so none is ever left half open.
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._lock = threading.Lock()  # one connection, possibly used from executor threads
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> PinStore:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, *args) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # -- pinned streams --------------------------------------------------------------------
+
+    def pin(self, state: StreamState, blocks: Mapping[CID, bytes]) -> None:
+        """Keep a stream durably; `blocks` must hold every commit of its log."""
+        self._write_stream(state, blocks, require_pinned=False)
+
+    def update(self, state: StreamState, new_blocks: Mapping[CID, bytes]) -> None:
+        """Move a pinned stream to a newer state; `new_blocks` are the commits it adds."""
+        self._write_stream(state, new_blocks, require_pinned=True)
+
+    def _write_stream(self, state: StreamState, blocks: Mapping[CID, bytes], *, require_pinned: bool) -> None:
+        for cid, data in blocks.items():
+            codec.verify(cid, data)
+        key = state.stream_id.encode()
+        rows = [(key, str(codec.as_cid(cid)), data) for cid, data in blocks.items()]
+        with self._transaction() as db:
+            pinned = db.execute("SELECT 1 FROM streams WHERE stream_id = ?", (key,)).fetchone()
+            if require_pinned and not pinned:
+                raise StreamNotFound(state.stream_id)
+            db.executemany("INSERT OR IGNORE INTO commits (stream_id, cid, data) VALUES (?, ?, ?)", rows)
+            self._check_complete(db, state)
+            # An upsert, not a replace, so the row keeps its place in list()'s pin order.
+            db.execute("INSERT INTO streams (stream_id, state) VALUES (?, ?) "
+                       "ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state",
+                       (key, json.dumps(state.to_json())))
+
+    @staticmethod
+    def _check_complete(db: sqlite3.Connection, state: StreamState) -> None:
+        """A pinned stream must be replayable from the store alone, so no commit may be missing."""
+        key = state.stream_id.encode()
+        held = {row[0] for row in db.execute("SELECT cid FROM commits WHERE stream_id = ?", (key,))}
+        for entry in state.log:
+            if str(codec.as_cid(entry.cid)) not in held:
+                raise MissingCommit(state.stream_id, entry.cid)
+
+    def unpin(self, stream_id: StreamID) -> bool:
+        """Forget a stream and its commits; False if it was not pinned."""
+        key = stream_id.encode()
+        with self._transaction() as db:
+            db.execute("DELETE FROM commits WHERE stream_id = ?", (key,))
+            return db.execute("DELETE FROM streams WHERE stream_id = ?", (key,)).rowcount > 0
+
+    def get(self, stream_id: StreamID) -> tuple[StreamState, dict[CID, bytes]] | None:
+        key = stream_id.encode()
+        rows = self._read("SELECT state FROM streams WHERE stream_id = ?", key)
+        if not rows:
+            return None
+        commits = self._read("SELECT cid, data FROM commits WHERE stream_id = ?", key)
+        return StreamState.from_json(json.loads(rows[0][0])), {codec.as_cid(c): d for c, d in commits}
+
+    def is_pinned(self, stream_id: StreamID) -> bool:
+        return bool(self._read("SELECT 1 FROM streams WHERE stream_id = ?", stream_id.encode()))
+
+    def list(self) -> list[StreamID]:
+        """Pinned stream ids, oldest pin first."""
+        return [StreamID.parse(row[0]) for row in self._read("SELECT stream_id FROM streams ORDER BY rowid")]
+
+    def block(self, cid: CID) -> bytes | None:
+        """A commit block of any pinned stream, for serving a peer's commit fetch."""
+        rows = self._read("SELECT data FROM commits WHERE cid = ? LIMIT 1", str(codec.as_cid(cid)))
+        return rows[0][0] if rows else None
+
+    # -- raw IPFS-style blocks ---------------------------------------------------------------
+
+    def put_block(self, data: bytes, codec_name: str = codec.RAW) -> CID:
+        """Store a block (unpinned, like `ipfs block put`) and return its CID."""
+        if codec_name not in BLOCK_CODECS:
+            raise ValueError(f"block codec must be one of {BLOCK_CODECS}, got {codec_name!r}")
+        if codec_name == codec.DAG_CBOR:
+            _check_dag_cbor(data)
+        cid = codec.cid_of(data, codec_name)
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO blocks (cid, data) VALUES (?, ?)", (str(cid), data))
+        return cid
+
+    def get_block(self, cid: CID) -> bytes | None:
+        """Any block held: raw ones, then commits (on IPFS, Ceramic commits are plain blocks)."""
+        rows = self._read("SELECT data FROM blocks WHERE cid = ?", str(codec.as_cid(cid)))
+        return rows[0][0] if rows else self.block(cid)
+
+    def pin_block(self, cid: CID) -> bool:
+        """Keep a held block through `gc_blocks`; False if the block is not held."""
+        return self._set_pinned(cid, 1)
+
+    def unpin_block(self, cid: CID) -> bool:
+        return self._set_pinned(cid, 0)
+
+    def _set_pinned(self, cid: CID, pinned: int) -> bool:
+        with self._transaction() as db:
+            sql = "UPDATE blocks SET pinned = ? WHERE cid = ?"
+            return db.execute(sql, (pinned, str(codec.as_cid(cid)))).rowcount > 0
+
+    def pinned_blocks(self) -> list[CID]:
+        rows = self._read("SELECT cid FROM blocks WHERE pinned ORDER BY rowid")
+        return [codec.as_cid(row[0]) for row in rows]
+
+    def gc_blocks(self) -> int:
+        """Remove unpinned raw blocks, like `ipfs repo gc`; returns how many went."""
+        with self._transaction() as db:
+            return db.execute("DELETE FROM blocks WHERE NOT pinned").rowcount
+
+
+def _check_dag_cbor(data: bytes) -> None:
+    try:
+        dag_cbor.decode(data)
+    except Exception as exc:  # dag_cbor has no single error root for malformed input
+        raise ValueError(f"block is not valid dag-cbor: {exc}") from exc

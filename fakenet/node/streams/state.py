@@ -1,0 +1,238 @@
+"""The state of a tile stream and the rules for moving it forward one commit at a time.
+
+A state is what replaying its log yields: content, controllers and anchor status. Every
+`apply_*` checks a commit against the state it extends and returns a new state or raises
+CommitRejected; nothing here touches the network, the chain or a clock.
+
+Anchor status: a stream created or updated on this node starts PENDING (the node asks for an
+anchor at once, as Ceramic does); one replayed from a peer's commits is NOT_REQUESTED until
+an anchor arrives; ANCHORED while the tip is an anchor commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import jsonpatch
+import jsonpointer
+from multiformats import CID
+
+from fakenet.node.streams import codec, commits
+from fakenet.node.streams.errors import CommitRejected, MissingCommit
+from fakenet.node.streams.streamid import TILE, StreamID
+
+# Ceramic's CommitType numbering, used in the JSON log so existing clients read it.
+_TYPE_NUMBERS = {"genesis": 0, "update": 1, "anchor": 2}
+_TYPE_NAMES = {number: name for name, number in _TYPE_NUMBERS.items()}
+
+
+class AnchorStatus(StrEnum):
+    NOT_REQUESTED = "NOT_REQUESTED"
+    PENDING = "PENDING"
+    ANCHORED = "ANCHORED"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One commit of the log; anchors carry the height and hash of the chain block proving them
+    (both None once that block has been reorged out of the chain)."""
+
+    cid: CID
+    kind: str
+    anchor_height: int | None = None
+    anchor_block: str | None = None
+
+    def to_json(self) -> dict:
+        entry: dict[str, Any] = {"cid": str(codec.as_cid(self.cid)), "type": _TYPE_NUMBERS[self.kind]}
+        if self.anchor_height is not None:
+            entry.update(anchorHeight=self.anchor_height, anchorBlock=self.anchor_block)
+        return entry
+
+    @classmethod
+    def from_json(cls, entry: dict) -> LogEntry:
+        return cls(codec.as_cid(entry["cid"]), _TYPE_NAMES[entry["type"]],
+                   entry.get("anchorHeight"), entry.get("anchorBlock"))
+
+
+@dataclass(frozen=True)
+class StreamState:
+    """Immutable, but `content` is the decoded JSON itself: treat it as read-only."""
+
+    stream_id: StreamID
+    controllers: tuple[str, ...]
+    content: Any
+    log: tuple[LogEntry, ...]
+    anchor_status: AnchorStatus = AnchorStatus.NOT_REQUESTED
+    anchor_proof: dict | None = None
+    family: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def tip(self) -> CID:
+        return self.log[-1].cid
+
+    def to_json(self) -> dict:
+        """Ceramic's HTTP API shape (`{"streamId", "state": {...}}`); also how the pin store keeps it."""
+        metadata: dict[str, Any] = {"controllers": list(self.controllers)}
+        if self.family is not None:
+            metadata["family"] = self.family
+        if self.tags:
+            metadata["tags"] = list(self.tags)
+        return {"streamId": self.stream_id.encode(), "state": {
+            "type": self.stream_id.type, "content": self.content, "metadata": metadata,
+            "log": [entry.to_json() for entry in self.log],
+            "anchorStatus": self.anchor_status.value, "anchorProof": self.anchor_proof,
+        }}
+
+    @classmethod
+    def from_json(cls, doc: dict) -> StreamState:
+        state, metadata = doc["state"], doc["state"]["metadata"]
+        return cls(
+            StreamID.parse(doc["streamId"]), tuple(metadata["controllers"]), state["content"],
+            tuple(LogEntry.from_json(entry) for entry in state["log"]),
+            AnchorStatus(state["anchorStatus"]), state.get("anchorProof"),
+            metadata.get("family"), tuple(metadata.get("tags", ())),
+        )
+
+
+def _fresh(local: bool) -> AnchorStatus:
+    return AnchorStatus.PENDING if local else AnchorStatus.NOT_REQUESTED
+
+
+def apply_genesis(cid: CID, data: bytes, *, local: bool = False) -> StreamState:
+    """The state a genesis commit starts; `local` when this node just created it."""
+    return _genesis(codec.as_cid(cid), codec.decode(cid, data), local)
+
+
+def apply_commit(state: StreamState, cid: CID, data: bytes, *, local: bool = False) -> StreamState:
+    """Apply a signed update; anchors go through `apply_anchor` once their proof is checked."""
+    cid = codec.as_cid(cid)
+    obj = codec.decode(cid, data)
+    if commits.kind_of(obj) != "update":
+        raise CommitRejected(f"commit {cid} is a {commits.kind_of(obj)} commit, not an update "
+                             f"(anchors are applied with apply_anchor after checking their proof)")
+    return _update(state, cid, obj, local)
+
+
+def apply_anchor(state: StreamState, cid: CID, data: bytes) -> StreamState:
+    """Append an anchor commit whose proof the caller has already checked against its chain."""
+    cid = codec.as_cid(cid)
+    obj = codec.decode(cid, data)
+    if commits.kind_of(obj) != "anchor":
+        raise CommitRejected(f"commit {cid} is a {commits.kind_of(obj)} commit, not an anchor")
+    return _anchor(state, cid, obj)
+
+
+def _genesis(cid: CID, obj: Any, local: bool) -> StreamState:
+    if commits.kind_of(obj) != "genesis":
+        raise CommitRejected(f"commit {cid} is a {commits.kind_of(obj)} commit, not a genesis")
+    payload, signer = commits.open_signed(cid, obj)
+    header = commits.field(cid, payload, "header", dict)
+    controllers = tuple(commits.field(cid, header, "controllers", list))
+    if not controllers or not all(isinstance(did, str) for did in controllers):
+        raise CommitRejected(f"genesis {cid}: controllers must be a non-empty list of DIDs")
+    if signer not in controllers:
+        raise CommitRejected(f"genesis {cid} not signed by one of its controllers {list(controllers)}: "
+                             f"signed by {signer}")
+    commits.check_json(cid, payload.get("data"))
+    family, tags = _family_and_tags(cid, header)
+    return StreamState(StreamID(TILE, cid), controllers, payload.get("data"),
+                       (LogEntry(cid, "genesis"),), _fresh(local), None, family, tags)
+
+
+def _family_and_tags(cid: CID, header: dict) -> tuple[str | None, tuple[str, ...]]:
+    family, tags = header.get("family"), header.get("tags", [])
+    if family is not None and not isinstance(family, str):
+        raise CommitRejected(f"genesis {cid}: family must be a string, got {family!r}")
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise CommitRejected(f"genesis {cid}: tags must be a list of strings, got {tags!r}")
+    return family, tuple(tags)
+
+
+def _check_link(state: StreamState, cid: CID, payload: Any) -> None:
+    """The commit must name this stream and extend its current tip."""
+    genesis = commits.field(cid, payload, "id", CID)
+    if genesis != state.stream_id.genesis:
+        other = StreamID(state.stream_id.type, genesis).encode()
+        raise CommitRejected(f"commit {cid} belongs to stream {other}, not {state.stream_id}")
+    prev = commits.field(cid, payload, "prev", CID)
+    if prev != state.tip:
+        raise CommitRejected(f"unknown prev {prev} for {state.stream_id}")
+
+
+def _update(state: StreamState, cid: CID, obj: Any, local: bool) -> StreamState:
+    payload, signer = commits.open_signed(cid, obj)
+    _check_link(state, cid, payload)
+    if signer not in state.controllers:
+        raise CommitRejected(f"update not signed by a controller of {state.stream_id}: signed by {signer}")
+    commits.field(cid, payload, "header", dict)
+    content = _patched(cid, state.content, commits.field(cid, payload, "data", list))
+    return dataclasses.replace(state, content=content, log=state.log + (LogEntry(cid, "update"),),
+                               anchor_status=_fresh(local))
+
+
+def _patched(cid: CID, content: Any, ops: list) -> Any:
+    try:
+        patched = jsonpatch.apply_patch(content, ops)  # copies: the old state keeps its content
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError) as exc:
+        raise CommitRejected(f"bad JSON-Patch in commit {cid}: {exc}") from exc
+    commits.check_json(cid, patched)
+    return patched
+
+
+def _anchor(state: StreamState, cid: CID, obj: Any) -> StreamState:
+    _check_link(state, cid, obj)
+    proof = obj.get("proof")
+    commits.check_proof(proof)
+    entry = LogEntry(cid, "anchor", proof["blockHeight"], proof["blockHash"])
+    return dataclasses.replace(state, log=state.log + (entry,), anchor_status=AnchorStatus.ANCHORED,
+                               anchor_proof=dict(proof))
+
+
+def rebuild(blocks: Mapping[CID, bytes], tip: CID, *, stream_id: StreamID | None = None) -> StreamState:
+    """Replay a stream from its tip's prev links back to genesis, e.g. after fetching the
+    commits from peers. Anchor proofs are not checked here: that needs the chain."""
+    chain = _walk(blocks, codec.as_cid(tip), stream_id)
+    state = _genesis(*chain[0], local=False)
+    if stream_id is not None and state.stream_id != stream_id:
+        raise CommitRejected(f"tip {tip} leads to stream {state.stream_id}, not {stream_id}")
+    for cid, obj in chain[1:]:
+        is_anchor = commits.kind_of(obj) == "anchor"
+        state = _anchor(state, cid, obj) if is_anchor else _update(state, cid, obj, local=False)
+    return state
+
+
+def _walk(blocks: Mapping[CID, bytes], tip: CID, stream_id: StreamID | None) -> list[tuple[CID, Any]]:
+    """[(cid, decoded commit)] from genesis to tip; content addressing rules out cycles."""
+    chain, cid = [], tip
+    while True:
+        data = blocks.get(cid)
+        if data is None:
+            raise MissingCommit(stream_id, cid)
+        obj = codec.decode(cid, data)
+        chain.append((cid, obj))
+        if commits.kind_of(obj) == "genesis":
+            return chain[::-1]
+        payload = obj if commits.kind_of(obj) == "anchor" else obj.get("payload")
+        stream_id = stream_id or StreamID(TILE, commits.field(cid, payload, "id", CID))
+        cid = commits.field(cid, payload, "prev", CID)
+
+
+def without_anchor(state: StreamState, block_hash: str) -> StreamState:
+    """The state once chain block `block_hash` is reorged out: an anchor it proved at the tip is
+    dropped, one deeper in the log (later commits link through it) no longer counts as anchored,
+    and the stream is PENDING so the node asks for a new anchor."""
+    if not any(entry.anchor_block == block_hash for entry in state.log):
+        return state
+    log = tuple(LogEntry(e.cid, e.kind) if e.anchor_block == block_hash else e for e in state.log)
+    while log[-1].kind == "anchor" and log[-1].anchor_height is None:
+        log = log[:-1]
+    proof = state.anchor_proof
+    if proof is not None and proof.get("blockHash") == block_hash:
+        proof = None
+    return dataclasses.replace(state, log=log, anchor_status=AnchorStatus.PENDING, anchor_proof=proof)

@@ -1,0 +1,128 @@
+"""StreamID and CommitID as specified by CIP-59, byte for byte compatible with js-ceramic.
+
+    StreamID bytes = varint(0xce) varint(stream type) <genesis CID bytes>
+    CommitID bytes = StreamID bytes <commit CID bytes>, or varint(0) for the genesis commit
+
+The text form is multibase base36 (lowercase, prefix `k`), safe in URLs and case-insensitive
+file systems. Stream type 0 is a tile, the only type this node creates; parsing accepts any.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from multiformats import CID, multibase, multihash, varint
+
+from fakenet.node.streams.codec import as_cid
+
+STREAMID_CODEC = 0xCE
+TILE = 0
+
+
+class InvalidStreamID(ValueError):
+    """Text that is not a StreamID or CommitID; the message says what was wrong."""
+
+
+def _read_cid(stream: io.BytesIO) -> CID:
+    """Read one binary CIDv1 off the stream: the multihash's own length tells where it ends."""
+    start = stream.tell()
+    if varint.decode(stream) != 1:
+        raise InvalidStreamID("only CIDv1 is used in stream ids")
+    varint.decode(stream)  # the content codec
+    multihash.unwrap_raw(stream)
+    return as_cid(stream.getvalue()[start:stream.tell()])
+
+
+def _read_prefix(text: str) -> tuple[int, io.BytesIO]:
+    """Decode the text and the StreamID prefix; return the stream type and the rest."""
+    if not text.startswith("k"):
+        raise InvalidStreamID(f"stream ids are base36 text starting with 'k', got {text!r}")
+    try:
+        stream = io.BytesIO(multibase.decode(text))
+        if varint.decode(stream) != STREAMID_CODEC:
+            raise InvalidStreamID(f"{text!r} is not a stream id (no 0xce multicodec)")
+        return varint.decode(stream), stream
+    except InvalidStreamID:
+        raise
+    except Exception as exc:  # multiformats raises several unrelated types for bad text
+        raise InvalidStreamID(f"{text!r} is not valid base36 stream id text: {exc}") from exc
+
+
+def _parse(text: str) -> tuple[StreamID, io.BytesIO]:
+    stream_type, stream = _read_prefix(text)
+    try:
+        genesis = _read_cid(stream)
+    except InvalidStreamID:
+        raise
+    except Exception as exc:  # a truncated or garbled CID surfaces as assorted errors
+        raise InvalidStreamID(f"{text!r} does not hold a valid genesis CID: {exc}") from exc
+    return StreamID(stream_type, genesis), stream
+
+
+@dataclass(frozen=True)
+class StreamID:
+    type: int
+    genesis: CID
+
+    def __post_init__(self):
+        object.__setattr__(self, "genesis", as_cid(self.genesis))
+
+    def to_bytes(self) -> bytes:
+        return varint.encode(STREAMID_CODEC) + varint.encode(self.type) + bytes(self.genesis)
+
+    def encode(self) -> str:
+        return multibase.encode(self.to_bytes(), "base36")
+
+    def __str__(self) -> str:
+        return self.encode()
+
+    @classmethod
+    def parse(cls, text: str) -> StreamID:
+        stream_id, rest = _parse(text)
+        if rest.read(1):
+            raise InvalidStreamID(f"{text!r} is a CommitID, not a StreamID; parse it with CommitID.parse")
+        return stream_id
+
+
+@dataclass(frozen=True)
+class CommitID:
+    """A stream at one commit; `commit` is None for the genesis commit (encoded as varint 0)."""
+
+    stream_id: StreamID
+    commit: CID | None = None
+
+    def __post_init__(self):
+        # The genesis commit has one encoding only, so that equal CommitIDs compare equal.
+        if self.commit is not None and as_cid(self.commit) == self.stream_id.genesis:
+            object.__setattr__(self, "commit", None)
+        elif self.commit is not None:
+            object.__setattr__(self, "commit", as_cid(self.commit))
+
+    @property
+    def cid(self) -> CID:
+        """The commit this id points at, genesis included."""
+        return self.commit if self.commit is not None else self.stream_id.genesis
+
+    def to_bytes(self) -> bytes:
+        tail = bytes(self.commit) if self.commit is not None else varint.encode(0)
+        return self.stream_id.to_bytes() + tail
+
+    def encode(self) -> str:
+        return multibase.encode(self.to_bytes(), "base36")
+
+    def __str__(self) -> str:
+        return self.encode()
+
+    @classmethod
+    def parse(cls, text: str) -> CommitID:
+        stream_id, rest = _parse(text)
+        tail = rest.read()
+        if not tail:
+            raise InvalidStreamID(f"{text!r} is a StreamID, not a CommitID (no commit part)")
+        if tail == b"\x00":
+            return cls(stream_id, None)
+        try:
+            return cls(stream_id, _read_cid(io.BytesIO(tail)))
+        except Exception as exc:  # a truncated or garbled CID surfaces as assorted errors
+            raise InvalidStreamID(f"{text!r} does not hold a valid commit CID: {exc}") from exc

@@ -1,0 +1,86 @@
+"""Remove what fakenet left behind: every labelled container, network and volume no live network owns.
+
+A network is live when one of its containers is running and, for harness runs (which label
+their owner process), that process is still alive on this host. A test worker killed with
+SIGKILL therefore leaves nothing that the next prune does not take.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+
+import docker
+
+PROJECT_LABEL = "io.fakenet.project"
+RUN_LABEL = "io.fakenet.run"
+OWNER_LABEL = "io.fakenet.owner"  # "<hostname>:<pid>" of the harness process that made it
+
+
+def owner_value() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str | None) -> bool:
+    if not owner:
+        return True  # compose networks have no owner process: liveness is their containers'
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another machine's process: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
+@dataclass
+class Pruned:
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.containers or self.networks or self.volumes)
+
+
+def _key(labels: dict) -> tuple[str, str]:
+    return labels.get(PROJECT_LABEL, ""), labels.get(RUN_LABEL, "")
+
+
+def _live(container) -> bool:
+    owner = container.labels.get(OWNER_LABEL)
+    if owner:  # a harness run is live while its process is, whatever state its faults left nodes in
+        return owner_alive(owner)
+    return container.status in ("running", "paused", "restarting")
+
+
+def live_networks(client: docker.DockerClient) -> set[tuple[str, str]]:
+    everything = client.containers.list(all=True, filters={"label": PROJECT_LABEL})
+    return {_key(c.labels) for c in everything if _live(c)}
+
+
+def prune(client: docker.DockerClient, project: str | None = None) -> Pruned:
+    """Remove dead fakenet resources (of one project, or all); returns what went."""
+    live, done = live_networks(client), Pruned()
+    label_filter = {"label": f"{PROJECT_LABEL}={project}" if project else PROJECT_LABEL}
+
+    def dead(labels: dict) -> bool:
+        return _key(labels) not in live or not owner_alive(labels.get(OWNER_LABEL))
+
+    for container in client.containers.list(all=True, filters=label_filter):
+        if dead(container.labels):
+            container.remove(force=True, v=True)
+            done.containers.append(container.name)
+    for network in client.networks.list(filters=label_filter):
+        if dead(network.attrs.get("Labels") or {}):
+            network.remove()
+            done.networks.append(network.name)
+    for volume in client.volumes.list(filters=label_filter):
+        if dead(volume.attrs.get("Labels") or {}):
+            volume.remove(force=True)
+            done.volumes.append(volume.name)
+    return done

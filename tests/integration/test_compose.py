@@ -1,0 +1,95 @@
+"""Issue 3 acceptance: the developer's `./fake` loop against the real engine."""
+
+import json
+import subprocess
+import sys
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import docker
+import pytest
+
+from fakenet import compose, netstatus
+from fakenet.harness.waits import wait_for
+
+pytestmark = pytest.mark.docker
+ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
+
+
+def fake(project, *args, check=True):
+    """The real command a developer types (minus the venv check `./fake` does first)."""
+    result = subprocess.run([sys.executable, "-m", "fakenet", "-p", project, *args], cwd=compose.REPO,
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"./fake {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def leftovers(client, project):
+    label = {"label": f"io.fakenet.project={project}"}
+    return ([c.name for c in client.containers.list(all=True, filters=label)] +
+            [n.name for n in client.networks.list(filters=label)] +
+            [v.name for v in client.volumes.list(filters=label)])
+
+
+@pytest.fixture
+def client():
+    return docker.from_env()
+
+
+@pytest.fixture
+def project(client):
+    name = f"ft{uuid.uuid4().hex[:8]}"
+    yield name
+    fake(name, "down", "-v", "--remove-orphans", check=False)
+    assert leftovers(client, name) == [], "./fake down -v left resources behind"
+
+
+def heights(client, project):
+    return {row.name: row.height for row in netstatus.probe_all(client, project)}
+
+
+def test_up_exec_mine_down_and_up_again_starts_fresh(client, project):
+    up = fake(project, "up", "-d")
+    assert "node4" in up.stdout and "12D3KooW" in up.stdout, up.stdout
+    info = json.loads(fake(project, "exec", "node", "cli", "-getinfo").stdout)
+    assert info["connections"]["total"] == 3
+    first_ids = {row.name: row.peerid for row in netstatus.probe_all(client, project)}
+    fake(project, "exec", "node", "cli", "generatetoaddress", "3", ADDRESS)
+    wait_for(lambda: heights(client, project), lambda h: set(h.values()) == {3}, timeout=20,
+             expected="every node at height 3")
+    fake(project, "down", "-v")
+    assert leftovers(client, project) == []
+    fake(project, "up", "-d")
+    rows = netstatus.probe_all(client, project)
+    assert {row.height for row in rows} == {0}
+    assert all(first_ids[row.name] != row.peerid for row in rows), "identities survived down -v"
+
+
+def test_eight_nodes_come_up_meshed(client, project):
+    fake(project, "up", "-d", "--nodes", "8")
+    rows = netstatus.probe_all(client, project)
+    assert [row.name for row in rows] == compose.node_names(8)
+    assert {row.peers for row in rows} == {7}
+
+
+def test_two_projects_run_side_by_side(client):
+    names = [f"ft{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda name: fake(name, "up", "-d"), names))
+        for name in names:
+            rows = netstatus.probe_all(client, name)
+            assert len(rows) == 4 and {row.peers for row in rows} == {3}
+        ids = [{row.peerid for row in netstatus.probe_all(client, name)} for name in names]
+        assert not ids[0] & ids[1]
+    finally:
+        for name in names:
+            fake(name, "down", "-v", check=False)
+    assert leftovers(client, names[0]) == [] and leftovers(client, names[1]) == []
+
+
+def test_status_without_a_network_is_one_clear_line(project):
+    result = fake(project, "status", check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"fake: no network {project!r} is running (start one with ./fake up -d)"

@@ -1,0 +1,67 @@
+"""Compose invocation and prune decisions, without an engine."""
+
+import os
+
+import pytest
+
+from fakenet import cli, compose, prune
+from fakenet.errors import FakenetError
+
+
+def test_peerlist_and_names():
+    assert compose.node_names(5) == ["node", "node2", "node3", "node4", "node5"]
+    assert compose.peerlist(2) == "/dns4/node/tcp/4011 /dns4/node2/tcp/4011"
+
+
+def test_override_extends_node4_and_gives_everyone_the_full_peerlist():
+    doc = compose.override_document(6)
+    assert set(doc["services"]) == set(compose.node_names(6))
+    assert doc["services"]["node6"]["extends"]["service"] == "node4"
+    assert doc["services"]["node6"]["volumes"] == ["node6-data:/data"]
+    assert all(s["environment"]["FAKENET_PEERS"] == compose.peerlist(6) for s in doc["services"].values())
+    assert set(doc["volumes"]) == {"node5-data", "node6-data"}
+
+
+def test_node_count_round_trips_through_the_override(tmp_path, monkeypatch):
+    monkeypatch.setattr(compose, "OVERRIDE_DIR", tmp_path)
+    compose.set_node_count("p", 7)
+    assert compose.node_count("p") == 7
+    compose.set_node_count("p", 4)
+    assert compose.node_count("p") == 4 and not compose.override_path("p").exists()
+    with pytest.raises(FakenetError):
+        compose.set_node_count("p", 3)
+
+
+def test_only_the_default_project_gets_the_standard_host_ports(monkeypatch):
+    for key in compose.STANDARD_HOST_PORTS:
+        monkeypatch.delenv(key, raising=False)
+    assert compose.environment("fakenet", "img")["FAKENET_RPC_HOST_PORT"] == "6433"
+    other = compose.environment("ci-1", None)
+    assert "FAKENET_RPC_HOST_PORT" not in other and other["FAKENET_IMAGE"] == compose.UNBUILT_IMAGE
+
+
+def test_command_uses_our_compose_binary_project_and_files():
+    cmd = compose.command("p", ["ps"])
+    assert cmd[0].endswith("docker-compose") and os.path.dirname(cmd[0]) != "/usr/bin"
+    assert cmd[1:3] == ["-p", "p"] and str(compose.BASE_FILE) in cmd and cmd[-1] == "ps"
+
+
+def test_exec_gets_dash_t_when_stdin_is_not_a_terminal(monkeypatch):
+    seen = []
+    monkeypatch.setattr(compose, "run", lambda project, args, **kw: seen.append(args) or type("R", (), {"returncode": 0}))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert cli.main(["-p", "x", "exec", "node", "cli", "-getinfo"]) == 0
+    assert seen == [["exec", "-T", "node", "cli", "-getinfo"]]
+
+
+def test_global_project_option():
+    assert cli._split_globals(["-p", "a", "up", "-d"]) == ("a", ["up", "-d"])
+    with pytest.raises(FakenetError):
+        cli._split_globals(["-p"])
+
+
+def test_owner_liveness():
+    assert prune.owner_alive(None)
+    assert prune.owner_alive(prune.owner_value())
+    assert not prune.owner_alive(f"{prune.owner_value().rsplit(':', 1)[0]}:999999999")
+    assert prune.owner_alive("some-other-host:1")
