@@ -19,6 +19,7 @@ from typing import Callable, Sequence
 
 import docker
 import docker.errors
+import requests
 
 from fakenet.errors import ContainerError
 from fakenet.image_apt import AptMirror, host_mirror
@@ -82,7 +83,9 @@ def _pull(client: docker.DockerClient, ref: str, progress: Progress) -> str | No
         return client.images.pull(ref).id
     except docker.errors.APIError as err:
         progress(f"cannot pull {ref}: {err.explanation or err}")
-        return None
+    except requests.exceptions.RequestException as err:  # the engine took too long to answer
+        progress(f"cannot pull {ref}: {err}")
+    return None
 
 
 def bootstrap_base(client: docker.DockerClient, progress: Progress) -> BaseImage:

@@ -96,7 +96,7 @@ def test_public_api():
     assert sorted(streams.__all__) == sorted([
         "AnchorStatus", "CachedStream", "CommitID", "CommitRejected", "ControllerKey", "InvalidDid",
         "InvalidStreamID", "LogEntry", "MissingCommit", "PinStore", "StreamCache", "StreamID",
-        "StreamNotFound", "StreamState", "TILE", "apply_anchor", "apply_commit", "apply_genesis",
+        "StreamNotFound", "StreamState", "StreamUnavailable", "TILE", "apply_anchor", "apply_commit", "apply_genesis",
         "as_cid", "cid_of", "codec", "commits", "keys", "make_anchor", "make_genesis", "make_update",
         "pick", "rebuild", "without_anchor",
     ])
