@@ -143,5 +143,7 @@ class AnchorService:
                 if state is not held.state:
                     self.streams.store(state, {})
                     self.pending[stream_id] = str(state.tip)
+                    self.streams.network.swarm.spawn(
+                        self.streams.network.publish_anchor_request(stream_id, str(state.tip)))
                     self._log.info("stream_anchor_reorged", stream=stream_id, block=index.hash,
                                    status=AnchorStatus.PENDING)

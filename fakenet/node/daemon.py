@@ -13,7 +13,7 @@ import fakenet
 from fakenet.errors import FakenetError
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from fakenet.node import api, credentials, datadir, logs, psk, settings as settings_module
+from fakenet.node import api, credentials, datadir, ipfs_api, logs, psk, settings as settings_module
 from fakenet.node.anchoring import AnchorService
 from fakenet.node.chain import Chain
 from fakenet.node.chain_sync import ChainSync
@@ -57,6 +57,7 @@ class Node:
         self._start_streams()
         await self._serve_http(self._rpc_app(), s.rpc_port)
         await self._serve_http(api.make_app(self), s.api_port)
+        await self._serve_http(ipfs_api.make_app(self), s.ipfs_port)
         await self.swarm.listen(s.bind, s.swarm_port)
         if s.automine > 0:
             self.swarm.spawn(self._automine(s.automine))

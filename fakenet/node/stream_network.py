@@ -50,6 +50,7 @@ class StreamNetwork:
         for message_type, handler in (("sq", self._on_query), ("sr", self._on_answer), ("bq", self._on_fetch),
                                       ("br", self._on_answer), ("su", self._on_update), ("ar", self._on_anchor_request)):
             swarm.handle(message_type, handler)
+        swarm.on_connect.append(self._share_anchor_requests)
 
     # -- asking --------------------------------------------------------------------------------
 
@@ -146,6 +147,11 @@ class StreamNetwork:
     async def publish_anchor_request(self, stream_id: str, tip: str) -> None:
         self._seen.remember(f"ar/{stream_id}/{tip}")
         await self.swarm.broadcast({"t": "ar", "stream": stream_id, "tip": tip, "hops": HOPS})
+
+    async def _share_anchor_requests(self, conn: Connection) -> None:
+        """A peer that was away missed our requests; whoever mines next must know them all."""
+        for stream_id, tip in list(self.service.anchors.pending.items()):
+            await conn.send({"t": "ar", "stream": stream_id, "tip": tip, "hops": HOPS})
 
     async def _on_anchor_request(self, conn: Connection, message: dict) -> None:
         if not self._first_sight(f"ar/{message['stream']}/{message['tip']}", conn):
