@@ -31,7 +31,7 @@ import docker.errors
 
 import fakenet
 from fakenet.errors import ContainerError
-from fakenet.image_base import BaseImage, local_image_id, resolve_base
+from fakenet.image_base import BaseImage, base_python, local_image_id, resolve_base
 from fakenet.image_wheels import ensure_wheelhouse, project_requirements, wheel_arch
 
 __all__ = ["IMAGE_REPO", "SOURCE_HASH_LABEL", "build_inputs", "content_hash", "ensure_image", "image_tag", "repo_root"]
@@ -70,8 +70,8 @@ def _ensure_locked(client: docker.DockerClient, root: Path, base_image: str | No
         return tag
     progress(f"building {tag} on {base.ref}")
     requirements = project_requirements(tomllib.loads(inputs["src/pyproject.toml"].decode()))
-    arch = wheel_arch(client.version()["Arch"])
-    wheels = ensure_wheelhouse(root / ".cache" / "wheelhouse", requirements, arch, progress)
+    arch, python = wheel_arch(client.version()["Arch"]), base_python(client, base)
+    wheels = ensure_wheelhouse(root / ".cache" / "wheelhouse", requirements, arch, python, progress)
     build_image(client, context_tar(inputs, wheels, requirements), tag, base, source_hash, progress)
     return tag
 

@@ -70,6 +70,15 @@ def resolve_base(client: docker.DockerClient, progress: Progress, requested: str
     return bootstrap_base(client, progress)
 
 
+def base_python(client: docker.DockerClient, base: BaseImage) -> str:
+    """The `major.minor` of the base's python3: the wheels are fetched for it (bookworm 3.11, trixie 3.13)."""
+    output = client.containers.run(
+        base.ref, ["python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        remove=True, network_disabled=True, labels={"io.fakenet.project": "fakenet-image-build"},
+    )  # fmt: skip
+    return output.decode().strip()
+
+
 def local_image_id(client: docker.DockerClient, ref: str) -> str | None:
     try:
         return client.images.get(ref).id

@@ -1,7 +1,7 @@
 """The host-side wheelhouse: every third-party wheel the node needs, fetched once per dep set.
 
-Wheels are downloaded on the host for the image's platform (CPython 3.11, manylinux for the
-engine's CPU), so the build installs with `--no-index` and never reaches the network, and a
+Wheels are downloaded on the host for the image's platform (the base's CPython version,
+manylinux for the engine's CPU), so the build installs with `--no-index` and never reaches the network, and a
 macOS or ARM laptop gets the same wheels a Linux CI machine does. The directory is keyed by
 the dependency list: a change to the fakenet sources never re-runs pip.
 """
@@ -18,7 +18,6 @@ from typing import Callable, Mapping, Sequence
 
 from fakenet.image_base import run_streaming
 
-TARGET_PYTHON = "3.11"
 # Oldest glibc among the supported bases is bookworm's 2.36; manylinux2014 is glibc 2.17.
 MAX_GLIBC_MINOR = 36
 _ENGINE_ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "aarch64", "aarch64": "aarch64"}
@@ -41,36 +40,36 @@ def wheel_platforms(arch: str) -> list[str]:
     return [f"manylinux_2_{minor}_{arch}" for minor in range(MAX_GLIBC_MINOR, 16, -1)] + [f"manylinux2014_{arch}"]
 
 
-def wheelhouse_key(requirements: Sequence[str], arch: str) -> str:
+def wheelhouse_key(requirements: Sequence[str], arch: str, python: str) -> str:
     """Names a wheelhouse: same requirements, interpreter and CPU → same wheels."""
-    blob = json.dumps({"requirements": list(requirements), "python": TARGET_PYTHON, "arch": arch})
+    blob = json.dumps({"requirements": list(requirements), "python": python, "arch": arch})
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def download_command(requirements: Sequence[str], arch: str, dest: Path) -> list[str]:
+def download_command(requirements: Sequence[str], arch: str, python: str, dest: Path) -> list[str]:
     platforms = [arg for platform in wheel_platforms(arch) for arg in ("--platform", platform)]
     return [
         sys.executable, "-m", "pip", "download",
         "--only-binary=:all:", *platforms,
-        "--python-version", TARGET_PYTHON, "--implementation", "cp", "--abi", f"cp{TARGET_PYTHON.replace('.', '')}",
+        "--python-version", python, "--implementation", "cp", "--abi", f"cp{python.replace('.', '')}",
         "--disable-pip-version-check", "--progress-bar", "off",
         "--dest", str(dest), *requirements,
     ]  # fmt: skip
 
 
-def ensure_wheelhouse(cache: Path, requirements: Sequence[str], arch: str, progress: Progress) -> Path:
+def ensure_wheelhouse(cache: Path, requirements: Sequence[str], arch: str, python: str, progress: Progress) -> Path:
     """`cache/<key>/`, holding the wheels for `requirements`; downloaded only when missing.
 
     Filled in a scratch directory and renamed into place, so a killed run leaves no half
     wheelhouse behind; wheelhouses for older dep sets are removed.
     """
-    target = cache / wheelhouse_key(requirements, arch)
+    target = cache / wheelhouse_key(requirements, arch, python)
     if target.is_dir():
         return target
-    progress(f"downloading wheels for {len(requirements)} requirements (CPython {TARGET_PYTHON}, {arch})")
+    progress(f"downloading wheels for {len(requirements)} requirements (CPython {python}, {arch})")
     scratch = cache / f".{target.name}.{os.getpid()}"
     try:
-        run_streaming(download_command(requirements, arch, scratch), progress)
+        run_streaming(download_command(requirements, arch, python, scratch), progress)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise

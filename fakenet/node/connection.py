@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import time
+from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from fakenet.node import framing
@@ -13,6 +15,18 @@ from fakenet.node.handshake import Hello
 _ids = itertools.count()
 
 Dispatch = Callable[["Connection", dict], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class LinkShape:
+    """Degradation applied to what this node sends on one link (used where the kernel has no netem)."""
+
+    loss: float = 0.0  # probability that a frame is dropped
+    delay: float = 0.0  # seconds added before each frame goes out
+
+
+NO_SHAPE = LinkShape()
+_rng = random.Random()
 
 
 class Connection:
@@ -32,6 +46,8 @@ class Connection:
         self._send_lock = asyncio.Lock()
         self.closed = asyncio.Event()
         self.close_reason = ""
+        self.shape = NO_SHAPE
+        self.dropped = 0
 
     @property
     def peer_id(self) -> str:
@@ -53,8 +69,13 @@ class Connection:
         if self.closed.is_set():
             return
         frame = framing.encode(message)
+        if self.shape.loss and _rng.random() < self.shape.loss:
+            self.dropped += 1
+            return
         try:
             async with self._send_lock:
+                if self.shape.delay:
+                    await asyncio.sleep(self.shape.delay)  # inside the lock: frames keep their order
                 self.writer.write(frame)
                 await self.writer.drain()
         except (ConnectionError, OSError) as exc:

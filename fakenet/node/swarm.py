@@ -14,7 +14,7 @@ from typing import Awaitable, Callable
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential, wait_random
 
 from fakenet.node import framing, logs
-from fakenet.node.connection import Connection
+from fakenet.node.connection import NO_SHAPE, Connection, LinkShape
 from fakenet.node.handshake import HandshakeError, Hello, LocalEnd, authenticate, conclude
 from fakenet.node.multiaddr import PeerAddr
 from fakenet.node.peerstore import IdentityChanged, PeerStore
@@ -28,6 +28,9 @@ class SwarmSettings:
     peer_timeout: float = 4.0  # a dead or paused peer is dropped after this much silence
     handshake_timeout: float = 5.0
     max_backoff: float = 1.0  # cap of the re-dial back-off: small, so a healed link comes back fast
+
+
+RETIRE_GRACE = 3.0  # seconds a duplicate connection is still read before it is closed
 
 
 class DialFailed(Exception):
@@ -51,6 +54,7 @@ class Swarm:
         self._last_refusal: dict[str, str] = {}
         self._tasks: set[asyncio.Task] = set()
         self.blocked: set[str] = set()  # names or PeerIDs cut off by the admin link filter
+        self.shapes: dict[str, LinkShape] = {}  # name or PeerID -> loss/delay on that link
         for addr in peers:
             self.add_peer(addr)
 
@@ -110,12 +114,16 @@ class Swarm:
                 return True
         return False
 
-    def set_blocked(self, peers: set[str]) -> None:
-        """The admin link filter: refuse and drop every peer named (by node name or PeerID)."""
-        self.blocked = set(peers)
+    def set_link_filter(self, blocked: set[str], shapes: dict[str, LinkShape]) -> None:
+        """The admin link filter: refuse and drop every peer in `blocked`, degrade those in `shapes`."""
+        self.blocked, self.shapes = set(blocked), dict(shapes)
         for conn in list(self.connections.values()):
             if self._is_blocked(conn.hello):
                 conn.close("link cut by filter")
+            conn.shape = self._shape_for(conn.hello)
+
+    def _shape_for(self, hello: Hello) -> LinkShape:
+        return self.shapes.get(hello.name) or self.shapes.get(hello.peer_id) or NO_SHAPE
 
     def _is_blocked(self, hello: Hello) -> bool:
         return hello.name in self.blocked or hello.peer_id in self.blocked
@@ -147,7 +155,10 @@ class Swarm:
 
     def _connection_for(self, addr: PeerAddr) -> Connection | None:
         expected = addr.peer_id or self.peerstore.expected(addr.dial_addr)
-        return self.connections.get(expected) if expected else None
+        conn = self.connections.get(expected) if expected else None
+        # A closed connection may linger in the table until its reader task ends; waiting on
+        # its (already set) event would spin without ever yielding to the loop.
+        return conn if conn is not None and not conn.closed.is_set() else None
 
     async def _dial(self, addr: PeerAddr) -> Connection:
         try:
@@ -216,14 +227,15 @@ class Swarm:
         current = self.connections.get(conn.peer_id)
         if current is not None:
             if conn.dialer_peer_id >= current.dialer_peer_id:  # the older one wins a tie
-                conn.close("duplicate connection")
+                self._retire(conn)
                 return current
-            current.close("duplicate connection")
+            self._retire(current)
         self.connections[conn.peer_id] = conn
+        conn.shape = self._shape_for(conn.hello)
         self._last_refusal.pop(conn.dial_addr or conn.hello.announce, None)
         self._log.info("peer_connected", peer=conn.name, peerid=conn.peer_id,
                        direction="in" if conn.inbound else "out", addr=conn.remote_addr())
-        self.spawn(self._serve(conn))
+        self.spawn(self._serve(conn)).set_name(f"serve-{conn.id}")
         return conn
 
     def spawn(self, coroutine) -> asyncio.Task:
@@ -233,8 +245,22 @@ class Swarm:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _serve(self, conn: Connection) -> None:
-        for listener in self.on_connect:
+    def _retire(self, conn: Connection) -> None:
+        """Stop using a duplicate but keep reading it a while: frames already in flight on it
+        (a query, an answer) must not be lost because both ends dialled at once."""
+        if self.connections.get(conn.peer_id) is conn:
+            del self.connections[conn.peer_id]
+        if not any(task for task in self._tasks if task.get_name() == f"serve-{conn.id}"):
+            self.spawn(self._serve(conn, listed=False)).set_name(f"serve-{conn.id}")
+        self.spawn(self._close_later(conn, RETIRE_GRACE))
+
+    @staticmethod
+    async def _close_later(conn: Connection, delay: float) -> None:
+        await asyncio.sleep(delay)  # a grace period, not a wait for a condition
+        conn.close("duplicate connection")
+
+    async def _serve(self, conn: Connection, listed: bool = True) -> None:
+        for listener in self.on_connect if listed else ():
             self.spawn(listener(conn))
         try:
             await conn.run(self._dispatch, self.settings.ping_interval, self.settings.peer_timeout)

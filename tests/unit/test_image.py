@@ -199,10 +199,18 @@ def test_wheel_platforms_cover_every_manylinux_up_to_bookworm():
 
 
 def test_wheelhouse_key_follows_requirements_and_arch():
-    key = image_wheels.wheelhouse_key(["a>=1"], "x86_64")
-    assert key == image_wheels.wheelhouse_key(["a>=1"], "x86_64")
-    assert key != image_wheels.wheelhouse_key(["a>=2"], "x86_64")
-    assert key != image_wheels.wheelhouse_key(["a>=1"], "aarch64")
+    key = image_wheels.wheelhouse_key(["a>=1"], "x86_64", "3.11")
+    assert key == image_wheels.wheelhouse_key(["a>=1"], "x86_64", "3.11")
+    assert key != image_wheels.wheelhouse_key(["a>=2"], "x86_64", "3.11")
+    assert key != image_wheels.wheelhouse_key(["a>=1"], "aarch64", "3.11")
+    assert key != image_wheels.wheelhouse_key(["a>=1"], "x86_64", "3.13")
+
+
+def test_wheels_are_fetched_as_binaries_for_the_image_interpreter(tmp_path):
+    command = image_wheels.download_command(["a>=1"], "x86_64", "3.13", tmp_path)
+    assert "--only-binary=:all:" in command and command[-1] == "a>=1"
+    assert command[command.index("--python-version") + 1] == "3.13"
+    assert command[command.index("--abi") + 1] == "cp313"
 
 
 def test_wheelhouse_is_reused_and_replaces_older_ones(tmp_path, monkeypatch):
@@ -215,8 +223,8 @@ def test_wheelhouse_is_reused_and_replaces_older_ones(tmp_path, monkeypatch):
 
     monkeypatch.setattr(image_wheels, "run_streaming", fake_pip)
     (tmp_path / "old-key").mkdir()
-    first = image_wheels.ensure_wheelhouse(tmp_path, ["a>=1"], "x86_64", lambda line: None)
-    second = image_wheels.ensure_wheelhouse(tmp_path, ["a>=1"], "x86_64", lambda line: None)
+    first = image_wheels.ensure_wheelhouse(tmp_path, ["a>=1"], "x86_64", "3.11", lambda line: None)
+    second = image_wheels.ensure_wheelhouse(tmp_path, ["a>=1"], "x86_64", "3.11", lambda line: None)
     assert first == second and len(calls) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [first.name]
 
@@ -328,7 +336,8 @@ def engine(checkout, monkeypatch):
     client = SimpleNamespace(images=images, api=FakeApi(images, [{"stream": "Step 1/1 : FROM base:1\n"}]),
                              version=lambda: {"Arch": "amd64"})
     monkeypatch.setattr(image, "repo_root", lambda: checkout)
-    monkeypatch.setattr(image, "ensure_wheelhouse", lambda cache, reqs, arch, progress: checkout)
+    monkeypatch.setattr(image, "ensure_wheelhouse", lambda cache, reqs, arch, python, progress: checkout)
+    monkeypatch.setattr(image, "base_python", lambda client, base: "3.11")
     return client
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fakenet
 from fakenet.errors import ConfigError
 from fakenet.node import multiaddr
-from fakenet.node.connection import Connection
+from fakenet.node.connection import Connection, LinkShape
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.rpc.errors import (CLIENT_NODE_ALREADY_ADDED, CLIENT_NODE_NOT_ADDED, CLIENT_NODE_NOT_CONNECTED,
                                      INVALID_PARAMETER, RpcFailure)
@@ -113,9 +113,15 @@ def register(registry: Registry, node) -> None:
         return {"trusted": dict(swarm.peerstore.trusted), "refused": dict(swarm.peerstore.refused)}
 
     @registry.method
-    async def setlinkfilter(blocked):
-        """Admin: cut the links to these peers (node names or PeerIDs); [] heals. Used by the harness."""
+    async def setlinkfilter(blocked, loss=None, delay=None):
+        """Admin: cut links to `blocked` peers (names or PeerIDs), drop frames to peers in `loss`
+        ({peer: probability}) and delay them in `delay` ({peer: milliseconds}); all empty heals."""
         if not isinstance(blocked, list) or not all(isinstance(p, str) for p in blocked):
             raise RpcFailure(INVALID_PARAMETER, "blocked must be a list of node names or PeerIDs")
-        swarm.set_blocked(set(blocked))
-        return sorted(swarm.blocked)
+        loss, delay = dict(loss or {}), dict(delay or {})
+        if not all(0 <= float(p) <= 1 for p in loss.values()) or not all(float(ms) >= 0 for ms in delay.values()):
+            raise RpcFailure(INVALID_PARAMETER, "loss must be probabilities 0..1 and delay milliseconds >= 0")
+        shapes = {peer: LinkShape(float(loss.get(peer, 0)), float(delay.get(peer, 0)) / 1000)
+                  for peer in set(loss) | set(delay)}
+        swarm.set_link_filter(set(blocked), shapes)
+        return {"blocked": sorted(swarm.blocked), "shaped": sorted(shapes)}

@@ -1,0 +1,59 @@
+"""Packet-filter rules for one node's network namespace, as a facade over a command runner.
+
+The rules live in two chains of our own (FAKENET_IN, FAKENET_OUT) hooked into INPUT and OUTPUT,
+so applying a new set is "flush ours, add the new ones" and never touches anything else.
+The runner is handed in, so the rule logic is unit-testable without root or an engine.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from fakenet.harness.backends.base import LinkRules
+
+Runner = Callable[[str], tuple[int, str]]  # shell script -> (exit code, output)
+
+_SETUP = """set -e
+for pair in INPUT:FAKENET_IN OUTPUT:FAKENET_OUT; do
+  hook=${pair%%:*}; chain=${pair##*:}
+  iptables -w -N $chain 2>/dev/null || true
+  iptables -w -F $chain
+  iptables -w -C $hook -j $chain 2>/dev/null || iptables -w -I $hook -j $chain
+done
+"""
+
+
+def script(rules: LinkRules, addresses: dict[str, str]) -> str:
+    """The shell script that makes the namespace's filter match `rules` (peers by IP address)."""
+    lines = [_SETUP]
+    for peer in sorted(rules.blocked):
+        if peer in addresses:
+            lines.append(f"iptables -w -A FAKENET_IN -s {addresses[peer]} -j DROP")
+            lines.append(f"iptables -w -A FAKENET_OUT -d {addresses[peer]} -j DROP")
+    for peer, probability in rules.loss:
+        if peer in addresses and peer not in rules.blocked:
+            lines.append(f"iptables -w -A FAKENET_IN -s {addresses[peer]} -m statistic --mode random "
+                         f"--probability {probability:.4f} -j DROP")
+    return "\n".join(lines) + "\n"
+
+
+def clear_script() -> str:
+    return "iptables -w -F FAKENET_IN 2>/dev/null; iptables -w -F FAKENET_OUT 2>/dev/null; true\n"
+
+
+class PacketFilter:
+    def __init__(self, run: Runner, node: str):
+        self.run, self.node = run, node
+
+    def apply(self, rules: LinkRules, addresses: dict[str, str]) -> None:
+        code, output = self.run(script(rules, addresses))
+        if code != 0:
+            from fakenet.errors import ContainerError
+
+            raise ContainerError(f"could not set the packet filter of {self.node}: {output.strip()[-500:]}",
+                                 node=self.node, exit_code=code, output=output)
+
+    def rule_count(self) -> int:
+        """Rules now in our chains (0 after a heal): what a teardown check looks at."""
+        code, output = self.run("iptables -w -S FAKENET_IN 2>/dev/null; iptables -w -S FAKENET_OUT 2>/dev/null; true")
+        return sum(1 for line in output.splitlines() if line.startswith("-A "))

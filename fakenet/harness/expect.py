@@ -1,0 +1,112 @@
+"""Assertions of the oracle: wait (tenacity, to a deadline) until what the nodes report matches
+what the model predicts; on timeout say what differs, each node's height and recent logs."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+from fakenet.errors import FakenetError, WaitTimeout
+from fakenet.harness import observe
+from fakenet.harness.waits import wait_for
+
+if TYPE_CHECKING:
+    from fakenet.harness.network import Network
+
+
+def _heights(net: Network) -> str:
+    try:
+        tips = observe.tips(net.runtimes, net.up())
+    except FakenetError as exc:
+        return f"heights unavailable ({exc})"
+    return ", ".join(f"{name}@{height}:{best[:8]}" for name, (best, height, _) in sorted(tips.items()))
+
+
+def _context(net: Network):
+    return lambda: [f"heights: {_heights(net)}", f"down: {sorted(net.model.down) or 'none'}"] + net.logs(6)
+
+
+def graph(net: Network, timeout: float) -> float:
+    expected = net.expected_graph()
+
+    def same(observed: nx.Graph) -> bool:
+        return observe.graph_diff(expected, observed) == "none"
+
+    try:
+        _, took = wait_for(net.observed_graph, same, timeout=timeout, expected=f"edges {sorted(map(sorted, expected.edges))}",
+                           logs=_context(net), hint="a refused identity or a filter rule left behind shows in the logs")
+    except WaitTimeout as exc:
+        raise WaitTimeout(f"observed graph != expected graph: {observe.graph_diff(expected, net.observed_graph())}\n"
+                          f"{exc}") from exc
+    net._record("expect", f"graph ({expected.number_of_edges()} edges)", took)
+    return took
+
+
+def converged(net: Network, timeout: float) -> float:
+    """Every component of the expected graph on one tip: the most-work tip among its nodes."""
+    components = [sorted(c) for c in nx.connected_components(net.expected_graph())]
+
+    def problems(tips) -> list[str]:
+        found = []
+        for component in components:
+            best = max(tips[n][2] for n in component)
+            hashes = {tips[n][0] for n in component}
+            if len(hashes) != 1 or tips[component[0]][2] != best:
+                found.append(f"{component}: " + ", ".join(f"{n}@{tips[n][1]}:{tips[n][0][:8]}" for n in component))
+        return found
+
+    observed, took = wait_for(lambda: observe.tips(net.runtimes, net.up()), lambda tips: not problems(tips),
+                              timeout=timeout, expected="one most-work tip per component", logs=_context(net))
+    net._record("expect", f"chain converged in {len(components)} component(s)", took)
+    return took
+
+
+def _pairs(net: Network, streams, nodes) -> list[tuple[str, str]]:
+    streams = [streams] if isinstance(streams, str) else list(streams or net.streams)
+    nodes = [nodes] if isinstance(nodes, str) else list(nodes or net.up())
+    return [(s, n) for s in streams for n in nodes]
+
+
+def availability(net: Network, streams, nodes, want: bool | None) -> dict:
+    """Load every pair; compare with the model (and with `want`, when given). Loads run per node in
+    parallel; each unavailable pair costs the node's sync timeout."""
+    pairs = _pairs(net, streams, nodes)
+    predicted = {pair: net.expected_available(*pair) for pair in pairs}
+    if want is not None:
+        wrong = [pair for pair, p in predicted.items() if p != want]
+        if wrong:
+            raise AssertionError(f"the model does not predict {'available' if want else 'unavailable'} for "
+                                 f"{_fmt(wrong)}: holders {({s: sorted(net.holders(s)) for s, _ in wrong})}")
+    by_node: dict[str, list[str]] = {}
+    for stream, node in pairs:
+        by_node.setdefault(node, []).append(stream)
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(by_node)))) as pool:
+        results = dict(zip(by_node, pool.map(lambda n: [net.try_load(n, s) for s in by_node[n]], by_node)))
+    observed = {(s, n): ok for n, streams_ in by_node.items() for s, ok in zip(streams_, results[n])}
+    wrong = [pair for pair in pairs if observed[pair] != predicted[pair]]
+    net._record("expect", f"availability of {len(pairs)} (stream, node) pairs")
+    if wrong:
+        raise AssertionError("availability differs from the model for " + "; ".join(
+            f"{s[:14]}… at {n}: predicted {'available' if predicted[(s, n)] else 'unavailable'}, observed "
+            f"{'available' if observed[(s, n)] else 'unavailable'} (holders {sorted(net.holders(s))}, component "
+            f"{sorted(net.model.component(n))})" for s, n in wrong) + "\n" + "\n".join(_context(net)()))
+    return observed
+
+
+def holders(net: Network, streams) -> None:
+    streams = [streams] if isinstance(streams, str) else list(streams or net.streams)
+    held = observe.holdings(net.runtimes, net.up())
+    wrong = []
+    for stream in streams:
+        expected = {n for n in net.holders(stream) if n in held}
+        seen = {n for n, (pins, cache) in held.items() if stream in pins or stream in cache}
+        if expected != seen:
+            wrong.append(f"{stream[:14]}…: expected holders {sorted(expected)}, observed {sorted(seen)}")
+    if wrong:
+        raise AssertionError("wrong holders: " + "; ".join(wrong))
+
+
+def _fmt(pairs) -> str:
+    return ", ".join(f"({s[:14]}…, {n})" for s, n in pairs)

@@ -1,0 +1,188 @@
+"""Faults: each a small class with apply and undo, so heal() and teardown can take them all back.
+
+Link faults (partition, cut_links, isolate, degrade) only change the model's link rules; the
+network then pushes the resulting filter to every node. Node faults act on the backend and
+tell the model what changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+if TYPE_CHECKING:
+    from fakenet.harness.network import Network
+
+
+class Fault:
+    """apply() injects, undo() takes back; `lasting` faults stay active until undone or healed."""
+
+    lasting = True
+
+    def apply(self, net: Network) -> None:
+        raise NotImplementedError
+
+    def undo(self, net: Network) -> None:
+        pass
+
+    def __str__(self) -> str:
+        fields = ", ".join(f"{v}" for v in self.__dict__.values() if not isinstance(v, (bytes, nx.Graph)))
+        return f"{type(self).__name__.lower()}({fields})"
+
+
+@dataclass(eq=False)
+class Crash(Fault):
+    node: str
+
+    def apply(self, net):
+        net.runtime(self.node).kill()
+        net.model.went_down(self.node)
+
+    def undo(self, net):
+        net.start_node(self.node)
+
+
+@dataclass(eq=False)
+class Stop(Crash):
+    def apply(self, net):
+        net.runtime(self.node).stop()
+        net.model.went_down(self.node)
+
+
+@dataclass(eq=False)
+class Restart(Fault):
+    node: str
+    lasting = False
+
+    def apply(self, net):
+        net.runtime(self.node).stop()
+        net.model.went_down(self.node)
+        net.start_node(self.node)
+
+
+@dataclass(eq=False)
+class Pause(Fault):
+    node: str
+
+    def apply(self, net):
+        net.runtime(self.node).pause()
+        net.model.went_down(self.node)
+
+    def undo(self, net):
+        net.runtime(self.node).unpause()
+        net.model.came_up(self.node, restarted=False)
+        net.sync_links()
+
+
+@dataclass(eq=False)
+class LoseIdentity(Fault):
+    """Delete the node's key and restart it (a new PeerID); the harness keeps a backup."""
+
+    node: str
+    backup: bytes = field(default=b"", repr=False)
+
+    def apply(self, net):
+        runtime = net.runtime(self.node)
+        self.backup = runtime.read_config()
+        runtime.write_config(None)
+        runtime.stop()
+        net.model.went_down(self.node)
+        net.start_node(self.node)
+
+    def undo(self, net):
+        runtime = net.runtime(self.node)
+        runtime.stop()
+        net.model.went_down(self.node)
+        runtime.write_config(self.backup)
+        net.start_node(self.node)
+
+
+@dataclass(eq=False)
+class EvictCache(Fault):
+    node: str
+    count: int | None = None
+    ids: tuple[str, ...] | None = None
+    lasting = False
+
+    def apply(self, net):
+        ids = list(self.ids) if self.ids is not None else None
+        net.runtime(self.node).rpc.evictstreams(self.count, ids)
+        net.model.caches[self.node].evict(self.count, ids)
+
+
+@dataclass(eq=False)
+class CachePressure(Fault):
+    """Create `count` fresh unpinned streams on a node, pushing its oldest streams out of the cache."""
+
+    node: str
+    count: int
+    lasting = False
+
+    def apply(self, net):
+        for _ in range(self.count):
+            net.create_stream(self.node)
+
+
+class LinkFault(Fault):
+    def allowed(self, names: list[str]) -> nx.DiGraph:
+        raise NotImplementedError
+
+    def apply(self, net):
+        net.sync_links()
+
+    def undo(self, net):
+        net.sync_links()
+
+
+def _groups_graph(groups: list[list[str]]) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    for group in groups:
+        graph.add_nodes_from(group)
+        graph.add_edges_from((u, v) for u in group for v in group if u != v)
+    return graph
+
+
+@dataclass(eq=False)
+class Partition(LinkFault):
+    """Only nodes in the same group can talk; nodes named in no group form one more group."""
+
+    groups: tuple[tuple[str, ...], ...]
+
+    def allowed(self, names):
+        listed = {n for g in self.groups for n in g}
+        rest = [n for n in names if n not in listed]
+        return _groups_graph([list(g) for g in self.groups] + ([rest] if rest else []))
+
+
+@dataclass(eq=False)
+class CutLinks(LinkFault):
+    """Allow only the edges of `graph` (directed: a missing direction is a one-way cut)."""
+
+    graph: nx.Graph
+
+    def allowed(self, names):
+        return self.graph.copy() if self.graph.is_directed() else self.graph.to_directed()
+
+
+@dataclass(eq=False)
+class Isolate(LinkFault):
+    node: str
+
+    def allowed(self, names):
+        return _groups_graph([[n for n in names if n != self.node], [self.node]])
+
+
+@dataclass(eq=False)
+class Degrade(LinkFault):
+    """A lossy and/or slow link u–v: loss by packet filter (docker) or in the transport (local);
+    delay in the node's transport (this kernel has no netem). The link stays up."""
+
+    u: str
+    v: str
+    loss: float = 0.0
+    delay_ms: float = 0.0
+
+    def allowed(self, names):
+        return None

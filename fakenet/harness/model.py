@@ -1,0 +1,103 @@
+"""The harness's own model of the network, and what it predicts — the peer-graph oracle.
+
+Every action the harness takes updates this model; assertions compare the model's predictions
+with what the nodes report. The answer is never read from the node being checked.
+
+- expected_graph(): up nodes; an edge u–v where the topology links them, neither is down, the
+  allowed-links graph lets traffic through both ways, and each holds the identity the other
+  trusts for it.
+- holders(s): nodes that pinned s, plus nodes holding s in their cache (creates, loads,
+  updates and pins are uses; evictions and restarts empty caches).
+- s is available at v ⇔ v is up and v's component of expected_graph() contains a holder.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import networkx as nx
+
+
+class LruModel:
+    """A node's stream cache as the node keeps it: uses move to the end, overflow evicts the front."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.order: OrderedDict[str, None] = OrderedDict()
+
+    def use(self, stream: str) -> list[str]:
+        self.order[stream] = None
+        self.order.move_to_end(stream)
+        evicted = []
+        while len(self.order) > self.limit:
+            evicted.append(self.order.popitem(last=False)[0])
+        return evicted
+
+    def evict(self, count: int | None = None, ids: list[str] | None = None) -> list[str]:
+        victims = list(ids) if ids is not None else list(self.order)[: count if count is not None else len(self.order)]
+        for stream in victims:
+            self.order.pop(stream, None)
+        return victims
+
+    def clear(self) -> None:
+        self.order.clear()
+
+
+class NetworkModel:
+    def __init__(self, topology: nx.Graph, identities: dict[str, str], cache_limit: int = 500):
+        self.topology = topology
+        self.identity = dict(identities)  # the PeerID each node holds now
+        # trusted[u][v]: the PeerID u expects at v's address (trust on first use, at start)
+        self.trusted = {u: {v: identities[v] for v in topology.neighbors(u)} for u in topology}
+        self.down: set[str] = set()
+        self.allowed: nx.DiGraph | None = None  # None: no partition rule
+        self.pins: dict[str, set[str]] = {name: set() for name in topology}
+        self.caches = {name: LruModel(cache_limit) for name in topology}
+
+    # -- the peer graph ------------------------------------------------------------------------
+
+    def link_allowed(self, u: str, v: str) -> bool:
+        """TCP needs both directions, so a one-way cut still cuts the connection."""
+        return self.allowed is None or (self.allowed.has_edge(u, v) and self.allowed.has_edge(v, u))
+
+    def edge_expected(self, u: str, v: str) -> bool:
+        return (u not in self.down and v not in self.down and self.link_allowed(u, v)
+                and self.trusted[u].get(v) == self.identity[v] and self.trusted[v].get(u) == self.identity[u])
+
+    def expected_graph(self) -> nx.Graph:
+        graph = nx.Graph()
+        graph.add_nodes_from(n for n in self.topology if n not in self.down)
+        graph.add_edges_from((u, v) for u, v in self.topology.edges if self.edge_expected(u, v))
+        return graph
+
+    def component(self, node: str) -> set[str]:
+        graph = self.expected_graph()
+        return nx.node_connected_component(graph, node) if node in graph else set()
+
+    # -- streams -------------------------------------------------------------------------------
+
+    def holders(self, stream: str) -> set[str]:
+        return {n for n in self.topology if stream in self.pins[n] or stream in self.caches[n].order}
+
+    def available(self, stream: str, node: str) -> bool:
+        return node not in self.down and bool(self.component(node) & self.holders(stream))
+
+    def used(self, node: str, stream: str) -> list[str]:
+        """A create, load, update or pin at `node`: the stream becomes its most recent."""
+        return self.caches[node].use(stream)
+
+    # -- events --------------------------------------------------------------------------------
+
+    def went_down(self, node: str) -> None:
+        self.down.add(node)
+
+    def came_up(self, node: str, restarted: bool) -> None:
+        self.down.discard(node)
+        if restarted:  # the cache is memory: a restart empties it, pins stay
+            self.caches[node].clear()
+
+    def identity_changed(self, node: str, peer_id: str) -> None:
+        self.identity[node] = peer_id
+
+    def accept_identity(self, node: str, peer: str) -> None:
+        self.trusted[node][peer] = self.identity[peer]

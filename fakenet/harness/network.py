@@ -1,0 +1,310 @@
+"""`Network`: N nodes with fresh state on a backend, faults, and the oracle's assertions.
+
+    with Network(nodes=4, backend="local") as net:
+        stream = net.node("node").create_stream({"title": "hi"}, pin=True)
+        net.crash("node")
+        net.expect_graph()                       # node gone, the other three still meshed
+        net.expect_unavailable(stream, ["node2"])
+        net.heal()                               # every fault undone
+        net.expect_recovered(within=10)
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import networkx as nx
+from faker import Faker
+
+from fakenet.errors import FakenetError, RpcError, WaitTimeout
+from fakenet.harness import backends, expect, faults, observe, topology
+from fakenet.harness.backends import LinkRules, NodeSpec
+from fakenet.harness.model import NetworkModel
+from fakenet.harness.node import Node
+from fakenet.harness.waits import wait_for
+
+STREAM_UNAVAILABLE = -33
+
+
+@dataclass(frozen=True)
+class Event:
+    at: float  # seconds since the network started
+    kind: str  # "apply", "undo", "expect", "recovered"
+    what: str
+    took: float = 0.0
+
+
+class Network:
+    def __init__(self, nodes: int = 4, backend: str = "local", topology_kind: str | nx.Graph = "full", *,
+                 seed: int = 0, cache_limit: int = 500, sync_timeout: float = 1.0, peer_timeout: float = 3.0,
+                 start_timeout: float = 60.0, **backend_options):
+        if isinstance(topology_kind, nx.Graph):
+            self.topology, self.names = topology_kind, list(topology_kind.nodes)
+        else:
+            self.names = topology.node_names(nodes)
+            self.topology = topology.build(topology_kind, self.names, seed=seed)
+        self.seed, self.cache_limit, self.start_timeout = seed, cache_limit, start_timeout
+        self.settings = {"STREAM_CACHE_LIMIT": cache_limit, "SYNC_TIMEOUT": sync_timeout, "PEER_TIMEOUT": peer_timeout}
+        self.backend = backends.create(backend, **backend_options)
+        self.faker = Faker()
+        self.faker.seed_instance(seed)
+        self.runtimes: dict = {}
+        self.active: list[faults.Fault] = []
+        self.timeline: list[Event] = []
+        self.streams: list[str] = []
+        self.link_method = ""
+        self.model: NetworkModel | None = None
+        self._started = time.monotonic()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def __enter__(self) -> Network:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def start(self) -> None:
+        specs = [NodeSpec(name, tuple(topology.peers_of(self.topology, name)), self.settings) for name in self.names]
+        self.runtimes = self.backend.create(specs)
+        self._parallel(lambda name: self.runtimes[name].start(), self.names)
+        self._parallel(self._wait_answering, self.names)
+        identities = self._parallel(lambda name: self.runtimes[name].rpc.getnetworkinfo()["peerid"], self.names)
+        self.model = NetworkModel(self.topology, identities, self.cache_limit)
+        self._started = time.monotonic()
+        self.expect_graph(timeout=self.start_timeout)
+
+    def close(self) -> None:
+        """Undo every fault (also after a failure), then remove everything the backend made."""
+        try:
+            self.heal(check=False)
+        except Exception as exc:  # teardown goes on: the backend removes what the undo could not
+            self._record("undo", f"heal at teardown failed: {exc!r}")
+        finally:
+            self.backend.close()
+
+    def _parallel(self, function, names):
+        with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
+            return dict(zip(names, pool.map(function, names)))
+
+    def _wait_answering(self, name: str) -> None:
+        runtime = self.runtimes[name]
+        wait_for(lambda: runtime.rpc.getblockcount(), lambda height: height is not None, timeout=self.start_timeout,
+                 expected=f"{name} answers RPC", logs=lambda: runtime.logs(20))
+
+    # -- nodes -----------------------------------------------------------------------------------
+
+    def node(self, name: str) -> Node:
+        if name not in self.runtimes:
+            raise FakenetError(f"no node {name!r} in this network (nodes: {', '.join(self.names)})")
+        return Node(self, name)
+
+    @property
+    def nodes(self) -> list[Node]:
+        return [Node(self, name) for name in self.names]
+
+    def runtime(self, name: str):
+        self.node(name)
+        return self.runtimes[name]
+
+    def up(self) -> list[str]:
+        return [name for name in self.names if name not in self.model.down]
+
+    def start_node(self, name: str) -> None:
+        """Start a stopped or crashed node; it comes back with its data dir (pins, chain), cache empty."""
+        runtime = self.runtime(name)
+        runtime.start()
+        self._wait_answering(name)
+        self.model.identity_changed(name, runtime.rpc.getnetworkinfo()["peerid"])
+        self.model.came_up(name, restarted=True)
+        self.sync_links()
+
+    def logs(self, tail: int = 10) -> list[str]:
+        return [line for name in self.names for line in self.runtimes[name].logs(tail)]
+
+    # -- faults ----------------------------------------------------------------------------------
+
+    def apply(self, fault: faults.Fault) -> faults.Fault:
+        started = time.monotonic()
+        if fault.lasting:
+            self.active.append(fault)  # first: link faults compute the rules from the active list
+        try:
+            fault.apply(self)
+        except BaseException:
+            if fault.lasting:
+                self.active.remove(fault)
+            raise
+        self._record("apply", str(fault), time.monotonic() - started)
+        return fault
+
+    def undo(self, fault: faults.Fault) -> None:
+        started = time.monotonic()
+        self.active.remove(fault)
+        fault.undo(self)
+        self._record("undo", str(fault), time.monotonic() - started)
+
+    def heal(self, check: bool = False) -> None:
+        """Undo every active fault, newest first."""
+        for fault in reversed(list(self.active)):
+            self.undo(fault)
+        if check:
+            self.expect_recovered()
+
+    def crash(self, name: str):
+        return self.apply(faults.Crash(name))
+
+    def stop(self, name: str):
+        return self.apply(faults.Stop(name))
+
+    def restart(self, name: str):
+        return self.apply(faults.Restart(name))
+
+    def pause(self, name: str):
+        return self.apply(faults.Pause(name))
+
+    def lose_identity(self, name: str):
+        return self.apply(faults.LoseIdentity(name))
+
+    def restore_identity(self, name: str) -> None:
+        for fault in reversed(self.active):
+            if isinstance(fault, faults.LoseIdentity) and fault.node == name:
+                self.undo(fault)
+                return
+        raise FakenetError(f"{name} has no lost identity to restore")
+
+    def evict_cache(self, name: str, count: int | None = None, ids: list[str] | None = None):
+        return self.apply(faults.EvictCache(name, count, tuple(ids) if ids is not None else None))
+
+    def cache_pressure(self, name: str, count: int):
+        return self.apply(faults.CachePressure(name, count))
+
+    def partition(self, groups):
+        return self.apply(faults.Partition(tuple(tuple(g) for g in groups)))
+
+    def cut_links(self, graph: nx.Graph):
+        return self.apply(faults.CutLinks(graph))
+
+    def isolate(self, name: str):
+        return self.apply(faults.Isolate(name))
+
+    def degrade(self, u: str, v: str, loss: float = 0.0, delay_ms: float = 0.0):
+        return self.apply(faults.Degrade(u, v, loss, delay_ms))
+
+    def sync_links(self) -> None:
+        """Push the model's link rules (every active link fault combined) to every up node."""
+        self.model.allowed = self._allowed()
+        rules = {name: self._rules_for(name) for name in self.up()}
+        methods = self._parallel(lambda name: self.runtimes[name].set_links(rules[name]), list(rules))
+        self.link_method = next(iter(methods.values()), self.link_method)
+
+    def _allowed(self) -> nx.DiGraph | None:
+        graphs = [g for f in self.active if isinstance(f, faults.LinkFault) and (g := f.allowed(self.names)) is not None]
+        if not graphs:
+            return None
+        allowed = nx.complete_graph(self.names, create_using=nx.DiGraph)
+        for graph in graphs:
+            allowed.remove_edges_from([e for e in list(allowed.edges) if not graph.has_edge(*e)])
+        return allowed
+
+    def _rules_for(self, name: str) -> LinkRules:
+        blocked = frozenset(v for v in self.names if v != name and not self.model.link_allowed(name, v))
+        degraded = [f for f in self.active if isinstance(f, faults.Degrade) and name in (f.u, f.v)]
+        other = {id(f): (f.v if f.u == name else f.u) for f in degraded}
+        return LinkRules(blocked, tuple((other[id(f)], f.loss) for f in degraded if f.loss),
+                         tuple((other[id(f)], f.delay_ms) for f in degraded if f.delay_ms))
+
+    def _record(self, kind: str, what: str, took: float = 0.0) -> None:
+        self.timeline.append(Event(round(time.monotonic() - self._started, 3), kind, what, round(took, 3)))
+
+    # -- streams (recorded in the model) -----------------------------------------------------------
+
+    def create_stream(self, name: str, content=None, pin: bool = False) -> str:
+        content = content if content is not None else {"title": self.faker.sentence(), "body": self.faker.text(120)}
+        stream_id = self.runtime(name).rpc.createstream(content, pin)["streamId"]
+        self.model.used(name, stream_id)
+        if pin:
+            self.model.pins[name].add(stream_id)
+        self.streams.append(stream_id)
+        return stream_id
+
+    def load_stream(self, name: str, stream_id: str) -> dict:
+        state = self.runtime(name).rpc.loadstream(stream_id)
+        self.model.used(name, stream_id)
+        return state
+
+    def update_stream(self, name: str, stream_id: str, content) -> dict:
+        state = self.runtime(name).rpc.updatestream(stream_id, content)
+        self.model.used(name, stream_id)
+        return state
+
+    def pin_stream(self, name: str, stream_id: str) -> None:
+        self.runtime(name).rpc.pinstream(stream_id)
+        self.model.used(name, stream_id)
+        self.model.pins[name].add(stream_id)
+
+    def try_load(self, name: str, stream_id: str) -> bool:
+        """Observed availability: True if the load succeeds, False on the unavailable error."""
+        try:
+            self.load_stream(name, stream_id)
+        except RpcError as exc:
+            if exc.code != STREAM_UNAVAILABLE:
+                raise
+            return False
+        return True
+
+    # -- the oracle ------------------------------------------------------------------------------
+
+    def expected_graph(self) -> nx.Graph:
+        return self.model.expected_graph()
+
+    def observed_graph(self) -> nx.Graph:
+        return observe.observed_graph(self.runtimes, self.up())
+
+    def holders(self, stream_id: str) -> set[str]:
+        return self.model.holders(stream_id)
+
+    def expected_available(self, stream_id: str, name: str) -> bool:
+        return self.model.available(stream_id, name)
+
+    def expect_graph(self, timeout: float = 20.0) -> float:
+        return expect.graph(self, timeout)
+
+    def expect_available(self, streams=None, nodes=None) -> None:
+        expect.availability(self, streams, nodes, want=True)
+
+    def expect_unavailable(self, streams=None, nodes=None) -> None:
+        expect.availability(self, streams, nodes, want=False)
+
+    def expect_availability(self, streams=None, nodes=None) -> dict:
+        """Every (stream, node) pair as predicted, available or not."""
+        return expect.availability(self, streams, nodes, want=None)
+
+    def expect_holders(self, streams=None) -> None:
+        expect.holders(self, streams)
+
+    def expect_converged(self, timeout: float = 20.0) -> float:
+        return expect.converged(self, timeout)
+
+    def expect_recovered(self, within: float = 20.0) -> float:
+        """Wait for the expected graph and chain convergence; return the seconds it took."""
+        started = time.monotonic()
+        try:
+            self.expect_graph(timeout=within)
+            self.expect_converged(timeout=max(0.5, within - (time.monotonic() - started)))
+        except WaitTimeout as exc:
+            raise WaitTimeout(f"not recovered within {within:g}s:\n{exc}") from exc
+        took = time.monotonic() - started
+        self._record("recovered", f"graph and chain in {took:.2f}s", took)
+        return took
+
+    def draw(self, path) -> None:
+        from fakenet.harness.draw import draw
+
+        draw(self, path)

@@ -1,0 +1,63 @@
+"""What the nodes report, assembled into the same shapes the model predicts."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import networkx as nx
+
+from fakenet.errors import FakenetError
+
+
+def _parallel(function, items):
+    items = list(items)
+    with ThreadPoolExecutor(max_workers=max(1, min(16, len(items)))) as pool:
+        return dict(zip(items, pool.map(function, items)))
+
+
+def peer_lists(runtimes: dict, up: list[str]) -> dict[str, set[str]]:
+    def peers(name):
+        try:
+            return {peer["name"] for peer in runtimes[name].rpc.getpeerinfo()}
+        except FakenetError:
+            return set()
+    return _parallel(peers, up)
+
+
+def observed_graph(runtimes: dict, up: list[str]) -> nx.Graph:
+    """An edge where both ends list each other (a half-open link is not a link yet)."""
+    lists = peer_lists(runtimes, up)
+    graph = nx.Graph()
+    graph.add_nodes_from(up)
+    graph.add_edges_from((u, v) for u in up for v in lists[u] if v in lists and u in lists[v])
+    return graph
+
+
+def tips(runtimes: dict, up: list[str]) -> dict[str, tuple[str, int, int]]:
+    """node -> (best hash, height, chainwork)."""
+    def tip(name):
+        info = runtimes[name].rpc.getblockchaininfo()
+        return info["bestblockhash"], info["blocks"], int(info["chainwork"], 16)
+    return _parallel(tip, up)
+
+
+def holdings(runtimes: dict, up: list[str]) -> dict[str, tuple[set[str], set[str]]]:
+    """node -> (pinned stream ids, cached stream ids)."""
+    def held(name):
+        rpc = runtimes[name].rpc
+        return set(rpc.listpins()), set(rpc.getcacheinfo()["lru"])
+    return _parallel(held, up)
+
+
+def graph_diff(expected: nx.Graph, observed: nx.Graph) -> str:
+    def edges(graph):
+        return {tuple(sorted(e)) for e in graph.edges}
+    missing, extra = sorted(edges(expected) - edges(observed)), sorted(edges(observed) - edges(expected))
+    parts = []
+    if missing:
+        parts.append("missing edges " + ", ".join(f"{u}–{v}" for u, v in missing))
+    if extra:
+        parts.append("extra edges " + ", ".join(f"{u}–{v}" for u, v in extra))
+    if set(expected) != set(observed):
+        parts.append(f"nodes expected {sorted(expected)} observed {sorted(observed)}")
+    return "; ".join(parts) or "none"

@@ -1,0 +1,196 @@
+"""The IPFS-style HTTP RPC on 5011, driven by a real IPFS client (ipfshttpclient) and by raw HTTP.
+
+ipfshttpclient's own `swarm.connect` cannot be used: it sends every character of the address as
+one more `arg` (py-ipfs-http-client issue #246), which Kubo refuses too. That endpoint is driven
+with plain HTTP instead.
+"""
+
+import io
+import warnings
+
+import dag_cbor
+import ipfshttpclient
+import pytest
+import requests
+
+from fakenet.harness import local
+from fakenet.harness.waits import wait_for
+from fakenet.node.settings import IPFS_PORT
+from fakenet.node.streams import cid_of
+
+# ipfshttpclient's requests wrapper passes urllib3 an argument urllib3 2.x deprecates: not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:The 'strict' parameter:FutureWarning")
+
+
+def _ipfs_up(node):
+    wait_for(lambda: requests.post(f"{node.ipfs_url}/api/v0/version", timeout=2).status_code, lambda s: s == 200,
+             timeout=10, expected=f"{node.name} answers on {node.ipfs_url}", logs=node.logs)
+
+
+def _connect(node):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ipfshttpclient.exceptions.VersionMismatch)
+        return ipfshttpclient.connect(f"/ip4/{node.ip}/tcp/{IPFS_PORT}/http")
+
+
+def _call(node, endpoint, method="post", **kwargs):
+    return getattr(requests, method)(f"{node.ipfs_url}/api/v0/{endpoint}", timeout=15, **kwargs)
+
+
+def _kubo_error(response, status=500, code=0):
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["Type"] == "error" and body["Code"] == code
+    return body["Message"]
+
+
+@pytest.fixture
+def pair(tmp_path, start_nodes):
+    nodes = start_nodes(local.full_mesh(tmp_path, 2))
+    for node in nodes:
+        _ipfs_up(node)
+    return nodes
+
+
+@pytest.fixture
+def client(pair):
+    with _connect(pair[0]) as client:
+        yield client
+
+
+def test_client_connects_and_sees_the_node_and_its_peer(pair, client):
+    a, b = pair
+    peer_a, peer_b = a.rpc.getnetworkinfo()["peerid"], b.rpc.getnetworkinfo()["peerid"]
+    info = client.id()
+    assert info["ID"] == peer_a
+    assert info["Addresses"] == [f"{a.swarm_addr}/p2p/{peer_a}"]
+    assert info["AgentVersion"].startswith("fakenet/") and info["ProtocolVersion"] == "ipfs/0.1.0"
+    assert info["PublicKey"].startswith("CAESI")  # base64 of protobuf {Type: Ed25519, Data: 32 bytes}
+    ipfshttpclient.client.assert_version(client.version()["Version"])
+    peers = client.swarm.peers()["Peers"]
+    assert [p["Peer"] for p in peers] == [peer_b]
+    assert peers[0]["Addr"] == b.swarm_addr if peers[0]["Direction"] == 2 else peers[0]["Direction"] == 1
+    assert client.id(peer_b)["ID"] == peer_b
+
+
+def test_block_put_get_stat_round_trip_through_the_client(client):
+    data = b"fakenet says hello to an IPFS client"
+    put = client.block.put(io.BytesIO(data))
+    assert put == {"Key": str(cid_of(data, "raw")), "Size": len(data)}
+    assert client.block.get(put["Key"]) == data
+    assert client.block.stat(put["Key"]) == put
+
+
+def test_dag_cbor_block_and_pin_on_put(client):
+    data = dag_cbor.encode({"hello": "world", "n": 1})
+    put = client.block.put(io.BytesIO(data), opts={"cid-codec": "dag-cbor", "pin": "true"})
+    assert put["Key"] == str(cid_of(data, "dag-cbor"))
+    assert put["Key"] in client.pin.ls(type="recursive")["Keys"]
+
+
+def test_pin_add_ls_rm_through_the_client(client):
+    key = client.block.put(io.BytesIO(b"pin me"))["Key"]
+    assert key not in client.pin.ls()["Keys"]
+    assert client.pin.add(key) == {"Pins": [key]}
+    assert client.pin.ls()["Keys"][key] == {"Type": "recursive"}
+    assert client.pin.ls(key) == {"Keys": {key: {"Type": "recursive"}}}
+    assert client.pin.rm(key) == {"Pins": [key]}
+    assert key not in client.pin.ls()["Keys"]
+    with pytest.raises(ipfshttpclient.exceptions.ErrorResponse, match="not pinned"):
+        client.pin.rm(key)
+
+
+def test_client_sees_kubo_errors(client):
+    missing = str(cid_of(b"never stored", "raw"))
+    with pytest.raises(ipfshttpclient.exceptions.ErrorResponse, match=r"not found locally \(offline\)"):
+        client.block.get(missing)
+    with pytest.raises(ipfshttpclient.exceptions.ErrorResponse, match="invalid cid"):
+        client.block.stat("not-a-cid")
+    assert client.id()["ID"]
+
+
+BAD_REQUESTS = [
+    ("block/get", {"params": {"arg": "not-a-cid"}}, 500, 'invalid path "not-a-cid": invalid cid'),
+    ("block/get", {"params": {"arg": str(cid_of(b"nope", "raw"))}}, 500, "block was not found locally (offline)"),
+    ("block/stat", {"params": {"arg": "/ipfs/zzz"}}, 500, 'invalid path "/ipfs/zzz": invalid cid'),
+    ("block/get", {}, 400, 'argument "cid" is required'),
+    ("pin/add", {"params": {"arg": ""}}, 400, 'argument "ipfs-path" is required'),
+    ("pin/add", {"params": {"arg": str(cid_of(b"nope", "raw"))}}, 500, "not found locally"),
+    ("pin/rm", {"params": {"arg": str(cid_of(b"nope", "raw"))}}, 500, "not pinned or pinned indirectly"),
+    ("pin/ls", {"params": {"arg": str(cid_of(b"nope", "raw"))}}, 500, "is not pinned"),
+    ("pin/ls", {"params": {"type": "sideways"}}, 500, "invalid type 'sideways'"),
+    ("block/put", {}, 400, 'argument "data" is required'),
+    ("block/put", {"data": b"not multipart"}, 400, 'argument "data" is required'),
+    ("block/put", {"data": b"", "headers": {"Content-Type": "multipart/form-data; boundary=x"}}, 400,
+     'argument "data" is required'),
+    ("block/put", {"data": b"--x--\r\n", "headers": {"Content-Type": "multipart/form-data; boundary=x"}}, 400,
+     'argument "data" is required'),
+    ("block/put", {"data": b"--x\r\ngarbage", "headers": {"Content-Type": "multipart/form-data; boundary=x"}},
+     400, "multipart"),
+    ("block/put", {"files": {"file": b"\xff\xff"}, "params": {"format": "dag-cbor"}}, 500, "not valid dag-cbor"),
+    ("block/put", {"files": {"file": b"x"}, "params": {"format": "v0"}}, 500, 'unsupported block codec "v0"'),
+    ("block/put", {"files": {"file": b"x"}, "params": {"mhtype": "sha3-512"}}, 500, "only sha2-256"),
+    ("block/put", {"files": {"file": b"x"}, "params": {"pin": "maybe"}}, 400, "cannot parse"),
+    ("block/put", {"files": {"file": b"x" * (1024 * 1024 + 1)}}, 500, "over 1MiB"),
+    ("swarm/connect", {"params": {"arg": "/"}}, 500, 'failed to parse multiaddr "/"'),
+    ("swarm/connect", {}, 400, 'argument "address" is required'),
+    ("id", {"params": {"arg": "12D3KooWnobody"}}, 500, "failed to find peer"),
+]
+
+
+def test_bad_requests_get_kubo_errors_and_the_node_keeps_serving(pair):
+    a = pair[0]
+    for endpoint, kwargs, status, message in BAD_REQUESTS:
+        assert message in _kubo_error(_call(a, endpoint, **kwargs), status, 1 if status == 400 else 0), endpoint
+    assert _call(a, "no/such/endpoint").status_code == 404
+    assert a.running() and a.rpc.getconnectioncount() == 1
+    assert _call(a, "id").json()["ID"] == a.rpc.getnetworkinfo()["peerid"]
+
+
+def test_get_is_accepted_like_post(pair):
+    a = pair[0]
+    key = _call(a, "block/put", files={"file": b"by GET"}).json()["Key"]
+    got = _call(a, "block/get", method="get", params={"arg": key})
+    assert got.status_code == 200 and got.content == b"by GET"
+    ipfshttpclient.client.assert_version(_call(a, "version", method="get").json()["Version"])
+
+
+def _peers(node):
+    return {p["Peer"]: p for p in _call(node, "swarm/peers").json()["Peers"]}
+
+
+def test_swarm_connect_dials_a_node_outside_the_peerlist(tmp_path, pair, start_nodes):
+    a, b = pair
+    subnet = a.ip.rsplit(".", 1)[0]
+    (loner,) = start_nodes([local.LocalNode("node3", f"{subnet}.3", tmp_path / "node3", [])], wait_peers=False)
+    _ipfs_up(loner)
+    loner_id = loner.rpc.getnetworkinfo()["peerid"]
+    answer = _call(a, "swarm/connect", params={"arg": f"{loner.swarm_addr}/p2p/{loner_id}"})
+    assert answer.json() == {"Strings": [f"connect {loner_id} success"]}
+    assert _peers(a)[loner_id]["Addr"] == loner.swarm_addr and _peers(a)[loner_id]["Direction"] == 2
+
+
+def test_swarm_connect_failures(pair):
+    a, b = pair
+    b_id, a_id = b.rpc.getnetworkinfo()["peerid"], a.rpc.getnetworkinfo()["peerid"]
+    impostor = _call(a, "swarm/connect", params={"arg": f"{b.swarm_addr}/p2p/{a_id}"})  # b's address, wrong key
+    assert f"connect {a_id} failure" in _kubo_error(impostor)
+    unreachable = _call(a, "swarm/connect", params={"arg": f"/ip4/{a.ip.rsplit('.', 1)[0]}.9/tcp/4011"})
+    assert "failure" in _kubo_error(unreachable)
+    assert list(_peers(a)) == [b_id]
+
+
+def test_client_swarm_connect_is_refused_as_kubo_refuses_it(pair, client):
+    b_id = pair[1].rpc.getnetworkinfo()["peerid"]
+    with pytest.raises(ipfshttpclient.exceptions.ErrorResponse, match='failed to parse multiaddr "/"'):
+        client.swarm.connect(f"{pair[1].swarm_addr}/p2p/{b_id}")  # issue #246: one extra arg per character
+
+
+def test_commits_of_a_pinned_stream_are_blocks_too(pair, client):
+    api = pair[0].api_url
+    stream = requests.post(f"{api}/api/v0/streams", json={"content": {"title": "hi"}, "opts": {"pin": True}},
+                           timeout=15).json()
+    (commit,) = requests.get(f"{api}/api/v0/commits/{stream['streamId']}", timeout=15).json()["commits"]
+    assert client.block.get(commit["cid"]) == bytes.fromhex(commit["value"])
+    assert client.pin.add(commit["cid"]) == {"Pins": [commit["cid"]]}
+    assert commit["cid"] in client.pin.ls()["Keys"]
