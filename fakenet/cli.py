@@ -10,6 +10,7 @@ usage: fake [-p PROJECT] COMMAND [ARGS…]
                                        next `up` starts at height 0 with new identities)
   prune                                remove every fakenet-labelled container, network and volume
                                        that no running network owns
+  graph [--png FILE]                   the observed peer graph of a running network (a PNG with --png)
   test [PYTEST ARGS…]                  run the test suite in parallel (pytest -n 2)
   ps, logs, exec, stop, start, restart, config, top, …
                                        passed through to Compose v2 on this project
@@ -109,6 +110,21 @@ def cmd_prune(project: str, args: list[str]) -> int:
     return 0
 
 
+def cmd_graph(project: str, args: list[str]) -> int:
+    """Print the observed peer graph; with --png FILE, draw it."""
+    from fakenet.harness.network import Network
+
+    path = _pop_option(args, "--png")
+    net = Network.attach(project)
+    observed = net.observed_graph()
+    for name in net.names:
+        print(f"{name}: {' '.join(sorted(observed.neighbors(name))) if name in observed else '(down)'}")
+    if path:
+        net.draw(path)
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_test(project: str, args: list[str]) -> int:
     """Run the whole suite with pytest-xdist: `fake test [-k EXPR] [-n N] …`."""
     workers = [] if any(a.startswith("-n") for a in args) else ["-n", os.environ.get("FAKENET_TEST_WORKERS", "2")]
@@ -121,7 +137,8 @@ def cmd_passthrough(project: str, args: list[str]) -> int:
     return compose.run(project, args).returncode
 
 
-COMMANDS = {"up": cmd_up, "status": cmd_status, "down": cmd_down, "prune": cmd_prune, "test": cmd_test}
+COMMANDS = {"up": cmd_up, "status": cmd_status, "down": cmd_down, "prune": cmd_prune, "graph": cmd_graph,
+            "test": cmd_test}
 
 
 def _split_globals(argv: list[str]) -> tuple[str, list[str]]:

@@ -35,13 +35,24 @@ def graph(net: Network, timeout: float) -> float:
         return observe.graph_diff(expected, observed) == "none"
 
     try:
-        _, took = wait_for(net.observed_graph, same, timeout=timeout, expected=f"edges {sorted(map(sorted, expected.edges))}",
+        _, took = wait_for(lambda: _Edges(net.observed_graph()), lambda g: same(g.graph), timeout=timeout,
+                           expected=f"edges {_Edges(expected)!r}",
                            logs=_context(net), hint="a refused identity or a filter rule left behind shows in the logs")
     except WaitTimeout as exc:
         raise WaitTimeout(f"observed graph != expected graph: {observe.graph_diff(expected, net.observed_graph())}\n"
                           f"{exc}") from exc
     net._record("expect", f"graph ({expected.number_of_edges()} edges)", took)
     return took
+
+
+class _Edges:
+    """A graph that prints as its sorted edge list, for timeout messages."""
+
+    def __init__(self, graph: nx.Graph):
+        self.graph = graph
+
+    def __repr__(self) -> str:
+        return " ".join(f"{u}–{v}" for u, v in sorted(tuple(sorted(e)) for e in self.graph.edges)) or "(no edges)"
 
 
 def converged(net: Network, timeout: float) -> float:

@@ -47,7 +47,7 @@ class Network:
             self.topology = topology.build(topology_kind, self.names, seed=seed)
         self.seed, self.cache_limit, self.start_timeout = seed, cache_limit, start_timeout
         self.settings = {"STREAM_CACHE_LIMIT": cache_limit, "SYNC_TIMEOUT": sync_timeout, "PEER_TIMEOUT": peer_timeout}
-        self.backend = backends.create(backend, **backend_options)
+        self.backend = backend if isinstance(backend, backends.Backend) else backends.create(backend, **backend_options)
         self.faker = Faker()
         self.faker.seed_instance(seed)
         self.runtimes: dict = {}
@@ -80,6 +80,19 @@ class Network:
         self.model = NetworkModel(self.topology, identities, self.cache_limit)
         self._started = time.monotonic()
         self.expect_graph(timeout=self.start_timeout)
+
+    @classmethod
+    def attach(cls, project: str = "fakenet") -> Network:
+        """Take over a network that `./fake up -d` started (full mesh, compose labels, dev credentials).
+        Faults are undone on close; the containers stay: compose owns them."""
+        from fakenet.harness.backends.docker import attach_compose
+
+        backend, runtimes = attach_compose(project)
+        net = cls(len(runtimes), backend=backend)
+        net.runtimes = runtimes
+        identities = net._parallel(lambda name: runtimes[name].rpc.getnetworkinfo()["peerid"], net.names)
+        net.model = NetworkModel(net.topology, identities, net.cache_limit)
+        return net
 
     def close(self) -> None:
         """Undo every fault (also after a failure), then remove everything the backend made."""

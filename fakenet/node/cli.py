@@ -3,6 +3,7 @@
     cli -getinfo                     summary as bitcoin-cli -getinfo prints it (0.21-era keys + fakenet's)
     cli METHOD [ARGS…]               any RPC; arguments that read as JSON numbers/objects/booleans are sent as such
     cli -named METHOD key=value…     named arguments
+    cli clusterpin add|rm|ls|status|recover|peers …   the cluster pinset (`cli clusterpin -h`)
     cli -healthcheck                 exit 0 when the node's API answers its healthcheck (for container healthchecks)
 
 Credentials: -rpcuser/-rpcpassword, else FAKENET_RPCUSER/FAKENET_RPCPASSWORD, else the data dir's
@@ -137,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     if not rest:
         print(__doc__, file=sys.stderr)
         return 1
+    if rest[0] == "clusterpin":
+        from fakenet.node.cluster import ctl  # here, not at the top: plain RPC calls need none of it
+
+        return ctl.main(rest[1:], lambda method, args: call_method(client, method, args, named=True))
     return call_method(client, rest[0], rest[1:], named="named" in options)
 
 

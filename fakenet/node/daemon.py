@@ -17,6 +17,8 @@ from fakenet.node import api, credentials, datadir, ipfs_api, logs, psk, setting
 from fakenet.node.anchoring import AnchorService
 from fakenet.node.chain import Chain
 from fakenet.node.chain_sync import ChainSync
+from fakenet.node.cluster import rest as cluster_rest, rpc as cluster_rpc
+from fakenet.node.cluster.service import ClusterService, ClusterSettings
 from fakenet.node.handshake import LocalEnd
 from fakenet.node.peerstore import PeerStore
 from fakenet.node.rpc import blockchain, control, network, streams as stream_rpc
@@ -55,10 +57,14 @@ class Node:
                            SwarmSettings(peer_timeout=s.peer_timeout))
         self.sync = ChainSync(self.chain, self.swarm)
         self._start_streams()
+        self.cluster = ClusterService(self.swarm, self.streams, s.datadir, s.name,
+                                      ClusterSettings(s.cluster_ttl, s.cluster_repin))
         await self._serve_http(self._rpc_app(), s.rpc_port)
+        await self._serve_http(cluster_rest.make_app(self.cluster, *self.rpc_credentials), s.cluster_port)
         await self._serve_http(api.make_app(self), s.api_port)
         await self._serve_http(ipfs_api.make_app(self), s.ipfs_port)
         await self.swarm.listen(s.bind, s.swarm_port)
+        self.cluster.start()
         if s.automine > 0:
             self.swarm.spawn(self._automine(s.automine))
         self.ready = True
@@ -78,9 +84,10 @@ class Node:
 
     def _rpc_app(self) -> web.Application:
         registry = Registry()
-        for module in (blockchain, network, stream_rpc, control):
+        for module in (blockchain, network, stream_rpc, cluster_rpc, control):
             module.register(registry, self)
-        user, password = credentials.for_server(self.settings.datadir, self.settings.rpcuser, self.settings.rpcpassword)
+        s = self.settings
+        user, password = self.rpc_credentials = credentials.for_server(s.datadir, s.rpcuser, s.rpcpassword)
         return make_rpc_app(registry, user, password)
 
     async def _serve_http(self, app: web.Application, port: int) -> None:

@@ -12,6 +12,7 @@ from fakenet.node import multiaddr
 from fakenet.node.multiaddr import PeerAddr
 
 SWARM_PORT, IPFS_PORT, RPC_PORT, API_PORT = 4011, 5011, 6433, 7007
+CLUSTER_PORT = 9094
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class Settings:
     peer_timeout: float = 4.0
     stream_cache_limit: int = 500
     sync_timeout: float = 3.0
+    cluster_port: int = CLUSTER_PORT
+    cluster_ttl: float = 5.0
+    cluster_repin: bool = True
     debug: bool = False
 
 
@@ -60,6 +64,13 @@ def parser() -> argparse.ArgumentParser:
                    help="streams kept in the in-memory cache (FAKENET_STREAM_CACHE_LIMIT)")
     p.add_argument("--sync-timeout", type=float, default=float(_env("SYNC_TIMEOUT", 3.0)),
                    help="seconds a load waits for the network (FAKENET_SYNC_TIMEOUT)")
+    p.add_argument("--cluster-port", type=int, default=int(_env("CLUSTER_PORT", CLUSTER_PORT)),
+                   help="cluster REST API port (FAKENET_CLUSTER_PORT)")
+    p.add_argument("--cluster-ttl", type=float, default=float(_env("CLUSTER_TTL", 5.0)),
+                   help="seconds without a heartbeat after which a cluster peer is down (FAKENET_CLUSTER_TTL)")
+    p.add_argument("--cluster-repin", action=argparse.BooleanOptionalAction,
+                   default=_env("CLUSTER_REPIN", "1").lower() not in ("0", "false", "no", "off"),
+                   help="re-allocate a down peer's cluster pins to live peers (FAKENET_CLUSTER_REPIN=0: off)")
     p.add_argument("--debug", action="store_true", default=_env("DEBUG", "") not in ("", "0"))
     return p
 
@@ -80,4 +91,5 @@ def from_args(argv: list[str] | None = None) -> Settings:
         rpc_port=args.rpc_port, api_port=args.api_port, ipfs_port=args.ipfs_port, rpcuser=args.rpcuser,
         rpcpassword=args.rpcpassword, automine=args.automine, peer_timeout=args.peer_timeout, debug=args.debug,
         stream_cache_limit=args.stream_cache_limit, sync_timeout=args.sync_timeout,
+        cluster_port=args.cluster_port, cluster_ttl=args.cluster_ttl, cluster_repin=args.cluster_repin,
     )

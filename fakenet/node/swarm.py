@@ -51,7 +51,7 @@ class Swarm:
         self._dialers: dict[str, asyncio.Task] = {}
         self._peers: dict[str, PeerAddr] = {}
         self._server: asyncio.AbstractServer | None = None
-        self._last_refusal: dict[str, str] = {}
+        self._last_refusal: dict[str, set[str]] = {}
         self._tasks: set[asyncio.Task] = set()
         self.blocked: set[str] = set()  # names or PeerIDs cut off by the admin link filter
         self.shapes: dict[str, LinkShape] = {}  # name or PeerID -> loss/delay on that link
@@ -117,6 +117,7 @@ class Swarm:
     def set_link_filter(self, blocked: set[str], shapes: dict[str, LinkShape]) -> None:
         """The admin link filter: refuse and drop every peer in `blocked`, degrade those in `shapes`."""
         self.blocked, self.shapes = set(blocked), dict(shapes)
+        self._last_refusal.clear()  # a new filter: its refusals are news again
         for conn in list(self.connections.values()):
             if self._is_blocked(conn.hello):
                 conn.close("link cut by filter")
@@ -187,7 +188,7 @@ class Swarm:
             await asyncio.wait_for(conclude(reader, writer, self._refusal(hello, dial_addr)),
                                    self.settings.handshake_timeout)
         except (HandshakeError, framing.FrameError) as exc:
-            self._log_refusal(where, str(exc))
+            self._log_refusal(where, str(exc))  # one line per distinct reason and address
             writer.close()
             return None
         except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
@@ -215,15 +216,18 @@ class Swarm:
 
     def _log_refusal(self, where: str, reason: str) -> None:
         """Log each distinct refusal once per address at warning level; repeats go to debug."""
-        if self._last_refusal.get(where) == reason:
+        if reason in self._last_refusal.get(where, ()):
             self._log.debug("peer_refused", addr=where, reason=reason)
             return
-        self._last_refusal[where] = reason
+        self._last_refusal.setdefault(where, set()).add(reason)
         self._log.warning("peer_refused", addr=where, reason=reason)
 
     # -- connection table ------------------------------------------------------------------------
 
-    def _register(self, conn: Connection) -> Connection:
+    def _register(self, conn: Connection) -> Connection | None:
+        if self._is_blocked(conn.hello):  # the filter changed while the handshake was in flight
+            conn.close("link cut by filter")
+            return None
         current = self.connections.get(conn.peer_id)
         if current is not None:
             if conn.dialer_peer_id >= current.dialer_peer_id:  # the older one wins a tie

@@ -10,6 +10,7 @@ through the node's transport, as this kernel has no netem.
 from __future__ import annotations
 
 import io
+import os
 import secrets
 import tarfile
 import uuid
@@ -184,3 +185,27 @@ class DockerBackend(Backend):
                 runtime.container.remove(force=True, v=True)
             except docker.errors.NotFound:
                 pass
+
+
+class AttachedBackend(DockerBackend):
+    """A compose network we did not create: close() leaves its containers alone."""
+
+    def __init__(self, project: str, client: docker.DockerClient | None = None):
+        super().__init__(project=project, client=client)
+        self.credentials = (os.environ.get("FAKENET_RPCUSER", "fakenet"), os.environ.get("FAKENET_RPCPASSWORD", "fakenet"))
+
+    def close(self) -> None:
+        pass
+
+
+def attach_compose(project: str) -> tuple[AttachedBackend, dict[str, DockerRuntime]]:
+    backend = AttachedBackend(project)
+    found = backend.client.containers.list(filters={"label": f"com.docker.compose.project={project}"})
+    if not found:
+        from fakenet.errors import FakenetError
+
+        raise FakenetError(f"no running network {project!r} to attach to (start one with ./fake up -d)")
+    for container in found:
+        name = container.labels["com.docker.compose.service"]
+        backend.runtimes[name] = DockerRuntime(backend, None, container=container, name=name)
+    return backend, dict(backend.runtimes)

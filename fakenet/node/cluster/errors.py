@@ -1,0 +1,26 @@
+"""Errors of the cluster, under the one fakenet root.
+
+FakenetError
+└── ClusterError
+    ├── NotEnoughPeers   fewer live peers than an item's rmin: refused, as ipfs-cluster refuses it
+    └── NotInPinset      an operation on a stream id the cluster pinset does not hold
+"""
+
+from __future__ import annotations
+
+from fakenet.errors import FakenetError
+
+
+class ClusterError(FakenetError):
+    """A cluster operation that cannot be done as asked; the message says why."""
+
+
+class NotEnoughPeers(ClusterError):
+    def __init__(self, stream_id: str, rmin: int, live: list[str]):
+        super().__init__(f"not enough live cluster peers to allocate {stream_id}: rmin is {rmin}, "
+                         f"{len(live)} live ({', '.join(live)})")
+
+
+class NotInPinset(ClusterError):
+    def __init__(self, stream_id: str):
+        super().__init__(f"stream {stream_id} is not in the cluster pinset")

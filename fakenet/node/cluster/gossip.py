@@ -1,0 +1,116 @@
+"""The cluster's protocols over the swarm.
+
+    ch {gid, origin, name, announce, boot, seq, sent_at, digest, report, hops}   heartbeat (flooded)
+    cp {gid, entry, hops}       a pinset write (flooded)
+    cs {entries}                the whole pinset, tombstones included (to one peer: anti-entropy)
+    cr {gid, stream, hops}      recover: retry failed pins of one item (or of all, stream=null) (flooded)
+
+Flooded messages are deduplicated by gid and forwarded with a hop limit, as the stream
+protocols are. A full state goes to every peer on connect, so two sides of a healed
+partition converge at once, and again to a direct peer whose heartbeat shows a different
+pinset digest, which repairs any write lost on the way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from fakenet.node.cluster.liveness import Beat
+from fakenet.node.cluster.pinset import PinEntry
+from fakenet.node.cluster.report import Report
+from fakenet.node.connection import Connection
+
+if TYPE_CHECKING:
+    from fakenet.node.cluster.service import ClusterService
+    from fakenet.node.swarm import Swarm
+
+HOPS = 8
+MEMORY = 20000  # gids remembered for dedup
+
+
+class Seen:
+    """The gids already handled; forgets the oldest past MEMORY so it cannot grow forever."""
+
+    def __init__(self):
+        self._gids: OrderedDict[str, None] = OrderedDict()
+
+    def first(self, gid: str) -> bool:
+        if gid in self._gids:
+            return False
+        self._gids[gid] = None
+        while len(self._gids) > MEMORY:
+            self._gids.popitem(last=False)
+        return True
+
+
+def beat_to_wire(beat: Beat) -> dict:
+    return {"t": "ch", "gid": f"{beat.peer_id}/{beat.boot}/{beat.seq}", "origin": beat.peer_id, "name": beat.name,
+            "announce": beat.announce, "boot": beat.boot, "seq": beat.seq, "sent_at": beat.sent_at,
+            "digest": beat.digest, "report": beat.report.to_wire(), "hops": HOPS}
+
+
+def beat_from_wire(message: dict) -> Beat:
+    return Beat(str(message["origin"]), str(message["name"]), str(message["announce"]), int(message["boot"]),
+                int(message["seq"]), float(message["sent_at"]), str(message["digest"]),
+                Report.from_wire(message["report"]))
+
+
+class ClusterGossip:
+    def __init__(self, swarm: Swarm, cluster: ClusterService):
+        self.swarm, self.cluster = swarm, cluster
+        self._seen = Seen()
+        for message_type, handler in (("ch", self._on_beat), ("cp", self._on_write), ("cs", self._on_state),
+                                      ("cr", self._on_recover)):
+            swarm.handle(message_type, handler)
+        swarm.on_connect.append(self.send_state)
+
+    # -- sending -------------------------------------------------------------------------------
+
+    async def publish(self, message: dict) -> None:
+        self._seen.first(message["gid"])
+        await self.swarm.broadcast(message)
+
+    async def publish_beat(self, beat: Beat) -> None:
+        await self.publish(beat_to_wire(beat))
+
+    async def publish_writes(self, entries: list[PinEntry]) -> None:
+        for entry in entries:
+            gid = f"{entry.stream_id}/{entry.clock}/{entry.origin}"
+            await self.publish({"t": "cp", "gid": gid, "entry": entry.to_json(), "hops": HOPS})
+
+    async def publish_recover(self, stream_id: str | None) -> None:
+        await self.publish({"t": "cr", "gid": os.urandom(8).hex(), "stream": stream_id, "hops": HOPS})
+
+    async def send_state(self, conn: Connection) -> None:
+        await conn.send({"t": "cs", "entries": [entry.to_json() for entry in self.cluster.pinset.entries()]})
+
+    # -- receiving -----------------------------------------------------------------------------
+
+    async def _flooded(self, conn: Connection, message: dict) -> bool:
+        """Pass a flooded message on (once) and say whether it is new here."""
+        if not self._seen.first(str(message["gid"])):
+            return False
+        if int(message.get("hops", 0)) > 1:
+            await self.swarm.broadcast({**message, "hops": int(message["hops"]) - 1}, exclude=conn)
+        return True
+
+    async def _on_beat(self, conn: Connection, message: dict) -> None:
+        beat = beat_from_wire(message)
+        if beat.peer_id != self.cluster.peer_id and await self._flooded(conn, message):
+            await self.cluster.receive_beat(beat, conn)
+
+    async def _on_write(self, conn: Connection, message: dict) -> None:
+        entry = PinEntry.from_json(message["entry"])
+        if await self._flooded(conn, message):
+            self.cluster.receive_entries([entry])
+
+    async def _on_state(self, conn: Connection, message: dict) -> None:
+        changed = self.cluster.receive_entries([PinEntry.from_json(item) for item in message["entries"]])
+        await self.publish_writes(changed)  # peers behind us missed these too
+
+    async def _on_recover(self, conn: Connection, message: dict) -> None:
+        stream = message.get("stream")
+        if await self._flooded(conn, message):
+            self.cluster.receive_recover(str(stream) if stream is not None else None)

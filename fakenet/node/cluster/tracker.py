@@ -1,0 +1,102 @@
+"""The pin tracker: carries out the plan on this node's stream service and knows each item's local status.
+
+It remembers which pins it made (`owned`), so that it never unpins a stream an operator or
+application pinned on this node by itself. A failed pin is kept as `pin_error` and retried
+after `retry_after` seconds (ipfs-cluster's pin_recover_interval) or at once by `recover`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from fakenet.errors import FakenetError
+from fakenet.node import logs
+from fakenet.node.cluster.report import PIN_ERROR, PINNED, PINNING, UNPINNED, Report
+from fakenet.node.streams import StreamID
+
+
+@dataclass(frozen=True)
+class Failure:
+    message: str
+    at: float  # monotonic time of the failed attempt
+
+
+class Tracker:
+    def __init__(self, streams, owned: set[str], retry_after: float, on_change: Callable[[], None],
+                 clock: Callable[[], float] = time.monotonic):
+        self.streams, self.owned, self.retry_after = streams, owned, retry_after
+        self.on_change, self.clock = on_change, clock
+        self.pinning: dict[str, asyncio.Task] = {}
+        self.failures: dict[str, Failure] = {}
+        self._log = logs.get()
+
+    # -- status --------------------------------------------------------------------------------
+
+    def pinned(self) -> set[str]:
+        return {stream_id.encode() for stream_id in self.streams.pins.list()}
+
+    def busy(self) -> set[str]:
+        return set(self.pinning) | set(self.failures)
+
+    def status(self, stream_id: str, pinned: set[str]) -> str:
+        if stream_id in self.pinning:
+            return PINNING
+        if stream_id in self.failures:
+            return PIN_ERROR
+        return PINNED if stream_id in pinned else UNPINNED
+
+    def report(self, allocated_here: list[str], pinned: set[str]) -> Report:
+        statuses = {stream_id: self.status(stream_id, pinned) for stream_id in allocated_here}
+        errors = {s: self.failures[s].message for s, status in statuses.items() if status == PIN_ERROR}
+        return Report(statuses, errors)
+
+    # -- acting --------------------------------------------------------------------------------
+
+    def pin(self, stream_id: str, spawn: Callable) -> None:
+        self.pinning[stream_id] = spawn(self._pin(stream_id))
+
+    async def _pin(self, stream_id: str) -> None:
+        started = self.clock()
+        try:
+            await self.streams.pin(StreamID.parse(stream_id))
+        except (FakenetError, ValueError) as exc:
+            self._failed(stream_id, str(exc))
+        except Exception as exc:  # a bug in one pin must surface as its pin_error, not stop the tracker
+            self._log.error("cluster_pin_crashed", stream=stream_id, exc_info=exc)
+            self._failed(stream_id, f"internal error: {exc!r}")
+        else:
+            self.owned.add(stream_id)
+            self._log.info("cluster_pinned", stream=stream_id, ms=int((self.clock() - started) * 1000))
+        finally:
+            self.pinning.pop(stream_id, None)
+            self.on_change()
+
+    def _failed(self, stream_id: str, message: str) -> None:
+        self.failures[stream_id] = Failure(message, self.clock())
+        self._log.warning("cluster_pin_failed", stream=stream_id, error=message)
+
+    def release(self, stream_id: str, pinned: set[str]) -> None:
+        """Stop holding an item for the cluster: unpin it if it is still pinned, forget it was ours."""
+        self.owned.discard(stream_id)
+        self.failures.pop(stream_id, None)
+        if stream_id in pinned and self.streams.unpin(StreamID.parse(stream_id)):
+            self._log.info("cluster_unpinned", stream=stream_id)
+        self.on_change()
+
+    # -- retries -------------------------------------------------------------------------------
+
+    def expire_failures(self) -> None:
+        """Forget failures older than `retry_after`, so that the next plan tries those pins again."""
+        now = self.clock()
+        for stream_id in [s for s, f in self.failures.items() if now - f.at >= self.retry_after]:
+            del self.failures[stream_id]
+
+    def recover(self, stream_id: str | None = None) -> list[str]:
+        """Forget failures now (of one item, or all); return the ids that will be retried."""
+        chosen = [s for s in self.failures if stream_id in (None, s)]
+        for s in chosen:
+            del self.failures[s]
+        return chosen
