@@ -10,6 +10,9 @@ usage: fake [-p PROJECT] COMMAND [ARGS…]
                                        next `up` starts at height 0 with new identities)
   prune                                remove every fakenet-labelled container, network and volume
                                        that no running network owns
+  scenario run FILE [--backend local|docker] [--nodes N] [--seed S] [--report DIR] [--keep]
+                                       run a scenario file with a live progress view; exit 0 or 1
+  scenario check FILE…                 load scenario files and report errors, without running them
   graph [--png FILE]                   the observed peer graph of a running network (a PNG with --png)
   test [PYTEST ARGS…]                  run the test suite in parallel (pytest -n 2)
   ps, logs, exec, stop, start, restart, config, top, …
@@ -125,6 +128,31 @@ def cmd_graph(project: str, args: list[str]) -> int:
     return 0
 
 
+def cmd_scenario(project: str, args: list[str]) -> int:
+    """`scenario run FILE …` or `scenario check FILE…`."""
+    from pathlib import Path
+
+    from fakenet.scenario import load
+    from fakenet.scenario.console import run_with_progress
+
+    if not args or args[0] not in ("run", "check"):
+        raise FakenetError("usage: fake scenario run FILE [--backend B] [--nodes N] [--seed S] [--report DIR] [--keep]")
+    if args[0] == "check":
+        for path in args[1:]:
+            print(f"{path}: ok ({len(load(path).steps)} steps)")
+        return 0
+    rest = args[1:]
+    backend = _pop_option(rest, "--backend") or os.environ.get("FAKENET_BACKEND", "local")
+    nodes, seed, report = _pop_option(rest, "--nodes"), _pop_option(rest, "--seed"), _pop_option(rest, "--report")
+    keep = "--keep" in rest
+    files = [a for a in rest if a != "--keep"]
+    if len(files) != 1:
+        raise FakenetError("scenario run takes one scenario file")
+    result = run_with_progress(load(files[0]), backend, nodes=int(nodes) if nodes else None,
+                               seed=int(seed) if seed else None, report_dir=Path(report) if report else None, keep=keep)
+    return 0 if result.ok else 1
+
+
 def cmd_test(project: str, args: list[str]) -> int:
     """Run the whole suite with pytest-xdist: `fake test [-k EXPR] [-n N] …`."""
     workers = [] if any(a.startswith("-n") for a in args) else ["-n", os.environ.get("FAKENET_TEST_WORKERS", "2")]
@@ -138,6 +166,7 @@ def cmd_passthrough(project: str, args: list[str]) -> int:
 
 
 COMMANDS = {"up": cmd_up, "status": cmd_status, "down": cmd_down, "prune": cmd_prune, "graph": cmd_graph,
+            "scenario": cmd_scenario,
             "test": cmd_test}
 
 

@@ -13,8 +13,10 @@ import pytest
 
 from fakenet.errors import RpcError
 from fakenet.harness import local
+from fakenet.harness.api import ApiClient
 from fakenet.harness.waits import wait_for
 from fakenet.node.cluster.allocation import allocate
+from fakenet.node.streams import TILE, ControllerKey, StreamID, commits
 
 TTL = 2.0
 INTERVAL = TTL / 4
@@ -193,3 +195,43 @@ def test_both_sides_of_a_partition_add_pins_and_converge_after_heal(cluster4):
     for stream in items:
         wait_holders(cluster4, stream, predicted(stream, ids), timeout=10)
     wait_holders(cluster4, before, set(), timeout=10)
+
+
+def test_pin_error_until_the_stream_exists_then_recover_pins_it(cluster4):
+    ids = peer_ids(cluster4)
+    key = ControllerKey.from_seed(bytes(range(32)))
+    genesis_cid, genesis = commits.make_genesis(key, {"not": "published yet"})
+    stream = StreamID(TILE, genesis_cid).encode()
+    cluster4[0].rpc.clusterpinadd(stream, 2, 2)
+    want = predicted(stream, ids)
+
+    def statuses():
+        peer_map = cluster4[1].rpc.clusterpinstatus(stream)["peer_map"]
+        return {p["peername"]: (p["status"], p["error"]) for p in peer_map.values()}
+
+    seen, _ = wait_for(statuses, lambda s: {n for n, (status, _) in s.items() if status == "pin_error"} == want,
+                       timeout=10, expected=f"pin_error on {want}")
+    assert all("unavailable" in seen[name][1] for name in want)
+    ApiClient(cluster4[3].api_url, cluster4[3].name).create_genesis(genesis_cid, genesis)
+    cluster4[2].rpc.clusterrecover(stream)
+    wait_holders(cluster4, stream, want, timeout=2 * TTL + 5)
+
+
+def test_without_repinning_a_down_holder_keeps_its_items(tmp_path, start_nodes):
+    nodes = start_nodes(local.full_mesh(tmp_path, 3, extra_args=[*ARGS, "--no-cluster-repin"]))
+    wait_cluster(nodes, nodes)
+    ids = peer_ids(nodes)
+    stream = nodes[0].rpc.createstream({"repin": False})["streamId"]
+    nodes[0].rpc.clusterpinadd(stream, 1, 1)
+    (holder,) = predicted(stream, ids, 1, 1)
+    wait_holders(nodes, stream, {holder}, timeout=10)
+    victim = next(node for node in nodes if node.name == holder)
+    victim.kill()
+    survivors = [node for node in nodes if node is not victim]
+    for node in survivors:
+        seen, _ = wait_for(lambda node=node: {p["peername"]: p["status"] for p in
+                                              node.rpc.clusterpinstatus(stream)["peer_map"].values()},
+                           lambda s: s[holder] == "cluster_error", timeout=3 * TTL, expected=f"{holder} down")
+        assert seen == {holder: "cluster_error", **{n.name: "remote" for n in survivors}}
+        assert node.rpc.clusterpinls(stream)["peernames"] == [holder]
+    assert holders(survivors, stream) == set()

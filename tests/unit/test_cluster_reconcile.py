@@ -1,12 +1,18 @@
-"""What a node pins and releases, and the local tracker that carries it out."""
+"""What a node pins and releases: the plan, the tracker that carries it out, the service that drives both."""
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 
+from fakenet.node.cluster.allocation import allocate
+from fakenet.node.cluster.errors import NotEnoughPeers
+from fakenet.node.cluster.liveness import Beat
 from fakenet.node.cluster.pinset import PinEntry
 from fakenet.node.cluster.reconcile import View, plan
 from fakenet.node.cluster.report import Report
+from fakenet.node.cluster.service import ClusterService, ClusterSettings
+from fakenet.node.cluster.store import ClusterStore
 from fakenet.node.cluster.tracker import Tracker
 from fakenet.node.streams import ControllerKey, StreamID, StreamUnavailable, apply_genesis, make_genesis
 
@@ -87,7 +93,8 @@ class FakeStreams:
 
 
 class Clock:
-    now = 0.0
+    def __init__(self):
+        self.now = 0.0
 
     def __call__(self):
         return self.now
@@ -105,7 +112,7 @@ def test_tracker_owns_what_it_pinned_and_reports_failures_until_retry():
                       clock=clock)
     asyncio.run(run_pins(tracker, A, B))
     pinned = tracker.pinned()
-    assert pinned == {A} and tracker.owned == {A} and len(changes) == 2
+    assert pinned == {A} and tracker.owned == {A} and len(changes) == 4, "saved before and after each pin"
     report = tracker.report([A, B, C], pinned)
     assert report.statuses == {A: "pinned", B: "pin_error", C: "unpinned"}
     assert "unavailable" in report.errors[B]
@@ -130,3 +137,89 @@ def test_reports_survive_the_wire(wire):
     report = Report.from_wire(wire)
     assert Report.from_wire(report.to_wire()) == report
     assert report.status_of(IDS[5]) == "remote"
+
+
+# -- the service on a fake swarm and clock -------------------------------------------------------
+
+class FakeSwarm:
+    def __init__(self, peer_id: str):
+        self.local = SimpleNamespace(identity=SimpleNamespace(peer_id=peer_id), announce="/ip4/127.0.0.1/tcp/4011")
+        self.handlers, self.on_connect, self.sent = {}, [], []
+
+    def handle(self, message_type, handler):
+        self.handlers[message_type] = handler
+
+    async def broadcast(self, message, exclude=None):
+        self.sent.append(message)
+
+    def spawn(self, coroutine):
+        return asyncio.get_running_loop().create_task(coroutine)
+
+
+def service(tmp_path, repin=True) -> tuple[ClusterService, Clock]:
+    clock = Clock()
+    cluster = ClusterService(FakeSwarm("me"), FakeStreams(), tmp_path, "me-name", ClusterSettings(4.0, repin), clock)
+    return cluster, clock
+
+
+async def hear(cluster: ClusterService, clock: Clock, *peers: str, seconds: float = 0.0):
+    """Heartbeats from `peers` every interval for `seconds` (at least once)."""
+    end = clock.now + seconds
+    while True:
+        for peer in peers:
+            await cluster.receive_beat(Beat(peer, peer, "/ip4/127.0.0.2/tcp/4011", 1, int(clock.now * 100),
+                                            0.0, "", Report()), SimpleNamespace(peer_id="relay"))
+        if clock.now >= end:
+            return
+        clock.now += cluster.settings.interval
+
+
+@pytest.mark.parametrize("repin", [True, False])
+def test_a_down_holder_loses_its_items_only_when_repinning_is_on(tmp_path, repin):
+    cluster, clock = service(tmp_path, repin)
+
+    async def scenario():
+        await hear(cluster, clock, "p1", "p2", "p3")
+        entry = await cluster.add(A, 2, 2)
+        first = allocate(A, ["me", "p1", "p2", "p3"], 2, 2)
+        assert cluster.allocation(entry) == first == list(entry.allocations)
+        gone = next(peer for peer in first if peer != "me")
+        await hear(cluster, clock, *(p for p in ("p1", "p2", "p3") if p != gone), seconds=5.0)
+        live = [p for p in ("me", "p1", "p2", "p3") if p != gone]
+        return cluster.allocation(entry), first, live
+
+    now, first, live = asyncio.run(scenario())
+    assert now == (allocate(A, live, 2, 2) if repin else first)
+
+
+def test_nothing_is_pinned_during_warm_up_and_too_few_peers_is_refused(tmp_path):
+    cluster, clock = service(tmp_path)
+
+    async def scenario():
+        with pytest.raises(NotEnoughPeers, match="rmin is 2, 1 live"):
+            await cluster.add(A, 2, 2)
+        await cluster.add(A, 1, 1)
+        assert cluster.reconcile() is None
+        clock.now += cluster.settings.ttl
+        return cluster.reconcile()
+
+    assert asyncio.run(scenario()).pin == [A]
+    assert ClusterStore(tmp_path / "cluster.json").load()[0].get(A).rmax == 1, "the write must be on disk"
+
+
+def test_a_node_frozen_longer_than_the_ttl_warms_up_again_instead_of_taking_everything(tmp_path):
+    cluster, clock = service(tmp_path)
+    elsewhere = next(s for s in IDS if "me" not in allocate(s, ["me", "p1", "p2"], 1, 1))
+
+    async def scenario():
+        await hear(cluster, clock, "p1", "p2", seconds=cluster.settings.ttl)
+        await cluster.add(elsewhere, 1, 1)
+        assert cluster.reconcile().pin == []
+        clock.now += 3 * cluster.settings.ttl  # SIGSTOP / docker pause: no rounds, no heartbeats heard
+        frozen = cluster.reconcile()
+        await hear(cluster, clock, "p1", "p2", seconds=cluster.settings.ttl)
+        return frozen, cluster.reconcile()
+
+    frozen, after = asyncio.run(scenario())
+    assert frozen is None, "alone in its stale view, the node would have taken the item"
+    assert after.pin == []

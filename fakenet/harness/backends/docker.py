@@ -128,12 +128,14 @@ class DockerBackend(Backend):
     name = "docker"
 
     def __init__(self, image: str | None = None, project: str = "fakenet-test", run: str | None = None,
-                 client: docker.DockerClient | None = None, **_ignored):
+                 client: docker.DockerClient | None = None, owned: bool = True, **_ignored):
         testcontainers_config.ryuk_disabled = True  # Ryuk cannot be pulled; we clean up ourselves
         self.client = client or docker.from_env()
         self.image = image
         self.project, self.run = project, run or uuid.uuid4().hex[:10]
-        self.labels = {PROJECT_LABEL: project, RUN_LABEL: self.run, OWNER_LABEL: owner_value()}
+        # Owned resources die with their process (prune takes them once it is gone); a network kept
+        # for inspection (--fakenet-keep) has no owner and lives while its containers run.
+        self.labels = {PROJECT_LABEL: project, RUN_LABEL: self.run, **({OWNER_LABEL: owner_value()} if owned else {})}
         self.credentials = ("fakenet", secrets.token_hex(12))
         self.runtimes: dict[str, DockerRuntime] = {}
         self.network: TcNetwork | None = None

@@ -9,6 +9,7 @@ import argparse
 from typing import Callable
 
 Call = Callable[[str, list[str]], int]  # (method, ["key=value", …]) -> exit code, printing the result
+REQUIRED, OPTIONAL, NONE = None, "?", "none"  # how a subcommand takes a stream id (argparse nargs)
 
 
 def add(args, call: Call) -> int:
@@ -46,12 +47,12 @@ def peers(_args, call: Call) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cli clusterpin", description=__doc__.splitlines()[0])
     commands = p.add_subparsers(dest="command", required=True)
-    for function, id_needed in ((add, True), (rm, True), (ls, False), (status, False), (recover, False),
-                                (peers, None)):
+    for function, streamid in ((add, REQUIRED), (rm, REQUIRED), (ls, OPTIONAL), (status, OPTIONAL),
+                               (recover, OPTIONAL), (peers, NONE)):
         sub = commands.add_parser(function.__name__, help=function.__doc__, description=function.__doc__)
         sub.set_defaults(run=function)
-        if id_needed is not None:
-            sub.add_argument("streamid", nargs=None if id_needed else "?", help="stream id (base36 k…)")
+        if streamid is not NONE:
+            sub.add_argument("streamid", nargs=streamid, help="stream id (base36 k…)")
     add_parser = commands.choices["add"]
     add_parser.add_argument("--rmin", type=int, help="fewest live peers to hold it (-1 with --rmax -1: every peer)")
     add_parser.add_argument("--rmax", type=int, help="peers to hold it (default: --rmin, or every peer)")

@@ -7,8 +7,9 @@
 
 Flooded messages are deduplicated by gid and forwarded with a hop limit, as the stream
 protocols are. A full state goes to every peer on connect, so two sides of a healed
-partition converge at once, and again to a direct peer whose heartbeat shows a different
-pinset digest, which repairs any write lost on the way.
+partition converge at once, and again to a direct peer whose heartbeats show a settled pinset
+(same digest twice running) that differs from ours, which repairs any write lost on the way
+without resending everything during a burst of writes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 HOPS = 8
 MEMORY = 20000  # gids remembered for dedup
+STATE_CHUNK = 1000  # entries per `cs` frame: a large pinset must stay far below the 4 MiB frame limit
 
 
 class Seen:
@@ -84,7 +86,9 @@ class ClusterGossip:
         await self.publish({"t": "cr", "gid": os.urandom(8).hex(), "stream": stream_id, "hops": HOPS})
 
     async def send_state(self, conn: Connection) -> None:
-        await conn.send({"t": "cs", "entries": [entry.to_json() for entry in self.cluster.pinset.entries()]})
+        entries = [entry.to_json() for entry in self.cluster.pinset.entries()]
+        for start in range(0, max(len(entries), 1), STATE_CHUNK):
+            await conn.send({"t": "cs", "entries": entries[start:start + STATE_CHUNK]})
 
     # -- receiving -----------------------------------------------------------------------------
 

@@ -3,8 +3,9 @@
 Every `interval` (TTL/4) the node floods a heartbeat carrying its pinset digest and the
 status of the items allocated to it. Every `tick` (interval/2), or at once when something
 changed, it recomputes allocations from its live peer set and pins or releases items
-(see reconcile.py). For the first TTL after start it only listens: until then its live set
-is incomplete, and acting on it would pin everything on a node that thinks it is alone.
+(see reconcile.py). For the first TTL after start, and after being frozen for longer than
+the TTL, it only listens: until then its live set is incomplete or stale, and acting on it
+would pin everything on a node that thinks it is alone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from fakenet.errors import ConfigError
 from fakenet.node import logs
@@ -50,16 +52,17 @@ class ClusterSettings:
 
 
 class ClusterService:
-    def __init__(self, swarm, streams, datadir: Path, name: str, settings: ClusterSettings = ClusterSettings()):
-        self.swarm, self.name, self.settings = swarm, name, settings
+    def __init__(self, swarm, streams, datadir: Path, name: str, settings: ClusterSettings = ClusterSettings(),
+                 clock: Callable[[], float] = time.monotonic):
+        self.swarm, self.name, self.settings, self.clock = swarm, name, settings, clock
         self.peer_id, self.announce = swarm.local.identity.peer_id, swarm.local.announce
         self.store = ClusterStore(datadir / "cluster.json")
         self.pinset, owned = self.store.load()
-        self.detector = FailureDetector(settings.ttl)
-        self.tracker = Tracker(streams, owned, settings.retry_after, self._changed)
+        self.detector = FailureDetector(settings.ttl, clock)
+        self.tracker = Tracker(streams, owned, settings.retry_after, self._changed, clock)
         self.gossip = ClusterGossip(swarm, self)
         self.boot, self._seq = time.time_ns(), 0
-        self.started = time.monotonic()
+        self.started = self._last_round = clock()
         self._wake = asyncio.Event()
         self._live_before: list[str] = []
         self._synced_at: dict[str, float] = {}
@@ -89,7 +92,7 @@ class ClusterService:
         return self.tracker.report(mine, self.tracker.pinned() if pinned is None else pinned)
 
     def warming_up(self) -> bool:
-        return time.monotonic() - self.started < self.settings.ttl
+        return self.clock() - self.started < self.settings.ttl
 
     # -- operations ----------------------------------------------------------------------------
 
@@ -137,16 +140,18 @@ class ClusterService:
         return changed
 
     async def receive_beat(self, beat: Beat, conn) -> None:
+        previous = self.detector.last(beat.peer_id)
         if not self.detector.beat(beat):
             return
         if beat.peer_id not in self._live_before:
             self._wake.set()  # a peer (re)appeared: allocations change now, not at the next tick
-        if conn.peer_id == beat.peer_id and beat.digest != self.pinset.digest():
+        settled = previous is not None and previous.digest == beat.digest
+        if conn.peer_id == beat.peer_id and settled and beat.digest != self.pinset.digest():
             await self._repair(conn)
 
     async def _repair(self, conn) -> None:
-        """Send our whole pinset to a direct peer whose digest differs, at most once per two intervals."""
-        now = time.monotonic()
+        """Send our whole pinset to a direct peer whose settled digest differs, at most once per two intervals."""
+        now = self.clock()
         if now - self._synced_at.get(conn.peer_id, float("-inf")) >= 2 * self.settings.interval:
             self._synced_at[conn.peer_id] = now
             await self.gossip.send_state(conn)
@@ -177,6 +182,7 @@ class ClusterService:
                 self._log.error("cluster_reconcile_failed", exc_info=exc)
 
     def reconcile(self) -> Plan | None:
+        self._note_freeze()
         self._note_liveness()
         if self.warming_up():
             return None
@@ -194,6 +200,15 @@ class ClusterService:
         reports = {peer: self.detector.last(peer).report for peer in self.detector.live()}
         return View(self.peer_id, items, {entry.stream_id: self.allocation(entry) for entry in items}, pinned,
                     self.tracker.busy(), set(self.tracker.owned), reports)
+
+    def _note_freeze(self) -> None:
+        """After a freeze longer than the TTL (a paused container, a stopped process) every peer looks
+        silent only because we were not listening: warm up again instead of taking every item."""
+        now = self.clock()
+        if now - self._last_round > self.settings.ttl:
+            self._log.info("cluster_resumed", frozen_s=round(now - self._last_round, 2))
+            self.started = now
+        self._last_round = now
 
     def _note_liveness(self) -> None:
         live = self.detector.live()

@@ -17,6 +17,8 @@ from fakenet.node import logs
 from fakenet.node.cluster.report import PIN_ERROR, PINNED, PINNING, UNPINNED, Report
 from fakenet.node.streams import StreamID
 
+CONCURRENT_PINS = 10  # ipfs-cluster's default: a node cut off alone is allocated everything at once
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -31,6 +33,7 @@ class Tracker:
         self.on_change, self.clock = on_change, clock
         self.pinning: dict[str, asyncio.Task] = {}
         self.failures: dict[str, Failure] = {}
+        self._slots = asyncio.Semaphore(CONCURRENT_PINS)
         self._log = logs.get()
 
     # -- status --------------------------------------------------------------------------------
@@ -60,21 +63,26 @@ class Tracker:
 
     async def _pin(self, stream_id: str) -> None:
         started = self.clock()
+        # Owned before the pin exists, and saved: a crash in between must not leave a pin that the
+        # cluster made but would treat as an operator's (and so never release).
+        self.owned.add(stream_id)
+        self.on_change()
         try:
-            await self.streams.pin(StreamID.parse(stream_id))
+            async with self._slots:  # queued ones count as pinning too (ipfs-cluster's pin_queued)
+                await self.streams.pin(StreamID.parse(stream_id))
         except (FakenetError, ValueError) as exc:
             self._failed(stream_id, str(exc))
         except Exception as exc:  # a bug in one pin must surface as its pin_error, not stop the tracker
             self._log.error("cluster_pin_crashed", stream=stream_id, exc_info=exc)
             self._failed(stream_id, f"internal error: {exc!r}")
         else:
-            self.owned.add(stream_id)
             self._log.info("cluster_pinned", stream=stream_id, ms=int((self.clock() - started) * 1000))
         finally:
             self.pinning.pop(stream_id, None)
             self.on_change()
 
     def _failed(self, stream_id: str, message: str) -> None:
+        self.owned.discard(stream_id)
         self.failures[stream_id] = Failure(message, self.clock())
         self._log.warning("cluster_pin_failed", stream=stream_id, error=message)
 

@@ -1,0 +1,169 @@
+"""fakenet's pytest plugin (entry point `pytest11`).
+
+- `scenarios/*.yaml` are collected as test items, one per backend the scenario lists.
+- `fakenet_network` fixture: a started Network; configure it with the `fakenet` marker,
+  e.g. `@pytest.mark.fakenet(nodes=5, backend="docker", topology="ring")`.
+- `--fakenet-backend local|docker|all` picks backends; `--fakenet-keep` leaves a failed network up.
+- Under pytest-xdist each worker names its docker resources after itself; the session start
+  prunes what killed runs left behind (resources whose owner process is gone).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+BACKENDS = ("local", "docker")
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("fakenet")
+    group.addoption("--fakenet-backend", default=os.environ.get("FAKENET_BACKEND", "all"),
+                    choices=[*BACKENDS, "all"], help="backends to run scenarios and fakenet tests on (default all)")
+    group.addoption("--fakenet-keep", action="store_true", help="leave the network of a failed test up for inspection")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fakenet(nodes=4, backend=None, topology='full', **settings): "
+                                       "configure the fakenet_network fixture")
+    config.addinivalue_line("markers", "docker: needs a Docker engine (real containers)")
+
+
+def _worker(config) -> str:
+    return getattr(config, "workerinput", {}).get("workerid", "main")
+
+
+def pytest_sessionstart(session):
+    """Remove what a killed earlier run left behind (only its owner process could have)."""
+    if _worker(session.config) not in ("main", "gw0") or os.environ.get("FAKENET_NO_PRUNE"):
+        return
+    try:
+        import docker
+
+        from fakenet.prune import prune
+
+        client = docker.from_env()
+        client.ping()
+    except Exception:  # no engine: nothing of ours can be left in it
+        return
+    done = prune(client)
+    if done:
+        print(f"fakenet: pruned what an earlier run left: {len(done.containers)} containers, "
+              f"{len(done.networks)} networks, {len(done.volumes)} volumes")
+
+
+def _engine_error() -> str | None:
+    try:
+        import docker
+
+        docker.from_env().ping()
+    except Exception as exc:  # any failure to reach the engine means the same thing here
+        return str(exc)
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Docker-marked items need an engine: without one they skip locally and fail loudly on CI."""
+    docker_items = [item for item in items if "docker" in item.keywords]
+    error = _engine_error() if docker_items else None
+    if error is None:
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(f"CI needs a Docker engine for the docker-marked tests: {error}")
+    for item in docker_items:
+        item.add_marker(pytest.mark.skip(reason=f"no Docker engine: {error}"))
+
+
+def selected_backends(config, wanted) -> list[str]:
+    choice = config.getoption("--fakenet-backend")
+    return [b for b in wanted if choice in ("all", b)]
+
+
+def network_options(config, backend: str, keep: bool) -> dict:
+    return {"project": f"fakenet-{_worker(config)}", "owned": not keep} if backend == "docker" else {}
+
+
+# -- scenarios as test items ----------------------------------------------------------------------
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix in (".yaml", ".yml") and file_path.parent.name == "scenarios":
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioFile(pytest.File):
+    def collect(self):
+        from fakenet.scenario import load
+
+        scenario = load(self.path)
+        for backend in selected_backends(self.config, scenario.backends):
+            item = ScenarioItem.from_parent(self, name=f"{scenario.name}[{backend}]", scenario=scenario, backend=backend)
+            item.add_marker("fakenet")
+            if backend == "docker":
+                item.add_marker("docker")
+            yield item
+
+
+class ScenarioFailed(Exception):
+    pass
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario, backend, **kwargs):
+        super().__init__(**kwargs)
+        self.scenario, self.backend = scenario, backend
+
+    def runtest(self):
+        from fakenet.scenario.runner import run
+
+        keep = self.config.getoption("--fakenet-keep")
+        result = run(self.scenario, self.backend, keep_on_failure=keep,
+                     **network_options(self.config, self.backend, keep))
+        if not result.ok:
+            raise ScenarioFailed(result.failure + _timeline(result))
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, ScenarioFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, 0, f"scenario {self.name}"
+
+
+def _timeline(result) -> str:
+    events = [f"  {e.at:7.2f}s {e.kind:9s} {e.what}" for e in result.timeline if e.kind != "expect"]
+    return "\ntimeline:\n" + "\n".join(events) if events else ""
+
+
+# -- the fixture ------------------------------------------------------------------------------------
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.fakenet_failed = report.failed
+
+
+@pytest.fixture
+def fakenet_network(request):
+    """A started fakenet Network (fresh state); configure with @pytest.mark.fakenet(...)."""
+    from fakenet.harness.network import Network
+
+    marker = request.node.get_closest_marker("fakenet")
+    options = dict(marker.kwargs) if marker else {}
+    backend = getattr(request, "param", None) or options.pop("backend", None) or \
+        (selected_backends(request.config, BACKENDS) or ["local"])[0]
+    options.pop("backend", None)
+    if "topology" in options:
+        options["topology_kind"] = options.pop("topology")
+    keep = request.config.getoption("--fakenet-keep")
+    net = Network(options.pop("nodes", 4), backend=backend, **options, **network_options(request.config, backend, keep))
+    net.start()
+    yield net
+    if keep and getattr(request.node, "fakenet_failed", False):
+        print(f"\nfakenet: kept the failed network up ({backend}): {', '.join(net.names)}")
+        return
+    net.close()

@@ -1,0 +1,232 @@
+"""Load a scenario file: YAML → metadata + a flat list of checked steps, each with its line.
+
+    name: node-crash            # required
+    description: …
+    nodes: 4                    # node, node2, …
+    topology: full              # full | ring | line | random-regular
+    seed: 7                     # faker content and random topologies replay with it
+    backends: [local, docker]   # which backends it runs on
+    settings: {cache_limit: 500, sync_timeout: 1s, peer_timeout: 3s}
+    steps:
+      - crash: node3                       # an action
+      - expect_graph: {within: 10s}        # an expectation
+      - repeat: {times: 3, steps: […]}     # control: expanded when loading
+      - for_each: {nodes: [node, node2], steps: [{restart: "{node}"}]}
+
+Every step is checked when the file loads, so a broken file fails before any node starts, with
+the file, line, step and what was expected instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from fakenet.harness.topology import node_names
+from fakenet.scenario import schema as s
+from fakenet.scenario.errors import ScenarioError
+from fakenet.scenario.steps import REGISTRY, StepType
+
+TOPOLOGIES = ("full", "ring", "line", "random-regular")
+BACKENDS = ("local", "docker")
+META = {"name", "description", "nodes", "topology", "seed", "backends", "settings", "steps"}
+SETTINGS = {"cache_limit": s.count, "sync_timeout": s.duration, "peer_timeout": s.duration}
+
+
+@dataclass(frozen=True)
+class Step:
+    type: StepType
+    args: dict
+    line: int
+    source: str  # the step as written, for progress views and reports
+
+    @property
+    def label(self) -> str:
+        return f"line {self.line}: {self.source}"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    nodes: int
+    topology: str
+    seed: int
+    backends: tuple[str, ...]
+    settings: dict
+    steps: tuple[Step, ...]
+    description: str = ""
+    names: list[str] = field(default_factory=list)
+
+
+def load(path: str | Path) -> Scenario:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the scenario: {exc}", file=str(path)) from exc
+    return parse(text, str(path))
+
+
+def parse(text: str, file: str = "<scenario>") -> Scenario:
+    root, data = _compose(text, file)
+    if not isinstance(data, dict):
+        raise ScenarioError("expected a mapping with name, nodes and steps at the top", file=file, line=1)
+    unknown = set(data) - META
+    if unknown:
+        raise ScenarioError(f"unknown key(s) {', '.join(sorted(unknown))}; expected some of {', '.join(sorted(META))}",
+                            file=file, line=_line_of_key(root, sorted(unknown)[0]))
+    meta = _metadata(data, root, file)
+    steps_node = _value_node(root, "steps")
+    if not isinstance(data.get("steps"), list) or not data["steps"]:
+        raise ScenarioError("expected `steps:` with a list of at least one step", file=file,
+                            line=steps_node.start_mark.line + 1 if steps_node else 1)
+    steps = _steps(data["steps"], steps_node, meta["names"], file)
+    return Scenario(steps=tuple(steps), path=file, **meta)
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: `on:` (as in `create_streams: {on: node}`) stays the string "on"."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+
+
+def _compose(text: str, file: str):
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ScenarioError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
+                            line=mark.line + 1 if mark else None) from exc
+    finally:
+        loader.dispose()
+    return root, data
+
+
+def _value_node(mapping_node, key: str):
+    for key_node, value_node in getattr(mapping_node, "value", []) if isinstance(mapping_node, yaml.MappingNode) else []:
+        if key_node.value == key:
+            return value_node
+    return None
+
+
+def _line_of_key(mapping_node, key: str) -> int | None:
+    node = _value_node(mapping_node, key)
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _metadata(data: dict, root, file: str) -> dict:
+    def check(key, validator, default):
+        try:
+            return validator(data[key]) if key in data else default
+        except s.Invalid as exc:
+            raise ScenarioError(f"{key}: {exc}", file=file, line=_line_of_key(root, key)) from exc
+
+    if not isinstance(data.get("name"), str):
+        raise ScenarioError("expected `name:` (a string) at the top", file=file, line=1)
+    nodes = check("nodes", s.count, 4)
+    if nodes < 2:
+        raise ScenarioError("nodes: expected at least 2", file=file, line=_line_of_key(root, "nodes"))
+    topology = check("topology", _one_of(TOPOLOGIES), "full")
+    backends = check("backends", _subset(BACKENDS), list(BACKENDS))
+    settings = check("settings", _settings, {})
+    return {"name": data["name"], "description": str(data.get("description", "")), "nodes": nodes,
+            "topology": topology, "seed": check("seed", s.count, 0), "backends": tuple(backends),
+            "settings": settings, "names": node_names(nodes)}
+
+
+def _one_of(options):
+    def check(value):
+        if value not in options:
+            raise s.Invalid(f"expected one of {', '.join(options)}, not {value!r}")
+        return value
+    return check
+
+
+def _subset(options):
+    def check(value):
+        items = value if isinstance(value, list) else [value]
+        return [_one_of(options)(item) for item in items]
+    return check
+
+
+def _settings(value) -> dict:
+    return s.fields(value, {}, SETTINGS, step="settings")
+
+
+def _steps(items: list, node, names: list[str], file: str) -> list[Step]:
+    steps: list[Step] = []
+    for item, item_node in zip(items, node.value):
+        line = item_node.start_mark.line + 1
+        name, value = _split(item, file, line)
+        if name in ("repeat", "for_each"):
+            steps.extend(_expand(name, value, _value_node(item_node, name), names, file, line))
+            continue
+        steps.append(_step(name, value, names, file, line))
+    return steps
+
+
+def _split(item, file: str, line: int):
+    if isinstance(item, str):
+        return item, None
+    if isinstance(item, dict) and len(item) == 1:
+        return next(iter(item.items()))
+    raise ScenarioError(f"expected one step per list item, like `- crash: node3` or `- heal`, not {item!r}",
+                        file=file, line=line)
+
+
+def _step(name: str, value, names: list[str], file: str, line: int) -> Step:
+    step_type = REGISTRY.get(name)
+    if step_type is None:
+        raise ScenarioError(f"unknown step {name!r}; steps are: {', '.join(sorted([*REGISTRY, 'repeat', 'for_each']))}",
+                            file=file, line=line, step=name)
+    try:
+        args = step_type.parse(value, names)
+    except s.Invalid as exc:
+        raise ScenarioError(str(exc), file=file, line=line, step=name) from exc
+    source = name if value is None else f"{name}: {_inline(value)}"
+    return Step(step_type, args, line, source)
+
+
+def _expand(name: str, value, node, names: list[str], file: str, line: int) -> list[Step]:
+    """repeat and for_each become plain steps at load time, so the runner sees one flat list."""
+    try:
+        if name == "repeat":
+            control = s.fields(value, {"times": s.count, "steps": lambda v: v}, step=name)
+            inner = _steps(control["steps"], _value_node(node, "steps"), names, file) if control["steps"] else []
+            return inner * control["times"]
+        control = s.fields(value, {"nodes": s.nodes(names), "steps": lambda v: v}, step=name)
+    except s.Invalid as exc:
+        raise ScenarioError(str(exc), file=file, line=line, step=name) from exc
+    steps_node = _value_node(node, "steps")
+    return [step for member in control["nodes"]
+            for step in _steps(_substitute(control["steps"], member), steps_node, names, file)]
+
+
+def _substitute(value, member: str):
+    if isinstance(value, str):
+        return value.replace("{node}", member)
+    if isinstance(value, list):
+        return [_substitute(v, member) for v in value]
+    if isinstance(value, dict):
+        return {k: _substitute(v, member) for k, v in value.items()}
+    return value
+
+
+def _inline(value) -> str:
+    """The step's arguments as one short line, the way a reader wrote them."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    return str(value).lower() if isinstance(value, bool) else str(value)

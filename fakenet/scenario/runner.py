@@ -1,0 +1,105 @@
+"""Run a scenario against a backend: steps in order, a live progress line, a timeline at the end."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from fakenet.harness.network import Event, Network
+from fakenet.scenario.loader import Scenario, Step
+from fakenet.scenario.steps import Context
+
+
+@dataclass
+class StepResult:
+    step: Step
+    ok: bool
+    seconds: float
+    error: str = ""
+    picture: str = ""
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    backend: str
+    results: list[StepResult] = field(default_factory=list)
+    timeline: list[Event] = field(default_factory=list)
+    seconds: float = 0.0
+    setup_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.setup_error and all(r.ok for r in self.results) and \
+            len(self.results) == len(self.scenario.steps)
+
+    @property
+    def failure(self) -> str:
+        if self.setup_error:
+            return f"{self.scenario.path}: the network did not start: {self.setup_error}"
+        failed = next((r for r in self.results if not r.ok), None)
+        return f"{self.scenario.path}:{failed.step.line}: step `{failed.step.source}` failed:\n{failed.error}" if failed else ""
+
+
+def network_for(scenario: Scenario, backend: str, nodes: int | None = None, seed: int | None = None, **options) -> Network:
+    settings = {"sync_timeout": 1.0, "peer_timeout": 3.0, **scenario.settings}
+    return Network(nodes or scenario.nodes, backend=backend, topology_kind=scenario.topology,
+                   seed=scenario.seed if seed is None else seed, cache_limit=settings.get("cache_limit", 500),
+                   sync_timeout=settings["sync_timeout"], peer_timeout=settings["peer_timeout"], **options)
+
+
+def graph_summary(net: Network) -> str:
+    down = sorted(net.model.down)
+    return (f"{len(net.up())} up{' (down: ' + ', '.join(down) + ')' if down else ''}, "
+            f"{net.expected_graph().number_of_edges()} links expected, {len(net.active)} active fault(s)")
+
+
+def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None, seed: int | None = None,
+        on_step: Callable[[int, Step, StepResult | None, Network], None] = lambda *a: None,
+        pictures: Path | None = None, keep_on_failure: bool = False, **options) -> Result:
+    result, started = Result(scenario, backend), time.monotonic()
+    net = network_for(scenario, backend, nodes, seed, **options)
+    try:
+        net.start()
+    except Exception as exc:
+        net.close()
+        result.setup_error = str(exc)
+        return result
+    try:
+        _run_steps(scenario, net, result, on_step, pictures)
+    finally:
+        result.timeline = list(net.timeline)
+        result.seconds = time.monotonic() - started
+        if result.ok or not keep_on_failure:
+            net.close()
+    return result
+
+
+def _run_steps(scenario, net, result, on_step, pictures) -> None:
+    ctx = Context(net)
+    for index, step in enumerate(scenario.steps):
+        on_step(index, step, None, net)
+        began = time.monotonic()
+        try:
+            step.type.run(ctx, step.args)
+            outcome = StepResult(step, True, time.monotonic() - began)
+        except Exception as exc:  # a step's failure is the scenario's result, whatever raised it
+            outcome = StepResult(step, False, time.monotonic() - began, f"{type(exc).__name__}: {exc}")
+        if pictures is not None:
+            outcome.picture = _picture(net, pictures, index)
+        result.results.append(outcome)
+        on_step(index, step, outcome, net)
+        if not outcome.ok:
+            return
+
+
+def _picture(net: Network, folder: Path, index: int) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"step-{index + 1:02d}.png"
+    try:
+        net.draw(path)
+    except Exception:  # a picture is a nicety: never the reason a scenario fails
+        return ""
+    return path.name

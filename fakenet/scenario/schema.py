@@ -1,0 +1,117 @@
+"""Argument checks for scenario steps: small validators that normalise or say what they wanted."""
+
+from __future__ import annotations
+
+import re
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
+
+
+class Invalid(Exception):
+    """A value that is not what the step takes; the message says what was expected."""
+
+
+def duration(value) -> float:
+    """10, 10s, 500ms, 1.5m → seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise Invalid(f"expected a duration like 10s, 500ms or 2m, not {value!r}")
+    number, unit = float(match.group(1)), match.group(2) or "s"
+    return number * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
+
+
+def count(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise Invalid(f"expected a whole number >= 0, not {value!r}")
+    return value
+
+
+def probability(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise Invalid(f"expected a probability from 0 to 1, not {value!r}")
+    return float(value)
+
+
+def flag(value) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"expected true or false, not {value!r}")
+    return value
+
+
+def text(value) -> str:
+    if not isinstance(value, str) or not value:
+        raise Invalid(f"expected a non-empty string, not {value!r}")
+    return value
+
+
+def node(names: list[str]):
+    def check(value) -> str:
+        if value not in names:
+            raise Invalid(f"expected one of the nodes {', '.join(names)}, not {value!r}")
+        return value
+    return check
+
+
+def nodes(names: list[str]):
+    one = node(names)
+
+    def check(value) -> list[str]:
+        if value in ("all", None):
+            return list(names)
+        return [one(v) for v in (value if isinstance(value, list) else [value])]
+    return check
+
+
+def groups(names: list[str]):
+    one = node(names)
+
+    def check(value) -> list[list[str]]:
+        if not isinstance(value, list) or not all(isinstance(g, list) and g for g in value):
+            raise Invalid(f"expected a list of node groups like [[node, node2], [node3, node4]], not {value!r}")
+        seen = [one(n) for g in value for n in g]
+        if len(seen) != len(set(seen)):
+            raise Invalid(f"expected each node in one group only, not {value!r}")
+        return [list(g) for g in value]
+    return check
+
+
+def pair(names: list[str]):
+    one = node(names)
+
+    def check(value) -> tuple[str, str]:
+        if not isinstance(value, list) or len(value) != 2 or value[0] == value[1]:
+            raise Invalid(f"expected two different nodes like [node, node2], not {value!r}")
+        return one(value[0]), one(value[1])
+    return check
+
+
+def labels(value) -> list[str]:
+    """Stream set labels (from create_streams' `as`), or "all"."""
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str) and v for v in items):
+        raise Invalid(f"expected a stream label from create_streams' `as:` (or a list of them, or all), not {value!r}")
+    return items
+
+
+def fields(args, required: dict, optional: dict | None = None, step: str = "") -> dict:
+    """Check a step's mapping of arguments: required and optional names, each validated."""
+    optional = optional or {}
+    if not isinstance(args, dict):
+        raise Invalid(f"expected a mapping with {', '.join(required) or 'no arguments'}, not {args!r}")
+    unknown = set(map(str, args)) - set(required) - set(optional)
+    if unknown:
+        raise Invalid(f"unknown argument(s) {', '.join(sorted(unknown))}; {step or 'this step'} takes "
+                      f"{', '.join([*required, *optional]) or 'nothing'}")
+    missing = [name for name in required if name not in args]
+    if missing:
+        raise Invalid(f"missing argument(s) {', '.join(missing)}")
+    result = {}
+    for name, check in {**required, **optional}.items():
+        if name in args:
+            try:
+                result[name] = check(args[name])
+            except Invalid as exc:
+                raise Invalid(f"{name}: {exc}") from exc
+    return result

@@ -1,0 +1,280 @@
+"""The step registry: each scenario step name maps to a parser (checked when the file loads)
+and a runner (a harness call). Actions change the network; expectations ask the oracle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import networkx as nx
+
+from fakenet.errors import FakenetError
+from fakenet.harness.waits import wait_for
+from fakenet.scenario import schema as s
+
+
+@dataclass(frozen=True)
+class StepType:
+    name: str
+    kind: str  # "action" or "expect"
+    parse: Callable[[Any, list[str]], dict]
+    run: Callable[["Context", dict], None]
+    help: str
+
+
+REGISTRY: dict[str, StepType] = {}
+
+
+class Context:
+    """What steps share while a scenario runs: the network and the named stream sets."""
+
+    def __init__(self, net):
+        self.net = net
+        self.labels: dict[str, list[str]] = {}
+
+    def streams(self, labels: list[str]) -> list[str]:
+        if labels == ["all"]:
+            return list(self.net.streams)
+        missing = [label for label in labels if label not in self.labels]
+        if missing:
+            raise FakenetError(f"no stream set named {', '.join(missing)} (known: {', '.join(self.labels) or 'none'}); "
+                               f"name one with create_streams' `as:`")
+        return [stream for label in labels for stream in self.labels[label]]
+
+
+def step(name: str, kind: str, parse: Callable[[Any, list[str]], dict]):
+    def register(run):
+        REGISTRY[name] = StepType(name, kind, parse, run, (run.__doc__ or "").strip())
+        return run
+    return register
+
+
+# -- parsers ---------------------------------------------------------------------------------------
+
+def no_args(value, names):
+    if value not in (None, {}):
+        raise s.Invalid(f"expected no arguments, not {value!r}")
+    return {}
+
+
+def one_node(value, names):
+    return {"node": s.node(names)(value)}
+
+
+def mapping(required=None, optional=None):
+    def parse(value, names):
+        build = lambda spec: {k: (v(names) if getattr(v, "needs_names", False) else v) for k, v in (spec or {}).items()}
+        return s.fields(value if value is not None else {}, build(required), build(optional))
+    return parse
+
+
+def _names(factory):
+    factory.needs_names = True
+    return factory
+
+
+NODE, NODES, PAIR, GROUPS = _names(s.node), _names(s.nodes), _names(s.pair), _names(s.groups)
+WITHIN = {"within": s.duration}
+
+
+# -- actions ---------------------------------------------------------------------------------------
+
+@step("crash", "action", one_node)
+def crash(ctx, a):
+    """SIGKILL a node (no shutdown code runs); `start` brings it back."""
+    ctx.net.crash(a["node"])
+
+
+@step("stop", "action", one_node)
+def stop(ctx, a):
+    """Stop a node cleanly; `start` brings it back."""
+    ctx.net.stop(a["node"])
+
+
+@step("start", "action", one_node)
+def start(ctx, a):
+    """Start a crashed or stopped node (undoes its crash/stop)."""
+    for fault in reversed(ctx.net.active):
+        if getattr(fault, "node", None) == a["node"] and type(fault).__name__ in ("Crash", "Stop"):
+            ctx.net.undo(fault)
+            return
+    raise FakenetError(f"{a['node']} is not crashed or stopped")
+
+
+@step("restart", "action", one_node)
+def restart(ctx, a):
+    """Stop and start a node: pins and chain stay, its cache empties."""
+    ctx.net.restart(a["node"])
+
+
+@step("pause", "action", one_node)
+def pause(ctx, a):
+    """Freeze a node's processes (peers notice by keepalive); `unpause` resumes it."""
+    ctx.net.pause(a["node"])
+
+
+@step("unpause", "action", one_node)
+def unpause(ctx, a):
+    """Resume a paused node."""
+    for fault in reversed(ctx.net.active):
+        if type(fault).__name__ == "Pause" and fault.node == a["node"]:
+            ctx.net.undo(fault)
+            return
+    raise FakenetError(f"{a['node']} is not paused")
+
+
+@step("lose_identity", "action", one_node)
+def lose_identity(ctx, a):
+    """Delete a node's key and restart it: a new PeerID its peers refuse."""
+    ctx.net.lose_identity(a["node"])
+
+
+@step("restore_identity", "action", one_node)
+def restore_identity(ctx, a):
+    """Put a node's old key back and restart it."""
+    ctx.net.restore_identity(a["node"])
+
+
+@step("partition", "action", lambda value, names: {"groups": s.groups(names)(value)})
+def partition(ctx, a):
+    """Only nodes in the same group talk; unlisted nodes form one more group."""
+    ctx.net.partition(a["groups"])
+
+
+@step("cut_link", "action", lambda value, names: {"pair": s.pair(names)(value)})
+def cut_link(ctx, a):
+    """Cut one link u–v (both directions); other paths stay."""
+    graph = nx.complete_graph(ctx.net.names, create_using=nx.DiGraph)
+    graph.remove_edges_from([a["pair"], a["pair"][::-1]])
+    ctx.net.cut_links(graph)
+
+
+@step("isolate", "action", one_node)
+def isolate(ctx, a):
+    """Cut every link of one node."""
+    ctx.net.isolate(a["node"])
+
+
+@step("degrade", "action", mapping({"between": PAIR}, {"loss": s.probability, "delay": s.duration}))
+def degrade(ctx, a):
+    """A lossy and/or slow link: loss by packet filter or transport, delay in the transport."""
+    ctx.net.degrade(*a["between"], loss=a.get("loss", 0.0), delay_ms=a.get("delay", 0.0) * 1000)
+
+
+@step("heal", "action", no_args)
+def heal(ctx, a):
+    """Undo every active fault: links back, crashed nodes started, identities restored."""
+    ctx.net.heal()
+
+
+@step("create_streams", "action", mapping({"on": NODE}, {"count": s.count, "pin": s.flag, "as": s.text}))
+def create_streams(ctx, a):
+    """Create `count` streams of faker content on a node (pinned with pin: true), named `as`."""
+    created = [ctx.net.create_stream(a["on"], pin=a.get("pin", False)) for _ in range(a.get("count", 1))]
+    ctx.labels.setdefault(a.get("as", "unnamed"), []).extend(created)
+
+
+@step("load_streams", "action", mapping({"on": NODES, "streams": s.labels}))
+def load_streams(ctx, a):
+    """Load stream sets on nodes (each becomes a holder, in its cache)."""
+    for name in a["on"]:
+        for stream in ctx.streams(a["streams"]):
+            ctx.net.load_stream(name, stream)
+
+
+@step("pin_streams", "action", mapping({"on": NODES, "streams": s.labels}))
+def pin_streams(ctx, a):
+    """Pin stream sets on nodes (loading them first if needed)."""
+    for name in a["on"]:
+        for stream in ctx.streams(a["streams"]):
+            ctx.net.pin_stream(name, stream)
+
+
+@step("evict_cache", "action", mapping({"on": NODE}, {"count": s.count, "streams": s.labels}))
+def evict_cache(ctx, a):
+    """Evict the `count` least recently used streams, or the named sets, from a node's cache."""
+    ids = ctx.streams(a["streams"]) if "streams" in a else None
+    ctx.net.evict_cache(a["on"], count=a.get("count"), ids=ids)
+
+
+@step("mine", "action", mapping({"on": NODE}, {"blocks": s.count}))
+def mine(ctx, a):
+    """Mine blocks on a node (generatetoaddress)."""
+    ctx.net.node(a["on"]).rpc("generatetoaddress", a.get("blocks", 1), "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080")
+
+
+# -- expectations ----------------------------------------------------------------------------------
+
+@step("expect_graph", "expect", mapping(optional=WITHIN))
+def expect_graph(ctx, a):
+    """Observed peer graph equals the oracle's expected graph (within a deadline)."""
+    ctx.net.expect_graph(timeout=a.get("within", 20))
+
+
+@step("expect_available", "expect", mapping({"streams": s.labels}, {"on": NODES}))
+def expect_available(ctx, a):
+    """The streams load on these nodes, and the oracle predicts so."""
+    ctx.net.expect_available(ctx.streams(a["streams"]), a.get("on"))
+
+
+@step("expect_unavailable", "expect", mapping({"streams": s.labels}, {"on": NODES}))
+def expect_unavailable(ctx, a):
+    """The streams fail to load on these nodes (unavailable error), and the oracle predicts so."""
+    ctx.net.expect_unavailable(ctx.streams(a["streams"]), a.get("on"))
+
+
+@step("expect_availability", "expect", mapping({"streams": s.labels}, {"on": NODES}))
+def expect_availability(ctx, a):
+    """Every (stream, node) pair loads or fails exactly as the oracle predicts."""
+    ctx.net.expect_availability(ctx.streams(a["streams"]), a.get("on"))
+
+
+@step("expect_holders", "expect", mapping(optional={"streams": s.labels}))
+def expect_holders(ctx, a):
+    """Who pins or caches each stream is what the model says."""
+    ctx.net.expect_holders(ctx.streams(a.get("streams", ["all"])))
+
+
+@step("expect_converged", "expect", mapping(optional=WITHIN))
+def expect_converged(ctx, a):
+    """Every component of the expected graph is on one most-work chain tip."""
+    ctx.net.expect_converged(timeout=a.get("within", 20))
+
+
+@step("expect_recovered", "expect", mapping(optional=WITHIN))
+def expect_recovered(ctx, a):
+    """Graph and chains back as predicted within the deadline (the time is recorded)."""
+    ctx.net.expect_recovered(within=a.get("within", 20))
+
+
+@step("expect_cache", "expect", mapping({"on": NODE}, {"size": s.count, "lru": s.labels}))
+def expect_cache(ctx, a):
+    """A node's cache: its size, and (lru) exactly these streams from least to most recently used."""
+    info = ctx.net.node(a["on"]).cache_info()
+    model = list(ctx.net.model.caches[a["on"]].order)
+    if info["lru"] != model:
+        raise AssertionError(f"{a['on']}'s cache order differs from the model: model has {len(model)} streams, "
+                             f"node reports {len(info['lru'])}; first difference at position "
+                             f"{next((i for i, (x, y) in enumerate(zip(model, info['lru'])) if x != y), min(len(model), len(info['lru'])))}")
+    if "size" in a and info["size"] != a["size"]:
+        raise AssertionError(f"{a['on']}'s cache holds {info['size']} streams, expected {a['size']}")
+    if "lru" in a and info["lru"] != ctx.streams(a["lru"]):
+        raise AssertionError(f"{a['on']}'s cache is not exactly {a['lru']} in creation order")
+
+
+@step("expect_pins", "expect", mapping({"on": NODE, "streams": s.labels}))
+def expect_pins(ctx, a):
+    """A node pins exactly these stream sets."""
+    pinned = set(ctx.net.node(a["on"]).rpc("listpins"))
+    wanted = set(ctx.streams(a["streams"]))
+    if pinned != wanted:
+        raise AssertionError(f"{a['on']} pins {len(pinned)} streams; expected {len(wanted)}: "
+                             f"missing {len(wanted - pinned)}, unexpected {len(pinned - wanted)}")
+
+
+@step("expect_log", "expect", mapping({"on": NODE, "contains": s.text}, WITHIN))
+def expect_log(ctx, a):
+    """A node's log shows a line containing the text (within a deadline)."""
+    node = ctx.net.node(a["on"])
+    wait_for(lambda: "\n".join(node.logs(300)), lambda text: a["contains"] in text, timeout=a.get("within", 10),
+             expected=f"{a['on']} logs {a['contains']!r}", logs=lambda: node.logs(8))
