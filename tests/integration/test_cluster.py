@@ -16,6 +16,7 @@ from fakenet.harness import local
 from fakenet.harness.api import ApiClient
 from fakenet.harness.waits import wait_for
 from fakenet.node.cluster.allocation import allocate
+from fakenet.node.settings import CLUSTER_PORT
 from fakenet.node.streams import TILE, ControllerKey, StreamID, commits
 
 TTL = 2.0
@@ -58,7 +59,7 @@ def wait_holders(nodes, stream, want, timeout, check=lambda seen: None):
 
 
 def rest(node, method, path, auth=True):
-    request = urllib.request.Request(f"http://{node.ip}:9094{path}", method=method)
+    request = urllib.request.Request(f"http://{node.ip}:{CLUSTER_PORT}{path}", method=method)
     if auth:
         token = base64.b64encode(f"{local.RPC_USER}:{local.RPC_PASSWORD}".encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
@@ -117,7 +118,7 @@ def test_cluster_rpc_errors_are_clear_and_the_node_keeps_serving(cluster4):
     assert node.rpc.clusterpinstatus(stream)["peer_map"][node.rpc.clusterid()["id"]]["status"] == "unpinned"
 
 
-def test_rest_api_on_9094_needs_the_rpc_credentials_and_speaks_ipfs_cluster(cluster4):
+def test_rest_api_needs_the_rpc_credentials_and_speaks_ipfs_cluster(cluster4):
     node = cluster4[2]
     ids = peer_ids(cluster4)
     stream = cluster4[0].rpc.createstream({"rest": True})["streamId"]

@@ -64,3 +64,22 @@ def test_help_lists_and_describes():
                                         ("1" * 64, "1" * 64), ("0" * 63 + "a", "0" * 63 + "a"), ("node2", "node2")])
 def test_cli_argument_conversion(arg, value):
     assert _convert(arg) == value
+
+
+@pytest.mark.parametrize("address, script_hex", [
+    ("bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080", "0014751e76e8199196d454941c45d1b3a323f1433bd6"),
+    ("mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn", "76a914243f1394f44554f4ce3fd68649c19adc483ce92488ac"),
+    ("2MzQwSSnBHWHqSAqtTVQ6v47XtaisrJa1Vc", "a9144e9f39ca4688ff102128ea4ccda34105324305b087"),
+])
+def test_regtest_addresses_become_their_output_scripts(address, script_hex):
+    from fakenet.node.rpc.addresses import script_for
+
+    assert script_for(address).hex() == script_hex
+
+
+@pytest.mark.parametrize("address", ["", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "nope"])
+def test_other_networks_and_garbage_are_invalid_addresses(address):
+    from fakenet.node.rpc.addresses import InvalidAddress, script_for
+
+    with pytest.raises(InvalidAddress):
+        script_for(address)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
-import bitcoin
 from bitcoin.core import CBlock, b2lx, b2x
-from bitcoin.wallet import CBitcoinAddress, CBitcoinAddressError
 
 from fakenet.node.chain import BlockIndex
+from fakenet.node.rpc.addresses import InvalidAddress, script_for
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.rpc.errors import INVALID_ADDRESS_OR_KEY, INVALID_PARAMETER, MISC_ERROR, RpcFailure
 
@@ -17,8 +16,8 @@ CHAIN_NAME = "regtest"  # address format and difficulty are regtest's, so client
 
 def address_script(address: str) -> bytes:
     try:
-        return bytes(CBitcoinAddress(address).to_scriptPubKey())
-    except (CBitcoinAddressError, ValueError, TypeError) as exc:
+        return script_for(address)
+    except InvalidAddress as exc:
         raise RpcFailure(INVALID_ADDRESS_OR_KEY, f"Error: Invalid address {address!r}") from exc
 
 
@@ -38,7 +37,6 @@ def _tx_json(tx, verbose: bool):
 
 
 def register(registry: Registry, node) -> None:
-    bitcoin.SelectParams(CHAIN_NAME)  # python-bitcoinlib's address prefixes are process-global
     chain = node.chain
 
     def index_or_fail(blockhash: str) -> BlockIndex:
