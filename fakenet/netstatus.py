@@ -39,7 +39,7 @@ def containers(client: docker.DockerClient, project: str) -> list:
 
 
 def _urls(container) -> tuple[str, ...]:
-    names = {"6433/tcp": "rpc", "7007/tcp": "api", "5011/tcp": "ipfs"}
+    names = {"6433/tcp": "rpc", "7007/tcp": "api", "5011/tcp": "ipfs", "9094/tcp": "cluster"}
     urls = []
     for port, bindings in sorted((container.attrs["NetworkSettings"].get("Ports") or {}).items()):
         for binding in bindings or []:

@@ -23,8 +23,9 @@ PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
-    """Linux: the node gets SIGKILL when the harness process dies, so a killed test run
-    (a SIGKILLed xdist worker) leaves no node processes behind."""
+    """Linux: the node gets SIGKILL when the harness dies, so a killed test run (a SIGKILLed
+    xdist worker) leaves no node processes behind. The signal follows the *thread* that
+    started the node, so start nodes from a thread that lives as long as the network."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:

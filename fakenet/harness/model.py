@@ -53,6 +53,7 @@ class NetworkModel:
         self.allowed: nx.DiGraph | None = None  # None: no partition rule
         self.pins: dict[str, set[str]] = {name: set() for name in topology}
         self.caches = {name: LruModel(cache_limit) for name in topology}
+        self.cluster: dict[str, tuple[int, int]] = {}  # cluster pinset: stream -> (rmin, rmax)
 
     # -- the peer graph ------------------------------------------------------------------------
 

@@ -39,14 +39,15 @@ class Event:
 class Network:
     def __init__(self, nodes: int = 4, backend: str = "local", topology_kind: str | nx.Graph = "full", *,
                  seed: int = 0, cache_limit: int = 500, sync_timeout: float = 1.0, peer_timeout: float = 3.0,
-                 start_timeout: float = 60.0, **backend_options):
+                 start_timeout: float = 60.0, cluster_ttl: float | None = None, **backend_options):
         if isinstance(topology_kind, nx.Graph):
             self.topology, self.names = topology_kind, list(topology_kind.nodes)
         else:
             self.names = topology.node_names(nodes)
             self.topology = topology.build(topology_kind, self.names, seed=seed)
         self.seed, self.cache_limit, self.start_timeout = seed, cache_limit, start_timeout
-        self.settings = {"STREAM_CACHE_LIMIT": cache_limit, "SYNC_TIMEOUT": sync_timeout, "PEER_TIMEOUT": peer_timeout}
+        self.settings = {"STREAM_CACHE_LIMIT": cache_limit, "SYNC_TIMEOUT": sync_timeout, "PEER_TIMEOUT": peer_timeout,
+                         **({"CLUSTER_TTL": cluster_ttl} if cluster_ttl else {})}
         self.backend = backend if isinstance(backend, backends.Backend) else backends.create(backend, **backend_options)
         self.faker = Faker()
         self.faker.seed_instance(seed)
@@ -74,7 +75,11 @@ class Network:
     def start(self) -> None:
         specs = [NodeSpec(name, tuple(topology.peers_of(self.topology, name)), self.settings) for name in self.names]
         self.runtimes = self.backend.create(specs)
-        self._parallel(lambda name: self.runtimes[name].start(), self.names)
+        if self.backend.name == "docker":  # container starts are slow: overlap them
+            self._parallel(lambda name: self.runtimes[name].start(), self.names)
+        else:  # processes start in this thread: their parent-death signal is tied to it
+            for name in self.names:
+                self.runtimes[name].start()
         self._parallel(self._wait_answering, self.names)
         identities = self._parallel(lambda name: self.runtimes[name].rpc.getnetworkinfo()["peerid"], self.names)
         self.model = NetworkModel(self.topology, identities, self.cache_limit)
@@ -271,6 +276,25 @@ class Network:
                 raise
             return False
         return True
+
+    def cluster_pin(self, name: str, stream_id: str, rmin: int, rmax: int) -> None:
+        """Add a stream to the shared cluster pinset through one node, once that node's failure
+        detector sees every peer of its component (a fresh node has heard no heartbeat yet)."""
+        rpc, component = self.runtime(name).rpc, self.model.component(name)
+        wait_for(lambda: sum(peer["live"] for peer in rpc.clusterpeers()), lambda live: live >= len(component),
+                 timeout=30, expected=f"{name} sees {len(component)} live cluster peers", logs=lambda: self.logs(5))
+        rpc.clusterpinadd(stream_id, rmin, rmax)
+        self.model.cluster[stream_id] = (rmin, rmax)
+
+    def expect_allocations(self, within: float = 20.0) -> float:
+        from fakenet.harness import cluster
+
+        return cluster.expect_allocations(self, within)
+
+    def expect_replicated(self, streams: list[str], minimum: int) -> None:
+        from fakenet.harness import cluster
+
+        cluster.expect_replicated(self, streams, minimum)
 
     # -- the oracle ------------------------------------------------------------------------------
 

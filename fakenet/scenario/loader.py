@@ -33,7 +33,7 @@ from fakenet.scenario.steps import REGISTRY, StepType
 TOPOLOGIES = ("full", "ring", "line", "random-regular")
 BACKENDS = ("local", "docker")
 META = {"name", "description", "nodes", "topology", "seed", "backends", "settings", "steps"}
-SETTINGS = {"cache_limit": s.count, "sync_timeout": s.duration, "peer_timeout": s.duration}
+SETTINGS = {"cache_limit": s.count, "sync_timeout": s.duration, "peer_timeout": s.duration, "cluster_ttl": s.duration}
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,8 @@ def network_for(scenario: Scenario, backend: str, nodes: int | None = None, seed
     settings = {"sync_timeout": 1.0, "peer_timeout": 3.0, **scenario.settings}
     return Network(nodes or scenario.nodes, backend=backend, topology_kind=scenario.topology,
                    seed=scenario.seed if seed is None else seed, cache_limit=settings.get("cache_limit", 500),
-                   sync_timeout=settings["sync_timeout"], peer_timeout=settings["peer_timeout"], **options)
+                   sync_timeout=settings["sync_timeout"], peer_timeout=settings["peer_timeout"],
+                   cluster_ttl=settings.get("cluster_ttl"), **options)
 
 
 def graph_summary(net: Network) -> str:

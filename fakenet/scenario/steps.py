@@ -278,3 +278,34 @@ def expect_log(ctx, a):
     node = ctx.net.node(a["on"])
     wait_for(lambda: "\n".join(node.logs(300)), lambda text: a["contains"] in text, timeout=a.get("within", 10),
              expected=f"{a['on']} logs {a['contains']!r}", logs=lambda: node.logs(8))
+
+
+# -- replicated pinning ------------------------------------------------------------------------------
+
+@step("cluster_pin", "action", mapping({"on": NODE, "streams": s.labels}, {"rmin": s.count, "rmax": s.count}))
+def cluster_pin(ctx, a):
+    """Add stream sets to the cluster pinset through a node, with replication factors."""
+    for stream in ctx.streams(a["streams"]):
+        ctx.net.cluster_pin(a["on"], stream, a.get("rmin", 2), a.get("rmax", a.get("rmin", 2)))
+
+
+@step("crash_holder", "action", mapping({"of": s.labels}))
+def crash_holder(ctx, a):
+    """Crash the node the allocation ranks first for the first stream of a set."""
+    from fakenet.harness.cluster import expected_pins
+
+    stream = ctx.streams(a["of"])[0]
+    holder = next(name for name, streams in sorted(expected_pins(ctx.net).items()) if stream in streams)
+    ctx.net.crash(holder)
+
+
+@step("expect_allocations", "expect", mapping(optional=WITHIN))
+def expect_allocations(ctx, a):
+    """Every up node pins exactly the cluster streams the allocation gives it (time recorded)."""
+    ctx.net.expect_allocations(within=a.get("within", 20))
+
+
+@step("expect_replicated", "expect", mapping({"streams": s.labels, "min": s.count}))
+def expect_replicated(ctx, a):
+    """Now: each stream pinned on at least `min` live nodes (or every node of a smaller component)."""
+    ctx.net.expect_replicated(ctx.streams(a["streams"]), a["min"])

@@ -27,7 +27,7 @@ from fakenet.harness.backends.linkfilter import PacketFilter
 from fakenet.harness.rpc import RpcClient
 from fakenet.prune import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
 
-PUBLISHED = ("6433/tcp", "7007/tcp", "5011/tcp")
+PUBLISHED = ("6433/tcp", "7007/tcp", "5011/tcp", "9094/tcp")
 
 
 class DockerRuntime(NodeRuntime):

@@ -23,7 +23,7 @@ import fakenet
 from fakenet.node import logs
 from fakenet.node.cluster import params, views
 from fakenet.node.cluster.errors import NotEnoughPeers, NotInPinset
-from fakenet.node.rpc.server import _credentials_ok  # one basic-auth check for both APIs
+from fakenet.node.rpc.server import credentials_ok  # one basic-auth check for both APIs
 
 _STATUS = ((NotInPinset, 404), (NotEnoughPeers, 503), (ValueError, 400))
 
@@ -37,7 +37,7 @@ def _middlewares(user: str, password: str) -> list:
 
     @web.middleware
     async def auth(request: web.Request, handler):
-        if not _credentials_ok(request.headers.get("Authorization"), user, password):
+        if not credentials_ok(request.headers.get("Authorization"), user, password):
             log.warning("cluster_api_unauthorized", remote=request.remote)
             return _error(401, "Unauthorized", {"WWW-Authenticate": 'Basic realm="Restricted IPFS Cluster API"'})
         return await handler(request)

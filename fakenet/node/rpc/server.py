@@ -21,7 +21,7 @@ def _json_default(value):
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _credentials_ok(header: str | None, user: str, password: str) -> bool:
+def credentials_ok(header: str | None, user: str, password: str) -> bool:
     if not header or not header.startswith("Basic "):
         return False
     try:
@@ -35,7 +35,7 @@ def make_app(registry: Registry, user: str, password: str) -> web.Application:
     log = logs.get()
 
     async def endpoint(request: web.Request) -> web.Response:
-        if not _credentials_ok(request.headers.get("Authorization"), user, password):
+        if not credentials_ok(request.headers.get("Authorization"), user, password):
             log.warning("rpc_unauthorized", remote=request.remote)
             return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="jsonrpc"'})
         if request.method != "POST":
