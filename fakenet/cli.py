@@ -13,6 +13,7 @@ usage: fake [-p PROJECT] COMMAND [ARGS…]
   scenario run FILE [--backend local|docker] [--nodes N] [--seed S] [--report DIR] [--keep]
                                        run a scenario file with a live progress view; exit 0 or 1
   scenario check FILE…                 load scenario files and report errors, without running them
+  bench [--quick] [--json FILE]        measure start-up, recovery, streams and footprint (see BENCHMARKS.md)
   graph [--png FILE]                   the observed peer graph of a running network (a PNG with --png)
   test [PYTEST ARGS…]                  run the test suite in parallel (pytest -n 2)
   ps, logs, exec, stop, start, restart, config, top, …
@@ -153,6 +154,12 @@ def cmd_scenario(project: str, args: list[str]) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_bench(project: str, args: list[str]) -> int:
+    from fakenet.bench.command import main as bench_main
+
+    return bench_main(args)
+
+
 def cmd_test(project: str, args: list[str]) -> int:
     """Run the whole suite with pytest-xdist: `fake test [-k EXPR] [-n N] …`."""
     workers = [] if any(a.startswith("-n") for a in args) else ["-n", os.environ.get("FAKENET_TEST_WORKERS", "2")]
@@ -166,7 +173,7 @@ def cmd_passthrough(project: str, args: list[str]) -> int:
 
 
 COMMANDS = {"up": cmd_up, "status": cmd_status, "down": cmd_down, "prune": cmd_prune, "graph": cmd_graph,
-            "scenario": cmd_scenario,
+            "scenario": cmd_scenario, "bench": cmd_bench,
             "test": cmd_test}
 
 
