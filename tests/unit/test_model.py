@@ -1,0 +1,92 @@
+"""The oracle's model and the link-filter facade, without nodes or an engine."""
+
+import networkx as nx
+import pytest
+
+from fakenet.harness import topology
+from fakenet.harness.backends.base import LinkRules
+from fakenet.harness.backends.linkfilter import PacketFilter, script
+from fakenet.harness.model import LruModel, NetworkModel
+
+NAMES = topology.node_names(4)
+
+
+def model(kind="full"):
+    return NetworkModel(topology.build(kind, NAMES), {n: f"id-{n}" for n in NAMES}, cache_limit=3)
+
+
+def edges(graph):
+    return sorted(tuple(sorted(e)) for e in graph.edges)
+
+
+def test_full_mesh_until_a_node_goes_down():
+    m = model()
+    assert len(edges(m.expected_graph())) == 6
+    m.went_down("node3")
+    assert "node3" not in m.expected_graph() and len(edges(m.expected_graph())) == 3
+
+
+def test_a_one_way_cut_cuts_the_connection():
+    m = model()
+    allowed = nx.complete_graph(NAMES, create_using=nx.DiGraph)
+    allowed.remove_edge("node", "node2")
+    m.allowed = allowed
+    assert ("node", "node2") not in edges(m.expected_graph()) and len(edges(m.expected_graph())) == 5
+
+
+def test_a_changed_identity_is_refused_until_it_returns_or_is_accepted():
+    m = model()
+    m.identity_changed("node4", "id-new")
+    assert edges(m.expected_graph()) == edges(nx.complete_graph(NAMES[:3]))
+    m.accept_identity("node", "node4")
+    assert ("node", "node4") in edges(m.expected_graph())
+    m.identity_changed("node4", "id-node4")
+    assert ("node2", "node4") in edges(m.expected_graph()) and ("node", "node4") not in edges(m.expected_graph())
+
+
+def test_availability_follows_components_not_adjacency():
+    m = model("line")  # node – node2 – node3 – node4
+    m.used("node", "s")
+    assert all(m.available("s", n) for n in NAMES)
+    m.went_down("node2")
+    assert m.available("s", "node") and not m.available("s", "node3")
+
+
+def test_restart_empties_the_cache_but_keeps_pins():
+    m = model()
+    m.used("node", "cached")
+    m.pins["node"].add("pinned")
+    m.went_down("node")
+    m.came_up("node", restarted=True)
+    assert m.holders("cached") == set() and m.holders("pinned") == {"node"}
+
+
+def test_lru_model_evicts_least_recently_used_first():
+    lru = LruModel(3)
+    for s in "abc":
+        lru.use(s)
+    lru.use("a")
+    assert lru.use("d") == ["b"] and list(lru.order) == ["c", "a", "d"]
+    assert lru.evict(count=1) == ["c"] and lru.evict(ids=["d"]) == ["d"] and list(lru.order) == ["a"]
+
+
+@pytest.mark.parametrize("kind, degrees", [("ring", {2}), ("line", {1, 2}), ("random-regular", {3})])
+def test_topologies(kind, degrees):
+    graph = topology.build(kind, topology.node_names(8), degree=3, seed=1)
+    assert {d for _, d in graph.degree} == degrees and nx.is_connected(graph)
+
+
+def test_packet_filter_rules_from_link_rules_through_a_fake_runner():
+    ran = []
+    pf = PacketFilter(lambda text: ran.append(text) or (0, ""), "node")
+    pf.apply(LinkRules(frozenset({"node2"}), loss=(("node3", 0.25),)), {"node2": "10.0.0.2", "node3": "10.0.0.3"})
+    assert "iptables -w -A FAKENET_IN -s 10.0.0.2 -j DROP" in ran[0]
+    assert "iptables -w -A FAKENET_OUT -d 10.0.0.2 -j DROP" in ran[0]
+    assert "-s 10.0.0.3 -m statistic --mode random --probability 0.2500 -j DROP" in ran[0]
+    assert "iptables -w -F $chain" in script(LinkRules(), {}) and "DROP" not in script(LinkRules(), {})
+
+
+def test_packet_filter_failure_is_a_clear_error():
+    pf = PacketFilter(lambda text: (4, "iptables: Permission denied (you must be root)"), "node3")
+    with pytest.raises(Exception, match="could not set the packet filter of node3: iptables: Permission denied"):
+        pf.apply(LinkRules(frozenset({"node"})), {"node": "10.0.0.1"})

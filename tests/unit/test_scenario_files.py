@@ -1,0 +1,49 @@
+"""Broken scenario files fail before anything starts, saying file, line, step and what to write."""
+
+from pathlib import Path
+
+import pytest
+
+from fakenet.scenario import ScenarioError, load, parse
+
+SHIPPED = sorted((Path(__file__).parents[2] / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_scenarios_load(path):
+    scenario = load(path)
+    assert scenario.name == path.stem and scenario.steps
+
+
+BROKEN = [
+    ("name: x\nsteps:\n  - crash: node9\n", "x.yaml:3 (step crash): expected one of the nodes node, node2, node3, node4, not 'node9'"),
+    ("name: x\nsteps:\n  - crsh: node\n", "x.yaml:3 (step crsh): unknown step 'crsh'; steps are: "),
+    ("name: x\nsteps:\n  - expect_graph: {within: soon}\n", "x.yaml:3 (step expect_graph): within: expected a duration like 10s, 500ms or 2m, not 'soon'"),
+    ("name: x\nsteps:\n  - create_streams: {on: node, cnt: 3}\n", "x.yaml:3 (step create_streams): unknown argument(s) cnt; this step takes on, count, pin, as"),
+    ("name: x\nsteps:\n  - partition: [[node, node2], [node2]]\n", "x.yaml:3 (step partition): expected each node in one group only"),
+    ("name: x\nsteps:\n  - heal\n  - repeat: {times: 2}\n", "x.yaml:4 (step repeat): missing argument(s) steps"),
+    ("name: x\nnodes: 1\nsteps: [heal]\n", "x.yaml:2: nodes: expected at least 2"),
+    ("name: x\nsteps: []\n", "x.yaml:2: expected `steps:` with a list of at least one step"),
+    ("name: x\nsteps:\n  - crash: node\n    heal:\n", "x.yaml:3: expected one step per list item"),
+    ("name: [\n", "x.yaml:2: not valid YAML"),
+    ("steps: [heal]\n", "x.yaml:1: expected `name:` (a string) at the top"),
+]
+
+
+@pytest.mark.parametrize("text, message", BROKEN, ids=[m.split(":")[2][:24] for _, m in BROKEN])
+def test_broken_files_say_where_and_what_was_expected(text, message):
+    with pytest.raises(ScenarioError) as caught:
+        parse(text, "x.yaml")
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_for_each_and_repeat_expand_with_their_lines():
+    scenario = parse("name: x\nsteps:\n  - for_each:\n      nodes: [node, node2]\n      steps:\n"
+                     "        - restart: '{node}'\n  - repeat: {times: 2, steps: [heal]}\n")
+    assert [(s.source, s.line) for s in scenario.steps] == [("restart: node", 6), ("restart: node2", 6),
+                                                             ("heal", 7), ("heal", 7)]
+
+
+def test_yaml_on_stays_a_key_not_a_boolean():
+    scenario = parse("name: x\nsteps:\n  - create_streams: {on: node2, count: 2, pin: true}\n")
+    assert scenario.steps[0].args == {"on": "node2", "count": 2, "pin": True}
