@@ -105,11 +105,17 @@ def cmd_down(project: str, args: list[str]) -> int:
 def cmd_prune(project: str, args: list[str]) -> int:
     from fakenet.prune import prune
 
-    done = prune(_docker())
+    from fakenet.prune import prune_images
+
+    client = _docker()
+    done = prune(client)
     for kind in ("containers", "networks", "volumes"):
         for name in getattr(done, kind):
             print(f"removed {kind[:-1]} {name}")
-    if not done:
+    images = prune_images(client)  # older node images no container uses; the newest stays
+    for tag in images:
+        print(f"removed image {tag}")
+    if not done and not images:
         print("nothing to prune")
     return 0
 

@@ -84,3 +84,21 @@ def prune(client: docker.DockerClient, project: str | None = None) -> Pruned:
             volume.remove(force=True)
             done.volumes.append(volume.name)
     return done
+
+
+def prune_images(client: docker.DockerClient, keep: str | None = None) -> list[str]:
+    """Remove node images other than `keep` that no container uses: every source change makes a
+    new content-hashed tag, and the old ones would pile up. An image in use is left alone."""
+    images = sorted(client.images.list(filters={"label": "io.fakenet.image=node"}),
+                    key=lambda image: image.attrs.get("Created", ""), reverse=True)
+    keep = keep or next((tag for image in images[:1] for tag in image.tags), None)  # default: the newest
+    removed = []
+    for image in images:
+        if keep in image.tags:
+            continue
+        try:
+            client.images.remove(image.id, noprune=False)
+        except docker.errors.APIError:  # in use by a container (another project, a kept run)
+            continue
+        removed.extend(image.tags or [image.short_id])
+    return removed
