@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import OrderedDict
+from contextlib import aclosing
 from typing import TYPE_CHECKING
 
 from multiformats import CID
@@ -56,20 +57,20 @@ class StreamNetwork:
 
     async def query(self, stream_id: StreamID, timeout: float) -> dict | None:
         """The first holder's answer {tip, log}, or None when nobody answers in time."""
-        async for answer in self._ask({"t": "sq", "stream": stream_id.encode()}, timeout):
-            return answer
+        async with aclosing(self._ask({"t": "sq", "stream": stream_id.encode()}, timeout)) as answers:
+            async for answer in answers:
+                return answer
         return None
 
     async def fetch(self, cids: list[CID], timeout: float) -> dict[CID, bytes]:
         """Commit blocks by CID from whoever has them; returns what arrived before the deadline."""
         wanted, found = set(cids), {}
-        async for answer in self._ask({"t": "bq", "cids": [str(c) for c in cids]}, timeout):
-            for cid_text, data in answer["blocks"].items():
-                cid = as_cid(cid_text)
-                if cid in wanted:
-                    found[cid] = bytes.fromhex(data)
-            if wanted <= found.keys():
-                break
+        async with aclosing(self._ask({"t": "bq", "cids": [str(c) for c in cids]}, timeout)) as answers:
+            async for answer in answers:
+                found.update({cid: bytes.fromhex(data) for cid_text, data in answer["blocks"].items()
+                              if (cid := as_cid(cid_text)) in wanted})
+                if wanted <= found.keys():
+                    break
         return found
 
     async def _ask(self, request: dict, timeout: float):

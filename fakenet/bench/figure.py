@@ -1,0 +1,42 @@
+"""One benchmark figure: what was measured, its samples, the goal it is held to, or why it was not measured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from fakenet.bench.stats import Summary, summarise
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str  # stable id in the JSON, e.g. "startup.compose.4"
+    group: str  # the table section: "image", "start-up", …
+    label: str  # what a reader sees
+    unit: str  # "s", "MB", "%", "×", "/s", "ms"
+    samples: tuple[float, ...] = ()
+    goal: float | None = None  # the issue's goal, as an upper bound on the median
+    note: str = ""
+    skipped: str = ""  # why there are no samples
+    extra: dict = field(default_factory=dict, compare=False)  # e.g. the per-run raw values behind a ratio
+
+    @property
+    def summary(self) -> Summary | None:
+        return summarise(self.samples) if self.samples else None
+
+    @property
+    def status(self) -> str:
+        """"met" / "missed" against the goal, "" when there is no goal or no measurement."""
+        if self.goal is None or not self.samples:
+            return ""
+        return "met" if self.summary.median <= self.goal else "missed"
+
+    def with_samples(self, samples, note: str | None = None) -> Figure:
+        return replace(self, samples=tuple(float(s) for s in samples), note=self.note if note is None else note)
+
+    def not_measured(self, reason: str) -> Figure:
+        return replace(self, samples=(), skipped=reason)
+
+
+def spec(key: str, group: str, label: str, unit: str, goal: float | None = None, note: str = "") -> Figure:
+    """A figure before it is measured."""
+    return Figure(key, group, label, unit, goal=goal, note=note)

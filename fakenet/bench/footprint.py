@@ -1,0 +1,99 @@
+"""Footprint of an idle node: resident memory and CPU of its process, read from /proc.
+
+A node in a container is PID 1 of its namespace, and the host's /proc sees it under the pid
+the engine reports; a local node is our own child. The network is left alone for the idle
+window (no RPC, no probes) after a short settle, so only the node's own timers run: peer
+keep-alives, cluster heartbeats. For compose networks the container's CPU (its cgroup, read
+through `docker stats`) is reported as well: it includes the 1 s health check.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Iterator
+
+from fakenet.bench import compose_net, harness_net, images
+from fakenet.bench.context import Context
+from fakenet.bench.figure import Figure, spec
+from fakenet.bench.guard import guarded
+
+SETTLE = 2.0  # seconds after meshed before the window opens: start-up's last work is not idling
+GOAL_RSS, GOAL_CPU = 50.0, 1.0
+MB = 1e6
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float:
+    """User + system CPU time of one process (fields 14 and 15 of /proc/PID/stat)."""
+    fields = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def rss_bytes(pid: int, proc: Path = Path("/proc")) -> int:
+    for line in (proc / str(pid) / "status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise ValueError(f"no VmRSS for pid {pid}")
+
+
+def container_cpu_ns(container) -> int:
+    return container.stats(stream=False, one_shot=True)["cpu_stats"]["cpu_usage"]["total_usage"]
+
+
+def idle(pids: list[int], window: float, containers=()) -> dict[str, list[float]]:
+    """Per process: RSS (MB) at the end, CPU (% of one core) over the window; per container: cgroup CPU %."""
+    time.sleep(SETTLE)  # a measurement interval, not a wait for a condition
+    with ThreadPoolExecutor(max(1, len(containers))) as pool:
+        before_ct = list(pool.map(container_cpu_ns, containers))
+        before, started = [cpu_seconds(pid) for pid in pids], time.monotonic()
+        time.sleep(window)
+        after, elapsed = [cpu_seconds(pid) for pid in pids], time.monotonic() - started
+        after_ct = list(pool.map(container_cpu_ns, containers))
+    return {"rss": [rss_bytes(pid) / MB for pid in pids],
+            "cpu": [100 * (b - a) / elapsed for a, b in zip(before, after)],
+            "container_cpu": [100 * (b - a) / 1e9 / elapsed for a, b in zip(before_ct, after_ct)]}
+
+
+def _docker_specs(window: float) -> list[Figure]:
+    note = f"4-node `fake up` network, {window:g} s idle window; one sample per node"
+    return [spec("footprint.rss.docker", "footprint", "idle node RSS (docker, node process)", "MB", GOAL_RSS, note),
+            spec("footprint.cpu.docker", "footprint", "idle node CPU (docker, node process)", "%", GOAL_CPU, note),
+            spec("footprint.cpu.container", "footprint", "idle container CPU (cgroup, incl. 1 s health check)", "%",
+                 note=note)]
+
+
+def _local_specs(window: float) -> list[Figure]:
+    note = f"4 local processes, {window:g} s idle window; one sample per node"
+    return [spec("footprint.rss.local", "footprint", "idle node RSS (local process)", "MB", GOAL_RSS, note),
+            spec("footprint.cpu.local", "footprint", "idle node CPU (local process)", "%", GOAL_CPU, note)]
+
+
+def docker_idle(ctx: Context) -> dict[str, list[float]]:
+    with compose_net.running(ctx, 4) as net:
+        found = net.containers()
+        for container in found:
+            container.reload()
+        return idle([c.attrs["State"]["Pid"] for c in found], ctx.plan.idle_window, found)
+
+
+def local_idle(ctx: Context) -> dict[str, list[float]]:
+    with harness_net.network(ctx, 4, "local") as net:
+        return idle([net.runtimes[name].node.process.pid for name in net.names], ctx.plan.idle_window)
+
+
+def _fill(specs: list[Figure], seen: dict[str, list[float]]) -> list[Figure]:
+    """footprint.rss.docker takes seen["rss"], footprint.cpu.container seen["container_cpu"], …"""
+    def series(key: str) -> str:
+        kind, where = key.split(".")[1:3]
+        return "container_cpu" if where == "container" else kind
+    return [figure.with_samples(seen[series(figure.key)]) for figure in specs]
+
+
+def figures(ctx: Context) -> Iterator[Figure]:
+    yield from guarded([], lambda: images.sizes(ctx), ctx.progress)
+    for specs, measure in ((_docker_specs(ctx.plan.idle_window), docker_idle),
+                           (_local_specs(ctx.plan.idle_window), local_idle)):
+        yield from guarded(specs, lambda: _fill(specs, measure(ctx)), ctx.progress)

@@ -1,0 +1,34 @@
+"""A measurement that fails says so in its figures' rows instead of ending the bench.
+
+The machine is shared: another user's prune can remove an image mid-build, a busy engine can
+time out. Such failures become "not measured: failed: …" for the figures of that one unit;
+anything that is not one of them is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Callable, Iterable
+
+import docker.errors
+
+from fakenet.bench.figure import Figure
+from fakenet.errors import FakenetError
+
+MEASUREMENT_ERRORS = (FakenetError, docker.errors.DockerException, AssertionError, subprocess.TimeoutExpired)
+
+
+def reason(exc: BaseException) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"failed: {type(exc).__name__}: {first}"
+
+
+def guarded(specs: Iterable[Figure], produce: Callable[[], Iterable[Figure]],
+            progress: Callable[[str], None] = lambda line: None) -> list[Figure]:
+    """The figures `produce()` measured or, if it failed, every spec marked not measured with the reason."""
+    specs = list(specs)
+    try:
+        return list(produce())
+    except MEASUREMENT_ERRORS as exc:
+        progress(f"{', '.join(s.key for s in specs)}: {reason(exc)}")
+        return [s.not_measured(reason(exc)) for s in specs]

@@ -1,0 +1,52 @@
+"""Run the figure groups in order; a group that fails past its own guards leaves one row saying why."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Iterator
+
+from fakenet.bench import footprint, images, recovery, startup, streams, suite
+from fakenet.bench.context import Context, sweep
+from fakenet.bench.figure import Figure, spec
+from fakenet.bench.guard import MEASUREMENT_ERRORS, reason
+
+Group = Callable[[Context], Iterator[Figure]]
+
+GROUPS: dict[str, Group] = {
+    "image": images.figures,
+    "start-up": startup.figures,
+    "footprint": footprint.figures,
+    "recovery": recovery.figures,
+    "streams": streams.figures,
+    "scenario suite": suite.figures,
+}
+
+
+def failed(group: str, exc: BaseException) -> Figure:
+    return spec(f"{group}.failed", group, "(the rest of this group)", "").not_measured(reason(exc))
+
+
+def run_group(ctx: Context, name: str, group: Group) -> Iterator[Figure]:
+    try:
+        yield from group(ctx)
+    except MEASUREMENT_ERRORS as exc:
+        ctx.progress(f"{name}: failed: {exc}")
+        yield failed(name, exc)
+    finally:
+        sweep(ctx)
+
+
+def run(ctx: Context, names: Iterable[str] = GROUPS, on_figure: Callable[[Figure], None] = lambda f: None) -> list[Figure]:
+    figures = []
+    for name in names:
+        for figure in run_group(ctx, name, GROUPS[name]):
+            figures.append(figure)
+            on_figure(figure)
+    return grouped(figures)
+
+
+def grouped(figures: list[Figure]) -> list[Figure]:
+    """Figures of one group together, groups in the order they first appeared (teardown after start-up)."""
+    order: dict[str, int] = {}
+    for figure in figures:
+        order.setdefault(figure.group, len(order))
+    return sorted(figures, key=lambda f: order[f.group])
