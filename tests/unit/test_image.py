@@ -243,6 +243,9 @@ class FakeImages:
             raise docker.errors.ImageNotFound(ref)
         return self.present[ref]
 
+    def list(self, filters=None):
+        return []  # no stale node images to prune
+
     def pull(self, ref):
         self.pulled.append(ref)
         if ref not in self.pullable:

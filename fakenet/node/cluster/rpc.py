@@ -17,7 +17,7 @@ from __future__ import annotations
 from fakenet.node.cluster import params, views
 from fakenet.node.cluster.errors import NotEnoughPeers, NotInPinset
 from fakenet.node.rpc.dispatch import Registry
-from fakenet.node.rpc.errors import INVALID_ADDRESS_OR_KEY, INVALID_PARAMETER, RpcFailure
+from fakenet.node.rpc.errors import INVALID_ADDRESS_OR_KEY, INVALID_PARAMETER, RpcFailure, mapped
 
 NOT_FOUND = INVALID_ADDRESS_OR_KEY
 NOT_ENOUGH_PEERS = -9  # bitcoin-core's RPC_CLIENT_NOT_CONNECTED
@@ -31,12 +31,7 @@ def _checked(check, *args):
 
 
 async def _guarded(coroutine):
-    try:
-        return await coroutine
-    except NotInPinset as exc:
-        raise RpcFailure(NOT_FOUND, str(exc)) from exc
-    except NotEnoughPeers as exc:
-        raise RpcFailure(NOT_ENOUGH_PEERS, str(exc)) from exc
+    return await mapped(coroutine, ((NotInPinset, NOT_FOUND), (NotEnoughPeers, NOT_ENOUGH_PEERS)))
 
 
 def register(registry: Registry, node) -> None:

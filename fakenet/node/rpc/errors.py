@@ -19,3 +19,13 @@ class RpcFailure(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+async def mapped(coroutine, table: tuple[tuple[type[Exception], int], ...]):
+    """Await `coroutine`; an exception listed in `table` becomes the RPC error with its code
+    (first match wins, so list subclasses before their bases)."""
+    try:
+        return await coroutine
+    except tuple(kind for kind, _ in table) as exc:
+        code = next(code for kind, code in table if isinstance(exc, kind))
+        raise RpcFailure(code, str(exc)) from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fakenet.errors import FakenetError
 from fakenet.node.rpc.dispatch import Registry
-from fakenet.node.rpc.errors import INVALID_PARAMETER, RpcFailure
+from fakenet.node.rpc.errors import INVALID_PARAMETER, RpcFailure, mapped
 from fakenet.node.streams import CommitRejected, InvalidStreamID, StreamID, StreamUnavailable
 
 STREAM_UNAVAILABLE = -33  # fakenet's own code: no node reachable from here holds the stream
@@ -23,14 +23,8 @@ def register(registry: Registry, node) -> None:
         return node.streams
 
     async def guarded(coroutine):
-        try:
-            return await coroutine
-        except StreamUnavailable as exc:
-            raise RpcFailure(STREAM_UNAVAILABLE, str(exc)) from exc
-        except CommitRejected as exc:
-            raise RpcFailure(COMMIT_REJECTED, str(exc)) from exc
-        except FakenetError as exc:
-            raise RpcFailure(INVALID_PARAMETER, str(exc)) from exc
+        return await mapped(coroutine, ((StreamUnavailable, STREAM_UNAVAILABLE), (CommitRejected, COMMIT_REJECTED),
+                                        (FakenetError, INVALID_PARAMETER)))
 
     @registry.method
     async def createstream(content, pin=False, family=None, tags=None):
