@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 import docker
 
 PROJECT_LABEL = "io.fakenet.project"
 RUN_LABEL = "io.fakenet.run"
 OWNER_LABEL = "io.fakenet.owner"  # "<hostname>:<pid>" of the harness process that made it
+COMPOSE_GRACE = timedelta(minutes=2)
 
 
 def owner_value() -> str:
@@ -59,8 +61,44 @@ def _live(container) -> bool:
 
 
 def live_networks(client: docker.DockerClient) -> set[tuple[str, str]]:
-    everything = client.containers.list(all=True, filters={"label": PROJECT_LABEL})
+    everything = _listed(lambda: client.containers.list(all=True, filters={"label": PROJECT_LABEL}))
     return {_key(c.labels) for c in everything if _live(c)}
+
+
+def _listed(list_call, attempts: int = 3):
+    """A listing that tolerates resources vanishing mid-list (another run tearing down)."""
+    for attempt in range(attempts):
+        try:
+            return list_call()
+        except docker.errors.NotFound:
+            if attempt == attempts - 1:
+                raise
+    return []
+
+
+def _created(attrs: dict) -> datetime | None:
+    text = attrs.get("Created") or attrs.get("CreatedAt") or ""
+    try:
+        return datetime.fromisoformat(text[:26].rstrip("Z") + "+00:00" if "T" in text else text)
+    except ValueError:
+        return None
+
+
+def _young(attrs: dict) -> bool:
+    """Compose creates the network and volumes before its containers run: give a network that
+    is being brought up (maybe by another `./fake up` right now) time to start."""
+    created = _created(attrs)
+    return created is not None and datetime.now(timezone.utc) - created < COMPOSE_GRACE
+
+
+def _remove(resource, **options) -> bool:
+    try:
+        resource.remove(**options)
+    except docker.errors.NotFound:
+        return False  # someone else removed it first
+    except docker.errors.APIError:
+        return False  # still in use: a live network holds it
+    return True
 
 
 def prune(client: docker.DockerClient, project: str | None = None) -> Pruned:
@@ -68,20 +106,20 @@ def prune(client: docker.DockerClient, project: str | None = None) -> Pruned:
     live, done = live_networks(client), Pruned()
     label_filter = {"label": f"{PROJECT_LABEL}={project}" if project else PROJECT_LABEL}
 
-    def dead(labels: dict) -> bool:
-        return _key(labels) not in live or not owner_alive(labels.get(OWNER_LABEL))
+    def dead(labels: dict, attrs: dict) -> bool:
+        owner = labels.get(OWNER_LABEL)
+        if owner:
+            return not owner_alive(owner)
+        return _key(labels) not in live and not _young(attrs)
 
-    for container in client.containers.list(all=True, filters=label_filter):
-        if dead(container.labels):
-            container.remove(force=True, v=True)
+    for container in _listed(lambda: client.containers.list(all=True, filters=label_filter)):
+        if dead(container.labels, container.attrs) and _remove(container, force=True, v=True):
             done.containers.append(container.name)
-    for network in client.networks.list(filters=label_filter):
-        if dead(network.attrs.get("Labels") or {}):
-            network.remove()
+    for network in _listed(lambda: client.networks.list(filters=label_filter)):
+        if dead(network.attrs.get("Labels") or {}, network.attrs) and _remove(network):
             done.networks.append(network.name)
-    for volume in client.volumes.list(filters=label_filter):
-        if dead(volume.attrs.get("Labels") or {}):
-            volume.remove(force=True)
+    for volume in _listed(lambda: client.volumes.list(filters=label_filter)):
+        if dead(volume.attrs.get("Labels") or {}, volume.attrs) and _remove(volume, force=True):
             done.volumes.append(volume.name)
     return done
 

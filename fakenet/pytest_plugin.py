@@ -36,8 +36,8 @@ def _worker(config) -> str:
 
 def pytest_sessionstart(session):
     """Remove what a killed earlier run left behind (only its owner process could have)."""
-    if _worker(session.config) not in ("main", "gw0") or os.environ.get("FAKENET_NO_PRUNE"):
-        return
+    if _worker(session.config) != "main" or os.environ.get("FAKENET_NO_PRUNE"):
+        return  # once per session, in the controller, before any worker runs a test
     try:
         import docker
 
@@ -45,9 +45,10 @@ def pytest_sessionstart(session):
 
         client = docker.from_env()
         client.ping()
-    except Exception:  # no engine: nothing of ours can be left in it
+        done = prune(client)
+    except Exception as exc:  # no engine, or it misbehaved: a prune must never stop the tests
+        print(f"fakenet: start-up prune skipped: {exc}")
         return
-    done = prune(client)
     if done:
         print(f"fakenet: pruned what an earlier run left: {len(done.containers)} containers, "
               f"{len(done.networks)} networks, {len(done.volumes)} volumes")
