@@ -159,7 +159,8 @@ class Network:
             if fault.lasting:
                 self.active.remove(fault)
             raise
-        self._record("apply", str(fault), time.monotonic() - started)
+        how = f" via {self.link_method}" if isinstance(fault, faults.Degrade) else ""
+        self._record("apply", f"{fault}{how}", time.monotonic() - started)
         return fault
 
     def undo(self, fault: faults.Fault) -> None:

@@ -90,3 +90,14 @@ def test_packet_filter_failure_is_a_clear_error():
     pf = PacketFilter(lambda text: (4, "iptables: Permission denied (you must be root)"), "node3")
     with pytest.raises(Exception, match="could not set the packet filter of node3: iptables: Permission denied"):
         pf.apply(LinkRules(frozenset({"node"})), {"node": "10.0.0.1"})
+
+
+def test_netem_script_gives_each_slowed_peer_its_own_band():
+    from fakenet.harness.backends.linkfilter import has_netem, netem_script
+
+    text = netem_script({"node2": 50, "node3": 120, "gone": 5}, {"node2": "10.0.0.2", "node3": "10.0.0.3"})
+    assert "root handle 1: prio bands 5" in text
+    assert "parent 1:4 handle 40: netem delay 50ms" in text and "match ip dst 10.0.0.2/32 flowid 1:4" in text
+    assert "parent 1:5 handle 50: netem delay 120ms" in text and "match ip dst 10.0.0.3/32 flowid 1:5" in text
+    assert "prio bands" not in netem_script({}, {})
+    assert has_netem(lambda _: (0, "")) and not has_netem(lambda _: (2, "Error: Specified qdisc kind is unknown."))

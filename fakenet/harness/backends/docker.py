@@ -23,7 +23,8 @@ from testcontainers.core.network import Network as TcNetwork
 
 from fakenet.harness.api import ApiClient
 from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec
-from fakenet.harness.backends.linkfilter import PacketFilter
+from fakenet.errors import ContainerError
+from fakenet.harness.backends.linkfilter import PacketFilter, has_netem, netem_script
 from fakenet.harness.rpc import RpcClient
 from fakenet.prune import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
 
@@ -117,11 +118,15 @@ class DockerRuntime(NodeRuntime):
         return code, output.decode(errors="replace")
 
     def set_links(self, rules: LinkRules) -> str:
-        self.packet_filter.apply(rules, self.backend.addresses())
-        if rules.delay:
-            self.rpc.setlinkfilter([], {}, dict(rules.delay))
-            return "iptables in the node's namespace; delay in the node's transport (no netem in this kernel)"
-        return "iptables in the node's namespace"
+        addresses = self.backend.addresses()
+        self.packet_filter.apply(rules, addresses)
+        if self.backend.netem(self):
+            code, output = self._run_script(netem_script(dict(rules.delay), addresses))
+            if code != 0:
+                raise ContainerError(f"netem failed on {self.name}: {output.strip()[-300:]}", node=self.name)
+            return "iptables and netem in the node's namespace"
+        self.rpc.setlinkfilter([], {}, dict(rules.delay))
+        return "iptables in the node's namespace; delay in the node's transport (this kernel has no netem)"
 
 
 class DockerBackend(Backend):
@@ -138,6 +143,7 @@ class DockerBackend(Backend):
         self.labels = {PROJECT_LABEL: project, RUN_LABEL: self.run, **({OWNER_LABEL: owner_value()} if owned else {})}
         self.credentials = ("fakenet", secrets.token_hex(12))
         self.runtimes: dict[str, DockerRuntime] = {}
+        self._netem: bool | None = None
         self.network: TcNetwork | None = None
         self.volumes: list = []
 
@@ -165,6 +171,12 @@ class DockerBackend(Backend):
         container.ports.update({port: ("127.0.0.1", None) for port in PUBLISHED})
         container.start()
         return container.get_wrapped_container()
+
+    def netem(self, runtime: DockerRuntime) -> bool:
+        """Probed once per network, in a node's own namespace (needs NET_ADMIN, as the filter does)."""
+        if self._netem is None:
+            self._netem = has_netem(runtime._run_script)
+        return self._netem
 
     def addresses(self) -> dict[str, str]:
         for runtime in self.runtimes.values():

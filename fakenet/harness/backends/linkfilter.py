@@ -57,3 +57,27 @@ class PacketFilter:
         """Rules now in our chains (0 after a heal): what a teardown check looks at."""
         code, output = self.run("iptables -w -S FAKENET_IN 2>/dev/null; iptables -w -S FAKENET_OUT 2>/dev/null; true")
         return sum(1 for line in output.splitlines() if line.startswith("-A "))
+
+
+NETEM_PROBE = "tc qdisc add dev lo root netem delay 0ms 2>&1 && tc qdisc del dev lo root 2>&1"
+
+
+def has_netem(run: Runner) -> bool:
+    """Whether the kernel can shape with netem (this project's CI kernel cannot)."""
+    code, _ = run(NETEM_PROBE)
+    return code == 0
+
+
+def netem_script(delays: dict[str, float], addresses: dict[str, str], device: str = "eth0") -> str:
+    """Per-peer delay with netem: a prio qdisc with one extra band per slowed peer (each band a
+    netem with that peer's delay) and a u32 filter steering the peer's packets into it; all other
+    traffic keeps prio's three default bands. prio has at most 16 bands: 13 slowed peers."""
+    slowed = sorted((peer, ms) for peer, ms in delays.items() if peer in addresses)[:13]
+    lines = [f"tc qdisc del dev {device} root 2>/dev/null; true"]
+    if slowed:
+        lines.append(f"tc qdisc add dev {device} root handle 1: prio bands {3 + len(slowed)}")
+    for band, (peer, ms) in enumerate(slowed, start=4):
+        lines.append(f"tc qdisc add dev {device} parent 1:{band} handle {band}0: netem delay {ms:g}ms")
+        lines.append(f"tc filter add dev {device} protocol ip parent 1:0 prio 1 u32 "
+                     f"match ip dst {addresses[peer]}/32 flowid 1:{band}")
+    return "\n".join(lines) + "\n"
