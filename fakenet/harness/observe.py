@@ -25,11 +25,14 @@ def peer_lists(runtimes: dict, up: list[str]) -> dict[str, set[str]]:
 
 
 def observed_graph(runtimes: dict, up: list[str]) -> nx.Graph:
-    """An edge where both ends list each other (a half-open link is not a link yet)."""
+    """An edge where both ends list each other (a half-open link is not a link yet), and an
+    edge to a node that cannot answer (down, paused) while an up node still lists it: until
+    its peers notice, a paused node is still connected as far as they know."""
     lists = peer_lists(runtimes, up)
     graph = nx.Graph()
     graph.add_nodes_from(up)
-    graph.add_edges_from((u, v) for u in up for v in lists[u] if v in lists and u in lists[v])
+    graph.add_edges_from((u, v) for u in up for v in lists[u]
+                         if (v in lists and u in lists[v]) or (v in runtimes and v not in lists))
     return graph
 
 
