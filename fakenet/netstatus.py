@@ -57,9 +57,12 @@ def probe(container) -> NodeStatus:
         return NodeStatus(name, state, error=f"container is {container.status}")
     code, output = container.exec_run(["cli", "-getinfo"], demux=False)
     text = output.decode(errors="replace").strip()
-    if code != 0:
+    if code != 0:  # None too: the exec ended without an exit status
         return NodeStatus(name, state, urls=_urls(container), error=text.splitlines()[-1] if text else f"exit {code}")
-    info = json.loads(text)
+    try:
+        info = json.loads(text)
+    except ValueError:  # a node still starting can answer with nothing; the caller polls again
+        return NodeStatus(name, state, urls=_urls(container), error=f"getinfo was not JSON: {text[:80]!r}")
     return NodeStatus(name, state, info["peerid"], info["blocks"], info["connections"]["total"], _urls(container))
 
 
