@@ -192,11 +192,15 @@ class Network:
         return self.apply(faults.LoseIdentity(name))
 
     def restore_identity(self, name: str) -> None:
+        self.undo_latest(name, faults.LoseIdentity)
+
+    def undo_latest(self, name: str, *kinds: type) -> None:
+        """Undo the newest active fault of these kinds on a node (start after crash, unpause…)."""
         for fault in reversed(self.active):
-            if isinstance(fault, faults.LoseIdentity) and fault.node == name:
+            if isinstance(fault, kinds) and getattr(fault, "node", None) == name:
                 self.undo(fault)
                 return
-        raise FakenetError(f"{name} has no lost identity to restore")
+        raise FakenetError(f"{name} has no active {' or '.join(k.__name__.lower() for k in kinds)} to undo")
 
     def evict_cache(self, name: str, count: int | None = None, ids: list[str] | None = None):
         return self.apply(faults.EvictCache(name, count, tuple(ids) if ids is not None else None))

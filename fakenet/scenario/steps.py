@@ -9,6 +9,7 @@ from typing import Any, Callable
 import networkx as nx
 
 from fakenet.errors import FakenetError
+from fakenet.harness import faults
 from fakenet.harness.waits import wait_for
 from fakenet.scenario import schema as s
 
@@ -94,11 +95,7 @@ def stop(ctx, a):
 @step("start", "action", one_node)
 def start(ctx, a):
     """Start a crashed or stopped node (undoes its crash/stop)."""
-    for fault in reversed(ctx.net.active):
-        if getattr(fault, "node", None) == a["node"] and type(fault).__name__ in ("Crash", "Stop"):
-            ctx.net.undo(fault)
-            return
-    raise FakenetError(f"{a['node']} is not crashed or stopped")
+    ctx.net.undo_latest(a["node"], faults.Crash)  # Stop is a Crash subclass
 
 
 @step("restart", "action", one_node)
@@ -116,11 +113,7 @@ def pause(ctx, a):
 @step("unpause", "action", one_node)
 def unpause(ctx, a):
     """Resume a paused node."""
-    for fault in reversed(ctx.net.active):
-        if type(fault).__name__ == "Pause" and fault.node == a["node"]:
-            ctx.net.undo(fault)
-            return
-    raise FakenetError(f"{a['node']} is not paused")
+    ctx.net.undo_latest(a["node"], faults.Pause)
 
 
 @step("lose_identity", "action", one_node)
