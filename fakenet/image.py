@@ -73,10 +73,8 @@ def _ensure_locked(client: docker.DockerClient, root: Path, base_image: str | No
     arch, python = wheel_arch(client.version()["Arch"]), base_python(client, base)
     wheels = ensure_wheelhouse(root / ".cache" / "wheelhouse", requirements, arch, python, progress)
     build_image(client, context_tar(inputs, wheels, requirements), tag, base, source_hash, progress)
-    from fakenet.prune import prune_images
-
-    for stale in prune_images(client, keep=tag):
-        progress(f"removed stale image {stale}")
+    # Stale tags are left to `./fake prune`: deleting images here could pull layers from under
+    # a build another checkout is running on the same engine.
     return tag
 
 

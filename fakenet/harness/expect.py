@@ -101,6 +101,9 @@ def availability(net: Network, streams, nodes, want: bool | None) -> dict:
     return observed
 
 
+AVAILABLE_RETRIES = 2
+
+
 def _observe(net: Network, pairs, predicted) -> dict:
     """Pairs predicted unavailable are tried all at once (each waits out the sync timeout and
     changes nothing); the rest go in order per node, since a successful load is a cache use and
@@ -115,6 +118,9 @@ def _observe(net: Network, pairs, predicted) -> dict:
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(by_node)))) as pool:
         results = dict(zip(by_node, pool.map(lambda n: [net.try_load(n, s) for s in by_node[n]], by_node)))
     observed.update({(s, n): ok for n, streams in by_node.items() for s, ok in zip(streams, results[n])})
+    for pair in [p for p in pairs if predicted[p] and not observed[p]]:
+        # A load can miss its sync timeout on a starved CPU; unavailability must hold on retries.
+        observed[pair] = any(net.try_load(pair[1], pair[0]) for _ in range(AVAILABLE_RETRIES))
     return observed
 
 

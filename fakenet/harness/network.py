@@ -38,7 +38,7 @@ class Event:
 
 class Network:
     def __init__(self, nodes: int = 4, backend: str = "local", topology_kind: str | nx.Graph = "full", *,
-                 seed: int = 0, cache_limit: int = 500, sync_timeout: float = 1.0, peer_timeout: float = 3.0,
+                 seed: int = 0, cache_limit: int = 500, sync_timeout: float = 2.0, peer_timeout: float = 3.0,
                  start_timeout: float = 60.0, cluster_ttl: float | None = None, **backend_options):
         if isinstance(topology_kind, nx.Graph):
             self.topology, self.names = topology_kind, list(topology_kind.nodes)

@@ -44,7 +44,7 @@ class Result:
 
 
 def network_for(scenario: Scenario, backend: str, nodes: int | None = None, seed: int | None = None, **options) -> Network:
-    settings = {"sync_timeout": 1.0, "peer_timeout": 3.0, **scenario.settings}
+    settings = {"sync_timeout": 2.0, "peer_timeout": 3.0, **scenario.settings}
     return Network(nodes or scenario.nodes, backend=backend, topology_kind=scenario.topology,
                    seed=scenario.seed if seed is None else seed, cache_limit=settings.get("cache_limit", 500),
                    sync_timeout=settings["sync_timeout"], peer_timeout=settings["peer_timeout"],
