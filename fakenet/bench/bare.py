@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import docker.errors
-
-from fakenet.bench.context import Context
+from fakenet.bench.cleanup import remove
+from fakenet.bench.context import Context, sweep
 from fakenet.bench.timing import seconds
 from fakenet.harness.waits import wait_for
 from fakenet.prune import RUN_LABEL
@@ -46,21 +45,17 @@ class BareSet:
         return len(self.ctx.client.containers.list(filters={"label": f"{RUN_LABEL}={self.run}", "status": "running"}))
 
     def remove(self) -> None:
-        client = self.ctx.client
-        found = client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={self.run}"})
-        with ThreadPoolExecutor(THREADS) as pool:
-            list(pool.map(lambda c: c.remove(force=True, v=True), found))
-        for volume in client.volumes.list(filters={"label": f"{RUN_LABEL}={self.run}"}):
-            volume.remove(force=True)
-        if self.network is not None:
-            try:
-                self.network.remove()
-            except docker.errors.NotFound:
-                pass
+        """Containers first (8 at a time: Docker 20.10 can leave a stale endpoint behind when many go
+        at once), then their volumes and the network."""
+        found = self.ctx.client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={self.run}"})
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda c: remove(self.ctx, c, force=True, v=True), found))
+        sweep(self.ctx, self.run)
 
 
 def start_and_remove(ctx: Context, count: int) -> tuple[float, float]:
     """(seconds to start `count` bare containers, seconds to remove them with their volumes and network)."""
+    ctx.refresh_image()
     bare = BareSet(ctx, count)
     try:
         started = seconds(bare.start)

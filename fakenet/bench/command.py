@@ -2,10 +2,11 @@
 
 usage: fake bench [--quick] [--json FILE] [--only GROUP]…
 
-Groups: image, start-up, footprint, recovery, streams, scenario suite. Start-up figures stand
-beside bare containers of the same image (the engine's limit) as a ratio. --quick fits in
-five minutes on two cores by measuring less; what it leaves out says why in the table.
-The full run takes about 45 minutes there. See BENCHMARKS.md for a run and what bounds each figure.
+Groups: image, node (one node's start-up), start-up, footprint, recovery, streams, suite (the
+scenario suite's wall time). Start-up figures stand beside bare containers of the same image
+(the engine's limit) as a ratio. --quick fits in five minutes on two cores by measuring less;
+what it leaves out says why in the table. The full run takes about 50 minutes there.
+See BENCHMARKS.md for a run and what bounds each figure.
 """
 
 from __future__ import annotations
@@ -47,27 +48,40 @@ def _engine():
 
 
 def main(args: list[str]) -> int:
-    from rich.console import Console
+    options = parse(args)
+    ctx = _context(options.quick)
+    meta = {"command": shlex.join(["./fake", "bench", *args]), "quick": options.quick,
+            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "image": ctx.image,
+            "machine": machine.describe(ctx.client), "load_before": machine.load(ctx.client)}
+    figures = run(ctx, options.only or GROUPS)
+    meta |= {"run": ctx.run_id, "seconds": round(time.monotonic() - ctx.started, 1),
+             "load_after": machine.load(ctx.client), "leftovers": ctx.stuck}
+    _report(figures, meta, options.json)
+    return 1 if any(f.skipped.startswith("failed") for f in figures) else 0
 
+
+def _context(quick: bool) -> Context:
+    """The engine, the node image (built first if needed, not timed) and a progress printer."""
     from fakenet.image import ensure_image
 
-    options = parse(args)
-    out, err = Console(width=200), Console(stderr=True, style="dim", width=200)
-    client = _engine()
-    image = ensure_image(progress=lambda line: err.print(f"build| {line}", markup=False, highlight=False))
-    ctx = Context(QUICK if options.quick else FULL, client, image,
-                  progress=lambda line: err.print(f"bench| {line}", markup=False, highlight=False))
-    meta = {"command": shlex.join(["./fake", "bench", *args]), "quick": options.quick,
-            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "image": image,
-            "machine": machine.describe(client), "load_before": machine.load()}
-    started = time.monotonic()
-    figures = run(ctx, options.only or GROUPS)
-    meta |= {"seconds": round(time.monotonic() - started, 1), "load_after": machine.load()}
-    out.print(report.table(figures, title=_title(meta)))
-    if options.json:
-        report.write_json(options.json, report.document(figures, **meta))
-        err.print(f"wrote {options.json}")
-    return 1 if any(f.key.endswith(".failed") for f in figures) else 0
+    client, started = _engine(), time.monotonic()
+    image = ensure_image(progress=lambda line: print(f"build| {line}", file=sys.stderr, flush=True), client=client)
+
+    def progress(line: str) -> None:
+        print(f"bench| {time.monotonic() - started:5.0f}s {line}", file=sys.stderr, flush=True)
+
+    return Context(QUICK if quick else FULL, client, image, progress=progress, started=started)
+
+
+def _report(figures: list, meta: dict, path: Path | None) -> None:
+    from rich.console import Console
+
+    Console(width=200).print(report.table(figures, title=_title(meta)))
+    for name, why in meta["leftovers"].items():
+        print(f"fake bench: the engine kept {name} ({why}); `fake prune` removes it once it lets go", file=sys.stderr)
+    if path:
+        report.write_json(path, report.document(figures, **meta))
+        print(f"wrote {path}", file=sys.stderr)
 
 
 def _title(meta: dict) -> str:
@@ -75,4 +89,5 @@ def _title(meta: dict) -> str:
     return (f"fakenet bench{' --quick' if meta['quick'] else ''}: {meta['seconds']:.0f} s on {m['nproc']} cores, "
             f"{m['memory_gib']} GiB, Docker {m['docker_server']} ({m['storage_driver']}), kernel {m['kernel']}; "
             f"load {meta['load_before']['loadavg'][0]} → {meta['load_after']['loadavg'][0]}, "
-            f"{meta['load_before']['node_processes']} node processes running before")
+            f"{meta['load_before']['node_processes']} node processes and "
+            f"{meta['load_before']['containers_running']} containers running before")

@@ -8,11 +8,13 @@ takes it if the bench itself was killed (the owner label names this process).
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import docker
 
+from fakenet.bench.cleanup import remove
 from fakenet.bench.plan import Plan
 from fakenet.prune import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
 
@@ -26,12 +28,21 @@ class Context:
     image: str
     progress: Callable[[str], None] = print
     run_id: str = field(default_factory=lambda: "bench" + secrets.token_hex(3))
+    started: float = field(default_factory=time.monotonic)
+    stuck: dict[str, str] = field(default_factory=dict)  # resource name -> why the engine kept it
     _serial: int = 0
 
     def new_run(self) -> str:
         """A fresh `io.fakenet.run` value under this bench run (one per network or container set)."""
         self._serial += 1
         return f"{self.run_id}x{self._serial}"
+
+    def refresh_image(self) -> str:
+        """The current node image, built first if the source tree changed since (others edit it too)."""
+        from fakenet.image import ensure_image
+
+        self.image = ensure_image(progress=lambda line: None, client=self.client)
+        return self.image
 
     def labels(self, run: str | None = None) -> dict[str, str]:
         return {PROJECT_LABEL: PROJECT, RUN_LABEL: run or self.run_id, OWNER_LABEL: owner_value()}
@@ -45,17 +56,9 @@ def sweep(ctx: Context, run: str | None = None) -> list[str]:
     def match(labels) -> bool:
         return (labels or {}).get(RUN_LABEL) == run if run else ctx.ours(labels)
 
-    client, removed = ctx.client, []
-    for container in client.containers.list(all=True, filters={"label": PROJECT_LABEL}):
-        if match(container.labels):
-            container.remove(force=True, v=True)
-            removed.append(container.name)
-    for network in client.networks.list(filters={"label": PROJECT_LABEL}):
-        if match(network.attrs.get("Labels")):
-            network.remove()
-            removed.append(network.name)
-    for volume in client.volumes.list(filters={"label": PROJECT_LABEL}):
-        if match(volume.attrs.get("Labels")):
-            volume.remove(force=True)
-            removed.append(volume.name)
-    return removed
+    client, label = ctx.client, {"label": PROJECT_LABEL}
+    found = [(c, {"force": True, "v": True}) for c in client.containers.list(all=True, filters=label)
+             if match(c.labels)]
+    found += [(n, {}) for n in client.networks.list(filters=label) if match(n.attrs.get("Labels"))]
+    found += [(v, {"force": True}) for v in client.volumes.list(filters=label) if match(v.attrs.get("Labels"))]
+    return [resource.name for resource, options in found if remove(ctx, resource, **options)]

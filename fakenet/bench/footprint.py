@@ -57,18 +57,21 @@ def idle(pids: list[int], window: float, containers=()) -> dict[str, list[float]
             "container_cpu": [100 * (b - a) / 1e9 / elapsed for a, b in zip(before_ct, after_ct)]}
 
 
-def _docker_specs(window: float) -> list[Figure]:
+def _docker_specs(window: float) -> dict[str, Figure]:
+    """Figures by the series of `idle()` they show."""
     note = f"4-node `fake up` network, {window:g} s idle window; one sample per node"
-    return [spec("footprint.rss.docker", "footprint", "idle node RSS (docker, node process)", "MB", GOAL_RSS, note),
-            spec("footprint.cpu.docker", "footprint", "idle node CPU (docker, node process)", "%", GOAL_CPU, note),
-            spec("footprint.cpu.container", "footprint", "idle container CPU (cgroup, incl. 1 s health check)", "%",
-                 note=note)]
+    return {"rss": spec("footprint.rss.docker", "footprint", "idle node RSS (docker, node process)", "MB", GOAL_RSS,
+                        note),
+            "cpu": spec("footprint.cpu.docker", "footprint", "idle node CPU (docker, node process)", "%", GOAL_CPU,
+                        note),
+            "container_cpu": spec("footprint.cpu.container", "footprint",
+                                  "idle container CPU (cgroup, incl. 1 s health check)", "%", note=note)}
 
 
-def _local_specs(window: float) -> list[Figure]:
+def _local_specs(window: float) -> dict[str, Figure]:
     note = f"4 local processes, {window:g} s idle window; one sample per node"
-    return [spec("footprint.rss.local", "footprint", "idle node RSS (local process)", "MB", GOAL_RSS, note),
-            spec("footprint.cpu.local", "footprint", "idle node CPU (local process)", "%", GOAL_CPU, note)]
+    return {"rss": spec("footprint.rss.local", "footprint", "idle node RSS (local process)", "MB", GOAL_RSS, note),
+            "cpu": spec("footprint.cpu.local", "footprint", "idle node CPU (local process)", "%", GOAL_CPU, note)}
 
 
 def docker_idle(ctx: Context) -> dict[str, list[float]]:
@@ -84,16 +87,13 @@ def local_idle(ctx: Context) -> dict[str, list[float]]:
         return idle([net.runtimes[name].node.process.pid for name in net.names], ctx.plan.idle_window)
 
 
-def _fill(specs: list[Figure], seen: dict[str, list[float]]) -> list[Figure]:
-    """footprint.rss.docker takes seen["rss"], footprint.cpu.container seen["container_cpu"], …"""
-    def series(key: str) -> str:
-        kind, where = key.split(".")[1:3]
-        return "container_cpu" if where == "container" else kind
-    return [figure.with_samples(seen[series(figure.key)]) for figure in specs]
+def _measured(ctx: Context, specs: dict[str, Figure], measure) -> list[Figure]:
+    seen = measure(ctx)
+    return [figure.with_samples(seen[series]) for series, figure in specs.items()]
 
 
 def figures(ctx: Context) -> Iterator[Figure]:
-    yield from guarded([], lambda: images.sizes(ctx), ctx.progress)
+    yield from guarded(images.size_specs(), lambda: images.sizes(ctx), ctx.progress)
     for specs, measure in ((_docker_specs(ctx.plan.idle_window), docker_idle),
                            (_local_specs(ctx.plan.idle_window), local_idle)):
-        yield from guarded(specs, lambda: _fill(specs, measure(ctx)), ctx.progress)
+        yield from guarded(specs.values(), lambda: _measured(ctx, specs, measure), ctx.progress)

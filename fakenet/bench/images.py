@@ -70,19 +70,17 @@ def _remove_image(ctx: Context, ref: str) -> None:
         pass
 
 
-def _build_seconds(ctx: Context, tag: str, inputs=None, base=None, *, nocache: bool) -> float:
+def cold_build(ctx: Context, attempt: int) -> float:
+    tag = f"{image.IMAGE_REPO}:{ctx.run_id}-cold{attempt}"
+
     def whole():
-        chosen = base or image_base.resolve_base(ctx.client, _quiet)
-        build(ctx, inputs or image.build_inputs(image.repo_root()), tag, chosen, nocache=nocache)
+        inputs = image.build_inputs(image.repo_root())
+        build(ctx, inputs, tag, image_base.resolve_base(ctx.client, _quiet), nocache=True)
 
     try:
         return seconds(whole)
     finally:
         _remove_image(ctx, tag)
-
-
-def cold_build(ctx: Context, attempt: int) -> float:
-    return _build_seconds(ctx, f"{image.IMAGE_REPO}:{ctx.run_id}-cold{attempt}", nocache=True)
 
 
 def one_line_rebuild(ctx: Context, attempt: int) -> float:
@@ -108,7 +106,7 @@ def bootstrap_build(ctx: Context, attempt: int) -> float:
         with tempfile.TemporaryDirectory(prefix="fakenet-bench-base-") as tmp:
             tarball = image_base.bootstrap_tarball(mirror, Path(tmp), _quiet)
             repository, tag = base_ref.split(":")
-            # the same import `bootstrap_base` does, into this run's tag
+            # the import `bootstrap_base` does, into this run's tag (its changes have no public name)
             ctx.client.api.import_image_from_file(str(tarball), repository=repository, tag=tag,
                                                   changes=image_base._import_changes())
         base = BaseImage(base_ref, ctx.client.images.get(base_ref).id)
@@ -138,22 +136,27 @@ def figures(ctx: Context) -> Iterator[Figure]:
     boot = spec("image.cold.bootstrap", "image", "cold build incl. Debian bootstrap (mmdebstrap + import)", "s",
                 note="bootstrap from the host's apt mirror, then a build with no layer cache")
     if plan.bootstrap:
-        yield from _repeat(ctx, boot, bootstrap_build, plan.cold_runs)
+        yield from _repeat(ctx, boot, bootstrap_build, plan.build_runs)
     else:
         yield boot.not_measured(QUICK_SKIPS["bootstrap"])
     cold = spec("image.cold", "image", "cold build on an existing base (no layer cache)", "s",
                 note="wheelhouse already downloaded (one-time, network-bound)")
-    yield from _repeat(ctx, cold, cold_build, plan.cold_runs)
+    yield from _repeat(ctx, cold, cold_build, plan.build_runs)
     yield from _repeat(ctx, spec("image.rebuild", "image", "rebuild after a one-line change", "s",
-                                 note="only the package layer is rebuilt"), one_line_rebuild, plan.runs)
+                                 note="only the package layer is rebuilt"), one_line_rebuild, plan.build_runs)
 
 
-def sizes(ctx: Context) -> Iterator[Figure]:
+def size_specs() -> list[Figure]:
+    return [spec("image.size", "footprint", "node image size", "MB"),
+            spec("image.size.base", "footprint", "  of which the base image", "MB")]
+
+
+def sizes(ctx: Context) -> list[Figure]:
     """The node image the bench runs, and the base it was built on (part of its size)."""
+    node_spec, base_spec = size_specs()
     node = ctx.client.images.get(ctx.image)
-    base_ref = node.labels.get("io.fakenet.base-image") or node.labels.get("org.opencontainers.image.base.name")
-    yield spec("image.size", "footprint", f"node image size ({ctx.image})", "MB").with_samples([node.attrs["Size"] / MB])
-    base = image_base.local_image_id(ctx.client, base_ref) if base_ref else None
-    figure = spec("image.size.base", "footprint", f"of which base image ({base_ref})", "MB")
-    yield figure.with_samples([ctx.client.images.get(base).attrs["Size"] / MB]) if base else \
-        figure.not_measured(f"base image {base_ref!r} not present")
+    base_ref = node.labels.get("io.fakenet.base-image", "")
+    base_id = image_base.local_image_id(ctx.client, base_ref) if base_ref else None
+    base = base_spec.with_samples([ctx.client.images.get(base_id).attrs["Size"] / MB], note=base_ref) if base_id \
+        else base_spec.not_measured(f"base image {base_ref or '(unlabelled)'} is not present")
+    return [node_spec.with_samples([node.attrs["Size"] / MB], note=ctx.image), base]

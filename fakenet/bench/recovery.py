@@ -7,7 +7,8 @@ itself (undoing the link rules on every node) is kept in the JSON's `extra`.
 
 Re-pin: four nodes with the replication-repin scenario's setting (cluster TTL 2 s), four
 streams pinned with rmin = rmax = 2; the clock runs from crashing the first holder until every
-live node pins what the allocation predicts. The TTL is a floor: a peer is down only after it.
+live node pins what the allocation predicts. A peer is down only a TTL after its last heartbeat
+(sent every TTL/4), so TTL less one heartbeat interval is a floor.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Iterator
 from fakenet.bench import harness_net
 from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
+from fakenet.bench.guard import guarded
+from fakenet.bench.plan import QUICK_SKIPS
 from fakenet.bench.timing import seconds
 from fakenet.harness.cluster import expected_pins
 from fakenet.harness.network import Network
@@ -44,11 +47,13 @@ def heal_once(net: Network) -> tuple[float, float]:
     return in_heal + net.expect_recovered(within=WITHIN), in_heal
 
 
-def heal_figure(ctx: Context, count: int, backend: str) -> Figure:
-    figure = spec(f"recovery.heal.{backend}.{count}", "recovery",
-                  f"heal → graph + chain converged, {count} nodes ({backend})", "s",
-                  goal=GOAL_HEAL_16 if count == 16 and backend == "docker" else None,
-                  note="halves partitioned, 2 vs 1 block mined; one network, one sample per heal")
+def heal_spec(count: int, backend: str) -> Figure:
+    return spec(f"recovery.heal.{backend}.{count}", "recovery",
+                f"heal → graph + chain converged, {count} nodes ({backend})", "s", goal=GOAL_HEAL_16 if count == 16 and backend == "docker" else None,
+                note="halves partitioned, 2 vs 1 block mined; one network, one sample per heal")
+
+
+def heal_figure(ctx: Context, figure: Figure, count: int, backend: str) -> list[Figure]:
     runs = []
     with harness_net.network(ctx, count, backend) as net:
         for attempt in range(1, ctx.plan.cheap_runs + 1):
@@ -56,7 +61,7 @@ def heal_figure(ctx: Context, count: int, backend: str) -> Figure:
             ctx.progress(f"{figure.label}: heal {attempt}: {runs[-1][0]:.2f} s (heal() {runs[-1][1]:.2f} s)")
     result = figure.with_samples([total for total, _ in runs])
     result.extra["in_heal_call"] = [in_heal for _, in_heal in runs]
-    return result
+    return [result]
 
 
 def pin_cluster(net: Network, count: int = 4) -> list[str]:
@@ -77,20 +82,30 @@ def repin_once(net: Network, streams: list[str]) -> float:
     return took
 
 
-def repin_figure(ctx: Context, backend: str) -> Figure:
-    figure = spec(f"recovery.repin.{backend}", "recovery", f"crash → re-pinned, 4 nodes ({backend})", "s",
-                  note=f"cluster TTL {CLUSTER_TTL:g} s is the floor; 4 streams, rmin = rmax = 2")
+def repin_spec(backend: str) -> Figure:
+    return spec(f"recovery.repin.{backend}", "recovery", f"crash → re-pinned, 4 nodes ({backend})", "s",
+                note=f"floor: cluster TTL {CLUSTER_TTL:g} s less one heartbeat ({CLUSTER_TTL / 4:g} s); "
+                     "4 streams, rmin = rmax = 2")
+
+
+def repin_figure(ctx: Context, figure: Figure, backend: str) -> list[Figure]:
     samples = []
     with harness_net.network(ctx, 4, backend, cluster_ttl=CLUSTER_TTL) as net:
         streams = pin_cluster(net)
         for attempt in range(1, ctx.plan.cheap_runs + 1):
             samples.append(repin_once(net, streams))
             ctx.progress(f"{figure.label}: crash {attempt}: {samples[-1]:.2f} s")
-    return figure.with_samples(samples)
+    return [figure.with_samples(samples)]
 
 
 def figures(ctx: Context) -> Iterator[Figure]:
     for backend in ("docker", "local"):
+        if backend not in ctx.plan.recovery_backends:
+            yield from (figure.not_measured(QUICK_SKIPS[f"recovery-{backend}"])
+                        for figure in [*(heal_spec(n, backend) for n in ctx.plan.recovery_sizes), repin_spec(backend)])
+            continue
         for count in ctx.plan.recovery_sizes:
-            yield heal_figure(ctx, count, backend)
-        yield repin_figure(ctx, backend)
+            figure = heal_spec(count, backend)
+            yield from guarded([figure], lambda: heal_figure(ctx, figure, count, backend), ctx.progress)
+        figure = repin_spec(backend)
+        yield from guarded([figure], lambda: repin_figure(ctx, figure, backend), ctx.progress)

@@ -5,7 +5,7 @@ JSON shape (version 1):
     {"fakenet_bench": 1, "command": "./fake bench --quick", "quick": true, "seconds": 281.4,
      "machine": {...}, "image": "fakenet-node:…",
      "figures": [{"key": "startup.compose.4", "group": "start-up", "label": "…", "unit": "s",
-                  "median": 4.1, "min": 3.9, "max": 4.6, "runs": 3, "samples": [...],
+                  "median": 4.1, "min": 3.9, "max": 4.6, "n": 3, "samples": [...],
                   "goal": 3.0, "status": "missed", "note": "…", "skipped": ""}, …]}
 
 A figure that was not measured has "skipped" set to the reason and no median/min/max.
@@ -85,8 +85,8 @@ def markdown(figures: Iterable[Figure]) -> str:
 
 def figure_json(figure: Figure) -> dict:
     summary = figure.summary
-    numbers = {"median": summary.median, "min": summary.low, "max": summary.high, "runs": summary.runs} \
-        if summary else {"median": None, "min": None, "max": None, "runs": 0}
+    numbers = {"median": summary.median, "min": summary.low, "max": summary.high, "n": summary.runs} \
+        if summary else {"median": None, "min": None, "max": None, "n": 0}
     return {"key": figure.key, "group": figure.group, "label": figure.label, "unit": figure.unit, **numbers,
             "samples": list(figure.samples), "goal": figure.goal, "status": figure.status, "note": figure.note,
             "skipped": figure.skipped, **({"extra": figure.extra} if figure.extra else {})}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator
 
-from fakenet.bench import footprint, images, recovery, startup, streams, suite
+from fakenet.bench import footprint, images, node_start, recovery, startup, streams, suite
 from fakenet.bench.context import Context, sweep
 from fakenet.bench.figure import Figure, spec
 from fakenet.bench.guard import MEASUREMENT_ERRORS, reason
@@ -13,11 +13,12 @@ Group = Callable[[Context], Iterator[Figure]]
 
 GROUPS: dict[str, Group] = {
     "image": images.figures,
+    "node": node_start.figures,
     "start-up": startup.figures,
     "footprint": footprint.figures,
     "recovery": recovery.figures,
     "streams": streams.figures,
-    "scenario suite": suite.figures,
+    "suite": suite.figures,
 }
 
 
@@ -32,16 +33,14 @@ def run_group(ctx: Context, name: str, group: Group) -> Iterator[Figure]:
         ctx.progress(f"{name}: failed: {exc}")
         yield failed(name, exc)
     finally:
-        sweep(ctx)
+        try:
+            sweep(ctx)
+        except MEASUREMENT_ERRORS as exc:  # a listing that raced another teardown: the next sweep retries
+            ctx.progress(f"sweep after {name}: {reason(exc)}")
 
 
-def run(ctx: Context, names: Iterable[str] = GROUPS, on_figure: Callable[[Figure], None] = lambda f: None) -> list[Figure]:
-    figures = []
-    for name in names:
-        for figure in run_group(ctx, name, GROUPS[name]):
-            figures.append(figure)
-            on_figure(figure)
-    return grouped(figures)
+def run(ctx: Context, names: Iterable[str] = GROUPS) -> list[Figure]:
+    return grouped([figure for name in names for figure in run_group(ctx, name, GROUPS[name])])
 
 
 def grouped(figures: list[Figure]) -> list[Figure]:

@@ -14,7 +14,7 @@ from fakenet.bench import bare, compose_net, harness_net
 from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
 from fakenet.bench.guard import guarded
-from fakenet.bench.plan import QUICK_SKIPS
+from fakenet.bench.plan import FULL, QUICK_SKIPS
 
 GOAL_UP_4, GOAL_RATIO_4, GOAL_SPARSE = 3.0, 1.5, 60.0
 SPARSE = "random-regular"
@@ -64,7 +64,7 @@ def measure(ctx: Context, count: int, sparse: bool) -> list[Figure]:
         for key, value in one_run(ctx, count, sparse).items():
             samples[key].append(value)
         ctx.progress(f"start-up, {count} nodes: run {attempt}/{ctx.plan.runs}: " +
-                     ", ".join(f"{k.split('.', 1)[1]} {v[-1]:.2f}" for k, v in samples.items()))
+                     ", ".join(f"{k} {v[-1]:.2f}" for k, v in samples.items()))
     reason = f"compose networks are a full mesh ({count * (count - 1) // 2} links); the sparse {count} starts " \
              "through the harness"
     return [figure.with_samples(samples[key]) if key in samples else figure.not_measured(reason)
@@ -72,8 +72,12 @@ def measure(ctx: Context, count: int, sparse: bool) -> list[Figure]:
 
 
 def figures(ctx: Context) -> Iterator[Figure]:
-    for count in ctx.plan.startup_sizes:
-        yield from guarded(_specs(count, False).values(), lambda: measure(ctx, count, False), ctx.progress)
+    for count in FULL.startup_sizes:
+        if count in ctx.plan.startup_sizes:
+            yield from guarded(_specs(count, False).values(), lambda: measure(ctx, count, False), ctx.progress)
+        else:
+            reason = QUICK_SKIPS[f"startup-{count}"]
+            yield from (figure.not_measured(reason) for figure in _specs(count, False).values())
     if ctx.plan.sparse_size:
         size = ctx.plan.sparse_size
         yield from guarded(_specs(size, True).values(), lambda: measure(ctx, size, True), ctx.progress)

@@ -15,6 +15,7 @@ from faker import Faker
 from fakenet.bench import harness_net
 from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
+from fakenet.bench.guard import guarded
 from fakenet.bench.stats import percentile, rate
 from fakenet.bench.timing import seconds
 from fakenet.harness.network import Network
@@ -50,19 +51,31 @@ def measure(ctx: Context, backend: str) -> dict[str, list[float]]:
             latencies = [1000 * s for s in loads(net, "node4", far)]
             seen["p50"].append(percentile(latencies, 50))
             seen["p99"].append(percentile(latencies, 99))
-            ctx.progress(f"streams ({backend}) run {attempt}: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in seen.items()))
+            ctx.progress(f"streams ({backend}) run {attempt}: " +
+                         ", ".join(f"{k} {v[-1]:.1f}" for k, v in seen.items()))
     return seen
+
+
+def _specs(ctx: Context, backend: str) -> dict[str, Figure]:
+    """Figures by the series of `measure()` they show."""
+    ops, hops = ctx.plan.stream_ops, ctx.plan.hop_loads
+    return {
+        "creates": spec(f"streams.creates.{backend}", "streams", f"creates per second, one node ({backend})", "/s",
+                        note=f"{ops} sequential createstream calls per run"),
+        "loads": spec(f"streams.loads.{backend}", "streams", f"loads per second, one node, held ({backend})", "/s",
+                      note=f"{ops} sequential loadstream calls per run"),
+        "p50": spec(f"streams.hop3.p50.{backend}", "streams", f"3-hop load latency p50 ({backend})", "ms",
+                    note=f"{hops} first loads per run at node4 of streams held by node"),
+        "p99": spec(f"streams.hop3.p99.{backend}", "streams", f"3-hop load latency p99 ({backend})", "ms",
+                    note=f"{hops} first loads per run"),
+    }
+
+
+def _measured(ctx: Context, backend: str) -> list[Figure]:
+    seen = measure(ctx, backend)
+    return [figure.with_samples(seen[series]) for series, figure in _specs(ctx, backend).items()]
 
 
 def figures(ctx: Context) -> Iterator[Figure]:
     for backend in ("docker", "local"):
-        seen = measure(ctx, backend)
-        ops, hops = ctx.plan.stream_ops, ctx.plan.hop_loads
-        yield spec(f"streams.creates.{backend}", "streams", f"creates per second, one node ({backend})", "/s",
-                   note=f"{ops} sequential createstream calls per run").with_samples(seen["creates"])
-        yield spec(f"streams.loads.{backend}", "streams", f"loads per second, one node, held ({backend})", "/s",
-                   note=f"{ops} sequential loadstream calls per run").with_samples(seen["loads"])
-        yield spec(f"streams.hop3.p50.{backend}", "streams", f"3-hop load latency p50 ({backend})", "ms",
-                   note=f"{hops} first loads per run at node4 of streams held by node").with_samples(seen["p50"])
-        yield spec(f"streams.hop3.p99.{backend}", "streams", f"3-hop load latency p99 ({backend})", "ms",
-                   note=f"{hops} first loads per run").with_samples(seen["p99"])
+        yield from guarded(_specs(ctx, backend).values(), lambda: _measured(ctx, backend), ctx.progress)

@@ -10,6 +10,7 @@ from typing import Iterator
 from fakenet import compose
 from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
+from fakenet.bench.guard import guarded
 from fakenet.bench.plan import QUICK_SKIPS
 from fakenet.bench.timing import timed
 
@@ -42,6 +43,12 @@ def skip_reason(ctx: Context, workers: int, backend: str) -> str:
     return ""
 
 
+def measure(ctx: Context, figure: Figure, workers: int, backend: str) -> list[Figure]:
+    runs = [wall_time(workers, backend) for _ in range(ctx.plan.suite_runs)]
+    ctx.progress(f"{figure.label}: " + ", ".join(f"{t:.1f} s ({o})" for t, o in runs))
+    return [figure.with_samples([t for t, _ in runs], note="; ".join(sorted({o for _, o in runs})))]
+
+
 def figures(ctx: Context) -> Iterator[Figure]:
     for backend in ("docker", "local"):
         for workers in (1, 2):
@@ -51,8 +58,5 @@ def figures(ctx: Context) -> Iterator[Figure]:
             reason = skip_reason(ctx, workers, backend)
             if reason:
                 yield figure.not_measured(reason)
-                continue
-            runs = [wall_time(workers, backend) for _ in range(ctx.plan.suite_runs)]
-            outcomes = sorted({o for _, o in runs})
-            ctx.progress(f"{figure.label}: " + ", ".join(f"{t:.1f} s ({o})" for t, o in runs))
-            yield figure.with_samples([t for t, _ in runs], note="; ".join(outcomes))
+            else:
+                yield from guarded([figure], lambda: measure(ctx, figure, workers, backend), ctx.progress)

@@ -1,0 +1,86 @@
+"""What one node costs to start, the unit every start-up figure multiplies: on two cores, N nodes
+starting at once need about N × (CPU seconds to ready) / 2 however the containers are made.
+
+- exec → RPC answering: one local node process, nothing else starting; and the CPU it used by then.
+- `import fakenet.node.daemon`: python -X importtime's cumulative figure; the note names the
+  heaviest top-level imports.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+from fakenet.bench.context import Context
+from fakenet.bench.figure import Figure, spec
+from fakenet.bench.footprint import cpu_seconds
+from fakenet.bench.guard import guarded
+from fakenet.harness import local
+
+MODULE = "fakenet.node.daemon"
+
+
+def ready(root: Path) -> tuple[float, float]:
+    """(seconds from exec until the node answers RPC, CPU seconds it used by then)."""
+    node = local.full_mesh(root, 2)[0]  # one node of a pair: it dials a peer that never comes
+    started = time.monotonic()
+    node.start()
+    try:
+        node.wait_ready(timeout=60)
+        return time.monotonic() - started, cpu_seconds(node.process.pid)
+    finally:
+        node.kill()
+
+
+def import_times(stderr: str) -> dict[str, int]:
+    """Cumulative microseconds per module, from python -X importtime's report."""
+    times = {}
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "cumulative" not in line:
+            _, cumulative, name = line.split("|")
+            times[name.rstrip()] = int(cumulative)
+    return times
+
+
+def heaviest(times: dict[str, int], below: str, count: int = 3) -> list[tuple[str, int]]:
+    """The top-level imports (one level under `below`'s indentation) with the most cumulative time."""
+    indent = next(len(name) - len(name.lstrip()) for name in times if name.strip() == below)
+    children = Counter({name.strip(): us for name, us in times.items() if len(name) - len(name.lstrip()) == indent + 2})
+    return children.most_common(count)
+
+
+def import_seconds() -> tuple[float, str]:
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {MODULE}"], capture_output=True,
+                            text=True, check=True)
+    times = import_times(result.stderr)
+    total = next(us for name, us in times.items() if name.strip() == MODULE)
+    return total / 1e6, ", ".join(f"{name} {us / 1000:.0f} ms" for name, us in heaviest(times, MODULE))
+
+
+def _specs() -> dict[str, Figure]:
+    return {
+        "ready": spec("node.ready", "node start-up", "one local node: exec → answering RPC", "s",
+                      note="nothing else starting"),
+        "cpu": spec("node.cpu", "node start-up", "  CPU it used to get there", "s"),
+        "import": spec("node.import", "node start-up", f"`import {MODULE}` (python -X importtime)", "s"),
+    }
+
+
+def measure(ctx: Context) -> list[Figure]:
+    specs, runs = _specs(), ctx.plan.cheap_runs
+    with tempfile.TemporaryDirectory(prefix="fakenet-bench-node-") as tmp:
+        starts = [ready(Path(tmp) / str(attempt)) for attempt in range(runs)]
+    imports = [import_seconds() for _ in range(runs)]
+    ctx.progress(f"node start-up: ready {[round(s, 2) for s, _ in starts]}, "
+                 f"imports {[round(s, 2) for s, _ in imports]}")
+    return [specs["ready"].with_samples([s for s, _ in starts]), specs["cpu"].with_samples([c for _, c in starts]),
+            specs["import"].with_samples([s for s, _ in imports], note=f"heaviest: {imports[-1][1]}")]
+
+
+def figures(ctx: Context) -> Iterator[Figure]:
+    yield from guarded(_specs().values(), lambda: measure(ctx), ctx.progress)

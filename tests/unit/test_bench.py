@@ -1,0 +1,290 @@
+"""`fake bench` without an engine: statistics, figures, the table and JSON, guards, plans and /proc parsing."""
+
+import io
+import json
+from types import SimpleNamespace
+
+import pytest
+from rich.console import Console
+
+from fakenet.bench import footprint, machine, report, run, suite
+from fakenet.bench.command import parse
+from fakenet.bench.context import Context, sweep
+from fakenet.bench.figure import spec
+from fakenet.bench.guard import guarded
+from fakenet.bench.plan import FULL, QUICK, QUICK_SKIPS
+from fakenet.bench.stats import percentile, rate, summarise
+from fakenet.errors import WaitTimeout
+from fakenet.prune import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL
+
+# -- statistics -------------------------------------------------------------------------------------
+
+
+def test_summary_is_median_min_max_and_count():
+    summary = summarise([3.0, 1.0, 2.0, 10.0, 4.0])
+    assert (summary.median, summary.low, summary.high, summary.runs) == (3.0, 1.0, 10.0, 5)
+
+
+def test_summary_of_an_even_count_takes_the_middle_mean():
+    assert summarise([1, 2, 3, 4]).median == 2.5
+
+
+def test_summary_of_one_sample_is_that_sample():
+    summary = summarise([7.5])
+    assert (summary.median, summary.low, summary.high, summary.runs) == (7.5, 7.5, 7.5, 1)
+
+
+def test_summary_needs_a_sample():
+    with pytest.raises(ValueError):
+        summarise([])
+
+
+def test_percentiles_interpolate_between_ranks():
+    values = list(range(1, 101))  # 1..100
+    assert percentile(values, 50) == pytest.approx(50.5)
+    assert percentile(values, 99) == pytest.approx(99.01)
+    assert percentile([4.0], 99) == 4.0
+    assert percentile([9, 1], 50) == pytest.approx(5.0)
+
+
+def test_rate_refuses_a_zero_span():
+    assert rate(300, 1.5) == 200
+    with pytest.raises(ValueError):
+        rate(3, 0)
+
+
+# -- figures ----------------------------------------------------------------------------------------
+
+
+def test_goal_is_an_upper_bound_on_the_median():
+    up = spec("startup.compose.4", "start-up", "up", "s", goal=3.0)
+    assert up.with_samples([2.0, 2.5, 9.0]).status == "met"  # the median, not the max, is held to it
+    assert up.with_samples([3.5, 3.1, 2.0]).status == "missed"
+    assert up.status == ""
+    assert spec("x", "g", "no goal", "s").with_samples([1]).status == ""
+
+
+def test_a_figure_not_measured_keeps_its_reason_and_has_no_summary():
+    figure = spec("image.cold.bootstrap", "image", "bootstrap", "s", goal=1.0).not_measured("--quick: full run only")
+    assert figure.summary is None and figure.status == "" and figure.skipped == "--quick: full run only"
+
+
+# -- the table and the JSON -------------------------------------------------------------------------
+
+FIGURES = [
+    spec("startup.compose.4", "start-up", "`fake up -d --nodes 4`", "s", goal=3.0).with_samples([4.2, 3.9, 4.6]),
+    spec("startup.compose.4.ratio", "start-up", "up ÷ bare", "×", goal=1.5).with_samples([1.2, 1.4, 1.3]),
+    spec("startup.docker.64", "start-up", "harness docker 64", "s").not_measured("--quick: full run only"),
+    spec("footprint.rss.docker", "footprint", "idle RSS", "MB", goal=50.0).with_samples([53.5] * 4),
+]
+
+
+@pytest.mark.parametrize("value, text", [(1234.5, "1234"), (42.25, "42.2"), (4.216, "4.22"), (0.4, "0.400"),
+                                          (0.0042, "0.0042"), (0, "0.0000")])
+def test_numbers_keep_about_three_significant_digits(value, text):
+    assert report.number(value) == text
+
+
+def test_rows_show_median_min_max_count_goal_and_reason():
+    measured, ratio, skipped, _ = (report.row(f) for f in FIGURES)
+    assert measured == ("`fake up -d --nodes 4`", "4.20 s", "3.90 s", "4.60 s", "3", "≤ 3.00 s missed", "")
+    assert ratio[1:4] == ("1.30×", "1.20×", "1.40×") and ratio[5] == "≤ 1.50× met"
+    assert skipped[1] == "—" and skipped[-1] == "not measured: --quick: full run only"
+
+
+def test_the_table_prints_every_figure_once_under_its_group():
+    buffer = io.StringIO()
+    Console(file=buffer, width=250).print(report.table(FIGURES))
+    text = buffer.getvalue()
+    assert text.count("start-up") == 1 and text.count("footprint") == 1
+    for figure in FIGURES:
+        assert figure.label in text
+    assert "not measured: --quick: full run only" in text
+
+
+def test_markdown_has_a_header_and_one_line_per_figure():
+    lines = report.markdown(FIGURES).splitlines()
+    assert lines[0].startswith("| group | figure | median |") and len(lines) == 2 + len(FIGURES)
+    assert "≤ 1.50× met" in lines[3]
+
+
+def test_json_document_shape():
+    doc = json.loads(json.dumps(report.document(FIGURES, command="./fake bench --quick", quick=True)))
+    assert doc["fakenet_bench"] == report.VERSION and doc["command"] == "./fake bench --quick"
+    first, _, skipped, rss = doc["figures"]
+    assert first == {"key": "startup.compose.4", "group": "start-up", "label": "`fake up -d --nodes 4`", "unit": "s",
+                     "median": 4.2, "min": 3.9, "max": 4.6, "n": 3, "samples": [4.2, 3.9, 4.6], "goal": 3.0,
+                     "status": "missed", "note": "", "skipped": ""}
+    assert skipped["median"] is None and skipped["n"] == 0 and skipped["skipped"] == "--quick: full run only"
+    assert rss["status"] == "missed" and rss["n"] == 4
+
+
+def test_json_keeps_extra_values_of_a_figure(tmp_path):
+    figure = spec("recovery.heal.docker.4", "recovery", "heal", "s").with_samples([1.0, 1.2])
+    figure.extra["in_heal_call"] = [0.3, 0.4]
+    path = tmp_path / "out" / "bench.json"
+    report.write_json(path, report.document([figure]))
+    assert json.loads(path.read_text())["figures"][0]["extra"] == {"in_heal_call": [0.3, 0.4]}
+
+
+def test_groups_stay_together_in_order_of_first_appearance():
+    figures = [spec(k, g, k, "s") for k, g in (("a", "start-up"), ("t", "teardown"), ("b", "start-up"), ("c", "x"))]
+    assert [f.key for f in run.grouped(figures)] == ["a", "b", "t", "c"]
+
+
+# -- guards -----------------------------------------------------------------------------------------
+
+
+def test_a_failed_measurement_marks_its_figures_not_measured_with_the_reason():
+    specs = [spec("a", "g", "a", "s"), spec("b", "g", "b", "s")]
+
+    def produce():
+        raise WaitTimeout("timed out after 60.0s\n  expected: 16 nodes meshed")
+
+    said = []
+    figures = guarded(specs, produce, said.append)
+    assert [f.skipped for f in figures] == ["failed: WaitTimeout: timed out after 60.0s"] * 2
+    assert said and "a, b" in said[0]
+
+
+def test_a_bug_in_a_measurement_is_not_swallowed():
+    def produce():
+        raise TypeError("a bug")
+
+    with pytest.raises(TypeError):
+        guarded([spec("a", "g", "a", "s")], produce)
+
+
+def test_a_failing_group_leaves_a_row_and_the_others_run(monkeypatch):
+    def broken(ctx):
+        yield spec("fine", "one", "fine", "s").with_samples([1])
+        raise WaitTimeout("engine too slow")
+
+    def other(ctx):
+        yield spec("other", "two", "other", "s").with_samples([2])
+
+    monkeypatch.setattr(run, "GROUPS", {"one": broken, "two": other})
+    monkeypatch.setattr(run, "sweep", lambda ctx: [])
+    figures = run.run(SimpleNamespace(progress=lambda line: None), ["one", "two"])
+    assert [f.key for f in figures] == ["fine", "one.failed", "other"]
+    assert figures[1].skipped == "failed: WaitTimeout: engine too slow"
+
+
+# -- plans ------------------------------------------------------------------------------------------
+
+
+def test_the_quick_plan_measures_a_subset_of_the_full_one():
+    assert QUICK.quick and not FULL.quick
+    assert set(QUICK.startup_sizes) <= set(FULL.startup_sizes) and set(QUICK.suite_workers) <= set(FULL.suite_workers)
+    assert set(QUICK.suite_backends) <= set(FULL.suite_backends)
+    assert set(QUICK.recovery_backends) <= set(FULL.recovery_backends)
+    assert QUICK.runs <= FULL.runs and QUICK.suite_runs <= FULL.suite_runs and not QUICK.bootstrap
+    assert 2 in QUICK.suite_workers and "docker" in QUICK.suite_backends  # the suite's goal is always measured
+
+
+def test_every_quick_skip_says_why():
+    assert all(reason.startswith("--quick: ") for reason in QUICK_SKIPS.values())
+
+
+def test_suite_skips_follow_the_plan():
+    quick = SimpleNamespace(plan=QUICK)
+    assert suite.skip_reason(quick, 2, "docker") == ""
+    assert suite.skip_reason(quick, 1, "docker") == QUICK_SKIPS["suite-n1"]
+    assert suite.skip_reason(quick, 2, "local") == QUICK_SKIPS["suite-local"]
+    assert suite.skip_reason(SimpleNamespace(plan=FULL), 1, "local") == ""
+
+
+def test_suite_outcome_is_pytests_summary():
+    assert suite.outcome("....\n8 passed in 76.57s (0:01:16)\n") == "8 passed"
+    assert suite.outcome("== 1 failed, 7 passed in 80.00s ==\n") == "1 failed, 7 passed"
+    assert suite.outcome("ERROR: usage") == "no pytest summary"
+
+
+def test_options():
+    options = parse(["--quick", "--json", "out.json", "--only", "streams", "--only", "image"])
+    assert options.quick and str(options.json) == "out.json" and options.only == ["streams", "image"]
+    assert parse([]).only is None and not parse([]).quick
+    with pytest.raises(SystemExit):
+        parse(["--only", "nonsense"])
+
+
+# -- /proc and the machine --------------------------------------------------------------------------
+
+
+def fake_proc(tmp_path, pid, comm, utime, stime, rss_kb):
+    directory = tmp_path / str(pid)
+    directory.mkdir()
+    fields = ["S", "1"] + ["0"] * 9 + [str(utime), str(stime)] + ["0"] * 10
+    (directory / "stat").write_text(f"{pid} ({comm}) " + " ".join(fields) + "\n")
+    (directory / "status").write_text(f"Name:\t{comm}\nVmPeak:\t 99999 kB\nVmRSS:\t {rss_kb} kB\n")
+
+
+def test_cpu_seconds_and_rss_from_proc(tmp_path, monkeypatch):
+    monkeypatch.setattr(footprint, "_TICK", 100)
+    fake_proc(tmp_path, 42, "fakenet node (x) y", 250, 50, 54476)  # a name with spaces and parentheses
+    assert footprint.cpu_seconds(42, tmp_path) == pytest.approx(3.0)
+    assert footprint.rss_bytes(42, tmp_path) == 54476 * 1024
+
+
+def test_memory_and_node_processes(tmp_path):
+    assert machine.memory_gib("MemTotal:       24683776 kB\nMemFree: 1 kB\n") == 23.5
+    for pid, argv in ((1, [b"/sbin/init"]), (2, [b"python", b"-m", b"fakenet.node.daemon", b"--name", b"n"]),
+                      (3, [b"/opt/fakenet/bin/python3", b"/opt/fakenet/bin/fakenet-node"])):
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "cmdline").write_bytes(b"\0".join(argv) + b"\0")
+    assert machine.node_processes(tmp_path) == 2
+
+
+# -- this run's resources ---------------------------------------------------------------------------
+
+
+class FakeResource:
+    def __init__(self, name, labels):
+        self.name, self.labels, self.attrs, self.removed = name, labels, {"Labels": labels}, False
+
+    def remove(self, **_options):
+        self.removed = True
+
+
+def test_sweep_removes_what_this_run_labelled_and_nothing_else():
+    ctx = Context(QUICK, client=None, image="fakenet-node:x", run_id="bench123")
+    mine = ctx.labels(ctx.new_run())
+    others = {PROJECT_LABEL: "fakenet-bench", RUN_LABEL: "bench999x1", OWNER_LABEL: "elsewhere:1"}
+    compose = {PROJECT_LABEL: "fakenet-bench-bench123x2", RUN_LABEL: "bench123x2"}
+    resources = [FakeResource("a", mine), FakeResource("b", others), FakeResource("c", compose)]
+    listing = SimpleNamespace(list=lambda **_filters: resources)
+    ctx.client = SimpleNamespace(containers=listing, networks=listing, volumes=listing)
+    assert sweep(ctx) == ["a", "c"] * 3 and not resources[1].removed
+    assert sweep(ctx, run="bench123x2") == ["c"] * 3
+
+
+def test_labels_name_project_run_and_owner():
+    ctx = Context(QUICK, client=None, image="i", run_id="bench1")
+    run_id = ctx.new_run()
+    assert run_id == "bench1x1" and ctx.new_run() == "bench1x2"
+    labels = ctx.labels(run_id)
+    assert labels[PROJECT_LABEL] == "fakenet-bench" and labels[RUN_LABEL] == "bench1x1" and ":" in labels[OWNER_LABEL]
+    assert ctx.ours(labels) and not ctx.ours({RUN_LABEL: "compose"}) and not ctx.ours(None)
+
+
+class Refusing(FakeResource):
+    def __init__(self, name, error):
+        super().__init__(name, {})
+        self.error, self.attempts = error, 0
+
+    def remove(self, **_options):
+        self.attempts += 1
+        raise self.error
+
+
+def test_a_resource_the_engine_keeps_is_noted_not_fatal(monkeypatch):
+    import docker.errors
+
+    from fakenet.bench import cleanup
+
+    monkeypatch.setattr(cleanup, "RETRY", 0.2)
+    ctx = Context(QUICK, client=None, image="i", run_id="bench1", progress=lambda line: None)
+    stale = Refusing("fakenet-bench1x3", docker.errors.APIError("409", explanation="network has active endpoints"))
+    assert cleanup.remove(ctx, stale) is False and stale.attempts > 1
+    assert ctx.stuck == {"fakenet-bench1x3": "network has active endpoints"}
+    assert cleanup.remove(ctx, Refusing("gone", docker.errors.NotFound("no such network"))) is True
