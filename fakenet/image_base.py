@@ -150,6 +150,8 @@ def _import_changes() -> list[str]:
 def bootstrap_tarball(mirror: AptMirror, workdir: Path, progress: Progress) -> Path:
     """A root filesystem tarball in `workdir`, made by mmdebstrap or else debootstrap."""
     tarball = workdir / "rootfs.tar"
+    if not (shutil.which("mmdebstrap") or shutil.which("debootstrap")):
+        _install_mmdebstrap(progress)
     if shutil.which("mmdebstrap"):
         run_streaming(mmdebstrap_command(mirror, tarball), progress)
     elif shutil.which("debootstrap"):
@@ -162,6 +164,21 @@ def bootstrap_tarball(mirror: AptMirror, workdir: Path, progress: Progress) -> P
             "machine: `apt-get install mmdebstrap` (or debootstrap), or set FAKENET_BASE_IMAGE"
         )
     return tarball
+
+
+def _install_mmdebstrap(progress: Progress) -> None:
+    """As root on a Debian-like host, get mmdebstrap from the machine's own apt sources, so the first
+    `up` on a fresh machine needs nothing installed by hand; elsewhere the caller says what to install."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return
+    progress("installing mmdebstrap from this machine's apt sources (needed once, to bootstrap the base)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "mmdebstrap"]):
+        try:
+            run_streaming(cmd, progress, env=env)
+        except ContainerError as exc:
+            progress(f"could not install mmdebstrap: {exc}")
+            return
 
 
 def mmdebstrap_command(mirror: AptMirror, tarball: Path) -> list[str]:
@@ -188,10 +205,11 @@ def debootstrap_command(mirror: AptMirror, rootfs: Path) -> list[str]:
     ]
 
 
-def run_streaming(cmd: Sequence[str], progress: Progress, tail: int = 40) -> None:
+def run_streaming(cmd: Sequence[str], progress: Progress, tail: int = 40, env: dict | None = None) -> None:
     """Run `cmd`, each output line to `progress`; a failure raises with the last lines."""
     last: deque[str] = deque(maxlen=tail)
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace") as proc:
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                          env=env) as proc:
         for line in proc.stdout:
             last.append(line.rstrip())
             progress(last[-1])
