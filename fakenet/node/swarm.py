@@ -8,6 +8,7 @@ other at once, both keep the connection dialled by the lower PeerID, so they agr
 from __future__ import annotations
 
 import asyncio
+import socket
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
@@ -27,7 +28,11 @@ class SwarmSettings:
     ping_interval: float = 1.0
     peer_timeout: float = 4.0  # a dead or paused peer is dropped after this much silence
     handshake_timeout: float = 5.0
-    max_backoff: float = 1.0  # cap of the re-dial back-off: small, so a healed link comes back fast
+    # A SYN into a partition is dropped, and the kernel only resends it after 1 s, then 3 s: a dial
+    # left hanging would notice a healed link seconds late. Connecting on a LAN takes a millisecond,
+    # so a dial gives up after connect_timeout and tries again after the back-off.
+    connect_timeout: float = 0.5
+    max_backoff: float = 0.5  # cap of the re-dial back-off: small, so a healed link comes back fast
 
 
 RETIRE_GRACE = 3.0  # seconds a duplicate connection is still read before it is closed
@@ -163,9 +168,15 @@ class Swarm:
 
     async def _dial(self, addr: PeerAddr) -> Connection:
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(addr.host, addr.port, limit=framing.MAX_FRAME + 1024),
+            # Name resolution gets the long timeout (a busy resolver is not a cut link), the connect
+            # itself the short one.
+            resolved = await asyncio.wait_for(
+                asyncio.get_running_loop().getaddrinfo(addr.host, addr.port, type=socket.SOCK_STREAM),
                 self.settings.handshake_timeout)
+            host = resolved[0][4][0]
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(host, addr.port, limit=framing.MAX_FRAME + 1024),
+                self.settings.connect_timeout)
         except (OSError, asyncio.TimeoutError) as exc:
             self._log.debug("dial_failed", addr=addr.dial_addr, error=repr(exc))
             raise DialFailed(str(exc)) from exc

@@ -23,6 +23,7 @@ from testcontainers.core.network import Network as TcNetwork
 
 from fakenet.harness.api import ApiClient
 from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec
+from fakenet.harness.backends.container_shell import ContainerShell, ShellGone
 from fakenet.errors import ContainerError
 from fakenet.harness.backends.linkfilter import PacketFilter, has_netem, netem_script
 from fakenet.harness.rpc import RpcClient
@@ -37,18 +38,42 @@ class DockerRuntime(NodeRuntime):
         self.name = name or spec.name
         self.container = container
         self.packet_filter = PacketFilter(self._run_script, self.name)
+        self.shell: ContainerShell | None = None
+        # What inspect said since the last lifecycle change made here: a container keeps its address
+        # and host ports while it runs, and re-inspecting 16 containers per node and per fault made
+        # a 16-node heal cost over a second of engine calls.
+        self._inspected = False
+        self._delay_sent: dict[str, float] | None = None  # the node's transport delay, as last set
+
+    def _forget(self) -> None:
+        """After start, kill, stop or pause: address, ports and status may change; the node's transport
+        state starts afresh after a restart."""
+        self._inspected = False
+        self._delay_sent = None
+        if self.shell is not None:  # its process dies with the container's
+            self.shell.close()
+            self.shell = None
+
+    def inspect(self) -> dict:
+        if not self._inspected:
+            self.container.reload()
+            self._inspected = True
+        return self.container.attrs
+
+    def status(self) -> str:
+        self.inspect()
+        return self.container.status
 
     # -- addressing ------------------------------------------------------------------------------
 
     def _host_url(self, port: str) -> str:
-        self.container.reload()
-        bindings = (self.container.attrs["NetworkSettings"].get("Ports") or {}).get(port)
+        bindings = (self.inspect()["NetworkSettings"].get("Ports") or {}).get(port)
         if bindings:
             return f"http://127.0.0.1:{bindings[0]['HostPort']}"
         return f"http://{self.address()}:{port.split('/')[0]}"  # an attached compose node without published ports
 
     def address(self) -> str:
-        networks = self.container.attrs["NetworkSettings"]["Networks"]
+        networks = self.inspect()["NetworkSettings"]["Networks"]
         return next(iter(networks.values()))["IPAddress"]
 
     @property
@@ -62,26 +87,31 @@ class DockerRuntime(NodeRuntime):
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._forget()
         if self.container is None:
             self.container = self.backend.run_container(self.spec)
         else:
             self.container.start()
 
     def kill(self) -> None:
-        self.container.reload()
-        if self.container.status in ("running", "paused"):
+        self._forget()
+        if self.status() in ("running", "paused"):
             self.container.kill()
+        self._forget()
 
     def stop(self) -> None:
+        self._forget()
         self.container.stop(timeout=10)
 
     def pause(self) -> None:
+        self._forget()
         self.container.pause()
 
     def unpause(self) -> None:
-        self.container.reload()
-        if self.container.status == "paused":
+        self._forget()
+        if self.status() == "paused":
             self.container.unpause()
+        self._forget()
 
     def logs(self, tail: int = 20) -> list[str]:
         try:
@@ -114,6 +144,12 @@ class DockerRuntime(NodeRuntime):
     # -- links -----------------------------------------------------------------------------------
 
     def _run_script(self, script: str) -> tuple[int, str]:
+        if self.shell is None:
+            self.shell = ContainerShell(self.backend.client, self.container.id)
+        try:
+            return self.shell.run(script)
+        except ShellGone:
+            self.shell = None
         code, output = self.container.exec_run(["sh", "-c", script])
         return code, output.decode(errors="replace")
 
@@ -125,7 +161,10 @@ class DockerRuntime(NodeRuntime):
             if code != 0:
                 raise ContainerError(f"netem failed on {self.name}: {output.strip()[-300:]}", node=self.name)
             return "iptables and netem in the node's namespace"
-        self.rpc.setlinkfilter([], {}, dict(rules.delay))
+        delay = dict(rules.delay)
+        if delay != self._delay_sent:  # an unchanged delay needs no call (most faults never set one)
+            self.rpc.setlinkfilter([], {}, delay)
+            self._delay_sent = delay
         return "iptables in the node's namespace; delay in the node's transport (this kernel has no netem)"
 
 
@@ -179,10 +218,8 @@ class DockerBackend(Backend):
         return self._netem
 
     def addresses(self) -> dict[str, str]:
-        for runtime in self.runtimes.values():
-            runtime.container.reload()
         return {name: runtime.address() for name, runtime in self.runtimes.items()
-                if runtime.container.status in ("running", "paused")}
+                if runtime.status() in ("running", "paused")}
 
     def close(self) -> None:
         with ThreadPoolExecutor(8) as pool:
@@ -194,6 +231,7 @@ class DockerBackend(Backend):
 
     @staticmethod
     def _remove_container(runtime: DockerRuntime) -> None:
+        runtime._forget()
         if runtime.container is not None:
             try:
                 runtime.container.remove(force=True, v=True)
