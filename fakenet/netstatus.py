@@ -1,8 +1,15 @@
 """What a compose network's nodes say about themselves, and waiting until they are all up and meshed.
 
 Containers are found by compose's project label (not by name: Compose v1 and v2 name them
-differently); each node is asked through `docker exec … cli -getinfo`, which works wherever the
-engine runs (no route to container addresses needed).
+differently). Each node is asked over HTTP at its container address (its health endpoint and
+one JSON-RPC batch, with the credentials from the container's environment) where the host can
+route to it, as on a Linux engine: milliseconds, and no engine work. Where it cannot (Docker
+Desktop, a remote engine) it is asked through `docker exec … cli -getinfo`, which works
+wherever the engine runs, at about 60 ms of engine CPU per call.
+
+A node is healthy when its health endpoint says so: that is what Docker's own healthcheck asks
+too, but Docker asks only every 10 s (each check is an exec), so right after `up` its status
+can still say "starting" for a node that is serving.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import docker
+import requests
 
 from fakenet.errors import WaitTimeout
 from fakenet.harness.waits import wait_for
@@ -48,6 +56,45 @@ def _urls(container) -> tuple[str, ...]:
     return tuple(urls)
 
 
+class _Route:
+    """Whether this host reaches container addresses; learnt from the first connect that times out."""
+    direct = True
+
+
+def _address(container) -> str | None:
+    networks = container.attrs["NetworkSettings"].get("Networks") or {}
+    return next((n["IPAddress"] for n in networks.values() if n.get("IPAddress")), None)
+
+
+def _credentials(container) -> tuple[str, str]:
+    env = dict(item.split("=", 1) for item in container.attrs["Config"].get("Env") or [] if "=" in item)
+    return env.get("FAKENET_RPCUSER", "fakenet"), env.get("FAKENET_RPCPASSWORD", "fakenet")
+
+
+def _ask_directly(container, name: str, state: str) -> NodeStatus | None:
+    """The node's own answers over HTTP at its container address; None where that address is unroutable."""
+    address = _address(container)
+    if not (_Route.direct and address):
+        return None
+    try:
+        health = requests.get(f"http://{address}:7007/api/v0/node/healthcheck", timeout=(0.5, 3))
+        batch = [{"jsonrpc": "2.0", "id": i, "method": m, "params": []}
+                 for i, m in enumerate(("getnetworkinfo", "getblockcount"))]
+        replies = requests.post(f"http://{address}:6433/", json=batch, auth=_credentials(container),
+                                timeout=(0.5, 3)).json()
+    except requests.exceptions.ConnectTimeout:
+        _Route.direct = False  # a filtered or unroutable address: ask through the engine from now on
+        return None
+    except (requests.RequestException, ValueError) as exc:  # refused while starting, or not JSON yet
+        return NodeStatus(name, state, urls=_urls(container), error=f"not answering yet: {type(exc).__name__}")
+    if not isinstance(replies, list) or any(r.get("error") for r in replies):
+        return NodeStatus(name, state, urls=_urls(container), error=f"RPC error: {str(replies)[:120]}")
+    net, height = (r["result"] for r in sorted(replies, key=lambda r: r["id"]))
+    if health.status_code == 200:
+        state = _healthy(state)
+    return NodeStatus(name, state, net["peerid"], height, net["connections"], _urls(container))
+
+
 def probe(container) -> NodeStatus:
     container.reload()
     name = container.labels.get("com.docker.compose.service", container.name)
@@ -55,7 +102,11 @@ def probe(container) -> NodeStatus:
     state = container.status + (f"/{health}" if health else "")
     if container.status != "running":
         return NodeStatus(name, state, error=f"container is {container.status}")
-    code, output = container.exec_run(["cli", "-getinfo"], demux=False)
+    direct = _ask_directly(container, name, state)
+    if direct is not None:
+        return direct
+    code, output = container.exec_run(["sh", "-c", "cli -healthcheck || { echo 'health endpoint: not ready'; exit 1; }"
+                                                   " && cli -getinfo"], demux=False)
     text = output.decode(errors="replace").strip()
     if code != 0:  # None too: the exec ended without an exit status
         return NodeStatus(name, state, urls=_urls(container), error=text.splitlines()[-1] if text else f"exit {code}")
@@ -63,7 +114,13 @@ def probe(container) -> NodeStatus:
         info = json.loads(text)
     except ValueError:  # a node still starting can answer with nothing; the caller polls again
         return NodeStatus(name, state, urls=_urls(container), error=f"getinfo was not JSON: {text[:80]!r}")
-    return NodeStatus(name, state, info["peerid"], info["blocks"], info["connections"]["total"], _urls(container))
+    return NodeStatus(name, _healthy(state), info["peerid"], info["blocks"], info["connections"]["total"],
+                      _urls(container))
+
+
+def _healthy(state: str) -> str:
+    """The health endpoint answered 200 just now; Docker's own next check will agree."""
+    return state.replace("/starting", "/healthy") if state.endswith("/starting") else state
 
 
 def probe_all(client: docker.DockerClient, project: str) -> list[NodeStatus]:
