@@ -11,7 +11,6 @@ from aiohttp import web
 
 import fakenet
 from fakenet.errors import FakenetError
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from fakenet.node import api, credentials, datadir, ipfs_api, logs, psk, settings as settings_module
 from fakenet.node.anchoring import AnchorService
@@ -75,7 +74,7 @@ class Node:
     def _start_streams(self) -> None:
         """The stream layer; the node's own key doubles as the controller key of streams it creates."""
         s = self.settings
-        seed = self.identity.private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        seed = self.identity.seed
         self.pins = PinStore(s.datadir / "state.sqlite")
         self.streams = StreamService(ControllerKey.from_seed(seed), StreamCache(s.stream_cache_limit), self.pins,
                                      s.sync_timeout)

@@ -11,7 +11,7 @@ from fakenet.image import SOURCE_HASH_LABEL, ensure_image
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-IMPORTS = "import fakenet, aiohttp, cryptography, multiformats, dag_cbor, bitcoin, bitcoin.core.key"
+IMPORTS = "import fakenet, aiohttp, nacl.signing, multiformats, dag_cbor, bitcoin, bitcoin.core.key"
 
 
 @pytest.fixture(scope="module")

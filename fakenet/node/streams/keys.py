@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from multiformats import multibase, multicodec
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
 
 DID_KEY_PREFIX = "did:key:"
 ED25519_PUB = "ed25519-pub"
@@ -21,12 +20,11 @@ class InvalidDid(ValueError):
     """A DID this node cannot verify signatures for (not an ed25519 did:key)."""
 
 
-def did_for(public_key: Ed25519PublicKey) -> str:
-    raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return DID_KEY_PREFIX + multibase.encode(multicodec.wrap(ED25519_PUB, raw), "base58btc")
+def did_for(public_key: VerifyKey) -> str:
+    return DID_KEY_PREFIX + multibase.encode(multicodec.wrap(ED25519_PUB, bytes(public_key)), "base58btc")
 
 
-def public_key_of(did: str) -> Ed25519PublicKey:
+def public_key_of(did: str) -> VerifyKey:
     """The ed25519 key a did:key names; a `#fragment` (a verification method id) is ignored."""
     if not did.startswith(DID_KEY_PREFIX + "z"):
         raise InvalidDid(f"not a base58btc did:key: {did!r}")
@@ -36,35 +34,35 @@ def public_key_of(did: str) -> Ed25519PublicKey:
         raise InvalidDid(f"not a did:key: {did!r} ({exc})") from exc
     if codec.name != ED25519_PUB or len(raw) != 32:
         raise InvalidDid(f"{did} is a {codec.name} key; only ed25519 controllers are supported")
-    return Ed25519PublicKey.from_public_bytes(bytes(raw))
+    return VerifyKey(bytes(raw))
 
 
 def verify(did: str, signature: bytes, message: bytes) -> bool:
     try:
-        public_key_of(did).verify(signature, message)
-    except (InvalidSignature, InvalidDid):
+        public_key_of(did).verify(message, signature)
+    except (BadSignatureError, InvalidDid, ValueError, TypeError):  # ValueError: a signature of the wrong length
         return False
     return True
 
 
 @dataclass(frozen=True)
 class ControllerKey:
-    private_key: Ed25519PrivateKey
+    private_key: SigningKey
 
     @classmethod
     def generate(cls) -> ControllerKey:
-        return cls(Ed25519PrivateKey.generate())
+        return cls(SigningKey.generate())
 
     @classmethod
     def from_seed(cls, seed: bytes) -> ControllerKey:
         """Same 32-byte seed, same DID: lets a test or a scenario replay with the same controller."""
         if len(seed) != 32:
             raise ValueError(f"an ed25519 seed is 32 bytes, got {len(seed)}")
-        return cls(Ed25519PrivateKey.from_private_bytes(seed))
+        return cls(SigningKey(bytes(seed)))
 
     @property
     def did(self) -> str:
-        return did_for(self.private_key.public_key())
+        return did_for(self.private_key.verify_key)
 
     def sign(self, message: bytes) -> bytes:
-        return self.private_key.sign(message)
+        return self.private_key.sign(message).signature
