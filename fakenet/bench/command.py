@@ -1,6 +1,6 @@
 """Measure fakenet's speed and footprint, each figure the median of several runs with min and max.
 
-usage: fake bench [--quick] [--json FILE] [--only GROUP]…
+usage: fake bench [--quick] [--json FILE] [--markdown FILE] [--only GROUP]…
 
 Groups: image, node (one node's start-up), start-up, footprint, recovery, streams, suite (the
 scenario suite's wall time). Start-up figures stand beside bare containers of the same image
@@ -31,6 +31,8 @@ def parse(args: list[str]) -> argparse.Namespace:
                                      epilog="\n\n".join(__doc__.split("\n\n")[2:]))
     parser.add_argument("--quick", action="store_true", help="fewer runs and sizes: under five minutes")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--markdown", type=Path, metavar="FILE",
+                        help="also write the table as GitHub markdown (as in BENCHMARKS.md)")
     parser.add_argument("--only", action="append", choices=list(GROUPS), metavar="GROUP",
                         help=f"measure only this group (repeatable): {', '.join(GROUPS)}")
     return parser.parse_args(args)
@@ -56,7 +58,7 @@ def main(args: list[str]) -> int:
     figures = run(ctx, options.only or GROUPS)
     meta |= {"run": ctx.run_id, "seconds": round(time.monotonic() - ctx.started, 1),
              "load_after": machine.load(ctx.client), "leftovers": ctx.stuck}
-    _report(figures, meta, options.json)
+    _report(figures, meta, options.json, options.markdown)
     return 1 if any(f.skipped.startswith("failed") for f in figures) else 0
 
 
@@ -73,7 +75,7 @@ def _context(quick: bool) -> Context:
     return Context(QUICK if quick else FULL, client, image, progress=progress, started=started)
 
 
-def _report(figures: list, meta: dict, path: Path | None) -> None:
+def _report(figures: list, meta: dict, path: Path | None, markdown: Path | None = None) -> None:
     from rich.console import Console
 
     Console(width=200).print(report.table(figures, title=_title(meta)))
@@ -82,6 +84,10 @@ def _report(figures: list, meta: dict, path: Path | None) -> None:
     if path:
         report.write_json(path, report.document(figures, **meta))
         print(f"wrote {path}", file=sys.stderr)
+    if markdown:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(f"{_title(meta)}\n\n{report.markdown(figures)}")
+        print(f"wrote {markdown}", file=sys.stderr)
 
 
 def _title(meta: dict) -> str:

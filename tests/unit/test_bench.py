@@ -201,8 +201,9 @@ def test_suite_outcome_is_pytests_summary():
 
 
 def test_options():
-    options = parse(["--quick", "--json", "out.json", "--only", "streams", "--only", "image"])
+    options = parse(["--quick", "--json", "out.json", "--markdown", "t.md", "--only", "streams", "--only", "image"])
     assert options.quick and str(options.json) == "out.json" and options.only == ["streams", "image"]
+    assert str(options.markdown) == "t.md"
     assert parse([]).only is None and not parse([]).quick
     with pytest.raises(SystemExit):
         parse(["--only", "nonsense"])
@@ -224,6 +225,19 @@ def test_cpu_seconds_and_rss_from_proc(tmp_path, monkeypatch):
     fake_proc(tmp_path, 42, "fakenet node (x) y", 250, 50, 54476)  # a name with spaces and parentheses
     assert footprint.cpu_seconds(42, tmp_path) == pytest.approx(3.0)
     assert footprint.rss_bytes(42, tmp_path) == 54476 * 1024
+
+
+def test_engine_cpu_counts_the_engine_processes_and_the_children_they_reaped(tmp_path, monkeypatch):
+    monkeypatch.setattr(footprint, "_TICK", 100)
+    for pid, comm in ((7, "dockerd"), (8, "containerd-shim"), (9, "python3")):
+        directory = tmp_path / str(pid)
+        directory.mkdir()
+        fields = ["S", "1"] + ["0"] * 9 + ["100", "20", "300", "80"] + ["0"] * 8  # utime stime cutime cstime
+        (directory / "stat").write_text(f"{pid} ({comm}) " + " ".join(fields) + "\n")
+        (directory / "comm").write_text(comm + "\n")
+    assert sorted(footprint.engine_pids(tmp_path)) == [7, 8]
+    assert footprint.cpu_with_children(8, tmp_path) == pytest.approx(5.0)
+    assert footprint.cpu_seconds(8, tmp_path) == pytest.approx(1.2)
 
 
 def test_memory_and_node_processes(tmp_path):
