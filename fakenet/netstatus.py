@@ -80,8 +80,11 @@ def _ask_directly(container, name: str, state: str) -> NodeStatus | None:
         health = requests.get(f"http://{address}:7007/api/v0/node/healthcheck", timeout=(0.5, 3))
         batch = [{"jsonrpc": "2.0", "id": i, "method": m, "params": []}
                  for i, m in enumerate(("getnetworkinfo", "getblockcount"))]
-        replies = requests.post(f"http://{address}:6433/", json=batch, auth=_credentials(container),
-                                timeout=(0.5, 3)).json()
+        answer = requests.post(f"http://{address}:6433/", json=batch, auth=_credentials(container), timeout=(0.5, 3))
+        if answer.status_code == 401:
+            return NodeStatus(name, state, urls=_urls(container),
+                              error="RPC refused the credentials in the container's environment")
+        replies = answer.json()
     except requests.exceptions.ConnectTimeout:
         _Route.direct = False  # a filtered or unroutable address: ask through the engine from now on
         return None
@@ -95,8 +98,10 @@ def _ask_directly(container, name: str, state: str) -> NodeStatus | None:
     return NodeStatus(name, state, net["peerid"], height, net["connections"], _urls(container))
 
 
-def probe(container) -> NodeStatus:
-    container.reload()
+def probe(container, inspected: bool = False) -> NodeStatus:
+    """What one node says; `inspected`: the container object was just listed (listing inspects)."""
+    if not inspected:
+        container.reload()
     name = container.labels.get("com.docker.compose.service", container.name)
     health = container.attrs["State"].get("Health", {}).get("Status", "")
     state = container.status + (f"/{health}" if health else "")
@@ -126,7 +131,7 @@ def _healthy(state: str) -> str:
 def probe_all(client: docker.DockerClient, project: str) -> list[NodeStatus]:
     found = containers(client, project)
     with ThreadPoolExecutor(max_workers=min(16, max(1, len(found)))) as pool:
-        return list(pool.map(probe, found))
+        return list(pool.map(lambda container: probe(container, inspected=True), found))
 
 
 def _problems(rows: list[NodeStatus], count: int) -> list[str]:
@@ -156,7 +161,8 @@ def wait_meshed(client: docker.DockerClient, project: str, count: int, timeout: 
     try:
         rows, _ = wait_for(observe, lambda rows: not _problems(rows, count), timeout=timeout,
                            expected=f"{count} healthy nodes with {count - 1} peers each", logs=logs,
-                           hint="`./fake logs NODE` shows a node's whole log; `./fake down -v` resets")
+                           hint="`./fake logs NODE` shows a node's whole log; `./fake down -v` resets",
+                           max_interval=0.1)  # a poll is a few HTTP calls where containers are routable
     except WaitTimeout as exc:
         raise WaitTimeout(f"network {project!r} did not come up: " + "; ".join(_problems(last[0], count)) +
                           f"\n{exc}") from exc

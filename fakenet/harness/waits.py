@@ -16,8 +16,10 @@ T = TypeVar("T")
 
 
 def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: float, expected: str,
-             logs: Callable[[], Iterable[str]] = lambda: (), hint: str = "") -> tuple[T, float]:
-    """Return (the first observation that passes, seconds it took) or raise WaitTimeout."""
+             logs: Callable[[], Iterable[str]] = lambda: (), hint: str = "",
+             max_interval: float = 0.25) -> tuple[T, float]:
+    """Return (the first observation that passes, seconds it took) or raise WaitTimeout.
+    Polls back off from 20 ms to `max_interval`: cheap probes can afford a short one."""
     started = time.monotonic()
     last: list = [None]
     errors: list[Exception] = []
@@ -30,7 +32,7 @@ def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: flo
             return False
         return check(last[0])
 
-    retrying = Retrying(stop=stop_after_delay(timeout), wait=wait_exponential(multiplier=0.02, max=0.25),
+    retrying = Retrying(stop=stop_after_delay(timeout), wait=wait_exponential(multiplier=0.02, max=max_interval),
                         retry=retry_if_result(lambda ok: not ok))
     try:
         retrying(attempt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import time
@@ -115,12 +116,33 @@ class Node:
         self.pins.close()
 
 
+SHUTDOWN_GRACE = 3.0  # seconds the remaining tasks get to end after a stop; then the process exits anyway
+
+
 async def _main(s: Settings) -> None:
     node = Node(s)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, node.request_stop)
     await node.run()
+    await _end_remaining_tasks()
+
+
+async def _end_remaining_tasks() -> None:
+    """Cancel what is left and wait a bounded time: asyncio.run would wait forever for a task that
+    ignores its cancellation, and Docker would kill the node after its stop timeout. The stores are
+    closed by now, so leaving early loses nothing acknowledged."""
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    if not others:
+        return
+    _, stuck = await asyncio.wait(others, timeout=SHUTDOWN_GRACE)
+    if stuck:
+        logs.get().warning("shutdown_tasks_stuck", tasks=",".join(sorted(t.get_coro().__qualname__ for t in stuck)))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,6 +36,7 @@ class SwarmSettings:
 
 
 RETIRE_GRACE = 3.0  # seconds a duplicate connection is still read before it is closed
+CLOSE_GRACE = 2.0  # seconds close() gives the swarm's tasks to end
 
 
 class DialFailed(Exception):
@@ -58,6 +59,7 @@ class Swarm:
         self._server: asyncio.AbstractServer | None = None
         self._last_refusal: dict[str, set[str]] = {}
         self._tasks: set[asyncio.Task] = set()
+        self.closing = False
         self.blocked: set[str] = set()  # names or PeerIDs cut off by the admin link filter
         self.shapes: dict[str, LinkShape] = {}  # name or PeerID -> loss/delay on that link
         for addr in peers:
@@ -72,12 +74,19 @@ class Swarm:
             self._start_dialer(addr)
 
     async def close(self) -> None:
-        for task in [*self._dialers.values(), *self._tasks]:
+        # The flag as well as cancel(): Python 3.11's wait_for can swallow a cancellation that
+        # arrives just as the awaited call completes, and a dial loop that lost its cancel kept a
+        # stopping node alive until Docker killed it 10 s later.
+        self.closing = True
+        tasks = [*self._dialers.values(), *self._tasks]
+        for task in tasks:
             task.cancel()
         for conn in list(self.connections.values()):
             conn.close("shutting down")
         if self._server:
             self._server.close()
+        if tasks:
+            await asyncio.wait(tasks, timeout=CLOSE_GRACE)
 
     # -- peerlist --------------------------------------------------------------------------------
 
@@ -149,14 +158,18 @@ class Swarm:
 
     async def _dial_forever(self, addr: PeerAddr) -> None:
         wait = wait_exponential(multiplier=0.1, max=self.settings.max_backoff) + wait_random(0, 0.1)
-        while True:
+        while not self.closing:
             existing = self._connection_for(addr)
             if existing:
                 await existing.closed.wait()
                 continue
-            async for attempt in AsyncRetrying(wait=wait, retry=retry_if_exception_type(DialFailed)):
-                with attempt:
-                    conn = await self._dial(addr)
+            try:
+                async for attempt in AsyncRetrying(wait=wait, retry=retry_if_exception_type(DialFailed),
+                                                   stop=lambda _state: self.closing, reraise=True):
+                    with attempt:
+                        conn = await self._dial(addr)
+            except DialFailed:  # only ever raised out of the loop once the swarm is closing
+                return
             await conn.closed.wait()
 
     def _connection_for(self, addr: PeerAddr) -> Connection | None:

@@ -65,3 +65,25 @@ def test_owner_liveness():
     assert prune.owner_alive(prune.owner_value())
     assert not prune.owner_alive(f"{prune.owner_value().rsplit(':', 1)[0]}:999999999")
     assert prune.owner_alive("some-other-host:1")
+
+
+def test_a_serving_node_counts_as_healthy_before_dockers_next_check():
+    from fakenet import netstatus
+
+    assert netstatus._healthy("running/starting") == "running/healthy"
+    assert netstatus._healthy("running/unhealthy") == "running/unhealthy"  # Docker's verdict of failure stands
+    assert netstatus._healthy("running") == "running"
+
+
+def test_status_probes_use_the_credentials_and_address_the_container_has():
+    from types import SimpleNamespace
+
+    from fakenet import netstatus
+
+    container = SimpleNamespace(attrs={
+        "Config": {"Env": ["PATH=/bin", "FAKENET_RPCUSER=alice", "FAKENET_RPCPASSWORD=s=cret"]},
+        "NetworkSettings": {"Networks": {"p2p": {"IPAddress": "172.20.0.3"}}}})
+    assert netstatus._credentials(container) == ("alice", "s=cret")
+    assert netstatus._address(container) == "172.20.0.3"
+    container.attrs["Config"]["Env"] = []
+    assert netstatus._credentials(container) == ("fakenet", "fakenet")  # the compose file's dev default
