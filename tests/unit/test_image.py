@@ -366,3 +366,28 @@ def test_public_api():
     assert set(image.__all__) == {
         "IMAGE_REPO", "SOURCE_HASH_LABEL", "build_inputs", "content_hash", "ensure_image", "image_tag", "repo_root",
     }  # fmt: skip
+
+
+def _no_bootstrapper(monkeypatch, euid, apt_get="/usr/bin/apt-get"):
+    tools = {"apt-get": apt_get}
+    monkeypatch.setattr(image_base.shutil, "which", lambda name: tools.get(name))
+    monkeypatch.setattr(image_base.os, "geteuid", lambda: euid)
+    ran = []
+    monkeypatch.setattr(image_base, "run_streaming", lambda cmd, progress, env=None: ran.append(list(cmd)))
+    return ran
+
+
+def test_as_root_with_apt_the_first_bootstrap_installs_mmdebstrap_then_says_what_is_missing(monkeypatch, tmp_path):
+    ran = _no_bootstrapper(monkeypatch, euid=0)
+    mirror = AptMirror("http://deb.debian.org/debian", "bookworm")
+    with pytest.raises(ContainerError, match="install mmdebstrap"):  # the fake install put nothing on PATH
+        image_base.bootstrap_tarball(mirror, tmp_path, lambda line: None)
+    assert ran == [["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "mmdebstrap"]]
+
+
+def test_without_root_nothing_is_installed(monkeypatch, tmp_path):  # without apt-get: the test above
+    ran = _no_bootstrapper(monkeypatch, euid=1000)
+    with pytest.raises(ContainerError, match="apt-get install mmdebstrap"):
+        image_base.bootstrap_tarball(AptMirror("http://deb.debian.org/debian", "bookworm"), tmp_path,
+                                     lambda line: None)
+    assert ran == []
