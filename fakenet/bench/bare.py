@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fakenet.bench.cleanup import remove
 from fakenet.bench.context import Context, sweep
 from fakenet.bench.timing import seconds
+from fakenet.harness.backends.docker import leave_one_at_a_time
 from fakenet.harness.waits import wait_for
 from fakenet.prune import RUN_LABEL
 
@@ -45,9 +46,11 @@ class BareSet:
         return len(self.ctx.client.containers.list(filters={"label": f"{RUN_LABEL}={self.run}", "status": "running"}))
 
     def remove(self) -> None:
-        """Containers first (8 at a time: Docker 20.10 can leave a stale endpoint behind when many go
-        at once), then their volumes and the network."""
+        """Containers first (each leaves the network on its own before, as the harness does: Docker
+        20.10 can leave a stale endpoint behind when many go at once), then volumes and network."""
         found = self.ctx.client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={self.run}"})
+        if self.network is not None:
+            leave_one_at_a_time(self.network, found)
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda c: remove(self.ctx, c, force=True, v=True), found))
         sweep(self.ctx, self.run)

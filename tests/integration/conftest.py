@@ -1,3 +1,4 @@
+import docker
 import pytest
 
 from fakenet.harness import local
@@ -52,3 +53,22 @@ def start_nodes(tmp_path):
 @pytest.fixture
 def mesh4(tmp_path, start_nodes):
     return start_nodes(local.full_mesh(tmp_path, 4))
+
+
+@pytest.fixture(scope="module")
+def docker_client():
+    """The engine, or a skip where there is none (the plugin turns that into a failure under CI)."""
+    try:
+        engine = docker.from_env()
+        engine.ping()
+    except docker.errors.DockerException as err:
+        pytest.skip(f"no container engine: {err}")
+    return engine
+
+
+@pytest.fixture(scope="module")
+def node_image(docker_client):
+    """The node image for this tree: built on first use (a minute from nothing), then reused."""
+    from fakenet.image import ensure_image
+
+    return ensure_image(progress=lambda line: None, client=docker_client)

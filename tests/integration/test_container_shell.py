@@ -1,25 +1,17 @@
 """The long-lived shell that link changes run through, against a real container of the node image."""
 
-import docker
 import pytest
 
 from fakenet.harness.backends.container_shell import ContainerShell, ShellGone
-from fakenet.image import ensure_image
 
 pytestmark = [pytest.mark.docker]
 
 
 @pytest.fixture(scope="module")
-def container():
-    try:
-        client = docker.from_env()
-        client.ping()
-    except docker.errors.DockerException as err:
-        pytest.skip(f"no container engine: {err}")
-    image = ensure_image(progress=lambda line: None, client=client)
-    found = client.containers.run(image, ["sleep", "infinity"], detach=True,
-                                  labels={"io.fakenet.project": "test-container-shell"})
-    yield client, found
+def container(docker_client, node_image):
+    found = docker_client.containers.run(node_image, ["sleep", "infinity"], detach=True,
+                                         labels={"io.fakenet.project": "test-container-shell"})
+    yield docker_client, found
     found.remove(force=True, v=True)
 
 
