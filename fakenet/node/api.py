@@ -14,10 +14,10 @@ import json
 
 from aiohttp import web
 
-from fakenet.errors import FakenetError
+from fakenet.node.errors import NodeError
 from fakenet.node.streams import CommitRejected, InvalidStreamID, StreamID, StreamUnavailable, as_cid, cid_of
 
-_STATUS = ((StreamUnavailable, 503), (CommitRejected, 400), (InvalidStreamID, 400), (FakenetError, 400))
+_STATUS = ((StreamUnavailable, 503), (CommitRejected, 400), (InvalidStreamID, 400), (NodeError, 400))
 
 
 def _error(status: int, message: str) -> web.Response:

@@ -10,8 +10,8 @@ import time
 
 from aiohttp import web
 
-import fakenet
-from fakenet.errors import FakenetError
+from fakenet.node.version import __version__
+from fakenet.node.errors import NodeError
 
 from fakenet.node import api, credentials, datadir, ipfs_api, logs, psk, settings as settings_module
 from fakenet.node.anchoring import AnchorService
@@ -39,7 +39,7 @@ class Node:
         self.name = settings.name
         self.network = settings.network
         self.started_at = time.time()
-        self.version_number = int("".join(f"{int(p):02d}" for p in fakenet.__version__.split("."))) * 100
+        self.version_number = int("".join(f"{int(p):02d}" for p in __version__.split("."))) * 100
         self.ready = False
         self._stop = asyncio.Event()
         self._runners: list[web.AppRunner] = []
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     log = logs.setup(s.name, s.debug)
     try:
         asyncio.run(_main(s))
-    except FakenetError as exc:
+    except NodeError as exc:
         log.error("fatal", error=str(exc))
         print(f"fakenet-node: {exc}", file=sys.stderr)
         return 1

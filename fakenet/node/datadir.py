@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from fakenet.errors import ConfigError
+from fakenet.node.errors import ConfigError
 from fakenet.node import logs
 from fakenet.node.identity import Identity
 

@@ -15,7 +15,7 @@ from multiformats import multibase, multihash, varint
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from fakenet.errors import ConfigError
+from fakenet.node.errors import ConfigError
 
 ED25519_KEY_TYPE = 1  # libp2p crypto.pb KeyType.Ed25519
 _BASE58 = multibase.get("base58btc")

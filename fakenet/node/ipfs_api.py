@@ -32,8 +32,8 @@ from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 from multiformats import CID, multibase, multihash
 
-import fakenet
-from fakenet.errors import ConfigError
+from fakenet.node.version import __version__
+from fakenet.node.errors import ConfigError
 from fakenet.node import multiaddr
 from fakenet.node.connection import Connection
 from fakenet.node.streams import as_cid
@@ -207,7 +207,7 @@ class IpfsApi:
         own = self.node.identity.peer_id
         peer = request.query.get("arg") or own
         if peer == own:
-            agent = f"fakenet/{fakenet.__version__}"
+            agent = f"fakenet/{__version__}"
             return web.json_response(_id_info(own, self.node.swarm.local.announce, agent, PROTOCOL_VERSION))
         conn = self.node.swarm.connections.get(peer)
         if conn is None:  # no DHT: only connected peers are known

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fakenet.errors import ConfigError
+from fakenet.node.errors import ConfigError
 
 _HOST_PROTOCOLS = {"ip4", "ip6", "dns", "dns4", "dns6"}
 

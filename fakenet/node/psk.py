@@ -15,7 +15,7 @@ import hmac
 from dataclasses import dataclass
 from pathlib import Path
 
-from fakenet.errors import ConfigError
+from fakenet.node.errors import ConfigError
 
 _HEADER = "/key/swarm/psk/1.0.0/"
 _ENCODING = "/base16/"

@@ -21,7 +21,7 @@ from bitcoin.core import (
 from bitcoin.core.script import OP_TRUE
 
 import fakenet.node.chain as chain_pkg
-from fakenet.errors import ConfigError
+from fakenet.node.errors import ConfigError
 from fakenet.node.chain import Chain, genesis_block
 from fakenet.node.chain.block import GENESIS_TIME, coinbase_tx, solve, subsidy
 from fakenet.node.chain.orphans import OrphanPool

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from fakenet.errors import ConfigError
+from fakenet.node.errors import ConfigError
 from fakenet.node.cluster.pinset import PinEntry, Pinset
 from fakenet.node.cluster.store import ClusterStore
 from fakenet.node.streams import ControllerKey, apply_genesis, make_genesis

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from fakenet.errors import ConfigError
+from fakenet.node.errors import ConfigError
 from fakenet.node import datadir
 from fakenet.node.identity import Identity, public_from_peer_id, verify
 

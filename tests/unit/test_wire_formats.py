@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from fakenet.errors import ConfigError
+from fakenet.node.errors import ConfigError
 from fakenet.node import framing, multiaddr, psk
 from fakenet.node.peerstore import IdentityChanged, PeerStore
 

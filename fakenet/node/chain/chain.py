@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from bitcoin.core import CBlock, CBlockHeader, Hash, b2lx
 
-from ...errors import ConfigError
+from ..errors import ConfigError
 from . import block as blocks
 from . import pow, template, validate
 from .index import AddResult, BlockIndex

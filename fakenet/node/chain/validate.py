@@ -8,7 +8,7 @@ anchors, not payments), so spends are checked for shape only and fees count as z
 
 from bitcoin.core import CBlock, CTransaction, MAX_BLOCK_WEIGHT, MoneyRange
 
-from ...errors import FakenetError
+from ..errors import NodeError
 from . import block as blocks
 from . import pow
 
@@ -16,7 +16,7 @@ MAX_FUTURE_SECONDS = 2 * 60 * 60
 WITNESS_SCALE = 4
 
 
-class BlockRejected(FakenetError):
+class BlockRejected(NodeError):
     """A block that breaks a rule; `reason` is the bitcoin-core reject reason."""
 
     def __init__(self, reason: str, detail: str = ""):

@@ -1,6 +1,6 @@
 """Errors of the cluster, under the one fakenet root.
 
-FakenetError
+NodeError
 └── ClusterError
     ├── NotEnoughPeers   fewer live peers than an item's rmin: refused, as ipfs-cluster refuses it
     └── NotInPinset      an operation on a stream id the cluster pinset does not hold
@@ -8,10 +8,10 @@ FakenetError
 
 from __future__ import annotations
 
-from fakenet.errors import FakenetError
+from fakenet.node.errors import NodeError
 
 
-class ClusterError(FakenetError):
+class ClusterError(NodeError):
     """A cluster operation that cannot be done as asked; the message says why."""
 
 

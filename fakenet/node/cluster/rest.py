@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-import fakenet
+from fakenet.node.version import __version__
 from fakenet.node import logs
 from fakenet.node.cluster import params, views
 from fakenet.node.cluster.errors import NotEnoughPeers, NotInPinset
@@ -70,7 +70,7 @@ class Routes:
         return web.json_response(views.id_json(self.cluster))
 
     async def version(self, _request):
-        return web.json_response({"version": fakenet.__version__})
+        return web.json_response({"version": __version__})
 
     async def peers(self, _request):
         return web.json_response(views.peers_json(self.cluster))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from fakenet.errors import ConfigError
+from fakenet.node.errors import ConfigError
 from fakenet.node import logs
 from fakenet.node.cluster.allocation import EVERYWHERE, allocate, check_factors
 from fakenet.node.cluster.errors import NotEnoughPeers, NotInPinset

@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from fakenet.errors import ConfigError
+from fakenet.node.errors import ConfigError
 from fakenet.node.cluster.pinset import PinEntry, Pinset
 
 FORMAT = 1

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from fakenet.errors import FakenetError
+from fakenet.node.errors import NodeError
 from fakenet.node import logs
 from fakenet.node.cluster.report import PIN_ERROR, PINNED, PINNING, UNPINNED, Report
 from fakenet.node.streams import StreamID
@@ -70,7 +70,7 @@ class Tracker:
         try:
             async with self._slots:  # queued ones count as pinning too (ipfs-cluster's pin_queued)
                 await self.streams.pin(StreamID.parse(stream_id))
-        except (FakenetError, ValueError) as exc:
+        except (NodeError, ValueError) as exc:
             self._failed(stream_id, str(exc))
         except Exception as exc:  # a bug in one pin must surface as its pin_error, not stop the tracker
             self._log.error("cluster_pin_crashed", stream=stream_id, exc_info=exc)

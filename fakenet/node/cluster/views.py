@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
-import fakenet
+from fakenet.node.version import __version__
 from fakenet.node.cluster.report import CLUSTER_ERROR, UNPINNED, Report
 
 RPC_PROTOCOL = "/fakenet/cluster/1.0"
@@ -81,7 +81,7 @@ def statuses_json(cluster) -> list[dict]:
 def id_json(cluster) -> dict:
     addresses = _addresses(cluster.announce, cluster.peer_id)
     return {"id": cluster.peer_id, "peername": cluster.name, "addresses": addresses,
-            "cluster_peers": cluster.live_peers(), "cluster_peers_addresses": [], "version": fakenet.__version__,
+            "cluster_peers": cluster.live_peers(), "cluster_peers_addresses": [], "version": __version__,
             "commit": "", "rpc_protocol_version": RPC_PROTOCOL, "error": "",
             "ipfs": {"id": cluster.peer_id, "addresses": addresses, "error": ""},
             "ttl": cluster.settings.ttl, "repin": cluster.settings.repin, "warming_up": cluster.warming_up()}

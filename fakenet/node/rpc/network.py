@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import fakenet
-from fakenet.errors import ConfigError
+from fakenet.node.version import __version__
+from fakenet.node.errors import ConfigError
 from fakenet.node import multiaddr
 from fakenet.node.connection import Connection, LinkShape
 from fakenet.node.rpc.dispatch import Registry
@@ -11,7 +11,7 @@ from fakenet.node.rpc.errors import (CLIENT_NODE_ALREADY_ADDED, CLIENT_NODE_NOT_
                                      INVALID_PARAMETER, RpcFailure)
 
 PROTOCOL_VERSION = 70016
-SUBVERSION = f"/fakenet:{fakenet.__version__}/"
+SUBVERSION = f"/fakenet:{__version__}/"
 
 
 def _peer_json(conn: Connection) -> dict:

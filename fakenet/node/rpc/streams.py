@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fakenet.errors import FakenetError
+from fakenet.node.errors import NodeError
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.rpc.errors import INVALID_PARAMETER, RpcFailure, mapped
 from fakenet.node.streams import CommitRejected, InvalidStreamID, StreamID, StreamUnavailable
@@ -24,7 +24,7 @@ def register(registry: Registry, node) -> None:
 
     async def guarded(coroutine):
         return await mapped(coroutine, ((StreamUnavailable, STREAM_UNAVAILABLE), (CommitRejected, COMMIT_REJECTED),
-                                        (FakenetError, INVALID_PARAMETER)))
+                                        (NodeError, INVALID_PARAMETER)))
 
     @registry.method
     async def createstream(content, pin=False, family=None, tags=None):

@@ -1,6 +1,6 @@
 """Errors of the stream data layer, under the one fakenet root.
 
-FakenetError
+NodeError
 ├── CommitRejected   a commit or block that is not valid for its stream (the message says why)
 ├── MissingCommit    a commit needed to replay a stream is not among the blocks (`stream_id`, `cid`)
 ├── StreamNotFound   a stream that the store or cache asked does not hold (`stream_id`)
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fakenet.errors import FakenetError
+from fakenet.node.errors import NodeError
 
 if TYPE_CHECKING:
     from multiformats import CID
@@ -19,11 +19,11 @@ if TYPE_CHECKING:
     from fakenet.node.streams.streamid import StreamID
 
 
-class CommitRejected(FakenetError):
+class CommitRejected(NodeError):
     """A commit that must not be applied: bad hash, bad signature, wrong stream, wrong prev, bad shape."""
 
 
-class MissingCommit(FakenetError):
+class MissingCommit(NodeError):
     """A prev link points at a block we do not have; the caller can fetch `cid` and retry."""
 
     def __init__(self, stream_id: StreamID | None, cid: CID):
@@ -33,7 +33,7 @@ class MissingCommit(FakenetError):
         self.cid = cid
 
 
-class StreamNotFound(FakenetError):
+class StreamNotFound(NodeError):
     """The stream is not held where it was looked for."""
 
     def __init__(self, stream_id: StreamID):
@@ -41,7 +41,7 @@ class StreamNotFound(FakenetError):
         self.stream_id = stream_id
 
 
-class StreamUnavailable(FakenetError):
+class StreamUnavailable(NodeError):
     """Loading failed: a commit (the genesis, when no peer answered at all) could not be found."""
 
     def __init__(self, stream_id: StreamID, cid: CID, detail: str):
