@@ -1,38 +1,33 @@
-"""The `fake` command: a compose network of fakenet nodes, and the test suite.
+"""The `fake` command: a compose network of fakenet nodes, scenarios, benchmarks and the test suite.
 
-usage: fake [-p PROJECT] COMMAND [ARGS…]
-
-  up [-d] [--nodes N] [compose args]   build the node image if needed, start N nodes (default 4,
-                                       or FAKENET_NODES), wait until all are healthy and meshed,
-                                       print the status table
-  status                               the status table of a running network
-  down [-v]                            stop and remove the network (-v: its volumes too, so the
-                                       next `up` starts at height 0 with new identities)
-  prune                                remove every fakenet-labelled container, network and volume
-                                       that no running network owns
-  scenario run FILE [--backend local|docker] [--nodes N] [--seed S] [--report DIR] [--keep]
-                                       run a scenario file with a live progress view; exit 0 or 1
-  scenario check FILE…                 load scenario files and report errors, without running them
-  bench [--quick] [--json FILE]        measure start-up, recovery, streams and footprint (see BENCHMARKS.md)
-  graph [--png FILE]                   the observed peer graph of a running network (a PNG with --png)
-  test [PYTEST ARGS…]                  run the test suite in parallel (pytest -n 2)
-  ps, logs, exec, stop, start, restart, config, top, …
-                                       passed through to Compose v2 on this project
-
-PROJECT defaults to FAKENET_PROJECT or "fakenet". Errors exit 1 with one line; bugs exit 2.
+Every other verb (ps, logs, exec, stop, start, restart, config, top, …) passes through to
+Compose v2 on the project. PROJECT defaults to FAKENET_PROJECT or "fakenet". Errors, bad
+arguments included, exit 1 with one line; bugs exit 2 with a traceback.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
 import traceback
+from pathlib import Path
 
-from fakenet import compose, netstatus
+from fakenet import compose, kinds, netstatus
 from fakenet.errors import FakenetError
+from fakenet.harness.backends import NAMES as BACKENDS
 
 UP_TIMEOUT = float(os.environ.get("FAKENET_UP_TIMEOUT", 120))
+
+
+class UsageError(FakenetError):
+    """A bad command line: one line, exit 1."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 def _docker():
@@ -49,7 +44,7 @@ def _print_table(project: str, rows: list[netstatus.NodeStatus]) -> None:
     from rich.table import Table
 
     table = Table(title=f"fakenet network {project!r}", title_justify="left")
-    for column in ("node", "state", "PeerID", "height", "peers", "published"):
+    for column in ("node", "state", "identity", "height", "peers", "published"):
         table.add_column(column)
     for row in rows:
         table.add_row(row.name, row.state, row.peerid or row.error, "" if row.height is None else str(row.height),
@@ -57,62 +52,76 @@ def _print_table(project: str, rows: list[netstatus.NodeStatus]) -> None:
     Console(width=200).print(table)
 
 
-def _pop_option(args: list[str], name: str) -> str | None:
-    for i, arg in enumerate(args):
-        if arg == name and i + 1 < len(args):
-            value = args[i + 1]
-            del args[i:i + 2]
-            return value
-        if arg.startswith(name + "="):
-            del args[i]
-            return arg.split("=", 1)[1]
-    return None
+def _positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"a network needs at least 2 nodes, not {value}")
+    return value
 
 
-def cmd_up(project: str, args: list[str]) -> int:
-    """Build if needed, start, wait healthy and meshed, print the table."""
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a seed >= 0, not {value}")
+    return value
+
+
+# -- verbs: each function's docstring is its help text -------------------------------------------------
+
+def cmd_up(args, extra: list[str]) -> int:
+    """Build the node image if needed, start N nodes (default 4, or FAKENET_NODES), wait until all
+    are healthy and meshed, print the status table. Other arguments go to `compose up`."""
     from fakenet.image import ensure_image
 
-    nodes = _pop_option(args, "--nodes") or os.environ.get("FAKENET_NODES")
-    count = int(nodes) if nodes else compose.node_count(project)
-    compose.set_node_count(project, count)
+    count = args.nodes or (int(os.environ["FAKENET_NODES"]) if os.environ.get("FAKENET_NODES") else None) \
+        or compose.node_count(args.project)
+    compose.set_node_count(args.project, count)
+    kind = kinds.get()
     image = ensure_image(progress=lambda line: print(f"build| {line}", file=sys.stderr))
-    result = compose.run(project, ["up", *args, "--remove-orphans"], image=image)
-    if result.returncode != 0 or "-d" not in args and "--detach" not in args:
+    detach = ["-d"] if args.detach else []
+    result = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image)
+    if result.returncode != 0 or not args.detach:
         return result.returncode
-    rows = netstatus.wait_meshed(_docker(), project, count, UP_TIMEOUT)
-    _print_table(project, rows)
+    rows = netstatus.wait_meshed(_docker(), args.project, count, UP_TIMEOUT, kind)
+    _print_table(args.project, rows)
     return 0
 
 
-def cmd_status(project: str, args: list[str]) -> int:
-    """The table for a running network."""
-    rows = netstatus.probe_all(_docker(), project)
+def cmd_status(args, extra: list[str]) -> int:
+    """The status table of a running network: node, identity, height, peers, published URLs."""
+    rows = netstatus.probe_all(_docker(), args.project, kinds.get())
     if not rows:
-        raise FakenetError(f"no network {project!r} is running (start one with ./fake up -d)")
-    _print_table(project, rows)
+        raise FakenetError(f"no network {args.project!r} is running (start one with ./fake up -d)")
+    _print_table(args.project, rows)
     return 0
 
 
-def cmd_down(project: str, args: list[str]) -> int:
-    """compose down, then forget the node count of this project."""
-    code = compose.run(project, ["down", *args]).returncode
+def cmd_down(args, extra: list[str]) -> int:
+    """Stop and remove the network (-v: its volumes too, so the next `up` starts at height 0 with
+    new identities). Other arguments go to `compose down`."""
+    code = compose.run(args.project, ["down", *(["-v"] if args.volumes else []), *extra]).returncode
     if code == 0:
-        compose.override_path(project).unlink(missing_ok=True)
+        compose.override_path(args.project).unlink(missing_ok=True)
     return code
 
 
-def cmd_prune(project: str, args: list[str]) -> int:
-    from fakenet.prune import prune
-
-    from fakenet.prune import prune_images
+def cmd_prune(args, extra: list[str]) -> int:
+    """Remove every fakenet-labelled container, network and volume that no running network owns,
+    and node images no container uses (the newest stays)."""
+    from fakenet.prune import prune, prune_images
 
     client = _docker()
     done = prune(client)
     for kind in ("containers", "networks", "volumes"):
         for name in getattr(done, kind):
             print(f"removed {kind[:-1]} {name}")
-    images = prune_images(client)  # older node images no container uses; the newest stays
+    images = prune_images(client)
     for tag in images:
         print(f"removed image {tag}")
     if not done and not images:
@@ -120,88 +129,145 @@ def cmd_prune(project: str, args: list[str]) -> int:
     return 0
 
 
-def cmd_graph(project: str, args: list[str]) -> int:
-    """Print the observed peer graph; with --png FILE, draw it."""
+def cmd_graph(args, extra: list[str]) -> int:
+    """The observed peer graph of a running network (a PNG with --png FILE)."""
     from fakenet.harness.network import Network
 
-    path = _pop_option(args, "--png")
-    net = Network.attach(project)
-    observed = net.observed_graph()
-    for name in net.names:
-        print(f"{name}: {' '.join(sorted(observed.neighbors(name))) if name in observed else '(down)'}")
-    if path:
-        net.draw(path)
-        print(f"wrote {path}")
+    net = Network.attach(args.project)
+    try:
+        observed = net.observed_graph()
+        for name in net.names:
+            print(f"{name}: {' '.join(sorted(observed.neighbors(name))) if name in observed else '(down)'}")
+        if args.png:
+            net.draw(args.png)
+            print(f"wrote {args.png}")
+    finally:
+        net.close()
     return 0
 
 
-def cmd_scenario(project: str, args: list[str]) -> int:
-    """`scenario run FILE …` or `scenario check FILE…`."""
-    from pathlib import Path
-
+def cmd_scenario_run(args, extra: list[str]) -> int:
+    """Run a scenario file with a live progress view; exit 0 if every step passed, else 1."""
     from fakenet.scenario import load
     from fakenet.scenario.console import run_with_progress
 
-    if not args or args[0] not in ("run", "check"):
-        raise FakenetError("usage: fake scenario run FILE [--backend B] [--nodes N] [--seed S] [--report DIR] [--keep]")
-    if args[0] == "check":
-        for path in args[1:]:
-            print(f"{path}: ok ({len(load(path).steps)} steps)")
-        return 0
-    rest = args[1:]
-    backend = _pop_option(rest, "--backend") or os.environ.get("FAKENET_BACKEND", "local")
-    nodes, seed, report = _pop_option(rest, "--nodes"), _pop_option(rest, "--seed"), _pop_option(rest, "--report")
-    keep = "--keep" in rest
-    files = [a for a in rest if a != "--keep"]
-    if len(files) != 1:
-        raise FakenetError("scenario run takes one scenario file")
-    result = run_with_progress(load(files[0]), backend, nodes=int(nodes) if nodes else None,
-                               seed=int(seed) if seed else None, report_dir=Path(report) if report else None, keep=keep)
+    scenario = load(args.file, kind=args.kind)
+    result = run_with_progress(scenario, args.backend, nodes=args.nodes, seed=args.seed, kind=args.kind,
+                               report_dir=args.report, keep=args.keep)
     return 0 if result.ok else 1
 
 
-def cmd_bench(project: str, args: list[str]) -> int:
+def cmd_scenario_check(args, extra: list[str]) -> int:
+    """Load scenario files and report errors (file:line, step, what was expected), without running them."""
+    from fakenet.scenario import load
+
+    for path in args.files:
+        print(f"{path}: ok ({len(load(path, kind=args.kind).steps)} steps)")
+    return 0
+
+
+def cmd_bench(args, extra: list[str]) -> int:
+    """Measure start-up, recovery, streams and footprint (see BENCHMARKS.md; `fake bench --help`)."""
     from fakenet.bench.command import main as bench_main
 
-    return bench_main(args)
+    return bench_main(extra)
 
 
-def cmd_test(project: str, args: list[str]) -> int:
-    """Run the whole suite with pytest-xdist: `fake test [-k EXPR] [-n N] …`."""
-    workers = [] if any(a.startswith("-n") for a in args) else ["-n", os.environ.get("FAKENET_TEST_WORKERS", "2")]
-    return subprocess.call([sys.executable, "-m", "pytest", *workers, *args], cwd=compose.REPO)
+def cmd_test(args, extra: list[str]) -> int:
+    """Run the test suite with pytest-xdist (-n 2 unless given); other arguments go to pytest."""
+    workers = [] if any(a.startswith("-n") for a in extra) else ["-n", os.environ.get("FAKENET_TEST_WORKERS", "2")]
+    return subprocess.call([sys.executable, "-m", "pytest", *workers, *extra], cwd=compose.REPO)
 
 
-def cmd_passthrough(project: str, args: list[str]) -> int:
+def _help(function) -> str:
+    return " ".join((function.__doc__ or "").split())
+
+
+def parser() -> Parser:
+    top = Parser(prog="fake", allow_abbrev=False, description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
+                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("-p", "--project", "--project-name", default=os.environ.get("FAKENET_PROJECT",
+                                                                                 compose.DEFAULT_PROJECT))
+    verbs = top.add_subparsers(dest="verb", metavar="COMMAND", parser_class=Parser)
+
+    def verb(name, function, passthrough=False, parent=verbs, own_help=True):
+        sub = parent.add_parser(name, help=_help(function), description=_help(function), allow_abbrev=False,
+                                add_help=own_help)
+        sub.set_defaults(function=function, passthrough=passthrough)
+        return sub
+
+    up = verb("up", cmd_up, passthrough=True)
+    up.add_argument("-d", "--detach", action="store_true", help="start in the background and print the table")
+    up.add_argument("--nodes", type=_positive_count, help="how many nodes (default 4, or FAKENET_NODES)")
+    verb("status", cmd_status)
+    down = verb("down", cmd_down, passthrough=True)
+    down.add_argument("-v", "--volumes", action="store_true", help="remove the volumes too: fresh state next time")
+    verb("prune", cmd_prune)
+    graph = verb("graph", cmd_graph)
+    graph.add_argument("--png", type=Path, metavar="FILE", help="draw the graph into a PNG file")
+    scenario = verbs.add_parser("scenario", help="run or check scenario files").add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=Parser)
+    run = verb("run", cmd_scenario_run, parent=scenario)
+    run.add_argument("file", type=Path)
+    run.add_argument("--backend", choices=BACKENDS, default=os.environ.get("FAKENET_BACKEND", "local"))
+    run.add_argument("--kind", choices=kinds.names(), help="node kind (default: the scenario's first)")
+    run.add_argument("--nodes", type=_positive_count)
+    run.add_argument("--seed", type=_seed)
+    run.add_argument("--report", type=Path, metavar="DIR", help="write an HTML report and JUnit XML here")
+    run.add_argument("--keep", action="store_true", help="leave the network up if a step fails")
+    check = verb("check", cmd_scenario_check, parent=scenario)
+    check.add_argument("files", nargs="+", type=Path)
+    check.add_argument("--kind", choices=kinds.names(), help="check against this node kind")
+    verb("bench", cmd_bench, passthrough=True, own_help=False)  # bench's own parser has the help
+    verb("test", cmd_test, passthrough=True, own_help=False)  # pytest's --help
+    return top
+
+
+def _is_own_verb(argv: list[str], own: set[str]) -> bool:
+    """Compose verbs pass through: find the first word after the global options."""
+    rest = list(argv)
+    while rest and rest[0] in ("-p", "--project", "--project-name"):
+        rest = rest[2:]
+    while rest and rest[0].startswith(("--project=", "--project-name=")):
+        rest = rest[1:]
+    return not rest or rest[0].startswith("-") or rest[0] in own
+
+
+def _project_and_rest(argv: list[str]) -> tuple[str, list[str]]:
+    project = os.environ.get("FAKENET_PROJECT", compose.DEFAULT_PROJECT)
+    rest = list(argv)
+    while rest and (rest[0] in ("-p", "--project", "--project-name") or rest[0].startswith("--project")):
+        if "=" in rest[0]:
+            project, rest = rest[0].split("=", 1)[1], rest[1:]
+            continue
+        if len(rest) < 2:
+            raise UsageError(f"fake: {rest[0]} needs a project name")
+        project, rest = rest[1], rest[2:]
+    return project, rest
+
+
+def passthrough(project: str, args: list[str]) -> int:
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
     return compose.run(project, args).returncode
 
 
-COMMANDS = {"up": cmd_up, "status": cmd_status, "down": cmd_down, "prune": cmd_prune, "graph": cmd_graph,
-            "scenario": cmd_scenario, "bench": cmd_bench,
-            "test": cmd_test}
-
-
-def _split_globals(argv: list[str]) -> tuple[str, list[str]]:
-    project = os.environ.get("FAKENET_PROJECT", compose.DEFAULT_PROJECT)
-    args = list(argv)
-    while args and args[0] in ("-p", "--project", "--project-name"):
-        if len(args) < 2:
-            raise FakenetError(f"{args[0]} needs a project name")
-        project, args = args[1], args[2:]
-    return project, args
-
-
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        project, args = _split_globals(sys.argv[1:] if argv is None else argv)
-        if not args or args[0] in ("-h", "--help", "help"):
-            print(__doc__.strip())
+        top = parser()
+        own = set(top._subparsers._group_actions[0].choices)
+        if not _is_own_verb(argv, own):
+            return passthrough(*_project_and_rest(argv))
+        args, extra = top.parse_known_args(argv)
+        if args.verb is None:
+            top.print_help()
             return 0
-        return COMMANDS.get(args[0], cmd_passthrough)(project, args[1:] if args[0] in COMMANDS else args)
+        if extra and not args.passthrough:
+            raise UsageError(f"fake {args.verb}: unrecognized arguments: {' '.join(extra)}")
+        return args.function(args, extra)
     except FakenetError as exc:
-        print(f"fake: {exc}", file=sys.stderr)
+        print(f"fake: {exc}" if not str(exc).startswith("fake") else str(exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

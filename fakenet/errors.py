@@ -4,7 +4,9 @@ FakenetError
 ├── ConfigError          a data dir, config file, key or flag that cannot be used
 ├── RpcError             a JSON-RPC call answered with an error (carries `code`)
 ├── ContainerError       the container engine or compose failed (carries `cmd`, `exit_code`, `output`)
-└── WaitTimeout          a condition was not met by its deadline (says what was expected and seen)
+├── WaitTimeout          a condition was not met by its deadline (says what was expected and seen)
+└── ExpectationFailed    the network is not what the oracle predicts (also an AssertionError);
+                         carries expected, observed and their difference as data
 
 Anything that is not a FakenetError is a bug: the command line prints it with a traceback.
 """
@@ -43,3 +45,12 @@ class ContainerError(FakenetError):
 
 class WaitTimeout(FakenetError):
     """A condition polled to a deadline was not met; the message says expected vs observed."""
+
+
+class ExpectationFailed(FakenetError, AssertionError):
+    """An `expect_*` found the network other than the model predicts. The message explains it in
+    words; `expected`, `observed` and `difference` carry the same as data (for reports)."""
+
+    def __init__(self, message: str, *, expected=None, observed=None, difference=None, node: str | None = None):
+        super().__init__(message, node=node)
+        self.expected, self.observed, self.difference = expected, observed, difference

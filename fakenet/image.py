@@ -1,14 +1,18 @@
 """The node image, `fakenet-node:<content hash>`, built only when no image of that hash exists.
 
-The hash covers everything that goes into the image (compose/Dockerfile, pyproject.toml and
-so the deps, every file of the fakenet package, the base image's id), so an image built
-from older sources is never run: it simply carries another tag.
+The image holds the node alone — the system under test, `fakenet/node`, which imports nothing
+from the rest of fakenet — and the hash covers exactly what goes into it (compose/Dockerfile,
+the node's requirements, every file of fakenet/node, the base image's id). Editing the
+harness, the CLI, a scenario, the bench or README leaves the tag alone; an image built from
+older node sources is never run: it simply carries another tag.
 
 The build context is assembled in memory, never the whole repo:
 
     Dockerfile
-    wheels/*.whl, wheels/requirements.txt         third-party layer, cached while deps don't change
-    src/pyproject.toml, src/README.md, src/fakenet/   the package itself, the last layer
+    wheels/*.whl, wheels/requirements.txt   third-party layer, cached while the node's deps don't change
+    src/pyproject.toml                      generated: the node's distribution (deps, console scripts)
+    src/fakenet/__init__.py                 a stub: the harness's package init stays out of the image
+    src/fakenet/node/                       the node package, the last layer
 
 Helpers: image_base (local / pulled / bootstrapped base), image_apt (the host's apt mirror),
 image_wheels (the host-side wheelhouse).
@@ -19,6 +23,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import io
+import re
 import tarfile
 import tomllib
 from collections import deque
@@ -34,7 +39,8 @@ from fakenet.errors import ContainerError
 from fakenet.image_base import BaseImage, base_python, local_image_id, resolve_base
 from fakenet.image_wheels import ensure_wheelhouse, project_requirements, wheel_arch
 
-__all__ = ["IMAGE_REPO", "SOURCE_HASH_LABEL", "build_inputs", "content_hash", "ensure_image", "image_tag", "repo_root"]
+__all__ = ["IMAGE_REPO", "SOURCE_HASH_LABEL", "build_inputs", "content_hash", "ensure_image", "image_tag", "node_pyproject",
+           "repo_root"]
 
 IMAGE_REPO = "fakenet-node"
 SOURCE_HASH_LABEL = "io.fakenet.source-hash"
@@ -86,15 +92,43 @@ def repo_root() -> Path:
     return root
 
 
+NODE_REQUIREMENTS = "fakenet/node/requirements.txt"
+_STUB_INIT = b'"""fakenet, as the node image holds it: the node package (fakenet.node) alone."""\n'
+
+
 def build_inputs(root: Path) -> dict[str, bytes]:
     """Every file the image is made of, by its path in the build context."""
-    files = {"Dockerfile": root / "compose" / "Dockerfile", "src/pyproject.toml": root / "pyproject.toml"}
-    if (root / "README.md").is_file():
-        files["src/README.md"] = root / "README.md"
-    for path in sorted((root / "fakenet").rglob("*")):
+    files = {"Dockerfile": (root / "compose" / "Dockerfile").read_bytes(),
+             "src/pyproject.toml": node_pyproject(root).encode(), "src/fakenet/__init__.py": _STUB_INIT}
+    for path in sorted((root / "fakenet" / "node").rglob("*")):
         if path.is_file() and _is_package_file(path.relative_to(root)):
-            files[f"src/{path.relative_to(root).as_posix()}"] = path
-    return {name: path.read_bytes() for name, path in files.items()}
+            files[f"src/{path.relative_to(root).as_posix()}"] = path.read_bytes()
+    return files
+
+
+def node_requirements(root: Path) -> list[str]:
+    lines = (root / NODE_REQUIREMENTS).read_text().splitlines()
+    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+
+
+def node_pyproject(root: Path) -> str:
+    """The node's own distribution: its dependencies and console scripts, the version of the checkout."""
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    version = re.search(r'__version__\s*=\s*"([^"]+)"', (root / "fakenet/node/version.py").read_text()).group(1)
+    scripts = {name: target for name, target in project["project"].get("scripts", {}).items()
+               if target.startswith("fakenet.node.")}
+    lines = ["[build-system]", f"requires = {_toml_list(project['build-system']['requires'])}",
+             f"build-backend = \"{project['build-system']['build-backend']}\"", "", "[project]",
+             'name = "fakenet-node"', f'version = "{version}"',
+             f"requires-python = \"{project['project']['requires-python']}\"",
+             f"dependencies = {_toml_list(node_requirements(root))}", "", "[project.scripts]",
+             *(f'{name} = "{target}"' for name, target in sorted(scripts.items())), "",
+             "[tool.setuptools.packages.find]", 'include = ["fakenet", "fakenet.node*"]', ""]
+    return "\n".join(lines)
+
+
+def _toml_list(items) -> str:
+    return "[" + ", ".join(f'"{item}"' for item in items) + "]"
 
 
 def _is_package_file(relative: Path) -> bool:

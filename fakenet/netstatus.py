@@ -1,29 +1,34 @@
 """What a compose network's nodes say about themselves, and waiting until they are all up and meshed.
 
 Containers are found by compose's project label (not by name: Compose v1 and v2 name them
-differently). Each node is asked over HTTP at its container address (its health endpoint and
-one JSON-RPC batch, with the credentials from the container's environment) where the host can
-route to it, as on a Linux engine: milliseconds, and no engine work. Where it cannot (Docker
-Desktop, a remote engine) it is asked through `docker exec … cli -getinfo`, which works
-wherever the engine runs, at about 60 ms of engine CPU per call.
+differently). Each node is asked through its kind's client — the harness's one RPC client, with
+the credentials from the container's own environment, the same way `Network.attach` logs in —
+at its container address where the host can route to it, as on a Linux engine: milliseconds,
+and no engine work. Where it cannot (Docker Desktop, a remote engine) it is asked through the
+kind's status command in the container (`cli -getinfo`), which works wherever the engine runs,
+at about 60 ms of engine CPU per call.
 
-A node is healthy when its health endpoint says so: that is what Docker's own healthcheck asks
-too, but Docker asks only every 10 s (each check is an exec), so right after `up` its status
-can still say "starting" for a node that is serving.
+A node that answers is healthy as far as `up` is concerned: Docker's own healthcheck asks the
+same node but only every 10 s (each check is an exec), so right after `up` its status can still
+say "starting" for a node that is serving.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import docker
 import requests
 
-from fakenet.errors import WaitTimeout
+from fakenet.errors import ConfigError, FakenetError, WaitTimeout
+from fakenet.harness.backends.docker import container_credentials
+from fakenet.harness.rpc import UNAUTHORIZED, RpcClient
 from fakenet.harness.waits import wait_for
+from fakenet.kinds import NodeKind
 
 
 @dataclass(frozen=True)
@@ -46,13 +51,13 @@ def containers(client: docker.DockerClient, project: str) -> list:
     return sorted(found, key=lambda c: _natural(c.labels.get("com.docker.compose.service", c.name)))
 
 
-def _urls(container) -> tuple[str, ...]:
-    names = {"6433/tcp": "rpc", "7007/tcp": "api", "5011/tcp": "ipfs", "9094/tcp": "cluster"}
+def _urls(kind: NodeKind, container) -> tuple[str, ...]:
+    roles = {f"{port}/tcp": role for role, port in kind.ports.items()}
     urls = []
     for port, bindings in sorted((container.attrs["NetworkSettings"].get("Ports") or {}).items()):
         for binding in bindings or []:
-            if port in names:
-                urls.append(f"{names[port]} http://{binding['HostIp']}:{binding['HostPort']}")
+            if port in roles:
+                urls.append(f"{roles[port]} http://{binding['HostIp']}:{binding['HostPort']}")
     return tuple(urls)
 
 
@@ -66,39 +71,40 @@ def _address(container) -> str | None:
     return next((n["IPAddress"] for n in networks.values() if n.get("IPAddress")), None)
 
 
-def _credentials(container) -> tuple[str, str]:
-    env = dict(item.split("=", 1) for item in container.attrs["Config"].get("Env") or [] if "=" in item)
-    return env.get("FAKENET_RPCUSER", "fakenet"), env.get("FAKENET_RPCPASSWORD", "fakenet")
+_clients: dict[tuple[str, str], RpcClient] = {}  # (container id, address) -> client: keep-alive across polls
+_clients_lock = threading.Lock()
 
 
-def _ask_directly(container, name: str, state: str) -> NodeStatus | None:
-    """The node's own answers over HTTP at its container address; None where that address is unroutable."""
+def _rpc(kind: NodeKind, container, address: str, name: str) -> RpcClient:
+    key = (container.id, address)
+    with _clients_lock:
+        if key not in _clients:
+            _clients[key] = RpcClient(f"http://{address}:{kind.ports['rpc']}{kind.rpc_path()}",
+                                      *container_credentials(kind, container), node=name, timeout=3)
+        return _clients[key]
+
+
+def _ask_directly(kind: NodeKind, container, name: str, state: str) -> NodeStatus | None:
+    """The node's own answers at its container address; None where that address is unroutable."""
     address = _address(container)
     if not (_Route.direct and address):
         return None
+    urls = _urls(kind, container)
     try:
-        health = requests.get(f"http://{address}:7007/api/v0/node/healthcheck", timeout=(0.5, 3))
-        batch = [{"jsonrpc": "2.0", "id": i, "method": m, "params": []}
-                 for i, m in enumerate(("getnetworkinfo", "getblockcount"))]
-        answer = requests.post(f"http://{address}:6433/", json=batch, auth=_credentials(container), timeout=(0.5, 3))
-        if answer.status_code == 401:
-            return NodeStatus(name, state, urls=_urls(container),
-                              error="RPC refused the credentials in the container's environment")
-        replies = answer.json()
-    except requests.exceptions.ConnectTimeout:
-        _Route.direct = False  # a filtered or unroutable address: ask through the engine from now on
-        return None
-    except (requests.RequestException, ValueError) as exc:  # refused while starting, or not JSON yet
-        return NodeStatus(name, state, urls=_urls(container), error=f"not answering yet: {type(exc).__name__}")
-    if not isinstance(replies, list) or any(r.get("error") for r in replies):
-        return NodeStatus(name, state, urls=_urls(container), error=f"RPC error: {str(replies)[:120]}")
-    net, height = (r["result"] for r in sorted(replies, key=lambda r: r["id"]))
-    if health.status_code == 200:
-        state = _healthy(state)
-    return NodeStatus(name, state, net["peerid"], height, net["connections"], _urls(container))
+        summary = kind.client(_rpc(kind, container, address, name)).summary()
+    except ConfigError as exc:
+        return NodeStatus(name, state, urls=urls, error=str(exc))
+    except FakenetError as exc:
+        if isinstance(exc.__cause__, requests.exceptions.ConnectTimeout):
+            _Route.direct = False  # a filtered or unroutable address: ask through the engine from now on
+            return None
+        if getattr(exc, "code", None) == UNAUTHORIZED:
+            return NodeStatus(name, state, urls=urls, error="RPC refused the credentials in the container's environment")
+        return NodeStatus(name, state, urls=urls, error=f"not answering yet: {exc}")
+    return NodeStatus(name, _healthy(state), summary.identity, summary.height, summary.peers, urls)
 
 
-def probe(container, inspected: bool = False) -> NodeStatus:
+def probe(kind: NodeKind, container, inspected: bool = False) -> NodeStatus:
     """What one node says; `inspected`: the container object was just listed (listing inspects)."""
     if not inspected:
         container.reload()
@@ -107,49 +113,50 @@ def probe(container, inspected: bool = False) -> NodeStatus:
     state = container.status + (f"/{health}" if health else "")
     if container.status != "running":
         return NodeStatus(name, state, error=f"container is {container.status}")
-    direct = _ask_directly(container, name, state)
-    if direct is not None:
-        return direct
-    code, output = container.exec_run(["sh", "-c", "cli -healthcheck || { echo 'health endpoint: not ready'; exit 1; }"
-                                                   " && cli -getinfo"], demux=False)
+    direct = _ask_directly(kind, container, name, state)
+    if direct is not None or kind.status_command is None:
+        return direct or NodeStatus(name, state, error="container address unreachable and no status command")
+    code, output = container.exec_run(list(kind.status_command), demux=False)
     text = output.decode(errors="replace").strip()
+    urls = _urls(kind, container)
     if code != 0:  # None too: the exec ended without an exit status
-        return NodeStatus(name, state, urls=_urls(container), error=text.splitlines()[-1] if text else f"exit {code}")
+        return NodeStatus(name, state, urls=urls, error=text.splitlines()[-1] if text else f"exit {code}")
     try:
         info = json.loads(text)
     except ValueError:  # a node still starting can answer with nothing; the caller polls again
-        return NodeStatus(name, state, urls=_urls(container), error=f"getinfo was not JSON: {text[:80]!r}")
-    return NodeStatus(name, _healthy(state), info["peerid"], info["blocks"], info["connections"]["total"],
-                      _urls(container))
+        return NodeStatus(name, state, urls=urls, error=f"getinfo was not JSON: {text[:80]!r}")
+    return NodeStatus(name, _healthy(state), info.get("peerid", ""), info.get("blocks"),
+                      info["connections"]["total"], urls)
 
 
 def _healthy(state: str) -> str:
-    """The health endpoint answered 200 just now; Docker's own next check will agree."""
+    """The node answered just now; Docker's own next health check will agree."""
     return state.replace("/starting", "/healthy") if state.endswith("/starting") else state
 
 
-def probe_all(client: docker.DockerClient, project: str) -> list[NodeStatus]:
+def probe_all(client: docker.DockerClient, project: str, kind: NodeKind) -> list[NodeStatus]:
     found = containers(client, project)
     with ThreadPoolExecutor(max_workers=min(16, max(1, len(found)))) as pool:
-        return list(pool.map(lambda container: probe(container, inspected=True), found))
+        return list(pool.map(lambda container: probe(kind, container, inspected=True), found))
 
 
 def _problems(rows: list[NodeStatus], count: int) -> list[str]:
     problems = [] if len(rows) == count else [f"{len(rows)} containers, expected {count}"]
     for row in rows:
-        if row.error or not row.state.endswith("healthy") or row.state.endswith("unhealthy"):
+        if row.error or row.peers is None or not row.state.startswith("running") or row.state.endswith("unhealthy"):
             problems.append(f"{row.name}: {row.error or row.state}")
         elif row.peers != count - 1:
             problems.append(f"{row.name}: {row.peers} peers, expected {count - 1}")
     return problems
 
 
-def wait_meshed(client: docker.DockerClient, project: str, count: int, timeout: float) -> list[NodeStatus]:
+def wait_meshed(client: docker.DockerClient, project: str, count: int, timeout: float,
+                kind: NodeKind) -> list[NodeStatus]:
     """Until every node is healthy with count-1 peers; on timeout, say which node and show its logs."""
     last: list[list[NodeStatus]] = [[]]
 
     def observe():
-        last[0] = probe_all(client, project)
+        last[0] = probe_all(client, project, kind)
         return last[0]
 
     def logs():

@@ -2,7 +2,8 @@
 
 - `scenarios/*.yaml` are collected as test items, one per backend the scenario lists.
 - `fakenet_network` fixture: a started Network; configure it with the `fakenet` marker,
-  e.g. `@pytest.mark.fakenet(nodes=5, backend="docker", topology="ring")`.
+  e.g. `@pytest.mark.fakenet(nodes=5, backend="docker", topology="ring", kind="fakenet")`;
+  other keywords are the kind's settings (`sync_timeout=0.5`), and unknown ones are errors.
 - `--fakenet-backend local|docker|all` picks backends; `--fakenet-keep` leaves a failed network up.
 - Under pytest-xdist each worker names its docker resources after itself; the session start
   prunes what killed runs left behind (resources whose owner process is gone).
@@ -15,6 +16,7 @@ import os
 import pytest
 
 BACKENDS = ("local", "docker")
+MARKER_KEYWORDS = ("nodes", "topology", "kind", "seed", "start_timeout", "settings")
 
 
 def pytest_addoption(parser):
@@ -25,8 +27,8 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "fakenet(nodes=4, backend=None, topology='full', **settings): "
-                                       "configure the fakenet_network fixture")
+    config.addinivalue_line("markers", "fakenet(nodes=4, backend=None, topology='full', kind='fakenet', seed=0, "
+                                       "**settings): configure the fakenet_network fixture")
     config.addinivalue_line("markers", "docker: needs a Docker engine (real containers)")
 
 
@@ -98,12 +100,15 @@ class ScenarioFile(pytest.File):
         from fakenet.scenario import load
 
         scenario = load(self.path)
-        for backend in selected_backends(self.config, scenario.backends):
-            item = ScenarioItem.from_parent(self, name=f"{scenario.name}[{backend}]", scenario=scenario, backend=backend)
-            item.add_marker("fakenet")
-            if backend == "docker":
-                item.add_marker("docker")
-            yield item
+        for kind in scenario.kinds:
+            for backend in selected_backends(self.config, scenario.backends):
+                label = backend if kind == "fakenet" else f"{kind}-{backend}"
+                item = ScenarioItem.from_parent(self, name=f"{scenario.name}[{label}]", scenario=scenario,
+                                                backend=backend, kind=kind)
+                item.add_marker("fakenet")
+                if backend == "docker":
+                    item.add_marker("docker")
+                yield item
 
 
 class ScenarioFailed(Exception):
@@ -111,15 +116,15 @@ class ScenarioFailed(Exception):
 
 
 class ScenarioItem(pytest.Item):
-    def __init__(self, *, scenario, backend, **kwargs):
+    def __init__(self, *, scenario, backend, kind="fakenet", **kwargs):
         super().__init__(**kwargs)
-        self.scenario, self.backend = scenario, backend
+        self.scenario, self.backend, self.kind = scenario, backend, kind
 
     def runtest(self):
         from fakenet.scenario.runner import run
 
         keep = self.config.getoption("--fakenet-keep")
-        result = run(self.scenario, self.backend, keep_on_failure=keep,
+        result = run(self.scenario, self.backend, kind=self.kind, keep_on_failure=keep,
                      **network_options(self.config, self.backend, keep))
         if not result.ok:
             raise ScenarioFailed(result.failure + _timeline(result))
@@ -155,13 +160,16 @@ def fakenet_network(request):
 
     marker = request.node.get_closest_marker("fakenet")
     options = dict(marker.kwargs) if marker else {}
+    if marker and marker.args:
+        raise pytest.UsageError(f"{request.node.nodeid}: @pytest.mark.fakenet takes keywords only, not {marker.args}")
     backend = getattr(request, "param", None) or options.pop("backend", None) or \
         (selected_backends(request.config, BACKENDS) or ["local"])[0]
     options.pop("backend", None)
-    if "topology" in options:
-        options["topology_kind"] = options.pop("topology")
+    network = {key: options.pop(key) for key in MARKER_KEYWORDS if key in options}
+    settings = {**network.pop("settings", {}), **options}  # the rest are the kind's settings, checked by it
     keep = request.config.getoption("--fakenet-keep")
-    net = Network(options.pop("nodes", 4), backend=backend, **options, **network_options(request.config, backend, keep))
+    net = Network(network.pop("nodes", 4), backend=backend, settings=settings, **network,
+                  **network_options(request.config, backend, keep))
     net.start()
     yield net
     if keep and getattr(request.node, "fakenet_failed", False):

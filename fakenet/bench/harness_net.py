@@ -14,7 +14,7 @@ START_TIMEOUT = 240.0  # 64 docker nodes on two busy cores take about a minute
 
 def make(ctx: Context, count: int, backend: str, topology: str = "full", **options) -> Network:
     extra = {"image": ctx.refresh_image(), "project": PROJECT, "run": ctx.new_run()} if backend == "docker" else {}
-    return Network(count, backend=backend, topology_kind=topology, start_timeout=START_TIMEOUT, **extra, **options)
+    return Network(count, backend=backend, topology=topology, start_timeout=START_TIMEOUT, **extra, **options)
 
 
 def start_and_close(ctx: Context, count: int, backend: str, topology: str = "full") -> tuple[float, float]:

@@ -90,7 +90,7 @@ def repin_spec(backend: str) -> Figure:
 
 def repin_figure(ctx: Context, figure: Figure, backend: str) -> list[Figure]:
     samples = []
-    with harness_net.network(ctx, 4, backend, cluster_ttl=CLUSTER_TTL) as net:
+    with harness_net.network(ctx, 4, backend, settings={"cluster_ttl": CLUSTER_TTL}) as net:
         streams = pin_cluster(net)
         for attempt in range(1, ctx.plan.cheap_runs + 1):
             samples.append(repin_once(net, streams))

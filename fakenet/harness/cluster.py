@@ -1,22 +1,36 @@
 """The oracle for replicated pinning: which nodes should hold each cluster pin, and checks.
 
-Allocation is rendezvous hashing over the live peers' PeerIDs (the protocol's own definition,
-`fakenet.node.cluster.allocation.allocate`, a pure function): the harness feeds it the live set
-its model predicts — each component of the expected graph allocates among its own members.
+Allocation is rendezvous hashing over the live peers' PeerIDs, as README documents it: each
+peer's weight for a stream is sha256("<stream id>/<PeerID>") read big-endian, the `rmax`
+heaviest peers hold it (every peer for -1). The harness computes this itself from that rule —
+never with the node's code, so a bug there cannot be predicted and observed alike — over the
+live set its model predicts: each component of the expected graph allocates among its members.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from fakenet.errors import ExpectationFailed, WaitTimeout
 from fakenet.harness import observe
 from fakenet.harness.waits import wait_for
-from fakenet.node.cluster.allocation import allocate
 
 if TYPE_CHECKING:
     from fakenet.harness.network import Network
+
+
+def ranked(stream_id: str, peer_ids) -> list[str]:
+    """Peers by weight, heaviest first; equal 32-byte digests compare as their big-endian numbers do."""
+    weight = {peer: hashlib.sha256(f"{stream_id}/{peer}".encode()).digest() for peer in set(peer_ids)}
+    return sorted(weight, key=lambda peer: (bytes(255 - b for b in weight[peer]), peer))
+
+
+def allocation(stream_id: str, peer_ids, rmax: int) -> list[str]:
+    order = ranked(stream_id, peer_ids)
+    return order if rmax == -1 else order[:rmax]
 
 
 def expected_pins(net: Network) -> dict[str, set[str]]:
@@ -26,7 +40,7 @@ def expected_pins(net: Network) -> dict[str, set[str]]:
     for component in nx.connected_components(net.expected_graph()):
         peer_ids = [net.model.identity[name] for name in component]
         for stream, (rmin, rmax) in net.model.cluster.items():
-            for peer_id in allocate(stream, peer_ids, rmin, rmax):
+            for peer_id in allocation(stream, peer_ids, rmax):
                 wanted[by_peer_id[peer_id]].add(stream)
     return wanted
 
@@ -48,16 +62,17 @@ def _diff(wanted, seen) -> str:
 def expect_allocations(net: Network, timeout: float) -> float:
     """Wait until every up node pins exactly the cluster streams allocated to it; record them."""
     wanted = expected_pins(net)
-    _, took = wait_for(lambda: observed_pins(net), lambda seen: _diff(wanted, seen) == "none", timeout=timeout,
-                       expected=f"cluster pins as allocated: {({n: len(s) for n, s in wanted.items()})}",
-                       logs=lambda: [f"difference: {_diff(wanted, observed_pins(net))}"] + net.logs(6),
-                       hint="a peer counts as down only after the cluster TTL; allocation waits for that")
-    for name, streams in wanted.items():
-        for stream in streams:
-            if stream not in net.model.pins[name]:
-                net.model.used(name, stream)  # the node loaded it to pin it: it is in its cache too
-        net.model.pins[name] = (net.model.pins[name] - set(net.model.cluster)) | streams
-    net._record("expect", f"cluster allocations ({sum(map(len, wanted.values()))} pins)", took)
+    try:
+        _, took = wait_for(lambda: observed_pins(net), lambda seen: _diff(wanted, seen) == "none", timeout=timeout,
+                           expected=f"cluster pins as allocated: {({n: len(s) for n, s in wanted.items()})}",
+                           logs=lambda: [f"difference: {_diff(wanted, observed_pins(net))}"] + net.logs(6),
+                           hint="a peer counts as down only after the cluster TTL; allocation waits for that")
+    except WaitTimeout as exc:
+        seen = observed_pins(net)
+        raise ExpectationFailed(f"cluster pins differ from the allocation: {_diff(wanted, seen)}\n{exc}",
+                                expected=wanted, observed=seen, difference=_diff(wanted, seen)) from exc
+    net.model.cluster_allocated(wanted)
+    net.timeline.record("expect", f"cluster allocations ({sum(map(len, wanted.values()))} pins)", took)
     return took
 
 
@@ -71,4 +86,4 @@ def expect_replicated(net: Network, streams: list[str], minimum: int) -> None:
         if len(holders) < min(minimum, len(component)):
             short.append(f"{stream[:14]}… on {sorted(holders)}")
     if short:
-        raise AssertionError(f"fewer than {minimum} live holders: " + "; ".join(short))
+        raise ExpectationFailed(f"fewer than {minimum} live holders: " + "; ".join(short))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from fakenet.errors import FakenetError, WaitTimeout
+from fakenet.errors import ExpectationFailed, FakenetError, WaitTimeout
 from fakenet.harness import observe
 from fakenet.harness.waits import wait_for
 
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 
 def _heights(net: Network) -> str:
+    if "chain" not in net.kind.capabilities:
+        return "no chain"
     try:
         tips = observe.tips(net.runtimes, net.up())
     except FakenetError as exc:
@@ -39,9 +41,11 @@ def graph(net: Network, timeout: float) -> float:
                            expected=f"edges {_Edges(expected)!r}",
                            logs=_context(net), hint="a refused identity or a filter rule left behind shows in the logs")
     except WaitTimeout as exc:
-        raise WaitTimeout(f"observed graph != expected graph: {observe.graph_diff(expected, net.observed_graph())}\n"
-                          f"{exc}") from exc
-    net._record("expect", f"graph ({expected.number_of_edges()} edges)", took)
+        observed = net.observed_graph()
+        difference = observe.graph_diff(expected, observed)
+        raise ExpectationFailed(f"observed graph != expected graph: {difference}\n{exc}", expected=expected,
+                                observed=observed, difference=difference) from exc
+    net.timeline.record("expect", f"graph ({expected.number_of_edges()} edges)", took)
     return took
 
 
@@ -68,9 +72,22 @@ def converged(net: Network, timeout: float) -> float:
                 found.append(f"{component}: " + ", ".join(f"{n}@{tips[n][1]}:{tips[n][0][:8]}" for n in component))
         return found
 
-    observed, took = wait_for(lambda: observe.tips(net.runtimes, net.up()), lambda tips: not problems(tips),
-                              timeout=timeout, expected="one most-work tip per component", logs=_context(net))
-    net._record("expect", f"chain converged in {len(components)} component(s)", took)
+    net.requires("chain")
+    last: list = [{}]
+
+    def observe_tips():
+        last[0] = observe.tips(net.runtimes, net.up())
+        return last[0]
+
+    try:
+        observed, took = wait_for(observe_tips, lambda tips: not problems(tips), timeout=timeout,
+                                  expected="one most-work tip per component", logs=_context(net))
+    except WaitTimeout as exc:
+        found = problems(last[0]) if last[0] else ["no node answered"]
+        raise ExpectationFailed(f"chains did not converge: {'; '.join(found)}\n{exc}",
+                                expected="one most-work tip per component", observed=last[0],
+                                difference=found) from exc
+    net.timeline.record("expect", f"chain converged in {len(components)} component(s)", took)
     return took
 
 
@@ -88,16 +105,19 @@ def availability(net: Network, streams, nodes, want: bool | None) -> dict:
     if want is not None:
         wrong = [pair for pair, p in predicted.items() if p != want]
         if wrong:
-            raise AssertionError(f"the model does not predict {'available' if want else 'unavailable'} for "
-                                 f"{_fmt(wrong)}: holders {({s: sorted(net.holders(s)) for s, _ in wrong})}")
+            raise ExpectationFailed(f"the model does not predict {'available' if want else 'unavailable'} for "
+                                    f"{_fmt(wrong)}: holders {({s: sorted(net.holders(s)) for s, _ in wrong})}",
+                                    expected={pair: want for pair in wrong},
+                                    observed={pair: predicted[pair] for pair in wrong}, difference=wrong)
     observed = _observe(net, pairs, predicted)
     wrong = [pair for pair in pairs if observed[pair] != predicted[pair]]
-    net._record("expect", f"availability of {len(pairs)} (stream, node) pairs")
+    net.timeline.record("expect", f"availability of {len(pairs)} (stream, node) pairs")
     if wrong:
-        raise AssertionError("availability differs from the model for " + "; ".join(
+        raise ExpectationFailed("availability differs from the model for " + "; ".join(
             f"{s[:14]}… at {n}: predicted {'available' if predicted[(s, n)] else 'unavailable'}, observed "
             f"{'available' if observed[(s, n)] else 'unavailable'} (holders {sorted(net.holders(s))}, component "
-            f"{sorted(net.model.component(n))})" for s, n in wrong) + "\n" + "\n".join(_context(net)()))
+            f"{sorted(net.model.component(n))})" for s, n in wrong) + "\n" + "\n".join(_context(net)()),
+            expected=predicted, observed=observed, difference=wrong)
     return observed
 
 
@@ -134,7 +154,7 @@ def holders(net: Network, streams) -> None:
         if expected != seen:
             wrong.append(f"{stream[:14]}…: expected holders {sorted(expected)}, observed {sorted(seen)}")
     if wrong:
-        raise AssertionError("wrong holders: " + "; ".join(wrong))
+        raise ExpectationFailed("wrong holders: " + "; ".join(wrong), difference=wrong)
 
 
 def _fmt(pairs) -> str:

@@ -85,8 +85,8 @@ class LoseIdentity(Fault):
 
     def apply(self, net):
         runtime = net.runtime(self.node)
-        self.backup = runtime.read_config()
-        runtime.write_config(None)
+        self.backup = runtime.read_identity()
+        runtime.write_identity(None)
         runtime.stop()
         net.model.went_down(self.node)
         net.start_node(self.node)
@@ -95,7 +95,7 @@ class LoseIdentity(Fault):
         runtime = net.runtime(self.node)
         runtime.stop()
         net.model.went_down(self.node)
-        runtime.write_config(self.backup)
+        runtime.write_identity(self.backup)
         net.start_node(self.node)
 
 
@@ -108,8 +108,8 @@ class EvictCache(Fault):
 
     def apply(self, net):
         ids = list(self.ids) if self.ids is not None else None
-        net.runtime(self.node).rpc.evictstreams(self.count, ids)
-        net.model.caches[self.node].evict(self.count, ids)
+        net.streams_client(self.node).evict(self.count, ids)
+        net.model.evicted(self.node, self.count, ids)
 
 
 @dataclass(eq=False)

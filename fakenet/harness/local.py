@@ -1,7 +1,9 @@
 """Node processes on loopback addresses (127.A.B.x): the backend for machines without Docker.
 
 Each run takes a random 127.A.B.0/24 block so parallel test workers never share an address,
-and every node keeps the standard ports on its own address, as it would in a container.
+and every node keeps its standard ports on its own address, as it would in a container.
+`NodeProcess` runs any kind's command; `LocalNode` is a fakenet node process for the node's own
+integration tests. Credentials go in the environment, never on the command line (ps shows it).
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Mapping
 
 from fakenet.harness.rpc import RpcClient
 from fakenet.harness.waits import wait_for
-from fakenet.node.settings import API_PORT, IPFS_PORT, RPC_PORT, SWARM_PORT
 
+SWARM_PORT, IPFS_PORT, RPC_PORT, API_PORT = 4011, 5011, 6433, 7007  # the fakenet node's (kinds/fakenet_kind.py)
 RPC_USER, RPC_PASSWORD = "fakenet", "fakenet-local"
 PR_SET_PDEATHSIG = 1
 
@@ -37,44 +40,22 @@ def random_subnet(rng: random.Random | None = None) -> str:
     return f"127.{rng.randint(1, 254)}.{rng.randint(0, 255)}"
 
 
-class LocalNode:
-    def __init__(self, name: str, ip: str, datadir: Path, peers: list[str], extra_args: list[str] = ()):
-        self.name, self.ip, self.datadir = name, ip, datadir
-        self.peers = list(peers)
-        self.extra_args = list(extra_args)
+class NodeProcess:
+    """One node process: started with its own log file, killed, stopped, signalled."""
+
+    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], datadir: Path):
+        self.name, self.argv, self.env, self.datadir = name, list(argv), dict(env), datadir
         self.log_path = datadir.parent / f"{name}.log"
         self.process: subprocess.Popen | None = None
-        self.rpc = RpcClient(f"http://{ip}:{RPC_PORT}/", RPC_USER, RPC_PASSWORD, node=name)
-
-    @property
-    def swarm_addr(self) -> str:
-        return f"/ip4/{self.ip}/tcp/{SWARM_PORT}"
-
-    @property
-    def api_url(self) -> str:
-        return f"http://{self.ip}:{API_PORT}"
-
-    @property
-    def ipfs_url(self) -> str:
-        return f"http://{self.ip}:{IPFS_PORT}"
-
-    def command(self) -> list[str]:
-        peers = [arg for peer in self.peers for arg in ("--peer", peer)]
-        return [sys.executable, "-m", "fakenet.node.daemon", "--datadir", str(self.datadir), "--name", self.name,
-                "--bind", self.ip, "--rpcuser", RPC_USER, "--rpcpassword", RPC_PASSWORD, *peers, *self.extra_args]
 
     def start(self) -> None:
-        self.datadir.mkdir(parents=True, exist_ok=True)
+        self.datadir.mkdir(parents=True, exist_ok=True, mode=0o700)
         log = open(self.log_path, "ab")
         # Bytecode caches on: without them every node start recompiles the package (~0.5 s).
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=env,
-                                        preexec_fn=_die_with_parent)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("FAKENET_")}
+        self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
+                                        env=env | {"PYTHONUNBUFFERED": "1"} | self.env, preexec_fn=_die_with_parent)
         log.close()
-
-    def wait_ready(self, timeout: float = 20) -> None:
-        wait_for(lambda: self.rpc.getblockcount(), lambda height: height is not None, timeout=timeout,
-                 expected=f"{self.name} answers RPC at {self.rpc.url}", logs=self.logs)
 
     def signal(self, sig: int) -> None:
         if self.process and self.process.poll() is None:
@@ -106,6 +87,40 @@ class LocalNode:
         except OSError:
             return []
         return [f"{self.name}| {line}" for line in lines[-tail:]]
+
+
+class LocalNode(NodeProcess):
+    """A fakenet node process on its own loopback address (the node's integration tests use it)."""
+
+    def __init__(self, name: str, ip: str, datadir: Path, peers: list[str], extra_args: list[str] = ()):
+        self.ip, self.peers, self.extra_args = ip, list(peers), list(extra_args)
+        super().__init__(name, [], {"FAKENET_RPCUSER": RPC_USER, "FAKENET_RPCPASSWORD": RPC_PASSWORD}, datadir)
+        self.rpc = RpcClient(f"http://{ip}:{RPC_PORT}/", RPC_USER, RPC_PASSWORD, node=name)
+
+    @property
+    def swarm_addr(self) -> str:
+        return f"/ip4/{self.ip}/tcp/{SWARM_PORT}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.ip}:{API_PORT}"
+
+    @property
+    def ipfs_url(self) -> str:
+        return f"http://{self.ip}:{IPFS_PORT}"
+
+    def command(self) -> list[str]:
+        peers = [arg for peer in self.peers for arg in ("--peer", peer)]
+        return [sys.executable, "-m", "fakenet.node.daemon", "--datadir", str(self.datadir), "--name", self.name,
+                "--bind", self.ip, *peers, *self.extra_args]
+
+    def start(self) -> None:
+        self.argv = self.command()  # peers and arguments may have changed since construction
+        super().start()
+
+    def wait_ready(self, timeout: float = 20) -> None:
+        wait_for(lambda: self.rpc.getblockcount(), lambda height: height is not None, timeout=timeout,
+                 expected=f"{self.name} answers RPC at {self.rpc.url}", logs=self.logs)
 
 
 def full_mesh(root: Path, count: int, subnet: str | None = None, extra_args: list[str] = ()) -> list[LocalNode]:

@@ -102,3 +102,27 @@ class NetworkModel:
 
     def accept_identity(self, node: str, peer: str) -> None:
         self.trusted[node][peer] = self.identity[peer]
+
+    def links_changed(self, allowed: nx.DiGraph | None) -> None:
+        self.allowed = allowed
+
+    def pinned(self, node: str, stream: str) -> None:
+        """A pin is a use too: the node loaded the stream to pin it."""
+        self.used(node, stream)
+        self.pins[node].add(stream)
+
+    def unpinned(self, node: str, stream: str) -> None:
+        self.pins[node].discard(stream)
+
+    def evicted(self, node: str, count: int | None = None, ids: list[str] | None = None) -> list[str]:
+        return self.caches[node].evict(count, ids)
+
+    def cluster_added(self, stream: str, rmin: int, rmax: int) -> None:
+        self.cluster[stream] = (rmin, rmax)
+
+    def cluster_allocated(self, allocation: dict[str, set[str]]) -> None:
+        """Nodes pin exactly their allocated cluster streams (a newly allocated one is loaded first)."""
+        for node, streams in allocation.items():
+            for stream in streams - self.pins[node]:
+                self.used(node, stream)
+            self.pins[node] = (self.pins[node] - set(self.cluster)) | streams

@@ -13,51 +13,54 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import networkx as nx
 from faker import Faker
 
-from fakenet.errors import FakenetError, RpcError, WaitTimeout
-from fakenet.harness import backends, expect, faults, observe, topology
+from fakenet import kinds
+from fakenet.errors import ConfigError, ExpectationFailed, FakenetError
+from fakenet.harness import backends, expect, faults, observe
+from fakenet.harness import topology as topologies
 from fakenet.harness.backends import LinkRules, NodeSpec
 from fakenet.harness.model import NetworkModel
 from fakenet.harness.node import Node
+from fakenet.harness.timeline import Event, Timeline
 from fakenet.harness.waits import wait_for
+from fakenet.kinds import CHAIN, CLUSTER, IDENTITY, STREAMS
 
-STREAM_UNAVAILABLE = -33
-
-
-@dataclass(frozen=True)
-class Event:
-    at: float  # seconds since the network started
-    kind: str  # "apply", "undo", "expect", "recovered"
-    what: str
-    took: float = 0.0
+__all__ = ["Event", "Network"]
 
 
 class Network:
-    def __init__(self, nodes: int = 4, backend: str = "local", topology_kind: str | nx.Graph = "full", *,
-                 seed: int = 0, cache_limit: int = 500, sync_timeout: float = 2.0, peer_timeout: float = 3.0,
-                 start_timeout: float = 60.0, cluster_ttl: float | None = None, **backend_options):
-        if isinstance(topology_kind, nx.Graph):
-            self.topology, self.names = topology_kind, list(topology_kind.nodes)
+    """N nodes of a kind on a backend, with the model that predicts them.
+
+    `kind` names a node kind (fakenet's own by default; see fakenet/kinds); `settings` are the
+    kind's own (for the fakenet kind: cache_limit, sync_timeout, peer_timeout, cluster_ttl, …);
+    the remaining keyword arguments are the backend's options, and unknown ones are errors.
+    """
+
+    def __init__(self, nodes: int = 4, backend: str | backends.Backend = "local", topology: str | nx.Graph = "full",
+                 *, kind: str | kinds.NodeKind | None = None, seed: int = 0, start_timeout: float = 60.0,
+                 settings: dict | None = None, **backend_options):
+        self.kind = kinds.get(kind)
+        if isinstance(topology, nx.Graph):
+            self.topology, self.names = topology, list(topology.nodes)
         else:
-            self.names = topology.node_names(nodes)
-            self.topology = topology.build(topology_kind, self.names, seed=seed)
-        self.seed, self.cache_limit, self.start_timeout = seed, cache_limit, start_timeout
-        self.settings = {"STREAM_CACHE_LIMIT": cache_limit, "SYNC_TIMEOUT": sync_timeout, "PEER_TIMEOUT": peer_timeout,
-                         **({"CLUSTER_TTL": cluster_ttl} if cluster_ttl else {})}
-        self.backend = backend if isinstance(backend, backends.Backend) else backends.create(backend, **backend_options)
+            self.names = topologies.node_names(nodes)
+            self.topology = topologies.build(topology, self.names, seed=seed)
+        self.seed, self.start_timeout = seed, start_timeout
+        self.settings = {**self.kind.test_settings, **(settings or {})}
+        self.kind.check_settings(self.settings)
+        self.cache_limit = int(self.settings.get("cache_limit", 500))
+        self.backend = backend if isinstance(backend, backends.Backend) else backends.create(backend, self.kind, **backend_options)
         self.faker = Faker()
         self.faker.seed_instance(seed)
         self.runtimes: dict = {}
         self.active: list[faults.Fault] = []
-        self.timeline: list[Event] = []
+        self.timeline = Timeline()
         self.streams: list[str] = []
         self.link_method = ""
         self.model: NetworkModel | None = None
-        self._started = time.monotonic()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -73,7 +76,7 @@ class Network:
         self.close()
 
     def start(self) -> None:
-        specs = [NodeSpec(name, tuple(topology.peers_of(self.topology, name)), self.settings) for name in self.names]
+        specs = [NodeSpec(name, tuple(topologies.peers_of(self.topology, name)), self.settings) for name in self.names]
         self.runtimes = self.backend.create(specs)
         if self.backend.name == "docker":  # container starts are slow: overlap them
             self._parallel(lambda name: self.runtimes[name].start(), self.names)
@@ -81,21 +84,22 @@ class Network:
             for name in self.names:
                 self.runtimes[name].start()
         self._parallel(self._wait_answering, self.names)
-        identities = self._parallel(lambda name: self.runtimes[name].rpc.getnetworkinfo()["peerid"], self.names)
+        identities = self._parallel(lambda name: self.runtimes[name].client.identity(), self.names)
         self.model = NetworkModel(self.topology, identities, self.cache_limit)
-        self._started = time.monotonic()
+        self.timeline.restart_clock()
         self.expect_graph(timeout=self.start_timeout)
 
     @classmethod
-    def attach(cls, project: str = "fakenet") -> Network:
-        """Take over a network that `./fake up -d` started (full mesh, compose labels, dev credentials).
-        Faults are undone on close; the containers stay: compose owns them."""
+    def attach(cls, project: str = "fakenet", kind: str | kinds.NodeKind | None = None) -> Network:
+        """Take over a network that `./fake up -d` started (full mesh, compose labels, the credentials in
+        each container's environment). Faults are undone on close; the containers stay: compose owns them."""
         from fakenet.harness.backends.docker import attach_compose
 
-        backend, runtimes = attach_compose(project)
-        net = cls(len(runtimes), backend=backend)
+        kind = kinds.get(kind)
+        backend, runtimes = attach_compose(kind, project)
+        net = cls(len(runtimes), backend=backend, kind=kind)
         net.runtimes = runtimes
-        identities = net._parallel(lambda name: runtimes[name].rpc.getnetworkinfo()["peerid"], net.names)
+        identities = net._parallel(lambda name: runtimes[name].client.identity(), net.names)
         net.model = NetworkModel(net.topology, identities, net.cache_limit)
         return net
 
@@ -104,7 +108,7 @@ class Network:
         try:
             self.heal(check=False)
         except Exception as exc:  # teardown goes on: the backend removes what the undo could not
-            self._record("undo", f"heal at teardown failed: {exc!r}")
+            self.timeline.record("undo", f"heal at teardown failed: {exc!r}")
         finally:
             self.backend.close()
 
@@ -114,8 +118,13 @@ class Network:
 
     def _wait_answering(self, name: str) -> None:
         runtime = self.runtimes[name]
-        wait_for(lambda: runtime.rpc.getblockcount(), lambda height: height is not None, timeout=self.start_timeout,
+        wait_for(lambda: runtime.client.ready(), bool, timeout=self.start_timeout,
                  expected=f"{name} answers RPC", logs=lambda: runtime.logs(20))
+
+    def requires(self, capability: str) -> None:
+        if capability not in self.kind.capabilities:
+            raise ConfigError(f"node kind {self.kind.name!r} has no {capability!r} capability "
+                              f"(it has: {', '.join(sorted(self.kind.capabilities)) or 'none'})")
 
     # -- nodes -----------------------------------------------------------------------------------
 
@@ -140,7 +149,7 @@ class Network:
         runtime = self.runtime(name)
         runtime.start()
         self._wait_answering(name)
-        self.model.identity_changed(name, runtime.rpc.getnetworkinfo()["peerid"])
+        self.model.identity_changed(name, runtime.client.identity())
         self.model.came_up(name, restarted=True)
         self.sync_links()
 
@@ -160,14 +169,14 @@ class Network:
                 self.active.remove(fault)
             raise
         how = f" via {self.link_method}" if isinstance(fault, faults.Degrade) else ""
-        self._record("apply", f"{fault}{how}", time.monotonic() - started)
+        self.timeline.record("apply", f"{fault}{how}", time.monotonic() - started)
         return fault
 
     def undo(self, fault: faults.Fault) -> None:
         started = time.monotonic()
         self.active.remove(fault)
         fault.undo(self)
-        self._record("undo", str(fault), time.monotonic() - started)
+        self.timeline.record("undo", str(fault), time.monotonic() - started)
 
     def heal(self, check: bool = False) -> None:
         """Undo every active fault, newest first."""
@@ -189,6 +198,7 @@ class Network:
         return self.apply(faults.Pause(name))
 
     def lose_identity(self, name: str):
+        self.requires(IDENTITY)
         return self.apply(faults.LoseIdentity(name))
 
     def restore_identity(self, name: str) -> None:
@@ -203,9 +213,11 @@ class Network:
         raise FakenetError(f"{name} has no active {' or '.join(k.__name__.lower() for k in kinds)} to undo")
 
     def evict_cache(self, name: str, count: int | None = None, ids: list[str] | None = None):
+        self.requires(STREAMS)
         return self.apply(faults.EvictCache(name, count, tuple(ids) if ids is not None else None))
 
     def cache_pressure(self, name: str, count: int):
+        self.requires(STREAMS)
         return self.apply(faults.CachePressure(name, count))
 
     def partition(self, groups):
@@ -222,9 +234,10 @@ class Network:
 
     def sync_links(self) -> None:
         """Push the model's link rules (every active link fault combined) to every up node."""
-        self.model.allowed = self._allowed()
+        self.model.links_changed(self._allowed())
         rules = {name: self._rules_for(name) for name in self.up()}
-        methods = self._parallel(lambda name: self.runtimes[name].set_links(rules[name]), list(rules))
+        identities = dict(self.model.identity)
+        methods = self._parallel(lambda name: self.runtimes[name].set_links(rules[name], identities), list(rules))
         self.link_method = next(iter(methods.values()), self.link_method)
 
     def _allowed(self) -> nx.DiGraph | None:
@@ -241,55 +254,57 @@ class Network:
         degraded = [f for f in self.active if isinstance(f, faults.Degrade) and name in (f.u, f.v)]
         other = {id(f): (f.v if f.u == name else f.u) for f in degraded}
         return LinkRules(blocked, tuple((other[id(f)], f.loss) for f in degraded if f.loss),
-                         tuple((other[id(f)], f.delay_ms) for f in degraded if f.delay_ms))
-
-    def _record(self, kind: str, what: str, took: float = 0.0) -> None:
-        self.timeline.append(Event(round(time.monotonic() - self._started, 3), kind, what, round(took, 3)))
+                         tuple((other[id(f)], f.delay_ms) for f in degraded if f.delay_ms), self.seed)
 
     # -- streams (recorded in the model) -----------------------------------------------------------
 
+    def streams_client(self, name: str):
+        self.requires(STREAMS)
+        return self.runtime(name).client
+
     def create_stream(self, name: str, content=None, pin: bool = False) -> str:
         content = content if content is not None else {"title": self.faker.sentence(), "body": self.faker.text(120)}
-        stream_id = self.runtime(name).rpc.createstream(content, pin)["streamId"]
+        stream_id = self.streams_client(name).create_stream(content, pin)
         self.model.used(name, stream_id)
         if pin:
-            self.model.pins[name].add(stream_id)
+            self.model.pinned(name, stream_id)
         self.streams.append(stream_id)
         return stream_id
 
     def load_stream(self, name: str, stream_id: str) -> dict:
-        state = self.runtime(name).rpc.loadstream(stream_id)
+        state = self.streams_client(name).load_stream(stream_id)
         self.model.used(name, stream_id)
         return state
 
     def update_stream(self, name: str, stream_id: str, content) -> dict:
-        state = self.runtime(name).rpc.updatestream(stream_id, content)
+        state = self.streams_client(name).update_stream(stream_id, content)
         self.model.used(name, stream_id)
         return state
 
     def pin_stream(self, name: str, stream_id: str) -> None:
-        self.runtime(name).rpc.pinstream(stream_id)
-        self.model.used(name, stream_id)
-        self.model.pins[name].add(stream_id)
+        self.streams_client(name).pin_stream(stream_id)
+        self.model.pinned(name, stream_id)
+
+    def unpin_stream(self, name: str, stream_id: str) -> None:
+        self.streams_client(name).unpin_stream(stream_id)
+        self.model.unpinned(name, stream_id)
 
     def try_load(self, name: str, stream_id: str) -> bool:
-        """Observed availability: True if the load succeeds, False on the unavailable error."""
-        try:
-            self.load_stream(name, stream_id)
-        except RpcError as exc:
-            if exc.code != STREAM_UNAVAILABLE:
-                raise
-            return False
-        return True
+        """Observed availability: True if the load succeeds (a use of the cache), False if unavailable."""
+        ok = self.streams_client(name).try_load(stream_id)
+        if ok:
+            self.model.used(name, stream_id)
+        return ok
 
     def cluster_pin(self, name: str, stream_id: str, rmin: int, rmax: int) -> None:
         """Add a stream to the shared cluster pinset through one node, once that node's failure
         detector sees every peer of its component (a fresh node has heard no heartbeat yet)."""
-        rpc, component = self.runtime(name).rpc, self.model.component(name)
-        wait_for(lambda: sum(peer["live"] for peer in rpc.clusterpeers()), lambda live: live >= len(component),
+        self.requires(CLUSTER)
+        client, component = self.runtime(name).client, self.model.component(name)
+        wait_for(client.live_cluster_peers, lambda live: live >= len(component),
                  timeout=30, expected=f"{name} sees {len(component)} live cluster peers", logs=lambda: self.logs(5))
-        rpc.clusterpinadd(stream_id, rmin, rmax)
-        self.model.cluster[stream_id] = (rmin, rmax)
+        client.cluster_pin(stream_id, rmin, rmax)
+        self.model.cluster_added(stream_id, rmin, rmax)
 
     def expect_allocations(self, within: float = 20.0) -> float:
         from fakenet.harness import cluster
@@ -301,13 +316,19 @@ class Network:
 
         cluster.expect_replicated(self, streams, minimum)
 
+    # -- chain -------------------------------------------------------------------------------------
+
+    def mine(self, name: str, blocks: int = 1) -> list[str]:
+        self.requires(CHAIN)
+        return self.runtime(name).client.mine(blocks)
+
     # -- the oracle ------------------------------------------------------------------------------
 
     def expected_graph(self) -> nx.Graph:
         return self.model.expected_graph()
 
     def observed_graph(self) -> nx.Graph:
-        return observe.observed_graph(self.runtimes, self.up())
+        return observe.observed_graph(self.runtimes, self.up(), self.model.identity)
 
     def holders(self, stream_id: str) -> set[str]:
         return self.model.holders(stream_id)
@@ -339,14 +360,17 @@ class Network:
         started = time.monotonic()
         try:
             self.expect_graph(timeout=within)
-            self.expect_converged(timeout=max(0.5, within - (time.monotonic() - started)))
-        except WaitTimeout as exc:
-            raise WaitTimeout(f"not recovered within {within:g}s:\n{exc}") from exc
+            if CHAIN in self.kind.capabilities:
+                self.expect_converged(timeout=max(0.5, within - (time.monotonic() - started)))
+        except ExpectationFailed as exc:
+            raise ExpectationFailed(f"not recovered within {within:g}s: {exc}", expected=exc.expected,
+                                    observed=exc.observed, difference=exc.difference) from exc
         took = time.monotonic() - started
-        self._record("recovered", f"graph and chain in {took:.2f}s", took)
+        self.timeline.record("recovered", f"graph and chain in {took:.2f}s", took)
         return took
 
     def draw(self, path) -> None:
         from fakenet.harness.draw import draw
 
         draw(self, path)
+

@@ -25,16 +25,27 @@ class Node:
         return client if method is None else client.call(method, *params)
 
     @property
-    def api(self):
-        return self.runtime.api
+    def client(self):
+        """The node kind's typed client (identity, peers, and the kind's capabilities)."""
+        return self.runtime.client
 
-    def getinfo(self) -> dict:
-        net, chain = self.rpc("getnetworkinfo"), self.rpc("getblockchaininfo")
-        return {"peerid": net["peerid"], "blocks": chain["blocks"], "bestblockhash": chain["bestblockhash"],
-                "chainwork": chain["chainwork"], "connections": net["connections"]}
+    @property
+    def api(self):
+        """The stream HTTP API (a kind serving one on the "api" port)."""
+        from fakenet.harness.api import ApiClient
+
+        return ApiClient(self.runtime.url("api"), self.name)
+
+    def url(self, role: str) -> str:
+        return self.runtime.url(role)
+
+    def identity(self) -> str:
+        return self.client.identity()
 
     def peers(self) -> set[str]:
-        return {peer["name"] for peer in self.rpc("getpeerinfo")}
+        """Names of the nodes it is connected to (matched by their identities in the model)."""
+        names = {identity: name for name, identity in self.network.model.identity.items()}
+        return {names[i] for i in self.client.peer_identities() if i in names}
 
     def logs(self, tail: int = 20) -> list[str]:
         return self.runtime.logs(tail)
@@ -54,6 +65,12 @@ class Node:
 
     def pin_stream(self, stream_id: str) -> None:
         self.network.pin_stream(self.name, stream_id)
+
+    def unpin_stream(self, stream_id: str) -> None:
+        self.network.unpin_stream(self.name, stream_id)
+
+    def mine(self, blocks: int = 1) -> list[str]:
+        return self.network.mine(self.name, blocks)
 
     def cache_info(self) -> dict:
         return self.rpc("getcacheinfo")

@@ -15,20 +15,24 @@ def _parallel(function, items):
         return dict(zip(items, pool.map(function, items)))
 
 
-def peer_lists(runtimes: dict, up: list[str]) -> dict[str, set[str]]:
+def peer_lists(runtimes: dict, up: list[str], identities: dict[str, str]) -> dict[str, set[str]]:
+    """node -> the names of the nodes it reports as peers, matched by identity (a peer whose
+    identity is no node's current one is nobody we know, and no edge)."""
+    names = {identity: name for name, identity in identities.items()}
+
     def peers(name):
         try:
-            return {peer["name"] for peer in runtimes[name].rpc.getpeerinfo()}
+            return {names[i] for i in runtimes[name].client.peer_identities() if i in names}
         except FakenetError:
             return set()
     return _parallel(peers, up)
 
 
-def observed_graph(runtimes: dict, up: list[str]) -> nx.Graph:
+def observed_graph(runtimes: dict, up: list[str], identities: dict[str, str]) -> nx.Graph:
     """An edge where both ends list each other (a half-open link is not a link yet), and an
     edge to a node that cannot answer (down, paused) while an up node still lists it: until
     its peers notice, a paused node is still connected as far as they know."""
-    lists = peer_lists(runtimes, up)
+    lists = peer_lists(runtimes, up, identities)
     graph = nx.Graph()
     graph.add_nodes_from(up)
     graph.add_edges_from((u, v) for u in up for v in lists[u]
@@ -39,16 +43,16 @@ def observed_graph(runtimes: dict, up: list[str]) -> nx.Graph:
 def tips(runtimes: dict, up: list[str]) -> dict[str, tuple[str, int, int]]:
     """node -> (best hash, height, chainwork)."""
     def tip(name):
-        info = runtimes[name].rpc.getblockchaininfo()
-        return info["bestblockhash"], info["blocks"], int(info["chainwork"], 16)
+        found = runtimes[name].client.tip()
+        return found.hash, found.height, found.work
     return _parallel(tip, up)
 
 
 def holdings(runtimes: dict, up: list[str]) -> dict[str, tuple[set[str], set[str]]]:
     """node -> (pinned stream ids, cached stream ids)."""
     def held(name):
-        rpc = runtimes[name].rpc
-        return set(rpc.listpins()), set(rpc.getcacheinfo()["lru"])
+        client = runtimes[name].client
+        return client.pins(), set(client.cache_order())
     return _parallel(held, up)
 
 

@@ -1,6 +1,9 @@
 """Waiting for a condition: poll with tenacity to a deadline, then say what was expected and seen.
 
 Never a fixed sleep: `wait_for(probe, check, …)` calls `probe()` until `check(observed)` holds.
+Only the failures a probe is expected to have while a node starts or recovers are retried
+(FakenetError, OSError and timeouts, or what `retry_on` names); any other exception in a probe
+— a TypeError, a KeyError — is a bug in the probe and raised at once.
 """
 
 from __future__ import annotations
@@ -10,14 +13,16 @@ from typing import Callable, Iterable, TypeVar
 
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_exponential
 
-from fakenet.errors import WaitTimeout
+from fakenet.errors import FakenetError, WaitTimeout
 
 T = TypeVar("T")
+EXPECTED_FAILURES = (FakenetError, OSError, TimeoutError)
 
 
 def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: float, expected: str,
              logs: Callable[[], Iterable[str]] = lambda: (), hint: str = "",
-             max_interval: float = 0.25) -> tuple[T, float]:
+             max_interval: float = 0.25, retry_on: tuple[type[BaseException], ...] = EXPECTED_FAILURES
+             ) -> tuple[T, float]:
     """Return (the first observation that passes, seconds it took) or raise WaitTimeout.
     Polls back off from 20 ms to `max_interval`: cheap probes can afford a short one."""
     started = time.monotonic()
@@ -27,7 +32,7 @@ def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: flo
     def attempt():
         try:
             last[0] = probe()
-        except Exception as exc:  # a node that is still starting answers with errors; keep polling
+        except retry_on as exc:  # a node that is still starting answers with errors; keep polling
             errors.append(exc)
             return False
         return check(last[0])

@@ -14,8 +14,8 @@ from fakenet.scenario.loader import Scenario
 from fakenet.scenario.runner import Result, graph_summary, run
 
 
-def run_with_progress(scenario: Scenario, backend: str, *, nodes=None, seed=None, report_dir: Path | None = None,
-                      keep: bool = False, console: Console | None = None) -> Result:
+def run_with_progress(scenario: Scenario, backend: str, *, nodes=None, seed=None, kind=None,
+                      report_dir: Path | None = None, keep: bool = False, console: Console | None = None) -> Result:
     console = console or Console(highlight=False)
     started = time.monotonic()
     status = console.status(f"starting {scenario.nodes} nodes on {backend}…")
@@ -32,7 +32,7 @@ def run_with_progress(scenario: Scenario, backend: str, *, nodes=None, seed=None
 
     console.print(f"[bold]{scenario.name}[/] on {backend}: {len(scenario.steps)} steps, seed {seed or scenario.seed}")
     try:
-        result = run(scenario, backend, nodes=nodes, seed=seed, on_step=on_step, keep_on_failure=keep,
+        result = run(scenario, backend, nodes=nodes, seed=seed, kind=kind, on_step=on_step, keep_on_failure=keep,
                      pictures=report_dir)
     finally:
         status.stop()

@@ -6,6 +6,7 @@
     topology: full              # full | ring | line | random-regular
     seed: 7                     # faker content and random topologies replay with it
     backends: [local, docker]   # which backends it runs on
+    kinds: [fakenet]            # which node kinds it runs on (each must have every step's capabilities)
     settings: {cache_limit: 500, sync_timeout: 1s, peer_timeout: 3s}
     steps:
       - crash: node3                       # an action
@@ -14,7 +15,8 @@
       - for_each: {nodes: [node, node2], steps: [{restart: "{node}"}]}
 
 Every step is checked when the file loads, so a broken file fails before any node starts, with
-the file, line, step and what was expected instead.
+the file, line, step and what was expected instead — including a step that needs a capability
+(chain, streams, cluster, identity) that one of the scenario's node kinds lacks.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from fakenet import kinds
 from fakenet.harness.topology import node_names
 from fakenet.scenario import schema as s
 from fakenet.scenario.errors import ScenarioError
@@ -32,7 +35,7 @@ from fakenet.scenario.steps import REGISTRY, StepType
 
 TOPOLOGIES = ("full", "ring", "line", "random-regular")
 BACKENDS = ("local", "docker")
-META = {"name", "description", "nodes", "topology", "seed", "backends", "settings", "steps"}
+META = {"name", "description", "nodes", "topology", "seed", "backends", "kinds", "settings", "steps"}
 SETTINGS = {"cache_limit": s.count, "sync_timeout": s.duration, "peer_timeout": s.duration, "cluster_ttl": s.duration}
 
 
@@ -58,20 +61,33 @@ class Scenario:
     backends: tuple[str, ...]
     settings: dict
     steps: tuple[Step, ...]
+    kinds: tuple[str, ...] = ("fakenet",)
     description: str = ""
     names: list[str] = field(default_factory=list)
 
 
-def load(path: str | Path) -> Scenario:
+def load(path: str | Path, kind: str | None = None) -> Scenario:
+    """Load and check a scenario file; with `kind`, check it for that node kind instead of its `kinds:`."""
     path = Path(path)
     try:
         text = path.read_text()
     except OSError as exc:
         raise ScenarioError(f"cannot read the scenario: {exc}", file=str(path)) from exc
-    return parse(text, str(path))
+    return parse(text, str(path), kind)
 
 
-def parse(text: str, file: str = "<scenario>") -> Scenario:
+def check_kind(scenario: Scenario, kind) -> None:
+    """Every step's capabilities are the kind's, or a ScenarioError at the first step that needs more."""
+    kind = kinds.get(kind)
+    for step in scenario.steps:
+        missing = kind.missing(step.type.needs)
+        if missing:
+            raise ScenarioError(f"node kind {kind.name!r} lacks the {', '.join(sorted(missing))} capability this "
+                                f"step needs (it has: {', '.join(sorted(kind.capabilities)) or 'none'})",
+                                file=scenario.path, line=step.line, step=step.type.name)
+
+
+def parse(text: str, file: str = "<scenario>", kind: str | None = None) -> Scenario:
     root, data = _compose(text, file)
     if not isinstance(data, dict):
         raise ScenarioError("expected a mapping with name, nodes and steps at the top", file=file, line=1)
@@ -85,7 +101,12 @@ def parse(text: str, file: str = "<scenario>") -> Scenario:
         raise ScenarioError("expected `steps:` with a list of at least one step", file=file,
                             line=steps_node.start_mark.line + 1 if steps_node else 1)
     steps = _steps(data["steps"], steps_node, meta["names"], file)
-    return Scenario(steps=tuple(steps), path=file, **meta)
+    if kind is not None:
+        meta["kinds"] = (kinds.get(kind).name,)
+    scenario = Scenario(steps=tuple(steps), path=file, **meta)
+    for name in scenario.kinds:
+        check_kind(scenario, name)
+    return scenario
 
 
 class _Loader(yaml.SafeLoader):
@@ -139,9 +160,11 @@ def _metadata(data: dict, root, file: str) -> dict:
         raise ScenarioError("nodes: expected at least 2", file=file, line=_line_of_key(root, "nodes"))
     topology = check("topology", _one_of(TOPOLOGIES), "full")
     backends = check("backends", _subset(BACKENDS), list(BACKENDS))
+    kind_names = check("kinds", _kinds, ["fakenet"])
     settings = check("settings", _settings, {})
     return {"name": data["name"], "description": str(data.get("description", "")), "nodes": nodes,
             "topology": topology, "seed": check("seed", s.count, 0), "backends": tuple(backends),
+            "kinds": tuple(kind_names),
             "settings": settings, "names": node_names(nodes)}
 
 
@@ -158,6 +181,10 @@ def _subset(options):
         items = value if isinstance(value, list) else [value]
         return [_one_of(options)(item) for item in items]
     return check
+
+
+def _kinds(value) -> list[str]:
+    return _subset(kinds.names())(value)
 
 
 def _settings(value) -> dict:

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from fakenet.harness.network import Event, Network
-from fakenet.scenario.loader import Scenario, Step
+from fakenet.harness.network import Network
+from fakenet.harness.timeline import Event
+from fakenet.scenario.loader import Scenario, Step, check_kind
 from fakenet.scenario.steps import Context
 
 
@@ -43,12 +44,12 @@ class Result:
         return f"{self.scenario.path}:{failed.step.line}: step `{failed.step.source}` failed:\n{failed.error}" if failed else ""
 
 
-def network_for(scenario: Scenario, backend: str, nodes: int | None = None, seed: int | None = None, **options) -> Network:
-    settings = {"sync_timeout": 2.0, "peer_timeout": 3.0, **scenario.settings}
-    return Network(nodes or scenario.nodes, backend=backend, topology_kind=scenario.topology,
-                   seed=scenario.seed if seed is None else seed, cache_limit=settings.get("cache_limit", 500),
-                   sync_timeout=settings["sync_timeout"], peer_timeout=settings["peer_timeout"],
-                   cluster_ttl=settings.get("cluster_ttl"), **options)
+def network_for(scenario: Scenario, backend: str, nodes: int | None = None, seed: int | None = None,
+                kind: str | None = None, **options) -> Network:
+    kind = kind or scenario.kinds[0]
+    check_kind(scenario, kind)
+    return Network(nodes or scenario.nodes, backend=backend, topology=scenario.topology, kind=kind,
+                   seed=scenario.seed if seed is None else seed, settings=dict(scenario.settings), **options)
 
 
 def graph_summary(net: Network) -> str:
@@ -58,10 +59,11 @@ def graph_summary(net: Network) -> str:
 
 
 def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None, seed: int | None = None,
+        kind: str | None = None,
         on_step: Callable[[int, Step, StepResult | None, Network], None] = lambda *a: None,
         pictures: Path | None = None, keep_on_failure: bool = False, **options) -> Result:
     result, started = Result(scenario, backend), time.monotonic()
-    net = network_for(scenario, backend, nodes, seed, **options)
+    net = network_for(scenario, backend, nodes, seed, kind, **options)
     try:
         net.start()
     except Exception as exc:

@@ -8,9 +8,10 @@ from typing import Any, Callable
 
 import networkx as nx
 
-from fakenet.errors import FakenetError
+from fakenet.errors import ExpectationFailed, FakenetError
 from fakenet.harness import faults
 from fakenet.harness.waits import wait_for
+from fakenet.kinds import CHAIN, CLUSTER, IDENTITY, STREAMS
 from fakenet.scenario import schema as s
 
 
@@ -21,6 +22,7 @@ class StepType:
     parse: Callable[[Any, list[str]], dict]
     run: Callable[["Context", dict], None]
     help: str
+    needs: frozenset[str] = frozenset()  # capabilities of the node kind (fakenet.kinds: chain, streams, …)
 
 
 REGISTRY: dict[str, StepType] = {}
@@ -43,9 +45,9 @@ class Context:
         return [stream for label in labels for stream in self.labels[label]]
 
 
-def step(name: str, kind: str, parse: Callable[[Any, list[str]], dict]):
+def step(name: str, kind: str, parse: Callable[[Any, list[str]], dict], needs: tuple[str, ...] = ()):
     def register(run):
-        REGISTRY[name] = StepType(name, kind, parse, run, (run.__doc__ or "").strip())
+        REGISTRY[name] = StepType(name, kind, parse, run, (run.__doc__ or "").strip(), frozenset(needs))
         return run
     return register
 
@@ -116,13 +118,13 @@ def unpause(ctx, a):
     ctx.net.undo_latest(a["node"], faults.Pause)
 
 
-@step("lose_identity", "action", one_node)
+@step("lose_identity", "action", one_node, needs=(IDENTITY,))
 def lose_identity(ctx, a):
     """Delete a node's key and restart it: a new PeerID its peers refuse."""
     ctx.net.lose_identity(a["node"])
 
 
-@step("restore_identity", "action", one_node)
+@step("restore_identity", "action", one_node, needs=(IDENTITY,))
 def restore_identity(ctx, a):
     """Put a node's old key back and restart it."""
     ctx.net.restore_identity(a["node"])
@@ -160,14 +162,15 @@ def heal(ctx, a):
     ctx.net.heal()
 
 
-@step("create_streams", "action", mapping({"on": NODE}, {"count": s.count, "pin": s.flag, "as": s.text}))
+@step("create_streams", "action", mapping({"on": NODE}, {"count": s.count, "pin": s.flag, "as": s.text}),
+      needs=(STREAMS,))
 def create_streams(ctx, a):
     """Create `count` streams of faker content on a node (pinned with pin: true), named `as`."""
     created = [ctx.net.create_stream(a["on"], pin=a.get("pin", False)) for _ in range(a.get("count", 1))]
     ctx.labels.setdefault(a.get("as", "unnamed"), []).extend(created)
 
 
-@step("load_streams", "action", mapping({"on": NODES, "streams": s.labels}))
+@step("load_streams", "action", mapping({"on": NODES, "streams": s.labels}), needs=(STREAMS,))
 def load_streams(ctx, a):
     """Load stream sets on nodes (each becomes a holder, in its cache)."""
     for name in a["on"]:
@@ -175,7 +178,7 @@ def load_streams(ctx, a):
             ctx.net.load_stream(name, stream)
 
 
-@step("pin_streams", "action", mapping({"on": NODES, "streams": s.labels}))
+@step("pin_streams", "action", mapping({"on": NODES, "streams": s.labels}), needs=(STREAMS,))
 def pin_streams(ctx, a):
     """Pin stream sets on nodes (loading them first if needed)."""
     for name in a["on"]:
@@ -183,17 +186,17 @@ def pin_streams(ctx, a):
             ctx.net.pin_stream(name, stream)
 
 
-@step("evict_cache", "action", mapping({"on": NODE}, {"count": s.count, "streams": s.labels}))
+@step("evict_cache", "action", mapping({"on": NODE}, {"count": s.count, "streams": s.labels}), needs=(STREAMS,))
 def evict_cache(ctx, a):
     """Evict the `count` least recently used streams, or the named sets, from a node's cache."""
     ids = ctx.streams(a["streams"]) if "streams" in a else None
     ctx.net.evict_cache(a["on"], count=a.get("count"), ids=ids)
 
 
-@step("mine", "action", mapping({"on": NODE}, {"blocks": s.count}))
+@step("mine", "action", mapping({"on": NODE}, {"blocks": s.count}), needs=(CHAIN,))
 def mine(ctx, a):
     """Mine blocks on a node (generatetoaddress)."""
-    ctx.net.node(a["on"]).rpc("generatetoaddress", a.get("blocks", 1), "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080")
+    ctx.net.mine(a["on"], a.get("blocks", 1))
 
 
 # -- expectations ----------------------------------------------------------------------------------
@@ -204,31 +207,31 @@ def expect_graph(ctx, a):
     ctx.net.expect_graph(timeout=a.get("within", 20))
 
 
-@step("expect_available", "expect", mapping({"streams": s.labels}, {"on": NODES}))
+@step("expect_available", "expect", mapping({"streams": s.labels}, {"on": NODES}), needs=(STREAMS,))
 def expect_available(ctx, a):
     """The streams load on these nodes, and the oracle predicts so."""
     ctx.net.expect_available(ctx.streams(a["streams"]), a.get("on"))
 
 
-@step("expect_unavailable", "expect", mapping({"streams": s.labels}, {"on": NODES}))
+@step("expect_unavailable", "expect", mapping({"streams": s.labels}, {"on": NODES}), needs=(STREAMS,))
 def expect_unavailable(ctx, a):
     """The streams fail to load on these nodes (unavailable error), and the oracle predicts so."""
     ctx.net.expect_unavailable(ctx.streams(a["streams"]), a.get("on"))
 
 
-@step("expect_availability", "expect", mapping({"streams": s.labels}, {"on": NODES}))
+@step("expect_availability", "expect", mapping({"streams": s.labels}, {"on": NODES}), needs=(STREAMS,))
 def expect_availability(ctx, a):
     """Every (stream, node) pair loads or fails exactly as the oracle predicts."""
     ctx.net.expect_availability(ctx.streams(a["streams"]), a.get("on"))
 
 
-@step("expect_holders", "expect", mapping(optional={"streams": s.labels}))
+@step("expect_holders", "expect", mapping(optional={"streams": s.labels}), needs=(STREAMS,))
 def expect_holders(ctx, a):
     """Who pins or caches each stream is what the model says."""
     ctx.net.expect_holders(ctx.streams(a.get("streams", ["all"])))
 
 
-@step("expect_converged", "expect", mapping(optional=WITHIN))
+@step("expect_converged", "expect", mapping(optional=WITHIN), needs=(CHAIN,))
 def expect_converged(ctx, a):
     """Every component of the expected graph is on one most-work chain tip."""
     ctx.net.expect_converged(timeout=a.get("within", 20))
@@ -240,28 +243,29 @@ def expect_recovered(ctx, a):
     ctx.net.expect_recovered(within=a.get("within", 20))
 
 
-@step("expect_cache", "expect", mapping({"on": NODE}, {"size": s.count, "lru": s.labels}))
+@step("expect_cache", "expect", mapping({"on": NODE}, {"size": s.count, "lru": s.labels}), needs=(STREAMS,))
 def expect_cache(ctx, a):
     """A node's cache: its size, and (lru) exactly these streams from least to most recently used."""
-    info = ctx.net.node(a["on"]).cache_info()
+    order = ctx.net.streams_client(a["on"]).cache_order()
+    info = {"lru": order, "size": len(order)}
     model = list(ctx.net.model.caches[a["on"]].order)
     if info["lru"] != model:
-        raise AssertionError(f"{a['on']}'s cache order differs from the model: model has {len(model)} streams, "
+        raise ExpectationFailed(f"{a['on']}'s cache order differs from the model: model has {len(model)} streams, "
                              f"node reports {len(info['lru'])}; first difference at position "
                              f"{next((i for i, (x, y) in enumerate(zip(model, info['lru'])) if x != y), min(len(model), len(info['lru'])))}")
     if "size" in a and info["size"] != a["size"]:
-        raise AssertionError(f"{a['on']}'s cache holds {info['size']} streams, expected {a['size']}")
+        raise ExpectationFailed(f"{a['on']}'s cache holds {info['size']} streams, expected {a['size']}")
     if "lru" in a and info["lru"] != ctx.streams(a["lru"]):
-        raise AssertionError(f"{a['on']}'s cache is not exactly {a['lru']} in creation order")
+        raise ExpectationFailed(f"{a['on']}'s cache is not exactly {a['lru']} in creation order")
 
 
-@step("expect_pins", "expect", mapping({"on": NODE, "streams": s.labels}))
+@step("expect_pins", "expect", mapping({"on": NODE, "streams": s.labels}), needs=(STREAMS,))
 def expect_pins(ctx, a):
     """A node pins exactly these stream sets."""
-    pinned = set(ctx.net.node(a["on"]).rpc("listpins"))
+    pinned = ctx.net.streams_client(a["on"]).pins()
     wanted = set(ctx.streams(a["streams"]))
     if pinned != wanted:
-        raise AssertionError(f"{a['on']} pins {len(pinned)} streams; expected {len(wanted)}: "
+        raise ExpectationFailed(f"{a['on']} pins {len(pinned)} streams; expected {len(wanted)}: "
                              f"missing {len(wanted - pinned)}, unexpected {len(pinned - wanted)}")
 
 
@@ -275,14 +279,15 @@ def expect_log(ctx, a):
 
 # -- replicated pinning ------------------------------------------------------------------------------
 
-@step("cluster_pin", "action", mapping({"on": NODE, "streams": s.labels}, {"rmin": s.count, "rmax": s.count}))
+@step("cluster_pin", "action", mapping({"on": NODE, "streams": s.labels}, {"rmin": s.count, "rmax": s.count}),
+      needs=(CLUSTER, STREAMS))
 def cluster_pin(ctx, a):
     """Add stream sets to the cluster pinset through a node, with replication factors."""
     for stream in ctx.streams(a["streams"]):
         ctx.net.cluster_pin(a["on"], stream, a.get("rmin", 2), a.get("rmax", a.get("rmin", 2)))
 
 
-@step("crash_holder", "action", mapping({"of": s.labels}))
+@step("crash_holder", "action", mapping({"of": s.labels}), needs=(CLUSTER, STREAMS))
 def crash_holder(ctx, a):
     """Crash the node the allocation ranks first for the first stream of a set."""
     from fakenet.harness.cluster import expected_pins
@@ -292,13 +297,13 @@ def crash_holder(ctx, a):
     ctx.net.crash(holder)
 
 
-@step("expect_allocations", "expect", mapping(optional=WITHIN))
+@step("expect_allocations", "expect", mapping(optional=WITHIN), needs=(CLUSTER, STREAMS))
 def expect_allocations(ctx, a):
     """Every up node pins exactly the cluster streams the allocation gives it (time recorded)."""
     ctx.net.expect_allocations(within=a.get("within", 20))
 
 
-@step("expect_replicated", "expect", mapping({"streams": s.labels, "min": s.count}))
+@step("expect_replicated", "expect", mapping({"streams": s.labels, "min": s.count}), needs=(CLUSTER, STREAMS))
 def expect_replicated(ctx, a):
     """Now: each stream pinned on at least `min` live nodes (or every node of a smaller component)."""
     ctx.net.expect_replicated(ctx.streams(a["streams"]), a["min"])

@@ -65,7 +65,7 @@ def test_line_with_a_cut_availability_follows_components(backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_ring_of_five_with_a_cut_and_a_crash_splits_availability_exactly(backend):
-    with Network(5, backend=backend, topology_kind="ring") as net:
+    with Network(5, backend=backend, topology="ring") as net:
         ring = nx.cycle_graph(net.names).to_directed()
         ring.remove_edges_from([("node", "node5"), ("node5", "node")])
         net.cut_links(ring)
@@ -115,5 +115,5 @@ def test_teardown_after_a_failing_test_leaves_nothing(backend):
         assert client.containers.list(all=True, filters=label) == []
         assert client.networks.list(filters=label) == [] and client.volumes.list(filters=label) == []
     else:
-        assert not any(runtime.node.running() for runtime in net.runtimes.values())
+        assert not any(runtime.process.running() for runtime in net.runtimes.values())
     assert net.active == [], "faults left active after teardown"

@@ -55,9 +55,32 @@ def test_exec_gets_dash_t_when_stdin_is_not_a_terminal(monkeypatch):
 
 
 def test_global_project_option():
-    assert cli._split_globals(["-p", "a", "up", "-d"]) == ("a", ["up", "-d"])
+    args, extra = cli.parser().parse_known_args(["-p", "a", "up", "-d", "--no-color"])
+    assert (args.project, args.verb, args.detach, extra) == ("a", "up", True, ["--no-color"])
+    assert cli._project_and_rest(["--project=b", "logs", "node", "-f"]) == ("b", ["logs", "node", "-f"])
     with pytest.raises(FakenetError):
-        cli._split_globals(["-p"])
+        cli._project_and_rest(["-p"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["up", "-d", "--nodes", "x"], "--nodes: expected a whole number, not 'x'"),
+    (["up", "--nodes", "1"], "at least 2 nodes"),
+    (["scenario", "run", "f.yaml", "--backend", "foo"], "invalid choice: 'foo'"),
+    (["scenario", "run", "f.yaml", "--kind", "nosuchkind"], "invalid choice: 'nosuchkind'"),
+    (["scenario", "run", "f.yaml", "--seed", "-3"], "expected a seed >= 0"),
+    (["scenario"], "required: ACTION"),
+    (["status", "--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_bad_arguments_print_one_line_and_exit_1(argv, message, capsys):
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_compose_verbs_pass_through():
+    assert not cli._is_own_verb(["exec", "node", "cli", "-getinfo"], {"up", "status"})
+    assert not cli._is_own_verb(["-p", "x", "logs", "node", "-f"], {"up", "status"})
+    assert cli._is_own_verb(["-p", "x", "up", "-d"], {"up", "status"})
 
 
 def test_owner_liveness():
@@ -78,12 +101,15 @@ def test_a_serving_node_counts_as_healthy_before_dockers_next_check():
 def test_status_probes_use_the_credentials_and_address_the_container_has():
     from types import SimpleNamespace
 
-    from fakenet import netstatus
+    from fakenet import kinds, netstatus
+    from fakenet.errors import ConfigError
+    from fakenet.harness.backends.docker import container_credentials
 
-    container = SimpleNamespace(attrs={
+    container = SimpleNamespace(name="fakenet-node-1", attrs={
         "Config": {"Env": ["PATH=/bin", "FAKENET_RPCUSER=alice", "FAKENET_RPCPASSWORD=s=cret"]},
         "NetworkSettings": {"Networks": {"p2p": {"IPAddress": "172.20.0.3"}}}})
-    assert netstatus._credentials(container) == ("alice", "s=cret")
+    assert container_credentials(kinds.get("fakenet"), container) == ("alice", "s=cret")
     assert netstatus._address(container) == "172.20.0.3"
     container.attrs["Config"]["Env"] = []
-    assert netstatus._credentials(container) == ("fakenet", "fakenet")  # the compose file's dev default
+    with pytest.raises(ConfigError, match="no RPC credentials"):  # no guessing of a default password
+        container_credentials(kinds.get("fakenet"), container)

@@ -2,6 +2,7 @@
 
 import io
 import tarfile
+import tomllib
 from types import SimpleNamespace
 
 import docker.errors
@@ -149,25 +150,67 @@ def checkout(tmp_path):
     (tmp_path / "compose").mkdir()
     (tmp_path / "compose" / "Dockerfile").write_text("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n")
     (tmp_path / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["setuptools>=68"]\n[project]\nname = "fakenet"\nversion = "0.1.0"\n'
-        'dependencies = ["aiohttp>=3.9"]\n'
+        '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "fakenet"\nrequires-python = ">=3.11"\ndynamic = ["version", "dependencies"]\n'
+        '[project.scripts]\nfakenet-node = "fakenet.node.daemon:main"\nfake = "fakenet.__main__:main"\n'
     )
+    (tmp_path / "requirements.txt").write_text("docker>=7\n")
+    (tmp_path / "README.md").write_text("# fakenet\n")
     package = tmp_path / "fakenet" / "node"
     package.mkdir(parents=True)
-    (tmp_path / "fakenet" / "__init__.py").write_text("")
+    (tmp_path / "fakenet" / "__init__.py").write_text("from importlib import import_module\n")
+    (tmp_path / "fakenet" / "harness").mkdir()
+    (tmp_path / "fakenet" / "harness" / "network.py").write_text("class Network: pass\n")
     (package / "daemon.py").write_text("def main(): pass\n")
+    (package / "version.py").write_text('__version__ = "0.1.0"\n')
+    (package / "requirements.txt").write_text("# the node's\naiohttp>=3.9  # web servers\n")
     (package / "__pycache__").mkdir()
     (package / "__pycache__" / "daemon.cpython-311.pyc").write_bytes(b"\0")
     (package / ".daemon.py.swp").write_bytes(b"\0")
     return tmp_path
 
 
-def test_build_inputs_are_the_package_without_bytecode_or_hidden_files(checkout):
+def test_build_inputs_are_the_node_package_without_bytecode_or_hidden_files(checkout):
     assert sorted(image.build_inputs(checkout)) == [
-        "Dockerfile", "src/fakenet/__init__.py", "src/fakenet/node/daemon.py", "src/pyproject.toml",
+        "Dockerfile", "src/fakenet/__init__.py", "src/fakenet/node/daemon.py", "src/fakenet/node/requirements.txt",
+        "src/fakenet/node/version.py", "src/pyproject.toml",
     ]  # fmt: skip
-    (checkout / "README.md").write_text("# fakenet\n")
-    assert "src/README.md" in image.build_inputs(checkout)
+
+
+def test_the_image_is_a_distribution_of_the_node_alone(checkout):
+    pyproject = tomllib.loads(image.build_inputs(checkout)["src/pyproject.toml"].decode())
+    assert pyproject["project"]["dependencies"] == ["aiohttp>=3.9"]  # not the harness's docker
+    assert pyproject["project"]["version"] == "0.1.0"
+    assert pyproject["project"]["scripts"] == {"fakenet-node": "fakenet.node.daemon:main"}
+    assert image_wheels.project_requirements(pyproject) == ["aiohttp>=3.9", "setuptools>=68"]
+
+
+def _tag(root) -> str:
+    return image.image_tag(image.content_hash(image.build_inputs(root), "sha256:base"))
+
+
+def test_editing_anything_but_the_node_leaves_the_tag_unchanged(checkout):
+    before = _tag(checkout)
+    (checkout / "README.md").write_text("# fakenet, reworded\n")
+    (checkout / "fakenet" / "__init__.py").write_text("__all__ = []\n")
+    (checkout / "fakenet" / "harness" / "network.py").write_text("class Network: ...  # changed\n")
+    (checkout / "requirements.txt").write_text("docker>=7\nnetworkx>=3\n")
+    assert _tag(checkout) == before
+    (checkout / "fakenet" / "node" / "daemon.py").write_text("def main(): return 1\n")
+    assert _tag(checkout) != before
+
+
+def test_a_node_dependency_change_changes_the_tag(checkout):
+    before = _tag(checkout)
+    (checkout / "fakenet" / "node" / "requirements.txt").write_text("aiohttp>=3.10\n")
+    assert _tag(checkout) != before
+
+
+def test_the_real_checkout_hashes_the_node_only():
+    inputs = image.build_inputs(image.repo_root())
+    assert all(name in ("Dockerfile", "src/pyproject.toml", "src/fakenet/__init__.py")
+               or name.startswith("src/fakenet/node/") for name in inputs)
+    assert b"harness" not in inputs["src/fakenet/__init__.py"]
 
 
 def test_context_tar_holds_inputs_wheels_and_requirements(checkout, tmp_path):
@@ -364,7 +407,8 @@ def test_build_error_raises_with_the_log_tail(engine):
 
 def test_public_api():
     assert set(image.__all__) == {
-        "IMAGE_REPO", "SOURCE_HASH_LABEL", "build_inputs", "content_hash", "ensure_image", "image_tag", "repo_root",
+        "IMAGE_REPO", "SOURCE_HASH_LABEL", "build_inputs", "content_hash", "ensure_image", "image_tag", "node_pyproject",
+        "repo_root",
     }  # fmt: skip
 
 

@@ -1,18 +1,30 @@
 """Where nodes run: `local` (processes on 127.A.B.x) or `docker` (containers on their own network)."""
 
+from __future__ import annotations
+
+import inspect
+from importlib import import_module
+
+from fakenet.errors import ConfigError
 from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec
 
-
-def create(kind: str, **options) -> Backend:
-    if kind == "local":
-        from fakenet.harness.backends.local import LocalBackend
-
-        return LocalBackend(**options)
-    if kind == "docker":
-        from fakenet.harness.backends.docker import DockerBackend
-
-        return DockerBackend(**options)
-    raise ValueError(f"unknown backend {kind!r}: use local or docker")
+CLASSES = {"local": "fakenet.harness.backends.local:LocalBackend",
+           "docker": "fakenet.harness.backends.docker:DockerBackend"}
+NAMES = tuple(CLASSES)
 
 
-__all__ = ["Backend", "LinkRules", "NodeRuntime", "NodeSpec", "create"]
+def create(name: str, kind, **options) -> Backend:
+    """A backend by name for nodes of `kind` (a NodeKind); unknown options are errors, not ignored."""
+    if name not in CLASSES:
+        raise ConfigError(f"unknown backend {name!r}: use {' or '.join(NAMES)}")
+    module, _, attr = CLASSES[name].partition(":")
+    cls = getattr(import_module(module), attr)
+    accepted = [p for p in inspect.signature(cls).parameters if p != "kind"]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ConfigError(f"unknown option(s) {', '.join(unknown)} for the {name} backend (it takes "
+                          f"{', '.join(accepted)}; node settings go in settings={{…}})")
+    return cls(kind, **options)
+
+
+__all__ = ["NAMES", "Backend", "LinkRules", "NodeRuntime", "NodeSpec", "create"]

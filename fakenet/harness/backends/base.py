@@ -1,42 +1,57 @@
-"""What a backend must do for the harness: run a node, hurt it, and filter its links."""
+"""What a backend must do for the harness: run a node of some kind, hurt it, and filter its links.
+
+The backend owns *where* a node runs (a process, a container); the node kind owns *what* runs
+(fakenet/kinds). A runtime reaches its node through the kind's client, built on one RpcClient.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import Mapping
 
-from fakenet.harness.api import ApiClient
 from fakenet.harness.rpc import RpcClient
+from fakenet.kinds.base import NodeClient, NodeKind
 
 
 @dataclass(frozen=True)
 class NodeSpec:
     name: str
     peers: tuple[str, ...]  # node names this node dials
-    settings: dict = field(default_factory=dict)  # FAKENET_* settings, e.g. {"STREAM_CACHE_LIMIT": 500}
+    settings: Mapping[str, object] = field(default_factory=dict)  # the kind's settings, e.g. {"cache_limit": 500}
 
 
 @dataclass(frozen=True)
 class LinkRules:
-    """What one node's links should look like now: cut peers, and lossy or slow ones."""
+    """What one node's links should look like now, by peer name: cut peers, and lossy or slow ones."""
 
     blocked: frozenset[str] = frozenset()
     loss: tuple[tuple[str, float], ...] = ()  # (peer, probability)
     delay: tuple[tuple[str, float], ...] = ()  # (peer, milliseconds)
+    seed: int = 0  # loss decisions are drawn from RNGs derived from it
 
 
 class NodeRuntime(ABC):
-    """One running node as a backend sees it."""
+    """One node as a backend runs it."""
 
     name: str
+    kind: NodeKind
 
     @property
     @abstractmethod
     def rpc(self) -> RpcClient: ...
 
     @property
+    def client(self) -> NodeClient:
+        """The kind's typed client over this node's RPC (rebuilt when the RPC client is)."""
+        rpc = self.rpc
+        if getattr(self, "_client_for", None) is not rpc:
+            self._client, self._client_for = self.kind.client(rpc), rpc
+        return self._client
+
     @abstractmethod
-    def api(self) -> ApiClient: ...
+    def url(self, role: str) -> str:
+        """http://host:port of one of the kind's ports (by role: "rpc", "api", …) as the harness reaches it."""
 
     @abstractmethod
     def start(self) -> None: ...
@@ -58,15 +73,16 @@ class NodeRuntime(ABC):
     def logs(self, tail: int = 20) -> list[str]: ...
 
     @abstractmethod
-    def read_config(self) -> bytes | None: ...
+    def read_identity(self) -> bytes | None:
+        """The kind's identity file, or None where there is none."""
 
     @abstractmethod
-    def write_config(self, data: bytes | None) -> None:
-        """Replace the data dir's `config` (None deletes it: the next start makes a new identity)."""
+    def write_identity(self, data: bytes | None) -> None:
+        """Replace the identity file (None deletes it: the next start makes a new identity)."""
 
     @abstractmethod
-    def set_links(self, rules: LinkRules) -> str:
-        """Make the node's links match `rules`; returns how (e.g. "iptables", "node transport")."""
+    def set_links(self, rules: LinkRules, identities: Mapping[str, str]) -> str:
+        """Make the node's links match `rules` (identities: peer name -> identity); return how."""
 
 
 class Backend(ABC):
@@ -78,3 +94,10 @@ class Backend(ABC):
     @abstractmethod
     def close(self) -> None:
         """Remove every process, container, network and volume this backend made."""
+
+
+def node_filter(runtime: NodeRuntime, rules: LinkRules, identities: Mapping[str, str]) -> str:
+    """Steer links with the node's own filter (kinds with link control), peers by identity."""
+    ids = lambda peers: {identities[p]: value for p, value in peers if p in identities}
+    blocked = {identities[p] for p in rules.blocked if p in identities}
+    return runtime.client.set_links(blocked, ids(rules.loss), ids(rules.delay), rules.seed)

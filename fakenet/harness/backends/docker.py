@@ -10,7 +10,6 @@ through the node's transport, as this kernel has no netem.
 from __future__ import annotations
 
 import io
-import os
 import secrets
 import tarfile
 import uuid
@@ -21,21 +20,20 @@ from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network as TcNetwork
 
-from fakenet.harness.api import ApiClient
+from fakenet.errors import ConfigError, ContainerError, FakenetError
 from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec
 from fakenet.harness.backends.container_shell import ContainerShell, ShellGone
-from fakenet.errors import ContainerError
 from fakenet.harness.backends.linkfilter import PacketFilter, has_netem, netem_script
 from fakenet.harness.rpc import RpcClient
+from fakenet.kinds.base import Launch, NodeKind
 from fakenet.prune import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
-
-PUBLISHED = ("6433/tcp", "7007/tcp", "5011/tcp", "9094/tcp")
 
 
 class DockerRuntime(NodeRuntime):
     def __init__(self, backend: DockerBackend, spec: NodeSpec | None, container=None, name: str | None = None):
-        self.backend, self.spec = backend, spec
+        self.backend, self.spec, self.kind = backend, spec, backend.kind
         self.name = name or spec.name
+        self._rpc: RpcClient | None = None
         self.container = container
         self.packet_filter = PacketFilter(self._run_script, self.name)
         self.shell: ContainerShell | None = None
@@ -49,6 +47,9 @@ class DockerRuntime(NodeRuntime):
         """After start, kill, stop or pause: address, ports and status may change; the node's transport
         state starts afresh after a restart."""
         self._inspected = False
+        if self._rpc is not None:
+            self._rpc.close()
+            self._rpc = None
         self._delay_sent = None
         if self.shell is not None:  # its process dies with the container's
             self.shell.close()
@@ -66,11 +67,12 @@ class DockerRuntime(NodeRuntime):
 
     # -- addressing ------------------------------------------------------------------------------
 
-    def _host_url(self, port: str) -> str:
-        bindings = (self.inspect()["NetworkSettings"].get("Ports") or {}).get(port)
+    def url(self, role: str) -> str:
+        port = self.kind.ports[role]
+        bindings = (self.inspect()["NetworkSettings"].get("Ports") or {}).get(f"{port}/tcp")
         if bindings:
             return f"http://127.0.0.1:{bindings[0]['HostPort']}"
-        return f"http://{self.address()}:{port.split('/')[0]}"  # an attached compose node without published ports
+        return f"http://{self.address()}:{port}"  # an attached compose node without published ports
 
     def address(self) -> str:
         networks = self.inspect()["NetworkSettings"]["Networks"]
@@ -78,11 +80,11 @@ class DockerRuntime(NodeRuntime):
 
     @property
     def rpc(self) -> RpcClient:
-        return RpcClient(self._host_url("6433/tcp") + "/", *self.backend.credentials, node=self.name)
-
-    @property
-    def api(self) -> ApiClient:
-        return ApiClient(self._host_url("7007/tcp"), self.name)
+        """Kept (with its connections) until the next lifecycle change: host ports change on restart."""
+        if self._rpc is None:
+            self._rpc = RpcClient(self.url("rpc") + self.kind.rpc_path(), *self.backend.credentials_of(self),
+                                  node=self.name)
+        return self._rpc
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -122,24 +124,32 @@ class DockerRuntime(NodeRuntime):
 
     # -- data dir --------------------------------------------------------------------------------
 
-    def read_config(self) -> bytes | None:
+    def _identity_path(self) -> tuple[str, str]:
+        if not self.kind.identity_file:
+            raise ConfigError(f"node kind {self.kind.name!r} has no identity file")
+        path = f"{self.kind.datadir}/{self.kind.identity_file}"
+        return path.rsplit("/", 1)[0], path.rsplit("/", 1)[1]
+
+    def read_identity(self) -> bytes | None:
+        folder, name = self._identity_path()
         try:
-            stream, _ = self.container.get_archive("/data/config")
+            stream, _ = self.container.get_archive(f"{folder}/{name}")
         except docker.errors.NotFound:
             return None
         with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-            return tar.extractfile("config").read()
+            return tar.extractfile(name).read()
 
-    def write_config(self, data: bytes | None) -> None:
+    def write_identity(self, data: bytes | None) -> None:
+        folder, name = self._identity_path()
         if data is None:
-            self.container.exec_run(["rm", "-f", "/data/config"])
+            self.container.exec_run(["rm", "-f", f"{folder}/{name}"])
             return
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w") as tar:
-            info = tarfile.TarInfo("config")
-            info.size = len(data)
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o600
             tar.addfile(info, io.BytesIO(data))
-        self.container.put_archive("/data", buffer.getvalue())
+        self.container.put_archive(folder, buffer.getvalue())
 
     # -- links -----------------------------------------------------------------------------------
 
@@ -153,7 +163,7 @@ class DockerRuntime(NodeRuntime):
         code, output = self.container.exec_run(["sh", "-c", script])
         return code, output.decode(errors="replace")
 
-    def set_links(self, rules: LinkRules) -> str:
+    def set_links(self, rules: LinkRules, identities) -> str:
         addresses = self.backend.addresses()
         self.packet_filter.apply(rules, addresses)
         if self.backend.netem(self):
@@ -161,9 +171,13 @@ class DockerRuntime(NodeRuntime):
             if code != 0:
                 raise ContainerError(f"netem failed on {self.name}: {output.strip()[-300:]}", node=self.name)
             return "iptables and netem in the node's namespace"
-        delay = dict(rules.delay)
+        delay = {identities[peer]: ms for peer, ms in rules.delay if peer in identities}
+        if not self.kind.link_control:
+            if delay:
+                raise ConfigError(f"node kind {self.kind.name!r} cannot delay its links and this kernel has no netem")
+            return "iptables in the node's namespace"
         if delay != self._delay_sent:  # an unchanged delay needs no call (most faults never set one)
-            self.rpc.setlinkfilter([], {}, delay)
+            self.client.set_links(set(), {}, delay, rules.seed)
             self._delay_sent = delay
         return "iptables in the node's namespace; delay in the node's transport (this kernel has no netem)"
 
@@ -171,9 +185,10 @@ class DockerRuntime(NodeRuntime):
 class DockerBackend(Backend):
     name = "docker"
 
-    def __init__(self, image: str | None = None, project: str = "fakenet-test", run: str | None = None,
-                 client: docker.DockerClient | None = None, owned: bool = True, **_ignored):
+    def __init__(self, kind: NodeKind, image: str | None = None, project: str = "fakenet-test",
+                 run: str | None = None, client: docker.DockerClient | None = None, owned: bool = True):
         testcontainers_config.ryuk_disabled = True  # Ryuk cannot be pulled; we clean up ourselves
+        self.kind = kind
         self.client = client or docker.from_env()
         self.image = image
         self.project, self.run = project, run or uuid.uuid4().hex[:10]
@@ -188,9 +203,7 @@ class DockerBackend(Backend):
 
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
         if self.image is None:
-            from fakenet.image import ensure_image
-
-            self.image = ensure_image(progress=lambda _line: None)
+            self.image = self.kind.image(lambda _line: None, self.client)
         self.network = TcNetwork(docker_network_kw={"labels": self.labels}).create()
         self.runtimes = {spec.name: DockerRuntime(self, spec) for spec in specs}
         return dict(self.runtimes)
@@ -198,18 +211,23 @@ class DockerBackend(Backend):
     def run_container(self, spec: NodeSpec):
         volume = self.client.volumes.create(f"fakenet-{self.run}-{spec.name}", labels=self.labels)
         self.volumes.append(volume)
-        env = {"FAKENET_BIND": "0.0.0.0", "FAKENET_NODE_NAME": spec.name,
-               "FAKENET_PEERS": " ".join(f"/dns4/{p}/tcp/4011" for p in spec.peers),
-               "FAKENET_RPCUSER": self.credentials[0], "FAKENET_RPCPASSWORD": self.credentials[1],
-               **{f"FAKENET_{key}": str(value) for key, value in spec.settings.items()}}
-        container = (DockerContainer(self.image).with_envs(**env).with_network(self.network)
+        # In the container network every node is reachable by its name (a network alias).
+        launch = Launch(spec.name, tuple((p, p) for p in spec.peers), self.credentials, "0.0.0.0",
+                        self.kind.datadir, dict(spec.settings))
+        container = (DockerContainer(self.image).with_envs(**self.kind.environment(launch)).with_network(self.network)
                      .with_network_aliases(spec.name).with_name(f"fakenet-{self.run}-{spec.name}")
-                     .with_volume_mapping(volume.name, "/data", "rw")
+                     .with_volume_mapping(volume.name, self.kind.datadir, "rw")
                      .with_kwargs(labels=self.labels, hostname=spec.name, cap_add=["NET_ADMIN"]))
+        command = self.kind.container_command(launch)
+        if command is not None:
+            container.with_command(command)
         # Ephemeral host ports on loopback only: testcontainers' helpers would bind 0.0.0.0.
-        container.ports.update({port: ("127.0.0.1", None) for port in PUBLISHED})
+        container.ports.update({f"{self.kind.ports[role]}/tcp": ("127.0.0.1", None) for role in self.kind.published})
         container.start()
         return container.get_wrapped_container()
+
+    def credentials_of(self, runtime: DockerRuntime) -> tuple[str, str]:
+        return self.credentials
 
     def netem(self, runtime: DockerRuntime) -> bool:
         """Probed once per network, in a node's own namespace (needs NET_ADMIN, as the filter does)."""
@@ -255,22 +273,32 @@ def leave_one_at_a_time(network, containers) -> None:
 
 
 class AttachedBackend(DockerBackend):
-    """A compose network we did not create: close() leaves its containers alone."""
+    """A compose network we did not create: close() leaves its containers alone. Each node is
+    logged into with the credentials in its own container's environment, as `./fake status` does."""
 
-    def __init__(self, project: str, client: docker.DockerClient | None = None):
-        super().__init__(project=project, client=client)
-        self.credentials = (os.environ.get("FAKENET_RPCUSER", "fakenet"), os.environ.get("FAKENET_RPCPASSWORD", "fakenet"))
+    def __init__(self, kind: NodeKind, project: str, client: docker.DockerClient | None = None):
+        super().__init__(kind, project=project, client=client)
+
+    def credentials_of(self, runtime: DockerRuntime) -> tuple[str, str]:
+        return container_credentials(self.kind, runtime.container)
 
     def close(self) -> None:
-        pass
+        for runtime in self.runtimes.values():
+            runtime._forget()
 
 
-def attach_compose(project: str) -> tuple[AttachedBackend, dict[str, DockerRuntime]]:
-    backend = AttachedBackend(project)
+def container_credentials(kind: NodeKind, container) -> tuple[str, str]:
+    env = dict(item.split("=", 1) for item in container.attrs["Config"].get("Env") or [] if "=" in item)
+    found = kind.credentials(env)
+    if found is None:
+        raise ConfigError(f"container {container.name} has no RPC credentials in its environment")
+    return found
+
+
+def attach_compose(kind: NodeKind, project: str) -> tuple[AttachedBackend, dict[str, DockerRuntime]]:
+    backend = AttachedBackend(kind, project)
     found = backend.client.containers.list(filters={"label": f"com.docker.compose.project={project}"})
     if not found:
-        from fakenet.errors import FakenetError
-
         raise FakenetError(f"no running network {project!r} to attach to (start one with ./fake up -d)")
     for container in found:
         name = container.labels["com.docker.compose.service"]

@@ -1,88 +1,103 @@
-"""The local backend: node processes on their own loopback addresses; links cut by the node's
-admin link filter (RPC `setlinkfilter`), since processes share one network namespace."""
+"""The local backend: node processes on their own loopback addresses. Processes share one network
+namespace, so links can only be steered by the node itself: the kind must have link control."""
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import signal
 import tempfile
 from pathlib import Path
+from typing import Mapping
 
+from fakenet.errors import ConfigError
 from fakenet.harness import local
-from fakenet.harness.api import ApiClient
-from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec
+from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec, node_filter
 from fakenet.harness.rpc import RpcClient
+from fakenet.kinds.base import Launch, NodeKind
 
 
 class LocalRuntime(NodeRuntime):
-    def __init__(self, node: local.LocalNode):
-        self.node = node
-        self.name = node.name
-        self._api = ApiClient(node.api_url, node.name)
+    def __init__(self, kind: NodeKind, process: local.NodeProcess, ip: str, credentials: tuple[str, str]):
+        self.kind, self.process, self.ip = kind, process, ip
+        self.name = process.name
+        self._rpc = RpcClient(self.url("rpc") + kind.rpc_path(), *credentials, node=self.name)
 
     @property
     def rpc(self) -> RpcClient:
-        return self.node.rpc
+        return self._rpc
 
-    @property
-    def api(self) -> ApiClient:
-        return self._api
+    def url(self, role: str) -> str:
+        return f"http://{self.ip}:{self.kind.ports[role]}"
 
     def start(self) -> None:
-        self.node.start()
+        self.process.start()
 
     def kill(self) -> None:
-        self.node.kill()
+        self.process.kill()
 
     def stop(self) -> None:
-        self.node.stop()
+        self.process.stop()
 
     def pause(self) -> None:
-        self.node.signal(signal.SIGSTOP)
+        self.process.signal(signal.SIGSTOP)
 
     def unpause(self) -> None:
-        self.node.signal(signal.SIGCONT)
+        self.process.signal(signal.SIGCONT)
 
     def logs(self, tail: int = 20) -> list[str]:
-        return self.node.logs(tail)
+        return self.process.logs(tail)
 
-    def read_config(self) -> bytes | None:
-        path = self.node.datadir / "config"
+    def _identity_path(self) -> Path:
+        if not self.kind.identity_file:
+            raise ConfigError(f"node kind {self.kind.name!r} has no identity file")
+        return self.process.datadir / self.kind.identity_file
+
+    def read_identity(self) -> bytes | None:
+        path = self._identity_path()
         return path.read_bytes() if path.exists() else None
 
-    def write_config(self, data: bytes | None) -> None:
-        path = self.node.datadir / "config"
+    def write_identity(self, data: bytes | None) -> None:
+        path = self._identity_path()
         if data is None:
             path.unlink(missing_ok=True)
         else:
             path.write_bytes(data)
+            path.chmod(0o600)
 
-    def set_links(self, rules: LinkRules) -> str:
-        self.rpc.setlinkfilter(sorted(rules.blocked), dict(rules.loss), dict(rules.delay))
-        return "node link filter (cuts, loss and delay in the node's transport)"
+    def set_links(self, rules: LinkRules, identities: Mapping[str, str]) -> str:
+        return node_filter(self, rules, identities)
 
 
 class LocalBackend(Backend):
     name = "local"
 
-    def __init__(self, workdir: Path | None = None, subnet: str | None = None, **_ignored):
+    def __init__(self, kind: NodeKind, workdir: Path | None = None, subnet: str | None = None):
+        if not kind.link_control:
+            raise ConfigError(f"node kind {kind.name!r} cannot filter its own links, and local processes share "
+                              f"one network namespace: use the docker backend")
+        self.kind = kind
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="fakenet-"))
         self.subnet = subnet or local.random_subnet()
+        self.credentials = ("fakenet", secrets.token_hex(12))
         self.runtimes: dict[str, LocalRuntime] = {}
 
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
         ips = {spec.name: f"{self.subnet}.{i + 1}" for i, spec in enumerate(specs)}
         for spec in specs:
-            args = [a for key, value in spec.settings.items() for a in (f"--{key.lower().replace('_', '-')}", str(value))]
-            peers = [f"/ip4/{ips[p]}/tcp/4011" for p in spec.peers]
-            node = local.LocalNode(spec.name, ips[spec.name], self.workdir / spec.name, peers, args)
-            self.runtimes[spec.name] = LocalRuntime(node)
+            datadir = self.workdir / spec.name
+            launch = Launch(spec.name, tuple((p, ips[p]) for p in spec.peers), self.credentials, ips[spec.name],
+                            str(datadir), dict(spec.settings))
+            process = local.NodeProcess(spec.name, self.kind.local_command(launch), self.kind.environment(launch),
+                                        datadir)
+            self.runtimes[spec.name] = LocalRuntime(self.kind, process, ips[spec.name], self.credentials)
         return dict(self.runtimes)
 
     def close(self) -> None:
         for runtime in self.runtimes.values():
             runtime.unpause()
             runtime.kill()
+            runtime.rpc.close()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)

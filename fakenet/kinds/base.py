@@ -1,0 +1,178 @@
+"""What a node kind is: the one class that owns everything about *what* runs (backends own *where*).
+
+A kind says which image (docker) or command (local) starts a node, with which environment,
+which ports it serves by role, where its data dir and identity file are, and how the harness
+observes it: readiness, its own identity, and its peers keyed by identity (never by a name the
+harness handed it). A kind whose node can filter its own links says so (`link_control`); for the
+others the backend filters packets.
+
+Optional capabilities are separate protocols a kind's client implements and declares:
+
+    CHAIN     tips, mining                      ChainClient
+    STREAMS   create/load/update/pin, cache      StreamsClient
+    CLUSTER   replicated pinning                 ClusterClient
+    IDENTITY  an identity file that can be lost     (NodeKind.identity_file)
+
+Third parties register kinds in the entry-point group `fakenet.kinds` (see fakenet/kinds/__init__.py).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Protocol, runtime_checkable
+
+from fakenet.errors import ConfigError
+from fakenet.harness.rpc import RpcClient
+
+CHAIN, STREAMS, CLUSTER, IDENTITY = "chain", "streams", "cluster", "identity"
+CAPABILITIES = (CHAIN, STREAMS, CLUSTER, IDENTITY)
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One node to start, as the backend hands it to the kind."""
+
+    name: str
+    peers: tuple[tuple[str, str], ...]  # (peer name, host to dial it at: an IP, or a DNS name in a container network)
+    credentials: tuple[str, str]  # RPC user and password: given by environment or file, never on a command line
+    bind: str  # the address every port listens on
+    datadir: str  # as the node sees it
+    settings: Mapping[str, object] = field(default_factory=dict)  # the harness's settings, e.g. cache_limit
+
+
+@dataclass(frozen=True)
+class Tip:
+    hash: str
+    height: int
+    work: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One status-table row's worth of what a node says about itself."""
+
+    identity: str
+    height: int | None  # None for a kind without a chain
+    peers: int
+
+
+class NodeClient(ABC):
+    """How the harness observes and steers one node of a kind (one RPC client underneath)."""
+
+    def __init__(self, rpc: RpcClient):
+        self.rpc = rpc
+
+    @abstractmethod
+    def ready(self) -> bool:
+        """Serving: what start-up waits for. Raise FakenetError or OSError while it is not."""
+
+    @abstractmethod
+    def identity(self) -> str:
+        """The node's own identity, as its peers would report it."""
+
+    @abstractmethod
+    def peer_identities(self) -> set[str]:
+        """Identities of the peers this node is connected to now."""
+
+    def summary(self) -> Summary:
+        """Identity, height and peer count (kinds can answer this in one request)."""
+        height = self.tip().height if isinstance(self, ChainClient) else None
+        return Summary(self.identity(), height, len(self.peer_identities()))
+
+    def set_links(self, blocked: set[str], loss: Mapping[str, float], delay: Mapping[str, float], seed: int) -> str:
+        """Only for kinds with `link_control`: cut, drop or slow links to peers (by identity); return how."""
+        raise ConfigError(f"{type(self).__name__} cannot filter its own links")
+
+
+@runtime_checkable
+class ChainClient(Protocol):
+    def tip(self) -> Tip: ...
+
+    def mine(self, blocks: int) -> list[str]: ...
+
+    def chain_tips(self) -> list[dict]: ...
+
+
+@runtime_checkable
+class StreamsClient(Protocol):
+    def create_stream(self, content, pin: bool) -> str: ...
+
+    def load_stream(self, stream_id: str) -> dict: ...
+
+    def try_load(self, stream_id: str) -> bool: ...
+
+    def update_stream(self, stream_id: str, content) -> dict: ...
+
+    def pin_stream(self, stream_id: str) -> None: ...
+
+    def unpin_stream(self, stream_id: str) -> None: ...
+
+    def evict(self, count: int | None, ids: list[str] | None) -> None: ...
+
+    def pins(self) -> set[str]: ...
+
+    def cache_order(self) -> list[str]: ...
+
+
+@runtime_checkable
+class ClusterClient(Protocol):
+    def cluster_pin(self, stream_id: str, rmin: int, rmax: int) -> None: ...
+
+    def live_cluster_peers(self) -> int: ...
+
+
+class NodeKind(ABC):
+    """One class per kind of node. Subclasses set the attributes and implement the methods."""
+
+    name: str
+    capabilities: frozenset[str] = frozenset()
+    ports: Mapping[str, int] = {}  # role -> port the node listens on in its own address ("rpc" is required)
+    published: tuple[str, ...] = ("rpc",)  # roles published to 127.0.0.1 on the host by `./fake up`
+    datadir: str = "/data"  # inside a container
+    identity_file: str | None = None  # relative to the data dir: what lose_identity deletes
+    link_control: bool = False  # the node filters its own links (the local backend needs it)
+    test_settings: Mapping[str, object] = {}  # what a harness network sets unless told otherwise
+    # A command run in the container when the host cannot reach container addresses: prints the
+    # kind's `-getinfo` JSON (blocks, connections.total, and the identity under "peerid").
+    status_command: tuple[str, ...] | None = None
+
+    def image(self, progress: Progress, client) -> str:
+        """The docker image to run, built if needed; `client` is a docker.DockerClient."""
+        raise ConfigError(f"node kind {self.name!r} has no container image: use the local backend")
+
+    def container_command(self, launch: Launch) -> list[str] | None:
+        """The container's command; None runs the image's own."""
+        return None
+
+    def local_command(self, launch: Launch) -> list[str]:
+        """The argv of a node process for the local backend."""
+        raise ConfigError(f"node kind {self.name!r} cannot run as a local process: use the docker backend")
+
+    @abstractmethod
+    def environment(self, launch: Launch) -> dict[str, str]:
+        """The node's environment (where credentials go)."""
+
+    @abstractmethod
+    def client(self, rpc: RpcClient) -> NodeClient:
+        """The kind's client around an RPC client of one node."""
+
+    def credentials(self, environment: Mapping[str, str]) -> tuple[str, str] | None:
+        """The RPC credentials in a running node's environment (how `attach` and `status` log in)."""
+        return None
+
+    def rpc_path(self) -> str:
+        return "/"
+
+    def check_settings(self, settings: Mapping[str, object]) -> None:
+        """Refuse settings this kind does not understand (a typo must not be silently ignored)."""
+        if settings:
+            raise ConfigError(f"node kind {self.name!r} takes no settings, got {', '.join(sorted(settings))}")
+
+    def missing(self, needed: set[str]) -> set[str]:
+        return set(needed) - set(self.capabilities)
+
+    def __repr__(self) -> str:
+        return f"<NodeKind {self.name}>"

@@ -1,0 +1,150 @@
+"""The fakenet node as a kind: every fakenet-specific port, variable, file and RPC the harness uses.
+
+Peers are keyed by PeerID (`getpeerinfo()[…]["peerid"]`), links are steered by the node's own
+admin filter (`setlinkfilter`, by PeerID), and settings reach the node as FAKENET_* variables.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+from typing import Mapping
+
+from fakenet.errors import ConfigError, RpcError
+from fakenet.harness.rpc import RpcClient
+from fakenet.kinds.base import CHAIN, CLUSTER, IDENTITY, STREAMS, Launch, NodeClient, NodeKind, Summary, Tip
+
+SWARM_PORT = 4011
+# A regtest address of the node's own chain; mined coins go nowhere anyone cares about.
+MINE_TO = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
+STREAM_UNAVAILABLE = -33  # the node's RPC error when no reachable peer holds a stream
+# Harness setting -> the node's environment variable (see fakenet/node/settings.py).
+SETTINGS = {"cache_limit": "STREAM_CACHE_LIMIT", "sync_timeout": "SYNC_TIMEOUT", "peer_timeout": "PEER_TIMEOUT",
+            "cluster_ttl": "CLUSTER_TTL", "automine": "AUTOMINE", "cluster_repin": "CLUSTER_REPIN"}
+
+
+def swarm_address(host: str) -> str:
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return f"/dns4/{host}/tcp/{SWARM_PORT}"
+    return f"/ip{ip.version}/{host}/tcp/{SWARM_PORT}"
+
+
+class FakenetClient(NodeClient):
+    """Typed calls for what the harness asks a fakenet node."""
+
+    def ready(self) -> bool:
+        return self.rpc.getblockcount() is not None
+
+    def identity(self) -> str:
+        return self.rpc.getnetworkinfo()["peerid"]
+
+    def peer_identities(self) -> set[str]:
+        return {peer["peerid"] for peer in self.rpc.getpeerinfo()}
+
+    def summary(self) -> Summary:
+        network, height = self.rpc.batch([("getnetworkinfo", []), ("getblockcount", [])])
+        return Summary(network["peerid"], height, network["connections"])
+
+    def set_links(self, blocked, loss, delay, seed) -> str:
+        self.rpc.setlinkfilter(sorted(blocked), dict(loss), dict(delay))
+        return "node link filter (cuts, loss and delay in the node's transport)"
+
+    # chain
+    def tip(self) -> Tip:
+        info = self.rpc.getblockchaininfo()
+        return Tip(info["bestblockhash"], info["blocks"], int(info["chainwork"], 16))
+
+    def mine(self, blocks: int) -> list[str]:
+        return self.rpc.generatetoaddress(blocks, MINE_TO)
+
+    def chain_tips(self) -> list[dict]:
+        return self.rpc.getchaintips()
+
+    # streams
+    def create_stream(self, content, pin: bool) -> str:
+        return self.rpc.createstream(content, pin)["streamId"]
+
+    def load_stream(self, stream_id: str) -> dict:
+        return self.rpc.loadstream(stream_id)
+
+    def try_load(self, stream_id: str) -> bool:
+        """True if the load succeeds, False on the node's unavailable error; other errors raise."""
+        try:
+            self.rpc.loadstream(stream_id)
+        except RpcError as exc:
+            if exc.code != STREAM_UNAVAILABLE:
+                raise
+            return False
+        return True
+
+    def update_stream(self, stream_id: str, content) -> dict:
+        return self.rpc.updatestream(stream_id, content)
+
+    def pin_stream(self, stream_id: str) -> None:
+        self.rpc.pinstream(stream_id)
+
+    def unpin_stream(self, stream_id: str) -> None:
+        self.rpc.unpinstream(stream_id)
+
+    def evict(self, count: int | None, ids: list[str] | None) -> None:
+        self.rpc.evictstreams(count, ids)
+
+    def pins(self) -> set[str]:
+        return set(self.rpc.listpins())
+
+    def cache_order(self) -> list[str]:
+        return list(self.rpc.getcacheinfo()["lru"])
+
+    # cluster
+    def cluster_pin(self, stream_id: str, rmin: int, rmax: int) -> None:
+        self.rpc.clusterpinadd(stream_id, rmin, rmax)
+
+    def live_cluster_peers(self) -> int:
+        return sum(peer["live"] for peer in self.rpc.clusterpeers())
+
+
+class FakenetKind(NodeKind):
+    name = "fakenet"
+    capabilities = frozenset({CHAIN, STREAMS, CLUSTER, IDENTITY})
+    ports = {"swarm": SWARM_PORT, "ipfs": 5011, "rpc": 6433, "api": 7007, "cluster": 9094}
+    published = ("rpc", "api", "ipfs", "cluster")
+    datadir = "/data"
+    identity_file = "config"
+    link_control = True
+    status_command = ("cli", "-getinfo")  # in the container; prints JSON with peerid, blocks, connections.total
+    # Test networks want quick verdicts: a load gives up after 2 s, a silent peer is dead after 3 s.
+    test_settings = {"sync_timeout": 2.0, "peer_timeout": 3.0}
+
+    def image(self, progress, client) -> str:
+        from fakenet.image import ensure_image
+
+        return ensure_image(progress=progress, client=client)
+
+    def environment(self, launch: Launch) -> dict[str, str]:
+        self.check_settings(launch.settings)
+        return {"FAKENET_BIND": launch.bind, "FAKENET_NODE_NAME": launch.name, "FAKENET_DATADIR": launch.datadir,
+                "FAKENET_PEERS": " ".join(swarm_address(host) for _, host in launch.peers),
+                "FAKENET_RPCUSER": launch.credentials[0], "FAKENET_RPCPASSWORD": launch.credentials[1],
+                **{f"FAKENET_{SETTINGS[key]}": _text(value) for key, value in launch.settings.items()}}
+
+    def credentials(self, environment: Mapping[str, str]) -> tuple[str, str] | None:
+        user, password = environment.get("FAKENET_RPCUSER"), environment.get("FAKENET_RPCPASSWORD")
+        return (user, password) if user and password else None
+
+    def local_command(self, launch: Launch) -> list[str]:
+        return [sys.executable, "-m", "fakenet.node.daemon"]  # everything else is in the environment
+
+    def client(self, rpc: RpcClient) -> FakenetClient:
+        return FakenetClient(rpc)
+
+    def check_settings(self, settings: Mapping[str, object]) -> None:
+        unknown = set(settings) - set(SETTINGS)
+        if unknown:
+            raise ConfigError(f"the fakenet kind has no setting {', '.join(sorted(unknown))} "
+                              f"(it takes {', '.join(sorted(SETTINGS))})")
+
+
+def _text(value) -> str:
+    return ("1" if value else "0") if isinstance(value, bool) else str(value)
