@@ -28,6 +28,7 @@ from fakenet.errors import ConfigError, FakenetError, WaitTimeout
 from fakenet.harness.backends.docker import container_credentials
 from fakenet.harness.rpc import UNAUTHORIZED, RpcClient
 from fakenet.harness.waits import wait_for
+from fakenet import kinds
 from fakenet.kinds import NodeKind
 
 
@@ -134,7 +135,8 @@ def _healthy(state: str) -> str:
     return state.replace("/starting", "/healthy") if state.endswith("/starting") else state
 
 
-def probe_all(client: docker.DockerClient, project: str, kind: NodeKind) -> list[NodeStatus]:
+def probe_all(client: docker.DockerClient, project: str, kind: NodeKind | None = None) -> list[NodeStatus]:
+    kind = kinds.get(kind)
     found = containers(client, project)
     with ThreadPoolExecutor(max_workers=min(16, max(1, len(found)))) as pool:
         return list(pool.map(lambda container: probe(kind, container, inspected=True), found))
@@ -151,7 +153,7 @@ def _problems(rows: list[NodeStatus], count: int) -> list[str]:
 
 
 def wait_meshed(client: docker.DockerClient, project: str, count: int, timeout: float,
-                kind: NodeKind) -> list[NodeStatus]:
+                kind: NodeKind | None = None) -> list[NodeStatus]:
     """Until every node is healthy with count-1 peers; on timeout, say which node and show its logs."""
     last: list[list[NodeStatus]] = [[]]
 
