@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
-from bitcoin.core import CBlock, COutPoint, CScript, CTransaction, CTxIn, CTxOut, b2lx, lx
+from bitcoin.core import CBlock, CBlockHeader, COutPoint, CScript, CTransaction, CTxIn, CTxOut, b2lx, lx
 
-__all__ = ["CBlock", "Recipe", "b2lx", "build", "coinbase", "spend"]
+__all__ = ["Crafted", "Recipe", "build", "coinbase", "spend"]
 
 PAY = bytes(CScript([b"\x51"]))
 
@@ -45,6 +45,7 @@ class Recipe:
     extra_txs: tuple = ()
     solved: bool = True  # False: a nonce that misses the target
     merkle: bytes | None = None  # a wrong merkle root
+    with_coinbase: bool = True
 
     @classmethod
     def of(cls, template: dict, **changes) -> "Recipe":
@@ -58,19 +59,38 @@ def coinbase(height: int, value: int, tag: bytes) -> CTransaction:
     return CTransaction([CTxIn(COutPoint(), CScript([height, tag]), 0xFFFFFFFF)], [CTxOut(value, CScript(PAY))])
 
 
-def build(recipe: Recipe, pow_kind: str) -> CBlock:
+@dataclass(frozen=True)
+class Crafted:
+    """A block as bytes: python-bitcoinlib refuses to build one whose merkle root is wrong."""
+
+    raw: bytes
+
+    @property
+    def hash(self) -> str:
+        return b2lx(hashlib.sha256(hashlib.sha256(self.raw[:80]).digest()).digest())
+
+    def hex(self) -> str:
+        return self.raw.hex()
+
+
+def build(recipe: Recipe, pow_kind: str) -> Crafted:
     height = recipe.height if recipe.coinbase_height is None else recipe.coinbase_height
-    txs = [coinbase(height, recipe.value, recipe.tag), *recipe.extra_txs]
+    txs = [coinbase(height, recipe.value, recipe.tag), *recipe.extra_txs] if recipe.with_coinbase else [*recipe.extra_txs]
     draft = CBlock(nVersion=recipe.version, hashPrevBlock=lx(recipe.prev), nTime=recipe.time, nBits=recipe.bits, vtx=txs)
     merkle = recipe.merkle or draft.calc_merkle_root()
-    prefix = CBlock(recipe.version, lx(recipe.prev), merkle, recipe.time, recipe.bits, 0, txs).get_header().serialize()[:76]
+    header = CBlockHeader(recipe.version, lx(recipe.prev), merkle, recipe.time, recipe.bits, 0).serialize()[:76]
     target = target_of(recipe.bits)
     nonce = 0
-    while (pow_hash(pow_kind, prefix + nonce.to_bytes(4, "little")) <= target) != recipe.solved:
+    while (pow_hash(pow_kind, header + nonce.to_bytes(4, "little")) <= target) != recipe.solved:
         nonce += 1
-    return CBlock(recipe.version, lx(recipe.prev), merkle, recipe.time, recipe.bits, nonce, txs)
+    body = _compact_size(len(txs))
+    return Crafted(header + nonce.to_bytes(4, "little") + body + b"".join(tx.serialize() for tx in txs))
 
 
-def spend() -> CTransaction:
+def _compact_size(n: int) -> bytes:
+    return bytes([n]) if n < 0xFD else b"\xfd" + n.to_bytes(2, "little")
+
+
+def spend(n: int = 0) -> CTransaction:
     """A transaction spending an output that does not exist (shape-valid, never connectable)."""
-    return CTransaction([CTxIn(COutPoint(b"\x01" * 32, 0), CScript([b"x"]))], [CTxOut(1, CScript(PAY))])
+    return CTransaction([CTxIn(COutPoint(b"\x01" * 32, n), CScript([b"x"]))], [CTxOut(1, CScript(PAY))])

@@ -42,8 +42,8 @@ def template(t: Target) -> dict:
     return t.a.call("getblocktemplate", RULES)
 
 
-def submit(t: Target, block) -> dict:
-    return call(t.a, "submitblock", block.serialize().hex())
+def submit(t: Target, block: blocks.Crafted) -> dict:
+    return call(t.a, "submitblock", block.hex())
 
 
 def crafted(t: Target, **changes):
@@ -163,8 +163,8 @@ def _(t, s):
     return {"facts": {"answered_at_once": time.monotonic() - started < LONG_POLL_HOLD and bool(answer)}}
 
 
-def _proposal(t, block):
-    return call(t.a, "getblocktemplate", {"mode": "proposal", "data": block.serialize().hex()})
+def _proposal(t, block: blocks.Crafted):
+    return call(t.a, "getblocktemplate", {"mode": "proposal", "data": block.hex()})
 
 
 case("proposal", "proposal of a valid block", VALUE)(lambda t, s: _proposal(t, crafted(t)))
@@ -177,7 +177,7 @@ case("proposal", "proposal with a bad coinbase height", VALUE)(
 
 @case("proposal", "proposal of a known block", VALUE)
 def _(t, s):
-    return _proposal(t, blocks.CBlock.deserialize(bytes.fromhex(t.a.call("getblock", _best(t), 0))))
+    return _proposal(t, blocks.Crafted(bytes.fromhex(t.a.call("getblock", _best(t), 0))))
 
 
 case("proposal", "proposal without data", ERROR)(lambda t, s: call(t.a, "getblocktemplate", {"mode": "proposal"}))
@@ -232,7 +232,7 @@ case("submitblock", "invalid block again: duplicate-invalid", VALUE)(lambda t, s
 @case("submitblock", "child of an invalid block: bad-prevblk", VALUE)
 def _(t, s):
     parent = s["bad_height"]
-    return submit(t, crafted(t, prev=blocks.b2lx(parent.GetHash()), height=template(t)["height"] + 1))
+    return submit(t, crafted(t, prev=parent.hash, height=template(t)["height"] + 1))
 
 
 @case("submitblock", "bad-cb-amount", VALUE)
@@ -248,14 +248,13 @@ def _(t, s):
 
 @case("submitblock", "bad-txns-duplicate", VALUE)
 def _(t, s):
-    return submit(t, crafted(t, extra_txs=(blocks.spend(), blocks.spend())))
+    # a pair of equal transactions in one merkle row: how core (CVE-2012-2459) detects duplicates
+    return submit(t, crafted(t, extra_txs=(blocks.spend(1), blocks.spend(), blocks.spend())))
 
 
 @case("submitblock", "no coinbase first", ERROR)
 def _(t, s):
-    block = crafted(t)
-    return submit(t, blocks.CBlock(block.nVersion, block.hashPrevBlock, block.hashMerkleRoot, block.nTime,
-                                   block.nBits, block.nNonce, [blocks.spend()]))
+    return submit(t, crafted(t, with_coinbase=False, extra_txs=(blocks.spend(),)))
 
 
 case("submitblock", "undecodable", ERROR)(lambda t, s: call(t.a, "submitblock", "00"))
@@ -265,9 +264,9 @@ case("submitblock", "undecodable", ERROR)(lambda t, s: call(t.a, "submitblock", 
 
 @case("forks", "getchaintips after a fork", VALUE)
 def _(t, s):
-    old_tip = _best(t)
+    old_tip = t.a.call("generatetoaddress", 1, t.address)[0]  # a tip with no invalid children
     t.a.call("invalidateblock", old_tip)
-    t.a.call("generatetoaddress", 2, t.address)
+    t.a.call("generatetoaddress", 2, t.other_address)
     t.a.call("reconsiderblock", old_tip)
     tips = t.a.call("getchaintips")
     return {"result": sorted((tip["status"], tip["branchlen"]) for tip in tips)}

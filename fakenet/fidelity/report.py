@@ -18,12 +18,29 @@ class Row:
     differences: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)  # why, one per explained difference
     unexplained: list[str] = field(default_factory=list)
+    answer: str = ""  # what Litecoin Core answered, where the value itself is compared
 
 
 def judge(case: Case, ours: dict, theirs: dict) -> Row:
-    if "crash" in ours or (ours.get("code") == METHOD_NOT_FOUND and theirs.get("code") != METHOD_NOT_FOUND):
-        return Row(case, "missing", [ours.get("crash") or "fakenet: Method not found"])
-    found = case.compare(ours, theirs) if "crash" not in theirs else [f"Litecoin Core: {theirs['crash']}"]
+    row = _judge(case, ours, theirs)
+    row.answer = _answer(case, theirs)
+    return row
+
+
+def _answer(case: Case, seen: dict) -> str:
+    parts = [f"{name}={seen.get(name)!r}" for name in case.compare.fields if seen.get(name) is not None]
+    if case.compare.shape_of:
+        parts.append("structure")
+    text = ", ".join(parts)
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def _judge(case: Case, ours: dict, theirs: dict) -> Row:
+    if ours.get("code") == METHOD_NOT_FOUND and theirs.get("code") != METHOD_NOT_FOUND:
+        return Row(case, "missing", ["fakenet: Method not found"])
+    crashes = [f"{side} could not run the case: {seen['crash']}"
+               for side, seen in (("fakenet", ours), ("Litecoin Core", theirs)) if "crash" in seen]
+    found = crashes or case.compare(ours, theirs)
     if not found:
         return Row(case, "same")
     reasons, unexplained = [], []
@@ -50,8 +67,9 @@ def markdown(rows: list[Row], header: str) -> str:
     for row in rows:
         if row.case.section != section:
             section = row.case.section
-            lines += ["", f"## {section}", "", "| call | verdict | why |", "| --- | --- | --- |"]
-        lines.append(f"| {_cell(row.case.name)} | {_verdict(row)} | {_cell(_why(row))} |")
+            lines += ["", f"## {section}", "", "| call | compared (Litecoin Core's answer) | verdict | why |",
+                      "| --- | --- | --- | --- |"]
+        lines.append(f"| {_cell(row.case.name)} | {_cell(row.answer)} | {_verdict(row)} | {_cell(_why(row))} |")
     return "\n".join(lines) + "\n"
 
 

@@ -24,6 +24,7 @@ class Target:
     kind: str
     pow: str
     address: str
+    other_address: str  # for a rival branch: the same address could rebuild the very same block
     a: Endpoint
     b: Endpoint
 
@@ -55,6 +56,7 @@ class Target:
 class FakenetTarget(Target):
     kind, pow = "fakenet", "sha256d"
     address = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"  # BIP173 test program, regtest prefix
+    other_address = "bcrt1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqdku202"  # an all-zero program
 
     def __init__(self, root: Path):
         self.nodes = local.full_mesh(root, 2)
@@ -81,6 +83,7 @@ class FakenetTarget(Target):
 
 class LitecoinTarget(Target):
     kind, pow, address = "litecoin", "scrypt", litecoind.ADDRESS
+    other_address = "rltc1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnmxrc5"
 
     def __init__(self, root: Path):
         self.first = litecoind.LitecoinNode(root / "ltc-a")

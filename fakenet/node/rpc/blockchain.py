@@ -7,11 +7,13 @@ import time
 from bitcoin.core import CBlock, b2lx, b2x
 
 from fakenet.node.chain import BlockIndex
-from fakenet.node.rpc import mining, params
+from fakenet.node.rpc import mining, params, scripts
 from fakenet.node.rpc.addresses import InvalidAddress, script_for
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.rpc.errors import INVALID_ADDRESS_OR_KEY, INVALID_PARAMETER, MISC_ERROR, RpcFailure
 
+# The one soft fork this chain enforces, from its first block: coinbases start with the height.
+SOFTFORKS = {"bip34": {"type": "buried", "active": True, "height": 1}}
 CHAIN_NAME = "regtest"  # address format and difficulty are regtest's, so client libraries pick the right params
 
 
@@ -19,20 +21,21 @@ def address_script(address: str) -> bytes:
     try:
         return script_for(address)
     except InvalidAddress as exc:
-        raise RpcFailure(INVALID_ADDRESS_OR_KEY, f"Error: Invalid address {address!r}") from exc
+        raise RpcFailure(INVALID_ADDRESS_OR_KEY, "Error: Invalid address") from exc
 
 
 def _tx_json(tx, verbose: bool):
     txid = b2lx(tx.GetTxid())
     if not verbose:
         return txid
+    size = len(tx.serialize())  # no witness data on this chain: weight is 4 × size, vsize is size
     return {
-        "txid": txid, "hash": b2lx(tx.GetHash()), "version": tx.nVersion, "size": len(tx.serialize()),
-        "locktime": tx.nLockTime, "hex": b2x(tx.serialize()),
+        "txid": txid, "hash": b2lx(tx.GetHash()), "version": tx.nVersion, "size": size, "vsize": size,
+        "weight": 4 * size, "locktime": tx.nLockTime, "hex": b2x(tx.serialize()),
         "vin": [{"coinbase": b2x(txin.scriptSig), "sequence": txin.nSequence} if txin.prevout.is_null() else
                 {"txid": b2lx(txin.prevout.hash), "vout": txin.prevout.n, "sequence": txin.nSequence}
                 for txin in tx.vin],
-        "vout": [{"value": out.nValue / 1e8, "n": n, "scriptPubKey": {"hex": b2x(out.scriptPubKey)}}
+        "vout": [{"value": out.nValue / 1e8, "n": n, "scriptPubKey": scripts.describe(out.scriptPubKey)}
                  for n, out in enumerate(tx.vout)],
     }
 
@@ -113,9 +116,9 @@ def register(registry: Registry, node) -> None:
         tip = chain.tip()
         return {
             "chain": CHAIN_NAME, "blocks": tip.height, "headers": tip.height, "bestblockhash": tip.hash,
-            "difficulty": chain.difficulty(), "time": tip.time, "mediantime": chain.median_time_past(),
+            "difficulty": chain.difficulty(), "mediantime": chain.median_time_past(),
             "verificationprogress": 1, "initialblockdownload": False, "chainwork": f"{tip.chainwork:064x}",
-            "size_on_disk": node.chain_path.stat().st_size, "pruned": False, "warnings": "",
+            "size_on_disk": node.chain_path.stat().st_size, "pruned": False, "softforks": SOFTFORKS, "warnings": "",
             "network": node.network,
         }
 
