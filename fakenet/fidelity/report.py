@@ -28,7 +28,8 @@ def judge(case: Case, ours: dict, theirs: dict) -> Row:
 
 
 def _answer(case: Case, seen: dict) -> str:
-    parts = [f"{name}={seen.get(name)!r}" for name in case.compare.fields if seen.get(name) is not None]
+    parts = [f"{name}={seen.get(name)!r}" for name in case.compare.fields
+             if seen.get(name) is not None or name == "result"]
     if case.compare.shape_of:
         parts.append("structure")
     text = ", ".join(parts)
