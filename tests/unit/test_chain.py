@@ -175,7 +175,8 @@ def bad_blocks(chain: Chain) -> dict[str, bytes]:
         "bad-blk-length": b"\x00garbage" * 20,
         "high-hash": high.serialize() + good[80:],
         "bad-txnmrklroot": reheader(good, hashMerkleRoot=b"\x11" * 32),
-        "bad-diffbits": reheader(good, grind=False, nBits=0x1D00FFFF),
+        # Solved at its own (harder) bits: bitcoin-core checks the work before the bits.
+        "bad-diffbits": reheader(good, nBits=0x2000FFFF),
         "time-too-new": reheader(good, nTime=now + 3 * 3600),
         "time-too-old": reheader(good, nTime=GENESIS_TIME),
         "bad-cb-missing": solve(prev, now, REGTEST_BITS, [spend]).serialize(),
@@ -236,3 +237,73 @@ def test_locator_and_blocks_after(chain):
     assert chain.blocks_after(["00" * 32]) == [chain.get_raw_block(h) for h in hashes]
     assert chain.blocks_after([hashes[3], "00" * 32, hashes[27]], limit=1) == [chain.get_raw_block(hashes[28])]
     assert chain.blocks_after([hashes[-1]]) == []
+
+
+def side_block(chain: Chain, parent: str, height: int, tag: bytes = b"side") -> bytes:
+    """A valid block on `parent` that is not the node's own template (another miner's)."""
+    now = chain.block_template()["curtime"]
+    return solve(lx(parent), now, REGTEST_BITS, [coinbase_tx(height, PAY, subsidy(height), tag)]).serialize()
+
+
+def tip_statuses(chain: Chain) -> dict[str, tuple[str, int]]:
+    return {tip["hash"]: (tip["status"], tip["branchlen"]) for tip in chain.chain_tips()}
+
+
+def test_side_branch_is_inconclusive_and_listed_as_valid_headers(chain):
+    hashes = mine(chain, 2)
+    result = chain.add_block(side_block(chain, hashes[0], 2))
+    assert (result.status, result.reason, result.became_tip) == ("accepted", "inconclusive", False)
+    assert tip_statuses(chain) == {hashes[1]: ("active", 0), result.block_hash: ("valid-headers", 1)}
+    assert chain.add_block(side_block(chain, hashes[0], 2, b"other")).reason == "inconclusive"
+    assert chain.add_block(chain.get_raw_block(result.block_hash)).reason == "duplicate"
+
+
+def test_invalidate_and_reconsider_make_a_valid_fork(chain):
+    old = mine(chain, 3)
+    chain.invalidate(old[2])
+    assert chain.tip().hash == old[1]
+    assert tip_statuses(chain)[old[2]] == ("invalid", 1)
+    assert chain.add_block(chain.get_raw_block(old[2])).reason == "duplicate-invalid"
+    new = mine(chain, 2)
+    chain.reconsider(old[2])
+    assert chain.tip().hash == new[-1], "reconsidering a lighter branch must not move the tip"
+    assert tip_statuses(chain) == {new[-1]: ("active", 0), old[2]: ("valid-fork", 1)}
+
+
+def test_invalidating_a_side_branch_keeps_the_tip_and_children_are_bad_prevblk(chain):
+    hashes = mine(chain, 2)
+    side = chain.add_block(side_block(chain, hashes[0], 2)).block_hash
+    chain.invalidate(side)
+    assert chain.tip().hash == hashes[1]
+    assert chain.add_block(side_block(chain, side, 3)).reason == "bad-prevblk"
+
+
+def test_contextually_invalid_block_is_remembered_as_invalid(chain):
+    tip = mine(chain, 1)[0]
+    raw = side_block(chain, tip, 7)  # BIP34 height says 7 at height 2
+    result = chain.add_block(raw)
+    assert (result.status, result.reason) == ("invalid", "bad-cb-height")
+    assert tip_statuses(chain)[result.block_hash] == ("invalid", 1)
+    assert chain.add_block(raw).reason == "duplicate-invalid"
+
+
+def test_statuses_survive_reopening(tmp_path):
+    with Chain(tmp_path / "c", "testnet") as chain:
+        old = mine(chain, 2)
+        chain.invalidate(old[1])
+        mine(chain, 2)
+        chain.reconsider(old[1])
+        before = chain.chain_tips()
+    with Chain(tmp_path / "c", "testnet") as chain:
+        assert chain.chain_tips() == before
+
+
+def test_proposals_as_bitcoin_core_answers_them(chain):
+    hashes = mine(chain, 2)
+    assert chain.check_proposal(side_block(chain, hashes[1], 3)) is None
+    assert chain.check_proposal(side_block(chain, hashes[0], 2)) == "inconclusive-not-best-prevblk"
+    assert chain.check_proposal(side_block(chain, hashes[1], 9)) == "bad-cb-height"
+    assert chain.check_proposal(chain.get_raw_block(hashes[1])) == "duplicate"
+    side = chain.add_block(side_block(chain, hashes[0], 2)).block_hash
+    assert chain.check_proposal(chain.get_raw_block(side)) == "duplicate-inconclusive"
+    assert chain.height() == 2

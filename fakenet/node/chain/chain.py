@@ -17,8 +17,8 @@ from bitcoin.core import CBlock, CBlockHeader, Hash, b2lx
 
 from ..errors import ConfigError
 from . import block as blocks
-from . import pow, template, validate
-from .index import AddResult, BlockIndex
+from . import pow, template, tips, validate
+from .index import FAILED, FAILED_CHILD, FAILED_MASK, VALIDATED, AddResult, BlockIndex
 from .orphans import OrphanPool
 from .store import HEADER_SIZE, BlockStore
 
@@ -53,7 +53,8 @@ class Chain:
         self.transaction_source: Callable[[], list] = list
         self._clock = clock
         self._lock = threading.RLock()
-        self._index: dict[str, BlockIndex] = {}
+        self._index: dict[str, BlockIndex] = {}  # insertion order is arrival order: first seen wins ties
+        self._status: dict[str, int] = {}  # index.VALIDATED / FAILED / FAILED_CHILD per stored block
         self._main: list[str] = []
         self._orphans = OrphanPool(max_orphans)
         self._tip_changes = 0
@@ -68,7 +69,7 @@ class Chain:
         stored_network = self._store.get_meta("network")
         if stored_network is None:
             # Genesis before the name: a crash in between leaves a store that still opens.
-            self._store.put(self.genesis_hash, 0, 1, genesis.serialize(), tip=self.genesis_hash)
+            self._store.put(self.genesis_hash, 0, 1, genesis.serialize(), tip=self.genesis_hash, status=VALIDATED)
             self._store.set_meta("network", self.network)
         elif stored_network != self.network:
             self._fail_open(f"holds the chain of network {stored_network!r}, not {self.network!r}")
@@ -76,23 +77,30 @@ class Chain:
         if self.genesis_hash not in self._index:
             self._fail_open(f"has a different genesis block for {self.network!r} than {self.genesis_hash}")
         tip = self._store.get_meta("tip")
-        self._main = self._ancestry(self._index[tip] if tip in self._index else self._most_work())
+        self._main = self._ancestry(self._index[tip] if tip in self._index else self._best_candidate())
+        for block_hash in self._main:  # stores from before statuses were kept
+            self._status[block_hash] |= VALIDATED
+        # A kill between storing a block and recording it as the tip leaves it a side branch.
+        if self._best_candidate().chainwork > self.tip().chainwork:
+            self._switch_tip(self._best_candidate())
 
     def _fail_open(self, problem: str) -> None:
         self._store.close()
         raise ConfigError(f"chain store {self._store.path} {problem}")
 
     def _load_index(self) -> None:
-        for header, height, n_tx, size in self._store.headers():
+        for header, height, n_tx, size, status in self._store.headers():
             header = CBlockHeader.deserialize(bytes(header))
             parent = self._index.get(b2lx(header.hashPrevBlock))
             work = (parent.chainwork if parent else 0) + pow.block_work(header.nBits)
             entry = BlockIndex.of(header, height=height, chainwork=work, n_tx=n_tx, size=size)
             self._index[entry.hash] = entry
+            self._status[entry.hash] = status
 
-    def _most_work(self) -> BlockIndex:
-        # Only for a store without a recorded tip; max() keeps the first seen of equals.
-        return max(self._index.values(), key=lambda entry: entry.chainwork)
+    def _best_candidate(self) -> BlockIndex:
+        """The most-work block not marked failed; max() keeps the first seen of equals."""
+        return max((entry for entry in self._index.values() if not self._status[entry.hash] & FAILED_MASK),
+                   key=lambda entry: entry.chainwork)
 
     def _ancestry(self, entry: BlockIndex) -> list[str]:
         hashes = [entry.hash]
@@ -146,6 +154,14 @@ class Chain:
     def orphan_count(self) -> int:
         return len(self._orphans)
 
+    def is_failed(self, block_hash: str) -> bool:
+        return bool(self._status.get(block_hash, 0) & FAILED_MASK)
+
+    def chain_tips(self) -> list[dict]:
+        """getchaintips' answer: the main chain's tip and every side branch's."""
+        with self._lock:
+            return tips.chain_tips(self._index.values(), self._status.__getitem__, self._main)
+
     # -- sync --------------------------------------------------------------------------------
 
     def locator(self) -> list[str]:
@@ -194,6 +210,29 @@ class Chain:
         # A random extranonce, so two nodes mining the same height in the same second differ.
         return blocks.coinbase_tx(tmpl["height"], script_pubkey, tmpl["coinbasevalue"], os.urandom(8), extra)
 
+    def check_proposal(self, raw: bytes) -> str | None:
+        """BIP23 block proposal, answered as bitcoin-core's getblocktemplate "proposal" mode:
+        None for a block that would become the tip, else why not. Nothing is stored."""
+        raw = bytes(raw)
+        with self._lock:
+            block_hash = b2lx(Hash(raw[:HEADER_SIZE]))
+            if block_hash in self._index:
+                if self.is_failed(block_hash):
+                    return "duplicate-invalid"
+                return "duplicate" if self._status[block_hash] & VALIDATED else "duplicate-inconclusive"
+            block = validate.decode(raw)
+            tip = self.tip()
+            # As bitcoin-core: only a block on the current tip can be tested.
+            if b2lx(block.hashPrevBlock) != tip.hash:
+                return "inconclusive-not-best-prevblk"
+            try:
+                validate.check_header_contextual(block, self.bits, self.median_time_past(), self._clock())
+                validate.check_block(raw, check_pow=False)
+                validate.check_block_contextual(block, tip.height + 1)
+            except validate.BlockRejected as exc:
+                return exc.reason
+            return None
+
     # -- adding blocks -----------------------------------------------------------------------
 
     def add_block(self, raw: bytes) -> AddResult:
@@ -202,9 +241,10 @@ class Chain:
         with self._lock:
             block_hash = b2lx(Hash(raw[:HEADER_SIZE])) if len(raw) >= HEADER_SIZE else None
             if block_hash in self._index:
-                return AddResult("duplicate", "duplicate", block_hash)
+                return AddResult("duplicate", "duplicate-invalid" if self.is_failed(block_hash) else "duplicate",
+                                 block_hash)
             try:
-                block = validate.check_block(raw, self.bits, self._clock())
+                block = validate.check_block(raw)
             except validate.BlockRejected as exc:
                 return AddResult("invalid", exc.reason, block_hash)
             parent = b2lx(block.hashPrevBlock)
@@ -233,19 +273,73 @@ class Chain:
         """Place a checked block whose parent is known; switch to it if it has the most work."""
         parent = self._index[b2lx(block.hashPrevBlock)]
         block_hash = blocks.block_hash(block)
+        if self.is_failed(parent.hash):
+            return AddResult("invalid", "bad-prevblk", block_hash)
         try:
-            validate.check_contextual(block, parent.height + 1, self.median_time_past(parent.hash))
+            validate.check_header_contextual(block, self.bits, self.median_time_past(parent.hash), self._clock())
         except validate.BlockRejected as exc:
             return AddResult("invalid", exc.reason, block_hash)
         work = parent.chainwork + pow.block_work(block.nBits)
         entry = BlockIndex.of(block, height=parent.height + 1, chainwork=work, n_tx=len(block.vtx), size=len(raw))
+        try:
+            validate.check_block_contextual(block, entry.height)
+        except validate.BlockRejected as exc:
+            # Remembered as invalid, as bitcoin-core does: getchaintips shows it, a resend is
+            # "duplicate-invalid" and a child "bad-prevblk".
+            self._store_entry(entry, raw, FAILED)
+            return AddResult("invalid", exc.reason, block_hash)
+        self._store_entry(entry, raw, 0)
         # Strictly more work: on a tie the block seen first stays the tip, as in bitcoin.
         became_tip = entry.chainwork > self.tip().chainwork
-        self._store.put(entry.hash, entry.height, entry.n_tx, raw, tip=entry.hash if became_tip else None)
-        self._index[entry.hash] = entry
         if became_tip:
             self._switch_tip(entry)
         return AddResult("accepted", None if became_tip else "inconclusive", block_hash, became_tip)
+
+    def _store_entry(self, entry: BlockIndex, raw: bytes, status: int) -> None:
+        self._store.put(entry.hash, entry.height, entry.n_tx, raw, tip=None, status=status)
+        self._index[entry.hash] = entry
+        self._status[entry.hash] = status
+
+    # -- invalidateblock / reconsiderblock ---------------------------------------------------
+
+    def invalidate(self, block_hash: str) -> None:
+        """Mark a block failed and its descendants failed-child, and leave it if it is on the
+        main chain (bitcoin-core's invalidateblock); KeyError for an unknown block."""
+        with self._lock:
+            if self._index[block_hash].height == 0:
+                raise ValueError("the genesis block cannot be invalidated")
+            changed = {block_hash: self._status[block_hash] | FAILED}
+            changed.update({h: self._status[h] | FAILED_CHILD for h in self._descendants(block_hash)})
+            self._set_statuses(changed)
+            self._activate_best(force=self.in_main_chain(block_hash))
+
+    def reconsider(self, block_hash: str) -> None:
+        """Clear the failure marks of a block, its ancestors and its descendants, then move to
+        the most-work chain (bitcoin-core's reconsiderblock); KeyError for an unknown block."""
+        with self._lock:
+            related = [*self._ancestry(self._index[block_hash]), *self._descendants(block_hash)]
+            self._set_statuses({h: self._status[h] & ~FAILED_MASK for h in related if self._status[h] & FAILED_MASK})
+            self._activate_best(force=False)
+
+    def _descendants(self, block_hash: str) -> list[str]:
+        found = {block_hash}
+        height = self._index[block_hash].height
+        # The index is in arrival order, and a parent always arrives before its child.
+        for entry in self._index.values():
+            if entry.height > height and entry.prev_hash in found:
+                found.add(entry.hash)
+        found.discard(block_hash)
+        return [h for h in self._index if h in found]
+
+    def _set_statuses(self, changed: dict[str, int], tip: str | None = None) -> None:
+        self._store.set_status(changed, tip=tip)
+        self._status.update(changed)
+
+    def _activate_best(self, *, force: bool) -> None:
+        """Switch to the best candidate if it has more work, or at once when the tip is failed."""
+        best = self._best_candidate()
+        if best.hash != self.tip().hash and (force or best.chainwork > self.tip().chainwork):
+            self._switch_tip(best)
 
     def _switch_tip(self, new_tip: BlockIndex) -> None:
         connected = []
@@ -256,6 +350,7 @@ class Chain:
         connected.reverse()
         disconnected = [self._index[h] for h in reversed(self._main[fork.height + 1 :])]
         self._main[fork.height + 1 :] = [entry.hash for entry in connected]
+        self._set_statuses({entry.hash: self._status[entry.hash] | VALIDATED for entry in connected}, tip=new_tip.hash)
         self._tip_changes += 1
         if disconnected:
             log.info("reorg: %d block(s) disconnected down to %s (height %d)", len(disconnected), fork.hash, fork.height)

@@ -4,6 +4,12 @@ from dataclasses import dataclass
 
 from bitcoin.core import CBlockHeader, b2lx
 
+# A stored block's status flags, bitcoin-core's nStatus reduced to what this chain can know.
+VALIDATED = 1  # was connected to the main chain once (BLOCK_VALID_SCRIPTS): a fork of it is "valid-fork"
+FAILED = 2  # broke a rule, or invalidateblock named it (BLOCK_FAILED_VALID)
+FAILED_CHILD = 4  # descends from a FAILED block (BLOCK_FAILED_CHILD)
+FAILED_MASK = FAILED | FAILED_CHILD
+
 
 @dataclass(frozen=True)
 class BlockIndex:
@@ -44,7 +50,8 @@ class AddResult:
 
     status is "accepted" | "duplicate" | "orphan" | "invalid"; reason is what bitcoin-core's
     `submitblock` would answer (None for a block that became the tip, "inconclusive" for one
-    stored on a side chain). `orphans_connected` lists earlier orphans this block let in, in
+    stored on a side chain, "duplicate" / "duplicate-invalid" for one already known, else the
+    reject reason). `orphans_connected` lists earlier orphans this block let in, in
     the order they were connected, so the caller can relay them too.
     """
 

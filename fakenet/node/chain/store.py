@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS blocks (
     hash TEXT NOT NULL UNIQUE,
     height INTEGER NOT NULL,
     n_tx INTEGER NOT NULL,
-    raw BLOB NOT NULL
+    raw BLOB NOT NULL,
+    status INTEGER NOT NULL DEFAULT 0  -- index.VALIDATED / FAILED / FAILED_CHILD flags
 );
 """
 HEADER_SIZE = 80
@@ -33,6 +34,14 @@ class BlockStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         with self._lock, self._db:
             self._db.executescript(SCHEMA)
+            self._add_status_column()
+
+    def _add_status_column(self) -> None:
+        # Stores written before block statuses existed: their blocks start as status 0 and the
+        # chain re-derives what it can (the main chain is validated) when it opens them.
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(blocks)")}
+        if "status" not in columns:
+            self._db.execute("ALTER TABLE blocks ADD COLUMN status INTEGER NOT NULL DEFAULT 0")
 
     def get_meta(self, key: str) -> str | None:
         row = self._query("SELECT value FROM meta WHERE key = ?", key)
@@ -46,22 +55,30 @@ class BlockStore:
         row = self._query("SELECT raw FROM blocks WHERE hash = ?", block_hash)
         return bytes(row[0]) if row else None
 
-    def headers(self) -> list[tuple[bytes, int, int, int]]:
-        """(80-byte header, height, n_tx, size) of every block, parents before children."""
+    def headers(self) -> list[tuple[bytes, int, int, int, int]]:
+        """(80-byte header, height, n_tx, size, status) of every block, parents before children."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT substr(raw, 1, ?), height, n_tx, length(raw) FROM blocks ORDER BY height, seq",
+                "SELECT substr(raw, 1, ?), height, n_tx, length(raw), status FROM blocks ORDER BY height, seq",
                 (HEADER_SIZE,),
             ).fetchall()
         return rows
 
-    def put(self, block_hash: str, height: int, n_tx: int, raw: bytes, *, tip: str | None) -> None:
+    def put(self, block_hash: str, height: int, n_tx: int, raw: bytes, *, tip: str | None, status: int = 0) -> None:
         """Store a block and, if it moved the tip, the new tip, atomically."""
         with self._lock, self._db:
             self._db.execute(
-                "INSERT OR IGNORE INTO blocks (hash, height, n_tx, raw) VALUES (?, ?, ?, ?)",
-                (block_hash, height, n_tx, raw),
+                "INSERT OR IGNORE INTO blocks (hash, height, n_tx, raw, status) VALUES (?, ?, ?, ?, ?)",
+                (block_hash, height, n_tx, raw, status),
             )
+            if tip is not None:
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('tip', ?)", (tip,))
+
+    def set_status(self, statuses: dict[str, int], *, tip: str | None = None) -> None:
+        """Record new block statuses and, if given, the tip they produced, atomically."""
+        with self._lock, self._db:
+            self._db.executemany("UPDATE blocks SET status = ? WHERE hash = ?",
+                                 [(status, block_hash) for block_hash, status in statuses.items()])
             if tip is not None:
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('tip', ?)", (tip,))
 

@@ -1,8 +1,10 @@
 """Block validity, judged as bitcoin-core does and rejected with its `submitblock` reason strings.
 
-Two stages, because an orphan can be sanity-checked before its parent arrives but not
-placed: `check_block` needs only the bytes and the clock, `check_contextual` needs the
-height and the median time of the parent's chain. There is no UTXO set (the chain carries
+Three stages in bitcoin-core's order, because an orphan can be sanity-checked before its
+parent arrives but not placed: `check_block` needs only the bytes (CheckBlock),
+`check_header_contextual` the parent's chain and the clock (ContextualCheckBlockHeader: a
+failure there leaves no trace), `check_block_contextual` the height (ContextualCheckBlock and
+ConnectBlock: bitcoin-core remembers such a block as invalid, and so does the chain). There is no UTXO set (the chain carries
 anchors, not payments), so spends are checked for shape only and fees count as zero.
 """
 
@@ -35,15 +37,14 @@ def decode(raw: bytes) -> CBlock:
         raise BlockRejected("bad-blk-length", f"undecodable block: {exc}") from exc
 
 
-def check_block(raw: bytes, bits: int, now: float) -> CBlock:
-    """Everything knowable without the parent; returns the decoded block."""
+def check_block(raw: bytes, *, check_pow: bool = True) -> CBlock:
+    """Everything knowable without the parent; returns the decoded block.
+
+    Block proposals (BIP23) skip the proof of work, as bitcoin-core's TestBlockValidity does.
+    """
     block = decode(raw)
-    if block.nBits != bits:
-        raise BlockRejected("bad-diffbits", f"bits {block.nBits:08x}, chain uses {bits:08x}")
-    if not pow.meets_target(block.get_header()):
+    if check_pow and not pow.meets_target(block.get_header()):
         raise BlockRejected("high-hash")
-    if block.nTime > now + MAX_FUTURE_SECONDS:
-        raise BlockRejected("time-too-new")
     check_transactions(block)
     return block
 
@@ -86,10 +87,18 @@ def check_tx(tx: CTransaction) -> None:
         raise BlockRejected("bad-txns-prevout-null")
 
 
-def check_contextual(block: CBlock, height: int, median_time_past: int) -> None:
-    """The rules that need the block's place in the chain."""
+def check_header_contextual(block: CBlock, bits: int, median_time_past: int, now: float) -> None:
+    """The header rules that need the parent's chain and the clock."""
+    if block.nBits != bits:
+        raise BlockRejected("bad-diffbits", f"bits {block.nBits:08x}, chain uses {bits:08x}")
     if block.nTime <= median_time_past:
         raise BlockRejected("time-too-old")
+    if block.nTime > now + MAX_FUTURE_SECONDS:
+        raise BlockRejected("time-too-new")
+
+
+def check_block_contextual(block: CBlock, height: int) -> None:
+    """The block rules that need its height."""
     coinbase = block.vtx[0]
     if not coinbase.vin[0].scriptSig.startswith(blocks.height_script(height)):
         raise BlockRejected("bad-cb-height")

@@ -7,10 +7,13 @@ import time
 from bitcoin.core import CBlock, b2lx, b2x
 
 from fakenet.node.chain import BlockIndex
+from fakenet.node.rpc import mining, params, scripts
 from fakenet.node.rpc.addresses import InvalidAddress, script_for
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.rpc.errors import INVALID_ADDRESS_OR_KEY, INVALID_PARAMETER, MISC_ERROR, RpcFailure
 
+# The one soft fork this chain enforces, from its first block: coinbases start with the height.
+SOFTFORKS = {"bip34": {"type": "buried", "active": True, "height": 1}}
 CHAIN_NAME = "regtest"  # address format and difficulty are regtest's, so client libraries pick the right params
 
 
@@ -18,31 +21,31 @@ def address_script(address: str) -> bytes:
     try:
         return script_for(address)
     except InvalidAddress as exc:
-        raise RpcFailure(INVALID_ADDRESS_OR_KEY, f"Error: Invalid address {address!r}") from exc
+        raise RpcFailure(INVALID_ADDRESS_OR_KEY, "Error: Invalid address") from exc
 
 
 def _tx_json(tx, verbose: bool):
     txid = b2lx(tx.GetTxid())
     if not verbose:
         return txid
+    size = len(tx.serialize())  # no witness data on this chain: weight is 4 × size, vsize is size
     return {
-        "txid": txid, "hash": b2lx(tx.GetHash()), "version": tx.nVersion, "size": len(tx.serialize()),
-        "locktime": tx.nLockTime, "hex": b2x(tx.serialize()),
+        "txid": txid, "hash": b2lx(tx.GetHash()), "version": tx.nVersion, "size": size, "vsize": size,
+        "weight": 4 * size, "locktime": tx.nLockTime, "hex": b2x(tx.serialize()),
         "vin": [{"coinbase": b2x(txin.scriptSig), "sequence": txin.nSequence} if txin.prevout.is_null() else
                 {"txid": b2lx(txin.prevout.hash), "vout": txin.prevout.n, "sequence": txin.nSequence}
                 for txin in tx.vin],
-        "vout": [{"value": out.nValue / 1e8, "n": n, "scriptPubKey": {"hex": b2x(out.scriptPubKey)}}
+        "vout": [{"value": out.nValue / 1e8, "n": n, "scriptPubKey": scripts.describe(out.scriptPubKey)}
                  for n, out in enumerate(tx.vout)],
     }
 
 
 def register(registry: Registry, node) -> None:
     chain = node.chain
+    mining.register(registry, node, address_script)
 
-    def index_or_fail(blockhash: str) -> BlockIndex:
-        if not isinstance(blockhash, str) or len(blockhash) != 64:
-            raise RpcFailure(INVALID_PARAMETER, "blockhash must be of length 64 (hex)")
-        index = chain.get_index(blockhash.lower())
+    def index_or_fail(blockhash, name: str) -> BlockIndex:
+        index = chain.get_index(params.block_hash(blockhash, name))
         if index is None:
             raise RpcFailure(INVALID_ADDRESS_OR_KEY, "Block not found")
         return index
@@ -55,7 +58,7 @@ def register(registry: Registry, node) -> None:
         result = {
             "hash": index.hash, "confirmations": chain.height() - index.height + 1 if main else -1,
             "height": index.height, "version": index.version, "versionHex": f"{index.version:08x}",
-            "merkleroot": index.merkle_root, "time": index.time, "mediantime": index.time, "nonce": index.nonce,
+            "merkleroot": index.merkle_root, "time": index.time, "mediantime": chain.median_time_past(index.hash), "nonce": index.nonce,
             "bits": f"{index.bits:08x}", "difficulty": chain.difficulty(), "chainwork": f"{index.chainwork:064x}",
             "nTx": index.n_tx,
         }
@@ -79,9 +82,7 @@ def register(registry: Registry, node) -> None:
     @registry.method
     async def getblockhash(height):
         """Returns hash of block in best-block-chain at height provided."""
-        if not isinstance(height, int) or isinstance(height, bool):
-            raise RpcFailure(-3, "Expected type number for height")
-        block_hash = chain.hash_at(height)
+        block_hash = chain.hash_at(params.expect(height, int))
         if block_hash is None:
             raise RpcFailure(INVALID_PARAMETER, "Block height out of range")
         return block_hash
@@ -89,16 +90,17 @@ def register(registry: Registry, node) -> None:
     @registry.method
     async def getblockheader(blockhash, verbose=True):
         """If verbose is false, returns a hex-encoded header; otherwise a JSON object."""
-        index = index_or_fail(blockhash)
-        if not verbose:
+        index = index_or_fail(blockhash, "hash")
+        if not params.expect(verbose, bool):
             return chain.get_raw_block(index.hash)[:80].hex()
         return header_json(index)
 
     @registry.method
     async def getblock(blockhash, verbosity=1):
         """verbosity 0: hex-encoded block; 1: JSON with txids; 2: JSON with decoded transactions."""
-        index = index_or_fail(blockhash)
-        level = int(verbosity)  # bool False/True from older clients map to 0/1
+        index = index_or_fail(blockhash, "blockhash")
+        # as core: a number is the level, anything else must be a boolean (older clients' verbose flag)
+        level = verbosity if isinstance(verbosity, int) else int(params.expect(verbosity, bool))
         raw = chain.get_raw_block(index.hash)
         if level == 0:
             return raw.hex()
@@ -114,9 +116,9 @@ def register(registry: Registry, node) -> None:
         tip = chain.tip()
         return {
             "chain": CHAIN_NAME, "blocks": tip.height, "headers": tip.height, "bestblockhash": tip.hash,
-            "difficulty": chain.difficulty(), "time": tip.time, "mediantime": tip.time,
+            "difficulty": chain.difficulty(), "mediantime": chain.median_time_past(),
             "verificationprogress": 1, "initialblockdownload": False, "chainwork": f"{tip.chainwork:064x}",
-            "size_on_disk": node.chain_path.stat().st_size, "pruned": False, "warnings": "",
+            "size_on_disk": node.chain_path.stat().st_size, "pruned": False, "softforks": SOFTFORKS, "warnings": "",
             "network": node.network,
         }
 
@@ -126,50 +128,24 @@ def register(registry: Registry, node) -> None:
         return chain.difficulty()
 
     @registry.method
-    async def generatetoaddress(nblocks, address, maxtries=1000000):
-        """Mine nblocks blocks immediately to an address; returns the block hashes."""
-        if not isinstance(nblocks, int) or nblocks < 0 or nblocks > 10000:
-            raise RpcFailure(INVALID_PARAMETER, "nblocks must be an integer from 0 to 10000")
-        script = address_script(address)
-        hashes = []
-        for _ in range(nblocks):
-            result = await node.sync.submit(chain.mine(script))
-            if result.status != "accepted":
-                raise RpcFailure(MISC_ERROR, f"mined block was not accepted: {result.reason}")
-            hashes.append(result.block_hash)
-        return hashes
-
-    @registry.method
-    async def getblocktemplate(template_request=None):
-        """Returns data needed to construct a block to work on (BIP 22/23)."""
-        return chain.block_template()
-
-    @registry.method
-    async def submitblock(hexdata, dummy=None):
-        """Attempts to submit a new block to the network; null on success, else the reason."""
-        try:
-            raw = bytes.fromhex(hexdata)
-        except (ValueError, TypeError) as exc:
-            raise RpcFailure(-22, "Block decode failed") from exc
-        result = await node.sync.submit(raw)
-        if result.status == "accepted":
-            return None
-        if result.status == "orphan":
-            return "inconclusive"
-        return result.reason or result.status
-
-    @registry.method
-    async def getmininginfo():
-        """Returns a JSON object containing mining-related information."""
-        tip = chain.tip()
-        return {"blocks": tip.height, "difficulty": chain.difficulty(), "networkhashps": 0, "pooledtx": 0,
-                "chain": CHAIN_NAME, "warnings": "", "currentblockweight": 4000, "currentblocktx": 0}
-
-    @registry.method
     async def getchaintips():
-        """Return information about the tip of the main chain (side branches are not tracked here)."""
-        tip = chain.tip()
-        return [{"height": tip.height, "hash": tip.hash, "branchlen": 0, "status": "active"}]
+        """Return information about all known tips in the block tree, including the main chain as
+        well as orphaned branches (status active, valid-fork, valid-headers or invalid)."""
+        return chain.chain_tips()
+
+    @registry.method
+    async def invalidateblock(blockhash):
+        """Permanently marks a block as invalid, as if it violated a consensus rule."""
+        index = index_or_fail(blockhash, "blockhash")
+        try:
+            chain.invalidate(index.hash)
+        except ValueError as exc:  # genesis
+            raise RpcFailure(MISC_ERROR, str(exc)) from exc
+
+    @registry.method
+    async def reconsiderblock(blockhash):
+        """Removes invalidity status of a block, its ancestors and its descendants, reconsider them for activation."""
+        chain.reconsider(index_or_fail(blockhash, "blockhash").hash)
 
     @registry.method
     async def uptime():

@@ -67,9 +67,12 @@ async def _call(registry: Registry, request: Any) -> tuple[Any, dict | None, Any
     method = registry.methods.get(name)
     if method is None:
         return None, _error(METHOD_NOT_FOUND, "Method not found"), request_id, is_v2
+    signature = inspect.signature(method)
+    unknown = [key for key in params if key not in signature.parameters] if isinstance(params, dict) else []
+    if unknown:  # bitcoin-core's named-argument check
+        return None, _error(INVALID_PARAMETER, f"Unknown named parameter {unknown[0]}"), request_id, is_v2
     try:
-        bound = inspect.signature(method).bind(*params) if isinstance(params, list) else \
-            inspect.signature(method).bind(**params)
+        bound = signature.bind(*params) if isinstance(params, list) else signature.bind(**params)
     except TypeError as exc:
         return None, _error(MISC_ERROR, f"{exc}\n\n{registry.help(name)}"), request_id, is_v2
     try:

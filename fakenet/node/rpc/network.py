@@ -23,6 +23,9 @@ def _peer_json(conn: Connection) -> dict:
         "pingtime": conn.pingtime, "minping": conn.minping, "version": PROTOCOL_VERSION, "subver": SUBVERSION,
         "inbound": conn.inbound, "startingheight": conn.hello.height, "synced_headers": -1, "synced_blocks": -1,
         "connection_type": "inbound" if conn.inbound else "manual", "permissions": [],
+        # Not tracked here: reported as bitcoin-core reports a peer that never sent one.
+        "minfeefilter": 0.0, "last_block": 0, "last_transaction": 0, "inflight": [],
+        "bytessent_per_msg": {}, "bytesrecv_per_msg": {},
         "peerid": conn.peer_id, "name": conn.name, "announce": conn.hello.announce,
     }
 

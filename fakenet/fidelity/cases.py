@@ -1,0 +1,324 @@
+"""The calls sent to both systems, in order (later cases build on the chain earlier ones made).
+
+A case gets the target (a pair of connected nodes of one kind) and a scratch dict of its own,
+and returns an observation; `compare` says which parts of the two observations must agree.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from fakenet.fidelity import blocks
+from fakenet.fidelity.probes import CODE, ERROR, FACTS, STRUCTURE, VALUE, Compare, call, exchange
+from fakenet.fidelity.targets import Target
+
+RULES = {"rules": ["segwit", "mweb"]}  # Litecoin Core insists on both; bitcoin-core on segwit
+BIP34_HEIGHT = 500  # Litecoin Core's regtest enforces the coinbase height from here on
+LONG_POLL_HOLD = 1.0  # how long a long poll must at least hold to count as holding
+
+
+@dataclass(frozen=True)
+class Case:
+    section: str
+    name: str
+    run: Callable[[Target, dict], dict]
+    compare: Compare
+
+
+CASES: list[Case] = []
+
+
+def case(section: str, name: str, compare: Compare = STRUCTURE):
+    def register(run):
+        CASES.append(Case(section, name, run, compare))
+        return run
+    return register
+
+
+def template(t: Target) -> dict:
+    return t.a.call("getblocktemplate", RULES)
+
+
+def submit(t: Target, block: blocks.Crafted) -> dict:
+    return call(t.a, "submitblock", block.hex())
+
+
+def crafted(t: Target, **changes):
+    return blocks.build(blocks.Recipe.of(template(t), **changes), t.pow)
+
+
+# -- chain queries -------------------------------------------------------------------------
+
+@case("chain", "getblockchaininfo")
+def _(t, s):
+    t.a.call("generatetoaddress", BIP34_HEIGHT, t.address)  # past BIP34 on both, out of IBD
+    t.wait_synced()
+    return call(t.a, "getblockchaininfo")
+
+
+case("chain", "getblockcount")(lambda t, s: call(t.a, "getblockcount"))
+case("chain", "getbestblockhash")(lambda t, s: call(t.a, "getbestblockhash"))
+case("chain", "getblockhash 1")(lambda t, s: call(t.a, "getblockhash", 1))
+case("chain", "getblockhash out of range", ERROR)(lambda t, s: call(t.a, "getblockhash", 10**6))
+
+
+def _best(t):
+    return t.a.call("getbestblockhash")
+
+
+case("chain", "getblockheader (verbose)")(lambda t, s: call(t.a, "getblockheader", _best(t)))
+
+
+@case("chain", "getblockheader (verbose=false: 80-byte hex)", FACTS)
+def _(t, s):
+    raw = t.a.call("getblockheader", _best(t), False)
+    return {"facts": {"hex_digits": len(raw)}}
+
+
+case("chain", "getblockheader unknown hash", ERROR)(lambda t, s: call(t.a, "getblockheader", "00" * 32))
+case("chain", "getblockheader short hash", ERROR)(lambda t, s: call(t.a, "getblockheader", "00"))
+
+
+@case("chain", "getblock verbosity 0 (hex, header first)", FACTS)
+def _(t, s):
+    best = _best(t)
+    raw, header = t.a.call("getblock", best, 0), t.a.call("getblockheader", best, False)
+    return {"facts": {"string": isinstance(raw, str), "starts_with_header": raw.startswith(header)}}
+
+
+case("chain", "getblock verbosity 1")(lambda t, s: call(t.a, "getblock", _best(t), 1))
+case("chain", "getblock verbosity 2")(lambda t, s: call(t.a, "getblock", _best(t), 2))
+case("chain", "getblock verbose=true (boolean)")(lambda t, s: call(t.a, "getblock", _best(t), True))
+case("chain", "getdifficulty")(lambda t, s: call(t.a, "getdifficulty"))
+case("network", "getpeerinfo")(lambda t, s: call(t.a, "getpeerinfo"))
+case("network", "getnetworkinfo")(lambda t, s: call(t.a, "getnetworkinfo"))
+case("network", "cli -getinfo")(lambda t, s: {"result": t.cli_getinfo()})
+
+# -- mining --------------------------------------------------------------------------------
+
+case("mining", "generatetoaddress")(lambda t, s: call(t.a, "generatetoaddress", 1, t.address))
+case("mining", "generatetoaddress invalid address", ERROR)(
+    lambda t, s: call(t.a, "generatetoaddress", 1, "not-an-address"))
+case("mining", "getmininginfo")(lambda t, s: call(t.a, "getmininginfo"))
+case("mining", "getblocktemplate fields")(lambda t, s: call(t.a, "getblocktemplate", RULES))
+
+
+@case("mining", "getblocktemplate rules and capabilities", FACTS)
+def _(t, s):
+    tmpl = template(t)
+    return {"facts": {"rules": sorted(tmpl["rules"]), "capabilities": tmpl["capabilities"],
+                      "mutable": tmpl["mutable"]}}
+
+
+@case("mining", "getblocktemplate longpollid", FACTS)
+def _(t, s):
+    tmpl = template(t)
+    lpid = tmpl["longpollid"]
+    return {"facts": {"starts_with_previousblockhash": lpid.startswith(tmpl["previousblockhash"]),
+                      "longer_than_hash": len(lpid) > 64}}
+
+
+case("mining", "getblocktemplate without the segwit rule", CODE)(
+    lambda t, s: call(t.a, "getblocktemplate", {"rules": []}))
+case("mining", "getblocktemplate invalid mode", ERROR)(
+    lambda t, s: call(t.a, "getblocktemplate", {"mode": "bogus", **RULES}))
+case("mining", "getblocktemplate non-object request", ERROR)(lambda t, s: call(t.a, "getblocktemplate", "x"))
+
+
+def _long_poll(t: Target, longpollid: str) -> tuple[threading.Thread, dict]:
+    answer: dict = {}
+
+    def poll():
+        answer.update(t.a.call("getblocktemplate", {**RULES, "longpollid": longpollid}, timeout=120))
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    return thread, answer
+
+
+@case("mining", "long poll holds until the tip changes", FACTS)
+def _(t, s):
+    tmpl = template(t)
+    thread, answer = _long_poll(t, tmpl["longpollid"])
+    thread.join(LONG_POLL_HOLD)  # a bounded look: still holding after a second?
+    held = thread.is_alive()
+    other_calls_answered = t.a.call("getblockcount") == tmpl["height"] - 1
+    new_tip = t.b.call("generatetoaddress", 1, t.address)[0]  # the tip moves on the *other* node
+    thread.join(30)
+    return {"facts": {"held": held, "other_calls_answered_meanwhile": other_calls_answered,
+                      "answered_after_tip_change": not thread.is_alive(),
+                      "new_template_on_new_tip": answer.get("previousblockhash") == new_tip}}
+
+
+@case("mining", "long poll with an outdated longpollid answers at once", FACTS)
+def _(t, s):
+    old = template(t)["longpollid"]
+    t.a.call("generatetoaddress", 1, t.address)
+    started = time.monotonic()
+    thread, answer = _long_poll(t, old)
+    thread.join(30)
+    return {"facts": {"answered_at_once": time.monotonic() - started < LONG_POLL_HOLD and bool(answer)}}
+
+
+def _proposal(t, block: blocks.Crafted):
+    return call(t.a, "getblocktemplate", {"mode": "proposal", "data": block.hex()})
+
+
+case("proposal", "proposal of a valid block", VALUE)(lambda t, s: _proposal(t, crafted(t)))
+case("proposal", "proposal not on the tip", VALUE)(
+    lambda t, s: _proposal(t, crafted(t, prev=t.a.call("getblockhash", 1), height=2)))
+case("proposal", "proposal without proof of work", VALUE)(lambda t, s: _proposal(t, crafted(t, solved=False)))
+case("proposal", "proposal with a bad coinbase height", VALUE)(
+    lambda t, s: _proposal(t, crafted(t, coinbase_height=1)))
+
+
+@case("proposal", "proposal of a known block", VALUE)
+def _(t, s):
+    return _proposal(t, blocks.Crafted(bytes.fromhex(t.a.call("getblock", _best(t), 0))))
+
+
+case("proposal", "proposal without data", ERROR)(lambda t, s: call(t.a, "getblocktemplate", {"mode": "proposal"}))
+case("proposal", "proposal undecodable", ERROR)(
+    lambda t, s: call(t.a, "getblocktemplate", {"mode": "proposal", "data": "00"}))
+
+# -- submitblock ---------------------------------------------------------------------------
+
+
+@case("submitblock", "accepted (null)", VALUE)
+def _(t, s):
+    s["accepted"] = crafted(t)
+    return submit(t, s["accepted"])
+
+
+case("submitblock", "duplicate", VALUE)(lambda t, s: submit(t, s["accepted"]))
+
+
+@case("submitblock", "valid but not the tip: inconclusive", VALUE)
+def _(t, s):
+    tip = t.a.call("getblockheader", _best(t))
+    s["side"] = crafted(t, prev=tip["previousblockhash"], height=tip["height"], tag=b"side branch")
+    return submit(t, s["side"])
+
+
+case("submitblock", "side-branch block again: duplicate", VALUE)(lambda t, s: submit(t, s["side"]))
+case("submitblock", "unknown parent: prev-blk-not-found", VALUE)(lambda t, s: submit(t, crafted(t, prev="11" * 32)))
+case("submitblock", "high-hash", VALUE)(lambda t, s: submit(t, crafted(t, solved=False)))
+case("submitblock", "bad-txnmrklroot", VALUE)(lambda t, s: submit(t, crafted(t, merkle=b"\x11" * 32)))
+case("submitblock", "bad-diffbits", VALUE)(lambda t, s: submit(t, crafted(t, bits=0x2000FFFF)))
+
+
+@case("submitblock", "time-too-old", VALUE)
+def _(t, s):
+    return submit(t, crafted(t, time=template(t)["mintime"] - 1))
+
+
+@case("submitblock", "time-too-new", VALUE)
+def _(t, s):
+    return submit(t, crafted(t, time=template(t)["curtime"] + 3 * 3600))
+
+
+@case("submitblock", "bad-cb-height", VALUE)
+def _(t, s):
+    s["bad_height"] = crafted(t, coinbase_height=1)
+    return submit(t, s["bad_height"])
+
+
+case("submitblock", "invalid block again: duplicate-invalid", VALUE)(lambda t, s: submit(t, s["bad_height"]))
+
+
+@case("submitblock", "child of an invalid block: bad-prevblk", VALUE)
+def _(t, s):
+    parent = s["bad_height"]
+    return submit(t, crafted(t, prev=parent.hash, height=template(t)["height"] + 1))
+
+
+@case("submitblock", "bad-cb-amount", VALUE)
+def _(t, s):
+    return submit(t, crafted(t, value=template(t)["coinbasevalue"] + 1, tag=b"greedy"))
+
+
+@case("submitblock", "bad-cb-multiple", VALUE)
+def _(t, s):
+    height = template(t)["height"]
+    return submit(t, crafted(t, extra_txs=(blocks.coinbase(height, 1, b"second"),)))
+
+
+@case("submitblock", "bad-txns-duplicate", VALUE)
+def _(t, s):
+    # a pair of equal transactions in one merkle row: how core (CVE-2012-2459) detects duplicates
+    return submit(t, crafted(t, extra_txs=(blocks.spend(1), blocks.spend(), blocks.spend())))
+
+
+@case("submitblock", "no coinbase first", ERROR)
+def _(t, s):
+    return submit(t, crafted(t, with_coinbase=False, extra_txs=(blocks.spend(),)))
+
+
+case("submitblock", "undecodable", ERROR)(lambda t, s: call(t.a, "submitblock", "00"))
+
+# -- forks ---------------------------------------------------------------------------------
+
+
+@case("forks", "getchaintips after a fork", VALUE)
+def _(t, s):
+    old_tip = t.a.call("generatetoaddress", 1, t.address)[0]  # a tip with no invalid children
+    t.a.call("invalidateblock", old_tip)
+    t.a.call("generatetoaddress", 2, t.other_address)
+    t.a.call("reconsiderblock", old_tip)
+    tips = t.a.call("getchaintips")
+    return {"result": sorted((tip["status"], tip["branchlen"]) for tip in tips)}
+
+
+case("forks", "getchaintips entry fields")(lambda t, s: call(t.a, "getchaintips"))
+case("forks", "invalidateblock unknown block", ERROR)(lambda t, s: call(t.a, "invalidateblock", "00" * 32))
+case("forks", "reconsiderblock", VALUE)(lambda t, s: call(t.a, "reconsiderblock", _best(t)))
+
+# -- protocol ------------------------------------------------------------------------------
+
+case("protocol", "unknown method", ERROR)(lambda t, s: call(t.a, "nosuchmethod"))
+case("protocol", "unknown method, JSON-RPC 2.0", CODE)(
+    lambda t, s: _flat(exchange(t.a, {"jsonrpc": "2.0", "method": "nosuchmethod", "params": [], "id": 1})))
+case("protocol", "wrong type: getblockhash \"x\"", ERROR)(lambda t, s: call(t.a, "getblockhash", "x"))
+case("protocol", "wrong type: getblockheader 5", ERROR)(lambda t, s: call(t.a, "getblockheader", 5))
+case("protocol", "wrong type: generatetoaddress \"x\"", ERROR)(
+    lambda t, s: call(t.a, "generatetoaddress", "x", t.address))
+case("protocol", "wrong type: getblock verbosity \"x\"", ERROR)(lambda t, s: call(t.a, "getblock", _best(t), "x"))
+case("protocol", "too few parameters: getblockhash", CODE)(lambda t, s: call(t.a, "getblockhash"))
+case("protocol", "too many parameters: getblockcount 1", CODE)(lambda t, s: call(t.a, "getblockcount", 1))
+case("protocol", "unknown named parameter", ERROR)(
+    lambda t, s: _flat(exchange(t.a, {"method": "getblockcount", "params": {"a": 1}, "id": 1})))
+case("protocol", "params neither array nor object", ERROR)(
+    lambda t, s: _flat(exchange(t.a, {"method": "getblockcount", "params": "x", "id": 1})))
+case("protocol", "method not a string", ERROR)(lambda t, s: _flat(exchange(t.a, {"method": 1, "id": 1})))
+case("protocol", "parse error", ERROR)(lambda t, s: _flat(exchange(t.a, b"{not json")))
+
+
+@case("protocol", "batch (ok, unknown method, not an object)", VALUE)
+def _(t, s):
+    seen = exchange(t.a, [{"method": "getconnectioncount", "params": [], "id": 1}, {"method": "nosuch", "id": 2}, 5])
+    return {"http": seen["http"], "result": [(r.get("id"), (r.get("error") or {}).get("code")) for r in seen["reply"]]}
+
+
+case("protocol", "empty batch", VALUE)(lambda t, s: {**exchange(t.a, []), "result": None})
+
+
+@case("protocol", "wrong credentials", VALUE)
+def _(t, s):
+    seen = exchange(t.a, {"method": "getblockcount", "params": [], "id": 1}, password="wrong")
+    return {"http": seen["http"], "result": seen["reply"]}
+
+
+# Last: it splits the two chains (fakenet has no UTXO set and accepts the block).
+@case("submitblock", "spends an output that does not exist", VALUE)
+def _(t, s):
+    return submit(t, crafted(t, extra_txs=(blocks.spend(),)))
+
+
+def _flat(seen: dict) -> dict:
+    reply = seen["reply"] if isinstance(seen["reply"], dict) else {}
+    error = reply.get("error") or {}
+    return {"http": seen["http"], "code": error.get("code"), "message": error.get("message"),
+            "result": reply.get("result")}

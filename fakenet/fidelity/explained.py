@@ -1,0 +1,43 @@
+"""Why fakenet differs from Litecoin Core where it does on purpose: case name → (pattern, reason).
+
+A difference counts as explained when its text contains a listed pattern ("*" matches any
+case). Everything not listed here is a bug in the node (or a row for this table).
+"""
+
+from __future__ import annotations
+
+FAKENET_EXTRA = ("fakenet's own fields (PeerID, node name, announce address, network name, swarm key, "
+                 "streams) beside bitcoin-core's: the harness and users identify peers by them")
+NO_SEGWIT = ("fakenet's chain enforces no soft forks but BIP34 (no segwit, csv, taproot): no witness data, "
+             "no witness commitment, so templates name no rules and miners skip the segwit path")
+MWEB = "Litecoin's MimbleWimble extension blocks (MWEB) have no counterpart in bitcoin-core or fakenet"
+NO_UTXO = ("fakenet's chain keeps no UTXO set (it carries stream anchors, not payments): inputs are "
+           "checked for shape only, so a spend of a missing output is accepted")
+
+EXPLAINED: dict[str, list[tuple[str, str]]] = {
+    "*": [("ismweb", MWEB), ("mweb", MWEB)],
+    "getblockchaininfo": [(".network: only in fakenet", FAKENET_EXTRA),
+                          (".softforks.", "only the soft forks fakenet's chain enforces are listed (BIP34, "
+                                          "from height 1); Litecoin Core lists its whole deployment table")],
+    "getnetworkinfo": [(": only in fakenet", FAKENET_EXTRA)],
+    "getpeerinfo": [(": only in fakenet", FAKENET_EXTRA),
+                    ("_per_msg.", "fakenet's swarm speaks its own messages (tip, getblocks, blocks, block, "
+                                  "stream queries), not bitcoin's version/inv/headers, and counts bytes per "
+                                  "connection only: the per-message maps are empty")],
+    "cli -getinfo": [(": only in fakenet", FAKENET_EXTRA)],
+    "getblock verbosity 2": [("txinwitness", NO_SEGWIT)],
+    "getblocktemplate fields": [("default_witness_commitment", NO_SEGWIT), (".rules", NO_SEGWIT)],
+    "getblocktemplate rules and capabilities": [("'rules'", NO_SEGWIT)],
+    "unknown method, JSON-RPC 2.0": [("http: fakenet 200", "fakenet answers JSON-RPC 2.0 requests as bitcoin-core "
+                                                          "28+ does (HTTP 200, 2.0 envelope); Litecoin Core "
+                                                          "0.21 predates JSON-RPC 2.0 support")],
+    "spends an output that does not exist": [("result: fakenet None", NO_UTXO)],
+}
+
+
+def explain(case: str, difference: str) -> str | None:
+    for name in (case, "*"):
+        for pattern, reason in EXPLAINED.get(name, ()):
+            if pattern in difference:
+                return reason
+    return None

@@ -1,0 +1,110 @@
+"""The two systems compared, each a pair of connected regtest nodes (a peer is needed for
+getpeerinfo, and Litecoin Core serves templates only to a node that has one).
+
+Both offer the same surface: endpoints `a` and `b`, the address and proof-of-work hash blocks
+need, `cli -getinfo`, and waiting for `b` to follow `a`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from fakenet.fidelity import litecoind
+from fakenet.fidelity.endpoint import Endpoint
+from fakenet.harness import local
+from fakenet.harness.waits import wait_for
+from fakenet.node.settings import RPC_PORT
+
+
+class Target:
+    kind: str
+    pow: str
+    address: str
+    other_address: str  # for a rival branch: the same address could rebuild the very same block
+    a: Endpoint
+    b: Endpoint
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def cli_getinfo(self) -> dict:
+        raise NotImplementedError
+
+    def wait_synced(self, timeout: float = 30) -> None:
+        wait_for(lambda: (self.a.call("getbestblockhash"), self.b.call("getbestblockhash")),
+                 lambda tips: tips[0] == tips[1], timeout=timeout, expected=f"{self.kind}: b follows a's tip")
+
+    def __enter__(self) -> "Target":
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+class FakenetTarget(Target):
+    kind, pow = "fakenet", "sha256d"
+    address = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"  # BIP173 test program, regtest prefix
+    other_address = "bcrt1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqdku202"  # an all-zero program
+
+    def __init__(self, root: Path):
+        self.nodes = local.full_mesh(root, 2)
+        self.a, self.b = (Endpoint(node.rpc.url, local.RPC_USER, local.RPC_PASSWORD, node.name) for node in self.nodes)
+
+    def start(self) -> None:
+        for node in self.nodes:
+            node.start()
+        for node in self.nodes:
+            node.wait_ready()
+        wait_for(lambda: self.a.call("getconnectioncount"), lambda n: n >= 1, timeout=30,
+                 expected="the two fakenet nodes connected", logs=lambda: self.nodes[0].logs())
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.kill()
+
+    def cli_getinfo(self) -> dict:
+        node = self.nodes[0]
+        env = {**os.environ, "FAKENET_RPCCONNECT": node.ip, "FAKENET_RPC_PORT": str(RPC_PORT),
+               "FAKENET_RPCUSER": local.RPC_USER, "FAKENET_RPCPASSWORD": local.RPC_PASSWORD}
+        return _json_output([sys.executable, "-m", "fakenet.node.cli", "-getinfo"], env)
+
+
+class LitecoinTarget(Target):
+    kind, pow, address = "litecoin", "scrypt", litecoind.ADDRESS
+    other_address = "rltc1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnmxrc5"
+
+    def __init__(self, root: Path):
+        self.first = litecoind.LitecoinNode(root / "ltc-a")
+        self.second = litecoind.LitecoinNode(root / "ltc-b", connect=self.first)
+        self.a, self.b = self.first.endpoint, self.second.endpoint
+
+    def start(self) -> None:
+        self.first.start()
+        self.second.start()
+        self.first.wait_peers(1)
+
+    def stop(self) -> None:
+        self.second.stop()
+        self.first.stop()
+
+    def cli_getinfo(self) -> dict:
+        return _json_output(self.first.cli_command("-getinfo"), dict(os.environ))
+
+
+def _json_output(command: list[str], env: dict) -> dict:
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        return {"exit_code": done.returncode, "stderr": done.stderr.strip()}
+    return json.loads(done.stdout)

@@ -1,0 +1,91 @@
+"""A miner written from bitcoin-core's documentation mines through a partition and a heal.
+
+The miner (tests/support/miner.py) knows nothing of fakenet: getblocktemplate, a BIP34
+coinbase, the merkle root, the nonce, submitblock, and long polling between blocks. The same
+test runs against a pair of Litecoin Core regtest nodes when `litecoind` is installed (scrypt
+proof of work; Litecoin Core serves templates only to a node with a peer, hence a pair).
+"""
+
+import threading
+
+import pytest
+
+from fakenet.fidelity import litecoind
+from fakenet.harness.waits import wait_for
+from support.miner import Miner
+
+ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
+
+
+def partition(nodes, sides):
+    for side in sides:
+        others = sorted(node.name for node in nodes if node not in side)
+        for node in side:
+            node.rpc.setlinkfilter(others)
+
+
+def heal(nodes):
+    for node in nodes:
+        node.rpc.setlinkfilter([])
+
+
+def test_miner_through_partition_and_heal_reports_stale_blocks(mesh4):
+    node, node2, node3, node4 = mesh4
+    miner = Miner(node.rpc.call)
+    partition(mesh4, [[node, node2], [node3, node4]])
+    mesh4.wait_peers([node, node2, node3, node4], count=1)
+
+    mined = miner.run(3)
+    assert [s.result for s in mined] == [None, None, None], "a block on the tip must be accepted (null)"
+    mesh4.wait_tip(3, nodes=[node, node2])
+    stale_template = miner.template()
+    winner = node3.rpc.generatetoaddress(5, ADDRESS)
+    mesh4.wait_tip(5, nodes=[node3, node4])
+
+    heal(mesh4)
+    assert mesh4.wait_tip(5) == winner[-1], "all four nodes must converge on the heavier side's tip"
+    tips = {tip["hash"]: (tip["status"], tip["branchlen"]) for tip in node.rpc.getchaintips()}
+    assert tips == {winner[-1]: ("active", 0), mined[-1].block_hash: ("valid-fork", 3)}
+
+    stale = miner.submit(miner.build(stale_template), stale_template["height"])
+    assert stale.result == "inconclusive", "a valid block off the best chain is reported stale"
+    assert node.rpc.submitblock(node.rpc.getblock(mined[0].block_hash, 0)) == "duplicate"
+    assert node.rpc.submitblock(node.rpc.getblock(stale.block_hash, 0)) == "duplicate"
+    tips = {tip["hash"]: (tip["status"], tip["branchlen"]) for tip in node.rpc.getchaintips()}
+    assert tips[stale.block_hash] == ("valid-headers", 4), "a never-connected block is valid-headers"
+
+def test_long_poll_holds_until_another_node_moves_the_tip(mesh4):
+    node, node2 = mesh4[0], mesh4[1]
+    miner = Miner(node.rpc.call)
+    template = miner.template()
+    answer = {}
+    poll = threading.Thread(target=lambda: answer.update(miner.template(template["longpollid"])), daemon=True)
+    poll.start()
+    poll.join(timeout=1.0)  # bounded: the long poll must still be holding after a second
+    assert poll.is_alive(), f"long poll returned without a tip change: {answer}"
+    assert node.rpc.getblockcount() == 0, "a held long poll must not block the node's other RPCs"
+    new_tip = node2.rpc.generatetoaddress(1, ADDRESS)[0]
+    wait_for(lambda: answer, lambda a: bool(a), timeout=10, expected="long poll answers after the tip moved")
+    assert answer["previousblockhash"] == new_tip and answer["longpollid"] != template["longpollid"]
+
+
+@pytest.fixture
+def litecoin_pair(tmp_path):
+    if not litecoind.available():
+        pytest.skip(f"litecoind not installed ({litecoind.DAEMON}); apt-get install litecoind")
+    with litecoind.LitecoinNode(tmp_path / "ltc1") as a, litecoind.LitecoinNode(tmp_path / "ltc2", connect=a) as b:
+        a.wait_peers(1)
+        yield a, b
+
+
+def test_same_miner_against_litecoin_core(litecoin_pair):
+    a, b = litecoin_pair
+    a.call("generatetoaddress", 1, litecoind.ADDRESS)  # leave initial block download: a recent tip
+    miner = Miner(a.call, pow="scrypt")
+    stale_template = miner.template()
+    mined = miner.run(3)
+    assert [s.result for s in mined] == [None, None, None]
+    wait_for(lambda: b.call("getbestblockhash"), lambda h: h == mined[-1].block_hash, timeout=20,
+             expected="the peer follows the miner's tip")
+    assert miner.submit(miner.build(stale_template), stale_template["height"]).result == "inconclusive"
+    assert a.call("submitblock", a.call("getblock", mined[0].block_hash, 0)) == "duplicate"
