@@ -173,6 +173,14 @@ def cmd_bench(args, extra: list[str]) -> int:
     return bench_main(extra)
 
 
+def cmd_fidelity(args, extra: list[str]) -> int:
+    """Send the same RPC calls to fakenet nodes and to Litecoin Core (Debian's litecoind) and write the
+    comparison, row by row (same / differs, and why / missing), to FIDELITY.md or --out FILE."""
+    from fakenet.fidelity import run
+
+    return run(args.out)
+
+
 def cmd_test(args, extra: list[str]) -> int:
     """Run the test suite with pytest-xdist (-n 2 unless given); other arguments go to pytest."""
     workers = [] if any(a.startswith("-n") for a in extra) else ["-n", os.environ.get("FAKENET_TEST_WORKERS", "2")]
@@ -218,6 +226,8 @@ def parser() -> Parser:
     check = verb("check", cmd_scenario_check, parent=scenario)
     check.add_argument("files", nargs="+", type=Path)
     check.add_argument("--kind", choices=kinds.names(), help="check against this node kind")
+    fidelity = verb("fidelity", cmd_fidelity)
+    fidelity.add_argument("--out", type=Path, default=compose.REPO / "FIDELITY.md", metavar="FILE")
     verb("bench", cmd_bench, passthrough=True, own_help=False)  # bench's own parser has the help
     verb("test", cmd_test, passthrough=True, own_help=False)  # pytest's --help
     return top

@@ -2,14 +2,14 @@
 
 import pytest
 
+from support.real_nodes import require_litecoind
+
 from fakenet import fidelity
-from fakenet.fidelity import litecoind
 
 
 @pytest.mark.slow
 def test_fidelity_against_litecoin_core_has_no_missing_or_unexplained_rows(tmp_path):
-    if not litecoind.available():
-        pytest.skip(f"litecoind is not installed ({litecoind.DAEMON}): apt-get install litecoind to compare")
+    require_litecoind()
     lines = []
     out = tmp_path / "FIDELITY.md"
     code = fidelity.run(out, progress=lines.append)

@@ -12,6 +12,7 @@ import pytest
 
 from fakenet.fidelity import litecoind
 from fakenet.harness.waits import wait_for
+from support.real_nodes import require_litecoind
 from support.miner import Miner
 
 ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
@@ -71,8 +72,7 @@ def test_long_poll_holds_until_another_node_moves_the_tip(mesh4):
 
 @pytest.fixture
 def litecoin_pair(tmp_path):
-    if not litecoind.available():
-        pytest.skip(f"litecoind not installed ({litecoind.DAEMON}); apt-get install litecoind")
+    require_litecoind()
     with litecoind.LitecoinNode(tmp_path / "ltc1") as a, litecoind.LitecoinNode(tmp_path / "ltc2", connect=a) as b:
         a.wait_peers(1)
         yield a, b
