@@ -1,6 +1,5 @@
 """The node image without an engine: apt mirror discovery, content hash, context, base choice."""
 
-import io
 import tarfile
 import tomllib
 from types import SimpleNamespace
