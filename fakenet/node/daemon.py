@@ -64,7 +64,7 @@ class Node:
         await self._serve_http(cluster_rest.make_app(self.cluster, *self.rpc_credentials, rest_settings),
                                s.cluster_port)
         await self._serve_http(api.make_app(self), s.api_port)
-        await self._serve_http(ipfs_api.make_app(self), s.ipfs_port)
+        await self._serve_http(ipfs_api.make_app(self, s.ipfs_body_limit, s.ipfs_connect_any), s.ipfs_port)
         await self.swarm.listen(s.bind, s.swarm_port)
         self.cluster.start()
         if s.automine > 0:
