@@ -60,9 +60,11 @@ class Node:
         self.cluster = ClusterService(self.swarm, self.streams, s.datadir, s.name,
                                       ClusterSettings(s.cluster_ttl, s.cluster_repin))
         await self._serve_http(self._rpc_app(), s.rpc_port)
-        await self._serve_http(cluster_rest.make_app(self.cluster, *self.rpc_credentials), s.cluster_port)
+        rest_settings = cluster_rest.RestSettings(s.cluster_api_auth, s.cluster_api_lists, s.cluster_body_limit)
+        await self._serve_http(cluster_rest.make_app(self.cluster, *self.rpc_credentials, rest_settings),
+                               s.cluster_port)
         await self._serve_http(api.make_app(self), s.api_port)
-        await self._serve_http(ipfs_api.make_app(self), s.ipfs_port)
+        await self._serve_http(ipfs_api.make_app(self, s.ipfs_body_limit, s.ipfs_connect_any), s.ipfs_port)
         await self.swarm.listen(s.bind, s.swarm_port)
         self.cluster.start()
         if s.automine > 0:

@@ -12,10 +12,17 @@
     /api/v0/pin/ls[?arg=cid][&type=…]     {"Keys": {cid: {"Type": "recursive"}}}
     /api/v0/pin/rm?arg=cid                {"Pins": [cid, …]}
 
-Kubo takes POST only; GET is accepted too, for curl and browsers. Errors have Kubo's shape,
-{"Message", "Code", "Type": "error"}: a missing argument is HTTP 400 with Code 1, anything the
-command itself refuses is HTTP 500 with Code 0. The node is offline as far as blocks go: nothing
-is fetched from peers, so an absent block is "not found locally (offline)".
+POST only, as Kubo since 0.5 (a GET from a web page must not pin or dial): anything else is 405.
+Bodies over the limit (1 MiB unless the operator sets another) are 413. Every error has Kubo's
+shape, {"Message", "Code", "Type": "error"}: a missing or malformed argument is HTTP 400 with
+Code 1, anything the command itself refuses is HTTP 500 with Code 0, and texts are Kubo 0.6's
+where clients match on them ("invalid path", "is not pinned", "not pinned or pinned indirectly").
+The node is offline as far as blocks go: nothing is fetched from peers, so an absent block is
+"not found locally (offline)".
+
+`swarm/connect` dials only addresses of this node's network (its peerlist, and peers it is
+connected to) unless the operator allows any (`--ipfs-connect-any`); a refused or failed dial
+answers the same words whatever the port did, so the endpoint is no port scanner.
 
 Blocks are the pin store's raw blocks plus the commits of pinned streams (on IPFS, Ceramic
 commits are plain blocks); pinning a commit copies it into the raw block store. Connections carry
@@ -34,7 +41,7 @@ from multiformats import CID, multibase, multihash
 
 from fakenet.node.version import __version__
 from fakenet.node.errors import ConfigError
-from fakenet.node import multiaddr
+from fakenet.node import logs, multiaddr
 from fakenet.node.connection import Connection
 from fakenet.node.streams import as_cid
 from fakenet.node.swarm import DialFailed
@@ -51,6 +58,7 @@ BLOCK_CODECS = {"raw": "raw", "dag-cbor": "dag-cbor", "cbor": "dag-cbor"}
 PIN_TYPES = ("all", "recursive", "direct", "indirect")
 _GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "i686": "386"}
 _BASE58 = multibase.get("base58btc")
+_MULTIBASE_PREFIXES = set("bBcCfFkKmMuUzZtTvVhp9")  # the prefixes go-multibase decodes
 
 
 class _KuboError(Exception):
@@ -65,13 +73,37 @@ def _required(name: str) -> _KuboError:
     return _KuboError(f'argument "{name}" is required', status=400, code=1)
 
 
-@web.middleware
-async def _kubo_errors(request: web.Request, handler):
-    try:
+def _kubo_json(message: str, status: int, code: int, headers=None) -> web.Response:
+    return web.json_response({"Message": message, "Code": code, "Type": "error"}, status=status, headers=headers)
+
+
+def _middlewares(body_limit: int) -> list:
+    log = logs.get()
+
+    @web.middleware
+    async def kubo_errors(request: web.Request, handler):
+        try:
+            return await handler(request)
+        except _KuboError as exc:
+            return _kubo_json(str(exc), exc.status, exc.code)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+            return _kubo_json(f"{exc.status} - {exc.reason}", exc.status, 1 if exc.status < 500 else 0, allow)
+        except Exception as exc:  # a bug must still answer in Kubo's shape, and be seen in the log
+            log.error("ipfs_api_crashed", path=request.path, exc_info=exc)
+            return _kubo_json(f"internal error: {exc!r}", 500, 0)
+
+    @web.middleware
+    async def post_only(request: web.Request, handler):
+        if request.method != "POST":
+            raise web.HTTPMethodNotAllowed(request.method, ["POST"])
+        if request.content_length is not None and request.content_length > body_limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=body_limit, actual_size=request.content_length)
         return await handler(request)
-    except _KuboError as exc:
-        body = {"Message": str(exc), "Code": exc.code, "Type": "error"}
-        return web.json_response(body, status=exc.status)
+
+    return [kubo_errors, post_only]
 
 
 # -- request parsing -------------------------------------------------------------------------------
@@ -96,11 +128,24 @@ def _flag(request: web.Request, name: str, default: bool = False) -> bool:
 
 
 def _cid(text: str) -> CID:
-    """A CID, also written as an /ipfs/ path; bad text answers like Kubo, never raises further."""
+    """A CID, also written as an /ipfs/ path; bad text answers as Kubo 0.6 (go-path, go-cid) does.
+
+    A CIDv0 (Qm…) names the same block as its CIDv1 twin, which is how the store knows it."""
+    bare = text.removeprefix("/ipfs/")
     try:
-        return as_cid(text.removeprefix("/ipfs/"))
-    except ValueError as exc:
-        raise _KuboError(f'invalid path "{text}": invalid cid: {exc.__cause__ or exc}') from exc
+        cid = CID.decode(bare)
+    except Exception as exc:  # multiformats raises several unrelated types for bad input
+        raise _KuboError(f'invalid path "{text}": {_cid_problem(bare)}') from exc
+    return as_cid(cid.set(version=1) if cid.version == 0 else cid)
+
+
+def _cid_problem(text: str) -> str:
+    """go-cid's words for why text is no CID (clients show them; some match on "invalid path")."""
+    if len(text) < 2:
+        return "cid too short"
+    if text[0] not in _MULTIBASE_PREFIXES and not text.startswith("Qm"):
+        return "selected encoding not supported"
+    return "invalid cid"
 
 
 def _peer_addr(text: str) -> multiaddr.PeerAddr:
@@ -192,9 +237,15 @@ def _version() -> dict:
 
 # -- the endpoints -------------------------------------------------------------------------------
 
+def agent_version() -> str:
+    """What Kubo's AgentVersion says (kubo/<version>/<suffix>), the version the same as /version's."""
+    return f"kubo/{KUBO_VERSION}/fakenet-{__version__}"
+
+
 class IpfsApi:
-    def __init__(self, node):
-        self.node = node
+    def __init__(self, node, connect_any: bool = False):
+        self.node, self.connect_any = node, connect_any
+        self._log = logs.get()
 
     @property
     def pins(self):
@@ -207,8 +258,7 @@ class IpfsApi:
         own = self.node.identity.peer_id
         peer = request.query.get("arg") or own
         if peer == own:
-            agent = f"fakenet/{__version__}"
-            return web.json_response(_id_info(own, self.node.swarm.local.announce, agent, PROTOCOL_VERSION))
+            return web.json_response(_id_info(own, self.node.swarm.local.announce, agent_version(), PROTOCOL_VERSION))
         conn = self.node.swarm.connections.get(peer)
         if conn is None:  # no DHT: only connected peers are known
             raise _KuboError("failed to find peer: routing: not found")
@@ -222,11 +272,23 @@ class IpfsApi:
         addrs = [_peer_addr(text) for text in _args(request, "address")]  # all parsed before any dial, as Kubo
         return web.json_response({"Strings": [await self._connect(addr) for addr in addrs]})
 
+    def _in_network(self, addr: multiaddr.PeerAddr) -> bool:
+        swarm = self.node.swarm
+        return (addr.dial_addr in {peer.dial_addr for peer in swarm.peer_addrs()}
+                or addr.dial_addr in {conn.dial_addr or conn.hello.announce for conn in swarm.connections.values()}
+                or (addr.peer_id is not None and addr.peer_id in swarm.connections))
+
     async def _connect(self, addr: multiaddr.PeerAddr) -> str:
+        if not (self.connect_any or self._in_network(addr)):
+            self._log.warning("ipfs_connect_refused", addr=str(addr))
+            raise _KuboError(f"connect {addr.peer_id or addr} failure: {addr.dial_addr} is not in this node's "
+                             f"network (peerlist or connected peers); the operator can allow any address "
+                             f"with --ipfs-connect-any")
         try:
             conn = await self.node.swarm.dial_once(addr)
-        except DialFailed as exc:
-            raise _KuboError(f"connect {addr.peer_id or addr} failure: {exc}") from exc
+        except DialFailed as exc:  # the reason goes to the log only: open and closed ports must look alike
+            self._log.info("ipfs_connect_failed", addr=str(addr), error=str(exc))
+            raise _KuboError(f"connect {addr.peer_id or addr} failure: dial failed") from exc
         return f"connect {conn.peer_id} success"
 
     async def block_put(self, request: web.Request) -> web.Response:
@@ -302,9 +364,8 @@ class IpfsApi:
                 "pin/rm": self.pin_rm}
 
 
-def make_app(node) -> web.Application:
-    app = web.Application(middlewares=[_kubo_errors])
-    for path, handler in IpfsApi(node).routes().items():
+def make_app(node, body_limit: int = 1024 * 1024, connect_any: bool = False) -> web.Application:
+    app = web.Application(middlewares=_middlewares(body_limit), client_max_size=body_limit)
+    for path, handler in IpfsApi(node, connect_any).routes().items():
         app.router.add_post(f"/api/v0/{path}", handler)
-        app.router.add_get(f"/api/v0/{path}", handler)
     return app

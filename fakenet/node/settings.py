@@ -37,10 +37,19 @@ class Settings:
     cluster_ttl: float = 5.0
     cluster_repin: bool = True
     debug: bool = False
+    cluster_api_auth: bool = True
+    cluster_api_lists: str = "stream"
+    cluster_body_limit: int = 1024 * 1024
+    ipfs_body_limit: int = 1024 * 1024
+    ipfs_connect_any: bool = False
 
 
 def _env(name: str, default=None):
     return os.environ.get(f"FAKENET_{name}", default)
+
+
+def _truthy(name: str, default: str) -> bool:
+    return _env(name, default).lower() not in ("0", "false", "no", "off", "")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -71,6 +80,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster-repin", action=argparse.BooleanOptionalAction,
                    default=_env("CLUSTER_REPIN", "1").lower() not in ("0", "false", "no", "off"),
                    help="re-allocate a down peer's cluster pins to live peers (FAKENET_CLUSTER_REPIN=0: off)")
+    p.add_argument("--cluster-api-auth", action=argparse.BooleanOptionalAction, default=_truthy("CLUSTER_API_AUTH", "1"),
+                   help="basic auth on the cluster REST API, as on the JSON-RPC (FAKENET_CLUSTER_API_AUTH=0: off, "
+                        "for clients that cannot send credentials; ipfs-cluster's own default)")
+    p.add_argument("--cluster-api-lists", choices=("stream", "array"), default=_env("CLUSTER_API_LISTS", "stream"),
+                   help="cluster REST lists: stream (one JSON object per line, ipfs-cluster 1.x) or array "
+                        "(one JSON array, ipfs-cluster 0.x clients) (FAKENET_CLUSTER_API_LISTS)")
+    p.add_argument("--cluster-body-limit", type=int, default=int(_env("CLUSTER_BODY_LIMIT", 1024 * 1024)),
+                   help="largest request body on the cluster REST API, bytes (FAKENET_CLUSTER_BODY_LIMIT)")
+    p.add_argument("--ipfs-body-limit", type=int, default=int(_env("IPFS_BODY_LIMIT", 1024 * 1024)),
+                   help="largest request body on the Kubo-style RPC, bytes (FAKENET_IPFS_BODY_LIMIT)")
+    p.add_argument("--ipfs-connect-any", action=argparse.BooleanOptionalAction, default=_truthy("IPFS_CONNECT_ANY", "0"),
+                   help="let swarm/connect on the Kubo-style RPC dial addresses outside the peerlist "
+                        "(FAKENET_IPFS_CONNECT_ANY=1)")
     p.add_argument("--debug", action="store_true", default=_env("DEBUG", "") not in ("", "0"))
     return p
 
@@ -92,4 +114,7 @@ def from_args(argv: list[str] | None = None) -> Settings:
         rpcpassword=args.rpcpassword, automine=args.automine, peer_timeout=args.peer_timeout, debug=args.debug,
         stream_cache_limit=args.stream_cache_limit, sync_timeout=args.sync_timeout,
         cluster_port=args.cluster_port, cluster_ttl=args.cluster_ttl, cluster_repin=args.cluster_repin,
+        cluster_api_auth=args.cluster_api_auth, cluster_api_lists=args.cluster_api_lists,
+        cluster_body_limit=args.cluster_body_limit, ipfs_body_limit=args.ipfs_body_limit,
+        ipfs_connect_any=args.ipfs_connect_any,
     )

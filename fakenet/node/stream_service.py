@@ -37,7 +37,7 @@ class StreamService:
         for entry in self.cache.entries():
             found.update({cid: entry.blocks[cid] for cid in cids if cid in entry.blocks})
         for cid in cids:
-            if cid not in found and (data := self.pins.block(cid)) is not None:
+            if cid not in found and (data := self.pins.get_block(cid)) is not None:  # raw blocks too: cluster pins
                 found[cid] = data
         return found
 

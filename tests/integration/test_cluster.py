@@ -58,16 +58,21 @@ def wait_holders(nodes, stream, want, timeout, check=lambda seen: None):
                     logs=lambda: [line for node in nodes for line in node.logs(6)])
 
 
-def rest(node, method, path, auth=True):
+def rest(node, method, path, auth=True, many=False):
     request = urllib.request.Request(f"http://{node.ip}:{CLUSTER_PORT}{path}", method=method)
     if auth:
         token = base64.b64encode(f"{local.RPC_USER}:{local.RPC_PASSWORD}".encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.load(response)
+            return response.status, _json_or_lines(response.read(), many)
     except urllib.error.HTTPError as exc:
         return exc.code, json.load(exc)
+
+
+def _json_or_lines(body: bytes, many: bool):
+    """One JSON value, or ipfs-cluster 1.x's streamed list: one object per line, no body on 204."""
+    return [json.loads(line) for line in body.decode().splitlines()] if many else json.loads(body)
 
 
 def cli(node, *args) -> subprocess.CompletedProcess:
@@ -125,10 +130,10 @@ def test_rest_api_needs_the_rpc_credentials_and_speaks_ipfs_cluster(cluster4):
     assert rest(node, "GET", "/id", auth=False)[0] == 401
     status, me = rest(node, "GET", "/id")
     assert status == 200 and me["peername"] == node.name and sorted(me["cluster_peers"]) == sorted(ids)
-    assert sorted(peer["peername"] for peer in rest(node, "GET", "/peers")[1]) == sorted(ids.values())
+    assert sorted(peer["peername"] for peer in rest(node, "GET", "/peers", many=True)[1]) == sorted(ids.values())
     status, pin = rest(node, "POST", f"/pins/{stream}?replication-min=1&replication-max=1")
     assert status == 200 and pin["replication_factor_max"] == 1 and len(pin["allocations"]) == 1
-    assert [item["cid"] for item in rest(node, "GET", "/allocations")[1]] == [stream]
+    assert [item["cid"] for item in rest(node, "GET", "/allocations", many=True)[1]] == [stream]
     want = predicted(stream, ids, 1, 1)
     wait_holders(cluster4, stream, want, timeout=10)
     wait_for(lambda: {p["peername"]: p["status"] for p in rest(node, "GET", f"/pins/{stream}")[1]["peer_map"].values()},

@@ -97,7 +97,9 @@ def test_a_local_write_after_a_merge_orders_after_what_was_merged():
     assert pinset.add(IDS[1], 1, 1, "", "pa", 2.0).clock == 42
 
 
-@pytest.mark.parametrize("change, match", [({"stream_id": "QmNotAStream"}, "base36"), ({"rmin": 3}, "rmin"),
+@pytest.mark.parametrize("change, match", [({"stream_id": "QmNotAStream"}, "neither a CID nor a stream id"),
+                                            ({"stream_id": "zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA"}, "canonical"),
+                                            ({"rmin": 3}, "rmin"),
                                             ({"clock": "x"}, "invalid literal")])
 def test_malformed_entries_from_peers_are_refused(change, match):
     good = PinEntry(IDS[0], 1, 2, "", 1.0, 1, "pa").to_json()

@@ -79,6 +79,9 @@ class FakeStreams:
         def list(self):
             return list(self.ids)
 
+        def pinned_blocks(self):
+            return []
+
     def __init__(self, unavailable=()):
         self.pins, self.unavailable = self.Pins(), set(unavailable)
 

@@ -1,4 +1,4 @@
-"""The shared pinset as a state-based CRDT: a last-writer-wins map from stream id to PinEntry.
+"""The shared pinset as a state-based CRDT: a last-writer-wins map from item (stream id or CID) to PinEntry.
 
 Every write (add or remove) carries a Lamport clock and the writer's PeerID; of two versions
 of one item the one with the larger (clock, origin, canonical JSON) wins. That order is total,
@@ -13,13 +13,13 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 
+from fakenet.node.cluster import items
 from fakenet.node.cluster.allocation import check_factors
-from fakenet.node.streams import StreamID
 
 
 @dataclass(frozen=True)
 class PinEntry:
-    stream_id: str
+    stream_id: str  # the item: a stream id or a CID, canonical text (items.py); the name is the wire's
     rmin: int
     rmax: int
     name: str
@@ -45,8 +45,8 @@ class PinEntry:
                     name=str(data.get("name") or ""), added_at=float(data["added_at"]), clock=int(data["clock"]),
                     origin=str(data["origin"]), removed=bool(data.get("removed", False)),
                     allocations=tuple(str(p) for p in data.get("allocations") or ()))
-        if StreamID.parse(entry.stream_id).encode() != entry.stream_id:
-            raise ValueError(f"pin entry id {entry.stream_id!r} is not in canonical base36 form")
+        if items.canonical(entry.stream_id) != entry.stream_id:
+            raise ValueError(f"pin entry id {entry.stream_id!r} is not in canonical form (see cluster/items.py)")
         check_factors(entry.rmin, entry.rmax)
         return entry
 

@@ -1,70 +1,88 @@
-"""The cluster REST API on 9094, modelled on ipfs-cluster's.
+"""The cluster REST API on 9094, modelled on ipfs-cluster 1.x's (api/rest).
 
-    GET    /id                       this peer (ipfs-cluster's ID object)
-    GET    /version                  {"version"}
-    GET    /peers                    every peer heard from; a down one has `error` set
-    GET    /allocations[/{id}]       the shared pinset with current allocations (Pin objects)
-    GET    /pins[/{id}]              every peer's status (GlobalPinInfo objects)
-    POST   /pins/{id}?replication-min=N&replication-max=M&name=…   (rmin/rmax are accepted too)
-    DELETE /pins/{id}
-    POST   /pins/{id}/recover, POST /pins/recover
+    GET    /id, /version, /peers, /health/graph
+    GET    /allocations[/{cid}]              the shared pinset with current allocations (Pin objects)
+    GET    /pins[?cids=a,b][&filter=…]       every peer's status (GlobalPinInfo objects)
+    GET    /pins/{cid}
+    POST   /pins/{cid}?replication-min=N&replication-max=M&name=…   (rmin/rmax are accepted too)
+    POST   /pins/{ipfs|ipns|ipld}/{path}     the same by path (/ipfs/<cid> paths only: no resolver here)
+    DELETE /pins/{cid}, DELETE /pins/{ipfs|ipns|ipld}/{path}
+    POST   /pins/{cid}/recover, POST /pins/recover
+    POST   /add                              multipart files, as the cluster's own adder (adder.py)
+    GET    /api/openapi.json                 this API as OpenAPI 3 (not an ipfs-cluster route)
 
-Lists are JSON arrays (ipfs-cluster 1.x streams them as one object per line). Every request
-needs basic auth with the node's rpcuser/rpcpassword (or its cookie), like the JSON-RPC: the
-pinset is writable from here, so nothing is open by default. Errors are ipfs-cluster's
-{"code", "message"}: 400 bad id or factors, 401, 404 not in the pinset, 503 too few live peers.
+`{cid}` is any CID or a stream id (items.py). Lists are streamed or JSON arrays (http.py).
+Basic auth with the node's rpcuser/rpcpassword (or cookie) is on unless the operator turns it
+off (ipfs-cluster's default is no auth; here the pinset is writable from this port, so on).
+Errors are ipfs-cluster's {"code", "message"}: 400 bad id or option, 401, 404 not in the
+pinset or no such route, 413 body over the limit, 503 too few live peers.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from aiohttp import web
 
 from fakenet.node.version import __version__
 from fakenet.node import logs
-from fakenet.node.cluster import params, views
-from fakenet.node.cluster.errors import NotEnoughPeers, NotInPinset
-from fakenet.node.rpc.server import credentials_ok  # one basic-auth check for both APIs
+from fakenet.node.cluster import adder, http, items, openapi, params, views
+from fakenet.node.cluster.errors import NotInPinset
+from fakenet.node.cluster.report import LISTED, PIN_ERROR, REMOTE
 
-_STATUS = ((NotInPinset, 404), (NotEnoughPeers, 503), (ValueError, 400))
-
-
-def _error(status: int, message: str, headers: dict | None = None) -> web.Response:
-    return web.json_response({"code": status, "message": message}, status=status, headers=headers)
+PATH_KINDS = "ipfs|ipns|ipld"
+STATUS_FILTERS = (*LISTED, PIN_ERROR, REMOTE, "cluster_error", "error", "queued")
 
 
-def _middlewares(user: str, password: str) -> list:
-    log = logs.get()
+@dataclass(frozen=True)
+class RestSettings:
+    auth: bool = True
+    lists: str = http.STREAM
+    body_limit: int = 1024 * 1024
 
-    @web.middleware
-    async def auth(request: web.Request, handler):
-        if not credentials_ok(request.headers.get("Authorization"), user, password):
-            log.warning("cluster_api_unauthorized", remote=request.remote)
-            return _error(401, "Unauthorized", {"WWW-Authenticate": 'Basic realm="Restricted IPFS Cluster API"'})
-        return await handler(request)
-
-    @web.middleware
-    async def errors(request: web.Request, handler):
-        try:
-            return await handler(request)
-        except tuple(kind for kind, _ in _STATUS) as exc:
-            return _error(next(status for kind, status in _STATUS if isinstance(exc, kind)), str(exc))
-
-    return [auth, errors]
+    def __post_init__(self):
+        if self.lists not in http.LIST_FORMATS:
+            raise ValueError(f"cluster API lists must be one of {http.LIST_FORMATS}, got {self.lists!r}")
 
 
-def _stream_id(request: web.Request) -> str:
-    return params.stream_id(request.match_info["id"])
+def _key(request: web.Request) -> str:
+    return items.canonical(request.match_info["id"])
+
+
+def _path_key(request: web.Request) -> str:
+    """/ipfs/<cid>: this node resolves no paths inside DAGs and no IPNS names."""
+    kind, path = request.match_info["kind"], request.match_info["path"].strip("/")
+    if kind != "ipfs" or not path or "/" in path:
+        raise ValueError(f"error parsing path: /{kind}/{path} cannot be resolved here: pin /ipfs/<cid>")
+    return items.canonical(path)
 
 
 def _query(request: web.Request, *names: str):
     return next((request.query[name] for name in names if name in request.query), None)
 
 
+def _factors(request: web.Request) -> tuple[int, int]:
+    """ipfs-cluster's replication options; 0 means the default (every peer), as in its PinOptions."""
+    given = [_query(request, "replication-min", "rmin"), _query(request, "replication-max", "rmax")]
+    return params.factors(*[None if value in ("0", 0) else value for value in given])
+
+
+def _filter(request: web.Request) -> set[str] | None:
+    text = request.query.get("filter", "")
+    wanted = {name for name in text.split(",") if name}
+    if wanted - set(STATUS_FILTERS):
+        raise ValueError("invalid filter value")
+    return wanted or None
+
+
 class Routes:
     """One handler per endpoint, over the node's ClusterService."""
 
-    def __init__(self, cluster):
-        self.cluster = cluster
+    def __init__(self, cluster, settings: RestSettings):
+        self.cluster, self.settings = cluster, settings
+
+    def _list(self, found: list) -> web.Response:
+        return http.listing(found, self.settings.lists)
 
     async def id(self, _request):
         return web.json_response(views.id_json(self.cluster))
@@ -73,52 +91,97 @@ class Routes:
         return web.json_response({"version": __version__})
 
     async def peers(self, _request):
-        return web.json_response(views.peers_json(self.cluster))
+        return self._list(views.peers_json(self.cluster))
+
+    async def graph(self, _request):
+        return web.json_response(views.graph_json(self.cluster))
 
     async def allocations(self, request):
         if "id" not in request.match_info:
-            return web.json_response([views.pin_json(self.cluster, e) for e in self.cluster.pinset.items()])
-        stream_id = _stream_id(request)
-        entry = self.cluster.pinset.get(stream_id)
+            return self._list([views.pin_json(self.cluster, e) for e in self.cluster.pinset.items()])
+        key = _key(request)
+        entry = self.cluster.pinset.get(key)
         if entry is None:
-            raise NotInPinset(stream_id)
+            raise NotInPinset(key)
         return web.json_response(views.pin_json(self.cluster, entry))
 
     async def status(self, request):
-        if "id" not in request.match_info:
-            return web.json_response(views.statuses_json(self.cluster))
-        return web.json_response(views.status_json(self.cluster, _stream_id(request)))
+        if "id" in request.match_info:
+            return web.json_response(views.status_json(self.cluster, _key(request)))
+        if request.query.get("cids"):
+            keys = [items.canonical(text) for text in request.query["cids"].split(",")]
+            return self._list([views.status_json(self.cluster, key) for key in keys])
+        wanted = _filter(request)
+        found = views.statuses_json(self.cluster)
+        if wanted:
+            found = [item for item in found if {p["status"] for p in item["peer_map"].values()} & wanted]
+        return self._list(found)
 
-    async def pin(self, request):
-        rmin, rmax = params.factors(_query(request, "replication-min", "rmin"),
-                                    _query(request, "replication-max", "rmax"))
-        entry = await self.cluster.add(_stream_id(request), rmin, rmax, _query(request, "name") or "")
+    async def _pin(self, request, key: str):
+        rmin, rmax = _factors(request)
+        entry = await self.cluster.add(key, rmin, rmax, _query(request, "name") or "")
         return web.json_response(views.pin_json(self.cluster, entry))
 
-    async def unpin(self, request):
-        removed = await self.cluster.remove(_stream_id(request))
+    async def pin(self, request):
+        return await self._pin(request, _key(request))
+
+    async def pin_path(self, request):
+        return await self._pin(request, _path_key(request))
+
+    async def _unpin(self, key: str):
+        removed = await self.cluster.remove(key)
         return web.json_response({**views.pin_json(self.cluster, removed), "allocations": [], "peernames": []})
 
+    async def unpin(self, request):
+        return await self._unpin(_key(request))
+
+    async def unpin_path(self, request):
+        return await self._unpin(_path_key(request))
+
     async def recover(self, request):
-        stream_id = _stream_id(request) if "id" in request.match_info else None
-        await self.cluster.recover(stream_id)
-        if stream_id is None:
-            return web.json_response(views.statuses_json(self.cluster))
-        return web.json_response(views.status_json(self.cluster, stream_id))
+        key = _key(request) if "id" in request.match_info else None
+        await self.cluster.recover(key)
+        if key is None:
+            return self._list(views.statuses_json(self.cluster))
+        return web.json_response(views.status_json(self.cluster, key))
+
+    async def add(self, request):
+        options = adder.params(request.query)
+        rmin, rmax = _factors(request)
+        outputs = []
+        for name, data in await adder.files(request, self.settings.body_limit):
+            dag = adder.build(data, options)
+            self.cluster.store_blocks(dag.blocks)
+            allocations = []
+            if options.pin:
+                entry = await self.cluster.add(items.canonical(str(dag.root)), rmin, rmax,
+                                               _query(request, "name") or name)
+                allocations = self.cluster.allocation(entry)
+            outputs.append({"name": name, "cid": str(dag.root), "size": sum(map(len, dag.blocks.values())),
+                            "allocations": allocations})
+        return http.stream_lines(outputs[-1:] if options.quiet else outputs)
+
+    async def openapi(self, _request):
+        return web.json_response(openapi.DOCUMENT)
 
 
-def make_app(cluster, user: str, password: str) -> web.Application:
-    routes = Routes(cluster)
-    app = web.Application(middlewares=_middlewares(user, password))
-    app.router.add_get("/id", routes.id)
-    app.router.add_get("/version", routes.version)
-    app.router.add_get("/peers", routes.peers)
-    app.router.add_get("/allocations", routes.allocations)
-    app.router.add_get("/allocations/{id}", routes.allocations)
-    app.router.add_get("/pins", routes.status)
-    app.router.add_post("/pins/recover", routes.recover)
-    app.router.add_get("/pins/{id}", routes.status)
-    app.router.add_post("/pins/{id}", routes.pin)
-    app.router.add_delete("/pins/{id}", routes.unpin)
-    app.router.add_post("/pins/{id}/recover", routes.recover)
+def make_app(cluster, user: str, password: str, settings: RestSettings = RestSettings()) -> web.Application:
+    if not settings.auth:
+        logs.get().warning("cluster_api_open", why="basic auth turned off: anyone who reaches 9094 can pin")
+    routes = Routes(cluster, settings)
+    app = web.Application(middlewares=http.middlewares(user, password, settings.auth, settings.body_limit),
+                          client_max_size=settings.body_limit)
+    add = app.router.add_route
+    # In ipfs-cluster's order: its router takes the first match.
+    for method, path, handler in (
+            ("GET", "/id", routes.id), ("GET", "/version", routes.version), ("GET", "/peers", routes.peers),
+            ("POST", "/add", routes.add), ("GET", "/allocations", routes.allocations),
+            ("GET", "/allocations/{id}", routes.allocations), ("GET", "/pins", routes.status),
+            ("POST", "/pins/{id}/recover", routes.recover), ("POST", "/pins/recover", routes.recover),
+            ("GET", "/pins/{id}", routes.status), ("POST", "/pins/{id}", routes.pin),
+            ("POST", f"/pins/{{kind:{PATH_KINDS}}}/{{path:.*}}", routes.pin_path),
+            ("DELETE", "/pins/{id}", routes.unpin),
+            ("DELETE", f"/pins/{{kind:{PATH_KINDS}}}/{{path:.*}}", routes.unpin_path),
+            ("GET", "/health/graph", routes.graph), ("GET", openapi.PATH, routes.openapi)):
+        add(method, path, handler)
     return app

@@ -121,6 +121,11 @@ class ClusterService:
         self.receive_recover(stream_id)
         await self.gossip.publish_recover(stream_id)
 
+    def store_blocks(self, blocks: dict) -> None:
+        """Keep blocks added here (`/add`) in this node's store, where allocated peers fetch them."""
+        for cid, data in blocks.items():
+            self.tracker.streams.pins.put_block(data, cid.codec.name)
+
     async def _wrote(self, entry: PinEntry) -> None:
         self._changed()
         self._log.info("cluster_pinset_write", stream=entry.stream_id, removed=entry.removed, clock=entry.clock)

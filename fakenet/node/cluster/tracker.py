@@ -14,6 +14,7 @@ from typing import Callable
 
 from fakenet.node.errors import NodeError
 from fakenet.node import logs
+from fakenet.node.cluster import blocks, items
 from fakenet.node.cluster.report import PIN_ERROR, PINNED, PINNING, UNPINNED, Report
 from fakenet.node.streams import StreamID
 
@@ -39,7 +40,9 @@ class Tracker:
     # -- status --------------------------------------------------------------------------------
 
     def pinned(self) -> set[str]:
-        return {stream_id.encode() for stream_id in self.streams.pins.list()}
+        """Pinned items by pinset key: stream ids, and block CIDs in both spellings a key may have."""
+        streams = {stream_id.encode() for stream_id in self.streams.pins.list()}
+        return streams | {text for cid in self.streams.pins.pinned_blocks() for text in _spellings(cid)}
 
     def busy(self) -> set[str]:
         return set(self.pinning) | set(self.failures)
@@ -69,7 +72,7 @@ class Tracker:
         self.on_change()
         try:
             async with self._slots:  # queued ones count as pinning too (ipfs-cluster's pin_queued)
-                await self.streams.pin(StreamID.parse(stream_id))
+                await self._pin_item(stream_id)
         except (NodeError, ValueError) as exc:
             self._failed(stream_id, str(exc))
         except Exception as exc:  # a bug in one pin must surface as its pin_error, not stop the tracker
@@ -81,6 +84,17 @@ class Tracker:
             self.pinning.pop(stream_id, None)
             self.on_change()
 
+    async def _pin_item(self, key: str) -> None:
+        cid = items.block_cid(key)
+        if cid is None:
+            await self.streams.pin(StreamID.parse(key))
+        else:
+            await blocks.pin(self.streams.pins, self.streams.network, cid, self.streams.sync_timeout)
+
+    def _unpin_item(self, key: str) -> bool:
+        cid = items.block_cid(key)
+        return self.streams.unpin(StreamID.parse(key)) if cid is None else blocks.unpin(self.streams.pins, cid)
+
     def _failed(self, stream_id: str, message: str) -> None:
         self.owned.discard(stream_id)
         self.failures[stream_id] = Failure(message, self.clock())
@@ -90,7 +104,7 @@ class Tracker:
         """Stop holding an item for the cluster: unpin it if it is still pinned, forget it was ours."""
         self.owned.discard(stream_id)
         self.failures.pop(stream_id, None)
-        if stream_id in pinned and self.streams.unpin(StreamID.parse(stream_id)):
+        if stream_id in pinned and self._unpin_item(stream_id):
             self._log.info("cluster_unpinned", stream=stream_id)
         self.on_change()
 
@@ -108,3 +122,11 @@ class Tracker:
         for s in chosen:
             del self.failures[s]
         return chosen
+
+
+def _spellings(cid) -> list[str]:
+    """A stored block's CIDv1 text, and its CIDv0 text when it has one (dag-pb over sha2-256)."""
+    texts = [str(cid)]
+    if cid.codec.name == "dag-pb" and cid.hashfun.name == "sha2-256":
+        texts.append(str(cid.set(version=0, base="base58btc")))
+    return texts

@@ -102,3 +102,16 @@ def peer_json(cluster, peer_id: str) -> dict:
 
 def peers_json(cluster) -> list[dict]:
     return [peer_json(cluster, peer_id) for peer_id in [cluster.peer_id, *cluster.detector.known()]]
+
+
+def graph_json(cluster) -> dict:
+    """ipfs-cluster's ConnectGraph, as far as this node can see it: its own swarm links, and each
+    live peer's link back to it when they are directly connected (heartbeats carry no link lists)."""
+    own = sorted(cluster.swarm.connections)
+    live = set(cluster.live_peers())
+    links = {cluster.peer_id: own, **{peer: [cluster.peer_id] for peer in own}}
+    peers = [cluster.peer_id, *cluster.detector.known()]
+    return {"cluster_id": cluster.peer_id, "id_to_peername": {peer: cluster.peer_name(peer) for peer in peers},
+            "ipfs_links": links, "cluster_links": {p: [q for q in ps if q in live] for p, ps in links.items()},
+            "cluster_trust_links": {peer: True for peer in peers},
+            "cluster_to_ipfs": {peer: peer for peer in peers}}  # one identity serves both roles here

@@ -31,7 +31,7 @@ CREATE INDEX IF NOT EXISTS commits_by_cid ON commits (cid);
 CREATE TABLE IF NOT EXISTS blocks (
     cid TEXT PRIMARY KEY, data BLOB NOT NULL, pinned INTEGER NOT NULL DEFAULT 0);
 """
-BLOCK_CODECS = (codec.RAW, codec.DAG_CBOR)
+BLOCK_CODECS = (codec.RAW, codec.DAG_CBOR, "dag-pb")  # dag-pb: UnixFS files added through the cluster
 
 
 class PinStore:

@@ -1,0 +1,82 @@
+"""How 9094 speaks HTTP as ipfs-cluster does: errors, optional basic auth, body limit, list bodies.
+
+Errors are ipfs-cluster's `{"code", "message"}` with the HTTP status in `code`, whatever went
+wrong: a refused request, an unknown route, a body over the limit, or a bug (500, logged).
+
+Lists: ipfs-cluster 1.x streams them, one JSON object per line, and answers 204 with no body
+when there is nothing to list; 0.x sent one JSON array. Clients written for 0.x (PyPI's
+`ipfscluster` 0.2.0 reads only the first object of a stream) need `array`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from fakenet.node import logs
+from fakenet.node.cluster.errors import NotEnoughPeers, NotInPinset
+from fakenet.node.rpc.server import credentials_ok  # one basic-auth check for both APIs
+
+STREAM, ARRAY = "stream", "array"
+LIST_FORMATS = (STREAM, ARRAY)
+REALM = 'Basic realm="Restricted IPFS Cluster API"'
+_STATUS = ((NotInPinset, 404), (NotEnoughPeers, 503), (ValueError, 400))
+
+
+class BodyTooLarge(web.HTTPRequestEntityTooLarge):
+    def __init__(self, limit: int):
+        super().__init__(max_size=limit, actual_size=-1, text=f"request body is over the limit of {limit} bytes")
+
+
+def error(status: int, message: str, headers: dict | None = None) -> web.Response:
+    return web.json_response({"code": status, "message": message}, status=status, headers=headers)
+
+
+def middlewares(user: str, password: str, auth: bool, body_limit: int) -> list:
+    log = logs.get()
+
+    @web.middleware
+    async def errors(request: web.Request, handler):
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return error(exc.status, exc.text or exc.reason, {k: v for k, v in exc.headers.items()
+                                                               if k in ("Allow", "WWW-Authenticate")})
+        except tuple(kind for kind, _ in _STATUS) as exc:
+            return error(next(status for kind, status in _STATUS if isinstance(exc, kind)), str(exc))
+        except Exception as exc:  # a bug must still answer in ipfs-cluster's shape, and be seen in the log
+            log.error("cluster_api_crashed", path=request.path, exc_info=exc)
+            return error(500, f"internal error: {exc!r}")
+
+    @web.middleware
+    async def authorized(request: web.Request, handler):
+        if auth and not credentials_ok(request.headers.get("Authorization"), user, password):
+            log.warning("cluster_api_unauthorized", remote=request.remote)
+            return error(401, "Unauthorized", {"WWW-Authenticate": REALM})
+        return await handler(request)
+
+    @web.middleware
+    async def limited(request: web.Request, handler):
+        if request.content_length is not None and request.content_length > body_limit:
+            raise BodyTooLarge(body_limit)
+        return await handler(request)
+
+    return [errors, authorized, limited]
+
+
+def listing(items: list, form: str) -> web.Response:
+    if form == ARRAY:
+        return web.json_response(items)
+    if not items:
+        return web.Response(status=204)
+    body = "".join(json.dumps(item) + "\n" for item in items)
+    return web.Response(text=body, content_type="application/json", headers={"X-Stream-Error": ""})
+
+
+def stream_lines(items: list) -> web.Response:
+    """Output that ipfs-cluster streams in every version (`/add`)."""
+    return web.Response(text="".join(json.dumps(item) + "\n" for item in items), content_type="application/json",
+                        headers={"X-Stream-Error": ""})
