@@ -60,15 +60,16 @@ class _Edges:
 
 
 def converged(net: Network, timeout: float) -> float:
-    """Every component of the expected graph on one tip: the most-work tip among its nodes."""
+    """Every node of each component of the expected graph on a most-work tip of that component:
+    one tip, or several of equal work (a node keeps the branch it saw first on a tie)."""
     components = [sorted(c) for c in nx.connected_components(net.expected_graph())]
 
     def problems(tips) -> list[str]:
         found = []
         for component in components:
             best = max(tips[n][2] for n in component)
-            hashes = {tips[n][0] for n in component}
-            if len(hashes) != 1 or tips[component[0]][2] != best:
+            behind = [n for n in component if tips[n][2] != best]
+            if behind:
                 found.append(f"{component}: " + ", ".join(f"{n}@{tips[n][1]}:{tips[n][0][:8]}" for n in component))
         return found
 
@@ -159,3 +160,81 @@ def holders(net: Network, streams) -> None:
 
 def _fmt(pairs) -> str:
     return ", ".join(f"({s[:14]}…, {n})" for s, n in pairs)
+
+
+def tips(net: Network, timeout: float) -> float:
+    """Every up node on the tip the model predicts from the blocks the harness mined."""
+    net.requires("chain")
+    up = net.up()
+    predicted = {name: net.model.chain.tips(name) for name in up}
+
+    def wrong(observed) -> dict[str, str]:
+        return {name: _tip_text(observed[name][1], observed[name][0]) for name in up
+                if not any(height == observed[name][1] and (tip is None or tip == observed[name][0])
+                           for height, tip in predicted[name])}
+
+    last: list = [{}]
+
+    def observe_tips():
+        last[0] = observe.tips(net.runtimes, up)
+        return last[0]
+
+    try:
+        _, took = wait_for(observe_tips, lambda observed: not wrong(observed), timeout=timeout,
+                           expected="tips as predicted", logs=_context(net))
+    except WaitTimeout as exc:
+        difference = wrong(last[0]) if last[0] else {name: "no answer" for name in up}
+        reasons = "; ".join(f"{name} is at {seen}, predicted "
+                            f"{' or '.join(_tip_text(h, t) for h, t in sorted(predicted[name], key=str))}"
+                            f"{_why(net, name)}" for name, seen in difference.items())
+        raise ExpectationFailed(f"tips differ from the model: {reasons}\n{exc}", expected=predicted,
+                                observed=last[0], difference=difference) from exc
+    net.timeline.record("expect", f"tips as predicted on {len(up)} nodes", took)
+    return took
+
+
+def _tip_text(height: int, tip: str | None) -> str:
+    return f"height {height}" + (f" ({tip[:12]}…)" if tip else " (genesis)")
+
+
+def _why(net: Network, name: str) -> str:
+    component = sorted(net.model.component(name))
+    return f" (its component: {', '.join(component)})" if len(component) < len(net.up()) else ""
+
+
+def reorgs(net: Network, nodes, timeout: float) -> dict:
+    """Each node the model says switched branches lists the branch it left in getchaintips: a
+    non-active tip at the abandoned block with branchlen equal to the predicted reorg depth."""
+    net.requires("chain")
+    predicted = {name: reorg for name, reorg in net.model.chain.reorgs.items()
+                 if name in net.up() and (nodes is None or name in nodes)}
+    if nodes is not None and set(nodes) - set(predicted):
+        missing = sorted(set(nodes) - set(predicted))
+        raise ExpectationFailed(f"the model predicts no reorg on {', '.join(missing)}: they never left a branch",
+                                expected={n: None for n in missing}, observed=None, difference=missing)
+
+    def wrong(found) -> dict[str, str]:
+        bad = {}
+        for name, reorg in predicted.items():
+            side = [t for t in found[name] if t["hash"] == reorg.abandoned]
+            if not side or side[0]["status"] == "active" or side[0]["branchlen"] != reorg.depth:
+                bad[name] = (f"expected the abandoned tip {reorg.abandoned[:12]}… with branchlen {reorg.depth}, "
+                             f"getchaintips has {side[0] if side else 'no such tip'}")
+        return bad
+
+    last: list = [{}]
+
+    def observe_tips():
+        last[0] = {name: net.runtime(name).client.chain_tips() for name in predicted}
+        return last[0]
+
+    try:
+        wait_for(observe_tips, lambda found: not wrong(found), timeout=timeout,
+                 expected=f"abandoned branches on {', '.join(sorted(predicted)) or 'no node'}", logs=_context(net))
+    except WaitTimeout as exc:
+        difference = wrong(last[0]) if last[0] else {}
+        raise ExpectationFailed("reorgs differ from the model: " + "; ".join(f"{n}: {d}" for n, d in difference.items())
+                                + f"\n{exc}", expected=predicted, observed=last[0], difference=difference) from exc
+    net.timeline.record("expect", "reorgs " + (", ".join(f"{n} by {r.depth}" for n, r in sorted(predicted.items()))
+                                               or "none predicted"))
+    return predicted

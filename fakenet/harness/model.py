@@ -17,6 +17,8 @@ from collections import OrderedDict
 
 import networkx as nx
 
+from fakenet.harness.chain_model import ChainModel, Reorg
+
 
 class LruModel:
     """A node's stream cache as the node keeps it: uses move to the end, overflow evicts the front."""
@@ -54,6 +56,7 @@ class NetworkModel:
         self.pins: dict[str, set[str]] = {name: set() for name in topology}
         self.caches = {name: LruModel(cache_limit) for name in topology}
         self.cluster: dict[str, tuple[int, int]] = {}  # cluster pinset: stream -> (rmin, rmax)
+        self.chain = ChainModel(topology)
 
     # -- the peer graph ------------------------------------------------------------------------
 
@@ -96,15 +99,26 @@ class NetworkModel:
         self.down.discard(node)
         if restarted:  # the cache is memory: a restart empties it, pins stay
             self.caches[node].clear()
+        self._graph_changed()
 
     def identity_changed(self, node: str, peer_id: str) -> None:
         self.identity[node] = peer_id
+        self._graph_changed()
 
     def accept_identity(self, node: str, peer: str) -> None:
         self.trusted[node][peer] = self.identity[peer]
+        self._graph_changed()
 
     def links_changed(self, allowed: nx.DiGraph | None) -> None:
         self.allowed = allowed
+        self._graph_changed()
+
+    def mined(self, node: str, hashes: list[str]) -> None:
+        self.chain.mined(node, hashes, self.component(node))
+
+    def _graph_changed(self) -> list[Reorg]:
+        """Blocks flow wherever links now allow: each component converges on its most-work branch."""
+        return self.chain.converge(nx.connected_components(self.expected_graph()))
 
     def pinned(self, node: str, stream: str) -> None:
         """A pin is a use too: the node loaded the stream to pin it."""

@@ -319,8 +319,19 @@ class Network:
     # -- chain -------------------------------------------------------------------------------------
 
     def mine(self, name: str, blocks: int = 1) -> list[str]:
+        """Mine on a node; the model extends that node's branch, and its component follows."""
         self.requires(CHAIN)
-        return self.runtime(name).client.mine(blocks)
+        hashes = self.runtime(name).client.mine(blocks)
+        self.model.mined(name, hashes)
+        return hashes
+
+    def expect_tip(self, within: float = 20.0) -> float:
+        """Every up node on the tip the model predicts (forks, partitions and heals included)."""
+        return expect.tips(self, within)
+
+    def expect_reorg(self, nodes=None, within: float = 20.0) -> dict:
+        """Nodes that switched branches show the abandoned one in getchaintips with the predicted depth."""
+        return expect.reorgs(self, [nodes] if isinstance(nodes, str) else nodes, within)
 
     # -- the oracle ------------------------------------------------------------------------------
 

@@ -237,6 +237,19 @@ def expect_converged(ctx, a):
     ctx.net.expect_converged(timeout=a.get("within", 20))
 
 
+@step("expect_tip", "expect", mapping(optional=WITHIN), needs=(CHAIN,))
+def expect_tip(ctx, a):
+    """Every up node on the tip the model predicts from the blocks mined so far."""
+    ctx.net.expect_tip(within=a.get("within", 20))
+
+
+@step("expect_reorg", "expect", mapping(optional={"on": NODES, **WITHIN}), needs=(CHAIN,))
+def expect_reorg(ctx, a):
+    """Nodes that switched branches (all the model predicts, or `on`) list the abandoned branch in
+    getchaintips with the predicted reorg depth."""
+    ctx.net.expect_reorg(a.get("on"), within=a.get("within", 20))
+
+
 @step("expect_recovered", "expect", mapping(optional=WITHIN))
 def expect_recovered(ctx, a):
     """Graph and chains back as predicted within the deadline (the time is recorded)."""

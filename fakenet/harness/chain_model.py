@@ -1,0 +1,88 @@
+"""The oracle's chain: which branch each node follows, predicted from the blocks the harness mined.
+
+Every node starts at genesis (fresh state). Mining `n` blocks at v extends v's branch, and every
+up node that v's component reaches follows it. When the graph changes (a partition heals, a
+node comes back), each component converges on its most-work branch: on regtest every block has
+the same work, so that is the longest. Equal work is no reason to switch (bitcoin-core keeps
+the branch it saw first), so a tie leaves each node where it was — the model predicts that too.
+A node that switches branches undoes the blocks above the fork point: that count is its reorg
+depth, and its abandoned branch stays in `getchaintips` with that `branchlen`.
+
+Branches are tuples of block hashes (the ones `generatetoaddress` returned: names of the
+harness's own actions, never read from a node under check). Genesis is the empty tuple.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from fakenet.errors import FakenetError
+
+
+class AmbiguousChain(FakenetError):
+    """The harness asked for a prediction the chain rules leave open."""
+
+
+@dataclass(frozen=True)
+class Reorg:
+    node: str
+    depth: int  # blocks disconnected from the old tip down to the fork point
+    abandoned: str  # the old tip's hash
+    adopted: str  # the new tip's hash
+
+
+def fork_depth(old: tuple[str, ...], new: tuple[str, ...]) -> int:
+    common = 0
+    for a, b in zip(old, new):
+        if a != b:
+            break
+        common += 1
+    return len(old) - common
+
+
+class ChainModel:
+    def __init__(self, names: Iterable[str]):
+        self.branch: dict[str, tuple[str, ...]] = {name: () for name in names}
+        self.reorgs: dict[str, Reorg] = {}  # the latest reorg of each node
+        # A node behind a tie of equally long branches takes whichever arrives first: the model
+        # knows only the candidates (until a block on one of them breaks the tie).
+        self.candidates: dict[str, set[tuple[str, ...]]] = {}
+
+    def tips(self, node: str) -> set[tuple[int, str | None]]:
+        """The (height, hash) pairs the node may be on; the hash is None at genesis (never mined)."""
+        return {(len(b), b[-1] if b else None) for b in self.candidates.get(node, {self.branch[node]})}
+
+    def mined(self, node: str, hashes: list[str], component: set[str]) -> None:
+        """`node` mined `hashes` on its own tip; its component follows."""
+        if node in self.candidates:
+            raise AmbiguousChain(f"{node} follows one of {len(self.candidates[node])} equally long branches: "
+                                 f"the model cannot say which one its blocks extend (mine on a node of one of them)")
+        self.branch[node] = self.branch[node] + tuple(hashes)
+        self.converge([component])
+
+    def converge(self, components: Iterable[set[str]]) -> list[Reorg]:
+        """Each component onto its most-work branch; nodes on an equally long other branch stay."""
+        happened = []
+        for component in components:
+            if not component:
+                continue
+            best = max(len(self.branch[n]) for n in component)
+            leaders = {self.branch[n] for n in sorted(component) if len(self.branch[n]) == best}
+            if len(leaders) != 1:  # a tie: the leaders stay; the rest take one of them
+                for node in component:
+                    if len(self.branch[node]) < best:
+                        self.candidates[node] = leaders
+                continue
+            (winner,) = leaders
+            for node in sorted(component):
+                self.candidates.pop(node, None)
+                old = self.branch[node]
+                if old == winner:
+                    continue
+                depth = fork_depth(old, winner)
+                if depth:
+                    self.reorgs[node] = Reorg(node, depth, old[-1], winner[-1])
+                    happened.append(self.reorgs[node])
+                self.branch[node] = winner
+        return happened
