@@ -62,6 +62,16 @@ def _positive_count(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, not {value}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -173,6 +183,15 @@ def cmd_bench(args, extra: list[str]) -> int:
     return bench_main(extra)
 
 
+def cmd_soak(args, extra: list[str]) -> int:
+    """Model-based test of the oracle: random topologies and random fault and stream steps, the model
+    compared with the network after every step; exits 1 on the first disagreement and writes it as a
+    scenario file (shrunk unless --no-shrink) that `fake scenario run` replays."""
+    from fakenet.soak.command import main as soak_main
+
+    return soak_main(args)
+
+
 def cmd_fidelity(args, extra: list[str]) -> int:
     """Send the same RPC calls to fakenet nodes and to Litecoin Core (Debian's litecoind) and write the
     comparison, row by row (same / differs, and why / missing), to FIDELITY.md or --out FILE."""
@@ -226,6 +245,17 @@ def parser() -> Parser:
     check = verb("check", cmd_scenario_check, parent=scenario)
     check.add_argument("files", nargs="+", type=Path)
     check.add_argument("--kind", choices=kinds.names(), help="check against this node kind")
+    soak = verb("soak", cmd_soak)
+    soak.add_argument("--seed", type=_seed, default=0, help="first seed (each run takes the next)")
+    soak.add_argument("--steps", type=_count, default=40, help="steps per run")
+    soak.add_argument("--runs", type=_count, default=1, help="runs, one seed each (0: until --seconds)")
+    soak.add_argument("--seconds", type=float, help="stop starting new runs after this long")
+    soak.add_argument("--backend", choices=BACKENDS, default="local")
+    soak.add_argument("--min-nodes", type=_positive_count, default=4)
+    soak.add_argument("--max-nodes", type=_positive_count, default=12)
+    soak.add_argument("--out", type=Path, default=Path("soak-failures"), metavar="DIR",
+                      help="where counterexamples go as scenario files")
+    soak.add_argument("--no-shrink", action="store_true", help="keep the counterexample as found")
     fidelity = verb("fidelity", cmd_fidelity)
     fidelity.add_argument("--out", type=Path, default=compose.REPO / "FIDELITY.md", metavar="FILE")
     verb("bench", cmd_bench, passthrough=True, own_help=False)  # bench's own parser has the help

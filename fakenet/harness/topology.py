@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import networkx as nx
 
 from fakenet.errors import FakenetError
@@ -16,9 +18,24 @@ def _relabel(graph: nx.Graph, names: list[str]) -> nx.Graph:
     return nx.relabel_nodes(graph, dict(enumerate(names)))
 
 
+KINDS = ("full", "ring", "line", "random-regular", "ring-chords", "tree")
+
+
 def build(kind: str, names: list[str], *, degree: int = 3, seed: int = 0) -> nx.Graph:
-    """full (mesh), ring, line or random-regular (`degree` links per node, seeded)."""
+    """full (mesh), ring, line, random-regular (`degree` links per node), ring-chords (a ring plus
+    n/4 random chords) or tree (a uniformly random tree); the random ones seeded."""
     count = len(names)
+    rng = random.Random(seed)
+    if kind == "ring-chords":
+        graph = nx.cycle_graph(count)
+        while count > 3 and graph.number_of_edges() < count + max(1, count // 4):
+            u, v = rng.sample(range(count), 2)
+            graph.add_edge(u, v)
+        return _relabel(graph, names)
+    if kind == "tree":
+        if count < 3:
+            return _relabel(nx.path_graph(count), names)
+        return _relabel(nx.from_prufer_sequence([rng.randrange(count) for _ in range(count - 2)]), names)
     if kind in ("full", "mesh", "full_mesh"):
         return _relabel(nx.complete_graph(count), names)
     if kind == "ring":
@@ -33,7 +50,7 @@ def build(kind: str, names: list[str], *, degree: int = 3, seed: int = 0) -> nx.
             seed += 1
             graph = nx.random_regular_graph(degree, count, seed=seed)
         return _relabel(graph, names)
-    raise FakenetError(f"unknown topology {kind!r}: use full, ring, line or random-regular")
+    raise FakenetError(f"unknown topology {kind!r}: use {', '.join(KINDS)}")
 
 
 def peers_of(graph: nx.Graph, name: str) -> list[str]:

@@ -3,7 +3,7 @@
     name: node-crash            # required
     description: …
     nodes: 4                    # node, node2, …
-    topology: full              # full | ring | line | random-regular
+    topology: full              # full | ring | line | random-regular | ring-chords | tree
     seed: 7                     # faker content and random topologies replay with it
     backends: [local, docker]   # which backends it runs on
     kinds: [fakenet]            # which node kinds it runs on (each must have every step's capabilities)
@@ -28,12 +28,12 @@ from pathlib import Path
 import yaml
 
 from fakenet import kinds
-from fakenet.harness.topology import node_names
+from fakenet.harness.topology import KINDS, node_names
 from fakenet.scenario import schema as s
 from fakenet.scenario.errors import ScenarioError
 from fakenet.scenario.steps import REGISTRY, StepType
 
-TOPOLOGIES = ("full", "ring", "line", "random-regular")
+TOPOLOGIES = KINDS
 BACKENDS = ("local", "docker")
 META = {"name", "description", "nodes", "topology", "seed", "backends", "kinds", "settings", "steps"}
 SETTINGS = {"cache_limit": s.count, "sync_timeout": s.duration, "peer_timeout": s.duration, "cluster_ttl": s.duration}

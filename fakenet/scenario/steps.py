@@ -144,6 +144,21 @@ def cut_link(ctx, a):
     ctx.net.cut_links(graph)
 
 
+def _one_way(value, names):
+    args = mapping({"from": NODE, "to": NODE})(value, names)
+    if args["from"] == args["to"]:
+        raise s.Invalid(f"from and to are the same node ({args['from']})")
+    return args
+
+
+@step("cut_one_way", "action", _one_way)
+def cut_one_way(ctx, a):
+    """Drop traffic from one node to another only (the connection needs both ways, so it fails)."""
+    graph = nx.complete_graph(ctx.net.names, create_using=nx.DiGraph)
+    graph.remove_edge(a["from"], a["to"])
+    ctx.net.cut_links(graph)
+
+
 @step("isolate", "action", one_node)
 def isolate(ctx, a):
     """Cut every link of one node."""
@@ -184,6 +199,27 @@ def pin_streams(ctx, a):
     for name in a["on"]:
         for stream in ctx.streams(a["streams"]):
             ctx.net.pin_stream(name, stream)
+
+
+@step("unpin_streams", "action", mapping({"on": NODES, "streams": s.labels}), needs=(STREAMS,))
+def unpin_streams(ctx, a):
+    """Unpin stream sets on nodes (they stay in the cache until evicted)."""
+    for name in a["on"]:
+        for stream in ctx.streams(a["streams"]):
+            ctx.net.unpin_stream(name, stream)
+
+
+@step("update_streams", "action", mapping({"on": NODE, "streams": s.labels}), needs=(STREAMS,))
+def update_streams(ctx, a):
+    """Write new faker content to each stream of the sets through a node (it loads them first)."""
+    for stream in ctx.streams(a["streams"]):
+        ctx.net.update_stream(a["on"], stream, {"title": ctx.net.faker.sentence()})
+
+
+@step("cache_pressure", "action", mapping({"on": NODE, "count": s.count}), needs=(STREAMS,))
+def cache_pressure(ctx, a):
+    """Create `count` unpinned streams on a node, pushing its least recently used out of the cache."""
+    ctx.net.cache_pressure(a["on"], a["count"])
 
 
 @step("evict_cache", "action", mapping({"on": NODE}, {"count": s.count, "streams": s.labels}), needs=(STREAMS,))

@@ -1,0 +1,40 @@
+"""`./fake soak`: runs one seed after another, prints each run's figures, stops at the first
+disagreement (shrunk and written as a scenario file) and exits non-zero."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from rich.console import Console
+
+from fakenet.soak.runner import soak, write
+from fakenet.soak.shrink import shrink
+
+
+def main(args) -> int:
+    console = Console(highlight=False)
+    started = time.monotonic()
+    totals = {"runs": 0, "steps": 0, "pairs": 0, "checks": 0}
+    seeds = itertools.count(args.seed) if args.runs == 0 else range(args.seed, args.seed + args.runs)
+    for seed in seeds:
+        if args.seconds is not None and time.monotonic() - started > args.seconds:
+            break
+        result = soak(seed, args.steps, args.backend, min_nodes=args.min_nodes, max_nodes=args.max_nodes,
+                      progress=console.print)
+        for key, value in (("runs", 1), ("steps", len(result.steps)), ("pairs", result.pairs),
+                           ("checks", result.checks)):
+            totals[key] += value
+        console.print(f"seed {seed}: {len(result.steps)} steps, {result.pairs} (stream, node) pairs, "
+                      f"{result.checks} checks, {result.seconds:.0f}s: " + ("[green]agrees[/]" if result.ok else "[red]disagrees[/]"))
+        if not result.ok:
+            console.print(result.failure, markup=False)
+            if not args.no_shrink:
+                result = shrink(result, args.backend, progress=console.print)
+            path = write(result, args.out)
+            console.print(f"counterexample ({len(result.steps)} steps): {path}")
+            console.print(f"replay: ./fake scenario run {path} --backend {args.backend}", markup=False)
+            return 1
+    console.print(f"{totals['runs']} runs, {totals['steps']} steps, {totals['pairs']} (stream, node) pairs and "
+                  f"{totals['checks']} checks compared in {time.monotonic() - started:.0f}s: the model agreed")
+    return 0

@@ -1,0 +1,126 @@
+"""One soak run: a random topology, then random steps; after each, the model against the network.
+
+After every step: the observed peer graph equals the expected one, every (stream, up node) pair
+loads exactly where the model predicts, and every node is on its predicted chain tip. The first
+disagreement ends the run and is written as a scenario file (the steps so far, each followed by
+the checks), which `./fake scenario run FILE` replays.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from fakenet.harness.network import Network
+from fakenet.harness.topology import node_names
+from fakenet.scenario import loader
+from fakenet.scenario.steps import Context
+from fakenet.soak.actions import Chooser, Step
+
+TOPOLOGIES = ("line", "ring-chords", "tree", "random-regular")
+CHECK_WITHIN = "20s"
+
+
+@dataclass
+class SoakResult:
+    seed: int
+    nodes: int
+    topology: str
+    backend: str
+    steps: list[Step] = field(default_factory=list)  # actions run, in order
+    pairs: int = 0  # (stream, node) predictions compared with a real load
+    checks: int = 0
+    failure: str = ""
+    counterexample: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failure
+
+
+def shape(seed: int, min_nodes: int, max_nodes: int) -> tuple[int, str]:
+    """Node count and topology kind for a seed (random-regular needs an even degree sum)."""
+    rng = random.Random(f"shape-{seed}")
+    topology = rng.choice(TOPOLOGIES)
+    nodes = rng.randint(min_nodes, max_nodes)
+    if topology == "random-regular" and nodes * 3 % 2:
+        nodes += 1 if nodes < max_nodes else -1
+    return nodes, topology
+
+
+def checks(with_streams: bool) -> list[Step]:
+    found: list[Step] = [{"expect_graph": {"within": CHECK_WITHIN}}]
+    if with_streams:
+        found.append({"expect_availability": {"streams": ["all"]}})
+    found.append({"expect_tip": {"within": CHECK_WITHIN}})
+    return found
+
+
+def scenario_document(result: SoakResult, note: str = "") -> dict:
+    steps: list[Step] = []
+    created = False
+    for action in result.steps:
+        created = created or "create_streams" in action
+        steps.extend([action, *checks(created)])
+    return {"name": f"soak-{result.seed}", "description": note or f"./fake soak --seed {result.seed}",
+            "nodes": result.nodes, "topology": result.topology, "seed": result.seed, "backends": [result.backend],
+            "steps": steps}
+
+
+def soak(seed: int, steps: int, backend: str = "local", *, min_nodes: int = 4, max_nodes: int = 12,
+         out_dir: Path | None = None, seconds: float | None = None,
+         progress: Callable[[str], None] = lambda _: None, **options) -> SoakResult:
+    nodes, topology = shape(seed, min_nodes, max_nodes)
+    result, started = SoakResult(seed, nodes, topology, backend), time.monotonic()
+    chooser, names = Chooser(seed), node_names(nodes)
+    with Network(nodes, backend=backend, topology=topology, seed=seed, **options) as net:
+        ctx = Context(net)
+        progress(f"seed {seed}: {nodes} nodes, {topology}, {net.topology.number_of_edges()} links on {backend}")
+        for index in range(steps):
+            if seconds is not None and time.monotonic() - started > seconds:
+                break
+            action = chooser.next(net)
+            result.steps.append(action)
+            try:
+                _run(ctx, action, names)
+                chooser.labels.update({label: ids[0] for label, ids in ctx.labels.items()})
+                for check in checks(bool(ctx.labels)):
+                    _run(ctx, check, names)
+                    result.checks += 1
+                result.pairs += len(net.streams) * len(net.up())
+            except Exception as exc:  # any disagreement (or step the model thought possible) is a finding
+                result.failure = f"step {index + 1} `{_text(action)}`: {type(exc).__name__}: {exc}"
+                break
+            progress(f"  {index + 1:3d}. {_text(action)}  ({len(net.up())} up, {len(net.streams)} streams)")
+    result.seconds = time.monotonic() - started
+    if result.failure and out_dir is not None:
+        result.counterexample = write(result, out_dir)
+    return result
+
+
+def write(result: SoakResult, out_dir: Path, note: str = "") -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"soak-{result.seed}.yaml"
+    header = f"# A disagreement between the model and the network found by ./fake soak --seed {result.seed}\n" \
+             f"# {result.failure.splitlines()[0] if result.failure else ''}\n# replay: ./fake scenario run {path}\n"
+    path.write_text(header + yaml.safe_dump(scenario_document(result, note), sort_keys=False, width=120))
+    return path
+
+
+def _run(ctx: Context, step: Step, names: list[str]) -> None:
+    name, value = (step, None) if isinstance(step, str) else next(iter(step.items()))
+    parsed = loader._step(name, value, names, "<soak>", 0)
+    parsed.type.run(ctx, parsed.args)
+
+
+def _text(step: Step) -> str:
+    if isinstance(step, str):
+        return step
+    name, value = next(iter(step.items()))
+    return f"{name}: {loader._inline(value)}"
