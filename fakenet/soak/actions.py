@@ -27,6 +27,7 @@ class Chooser:
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
         self.labels: dict[str, str] = {}  # label -> stream id, in creation order
+        self.creators: dict[str, str] = {}  # label -> the node whose key controls the stream
 
     def next(self, net: Network) -> Step:
         options = [(name, weight) for name, weight in WEIGHTS.items() if self._possible(name, net)]
@@ -38,7 +39,7 @@ class Chooser:
     def _possible(self, name: str, net: Network) -> bool:
         up, streams = net.up(), bool(self.labels)
         checks = {
-            "create": bool(up), "load": streams and bool(self._available(net)), "update": bool(self._available(net)),
+            "create": bool(up), "load": streams and bool(self._available(net)), "update": bool(self._updatable(net)),
             "pin": bool(self._available(net)), "unpin": bool(self._pinned(net)), "evict": streams and bool(up),
             "pressure": bool(up), "mine": bool(up), "crash": len(up) > 1, "stop": len(up) > 1,
             "start": bool(self._faulted(net, faults.Crash)), "restart": bool(up), "pause": len(up) > 1,
@@ -50,6 +51,10 @@ class Chooser:
     def _available(self, net: Network) -> list[tuple[str, str]]:
         return [(label, node) for label, stream in self.labels.items() for node in net.up()
                 if net.model.available(stream, node)]
+
+    def _updatable(self, net: Network) -> list[tuple[str, str]]:
+        """Only a stream's controller can sign an update: the node that created it."""
+        return [(label, node) for label, node in self._available(net) if self.creators.get(label) == node]
 
     def _pinned(self, net: Network) -> list[tuple[str, str]]:
         return [(label, node) for label, stream in self.labels.items() for node in net.up()
@@ -66,14 +71,16 @@ class Chooser:
     def _create(self, net):
         label = f"s{len(self.labels) + 1}"
         self.labels[label] = ""  # the runner fills in the id once the step ran
-        return {"create_streams": {"on": self._node(net.up()), "count": 1, "pin": self.rng.random() < 0.5, "as": label}}
+        self.creators[label] = self._node(net.up())
+        return {"create_streams": {"on": self.creators[label], "count": 1, "pin": self.rng.random() < 0.5,
+                                   "as": label}}
 
     def _load(self, net):
         label, node = self.rng.choice(self._available(net))
         return {"load_streams": {"on": [node], "streams": [label]}}
 
     def _update(self, net):
-        label, node = self.rng.choice(self._available(net))
+        label, node = self.rng.choice(self._updatable(net))
         return {"update_streams": {"on": node, "streams": [label]}}
 
     def _pin(self, net):
