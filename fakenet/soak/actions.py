@@ -53,8 +53,10 @@ class Chooser:
                 if net.model.available(stream, node)]
 
     def _updatable(self, net: Network) -> list[tuple[str, str]]:
-        """Only a stream's controller can sign an update: the node that created it."""
-        return [(label, node) for label, node in self._available(net) if self.creators.get(label) == node]
+        """Only a stream's controller can sign an update: the node that created it, with its key."""
+        keyless = set(self._faulted(net, faults.LoseIdentity))
+        return [(label, node) for label, node in self._available(net)
+                if self.creators.get(label) == node and node not in keyless]
 
     def _pinned(self, net: Network) -> list[tuple[str, str]]:
         return [(label, node) for label, stream in self.labels.items() for node in net.up()
