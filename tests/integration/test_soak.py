@@ -1,0 +1,42 @@
+"""The model-based suite in CI: a bounded budget of random runs on real networks; the model must
+agree with the network after every step. `./fake soak` runs the same for as long as asked."""
+
+import pytest
+import yaml
+
+from fakenet.scenario import parse
+from fakenet.soak import soak
+from fakenet.soak.runner import scenario_document, write
+
+LOCAL_SEEDS = (101, 102, 103)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", LOCAL_SEEDS)
+def test_the_model_agrees_with_local_networks(seed, tmp_path):
+    result = soak(seed, 18, "local", min_nodes=4, max_nodes=12, out_dir=tmp_path)
+    assert result.ok, f"{result.failure}\nreplay: ./fake scenario run {result.counterexample}"
+    assert result.pairs > 0 and result.checks >= 2 * len(result.steps)
+
+
+@pytest.mark.slow
+@pytest.mark.docker
+def test_the_model_agrees_with_a_docker_network(tmp_path):
+    result = soak(201, 8, "docker", min_nodes=4, max_nodes=5, out_dir=tmp_path)
+    assert result.ok, f"{result.failure}\nreplay: ./fake scenario run {result.counterexample}"
+
+
+def test_a_counterexample_is_a_scenario_that_replays(tmp_path):
+    from fakenet.soak.runner import SoakResult
+
+    found = SoakResult(7, 5, "tree", "local", steps=[
+        {"create_streams": {"on": "node", "count": 1, "pin": True, "as": "s1"}}, {"crash": "node"},
+        {"cut_one_way": {"from": "node2", "to": "node3"}}, "heal"], failure="step 3: ExpectationFailed: …")
+    path = write(found, tmp_path)
+    document = yaml.safe_load(path.read_text())
+    assert path.read_text().startswith("# A disagreement") and "replay: ./fake scenario run" in path.read_text()
+    scenario = parse(path.read_text(), str(path))
+    assert [s.type.name for s in scenario.steps][:4] == ["create_streams", "expect_graph", "expect_availability",
+                                                        "expect_tip"]
+    assert document["seed"] == 7 and document["topology"] == "tree"
+    assert scenario_document(found)["steps"][-1] == {"expect_tip": {"within": "20s"}}
