@@ -37,6 +37,9 @@ class Settings:
     cluster_ttl: float = 5.0
     cluster_repin: bool = True
     debug: bool = False
+    cors_allowed_origins: tuple[str, ...] = ()
+    api_body_limit: int = 1024 * 1024
+    api_admin_token: str | None = None
 
 
 def _env(name: str, default=None):
@@ -71,6 +74,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster-repin", action=argparse.BooleanOptionalAction,
                    default=_env("CLUSTER_REPIN", "1").lower() not in ("0", "false", "no", "off"),
                    help="re-allocate a down peer's cluster pins to live peers (FAKENET_CLUSTER_REPIN=0: off)")
+    p.add_argument("--cors-allowed-origins", nargs="*", default=_env("CORS_ALLOWED_ORIGINS", "").split(),
+                   metavar="REGEX", help="origins whose web pages may call the stream API on 7007, as regular "
+                   "expressions (Ceramic's cors-allowed-origins; FAKENET_CORS_ALLOWED_ORIGINS, space separated); "
+                   "default none")
+    p.add_argument("--api-body-limit", type=int, default=int(_env("API_BODY_LIMIT", 1024 * 1024)),
+                   help="largest request body the stream API accepts, in bytes (FAKENET_API_BODY_LIMIT)")
     p.add_argument("--debug", action="store_true", default=_env("DEBUG", "") not in ("", "0"))
     return p
 
@@ -92,4 +101,7 @@ def from_args(argv: list[str] | None = None) -> Settings:
         rpcpassword=args.rpcpassword, automine=args.automine, peer_timeout=args.peer_timeout, debug=args.debug,
         stream_cache_limit=args.stream_cache_limit, sync_timeout=args.sync_timeout,
         cluster_port=args.cluster_port, cluster_ttl=args.cluster_ttl, cluster_repin=args.cluster_repin,
+        cors_allowed_origins=tuple(args.cors_allowed_origins), api_body_limit=args.api_body_limit,
+        # A secret: read from the environment only, never from a command line others can list.
+        api_admin_token=_env("API_ADMIN_TOKEN") or None,
     )
