@@ -69,9 +69,12 @@ def _block(body: dict, key: str) -> tuple:
     return (as_cid(body["cid"]) if body.get("cid") else cid_of(data)), data
 
 
-def _pin_requested(body: dict) -> bool:
-    opts = body.get("opts")
-    return bool(opts.get("pin", False)) if isinstance(opts, dict) else False
+def _object(body: dict, key: str) -> dict:
+    """An optional sub-object of a request (`opts`, `metadata`), named when it is not one."""
+    value = body.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise CommitRejected(f"{key} must be a JSON object, got {type(value).__name__}")
+    return value or {}
 
 
 class StreamApi:
@@ -105,14 +108,14 @@ class StreamApi:
 
     async def create(self, request):
         body = await _body(request)
-        pin = _pin_requested(body)
+        pin = bool(_object(body, "opts").get("pin", False))
         wire.check_type(body.get("type", 0))
         if "genesis" in body:
             state = await self.streams.create_from_genesis(*_block(body, "genesis"), pin=pin)
         elif "content" not in body:
             raise CommitRejected("give a genesis commit (\"genesis\"), or \"content\" for the node to sign")
         else:
-            metadata = body.get("metadata") or {}
+            metadata = _object(body, "metadata")
             state = await self.streams.create(body["content"], family=metadata.get("family"),
                                               tags=metadata.get("tags"), pin=pin)
         return web.json_response(self._wire(state))

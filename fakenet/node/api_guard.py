@@ -117,7 +117,7 @@ def errors(statuses: tuple[tuple[type, int], ...]):
         try:
             return await handler(request)
         except web.HTTPRequestEntityTooLarge as exc:
-            return error(413, f"request body is over the {exc.max_size}-byte limit")
+            return error(413, f"request body is over the limit: {exc.text}")
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
