@@ -16,9 +16,9 @@ APP = "https://app.example"
 
 
 @pytest.fixture
-def node(tmp_path, start_nodes):
-    (a,) = start_nodes(local.full_mesh(tmp_path, 1, extra_args=["--cors-allowed-origins", r"^https://app\.example$"]),
-                       wait_peers=False)
+def node(tmp_path, start_nodes, monkeypatch):
+    monkeypatch.setenv("FAKENET_CORS_ALLOWED_ORIGINS", r"^https://app\.example$")  # or --cors-allowed-origins
+    (a,) = start_nodes(local.full_mesh(tmp_path, 1), wait_peers=False)
     return a
 
 
@@ -90,8 +90,9 @@ def test_bodies_over_one_mib_get_a_json_413(node):
     assert requests.get(f"{node.api_url}/api/v0/node/healthcheck", timeout=10).status_code == 200
 
 
-def test_the_body_limit_is_configurable(tmp_path, start_nodes):
-    (a,) = start_nodes(local.full_mesh(tmp_path, 1, extra_args=["--api-body-limit", "2000"]), wait_peers=False)
+def test_the_body_limit_is_configurable(tmp_path, start_nodes, monkeypatch):
+    monkeypatch.setenv("FAKENET_API_BODY_LIMIT", "2000")  # or --api-body-limit
+    (a,) = start_nodes(local.full_mesh(tmp_path, 1), wait_peers=False)
     _is_json_error(requests.post(f"{a.api_url}/api/v0/streams", json={"content": "x" * 2000}, timeout=10), 413)
     assert requests.post(f"{a.api_url}/api/v0/streams", json={"content": "x" * 1000}, timeout=10).status_code == 200
 
