@@ -36,8 +36,16 @@ def as_cid(value: CID | str | bytes) -> CID:
 
 
 def encode(obj: Any) -> tuple[CID, bytes]:
-    data = dag_cbor.encode(obj)
-    return cid_of(data), data
+    return cid_of(data := to_dag_cbor(obj)), data
+
+
+def to_dag_cbor(obj: Any) -> bytes:
+    """dag-cbor bytes, or CommitRejected for what JSON allows and dag-cbor does not
+    (integers beyond 64 bits, NaN, infinities): a client's content must not crash the node."""
+    try:
+        return dag_cbor.encode(obj)
+    except Exception as exc:  # dag_cbor has no single error root for unencodable values
+        raise CommitRejected(f"cannot be encoded as dag-cbor: {exc}") from exc
 
 
 def verify(cid: CID, data: bytes) -> None:
