@@ -26,7 +26,7 @@ def test_no_generated_request_gets_a_server_error(tmp_path, start_nodes):
     run = subprocess.run([str(Path(sys.executable).parent / "schemathesis"), "run", "--no-color",
                           f"{node.api_url}/api/v0/openapi.json", "--checks", "not_a_server_error",
                           "--max-examples", str(EXAMPLES), "--seed", SEED],
-                         capture_output=True, text=True, timeout=1200)
+                         capture_output=True, text=True, timeout=1200, cwd=tmp_path)  # its cache stays out of the tree
     summary = run.stdout[-6000:]
     assert run.returncode == 0, f"schemathesis found server errors:\n{summary}\n{run.stderr[-2000:]}"
     generated = int(re.search(r"(\d+) generated", run.stdout).group(1))
