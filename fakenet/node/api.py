@@ -1,111 +1,230 @@
-"""The stream HTTP API on 7007, modelled on the Ceramic daemon's /api/v0.
+"""The stream HTTP API on 7007, speaking js-ceramic's daemon /api/v0 (shapes in streams/wire.py).
 
-    POST   /api/v0/streams            {"content", "metadata"?, "opts"?: {"pin"}} or {"genesis": hex, "cid"?}
-    GET    /api/v0/streams/{id}       load (cache → pin store → network); 503 when unavailable
-    POST   /api/v0/commits            {"streamId", "commit": hex, "cid"?}: apply a signed commit
-    GET    /api/v0/commits/{id}       the stream's commits
-    GET    /api/v0/pins[/{id}]        pinned stream ids; POST and DELETE /api/v0/pins/{id}
-    GET    /api/v0/node/healthcheck   200 "Alive!" when ready, else 503
+    POST   /api/v0/streams               {"type", "genesis": commit, "opts"?: {"pin"}} (Ceramic's form), or
+                                         {"content", "metadata"?, "opts"?} (signed with the node's key), or
+                                         {"genesis": hex, "cid"?} (fakenet's raw-block form)
+    GET    /api/v0/streams/{id}          {"streamId", "state"}; a CommitID loads the stream at that commit
+    GET    /api/v0/streams/{id}/content  the content alone
+    POST   /api/v0/commits               {"streamId", "commit": commit | hex, "cid"?, "opts"?}
+    GET    /api/v0/commits/{id}          {"streamId", "commits": [{"cid", "value": commit}]}
+    POST   /api/v0/multiqueries          {"queries": [{"streamId", "paths"?}], "timeout"?} → {id: state}
+    GET    /api/v0/node/chains           {"supportedChains": ["bip122:…"]}
+    GET    /api/v0/node/healthcheck      200 "Alive!" when ready, else 503
+    GET    /api/v0/[admin/]pins[/{id}]   {"pinnedStreamIds"}; POST and DELETE …/pins/{id} pin and unpin
+    GET    /api/v0/openapi.json          this API as an OpenAPI 3 document
+
+Pins answer at both /api/v0/pins (Ceramic before 2.0, and the Python clients) and
+/api/v0/admin/pins (Ceramic since). Security (CORS, JSON-only writes, body limit, admin
+token) is api_guard.py's.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 
 from aiohttp import web
 
+from fakenet.node import api_guard, api_openapi
 from fakenet.node.errors import NodeError
-from fakenet.node.streams import CommitRejected, InvalidStreamID, StreamID, StreamUnavailable, as_cid, cid_of
-
-_STATUS = ((StreamUnavailable, 503), (CommitRejected, 400), (InvalidStreamID, 400), (NodeError, 400))
-
-
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+from fakenet.node.streams import (CommitID, CommitRejected, InvalidStreamID, StreamID, StreamUnavailable, as_cid,
+                                  cid_of, rebuild, wire)
 
 
-@web.middleware
-async def _errors(request: web.Request, handler):
+
+class CommitNotFound(NodeError):
+    """A CommitID whose commit is not in the log this node holds of its stream."""
+
+
+_STATUS = ((StreamUnavailable, 503), (CommitNotFound, 404), (CommitRejected, 400), (InvalidStreamID, 400),
+           (NodeError, 400))
+MULTIQUERY_TIMEOUT_MS = 7000  # js-ceramic's default
+
+
+def _parse_id(text: str) -> StreamID | CommitID:
+    """A StreamID, or a CommitID where Ceramic accepts one (loads)."""
     try:
-        return await handler(request)
-    except web.HTTPException:
-        raise
-    except json.JSONDecodeError as exc:
-        return _error(400, f"request body is not JSON: {exc}")
-    except tuple(kind for kind, _ in _STATUS) as exc:
-        return _error(next(status for kind, status in _STATUS if isinstance(exc, kind)), str(exc))
-    except (KeyError, TypeError, ValueError) as exc:
-        return _error(400, f"bad request: {exc!r}")
+        return StreamID.parse(text)
+    except InvalidStreamID as exc:
+        if "is a CommitID" not in str(exc):
+            raise
+        return CommitID.parse(text)
 
 
 def _stream_id(request: web.Request) -> StreamID:
     return StreamID.parse(request.match_info["id"])
 
 
+async def _body(request: web.Request) -> dict:
+    body = await request.json() if request.body_exists else {}
+    if not isinstance(body, dict):
+        raise CommitRejected(f"request body must be a JSON object, got {type(body).__name__}")
+    return body
+
+
 def _block(body: dict, key: str) -> tuple:
+    """A commit given as Ceramic sends it (an object), or as fakenet's raw block in hex."""
+    if not isinstance(body.get(key), str):
+        return wire.commit_from_wire(body.get(key))
     data = bytes.fromhex(body[key])
     return (as_cid(body["cid"]) if body.get("cid") else cid_of(data)), data
 
 
-def make_app(node) -> web.Application:
-    def streams():
-        return node.streams
+def _object(body: dict, key: str) -> dict:
+    """An optional sub-object of a request (`opts`, `metadata`), named when it is not one."""
+    value = body.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise CommitRejected(f"{key} must be a JSON object, got {type(value).__name__}")
+    return value or {}
 
-    async def healthcheck(_request):
-        return web.Response(text="Alive!") if node.ready else web.Response(status=503, text="Not ready")
 
-    async def create(request):
-        body = await request.json()
-        pin = bool(body.get("opts", {}).get("pin", False))
+class StreamApi:
+    """The handlers; `node` supplies `streams` (StreamService), `chain` and `ready`."""
+
+    def __init__(self, node):
+        self.node = node
+
+    @property
+    def streams(self):
+        return self.node.streams
+
+    def _wire(self, state) -> dict:
+        held = self.streams.held(state.stream_id)
+        return wire.state_to_wire(state, held.blocks if held else {}, wire.chain_id(self.node.chain.genesis_hash))
+
+    async def _load(self, text: str):
+        """The state of a stream, or of a stream at one commit of its log (Ceramic's CommitID loads)."""
+        target = _parse_id(text)
+        stream_id = target.stream_id if isinstance(target, CommitID) else target
+        state = await self.streams.load(stream_id)
+        if isinstance(target, StreamID):
+            return state
+        blocks = self.streams.held(stream_id).blocks
+        if target.cid not in blocks:
+            raise CommitNotFound(f"commit {target.cid} is not in the log of stream {stream_id}")
+        return rebuild(blocks, target.cid, stream_id=stream_id)
+
+    async def healthcheck(self, _request):
+        return web.Response(text="Alive!") if self.node.ready else web.Response(status=503, text="Not ready")
+
+    async def create(self, request):
+        body = await _body(request)
+        pin = bool(_object(body, "opts").get("pin", False))
+        wire.check_type(body.get("type", 0))
         if "genesis" in body:
-            state = await streams().create_from_genesis(*_block(body, "genesis"), pin=pin)
+            state = await self.streams.create_from_genesis(*_block(body, "genesis"), pin=pin)
+        elif "content" not in body:
+            raise CommitRejected("give a genesis commit (\"genesis\"), or \"content\" for the node to sign")
         else:
-            metadata = body.get("metadata") or {}
-            state = await streams().create(body["content"], family=metadata.get("family"),
-                                           tags=metadata.get("tags"), pin=pin)
-        return web.json_response(state.to_json())
+            metadata = _object(body, "metadata")
+            state = await self.streams.create(body["content"], family=metadata.get("family"),
+                                              tags=metadata.get("tags"), pin=pin)
+        return web.json_response(self._wire(state))
 
-    async def load(request):
-        return web.json_response((await streams().load(_stream_id(request))).to_json())
+    async def load(self, request):
+        return web.json_response(self._wire(await self._load(request.match_info["id"])))
 
-    async def apply(request):
-        body = await request.json()
-        state = await streams().apply(StreamID.parse(body["streamId"]), *_block(body, "commit"))
-        return web.json_response(state.to_json())
+    async def content(self, request):
+        return web.json_response((await self._load(request.match_info["id"])).content)
 
-    async def commits(request):
+    async def apply(self, request):
+        body = await _body(request)
+        if not body.get("streamId") or "commit" not in body:
+            raise CommitRejected("streamId and commit are required in order to apply commit")
+        state = await self.streams.apply(StreamID.parse(str(body["streamId"])), *_block(body, "commit"))
+        return web.json_response(self._wire(state))
+
+    async def commits(self, request):
         stream_id = _stream_id(request)
-        state = await streams().load(stream_id)
-        blocks = streams().held(stream_id).blocks
+        state = await self.streams.load(stream_id)
+        blocks = self.streams.held(stream_id).blocks
         return web.json_response({"streamId": stream_id.encode(), "commits": [
-            {"cid": str(entry.cid), "value": blocks[entry.cid].hex()} for entry in state.log]})
+            {"cid": str(entry.cid), "value": wire.commit_to_wire(entry.cid, blocks[entry.cid])} for entry in state.log]})
 
-    async def pins(request):
+    async def multiquery(self, request):
+        body = await _body(request)
+        queries = body.get("queries")
+        if not isinstance(queries, list) or not all(isinstance(q, dict) for q in queries):
+            raise CommitRejected("queries must be a list of {\"streamId\", \"paths\"?}")
+        timeout = body.get("timeout", MULTIQUERY_TIMEOUT_MS)
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout < 0:
+            raise CommitRejected(f"timeout must be a number of milliseconds, got {timeout!r}")
+        results: dict[str, dict] = {}
+        await asyncio.gather(*(self._query(q, results, timeout / 1000) for q in queries))
+        return web.json_response(results)
+
+    async def _query(self, query: dict, results: dict, timeout: float) -> None:
+        """As on Ceramic, a stream that cannot be loaded is left out of the answer, not an error;
+        each path follows content fields that hold stream ids, one key per level."""
+        text = query.get("streamId", query.get("docId"))
+        state = await self._try_load(text, timeout)
+        if state is None:
+            return
+        results[str(text)] = self._wire(state)["state"]
+        for path in query.get("paths") or []:
+            await self._follow(state, str(path), results, timeout)
+
+    async def _follow(self, state, path: str, results: dict, timeout: float) -> None:
+        for key in (k for k in path.split("/") if k):
+            link = state.content.get(key) if isinstance(state.content, dict) else None
+            state = await self._try_load(link, timeout) if isinstance(link, str) else None
+            if state is None:
+                return
+            results[link] = self._wire(state)["state"]
+
+    async def _try_load(self, text, timeout: float):
+        if not isinstance(text, str):
+            return None
+        try:
+            return await asyncio.wait_for(self._load(text), timeout)
+        except (NodeError, ValueError, asyncio.TimeoutError):
+            return None
+
+    async def chains(self, _request):
+        return web.json_response({"supportedChains": [wire.chain_id(self.node.chain.genesis_hash)]})
+
+    async def pins(self, request):
         if "id" in request.match_info:
             stream_id = _stream_id(request)
-            if not streams().pins.is_pinned(stream_id):
-                return _error(404, f"stream {stream_id.encode()} is not pinned")
-            return web.json_response({"pinnedStreamIds": [stream_id.encode()]})
-        return web.json_response({"pinnedStreamIds": [s.encode() for s in streams().pins.list()]})
+            pinned = [stream_id.encode()] if self.streams.pins.is_pinned(stream_id) else []
+            return web.json_response({"pinnedStreamIds": pinned})
+        return web.json_response({"pinnedStreamIds": [s.encode() for s in self.streams.pins.list()]})
 
-    async def pin(request):
-        await streams().pin(_stream_id(request))
-        return web.json_response({"streamId": request.match_info["id"], "isPinned": True})
-
-    async def unpin(request):
+    async def pin(self, request):
         stream_id = _stream_id(request)
-        if not streams().unpin(stream_id):
-            return _error(404, f"stream {stream_id.encode()} is not pinned")
+        await self.streams.pin(stream_id)
+        return web.json_response({"streamId": stream_id.encode(), "isPinned": True})
+
+    async def unpin(self, request):
+        stream_id = _stream_id(request)
+        if not self.streams.unpin(stream_id):
+            return api_guard.error(404, f"stream {stream_id.encode()} is not pinned")
         return web.json_response({"streamId": stream_id.encode(), "isPinned": False})
 
-    app = web.Application(middlewares=[_errors], client_max_size=16 * 1024 * 1024)
-    app.router.add_get("/api/v0/node/healthcheck", healthcheck)
-    app.router.add_post("/api/v0/streams", create)
-    app.router.add_get("/api/v0/streams/{id}", load)
-    app.router.add_post("/api/v0/commits", apply)
-    app.router.add_get("/api/v0/commits/{id}", commits)
-    app.router.add_get("/api/v0/pins", pins)
-    app.router.add_get("/api/v0/pins/{id}", pins)
-    app.router.add_post("/api/v0/pins/{id}", pin)
-    app.router.add_delete("/api/v0/pins/{id}", unpin)
+    async def openapi(self, _request):
+        return web.json_response(api_openapi.document())
+
+
+def make_app(node) -> web.Application:
+    s = node.settings
+    handlers = StreamApi(node)
+    app = web.Application(client_max_size=s.api_body_limit, middlewares=[
+        api_guard.cors(api_guard.OriginPolicy(s.cors_allowed_origins)),
+        api_guard.errors(_STATUS),
+        api_guard.writes(s.api_body_limit, s.api_admin_token),
+    ])
+    add = app.router.add_route
+    add("GET", "/api/v0/node/healthcheck", handlers.healthcheck)
+    add("GET", "/api/v0/node/chains", handlers.chains)
+    add("GET", "/api/v0/openapi.json", handlers.openapi)
+    add("POST", "/api/v0/streams", handlers.create)
+    add("GET", "/api/v0/streams/{id}", handlers.load)
+    add("GET", "/api/v0/streams/{id}/content", handlers.content)
+    add("POST", "/api/v0/commits", handlers.apply)
+    add("GET", "/api/v0/commits/{id}", handlers.commits)
+    add("POST", "/api/v0/multiqueries", handlers.multiquery)
+    for base in api_guard.PIN_PATHS:
+        add("GET", base, handlers.pins)
+        add("GET", base + "/{id}", handlers.pins)
+        add("POST", base + "/{id}", handlers.pin)
+        add("DELETE", base + "/{id}", handlers.unpin)
     return app

@@ -42,6 +42,9 @@ class Settings:
     cluster_body_limit: int = 1024 * 1024
     ipfs_body_limit: int = 1024 * 1024
     ipfs_connect_any: bool = False
+    cors_allowed_origins: tuple[str, ...] = ()
+    api_body_limit: int = 1024 * 1024
+    api_admin_token: str | None = None
 
 
 def _env(name: str, default=None):
@@ -93,6 +96,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--ipfs-connect-any", action=argparse.BooleanOptionalAction, default=_truthy("IPFS_CONNECT_ANY", "0"),
                    help="let swarm/connect on the Kubo-style RPC dial addresses outside the peerlist "
                         "(FAKENET_IPFS_CONNECT_ANY=1)")
+    p.add_argument("--cors-allowed-origins", nargs="*", default=_env("CORS_ALLOWED_ORIGINS", "").split(),
+                   metavar="REGEX", help="origins whose web pages may call the stream API on 7007, as regular "
+                   "expressions (Ceramic's cors-allowed-origins; FAKENET_CORS_ALLOWED_ORIGINS, space separated); "
+                   "default none")
+    p.add_argument("--api-body-limit", type=int, default=int(_env("API_BODY_LIMIT", 1024 * 1024)),
+                   help="largest request body the stream API accepts, in bytes (FAKENET_API_BODY_LIMIT)")
     p.add_argument("--debug", action="store_true", default=_env("DEBUG", "") not in ("", "0"))
     return p
 
@@ -117,4 +126,7 @@ def from_args(argv: list[str] | None = None) -> Settings:
         cluster_api_auth=args.cluster_api_auth, cluster_api_lists=args.cluster_api_lists,
         cluster_body_limit=args.cluster_body_limit, ipfs_body_limit=args.ipfs_body_limit,
         ipfs_connect_any=args.ipfs_connect_any,
+        cors_allowed_origins=tuple(args.cors_allowed_origins), api_body_limit=args.api_body_limit,
+        # A secret: read from the environment only, never from a command line others can list.
+        api_admin_token=_env("API_ADMIN_TOKEN") or None,
     )

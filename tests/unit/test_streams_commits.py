@@ -7,7 +7,7 @@ import pytest
 
 from fakenet.node.streams import (
     AnchorStatus, CommitRejected, ControllerKey, MissingCommit, StreamState, apply_anchor, apply_commit,
-    apply_genesis, codec, commits, make_anchor, make_genesis, make_update, rebuild, without_anchor,
+    apply_genesis, codec, commits, jose, make_anchor, make_genesis, make_update, rebuild, without_anchor,
 )
 
 OWNER = ControllerKey.from_seed(bytes(range(32)))
@@ -74,10 +74,11 @@ def test_update_of_another_stream_is_rejected():
 def test_a_tampered_signature_is_rejected():
     state, _ = created()
     _, data = make_update(OWNER, state, {"n": 1})
-    envelope = dag_cbor.decode(data)
-    signature = envelope["signatures"][0]["signature"]
-    envelope["signatures"][0]["signature"] = bytes([signature[0] ^ 1]) + signature[1:]
-    cid, forged = codec.encode(envelope)
+    record = jose.unpack(None, data)
+    jws = dag_cbor.decode(record.jws)
+    signature = jws["signatures"][0]["signature"]
+    jws["signatures"][0]["signature"] = bytes([signature[0] ^ 1]) + signature[1:]
+    cid, forged = jose.pack(dag_cbor.encode(jws), record.linked)
     with pytest.raises(CommitRejected, match="bad signature"):
         apply_commit(state, cid, forged)
 
@@ -85,9 +86,13 @@ def test_a_tampered_signature_is_rejected():
 def test_a_tampered_payload_is_rejected():
     state, _ = created()
     _, data = make_update(OWNER, state, {"n": 1})
-    envelope = dag_cbor.decode(data)
-    envelope["payload"]["data"] = [{"op": "replace", "path": "/n", "value": 666}]
-    cid, forged = codec.encode(envelope)
+    record = jose.unpack(None, data)
+    payload = dag_cbor.decode(record.linked)
+    payload["data"] = [{"op": "replace", "path": "/n", "value": 666}]
+    tampered = dag_cbor.encode(payload)
+    jws = dag_cbor.decode(record.jws)
+    jws["payload"] = bytes(codec.cid_of(tampered))  # the JWS now names the tampered block
+    cid, forged = jose.pack(dag_cbor.encode(jws), tampered)
     with pytest.raises(CommitRejected, match="bad signature"):
         apply_commit(state, cid, forged)
 

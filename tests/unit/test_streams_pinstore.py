@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from fakenet.node.streams import (
-    ControllerKey, MissingCommit, PinStore, StreamID, StreamNotFound, apply_commit, apply_genesis, codec,
+    ControllerKey, MissingCommit, PinStore, StreamID, StreamNotFound, apply_commit, apply_genesis, codec, jose,
     make_genesis, make_update, rebuild,
 )
 
@@ -122,7 +122,9 @@ def test_get_block_also_serves_commits_of_pinned_streams(tmp_path):
     state, blocks = created()
     with PinStore(tmp_path / "state.db") as store:
         store.pin(state, blocks)
-        assert store.get_block(state.tip) == blocks[state.tip]
+        # A signed commit is served as IPFS holds it: the DAG-JOSE block its CID names.
+        assert store.get_block(state.tip) == jose.unpack(state.tip, blocks[state.tip]).jws
+        assert codec.cid_of(store.get_block(state.tip), "dag-jose") == state.tip
 
 
 def test_put_block_refuses_bad_dag_cbor(tmp_path):

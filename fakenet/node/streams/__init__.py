@@ -1,6 +1,7 @@
 """The data layer of a Ceramic-style stream node: a synchronous library, no I/O but SQLite.
 
     codec.py      dag-cbor blocks named by CIDv1/sha2-256; decoding checks the hash
+    jose.py       Ceramic's DAG-JOSE signed commits: sign, store, read from and write to the wire
     streamid.py   StreamID / CommitID (CIP-59, base36 `k…` text)
     keys.py       controllers: ed25519 keys as did:key DIDs; sign and verify
     commits.py    genesis / update / anchor commits: build, sign, open
@@ -15,7 +16,7 @@ nothing here imports from it. Block encoding and signature checks are used throu
 modules (`codec.encode`, `codec.decode`, `keys.verify`), whose bare names would be ambiguous here.
 """
 
-from fakenet.node.streams import codec, commits, keys
+from fakenet.node.streams import codec, commits, jose, keys
 from fakenet.node.streams.cache import CachedStream, StreamCache
 from fakenet.node.streams.codec import as_cid, cid_of
 from fakenet.node.streams.commits import make_anchor, make_genesis, make_update

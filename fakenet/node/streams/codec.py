@@ -2,7 +2,8 @@
 
 Everything goes through `multiformats` and `dag_cbor`, so the CIDs and bytes match what
 IPFS and Ceramic produce for the same objects. CIDs are always shown in base32 (`bafy…`),
-the form Kubo prints, whatever base a decoder happened to hand back.
+the form Kubo prints, whatever base a decoder happened to hand back. Signed commits in
+Ceramic's DAG-JOSE form are records of their own (jose.py); `verify` and `decode` take them too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import dag_cbor
 from multiformats import CID, multihash
 
+from fakenet.node.streams import jose
 from fakenet.node.streams.errors import CommitRejected
 
 DAG_CBOR = "dag-cbor"
@@ -34,14 +36,24 @@ def as_cid(value: CID | str | bytes) -> CID:
 
 
 def encode(obj: Any) -> tuple[CID, bytes]:
-    data = dag_cbor.encode(obj)
-    return cid_of(data), data
+    return cid_of(data := to_dag_cbor(obj)), data
+
+
+def to_dag_cbor(obj: Any) -> bytes:
+    """dag-cbor bytes, or CommitRejected for what JSON allows and dag-cbor does not
+    (integers beyond 64 bits, NaN, infinities): a client's content must not crash the node."""
+    try:
+        return dag_cbor.encode(obj)
+    except Exception as exc:  # dag_cbor has no single error root for unencodable values
+        raise CommitRejected(f"cannot be encoded as dag-cbor: {exc}") from exc
 
 
 def verify(cid: CID, data: bytes) -> None:
     """Raise CommitRejected unless `data` hashes to `cid`: a peer may send anything."""
     if cid.hashfun.name != HASH:
         raise CommitRejected(f"block {as_cid(cid)} uses {cid.hashfun.name}; only {HASH} is accepted")
+    if cid.codec.name == jose.DAG_JOSE:
+        data = jose.unpack(cid, data).jws  # the CID names the JWS block the record holds
     actual = cid_of(data, cid.codec.name)
     if actual.digest != cid.digest:
         raise CommitRejected(
@@ -51,6 +63,8 @@ def verify(cid: CID, data: bytes) -> None:
 
 def decode(cid: CID, data: bytes) -> Any:
     verify(cid, data)
+    if cid.codec.name == jose.DAG_JOSE:
+        return jose.decode(cid, data)
     if cid.codec.name != DAG_CBOR:
         raise CommitRejected(f"block {as_cid(cid)} is {cid.codec.name}, not {DAG_CBOR}")
     try:

@@ -5,14 +5,16 @@
     anchor   {"id": genesis CID, "prev": tip CID,
               "proof": {"chain", "blockHash", "blockHeight", "root", "path"}}
 
-Genesis and update commits are signed. Ceramic wraps them in DAG-JOSE (a JWS whose payload
-is a link to a separate dag-cbor block); here the envelope is one dag-cbor block,
+Genesis and update commits are signed as Ceramic signs them, in DAG-JOSE (jose.py): a JWS
+whose payload links to the commit's dag-cbor block; decoded they read as
 
     {"payload": commit, "signatures": [{"protected": {"alg": "EdDSA", "kid": did}, "signature": bytes}]}
 
-with the signature over dag-cbor(payload). One block per commit keeps fetching a log from
-a peer to one round trip per commit. Anchor commits are not signed: the chain proves them,
-and the caller checks the proof against its chain before applying one.
+Streams written by earlier fakenet versions used that shape as one dag-cbor block, signed over
+dag-cbor(payload); such commits are still read. A genesis may also be unsigned (a bare dag-cbor
+`{"header", ...}` without content, Ceramic's deterministic tile): its first update must then
+be signed by a controller. Anchor commits are not signed: the chain proves them, and the
+caller checks the proof against its chain before applying one.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import dag_cbor
 import jsonpatch
 from multiformats import CID
 
-from fakenet.node.streams import codec, keys
+from fakenet.node.streams import codec, jose, keys
 from fakenet.node.streams.errors import CommitRejected
 
 if TYPE_CHECKING:
@@ -38,10 +40,7 @@ PROOF_FIELDS = {"chain": str, "blockHash": str, "blockHeight": int, "root": str,
 
 
 def sign(key: ControllerKey, payload: dict) -> tuple[CID, bytes]:
-    signature = key.sign(dag_cbor.encode(payload))
-    protected = {"alg": ALG, "kid": key.did}
-    envelope = {"payload": payload, "signatures": [{"protected": protected, "signature": signature}]}
-    return codec.encode(envelope)
+    return jose.sign(key, payload)
 
 
 def make_genesis(key: ControllerKey, content: Any, *, family: str | None = None,
@@ -81,12 +80,31 @@ def kind_of(obj: Any) -> str:
     """"genesis", "update" or "anchor" for a decoded commit block."""
     if isinstance(obj, dict) and "proof" in obj:
         return "anchor"
+    if _is_unsigned_genesis(obj):
+        return "genesis"
     payload = obj.get("payload") if isinstance(obj, dict) else None
     if isinstance(payload, dict) and "id" in payload:
         return "update"
     if isinstance(payload, dict) and "header" in payload:
         return "genesis"
     raise CommitRejected(f"not a tile commit: {_preview(obj)}")
+
+
+def _is_unsigned_genesis(obj: Any) -> bool:
+    return (isinstance(obj, dict) and not isinstance(obj, jose.Envelope) and isinstance(obj.get("header"), dict)
+            and "payload" not in obj and "signatures" not in obj)
+
+
+def open_genesis(cid: CID, obj: Any) -> tuple[dict, str | None]:
+    """(payload, signer DID or None when unsigned) of a genesis commit. As on Ceramic, a genesis
+    with content must be signed, and a tile without content starts as {}."""
+    if _is_unsigned_genesis(obj):
+        if obj.get("data") is not None:
+            raise CommitRejected(f"genesis {cid} has content but no signature: a genesis with content must be signed")
+        payload, signer = obj, None
+    else:
+        payload, signer = open_signed(cid, obj)
+    return (payload if payload.get("data") is not None else {**payload, "data": {}}), signer
 
 
 def open_signed(cid: CID, obj: Any) -> tuple[dict, str]:
@@ -99,7 +117,9 @@ def open_signed(cid: CID, obj: Any) -> tuple[dict, str]:
         raise CommitRejected(f"commit {cid} is not a signed envelope ({exc!r}): {_preview(obj)}") from exc
     if alg != ALG or not isinstance(did, str) or not isinstance(signature, bytes):
         raise CommitRejected(f"commit {cid} has an unsupported signature (alg {alg!r}, kid {did!r})")
-    if not keys.verify(did, signature, dag_cbor.encode(payload)):
+    # A DAG-JOSE signature covers the JWS signing input; a legacy envelope's, dag-cbor(payload).
+    message = obj.signing_input if isinstance(obj, jose.Envelope) else dag_cbor.encode(payload)
+    if not keys.verify(did, signature, message):
         raise CommitRejected(f"bad signature on commit {cid}: it does not verify for {did}")
     return payload, did.split("#")[0]
 

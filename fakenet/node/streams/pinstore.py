@@ -18,7 +18,7 @@ from pathlib import Path
 import dag_cbor
 from multiformats import CID
 
-from fakenet.node.streams import codec
+from fakenet.node.streams import codec, jose
 from fakenet.node.streams.errors import MissingCommit, StreamNotFound
 from fakenet.node.streams.state import StreamState
 from fakenet.node.streams.streamid import StreamID
@@ -31,7 +31,8 @@ CREATE INDEX IF NOT EXISTS commits_by_cid ON commits (cid);
 CREATE TABLE IF NOT EXISTS blocks (
     cid TEXT PRIMARY KEY, data BLOB NOT NULL, pinned INTEGER NOT NULL DEFAULT 0);
 """
-BLOCK_CODECS = (codec.RAW, codec.DAG_CBOR, "dag-pb")  # dag-pb: UnixFS files added through the cluster
+BLOCK_CODECS = (codec.RAW, codec.DAG_CBOR, "dag-pb", jose.DAG_JOSE)  # dag-pb: UnixFS files added through the
+# cluster; dag-jose: signed commits kept as blocks
 
 
 class PinStore:
@@ -146,7 +147,10 @@ class PinStore:
     def get_block(self, cid: CID) -> bytes | None:
         """Any block held: raw ones, then commits (on IPFS, Ceramic commits are plain blocks)."""
         rows = self._read("SELECT data FROM blocks WHERE cid = ?", str(codec.as_cid(cid)))
-        return rows[0][0] if rows else self.block(cid)
+        data = rows[0][0] if rows else self.block(cid)
+        if data is not None and not rows and cid.codec.name == jose.DAG_JOSE:
+            return jose.unpack(cid, data).jws  # the block IPFS holds under a JWS CID, not our record of it
+        return data
 
     def pin_block(self, cid: CID) -> bool:
         """Keep a held block through `gc_blocks`; False if the block is not held."""

@@ -131,12 +131,12 @@ def apply_anchor(state: StreamState, cid: CID, data: bytes) -> StreamState:
 def _genesis(cid: CID, obj: Any, local: bool) -> StreamState:
     if commits.kind_of(obj) != "genesis":
         raise CommitRejected(f"commit {cid} is a {commits.kind_of(obj)} commit, not a genesis")
-    payload, signer = commits.open_signed(cid, obj)
+    payload, signer = commits.open_genesis(cid, obj)
     header = commits.field(cid, payload, "header", dict)
     controllers = tuple(commits.field(cid, header, "controllers", list))
     if not controllers or not all(isinstance(did, str) for did in controllers):
         raise CommitRejected(f"genesis {cid}: controllers must be a non-empty list of DIDs")
-    if signer not in controllers:
+    if signer is not None and signer not in controllers:
         raise CommitRejected(f"genesis {cid} not signed by one of its controllers {list(controllers)}: "
                              f"signed by {signer}")
     commits.check_json(cid, payload.get("data"))

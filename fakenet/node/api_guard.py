@@ -1,0 +1,137 @@
+"""What keeps the stream API on 7007 safe to leave running on a developer's laptop.
+
+Any web page the developer opens can send requests to 127.0.0.1:7007. Browsers protect the
+API only as far as it takes part in CORS, so here:
+
+- CORS as Ceramic's `cors-allowed-origins`: regular expressions, matched anywhere in the Origin
+  as Ceramic's cors middleware matches them (anchor them: `^https://app\\.example$`). Default
+  none, unlike Ceramic: no Access-Control-Allow-Origin for any page, preflights refused (403).
+- Writes must say `Content-Type: application/json`. A page may send a text/plain, form or
+  bodiless POST to another origin without a preflight; a JSON one needs the preflight the CORS
+  policy refuses. Other writes get 415.
+- A write that carries an Origin outside the policy is refused (403) outright: the browser would
+  hide the answer from the page, but the write would already have happened.
+- Bodies over the limit (1 MiB by default, as Ceramic's `express.json({limit: '1mb'})`) get 413
+  before they are read.
+- With an admin token set (FAKENET_API_ADMIN_TOKEN), pin and unpin need `Authorization: Bearer <token>`.
+- Every answer, errors included, is JSON `{"error": …}`: malformed input is a 400, never a
+  plain-text 500.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+
+from aiohttp import web
+
+from fakenet.node import logs
+from fakenet.node.errors import NodeError
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+PIN_PATHS = ("/api/v0/pins", "/api/v0/admin/pins")
+PREFLIGHT_MAX_AGE = "7200"  # seconds, as Ceramic's daemon answers
+
+
+def error(status: int, message: str, headers: dict | None = None) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers)
+
+
+class OriginPolicy:
+    def __init__(self, patterns: tuple[str, ...] | list[str]):
+        self.patterns = [self._compile(p) for p in patterns]
+
+    @staticmethod
+    def _compile(pattern: str) -> re.Pattern:
+        try:
+            return re.compile(pattern)
+        except re.error as exc:
+            raise NodeError(f"cors-allowed-origins: {pattern!r} is not a regular expression: {exc}") from exc
+
+    def allows(self, origin: str | None) -> bool:
+        return origin is not None and any(p.search(origin) for p in self.patterns)
+
+
+def cors(policy: OriginPolicy):
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        origin = request.headers.get("Origin")
+        allowed = policy.allows(origin)
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            return _preflight(request, origin) if allowed else error(
+                403, f"origin {origin!r} is not allowed to call this API (cors-allowed-origins)")
+        if origin is not None and not allowed and request.method not in SAFE_METHODS:
+            return error(403, f"origin {origin!r} is not allowed to change anything here (cors-allowed-origins)")
+        response = await handler(request)
+        if allowed:
+            response.headers.update({"Access-Control-Allow-Origin": origin,
+                                     "Access-Control-Allow-Credentials": "true", "Vary": "Origin"})
+        return response
+
+    return middleware
+
+
+def _preflight(request: web.Request, origin: str) -> web.Response:
+    headers = {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
+               "Access-Control-Allow-Methods": "GET,HEAD,PUT,PATCH,POST,DELETE",
+               "Access-Control-Max-Age": PREFLIGHT_MAX_AGE, "Vary": "Origin"}
+    if "Access-Control-Request-Headers" in request.headers:
+        headers["Access-Control-Allow-Headers"] = request.headers["Access-Control-Request-Headers"]
+    return web.Response(status=204, headers=headers)
+
+
+def writes(body_limit: int, admin_token: str | None):
+    """Body limit, JSON-only writes and the admin token, checked before a handler reads anything."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        if request.content_length is not None and request.content_length > body_limit:
+            return error(413, f"request body of {request.content_length} bytes is over the {body_limit}-byte limit")
+        if request.method not in SAFE_METHODS and not _json_or_empty_delete(request):
+            return error(415, f"{request.method} needs Content-Type: application/json, "
+                              f"got {request.headers.get('Content-Type', 'none')!r}")
+        if admin_token and request.method not in SAFE_METHODS and request.path.startswith(PIN_PATHS):
+            presented = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            if not hmac.compare_digest(presented.encode(), admin_token.encode()):
+                return error(401, "pinning needs the node's admin token: Authorization: Bearer <token>",
+                             {"WWW-Authenticate": 'Bearer realm="fakenet"'})
+        return await handler(request)
+
+    return middleware
+
+
+def _json_or_empty_delete(request: web.Request) -> bool:
+    # A DELETE is never sent cross-origin without a preflight, and clients send it bodiless.
+    if request.method == "DELETE" and not request.body_exists:
+        return True
+    return request.content_type == "application/json"
+
+
+def errors(statuses: tuple[tuple[type, int], ...]):
+    """Every failure as a JSON error; `statuses` maps the node's errors to HTTP statuses."""
+    log = logs.get()
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        try:
+            return await handler(request)
+        except web.HTTPRequestEntityTooLarge as exc:
+            return error(413, f"request body is over the limit: {exc.text}")
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return error(exc.status, exc.reason, {k: v for k, v in exc.headers.items() if k == "Allow"})
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return error(400, f"request body is not JSON: {exc}")
+        except RecursionError:
+            return error(400, "request body is nested too deeply")
+        except tuple(kind for kind, _ in statuses) as exc:
+            return error(next(status for kind, status in statuses if isinstance(exc, kind)), str(exc))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return error(400, f"bad request: {exc!r}")
+        except Exception as exc:  # a bug: still answer JSON, and leave the evidence in the log
+            log.error("api_internal_error", path=request.path, error=repr(exc))
+            return error(500, f"internal error: {exc!r}")
+
+    return middleware
