@@ -18,6 +18,7 @@ from fakenet.node.anchoring import AnchorService
 from fakenet.node.chain import Chain
 from fakenet.node.chain_sync import ChainSync
 from fakenet.node.cluster import rest as cluster_rest, rpc as cluster_rpc
+from fakenet.node.cluster.auth import ClusterSecret
 from fakenet.node.cluster.service import ClusterService, ClusterSettings
 from fakenet.node.handshake import LocalEnd
 from fakenet.node.peerstore import PeerStore
@@ -57,8 +58,13 @@ class Node:
                            SwarmSettings(peer_timeout=s.peer_timeout))
         self.sync = ChainSync(self.chain, self.swarm)
         self._start_streams()
+        secret = ClusterSecret.derive(s.cluster_secret, swarm_key.key if swarm_key else None, s.network)
+        if secret.guessable:
+            self._log.warning("cluster_secret_guessable", source=secret.source,
+                              hint="set FAKENET_CLUSTER_SECRET (or a swarm.key): any peer on this network can "
+                                   "write the pinset")
         self.cluster = ClusterService(self.swarm, self.streams, s.datadir, s.name,
-                                      ClusterSettings(s.cluster_ttl, s.cluster_repin))
+                                      ClusterSettings(s.cluster_ttl, s.cluster_repin, secret))
         await self._serve_http(self._rpc_app(), s.rpc_port)
         await self._serve_http(cluster_rest.make_app(self.cluster, *self.rpc_credentials), s.cluster_port)
         await self._serve_http(api.make_app(self), s.api_port)

@@ -36,6 +36,7 @@ class Settings:
     cluster_port: int = CLUSTER_PORT
     cluster_ttl: float = 5.0
     cluster_repin: bool = True
+    cluster_secret: str | None = None
     debug: bool = False
 
 
@@ -71,6 +72,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster-repin", action=argparse.BooleanOptionalAction,
                    default=_env("CLUSTER_REPIN", "1").lower() not in ("0", "false", "no", "off"),
                    help="re-allocate a down peer's cluster pins to live peers (FAKENET_CLUSTER_REPIN=0: off)")
+    p.add_argument("--cluster-secret", default=_env("CLUSTER_SECRET"),
+                   help="shared secret of the cluster's members (FAKENET_CLUSTER_SECRET; prefer the variable: "
+                        "arguments show in ps). Default: derived from swarm.key, else from the network name")
     p.add_argument("--debug", action="store_true", default=_env("DEBUG", "") not in ("", "0"))
     return p
 
@@ -92,4 +96,5 @@ def from_args(argv: list[str] | None = None) -> Settings:
         rpcpassword=args.rpcpassword, automine=args.automine, peer_timeout=args.peer_timeout, debug=args.debug,
         stream_cache_limit=args.stream_cache_limit, sync_timeout=args.sync_timeout,
         cluster_port=args.cluster_port, cluster_ttl=args.cluster_ttl, cluster_repin=args.cluster_repin,
+        cluster_secret=args.cluster_secret,
     )
