@@ -233,7 +233,10 @@ class Swarm:
         if pinned and pinned != hello.peer_id:
             return str(IdentityChanged(addr, pinned, hello.peer_id))
         try:
-            self.peerstore.check(addr, hello.peer_id)
+            if dial_addr:
+                self.peerstore.check(addr, hello.peer_id)
+            else:
+                self.peerstore.check_claim(addr, hello.peer_id)
         except IdentityChanged as exc:
             return str(exc)
         return None

@@ -6,6 +6,7 @@ import os
 
 from fakenet.fuzz.peer import RoguePeer
 from fakenet.harness import local
+from fakenet.harness.waits import wait_for
 from fakenet.node.settings import SWARM_PORT
 from fakenet.node.streams import StreamID, codec, commits
 
@@ -63,3 +64,23 @@ def test_a_non_member_cannot_add_or_remove_cluster_pins(tmp_path, start_nodes):
     state = {"t": "cs", "entries": [add["entry"], remove["entry"]]}
     asyncio.run(attack(node, add, remove, state, barrier_stream=kept))
     assert node.rpc.clusterpinls() == before
+
+
+def test_an_inbound_peer_cannot_claim_a_peer_address_before_it_is_dialled(tmp_path, start_nodes):
+    """S5: mallory dials in first, announcing node2's address; node2 must still be trusted there."""
+    a, b = local.full_mesh(tmp_path, 2)
+    start_nodes([a], wait_peers=False)
+    barrier = a.rpc.createstream({"barrier": True})["streamId"]
+
+    async def claim():
+        rogue = await RoguePeer.connect(a.ip, SWARM_PORT, announce=b.swarm_addr)
+        await rogue.barrier(barrier)  # the handshake, and so any trust it created, is done
+        rogue.close()
+
+    asyncio.run(claim())
+    start_nodes([b], wait_peers=False)
+    b_id = b.rpc.getnetworkinfo()["peerid"]
+    wait_for(lambda: a.rpc.listpeeridentities()["trusted"], lambda t: t.get(b.swarm_addr) == b_id,
+             timeout=10, expected=f"{a.name} trusts node2's key at its address", logs=a.logs)
+    wait_for(lambda: [p["peerid"] for p in a.rpc.getpeerinfo()], lambda ids: b_id in ids, timeout=10,
+             expected=f"{a.name} connected to node2", logs=a.logs)
