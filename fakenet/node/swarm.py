@@ -15,6 +15,7 @@ from typing import Awaitable, Callable
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential, wait_random
 
 from fakenet.node import framing, logs
+from fakenet.node.errors import NodeError
 from fakenet.node.connection import NO_SHAPE, Connection, LinkShape
 from fakenet.node.handshake import HandshakeError, Hello, LocalEnd, authenticate, conclude
 from fakenet.node.multiaddr import PeerAddr
@@ -34,6 +35,10 @@ class SwarmSettings:
     connect_timeout: float = 0.5
     max_backoff: float = 0.5  # cap of the re-dial back-off: small, so a healed link comes back fast
 
+
+# What a message of the right type but the wrong shape raises in a handler (a field missing or of
+# another type, a bad id or CID, a commit the stream rules refuse): the sender's fault, not a bug.
+MALFORMED = (KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError, NodeError)
 
 RETIRE_GRACE = 3.0  # seconds a duplicate connection is still read before it is closed
 CLOSE_GRACE = 2.0  # seconds close() gives the swarm's tasks to end
@@ -150,9 +155,13 @@ class Swarm:
             return
         try:
             await handler(conn, message)
-        except (KeyError, ValueError, TypeError) as exc:
+        except MALFORMED as exc:
             self._log.warning("bad_message", peer=conn.name, type=message["t"], error=repr(exc))
             conn.close(f"malformed {message['t']} message: {exc!r}")
+        except Exception as exc:  # a handler's bug: this peer loses its connection, the node lives on
+            self._log.error("message_handler_failed", peer=conn.name, type=message["t"], error=repr(exc),
+                            exc_info=exc)
+            conn.close(f"could not handle {message['t']} message: {exc!r}")
 
     # -- dialling --------------------------------------------------------------------------------
 
@@ -217,6 +226,10 @@ class Swarm:
             return None
         except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
             self._log.debug("handshake_failed", addr=where, error=repr(exc))
+            writer.close()
+            return None
+        except Exception as exc:  # a bug the peer's input reached: refuse this peer, keep listening
+            self._log.error("handshake_error", addr=where, error=repr(exc), exc_info=exc)
             writer.close()
             return None
         return self._register(Connection(reader, writer, hello, inbound=dial_addr is None,

@@ -34,8 +34,18 @@ def as_cid(value: CID | str | bytes) -> CID:
 
 
 def encode(obj: Any) -> tuple[CID, bytes]:
-    data = dag_cbor.encode(obj)
+    data = to_bytes(obj)
     return cid_of(data), data
+
+
+def to_bytes(obj: Any) -> bytes:
+    """dag-cbor bytes; CommitRejected for what dag-cbor cannot hold (integers beyond 64 bits, NaN,
+    non-string keys, absurd nesting): such content comes from a client and must be refused, not
+    fail inside the node."""
+    try:
+        return dag_cbor.encode(obj)
+    except (dag_cbor.encoding.CBOREncodingError, TypeError, ValueError, RecursionError) as exc:
+        raise CommitRejected(f"content cannot be stored as dag-cbor: {exc}") from exc
 
 
 def verify(cid: CID, data: bytes) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-import dag_cbor
 import jsonpatch
 from multiformats import CID
 
@@ -38,7 +37,7 @@ PROOF_FIELDS = {"chain": str, "blockHash": str, "blockHeight": int, "root": str,
 
 
 def sign(key: ControllerKey, payload: dict) -> tuple[CID, bytes]:
-    signature = key.sign(dag_cbor.encode(payload))
+    signature = key.sign(codec.to_bytes(payload))
     protected = {"alg": ALG, "kid": key.did}
     envelope = {"payload": payload, "signatures": [{"protected": protected, "signature": signature}]}
     return codec.encode(envelope)
@@ -99,7 +98,7 @@ def open_signed(cid: CID, obj: Any) -> tuple[dict, str]:
         raise CommitRejected(f"commit {cid} is not a signed envelope ({exc!r}): {_preview(obj)}") from exc
     if alg != ALG or not isinstance(did, str) or not isinstance(signature, bytes):
         raise CommitRejected(f"commit {cid} has an unsupported signature (alg {alg!r}, kid {did!r})")
-    if not keys.verify(did, signature, dag_cbor.encode(payload)):
+    if not keys.verify(did, signature, codec.to_bytes(payload)):
         raise CommitRejected(f"bad signature on commit {cid}: it does not verify for {did}")
     return payload, did.split("#")[0]
 

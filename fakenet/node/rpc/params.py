@@ -1,0 +1,54 @@
+"""Checks for RPC parameters: a JSON value of the wrong type or out of range is answered with
+RPC_INVALID_PARAMETER (-8) naming the parameter, never used as is.
+
+JSON has no NaN or Infinity (the dispatcher refuses them at parse time), but a method may be
+called from inside the node too, so every number is also checked to be finite here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fakenet.node.rpc.errors import INVALID_PARAMETER, RpcFailure
+
+
+def _fail(name: str, want: str, value: Any) -> RpcFailure:
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    return RpcFailure(INVALID_PARAMETER, f"Invalid parameter {name}: expected {want}, got {shown}")
+
+
+def number(name: str, value: Any, low: float, high: float) -> float:
+    """A finite real number in [low, high] (booleans are not numbers, as in bitcoin-core)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(name, f"a number from {low:g} to {high:g}", value)
+    if not math.isfinite(value) or not low <= value <= high:
+        raise _fail(name, f"a number from {low:g} to {high:g}", value)
+    return float(value)
+
+
+def integer(name: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(name, f"an integer from {low} to {high}", value)
+    return value
+
+
+def string(name: str, value: Any, max_length: int = 1000) -> str:
+    if not isinstance(value, str) or len(value) > max_length:
+        raise _fail(name, f"a string of at most {max_length} characters", value)
+    return value
+
+
+def strings(name: str, value: Any, max_items: int = 1000) -> list[str]:
+    if not isinstance(value, list) or len(value) > max_items or not all(isinstance(v, str) for v in value):
+        raise _fail(name, f"a list of at most {max_items} strings", value)
+    return value
+
+
+def mapping(name: str, value: Any, max_items: int = 1000) -> dict:
+    """A JSON object (null reads as empty) with string keys."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > max_items:
+        raise _fail(name, f"an object of at most {max_items} entries", value)
+    return value
