@@ -48,7 +48,9 @@ class Node:
 
     async def start(self) -> None:
         s = self.settings
-        s.datadir.mkdir(parents=True, exist_ok=True)
+        loosened = datadir.make_private(s.datadir)
+        if loosened:
+            self._log.warning("datadir_made_private", files=",".join(loosened), mode="0700 dir, 0600 files")
         self.identity = datadir.load_or_create_identity(s.datadir)
         swarm_key = psk.load(s.datadir)
         self.chain_path = s.datadir / "chain.sqlite"
@@ -153,6 +155,7 @@ async def _end_remaining_tasks() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     s = settings_module.from_args(argv)
+    os.umask(0o077)  # SQLite's WAL and journal files, and anything else the node creates, stay private
     log = logs.setup(s.name, s.debug)
     try:
         asyncio.run(_main(s))
