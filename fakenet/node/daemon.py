@@ -13,7 +13,7 @@ from aiohttp import web
 from fakenet.node.version import __version__
 from fakenet.node.errors import NodeError
 
-from fakenet.node import api, credentials, datadir, ipfs_api, logs, psk, settings as settings_module
+from fakenet.node import api, credentials, datadir, http_guard, ipfs_api, logs, psk, settings as settings_module
 from fakenet.node.anchoring import AnchorService
 from fakenet.node.chain import Chain
 from fakenet.node.chain_sync import ChainSync
@@ -44,6 +44,7 @@ class Node:
         self.ready = False
         self._stop = asyncio.Event()
         self._runners: list[web.AppRunner] = []
+        self._http_servers: list[asyncio.AbstractServer] = []
         self._log = logs.get()
 
     async def start(self) -> None:
@@ -99,10 +100,10 @@ class Node:
         return make_rpc_app(registry, user, password)
 
     async def _serve_http(self, app: web.Application, port: int) -> None:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        await web.TCPSite(runner, self.settings.bind, port).start()
+        """Every HTTP port behind the same read timeouts and connection cap (http_guard.py)."""
+        runner, server = await http_guard.serve(app, self.settings.bind, port)
         self._runners.append(runner)
+        self._http_servers.append(server)
 
     async def _automine(self, interval: float) -> None:
         while True:
@@ -118,6 +119,8 @@ class Node:
         self._log.info("stopping")
         self.ready = False
         await self.swarm.close()
+        for server in self._http_servers:
+            server.close()
         for runner in self._runners:
             await runner.cleanup()
         self.chain.close()

@@ -34,6 +34,10 @@ class SwarmSettings:
     # so a dial gives up after connect_timeout and tries again after the back-off.
     connect_timeout: float = 0.5
     max_backoff: float = 0.5  # cap of the re-dial back-off: small, so a healed link comes back fast
+    # Inbound connections still in their handshake, and authenticated inbound peers: anyone can dial
+    # port 4011, and without caps a flood of idle sockets (1,650 once) holds the node's memory.
+    max_handshaking: int = 64
+    max_inbound: int = 128
 
 
 # What a message of the right type but the wrong shape raises in a handler (a field missing or of
@@ -65,6 +69,8 @@ class Swarm:
         self._last_refusal: dict[str, set[str]] = {}
         self._tasks: set[asyncio.Task] = set()
         self.closing = False
+        self._handshaking = 0  # inbound connections not yet authenticated
+        self._refused_inbound = 0
         self.blocked: set[str] = set()  # names or PeerIDs cut off by the admin link filter
         self.shapes: dict[str, LinkShape] = {}  # name or PeerID -> loss/delay on that link
         for addr in peers:
@@ -208,7 +214,19 @@ class Swarm:
         return conn
 
     async def _accept(self, reader, writer) -> None:
-        await self._handshake(reader, writer, dial_addr=None)
+        inbound = sum(1 for conn in self.connections.values() if conn.inbound)
+        if self._handshaking >= self.settings.max_handshaking or inbound >= self.settings.max_inbound:
+            self._refused_inbound += 1
+            if self._refused_inbound in (1, 10, 100) or self._refused_inbound % 1000 == 0:
+                self._log.warning("inbound_refused", handshaking=self._handshaking, inbound=inbound,
+                                  refused=self._refused_inbound, reason="connection cap reached")
+            writer.close()
+            return
+        self._handshaking += 1
+        try:
+            await self._handshake(reader, writer, dial_addr=None)
+        finally:
+            self._handshaking -= 1
 
     # -- handshake and policy --------------------------------------------------------------------
 

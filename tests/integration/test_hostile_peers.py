@@ -84,3 +84,21 @@ def test_an_inbound_peer_cannot_claim_a_peer_address_before_it_is_dialled(tmp_pa
              timeout=10, expected=f"{a.name} trusts node2's key at its address", logs=a.logs)
     wait_for(lambda: [p["peerid"] for p in a.rpc.getpeerinfo()], lambda ids: b_id in ids, timeout=10,
              expected=f"{a.name} connected to node2", logs=a.logs)
+
+
+def test_idle_unauthenticated_swarm_connections_are_capped(tmp_path, start_nodes):
+    """S8: 1,650 idle sockets were once held at once; past the cap a connection is closed at once."""
+    (node,) = start_nodes(local.full_mesh(tmp_path, 1), wait_peers=False)
+    barrier = node.rpc.createstream({"barrier": True})["streamId"]
+
+    async def flood():
+        held = [await asyncio.open_connection(node.ip, SWARM_PORT) for _ in range(64)]
+        extra, _ = await asyncio.open_connection(node.ip, SWARM_PORT)
+        refused = await asyncio.wait_for(extra.read(), 3) == b""  # closed before any hello
+        for _, writer in held:
+            writer.close()
+        return refused
+
+    assert asyncio.run(flood())
+    wait_for(lambda: asyncio.run(attack(node, barrier_stream=barrier))["tip"], bool, timeout=10,
+             expected="a peer handshakes once the idle sockets are gone", logs=node.logs)
