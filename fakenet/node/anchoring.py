@@ -87,6 +87,7 @@ class AnchorService:
         self.chain, self.streams, self.network_name = chain, streams, network_name
         self.pending: dict[str, str] = {}  # stream id -> tip waiting for a block
         self._log = logs.get()
+        self._proven_block, self._proven = None, {}
         chain.transaction_source = self.transactions
         chain.on_tip_changed.append(self.on_tip_changed)
 
@@ -114,15 +115,32 @@ class AnchorService:
             if batch:
                 yield tx, batch
 
-    def _anchor_block(self, index: BlockIndex) -> None:
+    def proofs(self, index: BlockIndex) -> dict[tuple[str, str], dict]:
+        """{(stream id, tip): proof} for every anchor the block at `index` carries."""
+        proofs = {}
         for tx, batch in self._batches(index):
             root, paths = merkle_root_and_paths([_leaf(s, t) for s, t in batch])
             for (stream_id, tip), path in zip(batch, paths):
-                if self.pending.get(stream_id) == tip:
-                    del self.pending[stream_id]
-                proof = {"chain": self.network_name, "blockHash": index.hash, "blockHeight": index.height,
-                         "root": root.hex(), "path": path, "txHash": b2lx(tx.GetTxid())}
-                self._apply(stream_id, tip, proof)
+                proofs[(stream_id, tip)] = {"chain": self.network_name, "blockHash": index.hash,
+                                            "blockHeight": index.height, "root": root.hex(), "path": path,
+                                            "txHash": b2lx(tx.GetTxid())}
+        return proofs
+
+    def proven(self, stream_id: StreamID, tip, proof: dict) -> bool:
+        """Whether `proof` is exactly the proof this node derives for (stream, tip) from a block on
+        its best chain: anything else (forged, a side branch, a block not seen yet) does not count."""
+        block_hash = proof.get("blockHash")
+        if not isinstance(block_hash, str) or not self.chain.in_main_chain(block_hash):
+            return False
+        if self._proven_block != block_hash:  # a log's anchors often share blocks: parse each once
+            self._proven_block, self._proven = block_hash, self.proofs(self.chain.get_index(block_hash))
+        return self._proven.get((stream_id.encode(), str(tip))) == proof
+
+    def _anchor_block(self, index: BlockIndex) -> None:
+        for (stream_id, tip), proof in self.proofs(index).items():
+            if self.pending.get(stream_id) == tip:
+                del self.pending[stream_id]
+            self._apply(stream_id, tip, proof)
 
     def _apply(self, stream_id: str, tip: str, proof: dict) -> None:
         held = self.streams.held(StreamID.parse(stream_id))

@@ -6,8 +6,9 @@
     cli clusterpin add|rm|ls|status|recover|peers …   the cluster pinset (`cli clusterpin -h`)
     cli -healthcheck                 exit 0 when the node's API answers its healthcheck (for container healthchecks)
 
-Credentials: -rpcuser/-rpcpassword, else FAKENET_RPCUSER/FAKENET_RPCPASSWORD, else the data dir's
-fakenet.conf, else the node's cookie file. Inside a fakenet container no flags are needed.
+Credentials: FAKENET_RPCUSER/FAKENET_RPCPASSWORD, else the data dir's fakenet.conf (or FAKENET_CONF),
+else the node's cookie file; inside a fakenet container no flags are needed. -rpcuser/-rpcpassword
+override them all but show in `ps` to every user of the machine.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from fakenet.node.credentials import read_cookie
+from fakenet.node.credentials import CONF_NAME, read_conf, read_cookie
 
 _JSON_START = ("{", "[", "-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
 
@@ -35,15 +36,6 @@ def _convert(arg: str):
     return arg
 
 
-def _read_conf(path: Path) -> dict[str, str]:
-    try:
-        lines = path.read_text().splitlines()
-    except OSError:
-        return {}
-    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.lstrip().startswith("#"))
-    return {key.strip(): value.strip() for key, value in pairs}
-
-
 def _options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
     options, rest = {}, list(argv)
     while rest and rest[0].startswith("-") and not rest[0].lstrip("-")[:1].isdigit():
@@ -55,7 +47,7 @@ def _options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
 class Client:
     def __init__(self, options: dict[str, str]):
         datadir = Path(options.get("datadir") or os.environ.get("FAKENET_DATADIR") or Path.home() / ".fakenet")
-        conf = _read_conf(Path(options.get("conf") or datadir / "fakenet.conf"))
+        conf = read_conf(Path(options.get("conf") or os.environ.get("FAKENET_CONF") or datadir / CONF_NAME))
 
         def setting(key: str, env: str, default: str | None = None) -> str | None:
             return options.get(key) or os.environ.get(env) or conf.get(key) or default

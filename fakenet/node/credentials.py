@@ -1,4 +1,10 @@
-"""RPC credentials: rpcuser/rpcpassword when set, otherwise a fresh cookie file (as bitcoin-core does)."""
+"""RPC credentials: rpcuser/rpcpassword when set (environment, then `fakenet.conf` in the data dir),
+otherwise a fresh cookie file (as bitcoin-core does).
+
+`--rpcpassword` still works but shows in `ps` to every user of the machine; FAKENET_RPCPASSWORD
+or `rpcpassword=` in fakenet.conf (0600) keep it private. The cookie is rewritten 0600 at every
+start, whatever mode an existing cookie file had.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +13,32 @@ import secrets
 from pathlib import Path
 
 COOKIE_USER = "__cookie__"
+CONF_NAME = "fakenet.conf"
 
 
 def cookie_path(datadir: Path) -> Path:
     return datadir / ".cookie"
 
 
+def conf_path(datadir: Path) -> Path:
+    return Path(os.environ.get("FAKENET_CONF") or datadir / CONF_NAME)
+
+
+def read_conf(path: Path) -> dict[str, str]:
+    """bitcoin.conf-style `key=value` lines; a missing or unreadable file is empty."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return {}
+    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.lstrip().startswith("#"))
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
 def write_cookie(datadir: Path) -> tuple[str, str]:
+    from fakenet.node.datadir import write_atomically  # here: `cli` reads cookies without loading the node's crypto
+
     password = secrets.token_hex(32)
-    path = cookie_path(datadir)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(f"{COOKIE_USER}:{password}")
+    write_atomically(cookie_path(datadir), f"{COOKIE_USER}:{password}")
     return COOKIE_USER, password
 
 
@@ -31,6 +51,9 @@ def read_cookie(datadir: Path) -> tuple[str, str] | None:
 
 
 def for_server(datadir: Path, user: str | None, password: str | None) -> tuple[str, str]:
+    if not (user and password):
+        conf = read_conf(conf_path(datadir))
+        user, password = user or conf.get("rpcuser"), password or conf.get("rpcpassword")
     if user and password:
         return user, password
     return write_cookie(datadir)

@@ -13,11 +13,12 @@ from aiohttp import web
 from fakenet.node.version import __version__
 from fakenet.node.errors import NodeError
 
-from fakenet.node import api, credentials, datadir, ipfs_api, logs, psk, settings as settings_module
+from fakenet.node import api, credentials, datadir, http_guard, ipfs_api, logs, psk, settings as settings_module
 from fakenet.node.anchoring import AnchorService
 from fakenet.node.chain import Chain
 from fakenet.node.chain_sync import ChainSync
 from fakenet.node.cluster import rest as cluster_rest, rpc as cluster_rpc
+from fakenet.node.cluster.auth import ClusterSecret
 from fakenet.node.cluster.service import ClusterService, ClusterSettings
 from fakenet.node.handshake import LocalEnd
 from fakenet.node.peerstore import PeerStore
@@ -43,11 +44,14 @@ class Node:
         self.ready = False
         self._stop = asyncio.Event()
         self._runners: list[web.AppRunner] = []
+        self._http_servers: list[asyncio.AbstractServer] = []
         self._log = logs.get()
 
     async def start(self) -> None:
         s = self.settings
-        s.datadir.mkdir(parents=True, exist_ok=True)
+        loosened = datadir.make_private(s.datadir)
+        if loosened:
+            self._log.warning("datadir_made_private", files=",".join(loosened), mode="0700 dir, 0600 files")
         self.identity = datadir.load_or_create_identity(s.datadir)
         swarm_key = psk.load(s.datadir)
         self.chain_path = s.datadir / "chain.sqlite"
@@ -57,8 +61,13 @@ class Node:
                            SwarmSettings(peer_timeout=s.peer_timeout))
         self.sync = ChainSync(self.chain, self.swarm)
         self._start_streams()
+        secret = ClusterSecret.derive(s.cluster_secret, swarm_key.key if swarm_key else None, s.network)
+        if secret.guessable:
+            self._log.warning("cluster_secret_guessable", source=secret.source,
+                              hint="set FAKENET_CLUSTER_SECRET (or a swarm.key): any peer on this network can "
+                                   "write the pinset")
         self.cluster = ClusterService(self.swarm, self.streams, s.datadir, s.name,
-                                      ClusterSettings(s.cluster_ttl, s.cluster_repin))
+                                      ClusterSettings(s.cluster_ttl, s.cluster_repin, secret))
         await self._serve_http(self._rpc_app(), s.rpc_port)
         rest_settings = cluster_rest.RestSettings(s.cluster_api_auth, s.cluster_api_lists, s.cluster_body_limit)
         await self._serve_http(cluster_rest.make_app(self.cluster, *self.rpc_credentials, rest_settings),
@@ -93,10 +102,10 @@ class Node:
         return make_rpc_app(registry, user, password)
 
     async def _serve_http(self, app: web.Application, port: int) -> None:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        await web.TCPSite(runner, self.settings.bind, port).start()
+        """Every HTTP port behind the same read timeouts and connection cap (http_guard.py)."""
+        runner, server = await http_guard.serve(app, self.settings.bind, port)
         self._runners.append(runner)
+        self._http_servers.append(server)
 
     async def _automine(self, interval: float) -> None:
         while True:
@@ -112,6 +121,8 @@ class Node:
         self._log.info("stopping")
         self.ready = False
         await self.swarm.close()
+        for server in self._http_servers:
+            server.close()
         for runner in self._runners:
             await runner.cleanup()
         self.chain.close()
@@ -149,6 +160,7 @@ async def _end_remaining_tasks() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     s = settings_module.from_args(argv)
+    os.umask(0o077)  # SQLite's WAL and journal files, and anything else the node creates, stay private
     log = logs.setup(s.name, s.debug)
     try:
         asyncio.run(_main(s))

@@ -35,6 +35,8 @@ async def read(reader: asyncio.StreamReader, max_size: int = MAX_FRAME) -> tuple
         message = json.loads(payload)
     except (UnicodeDecodeError, ValueError) as exc:
         raise FrameError(f"frame is not JSON: {exc}") from exc
+    except RecursionError as exc:  # json's C scanner refuses deep nesting this way
+        raise FrameError("frame nests too deeply") from exc
     if not isinstance(message, dict) or not isinstance(message.get("t"), str):
         raise FrameError("frame is not a message object with a type")
     return message, _LENGTH.size + length

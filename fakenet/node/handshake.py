@@ -21,6 +21,7 @@ from fakenet.node.identity import Identity, verify
 from fakenet.node.psk import SwarmKey
 
 PROTOCOL = "fakenet/1"
+MAX_FIELD = 256  # characters in a hello's text fields: PeerIDs are 52, addresses and names shorter
 
 
 class HandshakeError(Exception):
@@ -39,10 +40,21 @@ class Hello:
 
     @classmethod
     def from_message(cls, message: dict) -> Hello:
+        """A peer's hello, every field checked for type and size: they reach logs, the transcript
+        and the peerstore, so a hello that is not what we sent ourselves is refused here."""
         try:
-            return cls(*(message[field] for field in ("peer_id", "name", "announce", "network", "nonce", "psk", "height")))
+            hello = cls(*(message[field] for field in ("peer_id", "name", "announce", "network", "nonce", "psk", "height")))
         except KeyError as exc:
             raise HandshakeError(f"hello without {exc}") from exc
+        for field in ("peer_id", "name", "announce", "network", "nonce"):
+            value = getattr(hello, field)
+            if not isinstance(value, str) or not 0 < len(value) <= MAX_FIELD:
+                raise HandshakeError(f"hello field {field} is not a string of 1 to {MAX_FIELD} characters")
+        if hello.psk is not None and (not isinstance(hello.psk, str) or len(hello.psk) > MAX_FIELD):
+            raise HandshakeError("hello field psk is neither null nor a short string")
+        if isinstance(hello.height, bool) or not isinstance(hello.height, int) or not 0 <= hello.height < 2**31:
+            raise HandshakeError("hello field height is not a block height")
+        return hello
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,32 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import unicodedata
 
 _LOGGER_NAME = "fakenet.node"
 
 
+# Characters a field may not carry raw: anything that could end the line in some reader (control
+# characters, U+0085, U+2028/2029) or make it show other than it is (bidi overrides, zero widths).
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(char: str) -> str:
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    if unicodedata.category(char) in _UNSAFE_CATEGORIES:
+        return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
+    return char
+
+
 def _quote(value) -> str:
+    """A logfmt value: bare when plain, else quoted with every unsafe character escaped, so a
+    peer-chosen name or reason can never start a line of its own."""
     text = str(value)
-    if text == "" or any(c in text for c in ' ="\n'):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    return text
+    if text and all(char.isprintable() and char not in ' ="\\' for char in text):
+        return text
+    return '"' + "".join(_escape(char) for char in text) + '"'
 
 
 class LogfmtFormatter(logging.Formatter):

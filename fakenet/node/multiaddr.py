@@ -26,6 +26,8 @@ class PeerAddr:
 
 
 def parse(text: str) -> PeerAddr:
+    if not isinstance(text, str):  # an RPC parameter may be any JSON value
+        raise ConfigError(f"bad peer address {text!r}: expected a string /dns4/HOST/tcp/PORT[/p2p/PEERID]")
     parts = text.strip().split("/")
     if len(parts) not in (5, 7) or parts[0] != "" or parts[1] not in _HOST_PROTOCOLS or parts[3] != "tcp":
         raise ConfigError(f"bad peer address {text!r}: expected /dns4/HOST/tcp/PORT[/p2p/PEERID]")

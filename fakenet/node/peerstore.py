@@ -1,5 +1,10 @@
 """Trust on first use: the PeerID first seen at each address is the one expected there ever after.
 
+Only an address this node dialled is trusted on first use: whoever answers there has shown it
+listens at that address. An inbound peer merely claims its address (its hello's `announce`), so a
+claim is checked against what is trusted but never creates trust; otherwise anyone could claim a
+peer's address before this node first dialled it and get the real peer refused there.
+
 A changed identity is refused until the old key comes back or an operator accepts the new one.
 """
 
@@ -33,6 +38,13 @@ class PeerStore:
             raise IdentityChanged(addr, expected, peer_id)
         else:
             self.refused.pop(addr, None)
+
+    def check_claim(self, addr: str, peer_id: str) -> None:
+        """An inbound peer says it is at `addr`: raise IdentityChanged when another key is trusted there.
+        Nothing is recorded, neither trust nor a refusal an operator might later `accept`."""
+        expected = self.trusted.get(addr)
+        if expected is not None and expected != peer_id:
+            raise IdentityChanged(addr, expected, peer_id)
 
     def accept(self, addr: str, peer_id: str | None = None) -> str:
         """Operator override: trust `peer_id` (default: the one last refused) at `addr`."""

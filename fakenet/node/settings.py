@@ -36,6 +36,7 @@ class Settings:
     cluster_port: int = CLUSTER_PORT
     cluster_ttl: float = 5.0
     cluster_repin: bool = True
+    cluster_secret: str | None = None
     debug: bool = False
     cluster_api_auth: bool = True
     cluster_api_lists: str = "stream"
@@ -102,6 +103,9 @@ def parser() -> argparse.ArgumentParser:
                    "default none")
     p.add_argument("--api-body-limit", type=int, default=int(_env("API_BODY_LIMIT", 1024 * 1024)),
                    help="largest request body the stream API accepts, in bytes (FAKENET_API_BODY_LIMIT)")
+    p.add_argument("--cluster-secret", default=_env("CLUSTER_SECRET"),
+                   help="shared secret of the cluster's members (FAKENET_CLUSTER_SECRET; prefer the variable: "
+                        "arguments show in ps). Default: derived from swarm.key, else from the network name")
     p.add_argument("--debug", action="store_true", default=_env("DEBUG", "") not in ("", "0"))
     return p
 
@@ -129,4 +133,5 @@ def from_args(argv: list[str] | None = None) -> Settings:
         cors_allowed_origins=tuple(args.cors_allowed_origins), api_body_limit=args.api_body_limit,
         # A secret: read from the environment only, never from a command line others can list.
         api_admin_token=_env("API_ADMIN_TOKEN") or None,
+        cluster_secret=args.cluster_secret,
     )

@@ -92,6 +92,10 @@ class StreamService:
         if self.anchors.request(state.stream_id.encode(), str(state.tip)):
             await self.network.publish_anchor_request(state.stream_id.encode(), str(state.tip))
 
+    def _anchor_check(self, stream_id: StreamID, tip: CID, proof: dict) -> bool:
+        """Peers' anchors count only once proven against this node's own chain."""
+        return self.anchors is not None and self.anchors.proven(stream_id, tip, proof)
+
     def receive_update(self, stream_id: StreamID, tip: CID, blocks: dict[CID, bytes], source: str) -> None:
         """Gossip from a peer: holders move to the winning log; others only pass it on."""
         held = self.held(stream_id)
@@ -99,7 +103,7 @@ class StreamService:
             return
         merged = {**held.blocks, **blocks}
         try:
-            candidate = rebuild(merged, tip, stream_id=stream_id)
+            candidate = rebuild(merged, tip, stream_id=stream_id, anchor_check=self._anchor_check)
         except (CommitRejected, MissingCommit) as exc:
             self._log.warning("stream_update_rejected", stream=stream_id.encode(), source=source, error=str(exc))
             return
@@ -136,7 +140,7 @@ class StreamService:
         if missing:
             raise StreamUnavailable(stream_id, missing[0], f"could not be fetched within {self.sync_timeout:g}s")
         try:
-            state = rebuild(blocks, codec.as_cid(answer["tip"]), stream_id=stream_id)
+            state = rebuild(blocks, codec.as_cid(answer["tip"]), stream_id=stream_id, anchor_check=self._anchor_check)
         except MissingCommit as exc:
             raise StreamUnavailable(stream_id, exc.cid, "is missing from what peers sent") from exc
         return state, blocks

@@ -15,6 +15,7 @@ from typing import Awaitable, Callable
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential, wait_random
 
 from fakenet.node import framing, logs
+from fakenet.node.errors import NodeError
 from fakenet.node.connection import NO_SHAPE, Connection, LinkShape
 from fakenet.node.handshake import HandshakeError, Hello, LocalEnd, authenticate, conclude
 from fakenet.node.multiaddr import PeerAddr
@@ -33,7 +34,15 @@ class SwarmSettings:
     # so a dial gives up after connect_timeout and tries again after the back-off.
     connect_timeout: float = 0.5
     max_backoff: float = 0.5  # cap of the re-dial back-off: small, so a healed link comes back fast
+    # Inbound connections still in their handshake, and authenticated inbound peers: anyone can dial
+    # port 4011, and without caps a flood of idle sockets (1,650 once) holds the node's memory.
+    max_handshaking: int = 64
+    max_inbound: int = 128
 
+
+# What a message of the right type but the wrong shape raises in a handler (a field missing or of
+# another type, a bad id or CID, a commit the stream rules refuse): the sender's fault, not a bug.
+MALFORMED = (KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError, NodeError)
 
 RETIRE_GRACE = 3.0  # seconds a duplicate connection is still read before it is closed
 CLOSE_GRACE = 2.0  # seconds close() gives the swarm's tasks to end
@@ -60,6 +69,8 @@ class Swarm:
         self._last_refusal: dict[str, set[str]] = {}
         self._tasks: set[asyncio.Task] = set()
         self.closing = False
+        self._handshaking = 0  # inbound connections not yet authenticated
+        self._refused_inbound = 0
         self.blocked: set[str] = set()  # names or PeerIDs cut off by the admin link filter
         self.shapes: dict[str, LinkShape] = {}  # name or PeerID -> loss/delay on that link
         for addr in peers:
@@ -150,9 +161,13 @@ class Swarm:
             return
         try:
             await handler(conn, message)
-        except (KeyError, ValueError, TypeError) as exc:
+        except MALFORMED as exc:
             self._log.warning("bad_message", peer=conn.name, type=message["t"], error=repr(exc))
             conn.close(f"malformed {message['t']} message: {exc!r}")
+        except Exception as exc:  # a handler's bug: this peer loses its connection, the node lives on
+            self._log.error("message_handler_failed", peer=conn.name, type=message["t"], error=repr(exc),
+                            exc_info=exc)
+            conn.close(f"could not handle {message['t']} message: {exc!r}")
 
     # -- dialling --------------------------------------------------------------------------------
 
@@ -199,7 +214,19 @@ class Swarm:
         return conn
 
     async def _accept(self, reader, writer) -> None:
-        await self._handshake(reader, writer, dial_addr=None)
+        inbound = sum(1 for conn in self.connections.values() if conn.inbound)
+        if self._handshaking >= self.settings.max_handshaking or inbound >= self.settings.max_inbound:
+            self._refused_inbound += 1
+            if self._refused_inbound in (1, 10, 100) or self._refused_inbound % 1000 == 0:
+                self._log.warning("inbound_refused", handshaking=self._handshaking, inbound=inbound,
+                                  refused=self._refused_inbound, reason="connection cap reached")
+            writer.close()
+            return
+        self._handshaking += 1
+        try:
+            await self._handshake(reader, writer, dial_addr=None)
+        finally:
+            self._handshaking -= 1
 
     # -- handshake and policy --------------------------------------------------------------------
 
@@ -219,6 +246,10 @@ class Swarm:
             self._log.debug("handshake_failed", addr=where, error=repr(exc))
             writer.close()
             return None
+        except Exception as exc:  # a bug the peer's input reached: refuse this peer, keep listening
+            self._log.error("handshake_error", addr=where, error=repr(exc), exc_info=exc)
+            writer.close()
+            return None
         return self._register(Connection(reader, writer, hello, inbound=dial_addr is None,
                                          dial_addr=dial_addr.dial_addr if dial_addr else None,
                                          local_peer_id=self.local.identity.peer_id))
@@ -233,7 +264,10 @@ class Swarm:
         if pinned and pinned != hello.peer_id:
             return str(IdentityChanged(addr, pinned, hello.peer_id))
         try:
-            self.peerstore.check(addr, hello.peer_id)
+            if dial_addr:
+                self.peerstore.check(addr, hello.peer_id)
+            else:
+                self.peerstore.check_claim(addr, hello.peer_id)
         except IdentityChanged as exc:
             return str(exc)
         return None

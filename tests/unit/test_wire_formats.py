@@ -80,3 +80,15 @@ def test_peerstore_trusts_first_use_and_refuses_changes_until_accepted(tmp_path)
         store.check("/dns4/n3/tcp/4011", "new")
     assert store.accept("/dns4/n3/tcp/4011") == "new"
     assert PeerStore(tmp_path / "peerstore.json").expected("/dns4/n3/tcp/4011") == "new"
+
+
+def test_an_inbound_claim_is_checked_against_trust_but_never_creates_it(tmp_path):
+    """S5: a peer dialling in may claim any address; only an address this node dialled is trusted."""
+    store = PeerStore(tmp_path / "peerstore.json")
+    store.check_claim("/ip4/10.0.0.2/tcp/4011", "impostor")
+    assert store.expected("/ip4/10.0.0.2/tcp/4011") is None
+    store.check("/ip4/10.0.0.2/tcp/4011", "real")  # dialled: whoever answered there is trusted
+    with pytest.raises(IdentityChanged):
+        store.check_claim("/ip4/10.0.0.2/tcp/4011", "impostor")
+    assert store.refused == {}, "a claim must not become a refusal an operator could accept"
+    store.check_claim("/ip4/10.0.0.2/tcp/4011", "real")

@@ -5,7 +5,8 @@
     cs {entries}                the whole pinset, tombstones included (to one peer: anti-entropy)
     cr {gid, stream, hops}      recover: retry failed pins of one item (or of all, stream=null) (flooded)
 
-Flooded messages are deduplicated by gid and forwarded with a hop limit, as the stream
+Every message is sealed with the cluster secret (auth.py) and dropped unless it opens: only
+members change the pinset or count as live peers. Flooded messages are deduplicated by gid and forwarded with a hop limit, as the stream
 protocols are. A full state goes to every peer on connect, so two sides of a healed
 partition converge at once, and again to a direct peer whose heartbeats show a settled pinset
 (same digest twice running) that differs from ours, which repairs any write lost on the way
@@ -18,6 +19,8 @@ import os
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
+from fakenet.node import logs
+from fakenet.node.cluster.auth import ClusterSecret
 from fakenet.node.cluster.liveness import Beat
 from fakenet.node.cluster.pinset import PinEntry
 from fakenet.node.cluster.report import Report
@@ -60,19 +63,30 @@ def beat_from_wire(message: dict) -> Beat:
 
 
 class ClusterGossip:
-    def __init__(self, swarm: Swarm, cluster: ClusterService):
-        self.swarm, self.cluster = swarm, cluster
+    def __init__(self, swarm: Swarm, cluster: ClusterService, secret: ClusterSecret):
+        self.swarm, self.cluster, self.secret = swarm, cluster, secret
         self._seen = Seen()
+        self._log = logs.get()
+        self._strangers = Seen()  # connections already logged for unsealed messages
         for message_type, handler in (("ch", self._on_beat), ("cp", self._on_write), ("cs", self._on_state),
                                       ("cr", self._on_recover)):
-            swarm.handle(message_type, handler)
+            swarm.handle(message_type, self._members_only(handler))
         swarm.on_connect.append(self.send_state)
+
+    def _members_only(self, handler):
+        async def checked(conn: Connection, message: dict) -> None:
+            if self.secret.opens(message):
+                await handler(conn, message)
+            elif self._strangers.first(str(conn.id)):  # once per connection: a stranger may send thousands
+                self._log.warning("cluster_message_refused", peer=conn.name, peerid=conn.peer_id,
+                                  type=message.get("t"), reason="not sealed with this cluster's secret")
+        return checked
 
     # -- sending -------------------------------------------------------------------------------
 
     async def publish(self, message: dict) -> None:
         self._seen.first(message["gid"])
-        await self.swarm.broadcast(message)
+        await self.swarm.broadcast(self.secret.seal(message))
 
     async def publish_beat(self, beat: Beat) -> None:
         await self.publish(beat_to_wire(beat))
@@ -88,7 +102,7 @@ class ClusterGossip:
     async def send_state(self, conn: Connection) -> None:
         entries = [entry.to_json() for entry in self.cluster.pinset.entries()]
         for start in range(0, max(len(entries), 1), STATE_CHUNK):
-            await conn.send({"t": "cs", "entries": entries[start:start + STATE_CHUNK]})
+            await conn.send(self.secret.seal({"t": "cs", "entries": entries[start:start + STATE_CHUNK]}))
 
     # -- receiving -----------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from typing import Callable
 
 from fakenet.node.errors import ConfigError
 from fakenet.node import logs
+from fakenet.node.cluster.auth import ClusterSecret
 from fakenet.node.cluster.allocation import EVERYWHERE, allocate, check_factors
 from fakenet.node.cluster.errors import NotEnoughPeers, NotInPinset
 from fakenet.node.cluster.gossip import ClusterGossip
@@ -33,6 +34,7 @@ from fakenet.node.cluster.tracker import Tracker
 class ClusterSettings:
     ttl: float = 5.0  # a peer silent this long is down and its items are re-allocated
     repin: bool = True  # ipfs-cluster's default is off; fakenet's is on
+    secret: ClusterSecret = ClusterSecret.derive(None, None, "fakenet")  # who is a member (auth.py)
 
     def __post_init__(self):
         if not self.ttl > 0:
@@ -60,7 +62,7 @@ class ClusterService:
         self.pinset, owned = self.store.load()
         self.detector = FailureDetector(settings.ttl, clock)
         self.tracker = Tracker(streams, owned, settings.retry_after, self._changed, clock)
-        self.gossip = ClusterGossip(swarm, self)
+        self.gossip = ClusterGossip(swarm, self, settings.secret)
         self.boot, self._seq = time.time_ns(), 0
         self.started = self._last_round = clock()
         self._wake = asyncio.Event()

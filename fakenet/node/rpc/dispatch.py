@@ -3,12 +3,20 @@
 Legacy (1.0) requests get `{"result", "error", "id"}` and, on error, HTTP 500 (404 for an
 unknown method, 400 for an invalid request), which existing client libraries expect;
 2.0 requests get a 2.0 reply with HTTP 200.
+
+Bodies are read as strict JSON, as bitcoin-core's parser reads them: NaN, Infinity, numbers that
+overflow a double and nesting deeper than MAX_DEPTH are parse errors (-32700), so no reply ever
+echoes something that is not JSON and no method sees a value it cannot encode again. A batch
+yields to the event loop between its requests, so a long one cannot starve the swarm's
+keepalives, and holds at most MAX_BATCH requests.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
+import math
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
@@ -16,6 +24,9 @@ from fakenet.node import logs
 from fakenet.node.rpc.errors import INVALID_PARAMETER, INVALID_REQUEST, METHOD_NOT_FOUND, MISC_ERROR, PARSE_ERROR, RpcFailure
 
 Method = Callable[..., Awaitable[Any]]
+
+MAX_DEPTH = 100  # bitcoin-core allows 512; dag-cbor and jsonpatch recurse per level, Python stops at 1000
+MAX_BATCH = 1000
 
 
 @dataclass
@@ -79,7 +90,7 @@ async def _call(registry: Registry, request: Any) -> tuple[Any, dict | None, Any
         return await method(*bound.args, **bound.kwargs), None, request_id, is_v2
     except RpcFailure as exc:
         return None, _error(exc.code, exc.message), request_id, is_v2
-    except (TypeError, ValueError, OverflowError) as exc:
+    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
         return None, _error(INVALID_PARAMETER, f"Invalid parameter: {exc}"), request_id, is_v2
     except Exception as exc:  # a bug must answer the client, not kill the server
         logs.get().error("rpc_method_failed", method=name, error=repr(exc), exc_info=exc)
@@ -94,14 +105,64 @@ def _envelope(result, error, request_id, is_v2) -> dict:
     return body
 
 
+class ParseError(ValueError):
+    pass
+
+
+def _no_constants(token: str):
+    raise ParseError(f"{token} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ParseError(f"number {text[:20]} is out of range")
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers nest deeper than `limit`; iterative, so it cannot itself overflow."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def parse(body: bytes) -> Any:
+    """The request body as strict JSON; ParseError says why not."""
+    try:
+        request = json.loads(body, parse_constant=_no_constants, parse_float=_finite)
+    except RecursionError as exc:
+        raise ParseError(f"nesting deeper than {MAX_DEPTH}") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ParseError(str(exc)) from exc
+    if _deeper_than(request, MAX_DEPTH):
+        raise ParseError(f"nesting deeper than {MAX_DEPTH}")
+    return request
+
+
+async def _batch(registry: Registry, requests: list) -> Reply:
+    if len(requests) > MAX_BATCH:
+        error = _error(INVALID_REQUEST, f"batch of {len(requests)} requests; at most {MAX_BATCH}")
+        return Reply({"result": None, "error": error, "id": None}, 400)
+    replies = []
+    for item in requests:
+        replies.append(_envelope(*await _call(registry, item)))
+        await asyncio.sleep(0)  # let the swarm's readers and pingers run between requests
+    return Reply(replies, 200)
+
+
 async def handle(registry: Registry, body: bytes) -> Reply:
     try:
-        request = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        return Reply({"result": None, "error": _error(PARSE_ERROR, "Parse error"), "id": None}, 500)
+        request = parse(body)
+    except ParseError as exc:
+        return Reply({"result": None, "error": _error(PARSE_ERROR, f"Parse error: {exc}"), "id": None}, 500)
     if isinstance(request, list):
-        replies = [_envelope(*await _call(registry, item)) for item in request]
-        return Reply(replies, 200)
+        return await _batch(registry, request)
     result, error, request_id, is_v2 = await _call(registry, request)
     status = 200 if (error is None or is_v2) else _status_for(error["code"])
     return Reply(_envelope(result, error, request_id, is_v2), status)

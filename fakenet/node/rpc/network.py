@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from fakenet.node.version import __version__
 from fakenet.node.errors import ConfigError
-from fakenet.node import multiaddr
+from fakenet.node import logs, multiaddr
 from fakenet.node.connection import Connection, LinkShape
+from fakenet.node.rpc import params
+from fakenet.node.swarm import DialFailed
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.rpc.errors import (CLIENT_NODE_ALREADY_ADDED, CLIENT_NODE_NOT_ADDED, CLIENT_NODE_NOT_CONNECTED,
                                      INVALID_PARAMETER, RpcFailure)
 
 PROTOCOL_VERSION = 70016
+# A minute per frame is already a link no test can use; beyond it a "delay" is a hang.
+MAX_DELAY_MS = 60_000
 SUBVERSION = f"/fakenet:{__version__}/"
 
 
@@ -35,6 +39,14 @@ def _parse_addr(text: str):
         return multiaddr.parse(text)
     except ConfigError as exc:
         raise RpcFailure(INVALID_PARAMETER, str(exc)) from exc
+
+
+async def _dial_once(swarm, addr) -> None:
+    """`addnode … onetry` answers at once; a failed dial is logged, not left as an unretrieved task error."""
+    try:
+        await swarm.dial_once(addr)
+    except DialFailed as exc:
+        logs.get().info("onetry_failed", addr=addr.dial_addr, error=str(exc))
 
 
 def register(registry: Registry, node) -> None:
@@ -83,7 +95,7 @@ def register(registry: Registry, node) -> None:
             if not swarm.remove_peer(addr.dial_addr):
                 raise RpcFailure(CLIENT_NODE_NOT_ADDED, "Error: Node could not be removed. It has not been added previously.")
         elif command == "onetry":
-            swarm.spawn(swarm.dial_once(addr))
+            swarm.spawn(_dial_once(swarm, addr))
         else:
             raise RpcFailure(INVALID_PARAMETER, "command must be add, remove or onetry")
         return None
@@ -104,6 +116,8 @@ def register(registry: Registry, node) -> None:
     async def acceptpeeridentity(address, peerid=None):
         """Trust the new identity at a peer address (default: the one last refused there)."""
         addr = _parse_addr(address)
+        if peerid is not None:
+            params.string("peerid", peerid, 200)
         try:
             accepted = swarm.peerstore.accept(addr.dial_addr, peerid)
         except KeyError as exc:
@@ -118,13 +132,12 @@ def register(registry: Registry, node) -> None:
     @registry.method
     async def setlinkfilter(blocked, loss=None, delay=None):
         """Admin: cut links to `blocked` peers (names or PeerIDs), drop frames to peers in `loss`
-        ({peer: probability}) and delay them in `delay` ({peer: milliseconds}); all empty heals."""
-        if not isinstance(blocked, list) or not all(isinstance(p, str) for p in blocked):
-            raise RpcFailure(INVALID_PARAMETER, "blocked must be a list of node names or PeerIDs")
-        loss, delay = dict(loss or {}), dict(delay or {})
-        if not all(0 <= float(p) <= 1 for p in loss.values()) or not all(float(ms) >= 0 for ms in delay.values()):
-            raise RpcFailure(INVALID_PARAMETER, "loss must be probabilities 0..1 and delay milliseconds >= 0")
-        shapes = {peer: LinkShape(float(loss.get(peer, 0)), float(delay.get(peer, 0)) / 1000)
-                  for peer in set(loss) | set(delay)}
+        ({peer: probability 0..1}) and delay them in `delay` ({peer: milliseconds 0..MAX_DELAY_MS});
+        all empty heals."""
+        blocked = params.strings("blocked", blocked)
+        loss = {peer: params.number(f"loss[{peer!r}]", p, 0, 1) for peer, p in params.mapping("loss", loss).items()}
+        delay = {peer: params.number(f"delay[{peer!r}]", ms, 0, MAX_DELAY_MS)
+                 for peer, ms in params.mapping("delay", delay).items()}
+        shapes = {peer: LinkShape(loss.get(peer, 0.0), delay.get(peer, 0.0) / 1000) for peer in set(loss) | set(delay)}
         swarm.set_link_filter(set(blocked), shapes)
         return {"blocked": sorted(swarm.blocked), "shaped": sorted(shapes)}

@@ -1,13 +1,20 @@
-"""Parameter reading with bitcoin-core's errors, so clients see the codes and texts they know.
+"""Reading RPC parameters with the errors clients know from bitcoin-core.
 
-bitcoin-core 0.21 reads parameters through UniValue's get_int/get_str/get_obj, whose type
-errors surface as RPC_MISC_ERROR (-1) "JSON value is not … as expected"; hashes go through
-ParseHashV, which answers RPC_INVALID_PARAMETER (-8).
+Types: bitcoin-core 0.21 reads parameters through UniValue's get_int/get_str/get_obj, whose type
+errors surface as RPC_MISC_ERROR (-1) "JSON value is not … as expected" (`expect`); hashes go
+through ParseHashV, which answers RPC_INVALID_PARAMETER (-8) (`block_hash`).
+
+Ranges: fakenet's own admin parameters of the wrong type or out of range are answered with
+RPC_INVALID_PARAMETER (-8) naming the parameter, never used as is (`number`, `integer`, …).
+JSON has no NaN or Infinity (the dispatcher refuses them at parse time), but a method may be
+called from inside the node too, so every number is also checked to be finite here.
 """
 
 from __future__ import annotations
 
-import string
+import math
+from string import hexdigits
+from typing import Any
 
 from fakenet.node.rpc.errors import INVALID_PARAMETER, MISC_ERROR, RpcFailure
 
@@ -26,6 +33,47 @@ def block_hash(value, name: str) -> str:
     text = expect(value, str)
     if len(text) != 64:
         raise RpcFailure(INVALID_PARAMETER, f"{name} must be of length 64 (not {len(text)}, for '{text}')")
-    if not all(c in string.hexdigits for c in text):
+    if not all(c in hexdigits for c in text):
         raise RpcFailure(INVALID_PARAMETER, f"{name} must be hexadecimal string (not '{text}')")
     return text.lower()
+
+
+def _fail(name: str, want: str, value: Any) -> RpcFailure:
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    return RpcFailure(INVALID_PARAMETER, f"Invalid parameter {name}: expected {want}, got {shown}")
+
+
+def number(name: str, value: Any, low: float, high: float) -> float:
+    """A finite real number in [low, high] (booleans are not numbers, as in bitcoin-core)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(name, f"a number from {low:g} to {high:g}", value)
+    if not math.isfinite(value) or not low <= value <= high:
+        raise _fail(name, f"a number from {low:g} to {high:g}", value)
+    return float(value)
+
+
+def integer(name: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(name, f"an integer from {low} to {high}", value)
+    return value
+
+
+def string(name: str, value: Any, max_length: int = 1000) -> str:
+    if not isinstance(value, str) or len(value) > max_length:
+        raise _fail(name, f"a string of at most {max_length} characters", value)
+    return value
+
+
+def strings(name: str, value: Any, max_items: int = 1000) -> list[str]:
+    if not isinstance(value, list) or len(value) > max_items or not all(isinstance(v, str) for v in value):
+        raise _fail(name, f"a list of at most {max_items} strings", value)
+    return value
+
+
+def mapping(name: str, value: Any, max_items: int = 1000) -> dict:
+    """A JSON object (null reads as empty) with string keys."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > max_items:
+        raise _fail(name, f"an object of at most {max_items} entries", value)
+    return value

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from fakenet.node import logs
 from fakenet.node.rpc.dispatch import Registry, handle
+from fakenet.node.rpc.errors import MISC_ERROR
 
 MAX_BODY = 16 * 1024 * 1024
 
@@ -19,6 +20,16 @@ def _json_default(value):
     if isinstance(value, Decimal):
         return float(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _encode(body) -> bytes:
+    """Strict JSON: a result holding NaN (a bug) becomes an error reply, never an invalid body."""
+    try:
+        return (json.dumps(body, default=_json_default, allow_nan=False) + "\n").encode()
+    except (ValueError, TypeError, RecursionError) as exc:
+        logs.get().error("rpc_reply_not_json", error=repr(exc))
+        error = {"code": MISC_ERROR, "message": f"internal error: reply is not JSON ({exc})"}
+        return (json.dumps({"result": None, "error": error, "id": None}) + "\n").encode()
 
 
 def credentials_ok(header: str | None, user: str, password: str) -> bool:
@@ -43,7 +54,7 @@ def make_app(registry: Registry, user: str, password: str) -> web.Application:
         reply = await handle(registry, await request.read())
         # exactly "application/json", no charset: python-bitcoinrpc compares the header verbatim
         return web.Response(status=reply.status, headers={"Content-Type": "application/json"},
-                            body=(json.dumps(reply.body, default=_json_default) + "\n").encode())
+                            body=_encode(reply.body))
 
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_route("*", "/", endpoint)

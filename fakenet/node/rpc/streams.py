@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fakenet.node.errors import NodeError
+from fakenet.node.rpc import params
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.rpc.errors import INVALID_PARAMETER, RpcFailure, mapped
 from fakenet.node.streams import CommitRejected, InvalidStreamID, StreamID, StreamUnavailable
@@ -68,8 +69,9 @@ def register(registry: Registry, node) -> None:
         """Admin: evict the `count` least recently used streams, or the given ids, from the cache."""
         if count is None and ids is None:
             raise RpcFailure(INVALID_PARAMETER, "give count or ids")
-        evicted = service().evict(count=int(count) if count is not None else None,
-                                  ids=[_parse(i) for i in ids] if ids is not None else None)
+        count = params.integer("count", count, 0, 10**9) if count is not None else None
+        ids = [_parse(i) for i in params.strings("ids", ids)] if ids is not None else None
+        evicted = service().evict(count=count, ids=ids)
         return [stream_id.encode() for stream_id in evicted]
 
     @registry.method

@@ -36,16 +36,18 @@ def as_cid(value: CID | str | bytes) -> CID:
 
 
 def encode(obj: Any) -> tuple[CID, bytes]:
-    return cid_of(data := to_dag_cbor(obj)), data
+    data = to_bytes(obj)
+    return cid_of(data), data
 
 
-def to_dag_cbor(obj: Any) -> bytes:
-    """dag-cbor bytes, or CommitRejected for what JSON allows and dag-cbor does not
-    (integers beyond 64 bits, NaN, infinities): a client's content must not crash the node."""
+def to_bytes(obj: Any) -> bytes:
+    """dag-cbor bytes; CommitRejected for what dag-cbor cannot hold (integers beyond 64 bits, NaN,
+    non-string keys, absurd nesting): such content comes from a client and must be refused, not
+    fail inside the node."""
     try:
         return dag_cbor.encode(obj)
-    except Exception as exc:  # dag_cbor has no single error root for unencodable values
-        raise CommitRejected(f"cannot be encoded as dag-cbor: {exc}") from exc
+    except (dag_cbor.encoding.CBOREncodingError, TypeError, ValueError, RecursionError) as exc:
+        raise CommitRejected(f"content cannot be stored as dag-cbor: {exc}") from exc
 
 
 def verify(cid: CID, data: bytes) -> None:

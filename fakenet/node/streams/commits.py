@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-import dag_cbor
 import jsonpatch
 from multiformats import CID
 

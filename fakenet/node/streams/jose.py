@@ -91,9 +91,9 @@ def unpack(cid: CID, data: bytes) -> Record:
 
 def sign(key: ControllerKey, payload: dict) -> tuple[CID, bytes]:
     """Sign a commit as key-did-provider-ed25519 does: kid is the did:key with its key as fragment."""
-    from fakenet.node.streams.codec import to_dag_cbor  # codec imports this module: bind late
+    from fakenet.node.streams.codec import to_bytes  # codec imports this module: bind late
 
-    linked = to_dag_cbor(payload)
+    linked = to_bytes(payload)
     link = bytes(_cid(linked, DAG_CBOR))
     protected = json.dumps({"alg": ALG, "kid": f"{key.did}#{key.did.split(':')[-1]}"},
                            separators=(",", ":")).encode()

@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Callable
 
 import jsonpatch
 import jsonpointer
@@ -28,6 +28,11 @@ from fakenet.node.streams.streamid import TILE, StreamID
 # Ceramic's CommitType numbering, used in the JSON log so existing clients read it.
 _TYPE_NUMBERS = {"genesis": 0, "update": 1, "anchor": 2}
 _TYPE_NAMES = {number: name for name, number in _TYPE_NUMBERS.items()}
+
+
+# Whether an anchor proof of (stream, tip it anchors) holds on this node's best chain. Anchor commits
+# are unsigned, so anyone can write one: only the chain makes it count.
+AnchorCheck = Callable[[StreamID, CID, dict], bool]
 
 
 class AnchorStatus(StrEnum):
@@ -194,17 +199,47 @@ def _anchor(state: StreamState, cid: CID, obj: Any) -> StreamState:
                                anchor_proof=dict(proof))
 
 
-def rebuild(blocks: Mapping[CID, bytes], tip: CID, *, stream_id: StreamID | None = None) -> StreamState:
+def rebuild(blocks: Mapping[CID, bytes], tip: CID, *, stream_id: StreamID | None = None,
+            anchor_check: AnchorCheck | None = None) -> StreamState:
     """Replay a stream from its tip's prev links back to genesis, e.g. after fetching the
-    commits from peers. Anchor proofs are not checked here: that needs the chain."""
+    commits from peers.
+
+    With `anchor_check`, an anchor whose proof does not hold on the caller's chain (forged, or
+    in a block this node does not have on its best chain) stays in the log but does not count
+    as anchored, like one whose block was reorged out; unproven anchors at the end of the log
+    are dropped, so a peer cannot move a stream to a commit nobody signed. Without it, proofs
+    are taken on trust: only for blocks this node wrote itself."""
     chain = _walk(blocks, codec.as_cid(tip), stream_id)
     state = _genesis(*chain[0], local=False)
     if stream_id is not None and state.stream_id != stream_id:
         raise CommitRejected(f"tip {tip} leads to stream {state.stream_id}, not {stream_id}")
     for cid, obj in chain[1:]:
-        is_anchor = commits.kind_of(obj) == "anchor"
-        state = _anchor(state, cid, obj) if is_anchor else _update(state, cid, obj, local=False)
-    return state
+        if commits.kind_of(obj) != "anchor":
+            state = _update(state, cid, obj, local=False)
+        elif anchor_check is None or _proven(state, obj, anchor_check):
+            state = _anchor(state, cid, obj)
+        else:
+            state = _unproven_anchor(state, cid, obj)
+    return _without_unproven_tail(state)
+
+
+def _proven(state: StreamState, obj: Any, anchor_check: AnchorCheck) -> bool:
+    proof = obj.get("proof")
+    commits.check_proof(proof)
+    return anchor_check(state.stream_id, state.tip, proof)
+
+
+def _unproven_anchor(state: StreamState, cid: CID, obj: Any) -> StreamState:
+    _check_link(state, cid, obj)
+    commits.check_proof(obj.get("proof"))
+    return dataclasses.replace(state, log=state.log + (LogEntry(cid, "anchor"),))
+
+
+def _without_unproven_tail(state: StreamState) -> StreamState:
+    log = state.log
+    while log[-1].kind == "anchor" and log[-1].anchor_height is None:
+        log = log[:-1]
+    return state if log == state.log else dataclasses.replace(state, log=log)
 
 
 def _walk(blocks: Mapping[CID, bytes], tip: CID, stream_id: StreamID | None) -> list[tuple[CID, Any]]:
@@ -230,9 +265,8 @@ def without_anchor(state: StreamState, block_hash: str) -> StreamState:
     if not any(entry.anchor_block == block_hash for entry in state.log):
         return state
     log = tuple(LogEntry(e.cid, e.kind) if e.anchor_block == block_hash else e for e in state.log)
-    while log[-1].kind == "anchor" and log[-1].anchor_height is None:
-        log = log[:-1]
     proof = state.anchor_proof
     if proof is not None and proof.get("blockHash") == block_hash:
         proof = None
-    return dataclasses.replace(state, log=log, anchor_status=AnchorStatus.PENDING, anchor_proof=proof)
+    return _without_unproven_tail(dataclasses.replace(state, log=log, anchor_status=AnchorStatus.PENDING,
+                                                      anchor_proof=proof))
