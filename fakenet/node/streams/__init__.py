@@ -60,6 +60,7 @@ __all__ = [
     "cid_of",
     "codec",
     "commits",
+    "jose",
     "keys",
     "make_anchor",
     "make_genesis",

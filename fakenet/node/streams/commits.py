@@ -117,7 +117,7 @@ def open_signed(cid: CID, obj: Any) -> tuple[dict, str]:
     if alg != ALG or not isinstance(did, str) or not isinstance(signature, bytes):
         raise CommitRejected(f"commit {cid} has an unsupported signature (alg {alg!r}, kid {did!r})")
     # A DAG-JOSE signature covers the JWS signing input; a legacy envelope's, dag-cbor(payload).
-    message = obj.signing_input if isinstance(obj, jose.Envelope) else dag_cbor.encode(payload)
+    message = obj.signing_input if isinstance(obj, jose.Envelope) else codec.to_bytes(payload)
     if not keys.verify(did, signature, message):
         raise CommitRejected(f"bad signature on commit {cid}: it does not verify for {did}")
     return payload, did.split("#")[0]
