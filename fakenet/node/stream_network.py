@@ -47,7 +47,7 @@ class Searched:
         if self.nodes is None:
             return (f"(the search of this node's component did not finish within the {self.timeout:g}s sync "
                     f"timeout: a lossy, very slow or stalled link)")
-        return f"(searched all {self.nodes - 1} other nodes reachable from here)"
+        return f"(searched all {self.nodes - 1} other nodes connected to it)"
 
 
 def unrelayed(message: dict, relayed: set) -> dict | None:

@@ -18,13 +18,17 @@ def topology(tmp_path, edges, names, extra_args=()):
     return [local.LocalNode(name, ips[name], tmp_path / name, dials[name], list(extra_args)) for name in names]
 
 
+BATCH = 8  # nodes started at once: 64 Python processes importing together starve 2 cores
+
+
 def start(start_nodes, nodes, edges):
-    """Start, then wait until every node has as many connections as it has neighbours."""
-    mesh = start_nodes(nodes, wait_peers=False)
+    """Start in batches, then wait until every node has as many connections as it has neighbours."""
+    mesh = [node for i in range(0, len(nodes), BATCH) for node in start_nodes(nodes[i:i + BATCH], wait_peers=False)]
     degree = {node.name: sum(node.name in edge for edge in edges) for node in mesh}
+    logs = lambda: [line for node in mesh for line in node.logs(4)]  # noqa: E731
     for node in mesh:
         wait_for(node.rpc.getconnectioncount, lambda n, want=degree[node.name]: n == want, timeout=60,
-                 expected=f"{node.name} has {degree[node.name]} peers", logs=mesh.logs)
+                 expected=f"{node.name} has {degree[node.name]} peers", logs=logs)
     return {node.name: node for node in mesh}
 
 

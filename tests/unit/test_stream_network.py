@@ -115,7 +115,7 @@ def test_a_64_node_line_answers_a_query_and_a_fetch_from_the_far_end():
     assert answer["tip"] == str(held.state.tip)
     assert blocks == held.blocks
     assert missing is None and searched.nodes == 64, "a stream nobody holds: the search covered the line"
-    assert "searched all 63 other nodes" in searched.describe()
+    assert "searched all 63 other nodes connected to it" in searched.describe()
 
 
 def test_a_slow_short_link_beside_a_long_ring_detour_still_finds_the_holder():
