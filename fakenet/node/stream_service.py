@@ -124,12 +124,12 @@ class StreamService:
         return state
 
     async def _load_from_network(self, stream_id: StreamID) -> tuple[StreamState, dict[CID, bytes]]:
-        answer, searched = await self.network.query(stream_id, self.sync_timeout)
+        answer, searched = await self.network.query(stream_id)
         if answer is None:
             found_none = "no holder answered" if searched.nodes is None else "is held by no node reachable from here"
             raise StreamUnavailable(stream_id, stream_id.genesis, f"(genesis) {found_none} {searched.describe()}")
         cids = [codec.as_cid(c) for c in answer["log"]]
-        blocks, searched = await self.network.fetch(cids, self.sync_timeout)
+        blocks, searched = await self.network.fetch(cids)
         missing = [cid for cid in cids if cid not in blocks]
         if missing:
             raise StreamUnavailable(stream_id, missing[0], f"could not be fetched {searched.describe()}")

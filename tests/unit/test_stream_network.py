@@ -65,6 +65,8 @@ class Swarm:
 
 
 class Service:
+    sync_timeout = 3.0
+
     def __init__(self, held=None):
         self._held = held
 
@@ -103,9 +105,9 @@ def test_a_64_node_line_answers_a_query_and_a_fetch_from_the_far_end():
 
     async def scenario():
         nets, swarms = await network(nx.path_graph(64), 63, held)
-        answer, _ = await nets[0].query(held.state.stream_id, timeout=10)
-        blocks, _ = await nets[0].fetch([held.state.tip], timeout=10)
-        missing, searched = await nets[0].query(a_stream().state.stream_id, timeout=10)
+        answer, _ = await nets[0].query(held.state.stream_id)
+        blocks, _ = await nets[0].fetch([held.state.tip])
+        missing, searched = await nets[0].query(a_stream().state.stream_id)
         for swarm in swarms.values():
             for conn in swarm.connections.values():
                 conn.close("test over")
@@ -128,7 +130,7 @@ def test_a_slow_short_link_beside_a_long_ring_detour_still_finds_the_holder():
         nets, swarms = await network(graph, "h", held, delay={frozenset((0, 1)): 0.5})
         loop = asyncio.get_running_loop()
         started = loop.time()
-        answer, _ = await nets[0].query(held.state.stream_id, timeout=5)
+        answer, _ = await nets[0].query(held.state.stream_id)
         took = loop.time() - started
         for swarm in swarms.values():
             for conn in swarm.connections.values():
