@@ -8,8 +8,8 @@ import math
 import random
 import time
 from collections import deque
-from dataclasses import dataclass
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from fakenet.node import framing
