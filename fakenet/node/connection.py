@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import random
 import time
+from collections import deque
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
@@ -22,11 +25,18 @@ class LinkShape:
     """Degradation applied to what this node sends on one link (used where the kernel has no netem)."""
 
     loss: float = 0.0  # probability that a frame is dropped
-    delay: float = 0.0  # seconds added before each frame goes out
+    delay: float = 0.0  # seconds each frame spends on the link (latency, not a rate limit)
+    seed: int | None = None  # seeds the loss decisions, so a failing run replays its loss pattern
+
+    def lottery(self, link: str) -> random.Random:
+        """The RNG that decides which frames `link` drops. With a seed it is derived from the seed
+        and the link's name (string seeds hash with SHA-512: stable across runs, unlike hash()),
+        so one seed gives every link its own pattern and the same pattern on every run."""
+        return random.Random(f"{self.seed}/{link}") if self.seed is not None else random.Random()
 
 
 NO_SHAPE = LinkShape()
-_rng = random.Random()
+OUTBOX_HIGH_WATER = 1 << 20  # bytes queued before send() waits for the writer (backpressure)
 
 
 class Connection:
@@ -43,11 +53,19 @@ class Connection:
         self.pingtime: float | None = None
         self.minping: float | None = None
         self._ping_sent_at: float | None = None
-        self._send_lock = asyncio.Lock()
         self.closed = asyncio.Event()
         self.close_reason = ""
-        self.shape = NO_SHAPE
+        self.shape, self._lottery = NO_SHAPE, random.Random()
         self.dropped = 0
+        # Frames wait in the outbox for the writer task, each until its delay has passed: a
+        # delayed link holds back only its own frames, never the sender (a handler forwarding a
+        # query on a slow link would otherwise stall the reader it runs on).
+        self._outbox: deque[tuple[float, bytes]] = deque()  # (queued at, frame), FIFO
+        self._queued_bytes = 0
+        self._arrived = asyncio.Event()  # the outbox got a frame
+        self._reshaped = asyncio.Event()  # the shape changed: re-time the frame at the head
+        self._room = asyncio.Event()  # the outbox went below its high-water mark
+        self._room.set()
 
     @property
     def peer_id(self) -> str:
@@ -65,19 +83,50 @@ class Connection:
         sock = self.writer.get_extra_info("sockname") or ("?", 0)
         return f"{sock[0]}:{sock[1]}"
 
+    def set_shape(self, shape: LinkShape, lottery: random.Random) -> None:
+        """Degrade this link from now on; frames already waiting are re-timed by the new delay, so
+        clearing a delay (even an infinite one) releases them at once."""
+        self.shape, self._lottery = shape, lottery
+        self._reshaped.set()
+
     async def send(self, message: dict) -> None:
+        """Queue a frame for the peer; returns once it is queued (not written), after waiting for
+        room when the outbox is full. Frames keep their order."""
         if self.closed.is_set():
             return
         frame = framing.encode(message)
-        if self.shape.loss and _rng.random() < self.shape.loss:
+        if self.shape.loss and self._lottery.random() < self.shape.loss:
             self.dropped += 1
             return
+        self._outbox.append((time.monotonic(), frame))
+        self._queued_bytes += len(frame)
+        self._arrived.set()
+        if self._queued_bytes > OUTBOX_HIGH_WATER:
+            self._room.clear()
+            await self._room.wait()
+
+    async def _write_frames(self) -> None:
+        """The one writer: frames leave in order, each once the link's current delay has passed."""
+        while not self.closed.is_set():
+            if not self._outbox:
+                self._arrived.clear()
+                await self._arrived.wait()
+                continue
+            wait = self._outbox[0][0] + self.shape.delay - time.monotonic()
+            if wait > 0:
+                self._reshaped.clear()
+                with suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._reshaped.wait(), wait if math.isfinite(wait) else None)
+                continue
+            await self._write(self._outbox.popleft()[1])
+
+    async def _write(self, frame: bytes) -> None:
+        self._queued_bytes -= len(frame)
+        if self._queued_bytes <= OUTBOX_HIGH_WATER:
+            self._room.set()
         try:
-            async with self._send_lock:
-                if self.shape.delay:
-                    await asyncio.sleep(self.shape.delay)  # inside the lock: frames keep their order
-                self.writer.write(frame)
-                await self.writer.drain()
+            self.writer.write(frame)
+            await self.writer.drain()
         except (ConnectionError, OSError) as exc:
             self.close(f"send failed: {exc}")
             return
@@ -88,11 +137,15 @@ class Connection:
         if not self.closed.is_set():
             self.close_reason = reason
             self.closed.set()
+            self._room.set()  # senders waiting for room: nothing more will be written
+            self._arrived.set()  # the writer: stop, even if it waits out a delay
+            self._reshaped.set()
             self.writer.close()
 
     async def run(self, dispatch: Dispatch, ping_interval: float, timeout: float) -> None:
         """Read and dispatch frames until the peer goes away, misbehaves or stays silent too long."""
         pinger = asyncio.create_task(self._keepalive(ping_interval))
+        writer = asyncio.create_task(self._write_frames())
         try:
             while not self.closed.is_set():
                 message, size = await asyncio.wait_for(framing.read(self.reader), timeout)
@@ -111,6 +164,7 @@ class Connection:
             self.close(f"connection error: {exc}")
         finally:
             pinger.cancel()
+            writer.cancel()
             self.close(self.close_reason or "closed")
 
     async def _answer_ping(self, message: dict) -> None:

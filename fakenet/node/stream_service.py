@@ -128,17 +128,15 @@ class StreamService:
         return state
 
     async def _load_from_network(self, stream_id: StreamID) -> tuple[StreamState, dict[CID, bytes]]:
-        peers = len(self.network.swarm.connections)
-        answer = await self.network.query(stream_id, self.sync_timeout)
+        answer, searched = await self.network.query(stream_id)
         if answer is None:
-            raise StreamUnavailable(stream_id, stream_id.genesis,
-                                    f"(genesis) is held by no node reachable from here "
-                                    f"({peers} peers asked, {self.sync_timeout:g}s sync timeout)")
+            found_none = "no holder answered" if searched.nodes is None else "is held by no node reachable from here"
+            raise StreamUnavailable(stream_id, stream_id.genesis, f"(genesis) {found_none} {searched.describe()}")
         cids = [codec.as_cid(c) for c in answer["log"]]
-        blocks = await self.network.fetch(cids, self.sync_timeout)
+        blocks, searched = await self.network.fetch(cids)
         missing = [cid for cid in cids if cid not in blocks]
         if missing:
-            raise StreamUnavailable(stream_id, missing[0], f"could not be fetched within {self.sync_timeout:g}s")
+            raise StreamUnavailable(stream_id, missing[0], f"could not be fetched {searched.describe()}")
         try:
             state = rebuild(blocks, codec.as_cid(answer["tip"]), stream_id=stream_id, anchor_check=self._anchor_check)
         except MissingCommit as exc:

@@ -8,6 +8,7 @@ other at once, both keep the connection dialled by the lower PeerID, so they agr
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 from dataclasses import dataclass
 from typing import Awaitable, Callable
@@ -63,6 +64,7 @@ class Swarm:
         self.connections: dict[str, Connection] = {}
         self.handlers: dict[str, Handler] = {}
         self.on_connect: list[Callable[[Connection], Awaitable[None]]] = []
+        self.on_disconnect: list[Callable[[Connection], None]] = []  # any connection that ended, listed or not
         self._dialers: dict[str, asyncio.Task] = {}
         self._peers: dict[str, PeerAddr] = {}
         self._server: asyncio.AbstractServer | None = None
@@ -73,6 +75,9 @@ class Swarm:
         self._refused_inbound = 0
         self.blocked: set[str] = set()  # names or PeerIDs cut off by the admin link filter
         self.shapes: dict[str, LinkShape] = {}  # name or PeerID -> loss/delay on that link
+        # One loss RNG per shaped link, kept across reconnects while the filter stands, so a
+        # seeded filter drops the same frames on every run.
+        self._lotteries: dict[str, random.Random] = {}
         for addr in peers:
             self.add_peer(addr)
 
@@ -142,14 +147,19 @@ class Swarm:
     def set_link_filter(self, blocked: set[str], shapes: dict[str, LinkShape]) -> None:
         """The admin link filter: refuse and drop every peer in `blocked`, degrade those in `shapes`."""
         self.blocked, self.shapes = set(blocked), dict(shapes)
+        self._lotteries = {peer: shape.lottery(f"{self.local.name}->{peer}") for peer, shape in self.shapes.items()}
         self._last_refusal.clear()  # a new filter: its refusals are news again
         for conn in list(self.connections.values()):
             if self._is_blocked(conn.hello):
                 conn.close("link cut by filter")
-            conn.shape = self._shape_for(conn.hello)
+            self._apply_shape(conn)
 
-    def _shape_for(self, hello: Hello) -> LinkShape:
-        return self.shapes.get(hello.name) or self.shapes.get(hello.peer_id) or NO_SHAPE
+    def _apply_shape(self, conn: Connection) -> None:
+        rule = next((key for key in (conn.name, conn.peer_id) if key in self.shapes), None)
+        if rule is None:
+            conn.set_shape(NO_SHAPE, random.Random())
+        else:
+            conn.set_shape(self.shapes[rule], self._lotteries[rule])
 
     def _is_blocked(self, hello: Hello) -> bool:
         return hello.name in self.blocked or hello.peer_id in self.blocked
@@ -293,7 +303,7 @@ class Swarm:
                 return current
             self._retire(current)
         self.connections[conn.peer_id] = conn
-        conn.shape = self._shape_for(conn.hello)
+        self._apply_shape(conn)
         self._last_refusal.pop(conn.dial_addr or conn.hello.announce, None)
         self._log.info("peer_connected", peer=conn.name, peerid=conn.peer_id,
                        direction="in" if conn.inbound else "out", addr=conn.remote_addr())
@@ -330,3 +340,5 @@ class Swarm:
             if self.connections.get(conn.peer_id) is conn:
                 del self.connections[conn.peer_id]
                 self._log.info("peer_disconnected", peer=conn.name, peerid=conn.peer_id, reason=conn.close_reason)
+            for listener in self.on_disconnect:
+                listener(conn)

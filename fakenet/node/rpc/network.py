@@ -130,14 +130,34 @@ def register(registry: Registry, node) -> None:
         return {"trusted": dict(swarm.peerstore.trusted), "refused": dict(swarm.peerstore.refused)}
 
     @registry.method
-    async def setlinkfilter(blocked, loss=None, delay=None):
+    async def setlinkfilter(blocked, loss=None, delay=None, seed=None):
         """Admin: cut links to `blocked` peers (names or PeerIDs), drop frames to peers in `loss`
         ({peer: probability 0..1}) and delay them in `delay` ({peer: milliseconds 0..MAX_DELAY_MS});
-        all empty heals."""
+        all empty heals. `seed` (an integer for every link, or {peer: integer}) makes the loss
+        pattern replayable."""
         blocked = params.strings("blocked", blocked)
         loss = {peer: params.number(f"loss[{peer!r}]", p, 0, 1) for peer, p in params.mapping("loss", loss).items()}
         delay = {peer: params.number(f"delay[{peer!r}]", ms, 0, MAX_DELAY_MS)
                  for peer, ms in params.mapping("delay", delay).items()}
-        shapes = {peer: LinkShape(loss.get(peer, 0.0), delay.get(peer, 0.0) / 1000) for peer in set(loss) | set(delay)}
+        seeds = _seeds(seed, set(loss) | set(delay))
+        shapes = {peer: LinkShape(loss.get(peer, 0.0), delay.get(peer, 0.0) / 1000, seeds.get(peer))
+                  for peer in set(loss) | set(delay)}
         swarm.set_link_filter(set(blocked), shapes)
-        return {"blocked": sorted(swarm.blocked), "shaped": sorted(shapes)}
+        return {"blocked": sorted(swarm.blocked), "shaped": sorted(shapes), "seeded": sorted(seeds)}
+
+
+def _seeds(seed, peers: set[str]) -> dict[str, int]:
+    """{peer: seed} from one seed for every shaped link or a seed per peer."""
+    if seed is None:
+        return {}
+    if isinstance(seed, dict):
+        if not all(isinstance(k, str) and _is_int(v) for k, v in seed.items()):
+            raise RpcFailure(INVALID_PARAMETER, "seed must be an integer or {peer: integer}")
+        return {peer: value for peer, value in seed.items() if peer in peers}
+    if not _is_int(seed):
+        raise RpcFailure(INVALID_PARAMETER, "seed must be an integer or {peer: integer}")
+    return dict.fromkeys(peers, seed)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,167 @@
+"""Echo searches: a flood that reaches every node connected to the asker, and knows when it has.
+
+A request spreads outwards with no hop limit. The first copy a node sees makes its sender the
+node's parent in this search; any later copy, however it came, is answered at once with `done`
+(the node is already searching). A node that cannot answer by itself forwards the request on
+all its other links and, once each of them has said `done` (or closed), says `done` to its
+parent with the number of nodes it and its subtree covered. Answers travel up the parent links
+to the asker. This is the echo algorithm (Chang 1982; Segall's PIF): no copy is dropped for
+arriving late, by a slow path or with a spent budget, so the search reaches every node of the
+asker's connected component whatever its diameter and whatever the per-link delays, and the
+asker learns when it is over, which makes "nobody holds it" an answer rather than a timeout.
+
+Cost per search: on each link at most one request and one `done` in each direction, and answers
+only towards the parent, filtered so that the same thing crosses a link at most once.
+
+A node sends its answer before its `done` on the same link, and links are FIFO, so a parent has
+passed up every answer of a subtree by the time that subtree reports done.
+
+Silence, not a deadline, ends a wait: a node gives up on a neighbour it asked once it has heard
+nothing from it in that search for `silence` seconds (a lost frame, a stalled or paused peer,
+a link slower than that), and a node still searching says `alive` to its parent on its first
+tick at least `silence / 4` after it last did. So no timeout grows with the diameter: a search of a long line lasts as
+long as it takes, and a lost frame costs one `silence`, wherever it was lost. With ticks every
+`silence / 4`, a child is heard from at least every `silence / 2` plus the link's round trip, so
+a link whose round trip stays under `silence / 2` is never given up on; one whose round trip
+exceeds `silence` always is (it cannot even say `done` in time); in between it depends on timing.
+
+Sans-IO: methods take what arrived (and the time) and return the messages to send as (link,
+message) pairs; links are whatever the caller uses (connections; names in tests), and `LOCAL`
+is the asker. `tick` must be called every `silence / 4` or so while searches are active.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Callable, Hashable, Iterable
+
+DONE = "qd"  # {qid, nodes, lost}: my subtree of this search is finished; it covered `nodes`
+# nodes and gave up on `lost` links (silent for `silence`, or closed)
+ALIVE = "qa"  # {qid}: my subtree of this search is still searching
+LOCAL = "<asker>"  # the link that stands for the asker on the node that began the search
+MEMORY = 20000  # searches remembered per node: seen ids and active state must not grow forever
+
+Link = Hashable
+Send = tuple[Link, dict]
+# What a node does with a request it sees first: (answer to send back or None, request to
+# forward to its other links or None). Called once per search per node.
+Respond = Callable[[], tuple[dict | None, dict | None]]
+# Keeps only what has not yet been passed up for this search (`relayed` is the search's memory
+# of that); None when nothing new is left.
+Unrelayed = Callable[[dict, set], dict | None]
+
+
+class Bounded(OrderedDict):
+    """A dict that forgets its oldest entries past `limit`."""
+
+    def __init__(self, limit: int = MEMORY):
+        super().__init__()
+        self.limit = limit
+
+    def remember(self, key, value=True) -> None:
+        self[key] = value
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
+
+@dataclass
+class _Search:
+    parent: Link
+    pending: dict  # link asked that has not said done -> when it was last heard from
+    told: float  # when the parent last heard from us
+    nodes: int = 1
+    lost: int = 0
+    relayed: set = field(default_factory=set)
+
+
+def done(qid: str, nodes: int, lost: int = 0) -> dict:
+    return {"t": DONE, "qid": qid, "nodes": nodes, "lost": lost}
+
+
+class EchoSearches:
+    """The searches one node takes part in."""
+
+    def __init__(self, unrelayed: Unrelayed, silence: float, memory: int = MEMORY):
+        self._unrelayed, self.silence = unrelayed, silence
+        self._seen = Bounded(memory)
+        self._active = Bounded(memory)
+
+    def begin(self, qid: str, request: dict, links: Iterable[Link], now: float) -> list[Send]:
+        """Start a search from this node; its answers and final `done` go to LOCAL."""
+        self._seen.remember(qid)
+        return self._spread(qid, LOCAL, request, links, now)
+
+    def request(self, qid: str, source: Link, links: Iterable[Link], respond: Respond, now: float) -> list[Send]:
+        if qid in self._seen:
+            return [(source, done(qid, 0))]
+        self._seen.remember(qid)
+        answer, forward = respond()
+        sends = [(source, answer)] if answer is not None else []
+        if forward is None:
+            return sends + [(source, done(qid, 1))]
+        return sends + self._spread(qid, source, forward, links, now)
+
+    def answer(self, qid: str, source: Link, message: dict, now: float) -> list[Send]:
+        search = self._heard(qid, source, now)
+        if search is None:
+            return []
+        novel = self._unrelayed(message, search.relayed)
+        return [(search.parent, novel)] if novel is not None else []
+
+    def alive(self, qid: str, source: Link, now: float) -> None:
+        self._heard(qid, source, now)
+
+    def done(self, qid: str, source: Link, nodes: int, lost: int = 0) -> list[Send]:
+        search = self._active.get(qid)
+        if search is None or source not in search.pending:
+            return []
+        del search.pending[source]
+        search.nodes += nodes
+        search.lost += lost
+        return [] if search.pending else self._finish(qid)
+
+    def tick(self, now: float) -> list[Send]:
+        """Give up on neighbours silent for `silence`; tell parents we are still searching."""
+        sends = []
+        for qid, search in list(self._active.items()):
+            for link in [link for link, heard in search.pending.items() if now - heard >= self.silence]:
+                sends += self.done(qid, link, 0, lost=1)
+            if qid in self._active and search.parent != LOCAL and now - search.told >= self.silence / 4:
+                search.told = now
+                sends.append((search.parent, {"t": ALIVE, "qid": qid}))
+        return sends
+
+    def closed(self, link: Link) -> list[Send]:
+        """A link went away: it will never say done, and searches it asked have nobody to tell."""
+        sends = []
+        for qid, search in list(self._active.items()):
+            if search.parent == link:
+                del self._active[qid]
+            elif link in search.pending:
+                sends += self.done(qid, link, 0, lost=1)
+        return sends
+
+    def forget(self, qid: str) -> None:
+        """The asker gave up: stop keeping state for its search."""
+        self._active.pop(qid, None)
+
+    def active(self) -> int:
+        return len(self._active)
+
+    def _heard(self, qid: str, source: Link, now: float) -> _Search | None:
+        search = self._active.get(qid)
+        if search is not None and source in search.pending:
+            search.pending[source] = now
+        return search
+
+    def _spread(self, qid: str, parent: Link, message: dict, links: Iterable[Link], now: float) -> list[Send]:
+        children = [link for link in links if link != parent]
+        self._active.remember(qid, _Search(parent, dict.fromkeys(children, now), told=now))
+        if not children:
+            return self._finish(qid)
+        return [(child, message) for child in children]
+
+    def _finish(self, qid: str) -> list[Send]:
+        search = self._active.pop(qid)
+        return [(search.parent, done(qid, search.nodes, search.lost))]

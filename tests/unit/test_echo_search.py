@@ -1,0 +1,175 @@
+"""Echo searches (fakenet.node.echo) in a discrete-event simulation: every link has its own
+delay, nothing runs in real time, so a 64-node line and a badly delayed ring take milliseconds."""
+
+import heapq
+import itertools
+import random
+
+import networkx as nx
+import pytest
+
+from fakenet.node.echo import ALIVE, DONE, LOCAL, EchoSearches
+from fakenet.node.stream_network import unrelayed
+
+
+class Net:
+    """Nodes of a graph running EchoSearches for a query; `delay[(u, v)]` is the latency of u→v."""
+
+    def __init__(self, graph: nx.Graph, holders=(), delay=None, memory=20000, silence=3.0, lossy=()):
+        self.graph, self.holders = graph, set(holders)
+        self.delay, self.lossy, self.silence = delay or {}, set(lossy), silence
+        self.searches = {node: EchoSearches(unrelayed, silence, memory) for node in graph}
+        self.queue, self.seq, self.now = [], itertools.count(), 0.0
+        self.local: list[tuple[float, dict]] = []  # what reached the asker, when
+        self.sent: dict[tuple, int] = {}  # (u, v, type) -> frames
+
+    def ask(self, node, qid="q1"):
+        self._post(node, self.searches[node].begin(qid, {"t": "sq", "qid": qid}, self.graph[node], self.now))
+        return self
+
+    def run(self, until=float("inf"), close=None):
+        """Deliver frames in time order, ticking every node every silence/4 while it searches."""
+        while self.queue and self.queue[0][0] <= until:
+            self.now, _, dst, src, message = heapq.heappop(self.queue)
+            if message is None:
+                self._post(dst, self.searches[dst].tick(self.now))
+            elif self.graph.has_edge(src, dst):
+                self._post(dst, self._receive(dst, src, message))
+        for u, v in close or ():
+            self.graph.remove_edge(u, v)
+            self._post(u, self.searches[u].closed(v))
+            self._post(v, self.searches[v].closed(u))
+        return self
+
+    def _receive(self, node, src, message):
+        searches, qid = self.searches[node], message["qid"]
+        if message["t"] == "sq":
+            def respond():
+                held = {"t": "sr", "qid": qid, "holder": node}
+                return (held, None) if node in self.holders else (None, message)
+            return searches.request(qid, src, self.graph[node], respond, self.now)
+        if message["t"] == DONE:
+            return searches.done(qid, src, message["nodes"], message["lost"])
+        if message["t"] == ALIVE:
+            return searches.alive(qid, src, self.now) or []
+        return searches.answer(qid, src, message, self.now)
+
+    def _post(self, src, sends):
+        ticking = {entry[2] for entry in self.queue if entry[4] is None}
+        if self.searches[src].active() and src not in ticking:
+            heapq.heappush(self.queue, (self.now + self.silence / 4, next(self.seq), src, src, None))
+        for dst, message in sends:
+            if dst == LOCAL:
+                self.local.append((self.now, message))
+                continue
+            key = (src, dst, message["t"])
+            self.sent[key] = self.sent.get(key, 0) + 1
+            if (src, dst) in self.lossy:
+                continue
+            when = self.now + self.delay.get((src, dst), 0.001)
+            heapq.heappush(self.queue, (when, next(self.seq), dst, src, message))
+
+    def answers(self):
+        return [m for _, m in self.local if m["t"] == "sr"]
+
+    def finished(self):
+        return [m["nodes"] for _, m in self.local if m["t"] == DONE]
+
+    def lost(self):
+        return [m["lost"] for _, m in self.local if m["t"] == DONE]
+
+
+def test_a_holder_at_the_far_end_of_a_64_node_line_answers():
+    net = Net(nx.path_graph(64), holders={63}).ask(0).run()
+    assert [a["holder"] for a in net.answers()] == [63]
+    assert net.finished() == [64]
+
+
+def test_a_search_that_finds_nothing_ends_with_the_size_of_the_component():
+    graph = nx.disjoint_union(nx.path_graph(64), nx.path_graph(3))  # 64..66 hold it, unreachable
+    net = Net(graph, holders={64, 65, 66}).ask(0).run()
+    assert net.answers() == [] and net.finished() == [64]
+    assert all(s.active() == 0 for s in net.searches.values()), "a finished search leaves no state behind"
+
+
+def test_a_slow_short_link_to_a_holder_beside_a_long_detour_still_finds_it():
+    """Issue 13, case 2: asker 0 on a ring of 12, holder h behind 0's neighbour 1, and 0→1 is
+    500 ms slow: the query reaches 1 first the long way round. An 8-hop flood arrived there with
+    its budget spent and dropped the fast copy as a duplicate; the echo search forwards it."""
+    graph = nx.cycle_graph(12)
+    graph.add_edge(1, "h")
+    net = Net(graph, holders={"h"}, delay={(0, 1): 0.5, (1, 0): 0.5}).ask(0).run()
+    assert [a["holder"] for a in net.answers()] == ["h"]
+    assert net.local[0][0] < 0.1, "the answer comes back round the detour, not over the slow link"
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_graphs_and_delays_find_iff_a_holder_is_connected(seed):
+    rng = random.Random(seed)
+    n = rng.randint(2, 40)
+    graph = nx.gnp_random_graph(n, rng.uniform(0.02, 0.3), seed=seed)
+    # Round trips under silence/2 (3 s): such links are never given up on.
+    delay = {(u, v): rng.choice([0.001, 0.01, 0.1, 0.7]) * rng.random() for u, v in graph.to_directed().edges}
+    holders = set(rng.sample(range(n), rng.randint(0, 3)))
+    asker = rng.randrange(n)
+    net = Net(graph, holders, delay).ask(asker).run()
+    component = nx.node_connected_component(graph, asker)
+    reachable = bool(holders & component) and asker not in holders
+    assert bool(net.answers()) == reachable
+    assert len(net.answers()) <= 1, "a query passes up only its first answer"
+    assert len(net.finished()) == 1, "every search ends, and says so once"
+    if not holders & component:
+        assert net.finished() == [len(component)]
+    assert max(count for (_, _, kind), count in net.sent.items() if kind != ALIVE) <= 1 if net.sent else True, \
+        "at most one query, answer and done per link direction"
+    assert net.lost() == [0]
+
+
+def test_a_link_that_closes_mid_search_counts_as_done():
+    net = Net(nx.path_graph(6), delay={(2, 3): 1.0}).ask(0).run(until=0.5, close=[(2, 3)]).run()
+    assert net.finished() == [3]
+
+
+def test_a_search_whose_parent_link_closed_is_forgotten():
+    net = Net(nx.path_graph(6), delay={(3, 4): 1.0}).ask(0).run(until=0.5, close=[(0, 1)]).run()
+    assert net.finished() == [1], "the asker ends its search alone"
+    assert all(s.active() == 0 for s in net.searches.values()), "nodes cut off from the asker forget it"
+
+
+def test_fetch_answers_pass_each_block_up_once():
+    relayed = set()
+    first = unrelayed({"t": "br", "qid": "q", "blocks": {"a": "00", "b": "01"}}, relayed)
+    assert first["blocks"] == {"a": "00", "b": "01"}
+    assert unrelayed({"t": "br", "qid": "q", "blocks": {"b": "01", "c": "02"}}, relayed)["blocks"] == {"c": "02"}
+    assert unrelayed({"t": "br", "qid": "q", "blocks": {"a": "00"}}, relayed) is None
+
+
+def test_memory_is_bounded():
+    net = Net(nx.path_graph(3), memory=5)
+    for i in range(20):
+        net.ask(0, qid=f"q{i}").run()
+    assert len(net.finished()) == 20
+    assert all(len(s._seen) <= 5 for s in net.searches.values())
+
+
+def test_a_long_line_of_slow_links_is_searched_to_the_end_however_long_it_takes():
+    """No deadline grows with the diameter: 64 hops of 0.4 s each way take 50 s, far past the
+    3 s silence, and nodes still searching say so to their parents."""
+    graph = nx.path_graph(64)
+    delay = {edge: 0.4 for edge in graph.to_directed().edges}
+    net = Net(graph, holders={63}, delay=delay).ask(0).run()
+    assert [a["holder"] for a in net.answers()] == [63] and net.finished() == [64] and net.lost() == [0]
+    assert net.local[0][0] > 50
+    assert net.sent[(1, 0, ALIVE)] > 10
+
+
+def test_a_lost_frame_costs_one_silence_wherever_it_was_lost():
+    """Node 40's done to 39 is lost: 39 gives up on 40 after the silence, and the search ends."""
+    net = Net(nx.path_graph(64), lossy={(40, 39)}).ask(0).run()
+    assert net.finished() == [40] and net.lost() == [1], "nodes 40..63 were given up on"
+    assert 3.0 <= net.local[-1][0] < 3.0 + 1.0
+
+
+def test_a_link_slower_than_the_silence_is_given_up_on():
+    net = Net(nx.path_graph(4), holders={3}, delay={(1, 2): 4.0, (2, 1): 4.0}).ask(0).run()
+    assert net.answers() == [] and net.finished() == [2] and net.lost() == [1]

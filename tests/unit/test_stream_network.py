@@ -1,0 +1,142 @@
+"""StreamNetwork over an in-memory transport: real Connection objects (framing, delay queues)
+joined by in-memory pipes into any topology, and a swarm that only routes frames. Checks the
+wiring of queries and fetches end to end without processes or sockets."""
+
+import asyncio
+import random
+
+import networkx as nx
+
+from fakenet.node.connection import Connection, LinkShape
+from fakenet.node.handshake import Hello
+from fakenet.node.stream_network import StreamNetwork
+from fakenet.node.streams import CachedStream, ControllerKey, apply_genesis, make_genesis
+
+
+class Pipe:
+    """A writer that feeds what it is given to the reader at the other end."""
+
+    def __init__(self, reader: asyncio.StreamReader):
+        self.reader = reader
+
+    def write(self, data):
+        self.reader.feed_data(data)
+
+    async def drain(self):
+        pass
+
+    def close(self):
+        self.reader.feed_eof()
+
+    def get_extra_info(self, _name):
+        return None
+
+
+class Swarm:
+    """Just enough of fakenet.node.swarm.Swarm for StreamNetwork: a table of connections that routes frames."""
+
+    def __init__(self, name):
+        self.name, self.connections, self.handlers = name, {}, {}
+        self.on_connect, self.on_disconnect, self.tasks = [], [], set()
+
+    def handle(self, message_type, handler):
+        self.handlers[message_type] = handler
+
+    async def broadcast(self, message, exclude=None):
+        for conn in [c for c in self.connections.values() if c is not exclude]:
+            await conn.send(message)
+
+    def spawn(self, coroutine):
+        task = asyncio.create_task(coroutine)
+        self.tasks.add(task)
+        return task
+
+    async def dispatch(self, conn, message):
+        await self.handlers[message["t"]](conn, message)
+
+    def serve(self, conn):
+        async def serve():
+            try:
+                await conn.run(self.dispatch, ping_interval=3600, timeout=3600)
+            finally:
+                for listener in self.on_disconnect:
+                    listener(conn)
+        self.spawn(serve())
+
+
+class Service:
+    sync_timeout = 3.0
+
+    def __init__(self, held=None):
+        self._held = held
+
+    def held(self, stream_id):
+        return self._held if self._held and self._held.state.stream_id == stream_id else None
+
+    def blocks_for(self, cids):
+        return {c: self._held.blocks[c] for c in cids if self._held and c in self._held.blocks}
+
+
+def join(a: Swarm, b: Swarm, delay: float = 0.0) -> None:
+    a_reads, b_reads = asyncio.StreamReader(), asyncio.StreamReader()
+    for swarm, reader, writer, peer in ((a, a_reads, Pipe(b_reads), b), (b, b_reads, Pipe(a_reads), a)):
+        hello = Hello(f"12D3KooW{peer.name}", peer.name, f"/dns4/{peer.name}/tcp/4011", "net", "00", None, 0)
+        conn = Connection(reader, writer, hello, inbound=False, dial_addr=None, local_peer_id=f"12D3KooW{swarm.name}")
+        conn.set_shape(LinkShape(delay=delay), random.Random())
+        swarm.connections[hello.peer_id] = conn
+        swarm.serve(conn)
+
+
+async def network(graph: nx.Graph, holder, held, delay=None):
+    swarms = {node: Swarm(str(node)) for node in graph}
+    nets = {node: StreamNetwork(swarms[node], Service(held if node == holder else None)) for node in graph}
+    for u, v in graph.edges:
+        join(swarms[u], swarms[v], (delay or {}).get(frozenset((u, v)), 0.0))
+    return nets, swarms
+
+
+def a_stream():
+    cid, data = make_genesis(ControllerKey.generate(), {"hello": "world"})
+    return CachedStream(apply_genesis(cid, data), {cid: data})
+
+
+def test_a_64_node_line_answers_a_query_and_a_fetch_from_the_far_end():
+    held = a_stream()
+
+    async def scenario():
+        nets, swarms = await network(nx.path_graph(64), 63, held)
+        answer, _ = await nets[0].query(held.state.stream_id)
+        blocks, _ = await nets[0].fetch([held.state.tip])
+        missing, searched = await nets[0].query(a_stream().state.stream_id)
+        for swarm in swarms.values():
+            for conn in swarm.connections.values():
+                conn.close("test over")
+        return answer, blocks, missing, searched
+
+    answer, blocks, missing, searched = asyncio.run(scenario())
+    assert answer["tip"] == str(held.state.tip)
+    assert blocks == held.blocks
+    assert missing is None and searched.nodes == 64, "a stream nobody holds: the search covered the line"
+    assert "searched all 63 other nodes connected to it" in searched.describe()
+
+
+def test_a_slow_short_link_beside_a_long_ring_detour_still_finds_the_holder():
+    """Issue 13, case 2, with real delay queues: 0→1 is 500 ms slow, the holder hangs off 1."""
+    held = a_stream()
+    graph = nx.cycle_graph(12)
+    graph.add_edge(1, "h")
+
+    async def scenario():
+        nets, swarms = await network(graph, "h", held, delay={frozenset((0, 1)): 0.5})
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        answer, _ = await nets[0].query(held.state.stream_id)
+        took = loop.time() - started
+        for swarm in swarms.values():
+            for conn in swarm.connections.values():
+                conn.close("test over")
+        return answer, took
+
+    answer, took = asyncio.run(scenario())
+    assert answer is not None and answer["tip"] == str(held.state.tip)
+    assert took < 0.5, "the answer came round the detour, before the slow link delivered anything"
