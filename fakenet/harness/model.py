@@ -8,7 +8,12 @@ with what the nodes report. The answer is never read from the node being checked
   trusts for it.
 - holders(s): nodes that pinned s, plus nodes holding s in their cache (creates, loads,
   updates and pins are uses; evictions and restarts empty caches).
-- s is available at v ⇔ v is up and v's component of expected_graph() contains a holder.
+- s is available at v ⇔ v is up and v's component of expected_graph() contains a holder —
+  for any diameter and any link delay, within the node's one documented bound (README, "Streams:
+  who can load what"): a load gives up on a neighbour silent for the sync timeout T, so a link
+  whose round trip is T or more counts as cut for loads, one under T/2 never does, and one in
+  between (or a lossy one: which frame meets which drop depends on timing) may go either way.
+  Such pairs are predicted "either" (None) and not asserted.
 """
 
 from __future__ import annotations
@@ -46,7 +51,8 @@ class LruModel:
 
 
 class NetworkModel:
-    def __init__(self, topology: nx.Graph, identities: dict[str, str], cache_limit: int = 500):
+    def __init__(self, topology: nx.Graph, identities: dict[str, str], cache_limit: int = 500,
+                 sync_timeout: float | None = None):
         self.topology = topology
         self.identity = dict(identities)  # the PeerID each node holds now
         # trusted[u][v]: the PeerID u expects at v's address (trust on first use, at start)
@@ -57,6 +63,8 @@ class NetworkModel:
         self.caches = {name: LruModel(cache_limit) for name in topology}
         self.cluster: dict[str, tuple[int, int]] = {}  # cluster pinset: stream -> (rmin, rmax)
         self.chain = ChainModel(topology)
+        self.sync_timeout = sync_timeout  # None: the kind's loads have no silence bound
+        self.shaped: dict[frozenset[str], tuple[float, float]] = {}  # link -> (loss, one-way delay in ms)
 
     # -- the peer graph ------------------------------------------------------------------------
 
@@ -84,7 +92,35 @@ class NetworkModel:
         return {n for n in self.topology if stream in self.pins[n] or stream in self.caches[n].order}
 
     def available(self, stream: str, node: str) -> bool:
-        return node not in self.down and bool(self.component(node) & self.holders(stream))
+        """Certainly available (see availability for the pairs slow or lossy links leave open)."""
+        return self.availability(stream, node) is True
+
+    def availability(self, stream: str, node: str) -> bool | None:
+        """True or False as predicted, None where a slow or lossy link may decide either way."""
+        if node in self.down:
+            return False
+        graph = self.expected_graph()
+        holders = self.holders(stream)
+        sure = self._without(graph, keep_doubtful=False)
+        if holders & nx.node_connected_component(sure, node):
+            return True
+        maybe = self._without(graph, keep_doubtful=True)
+        return None if holders & nx.node_connected_component(maybe, node) else False
+
+    def _without(self, graph: nx.Graph, keep_doubtful: bool) -> nx.Graph:
+        """The graph less the links loads give up on (round trip >= T), and less the doubtful ones
+        (round trip in [T/2, T), or lossy) unless kept."""
+        pruned = graph.copy()
+        for link, (loss, delay_ms) in self.shaped.items():
+            u, v = sorted(link)
+            if not pruned.has_edge(u, v) or self.sync_timeout is None:
+                continue
+            round_trip = 2 * delay_ms / 1000
+            certain_cut = round_trip >= self.sync_timeout
+            doubtful = loss > 0 or round_trip >= self.sync_timeout / 2
+            if certain_cut or (doubtful and not keep_doubtful):
+                pruned.remove_edge(u, v)
+        return pruned
 
     def used(self, node: str, stream: str) -> list[str]:
         """A create, load, update or pin at `node`: the stream becomes its most recent."""
@@ -109,8 +145,10 @@ class NetworkModel:
         self.trusted[node][peer] = self.identity[peer]
         self._graph_changed()
 
-    def links_changed(self, allowed: nx.DiGraph | None) -> None:
+    def links_changed(self, allowed: nx.DiGraph | None, shaped: dict | None = None) -> None:
+        """New link rules: which directions are allowed, and the lossy or slow links."""
         self.allowed = allowed
+        self.shaped = dict(shaped or {})
         self._graph_changed()
 
     def mined(self, node: str, hashes: list[str]) -> None:

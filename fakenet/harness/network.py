@@ -85,7 +85,7 @@ class Network:
                 self.runtimes[name].start()
         self._parallel(self._wait_answering, self.names)
         identities = self._parallel(lambda name: self.runtimes[name].client.identity(), self.names)
-        self.model = NetworkModel(self.topology, identities, self.cache_limit)
+        self.model = self._model(identities)
         self.timeline.restart_clock()
         self.expect_graph(timeout=self.start_timeout)
 
@@ -100,8 +100,13 @@ class Network:
         net = cls(len(runtimes), backend=backend, kind=kind)
         net.runtimes = runtimes
         identities = net._parallel(lambda name: runtimes[name].client.identity(), net.names)
-        net.model = NetworkModel(net.topology, identities, net.cache_limit)
+        net.model = net._model(identities)
         return net
+
+    def _model(self, identities: dict[str, str]) -> NetworkModel:
+        timeout = self.settings.get("sync_timeout")
+        return NetworkModel(self.topology, identities, self.cache_limit,
+                            sync_timeout=float(timeout) if timeout is not None else None)
 
     def close(self) -> None:
         """Undo every fault (also after a failure), then remove everything the backend made."""
@@ -234,7 +239,7 @@ class Network:
 
     def sync_links(self) -> None:
         """Push the model's link rules (every active link fault combined) to every up node."""
-        self.model.links_changed(self._allowed())
+        self.model.links_changed(self._allowed(), self._shaped())
         rules = {name: self._rules_for(name) for name in self.up()}
         identities = dict(self.model.identity)
         methods = self._parallel(lambda name: self.runtimes[name].set_links(rules[name], identities), list(rules))
@@ -248,6 +253,16 @@ class Network:
         for graph in graphs:
             allowed.remove_edges_from([e for e in list(allowed.edges) if not graph.has_edge(*e)])
         return allowed
+
+    def _shaped(self) -> dict:
+        """link -> (loss, delay in ms), the strongest of the active degrades on it."""
+        shaped: dict = {}
+        for fault in self.active:
+            if isinstance(fault, faults.Degrade):
+                link = frozenset((fault.u, fault.v))
+                loss, delay = shaped.get(link, (0.0, 0.0))
+                shaped[link] = (max(loss, fault.loss), max(delay, fault.delay_ms))
+        return shaped
 
     def _rules_for(self, name: str) -> LinkRules:
         blocked = frozenset(v for v in self.names if v != name and not self.model.link_allowed(name, v))
@@ -344,8 +359,9 @@ class Network:
     def holders(self, stream_id: str) -> set[str]:
         return self.model.holders(stream_id)
 
-    def expected_available(self, stream_id: str, name: str) -> bool:
-        return self.model.available(stream_id, name)
+    def expected_available(self, stream_id: str, name: str) -> bool | None:
+        """True or False as predicted; None where a slow or lossy link leaves it open."""
+        return self.model.availability(stream_id, name)
 
     def expect_graph(self, timeout: float = 20.0) -> float:
         return expect.graph(self, timeout)

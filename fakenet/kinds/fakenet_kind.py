@@ -48,7 +48,7 @@ class FakenetClient(NodeClient):
         return Summary(network["peerid"], height, network["connections"])
 
     def set_links(self, blocked, loss, delay, seed) -> str:
-        self.rpc.setlinkfilter(sorted(blocked), dict(loss), dict(delay))
+        self.rpc.setlinkfilter(sorted(blocked), dict(loss), dict(delay), seed)
         return "node link filter (cuts, loss and delay in the node's transport)"
 
     # chain
@@ -114,8 +114,9 @@ class FakenetKind(NodeKind):
     identity_file = "config"
     link_control = True
     status_command = ("cli", "-getinfo")  # in the container; prints JSON with peerid, blocks, connections.total
-    # Test networks want quick verdicts: a load gives up after 2 s, a silent peer is dead after 3 s.
-    test_settings = {"sync_timeout": 2.0, "peer_timeout": 3.0}
+    # Test networks want quick verdicts: a load gives up on a neighbour silent for 4 s (an unavailable
+    # stream is reported as soon as the whole component has answered), a silent peer is dead after 3 s.
+    test_settings = {"sync_timeout": 4.0, "peer_timeout": 3.0}
 
     def image(self, progress, client) -> str:
         from fakenet.image import ensure_image

@@ -101,3 +101,20 @@ def test_netem_script_gives_each_slowed_peer_its_own_band():
     assert "parent 1:5 handle 50: netem delay 120ms" in text and "match ip dst 10.0.0.3/32 flowid 1:5" in text
     assert "prio bands" not in netem_script({}, {})
     assert has_netem(lambda _: (0, "")) and not has_netem(lambda _: (2, "Error: Specified qdisc kind is unknown."))
+
+
+def test_slow_and_lossy_links_leave_availability_open_within_the_documented_bound():
+    net = NetworkModel(topology.build("line", NAMES), {n: f"id-{n}" for n in NAMES}, cache_limit=3, sync_timeout=4.0)
+    net.pinned(NAMES[0], "s")
+    far = NAMES[-1]
+    assert net.availability("s", far) is True
+    link = frozenset(NAMES[:2])
+    net.links_changed(None, {link: (0.0, 900.0)})  # round trip 1.8 s < T/2: never given up on
+    assert net.availability("s", far) is True
+    net.links_changed(None, {link: (0.0, 1500.0)})  # 3 s: between T/2 and T
+    assert net.availability("s", far) is None and not net.available("s", far)
+    net.links_changed(None, {link: (0.0, 2000.0)})  # 4 s >= T: a cut, for loads
+    assert net.availability("s", far) is False
+    net.links_changed(None, {link: (0.05, 0.0)})  # lossy: which frame is dropped depends on timing
+    assert net.availability("s", far) is None
+    assert net.availability("s", NAMES[0]) is True  # the holder itself needs no link
