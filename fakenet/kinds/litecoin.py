@@ -16,9 +16,12 @@ seconds" the fakenet node's peer timeout gives.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from typing import Mapping
+
+from bitcoin.segwit_addr import encode as bech32_encode
 
 from fakenet.errors import ConfigError
 from fakenet.kinds.base import CHAIN, Launch, NodeClient, NodeKind, Summary, Tip
@@ -26,6 +29,7 @@ from fakenet.kinds.base import CHAIN, Launch, NodeClient, NodeKind, Summary, Tip
 RPC_PORT, P2P_PORT = 19443, 19444
 # BIP173's test program at Litecoin's regtest prefix: a valid address nobody holds keys for.
 MINE_TO = "rltc1qw508d6qejxtdg4y5r3zarvary0c5xw7k693xs3"
+REGTEST_HRP = "rltc"
 PONG_WAIT = 1.5  # seconds a live peer on a container network has to answer a ping (it takes milliseconds)
 _COMMENT = re.compile(r"\(([^()]*)\)")
 
@@ -36,11 +40,19 @@ def node_id(subversion: str) -> str:
     return found.group(1) if found else ""
 
 
+def mining_address(identity: str) -> str:
+    """A regtest P2WPKH address of the node's own (nobody's key): two sides of a partition mining
+    to one address in the same second would make identical blocks, and no fork."""
+    return bech32_encode(REGTEST_HRP, 0, hashlib.sha256(identity.encode()).digest()[:20])
+
+
 def _pongs(peer: dict) -> int:
     return peer.get("bytesrecv_per_msg", {}).get("pong", 0)
 
 
 class LitecoinClient(NodeClient):
+    _address: str | None = None
+
     def ready(self) -> bool:
         return self.rpc.getblockcount() is not None
 
@@ -70,7 +82,8 @@ class LitecoinClient(NodeClient):
         return Tip(info["bestblockhash"], info["blocks"], int(info["chainwork"], 16))
 
     def mine(self, blocks: int) -> list[str]:
-        return self.rpc.generatetoaddress(blocks, MINE_TO)
+        self._address = self._address or mining_address(self.identity())
+        return self.rpc.generatetoaddress(blocks, self._address)
 
     def chain_tips(self) -> list[dict]:
         return self.rpc.getchaintips()

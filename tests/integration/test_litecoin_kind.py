@@ -83,7 +83,7 @@ def test_fake_up_kind_litecoin_exec_status_logs_down():
                  timeout=30, expected="every node at height 2")
         status = fake(project, "status").stdout
         assert "node4" in status and "running" in status, status
-        assert "LitecoinCore" in fake(project, "logs", "node2").stdout
+        assert "Litecoin Core version" in fake(project, "logs", "node2").stdout
     finally:
         fake(project, "down", "-v", check=False)
     assert leftovers(client, project) == []
