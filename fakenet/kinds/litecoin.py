@@ -73,8 +73,9 @@ class LitecoinClient(NodeClient):
             time.sleep(0.05)  # a poll: pongs arrive within the node's 100 ms message loop
 
     def summary(self) -> Summary:
-        network, height = self.rpc.batch([("getnetworkinfo", []), ("getblockcount", [])])
-        return Summary(node_id(network["subversion"]), height, network["connections"])
+        """Peers counted once per node: both ends dial, so a pair often has two connections."""
+        network, height, peers = self.rpc.batch([("getnetworkinfo", []), ("getblockcount", []), ("getpeerinfo", [])])
+        return Summary(node_id(network["subversion"]), height, len({node_id(p.get("subver", "")) for p in peers} - {""}))
 
     # chain
     def tip(self) -> Tip:
