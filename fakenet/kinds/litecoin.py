@@ -99,7 +99,7 @@ class LitecoinKind(NodeKind):
     identity_file = None  # the id in the data dir is no key: peers trust nothing, so losing it changes no link
     link_control = False
     backends = ("docker",)
-    status_command = ("cli", "-getinfo")  # no identity in it: used only where container addresses are unroutable
+    status_command = ("fakenet-status",)  # in the image: id, height, peers once per node, as JSON
 
     def image(self, progress, client) -> str:
         from fakenet.image_litecoin import ensure_litecoin_image

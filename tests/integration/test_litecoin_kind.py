@@ -98,6 +98,8 @@ def test_fake_up_kind_litecoin_exec_status_logs_down():
         info = json.loads(fake(project, "exec", "node", "cli", "-getinfo").stdout)
         assert info["connections"]["total"] >= 3 and info["chain"] == "regtest"  # up to 6: both ends dial
         fake(project, "exec", "node", "cli", "generatetoaddress", "2", MINE_TO)
+        status = json.loads(fake(project, "exec", "node2", "fakenet-status").stdout)  # status without a route
+        assert status["connections"]["total"] == 3 and len(status["peerid"]) == 16
         kind = kinds.get(compose.kind_of(project))
         assert kind.name == "litecoin"
         wait_for(lambda: {row.height for row in netstatus.probe_all(client, project, kind)}, lambda h: h == {2},

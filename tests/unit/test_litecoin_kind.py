@@ -26,7 +26,7 @@ def test_each_node_mines_to_a_valid_regtest_address_of_its_own():
 
 def test_the_image_is_hashed_over_its_own_files_only():
     inputs = build_inputs(ROOT)
-    assert set(inputs) == {"Dockerfile", "bin/cli", "bin/litecoin-node"}
+    assert set(inputs) == {"Dockerfile", "bin/cli", "bin/fakenet-status", "bin/litecoin-node"}
     assert content_hash(inputs, "sha256:base") == content_hash(build_inputs(ROOT), "sha256:base")
     import tarfile
 
