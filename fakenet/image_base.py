@@ -97,25 +97,28 @@ def _pull(client: docker.DockerClient, ref: str, progress: Progress) -> str | No
     return None
 
 
-def bootstrap_base(client: docker.DockerClient, progress: Progress) -> BaseImage:
-    """`fakenet-base:<suite>` from the host's apt mirror, bootstrapped only if absent or outdated."""
+def bootstrap_base(client: docker.DockerClient, progress: Progress, repo: str = BOOTSTRAP_REPO,
+                   packages: Sequence[str] = BOOTSTRAP_PACKAGES) -> BaseImage:
+    """`fakenet-base:<suite>` from the host's apt mirror, bootstrapped only if absent or outdated.
+    Other images bootstrap their own base the same way: another repo, another package set
+    (the litecoin image: `fakenet-litecoin-base:<suite>` with Debian's litecoind)."""
     mirror = host_mirror()
-    ref = bootstrap_ref(mirror)
-    image_id = _current_bootstrap_id(client, ref)
+    ref = bootstrap_ref(mirror, repo)
+    image_id = _current_bootstrap_id(client, ref, packages)
     if image_id:
         return BaseImage(ref, image_id)
     progress(f"bootstrapping Debian {mirror.suite} from {mirror.uri} as {ref}")
     with tempfile.TemporaryDirectory(prefix="fakenet-base-") as tmp:
-        tarball = bootstrap_tarball(mirror, Path(tmp), progress)
+        tarball = bootstrap_tarball(mirror, Path(tmp), progress, packages)
         progress(f"importing {ref}")
         client.api.import_image_from_file(
-            str(tarball), repository=BOOTSTRAP_REPO, tag=mirror.suite, changes=_import_changes()
+            str(tarball), repository=repo, tag=mirror.suite, changes=_import_changes(packages)
         )
     return BaseImage(ref, client.images.get(ref).id)
 
 
-def bootstrap_ref(mirror: AptMirror) -> str:
-    return f"{BOOTSTRAP_REPO}:{mirror.suite}"
+def bootstrap_ref(mirror: AptMirror, repo: str = BOOTSTRAP_REPO) -> str:
+    return f"{repo}:{mirror.suite}"
 
 
 def _local_bootstrap(client: docker.DockerClient) -> BaseImage | None:
@@ -128,35 +131,36 @@ def _local_bootstrap(client: docker.DockerClient) -> BaseImage | None:
     return BaseImage(ref, image_id) if image_id else None
 
 
-def _current_bootstrap_id(client: docker.DockerClient, ref: str) -> str | None:
+def _current_bootstrap_id(client: docker.DockerClient, ref: str, packages: Sequence[str] = BOOTSTRAP_PACKAGES) -> str | None:
     """The id of an existing bootstrap image, if it holds today's package set."""
     try:
         image = client.images.get(ref)
     except docker.errors.ImageNotFound:
         return None
-    return image.id if image.labels.get(PACKAGES_LABEL) == ",".join(BOOTSTRAP_PACKAGES) else None
+    return image.id if image.labels.get(PACKAGES_LABEL) == ",".join(packages) else None
 
 
-def _import_changes() -> list[str]:
+def _import_changes(packages: Sequence[str] = BOOTSTRAP_PACKAGES) -> list[str]:
     # An imported rootfs has no config at all: give it the usual PATH and a shell.
     return [
         f"ENV PATH={_DEFAULT_PATH}",
         'CMD ["/bin/bash"]',
         "LABEL io.fakenet.image=base",
-        f"LABEL {PACKAGES_LABEL}={','.join(BOOTSTRAP_PACKAGES)}",
+        f"LABEL {PACKAGES_LABEL}={','.join(packages)}",
     ]
 
 
-def bootstrap_tarball(mirror: AptMirror, workdir: Path, progress: Progress) -> Path:
+def bootstrap_tarball(mirror: AptMirror, workdir: Path, progress: Progress,
+                      packages: Sequence[str] = BOOTSTRAP_PACKAGES) -> Path:
     """A root filesystem tarball in `workdir`, made by mmdebstrap or else debootstrap."""
     tarball = workdir / "rootfs.tar"
     if not (shutil.which("mmdebstrap") or shutil.which("debootstrap")):
         _install_mmdebstrap(progress)
     if shutil.which("mmdebstrap"):
-        run_streaming(mmdebstrap_command(mirror, tarball), progress)
+        run_streaming(mmdebstrap_command(mirror, tarball, packages), progress)
     elif shutil.which("debootstrap"):
         rootfs = workdir / "rootfs"
-        run_streaming(debootstrap_command(mirror, rootfs), progress)
+        run_streaming(debootstrap_command(mirror, rootfs, packages), progress)
         run_streaming(["tar", "-C", str(rootfs), "--numeric-owner", "-cf", str(tarball), "."], progress)
     else:
         raise ContainerError(
@@ -181,11 +185,11 @@ def _install_mmdebstrap(progress: Progress) -> None:
             return
 
 
-def mmdebstrap_command(mirror: AptMirror, tarball: Path) -> list[str]:
+def mmdebstrap_command(mirror: AptMirror, tarball: Path, packages: Sequence[str] = BOOTSTRAP_PACKAGES) -> list[str]:
     return [
         "mmdebstrap",
         "--variant=minbase",
-        f"--include={','.join(BOOTSTRAP_PACKAGES)}",
+        f"--include={','.join(packages)}",
         '--aptopt=Acquire::Languages "none"',
         *_SLIM_DPKG,
         mirror.suite,
@@ -194,11 +198,11 @@ def mmdebstrap_command(mirror: AptMirror, tarball: Path) -> list[str]:
     ]
 
 
-def debootstrap_command(mirror: AptMirror, rootfs: Path) -> list[str]:
+def debootstrap_command(mirror: AptMirror, rootfs: Path, packages: Sequence[str] = BOOTSTRAP_PACKAGES) -> list[str]:
     return [
         "debootstrap",
         "--variant=minbase",
-        f"--include={','.join(BOOTSTRAP_PACKAGES)}",
+        f"--include={','.join(packages)}",
         mirror.suite,
         str(rootfs),
         mirror.uri,

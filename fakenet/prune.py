@@ -124,12 +124,24 @@ def prune(client: docker.DockerClient, project: str | None = None) -> Pruned:
     return done
 
 
+IMAGE_LABELS = ("node", "litecoin")  # io.fakenet.image values of the content-hashed images fakenet builds
+
+
 def prune_images(client: docker.DockerClient, keep: str | None = None) -> list[str]:
-    """Remove node images other than `keep` that no container uses: every source change makes a
-    new content-hashed tag, and the old ones would pile up. An image in use is left alone."""
-    images = sorted(client.images.list(filters={"label": "io.fakenet.image=node"}),
+    """Remove node and litecoin images other than `keep` that no container uses: every source change
+    makes a new content-hashed tag, and the old ones would pile up. Of each repository the newest
+    stays unless `keep` is one of its tags; an image in use is left alone."""
+    removed = []
+    for label in IMAGE_LABELS:
+        removed.extend(_prune_labelled(client, label, keep))
+    return removed
+
+
+def _prune_labelled(client: docker.DockerClient, label: str, keep: str | None) -> list[str]:
+    images = sorted(client.images.list(filters={"label": f"io.fakenet.image={label}"}),
                     key=lambda image: image.attrs.get("Created", ""), reverse=True)
-    keep = keep or next((tag for image in images[:1] for tag in image.tags), None)  # default: the newest
+    if not any(keep in image.tags for image in images):
+        keep = next((tag for image in images[:1] for tag in image.tags), None)  # default: the newest
     removed = []
     for image in images:
         if keep in image.tags:

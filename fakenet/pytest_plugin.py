@@ -1,6 +1,7 @@
 """fakenet's pytest plugin (entry point `pytest11`).
 
-- `scenarios/*.yaml` are collected as test items, one per backend the scenario lists.
+- `scenarios/*.yaml` are collected as test items, one per kind × backend the scenario lists (a
+  kind that cannot run on a backend, such as litecoin on local, is not collected there).
 - `fakenet_network` fixture: a started Network; configure it with the `fakenet` marker,
   e.g. `@pytest.mark.fakenet(nodes=5, backend="docker", topology="ring", kind="fakenet")`;
   other keywords are the kind's settings (`sync_timeout=0.5`), and unknown ones are errors.
@@ -97,11 +98,13 @@ def pytest_collect_file(file_path, parent):
 
 class ScenarioFile(pytest.File):
     def collect(self):
+        from fakenet import kinds
         from fakenet.scenario import load
 
         scenario = load(self.path)
         for kind in scenario.kinds:
-            for backend in selected_backends(self.config, scenario.backends):
+            # A kind that cannot run on a backend (litecoin needs docker's packet filter) is not collected there.
+            for backend in [b for b in selected_backends(self.config, scenario.backends) if kinds.get(kind).runs_on(b)]:
                 label = backend if kind == "fakenet" else f"{kind}-{backend}"
                 item = ScenarioItem.from_parent(self, name=f"{scenario.name}[{label}]", scenario=scenario,
                                                 backend=backend, kind=kind)

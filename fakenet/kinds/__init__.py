@@ -18,7 +18,7 @@ from fakenet.errors import ConfigError
 from fakenet.kinds.base import CAPABILITIES, CHAIN, CLUSTER, IDENTITY, STREAMS, Launch, NodeClient, NodeKind, Tip
 
 GROUP = "fakenet.kinds"
-BUILTIN = {"fakenet": "fakenet.kinds.fakenet_kind:FakenetKind"}
+BUILTIN = {"fakenet": "fakenet.kinds.fakenet_kind:FakenetKind", "litecoin": "fakenet.kinds.litecoin:LitecoinKind"}
 DEFAULT = "fakenet"
 
 

@@ -134,6 +134,7 @@ class NodeKind(ABC):
     datadir: str = "/data"  # inside a container
     identity_file: str | None = None  # relative to the data dir: what lose_identity deletes
     link_control: bool = False  # the node filters its own links (the local backend needs it)
+    backends: tuple[str, ...] | None = None  # the backends it can run on; None: any (scenarios skip the others)
     test_settings: Mapping[str, object] = {}  # what a harness network sets unless told otherwise
     # A command run in the container when the host cannot reach container addresses: prints the
     # kind's `-getinfo` JSON (blocks, connections.total, and the identity under "peerid").
@@ -170,6 +171,9 @@ class NodeKind(ABC):
         """Refuse settings this kind does not understand (a typo must not be silently ignored)."""
         if settings:
             raise ConfigError(f"node kind {self.name!r} takes no settings, got {', '.join(sorted(settings))}")
+
+    def runs_on(self, backend: str) -> bool:
+        return self.backends is None or backend in self.backends
 
     def missing(self, needed: set[str]) -> set[str]:
         return set(needed) - set(self.capabilities)
