@@ -102,7 +102,8 @@ def availability(net: Network, streams, nodes, want: bool | None) -> dict:
     """Load every pair; compare with the model (and with `want`, when given). Loads run per node in
     parallel. Pairs a slow or lossy link leaves open (predicted None) are neither loaded nor asserted."""
     every = _pairs(net, streams, nodes)
-    predicted = {pair: net.expected_available(*pair) for pair in every}
+    predicted = net.model.availability_map(sorted({s for s, _ in every}), sorted({n for _, n in every}))
+    predicted = {pair: predicted[pair] for pair in every}
     pairs = [pair for pair in every if predicted[pair] is not None]
     if want is not None:
         wrong = [pair for pair, p in predicted.items() if p != want]

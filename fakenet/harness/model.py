@@ -97,15 +97,25 @@ class NetworkModel:
 
     def availability(self, stream: str, node: str) -> bool | None:
         """True or False as predicted, None where a slow or lossy link may decide either way."""
-        if node in self.down:
-            return False
+        return self.availability_map([stream], [node])[(stream, node)]
+
+    def availability_map(self, streams, nodes) -> dict[tuple[str, str], bool | None]:
+        """availability() of every (stream, node) pair, the graphs computed once."""
         graph = self.expected_graph()
-        holders = self.holders(stream)
-        sure = self._without(graph, keep_doubtful=False)
-        if holders & nx.node_connected_component(sure, node):
-            return True
-        maybe = self._without(graph, keep_doubtful=True)
-        return None if holders & nx.node_connected_component(maybe, node) else False
+        sure, maybe = self._without(graph, keep_doubtful=False), self._without(graph, keep_doubtful=True)
+        sure_parts = {n: frozenset(c) for c in nx.connected_components(sure) for n in c}
+        maybe_parts = {n: frozenset(c) for c in nx.connected_components(maybe) for n in c}
+        holders = {stream: self.holders(stream) for stream in streams}
+        found = {}
+        for stream in streams:
+            for node in nodes:
+                if node in self.down:
+                    found[(stream, node)] = False
+                elif holders[stream] & sure_parts[node]:
+                    found[(stream, node)] = True
+                else:
+                    found[(stream, node)] = None if holders[stream] & maybe_parts[node] else False
+        return found
 
     def _without(self, graph: nx.Graph, keep_doubtful: bool) -> nx.Graph:
         """The graph less the links loads give up on (round trip >= T), and less the doubtful ones

@@ -28,8 +28,10 @@ class Chooser:
         self.rng = random.Random(seed)
         self.labels: dict[str, str] = {}  # label -> stream id, in creation order
         self.creators: dict[str, str] = {}  # label -> the node whose key controls the stream
+        self._known: list | None = None
 
     def next(self, net: Network) -> Step:
+        self._known = None  # what the model predicts is computed once per step
         options = [(name, weight) for name, weight in WEIGHTS.items() if self._possible(name, net)]
         name = self.rng.choices([n for n, _ in options], [w for _, w in options])[0]
         return getattr(self, f"_{name}")(net)
@@ -49,8 +51,11 @@ class Chooser:
         return checks[name]
 
     def _available(self, net: Network) -> list[tuple[str, str]]:
-        return [(label, node) for label, stream in self.labels.items() for node in net.up()
-                if net.model.available(stream, node)]
+        if self._known is None:
+            predicted = net.model.availability_map([s for s in self.labels.values() if s], net.up())
+            self._known = [(label, node) for label, stream in self.labels.items() for node in net.up()
+                           if stream and predicted[(stream, node)] is True]
+        return self._known
 
     def _updatable(self, net: Network) -> list[tuple[str, str]]:
         """Only a stream's controller can sign an update: the node that created it, with its key."""

@@ -92,7 +92,7 @@ def test_link_filter_parameters_out_of_range_are_invalid_parameter(params):
 
 def test_link_filter_in_range_is_accepted():
     body = json.dumps({"method": "setlinkfilter", "params": [["n3"], {"n2": 0.5}, {"n2": 250}], "id": 1}).encode()
-    assert asyncio.run(handle(setlinkfilter(), body)).body["result"] == {"blocked": ["n3"], "shaped": ["n2"]}
+    assert asyncio.run(handle(setlinkfilter(), body)).body["result"] == {"blocked": ["n3"], "shaped": ["n2"], "seeded": []}
 
 
 @pytest.mark.parametrize("address", [5, ["x"], {"a": 1}, None])
