@@ -118,6 +118,8 @@ def cmd_down(args, extra: list[str]) -> int:
     code = compose.run(args.project, ["down", *(["-v"] if args.volumes else []), *extra]).returncode
     if code == 0:
         compose.override_path(args.project).unlink(missing_ok=True)
+        if args.volumes:  # fresh state next time: a new cluster secret too
+            (compose.OVERRIDE_DIR / f"{args.project}.secret").unlink(missing_ok=True)
     return code
 
 
@@ -192,6 +194,14 @@ def cmd_soak(args, extra: list[str]) -> int:
     return soak_main(args)
 
 
+def cmd_fuzz(args, extra: list[str]) -> int:
+    """Hammer a fresh local node's JSON-RPC and swarm ports with seeded hostile inputs for N seconds;
+    print inputs per surface, errors by class and crashes; exit 1 on a crash."""
+    from fakenet.fuzz import run
+
+    return run(args.seconds, args.seed)
+
+
 def cmd_fidelity(args, extra: list[str]) -> int:
     """Send the same RPC calls to fakenet nodes and to Litecoin Core (Debian's litecoind) and write the
     comparison, row by row (same / differs, and why / missing), to FIDELITY.md or --out FILE."""
@@ -258,6 +268,9 @@ def parser() -> Parser:
     soak.add_argument("--out", type=Path, default=Path("soak-failures"), metavar="DIR",
                       help="where counterexamples go as scenario files")
     soak.add_argument("--no-shrink", action="store_true", help="keep the counterexample as found")
+    fuzz = verb("fuzz", cmd_fuzz)
+    fuzz.add_argument("--seconds", type=float, default=60.0)
+    fuzz.add_argument("--seed", type=_seed, default=0)
     fidelity = verb("fidelity", cmd_fidelity)
     fidelity.add_argument("--out", type=Path, default=compose.REPO / "FIDELITY.md", metavar="FILE")
     verb("bench", cmd_bench, passthrough=True, own_help=False)  # bench's own parser has the help

@@ -10,6 +10,7 @@ has a compose file of its own (FILES); a running project's kind is read from its
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -115,8 +116,20 @@ def node_count(project: str) -> int:
     return len(yaml.safe_load(path.read_text())["services"])
 
 
+def cluster_secret(project: str) -> str:
+    """The project's cluster secret: made on first use, kept (0600) until `down` forgets the project."""
+    path = OVERRIDE_DIR / f"{project}.secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 def environment(project: str, image: str | None) -> dict[str, str]:
     env = {**os.environ, "FAKENET_PROJECT": project, "FAKENET_IMAGE": image or UNBUILT_IMAGE}
+    env.setdefault("FAKENET_CLUSTER_SECRET", cluster_secret(project))
     if project == DEFAULT_PROJECT:  # the developer's own network gets the ports the README names
         for key, port in STANDARD_HOST_PORTS.items():
             env.setdefault(key, port)

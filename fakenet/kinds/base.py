@@ -41,6 +41,7 @@ class Launch:
     bind: str  # the address every port listens on
     datadir: str  # as the node sees it
     settings: Mapping[str, object] = field(default_factory=dict)  # the harness's settings, e.g. cache_limit
+    secret: str = ""  # one random secret per network, the same for all its nodes (membership, e.g. a cluster)
 
 
 @dataclass(frozen=True)

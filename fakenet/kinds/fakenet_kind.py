@@ -128,6 +128,8 @@ class FakenetKind(NodeKind):
         return {"FAKENET_BIND": launch.bind, "FAKENET_NODE_NAME": launch.name, "FAKENET_DATADIR": launch.datadir,
                 "FAKENET_PEERS": " ".join(swarm_address(host) for _, host in launch.peers),
                 "FAKENET_RPCUSER": launch.credentials[0], "FAKENET_RPCPASSWORD": launch.credentials[1],
+                # Only this network's nodes can write its cluster pinset (a peer of another run cannot).
+                **({"FAKENET_CLUSTER_SECRET": launch.secret} if launch.secret else {}),
                 **{f"FAKENET_{SETTINGS[key]}": _text(value) for key, value in launch.settings.items()}}
 
     def credentials(self, environment: Mapping[str, str]) -> tuple[str, str] | None:

@@ -196,6 +196,7 @@ class DockerBackend(Backend):
         # for inspection (--fakenet-keep) has no owner and lives while its containers run.
         self.labels = {PROJECT_LABEL: project, RUN_LABEL: self.run, **({OWNER_LABEL: owner_value()} if owned else {})}
         self.credentials = ("fakenet", secrets.token_hex(12))
+        self.secret = secrets.token_hex(32)
         self.runtimes: dict[str, DockerRuntime] = {}
         self._netem: bool | None = None
         self.network: TcNetwork | None = None
@@ -213,7 +214,7 @@ class DockerBackend(Backend):
         self.volumes.append(volume)
         # In the container network every node is reachable by its name (a network alias).
         launch = Launch(spec.name, tuple((p, p) for p in spec.peers), self.credentials, "0.0.0.0",
-                        self.kind.datadir, dict(spec.settings))
+                        self.kind.datadir, dict(spec.settings), self.secret)
         container = (DockerContainer(self.image).with_envs(**self.kind.environment(launch)).with_network(self.network)
                      .with_network_aliases(spec.name).with_name(f"fakenet-{self.run}-{spec.name}")
                      .with_volume_mapping(volume.name, self.kind.datadir, "rw")

@@ -81,6 +81,7 @@ class LocalBackend(Backend):
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="fakenet-"))
         self.subnet = subnet or local.random_subnet()
         self.credentials = ("fakenet", secrets.token_hex(12))
+        self.secret = secrets.token_hex(32)
         self.runtimes: dict[str, LocalRuntime] = {}
 
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
@@ -88,7 +89,7 @@ class LocalBackend(Backend):
         for spec in specs:
             datadir = self.workdir / spec.name
             launch = Launch(spec.name, tuple((p, ips[p]) for p in spec.peers), self.credentials, ips[spec.name],
-                            str(datadir), dict(spec.settings))
+                            str(datadir), dict(spec.settings), self.secret)
             process = local.NodeProcess(spec.name, self.kind.local_command(launch), self.kind.environment(launch),
                                         datadir)
             self.runtimes[spec.name] = LocalRuntime(self.kind, process, ips[spec.name], self.credentials)

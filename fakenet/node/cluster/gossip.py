@@ -30,7 +30,11 @@ if TYPE_CHECKING:
     from fakenet.node.cluster.service import ClusterService
     from fakenet.node.swarm import Swarm
 
-HOPS = 8
+# Flooded messages travel the whole component: each node passes a gid on once (Seen), so a flood
+# costs one message per link whatever the diameter. `hops` stays on the wire, counting down for
+# older peers that still read it, but no longer stops a message: a cluster spanning a line of 64
+# nodes must hear every heartbeat, or the far end would re-allocate pins of live peers.
+HOPS = 1 << 20
 MEMORY = 20000  # gids remembered for dedup
 STATE_CHUNK = 1000  # entries per `cs` frame: a large pinset must stay far below the 4 MiB frame limit
 
@@ -110,8 +114,7 @@ class ClusterGossip:
         """Pass a flooded message on (once) and say whether it is new here."""
         if not self._seen.first(str(message["gid"])):
             return False
-        if int(message.get("hops", 0)) > 1:
-            await self.swarm.broadcast({**message, "hops": int(message["hops"]) - 1}, exclude=conn)
+        await self.swarm.broadcast({**message, "hops": max(1, int(message.get("hops", 1)) - 1)}, exclude=conn)
         return True
 
     async def _on_beat(self, conn: Connection, message: dict) -> None:
