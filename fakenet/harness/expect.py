@@ -118,15 +118,35 @@ def availability(net: Network, streams, nodes, want: bool | None) -> dict:
     net.timeline.record("expect", f"availability of {len(pairs)} (stream, node) pairs"
                                   + (f" ({open_pairs} left open by slow or lossy links)" if open_pairs else ""))
     if wrong:
-        raise ExpectationFailed("availability differs from the model for " + "; ".join(
-            f"{s[:14]}… at {n}: predicted {'available' if predicted[(s, n)] else 'unavailable'}, observed "
-            f"{'available' if observed[(s, n)] else 'unavailable'} (holders {sorted(net.holders(s))}, component "
-            f"{sorted(net.model.component(n))})" for s, n in wrong) + "\n" + "\n".join(_context(net)()),
+        raise ExpectationFailed("availability differs from the model:\n" + "\n".join(
+            f"  {explain_pair(net, s, n, predicted[(s, n)])}" for s, n in wrong) + "\n" + "\n".join(_context(net)()),
             expected=predicted, observed=observed, difference=wrong)
     return observed
 
 
 AVAILABLE_RETRIES = 2
+
+
+def explain_pair(net: Network, stream: str, node: str, predicted: bool) -> str:
+    """Why the model predicts what it does for one pair, in words, with the fault behind it."""
+    short = f"{stream[:12]}…"
+    holders = sorted(net.holders(stream))
+    since = _last_change(net)
+    if predicted:
+        reachable = sorted(set(holders) & net.model.component(node))
+        return (f"{node} failed to load {short}, but the model predicts it can: its holder(s) "
+                f"{', '.join(reachable)} are in its component{since}")
+    if node in net.model.down:
+        return f"{node} loaded {short}, but the model has it down{since}"
+    if not holders:
+        return f"{node} loaded {short}, but the model says no node holds it any more (pins and caches){since}"
+    return (f"{node} loaded {short}, but the model says it cannot: its {len(holders)} holder(s) "
+            f"({', '.join(holders)}) are in another component{since}")
+
+
+def _last_change(net: Network) -> str:
+    changes = [e for e in net.timeline if e.kind in ("apply", "undo")]
+    return f" since {changes[-1].at:.1f} s ({changes[-1].kind} {changes[-1].what})" if changes else ""
 
 
 def _observe(net: Network, pairs, predicted) -> dict:

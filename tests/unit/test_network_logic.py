@@ -101,3 +101,14 @@ def test_public_api():
     for name in fakenet.__all__:
         assert getattr(fakenet, name) is not None
     assert fakenet.Network is Network
+
+
+def test_availability_disagreements_are_explained_in_words(net):
+    from fakenet.harness.expect import explain_pair
+
+    net.model.pinned("node", "k2t6streamxyz")
+    net.partition([["node", "node2"], ["node3", "node4"]])
+    text = explain_pair(net, "k2t6streamxyz", "node3", False)
+    assert text.startswith("node3 loaded k2t6streamxy…, but the model says it cannot: its 1 holder(s) (node) are in "
+                           "another component since ") and "(apply partition(" in text
+    assert "its holder(s) node are in its component" in explain_pair(net, "k2t6streamxyz", "node2", True)
