@@ -8,7 +8,7 @@ from fakenet.scenario import parse
 from fakenet.soak import soak
 from fakenet.soak.runner import scenario_document, write
 
-LOCAL_SEEDS = (101, 102, 103)
+LOCAL_SEEDS = (101, 102, 105)  # 105 cuts one way at its first step: a model blind to one-way cuts fails there
 
 
 @pytest.mark.slow
