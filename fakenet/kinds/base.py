@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Callable, Mapping, Protocol, runtime_checkable
 
 from fakenet.errors import ConfigError
@@ -130,13 +131,13 @@ class NodeKind(ABC):
 
     name: str
     capabilities: frozenset[str] = frozenset()
-    ports: Mapping[str, int] = {}  # role -> port the node listens on in its own address ("rpc" is required)
+    ports: Mapping[str, int] = MappingProxyType({})  # role -> port the node listens on in its own address ("rpc" is required)
     published: tuple[str, ...] = ("rpc",)  # roles published to 127.0.0.1 on the host by `./fake up`
     datadir: str = "/data"  # inside a container
     identity_file: str | None = None  # relative to the data dir: what lose_identity deletes
     link_control: bool = False  # the node filters its own links (the local backend needs it)
     backends: tuple[str, ...] | None = None  # the backends it can run on; None: any (scenarios skip the others)
-    test_settings: Mapping[str, object] = {}  # what a harness network sets unless told otherwise
+    test_settings: Mapping[str, object] = MappingProxyType({})  # what a harness network sets unless told otherwise
     # A command run in the container when the host cannot reach container addresses: prints the
     # kind's `-getinfo` JSON (blocks, connections.total, and the identity under "peerid").
     status_command: tuple[str, ...] | None = None
