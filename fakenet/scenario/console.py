@@ -47,7 +47,7 @@ def run_with_progress(scenario: Scenario, backend: str, *, nodes=None, seed=None
     console.print(("[green]passed[/]" if result.ok else "[red]failed[/]") + f" in {result.seconds:.1f}s")
     if not result.ok:
         console.print(result.failure, markup=False)
-        console.print(f"whose fault: {scenario_verdict(result).sentence()}", markup=False)
+        console.print(f"whose fault: {scenario_verdict(result).sentence()}", markup=False, soft_wrap=True)
         console.print(f"replay: {replay.scenario_command(result)}", markup=False, soft_wrap=True)
     return result
 
