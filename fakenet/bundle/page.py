@@ -14,7 +14,7 @@ from fakenet.bundle.verdict import SYSTEM
 LOG_LINES = 15  # per node inline; the full logs are files beside the page
 
 STYLE = """
-body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:0 1em;color:#212121}
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:0 1em;color:#212121;overflow-wrap:anywhere}
 img{max-width:100%;height:auto;display:block}
 pre,code{white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}
 pre{background:#f5f5f5;padding:.5em;max-height:30em;overflow:auto}

@@ -144,3 +144,85 @@ def test_pytest_bundles_failed_fixture_tests_and_scenario_items(tmp_path):
     assert json.loads((graph / "failure.json").read_text())["verdict"]["side"] == SYSTEM
     assert (graph / "logs" / "node3.log").exists() and (graph / "index.html").exists()
     assert 'name="fakenet_bundle"' in (tmp_path / "junit.xml").read_text()
+
+
+LAYOUT_CHECK = """<script>
+window.addEventListener('load', () => {
+  const width = document.documentElement.clientWidth;
+  const images = [...document.images];
+  const wide = [...document.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > width + 1)
+      .map(e => e.tagName + '.' + e.className);
+  const out = document.createElement('pre');
+  out.id = 'layout-check';
+  out.textContent = JSON.stringify({images: images.length, width, scroll: document.documentElement.scrollWidth,
+      broken: images.filter(i => !(i.complete && i.naturalWidth > 0)).length, wide: wide.slice(0, 10)});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs chromium (.ci/run installs it)")
+        pytest.skip("no chromium (Debian's package `chromium`)")
+    return found
+
+
+@pytest.mark.parametrize("width", [480, 1280])
+def test_the_report_renders_in_chromium_with_images_and_no_sideways_scroll(failed_run, width):
+    browser = chromium()
+    _, folder = failed_run
+    page = (folder / "index.html").read_text()
+    check = folder / f"check-{width}.html"  # the report plus a script that writes what it measured into the DOM
+    check.write_text(page.replace("</body>", LAYOUT_CHECK + "</body>"))
+    common = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--window-size={width},900",
+              "--virtual-time-budget=5000"]
+    dom = subprocess.run([*common, "--dump-dom", check.as_uri()], capture_output=True, text=True, timeout=120)
+    found = re.search(r'<pre id="layout-check">(.*?)</pre>', dom.stdout)
+    assert found, dom.stderr[-2000:]
+    measured = json.loads(found.group(1).replace("&quot;", '"'))
+    assert measured["images"] >= 11 and measured["broken"] == 0, measured
+    assert measured["scroll"] <= measured["width"] and not measured["wide"], measured
+    shot = folder / f"shot-{width}.png"
+    subprocess.run([*common, f"--screenshot={shot}", (folder / "index.html").as_uri()], capture_output=True,
+                   timeout=120, check=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.docker
+def test_fake_dump_writes_a_bundle_of_a_running_four_node_network(tmp_path):
+    import uuid
+
+    import docker
+
+    project = f"fdump{uuid.uuid4().hex[:8]}"  # never the default project: someone may be using it
+    env = {**os.environ, "FAKENET_UP_TIMEOUT": "300"}  # a shared, loaded machine meshes slowly
+    run_fake = lambda *args: subprocess.run([sys.executable, "-m", "fakenet", "-p", project, *args], cwd=compose.REPO,
+                                            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600,
+                                            env=env)
+    try:
+        up = run_fake("up", "-d", "--nodes", "4")
+        assert up.returncode == 0, up.stdout + up.stderr
+        done = run_fake("dump", str(tmp_path / "dump"))
+        assert done.returncode == 0, done.stdout + done.stderr
+    finally:
+        run_fake("down", "-v", "--remove-orphans")
+    folder = tmp_path / "dump"
+    assert (tmp_path / "dump.tar.gz").exists()
+    graph = json.loads((folder / "graph.json").read_text())
+    assert len(graph["observed"]) == 6 and graph["down"] == []  # a 4-node full mesh
+    tips = json.loads((folder / "tips.json").read_text())
+    assert sorted(tips) == ["node", "node2", "node3", "node4"] and tips["node"]["observed"]["height"] == 0
+    assert json.loads((folder / "holders.json").read_text()) == {}
+    for name in ("node", "node2", "node3", "node4"):
+        assert (folder / "logs" / f"{name}.log").stat().st_size > 0
+        config = json.loads((folder / "configs" / f"{name}.json").read_text())
+        assert "FAKENET_RPCPASSWORD=<removed>" in config["environment"], config
+        assert config["identity_file"]["Identity"]["PrivKey"] == "<removed>"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["image"]["id"].startswith("sha256:") and manifest["versions"]["docker_engine"]
+    assert "<img" in (folder / "index.html").read_text()
+    left = docker.from_env().containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
+    assert left == []
