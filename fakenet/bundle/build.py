@@ -42,7 +42,7 @@ def from_test(nodeid: str, net, error: BaseException | None, started: bool, reco
               seconds: float = 0.0) -> Bundle:
     verdict = decide(error, started=started, where="the test" if started else "start-up")
     return _bundle(recorder, nodeid, net.backend.name, net.kind.name, net.seed, verdict,
-                   replay=replay.test_command(nodeid, net.backend.name), failure=str(error or ""),
+                   replay=replay.pytest_command(nodeid, net.backend.name), failure=str(error or ""),
                    exception=error, timeline=list(net.timeline), seconds=seconds)
 
 

@@ -23,7 +23,7 @@ def scenario_command(result) -> str:
     return shlex.join(words)
 
 
-def test_command(nodeid: str, backend: str) -> str:
+def pytest_command(nodeid: str, backend: str) -> str:
     return shlex.join(["./fake", "test", "-n", "0", "--fakenet-backend", backend, nodeid])
 
 
