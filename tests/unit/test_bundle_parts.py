@@ -80,3 +80,15 @@ def test_the_replay_line_names_only_what_differs_from_the_file():
     assert scenario_command(result).endswith("--backend local --seed 9 --nodes 16")
     assert pytest_command("tests/t.py::test_a[x y]", "docker") == \
         "./fake test -n 0 --fakenet-backend docker 'tests/t.py::test_a[x y]'"
+
+
+def test_bundles_are_on_by_default_under_ci_only(monkeypatch, tmp_path):
+    from fakenet.pytest_plugin import bundle_folder
+
+    config = SimpleNamespace(getoption=lambda name: None, rootpath=tmp_path)
+    monkeypatch.delenv("CI", raising=False)
+    assert bundle_folder(config, "tests/a.py::test_x") is None
+    monkeypatch.setenv("CI", "true")
+    assert bundle_folder(config, "tests/a.py::test_x[local]") == tmp_path / "fakenet-bundles" / "tests_a.py_test_x_local"
+    chosen = SimpleNamespace(getoption=lambda name: str(tmp_path / "mine"), rootpath=tmp_path)
+    assert bundle_folder(chosen, "t.py::t").parent == tmp_path / "mine"
