@@ -158,6 +158,25 @@ def cmd_graph(args, extra: list[str]) -> int:
     return 0
 
 
+def cmd_dump(args, extra: list[str]) -> int:
+    """Write what a running network shows now as a bundle, DIR and DIR.tar.gz (default
+    fakenet-dump-PROJECT-TIME): full node logs, configs without secrets, observed graph, chain tips,
+    stream holders, manifest, and the HTML report."""
+    import time
+
+    from fakenet.bundle import from_network, write
+    from fakenet.harness.network import Network
+
+    net = Network.attach(args.project, kind=compose.kind_of(args.project))
+    folder = args.dir or Path(f"fakenet-dump-{args.project}-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        archive = write(from_network(net, f"{args.project} (fake dump)"), folder)
+    finally:
+        net.close()
+    print(f"wrote {folder}/ (report: {folder / 'index.html'}) and {archive}")
+    return 0
+
+
 def cmd_scenario_run(args, extra: list[str]) -> int:
     """Run a scenario file with a live progress view; exit 0 if every step passed, else 1."""
     from fakenet.scenario import load
@@ -244,6 +263,8 @@ def parser() -> Parser:
     verb("prune", cmd_prune)
     graph = verb("graph", cmd_graph)
     graph.add_argument("--png", type=Path, metavar="FILE", help="draw the graph into a PNG file")
+    dump = verb("dump", cmd_dump)
+    dump.add_argument("dir", nargs="?", type=Path, metavar="DIR")
     scenario = verbs.add_parser("scenario", help="run or check scenario files").add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=Parser)
     run = verb("run", cmd_scenario_run, parent=scenario)
@@ -252,7 +273,8 @@ def parser() -> Parser:
     run.add_argument("--kind", choices=kinds.names(), help="node kind (default: the scenario's first)")
     run.add_argument("--nodes", type=_positive_count)
     run.add_argument("--seed", type=_seed)
-    run.add_argument("--report", type=Path, metavar="DIR", help="write an HTML report and JUnit XML here")
+    run.add_argument("--report", type=Path, metavar="DIR",
+                     help="write the report, JUnit XML and (on failure) the evidence bundle here, packed as DIR.tar.gz")
     run.add_argument("--keep", action="store_true", help="leave the network up if a step fails")
     check = verb("check", cmd_scenario_check, parent=scenario)
     check.add_argument("files", nargs="+", type=Path)

@@ -6,6 +6,10 @@
   e.g. `@pytest.mark.fakenet(nodes=5, backend="docker", topology="ring", kind="fakenet")`;
   other keywords are the kind's settings (`sync_timeout=0.5`), and unknown ones are errors.
 - `--fakenet-backend local|docker|all` picks backends; `--fakenet-keep` leaves a failed network up.
+- `--fakenet-bundle DIR` (default `fakenet-bundles/` under the rootdir when CI is set): a failed
+  scenario item, or a failed test using `fakenet_network`, leaves a bundle there (fakenet.bundle:
+  logs, configs without secrets, graphs, manifest, report) and ends its failure with whose fault it
+  is and a `replay:` line; JUnit XML gets the bundle's path as the `fakenet_bundle` property.
 - Under pytest-xdist each worker names its docker resources after itself; the session start
   prunes what killed runs left behind (resources whose owner process is gone).
 """
@@ -13,6 +17,8 @@
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +31,9 @@ def pytest_addoption(parser):
     group.addoption("--fakenet-backend", default=os.environ.get("FAKENET_BACKEND", "all"),
                     choices=[*BACKENDS, "all"], help="backends to run scenarios and fakenet tests on (default all)")
     group.addoption("--fakenet-keep", action="store_true", help="leave the network of a failed test up for inspection")
+    group.addoption("--fakenet-bundle", metavar="DIR", default=None,
+                    help="write a failure bundle per failed fakenet test here (default when CI is set: "
+                         "fakenet-bundles/ under the rootdir)")
 
 
 def pytest_configure(config):
@@ -84,6 +93,22 @@ def selected_backends(config, wanted) -> list[str]:
     return [b for b in wanted if choice in ("all", b)]
 
 
+def bundle_folder(config, nodeid: str) -> Path | None:
+    """Where a failed item's bundle goes, or None when bundles are off."""
+    root = config.getoption("--fakenet-bundle") or (config.rootpath / "fakenet-bundles" if os.environ.get("CI") else None)
+    return Path(root) / re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")[-120:] if root else None
+
+
+def _write_bundle(item, bundle, folder: Path) -> str:
+    """Write it, note it in JUnit's properties; the lines that end the failure's report."""
+    from fakenet.bundle import write
+
+    archive = write(bundle, folder)
+    item.user_properties.append(("fakenet_bundle", str(archive)))
+    return (f"bundle: {folder} ({archive.name}; report: {folder / 'index.html'})\n"
+            f"whose fault: {bundle.verdict.sentence()}\nreplay: {bundle.replay}")
+
+
 def network_options(config, backend: str, keep: bool) -> dict:
     return {"project": f"fakenet-{_worker(config)}", "owned": not keep} if backend == "docker" else {}
 
@@ -126,11 +151,19 @@ class ScenarioItem(pytest.Item):
     def runtest(self):
         from fakenet.scenario.runner import run
 
+        from fakenet.bundle import Recorder, from_scenario
+        from fakenet.bundle.build import scenario_verdict
+        from fakenet.bundle.replay import scenario_command
+
         keep = self.config.getoption("--fakenet-keep")
-        result = run(self.scenario, self.backend, kind=self.kind, keep_on_failure=keep,
+        folder = bundle_folder(self.config, self.nodeid)
+        recorder = Recorder() if folder else None
+        result = run(self.scenario, self.backend, kind=self.kind, keep_on_failure=keep, recorder=recorder,
                      **network_options(self.config, self.backend, keep))
         if not result.ok:
-            raise ScenarioFailed(result.failure + _timeline(result))
+            ending = (_write_bundle(self, from_scenario(result, recorder), folder) if folder else
+                      f"whose fault: {scenario_verdict(result).sentence()}\nreplay: {scenario_command(result)}")
+            raise ScenarioFailed(result.failure + _timeline(result) + "\n" + ending)
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, ScenarioFailed):
@@ -154,6 +187,19 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.when == "call":
         item.fakenet_failed = report.failed
+    net = getattr(item, "funcargs", {}).get("fakenet_network")
+    folder = bundle_folder(item.config, item.nodeid)
+    if report.when == "call" and report.failed and net is not None and folder is not None:
+        # Here, not at teardown: the network is still up, its logs and data dirs still there.
+        from fakenet.bundle import Recorder, from_test
+
+        recorder = Recorder()
+        recorder.collect(net, call.excinfo.value if call.excinfo else None)
+        bundle = from_test(item.nodeid, net, call.excinfo.value if call.excinfo else None, True, recorder,
+                           call.duration)
+        report.sections.append(("fakenet", _write_bundle(item, bundle, folder)))
+    if report.when == "setup" and getattr(item, "fakenet_setup_bundle", None):
+        report.sections.append(("fakenet", item.fakenet_setup_bundle))
 
 
 @pytest.fixture
@@ -173,9 +219,26 @@ def fakenet_network(request):
     keep = request.config.getoption("--fakenet-keep")
     net = Network(network.pop("nodes", 4), backend=backend, settings=settings, **network,
                   **network_options(request.config, backend, keep))
-    net.start()
+    try:
+        net.start()
+    except Exception as exc:
+        _bundle_failed_start(request.node, net, exc)
+        net.close()
+        raise
     yield net
     if keep and getattr(request.node, "fakenet_failed", False):
         print(f"\nfakenet: kept the failed network up ({backend}): {', '.join(net.names)}")
         return
     net.close()
+
+
+def _bundle_failed_start(item, net, error: BaseException) -> None:
+    """A network that did not start is the infrastructure's failure: bundle what it left."""
+    folder = bundle_folder(item.config, item.nodeid)
+    if folder is None:
+        return
+    from fakenet.bundle import Recorder, from_test
+
+    recorder = Recorder()
+    recorder.collect(net, error)
+    item.fakenet_setup_bundle = _write_bundle(item, from_test(item.nodeid, net, error, False, recorder), folder)

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fakenet.bundle import Recorder, replay
+from fakenet.bundle.build import scenario_verdict
 from fakenet.scenario import report
 from fakenet.scenario.loader import Scenario
 from fakenet.scenario.runner import Result, graph_summary, run
@@ -31,18 +33,22 @@ def run_with_progress(scenario: Scenario, backend: str, *, nodes=None, seed=None
                       f"[dim]({outcome.seconds:.2f}s; {escape(graph_summary(net))})[/]")
 
     console.print(f"[bold]{scenario.name}[/] on {backend}: {len(scenario.steps)} steps, seed {seed or scenario.seed}")
+    recorder = Recorder() if report_dir is not None else None
     try:
         result = run(scenario, backend, nodes=nodes, seed=seed, kind=kind, on_step=on_step, keep_on_failure=keep,
-                     pictures=report_dir)
+                     recorder=recorder)
     finally:
         status.stop()
     _timeline(console, result)
     if report_dir is not None:
-        report.write(result, report_dir)
-        console.print(f"report: {report_dir / 'index.html'}, {report_dir / 'junit.xml'}")
+        archive = report.write(result, report_dir, recorder)
+        console.print(f"report: {report_dir / 'index.html'}, {report_dir / 'junit.xml'}"
+                      + (f"; bundle: {archive}" if archive else ""))
     console.print(("[green]passed[/]" if result.ok else "[red]failed[/]") + f" in {result.seconds:.1f}s")
     if not result.ok:
         console.print(result.failure, markup=False)
+        console.print(f"whose fault: {scenario_verdict(result).sentence()}", markup=False, soft_wrap=True)
+        console.print(f"replay: {replay.scenario_command(result)}", markup=False, soft_wrap=True)
     return result
 
 

@@ -20,6 +20,7 @@ class StepResult:
     seconds: float
     error: str = ""
     picture: str = ""
+    exception: BaseException | None = None  # what raised, for telling whose fault a failure is
 
 
 @dataclass
@@ -30,6 +31,10 @@ class Result:
     timeline: list[Event] = field(default_factory=list)
     seconds: float = 0.0
     setup_error: str = ""
+    setup_exception: BaseException | None = None
+    kind: str = ""  # what actually ran (the command line may override the scenario's), for the replay line
+    seed: int = 0
+    nodes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -61,26 +66,33 @@ def graph_summary(net: Network) -> str:
 def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None, seed: int | None = None,
         kind: str | None = None,
         on_step: Callable[[int, Step, StepResult | None, Network], None] = lambda *a: None,
-        pictures: Path | None = None, keep_on_failure: bool = False, **options) -> Result:
+        pictures: Path | None = None, keep_on_failure: bool = False, recorder=None, **options) -> Result:
+    """`recorder` (fakenet.bundle.Recorder) sees the network after every step and, on a failure,
+    before it closes: what a closed network knew (logs, data dirs) is gone."""
     result, started = Result(scenario, backend), time.monotonic()
     net = network_for(scenario, backend, nodes, seed, kind, **options)
+    result.kind, result.seed, result.nodes = net.kind.name, net.seed, len(net.names)
     try:
         net.start()
     except Exception as exc:
+        result.setup_error, result.setup_exception = str(exc), exc
+        if recorder is not None:
+            recorder.collect(net, exc)
         net.close()
-        result.setup_error = str(exc)
         return result
     try:
-        _run_steps(scenario, net, result, on_step, pictures)
+        _run_steps(scenario, net, result, on_step, pictures, recorder)
     finally:
         result.timeline = list(net.timeline)
         result.seconds = time.monotonic() - started
+        if recorder is not None and not result.ok:
+            recorder.collect(net, next((r.exception for r in result.results if not r.ok), None))
         if result.ok or not keep_on_failure:
             net.close()
     return result
 
 
-def _run_steps(scenario, net, result, on_step, pictures) -> None:
+def _run_steps(scenario, net, result, on_step, pictures, recorder=None) -> None:
     ctx = Context(net)
     for index, step in enumerate(scenario.steps):
         on_step(index, step, None, net)
@@ -89,9 +101,11 @@ def _run_steps(scenario, net, result, on_step, pictures) -> None:
             step.type.run(ctx, step.args)
             outcome = StepResult(step, True, time.monotonic() - began)
         except Exception as exc:  # a step's failure is the scenario's result, whatever raised it
-            outcome = StepResult(step, False, time.monotonic() - began, f"{type(exc).__name__}: {exc}")
+            outcome = StepResult(step, False, time.monotonic() - began, f"{type(exc).__name__}: {exc}", exception=exc)
         if pictures is not None:
             outcome.picture = _picture(net, pictures, index)
+        if recorder is not None:
+            recorder.step(net, index)
         result.results.append(outcome)
         on_step(index, step, outcome, net)
         if not outcome.ok:

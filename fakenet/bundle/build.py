@@ -1,0 +1,62 @@
+"""A Bundle from each place a failure shows up: a scenario run, a test using the `fakenet_network`
+fixture, and a running `./fake up` network (`fake dump`, where nothing failed)."""
+
+from __future__ import annotations
+
+from fakenet.bundle import replay
+from fakenet.bundle.evidence import gather
+from fakenet.bundle.manifest import facts
+from fakenet.bundle.record import Bundle, Recorder, StepRow
+from fakenet.bundle.verdict import Verdict, decide
+
+
+def scenario_verdict(result) -> Verdict:
+    failed = next((r for r in result.results if not r.ok), None)
+    if result.setup_error:
+        return decide(result.setup_exception or RuntimeError(result.setup_error), started=False, where="start-up")
+    if failed is None:
+        return Verdict("", "")
+    number = result.results.index(failed) + 1
+    return decide(failed.exception or RuntimeError(failed.error), started=True,
+                  where=f"step {number}, line {failed.step.line}: {failed.step.source}")
+
+
+def from_scenario(result, recorder: Recorder) -> Bundle:
+    scenario = result.scenario
+    failed = next((r for r in result.results if not r.ok), None)
+    verdict = scenario_verdict(result)
+    rows = []
+    for index, step in enumerate(scenario.steps):
+        outcome = result.results[index] if index < len(result.results) else None
+        status = "skipped" if outcome is None else ("passed" if outcome.ok else "failed")
+        rows.append(StepRow(index + 1, step.line, step.source, status, outcome.seconds if outcome else 0.0,
+                            outcome.error if outcome else "", recorder.snapshots.get(index)))
+    exception = result.setup_exception or (failed.exception if failed else None)
+    return _bundle(recorder, f"{scenario.name}", result.backend, result.kind, result.seed, verdict,
+                   replay=replay.scenario_command(result) if not result.ok else "", failure=result.failure,
+                   exception=exception, steps=rows, timeline=result.timeline, seconds=result.seconds,
+                   description=scenario.description)
+
+
+def from_test(nodeid: str, net, error: BaseException | None, started: bool, recorder: Recorder,
+              seconds: float = 0.0) -> Bundle:
+    verdict = decide(error, started=started, where="the test" if started else "start-up")
+    return _bundle(recorder, nodeid, net.backend.name, net.kind.name, net.seed, verdict,
+                   replay=replay.pytest_command(nodeid, net.backend.name), failure=str(error or ""),
+                   exception=error, timeline=list(net.timeline), seconds=seconds)
+
+
+def from_network(net, title: str) -> Bundle:
+    """A running network as it is now: its evidence, no steps, no verdict."""
+    recorder = Recorder()
+    recorder.facts, recorder.evidence = facts(net), gather(net)
+    return _bundle(recorder, title, net.backend.name, net.kind.name, net.seed, Verdict("", ""),
+                   timeline=list(net.timeline))
+
+
+def _bundle(recorder: Recorder, title, backend, kind, seed, verdict, *, exception=None, **fields) -> Bundle:
+    data = {key: getattr(exception, key) for key in ("expected", "observed", "difference")
+            if getattr(exception, key, None) is not None}
+    return Bundle(title, backend, kind, seed, recorder.facts.get("nodes", []),
+                  [tuple(edge) for edge in recorder.facts.get("topology", [])], verdict, failure_data=data,
+                  evidence=recorder.evidence, facts=recorder.facts, **fields)

@@ -1,0 +1,94 @@
+"""The small decisions a bundle rests on: whose fault, what is secret, which streams failed, the replay line."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from fakenet.bundle import INFRASTRUCTURE, SYSTEM, decide
+from fakenet.bundle.charts import cell, fault_bands
+from fakenet.bundle.evidence import failing_streams
+from fakenet.bundle.redact import REMOVED, Redactor
+from fakenet.bundle.replay import pytest_command, scenario_command
+from fakenet.errors import ContainerError, ExpectationFailed, RpcError, WaitTimeout
+from fakenet.harness.timeline import Event
+from fakenet.scenario import parse
+
+STREAM_A, STREAM_B = "kjzl6cwe1jw146aaaaaaaaaaaaaaaaaaaa", "kjzl6cwe1jw147bbbbbbbbbbbbbbbbbbbb"
+
+
+@pytest.mark.parametrize("error, started, side", [
+    (ExpectationFailed("graph differs"), True, SYSTEM),
+    (AssertionError("a plain assert in a test"), True, SYSTEM),
+    (ContainerError("engine gone"), True, INFRASTRUCTURE),
+    (RpcError(-1, "cannot reach"), True, INFRASTRUCTURE),
+    (TypeError("a bug in a probe"), True, INFRASTRUCTURE),
+    (WaitTimeout("node did not answer"), False, INFRASTRUCTURE),
+    (ExpectationFailed("the first graph"), False, INFRASTRUCTURE),  # before any step ran: start-up's
+])
+def test_whose_fault_follows_the_error_type_and_when_it_came(error, started, side):
+    verdict = decide(error, started=started)
+    assert verdict.side == side and verdict.error.startswith(type(error).__name__)
+    assert ("system under test" if side == SYSTEM else "infrastructure") in verdict.sentence()
+
+
+def test_nothing_failed_is_no_verdict():
+    assert not decide(None, started=True).failed
+
+
+def test_secrets_are_removed_by_key_and_then_scrubbed_from_any_text():
+    redactor = Redactor()
+    config = redactor.mapping({"environment": ["FAKENET_RPCPASSWORD=hunter2hunter2", "FAKENET_NODE_NAME=node"],
+                               "env": {"LITECOIN_RPCPASSWORD": "pw-123456", "FAKENET_CLUSTER_SECRET": "c0ffee" * 8},
+                               "identity_file": {"Identity": {"PeerID": "12D3Koo", "PrivKey": "CAESQ" + "x" * 40}}})
+    assert config["environment"] == [f"FAKENET_RPCPASSWORD={REMOVED}", "FAKENET_NODE_NAME=node"]
+    assert set(config["env"].values()) == {REMOVED} and config["identity_file"]["Identity"]["PeerID"] == "12D3Koo"
+    log = "started with -rpcpassword=hunter2hunter2 and key CAESQ" + "x" * 40
+    assert "hunter2" not in redactor.text(log) and "CAESQ" not in redactor.text(log)
+
+
+def test_short_values_are_not_scrubbed_from_everything():
+    redactor = Redactor()
+    redactor.mapping({"use_password": "1"})
+    assert redactor.text("node1 has 1 peer") == "node1 has 1 peer"
+
+
+def test_failing_streams_come_from_the_data_or_the_words():
+    error = ExpectationFailed("x", expected={(STREAM_A, "node"): True}, observed={}, difference=[(STREAM_A, "node")])
+    assert failing_streams([STREAM_A, STREAM_B], error) == [STREAM_A]
+    assert failing_streams([STREAM_A, STREAM_B], ExpectationFailed(f"wrong holders: {STREAM_B[:14]}…")) == [STREAM_B]
+    assert failing_streams([STREAM_A], None) == []
+
+
+def test_fault_bands_pair_apply_with_undo_and_run_open_faults_to_the_end():
+    events = [Event(1.0, "apply", "crash(node3)"), Event(2.0, "apply", "degrade(node, node2, 0.5, 0) via x"),
+              Event(3.0, "undo", "crash(node3)"), Event(4.0, "undo", "degrade(node, node2, 0.5, 0)"),
+              Event(5.0, "apply", "isolate(node4)")]
+    assert fault_bands(events, 9.0) == [("crash(node3)", 1.0, 3.0), ("degrade(node, node2, 0.5, 0) via x", 2.0, 4.0),
+                                        ("isolate(node4)", 5.0, 9.0)]
+
+
+def test_heatmap_cells_tell_agreement_from_both_kinds_of_surprise():
+    assert [cell(True, True), cell(False, False), cell(True, False), cell(False, True), cell(None, True),
+            cell(True, None)] == [0, 1, 2, 3, 4, 4]
+
+
+def test_the_replay_line_names_only_what_differs_from_the_file():
+    scenario = parse("name: x\nnodes: 3\nseed: 5\nsteps:\n  - heal\n", "scenarios/x.yaml")
+    result = SimpleNamespace(scenario=scenario, backend="local", seed=5, kind="fakenet", nodes=3)
+    assert scenario_command(result).endswith("scenario run scenarios/x.yaml --backend local --seed 5")
+    result.seed, result.nodes = 9, 16
+    assert scenario_command(result).endswith("--backend local --seed 9 --nodes 16")
+    assert pytest_command("tests/t.py::test_a[x y]", "docker") == \
+        "./fake test -n 0 --fakenet-backend docker 'tests/t.py::test_a[x y]'"
+
+
+def test_bundles_are_on_by_default_under_ci_only(monkeypatch, tmp_path):
+    from fakenet.pytest_plugin import bundle_folder
+
+    config = SimpleNamespace(getoption=lambda name: None, rootpath=tmp_path)
+    monkeypatch.delenv("CI", raising=False)
+    assert bundle_folder(config, "tests/a.py::test_x") is None
+    monkeypatch.setenv("CI", "true")
+    assert bundle_folder(config, "tests/a.py::test_x[local]") == tmp_path / "fakenet-bundles" / "tests_a.py_test_x_local"
+    chosen = SimpleNamespace(getoption=lambda name: str(tmp_path / "mine"), rootpath=tmp_path)
+    assert bundle_folder(chosen, "t.py::t").parent == tmp_path / "mine"
