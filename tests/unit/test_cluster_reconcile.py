@@ -226,3 +226,13 @@ def test_a_node_frozen_longer_than_the_ttl_warms_up_again_instead_of_taking_ever
     frozen, after = asyncio.run(scenario())
     assert frozen is None, "alone in its stale view, the node would have taken the item"
     assert after.pin == []
+
+
+def test_an_rmin_no_cluster_could_ever_meet_is_the_requests_fault(tmp_path):
+    """Found by schemathesis on 9094: rmin 712 on a one-peer cluster was a 503 (retry later); it is
+    a client error (400), while too few *live* peers of a big enough cluster stays a 503."""
+    from fakenet.node.cluster.errors import ClusterTooSmall
+
+    cluster, _clock = service(tmp_path)
+    with pytest.raises(ClusterTooSmall, match="only ever had 1 peer"):
+        asyncio.run(cluster.add(A, 712, 712))

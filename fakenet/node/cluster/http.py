@@ -15,13 +15,14 @@ import json
 from aiohttp import web
 
 from fakenet.node import logs
-from fakenet.node.cluster.errors import NotEnoughPeers, NotInPinset
+from fakenet.node.cluster.errors import ClusterTooSmall, NotEnoughPeers, NotInPinset
 from fakenet.node.rpc.server import credentials_ok  # one basic-auth check for both APIs
 
 STREAM, ARRAY = "stream", "array"
 LIST_FORMATS = (STREAM, ARRAY)
 REALM = 'Basic realm="Restricted IPFS Cluster API"'
-_STATUS = ((NotInPinset, 404), (NotEnoughPeers, 503), (ValueError, 400))
+# A down peer's absence is the cluster's state (503: retry later); an impossible rmin is the request's (400).
+_STATUS = ((NotInPinset, 404), (ClusterTooSmall, 400), (NotEnoughPeers, 503), (ValueError, 400))
 
 
 class BodyTooLarge(web.HTTPRequestEntityTooLarge):

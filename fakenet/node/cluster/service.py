@@ -20,7 +20,7 @@ from fakenet.node.errors import ConfigError
 from fakenet.node import logs
 from fakenet.node.cluster.auth import ClusterSecret
 from fakenet.node.cluster.allocation import EVERYWHERE, allocate, check_factors
-from fakenet.node.cluster.errors import NotEnoughPeers, NotInPinset
+from fakenet.node.cluster.errors import ClusterTooSmall, NotEnoughPeers, NotInPinset
 from fakenet.node.cluster.gossip import ClusterGossip
 from fakenet.node.cluster.liveness import Beat, FailureDetector
 from fakenet.node.cluster.pinset import PinEntry
@@ -102,6 +102,9 @@ class ClusterService:
         check_factors(rmin, rmax)
         live = self.live_peers()
         if rmin != EVERYWHERE and len(live) < rmin:
+            known = len({self.peer_id, *self.detector.known()})
+            if rmin > known:
+                raise ClusterTooSmall(stream_id, rmin, [self.peer_name(peer) for peer in live], known)
             raise NotEnoughPeers(stream_id, rmin, [self.peer_name(peer) for peer in live])
         allocations = allocate(stream_id, live, rmin, rmax)
         entry = self.pinset.add(stream_id, rmin, rmax, name, self.peer_id, time.time(), allocations)
