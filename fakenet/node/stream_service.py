@@ -37,7 +37,10 @@ class StreamService:
         for entry in self.cache.entries():
             found.update({cid: entry.blocks[cid] for cid in cids if cid in entry.blocks})
         for cid in cids:
-            if cid not in found and (data := self.pins.get_block(cid)) is not None:  # raw blocks too: cluster pins
+            # Commits as this node stores them (a DAG-JOSE commit travels as its record: JWS and linked
+            # block, which get_block would cut down to the bare JWS), then raw blocks: cluster pins.
+            data = self.pins.block(cid) if cid not in found else None
+            if cid not in found and (data is not None or (data := self.pins.get_block(cid)) is not None):
                 found[cid] = data
         return found
 

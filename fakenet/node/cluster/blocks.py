@@ -8,6 +8,8 @@ followed in dag-pb nodes (what `/add` builds); raw and dag-cbor blocks are pinne
 
 from __future__ import annotations
 
+import asyncio
+
 from multiformats import CID
 
 from fakenet.node.errors import NodeError
@@ -35,7 +37,15 @@ async def _get(pins, network, cid: CID, timeout: float) -> bytes:
     data = pins.get_block(cid)
     if data is not None:
         return data
-    found = (await network.fetch([cid], timeout)).get(cid) if network is not None else None
+    found = None
+    if network is not None:
+        # The fetch is a search of the whole component (fakenet/node/echo.py): it ends when every
+        # reachable node has answered, so `timeout` bounds only how long we wait for it.
+        try:
+            blocks, _searched = await asyncio.wait_for(network.fetch([cid]), timeout)
+            found = blocks.get(cid)
+        except asyncio.TimeoutError:
+            found = None
     if found is None:
         raise BlockUnavailable(cid, f"was not found on this node or its peers within {timeout:g}s")
     try:

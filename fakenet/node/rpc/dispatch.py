@@ -160,7 +160,10 @@ async def handle(registry: Registry, body: bytes) -> Reply:
     try:
         request = parse(body)
     except ParseError as exc:
-        return Reply({"result": None, "error": _error(PARSE_ERROR, f"Parse error: {exc}"), "id": None}, 500)
+        # bitcoin-core says "Parse error" and nothing more: clients match on it (FIDELITY.md); the
+        # detail goes to the log for whoever runs the node.
+        logs.get().info("rpc_parse_error", reason=str(exc)[:200])
+        return Reply({"result": None, "error": _error(PARSE_ERROR, "Parse error"), "id": None}, 500)
     if isinstance(request, list):
         return await _batch(registry, request)
     result, error, request_id, is_v2 = await _call(registry, request)
