@@ -52,34 +52,22 @@ def _print_table(project: str, rows: list[netstatus.NodeStatus]) -> None:
     Console(width=200).print(table)
 
 
-def _positive_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"a network needs at least 2 nodes, not {value}")
-    return value
+def _whole_number(minimum: int, too_small: str):
+    """An argparse type: a whole number >= minimum; `too_small` says what a smaller one is not."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(too_small.format(value))
+        return value
+    return parse
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, not {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a seed >= 0, not {value}")
-    return value
+_positive_count = _whole_number(2, "a network needs at least 2 nodes, not {}")
+_count = _whole_number(0, "expected a number >= 0, not {}")
+_seed = _whole_number(0, "expected a seed >= 0, not {}")
 
 
 # -- verbs: each function's docstring is its help text -------------------------------------------------
