@@ -50,13 +50,13 @@ def test_files_too_big_for_one_level_are_refused():
 
 
 class Network:
-    """Peers holding some blocks, as StreamNetwork.fetch answers."""
+    """Peers holding some blocks, as StreamNetwork.fetch answers: (blocks found, how the search went)."""
 
     def __init__(self, held):
         self.held = held
 
-    async def fetch(self, cids, timeout):
-        return {cid: self.held[cid] for cid in cids if cid in self.held}
+    async def fetch(self, cids):
+        return {cid: self.held[cid] for cid in cids if cid in self.held}, None
 
 
 def test_a_dag_missing_here_is_fetched_from_peers_pinned_whole_and_unpinned_whole(tmp_path):
