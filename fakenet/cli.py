@@ -171,8 +171,9 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     from fakenet.scenario.console import run_with_progress
 
     scenario = load(args.file, kind=args.kind)
+    options = {"trace": args.trace} if args.trace else {}
     result = run_with_progress(scenario, args.backend, nodes=args.nodes, seed=args.seed, kind=args.kind,
-                               report_dir=args.report, keep=args.keep)
+                               report_dir=args.report, keep=args.keep, **options)
     return 0 if result.ok else 1
 
 
@@ -264,6 +265,8 @@ def parser() -> Parser:
     run.add_argument("--report", type=Path, metavar="DIR",
                      help="write the report, JUnit XML and (on failure) the evidence bundle here, packed as DIR.tar.gz")
     run.add_argument("--keep", action="store_true", help="leave the network up if a step fails")
+    run.add_argument("--trace", type=Path, metavar="FILE",
+                     help="sim backend: write the run's event trace here (the same seed writes the same bytes)")
     check = verb("check", cmd_scenario_check, parent=scenario)
     check.add_argument("files", nargs="+", type=Path)
     check.add_argument("--kind", choices=kinds.names(), help="check against this node kind")

@@ -5,7 +5,7 @@
 - `fakenet_network` fixture: a started Network; configure it with the `fakenet` marker,
   e.g. `@pytest.mark.fakenet(nodes=5, backend="docker", topology="ring", kind="fakenet")`;
   other keywords are the kind's settings (`sync_timeout=0.5`), and unknown ones are errors.
-- `--fakenet-backend local|docker|all` picks backends; `--fakenet-keep` leaves a failed network up.
+- `--fakenet-backend local|docker|sim|all` picks backends; `--fakenet-keep` leaves a failed network up.
 - `--fakenet-bundle DIR` (default `fakenet-bundles/` under the rootdir when CI is set): a failed
   scenario item, or a failed test using `fakenet_network`, leaves a bundle there (fakenet.bundle:
   logs, configs without secrets, graphs, manifest, report) and ends its failure with whose fault it
@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-BACKENDS = ("local", "docker")
+BACKENDS = ("local", "docker", "sim")
+LARGE = 100  # scenarios of this many nodes are marked slow
 MARKER_KEYWORDS = ("nodes", "topology", "kind", "seed", "start_timeout", "settings")
 
 
@@ -136,6 +137,8 @@ class ScenarioFile(pytest.File):
                 item.add_marker("fakenet")
                 if backend == "docker":
                     item.add_marker("docker")
+                if scenario.nodes >= LARGE:
+                    item.add_marker("slow")  # minutes: `-m "not slow"` leaves it out
                 yield item
 
 

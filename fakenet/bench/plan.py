@@ -22,6 +22,7 @@ class Plan:
     suite_runs: int
     build_runs: int  # image builds per build figure (a cold one takes about a minute)
     bootstrap: bool  # a cold build on a freshly bootstrapped base
+    sim_sizes: tuple[int, ...] = (100, 1000)  # sim networks (random-regular) measured in-process
 
 
 FULL = Plan(quick=False, runs=3, cheap_runs=5, startup_sizes=(4, 16), sparse_size=64, idle_window=20.0,
@@ -31,7 +32,7 @@ FULL = Plan(quick=False, runs=3, cheap_runs=5, startup_sizes=(4, 16), sparse_siz
 
 QUICK = Plan(quick=True, runs=2, cheap_runs=2, startup_sizes=(4,), sparse_size=0, idle_window=5.0,
              recovery_sizes=(4, 16), recovery_backends=("docker",), stream_ops=100, hop_loads=60, suite_workers=(2,),
-             suite_backends=("docker",), suite_runs=1, build_runs=1, bootstrap=False)
+             suite_backends=("docker",), suite_runs=1, build_runs=1, bootstrap=False, sim_sizes=(100,))
 
 # Why the quick plan leaves things out; each skipped figure says so in the table.
 QUICK_SKIPS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator
 
-from fakenet.bench import footprint, images, node_start, recovery, startup, streams, suite
+from fakenet.bench import footprint, images, node_start, recovery, sim, startup, streams, suite
 from fakenet.bench.context import Context, sweep
 from fakenet.bench.figure import Figure, spec
 from fakenet.bench.guard import MEASUREMENT_ERRORS, reason
@@ -19,6 +19,7 @@ GROUPS: dict[str, Group] = {
     "recovery": recovery.figures,
     "streams": streams.figures,
     "suite": suite.figures,
+    "sim": sim.figures,
 }
 
 

@@ -3,13 +3,13 @@ what the model predicts; on timeout say what differs, each node's height and rec
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import networkx as nx
 
 from fakenet.errors import ExpectationFailed, FakenetError, WaitTimeout
 from fakenet.harness import observe
+from fakenet.harness.fanout import fan_out
 from fakenet.harness.waits import wait_for
 
 if TYPE_CHECKING:
@@ -153,14 +153,12 @@ def _observe(net: Network, pairs, predicted) -> dict:
     """Pairs predicted unavailable are tried all at once (each changes nothing); the rest go in
     order per node, since a successful load is a cache use and the model replays uses in order."""
     doubtful = [pair for pair in pairs if predicted[pair] is False]
-    with ThreadPoolExecutor(max_workers=max(1, min(64, len(doubtful)))) as pool:
-        observed = dict(zip(doubtful, pool.map(lambda pair: net.try_load(pair[1], pair[0]), doubtful)))
+    observed = dict(zip(doubtful, fan_out(lambda pair: net.try_load(pair[1], pair[0]), doubtful, 64)))
     by_node: dict[str, list[str]] = {}
     for stream, node in pairs:
         if predicted[(stream, node)]:
             by_node.setdefault(node, []).append(stream)
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(by_node)))) as pool:
-        results = dict(zip(by_node, pool.map(lambda n: [net.try_load(n, s) for s in by_node[n]], by_node)))
+    results = dict(zip(by_node, fan_out(lambda n: [net.try_load(n, s) for s in by_node[n]], by_node, 8)))
     observed.update({(s, n): ok for n, streams in by_node.items() for s, ok in zip(streams, results[n])})
     for pair in [p for p in pairs if predicted[p] and not observed[p]]:
         # A load can miss its sync timeout on a starved CPU; unavailability must hold on retries.

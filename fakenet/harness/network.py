@@ -11,17 +11,16 @@
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
 
 import networkx as nx
 from faker import Faker
 
 from fakenet import kinds
 from fakenet.errors import ConfigError, ExpectationFailed, FakenetError
-from fakenet.harness import backends, expect, faults, observe
+from fakenet.harness import backends, clock, expect, faults, observe
 from fakenet.harness import topology as topologies
 from fakenet.harness.backends import LinkRules, NodeSpec
+from fakenet.harness.fanout import fan_out
 from fakenet.harness.model import NetworkModel
 from fakenet.harness.node import Node
 from fakenet.harness.timeline import Event, Timeline
@@ -52,7 +51,7 @@ class Network:
         self.settings = {**self.kind.test_settings, **(settings or {})}
         self.kind.check_settings(self.settings)
         self.cache_limit = int(self.settings.get("cache_limit", 500))
-        self.backend = backend if isinstance(backend, backends.Backend) else backends.create(backend, self.kind, **backend_options)
+        self.backend = backend if isinstance(backend, backends.Backend) else backends.create(backend, self.kind, seed=seed, **backend_options)
         self.faker = Faker()
         self.faker.seed_instance(seed)
         self.runtimes: dict = {}
@@ -118,8 +117,7 @@ class Network:
             self.backend.close()
 
     def _parallel(self, function, names):
-        with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
-            return dict(zip(names, pool.map(function, names)))
+        return dict(zip(names, fan_out(function, names, 16)))
 
     def _wait_answering(self, name: str) -> None:
         runtime = self.runtimes[name]
@@ -164,7 +162,7 @@ class Network:
     # -- faults ----------------------------------------------------------------------------------
 
     def apply(self, fault: faults.Fault) -> faults.Fault:
-        started = time.monotonic()
+        started = clock.monotonic()
         if fault.lasting:
             self.active.append(fault)  # first: link faults compute the rules from the active list
         try:
@@ -174,14 +172,14 @@ class Network:
                 self.active.remove(fault)
             raise
         how = f" via {self.link_method}" if isinstance(fault, faults.Degrade) else ""
-        self.timeline.record("apply", f"{fault}{how}", time.monotonic() - started)
+        self.timeline.record("apply", f"{fault}{how}", clock.monotonic() - started)
         return fault
 
     def undo(self, fault: faults.Fault) -> None:
-        started = time.monotonic()
+        started = clock.monotonic()
         self.active.remove(fault)
         fault.undo(self)
-        self.timeline.record("undo", str(fault), time.monotonic() - started)
+        self.timeline.record("undo", str(fault), clock.monotonic() - started)
 
     def heal(self, check: bool = False) -> None:
         """Undo every active fault, newest first."""
@@ -384,15 +382,15 @@ class Network:
 
     def expect_recovered(self, within: float = 20.0) -> float:
         """Wait for the expected graph and chain convergence; return the seconds it took."""
-        started = time.monotonic()
+        started = clock.monotonic()
         try:
             self.expect_graph(timeout=within)
             if CHAIN in self.kind.capabilities:
-                self.expect_converged(timeout=max(0.5, within - (time.monotonic() - started)))
+                self.expect_converged(timeout=max(0.5, within - (clock.monotonic() - started)))
         except ExpectationFailed as exc:
             raise ExpectationFailed(f"not recovered within {within:g}s: {exc}", expected=exc.expected,
                                     observed=exc.observed, difference=exc.difference) from exc
-        took = time.monotonic() - started
+        took = clock.monotonic() - started
         self.timeline.record("recovered", f"graph and chain in {took:.2f}s", took)
         return took
 

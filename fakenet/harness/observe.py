@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import networkx as nx
 
 from fakenet.errors import FakenetError
+from fakenet.harness.fanout import fan_out
 
 
 def _parallel(function, items):
     items = list(items)
-    with ThreadPoolExecutor(max_workers=max(1, min(16, len(items)))) as pool:
-        return dict(zip(items, pool.map(function, items)))
+    return dict(zip(items, fan_out(function, items, 16)))
 
 
 def peer_lists(runtimes: dict, up: list[str], identities: dict[str, str]) -> dict[str, set[str]]:

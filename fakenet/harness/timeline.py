@@ -5,8 +5,9 @@ One Timeline per Network owns the list; faults and expectations add to it throug
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+
+from fakenet.harness import clock
 
 
 @dataclass(frozen=True)
@@ -20,14 +21,14 @@ class Event:
 class Timeline:
     def __init__(self):
         self.events: list[Event] = []
-        self._started = time.monotonic()
+        self._started = clock.monotonic()
 
     def restart_clock(self) -> None:
         """Offsets count from when the network is up, not from when it began starting."""
-        self._started = time.monotonic()
+        self._started = clock.monotonic()
 
     def now(self) -> float:
-        return time.monotonic() - self._started
+        return clock.monotonic() - self._started
 
     def record(self, kind: str, what: str, took: float = 0.0) -> Event:
         event = Event(round(self.now(), 3), kind, what, round(took, 3))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import networkx as nx
 
@@ -19,6 +20,7 @@ def _relabel(graph: nx.Graph, names: list[str]) -> nx.Graph:
 
 
 KINDS = ("full", "ring", "line", "random-regular", "ring-chords", "tree")
+DEGREE = re.compile(r"(random-regular)-(\d+)")
 
 
 def build(kind: str, names: list[str], *, degree: int = 3, seed: int = 0) -> nx.Graph:
@@ -26,6 +28,8 @@ def build(kind: str, names: list[str], *, degree: int = 3, seed: int = 0) -> nx.
     n/4 random chords) or tree (a uniformly random tree); the random ones seeded."""
     count = len(names)
     rng = random.Random(seed)
+    if match := DEGREE.fullmatch(kind):  # "random-regular-4": the degree in the name, as scenario files give it
+        kind, degree = match[1], int(match[2])
     if kind == "ring-chords":
         graph = nx.cycle_graph(count)
         while count > 3 and graph.number_of_edges() < count + max(1, count // 4):

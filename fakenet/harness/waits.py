@@ -8,12 +8,12 @@ Only the failures a probe is expected to have while a node starts or recovers ar
 
 from __future__ import annotations
 
-import time
 from typing import Callable, Iterable, TypeVar
 
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_exponential
+from tenacity import RetryError, Retrying, retry_if_result, wait_exponential
 
 from fakenet.errors import FakenetError, WaitTimeout
+from fakenet.harness import clock
 
 T = TypeVar("T")
 EXPECTED_FAILURES = (FakenetError, OSError, TimeoutError)
@@ -25,7 +25,7 @@ def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: flo
              ) -> tuple[T, float]:
     """Return (the first observation that passes, seconds it took) or raise WaitTimeout.
     Polls back off from 20 ms to `max_interval`: cheap probes can afford a short one."""
-    started = time.monotonic()
+    started = clock.monotonic()
     last: list = [None]
     errors: list[Exception] = []
 
@@ -37,13 +37,14 @@ def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: flo
             return False
         return check(last[0])
 
-    retrying = Retrying(stop=stop_after_delay(timeout), wait=wait_exponential(multiplier=0.02, max=max_interval),
-                        retry=retry_if_result(lambda ok: not ok))
+    # The harness clock, not tenacity's: on sim a deadline is network time, and sleeping runs the network.
+    retrying = Retrying(stop=lambda _state: clock.monotonic() - started >= timeout, sleep=clock.sleep,
+                        wait=wait_exponential(multiplier=0.02, max=max_interval), retry=retry_if_result(lambda ok: not ok))
     try:
         retrying(attempt)
     except RetryError as exc:
         raise WaitTimeout(_explain(expected, last[0], errors, logs, hint, timeout)) from (errors[-1] if errors else exc)
-    return last[0], time.monotonic() - started
+    return last[0], clock.monotonic() - started
 
 
 def _explain(expected, observed, errors, logs, hint, timeout) -> str:

@@ -137,6 +137,7 @@ class NodeKind(ABC):
     identity_file: str | None = None  # relative to the data dir: what lose_identity deletes
     link_control: bool = False  # the node filters its own links (the local backend needs it)
     backends: tuple[str, ...] | None = None  # the backends it can run on; None: any (scenarios skip the others)
+    in_process = False  # its node code can run as objects in the harness's process (the sim backend)
     test_settings: Mapping[str, object] = MappingProxyType({})  # what a harness network sets unless told otherwise
     # A command run in the container when the host cannot reach container addresses: prints the
     # kind's `-getinfo` JSON (blocks, connections.total, and the identity under "peerid").
@@ -175,6 +176,8 @@ class NodeKind(ABC):
             raise ConfigError(f"node kind {self.name!r} takes no settings, got {', '.join(sorted(settings))}")
 
     def runs_on(self, backend: str) -> bool:
+        if backend == "sim":
+            return self.in_process
         return self.backends is None or backend in self.backends
 
     def missing(self, needed: set[str]) -> set[str]:

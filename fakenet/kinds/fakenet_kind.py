@@ -20,7 +20,8 @@ MINE_TO = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
 STREAM_UNAVAILABLE = -33  # the node's RPC error when no reachable peer holds a stream
 # Harness setting -> the node's environment variable (see fakenet/node/settings.py).
 SETTINGS = {"cache_limit": "STREAM_CACHE_LIMIT", "sync_timeout": "SYNC_TIMEOUT", "peer_timeout": "PEER_TIMEOUT",
-            "cluster_ttl": "CLUSTER_TTL", "automine": "AUTOMINE", "cluster_repin": "CLUSTER_REPIN"}
+            "cluster_ttl": "CLUSTER_TTL", "automine": "AUTOMINE", "cluster_repin": "CLUSTER_REPIN",
+            "cluster": "CLUSTER"}
 
 
 def swarm_address(host: str) -> str:
@@ -113,6 +114,7 @@ class FakenetKind(NodeKind):
     datadir = "/data"
     identity_file = "config"
     link_control = True
+    in_process = True  # the sim backend runs fakenet/node's own Node objects
     status_command = ("cli", "-getinfo")  # in the container; prints JSON with peerid, blocks, connections.total
     # Test networks want quick verdicts: a load gives up on a neighbour silent for 4 s (an unavailable
     # stream is reported as soon as the whole component has answered), a silent peer is dead after 3 s.

@@ -6,13 +6,12 @@ import asyncio
 import itertools
 import math
 import random
-import time
 from collections import deque
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from fakenet.node import framing
+from fakenet.node import clock, framing
 from fakenet.node.handshake import Hello
 
 _ids = itertools.count()
@@ -47,7 +46,7 @@ class Connection:
         self.inbound = inbound
         self.dial_addr = dial_addr
         self.dialer_peer_id = hello.peer_id if inbound else local_peer_id
-        self.conntime = int(time.time())
+        self.conntime = int(clock.wall())
         self.lastsend = self.lastrecv = self.conntime
         self.bytessent = self.bytesrecv = 0
         self.pingtime: float | None = None
@@ -98,7 +97,7 @@ class Connection:
         if self.shape.loss and self._lottery.random() < self.shape.loss:
             self.dropped += 1
             return
-        self._outbox.append((time.monotonic(), frame))
+        self._outbox.append((clock.monotonic(), frame))
         self._queued_bytes += len(frame)
         self._arrived.set()
         if self._queued_bytes > OUTBOX_HIGH_WATER:
@@ -112,7 +111,7 @@ class Connection:
                 self._arrived.clear()
                 await self._arrived.wait()
                 continue
-            wait = self._outbox[0][0] + self.shape.delay - time.monotonic()
+            wait = self._outbox[0][0] + self.shape.delay - clock.monotonic()
             if wait > 0:
                 self._reshaped.clear()
                 with suppress(asyncio.TimeoutError):
@@ -131,7 +130,7 @@ class Connection:
             self.close(f"send failed: {exc}")
             return
         self.bytessent += len(frame)
-        self.lastsend = int(time.time())
+        self.lastsend = int(clock.wall())
 
     def close(self, reason: str) -> None:
         if not self.closed.is_set():
@@ -149,7 +148,7 @@ class Connection:
         try:
             while not self.closed.is_set():
                 message, size = await asyncio.wait_for(framing.read(self.reader), timeout)
-                self.lastrecv, self.bytesrecv = int(time.time()), self.bytesrecv + size
+                self.lastrecv, self.bytesrecv = int(clock.wall()), self.bytesrecv + size
                 if message["t"] in ("ping", "pong"):
                     await self._answer_ping(message)
                 else:
@@ -171,12 +170,12 @@ class Connection:
         if message["t"] == "ping":
             await self.send({"t": "pong", "n": message.get("n")})
         elif self._ping_sent_at is not None:
-            self.pingtime = time.monotonic() - self._ping_sent_at
+            self.pingtime = clock.monotonic() - self._ping_sent_at
             self.minping = min(self.minping or self.pingtime, self.pingtime)
             self._ping_sent_at = None
 
     async def _keepalive(self, interval: float) -> None:
         while not self.closed.is_set():
             await asyncio.sleep(interval)
-            self._ping_sent_at = time.monotonic()
+            self._ping_sent_at = clock.monotonic()
             await self.send({"t": "ping", "n": self.id})

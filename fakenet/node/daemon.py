@@ -6,10 +6,10 @@ import asyncio
 import os
 import signal
 import sys
-import time
 
 from aiohttp import web
 
+from fakenet.node import clock
 from fakenet.node.version import __version__
 from fakenet.node.errors import NodeError
 
@@ -30,16 +30,21 @@ from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.rpc.server import make_app as make_rpc_app
 from fakenet.node.settings import Settings
 from fakenet.node.swarm import Swarm, SwarmSettings
+from fakenet.node.transport import TCP, Transport
 
 AUTOMINE_SCRIPT = bytes.fromhex("51")  # OP_TRUE: automined coins are anyone's, this is a test network
 
 
 class Node:
-    def __init__(self, settings: Settings):
+    """`transport` and `serve_http` are the sim backend's seams: it runs many nodes in one process
+    over an in-memory transport and calls their RPC registry directly, with no HTTP servers."""
+
+    def __init__(self, settings: Settings, transport: Transport = TCP, serve_http: bool = True):
         self.settings = settings
+        self.transport, self.serve_http = transport, serve_http
         self.name = settings.name
         self.network = settings.network
-        self.started_at = time.time()
+        self.started_at = clock.wall()
         self.version_number = int("".join(f"{int(p):02d}" for p in __version__.split("."))) * 100
         self.ready = False
         self._stop = asyncio.Event()
@@ -58,7 +63,7 @@ class Node:
         self.chain = Chain(self.chain_path, s.network)
         local = LocalEnd(self.identity, s.name, s.announce, s.network, swarm_key)
         self.swarm = Swarm(local, PeerStore(s.datadir / "peerstore.json"), s.peers, self.chain.height,
-                           SwarmSettings(peer_timeout=s.peer_timeout))
+                           SwarmSettings(peer_timeout=s.peer_timeout), self.transport)
         self.sync = ChainSync(self.chain, self.swarm)
         self._start_streams()
         secret = ClusterSecret.derive(s.cluster_secret, swarm_key.key if swarm_key else None, s.network)
@@ -68,20 +73,18 @@ class Node:
                                    "write the pinset")
         self.cluster = ClusterService(self.swarm, self.streams, s.datadir, s.name,
                                       ClusterSettings(s.cluster_ttl, s.cluster_repin, secret))
-        await self._serve_http(self._rpc_app(), s.rpc_port)
-        rest_settings = cluster_rest.RestSettings(s.cluster_api_auth, s.cluster_api_lists, s.cluster_body_limit)
-        await self._serve_http(cluster_rest.make_app(self.cluster, *self.rpc_credentials, rest_settings),
-                               s.cluster_port)
-        await self._serve_http(api.make_app(self), s.api_port)
-        await self._serve_http(ipfs_api.make_app(self, s.ipfs_body_limit, s.ipfs_connect_any), s.ipfs_port)
+        self.registry = self._registry()
+        if self.serve_http:
+            await self._serve_apis()
         await self.swarm.listen(s.bind, s.swarm_port)
-        self.cluster.start()
+        if s.cluster:
+            self.cluster.start()
         if s.automine > 0:
             self.swarm.spawn(self._automine(s.automine))
         self.ready = True
         self._log.info("ready", peerid=self.identity.peer_id, network=s.network, height=self.chain.height(),
                        swarmkey=swarm_key.fingerprint if swarm_key else "none", peers=len(s.peers),
-                       startup_ms=int((time.time() - self.started_at) * 1000))
+                       startup_ms=int((clock.wall() - self.started_at) * 1000))
 
     def _start_streams(self) -> None:
         """The stream layer; the node's own key doubles as the controller key of streams it creates."""
@@ -93,13 +96,20 @@ class Node:
         self.streams.network = StreamNetwork(self.swarm, self.streams)
         self.anchors = self.streams.anchors = AnchorService(self.chain, self.streams, s.network)
 
-    def _rpc_app(self) -> web.Application:
+    def _registry(self) -> Registry:
         registry = Registry()
         for module in (blockchain, network, stream_rpc, cluster_rpc, control):
             module.register(registry, self)
+        return registry
+
+    async def _serve_apis(self) -> None:
         s = self.settings
         user, password = self.rpc_credentials = credentials.for_server(s.datadir, s.rpcuser, s.rpcpassword)
-        return make_rpc_app(registry, user, password)
+        await self._serve_http(make_rpc_app(self.registry, user, password), s.rpc_port)
+        rest_settings = cluster_rest.RestSettings(s.cluster_api_auth, s.cluster_api_lists, s.cluster_body_limit)
+        await self._serve_http(cluster_rest.make_app(self.cluster, user, password, rest_settings), s.cluster_port)
+        await self._serve_http(api.make_app(self), s.api_port)
+        await self._serve_http(ipfs_api.make_app(self, s.ipfs_body_limit, s.ipfs_connect_any), s.ipfs_port)
 
     async def _serve_http(self, app: web.Application, port: int) -> None:
         """Every HTTP port behind the same read timeouts and connection cap (http_guard.py)."""

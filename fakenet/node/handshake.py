@@ -13,10 +13,9 @@ PeerID, trust-on-first-use) passed, so neither side lists a peer the other refus
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass
 
-from fakenet.node import framing
+from fakenet.node import entropy, framing
 from fakenet.node.identity import Identity, verify
 from fakenet.node.psk import SwarmKey
 
@@ -96,7 +95,7 @@ def _check_swarm_key(local: LocalEnd, remote: Hello) -> None:
 
 async def authenticate(reader, writer, local: LocalEnd, dialer: bool, height: int) -> Hello:
     """Swap hellos and proofs; return the peer's verified hello (policy checks are the caller's)."""
-    ours = Hello(local.identity.peer_id, local.name, local.announce, local.network, os.urandom(16).hex(),
+    ours = Hello(local.identity.peer_id, local.name, local.announce, local.network, entropy.token_bytes(16).hex(),
                  local.swarm_key.fingerprint if local.swarm_key else None, height)
     await _send(writer, {"t": "hello", "proto": PROTOCOL, **ours.__dict__})
     theirs = Hello.from_message(await _receive(reader, "hello"))

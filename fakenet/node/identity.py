@@ -7,6 +7,7 @@ is small enough to be inlined with the identity multihash, so base58btc text rea
 from __future__ import annotations
 
 import base64
+import functools
 from dataclasses import dataclass
 
 from multiformats import multibase, multihash, varint
@@ -15,6 +16,7 @@ from multiformats import multibase, multihash, varint
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
+from fakenet.node import entropy
 from fakenet.node.errors import ConfigError
 
 ED25519_KEY_TYPE = 1  # libp2p crypto.pb KeyType.Ed25519
@@ -41,7 +43,13 @@ def _parse_protobuf_key(blob: bytes) -> tuple[int, bytes]:
 
 
 def peer_id_from_public(public_key: VerifyKey) -> str:
-    encoded = _protobuf_key(ED25519_KEY_TYPE, bytes(public_key))
+    return _peer_id(bytes(public_key))
+
+
+@functools.lru_cache(maxsize=4096)
+def _peer_id(public_key: bytes) -> str:
+    """Cached: multiformats' base58 costs milliseconds a call, and every handshake asks for both ends' IDs."""
+    encoded = _protobuf_key(ED25519_KEY_TYPE, public_key)
     return _BASE58.raw_encoder(multihash.wrap(encoded, "identity"))
 
 
@@ -71,7 +79,7 @@ class Identity:
 
     @classmethod
     def generate(cls) -> Identity:
-        return cls(SigningKey.generate())
+        return cls(SigningKey(entropy.token_bytes(32)))  # libsodium's generate() draws the same 32 bytes from the OS
 
     @property
     def peer_id(self) -> str:

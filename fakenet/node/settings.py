@@ -36,6 +36,7 @@ class Settings:
     cluster_port: int = CLUSTER_PORT
     cluster_ttl: float = 5.0
     cluster_repin: bool = True
+    cluster: bool = True  # heartbeats and re-allocation; off, a node only answers cluster calls
     cluster_secret: str | None = None
     debug: bool = False
     cluster_api_auth: bool = True
@@ -84,6 +85,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster-repin", action=argparse.BooleanOptionalAction,
                    default=_env("CLUSTER_REPIN", "1").lower() not in ("0", "false", "no", "off"),
                    help="re-allocate a down peer's cluster pins to live peers (FAKENET_CLUSTER_REPIN=0: off)")
+    p.add_argument("--cluster", action=argparse.BooleanOptionalAction, default=_truthy("CLUSTER", "1"),
+                   help="run the cluster's heartbeats and re-allocation (FAKENET_CLUSTER=0: off; heartbeats are "
+                        "flooded, so their cost grows with the square of the network's size)")
     p.add_argument("--cluster-api-auth", action=argparse.BooleanOptionalAction, default=_truthy("CLUSTER_API_AUTH", "1"),
                    help="basic auth on the cluster REST API, as on the JSON-RPC (FAKENET_CLUSTER_API_AUTH=0: off, "
                         "for clients that cannot send credentials; ipfs-cluster's own default)")
@@ -127,6 +131,7 @@ def from_args(argv: list[str] | None = None) -> Settings:
         rpcpassword=args.rpcpassword, automine=args.automine, peer_timeout=args.peer_timeout, debug=args.debug,
         stream_cache_limit=args.stream_cache_limit, sync_timeout=args.sync_timeout,
         cluster_port=args.cluster_port, cluster_ttl=args.cluster_ttl, cluster_repin=args.cluster_repin,
+        cluster=args.cluster,
         cluster_api_auth=args.cluster_api_auth, cluster_api_lists=args.cluster_api_lists,
         cluster_body_limit=args.cluster_body_limit, ipfs_body_limit=args.ipfs_body_limit,
         ipfs_connect_any=args.ipfs_connect_any,

@@ -20,14 +20,13 @@ copy a node sees is as good as any later one, so dropping later copies loses not
 from __future__ import annotations
 
 import asyncio
-import os
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from multiformats import CID
 
-from fakenet.node import logs
+from fakenet.node import entropy, logs
 from fakenet.node.connection import Connection
 from fakenet.node.echo import ALIVE, DONE, LOCAL, Bounded, EchoSearches
 from fakenet.node.streams import StreamID, as_cid
@@ -121,7 +120,7 @@ class StreamNetwork:
 
     async def _ask(self, request: dict):
         """Answers as they reach us, then the search's final `done` (or nothing, at the cap)."""
-        qid = os.urandom(8).hex()
+        qid = entropy.token_bytes(8).hex()
         queue = self._askers[qid] = asyncio.Queue()
         try:
             await self._send(self._searches.begin(qid, {**request, "qid": qid}, self._links(), self._now()))

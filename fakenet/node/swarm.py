@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
@@ -21,6 +20,7 @@ from fakenet.node.connection import NO_SHAPE, Connection, LinkShape
 from fakenet.node.handshake import HandshakeError, Hello, LocalEnd, authenticate, conclude
 from fakenet.node.multiaddr import PeerAddr
 from fakenet.node.peerstore import IdentityChanged, PeerStore
+from fakenet.node.transport import TCP, Transport
 
 Handler = Callable[[Connection, dict], Awaitable[None]]
 
@@ -55,8 +55,9 @@ class DialFailed(Exception):
 
 class Swarm:
     def __init__(self, local: LocalEnd, peerstore: PeerStore, peers: list[PeerAddr], height: Callable[[], int],
-                 settings: SwarmSettings = SwarmSettings()):
+                 settings: SwarmSettings = SwarmSettings(), transport: Transport = TCP):
         self.local = local
+        self.transport = transport
         self.peerstore = peerstore
         self.settings = settings
         self._height = height
@@ -84,7 +85,7 @@ class Swarm:
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def listen(self, host: str, port: int) -> None:
-        self._server = await asyncio.start_server(self._accept, host, port, limit=framing.MAX_FRAME + 1024)
+        self._server = await self.transport.listen(self._accept, host, port)
         self._log.info("swarm_listening", addr=f"{host}:{port}", announce=self.local.announce)
         for addr in self._peers.values():
             self._start_dialer(addr)
@@ -208,13 +209,10 @@ class Swarm:
         try:
             # Name resolution gets the long timeout (a busy resolver is not a cut link), the connect
             # itself the short one.
-            resolved = await asyncio.wait_for(
-                asyncio.get_running_loop().getaddrinfo(addr.host, addr.port, type=socket.SOCK_STREAM),
-                self.settings.handshake_timeout)
-            host = resolved[0][4][0]
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(host, addr.port, limit=framing.MAX_FRAME + 1024),
-                self.settings.connect_timeout)
+            host = await asyncio.wait_for(self.transport.resolve(addr.host, addr.port),
+                                          self.settings.handshake_timeout)
+            reader, writer = await asyncio.wait_for(self.transport.open(host, addr.port),
+                                                    self.settings.connect_timeout)
         except (OSError, asyncio.TimeoutError) as exc:
             self._log.debug("dial_failed", addr=addr.dial_addr, error=repr(exc))
             raise DialFailed(str(exc)) from exc

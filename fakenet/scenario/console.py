@@ -17,7 +17,8 @@ from fakenet.scenario.runner import Result, graph_summary, run
 
 
 def run_with_progress(scenario: Scenario, backend: str, *, nodes=None, seed=None, kind=None,
-                      report_dir: Path | None = None, keep: bool = False, console: Console | None = None) -> Result:
+                      report_dir: Path | None = None, keep: bool = False, console: Console | None = None,
+                      **options) -> Result:
     console = console or Console(highlight=False)
     started = time.monotonic()
     status = console.status(f"starting {scenario.nodes} nodes on {backend}…")
@@ -36,7 +37,7 @@ def run_with_progress(scenario: Scenario, backend: str, *, nodes=None, seed=None
     recorder = Recorder() if report_dir is not None else None
     try:
         result = run(scenario, backend, nodes=nodes, seed=seed, kind=kind, on_step=on_step, keep_on_failure=keep,
-                     recorder=recorder)
+                     recorder=recorder, **options)
     finally:
         status.stop()
     _timeline(console, result)

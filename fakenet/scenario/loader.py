@@ -28,15 +28,16 @@ from pathlib import Path
 import yaml
 
 from fakenet import kinds
-from fakenet.harness.topology import KINDS, node_names
+from fakenet.harness.topology import DEGREE, KINDS, node_names
 from fakenet.scenario import schema as s
 from fakenet.scenario.errors import ScenarioError
 from fakenet.scenario.steps import REGISTRY, StepType
 
 TOPOLOGIES = KINDS
-BACKENDS = ("local", "docker")
+BACKENDS = ("local", "docker", "sim")
 META = {"name", "description", "nodes", "topology", "seed", "backends", "kinds", "settings", "steps"}
-SETTINGS = {"cache_limit": s.count, "sync_timeout": s.duration, "peer_timeout": s.duration, "cluster_ttl": s.duration}
+SETTINGS = {"cache_limit": s.count, "sync_timeout": s.duration, "peer_timeout": s.duration, "cluster_ttl": s.duration,
+            "cluster": s.flag}
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def _metadata(data: dict, root, file: str) -> dict:
     nodes = check("nodes", s.count, 4)
     if nodes < 2:
         raise ScenarioError("nodes: expected at least 2", file=file, line=_line_of_key(root, "nodes"))
-    topology = check("topology", _one_of(TOPOLOGIES), "full")
+    topology = check("topology", _topology, "full")
     backends = check("backends", _subset(BACKENDS), list(BACKENDS))
     kind_names = check("kinds", _kinds, ["fakenet"])
     settings = check("settings", _settings, {})
@@ -166,6 +167,11 @@ def _metadata(data: dict, root, file: str) -> dict:
             "topology": topology, "seed": check("seed", s.count, 0), "backends": tuple(backends),
             "kinds": tuple(kind_names),
             "settings": settings, "names": node_names(nodes)}
+
+
+def _topology(value):
+    """One of TOPOLOGIES, or random-regular-D for another degree than 3."""
+    return value if isinstance(value, str) and DEGREE.fullmatch(value) else _one_of(TOPOLOGIES)(value)
 
 
 def _one_of(options):

@@ -68,13 +68,22 @@ def groups(names: list[str]):
     one = node(names)
 
     def check(value) -> list[list[str]]:
+        if isinstance(value, int) and not isinstance(value, bool) and 2 <= value <= len(names):
+            return _split(names, value)  # `partition: 2`: halves in node order, for networks too big to list
         if not isinstance(value, list) or not all(isinstance(g, list) and g for g in value):
-            raise Invalid(f"expected a list of node groups like [[node, node2], [node3, node4]], not {value!r}")
+            raise Invalid(f"expected a list of node groups like [[node, node2], [node3, node4]] or a number "
+                          f"of groups (2 to {len(names)}), not {value!r}")
         seen = [one(n) for g in value for n in g]
         if len(seen) != len(set(seen)):
             raise Invalid(f"expected each node in one group only, not {value!r}")
         return [list(g) for g in value]
     return check
+
+
+def _split(names: list[str], count: int) -> list[list[str]]:
+    size, extra = divmod(len(names), count)
+    bounds = [i * size + min(i, extra) for i in range(count + 1)]
+    return [list(names[bounds[i]:bounds[i + 1]]) for i in range(count)]
 
 
 def pair(names: list[str]):

@@ -1,4 +1,5 @@
-"""Where nodes run: `local` (processes on 127.A.B.x) or `docker` (containers on their own network)."""
+"""Where nodes run: `local` (processes on 127.A.B.x), `docker` (containers on their own network) or
+`sim` (nodes as objects in this process, on virtual time)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from fakenet.errors import ConfigError
 from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec
 
 CLASSES = {"local": "fakenet.harness.backends.local:LocalBackend",
-           "docker": "fakenet.harness.backends.docker:DockerBackend"}
+           "docker": "fakenet.harness.backends.docker:DockerBackend",
+           "sim": "fakenet.harness.backends.sim:SimBackend"}
 NAMES = tuple(CLASSES)
 
 
-def create(name: str, kind, **options) -> Backend:
-    """A backend by name for nodes of `kind` (a NodeKind); unknown options are errors, not ignored."""
+def create(name: str, kind, seed: int = 0, **options) -> Backend:
+    """A backend by name for nodes of `kind` (a NodeKind); unknown options are errors, not ignored.
+    `seed` (the network's) reaches backends that draw from it (sim: every RNG of the run)."""
     if name not in CLASSES:
         raise ConfigError(f"unknown backend {name!r}: use {' or '.join(NAMES)}")
     module, _, attr = CLASSES[name].partition(":")
@@ -24,7 +27,7 @@ def create(name: str, kind, **options) -> Backend:
     if unknown:
         raise ConfigError(f"unknown option(s) {', '.join(unknown)} for the {name} backend (it takes "
                           f"{', '.join(accepted)}; node settings go in settings={{…}})")
-    return cls(kind, **options)
+    return cls(kind, **options, **({"seed": seed} if "seed" in accepted else {}))
 
 
 __all__ = ["NAMES", "Backend", "LinkRules", "NodeRuntime", "NodeSpec", "create"]

@@ -7,14 +7,13 @@ hashes by height; block bytes stay in the SQLite store.
 
 import dataclasses
 import logging
-import os
 import pathlib
 import threading
-import time
 from collections.abc import Callable
 
 from bitcoin.core import CBlock, CBlockHeader, Hash, b2lx
 
+from .. import clock as node_clock, entropy
 from ..errors import ConfigError
 from . import block as blocks
 from . import pow, template, tips, validate
@@ -43,7 +42,7 @@ class Chain:
         path: pathlib.Path,
         network: str,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = node_clock.wall,
         max_orphans: int = 1000,
     ):
         self.network = network
@@ -208,7 +207,7 @@ class Chain:
     @staticmethod
     def _coinbase(tmpl: dict, script_pubkey: bytes, extra: bytes = b""):
         # A random extranonce, so two nodes mining the same height in the same second differ.
-        return blocks.coinbase_tx(tmpl["height"], script_pubkey, tmpl["coinbasevalue"], os.urandom(8), extra)
+        return blocks.coinbase_tx(tmpl["height"], script_pubkey, tmpl["coinbasevalue"], entropy.token_bytes(8), extra)
 
     def check_proposal(self, raw: bytes) -> str | None:
         """BIP23 block proposal, answered as bitcoin-core's getblocktemplate "proposal" mode:

@@ -15,11 +15,10 @@ without resending everything during a burst of writes.
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from fakenet.node import logs
+from fakenet.node import entropy, logs
 from fakenet.node.cluster.auth import ClusterSecret
 from fakenet.node.cluster.liveness import Beat
 from fakenet.node.cluster.pinset import PinEntry
@@ -101,7 +100,7 @@ class ClusterGossip:
             await self.publish({"t": "cp", "gid": gid, "entry": entry.to_json(), "hops": HOPS})
 
     async def publish_recover(self, stream_id: str | None) -> None:
-        await self.publish({"t": "cr", "gid": os.urandom(8).hex(), "stream": stream_id, "hops": HOPS})
+        await self.publish({"t": "cr", "gid": entropy.token_bytes(8).hex(), "stream": stream_id, "hops": HOPS})
 
     async def send_state(self, conn: Connection) -> None:
         entries = [entry.to_json() for entry in self.cluster.pinset.entries()]

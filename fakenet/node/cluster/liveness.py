@@ -7,10 +7,10 @@ logic is testable without waiting.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable
 
+from fakenet.node import clock as node_clock
 from fakenet.node.cluster.report import Report
 
 
@@ -38,7 +38,7 @@ class Heard:
 
 
 class FailureDetector:
-    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, ttl: float, clock: Callable[[], float] = node_clock.monotonic):
         self.ttl, self.clock = ttl, clock
         self._heard: dict[str, Heard] = {}
 

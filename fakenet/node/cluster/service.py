@@ -11,11 +11,11 @@ would pin everything on a node that thinks it is alone.
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from fakenet.node import clock as node_clock
 from fakenet.node.errors import ConfigError
 from fakenet.node import logs
 from fakenet.node.cluster.auth import ClusterSecret
@@ -55,7 +55,7 @@ class ClusterSettings:
 
 class ClusterService:
     def __init__(self, swarm, streams, datadir: Path, name: str, settings: ClusterSettings = ClusterSettings(),
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = node_clock.monotonic):
         self.swarm, self.name, self.settings, self.clock = swarm, name, settings, clock
         self.peer_id, self.announce = swarm.local.identity.peer_id, swarm.local.announce
         self.store = ClusterStore(datadir / "cluster.json")
@@ -63,7 +63,7 @@ class ClusterService:
         self.detector = FailureDetector(settings.ttl, clock)
         self.tracker = Tracker(streams, owned, settings.retry_after, self._changed, clock)
         self.gossip = ClusterGossip(swarm, self, settings.secret)
-        self.boot, self._seq = time.time_ns(), 0
+        self.boot, self._seq = int(node_clock.wall() * 1e9), 0
         self.started = self._last_round = clock()
         self._wake = asyncio.Event()
         self._live_before: list[str] = []
@@ -107,7 +107,7 @@ class ClusterService:
                 raise ClusterTooSmall(stream_id, rmin, [self.peer_name(peer) for peer in live], known)
             raise NotEnoughPeers(stream_id, rmin, [self.peer_name(peer) for peer in live])
         allocations = allocate(stream_id, live, rmin, rmax)
-        entry = self.pinset.add(stream_id, rmin, rmax, name, self.peer_id, time.time(), allocations)
+        entry = self.pinset.add(stream_id, rmin, rmax, name, self.peer_id, node_clock.wall(), allocations)
         await self._wrote(entry)
         return entry
 
@@ -116,7 +116,7 @@ class ClusterService:
         current = self.pinset.get(stream_id)
         if current is None:
             raise NotInPinset(stream_id)
-        await self._wrote(self.pinset.remove(stream_id, self.peer_id, time.time()))
+        await self._wrote(self.pinset.remove(stream_id, self.peer_id, node_clock.wall()))
         return current
 
     async def recover(self, stream_id: str | None) -> None:
@@ -176,7 +176,7 @@ class ClusterService:
         while True:
             self._seq += 1
             await self.gossip.publish_beat(Beat(self.peer_id, self.name, self.announce, self.boot, self._seq,
-                                                time.time(), self.pinset.digest(), self.report()))
+                                                node_clock.wall(), self.pinset.digest(), self.report()))
             await asyncio.sleep(self.settings.interval)  # a timer, not a wait for a condition
 
     async def _reconciler(self) -> None:

@@ -8,10 +8,10 @@ after `retry_after` seconds (ipfs-cluster's pin_recover_interval) or at once by 
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from typing import Callable
 
+from fakenet.node import clock as node_clock
 from fakenet.node.errors import NodeError
 from fakenet.node import logs
 from fakenet.node.cluster import blocks, items
@@ -29,7 +29,7 @@ class Failure:
 
 class Tracker:
     def __init__(self, streams, owned: set[str], retry_after: float, on_change: Callable[[], None],
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = node_clock.monotonic):
         self.streams, self.owned, self.retry_after = streams, owned, retry_after
         self.on_change, self.clock = on_change, clock
         self.pinning: dict[str, asyncio.Task] = {}

@@ -12,9 +12,9 @@ peers it cannot reach.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
+from fakenet.node import clock
 from fakenet.node.version import __version__
 from fakenet.node.cluster.report import CLUSTER_ERROR, UNPINNED, Report
 
@@ -43,8 +43,8 @@ def _silence_error(cluster, peer_id: str) -> str:
 
 def _own_status(own: Report, entry) -> tuple[str, str, float]:
     if entry is None:
-        return UNPINNED, "", time.time()
-    return own.status_of(entry.stream_id), own.errors.get(entry.stream_id, ""), time.time()
+        return UNPINNED, "", clock.wall()
+    return own.status_of(entry.stream_id), own.errors.get(entry.stream_id, ""), clock.wall()
 
 
 def _peer_status(cluster, peer_id: str, entry) -> tuple[str, str, float]:

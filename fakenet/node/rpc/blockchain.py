@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 
 from bitcoin.core import CBlock, b2lx, b2x
 
+from fakenet.node import clock
 from fakenet.node.chain import BlockIndex
 from fakenet.node.rpc import mining, params, scripts
 from fakenet.node.rpc.addresses import InvalidAddress, script_for
@@ -150,4 +150,4 @@ def register(registry: Registry, node) -> None:
     @registry.method
     async def uptime():
         """Returns the total uptime of the server in seconds."""
-        return int(time.time() - node.started_at)
+        return int(clock.wall() - node.started_at)

@@ -8,6 +8,7 @@ Ceramic's DAG-JOSE form are records of their own (jose.py); `verify` and `decode
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import dag_cbor
@@ -25,14 +26,42 @@ def cid_of(data: bytes, codec: str = DAG_CBOR) -> CID:
     return CID("base32", 1, codec, multihash.digest(data, HASH))
 
 
+# multiformats validates every argument at run time: decoding or printing one CID costs about a
+# millisecond, and every search message, fetch and pin-store lookup does both. CIDs are immutable
+# values, so the results are cached (failures are not: lru_cache does not keep exceptions).
+CID_CACHE = 65536
+
+
 def as_cid(value: CID | str | bytes) -> CID:
     """Accept a CID in any form (text in any base, binary, object) and show it in base32."""
+    try:
+        return _as_cid_cached(value)
+    except TypeError:  # unhashable (a peer may send any JSON): decode without the cache, to the same error
+        return _as_cid(value)
+
+
+@functools.lru_cache(maxsize=CID_CACHE)
+def _as_cid_cached(value: CID | str | bytes) -> CID:
+    return _as_cid(value)
+
+
+def _as_cid(value: CID | str | bytes) -> CID:
     if isinstance(value, CID):
         return value.set(base="base32")
     try:
         return CID.decode(value).set(base="base32")
     except Exception as exc:  # multiformats raises several unrelated types for bad input
         raise ValueError(f"not a CID: {value!r}") from exc
+
+
+def cid_text(value: CID | str | bytes) -> str:
+    """The base32 text of a CID in any form (as_cid's, printed)."""
+    return _text(as_cid(value))
+
+
+@functools.lru_cache(maxsize=CID_CACHE)
+def _text(cid: CID) -> str:
+    return str(cid)
 
 
 def encode(obj: Any) -> tuple[CID, bytes]:

@@ -19,12 +19,12 @@ caller checks the proof against its chain before applying one.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 import jsonpatch
 from multiformats import CID
 
+from fakenet.node import entropy
 from fakenet.node.streams import codec, jose, keys
 from fakenet.node.streams.errors import CommitRejected
 
@@ -45,7 +45,7 @@ def sign(key: ControllerKey, payload: dict) -> tuple[CID, bytes]:
 def make_genesis(key: ControllerKey, content: Any, *, family: str | None = None,
                  tags: list[str] | None = None, unique: bytes | None = None) -> tuple[CID, bytes]:
     """A new stream; `unique` makes two streams with the same content and controller distinct."""
-    unique = os.urandom(UNIQUE_BYTES) if unique is None else unique
+    unique = entropy.token_bytes(UNIQUE_BYTES) if unique is None else unique
     header: dict[str, Any] = {"controllers": [key.did], "unique": unique}
     if family is not None:
         header["family"] = family

@@ -83,7 +83,7 @@ class PinStore:
         for cid, data in blocks.items():
             codec.verify(cid, data)
         key = state.stream_id.encode()
-        rows = [(key, str(codec.as_cid(cid)), data) for cid, data in blocks.items()]
+        rows = [(key, codec.cid_text(cid), data) for cid, data in blocks.items()]
         with self._transaction() as db:
             pinned = db.execute("SELECT 1 FROM streams WHERE stream_id = ?", (key,)).fetchone()
             if require_pinned and not pinned:
@@ -101,7 +101,7 @@ class PinStore:
         key = state.stream_id.encode()
         held = {row[0] for row in db.execute("SELECT cid FROM commits WHERE stream_id = ?", (key,))}
         for entry in state.log:
-            if str(codec.as_cid(entry.cid)) not in held:
+            if codec.cid_text(entry.cid) not in held:
                 raise MissingCommit(state.stream_id, entry.cid)
 
     def unpin(self, stream_id: StreamID) -> bool:
@@ -128,7 +128,7 @@ class PinStore:
 
     def block(self, cid: CID) -> bytes | None:
         """A commit block of any pinned stream, for serving a peer's commit fetch."""
-        rows = self._read("SELECT data FROM commits WHERE cid = ? LIMIT 1", str(codec.as_cid(cid)))
+        rows = self._read("SELECT data FROM commits WHERE cid = ? LIMIT 1", codec.cid_text(cid))
         return rows[0][0] if rows else None
 
     # -- raw IPFS-style blocks ---------------------------------------------------------------
@@ -146,7 +146,7 @@ class PinStore:
 
     def get_block(self, cid: CID) -> bytes | None:
         """Any block held: raw ones, then commits (on IPFS, Ceramic commits are plain blocks)."""
-        rows = self._read("SELECT data FROM blocks WHERE cid = ?", str(codec.as_cid(cid)))
+        rows = self._read("SELECT data FROM blocks WHERE cid = ?", codec.cid_text(cid))
         data = rows[0][0] if rows else self.block(cid)
         if data is not None and not rows and cid.codec.name == jose.DAG_JOSE:
             return jose.unpack(cid, data).jws  # the block IPFS holds under a JWS CID, not our record of it
@@ -162,7 +162,7 @@ class PinStore:
     def _set_pinned(self, cid: CID, pinned: int) -> bool:
         with self._transaction() as db:
             sql = "UPDATE blocks SET pinned = ? WHERE cid = ?"
-            return db.execute(sql, (pinned, str(codec.as_cid(cid)))).rowcount > 0
+            return db.execute(sql, (pinned, codec.cid_text(cid))).rowcount > 0
 
     def pinned_blocks(self) -> list[CID]:
         rows = self._read("SELECT cid FROM blocks WHERE pinned ORDER BY rowid")

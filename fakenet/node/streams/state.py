@@ -53,7 +53,7 @@ class LogEntry:
     anchor_block: str | None = None
 
     def to_json(self) -> dict:
-        entry: dict[str, Any] = {"cid": str(codec.as_cid(self.cid)), "type": _TYPE_NUMBERS[self.kind]}
+        entry: dict[str, Any] = {"cid": codec.cid_text(self.cid), "type": _TYPE_NUMBERS[self.kind]}
         if self.anchor_height is not None:
             entry.update(anchorHeight=self.anchor_height, anchorBlock=self.anchor_block)
         return entry

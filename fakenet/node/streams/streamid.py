@@ -9,6 +9,7 @@ file systems. Stream type 0 is a tile, the only type this node creates; parsing 
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 
@@ -60,6 +61,12 @@ def _parse(text: str) -> tuple[StreamID, io.BytesIO]:
     return StreamID(stream_type, genesis), stream
 
 
+@functools.lru_cache(maxsize=65536)
+def _base36(data: bytes) -> str:
+    """Cached: multiformats' base36 takes milliseconds, and ids are printed on every message."""
+    return multibase.encode(data, "base36")
+
+
 @dataclass(frozen=True)
 class StreamID:
     type: int
@@ -72,17 +79,26 @@ class StreamID:
         return varint.encode(STREAMID_CODEC) + varint.encode(self.type) + bytes(self.genesis)
 
     def encode(self) -> str:
-        return multibase.encode(self.to_bytes(), "base36")
+        return _base36(self.to_bytes())
 
     def __str__(self) -> str:
         return self.encode()
 
     @classmethod
     def parse(cls, text: str) -> StreamID:
-        stream_id, rest = _parse(text)
-        if rest.read(1):
-            raise InvalidStreamID(f"{text!r} is a CommitID, not a StreamID; parse it with CommitID.parse")
-        return stream_id
+        try:
+            return _parse_stream_id(text)
+        except TypeError:  # unhashable (a peer may send any JSON): parse uncached, to the same error
+            return _parse_stream_id.__wrapped__(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_stream_id(text: str) -> StreamID:
+    """Cached: base36 decoding takes milliseconds, and every search message names its stream."""
+    stream_id, rest = _parse(text)
+    if rest.read(1):
+        raise InvalidStreamID(f"{text!r} is a CommitID, not a StreamID; parse it with CommitID.parse")
+    return stream_id
 
 
 @dataclass(frozen=True)
@@ -109,7 +125,7 @@ class CommitID:
         return self.stream_id.to_bytes() + tail
 
     def encode(self) -> str:
-        return multibase.encode(self.to_bytes(), "base36")
+        return _base36(self.to_bytes())
 
     def __str__(self) -> str:
         return self.encode()

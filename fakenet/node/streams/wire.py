@@ -82,7 +82,7 @@ def commit_to_wire(cid: CID, data: bytes) -> Any:
         return jose.to_wire(cid, data)
     obj = dag_cbor.decode(data)
     if isinstance(obj, dict) and isinstance(obj.get("proof"), dict):
-        return {"id": str(codec.as_cid(obj["id"])), "prev": str(codec.as_cid(obj["prev"])),
+        return {"id": codec.cid_text(obj["id"]), "prev": codec.cid_text(obj["prev"]),
                 "proof": str(proof_cid(obj["proof"])), "path": merkle_path(obj["proof"].get("path", []))}
     return _jsonable(obj)  # an unsigned genesis, or a commit in fakenet's earlier envelope
 
@@ -90,7 +90,7 @@ def commit_to_wire(cid: CID, data: bytes) -> Any:
 def _jsonable(obj: Any) -> Any:
     """CIDs as text and bytes as base64, as js-ceramic serialises header bytes."""
     if isinstance(obj, CID):
-        return str(codec.as_cid(obj))
+        return codec.cid_text(obj)
     if isinstance(obj, bytes):
         return base64.b64encode(obj).decode()
     if isinstance(obj, dict):

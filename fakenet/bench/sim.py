@@ -1,0 +1,98 @@
+"""Sim figures: N fakenet nodes in one process on network time, and the 1,000-node scenario.
+
+Each size runs in a fresh interpreter (`python -m fakenet.bench.sim N`), so its peak resident
+memory is its own: memory per node is (peak after meshing - peak of the bare interpreter with
+the node code imported) / N. CPU seconds stand beside wall seconds: on a shared machine wall
+time measures the neighbours as much as the simulator.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from typing import Iterator
+
+from fakenet.bench.context import Context
+from fakenet.bench.figure import Figure, spec
+from fakenet.bench.guard import guarded
+
+GOAL_MESH_1000, GOAL_MB_PER_NODE, GOAL_SCENARIO = 30.0, 2.0, 120.0
+WINDOW = 10.0  # network seconds of idle running measured after the mesh
+SCENARIO = "scenarios/large-partition-heal.yaml"
+
+
+def _specs(count: int) -> list[Figure]:
+    big = count >= 1000
+    return [
+        spec(f"sim.mesh.{count}", "sim", f"sim, {count} nodes random-regular: meshed (wall)", "s",
+             goal=GOAL_MESH_1000 if big else None),
+        spec(f"sim.mesh_cpu.{count}", "sim", f"  the same, CPU seconds", "s"),
+        spec(f"sim.memory.{count}", "sim", f"  resident memory per node", "MB", goal=GOAL_MB_PER_NODE),
+        spec(f"sim.window.{count}", "sim", f"  {WINDOW:g} network seconds idle (wall)", "s"),
+        spec(f"sim.window_cpu.{count}", "sim", f"  the same, CPU seconds", "s"),
+    ]
+
+
+def figures(ctx: Context) -> Iterator[Figure]:
+    for count in ctx.plan.sim_sizes:
+        specs = _specs(count)
+        ctx.progress(f"sim: {count} nodes")
+        yield from guarded(specs, lambda: _measured(specs, [_measure(count) for _ in range(ctx.plan.runs)]),
+                           ctx.progress)
+    scenario = spec("sim.scenario.1000", "sim", f"`{SCENARIO}` on sim (wall)", "s", goal=GOAL_SCENARIO)
+    if ctx.plan.quick:
+        yield scenario.not_measured("--quick: full run only (minutes)")
+        return
+    yield from guarded([scenario], lambda: [scenario.with_samples([_scenario()])], ctx.progress)
+
+
+def _measured(specs: list[Figure], runs: list[dict]) -> list[Figure]:
+    keys = ("mesh_s", "mesh_cpu_s", "mb_per_node", "window_s", "window_cpu_s")
+    return [figure.with_samples([run[key] for run in runs]) for figure, key in zip(specs, keys)]
+
+
+def _measure(count: int) -> dict:
+    out = subprocess.run([sys.executable, "-m", "fakenet.bench.sim", str(count)], capture_output=True, text=True,
+                         check=True, timeout=1800)
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def _scenario() -> float:
+    began = time.monotonic()
+    subprocess.run([sys.executable, "-m", "fakenet", "scenario", "run", SCENARIO, "--backend", "sim"],
+                   capture_output=True, check=True, timeout=1800)
+    return time.monotonic() - began
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def measure(count: int) -> dict:
+    """One size in this process: start a random-regular network, time the mesh and an idle window."""
+    from fakenet.harness import clock
+    from fakenet.harness.network import Network
+
+    before = _peak_mb()
+    wall, cpu = time.monotonic(), time.process_time()
+    net = Network(count, backend="sim", topology="random-regular", seed=1, settings={"cluster": False})
+    try:
+        net.start()
+        mesh_s, mesh_cpu_s, per_node = time.monotonic() - wall, time.process_time() - cpu, (_peak_mb() - before) / count
+        wall, cpu = time.monotonic(), time.process_time()
+        clock.sleep(WINDOW)
+        window_s, window_cpu_s = time.monotonic() - wall, time.process_time() - cpu
+    finally:
+        net.close()
+    return {"nodes": count, "mesh_s": round(mesh_s, 2), "mesh_cpu_s": round(mesh_cpu_s, 2),
+            "mb_per_node": round(per_node, 3), "window_s": round(window_s, 2),
+            "window_cpu_s": round(window_cpu_s, 2)}
+
+
+if __name__ == "__main__":
+    import fakenet.harness.backends.sim  # noqa: F401 - the node code, imported before the baseline is taken
+
+    print(json.dumps(measure(int(sys.argv[1]))))

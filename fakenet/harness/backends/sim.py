@@ -1,0 +1,189 @@
+"""The sim backend: fakenet nodes as objects in this process, on one event loop in virtual time.
+
+The node code is the real one (fakenet/node/daemon.py's Node), started with an in-memory
+transport and no HTTP servers; the harness reaches it through SimRpc, which calls the node's
+JSON-RPC dispatcher. A crash cancels the node's tasks and closes its pipes and stores: its memory
+is gone, its data dir (a temporary directory) stays. See fakenet/sim for the machinery, and the
+README for what sim does not model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Mapping
+
+from fakenet.errors import ConfigError
+from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec, node_filter
+from fakenet.kinds.base import NodeKind
+from fakenet.kinds.fakenet_kind import SETTINGS, SWARM_PORT, FakenetKind
+from fakenet.node import multiaddr
+from fakenet.node.daemon import Node
+from fakenet.node.settings import Settings
+from fakenet.sim.rpc import SimRpc
+from fakenet.sim.world import World
+
+BOOT_TIME = 0.5  # network seconds from start to a node's first line of code
+STOP_GRACE = 5.0  # network seconds a stopping node gets to shut down before it is cancelled
+
+
+def node_settings(spec: NodeSpec, datadir: Path, secret: str) -> Settings:
+    """The node's Settings as the kind's environment would give them (FAKENET_X -> field x)."""
+    address = lambda host: f"/dns4/{host}/tcp/{SWARM_PORT}"
+    tuned = {SETTINGS[key].lower(): value for key, value in spec.settings.items()}
+    base = Settings(datadir=datadir, name=spec.name, network="fakenet", bind=spec.name,
+                    announce=multiaddr.parse(address(spec.name)).dial_addr,
+                    peers=[multiaddr.parse(address(peer)) for peer in spec.peers], cluster_secret=secret)
+    return replace(base, **{key: type(getattr(base, key))(value) for key, value in tuned.items()})
+
+
+class SimNode:
+    """One node's life in the world: boots, crashes and graceful stops."""
+
+    def __init__(self, world: World, settings: Settings):
+        self.world, self.settings, self.name = world, settings, settings.name
+        self.node: Node | None = None
+        self.task: asyncio.Task | None = None
+        self.boots = 0
+
+    def registry(self):
+        running = self.node is not None and self.node.ready and not self.task.done()
+        return self.node.registry if running else None
+
+    def start(self) -> None:
+        if self.node is not None:
+            return
+        self.boots += 1
+        context = self.world.boot_context(self.name, self.boots)
+        self.world.record(self.name, f"event=sim_boot boot={self.boots}")
+        self.node = Node(self.settings, self.world.wire.transport(self.name), serve_http=False)
+        self.task = self.world.loop.create_task(self._boot(self.node), context=context)
+
+    @staticmethod
+    async def _boot(node: Node) -> None:
+        # A process takes a while to start. Nodes started together come up together, all listening
+        # before any dials, as real ones mostly do; each then dials its peers and trusts who answers.
+        await asyncio.sleep(BOOT_TIME)
+        await node.run()
+
+    def kill(self) -> None:
+        """Like SIGKILL: no shutdown code of the node's own; the kernel closes its sockets and files."""
+        if self.node is None:
+            return
+        self.world.record(self.name, "event=sim_kill")
+        self.world.wire.drop(self.name)
+        swarm = getattr(self.node, "swarm", None)
+        if swarm is not None:  # the swarm's own guard against a dial loop that swallows its cancel
+            swarm.closing = True
+        self.world.cancel_tasks(self.name)
+        self._close_stores()
+        self.node = self.task = None
+
+    def stop(self) -> None:
+        if self.node is None:
+            return
+        self.world.record(self.name, "event=sim_stop")
+        self.node.request_stop()
+        task = self.task
+        self.world.run(asyncio.wait([task], timeout=STOP_GRACE))
+        self.kill()
+
+    def _close_stores(self) -> None:
+        for store in (getattr(self.node, "chain", None), getattr(self.node, "pins", None)):
+            if store is not None:
+                store.close()
+
+
+class SimRuntime(NodeRuntime):
+    def __init__(self, kind: NodeKind, sim_node: SimNode):
+        self.kind, self.sim_node, self.name = kind, sim_node, sim_node.name
+        self._rpc = SimRpc(sim_node.world, sim_node)
+
+    @property
+    def rpc(self) -> SimRpc:
+        return self._rpc
+
+    def url(self, role: str) -> str:
+        raise ConfigError(f"the sim backend serves no {role} port: nodes are reached in-process over RPC only")
+
+    def start(self) -> None:
+        self.sim_node.start()
+
+    def kill(self) -> None:
+        self.sim_node.kill()
+
+    def stop(self) -> None:
+        self.sim_node.stop()
+
+    def pause(self) -> None:
+        raise ConfigError("pause is not modelled on the sim backend (one process, no SIGSTOP); use crash or stop")
+
+    unpause = pause
+
+    def logs(self, tail: int = 20) -> list[str]:
+        return list(self.sim_node.world.logs.get(self.name, ()))[-tail:]
+
+    def _identity_path(self) -> Path:
+        return self.sim_node.settings.datadir / self.kind.identity_file
+
+    def read_identity(self) -> bytes | None:
+        path = self._identity_path()
+        return path.read_bytes() if path.exists() else None
+
+    def write_identity(self, data: bytes | None) -> None:
+        path = self._identity_path()
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(data)
+            path.chmod(0o600)
+
+    def set_links(self, rules: LinkRules, identities: Mapping[str, str]) -> str:
+        """Cuts on the wire (bytes dropped, dials hang) and the node's own filter for the rest, so
+        loss and delay are the per-frame, seeded ones of every backend."""
+        self.sim_node.world.wire.set_blocked(self.name, rules.blocked)
+        node_filter(self, rules, identities)
+        return "sim wire (cuts) and node link filter (loss, delay)"
+
+
+class SimBackend(Backend):
+    name = "sim"
+
+    def __init__(self, kind: NodeKind, seed: int = 0, trace: str | Path | None = None,
+                 workdir: Path | None = None):
+        if not isinstance(kind, FakenetKind):
+            raise ConfigError(f"the sim backend runs the fakenet node's own code in-process; "
+                              f"node kind {kind.name!r} needs the local or docker backend")
+        self.kind, self.trace = kind, Path(trace) if trace else None
+        self._own_workdir = workdir is None
+        # Data dirs in memory where the machine has a tmpfs: sim does not model the disk, and a
+        # thousand nodes' fsyncs would otherwise cost more than their protocols.
+        shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="fakenet-sim-", dir=shm))
+        self.world = World(seed, self.workdir)
+        self.world.activate()
+        self.secret = self.world.rng("cluster-secret").randbytes(32).hex()
+        self.runtimes: dict[str, SimRuntime] = {}
+
+    def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
+        for spec in specs:
+            self.kind.check_settings(spec.settings)
+            datadir = self.workdir / spec.name
+            datadir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            sim_node = SimNode(self.world, node_settings(spec, datadir, self.secret))
+            self.runtimes[spec.name] = SimRuntime(self.kind, sim_node)
+        return dict(self.runtimes)
+
+    def close(self) -> None:
+        try:
+            for runtime in self.runtimes.values():
+                runtime.sim_node.kill()
+            if self.trace:
+                self.world.write_trace(self.trace)
+        finally:
+            self.world.close()
+            if self._own_workdir:
+                shutil.rmtree(self.workdir, ignore_errors=True)
