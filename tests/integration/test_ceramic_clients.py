@@ -6,10 +6,8 @@ ceramicsdk both install a package named `ceramic_python`. The clients are driven
 ceramic_clients/drive.py; every expectation here comes from the test's own inputs.
 """
 
-import fcntl
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ import requests
 from fakenet.harness import local
 from fakenet.harness.waits import wait_for
 from fakenet.node.streams import CommitID, ControllerKey, StreamID
+from support.client_venvs import client_python
 
 CLIENTS = {"ceramic-py": "ceramic-py==0.1.0", "ceramic-python": "ceramic-python==0.1.7",
            "ceramicsdk": "ceramicsdk==0.1.4"}
@@ -26,23 +25,9 @@ SEED = bytes(range(7, 39))
 DID = ControllerKey.from_seed(SEED).did  # the did:key of SEED, the same for every client
 
 
-def client_python(name: str) -> Path:
-    """The venv of one client, installed from PyPI on first use; safe under pytest-xdist."""
-    home = Path(sys.prefix) / "ceramic-clients" / name
-    home.parent.mkdir(exist_ok=True)
-    with open(home.parent / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (home / "installed").exists():
-            subprocess.run([sys.executable, "-m", "venv", "--clear", str(home)], check=True)
-            subprocess.run([str(home / "bin" / "python"), "-m", "pip", "install", "-q", CLIENTS[name]],
-                           check=True, timeout=600)
-            (home / "installed").write_text(CLIENTS[name])
-    return home / "bin" / "python"
-
-
 class Client:
     def __init__(self, name: str, url: str):
-        self.name, self.url, self.python = name, url, client_python(name)
+        self.name, self.url, self.python = name, url, client_python(name, [CLIENTS[name]])
 
     def __call__(self, action: str, *args):
         done = subprocess.run([str(self.python), str(DRIVER), self.name, action, self.url,
