@@ -70,6 +70,16 @@ _count = _whole_number(0, "expected a number >= 0, not {}")
 _seed = _whole_number(0, "expected a seed >= 0, not {}")
 
 
+def _placement(text: str) -> str:
+    from fakenet.harness.backends.hosts import parse_placement
+
+    try:
+        parse_placement(text)
+    except FakenetError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 # -- verbs: each function's docstring is its help text -------------------------------------------------
 
 def cmd_up(args, extra: list[str]) -> int:
@@ -112,20 +122,74 @@ def cmd_down(args, extra: list[str]) -> int:
 
 
 def cmd_prune(args, extra: list[str]) -> int:
-    """Remove every fakenet-labelled container, network and volume that no running network owns,
-    and node and litecoin images no container uses (the newest of each stays)."""
-    from fakenet.prune import prune, prune_images
+    """Remove every fakenet-labelled container, network and volume that no running network owns, on
+    every known host (`fake hosts ls`; overlays last, and a swarm fakenet made for runs once none is
+    left), and node and litecoin images no container uses (the newest of each stays)."""
+    from fakenet.prune import prune_hosts, prune_images
 
-    client = _docker()
-    done = prune(client)
-    for kind in ("containers", "networks", "volumes"):
-        for name in getattr(done, kind):
-            print(f"removed {kind[:-1]} {name}")
-    images = prune_images(client)
+    swept = prune_hosts()
+    for host, done in swept.items():
+        where = "" if host == "local" else f" on {host}"
+        for kind in ("containers", "networks", "volumes"):
+            for name in getattr(done, kind):
+                print(f"removed {kind[:-1]} {name}{where}")
+    images = prune_images(_docker())
     for tag in images:
         print(f"removed image {tag}")
-    if not done and not images:
+    if not any(swept.values()) and not images:
         print("nothing to prune")
+    return 0
+
+
+def cmd_export(args, extra: list[str]) -> int:
+    """Write the network as a Docker stack file (--stack FILE, mode 0600: it holds the RPC credentials)
+    for `docker stack deploy` on your own swarm: N task slots (default 4) named node-1… by hostname,
+    each with its own volume, dnsrr endpoints, NET_ADMIN, no restarts. README says what it lacks."""
+    from fakenet import stack
+
+    kind = kinds.get(args.kind)
+    image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
+    stack.write(args.stack, kind, image, args.nodes, project=f"{args.project}-stack")
+    print(f"wrote {args.stack}: {args.nodes} nodes of {image}; deploy with "
+          f"`docker stack deploy -c {args.stack} NAME` (the image must be on every swarm node)")
+    return 0
+
+
+def cmd_hosts_add(args, extra: list[str]) -> int:
+    """Record a Docker host (an engine URL such as ssh://user@h2; the docker SDK's ssh support uses your
+    own ssh keys, agent and known_hosts) after checking that its engine answers. Runs on the hosts
+    backend spread nodes over this machine's engine ("local", the swarm manager) and every recorded host."""
+    from fakenet import hosts
+
+    hosts.check_url(args.url)
+    client = hosts.client(args.url)
+    try:
+        info = client.info()
+    finally:
+        client.close()
+    name = hosts.add(args.url, args.name)
+    print(f"added {name}: {args.url} ({info['Name']}, Docker {info['ServerVersion']})")
+    return 0
+
+
+def cmd_hosts_ls(args, extra: list[str]) -> int:
+    """The known Docker hosts, by name, and their engine URLs ("local" is this machine's engine)."""
+    from fakenet import hosts
+
+    for name, url in hosts.load().items():
+        print(f"{name}\t{url}")
+    return 0
+
+
+def cmd_hosts_rm(args, extra: list[str]) -> int:
+    """Forget a Docker host; a swarm fakenet joined it to is left on that host."""
+    from fakenet import hosts
+    from fakenet.harness.backends import swarm
+
+    url = hosts.remove(args.name)
+    if swarm.leave_joined(hosts.client("local"), hosts.client(url)):
+        print(f"{args.name} left the swarm fakenet had joined it to")
+    print(f"removed {args.name}: {url}")
     return 0
 
 
@@ -171,6 +235,8 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     from fakenet.scenario.console import run_with_progress
 
     scenario = load(args.file, kind=args.kind)
+    if args.placement:  # the hosts backend reads it (scenario files and the runner stay unchanged)
+        os.environ["FAKENET_PLACEMENT"] = args.placement
     options = {"trace": args.trace} if args.trace else {}
     result = run_with_progress(scenario, args.backend, nodes=args.nodes, seed=args.seed, kind=args.kind,
                                report_dir=args.report, keep=args.keep, **options)
@@ -265,11 +331,24 @@ def parser() -> Parser:
     run.add_argument("--report", type=Path, metavar="DIR",
                      help="write the report, JUnit XML and (on failure) the evidence bundle here, packed as DIR.tar.gz")
     run.add_argument("--keep", action="store_true", help="leave the network up if a step fails")
+    run.add_argument("--placement", type=_placement, metavar="NODE=HOST,…",
+                     help="hosts backend: put these nodes on these hosts (the rest round-robin)")
     run.add_argument("--trace", type=Path, metavar="FILE",
                      help="sim backend: write the run's event trace here (the same seed writes the same bytes)")
     check = verb("check", cmd_scenario_check, parent=scenario)
     check.add_argument("files", nargs="+", type=Path)
     check.add_argument("--kind", choices=kinds.names(), help="check against this node kind")
+    export = verb("export", cmd_export)
+    export.add_argument("--stack", type=Path, required=True, metavar="FILE", help="the stack file to write")
+    export.add_argument("--nodes", type=_positive_count, default=4, help="task slots (default 4)")
+    export.add_argument("--kind", choices=kinds.names(), default="fakenet", help="node kind (default fakenet)")
+    hosts = verbs.add_parser("hosts", help="Docker hosts for the hosts backend: add, ls, rm").add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=Parser)
+    add = verb("add", cmd_hosts_add, parent=hosts)
+    add.add_argument("url", help="engine URL, e.g. ssh://user@h2")
+    add.add_argument("--name", help="what placement calls it (default h1, h2, …)")
+    verb("ls", cmd_hosts_ls, parent=hosts)
+    verb("rm", cmd_hosts_rm, parent=hosts).add_argument("name")
     soak = verb("soak", cmd_soak)
     soak.add_argument("--seed", type=_seed, default=0, help="first seed (each run takes the next)")
     soak.add_argument("--steps", type=_count, default=40, help="steps per run")

@@ -124,6 +124,29 @@ def prune(client: docker.DockerClient, project: str | None = None) -> Pruned:
     return done
 
 
+def prune_hosts(project: str | None = None) -> dict[str, Pruned]:
+    """prune() on every known host (`fake hosts ls`), this machine's engine last: it holds the overlays,
+    which go once no host's container uses them; then the swarm, if fakenet made it for runs."""
+    from fakenet import hosts
+    from fakenet.harness.backends import swarm
+
+    from fakenet.errors import FakenetError
+
+    clients = {}
+    for name, url in hosts.load().items():
+        try:
+            clients[name] = hosts.client(url)
+        except FakenetError as exc:  # one unreachable host must not keep the others dirty
+            if name == hosts.LOCAL:
+                raise
+            print(f"fake prune: skipped {name}: {exc}")
+    done = {name: prune(client, project) for name, client in clients.items() if name != hosts.LOCAL}
+    done[hosts.LOCAL] = prune(clients[hosts.LOCAL], project)
+    with swarm.swarm_lock():
+        swarm.release(clients[hosts.LOCAL], [c for name, c in clients.items() if name != hosts.LOCAL])
+    return done
+
+
 IMAGE_LABELS = ("node", "litecoin")  # io.fakenet.image values of the content-hashed images fakenet builds
 
 

@@ -3,7 +3,8 @@
 - `scenarios/*.yaml` are collected as test items, one per kind × backend the scenario lists (a
   kind that cannot run on a backend, such as litecoin on local, is not collected there).
 - `fakenet_network` fixture: a started Network; configure it with the `fakenet` marker,
-  e.g. `@pytest.mark.fakenet(nodes=5, backend="docker", topology="ring", kind="fakenet")`;
+  e.g. `@pytest.mark.fakenet(nodes=5, backend="docker", topology="ring", kind="fakenet")`, or
+  `backend="hosts", hosts={"h1": "local", "h2": "ssh://root@h2"}, placement={"node": "h2"}`;
   other keywords are the kind's settings (`sync_timeout=0.5`), and unknown ones are errors.
 - `--fakenet-backend local|docker|sim|all` picks backends; `--fakenet-keep` leaves a failed network up.
 - `--fakenet-bundle DIR` (default `fakenet-bundles/` under the rootdir when CI is set): a failed
@@ -24,7 +25,7 @@ import pytest
 
 BACKENDS = ("local", "docker", "sim")
 LARGE = 100  # scenarios of this many nodes are marked slow
-MARKER_KEYWORDS = ("nodes", "topology", "kind", "seed", "start_timeout", "settings")
+MARKER_KEYWORDS = ("nodes", "topology", "kind", "seed", "start_timeout", "settings", "hosts", "placement")
 
 
 def pytest_addoption(parser):
@@ -111,7 +112,7 @@ def _write_bundle(item, bundle, folder: Path) -> str:
 
 
 def network_options(config, backend: str, keep: bool) -> dict:
-    return {"project": f"fakenet-{_worker(config)}", "owned": not keep} if backend == "docker" else {}
+    return {"project": f"fakenet-{_worker(config)}", "owned": not keep} if backend in ("docker", "hosts") else {}
 
 
 # -- scenarios as test items ----------------------------------------------------------------------

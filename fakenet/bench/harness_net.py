@@ -7,13 +7,15 @@ from typing import Iterator
 
 from fakenet.bench.context import PROJECT, Context
 from fakenet.bench.timing import seconds
+
+__all__ = ["make", "network", "seconds", "start_and_close"]
 from fakenet.harness.network import Network
 
 START_TIMEOUT = 240.0  # 64 docker nodes on two busy cores take about a minute
 
 
 def make(ctx: Context, count: int, backend: str, topology: str = "full", **options) -> Network:
-    extra = {"image": ctx.refresh_image(), "project": PROJECT, "run": ctx.new_run()} if backend == "docker" else {}
+    extra = {"image": ctx.refresh_image(), "project": PROJECT, "run": ctx.new_run()} if backend in ("docker", "hosts") else {}
     return Network(count, backend=backend, topology=topology, start_timeout=START_TIMEOUT, **extra, **options)
 
 

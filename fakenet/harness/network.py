@@ -77,7 +77,7 @@ class Network:
     def start(self) -> None:
         specs = [NodeSpec(name, tuple(topologies.peers_of(self.topology, name)), self.settings) for name in self.names]
         self.runtimes = self.backend.create(specs)
-        if self.backend.name == "docker":  # container starts are slow: overlap them
+        if self.backend.name in ("docker", "hosts"):  # container starts are slow: overlap them
             self._parallel(lambda name: self.runtimes[name].start(), self.names)
         else:  # processes start in this thread: their parent-death signal is tied to it
             for name in self.names:

@@ -1,5 +1,6 @@
-"""Where nodes run: `local` (processes on 127.A.B.x), `docker` (containers on their own network) or
-`sim` (nodes as objects in this process, on virtual time)."""
+"""Where nodes run: `local` (processes on 127.A.B.x), `docker` (containers on their own network),
+`sim` (nodes as objects in this process, on virtual time) or `hosts` (the docker backend's containers
+over several engines, on one swarm overlay)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeS
 
 CLASSES = {"local": "fakenet.harness.backends.local:LocalBackend",
            "docker": "fakenet.harness.backends.docker:DockerBackend",
-           "sim": "fakenet.harness.backends.sim:SimBackend"}
+           "sim": "fakenet.harness.backends.sim:SimBackend",
+           "hosts": "fakenet.harness.backends.hosts:HostsBackend"}
 NAMES = tuple(CLASSES)
 
 
@@ -19,7 +21,7 @@ def create(name: str, kind, seed: int = 0, **options) -> Backend:
     """A backend by name for nodes of `kind` (a NodeKind); unknown options are errors, not ignored.
     `seed` (the network's) reaches backends that draw from it (sim: every RNG of the run)."""
     if name not in CLASSES:
-        raise ConfigError(f"unknown backend {name!r}: use {' or '.join(NAMES)}")
+        raise ConfigError(f"unknown backend {name!r}: use {', '.join(NAMES)}")
     module, _, attr = CLASSES[name].partition(":")
     cls = getattr(import_module(module), attr)
     accepted = [p for p in inspect.signature(cls).parameters if p != "kind"]

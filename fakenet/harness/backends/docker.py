@@ -1,24 +1,26 @@
-"""The docker backend: one container per node on a network of its own (testcontainers + docker SDK).
+"""The docker backend: one container per node on a network of its own (docker SDK).
 
 Every container, network and volume carries the fakenet labels (project, run, owner process)
-and is removed on close; testcontainers' reaper is disabled (its image cannot be pulled here)
-and `fake prune` / the pytest plugin take its place. Host ports are ephemeral and bound to
-127.0.0.1. Links are cut with iptables inside the node's own namespace (NET_ADMIN); delay goes
-through the node's transport, as this kernel has no netem.
+and is removed on close; `fake prune` and the pytest plugin clean up after killed runs. The
+harness reaches a node at its container address where this host routes to container networks
+(a Linux engine on this machine): publishing four host ports per node cost four docker-proxy
+processes and NAT rules each, 256 at 64 nodes. Where it cannot (a remote or Desktop engine,
+or FAKENET_PUBLISH=1) ports are published, ephemeral and bound to 127.0.0.1. Links are cut
+with iptables inside the node's own namespace (NET_ADMIN); delay goes through the node's
+transport, as this kernel has no netem. The hosts backend (hosts.py) builds on this one.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import secrets
+import sys
 import tarfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import docker
-from testcontainers.core.config import testcontainers_config
-from testcontainers.core.container import DockerContainer
-from testcontainers.core.network import Network as TcNetwork
 
 from fakenet.errors import ConfigError, ContainerError, FakenetError
 from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec
@@ -71,12 +73,13 @@ class DockerRuntime(NodeRuntime):
         port = self.kind.ports[role]
         bindings = (self.inspect()["NetworkSettings"].get("Ports") or {}).get(f"{port}/tcp")
         if bindings:
-            return f"http://127.0.0.1:{bindings[0]['HostPort']}"
-        return f"http://{self.address()}:{port}"  # an attached compose node without published ports
+            return f"http://{self.backend.published_host(self)}:{bindings[0]['HostPort']}"
+        return f"http://{self.address()}:{port}"  # not published: the host routes to the container
 
     def address(self) -> str:
         networks = self.inspect()["NetworkSettings"]["Networks"]
-        return next(iter(networks.values()))["IPAddress"]
+        ours = networks.get(self.backend.network_name or "")
+        return (ours or next(iter(networks.values())))["IPAddress"]
 
     @property
     def rpc(self) -> RpcClient:
@@ -155,7 +158,7 @@ class DockerRuntime(NodeRuntime):
 
     def _run_script(self, script: str) -> tuple[int, str]:
         if self.shell is None:
-            self.shell = ContainerShell(self.backend.client, self.container.id)
+            self.shell = ContainerShell(self.container.client, self.container.id)  # the node's own host
         try:
             return self.shell.run(script)
         except ShellGone:
@@ -186,8 +189,8 @@ class DockerBackend(Backend):
     name = "docker"
 
     def __init__(self, kind: NodeKind, image: str | None = None, project: str = "fakenet-test",
-                 run: str | None = None, client: docker.DockerClient | None = None, owned: bool = True):
-        testcontainers_config.ryuk_disabled = True  # Ryuk cannot be pulled; we clean up ourselves
+                 run: str | None = None, client: docker.DockerClient | None = None, owned: bool = True,
+                 publish: bool | None = None):
         self.kind = kind
         self.client = client or docker.from_env()
         self.image = image
@@ -199,33 +202,59 @@ class DockerBackend(Backend):
         self.secret = secrets.token_hex(32)
         self.runtimes: dict[str, DockerRuntime] = {}
         self._netem: bool | None = None
-        self.network: TcNetwork | None = None
+        self.network = None
+        self.network_name: str | None = None
         self.volumes: list = []
+        self.publish = publish
 
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
         if self.image is None:
             self.image = self.kind.image(lambda _line: None, self.client)
-        self.network = TcNetwork(docker_network_kw={"labels": self.labels}).create()
+        if self.publish is None:
+            self.publish = not routes_to_containers(self.client)
+        self.network = self.create_network()
+        self.network_name = self.network.name
         self.runtimes = {spec.name: DockerRuntime(self, spec) for spec in specs}
         return dict(self.runtimes)
 
+    def create_network(self):
+        return self.client.networks.create(f"fakenet-{self.run}", driver="bridge", labels=self.labels)
+
+    def client_of(self, spec: NodeSpec) -> docker.DockerClient:
+        """The engine a node runs on."""
+        return self.client
+
+    def published_host(self, runtime: DockerRuntime) -> str:
+        """Where the harness reaches a node's published ports."""
+        return "127.0.0.1"
+
+    def bind_address(self, spec: NodeSpec) -> str:
+        """The host address a node's ports are published on: loopback only."""
+        return "127.0.0.1"
+
     def run_container(self, spec: NodeSpec):
-        volume = self.client.volumes.create(f"fakenet-{self.run}-{spec.name}", labels=self.labels)
+        client = self.client_of(spec)
+        volume = client.volumes.create(f"fakenet-{self.run}-{spec.name}", labels=self.labels)
         self.volumes.append(volume)
         # In the container network every node is reachable by its name (a network alias).
         launch = Launch(spec.name, tuple((p, p) for p in spec.peers), self.credentials, "0.0.0.0",
                         self.kind.datadir, dict(spec.settings), self.secret)
-        container = (DockerContainer(self.image).with_envs(**self.kind.environment(launch)).with_network(self.network)
-                     .with_network_aliases(spec.name).with_name(f"fakenet-{self.run}-{spec.name}")
-                     .with_volume_mapping(volume.name, self.kind.datadir, "rw")
-                     .with_kwargs(labels=self.labels, hostname=spec.name, cap_add=["NET_ADMIN"]))
-        command = self.kind.container_command(launch)
-        if command is not None:
-            container.with_command(command)
-        # Ephemeral host ports on loopback only: testcontainers' helpers would bind 0.0.0.0.
-        container.ports.update({f"{self.kind.ports[role]}/tcp": ("127.0.0.1", None) for role in self.kind.published})
-        container.start()
-        return container.get_wrapped_container()
+        # Ephemeral host ports on loopback only.
+        ports = {f"{self.kind.ports[role]}/tcp": (self.bind_address(spec), None) for role in self.kind.published} \
+            if self.publish else {}
+        options = {"command": command} if (command := self.kind.container_command(launch)) is not None else {}
+        container = client.containers.create(
+            self.image, detach=True, name=f"fakenet-{self.run}-{spec.name}", hostname=spec.name,
+            environment=self.kind.environment(launch), labels=self.labels, cap_add=["NET_ADMIN"], ports=ports,
+            volumes={volume.name: {"bind": self.kind.datadir, "mode": "rw"}}, network=self.network_name,
+            networking_config={self.network_name: client.api.create_endpoint_config(aliases=[spec.name])},
+            **options)
+        try:
+            container.start()
+        except docker.errors.DockerException as exc:  # a container that never ran is no node of ours: remove it
+            container.remove(force=True, v=True)
+            raise ContainerError(f"{spec.name} did not start: {exc}", node=spec.name) from exc
+        return container
 
     def credentials_of(self, runtime: DockerRuntime) -> tuple[str, str]:
         return self.credentials
@@ -243,13 +272,13 @@ class DockerBackend(Backend):
     def close(self) -> None:
         if self.network is not None:
             containers = [runtime.container for runtime in self.runtimes.values() if runtime.container is not None]
-            leave_one_at_a_time(self.client.networks.get(self.network.id), containers)
+            leave_one_at_a_time(self.network, containers)
         with ThreadPoolExecutor(8) as pool:  # removals are mostly waiting for processes to die: overlap them
             list(pool.map(self._remove_container, self.runtimes.values()))
-        if self.network is not None:
-            self.network.remove()
         for volume in self.volumes:
             volume.remove(force=True)
+        if self.network is not None:
+            self.network.remove()
 
     @staticmethod
     def _remove_container(runtime: DockerRuntime) -> None:
@@ -259,6 +288,16 @@ class DockerBackend(Backend):
                 runtime.container.remove(force=True, v=True)
             except docker.errors.NotFound:
                 pass
+
+
+def routes_to_containers(client: docker.DockerClient) -> bool:
+    """Whether this host reaches container addresses: a Linux engine on this machine (a unix socket),
+    not Docker Desktop's VM; FAKENET_PUBLISH=1 publishes ports anyway."""
+    if os.environ.get("FAKENET_PUBLISH") == "1" or not sys.platform.startswith("linux"):
+        return False
+    if not str(client.api.base_url).startswith("http+docker://localhost"):  # a unix socket, not tcp:// or ssh://
+        return False
+    return "Docker Desktop" not in (client.info().get("OperatingSystem") or "")
 
 
 def leave_one_at_a_time(network, containers) -> None:

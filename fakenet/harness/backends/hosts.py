@@ -1,0 +1,230 @@
+"""The hosts backend: the docker backend's containers spread over several Docker engines, one overlay.
+
+Why a backend of its own rather than a `hosts=` option of docker: what differs is exactly what a
+backend owns — which engine runs a node, the network (a swarm overlay instead of a bridge),
+where images come from, how the harness reaches a node, and what cleanup means — while each
+container is made by the docker backend's own code (run_container, today's names, aliases,
+labels and NET_ADMIN) through the chosen host's client. A one-host run stays a bridge network
+with no swarm at all.
+
+    hosts      {name: engine URL}, a list of known host names or URLs, or None: every host of
+               `fake hosts ls` ("local", this machine's engine, is the swarm manager)
+    placement  {node: host} (default: $FAKENET_PLACEMENT, node=host,…); the other nodes go
+               round-robin over the hosts, in order
+    reach      {host: address} where the harness reaches a host's published ports, where not at
+               the engine URL's host name (an engine in a container: its bridge address)
+    advertise  the swarm manager's address as the other engines reach it (default
+               $FAKENET_SWARM_ADVERTISE, else this machine's source address towards them)
+
+Per run: the node image is built (or found) on the first host, checked on every other host by
+its content-hash tag, and streamed there (`save | load`) where missing; one attachable overlay
+with an explicit /24, labelled with the run; lifecycle faults, execs and link rules go through
+the node's own host's client (a container object carries it). Published ports bind to 127.0.0.1
+on this machine's engines and to every address on a remote one (the harness must reach them;
+the RPC takes the run's random credentials). Close removes containers host by host, volumes,
+then the overlay, then the swarm if fakenet made it for runs and no other run's overlay is left.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from itertools import cycle
+from typing import Callable, Mapping
+
+import os
+
+import docker
+import docker.errors
+
+from fakenet import hosts as known_hosts
+from fakenet.errors import ConfigError, ContainerError, FakenetError
+from fakenet.harness.backends import swarm
+from fakenet.harness.backends.base import NodeRuntime, NodeSpec
+from fakenet.harness.backends.docker import DockerBackend, DockerRuntime, leave_one_at_a_time
+from fakenet.harness.waits import wait_for
+from fakenet.kinds.base import NodeKind
+
+STREAM_CHUNK = 4 << 20
+OVERLAY_TIMEOUT = 30.0
+PLACEMENT_ENV = "FAKENET_PLACEMENT"  # `fake scenario run --placement` sets it: node=host,node2=host2
+
+
+def parse_placement(text: str) -> dict[str, str]:
+    placement = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        node, _, host = item.partition("=")
+        if not node or not host:
+            raise ConfigError(f"placement is NODE=HOST,…, not {item!r}")
+        placement[node.strip()] = host.strip()
+    return placement
+
+
+class HostsBackend(DockerBackend):
+    name = "hosts"
+
+    def __init__(self, kind: NodeKind, hosts: Mapping[str, str] | list[str] | None = None,
+                 placement: Mapping[str, str] | None = None, image: str | None = None, project: str = "fakenet-test",
+                 run: str | None = None, owned: bool = True, progress: Callable[[str], None] | None = None,
+                 reach: Mapping[str, str] | None = None, advertise: str | None = None):
+        self.urls = known_hosts.resolve(hosts)
+        if not self.urls:
+            raise ConfigError("the hosts backend needs at least one host")
+        self.placement = dict(placement if placement is not None else parse_placement(os.environ.get(PLACEMENT_ENV, "")))
+        unknown = sorted(set(self.placement.values()) - set(self.urls))
+        if unknown:
+            raise ConfigError(f"placement names unknown host(s) {', '.join(unknown)} (hosts: {', '.join(self.urls)})")
+        self.reach = dict(reach or {})
+        unknown = sorted(set(self.reach) - set(self.urls))
+        if unknown:
+            raise ConfigError(f"reach names unknown host(s) {', '.join(unknown)} (hosts: {', '.join(self.urls)})")
+        self.advertise = advertise or os.environ.get(swarm.ADVERTISE_ENV) or None
+        self.progress = progress or (lambda _line: None)
+        self.clients = dict(zip(self.urls, _parallel(known_hosts.client, list(self.urls.values()))))
+        self.manager_name = next(iter(self.urls))
+        super().__init__(kind, image=image, project=project, run=run, client=self.clients[self.manager_name],
+                         owned=owned, publish=True)  # overlay addresses are not routable from this host
+        self.placed: dict[str, str] = {}
+        self._joined = False
+
+    # -- placement ----------------------------------------------------------------------------------
+
+    def place(self, names: list[str]) -> dict[str, str]:
+        """node -> host: as `placement` says, the rest round-robin over the hosts in order."""
+        unknown = sorted(set(self.placement) - set(names))
+        if unknown:
+            raise ConfigError(f"placement names unknown node(s) {', '.join(unknown)} (nodes: {', '.join(names)})")
+        turns = cycle(self.urls)
+        return {name: self.placement.get(name) or next(turns) for name in names}
+
+    def groups(self) -> list[list[str]]:
+        """The nodes of each host that has any: a partition "by host" is `net.partition(backend.groups())`."""
+        return [[n for n, h in self.placed.items() if h == host] for host in self.urls
+                if any(h == host for h in self.placed.values())]
+
+    def host_of(self, name: str) -> str:
+        return self.placed[name]
+
+    # -- creation -----------------------------------------------------------------------------------
+
+    def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
+        self.placed = self.place([spec.name for spec in specs])
+        used = [host for host in self.urls if host in self.placed.values()]
+        if self.image is None:
+            self.image = self.kind.image(self.progress, self.client)
+        distribute(self.image, self.client, {h: self.clients[h] for h in used if h != self.manager_name}, self.progress)
+        workers = [self.clients[h] for h in used if h != self.manager_name]
+        remote = [known_hosts.address_of(self.urls[h]) for h in used if not known_hosts.is_loopback(self.urls[h])]
+        with swarm.swarm_lock():
+            swarm.ensure(self.client, workers, advertise=self.advertise or swarm.advertise_address(remote))
+            self._joined = True
+            self.network = swarm.create_overlay(self.client, f"fakenet-{self.run}", self.labels, self.run)
+        self.network_name = self.network.name
+        self.runtimes = {spec.name: DockerRuntime(self, spec) for spec in specs}
+        return dict(self.runtimes)
+
+    def client_of(self, spec: NodeSpec) -> docker.DockerClient:
+        return self.clients[self.placed[spec.name]]
+
+    def bind_address(self, spec: NodeSpec) -> str:
+        host = self.placed[spec.name]
+        return "127.0.0.1" if host not in self.reach and known_hosts.is_loopback(self.urls[host]) else "0.0.0.0"
+
+    def published_host(self, runtime: DockerRuntime) -> str:
+        host = self.placed[runtime.name]
+        return self.reach.get(host) or known_hosts.address_of(self.urls[host])
+
+    # -- cleanup --------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Every stage runs even after one failed (what it could not remove, prune takes later); the
+        first failure is raised at the end."""
+        def remove_containers():
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(self._remove_container, self.runtimes.values()))
+
+        def remove_volumes():
+            for volume in self.volumes:
+                volume.remove(force=True)
+
+        failures = []
+        for stage in (self._leave_overlay, remove_containers, remove_volumes, self._remove_overlay):
+            try:
+                stage()
+            except (docker.errors.DockerException, FakenetError) as exc:
+                failures.append(exc)
+        for client in self.clients.values():
+            client.close()
+        if failures:
+            raise ContainerError(f"cleanup on the hosts left something: {failures[0]}") from failures[0]
+
+    def _leave_overlay(self) -> None:
+        """Each host's containers leave the overlay through their own engine, one at a time."""
+        if self.network is None:
+            return
+        for host, client in self.clients.items():
+            containers = [r.container for r in self.runtimes.values()
+                          if r.container is not None and self.placed.get(r.name) == host]
+            if containers:
+                try:
+                    leave_one_at_a_time(client.networks.get(self.network_name), containers)
+                except docker.errors.NotFound:  # the worker has forgotten the overlay already
+                    pass
+
+    def _remove_overlay(self) -> None:
+        if not self._joined:
+            return
+        workers = [c for h, c in self.clients.items() if h != self.manager_name and h in self.placed.values()]
+        with swarm.swarm_lock():
+            if self.network is not None:
+                # A worker's attachment task outlives its container by a moment: "in use by task".
+                wait_for(self._overlay_removed, bool, timeout=OVERLAY_TIMEOUT, retry_on=(docker.errors.APIError,),
+                         expected=f"overlay {self.network_name} removed (no task of any host uses it)")
+                self.network = None
+            swarm.release(self.client, workers)
+
+    def _overlay_removed(self) -> bool:
+        try:
+            self.network.remove()
+        except docker.errors.NotFound:
+            pass
+        return True
+
+
+def distribute(tag: str, source: docker.DockerClient, targets: Mapping[str, docker.DockerClient],
+               progress: Callable[[str], None]) -> list[str]:
+    """Make `tag` present on every target engine: checked by its content-hash tag, streamed from `source`
+    (`docker save | docker load`) where missing. Returns the hosts it was streamed to."""
+    source_engine = source.info()["ID"]
+    streamed = []
+    for name, target in targets.items():
+        if target.info()["ID"] == source_engine or _has_image(target, tag):
+            continue
+        progress(f"{name}: streaming {tag} (save | load)")
+        target.images.load(_counted(source.images.get(tag).save(chunk_size=STREAM_CHUNK, named=True), name, progress))
+        if not _has_image(target, tag):
+            raise ContainerError(f"streaming {tag} to host {name} did not leave the image there")
+        streamed.append(name)
+    return streamed
+
+
+def _has_image(client: docker.DockerClient, tag: str) -> bool:
+    try:
+        client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def _counted(chunks, host: str, progress: Callable[[str], None]):
+    sent = 0
+    for chunk in chunks:
+        sent += len(chunk)
+        if sent // (64 << 20) != (sent - len(chunk)) // (64 << 20):
+            progress(f"{host}: {sent >> 20} MiB sent")
+        yield chunk
+    progress(f"{host}: {sent >> 20} MiB sent, loading")
+
+
+def _parallel(function, items: list):
+    with ThreadPoolExecutor(max(1, min(8, len(items)))) as pool:
+        return list(pool.map(function, items))

@@ -1,0 +1,120 @@
+"""The Docker hosts fakenet knows: this machine's engine ("local"), and the ones `fake hosts add` recorded.
+
+The hosts file (.cache/hosts.json, mode 0600) maps a host's name to its engine URL
+(`ssh://user@h` through the docker SDK's ssh support: the user's own ssh keys, agent and
+known_hosts; `tcp://…`, `unix://…`). It holds addresses only, never keys. Every client is built
+here, so the backend, prune and the CLI see the same hosts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import docker
+
+from fakenet.errors import ConfigError, FakenetError
+
+LOCAL = "local"  # this machine's engine, as docker.from_env() finds it: always a host, always the manager
+HOSTS_FILE = Path(__file__).resolve().parent.parent / ".cache" / "hosts.json"
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+
+
+def hosts_file() -> Path:
+    return Path(os.environ.get("FAKENET_HOSTS_FILE", HOSTS_FILE))
+
+
+def load() -> dict[str, str]:
+    """name -> engine URL of every known host, "local" first."""
+    path = hosts_file()
+    recorded = json.loads(path.read_text()) if path.is_file() else {}
+    return {LOCAL: LOCAL, **recorded}
+
+
+def _save(hosts: dict[str, str]) -> None:
+    path = hosts_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({name: url for name, url in hosts.items() if name != LOCAL}, indent=2) + "\n"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)
+
+
+def check_url(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("ssh", "tcp", "unix") or not (parsed.hostname or parsed.path):
+        raise ConfigError(f"a host is an engine URL such as ssh://user@host, not {url!r}")
+    return url
+
+
+def add(url: str, name: str | None = None) -> str:
+    hosts = load()
+    check_url(url)
+    name = name or next(f"h{i}" for i in range(1, len(hosts) + 2) if f"h{i}" not in hosts)
+    if not _NAME.match(name) or name == LOCAL:
+        raise ConfigError(f"host name {name!r}: lower-case letters, digits and dashes, not {LOCAL!r}")
+    if name in hosts:
+        raise ConfigError(f"host {name!r} is already known ({hosts[name]}); `fake hosts rm {name}` first")
+    hosts[name] = url
+    _save(hosts)
+    return name
+
+
+def remove(name: str) -> str:
+    hosts = load()
+    if name not in hosts or name == LOCAL:
+        raise ConfigError(f"no host {name!r} to remove (known: {', '.join(h for h in hosts if h != LOCAL) or 'none'})")
+    url = hosts.pop(name)
+    _save(hosts)
+    return url
+
+
+def resolve(hosts: dict[str, str] | list[str] | None) -> dict[str, str]:
+    """The hosts of one run, by name: a mapping as given, a list of names (of the hosts file) or
+    URLs (named h1, h2, …), or None: every known host."""
+    known = load()
+    if hosts is None:
+        return known
+    if isinstance(hosts, dict):
+        return {name: check_url(url) if url != LOCAL else url for name, url in hosts.items()}
+    named = {}
+    for i, item in enumerate(hosts, start=1):
+        if item in known:
+            named[item] = known[item]
+        else:
+            named[f"h{i}"] = check_url(item)
+    return named
+
+
+def client(url: str, timeout: int = 120) -> docker.DockerClient:
+    """A Docker client of one host (its engine's own API version, as `docker` would negotiate)."""
+    try:
+        if url == LOCAL:
+            return docker.from_env(timeout=timeout)
+        return docker.DockerClient(base_url=url, timeout=timeout, max_pool_size=32)
+    except (docker.errors.DockerException, OSError, *_ssh_errors()) as exc:
+        raise FakenetError(f"cannot reach the Docker engine at {url}: {exc}") from exc
+
+
+def _ssh_errors() -> tuple[type[Exception], ...]:
+    """paramiko's own failures (authentication, host key), where the ssh extra is installed."""
+    try:
+        from paramiko import SSHException
+    except ImportError:
+        return ()
+    return (SSHException,)
+
+
+def is_loopback(url: str) -> bool:
+    """An engine on this machine: its published ports are reached at 127.0.0.1."""
+    host = urlparse(url).hostname if url != LOCAL else "localhost"
+    return url == LOCAL or url.startswith("unix://") or host in ("localhost", "::1") or host.startswith("127.")
+
+
+def address_of(url: str) -> str:
+    """Where the harness reaches a host's published ports."""
+    return "127.0.0.1" if is_loopback(url) else urlparse(url).hostname
