@@ -23,6 +23,12 @@ def _peer_names(node):
 def test_lost_identity_is_refused_until_the_old_key_returns(mesh4):
     victim, others = mesh4[2], [mesh4[0], mesh4[1], mesh4[3]]
     old_peerid = victim.rpc.getnetworkinfo()["peerid"]
+    # Trust comes only from a node's own dial (an inbound peer merely claims its address): connected
+    # is not enough, each must have dialled the victim before its key goes.
+    for node in others:
+        wait_for(lambda node=node: node.rpc.listpeeridentities()["trusted"].get(victim.swarm_addr),
+                 lambda trusted: trusted == old_peerid, timeout=15,
+                 expected=f"{node.name} trusts {old_peerid} at {victim.swarm_addr}", logs=mesh4.logs)
     backup = victim.datadir.parent / "config.backup"
     shutil.copy(victim.datadir / "config", backup)
     victim.stop()
