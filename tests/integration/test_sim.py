@@ -43,7 +43,8 @@ def test_a_minute_of_network_time_takes_seconds_and_keeps_the_mesh():
         began_wall, began = time.monotonic(), clock.monotonic()
         clock.sleep(60)  # pings, keepalive timeouts and cluster heartbeats all run meanwhile
         assert clock.monotonic() - began == pytest.approx(60)
-        assert time.monotonic() - began_wall < 30
+        # The property, not a speed goal (bench has those): network time outran the wall clock.
+        assert time.monotonic() - began_wall < 60
         net.expect_graph(timeout=1)
     assert not clock.is_virtual(), "closing the network gives the harness its real clock back"
 
