@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping
 
+from fakenet.errors import ConfigError
 from fakenet.harness.rpc import RpcClient
 from fakenet.kinds.base import NodeClient, NodeKind
 
@@ -83,6 +85,33 @@ class NodeRuntime(ABC):
     @abstractmethod
     def set_links(self, rules: LinkRules, identities: Mapping[str, str]) -> str:
         """Make the node's links match `rules` (identities: peer name -> identity); return how."""
+
+
+class DataDirIdentity:
+    """read_identity and write_identity for runtimes whose data dir this process can reach (local
+    processes, sim nodes): the kind's identity file in `data_dir()`, private (0600) as the node's own."""
+
+    kind: NodeKind
+
+    def data_dir(self) -> Path:
+        raise NotImplementedError
+
+    def _identity_path(self) -> Path:
+        if not self.kind.identity_file:
+            raise ConfigError(f"node kind {self.kind.name!r} has no identity file")
+        return self.data_dir() / self.kind.identity_file
+
+    def read_identity(self) -> bytes | None:
+        path = self._identity_path()
+        return path.read_bytes() if path.exists() else None
+
+    def write_identity(self, data: bytes | None) -> None:
+        path = self._identity_path()
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(data)
+            path.chmod(0o600)
 
 
 class Backend(ABC):

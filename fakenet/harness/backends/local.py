@@ -12,12 +12,13 @@ from typing import Mapping
 
 from fakenet.errors import ConfigError
 from fakenet.harness import local
-from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec, node_filter
+from fakenet.harness.backends.base import (Backend, DataDirIdentity, LinkRules, NodeRuntime, NodeSpec,
+                                           node_filter)
 from fakenet.harness.rpc import RpcClient
 from fakenet.kinds.base import Launch, NodeKind
 
 
-class LocalRuntime(NodeRuntime):
+class LocalRuntime(DataDirIdentity, NodeRuntime):
     def __init__(self, kind: NodeKind, process: local.NodeProcess, ip: str, credentials: tuple[str, str]):
         self.kind, self.process, self.ip = kind, process, ip
         self.name = process.name
@@ -48,22 +49,8 @@ class LocalRuntime(NodeRuntime):
     def logs(self, tail: int = 20) -> list[str]:
         return self.process.logs(tail)
 
-    def _identity_path(self) -> Path:
-        if not self.kind.identity_file:
-            raise ConfigError(f"node kind {self.kind.name!r} has no identity file")
-        return self.process.datadir / self.kind.identity_file
-
-    def read_identity(self) -> bytes | None:
-        path = self._identity_path()
-        return path.read_bytes() if path.exists() else None
-
-    def write_identity(self, data: bytes | None) -> None:
-        path = self._identity_path()
-        if data is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_bytes(data)
-            path.chmod(0o600)
+    def data_dir(self) -> Path:
+        return self.process.datadir
 
     def set_links(self, rules: LinkRules, identities: Mapping[str, str]) -> str:
         return node_filter(self, rules, identities)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Mapping
 
 from fakenet.errors import ConfigError
-from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec, node_filter
+from fakenet.harness.backends.base import (Backend, DataDirIdentity, LinkRules, NodeRuntime, NodeSpec,
+                                           node_filter)
 from fakenet.kinds.base import NodeKind
 from fakenet.kinds.fakenet_kind import SETTINGS, SWARM_PORT, FakenetKind
 from fakenet.node import multiaddr
@@ -97,7 +98,7 @@ class SimNode:
                 store.close()
 
 
-class SimRuntime(NodeRuntime):
+class SimRuntime(DataDirIdentity, NodeRuntime):
     def __init__(self, kind: NodeKind, sim_node: SimNode):
         self.kind, self.sim_node, self.name = kind, sim_node, sim_node.name
         self._rpc = SimRpc(sim_node.world, sim_node)
@@ -126,20 +127,8 @@ class SimRuntime(NodeRuntime):
     def logs(self, tail: int = 20) -> list[str]:
         return list(self.sim_node.world.logs.get(self.name, ()))[-tail:]
 
-    def _identity_path(self) -> Path:
-        return self.sim_node.settings.datadir / self.kind.identity_file
-
-    def read_identity(self) -> bytes | None:
-        path = self._identity_path()
-        return path.read_bytes() if path.exists() else None
-
-    def write_identity(self, data: bytes | None) -> None:
-        path = self._identity_path()
-        if data is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_bytes(data)
-            path.chmod(0o600)
+    def data_dir(self) -> Path:
+        return self.sim_node.settings.datadir
 
     def set_links(self, rules: LinkRules, identities: Mapping[str, str]) -> str:
         """Cuts on the wire (bytes dropped, dials hang) and the node's own filter for the rest, so
