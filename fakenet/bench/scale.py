@@ -3,8 +3,8 @@ beside bare containers, and the same 64 nodes over two hosts (the hosts backend,
 
 The docker backend reaches nodes at their container address where this host routes there:
 publishing four ports per node cost 256 docker-proxy processes and NAT rules at 64 nodes. The
-multi-host start needs a second host: $FAKENET_SECOND_HOST (.ci/sshd sets ssh://root@localhost:PORT,
-a second client of this engine, where no second engine runs).
+multi-host start needs a second host: $FAKENET_SECOND_HOST (.ci/dind: a second engine; .ci/sshd:
+ssh://root@localhost:PORT, a second client of this engine).
 """
 
 from __future__ import annotations
