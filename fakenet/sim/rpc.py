@@ -27,7 +27,9 @@ class SimRpc(RpcClient):
     def _post(self, body, timeout: float | None):
         registry = self.sim_node.registry()
         if registry is None:
-            raise RpcError(UNREACHABLE, f"cannot reach {self.url}: the node is not running", node=self.node)
+            failure = self.sim_node.failure
+            why = f"the node failed: {failure!r}" if failure is not None else "the node is not running"
+            raise RpcError(UNREACHABLE, f"cannot reach {self.url}: {why}", node=self.node)
         try:
             reply = self.world.run(dispatch.handle(registry, json.dumps(body).encode()), self.node,
                                    timeout or self.timeout)

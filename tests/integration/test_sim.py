@@ -60,3 +60,36 @@ def test_a_crash_loses_memory_and_keeps_the_data_dir():
         net.expect_recovered(within=10)
         net.expect_available([pinned], ["node", "node2"])
         net.expect_unavailable([cached], ["node", "node2"])
+
+
+def test_a_node_that_fails_to_boot_says_why_in_its_log_and_over_rpc():
+    from fakenet.errors import RpcError
+    from fakenet.harness.waits import wait_for
+
+    with Network(2, backend="sim", seed=3) as net:
+        net.crash("node2")
+        runtime = net.runtimes["node2"]
+        runtime.write_identity(b"not a config file")
+        runtime.start()
+        wait_for(lambda: runtime.sim_node.failure, lambda failure: failure is not None, timeout=5,
+                 expected="node2's boot fails on a broken config", logs=lambda: runtime.logs(5))
+        with pytest.raises(RpcError, match="cannot reach sim://node2: the node failed: "):
+            runtime.rpc.getblockcount()
+        assert any("event=sim_node_failed" in line for line in runtime.logs())
+
+
+@pytest.mark.parametrize("nodes, words", [
+    (10, None),  # 316 files are enough: the soft limit is raised to the hard one
+    (100, "100 sim nodes need about 856 open files"),
+])
+def test_the_open_file_limit_is_raised_or_the_refusal_says_how_many_nodes_fit(nodes, words):
+    program = ("import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 400))\n"
+               "from fakenet.harness.network import Network\n"
+               f"net = Network({nodes}, backend='sim', topology='ring')\n"
+               "try:\n    net.start(); print('started', resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+               "finally:\n    net.close()\n")
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    if words is None:
+        assert done.returncode == 0 and done.stdout.strip() == "started 400", done.stderr[-2000:]
+    else:
+        assert done.returncode != 0 and words in done.stderr and "run at most 24 nodes" in done.stderr, done.stderr[-2000:]

@@ -10,6 +10,7 @@ README for what sim does not model.
 from __future__ import annotations
 
 import asyncio
+import resource
 import shutil
 import tempfile
 from dataclasses import replace
@@ -29,6 +30,22 @@ from fakenet.sim.world import World
 
 BOOT_TIME = 0.5  # network seconds from start to a node's first line of code
 STOP_GRACE = 5.0  # network seconds a stopping node gets to shut down before it is cancelled
+FILES_PER_NODE = 6  # two SQLite stores in WAL mode (chain, state): database, -wal and -shm each
+FILES_SPARE = 256  # the harness's own: trace, logs, pipes, a few sockets
+
+
+def ensure_open_files(nodes: int) -> None:
+    """Raise this process's open-file limit to its hard limit if the nodes need more (a shell's
+    default of 1,024 holds about 160 nodes), or say up front why it cannot hold them all."""
+    needed = nodes * FILES_PER_NODE + FILES_SPARE
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if needed <= soft:
+        return
+    if hard != resource.RLIM_INFINITY and needed > hard:
+        raise ConfigError(f"{nodes} sim nodes need about {needed} open files ({FILES_PER_NODE} per node: "
+                          f"two SQLite stores) and this process may open at most {hard} (ulimit -Hn); "
+                          f"raise it, or run at most {(hard - FILES_SPARE) // FILES_PER_NODE} nodes")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (needed if hard == resource.RLIM_INFINITY else hard, hard))
 
 
 def node_settings(spec: NodeSpec, datadir: Path, secret: str) -> Settings:
@@ -49,6 +66,7 @@ class SimNode:
         self.node: Node | None = None
         self.task: asyncio.Task | None = None
         self.boots = 0
+        self.failure: BaseException | None = None  # why the last boot ended, as a process's exit status
 
     def registry(self):
         running = self.node is not None and self.node.ready and not self.task.done()
@@ -58,17 +76,21 @@ class SimNode:
         if self.node is not None:
             return
         self.boots += 1
+        self.failure = None
         context = self.world.boot_context(self.name, self.boots)
         self.world.record(self.name, f"event=sim_boot boot={self.boots}")
         self.node = Node(self.settings, self.world.wire.transport(self.name), serve_http=False)
         self.task = self.world.loop.create_task(self._boot(self.node), context=context)
 
-    @staticmethod
-    async def _boot(node: Node) -> None:
+    async def _boot(self, node: Node) -> None:
         # A process takes a while to start. Nodes started together come up together, all listening
         # before any dials, as real ones mostly do; each then dials its peers and trusts who answers.
         await asyncio.sleep(BOOT_TIME)
-        await node.run()
+        try:
+            await node.run()
+        except Exception as exc:  # a real node would exit with this traceback: say so in its log and RPC
+            self.failure = exc
+            self.world.record(self.name, f"event=sim_node_failed error={exc!r}")
 
     def kill(self) -> None:
         """Like SIGKILL: no shutdown code of the node's own; the kernel closes its sockets and files."""
@@ -158,6 +180,7 @@ class SimBackend(Backend):
         self.runtimes: dict[str, SimRuntime] = {}
 
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
+        ensure_open_files(len(self.runtimes) + len(specs))
         for spec in specs:
             self.kind.check_settings(spec.settings)
             datadir = self.workdir / spec.name
