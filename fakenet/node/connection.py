@@ -34,6 +34,10 @@ class LinkShape:
         return random.Random(f"{self.seed}/{link}") if self.seed is not None else random.Random()
 
 
+# A frame whose delay has less than this left is due. Asyncio fires a timer once it is within the
+# clock's resolution (1 ns), so re-timing a shorter wait spins without time passing; on sim's
+# virtual clock, which moves only when the loop would sleep, that spin never ended.
+DUE_SLACK = 1e-6
 NO_SHAPE = LinkShape()
 OUTBOX_HIGH_WATER = 1 << 20  # bytes queued before send() waits for the writer (backpressure)
 
@@ -112,7 +116,7 @@ class Connection:
                 await self._arrived.wait()
                 continue
             wait = self._outbox[0][0] + self.shape.delay - clock.monotonic()
-            if wait > 0:
+            if wait > DUE_SLACK:
                 self._reshaped.clear()
                 with suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._reshaped.wait(), wait if math.isfinite(wait) else None)

@@ -10,17 +10,30 @@ depends on nothing but the program.
 from __future__ import annotations
 
 import asyncio
+import os
 import selectors
+import time
+
+# Wall seconds network time may stand still before the run is called a livelock. Bursts at one
+# instant are normal (a thousand nodes meshing); a callback chain that reschedules itself at the
+# same instant forever is not, and without this a run would hang silently. Only this failure path
+# reads the wall clock, so a run that passes is still decided by its seed alone.
+STALL_LIMIT = float(os.environ.get("FAKENET_SIM_STALL", "120"))
 
 
 class Deadlock(RuntimeError):
     """Every task waits and no timer is set: nothing can ever happen again."""
 
 
+class Livelock(RuntimeError):
+    """Callbacks keep running at one instant of network time and never let it move on."""
+
+
 class _JumpingSelector(selectors.BaseSelector):
     def __init__(self, clock: "VirtualLoop"):
         self._real = selectors.DefaultSelector()  # the loop's self-pipe lives here
         self._clock = clock
+        self._instant, self._stalled_since = None, 0.0
 
     def register(self, fileobj, events, data=None):
         return self._real.register(fileobj, events, data)
@@ -40,11 +53,22 @@ class _JumpingSelector(selectors.BaseSelector):
     def select(self, timeout=None):
         ready = self._real.select(0)
         if ready or timeout == 0:
+            self._check_stall()
             return ready
         if timeout is None:
             raise Deadlock("every task of the simulation waits and no timer is set")
         self._clock.advance(timeout)
         return []
+
+    def _check_stall(self) -> None:
+        now = self._clock.time()
+        if now != self._instant:
+            self._instant, self._stalled_since = now, time.monotonic()
+        elif time.monotonic() - self._stalled_since > STALL_LIMIT:
+            busy = sorted({repr(handle)[:160] for handle in list(self._clock._ready)[:5]})
+            raise Livelock(f"network time stood still at t={now:.6f} for {STALL_LIMIT:g} wall seconds: callbacks "
+                           f"keep rescheduling at the same instant (a wait shorter than the clock's resolution "
+                           f"re-timed in a loop?); ready now: {'; '.join(busy) or 'none'}")
 
 
 class VirtualLoop(asyncio.SelectorEventLoop):

@@ -44,7 +44,7 @@ class Chooser:
             "create": bool(up), "load": streams and bool(self._available(net)), "update": bool(self._updatable(net)),
             "pin": bool(self._available(net)), "unpin": bool(self._pinned(net)), "evict": streams and bool(up),
             "pressure": bool(up), "mine": bool(up), "crash": len(up) > 1, "stop": len(up) > 1,
-            "start": bool(self._faulted(net, faults.Crash)), "restart": bool(up), "pause": len(up) > 1,
+            "start": bool(self._faulted(net, faults.Crash)), "restart": bool(up), "pause": len(up) > 1 and net.backend.can_pause,
             "unpause": bool(self._faulted(net, faults.Pause)), "lose_identity": len(up) > 1,
             "restore_identity": bool(self._faulted(net, faults.LoseIdentity)), "partition": len(net.names) > 2,
             "cut_link": True, "cut_one_way": True, "isolate": True, "degrade": True, "heal": bool(net.active)}

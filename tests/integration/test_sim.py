@@ -93,3 +93,15 @@ def test_the_open_file_limit_is_raised_or_the_refusal_says_how_many_nodes_fit(no
         assert done.returncode == 0 and done.stdout.strip() == "started 400", done.stderr[-2000:]
     else:
         assert done.returncode != 0 and words in done.stderr and "run at most 24 nodes" in done.stderr, done.stderr[-2000:]
+
+
+def test_soak_on_sim_agrees_where_a_re_timed_link_delay_once_spun_forever(monkeypatch):
+    """Seed 302 degrades every link, then one again: a frame's delay re-timed below the clock's
+    resolution spun at one instant of network time forever. Now the model and the run agree,
+    and a spin like it would end as a Livelock error instead of a hang."""
+    from fakenet.sim import loop as sim_loop
+    from fakenet.soak.runner import soak
+
+    monkeypatch.setattr(sim_loop, "STALL_LIMIT", 20)
+    result = soak(302, 40, "sim")
+    assert result.ok, result.failure

@@ -38,3 +38,31 @@ def test_timers_fire_in_network_time_order(loop):
 def test_waiting_forever_with_no_timer_is_a_deadlock(loop):
     with pytest.raises(Deadlock):
         loop.run_until_complete(asyncio.Event().wait())
+
+
+def test_callbacks_that_never_let_network_time_move_are_a_livelock(loop, monkeypatch):
+    from fakenet.sim import loop as sim_loop
+
+    monkeypatch.setattr(sim_loop, "STALL_LIMIT", 0.3)
+
+    async def spin():  # a wait below the float resolution of the clock at t=1.5, re-timed forever
+        await asyncio.sleep(1.5)
+        while True:
+            await asyncio.sleep(1e-17)
+
+    with pytest.raises(sim_loop.Livelock, match="network time stood still at t=1.500000"):
+        loop.run_until_complete(spin())
+
+
+def test_a_burst_at_one_instant_that_ends_is_not_a_livelock(loop, monkeypatch):
+    from fakenet.sim import loop as sim_loop
+
+    monkeypatch.setattr(sim_loop, "STALL_LIMIT", 0.3)
+
+    async def burst():
+        for _ in range(1000):
+            await asyncio.sleep(0)
+        await asyncio.sleep(1)
+        return loop.time()
+
+    assert loop.run_until_complete(burst()) == 1

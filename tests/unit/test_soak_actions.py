@@ -5,9 +5,11 @@ from fakenet.soak.actions import WEIGHTS, Chooser
 from support.fake_backend import FakeBackend, FakeKind
 
 
-def _draws(seed, count):
+def _draws(seed, count, can_pause=True):
     kind = FakeKind()
-    net = Network(6, backend=FakeBackend(kind), kind=kind, topology="ring")
+    backend = FakeBackend(kind)
+    backend.can_pause = can_pause
+    net = Network(6, backend=backend, kind=kind, topology="ring")
     net.start()
     chooser, seen = Chooser(seed), []
     try:
@@ -37,3 +39,9 @@ def test_faults_are_drawn_only_when_possible():
     # drawn (create); what needs an earlier fault (start, heal) only follows one.
     assert {"crash", "partition", "cut_link", "cut_one_way", "degrade", "isolate"} <= names
     assert set(WEIGHTS) >= {"create", "heal", "start"}
+
+
+def test_pauses_are_drawn_only_where_the_backend_can_pause():
+    names = lambda steps: {s if isinstance(s, str) else next(iter(s)) for s in steps}
+    assert "pause" in names(_draws(9, 200))
+    assert "pause" not in names(_draws(9, 200, can_pause=False))  # sim: one process cannot freeze one node

@@ -116,6 +116,7 @@ class DataDirIdentity:
 
 class Backend(ABC):
     name: str
+    can_pause = True  # whether a node can be frozen (SIGSTOP, docker pause); soak draws pauses only where so
 
     @abstractmethod
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]: ...
