@@ -3,9 +3,15 @@
 On connect both ends announce their tip; the one behind asks for blocks after its locator,
 500 at a time. New tips are relayed as whole blocks (they are tiny); a block whose parent is
 unknown triggers a locator request to the peer that sent it, which also resolves forks.
+
+Bitcoin trusts TCP to deliver every block. fakenet's link filter can drop whole frames (`loss`),
+so a lost last block would leave a peer behind until the next block; hence every node also
+re-announces its tip to every peer every TIP_INTERVAL seconds, and a peer behind catches up.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from fakenet.node import logs
 from fakenet.node.chain import AddResult, Chain
@@ -13,6 +19,7 @@ from fakenet.node.connection import Connection
 from fakenet.node.swarm import Swarm
 
 BATCH = 500
+TIP_INTERVAL = 2.0  # seconds between re-announcements: one small frame per link, beside 1 s pings
 
 
 class ChainSync:
@@ -38,9 +45,18 @@ class ChainSync:
             await self.swarm.broadcast({"t": "block", "raw": self.chain.get_raw_block(tip).hex()}, exclude=source)
         return result
 
-    async def _announce_tip(self, conn: Connection) -> None:
+    def _tip_message(self) -> dict:
         tip = self.chain.tip()
-        await conn.send({"t": "tip", "hash": tip.hash, "height": tip.height, "work": hex(tip.chainwork)})
+        return {"t": "tip", "hash": tip.hash, "height": tip.height, "work": hex(tip.chainwork)}
+
+    async def _announce_tip(self, conn: Connection) -> None:
+        await conn.send(self._tip_message())
+
+    async def reannounce(self, interval: float = TIP_INTERVAL) -> None:
+        """Tell every peer our tip again every `interval` seconds (see the module's docstring)."""
+        while True:
+            await asyncio.sleep(interval)  # a period, not a wait for a condition
+            await self.swarm.broadcast(self._tip_message())
 
     async def _request_blocks(self, conn: Connection) -> None:
         await conn.send({"t": "getblocks", "locator": self.chain.locator()})

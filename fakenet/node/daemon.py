@@ -77,6 +77,7 @@ class Node:
         if self.serve_http:
             await self._serve_apis()
         await self.swarm.listen(s.bind, s.swarm_port)
+        self.swarm.spawn(self.sync.reannounce())
         if s.cluster:
             self.cluster.start()
         if s.automine > 0:

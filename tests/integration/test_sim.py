@@ -105,3 +105,13 @@ def test_soak_on_sim_agrees_where_a_re_timed_link_delay_once_spun_forever(monkey
     monkeypatch.setattr(sim_loop, "STALL_LIMIT", 20)
     result = soak(302, 40, "sim")
     assert result.ok, result.failure
+
+
+def test_a_block_lost_on_a_lossy_link_still_reaches_the_peers_behind_it():
+    """Soak seed 403's counterexample, replayed exactly on sim: before tips were re-announced, the
+    frame carrying the last block was dropped and two nodes stayed a block behind for good."""
+    from fakenet.scenario import load
+    from fakenet.scenario.runner import run
+
+    result = run(load(ROOT / "tests" / "data" / "soak-403-lost-block.yaml"), "sim", seed=403)
+    assert result.ok, result.failure
