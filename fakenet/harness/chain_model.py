@@ -48,6 +48,13 @@ class ChainModel:
         # A node behind a tie of equally long branches takes whichever arrives first: the model
         # knows only the candidates (until a block on one of them breaks the tie).
         self.candidates: dict[str, set[tuple[str, ...]]] = {}
+        # Nodes that left one of several candidate branches for a longer one: which branch they
+        # abandoned (so which side tip getchaintips lists) is unknown.
+        self.unknown_reorg: set[str] = set()
+
+    def possible(self, node: str) -> set[tuple[str, ...]]:
+        """The branches the node may follow: one, or the candidates of a tie it has not broken."""
+        return self.candidates.get(node) or {self.branch[node]}
 
     def tips(self, node: str) -> set[tuple[int, str | None]]:
         """The (height, hash) pairs the node may be on; the hash is None at genesis (never mined)."""
@@ -62,27 +69,35 @@ class ChainModel:
         self.converge([component])
 
     def converge(self, components: Iterable[set[str]]) -> list[Reorg]:
-        """Each component onto its most-work branch; nodes on an equally long other branch stay."""
+        """Each component onto its most-work branch; nodes already on a branch that long stay (equal
+        work is no reason to switch), even where the model knows only their candidates."""
         happened = []
         for component in components:
             if not component:
                 continue
-            best = max(len(self.branch[n]) for n in component)
-            leaders = {self.branch[n] for n in sorted(component) if len(self.branch[n]) == best}
-            if len(leaders) != 1:  # a tie: the leaders stay; the rest take one of them
-                for node in component:
-                    if len(self.branch[node]) < best:
-                        self.candidates[node] = leaders
-                continue
-            (winner,) = leaders
+            best = max(len(b) for n in component for b in self.possible(n))
+            leaders = {b for n in sorted(component) for b in self.possible(n) if len(b) == best}
             for node in sorted(component):
-                self.candidates.pop(node, None)
-                old = self.branch[node]
-                if old == winner:
+                options = self.possible(node)
+                if all(len(b) == best for b in options):
+                    continue  # on a longest branch already (which one, the candidates say)
+                if len(leaders) != 1:  # behind a tie: it takes whichever leader arrives first
+                    self.candidates[node] = set(leaders)
                     continue
-                depth = fork_depth(old, winner)
-                if depth:
-                    self.reorgs[node] = Reorg(node, depth, old[-1], winner[-1])
-                    happened.append(self.reorgs[node])
-                self.branch[node] = winner
+                (winner,) = leaders
+                self._switch(node, options, winner, happened)
         return happened
+
+    def _switch(self, node: str, options: set[tuple[str, ...]], winner: tuple[str, ...], happened: list) -> None:
+        self.candidates.pop(node, None)
+        self.branch[node] = winner
+        depths = {(fork_depth(old, winner), old[-1] if old else None) for old in options}
+        if len(depths) > 1:  # it left one of several candidates: which side tip remains is unknown
+            self.reorgs.pop(node, None)
+            self.unknown_reorg.add(node)
+            return
+        ((depth, abandoned),) = depths
+        if depth:
+            self.unknown_reorg.discard(node)
+            self.reorgs[node] = Reorg(node, depth, abandoned, winner[-1])
+            happened.append(self.reorgs[node])

@@ -9,6 +9,7 @@ import networkx as nx
 
 from fakenet.errors import ExpectationFailed, FakenetError, WaitTimeout
 from fakenet.harness import observe
+from fakenet.harness.chain_model import AmbiguousChain
 from fakenet.harness.fanout import fan_out
 from fakenet.harness.waits import wait_for
 
@@ -227,6 +228,10 @@ def reorgs(net: Network, nodes, timeout: float) -> dict:
     """Each node the model says switched branches lists the branch it left in getchaintips: a
     non-active tip at the abandoned block with branchlen equal to the predicted reorg depth."""
     net.requires("chain")
+    unknown = sorted(set(nodes or ()) & net.model.chain.unknown_reorg)
+    if unknown:
+        raise AmbiguousChain(f"{', '.join(unknown)} left one of several equally long branches for a longer one: "
+                             f"the model cannot say which side tip getchaintips should list")
     predicted = {name: reorg for name, reorg in net.model.chain.reorgs.items()
                  if name in net.up() and (nodes is None or name in nodes)}
     if nodes is not None and set(nodes) - set(predicted):

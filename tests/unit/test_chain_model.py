@@ -40,3 +40,17 @@ def test_equal_work_keeps_each_side_and_the_next_block_decides():
 def test_fork_depth_counts_blocks_above_the_fork():
     assert fork_depth(("g", "a", "b"), ("g", "c")) == 2
     assert fork_depth(("g",), ("g", "c")) == 0
+
+
+def test_a_node_behind_a_tie_stays_on_its_unknown_branch_when_one_side_leaves():
+    """Soak seed 712: d joined a tie between l (a, b) and r (c), then c was cut off. d is on l or r;
+    equal work never moves it, so the model keeps both candidates instead of putting d on l."""
+    chain = ChainModel(NAMES)
+    chain.mined("a", ["l"], {"a", "b"})
+    chain.mined("c", ["r"], {"c"})
+    chain.converge([set(NAMES)])
+    chain.converge([{"a", "b", "d"}, {"c"}])
+    assert chain.tips("d") == {(1, "l"), (1, "r")} and chain.tips("a") == {(1, "l")}
+    chain.mined("a", ["l2"], {"a", "b", "d"})  # a longer branch moves d, from whichever it was on
+    assert chain.tips("d") == {(2, "l2")}
+    assert "d" not in chain.reorgs and "d" in chain.unknown_reorg  # which tip d abandoned is unknown
