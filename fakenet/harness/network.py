@@ -183,8 +183,9 @@ class Network:
 
     def heal(self, check: bool = False) -> None:
         """Undo every active fault, newest first."""
-        for fault in reversed(list(self.active)):
-            self.undo(fault)
+        with self.model.one_change():
+            for fault in reversed(list(self.active)):
+                self.undo(fault)
         if check:
             self.expect_recovered()
 
