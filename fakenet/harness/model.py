@@ -65,7 +65,7 @@ class NetworkModel:
         self.caches = {name: LruModel(cache_limit) for name in topology}
         self.cluster: dict[str, tuple[int, int]] = {}  # cluster pinset: stream -> (rmin, rmax)
         self.chain = ChainModel(topology)
-        self._batched: list[bool] = []  # non-empty inside one_change(): changes wait for its end
+        self._deferring = self._deferred = False  # inside one_change(); a change came meanwhile
         self.sync_timeout = sync_timeout  # None: the kind's loads have no silence bound
         self.shaped: dict[frozenset[str], tuple[float, float]] = {}  # link -> (loss, one-way delay in ms)
 
@@ -169,8 +169,8 @@ class NetworkModel:
 
     def _graph_changed(self) -> list[Reorg]:
         """Blocks flow wherever links now allow: each component converges on its most-work branch."""
-        if self._batched:
-            self._batched.append(True)
+        if self._deferring:
+            self._deferred = True
             return []
         return self.chain.converge(nx.connected_components(self.expected_graph()))
 
@@ -178,12 +178,12 @@ class NetworkModel:
     def one_change(self) -> Iterator[None]:
         """Several graph changes made at once (heal undoes every fault in a row): blocks have no time
         to flow through the graphs in between, so the chain converges once, on the final graph."""
-        self._batched = [False]
+        self._deferring, self._deferred = True, False
         try:
             yield
         finally:
-            changed, self._batched = len(self._batched) > 1, []
-            if changed:
+            self._deferring = False
+            if self._deferred:
                 self._graph_changed()
 
     def pinned(self, node: str, stream: str) -> None:

@@ -48,7 +48,7 @@ class Peer:
                 await self.talk(reader, writer, dialled=True)
             except (OSError, asyncio.TimeoutError):
                 pass
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.2)  # this toy node's redial back-off (a protocol timer, not a test wait)
 
     async def accepted(self, reader, writer):
         try:

@@ -1,4 +1,6 @@
-"""The virtual-time loop: timers cost no wall time, order by network time, and a deadlock is an error."""
+"""The virtual-time loop: timers cost no wall time, order by network time, and a deadlock is an error.
+
+The sleeps here are the subject: timers on the virtual clock, which jumps instead of waiting."""
 
 import asyncio
 import time
