@@ -25,7 +25,7 @@ from fakenet.harness.model import NetworkModel
 from fakenet.harness.node import Node
 from fakenet.harness.timeline import Event, Timeline
 from fakenet.harness.waits import wait_for
-from fakenet.kinds import CHAIN, CLUSTER, IDENTITY, STREAMS
+from fakenet.kinds import CHAIN, CLUSTER, IDENTITY, STREAMS, IdentityClient
 
 __all__ = ["Event", "Network"]
 
@@ -87,6 +87,7 @@ class Network:
         self.model = self._model(identities)
         self.timeline.restart_clock()
         self.expect_graph(timeout=self.start_timeout)
+        self._wait_trusted()
 
     @classmethod
     def attach(cls, project: str = "fakenet", kind: str | kinds.NodeKind | None = None) -> Network:
@@ -101,6 +102,24 @@ class Network:
         identities = net._parallel(lambda name: runtimes[name].client.identity(), net.names)
         net.model = net._model(identities)
         return net
+
+    def _wait_trusted(self) -> None:
+        """The model starts with every node trusting its neighbours' keys; a node trusts a key only
+        once it has dialled it itself, which can come after the link is up (the neighbour dialled first).
+        A lost identity before then would be trusted on first use, not refused, as the model predicts."""
+        if IDENTITY not in self.kind.capabilities:
+            return
+
+        def wait(name: str) -> None:
+            client = self.runtimes[name].client
+            if not isinstance(client, IdentityClient):
+                return
+            expected = set(self.model.trusted[name].values())
+            wait_for(client.trusted_identities, lambda trusted: expected <= trusted, timeout=self.start_timeout,
+                     expected=f"{name} trusts its neighbours' keys {sorted(expected)}",
+                     logs=lambda: self.runtimes[name].logs(20))
+
+        self._parallel(wait, self.names)
 
     def _model(self, identities: dict[str, str]) -> NetworkModel:
         timeout = self.settings.get("sync_timeout")

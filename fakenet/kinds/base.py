@@ -11,7 +11,8 @@ Optional capabilities are separate protocols a kind's client implements and decl
     CHAIN     tips, mining                      ChainClient
     STREAMS   create/load/update/pin, cache      StreamsClient
     CLUSTER   replicated pinning                 ClusterClient
-    IDENTITY  an identity file that can be lost     (NodeKind.identity_file)
+    IDENTITY  an identity file that can be lost     (NodeKind.identity_file; IdentityClient if the
+              node trusts peers' keys on first use: start-up waits until it trusts every neighbour's)
 
 Third parties register kinds in the entry-point group `fakenet.kinds` (see fakenet/kinds/__init__.py).
 """
@@ -124,6 +125,12 @@ class ClusterClient(Protocol):
     def cluster_pin(self, stream_id: str, rmin: int, rmax: int) -> None: ...
 
     def live_cluster_peers(self) -> int: ...
+
+
+@runtime_checkable
+class IdentityClient(Protocol):
+    def trusted_identities(self) -> set[str]:
+        """Identities this node has pinned to a peer address (trust on first use)."""
 
 
 class NodeKind(ABC):

@@ -44,6 +44,9 @@ class FakenetClient(NodeClient):
     def peer_identities(self) -> set[str]:
         return {peer["peerid"] for peer in self.rpc.getpeerinfo()}
 
+    def trusted_identities(self) -> set[str]:
+        return set(self.rpc.listpeeridentities()["trusted"].values())
+
     def summary(self) -> Summary:
         network, height = self.rpc.batch([("getnetworkinfo", []), ("getblockcount", [])])
         return Summary(network["peerid"], height, network["connections"])

@@ -54,6 +54,10 @@ def test_lost_identity_is_refused_until_the_old_key_returns(mesh4):
 
 def test_operator_can_accept_a_new_identity(tmp_path, start_nodes):
     a, b = start_nodes(local.full_mesh(tmp_path, 2))
+    old_peerid = b.rpc.getnetworkinfo()["peerid"]
+    # As above: a trusts b's key only once a itself has dialled b (b may have dialled first).
+    wait_for(lambda: a.rpc.listpeeridentities()["trusted"].get(b.swarm_addr), lambda trusted: trusted == old_peerid,
+             timeout=15, expected=f"a trusts {old_peerid} at {b.swarm_addr}", logs=lambda: a.logs() + b.logs())
     b.stop()
     (b.datadir / "config").unlink()
     b.start()
