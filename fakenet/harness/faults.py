@@ -165,6 +165,15 @@ class CutLinks(LinkFault):
     def allowed(self, names):
         return self.graph.copy() if self.graph.is_directed() else self.graph.to_directed()
 
+    def __str__(self) -> str:
+        """The links it cuts (u–v both ways, u→v one way), not the many it allows."""
+        allowed = self.allowed(list(self.graph))
+        missing = {(u, v) for u in allowed for v in allowed if u != v and not allowed.has_edge(u, v)}
+        both = sorted({tuple(sorted(pair)) for pair in missing if pair[::-1] in missing})
+        cuts = [f"{u}–{v}" for u, v in both] + [f"{u}→{v}" for u, v in sorted(missing) if (v, u) not in missing]
+        shown = ", ".join(cuts[:6]) + (f", … {len(cuts) - 6} more" if len(cuts) > 6 else "")
+        return f"cutlinks({shown})"
+
 
 @dataclass(eq=False)
 class Isolate(LinkFault):

@@ -42,8 +42,9 @@ class Network:
                  *, kind: str | kinds.NodeKind | None = None, seed: int = 0, start_timeout: float = 60.0,
                  settings: dict | None = None, **backend_options):
         self.kind = kinds.get(kind)
-        if isinstance(topology, nx.Graph):
-            self.topology, self.names = topology, list(topology.nodes)
+        if not isinstance(topology, str):
+            self.topology = topologies.check(topology)
+            self.names = list(self.topology.nodes)
         else:
             self.names = topologies.node_names(nodes)
             self.topology = topologies.build(topology, self.names, seed=seed)

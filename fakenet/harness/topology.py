@@ -19,6 +19,9 @@ def _relabel(graph: nx.Graph, names: list[str]) -> nx.Graph:
     return nx.relabel_nodes(graph, dict(enumerate(names)))
 
 
+# A node's name becomes a container name, a DNS alias, a file name and a log prefix: one DNS label.
+NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
 KINDS = ("full", "ring", "line", "random-regular", "ring-chords", "tree")
 DEGREE = re.compile(r"(random-regular)-(\d+)")
 
@@ -59,3 +62,25 @@ def build(kind: str, names: list[str], *, degree: int = 3, seed: int = 0) -> nx.
 
 def peers_of(graph: nx.Graph, name: str) -> list[str]:
     return sorted(graph.neighbors(name))
+
+
+def named(graph: nx.Graph) -> nx.Graph:
+    """The same graph with its nodes renamed node, node2, … in the graph's order (for a networkx
+    generator's integer labels: `Network(topology=named(nx.path_graph(10)))`)."""
+    return _relabel(nx.convert_node_labels_to_integers(graph), node_names(graph.number_of_nodes()))
+
+
+def check(graph: nx.Graph) -> nx.Graph:
+    """A graph given by the user, refused with the reason unless every node is a usable name."""
+    if not isinstance(graph, nx.Graph) or graph.is_directed() or graph.is_multigraph():
+        raise FakenetError(f"a topology is an undirected networkx Graph, not {type(graph).__name__}: peer links go both ways")
+    if graph.number_of_nodes() == 0:
+        raise FakenetError("the topology has no nodes")
+    bad = [label for label in graph.nodes if not (isinstance(label, str) and NAME.fullmatch(label))]
+    if bad:
+        raise FakenetError(f"topology node names must be DNS labels (a-z, 0-9, '-', e.g. node2), not {bad[:5]!r}: "
+                           "fakenet.harness.topology.named(graph) renames a generator's nodes to node, node2, …")
+    loops = [u for u, v in nx.selfloop_edges(graph)]
+    if loops:
+        raise FakenetError(f"the topology links {sorted(loops)[:5]} to themselves: a node does not peer with itself")
+    return graph

@@ -3,7 +3,8 @@
     name: node-crash            # required
     description: …
     nodes: 4                    # node, node2, …
-    topology: full              # full | ring | line | random-regular | ring-chords | tree
+    topology: full              # full | ring | line | random-regular | ring-chords | tree,
+                                # or {edges: [[node, node2], [node2, node3]]} (any graph of the names)
     seed: 7                     # faker content and random topologies replay with it
     backends: [local, docker]   # which backends it runs on
     kinds: [fakenet]            # which node kinds it runs on (each must have every step's capabilities)
@@ -25,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import networkx as nx
 import yaml
 
 from fakenet import kinds
@@ -57,7 +59,7 @@ class Scenario:
     name: str
     path: str
     nodes: int
-    topology: str
+    topology: str | nx.Graph  # a kind's name, or the graph the file's `edges:` give
     seed: int
     backends: tuple[str, ...]
     settings: dict
@@ -159,7 +161,7 @@ def _metadata(data: dict, root, file: str) -> dict:
     nodes = check("nodes", s.count, 4)
     if nodes < 2:
         raise ScenarioError("nodes: expected at least 2", file=file, line=_line_of_key(root, "nodes"))
-    topology = check("topology", _topology, "full")
+    topology = check("topology", lambda value: _topology(value, node_names(nodes)), "full")
     backends = check("backends", _subset(BACKENDS), list(BACKENDS))
     kind_names = check("kinds", _kinds, ["fakenet"])
     settings = check("settings", _settings, {})
@@ -169,9 +171,40 @@ def _metadata(data: dict, root, file: str) -> dict:
             "settings": settings, "names": node_names(nodes)}
 
 
-def _topology(value):
-    """One of TOPOLOGIES, or random-regular-D for another degree than 3."""
+def _topology(value, names: list[str]):
+    """One of TOPOLOGIES, random-regular-D for another degree than 3, or {edges: [[a, b], …]}."""
+    if isinstance(value, dict):
+        return _edge_list(s.fields(value, {"edges": _pairs(names)}, step="topology")["edges"], names)
     return value if isinstance(value, str) and DEGREE.fullmatch(value) else _one_of(TOPOLOGIES)(value)
+
+
+def _pairs(names: list[str]):
+    def check(value) -> list[tuple[str, str]]:
+        if not isinstance(value, list) or not value:
+            raise s.Invalid(f"expected a list of [node, node] pairs, not {value!r}")
+        pairs = []
+        for item in value:
+            if not (isinstance(item, list) and len(item) == 2):
+                raise s.Invalid(f"expected a [node, node] pair, not {item!r}")
+            for name in item:
+                if name not in names:
+                    raise s.Invalid(f"{name!r} is not a node of this scenario (nodes: {_name_range(names)})")
+            if item[0] == item[1]:
+                raise s.Invalid(f"[{item[0]}, {item[1]}] links a node to itself")
+            pairs.append((item[0], item[1]))
+        return pairs
+    return check
+
+
+def _name_range(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 4 else f"{names[0]}, {names[1]} … {names[-1]}"
+
+
+def _edge_list(pairs: list[tuple[str, str]], names: list[str]) -> nx.Graph:
+    graph = nx.Graph()
+    graph.add_nodes_from(names)  # a node no pair names is there, alone
+    graph.add_edges_from(pairs)
+    return graph
 
 
 def _one_of(options):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from fakenet.errors import ConfigError
 from fakenet.harness.network import Network
 from fakenet.harness.timeline import Event
 from fakenet.scenario.loader import Scenario, Step, check_kind
@@ -53,6 +54,9 @@ def network_for(scenario: Scenario, backend: str, nodes: int | None = None, seed
                 kind: str | None = None, **options) -> Network:
     kind = kind or scenario.kinds[0]
     check_kind(scenario, kind)
+    if nodes and nodes != scenario.nodes and not isinstance(scenario.topology, str):
+        raise ConfigError(f"{scenario.path}: its topology lists the edges of {scenario.nodes} nodes; "
+                          f"it cannot run with {nodes}")
     return Network(nodes or scenario.nodes, backend=backend, topology=scenario.topology, kind=kind,
                    seed=scenario.seed if seed is None else seed, settings=dict(scenario.settings), **options)
 

@@ -27,6 +27,12 @@ BROKEN = [
     ("name: x\nsteps:\n  - crash: node\n    heal:\n", "x.yaml:3: expected one step per list item"),
     ("name: [\n", "x.yaml:2: not valid YAML"),
     ("steps: [heal]\n", "x.yaml:1: expected `name:` (a string) at the top"),
+    ("name: x\ntopology: star\nsteps: [heal]\n", "x.yaml:2: topology: expected one of full, ring, line"),
+    ("name: x\ntopology: {edges: [[node, node5]]}\nsteps: [heal]\n",
+     "x.yaml:2: topology: edges: 'node5' is not a node of this scenario (nodes: node, node2, node3, node4)"),
+    ("name: x\ntopology: {edges: [[node, node]]}\nsteps: [heal]\n", "x.yaml:2: topology: edges: [node, node] links a node to itself"),
+    ("name: x\ntopology: {edges: [node, node2]}\nsteps: [heal]\n", "x.yaml:2: topology: edges: expected a [node, node] pair, not 'node'"),
+    ("name: x\ntopology: {links: []}\nsteps: [heal]\n", "x.yaml:2: topology: unknown argument(s) links; topology takes edges"),
 ]
 
 
@@ -47,3 +53,11 @@ def test_for_each_and_repeat_expand_with_their_lines():
 def test_yaml_on_stays_a_key_not_a_boolean():
     scenario = parse("name: x\nsteps:\n  - create_streams: {on: node2, count: 2, pin: true}\n")
     assert scenario.steps[0].args == {"on": "node2", "count": 2, "pin": True}
+
+
+def test_a_topology_given_as_edges_is_that_graph_over_every_node():
+    scenario = parse("name: x\nnodes: 5\ntopology:\n  edges: [[node, node2], [node2, node3], [node3, node]]\n"
+                     "steps: [heal]\n")
+    graph = scenario.topology
+    assert list(graph.nodes) == ["node", "node2", "node3", "node4", "node5"]  # node4 and node5 alone
+    assert sorted(map(sorted, graph.edges)) == [["node", "node2"], ["node", "node3"], ["node2", "node3"]]
