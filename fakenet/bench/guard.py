@@ -30,5 +30,7 @@ def guarded(specs: Iterable[Figure], produce: Callable[[], Iterable[Figure]],
     try:
         return list(produce())
     except MEASUREMENT_ERRORS as exc:
-        progress(f"{', '.join(s.key for s in specs)}: {reason(exc)}")
+        # The row gets one line; the progress stream the whole error (what was expected, what was
+        # observed, the nodes' last log lines), or a failure on a shared machine cannot be explained.
+        progress(f"{', '.join(s.key for s in specs)}: failed: {type(exc).__name__}: {str(exc).strip()}")
         return [s.not_measured(reason(exc)) for s in specs]

@@ -14,7 +14,7 @@ from typing import Awaitable, Callable
 
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential, wait_random
 
-from fakenet.node import framing, logs
+from fakenet.node import clock, framing, logs
 from fakenet.node.errors import NodeError
 from fakenet.node.connection import NO_SHAPE, Connection, LinkShape
 from fakenet.node.handshake import HandshakeError, Hello, LocalEnd, authenticate, conclude
@@ -45,6 +45,11 @@ class SwarmSettings:
 # another type, a bad id or CID, a commit the stream rules refuse): the sender's fault, not a bug.
 MALFORMED = (KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError, NodeError)
 
+# A peer that cannot be reached is logged once it has failed this long, then again at this interval:
+# a partition makes that normal, but a node that never meets a peer must say why (DNS, route, port).
+UNREACHABLE_AFTER = 10.0
+UNREACHABLE_REPEAT = 60.0
+
 RETIRE_GRACE = 3.0  # seconds a duplicate connection is still read before it is closed
 CLOSE_GRACE = 2.0  # seconds close() gives the swarm's tasks to end
 
@@ -70,6 +75,7 @@ class Swarm:
         self._peers: dict[str, PeerAddr] = {}
         self._server: asyncio.AbstractServer | None = None
         self._last_refusal: dict[str, set[str]] = {}
+        self._unreachable: dict[str, list[float]] = {}  # dial addr -> [failing since, last warned (0: not yet)]
         self._tasks: set[asyncio.Task] = set()
         self.closing = False
         self._handshaking = 0  # inbound connections not yet authenticated
@@ -215,11 +221,27 @@ class Swarm:
                                                     self.settings.connect_timeout)
         except (OSError, asyncio.TimeoutError) as exc:
             self._log.debug("dial_failed", addr=addr.dial_addr, error=repr(exc))
+            self._dial_unreachable(addr.dial_addr, exc)
             raise DialFailed(str(exc)) from exc
+        self._dial_reached(addr.dial_addr)
         conn = await self._handshake(reader, writer, dial_addr=addr)
         if conn is None:
             raise DialFailed(f"handshake with {addr} failed")
         return conn
+
+    def _dial_unreachable(self, dial_addr: str, exc: BaseException) -> None:
+        now = clock.monotonic()
+        since, warned = self._unreachable.setdefault(dial_addr, [now, 0.0])
+        if now - since >= UNREACHABLE_AFTER and (not warned or now - warned >= UNREACHABLE_REPEAT):
+            self._unreachable[dial_addr][1] = now
+            self._log.warning("peer_unreachable", addr=dial_addr, failing_for=f"{now - since:.0f}s",
+                              error=repr(exc) if str(exc) else type(exc).__name__,
+                              hint="a cut link does this; otherwise check the name resolves and the port is open")
+
+    def _dial_reached(self, dial_addr: str) -> None:
+        since, warned = self._unreachable.pop(dial_addr, (0.0, 0.0))
+        if warned:
+            self._log.info("peer_reachable", addr=dial_addr, after=f"{clock.monotonic() - since:.0f}s")
 
     async def _accept(self, reader, writer) -> None:
         inbound = sum(1 for conn in self.connections.values() if conn.inbound)

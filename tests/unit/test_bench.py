@@ -144,7 +144,7 @@ def test_a_failed_measurement_marks_its_figures_not_measured_with_the_reason():
     said = []
     figures = guarded(specs, produce, said.append)
     assert [f.skipped for f in figures] == ["failed: WaitTimeout: timed out after 60.0s"] * 2
-    assert said and "a, b" in said[0]
+    assert said and "a, b" in said[0] and "expected: 16 nodes meshed" in said[0]  # the whole error, logs and all
 
 
 def test_a_bug_in_a_measurement_is_not_swallowed():
