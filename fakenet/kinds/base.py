@@ -44,6 +44,7 @@ class Launch:
     datadir: str  # as the node sees it
     settings: Mapping[str, object] = field(default_factory=dict)  # the harness's settings, e.g. cache_limit
     secret: str = ""  # one random secret per network, the same for all its nodes (membership, e.g. a cluster)
+    address: str = ""  # where its peers dial it, as they are given it in `peers` ("": its bind address or name)
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,8 @@ class FakenetKind(NodeKind):
                 "FAKENET_RPCUSER": launch.credentials[0], "FAKENET_RPCPASSWORD": launch.credentials[1],
                 # Only this network's nodes can write its cluster pinset (a peer of another run cannot).
                 **({"FAKENET_CLUSTER_SECRET": launch.secret} if launch.secret else {}),
+                # What inbound peers are checked against: the address the others dial (trust is per address).
+                **({"FAKENET_ANNOUNCE": swarm_address(launch.address)} if launch.address else {}),
                 **{f"FAKENET_{SETTINGS[key]}": _text(value) for key, value in launch.settings.items()}}
 
     def credentials(self, environment: Mapping[str, str]) -> tuple[str, str] | None:

@@ -1,5 +1,6 @@
 """The hosts file, placement, image distribution and overlay subnets, without an engine."""
 
+import ipaddress
 import stat
 from types import SimpleNamespace
 
@@ -98,8 +99,11 @@ def test_images_stream_only_to_engines_that_lack_the_tag():
     assert lines[0] == "lacks: streaming fakenet-node:abc (save | load)"
 
 
-def test_overlay_subnets_avoid_every_network_in_use():
-    taken = {"10.231.%d.0/24" % i for i in range(256)} - {"10.231.77.0/24"}
-    networks = [SimpleNamespace(attrs={"IPAM": {"Config": [{"Subnet": s}]}}) for s in taken]
-    engine = SimpleNamespace(networks=SimpleNamespace(list=lambda greedy: networks))
-    assert swarm.overlay_subnet(engine, "run1") == "10.231.77.0/24"
+def test_subnets_avoid_every_network_in_use_and_fit_the_nodes():
+    from fakenet.harness.backends import subnets
+
+    taken = [ipaddress.ip_network("10.231.%d.0/24" % i) for i in range(256) if i != 77]
+    assert subnets.free(swarm.OVERLAY_POOL, 24, taken, "run1") == [ipaddress.ip_network("10.231.77.0/24")]
+    assert [subnets.prefix_for(n) for n in (2, 64, 253, 254, 1000)] == [24, 24, 24, 23, 22]
+    network = SimpleNamespace(attrs={"IPAM": {"Config": [{"Subnet": "10.232.5.0/24", "Gateway": "10.232.5.1"}]}})
+    assert subnets.addresses(network, ["node", "node2"]) == {"node": "10.232.5.2", "node2": "10.232.5.3"}

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import docker
 
 from fakenet.errors import ConfigError, ContainerError, FakenetError
+from fakenet.harness.backends import subnets
 from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec
 from fakenet.harness.backends.container_shell import ContainerShell, ShellGone
 from fakenet.harness.backends.linkfilter import PacketFilter, has_netem, netem_script
@@ -204,6 +205,7 @@ class DockerBackend(Backend):
         self._netem: bool | None = None
         self.network = None
         self.network_name: str | None = None
+        self.ips: dict[str, str] = {}  # node -> its fixed address in the network
         self.volumes: list = []
         self.publish = publish
 
@@ -212,13 +214,15 @@ class DockerBackend(Backend):
             self.image = self.kind.image(lambda _line: None, self.client)
         if self.publish is None:
             self.publish = not routes_to_containers(self.client)
-        self.network = self.create_network()
+        self.network = self.create_network(len(specs))
         self.network_name = self.network.name
+        self.ips = subnets.addresses(self.network, [spec.name for spec in specs])
         self.runtimes = {spec.name: DockerRuntime(self, spec) for spec in specs}
         return dict(self.runtimes)
 
-    def create_network(self):
-        return self.client.networks.create(f"fakenet-{self.run}", driver="bridge", labels=self.labels)
+    def create_network(self, count: int):
+        return subnets.create_network(self.client, f"fakenet-{self.run}", subnets.BRIDGE_POOL, count, self.run,
+                                      driver="bridge", labels=self.labels)
 
     def client_of(self, spec: NodeSpec) -> docker.DockerClient:
         """The engine a node runs on."""
@@ -236,9 +240,9 @@ class DockerBackend(Backend):
         client = self.client_of(spec)
         volume = client.volumes.create(f"fakenet-{self.run}-{spec.name}", labels=self.labels)
         self.volumes.append(volume)
-        # In the container network every node is reachable by its name (a network alias).
-        launch = Launch(spec.name, tuple((p, p) for p in spec.peers), self.credentials, "0.0.0.0",
-                        self.kind.datadir, dict(spec.settings), self.secret)
+        # Peers dial each other's fixed address (subnets.py says why not the name, which stays an alias).
+        launch = Launch(spec.name, tuple((p, self.ips[p]) for p in spec.peers), self.credentials, "0.0.0.0",
+                        self.kind.datadir, dict(spec.settings), self.secret, address=self.ips[spec.name])
         # Ephemeral host ports on loopback only.
         ports = {f"{self.kind.ports[role]}/tcp": (self.bind_address(spec), None) for role in self.kind.published} \
             if self.publish else {}
@@ -247,7 +251,8 @@ class DockerBackend(Backend):
             self.image, detach=True, name=f"fakenet-{self.run}-{spec.name}", hostname=spec.name,
             environment=self.kind.environment(launch), labels=self.labels, cap_add=["NET_ADMIN"], ports=ports,
             volumes={volume.name: {"bind": self.kind.datadir, "mode": "rw"}}, network=self.network_name,
-            networking_config={self.network_name: client.api.create_endpoint_config(aliases=[spec.name])},
+            networking_config={self.network_name: client.api.create_endpoint_config(
+                aliases=[spec.name], ipv4_address=self.ips[spec.name])},
             **options)
         try:
             container.start()

@@ -25,12 +25,13 @@ import docker
 import docker.errors
 
 from fakenet.errors import ConfigError, ContainerError
+from fakenet.harness.backends import subnets
 from fakenet.harness.waits import wait_for
 from fakenet.prune import PROJECT_LABEL
 
 SWARM_LABEL = "io.fakenet.swarm"
 JOINED_LABEL = "io.fakenet.joined"
-OVERLAY_POOL = ipaddress.ip_network("10.231.0.0/16")  # one /24 per run, chosen clear of every network in use
+OVERLAY_POOL = ipaddress.ip_network("10.231.0.0/16")  # one subnet per run, clear of every network in use
 JOIN_TIMEOUT = 60.0
 ADVERTISE_ENV = "FAKENET_SWARM_ADVERTISE"  # the manager's address as other engines reach it
 LOCK = Path(__file__).resolve().parents[3] / ".cache" / "swarm.lock"
@@ -121,25 +122,10 @@ def _overlays(manager: docker.DockerClient) -> list:
     return manager.networks.list(filters={"label": PROJECT_LABEL, "driver": "overlay"})
 
 
-def overlay_subnet(manager: docker.DockerClient, run: str) -> str:
-    """A /24 of OVERLAY_POOL that overlaps no network the engine knows, nor a route of this host;
-    the run id picks where the search starts, so concurrent runs rarely contend for one."""
-    used = [ipaddress.ip_network(config["Subnet"], strict=False)
-            for network in manager.networks.list(greedy=True)
-            for config in ((network.attrs.get("IPAM") or {}).get("Config") or []) if config.get("Subnet")]
-    candidates = list(OVERLAY_POOL.subnets(new_prefix=24))
-    start = int(hashlib.sha256(run.encode()).hexdigest(), 16) % len(candidates)
-    for subnet in candidates[start:] + candidates[:start]:
-        if not any(subnet.overlaps(other) for other in used if other.version == 4):
-            return str(subnet)
-    raise ContainerError(f"no free /24 left in {OVERLAY_POOL} for an overlay network")
-
-
-def create_overlay(manager: docker.DockerClient, name: str, labels: dict, run: str):
-    subnet = overlay_subnet(manager, run)
-    ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet)])
-    return manager.networks.create(name, driver="overlay", attachable=True, labels=labels, ipam=ipam,
-                                   scope="swarm")
+def create_overlay(manager: docker.DockerClient, name: str, labels: dict, run: str, count: int):
+    """An attachable overlay on a free subnet of OVERLAY_POOL, big enough for `count` nodes."""
+    return subnets.create_network(manager, name, OVERLAY_POOL, count, run, driver="overlay", attachable=True,
+                                  labels=labels, scope="swarm")
 
 
 def advertise_address(remote_hosts: list[str]) -> str:

@@ -1,0 +1,90 @@
+"""Container networks on a subnet fakenet picks, so every node has a fixed address its peers dial.
+
+Peers dial addresses, not names. Docker 20.10's embedded DNS loses the names of a bridge network's
+containers when the engine joins or leaves a swarm while they start (a hosts-backend run on the
+same engine does both): the nodes then never meet, each logging "Name or service not known" for
+minutes (CI's streams bench; reproduced by churning `swarm init`/`leave` beside a start, 4 of 4).
+A fixed address also stays the same when a crashed container starts again. Names stay as
+aliases, for people who exec into a node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from pathlib import Path
+from typing import Iterable
+
+import docker
+import docker.errors
+
+from fakenet.errors import ContainerError
+
+BRIDGE_POOL = ipaddress.ip_network("10.232.0.0/16")  # the docker backend's networks
+ROUTES = Path("/proc/net/route")
+ATTEMPTS = 8  # concurrent runs that picked the same free subnet: the engine refuses all but one
+
+
+def prefix_for(count: int) -> int:
+    """The longest prefix (at most /24) with room for `count` nodes beside network, gateway and broadcast."""
+    return min(24, 32 - (count + 2).bit_length())
+
+
+def used(client: docker.DockerClient) -> list[ipaddress.IPv4Network]:
+    """Subnets of every network the engine knows, and, for an engine on this machine, of every route."""
+    found = [ipaddress.ip_network(config["Subnet"], strict=False)
+             for network in client.networks.list(greedy=True)
+             for config in ((network.attrs.get("IPAM") or {}).get("Config") or []) if config.get("Subnet")]
+    return [net for net in found if net.version == 4] + _host_routes()
+
+
+def _host_routes() -> list[ipaddress.IPv4Network]:
+    try:
+        lines = ROUTES.read_text().splitlines()[1:]
+    except OSError:
+        return []
+    routes = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 8 or fields[1] == "00000000":  # the default route overlaps everything: not a network
+            continue
+        address = ipaddress.IPv4Address(bytes.fromhex(fields[1])[::-1])
+        mask = bin(int.from_bytes(bytes.fromhex(fields[7])[::-1], "big")).count("1")
+        routes.append(ipaddress.ip_network(f"{address}/{mask}", strict=False))
+    return routes
+
+
+def free(pool: ipaddress.IPv4Network, prefix: int, taken: Iterable[ipaddress.IPv4Network],
+         run: str) -> list[ipaddress.IPv4Network]:
+    """Subnets of `pool` that overlap nothing taken, starting where the run id points (so concurrent
+    runs rarely pick the same one)."""
+    taken = list(taken)
+    candidates = list(pool.subnets(new_prefix=prefix))
+    start = int(hashlib.sha256(run.encode()).hexdigest(), 16) % len(candidates)
+    return [subnet for subnet in candidates[start:] + candidates[:start]
+            if not any(subnet.overlaps(other) for other in taken)]
+
+
+def create_network(client: docker.DockerClient, name: str, pool: ipaddress.IPv4Network, count: int, run: str,
+                   **options):
+    """A network on a free subnet of `pool` big enough for `count` nodes."""
+    choices = free(pool, prefix_for(count), used(client), run)
+    if not choices:
+        raise ContainerError(f"no free /{prefix_for(count)} left in {pool} for {count} nodes")
+    for subnet in choices[:ATTEMPTS]:
+        ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet))])
+        try:
+            return client.networks.create(name, ipam=ipam, **options)
+        except docker.errors.APIError as exc:
+            if "overlap" not in str(exc).lower():
+                raise
+    raise ContainerError(f"every free subnet of {pool} tried was taken meanwhile ({ATTEMPTS} tries)")
+
+
+def addresses(network, names: list[str]) -> dict[str, str]:
+    """One fixed address per node, after the gateway."""
+    config = network.attrs["IPAM"]["Config"][0]
+    subnet = ipaddress.ip_network(config["Subnet"])
+    gateway = config.get("Gateway")
+    hosts = (str(ip) for ip in subnet.hosts() if str(ip) != gateway and ip != next(subnet.hosts()))
+    return {name: next(hosts) for name in names}
