@@ -205,7 +205,7 @@ class DockerBackend(Backend):
         self._netem: bool | None = None
         self.network = None
         self.network_name: str | None = None
-        self.ips: dict[str, str] = {}  # node -> its fixed address in the network
+        self.ips: dict[str, str] = {}  # node -> its fixed address in the network (none on an overlay)
         self.volumes: list = []
         self.publish = publish
 
@@ -240,9 +240,11 @@ class DockerBackend(Backend):
         client = self.client_of(spec)
         volume = client.volumes.create(f"fakenet-{self.run}-{spec.name}", labels=self.labels)
         self.volumes.append(volume)
-        # Peers dial each other's fixed address (subnets.py says why not the name, which stays an alias).
-        launch = Launch(spec.name, tuple((p, self.ips[p]) for p in spec.peers), self.credentials, "0.0.0.0",
-                        self.kind.datadir, dict(spec.settings), self.secret, address=self.ips[spec.name])
+        # Peers dial each other's fixed address where the network has them (subnets.py says why not
+        # the name, which stays an alias); on a network without, the name.
+        launch = Launch(spec.name, tuple((p, self.ips.get(p, p)) for p in spec.peers), self.credentials, "0.0.0.0",
+                        self.kind.datadir, dict(spec.settings), self.secret, address=self.ips.get(spec.name, ""))
+        fixed = {"ipv4_address": self.ips[spec.name]} if spec.name in self.ips else {}
         # Ephemeral host ports on loopback only.
         ports = {f"{self.kind.ports[role]}/tcp": (self.bind_address(spec), None) for role in self.kind.published} \
             if self.publish else {}
@@ -252,7 +254,7 @@ class DockerBackend(Backend):
             environment=self.kind.environment(launch), labels=self.labels, cap_add=["NET_ADMIN"], ports=ports,
             volumes={volume.name: {"bind": self.kind.datadir, "mode": "rw"}}, network=self.network_name,
             networking_config={self.network_name: client.api.create_endpoint_config(
-                aliases=[spec.name], ipv4_address=self.ips[spec.name])},
+                aliases=[spec.name], **fixed)},
             **options)
         try:
             container.start()

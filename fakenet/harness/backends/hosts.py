@@ -38,7 +38,7 @@ import docker.errors
 
 from fakenet import hosts as known_hosts
 from fakenet.errors import ConfigError, ContainerError, FakenetError
-from fakenet.harness.backends import subnets, swarm
+from fakenet.harness.backends import swarm
 from fakenet.harness.backends.base import NodeRuntime, NodeSpec
 from fakenet.harness.backends.docker import DockerBackend, DockerRuntime, leave_one_at_a_time
 from fakenet.harness.waits import wait_for
@@ -119,7 +119,9 @@ class HostsBackend(DockerBackend):
             self._joined = True
             self.network = swarm.create_overlay(self.client, f"fakenet-{self.run}", self.labels, self.run, len(specs))
         self.network_name = self.network.name
-        self.ips = subnets.addresses(self.network, [spec.name for spec in specs])
+        # No fixed addresses here: Docker 20.10 times out attaching a standalone container to an
+        # attachable overlay at a given address ("context deadline exceeded"). Peers dial names.
+        self.ips = {}
         self.runtimes = {spec.name: DockerRuntime(self, spec) for spec in specs}
         return dict(self.runtimes)
 

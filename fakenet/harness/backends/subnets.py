@@ -1,6 +1,8 @@
-"""Container networks on a subnet fakenet picks, so every node has a fixed address its peers dial.
+"""Container networks on a subnet fakenet picks: the docker backend's bridges, where every node then
+has a fixed address its peers dial, and the hosts backend's overlays (subnet only: Docker 20.10
+times out attaching a standalone container to an attachable overlay at a given address).
 
-Peers dial addresses, not names. Docker 20.10's embedded DNS loses the names of a bridge network's
+On a bridge, peers dial addresses, not names. Docker 20.10's embedded DNS loses the names of a bridge network's
 containers when the engine joins or leaves a swarm while they start (a hosts-backend run on the
 same engine does both): the nodes then never meet, each logging "Name or service not known" for
 minutes (CI's streams bench; reproduced by churning `swarm init`/`leave` beside a start, 4 of 4).
