@@ -15,9 +15,14 @@ import secrets
 from pathlib import Path
 
 from aiohttp import web
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_fixed
 
 SILENCE = 1.0
 BEAT = 0.2
+
+
+class LinkEnded(Exception):
+    """A link this node dialled closed: dial again."""
 
 
 class Peer:
@@ -42,13 +47,13 @@ class Peer:
             await server.serve_forever()
 
     async def dial_forever(self, host):
-        while True:
-            try:
+        """Redial 0.2 s after every failed dial or ended link, for as long as the node runs."""
+        async for attempt in AsyncRetrying(wait=wait_fixed(0.2), retry=retry_if_exception_type(
+                (OSError, asyncio.TimeoutError, LinkEnded))):
+            with attempt:
                 reader, writer = await asyncio.wait_for(asyncio.open_connection(host, self.port), 0.5)
                 await self.talk(reader, writer, dialled=True)
-            except (OSError, asyncio.TimeoutError):
-                pass
-            await asyncio.sleep(0.2)  # this toy node's redial back-off (a protocol timer, not a test wait)
+                raise LinkEnded
 
     async def accepted(self, reader, writer):
         try:

@@ -88,5 +88,6 @@ def addresses(network, names: list[str]) -> dict[str, str]:
     config = network.attrs["IPAM"]["Config"][0]
     subnet = ipaddress.ip_network(config["Subnet"])
     gateway = config.get("Gateway")
-    hosts = (str(ip) for ip in subnet.hosts() if str(ip) != gateway and ip != next(subnet.hosts()))
+    first = subnet.network_address + 1  # Docker's default gateway, whatever the config says
+    hosts = (str(ip) for ip in subnet.hosts() if ip != first and str(ip) != gateway)
     return {name: next(hosts) for name in names}
