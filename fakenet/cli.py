@@ -199,11 +199,11 @@ def cmd_graph(args, extra: list[str]) -> int:
 
     net = Network.attach(args.project, kind=compose.kind_of(args.project))
     try:
-        observed = net.observed_graph()
+        observed = net.oracle.observed_graph()
         for name in net.names:
             print(f"{name}: {' '.join(sorted(observed.neighbors(name))) if name in observed else '(down)'}")
         if args.png:
-            net.draw(args.png)
+            net.oracle.draw(args.png)
             print(f"wrote {args.png}")
     finally:
         net.close()

@@ -2,6 +2,7 @@
 
 FakenetError
 ├── ConfigError          a data dir, config file, key or flag that cannot be used
+│   └── MissingCapability    the node kind lacks what a facet or step needs (also an AttributeError)
 ├── RpcError             a JSON-RPC call answered with an error (carries `code`)
 ├── ContainerError       the container engine or compose failed (carries `cmd`, `exit_code`, `output`)
 ├── WaitTimeout          a condition was not met by its deadline (says what was expected and seen)
@@ -22,6 +23,11 @@ class FakenetError(Exception):
 
 class ConfigError(FakenetError):
     """A data dir, config, key file or command-line setting that cannot be used as given."""
+
+
+class MissingCapability(ConfigError, AttributeError):
+    """The node kind has no such capability: `net.chain` on a kind without a chain, a streams step
+    for a kind without streams. An AttributeError too, so `hasattr(net, "chain")` is False."""
 
 
 class RpcError(FakenetError):

@@ -125,7 +125,7 @@ def docker_idle(ctx: Context) -> dict[str, list[float]]:
 
 def local_idle(ctx: Context) -> dict[str, list[float]]:
     with harness_net.network(ctx, 4, "local") as net:
-        return idle([net.runtimes[name].process.process.pid for name in net.names], ctx.plan.idle_window)
+        return idle([net.fleet.runtimes[name].process.process.pid for name in net.names], ctx.plan.idle_window)
 
 
 def _measured(ctx: Context, specs: dict[str, Figure], measure) -> list[Figure]:

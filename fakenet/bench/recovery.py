@@ -21,7 +21,6 @@ from fakenet.bench.figure import Figure, spec
 from fakenet.bench.guard import guarded
 from fakenet.bench.plan import QUICK_SKIPS
 from fakenet.bench.timing import seconds
-from fakenet.harness.cluster import expected_pins
 from fakenet.harness.network import Network
 
 ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"  # regtest P2WPKH: anything valid will do
@@ -34,17 +33,17 @@ def split_and_fork(net: Network) -> None:
     half = len(net.names) // 2
     left, right = net.names[:half], net.names[half:]
     net.partition([left, right])
-    net.expect_graph(timeout=WITHIN)
+    net.oracle.expect_graph(timeout=WITHIN)
     net.runtime(left[0]).rpc.generatetoaddress(2, ADDRESS)
     net.runtime(right[0]).rpc.generatetoaddress(1, ADDRESS)
-    net.expect_converged(timeout=WITHIN)  # each side on its own tip before the heal
+    net.oracle.expect_converged(timeout=WITHIN)  # each side on its own tip before the heal
 
 
 def heal_once(net: Network) -> tuple[float, float]:
     """(seconds from heal() to recovered, of which in heal() itself)."""
     split_and_fork(net)
     in_heal = seconds(net.heal)
-    return in_heal + net.expect_recovered(within=WITHIN), in_heal
+    return in_heal + net.oracle.expect_recovered(within=WITHIN), in_heal
 
 
 def heal_spec(count: int, backend: str) -> Figure:
@@ -65,20 +64,20 @@ def heal_figure(ctx: Context, figure: Figure, count: int, backend: str) -> list[
 
 
 def pin_cluster(net: Network, count: int = 4) -> list[str]:
-    streams = [net.create_stream("node") for _ in range(count)]
+    streams = [net.streams.create("node") for _ in range(count)]
     for stream in streams:
-        net.cluster_pin("node", stream, 2, 2)
-    net.expect_allocations(within=WITHIN)
+        net.cluster.pin("node", stream, 2, 2)
+    net.oracle.expect_allocations(within=WITHIN)
     return streams
 
 
 def repin_once(net: Network, streams: list[str]) -> float:
     """Crash the first stream's first holder; seconds until the allocations match again. Then undo."""
-    holder = next(name for name, pins in sorted(expected_pins(net).items()) if streams[0] in pins)
-    took = seconds(lambda: (net.crash(holder), net.expect_allocations(within=WITHIN)))
+    holder = next(name for name, pins in sorted(net.cluster.expected_pins().items()) if streams[0] in pins)
+    took = seconds(lambda: (net.crash(holder), net.oracle.expect_allocations(within=WITHIN)))
     net.heal()
-    net.expect_recovered(within=WITHIN)
-    net.expect_allocations(within=WITHIN)
+    net.oracle.expect_recovered(within=WITHIN)
+    net.oracle.expect_allocations(within=WITHIN)
     return took
 
 

@@ -43,7 +43,7 @@ def from_test(nodeid: str, net, error: BaseException | None, started: bool, reco
     verdict = decide(error, started=started, where="the test" if started else "start-up")
     return _bundle(recorder, nodeid, net.backend.name, net.kind.name, net.seed, verdict,
                    replay=replay.pytest_command(nodeid, net.backend.name), failure=str(error or ""),
-                   exception=error, timeline=list(net.timeline), seconds=seconds)
+                   exception=error, timeline=list(net.oracle.timeline), seconds=seconds)
 
 
 def from_network(net, title: str) -> Bundle:
@@ -51,7 +51,7 @@ def from_network(net, title: str) -> Bundle:
     recorder = Recorder()
     recorder.facts, recorder.evidence = facts(net), gather(net)
     return _bundle(recorder, title, net.backend.name, net.kind.name, net.seed, Verdict("", ""),
-                   timeline=list(net.timeline))
+                   timeline=list(net.oracle.timeline))
 
 
 def _bundle(recorder: Recorder, title, backend, kind, seed, verdict, *, exception=None, **fields) -> Bundle:

@@ -61,37 +61,37 @@ def _edges(graph: nx.Graph) -> list[Edge]:
 
 
 def snapshot(net) -> Snapshot:
-    model = net.model
+    model = net.oracle.model
     if model is None:  # the network never came up far enough to have a model
-        return Snapshot(net.timeline.now(), [], [], [], [], {}, "no model: the network did not start")
+        return Snapshot(net.oracle.timeline.now(), [], [], [], [], {}, "no model: the network did not start")
     problem = ""
     try:
-        observed = _edges(net.observed_graph())
+        observed = _edges(net.oracle.observed_graph())
     except FakenetError as exc:
         observed, problem = [], f"observed graph: {exc}"
     cut = [e for e in _edges(net.topology) if not (model.link_allowed(*e) and model.link_allowed(e[1], e[0]))]
-    holders = {stream: sorted(model.holders(stream)) for stream in net.streams}
-    return Snapshot(round(net.timeline.now(), 3), _edges(net.expected_graph()), observed, sorted(model.down), cut,
+    holders = {stream: sorted(model.holders(stream)) for stream in net.fleet.stream_ids}
+    return Snapshot(round(net.oracle.timeline.now(), 3), _edges(net.oracle.expected_graph()), observed, sorted(model.down), cut,
                     holders, problem)
 
 
 def gather(net, failure: BaseException | None = None) -> Evidence:
     evidence = Evidence()
-    made = [name for name in net.names if name in net.runtimes]  # a backend that failed early made fewer
+    made = [name for name in net.names if name in net.fleet.runtimes]  # a backend that failed early made fewer
     for name in made:  # configs first: they teach the redactor the secrets to scrub from logs
         evidence.configs[name] = _attempt(evidence, f"{name} config", lambda name=name: _config(net, name, evidence))
     for name in made:
-        text = _attempt(evidence, f"{name} log", lambda name=name: _full_log(net.runtimes[name])) or ""
+        text = _attempt(evidence, f"{name} log", lambda name=name: _full_log(net.fleet.runtimes[name])) or ""
         evidence.logs[name] = evidence.redactor.text(text)
-    if net.model is None:
+    if net.oracle.model is None:
         return evidence
     evidence.final = snapshot(net)
-    up = [name for name in net.up() if name in net.runtimes]
+    up = [name for name in net.up() if name in net.fleet.runtimes]
     if CHAIN in net.kind.capabilities:
         evidence.tips = _attempt(evidence, "tips", lambda: _tips(net, up)) or {}
     if STREAMS in net.kind.capabilities:
         evidence.holdings = _attempt(evidence, "holdings", lambda: _holdings(net, up)) or {}
-        evidence.focus = failing_streams(net.streams, failure)
+        evidence.focus = failing_streams(net.fleet.stream_ids, failure)
         if evidence.focus:
             evidence.availability = _attempt(evidence, "availability", lambda: _availability(net, evidence.focus))
     return evidence
@@ -118,7 +118,7 @@ def _full_log(runtime) -> str:
 
 
 def _config(net, name: str, evidence: Evidence) -> dict:
-    runtime = net.runtimes[name]
+    runtime = net.fleet.runtimes[name]
     config: dict = {"kind": net.kind.name, "backend": net.backend.name}
     process = getattr(runtime, "process", None)
     if process is not None:
@@ -146,18 +146,18 @@ def _identity(runtime):
 
 
 def _tips(net, up: list[str]) -> dict[str, dict]:
-    observed = observe.tips(net.runtimes, up)
+    observed = observe.tips(net.fleet.runtimes, up)
     return {name: {"observed": {"hash": observed[name][0], "height": observed[name][1], "work": observed[name][2]}
                    if name in observed else None,
-                   "predicted": sorted([{"height": h, "hash": t} for h, t in net.model.chain.tips(name)],
+                   "predicted": sorted([{"height": h, "hash": t} for h, t in net.oracle.model.chain.tips(name)],
                                        key=lambda tip: (tip["height"], tip["hash"] or ""))}
             for name in net.names}
 
 
 def _holdings(net, up: list[str]) -> dict[str, dict]:
-    held = observe.holdings(net.runtimes, up)
-    streams = list(dict.fromkeys([*net.streams, *sorted({s for pins, cache in held.values() for s in pins | cache})]))
-    return {stream: {"predicted": sorted(net.model.holders(stream)),
+    held = observe.holdings(net.fleet.runtimes, up)
+    streams = list(dict.fromkeys([*net.fleet.stream_ids, *sorted({s for pins, cache in held.values() for s in pins | cache})]))
+    return {stream: {"predicted": sorted(net.oracle.model.holders(stream)),
                      "observed_pinned": sorted(n for n, (pins, _) in held.items() if stream in pins),
                      "observed_cached": sorted(n for n, (_, cache) in held.items() if stream in cache)}
             for stream in streams}
@@ -180,12 +180,12 @@ def failing_streams(streams: list[str], failure: BaseException | None) -> list[s
 
 def _availability(net, streams: list[str]) -> Availability:
     nodes = list(net.names)
-    predicted = net.model.availability_map(streams, [n for n in nodes if n not in net.model.down])
-    pairs = [(s, n) for s in streams for n in nodes if n not in net.model.down]
+    predicted = net.oracle.model.availability_map(streams, [n for n in nodes if n not in net.oracle.model.down])
+    pairs = [(s, n) for s in streams for n in nodes if n not in net.oracle.model.down]
 
     def load(pair):
         try:
-            return net.runtimes[pair[1]].client.try_load(pair[0])
+            return net.fleet.runtimes[pair[1]].client.try_load(pair[0])
         except FakenetError:
             return None
     with ThreadPoolExecutor(max_workers=max(1, min(32, len(pairs)))) as pool:

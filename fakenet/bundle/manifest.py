@@ -25,7 +25,7 @@ def _image(net) -> dict:
         return {"local": True, "node_source_hash": _source_hash()}
     tag = getattr(net.backend, "image", None)
     if tag is None:  # attached to a compose network: the image is whatever its containers run
-        container = next((getattr(r, "container", None) for r in net.runtimes.values()), None)
+        container = next((getattr(r, "container", None) for r in net.fleet.runtimes.values()), None)
         tag = container.attrs["Config"]["Image"] if container is not None else None
     try:
         image = client.images.get(tag)

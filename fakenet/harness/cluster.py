@@ -1,4 +1,5 @@
-"""The oracle for replicated pinning: which nodes should hold each cluster pin, and checks.
+"""Replicated pinning: `net.cluster` (kinds with the cluster capability) adds to the shared pinset,
+and the oracle's part: which nodes should hold each cluster pin, and the checks.
 
 Allocation is rendezvous hashing over the live peers' PeerIDs, as README documents it: each
 peer's weight for a stream is sha256("<stream id>/<PeerID>") read big-endian, the `rmax`
@@ -19,7 +20,7 @@ from fakenet.harness import observe
 from fakenet.harness.waits import wait_for
 
 if TYPE_CHECKING:
-    from fakenet.harness.network import Network
+    from fakenet.harness.fleet import Fleet
 
 
 def ranked(stream_id: str, peer_ids) -> list[str]:
@@ -33,11 +34,11 @@ def allocation(stream_id: str, peer_ids, rmax: int) -> list[str]:
     return order if rmax == -1 else order[:rmax]
 
 
-def expected_pins(net: Network) -> dict[str, set[str]]:
+def expected_pins(net: Fleet) -> dict[str, set[str]]:
     """node -> the cluster streams it should pin now."""
     wanted: dict[str, set[str]] = {name: set() for name in net.up()}
     by_peer_id = {net.model.identity[name]: name for name in net.names}
-    for component in nx.connected_components(net.expected_graph()):
+    for component in nx.connected_components(net.model.expected_graph()):
         peer_ids = [net.model.identity[name] for name in component]
         for stream, (rmin, rmax) in net.model.cluster.items():
             for peer_id in allocation(stream, peer_ids, rmax):
@@ -45,7 +46,7 @@ def expected_pins(net: Network) -> dict[str, set[str]]:
     return wanted
 
 
-def observed_pins(net: Network) -> dict[str, set[str]]:
+def observed_pins(net: Fleet) -> dict[str, set[str]]:
     held = observe.holdings(net.runtimes, net.up())
     return {name: pins & set(net.model.cluster) for name, (pins, _cache) in held.items()}
 
@@ -59,7 +60,7 @@ def _diff(wanted, seen) -> str:
     return "; ".join(parts) or "none"
 
 
-def expect_allocations(net: Network, timeout: float) -> float:
+def expect_allocations(net: Fleet, timeout: float) -> float:
     """Wait until every up node pins exactly the cluster streams allocated to it; record them."""
     wanted = expected_pins(net)
     try:
@@ -76,14 +77,36 @@ def expect_allocations(net: Network, timeout: float) -> float:
     return took
 
 
-def expect_replicated(net: Network, streams: list[str], minimum: int) -> None:
+def expect_replicated(net: Fleet, streams: list[str], minimum: int) -> None:
     """Right now, each stream is pinned on at least min(minimum, its component's size) up nodes."""
     seen = observed_pins(net)
     short = []
     for stream in streams:
         holders = {name for name, pins in seen.items() if stream in pins}
-        component = max((c for c in nx.connected_components(net.expected_graph())), key=len)
+        component = max((c for c in nx.connected_components(net.model.expected_graph())), key=len)
         if len(holders) < min(minimum, len(component)):
             short.append(f"{stream[:14]}… on {sorted(holders)}")
     if short:
         raise ExpectationFailed(f"fewer than {minimum} live holders: " + "; ".join(short))
+
+
+class Cluster:
+    """`net.cluster`: the shared pinset, written through one node and recorded in the model."""
+
+    def __init__(self, fleet: Fleet):
+        self._fleet = fleet
+
+    def pin(self, name: str, stream_id: str, rmin: int, rmax: int) -> None:
+        """Add a stream to the pinset through one node, once that node's failure detector sees every
+        peer of its component (a fresh node has heard no heartbeat yet)."""
+        self._fleet.requires("cluster")
+        client, component = self._fleet.runtime(name).client, self._fleet.model.component(name)
+        wait_for(client.live_cluster_peers, lambda live: live >= len(component),
+                 timeout=30, expected=f"{name} sees {len(component)} live cluster peers",
+                 logs=lambda: self._fleet.logs(5))
+        client.cluster_pin(stream_id, rmin, rmax)
+        self._fleet.model.cluster_added(stream_id, rmin, rmax)
+
+    def expected_pins(self) -> dict[str, set[str]]:
+        """node -> the cluster streams the allocation rule gives it now."""
+        return expected_pins(self._fleet)

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 
 if TYPE_CHECKING:
-    from fakenet.harness.network import Network
+    from fakenet.harness.fleet import Fleet
 
 COLOURS = {"up": "#4caf50", "isolated": "#ff9800", "down": "#e53935"}
 
@@ -41,7 +41,7 @@ def render(topology: nx.Graph, observed: nx.Graph, down: set[str], path, title: 
     plt.close(figure)
 
 
-def draw(net: Network, path) -> None:
+def draw(net: Fleet, path) -> None:
     observed = net.observed_graph()
     render(net.topology, observed, set(net.model.down), path,
-           f"{len(observed.edges)} links observed, {len(net.expected_graph().edges)} expected")
+           f"{len(observed.edges)} links observed, {len(net.model.expected_graph().edges)} expected")

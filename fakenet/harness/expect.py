@@ -14,10 +14,10 @@ from fakenet.harness.fanout import fan_out
 from fakenet.harness.waits import wait_for
 
 if TYPE_CHECKING:
-    from fakenet.harness.network import Network
+    from fakenet.harness.fleet import Fleet
 
 
-def _heights(net: Network) -> str:
+def _heights(net: Fleet) -> str:
     if "chain" not in net.kind.capabilities:
         return "no chain"
     try:
@@ -27,12 +27,12 @@ def _heights(net: Network) -> str:
     return ", ".join(f"{name}@{height}:{best[:8]}" for name, (best, height, _) in sorted(tips.items()))
 
 
-def _context(net: Network):
+def _context(net: Fleet):
     return lambda: [f"heights: {_heights(net)}", f"down: {sorted(net.model.down) or 'none'}"] + net.logs(6)
 
 
-def graph(net: Network, timeout: float) -> float:
-    expected = net.expected_graph()
+def graph(net: Fleet, timeout: float) -> float:
+    expected = net.model.expected_graph()
 
     def same(observed: nx.Graph) -> bool:
         return observe.graph_diff(expected, observed) == "none"
@@ -60,10 +60,10 @@ class _Edges:
         return " ".join(f"{u}–{v}" for u, v in sorted(tuple(sorted(e)) for e in self.graph.edges)) or "(no edges)"
 
 
-def converged(net: Network, timeout: float) -> float:
+def converged(net: Fleet, timeout: float) -> float:
     """Every node of each component of the expected graph on a most-work tip of that component:
     one tip, or several of equal work (a node keeps the branch it saw first on a tie)."""
-    components = [sorted(c) for c in nx.connected_components(net.expected_graph())]
+    components = [sorted(c) for c in nx.connected_components(net.model.expected_graph())]
 
     def problems(tips) -> list[str]:
         found = []
@@ -93,13 +93,13 @@ def converged(net: Network, timeout: float) -> float:
     return took
 
 
-def _pairs(net: Network, streams, nodes) -> list[tuple[str, str]]:
-    streams = [streams] if isinstance(streams, str) else list(streams or net.streams)
+def _pairs(net: Fleet, streams, nodes) -> list[tuple[str, str]]:
+    streams = [streams] if isinstance(streams, str) else list(streams or net.stream_ids)
     nodes = [nodes] if isinstance(nodes, str) else list(nodes or net.up())
     return [(s, n) for s in streams for n in nodes]
 
 
-def availability(net: Network, streams, nodes, want: bool | None) -> dict:
+def availability(net: Fleet, streams, nodes, want: bool | None) -> dict:
     """Load every pair; compare with the model (and with `want`, when given). Loads run per node in
     parallel. Pairs a slow or lossy link leaves open (predicted None) are neither loaded nor asserted."""
     every = _pairs(net, streams, nodes)
@@ -110,7 +110,7 @@ def availability(net: Network, streams, nodes, want: bool | None) -> dict:
         wrong = [pair for pair, p in predicted.items() if p != want]
         if wrong:
             raise ExpectationFailed(f"the model does not predict {'available' if want else 'unavailable'} for "
-                                    f"{_fmt(wrong)}: holders {({s: sorted(net.holders(s)) for s, _ in wrong})}",
+                                    f"{_fmt(wrong)}: holders {({s: sorted(net.model.holders(s)) for s, _ in wrong})}",
                                     expected={pair: want for pair in wrong},
                                     observed={pair: predicted[pair] for pair in wrong}, difference=wrong)
     observed = _observe(net, pairs, predicted)
@@ -128,10 +128,10 @@ def availability(net: Network, streams, nodes, want: bool | None) -> dict:
 AVAILABLE_RETRIES = 2
 
 
-def explain_pair(net: Network, stream: str, node: str, predicted: bool) -> str:
+def explain_pair(net: Fleet, stream: str, node: str, predicted: bool) -> str:
     """Why the model predicts what it does for one pair, in words, with the fault behind it."""
     short = f"{stream[:12]}…"
-    holders = sorted(net.holders(stream))
+    holders = sorted(net.model.holders(stream))
     since = _last_change(net)
     if predicted:
         reachable = sorted(set(holders) & net.model.component(node))
@@ -145,12 +145,12 @@ def explain_pair(net: Network, stream: str, node: str, predicted: bool) -> str:
             f"({', '.join(holders)}) are in another component{since}")
 
 
-def _last_change(net: Network) -> str:
+def _last_change(net: Fleet) -> str:
     changes = [e for e in net.timeline if e.kind in ("apply", "undo")]
     return f" since {changes[-1].at:.1f} s ({changes[-1].kind} {changes[-1].what})" if changes else ""
 
 
-def _observe(net: Network, pairs, predicted) -> dict:
+def _observe(net: Fleet, pairs, predicted) -> dict:
     """Pairs predicted unavailable are tried all at once (each changes nothing); the rest go in
     order per node, since a successful load is a cache use and the model replays uses in order."""
     doubtful = [pair for pair in pairs if predicted[pair] is False]
@@ -167,12 +167,12 @@ def _observe(net: Network, pairs, predicted) -> dict:
     return observed
 
 
-def holders(net: Network, streams) -> None:
-    streams = [streams] if isinstance(streams, str) else list(streams or net.streams)
+def holders(net: Fleet, streams) -> None:
+    streams = [streams] if isinstance(streams, str) else list(streams or net.stream_ids)
     held = observe.holdings(net.runtimes, net.up())
     wrong = []
     for stream in streams:
-        expected = {n for n in net.holders(stream) if n in held}
+        expected = {n for n in net.model.holders(stream) if n in held}
         seen = {n for n, (pins, cache) in held.items() if stream in pins or stream in cache}
         if expected != seen:
             wrong.append(f"{stream[:14]}…: expected holders {sorted(expected)}, observed {sorted(seen)}")
@@ -184,7 +184,7 @@ def _fmt(pairs) -> str:
     return ", ".join(f"({s[:14]}…, {n})" for s, n in pairs)
 
 
-def tips(net: Network, timeout: float) -> float:
+def tips(net: Fleet, timeout: float) -> float:
     """Every up node on the tip the model predicts from the blocks the harness mined."""
     net.requires("chain")
     up = net.up()
@@ -219,12 +219,12 @@ def _tip_text(height: int, tip: str | None) -> str:
     return f"height {height}" + (f" ({tip[:12]}…)" if tip else " (genesis)")
 
 
-def _why(net: Network, name: str) -> str:
+def _why(net: Fleet, name: str) -> str:
     component = sorted(net.model.component(name))
     return f" (its component: {', '.join(component)})" if len(component) < len(net.up()) else ""
 
 
-def reorgs(net: Network, nodes, timeout: float) -> dict:
+def reorgs(net: Fleet, nodes, timeout: float) -> dict:
     """Each node the model says switched branches lists the branch it left in getchaintips: a
     non-active tip at the abandoned block with branchlen equal to the predicted reorg depth."""
     net.requires("chain")

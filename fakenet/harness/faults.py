@@ -1,54 +1,79 @@
 """Faults: each a small class with apply and undo, so heal() and teardown can take them all back.
 
-Link faults (partition, cut_links, isolate, degrade) only change the model's link rules; the
-network then pushes the resulting filter to every node. Node faults act on the backend and
-tell the model what changed.
+A fault acts on a `FaultTarget`: the running nodes, the model it tells what changed, and two
+steps every fault shares (start a node and wait for it; push the link plan). It never sees the
+whole Network. Link faults (partition, cut_links, isolate, degrade) only say what they allow and
+how they shape links; the target merges every active link fault into one plan
+(fakenet.harness.links) and pushes it to the model and to every node: a new link fault is one
+class here and nothing else.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import networkx as nx
 
+from fakenet.harness.links import Shape
+
 if TYPE_CHECKING:
-    from fakenet.harness.network import Network
+    from fakenet.harness.backends.base import NodeRuntime
+    from fakenet.harness.model import NetworkModel
+
+
+class FaultTarget(Protocol):
+    """What a fault may touch."""
+
+    model: NetworkModel
+
+    def runtime(self, name: str) -> NodeRuntime: ...
+
+    def start_node(self, name: str) -> None:
+        """Start a node that is down, wait until it answers, tell the model, push the link plan."""
+
+    def sync_links(self) -> str:
+        """Merge the active link faults, tell the model, set every up node's filter; return how."""
+
+    def create_stream(self, name: str) -> str:
+        """A fresh unpinned stream of seeded content on a node, recorded in the model."""
 
 
 class Fault:
-    """apply() injects, undo() takes back; `lasting` faults stay active until undone or healed."""
+    """apply() injects, undo() takes back; `lasting` faults stay active until undone or healed.
+    apply may return how it was done (a link filter's method), for the timeline."""
 
     lasting = True
 
-    def apply(self, net: Network) -> None:
+    def apply(self, target: FaultTarget) -> str | None:
         raise NotImplementedError
 
-    def undo(self, net: Network) -> None:
+    def undo(self, target: FaultTarget) -> None:
         pass
 
     def __str__(self) -> str:
-        fields = ", ".join(f"{v}" for v in self.__dict__.values() if not isinstance(v, (bytes, nx.Graph)))
-        return f"{type(self).__name__.lower()}({fields})"
+        shown = [getattr(self, f.name) for f in dataclasses.fields(self) if f.repr] if dataclasses.is_dataclass(self) else []
+        return f"{type(self).__name__.lower()}({', '.join(str(v) for v in shown if not isinstance(v, nx.Graph))})"
 
 
 @dataclass(eq=False)
 class Crash(Fault):
     node: str
 
-    def apply(self, net):
-        net.runtime(self.node).kill()
-        net.model.went_down(self.node)
+    def apply(self, target):
+        target.runtime(self.node).kill()
+        target.model.went_down(self.node)
 
-    def undo(self, net):
-        net.start_node(self.node)
+    def undo(self, target):
+        target.start_node(self.node)
 
 
 @dataclass(eq=False)
 class Stop(Crash):
-    def apply(self, net):
-        net.runtime(self.node).stop()
-        net.model.went_down(self.node)
+    def apply(self, target):
+        target.runtime(self.node).stop()
+        target.model.went_down(self.node)
 
 
 @dataclass(eq=False)
@@ -56,47 +81,55 @@ class Restart(Fault):
     node: str
     lasting = False
 
-    def apply(self, net):
-        net.runtime(self.node).stop()
-        net.model.went_down(self.node)
-        net.start_node(self.node)
+    def apply(self, target):
+        target.runtime(self.node).stop()
+        target.model.went_down(self.node)
+        target.start_node(self.node)
 
 
 @dataclass(eq=False)
 class Pause(Fault):
     node: str
 
-    def apply(self, net):
-        net.runtime(self.node).pause()
-        net.model.went_down(self.node)
+    def apply(self, target):
+        target.runtime(self.node).pause()
+        target.model.went_down(self.node)
 
-    def undo(self, net):
-        net.runtime(self.node).unpause()
-        net.model.came_up(self.node, restarted=False)
-        net.sync_links()
+    def undo(self, target):
+        target.runtime(self.node).unpause()
+        target.model.came_up(self.node, restarted=False)
+        target.sync_links()
 
 
 @dataclass(eq=False)
 class LoseIdentity(Fault):
-    """Delete the node's key and restart it (a new PeerID); the harness keeps a backup."""
+    """Delete the node's key and restart it (a new PeerID); the harness keeps a backup.
+
+    Peers' filters know a node by its identity. Before the old key is back, the model and every
+    up peer's filter learn the identity it brings back, so a node restored while cut off stays
+    cut off from its first dial (its peers would otherwise block only the identity it had lost)."""
 
     node: str
     backup: bytes = field(default=b"", repr=False)
+    identity: str = field(default="", repr=False)  # the one it comes back with
 
-    def apply(self, net):
-        runtime = net.runtime(self.node)
+    def apply(self, target):
+        runtime = target.runtime(self.node)
+        self.identity = target.model.identity[self.node]
         self.backup = runtime.read_identity()
         runtime.write_identity(None)
         runtime.stop()
-        net.model.went_down(self.node)
-        net.start_node(self.node)
+        target.model.went_down(self.node)
+        target.start_node(self.node)
 
-    def undo(self, net):
-        runtime = net.runtime(self.node)
+    def undo(self, target):
+        runtime = target.runtime(self.node)
         runtime.stop()
-        net.model.went_down(self.node)
+        target.model.went_down(self.node)
         runtime.write_identity(self.backup)
-        net.start_node(self.node)
+        target.model.identity_changed(self.node, self.identity)
+        target.sync_links()
+        target.start_node(self.node)
 
 
 @dataclass(eq=False)
@@ -106,10 +139,10 @@ class EvictCache(Fault):
     ids: tuple[str, ...] | None = None
     lasting = False
 
-    def apply(self, net):
+    def apply(self, target):
         ids = list(self.ids) if self.ids is not None else None
-        net.streams_client(self.node).evict(self.count, ids)
-        net.model.evicted(self.node, self.count, ids)
+        target.runtime(self.node).client.evict(self.count, ids)
+        target.model.evicted(self.node, self.count, ids)
 
 
 @dataclass(eq=False)
@@ -120,20 +153,26 @@ class CachePressure(Fault):
     count: int
     lasting = False
 
-    def apply(self, net):
+    def apply(self, target):
         for _ in range(self.count):
-            net.create_stream(self.node)
+            target.create_stream(self.node)
 
 
 class LinkFault(Fault):
-    def allowed(self, names: list[str]) -> nx.DiGraph:
-        raise NotImplementedError
+    """A rule on links: the directions it allows (None: no opinion) and the shapes it gives them."""
 
-    def apply(self, net):
-        net.sync_links()
+    def allowed(self, names: list[str]) -> nx.DiGraph | None:
+        return None
 
-    def undo(self, net):
-        net.sync_links()
+    def shapes(self) -> dict[frozenset[str], Shape]:
+        return {}
+
+    def apply(self, target):
+        how = target.sync_links()
+        return f"via {how}" if self.shapes() else None
+
+    def undo(self, target):
+        target.sync_links()
 
 
 def _groups_graph(groups: list[list[str]]) -> nx.DiGraph:
@@ -193,5 +232,5 @@ class Degrade(LinkFault):
     loss: float = 0.0
     delay_ms: float = 0.0
 
-    def allowed(self, names):
-        return None
+    def shapes(self):
+        return {frozenset((self.u, self.v)): Shape(self.loss, self.delay_ms)}

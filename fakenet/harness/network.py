@@ -1,33 +1,41 @@
-"""`Network`: N nodes with fresh state on a backend, faults, and the oracle's assertions.
+"""`Network`: N nodes with fresh state on a backend: their lifecycle and the faults.
 
     with Network(nodes=4, backend="local") as net:
-        stream = net.node("node").create_stream({"title": "hi"}, pin=True)
+        stream = net.streams.create("node", {"title": "hi"}, pin=True)
         net.crash("node")
-        net.expect_graph()                       # node gone, the other three still meshed
-        net.expect_unavailable(stream, ["node2"])
-        net.heal()                               # every fault undone
-        net.expect_recovered(within=10)
+        net.oracle.expect_graph()                       # node gone, the other three still meshed
+        net.oracle.expect_unavailable(stream, ["node2"])
+        net.heal()                                      # every fault undone
+        net.oracle.expect_recovered(within=10)
+
+What a kind can do hangs off the network as a facet that exists only when the kind has the
+capability: `net.streams`, `net.chain`, `net.cluster`. Everything the model predicts and checks
+is `net.oracle`. The state they share (runtimes, model, timeline, active faults) has one owner,
+the fleet (fakenet.harness.fleet).
 """
 
 from __future__ import annotations
 
-
 import networkx as nx
-from faker import Faker
 
 from fakenet import kinds
-from fakenet.errors import ConfigError, ExpectationFailed, FakenetError
-from fakenet.harness import backends, clock, expect, faults, observe
+from fakenet.errors import FakenetError, MissingCapability
+from fakenet.harness import backends, clock, faults
 from fakenet.harness import topology as topologies
-from fakenet.harness.backends import LinkRules, NodeSpec
-from fakenet.harness.fanout import fan_out
-from fakenet.harness.model import NetworkModel
+from fakenet.harness.backends import NodeSpec
+from fakenet.harness.chain import Chain
+from fakenet.harness.cluster import Cluster
+from fakenet.harness.fleet import Fleet
 from fakenet.harness.node import Node
-from fakenet.harness.timeline import Event, Timeline
+from fakenet.harness.oracle import Oracle
+from fakenet.harness.streams import Streams
+from fakenet.harness.timeline import Event
 from fakenet.harness.waits import wait_for
 from fakenet.kinds import CHAIN, CLUSTER, IDENTITY, STREAMS, IdentityClient
 
 __all__ = ["Event", "Network"]
+
+FACETS = {STREAMS: Streams, CHAIN: Chain, CLUSTER: Cluster}
 
 
 class Network:
@@ -42,25 +50,28 @@ class Network:
                  *, kind: str | kinds.NodeKind | None = None, seed: int = 0, start_timeout: float = 60.0,
                  settings: dict | None = None, **backend_options):
         self.kind = kinds.get(kind)
-        if not isinstance(topology, str):
-            self.topology = topologies.check(topology)
-            self.names = list(self.topology.nodes)
-        else:
+        if isinstance(topology, str):
             self.names = topologies.node_names(nodes)
             self.topology = topologies.build(topology, self.names, seed=seed)
-        self.seed, self.start_timeout = seed, start_timeout
+        else:
+            self.topology = topologies.check(topology)
+            self.names = list(self.topology.nodes)
+        self.seed = seed
         self.settings = {**self.kind.test_settings, **(settings or {})}
         self.kind.check_settings(self.settings)
-        self.cache_limit = int(self.settings.get("cache_limit", 500))
         self.backend = backend if isinstance(backend, backends.Backend) else backends.create(backend, self.kind, seed=seed, **backend_options)
-        self.faker = Faker()
-        self.faker.seed_instance(seed)
-        self.runtimes: dict = {}
-        self.active: list[faults.Fault] = []
-        self.timeline = Timeline()
-        self.streams: list[str] = []
-        self.link_method = ""
-        self.model: NetworkModel | None = None
+        self.fleet = Fleet(self.kind, self.topology, self.names, self.settings, seed, start_timeout)
+        self.oracle = Oracle(self.fleet)
+        for capability, facet in FACETS.items():
+            if capability in self.kind.capabilities:
+                setattr(self, capability, facet(self.fleet))
+
+    def __getattr__(self, name: str):
+        """Only reached for attributes the instance lacks: a facet of a capability the kind has not."""
+        if name in FACETS:
+            raise MissingCapability(f"node kind {self.kind.name!r} has no {name!r} capability, so this "
+                                    f"network has no net.{name} (it has: {', '.join(sorted(self.kind.capabilities)) or 'none'})")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -76,18 +87,18 @@ class Network:
         self.close()
 
     def start(self) -> None:
+        fleet = self.fleet
         specs = [NodeSpec(name, tuple(topologies.peers_of(self.topology, name)), self.settings) for name in self.names]
-        self.runtimes = self.backend.create(specs)
+        fleet.runtimes = self.backend.create(specs)
         if self.backend.name in ("docker", "hosts"):  # container starts are slow: overlap them
-            self._parallel(lambda name: self.runtimes[name].start(), self.names)
+            fleet.parallel(lambda name: fleet.runtimes[name].start(), self.names)
         else:  # processes start in this thread: their parent-death signal is tied to it
             for name in self.names:
-                self.runtimes[name].start()
-        self._parallel(self._wait_answering, self.names)
-        identities = self._parallel(lambda name: self.runtimes[name].client.identity(), self.names)
-        self.model = self._model(identities)
-        self.timeline.restart_clock()
-        self.expect_graph(timeout=self.start_timeout)
+                fleet.runtimes[name].start()
+        fleet.parallel(fleet.wait_answering, self.names)
+        fleet.learn_identities()
+        fleet.timeline.restart_clock()
+        self.oracle.expect_graph(timeout=fleet.start_timeout)
         self._wait_trusted()
 
     @classmethod
@@ -99,9 +110,8 @@ class Network:
         kind = kinds.get(kind)
         backend, runtimes = attach_compose(kind, project)
         net = cls(len(runtimes), backend=backend, kind=kind)
-        net.runtimes = runtimes
-        identities = net._parallel(lambda name: runtimes[name].client.identity(), net.names)
-        net.model = net._model(identities)
+        net.fleet.runtimes = runtimes
+        net.fleet.learn_identities()
         return net
 
     def _wait_trusted(self) -> None:
@@ -112,102 +122,79 @@ class Network:
             return
 
         def wait(name: str) -> None:
-            client = self.runtimes[name].client
+            client = self.fleet.runtimes[name].client
             if not isinstance(client, IdentityClient):
                 return
-            expected = set(self.model.trusted[name].values())
-            wait_for(client.trusted_identities, lambda trusted: expected <= trusted, timeout=self.start_timeout,
+            expected = set(self.fleet.model.trusted[name].values())
+            wait_for(client.trusted_identities, lambda trusted: expected <= trusted, timeout=self.fleet.start_timeout,
                      expected=f"{name} trusts its neighbours' keys {sorted(expected)}",
-                     logs=lambda: self.runtimes[name].logs(20))
+                     logs=lambda: self.fleet.runtimes[name].logs(20))
 
-        self._parallel(wait, self.names)
-
-    def _model(self, identities: dict[str, str]) -> NetworkModel:
-        timeout = self.settings.get("sync_timeout")
-        return NetworkModel(self.topology, identities, self.cache_limit,
-                            sync_timeout=float(timeout) if timeout is not None else None)
+        self.fleet.parallel(wait, self.names)
 
     def close(self) -> None:
         """Undo every fault (also after a failure), then remove everything the backend made."""
         try:
-            self.heal(check=False)
+            self.heal()
         except Exception as exc:  # teardown goes on: the backend removes what the undo could not
-            self.timeline.record("undo", f"heal at teardown failed: {exc!r}")
+            self.fleet.timeline.record("undo", f"heal at teardown failed: {exc!r}")
         finally:
             self.backend.close()
-
-    def _parallel(self, function, names):
-        return dict(zip(names, fan_out(function, names, 16)))
-
-    def _wait_answering(self, name: str) -> None:
-        runtime = self.runtimes[name]
-        wait_for(lambda: runtime.client.ready(), bool, timeout=self.start_timeout,
-                 expected=f"{name} answers RPC", logs=lambda: runtime.logs(20))
-
-    def requires(self, capability: str) -> None:
-        if capability not in self.kind.capabilities:
-            raise ConfigError(f"node kind {self.kind.name!r} has no {capability!r} capability "
-                              f"(it has: {', '.join(sorted(self.kind.capabilities)) or 'none'})")
 
     # -- nodes -----------------------------------------------------------------------------------
 
     def node(self, name: str) -> Node:
-        if name not in self.runtimes:
-            raise FakenetError(f"no node {name!r} in this network (nodes: {', '.join(self.names)})")
-        return Node(self, name)
+        return Node(self.fleet, name)
 
     @property
     def nodes(self) -> list[Node]:
-        return [Node(self, name) for name in self.names]
+        return [Node(self.fleet, name) for name in self.names]
 
     def runtime(self, name: str):
-        self.node(name)
-        return self.runtimes[name]
+        return self.fleet.runtime(name)
 
     def up(self) -> list[str]:
-        return [name for name in self.names if name not in self.model.down]
-
-    def start_node(self, name: str) -> None:
-        """Start a stopped or crashed node; it comes back with its data dir (pins, chain), cache empty."""
-        runtime = self.runtime(name)
-        runtime.start()
-        self._wait_answering(name)
-        self.model.identity_changed(name, runtime.client.identity())
-        self.model.came_up(name, restarted=True)
-        self.sync_links()
+        return self.fleet.up()
 
     def logs(self, tail: int = 10) -> list[str]:
-        return [line for name in self.names for line in self.runtimes[name].logs(tail)]
+        return self.fleet.logs(tail)
 
     # -- faults ----------------------------------------------------------------------------------
 
     def apply(self, fault: faults.Fault) -> faults.Fault:
         started = clock.monotonic()
         if fault.lasting:
-            self.active.append(fault)  # first: link faults compute the rules from the active list
+            self.fleet.active.append(fault)  # first: link faults compute the plan from the active list
         try:
-            fault.apply(self)
+            how = fault.apply(self.fleet)
         except BaseException:
             if fault.lasting:
-                self.active.remove(fault)
+                self.fleet.active.remove(fault)
             raise
-        how = f" via {self.link_method}" if isinstance(fault, faults.Degrade) else ""
-        self.timeline.record("apply", f"{fault}{how}", clock.monotonic() - started)
+        self.fleet.timeline.record("apply", f"{fault} {how}" if how else str(fault), clock.monotonic() - started)
         return fault
 
     def undo(self, fault: faults.Fault) -> None:
         started = clock.monotonic()
-        self.active.remove(fault)
-        fault.undo(self)
-        self.timeline.record("undo", str(fault), clock.monotonic() - started)
+        self.fleet.active.remove(fault)
+        fault.undo(self.fleet)
+        self.fleet.timeline.record("undo", str(fault), clock.monotonic() - started)
 
-    def heal(self, check: bool = False) -> None:
-        """Undo every active fault, newest first."""
-        with self.model.one_change():
-            for fault in reversed(list(self.active)):
+    def heal(self) -> None:
+        """Undo every active fault, newest first (one change for the model: see NetworkModel.one_change)."""
+        if self.fleet.model is None:  # never started: nothing to undo
+            return
+        with self.fleet.model.one_change():
+            for fault in reversed(list(self.fleet.active)):
                 self.undo(fault)
-        if check:
-            self.expect_recovered()
+
+    def undo_latest(self, name: str, *kinds: type) -> None:
+        """Undo the newest active fault of these kinds on a node (start after crash, unpause…)."""
+        for fault in reversed(self.fleet.active):
+            if isinstance(fault, kinds) and getattr(fault, "node", None) == name:
+                self.undo(fault)
+                return
+        raise FakenetError(f"{name} has no active {' or '.join(k.__name__.lower() for k in kinds)} to undo")
 
     def crash(self, name: str):
         return self.apply(faults.Crash(name))
@@ -222,26 +209,18 @@ class Network:
         return self.apply(faults.Pause(name))
 
     def lose_identity(self, name: str):
-        self.requires(IDENTITY)
+        self.fleet.requires(IDENTITY)
         return self.apply(faults.LoseIdentity(name))
 
     def restore_identity(self, name: str) -> None:
         self.undo_latest(name, faults.LoseIdentity)
 
-    def undo_latest(self, name: str, *kinds: type) -> None:
-        """Undo the newest active fault of these kinds on a node (start after crash, unpause…)."""
-        for fault in reversed(self.active):
-            if isinstance(fault, kinds) and getattr(fault, "node", None) == name:
-                self.undo(fault)
-                return
-        raise FakenetError(f"{name} has no active {' or '.join(k.__name__.lower() for k in kinds)} to undo")
-
     def evict_cache(self, name: str, count: int | None = None, ids: list[str] | None = None):
-        self.requires(STREAMS)
+        self.fleet.requires(STREAMS)
         return self.apply(faults.EvictCache(name, count, tuple(ids) if ids is not None else None))
 
     def cache_pressure(self, name: str, count: int):
-        self.requires(STREAMS)
+        self.fleet.requires(STREAMS)
         return self.apply(faults.CachePressure(name, count))
 
     def partition(self, groups):
@@ -255,168 +234,3 @@ class Network:
 
     def degrade(self, u: str, v: str, loss: float = 0.0, delay_ms: float = 0.0):
         return self.apply(faults.Degrade(u, v, loss, delay_ms))
-
-    def sync_links(self) -> None:
-        """Push the model's link rules (every active link fault combined) to every up node."""
-        self.model.links_changed(self._allowed(), self._shaped())
-        rules = {name: self._rules_for(name) for name in self.up()}
-        identities = dict(self.model.identity)
-        methods = self._parallel(lambda name: self.runtimes[name].set_links(rules[name], identities), list(rules))
-        self.link_method = next(iter(methods.values()), self.link_method)
-
-    def _allowed(self) -> nx.DiGraph | None:
-        graphs = [g for f in self.active if isinstance(f, faults.LinkFault) and (g := f.allowed(self.names)) is not None]
-        if not graphs:
-            return None
-        allowed = nx.complete_graph(self.names, create_using=nx.DiGraph)
-        for graph in graphs:
-            allowed.remove_edges_from([e for e in list(allowed.edges) if not graph.has_edge(*e)])
-        return allowed
-
-    def _shaped(self) -> dict:
-        """link -> (loss, delay in ms), the strongest of the active degrades on it."""
-        shaped: dict = {}
-        for fault in self.active:
-            if isinstance(fault, faults.Degrade):
-                link = frozenset((fault.u, fault.v))
-                loss, delay = shaped.get(link, (0.0, 0.0))
-                shaped[link] = (max(loss, fault.loss), max(delay, fault.delay_ms))
-        return shaped
-
-    def _rules_for(self, name: str) -> LinkRules:
-        blocked = frozenset(v for v in self.names if v != name and not self.model.link_allowed(name, v))
-        degraded = [f for f in self.active if isinstance(f, faults.Degrade) and name in (f.u, f.v)]
-        other = {id(f): (f.v if f.u == name else f.u) for f in degraded}
-        return LinkRules(blocked, tuple((other[id(f)], f.loss) for f in degraded if f.loss),
-                         tuple((other[id(f)], f.delay_ms) for f in degraded if f.delay_ms), self.seed)
-
-    # -- streams (recorded in the model) -----------------------------------------------------------
-
-    def streams_client(self, name: str):
-        self.requires(STREAMS)
-        return self.runtime(name).client
-
-    def create_stream(self, name: str, content=None, pin: bool = False) -> str:
-        content = content if content is not None else {"title": self.faker.sentence(), "body": self.faker.text(120)}
-        stream_id = self.streams_client(name).create_stream(content, pin)
-        self.model.used(name, stream_id)
-        if pin:
-            self.model.pinned(name, stream_id)
-        self.streams.append(stream_id)
-        return stream_id
-
-    def load_stream(self, name: str, stream_id: str) -> dict:
-        state = self.streams_client(name).load_stream(stream_id)
-        self.model.used(name, stream_id)
-        return state
-
-    def update_stream(self, name: str, stream_id: str, content) -> dict:
-        state = self.streams_client(name).update_stream(stream_id, content)
-        self.model.used(name, stream_id)
-        return state
-
-    def pin_stream(self, name: str, stream_id: str) -> None:
-        self.streams_client(name).pin_stream(stream_id)
-        self.model.pinned(name, stream_id)
-
-    def unpin_stream(self, name: str, stream_id: str) -> None:
-        self.streams_client(name).unpin_stream(stream_id)
-        self.model.unpinned(name, stream_id)
-
-    def try_load(self, name: str, stream_id: str) -> bool:
-        """Observed availability: True if the load succeeds (a use of the cache), False if unavailable."""
-        ok = self.streams_client(name).try_load(stream_id)
-        if ok:
-            self.model.used(name, stream_id)
-        return ok
-
-    def cluster_pin(self, name: str, stream_id: str, rmin: int, rmax: int) -> None:
-        """Add a stream to the shared cluster pinset through one node, once that node's failure
-        detector sees every peer of its component (a fresh node has heard no heartbeat yet)."""
-        self.requires(CLUSTER)
-        client, component = self.runtime(name).client, self.model.component(name)
-        wait_for(client.live_cluster_peers, lambda live: live >= len(component),
-                 timeout=30, expected=f"{name} sees {len(component)} live cluster peers", logs=lambda: self.logs(5))
-        client.cluster_pin(stream_id, rmin, rmax)
-        self.model.cluster_added(stream_id, rmin, rmax)
-
-    def expect_allocations(self, within: float = 20.0) -> float:
-        from fakenet.harness import cluster
-
-        return cluster.expect_allocations(self, within)
-
-    def expect_replicated(self, streams: list[str], minimum: int) -> None:
-        from fakenet.harness import cluster
-
-        cluster.expect_replicated(self, streams, minimum)
-
-    # -- chain -------------------------------------------------------------------------------------
-
-    def mine(self, name: str, blocks: int = 1) -> list[str]:
-        """Mine on a node; the model extends that node's branch, and its component follows."""
-        self.requires(CHAIN)
-        hashes = self.runtime(name).client.mine(blocks)
-        self.model.mined(name, hashes)
-        return hashes
-
-    def expect_tip(self, within: float = 20.0) -> float:
-        """Every up node on the tip the model predicts (forks, partitions and heals included)."""
-        return expect.tips(self, within)
-
-    def expect_reorg(self, nodes=None, within: float = 20.0) -> dict:
-        """Nodes that switched branches show the abandoned one in getchaintips with the predicted depth."""
-        return expect.reorgs(self, [nodes] if isinstance(nodes, str) else nodes, within)
-
-    # -- the oracle ------------------------------------------------------------------------------
-
-    def expected_graph(self) -> nx.Graph:
-        return self.model.expected_graph()
-
-    def observed_graph(self) -> nx.Graph:
-        return observe.observed_graph(self.runtimes, self.up(), self.model.identity)
-
-    def holders(self, stream_id: str) -> set[str]:
-        return self.model.holders(stream_id)
-
-    def expected_available(self, stream_id: str, name: str) -> bool | None:
-        """True or False as predicted; None where a slow or lossy link leaves it open."""
-        return self.model.availability(stream_id, name)
-
-    def expect_graph(self, timeout: float = 20.0) -> float:
-        return expect.graph(self, timeout)
-
-    def expect_available(self, streams=None, nodes=None) -> None:
-        expect.availability(self, streams, nodes, want=True)
-
-    def expect_unavailable(self, streams=None, nodes=None) -> None:
-        expect.availability(self, streams, nodes, want=False)
-
-    def expect_availability(self, streams=None, nodes=None) -> dict:
-        """Every (stream, node) pair as predicted, available or not."""
-        return expect.availability(self, streams, nodes, want=None)
-
-    def expect_holders(self, streams=None) -> None:
-        expect.holders(self, streams)
-
-    def expect_converged(self, timeout: float = 20.0) -> float:
-        return expect.converged(self, timeout)
-
-    def expect_recovered(self, within: float = 20.0) -> float:
-        """Wait for the expected graph and chain convergence; return the seconds it took."""
-        started = clock.monotonic()
-        try:
-            self.expect_graph(timeout=within)
-            if CHAIN in self.kind.capabilities:
-                self.expect_converged(timeout=max(0.5, within - (clock.monotonic() - started)))
-        except ExpectationFailed as exc:
-            raise ExpectationFailed(f"not recovered within {within:g}s: {exc}", expected=exc.expected,
-                                    observed=exc.observed, difference=exc.difference) from exc
-        took = clock.monotonic() - started
-        self.timeline.record("recovered", f"graph and chain in {took:.2f}s", took)
-        return took
-
-    def draw(self, path) -> None:
-        from fakenet.harness.draw import draw
-
-        draw(self, path)
-

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from fakenet.harness.network import Network
+from fakenet.harness.chain import Chain
+from fakenet.harness.fleet import Fleet
+from fakenet.harness.streams import Streams
 
 
 class Node:
-    def __init__(self, network: Network, name: str):
-        self.network, self.name = network, name
+    def __init__(self, fleet: Fleet, name: str):
+        fleet.runtime(name)  # refuses a name that is no node of the network
+        self._fleet, self.name = fleet, name
 
     def __repr__(self) -> str:
         return f"<Node {self.name}>"
 
     @property
     def runtime(self):
-        return self.network.runtime(self.name)
+        return self._fleet.runtime(self.name)
 
     def rpc(self, method: str | None = None, *params):
         """`node.rpc()` is the client; `node.rpc("getblockcount")` calls a method."""
@@ -44,33 +44,33 @@ class Node:
 
     def peers(self) -> set[str]:
         """Names of the nodes it is connected to (matched by their identities in the model)."""
-        names = {identity: name for name, identity in self.network.model.identity.items()}
+        names = {identity: name for name, identity in self._fleet.model.identity.items()}
         return {names[i] for i in self.client.peer_identities() if i in names}
 
     def logs(self, tail: int = 20) -> list[str]:
         return self.runtime.logs(tail)
 
     def is_up(self) -> bool:
-        return self.name not in self.network.model.down
+        return self.name not in self._fleet.model.down
 
-    # streams, recorded in the network's model
+    # streams and chain, recorded in the network's model (net.streams, net.chain for one node)
     def create_stream(self, content=None, pin: bool = False) -> str:
-        return self.network.create_stream(self.name, content, pin)
+        return Streams(self._fleet).create(self.name, content, pin)
 
     def load_stream(self, stream_id: str) -> dict:
-        return self.network.load_stream(self.name, stream_id)
+        return Streams(self._fleet).load(self.name, stream_id)
 
     def update_stream(self, stream_id: str, content) -> dict:
-        return self.network.update_stream(self.name, stream_id, content)
+        return Streams(self._fleet).update(self.name, stream_id, content)
 
     def pin_stream(self, stream_id: str) -> None:
-        self.network.pin_stream(self.name, stream_id)
+        Streams(self._fleet).pin(self.name, stream_id)
 
     def unpin_stream(self, stream_id: str) -> None:
-        self.network.unpin_stream(self.name, stream_id)
+        Streams(self._fleet).unpin(self.name, stream_id)
 
     def mine(self, blocks: int = 1) -> list[str]:
-        return self.network.mine(self.name, blocks)
+        return Chain(self._fleet).mine(self.name, blocks)
 
     def cache_info(self) -> dict:
         return self.rpc("getcacheinfo")

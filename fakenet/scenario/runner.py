@@ -62,9 +62,9 @@ def network_for(scenario: Scenario, backend: str, nodes: int | None = None, seed
 
 
 def graph_summary(net: Network) -> str:
-    down = sorted(net.model.down)
+    down = sorted(net.oracle.model.down)
     return (f"{len(net.up())} up{' (down: ' + ', '.join(down) + ')' if down else ''}, "
-            f"{net.expected_graph().number_of_edges()} links expected, {len(net.active)} active fault(s)")
+            f"{net.oracle.expected_graph().number_of_edges()} links expected, {len(net.fleet.active)} active fault(s)")
 
 
 def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None, seed: int | None = None,
@@ -87,7 +87,7 @@ def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None,
     try:
         _run_steps(scenario, net, result, on_step, pictures, recorder)
     finally:
-        result.timeline = list(net.timeline)
+        result.timeline = list(net.oracle.timeline)
         result.seconds = time.monotonic() - started
         if recorder is not None and not result.ok:
             recorder.collect(net, next((r.exception for r in result.results if not r.ok), None))
@@ -120,7 +120,7 @@ def _picture(net: Network, folder: Path, index: int) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"step-{index + 1:02d}.png"
     try:
-        net.draw(path)
+        net.oracle.draw(path)
     except Exception:  # a picture is a nicety: never the reason a scenario fails
         return ""
     return path.name

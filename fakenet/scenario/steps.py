@@ -37,7 +37,7 @@ class Context:
 
     def streams(self, labels: list[str]) -> list[str]:
         if labels == ["all"]:
-            return list(self.net.streams)
+            return list(self.net.fleet.stream_ids)
         missing = [label for label in labels if label not in self.labels]
         if missing:
             raise FakenetError(f"no stream set named {', '.join(missing)} (known: {', '.join(self.labels) or 'none'}); "
@@ -181,7 +181,7 @@ def heal(ctx, a):
       needs=(STREAMS,))
 def create_streams(ctx, a):
     """Create `count` streams of faker content on a node (pinned with pin: true), named `as`."""
-    created = [ctx.net.create_stream(a["on"], pin=a.get("pin", False)) for _ in range(a.get("count", 1))]
+    created = [ctx.net.streams.create(a["on"], pin=a.get("pin", False)) for _ in range(a.get("count", 1))]
     ctx.labels.setdefault(a.get("as", "unnamed"), []).extend(created)
 
 
@@ -190,7 +190,7 @@ def load_streams(ctx, a):
     """Load stream sets on nodes (each becomes a holder, in its cache)."""
     for name in a["on"]:
         for stream in ctx.streams(a["streams"]):
-            ctx.net.load_stream(name, stream)
+            ctx.net.streams.load(name, stream)
 
 
 @step("pin_streams", "action", mapping({"on": NODES, "streams": s.labels}), needs=(STREAMS,))
@@ -198,7 +198,7 @@ def pin_streams(ctx, a):
     """Pin stream sets on nodes (loading them first if needed)."""
     for name in a["on"]:
         for stream in ctx.streams(a["streams"]):
-            ctx.net.pin_stream(name, stream)
+            ctx.net.streams.pin(name, stream)
 
 
 @step("unpin_streams", "action", mapping({"on": NODES, "streams": s.labels}), needs=(STREAMS,))
@@ -206,14 +206,14 @@ def unpin_streams(ctx, a):
     """Unpin stream sets on nodes (they stay in the cache until evicted)."""
     for name in a["on"]:
         for stream in ctx.streams(a["streams"]):
-            ctx.net.unpin_stream(name, stream)
+            ctx.net.streams.unpin(name, stream)
 
 
 @step("update_streams", "action", mapping({"on": NODE, "streams": s.labels}), needs=(STREAMS,))
 def update_streams(ctx, a):
     """Write new faker content to each stream of the sets through a node (it loads them first)."""
     for stream in ctx.streams(a["streams"]):
-        ctx.net.update_stream(a["on"], stream, {"title": ctx.net.faker.sentence()})
+        ctx.net.streams.update(a["on"], stream, {"title": ctx.net.fleet.faker.sentence()})
 
 
 @step("cache_pressure", "action", mapping({"on": NODE, "count": s.count}), needs=(STREAMS,))
@@ -232,7 +232,7 @@ def evict_cache(ctx, a):
 @step("mine", "action", mapping({"on": NODE}, {"blocks": s.count}), needs=(CHAIN,))
 def mine(ctx, a):
     """Mine blocks on a node (generatetoaddress)."""
-    ctx.net.mine(a["on"], a.get("blocks", 1))
+    ctx.net.chain.mine(a["on"], a.get("blocks", 1))
 
 
 # -- expectations ----------------------------------------------------------------------------------
@@ -240,64 +240,64 @@ def mine(ctx, a):
 @step("expect_graph", "expect", mapping(optional=WITHIN))
 def expect_graph(ctx, a):
     """Observed peer graph equals the oracle's expected graph (within a deadline)."""
-    ctx.net.expect_graph(timeout=a.get("within", 20))
+    ctx.net.oracle.expect_graph(timeout=a.get("within", 20))
 
 
 @step("expect_available", "expect", mapping({"streams": s.labels}, {"on": NODES}), needs=(STREAMS,))
 def expect_available(ctx, a):
     """The streams load on these nodes, and the oracle predicts so."""
-    ctx.net.expect_available(ctx.streams(a["streams"]), a.get("on"))
+    ctx.net.oracle.expect_available(ctx.streams(a["streams"]), a.get("on"))
 
 
 @step("expect_unavailable", "expect", mapping({"streams": s.labels}, {"on": NODES}), needs=(STREAMS,))
 def expect_unavailable(ctx, a):
     """The streams fail to load on these nodes (unavailable error), and the oracle predicts so."""
-    ctx.net.expect_unavailable(ctx.streams(a["streams"]), a.get("on"))
+    ctx.net.oracle.expect_unavailable(ctx.streams(a["streams"]), a.get("on"))
 
 
 @step("expect_availability", "expect", mapping({"streams": s.labels}, {"on": NODES}), needs=(STREAMS,))
 def expect_availability(ctx, a):
     """Every (stream, node) pair loads or fails exactly as the oracle predicts."""
-    ctx.net.expect_availability(ctx.streams(a["streams"]), a.get("on"))
+    ctx.net.oracle.expect_availability(ctx.streams(a["streams"]), a.get("on"))
 
 
 @step("expect_holders", "expect", mapping(optional={"streams": s.labels}), needs=(STREAMS,))
 def expect_holders(ctx, a):
     """Who pins or caches each stream is what the model says."""
-    ctx.net.expect_holders(ctx.streams(a.get("streams", ["all"])))
+    ctx.net.oracle.expect_holders(ctx.streams(a.get("streams", ["all"])))
 
 
 @step("expect_converged", "expect", mapping(optional=WITHIN), needs=(CHAIN,))
 def expect_converged(ctx, a):
     """Every component of the expected graph is on one most-work chain tip."""
-    ctx.net.expect_converged(timeout=a.get("within", 20))
+    ctx.net.oracle.expect_converged(timeout=a.get("within", 20))
 
 
 @step("expect_tip", "expect", mapping(optional=WITHIN), needs=(CHAIN,))
 def expect_tip(ctx, a):
     """Every up node on the tip the model predicts from the blocks mined so far."""
-    ctx.net.expect_tip(within=a.get("within", 20))
+    ctx.net.oracle.expect_tip(within=a.get("within", 20))
 
 
 @step("expect_reorg", "expect", mapping(optional={"on": NODES, **WITHIN}), needs=(CHAIN,))
 def expect_reorg(ctx, a):
     """Nodes that switched branches (all the model predicts, or `on`) list the abandoned branch in
     getchaintips with the predicted reorg depth."""
-    ctx.net.expect_reorg(a.get("on"), within=a.get("within", 20))
+    ctx.net.oracle.expect_reorg(a.get("on"), within=a.get("within", 20))
 
 
 @step("expect_recovered", "expect", mapping(optional=WITHIN))
 def expect_recovered(ctx, a):
     """Graph and chains back as predicted within the deadline (the time is recorded)."""
-    ctx.net.expect_recovered(within=a.get("within", 20))
+    ctx.net.oracle.expect_recovered(within=a.get("within", 20))
 
 
 @step("expect_cache", "expect", mapping({"on": NODE}, {"size": s.count, "lru": s.labels}), needs=(STREAMS,))
 def expect_cache(ctx, a):
     """A node's cache: its size, and (lru) exactly these streams from least to most recently used."""
-    order = ctx.net.streams_client(a["on"]).cache_order()
+    order = ctx.net.streams.client(a["on"]).cache_order()
     info = {"lru": order, "size": len(order)}
-    model = list(ctx.net.model.caches[a["on"]].order)
+    model = list(ctx.net.oracle.model.caches[a["on"]].order)
     if info["lru"] != model:
         raise ExpectationFailed(f"{a['on']}'s cache order differs from the model: model has {len(model)} streams, "
                              f"node reports {len(info['lru'])}; first difference at position "
@@ -311,7 +311,7 @@ def expect_cache(ctx, a):
 @step("expect_pins", "expect", mapping({"on": NODE, "streams": s.labels}), needs=(STREAMS,))
 def expect_pins(ctx, a):
     """A node pins exactly these stream sets."""
-    pinned = ctx.net.streams_client(a["on"]).pins()
+    pinned = ctx.net.streams.client(a["on"]).pins()
     wanted = set(ctx.streams(a["streams"]))
     if pinned != wanted:
         raise ExpectationFailed(f"{a['on']} pins {len(pinned)} streams; expected {len(wanted)}: "
@@ -333,26 +333,24 @@ def expect_log(ctx, a):
 def cluster_pin(ctx, a):
     """Add stream sets to the cluster pinset through a node, with replication factors."""
     for stream in ctx.streams(a["streams"]):
-        ctx.net.cluster_pin(a["on"], stream, a.get("rmin", 2), a.get("rmax", a.get("rmin", 2)))
+        ctx.net.cluster.pin(a["on"], stream, a.get("rmin", 2), a.get("rmax", a.get("rmin", 2)))
 
 
 @step("crash_holder", "action", mapping({"of": s.labels}), needs=(CLUSTER, STREAMS))
 def crash_holder(ctx, a):
     """Crash the node the allocation ranks first for the first stream of a set."""
-    from fakenet.harness.cluster import expected_pins
-
     stream = ctx.streams(a["of"])[0]
-    holder = next(name for name, streams in sorted(expected_pins(ctx.net).items()) if stream in streams)
+    holder = next(name for name, streams in sorted(ctx.net.cluster.expected_pins().items()) if stream in streams)
     ctx.net.crash(holder)
 
 
 @step("expect_allocations", "expect", mapping(optional=WITHIN), needs=(CLUSTER, STREAMS))
 def expect_allocations(ctx, a):
     """Every up node pins exactly the cluster streams the allocation gives it (time recorded)."""
-    ctx.net.expect_allocations(within=a.get("within", 20))
+    ctx.net.oracle.expect_allocations(within=a.get("within", 20))
 
 
 @step("expect_replicated", "expect", mapping({"streams": s.labels, "min": s.count}), needs=(CLUSTER, STREAMS))
 def expect_replicated(ctx, a):
     """Now: each stream pinned on at least `min` live nodes (or every node of a smaller component)."""
-    ctx.net.expect_replicated(ctx.streams(a["streams"]), a["min"])
+    ctx.net.oracle.expect_replicated(ctx.streams(a["streams"]), a["min"])

@@ -48,12 +48,12 @@ class Chooser:
             "pause": len(up) > 1 and net.backend.can_pause,
             "unpause": bool(self._faulted(net, faults.Pause)), "lose_identity": len(up) > 1,
             "restore_identity": bool(self._faulted(net, faults.LoseIdentity)), "partition": len(net.names) > 2,
-            "cut_link": True, "cut_one_way": True, "isolate": True, "degrade": True, "heal": bool(net.active)}
+            "cut_link": True, "cut_one_way": True, "isolate": True, "degrade": True, "heal": bool(net.fleet.active)}
         return checks[name]
 
     def _available(self, net: Network) -> list[tuple[str, str]]:
         if self._known is None:
-            predicted = net.model.availability_map([s for s in self.labels.values() if s], net.up())
+            predicted = net.oracle.model.availability_map([s for s in self.labels.values() if s], net.up())
             self._known = [(label, node) for label, stream in self.labels.items() for node in net.up()
                            if stream and predicted[(stream, node)] is True]
         return self._known
@@ -66,10 +66,10 @@ class Chooser:
 
     def _pinned(self, net: Network) -> list[tuple[str, str]]:
         return [(label, node) for label, stream in self.labels.items() for node in net.up()
-                if stream in net.model.pins[node]]
+                if stream in net.oracle.model.pins[node]]
 
     def _faulted(self, net: Network, kind: type) -> list[str]:
-        return sorted({f.node for f in net.active if type(f) is kind or (kind is faults.Crash and isinstance(f, kind))})
+        return sorted({f.node for f in net.fleet.active if type(f) is kind or (kind is faults.Crash and isinstance(f, kind))})
 
     def _node(self, nodes) -> str:
         return self.rng.choice(sorted(nodes))
@@ -108,7 +108,7 @@ class Chooser:
     def _miners(self, net) -> list[str]:
         """Up nodes whose branch the model knows: one behind a tie may be on either side, so what
         its blocks extend is open (the model refuses to guess)."""
-        return [name for name in net.up() if name not in net.model.chain.candidates]
+        return [name for name in net.up() if name not in net.oracle.model.chain.candidates]
 
     def _mine(self, net):
         return {"mine": {"on": self._node(self._miners(net)), "blocks": self.rng.randint(1, 3)}}

@@ -93,11 +93,11 @@ def soak(seed: int, steps: int, backend: str = "local", *, min_nodes: int = 4, m
                 for check in checks(bool(ctx.labels)):
                     _run(ctx, check, names)
                     result.checks += 1
-                result.pairs += len(net.streams) * len(net.up())
+                result.pairs += len(net.fleet.stream_ids) * len(net.up())
             except Exception as exc:  # any disagreement (or step the model thought possible) is a finding
                 result.failure = f"step {index + 1} `{_text(action)}`: {type(exc).__name__}: {exc}"
                 break
-            progress(f"  {index + 1:3d}. {_text(action)}  ({len(net.up())} up, {len(net.streams)} streams)")
+            progress(f"  {index + 1:3d}. {_text(action)}  ({len(net.up())} up, {len(net.fleet.stream_ids)} streams)")
     result.seconds = time.monotonic() - started
     if result.failure and out_dir is not None:
         result.counterexample = write(result, out_dir)

@@ -110,8 +110,8 @@ from fakenet.errors import ContainerError
 @pytest.mark.fakenet(nodes=3)
 def test_wrong_about_the_graph(fakenet_network):
     fakenet_network.crash("node3")
-    fakenet_network.model.came_up("node3", restarted=True)  # a wrong model: the oracle must object
-    fakenet_network.expect_graph(timeout=2)
+    fakenet_network.oracle.model.came_up("node3", restarted=True)  # a wrong model: the oracle must object
+    fakenet_network.oracle.expect_graph(timeout=2)
 
 @pytest.mark.fakenet(nodes=2)
 def test_an_engine_error(fakenet_network):

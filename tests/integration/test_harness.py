@@ -39,27 +39,27 @@ FAULTS = {
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_each_fault_applies_matches_the_oracle_and_undoes(net4, fault):
-    net4.create_stream("node2")
+    net4.streams.create("node2")
     FAULTS[fault](net4)
-    net4.expect_graph(timeout=20)
-    net4.expect_holders()
+    net4.oracle.expect_graph(timeout=20)
+    net4.oracle.expect_holders()
     net4.heal()
-    net4.expect_recovered(within=30)
-    assert net4.observed_graph().number_of_edges() == 6, "not a full mesh again after heal"
-    net4.expect_holders()
+    net4.oracle.expect_recovered(within=30)
+    assert net4.oracle.observed_graph().number_of_edges() == 6, "not a full mesh again after heal"
+    net4.oracle.expect_holders()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_line_with_a_cut_availability_follows_components(backend):
     with Network(3, backend=backend) as net:
         net.cut_links(nx.DiGraph([("node", "node2"), ("node2", "node"), ("node2", "node3"), ("node3", "node2")]))
-        net.expect_graph()
-        streams = [net.create_stream(name) for name in net.names]
-        net.expect_availability(streams)  # all available: node3 reaches node's stream through node2
+        net.oracle.expect_graph()
+        streams = [net.streams.create(name) for name in net.names]
+        net.oracle.expect_availability(streams)  # all available: node3 reaches node's stream through node2
         net.crash("node2")
-        net.expect_graph()
-        fresh = [net.create_stream("node"), net.create_stream("node3")]
-        observed = net.expect_availability(fresh)
+        net.oracle.expect_graph()
+        fresh = [net.streams.create("node"), net.streams.create("node3")]
+        observed = net.oracle.expect_availability(fresh)
         assert sorted(observed.values()) == [False, False, True, True]
 
 
@@ -70,11 +70,11 @@ def test_ring_of_five_with_a_cut_and_a_crash_splits_availability_exactly(backend
         ring.remove_edges_from([("node", "node5"), ("node5", "node")])
         net.cut_links(ring)
         net.crash("node3")  # leaves {node, node2} and {node4, node5}
-        net.expect_graph()
-        assert sorted(map(sorted, nx.connected_components(net.expected_graph()))) == [["node", "node2"],
+        net.oracle.expect_graph()
+        assert sorted(map(sorted, nx.connected_components(net.oracle.expected_graph()))) == [["node", "node2"],
                                                                                       ["node4", "node5"]]
-        streams = [net.create_stream(name) for name in ("node", "node5")]
-        observed = net.expect_availability(streams)
+        streams = [net.streams.create(name) for name in ("node", "node5")]
+        observed = net.oracle.expect_availability(streams)
         assert sum(observed.values()) == 4 and len(observed) == 8
 
 
@@ -82,19 +82,19 @@ def test_ring_of_five_with_a_cut_and_a_crash_splits_availability_exactly(backend
 def test_partition_mine_both_sides_heal_one_tip_and_losing_anchors_reanchor(backend):
     with Network(4, backend=backend) as net:
         net.partition([["node", "node2"], ["node3", "node4"]])
-        net.expect_graph()
-        loser_stream = net.create_stream("node3", pin=True)
+        net.oracle.expect_graph()
+        loser_stream = net.streams.create("node3", pin=True)
         net.node("node3").rpc("generatetoaddress", 1, ADDRESS)
         assert net.node("node3").rpc("loadstream", loser_stream)["state"]["anchorStatus"] == "ANCHORED"
         winning = net.node("node").rpc("generatetoaddress", 3, ADDRESS)
-        net.expect_converged()
+        net.oracle.expect_converged()
         net.heal()
-        took = net.expect_recovered(within=20)
+        took = net.oracle.expect_recovered(within=20)
         assert net.node("node4").rpc("getbestblockhash") == winning[-1]
         status = net.node("node3").rpc("loadstream", loser_stream)["state"]["anchorStatus"]
         assert status == "PENDING", "the losing side's anchor survived the reorg"
         net.node("node2").rpc("generatetoaddress", 1, ADDRESS)
-        net.expect_converged()
+        net.oracle.expect_converged()
         state = net.node("node3").rpc("loadstream", loser_stream)["state"]
         assert state["anchorStatus"] == "ANCHORED" and state["anchorProof"]["blockHeight"] == 4
         assert took < 20
@@ -115,5 +115,5 @@ def test_teardown_after_a_failing_test_leaves_nothing(backend):
         assert client.containers.list(all=True, filters=label) == []
         assert client.networks.list(filters=label) == [] and client.volumes.list(filters=label) == []
     else:
-        assert not any(runtime.process.running() for runtime in net.runtimes.values())
-    assert net.active == [], "faults left active after teardown"
+        assert not any(runtime.process.running() for runtime in net.fleet.runtimes.values())
+    assert net.fleet.active == [], "faults left active after teardown"

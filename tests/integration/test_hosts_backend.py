@@ -64,14 +64,14 @@ def test_partition_by_host_is_one_step_and_crashes_go_through_the_nodes_own_host
     try:
         net.start()
         assert net.backend.groups() == [["node", "node3"], ["node2", "node4"]]  # round-robin
-        assert net.runtimes["node2"].container.client is net.backend.clients["h2"]  # made through its own host
-        assert net.runtimes["node"].container.client is net.backend.clients["h1"]
+        assert net.fleet.runtimes["node2"].container.client is net.backend.clients["h2"]  # made through its own host
+        assert net.fleet.runtimes["node"].container.client is net.backend.clients["h1"]
         net.partition(net.backend.groups())
-        net.expect_graph()
+        net.oracle.expect_graph()
         net.crash("node2")
-        net.expect_graph()
+        net.oracle.expect_graph()
         net.heal()
-        net.expect_recovered(within=30)
+        net.oracle.expect_recovered(within=30)
     finally:
         net.close()
     assert not leftovers(clients, run_id)

@@ -34,19 +34,19 @@ def test_the_local_backend_refuses_it():
 @pytest.mark.docker
 def test_crash_partition_heal_and_chains_converge():
     with Network(4, backend="docker", kind="litecoin", start_timeout=120) as net:
-        assert len(set(net.model.identity.values())) == 4
-        net.mine("node", 1)
-        net.expect_converged(timeout=30)
+        assert len(set(net.oracle.model.identity.values())) == 4
+        net.chain.mine("node", 1)
+        net.oracle.expect_converged(timeout=30)
         net.crash("node4")
-        net.expect_graph(timeout=30)
+        net.oracle.expect_graph(timeout=30)
         net.partition([["node", "node2"], ["node3", "node4"]])
-        net.expect_graph(timeout=30)
+        net.oracle.expect_graph(timeout=30)
         assert net.node("node").peers() == {"node2"}
-        net.mine("node", 2)
-        net.mine("node3", 4)
-        net.expect_converged(timeout=30)
+        net.chain.mine("node", 2)
+        net.chain.mine("node3", 4)
+        net.oracle.expect_converged(timeout=30)
         net.heal()  # node4 back, links back: the lighter side reorgs onto node3's chain
-        net.expect_recovered(within=90)
+        net.oracle.expect_recovered(within=90)
         tips = {name: net.runtime(name).client.tip() for name in net.names}
         assert {tip.height for tip in tips.values()} == {5}
         assert "valid-fork" in {t["status"] for t in net.runtime("node").client.chain_tips()}  # its abandoned branch
@@ -59,19 +59,19 @@ def test_crash_partition_heal_and_chains_converge():
 def test_pause_restart_one_way_cut_and_loss_through_the_marker(fakenet_network):
     net = fakenet_network
     net.pause("node2")
-    net.expect_graph(timeout=30)
+    net.oracle.expect_graph(timeout=30)
     net.heal()  # unpaused
     net.restart("node3")  # stop and start: same data dir, same id, the chain kept
-    net.expect_recovered(within=60)
+    net.oracle.expect_recovered(within=60)
     one_way = nx.complete_graph(net.names, create_using=nx.DiGraph)
     one_way.remove_edge("node", "node2")  # node's packets to node2 dropped: the TCP link dies both ways
     net.cut_links(one_way)
-    net.expect_graph(timeout=30)
+    net.oracle.expect_graph(timeout=30)
     assert "node2" not in net.node("node").peers()
     net.heal()
     net.degrade("node", "node2", loss=0.2)  # iptables statistic: a lossy link is still a link
-    net.mine("node3", 3)
-    net.expect_recovered(within=60)
+    net.chain.mine("node3", 3)
+    net.oracle.expect_recovered(within=60)
 
 
 def fake(project, *args, check=True):

@@ -100,21 +100,21 @@ def test_the_miner_on_a_partitioned_network_of_each_kind(kind, pow):
     from fakenet.harness.network import Network
 
     with Network(4, backend="docker", kind=kind) as net:
-        net.mine("node3", 1)  # Litecoin Core serves templates only once it has a recent tip
-        net.expect_tip(within=30)
+        net.chain.mine("node3", 1)  # Litecoin Core serves templates only once it has a recent tip
+        net.oracle.expect_tip(within=30)
         net.partition([["node", "node2"], ["node3", "node4"]])
-        net.expect_graph(timeout=30)
+        net.oracle.expect_graph(timeout=30)
         miner = Miner(net.node("node").rpc().call, pow=pow)
         stale_template = miner.template()
         mined = miner.run(2)
         assert [s.result for s in mined] == [None, None], "a block on the tip must be accepted (null)"
-        net.model.mined("node", [s.block_hash for s in mined])  # the miner's blocks, told to the oracle
-        net.mine("node3", 4)
-        net.expect_tip(within=30)
+        net.oracle.model.mined("node", [s.block_hash for s in mined])  # the miner's blocks, told to the oracle
+        net.chain.mine("node3", 4)
+        net.oracle.expect_tip(within=30)
         net.heal()
-        net.expect_recovered(within=60)
-        net.expect_tip(within=30)
-        reorgs = net.expect_reorg(["node", "node2"], within=30)
+        net.oracle.expect_recovered(within=60)
+        net.oracle.expect_tip(within=30)
+        reorgs = net.oracle.expect_reorg(["node", "node2"], within=30)
         assert {name: r.depth for name, r in reorgs.items()} == {"node": 2, "node2": 2}
         stale = miner.submit(miner.build(stale_template), stale_template["height"])
         assert stale.result == "inconclusive", "a valid block off the best chain is reported stale"

@@ -31,17 +31,17 @@ def tinypeer_installed(tmp_path, monkeypatch):
 def test_a_third_party_kind_is_driven_through_crash_partition_and_heal(tinypeer_installed):
     with Network(4, backend="local", topology="ring", kind="tinypeer") as net:
         assert net.kind.name == "tinypeer"
-        assert len(set(net.model.identity.values())) == 4  # identities the kind reported, not names
+        assert len(set(net.oracle.model.identity.values())) == 4  # identities the kind reported, not names
         net.crash("node3")
-        net.expect_graph(timeout=15)
+        net.oracle.expect_graph(timeout=15)
         net.heal()
-        net.expect_recovered(within=15)
+        net.oracle.expect_recovered(within=15)
         net.partition([["node", "node2"], ["node3", "node4"]])
-        net.expect_graph(timeout=15)
+        net.oracle.expect_graph(timeout=15)
         assert net.node("node").peers() == {"node2"}
         net.heal()
-        assert net.expect_recovered(within=15) >= 0
-        assert net.observed_graph().number_of_edges() == 4
+        assert net.oracle.expect_recovered(within=15) >= 0
+        assert net.oracle.observed_graph().number_of_edges() == 4
 
 
 def test_capabilities_the_kind_lacks_are_refused(tinypeer_installed):

@@ -7,10 +7,10 @@ import pytest
 def test_marker_configures_nodes_and_topology(fakenet_network):
     net = fakenet_network
     assert net.names == ["node", "node2", "node3"]
-    assert sorted(map(sorted, net.observed_graph().edges)) == [["node", "node2"], ["node2", "node3"]]
+    assert sorted(map(sorted, net.oracle.observed_graph().edges)) == [["node", "node2"], ["node2", "node3"]]
     stream = net.node("node").create_stream(pin=True)
     net.crash("node2")
-    assert net.expect_availability(stream) == {(stream, "node"): True, (stream, "node3"): False}
+    assert net.oracle.expect_availability(stream) == {(stream, "node"): True, (stream, "node3"): False}
 
 
 @pytest.mark.fakenet(nodes=2)
@@ -18,4 +18,4 @@ def test_marker_configures_nodes_and_topology(fakenet_network):
                          indirect=True)
 def test_indirect_parametrisation_picks_the_backend(fakenet_network, request):
     assert fakenet_network.backend.name == request.node.callspec.params["fakenet_network"]
-    assert fakenet_network.observed_graph().number_of_edges() == 1
+    assert fakenet_network.oracle.observed_graph().number_of_edges() == 1

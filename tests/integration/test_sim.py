@@ -33,7 +33,7 @@ def test_the_same_seed_writes_a_byte_identical_trace(tmp_path):
 def test_identity_keys_come_from_the_seed():
     def identities(seed):
         with Network(2, backend="sim", seed=seed) as net:
-            return [net.model.identity[name] for name in net.names]
+            return [net.oracle.model.identity[name] for name in net.names]
 
     assert identities(3) == identities(3) != identities(4)
 
@@ -45,21 +45,21 @@ def test_a_minute_of_network_time_takes_seconds_and_keeps_the_mesh():
         assert clock.monotonic() - began == pytest.approx(60)
         # The property, not a speed goal (bench has those): network time outran the wall clock.
         assert time.monotonic() - began_wall < 60
-        net.expect_graph(timeout=1)
+        net.oracle.expect_graph(timeout=1)
     assert not clock.is_virtual(), "closing the network gives the harness its real clock back"
 
 
 def test_a_crash_loses_memory_and_keeps_the_data_dir():
     with Network(3, backend="sim", seed=2) as net:
-        pinned = net.create_stream("node3", pin=True)
-        cached = net.create_stream("node3")
+        pinned = net.streams.create("node3", pin=True)
+        cached = net.streams.create("node3")
         net.crash("node3")
-        net.expect_graph()
-        net.expect_unavailable([pinned, cached], ["node", "node2"])
-        net.start_node("node3")
-        net.expect_recovered(within=10)
-        net.expect_available([pinned], ["node", "node2"])
-        net.expect_unavailable([cached], ["node", "node2"])
+        net.oracle.expect_graph()
+        net.oracle.expect_unavailable([pinned, cached], ["node", "node2"])
+        net.fleet.start_node("node3")
+        net.oracle.expect_recovered(within=10)
+        net.oracle.expect_available([pinned], ["node", "node2"])
+        net.oracle.expect_unavailable([cached], ["node", "node2"])
 
 
 def test_a_node_that_fails_to_boot_says_why_in_its_log_and_over_rpc():
@@ -68,7 +68,7 @@ def test_a_node_that_fails_to_boot_says_why_in_its_log_and_over_rpc():
 
     with Network(2, backend="sim", seed=3) as net:
         net.crash("node2")
-        runtime = net.runtimes["node2"]
+        runtime = net.fleet.runtimes["node2"]
         runtime.write_identity(b"not a config file")
         runtime.start()
         wait_for(lambda: runtime.sim_node.failure, lambda failure: failure is not None, timeout=5,

@@ -21,63 +21,63 @@ def net():
 
 
 def test_started_network_matches_the_model(net):
-    assert net.observed_graph().number_of_edges() == 4
-    assert set(net.model.identity.values()) == {net.runtimes[n].identity for n in net.names}
+    assert net.oracle.observed_graph().number_of_edges() == 4
+    assert set(net.oracle.model.identity.values()) == {net.fleet.runtimes[n].identity for n in net.names}
 
 
 def test_overlapping_link_faults_merge_and_undo_one_at_a_time(net):
     partition = net.partition([["node", "node2"], ["node3", "node4"]])
     cut = net.cut_links(nx.DiGraph([(u, v) for u in net.names for v in net.names if {u, v} != {"node", "node2"}]))
-    net.expect_graph(timeout=1)
-    assert net.observed_graph().number_of_edges() == 1  # node3–node4 only
+    net.oracle.expect_graph(timeout=1)
+    assert net.oracle.observed_graph().number_of_edges() == 1  # node3–node4 only
     net.undo(partition)
-    net.expect_graph(timeout=1)
-    assert sorted(map(sorted, net.observed_graph().edges)) == [["node", "node4"], ["node2", "node3"], ["node3", "node4"]]
+    net.oracle.expect_graph(timeout=1)
+    assert sorted(map(sorted, net.oracle.observed_graph().edges)) == [["node", "node4"], ["node2", "node3"], ["node3", "node4"]]
     net.undo(cut)
-    net.expect_graph(timeout=1)
-    assert net.observed_graph().number_of_edges() == 4
-    assert [e.kind for e in net.timeline] .count("apply") == 2
+    net.oracle.expect_graph(timeout=1)
+    assert net.oracle.observed_graph().number_of_edges() == 4
+    assert [e.kind for e in net.oracle.timeline] .count("apply") == 2
 
 
 def test_a_one_way_cut_cuts_the_connection(net):
     net.cut_links(nx.DiGraph([(u, v) for u in net.names for v in net.names if (u, v) != ("node", "node2")]))
-    assert not net.model.link_allowed("node", "node2") and not net.model.link_allowed("node2", "node")
-    net.expect_graph(timeout=1)
+    assert not net.oracle.model.link_allowed("node", "node2") and not net.oracle.model.link_allowed("node2", "node")
+    net.oracle.expect_graph(timeout=1)
 
 
 def test_filters_name_peers_by_identity_and_carry_the_seed(net):
     net.degrade("node", "node2", loss=0.5, delay_ms=20)
-    loss, delay, seed = net.runtimes["node"].shaped
-    assert loss == {net.model.identity["node2"]: 0.5} and delay == {net.model.identity["node2"]: 20}
+    loss, delay, seed = net.fleet.runtimes["node"].shaped
+    assert loss == {net.oracle.model.identity["node2"]: 0.5} and delay == {net.oracle.model.identity["node2"]: 20}
     assert seed == net.seed
 
 
 def test_crash_and_lost_identity_stack_and_heal_in_reverse(net):
     net.crash("node3")
     net.lose_identity("node4")
-    assert net.model.down == {"node3"}
-    new_id = net.model.identity["node4"]
-    assert new_id == net.runtimes["node4"].identity
+    assert net.oracle.model.down == {"node3"}
+    new_id = net.oracle.model.identity["node4"]
+    assert new_id == net.fleet.runtimes["node4"].identity
     with pytest.raises(ExpectationFailed):  # the world keeps node4's edges: its fake peers trust any id
-        net.expect_graph(timeout=0.2)
+        net.oracle.expect_graph(timeout=0.2)
     net.heal()
-    assert net.model.identity["node4"] != new_id and not net.active and not net.model.down
-    net.expect_graph(timeout=1)
+    assert net.oracle.model.identity["node4"] != new_id and not net.fleet.active and not net.oracle.model.down
+    net.oracle.expect_graph(timeout=1)
 
 
 def test_expectation_failures_carry_data_and_are_assertions(net):
-    net.runtimes["node2"].blocked = {net.model.identity["node3"]}  # the world drifts from the model
+    net.fleet.runtimes["node2"].blocked = {net.oracle.model.identity["node3"]}  # the world drifts from the model
     with pytest.raises(ExpectationFailed) as raised:
-        net.expect_graph(timeout=0.2)
+        net.oracle.expect_graph(timeout=0.2)
     assert isinstance(raised.value, AssertionError) and isinstance(raised.value, FakenetError)
     assert raised.value.difference == "missing edges node2–node3"
 
 
 def test_capabilities_are_checked_before_anything_runs(net):
     with pytest.raises(ConfigError, match="no 'streams' capability"):
-        net.create_stream("node")
+        net.streams.create("node")
     with pytest.raises(ConfigError, match="no 'chain' capability"):
-        net.mine("node")
+        net.chain.mine("node")
 
 
 def test_wait_for_raises_a_probe_bug_at_once():
@@ -106,9 +106,9 @@ def test_public_api():
 def test_availability_disagreements_are_explained_in_words(net):
     from fakenet.harness.expect import explain_pair
 
-    net.model.pinned("node", "k2t6streamxyz")
+    net.oracle.model.pinned("node", "k2t6streamxyz")
     net.partition([["node", "node2"], ["node3", "node4"]])
-    text = explain_pair(net, "k2t6streamxyz", "node3", False)
+    text = explain_pair(net.fleet, "k2t6streamxyz", "node3", False)
     assert text.startswith("node3 loaded k2t6streamxy…, but the model says it cannot: its 1 holder(s) (node) are in "
                            "another component since ") and "(apply partition(" in text
-    assert "its holder(s) node are in its component" in explain_pair(net, "k2t6streamxyz", "node2", True)
+    assert "its holder(s) node are in its component" in explain_pair(net.fleet, "k2t6streamxyz", "node2", True)

@@ -20,7 +20,7 @@ def _draws(seed, count, can_pause=True):
             if name == "crash":
                 net.crash(step["crash"])
             elif name == "start":
-                net.undo_latest(step["start"], type(net.active[0]))
+                net.undo_latest(step["start"], type(net.fleet.active[0]))
             elif name == "heal":
                 net.heal()
     finally:

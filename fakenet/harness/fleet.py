@@ -1,0 +1,109 @@
+"""The running nodes and what the harness knows of them: the one owner of the runtimes, the model,
+the timeline, the active faults and the streams the harness made.
+
+`Network` is the verbs over a fleet; faults act on it through the narrow `FaultTarget` it
+satisfies, and the facets (oracle, streams, chain, cluster) each take it, so none of them needs
+the Network.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+from faker import Faker
+
+from fakenet.errors import FakenetError, MissingCapability
+from fakenet.harness import observe
+from fakenet.harness.backends.base import NodeRuntime
+from fakenet.harness.fanout import fan_out
+from fakenet.harness.faults import LinkFault
+from fakenet.harness.links import LinkPlan
+from fakenet.harness.model import NetworkModel
+from fakenet.harness.timeline import Timeline
+from fakenet.harness.waits import wait_for
+from fakenet.kinds import NodeKind
+
+
+class Fleet:
+    def __init__(self, kind: NodeKind, topology: nx.Graph, names: list[str], settings: dict, seed: int,
+                 start_timeout: float):
+        self.kind, self.topology, self.names, self.settings = kind, topology, names, settings
+        self.seed, self.start_timeout = seed, start_timeout
+        self.runtimes: dict[str, NodeRuntime] = {}
+        self.model: NetworkModel | None = None  # once the nodes answer with their identities
+        self.timeline = Timeline()
+        self.active: list = []  # lasting faults, oldest first
+        self.stream_ids: list[str] = []  # every stream the harness created, in order
+        self.faker = Faker()
+        self.faker.seed_instance(seed)
+
+    def requires(self, capability: str) -> None:
+        if capability not in self.kind.capabilities:
+            raise MissingCapability(f"node kind {self.kind.name!r} has no {capability!r} capability "
+                              f"(it has: {', '.join(sorted(self.kind.capabilities)) or 'none'})")
+
+    def runtime(self, name: str) -> NodeRuntime:
+        if name not in self.runtimes:
+            raise FakenetError(f"no node {name!r} in this network (nodes: {', '.join(self.names)})")
+        return self.runtimes[name]
+
+    def up(self) -> list[str]:
+        return [name for name in self.names if name not in self.model.down]
+
+    def logs(self, tail: int = 10) -> list[str]:
+        return [line for name in self.names for line in self.runtimes[name].logs(tail)]
+
+    def parallel(self, function, names) -> dict:
+        return dict(zip(names, fan_out(function, names, 16)))
+
+    def learn_identities(self) -> None:
+        """Build the model from the identities the nodes answer with (at start, or attaching)."""
+        identities = self.parallel(lambda name: self.runtimes[name].client.identity(), self.names)
+        timeout = self.settings.get("sync_timeout")
+        self.model = NetworkModel(self.topology, identities, int(self.settings.get("cache_limit", 500)),
+                                  sync_timeout=float(timeout) if timeout is not None else None)
+
+    def wait_answering(self, name: str) -> None:
+        runtime = self.runtimes[name]
+        wait_for(lambda: runtime.client.ready(), bool, timeout=self.start_timeout,
+                 expected=f"{name} answers RPC", logs=lambda: runtime.logs(20))
+
+    # -- what faults act on (FaultTarget) --------------------------------------------------------
+
+    def start_node(self, name: str) -> None:
+        runtime = self.runtime(name)
+        runtime.start()
+        self.wait_answering(name)
+        self.model.identity_changed(name, runtime.client.identity())
+        self.model.came_up(name, restarted=True)
+        self.sync_links()
+
+    def sync_links(self) -> str:
+        plan = LinkPlan(self.names, [fault for fault in self.active if isinstance(fault, LinkFault)])
+        self.model.links_changed(plan.allowed, plan.shaped())
+        identities = dict(self.model.identity)
+        up = self.up()
+        methods = self.parallel(lambda name: self.runtimes[name].set_links(plan.rules_for(name, self.seed), identities), up)
+        return next(iter(methods.values()), "no node up")
+
+    def create_stream(self, name: str, content=None, pin: bool = False) -> str:
+        self.requires("streams")
+        content = content if content is not None else {"title": self.faker.sentence(), "body": self.faker.text(120)}
+        stream_id = self.runtime(name).client.create_stream(content, pin)
+        self.model.used(name, stream_id)
+        if pin:
+            self.model.pinned(name, stream_id)
+        self.stream_ids.append(stream_id)
+        return stream_id
+
+    # -- observation, recorded in the model ------------------------------------------------------
+
+    def observed_graph(self) -> nx.Graph:
+        return observe.observed_graph(self.runtimes, self.up(), self.model.identity)
+
+    def try_load(self, name: str, stream_id: str) -> bool:
+        """Observed availability: True if the load succeeds (a use of the cache), False if unavailable."""
+        self.requires("streams")
+        ok = self.runtime(name).client.try_load(stream_id)
+        if ok:
+            self.model.used(name, stream_id)
+        return ok

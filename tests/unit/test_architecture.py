@@ -1,0 +1,62 @@
+"""The rooms stay apart: no import cycle in fakenet/, checks and faults never reach `Network`, and
+`Network` stays lifecycle plus fault verbs (capabilities are facets, not methods)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+from fakenet.harness.network import Network
+
+ROOT = Path(__file__).resolve().parents[2] / "fakenet"
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported(tree: ast.AST, name: str, is_package: bool, modules: set[str]) -> set[str]:
+    """Every module an import statement anywhere in the file names (lazy and TYPE_CHECKING ones too)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = name.split(".")[: len(name.split(".")) - node.level + is_package]
+                base = ".".join(package + ([node.module] if node.module else []))
+            submodules = {f"{base}.{alias.name}" for alias in node.names} & modules
+            found |= submodules if len(submodules) == len(node.names) else submodules | {base}
+    return found & modules
+
+
+def import_graph(include: str = "") -> nx.DiGraph:
+    paths = {_module(p): p for p in ROOT.rglob("*.py")}
+    graph = nx.DiGraph()
+    for name, path in paths.items():
+        if name.startswith(include):
+            graph.add_edges_from((name, other) for other in _imported(ast.parse(path.read_text()), name,
+                                                                      path.name == "__init__.py", set(paths))
+                                 if other != name)
+    return graph
+
+
+def test_the_harness_has_no_import_cycle_even_through_lazy_or_typing_imports():
+    graph = import_graph("fakenet.harness")
+    assert list(nx.simple_cycles(graph)) == []
+
+
+def test_checks_and_faults_do_not_reach_the_network_module():
+    graph = import_graph("fakenet.harness")
+    for module in ("fakenet.harness.expect", "fakenet.harness.cluster", "fakenet.harness.faults",
+                   "fakenet.harness.oracle", "fakenet.harness.fleet"):
+        assert "fakenet.harness.network" not in nx.descendants(graph, module) | {module}, module
+
+
+def test_network_is_lifecycle_and_fault_verbs():
+    public = [name for name in vars(Network) if not name.startswith("_")]
+    assert len(public) <= 25, public
