@@ -134,6 +134,43 @@ class IdentityClient(Protocol):
         """Identities this node has pinned to a peer address (trust on first use)."""
 
 
+class Transport(Protocol):
+    """How an in-process node reaches its peers (on sim: the in-memory wire, which applies cuts)."""
+
+    async def listen(self, accept, host: str, port: int):
+        """Call accept(reader, writer) for every connection; returns an object with close()."""
+
+    async def resolve(self, host: str, port: int) -> str: ...
+
+    async def open(self, host: str, port: int):
+        """(asyncio.StreamReader, a writer with write/drain/close/get_extra_info)."""
+
+
+class InProcessNode(ABC):
+    """A node as objects in the harness's process, on the sim backend's loop, clock and wire."""
+
+    @abstractmethod
+    async def run(self) -> None:
+        """Start, then serve until request_stop() or until its tasks are cancelled (a kill)."""
+
+    @abstractmethod
+    def request_stop(self) -> None: ...
+
+    @abstractmethod
+    def answering(self) -> bool:
+        """Whether it takes RPC calls yet."""
+
+    @abstractmethod
+    async def call(self, request: bytes):
+        """One JSON-RPC request, as the HTTP body a client would send; returns the reply body."""
+
+    def halt(self) -> None:
+        """Killed, before its tasks are cancelled: stop loops that would swallow a cancel."""
+
+    def close_files(self) -> None:
+        """Killed, after its tasks are cancelled: close what the kernel closes for a dead process."""
+
+
 class NodeKind(ABC):
     """One class per kind of node. Subclasses set the attributes and implement the methods."""
 
@@ -145,7 +182,6 @@ class NodeKind(ABC):
     identity_file: str | None = None  # relative to the data dir: what lose_identity deletes
     link_control: bool = False  # the node filters its own links (the local backend needs it)
     backends: tuple[str, ...] | None = None  # the backends it can run on; None: any (scenarios skip the others)
-    in_process = False  # its node code can run as objects in the harness's process (the sim backend)
     test_settings: Mapping[str, object] = MappingProxyType({})  # what a harness network sets unless told otherwise
     # A command run in the container when the host cannot reach container addresses: prints the
     # kind's `-getinfo` JSON (blocks, connections.total, and the identity under "peerid").
@@ -162,6 +198,11 @@ class NodeKind(ABC):
     def local_command(self, launch: Launch) -> list[str]:
         """The argv of a node process for the local backend."""
         raise ConfigError(f"node kind {self.name!r} cannot run as a local process: use the docker backend")
+
+    def in_process_node(self, launch: Launch, transport: Transport) -> InProcessNode:
+        """The node as objects in this process (the sim backend), from the Launch every backend gives."""
+        raise ConfigError(f"node kind {self.name!r} cannot run in-process (it has no in_process_node): "
+                          f"use the local or docker backend")
 
     @abstractmethod
     def environment(self, launch: Launch) -> dict[str, str]:
@@ -185,7 +226,7 @@ class NodeKind(ABC):
 
     def runs_on(self, backend: str) -> bool:
         if backend == "sim":
-            return self.in_process
+            return type(self).in_process_node is not NodeKind.in_process_node
         return self.backends is None or backend in self.backends
 
     def missing(self, needed: set[str]) -> set[str]:

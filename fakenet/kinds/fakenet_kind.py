@@ -6,30 +6,17 @@ admin filter (`setlinkfilter`, by PeerID), and settings reach the node as FAKENE
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 from typing import Mapping
 
 from fakenet.errors import ConfigError, RpcError
 from fakenet.harness.rpc import RpcClient
 from fakenet.kinds.base import CHAIN, CLUSTER, IDENTITY, STREAMS, Launch, NodeClient, NodeKind, Summary, Tip
+from fakenet.kinds.fakenet_settings import SETTINGS, SWARM_PORT, swarm_address
 
-SWARM_PORT = 4011
 # A regtest address of the node's own chain; mined coins go nowhere anyone cares about.
 MINE_TO = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
 STREAM_UNAVAILABLE = -33  # the node's RPC error when no reachable peer holds a stream
-# Harness setting -> the node's environment variable (see fakenet/node/settings.py).
-SETTINGS = {"cache_limit": "STREAM_CACHE_LIMIT", "sync_timeout": "SYNC_TIMEOUT", "peer_timeout": "PEER_TIMEOUT",
-            "cluster_ttl": "CLUSTER_TTL", "automine": "AUTOMINE", "cluster_repin": "CLUSTER_REPIN",
-            "cluster": "CLUSTER"}
-
-
-def swarm_address(host: str) -> str:
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return f"/dns4/{host}/tcp/{SWARM_PORT}"
-    return f"/ip{ip.version}/{host}/tcp/{SWARM_PORT}"
 
 
 class FakenetClient(NodeClient):
@@ -117,7 +104,6 @@ class FakenetKind(NodeKind):
     datadir = "/data"
     identity_file = "config"
     link_control = True
-    in_process = True  # the sim backend runs fakenet/node's own Node objects
     status_command = ("cli", "-getinfo")  # in the container; prints JSON with peerid, blocks, connections.total
     # Test networks want quick verdicts: a load gives up on a neighbour silent for 4 s (an unavailable
     # stream is reported as soon as the whole component has answered), a silent peer is dead after 3 s.
@@ -148,6 +134,12 @@ class FakenetKind(NodeKind):
 
     def client(self, rpc: RpcClient) -> FakenetClient:
         return FakenetClient(rpc)
+
+    def in_process_node(self, launch: Launch, transport):
+        """fakenet/node's own Node objects (fakenet_in_process); the node code loads only for sim."""
+        from fakenet.kinds.fakenet_in_process import FakenetInProcess
+
+        return FakenetInProcess(launch, transport)
 
     def check_settings(self, settings: Mapping[str, object]) -> None:
         unknown = set(settings) - set(SETTINGS)

@@ -11,7 +11,6 @@ import json
 
 from fakenet.errors import RpcError
 from fakenet.harness.rpc import UNREACHABLE, RpcClient
-from fakenet.node.rpc import dispatch
 
 TIMEOUT = 30.0  # network seconds, as RpcClient's HTTP timeout
 
@@ -25,14 +24,13 @@ class SimRpc(RpcClient):
         return None
 
     def _post(self, body, timeout: float | None):
-        registry = self.sim_node.registry()
-        if registry is None:
+        if not self.sim_node.answering():
             failure = self.sim_node.failure
             why = f"the node failed: {failure!r}" if failure is not None else "the node is not running"
             raise RpcError(UNREACHABLE, f"cannot reach {self.url}: {why}", node=self.node)
         try:
-            reply = self.world.run(dispatch.handle(registry, json.dumps(body).encode()), self.node,
+            reply = self.world.run(self.sim_node.call(json.dumps(body).encode()), self.node,
                                    timeout or self.timeout)
         except TimeoutError as exc:
             raise RpcError(UNREACHABLE, f"{self.url} did not answer in {timeout or self.timeout:g}s", node=self.node) from exc
-        return json.loads(json.dumps(reply.body))
+        return json.loads(json.dumps(reply))

@@ -28,8 +28,10 @@ def tinypeer_installed(tmp_path, monkeypatch):
     return kinds.get("tinypeer")
 
 
-def test_a_third_party_kind_is_driven_through_crash_partition_and_heal(tinypeer_installed):
-    with Network(4, backend="local", topology="ring", kind="tinypeer") as net:
+@pytest.mark.parametrize("backend", ["local", "sim"])
+def test_a_third_party_kind_is_driven_through_crash_partition_and_heal(tinypeer_installed, backend):
+    """On sim too: the kind gives its node as objects (in_process_node); the backend knows no kind."""
+    with Network(4, backend=backend, topology="ring", kind="tinypeer") as net:
         assert net.kind.name == "tinypeer"
         assert len(set(net.oracle.model.identity.values())) == 4  # identities the kind reported, not names
         net.crash("node3")

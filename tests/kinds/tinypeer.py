@@ -4,7 +4,8 @@ It keeps an identity (a random hex id in `<datadir>/id`, made on first start), d
 TINY_PEERS (host names or IPs, all on TINY_SWARM_PORT), says `HELLO <id>` and keeps every link
 alive with a heartbeat; a link silent for a second is dropped. JSON-RPC over HTTP on TINY_RPC_PORT
 with basic auth answers `identity`, `peers` (ids of connected peers) and `setlinks` (ids to cut:
-links to them are closed and refused). Run: python tinypeer.py (settings from the environment).
+links to them are closed and refused). Run: python tinypeer.py (settings from the environment);
+or in the harness's process on the sim backend: InProcessPeer (over the transport it is given).
 """
 
 import asyncio
@@ -25,33 +26,44 @@ class LinkEnded(Exception):
     """A link this node dialled closed: dial again."""
 
 
+class Tcp:
+    """Sockets; the sim backend hands an in-memory transport of the same shape instead."""
+
+    async def listen(self, accept, host, port):
+        return await asyncio.start_server(accept, host, port)
+
+    async def open(self, host, port):
+        return await asyncio.open_connection(host, port)
+
+
 class Peer:
-    def __init__(self):
-        self.datadir = Path(os.environ["TINY_DATADIR"])
+    def __init__(self, environ=os.environ, transport=Tcp()):
+        self.transport, self.stopped = transport, asyncio.Event()
+        self.datadir = Path(environ["TINY_DATADIR"])
         self.datadir.mkdir(parents=True, exist_ok=True)
         id_file = self.datadir / "id"
         if not id_file.exists():
             id_file.write_text(secrets.token_hex(8))
         self.id = id_file.read_text().strip()
-        self.bind = os.environ["TINY_BIND"]
-        self.port = int(os.environ["TINY_SWARM_PORT"])
-        self.peers = os.environ.get("TINY_PEERS", "").split()
+        self.bind = environ["TINY_BIND"]
+        self.port = int(environ["TINY_SWARM_PORT"])
+        self.peers = environ.get("TINY_PEERS", "").split()
         self.links: dict[str, asyncio.StreamWriter] = {}  # peer id -> its connection
         self.blocked: set[str] = set()
 
     async def serve(self):
-        server = await asyncio.start_server(self.accepted, self.bind, self.port)
+        server = await self.transport.listen(self.accepted, self.bind, self.port)
         for host in self.peers:
             asyncio.ensure_future(self.dial_forever(host))
-        async with server:
-            await server.serve_forever()
+        await self.stopped.wait()
+        server.close()
 
     async def dial_forever(self, host):
         """Redial 0.2 s after every failed dial or ended link, for as long as the node runs."""
         async for attempt in AsyncRetrying(wait=wait_fixed(0.2), retry=retry_if_exception_type(
                 (OSError, asyncio.TimeoutError, LinkEnded))):
             with attempt:
-                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, self.port), 0.5)
+                reader, writer = await asyncio.wait_for(self.transport.open(host, self.port), 0.5)
                 await self.talk(reader, writer, dialled=True)
                 raise LinkEnded
 
@@ -101,23 +113,54 @@ class Peer:
         return sorted(self.blocked)
 
 
+def answer(peer: Peer, request: bytes) -> dict:
+    """One JSON-RPC request body -> the reply body."""
+    methods = {"identity": lambda: peer.id, "peers": lambda: sorted(peer.links), "setlinks": peer.set_links}
+    try:
+        call = json.loads(request)
+        return {"id": call.get("id"), "result": methods[call["method"]](*call.get("params", [])), "error": None}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return {"id": None, "result": None, "error": {"code": -32600, "message": repr(exc)}}
+
+
 def rpc_app(peer: Peer) -> web.Application:
     expected = "Basic " + base64.b64encode(f"{os.environ['TINY_RPC_USER']}:{os.environ['TINY_RPC_PASSWORD']}".encode()).decode()
-    methods = {"identity": lambda: peer.id, "peers": lambda: sorted(peer.links), "setlinks": peer.set_links}
 
     async def handle(request):
         if request.headers.get("Authorization") != expected:
             return web.Response(status=401)
-        try:
-            call = json.loads(await request.read())
-            result = methods[call["method"]](*call.get("params", []))
-            return web.json_response({"id": call.get("id"), "result": result, "error": None})
-        except (ValueError, KeyError, TypeError) as exc:
-            return web.json_response({"id": None, "result": None, "error": {"code": -32600, "message": repr(exc)}})
+        return web.json_response(answer(peer, await request.read()))
 
     app = web.Application()
     app.router.add_post("/", handle)
     return app
+
+
+class InProcessPeer:
+    """The peer as the sim backend runs it (fakenet.kinds.InProcessNode's methods): no sockets, no HTTP."""
+
+    def __init__(self, environ, transport):
+        self.environ, self.transport, self.peer = environ, transport, None
+
+    async def run(self):
+        self.peer = Peer(self.environ, self.transport)
+        await self.peer.serve()
+
+    def request_stop(self):
+        if self.peer is not None:
+            self.peer.stopped.set()
+
+    def answering(self):
+        return self.peer is not None
+
+    async def call(self, request):
+        return answer(self.peer, request)
+
+    def halt(self):
+        pass
+
+    def close_files(self):
+        pass
 
 
 async def main():

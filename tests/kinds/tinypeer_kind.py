@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from fakenet.kinds import Launch, NodeClient, NodeKind
+from fakenet.kinds.base import InProcessNode
 
 PROGRAM = Path(__file__).with_name("tinypeer.py")
 
@@ -43,3 +44,10 @@ class TinyPeerKind(NodeKind):
 
     def client(self, rpc) -> TinyPeerClient:
         return TinyPeerClient(rpc)
+
+    def in_process_node(self, launch: Launch, transport) -> InProcessNode:
+        """The same peer on the sim backend: its program's classes, given this launch's environment."""
+        sys.path.insert(0, str(PROGRAM.parent))
+        from tinypeer import InProcessPeer
+
+        return InProcessPeer(self.environment(launch), transport)

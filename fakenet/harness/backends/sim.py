@@ -1,10 +1,11 @@
-"""The sim backend: fakenet nodes as objects in this process, on one event loop in virtual time.
+"""The sim backend: nodes as objects in this process, on one event loop in virtual time.
 
-The node code is the real one (fakenet/node/daemon.py's Node), started with an in-memory
-transport and no HTTP servers; the harness reaches it through SimRpc, which calls the node's
-JSON-RPC dispatcher. A crash cancels the node's tasks and closes its pipes and stores: its memory
-is gone, its data dir (a temporary directory) stays. See fakenet/sim for the machinery, and the
-README for what sim does not model.
+Any kind that can run in-process runs here: the kind builds its node from the same Launch the
+other backends hand it (NodeKind.in_process_node), given the in-memory transport; this backend
+knows no kind by name. The harness reaches a node through SimRpc, which hands the node a JSON-RPC
+request as an HTTP client would send it. A crash cancels the node's tasks and closes its pipes
+and files: its memory is gone, its data dir (a temporary directory) stays. See fakenet/sim for
+the machinery, and the README for what sim does not model.
 """
 
 from __future__ import annotations
@@ -13,18 +14,13 @@ import asyncio
 import resource
 import shutil
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Mapping
 
 from fakenet.errors import ConfigError
 from fakenet.harness.backends.base import (Backend, DataDirIdentity, LinkRules, NodeRuntime, NodeSpec,
                                            node_filter)
-from fakenet.kinds.base import NodeKind
-from fakenet.kinds.fakenet_kind import SETTINGS, SWARM_PORT, FakenetKind
-from fakenet.node import multiaddr
-from fakenet.node.daemon import Node
-from fakenet.node.settings import Settings
+from fakenet.kinds.base import InProcessNode, Launch, NodeKind
 from fakenet.sim.rpc import SimRpc
 from fakenet.sim.world import World
 
@@ -48,29 +44,21 @@ def ensure_open_files(nodes: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (needed if hard == resource.RLIM_INFINITY else hard, hard))
 
 
-def node_settings(spec: NodeSpec, datadir: Path, secret: str) -> Settings:
-    """The node's Settings as the kind's environment would give them (FAKENET_X -> field x)."""
-    address = lambda host: f"/dns4/{host}/tcp/{SWARM_PORT}"
-    tuned = {SETTINGS[key].lower(): value for key, value in spec.settings.items()}
-    base = Settings(datadir=datadir, name=spec.name, network="fakenet", bind=spec.name,
-                    announce=multiaddr.parse(address(spec.name)).dial_addr,
-                    peers=[multiaddr.parse(address(peer)) for peer in spec.peers], cluster_secret=secret)
-    return replace(base, **{key: type(getattr(base, key))(value) for key, value in tuned.items()})
-
-
 class SimNode:
     """One node's life in the world: boots, crashes and graceful stops."""
 
-    def __init__(self, world: World, settings: Settings):
-        self.world, self.settings, self.name = world, settings, settings.name
-        self.node: Node | None = None
+    def __init__(self, world: World, kind: NodeKind, launch: Launch):
+        self.world, self.kind, self.launch, self.name = world, kind, launch, launch.name
+        self.node: InProcessNode | None = None
         self.task: asyncio.Task | None = None
         self.boots = 0
         self.failure: BaseException | None = None  # why the last boot ended, as a process's exit status
 
-    def registry(self):
-        running = self.node is not None and self.node.ready and not self.task.done()
-        return self.node.registry if running else None
+    def answering(self) -> bool:
+        return self.node is not None and self.node.answering() and not self.task.done()
+
+    async def call(self, request: bytes):
+        return await self.node.call(request)
 
     def start(self) -> None:
         if self.node is not None:
@@ -79,10 +67,10 @@ class SimNode:
         self.failure = None
         context = self.world.boot_context(self.name, self.boots)
         self.world.record(self.name, f"event=sim_boot boot={self.boots}")
-        self.node = Node(self.settings, self.world.wire.transport(self.name), serve_http=False)
+        self.node = self.kind.in_process_node(self.launch, self.world.wire.transport(self.name))
         self.task = self.world.loop.create_task(self._boot(self.node), context=context)
 
-    async def _boot(self, node: Node) -> None:
+    async def _boot(self, node: InProcessNode) -> None:
         # A process takes a while to start. Nodes started together come up together, all listening
         # before any dials, as real ones mostly do; each then dials its peers and trusts who answers.
         await asyncio.sleep(BOOT_TIME)
@@ -98,11 +86,9 @@ class SimNode:
             return
         self.world.record(self.name, "event=sim_kill")
         self.world.wire.drop(self.name)
-        swarm = getattr(self.node, "swarm", None)
-        if swarm is not None:  # the swarm's own guard against a dial loop that swallows its cancel
-            swarm.closing = True
+        self.node.halt()
         self.world.cancel_tasks(self.name)
-        self._close_stores()
+        self.node.close_files()
         self.node = self.task = None
 
     def stop(self) -> None:
@@ -113,11 +99,6 @@ class SimNode:
         task = self.task
         self.world.run(asyncio.wait([task], timeout=STOP_GRACE))
         self.kill()
-
-    def _close_stores(self) -> None:
-        for store in (getattr(self.node, "chain", None), getattr(self.node, "pins", None)):
-            if store is not None:
-                store.close()
 
 
 class SimRuntime(DataDirIdentity, NodeRuntime):
@@ -150,7 +131,7 @@ class SimRuntime(DataDirIdentity, NodeRuntime):
         return list(self.sim_node.world.logs.get(self.name, ()))[-tail:]
 
     def data_dir(self) -> Path:
-        return self.sim_node.settings.datadir
+        return Path(self.sim_node.launch.datadir)
 
     def set_links(self, rules: LinkRules, identities: Mapping[str, str]) -> str:
         """Cuts on the wire (bytes dropped, dials hang) and the node's own filter for the rest, so
@@ -166,9 +147,9 @@ class SimBackend(Backend):
 
     def __init__(self, kind: NodeKind, seed: int = 0, trace: str | Path | None = None,
                  workdir: Path | None = None):
-        if not isinstance(kind, FakenetKind):
-            raise ConfigError(f"the sim backend runs the fakenet node's own code in-process; "
-                              f"node kind {kind.name!r} needs the local or docker backend")
+        if not kind.runs_on("sim"):
+            raise ConfigError(f"the sim backend runs nodes in-process and node kind {kind.name!r} cannot "
+                              f"(it has no in_process_node): use the local or docker backend")
         self.kind, self.trace = kind, Path(trace) if trace else None
         self._own_workdir = workdir is None
         # Data dirs in memory where the machine has a tmpfs: sim does not model the disk, and a
@@ -178,6 +159,7 @@ class SimBackend(Backend):
         self.world = World(seed, self.workdir)
         self.world.activate()
         self.secret = self.world.rng("cluster-secret").randbytes(32).hex()
+        self.credentials = ("fakenet", self.world.rng("rpc-password").randbytes(12).hex())
         self.runtimes: dict[str, SimRuntime] = {}
 
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
@@ -186,7 +168,9 @@ class SimBackend(Backend):
             self.kind.check_settings(spec.settings)
             datadir = self.workdir / spec.name
             datadir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            sim_node = SimNode(self.world, node_settings(spec, datadir, self.secret))
+            launch = Launch(spec.name, tuple((peer, peer) for peer in spec.peers), self.credentials, spec.name,
+                            str(datadir), dict(spec.settings), self.secret)
+            sim_node = SimNode(self.world, self.kind, launch)
             self.runtimes[spec.name] = SimRuntime(self.kind, sim_node)
         return dict(self.runtimes)
 
