@@ -123,9 +123,10 @@ class Network:
         self._parallel(wait, self.names)
 
     def _model(self, identities: dict[str, str]) -> NetworkModel:
-        timeout = self.settings.get("sync_timeout")
+        timeout, peer = self.settings.get("sync_timeout"), self.settings.get("peer_timeout")
         return NetworkModel(self.topology, identities, self.cache_limit,
-                            sync_timeout=float(timeout) if timeout is not None else None)
+                            sync_timeout=float(timeout) if timeout is not None else None,
+                            peer_timeout=float(peer) if peer is not None else None)
 
     def close(self) -> None:
         """Undo every fault (also after a failure), then remove everything the backend made."""
@@ -257,9 +258,10 @@ class Network:
         return self.apply(faults.Degrade(u, v, loss, delay_ms))
 
     def sync_links(self) -> None:
-        """Push the model's link rules (every active link fault combined) to every up node."""
-        self.model.links_changed(self._allowed(), self._shaped())
-        rules = {name: self._rules_for(name) for name in self.up()}
+        """Push the link rules (every active link fault combined) to every up node, and tell the model."""
+        allowed = self._allowed()
+        self.model.links_changed(allowed, self._shaped())
+        rules = {name: self._rules_for(name, allowed) for name in self.up()}
         identities = dict(self.model.identity)
         methods = self._parallel(lambda name: self.runtimes[name].set_links(rules[name], identities), list(rules))
         self.link_method = next(iter(methods.values()), self.link_method)
@@ -268,8 +270,8 @@ class Network:
         graphs = [g for f in self.active if isinstance(f, faults.LinkFault) and (g := f.allowed(self.names)) is not None]
         if not graphs:
             return None
-        allowed = nx.complete_graph(self.names, create_using=nx.DiGraph)
-        for graph in graphs:
+        allowed = graphs[0].copy()  # the faults' intersection; no complete graph (9 million edges at 3,000)
+        for graph in graphs[1:]:
             allowed.remove_edges_from([e for e in list(allowed.edges) if not graph.has_edge(*e)])
         return allowed
 
@@ -283,8 +285,11 @@ class Network:
                 shaped[link] = (max(loss, fault.loss), max(delay, fault.delay_ms))
         return shaped
 
-    def _rules_for(self, name: str) -> LinkRules:
-        blocked = frozenset(v for v in self.names if v != name and not self.model.link_allowed(name, v))
+    def _rules_for(self, name: str, allowed: nx.DiGraph | None) -> LinkRules:
+        """A node blocks the peers it may not send to, by the faults' own rules (never the model's
+        predicate: a bug there would be mirrored into the network and never seen)."""
+        blocked = frozenset() if allowed is None else \
+            frozenset(self.names) - set(allowed.successors(name) if name in allowed else ()) - {name}
         degraded = [f for f in self.active if isinstance(f, faults.Degrade) and name in (f.u, f.v)]
         other = {id(f): (f.v if f.u == name else f.u) for f in degraded}
         return LinkRules(blocked, tuple((other[id(f)], f.loss) for f in degraded if f.loss),
