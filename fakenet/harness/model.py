@@ -161,6 +161,16 @@ class NetworkModel:
                     found[(stream, node)] = None if holders[stream] & maybe_parts[node] else False
         return found
 
+    def probe_plan(self, streams, nodes, sample: int, rng) -> list[tuple[str, str]]:
+        """Pairs to load that leave the model's questions open: every pair predicted unavailable (a
+        failed load changes nothing) and `sample` of those predicted available at a node not holding
+        the stream (each such load makes the node a holder and may evict: the model records it, but
+        loading them all would put every stream everywhere, and no eviction, pin or cut would matter)."""
+        predicted = self.availability_map(streams, nodes)
+        unavailable = [pair for pair, p in predicted.items() if p is False]
+        remote = [(s, n) for (s, n), p in predicted.items() if p is True and n not in self.holders(s)]
+        return unavailable + rng.sample(remote, min(sample, len(remote)))
+
     def _without(self, graph: nx.Graph, keep_doubtful: bool) -> nx.Graph:
         """The graph less the links loads give up on, and less the doubtful ones unless kept."""
         pruned = graph.copy()

@@ -286,10 +286,12 @@ class Network:
         return shaped
 
     def _rules_for(self, name: str, allowed: nx.DiGraph | None) -> LinkRules:
-        """A node blocks the peers it may not send to, by the faults' own rules (never the model's
-        predicate: a bug there would be mirrored into the network and never seen)."""
-        blocked = frozenset() if allowed is None else \
-            frozenset(self.names) - set(allowed.successors(name) if name in allowed else ()) - {name}
+        """A node blocks the peers it may not send to or hear from, by the faults' own rules (never the
+        model's predicate: a bug there would be mirrored into the network and never seen). Both ends
+        enforce a one-way cut, so it holds while the sender restarts without its filter."""
+        both = set(self.names) if allowed is None else \
+            set(allowed.successors(name)) & set(allowed.predecessors(name)) if name in allowed else set()
+        blocked = frozenset(self.names) - both - {name}
         degraded = [f for f in self.active if isinstance(f, faults.Degrade) and name in (f.u, f.v)]
         other = {id(f): (f.v if f.u == name else f.u) for f in degraded}
         return LinkRules(blocked, tuple((other[id(f)], f.loss) for f in degraded if f.loss),

@@ -21,7 +21,7 @@ def main(args) -> int:
         if args.seconds is not None and time.monotonic() - started > args.seconds:
             break
         result = soak(seed, args.steps, args.backend, min_nodes=args.min_nodes, max_nodes=args.max_nodes,
-                      progress=console.print)
+                      progress=lambda text: console.print(text, markup=False))  # names may hold [brackets]
         for key, value in (("runs", 1), ("steps", len(result.steps)), ("pairs", result.pairs),
                            ("checks", result.checks)):
             totals[key] += value
@@ -30,7 +30,7 @@ def main(args) -> int:
         if not result.ok:
             console.print(result.failure, markup=False)
             if not args.no_shrink:
-                result = shrink(result, args.backend, progress=console.print)
+                result = shrink(result, args.backend, progress=lambda text: console.print(text, markup=False))
             path = write(result, args.out)
             console.print(f"counterexample ({len(result.steps)} steps): {path}")
             console.print(f"replay: ./fake scenario run {path} --backend {args.backend}", markup=False)
