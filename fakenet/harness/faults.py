@@ -194,6 +194,11 @@ class Partition(LinkFault):
         rest = [n for n in names if n not in listed]
         return _groups_graph([list(g) for g in self.groups] + ([rest] if rest else []))
 
+    def __str__(self) -> str:
+        """Each group in full while small, else its size and first names (a timeline row, not 1,000 names)."""
+        shown = [", ".join(g) if len(g) <= 6 else f"{len(g)} nodes: {', '.join(g[:3])}, …" for g in self.groups]
+        return "partition(" + " | ".join(shown) + ")"
+
 
 @dataclass(eq=False)
 class CutLinks(LinkFault):

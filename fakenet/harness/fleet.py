@@ -58,9 +58,10 @@ class Fleet:
     def learn_identities(self) -> None:
         """Build the model from the identities the nodes answer with (at start, or attaching)."""
         identities = self.parallel(lambda name: self.runtimes[name].client.identity(), self.names)
-        timeout = self.settings.get("sync_timeout")
+        timeout, peer = self.settings.get("sync_timeout"), self.settings.get("peer_timeout")
         self.model = NetworkModel(self.topology, identities, int(self.settings.get("cache_limit", 500)),
-                                  sync_timeout=float(timeout) if timeout is not None else None)
+                                  sync_timeout=float(timeout) if timeout is not None else None,
+                                  peer_timeout=float(peer) if peer is not None else None)
 
     def wait_answering(self, name: str) -> None:
         runtime = self.runtimes[name]

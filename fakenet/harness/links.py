@@ -45,8 +45,8 @@ class LinkPlan:
     def _intersect(self, graphs: list[nx.DiGraph]) -> nx.DiGraph | None:
         if not graphs:
             return None
-        allowed = nx.complete_graph(self.names, create_using=nx.DiGraph)
-        for graph in graphs:
+        allowed = graphs[0].copy()  # the faults' intersection; no complete graph (9 million edges at 3,000)
+        for graph in graphs[1:]:
             allowed.remove_edges_from([e for e in list(allowed.edges) if not graph.has_edge(*e)])
         return allowed
 

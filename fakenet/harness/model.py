@@ -4,22 +4,21 @@ Every action the harness takes updates this model; assertions compare the model'
 with what the nodes report. The answer is never read from the node being checked.
 
 - expected_graph(): up nodes; an edge u–v where the topology links them, neither is down, the
-  allowed-links graph lets traffic through both ways, and each holds the identity the other
-  trusts for it.
-- holders(s): nodes that pinned s, plus nodes holding s in their cache (creates, loads,
-  updates and pins are uses; evictions and restarts empty caches).
+  allowed-links graph lets traffic through both ways, each holds the identity the other trusts
+  for it, and the link is not dead (below).
+- holders(s): nodes that pinned s, plus nodes holding s in their cache (creates, loads, updates,
+  pins and unpins are uses; evictions and restarts empty caches).
 - s is available at v ⇔ v is up and v's component of expected_graph() contains a holder —
-  for any diameter and any link delay, within the node's one documented bound (README, "Streams:
-  who can load what"): a load gives up on a neighbour silent for the sync timeout T, so a link
-  whose round trip is T or more counts as cut for loads, one under T/2 never does, and one in
-  between (or a lossy one: which frame meets which drop depends on timing) may go either way.
-  Such pairs are predicted "either" (None) and not asserted.
+  for any diameter and any link delay, within the node's documented bounds (README, "Timing
+  bounds"), which `Timing` states. Pairs a bound leaves open are predicted "either" (None) and
+  not asserted.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Iterator
 
 import networkx as nx
@@ -52,9 +51,41 @@ class LruModel:
         self.order.clear()
 
 
+@dataclass(frozen=True)
+class Timing:
+    """What a slow link does under the node's two silence bounds (README, "Timing bounds"); a delay is
+    one way, in seconds, the same both ways (a degrade shapes both ends).
+
+    - Peer timeout P: a connection that hears nothing for P is closed. Frames leave every keepalive
+      interval K, so a delay d with d + K < P never closes it (steady); with d >= P no frame of a new
+      connection arrives before P has passed, so it carries nothing, ever (dead: not an edge, though
+      it flaps up and down and may be seen connected); in between it may flap (unsteady).
+    - Sync timeout T: a load gives up on a neighbour silent for T, so a round trip 2d >= T cuts the
+      link for loads, one under T/2 never does; between, or with loss, it may go either way.
+    None: the kind has no such bound.
+    """
+
+    sync_timeout: float | None = None
+    peer_timeout: float | None = None
+    keepalive: float = 1.0  # the fakenet node's ping interval
+
+    def dead(self, delay: float) -> bool:
+        return self.peer_timeout is not None and delay >= self.peer_timeout
+
+    def steady(self, delay: float) -> bool:
+        return self.peer_timeout is None or delay + self.keepalive < self.peer_timeout
+
+    def load_cut(self, delay: float) -> bool:
+        return self.dead(delay) or (self.sync_timeout is not None and 2 * delay >= self.sync_timeout)
+
+    def load_sure(self, loss: float, delay: float) -> bool:
+        return (loss == 0 and self.steady(delay)
+                and (self.sync_timeout is None or 2 * delay < self.sync_timeout / 2))
+
+
 class NetworkModel:
     def __init__(self, topology: nx.Graph, identities: dict[str, str], cache_limit: int = 500,
-                 sync_timeout: float | None = None):
+                 sync_timeout: float | None = None, peer_timeout: float | None = None):
         self.topology = topology
         self.identity = dict(identities)  # the PeerID each node holds now
         # trusted[u][v]: the PeerID u expects at v's address (trust on first use, at start)
@@ -66,7 +97,7 @@ class NetworkModel:
         self.cluster: dict[str, tuple[int, int]] = {}  # cluster pinset: stream -> (rmin, rmax)
         self.chain = ChainModel(topology)
         self._deferring = self._deferred = False  # inside one_change(); a change came meanwhile
-        self.sync_timeout = sync_timeout  # None: the kind's loads have no silence bound
+        self.timing = Timing(sync_timeout, peer_timeout)
         self.shaped: dict[frozenset[str], tuple[float, float]] = {}  # link -> (loss, one-way delay in ms)
 
     # -- the peer graph ------------------------------------------------------------------------
@@ -77,7 +108,17 @@ class NetworkModel:
 
     def edge_expected(self, u: str, v: str) -> bool:
         return (u not in self.down and v not in self.down and self.link_allowed(u, v)
-                and self.trusted[u].get(v) == self.identity[v] and self.trusted[v].get(u) == self.identity[u])
+                and self.trusted[u].get(v) == self.identity[v] and self.trusted[v].get(u) == self.identity[u]
+                and not self.timing.dead(self._delay(u, v)))
+
+    def _delay(self, u: str, v: str) -> float:
+        """The link's one-way delay in seconds."""
+        return self.shaped.get(frozenset((u, v)), (0.0, 0.0))[1] / 1000
+
+    def unsteady_links(self) -> set[frozenset[str]]:
+        """Links slow enough to time out (dead ones among them): up and down as the timers fall, so
+        the graph check does not assert them either way."""
+        return {link for link, (_, delay_ms) in self.shaped.items() if not self.timing.steady(delay_ms / 1000)}
 
     def expected_graph(self) -> nx.Graph:
         graph = nx.Graph()
@@ -120,18 +161,25 @@ class NetworkModel:
                     found[(stream, node)] = None if holders[stream] & maybe_parts[node] else False
         return found
 
+    def probe_plan(self, streams, nodes, sample: int, rng) -> list[tuple[str, str]]:
+        """Pairs to load that leave the model's questions open: every pair predicted unavailable (a
+        failed load changes nothing) and `sample` of those predicted available at a node not holding
+        the stream (each such load makes the node a holder and may evict: the model records it, but
+        loading them all would put every stream everywhere, and no eviction, pin or cut would matter)."""
+        predicted = self.availability_map(streams, nodes)
+        unavailable = [pair for pair, p in predicted.items() if p is False]
+        remote = [(s, n) for (s, n), p in predicted.items() if p is True and n not in self.holders(s)]
+        return unavailable + rng.sample(remote, min(sample, len(remote)))
+
     def _without(self, graph: nx.Graph, keep_doubtful: bool) -> nx.Graph:
-        """The graph less the links loads give up on (round trip >= T), and less the doubtful ones
-        (round trip in [T/2, T), or lossy) unless kept."""
+        """The graph less the links loads give up on, and less the doubtful ones unless kept."""
         pruned = graph.copy()
         for link, (loss, delay_ms) in self.shaped.items():
             u, v = sorted(link)
-            if not pruned.has_edge(u, v) or self.sync_timeout is None:
+            if not pruned.has_edge(u, v):
                 continue
-            round_trip = 2 * delay_ms / 1000
-            certain_cut = round_trip >= self.sync_timeout
-            doubtful = loss > 0 or round_trip >= self.sync_timeout / 2
-            if certain_cut or (doubtful and not keep_doubtful):
+            delay = delay_ms / 1000
+            if self.timing.load_cut(delay) or (not keep_doubtful and not self.timing.load_sure(loss, delay)):
                 pruned.remove_edge(u, v)
         return pruned
 
@@ -191,8 +239,12 @@ class NetworkModel:
         self.used(node, stream)
         self.pins[node].add(stream)
 
-    def unpinned(self, node: str, stream: str) -> None:
+    def unpinned(self, node: str, stream: str) -> list[str]:
+        """Unpinning reads the stream from the pin store into the cache when it is not there (as
+        js-ceramic's pin rm: Repository.get adds what it reads from the state store to the cache),
+        so a pinned stream evicted from the cache stays held, and may push the oldest out."""
         self.pins[node].discard(stream)
+        return [] if stream in self.caches[node].order else self.used(node, stream)
 
     def evicted(self, node: str, count: int | None = None, ids: list[str] | None = None) -> list[str]:
         return self.caches[node].evict(count, ids)

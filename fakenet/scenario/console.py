@@ -46,6 +46,8 @@ def run_with_progress(scenario: Scenario, backend: str, *, nodes=None, seed=None
         console.print(f"report: {report_dir / 'index.html'}, {report_dir / 'junit.xml'}"
                       + (f"; bundle: {archive}" if archive else ""))
     console.print(("[green]passed[/]" if result.ok else "[red]failed[/]") + f" in {result.seconds:.1f}s")
+    if result.teardown_error:
+        console.print(f"teardown failed after the verdict: {result.teardown_error}", markup=False)
     if not result.ok:
         console.print(result.failure, markup=False)
         console.print(f"whose fault: {scenario_verdict(result).sentence()}", markup=False, soft_wrap=True)
@@ -61,5 +63,5 @@ def _timeline(console: Console, result: Result) -> None:
     for column in ("at", "event", "what", "took"):
         table.add_column(column)
     for event in faults:
-        table.add_row(f"{event.at:.2f}s", event.kind, event.what, f"{event.took:.2f}s")
+        table.add_row(f"{event.at:.2f}s", event.kind, escape(event.what), f"{event.took:.2f}s")
     console.print(table)

@@ -36,6 +36,7 @@ class Result:
     kind: str = ""  # what actually ran (the command line may override the scenario's), for the replay line
     seed: int = 0
     nodes: int = 0
+    teardown_error: str = ""  # the network's close failed after the verdict (it stands; this is said beside it)
 
     @property
     def ok(self) -> bool:
@@ -82,7 +83,7 @@ def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None,
         result.setup_error, result.setup_exception = str(exc), exc
         if recorder is not None:
             recorder.collect(net, exc)
-        net.close()
+        _close(net, result)
         return result
     try:
         _run_steps(scenario, net, result, on_step, pictures, recorder)
@@ -92,8 +93,17 @@ def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None,
         if recorder is not None and not result.ok:
             recorder.collect(net, next((r.exception for r in result.results if not r.ok), None))
         if result.ok or not keep_on_failure:
-            net.close()
+            _close(net, result)
     return result
+
+
+def _close(net: Network, result: Result) -> None:
+    """Close the network without raising over the verdict: a teardown that fails (a livelocked sim
+    loop raises on every run) is reported beside the result, never instead of it."""
+    try:
+        net.close()
+    except Exception as exc:
+        result.teardown_error = f"{type(exc).__name__}: {exc}"
 
 
 def _run_steps(scenario, net, result, on_step, pictures, recorder=None) -> None:

@@ -3,6 +3,7 @@ and a runner (a harness call). Actions change the network; expectations ask the 
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -34,6 +35,7 @@ class Context:
     def __init__(self, net):
         self.net = net
         self.labels: dict[str, list[str]] = {}
+        self.probes = 0  # sampled availability checks so far: each draws from its own seeded RNG
 
     def streams(self, labels: list[str]) -> list[str]:
         if labels == ["all"]:
@@ -255,10 +257,22 @@ def expect_unavailable(ctx, a):
     ctx.net.oracle.expect_unavailable(ctx.streams(a["streams"]), a.get("on"))
 
 
-@step("expect_availability", "expect", mapping({"streams": s.labels}, {"on": NODES}), needs=(STREAMS,))
+@step("expect_availability", "expect", mapping({"streams": s.labels}, {"on": NODES, "sample": s.count}),
+      needs=(STREAMS,))
 def expect_availability(ctx, a):
-    """Every (stream, node) pair loads or fails exactly as the oracle predicts."""
-    ctx.net.oracle.expect_availability(ctx.streams(a["streams"]), a.get("on"))
+    """Every (stream, node) pair loads or fails exactly as the oracle predicts; with `sample: N`, every
+    pair predicted unavailable and N predicted available elsewhere than at a holder (the seed picks)."""
+    streams, nodes = ctx.streams(a["streams"]), a.get("on") or ctx.net.up()
+    if "sample" not in a:
+        ctx.net.oracle.expect_availability(streams, nodes)
+        return
+    ctx.probes += 1
+    rng = random.Random(f"{ctx.net.seed}/probe/{ctx.probes}")
+    by_node: dict[str, list[str]] = {}
+    for stream, node in ctx.net.oracle.model.probe_plan(streams, nodes, a["sample"], rng):
+        by_node.setdefault(node, []).append(stream)
+    for node, probed in sorted(by_node.items()):
+        ctx.net.oracle.expect_availability(probed, [node])
 
 
 @step("expect_holders", "expect", mapping(optional={"streams": s.labels}), needs=(STREAMS,))

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import os
 import selectors
-import time
 
-# Wall seconds network time may stand still before the run is called a livelock. Bursts at one
-# instant are normal (a thousand nodes meshing); a callback chain that reschedules itself at the
-# same instant forever is not, and without this a run would hang silently. Only this failure path
-# reads the wall clock, so a run that passes is still decided by its seed alone.
-STALL_LIMIT = float(os.environ.get("FAKENET_SIM_STALL", "120"))
+# Rounds of the loop (each runs every callback ready then) network time may stand still before the
+# run is called a livelock. Bursts at one instant are normal (a thousand nodes meshing: a chain of
+# messages a few rounds per hop), a callback chain that reschedules itself at the same instant
+# forever is not, and without this a run would hang silently. Counted in rounds, not wall seconds,
+# so the verdict is the seed's alone: a starved process reaches the same round at the same instant.
+STALL_LIMIT = int(os.environ.get("FAKENET_SIM_STALL_ROUNDS", "1000000"))
 
 
 class Deadlock(RuntimeError):
@@ -33,7 +33,8 @@ class _JumpingSelector(selectors.BaseSelector):
     def __init__(self, clock: "VirtualLoop"):
         self._real = selectors.DefaultSelector()  # the loop's self-pipe lives here
         self._clock = clock
-        self._instant, self._stalled_since = None, 0.0
+        self._instant, self._rounds = None, 0
+        self.busiest = 0  # the most rounds any instant took so far (how close a run came to the limit)
 
     def register(self, fileobj, events, data=None):
         return self._real.register(fileobj, events, data)
@@ -63,10 +64,13 @@ class _JumpingSelector(selectors.BaseSelector):
     def _check_stall(self) -> None:
         now = self._clock.time()
         if now != self._instant:
-            self._instant, self._stalled_since = now, time.monotonic()
-        elif time.monotonic() - self._stalled_since > STALL_LIMIT:
+            self._instant, self._rounds = now, 0
+            return
+        self._rounds += 1
+        self.busiest = max(self.busiest, self._rounds)
+        if self._rounds > STALL_LIMIT:
             busy = sorted({repr(handle)[:160] for handle in list(self._clock._ready)[:5]})
-            raise Livelock(f"network time stood still at t={now:.6f} for {STALL_LIMIT:g} wall seconds: callbacks "
+            raise Livelock(f"network time stood still at t={now:.6f} for {STALL_LIMIT:,} rounds of the loop: callbacks "
                            f"keep rescheduling at the same instant (a wait shorter than the clock's resolution "
                            f"re-timed in a loop?); ready now: {'; '.join(busy) or 'none'}")
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
+import networkx as nx
+
 from fakenet.harness import faults
 
 if TYPE_CHECKING:
@@ -17,10 +19,12 @@ if TYPE_CHECKING:
 
 Step = dict  # {step name: arguments}, as in a scenario file
 
-WEIGHTS = {"create": 6, "load": 4, "update": 3, "pin": 3, "unpin": 2, "evict": 2, "pressure": 1, "mine": 3,
-           "crash": 2, "stop": 1, "start": 3, "restart": 1, "pause": 1, "unpause": 2, "lose_identity": 1,
-           "restore_identity": 2, "partition": 2, "cut_link": 2, "cut_one_way": 2, "isolate": 1, "degrade": 2,
-           "heal": 2}
+WEIGHTS = {"create": 6, "load": 4, "update": 3, "pin": 3, "unpin": 2, "evict": 2, "evict_pinned": 2, "pressure": 1,
+           "mine": 3, "tie": 1, "crash": 2, "stop": 1, "start": 3, "restart": 1, "pause": 1, "unpause": 2,
+           "lose_identity": 1, "restore_identity": 2, "partition": 2, "cut_link": 2, "cut_one_way": 2,
+           "isolate": 1, "degrade": 2, "heal": 2}
+# A delay is drawn this far on either side of one of the node's timing bounds (Timing in the model).
+BOUND_SIDES = (0.6, 1.4)
 
 
 class Chooser:
@@ -29,12 +33,23 @@ class Chooser:
         self.labels: dict[str, str] = {}  # label -> stream id, in creation order
         self.creators: dict[str, str] = {}  # label -> the node whose key controls the stream
         self._known: list | None = None
+        self.queued: list[Step] = []  # the second half of a tie, mined on the next step
 
     def next(self, net: Network) -> Step:
         self._known = None  # what the model predicts is computed once per step
-        options = [(name, weight) for name, weight in WEIGHTS.items() if self._possible(name, net)]
+        while self.queued:
+            step = self.queued.pop(0)
+            if step["mine"]["on"] in self._miners(net):
+                return step
+        options = [(name, self._weight(name, net)) for name in WEIGHTS if self._possible(name, net)]
         name = self.rng.choices([n for n, _ in options], [w for _, w in options])[0]
         return getattr(self, f"_{name}")(net)
+
+    def _weight(self, name: str, net: Network) -> int:
+        """Heals come mostly after several faults, so one heal undoes many at once."""
+        if name == "heal":
+            return 1 if len(net.fleet.active) < 2 else 4
+        return WEIGHTS[name]
 
     # -- what is possible now ------------------------------------------------------------------
 
@@ -43,6 +58,7 @@ class Chooser:
         checks = {
             "create": bool(up), "load": streams and bool(self._available(net)), "update": bool(self._updatable(net)),
             "pin": bool(self._available(net)), "unpin": bool(self._pinned(net)), "evict": streams and bool(up),
+            "evict_pinned": bool(self._pinned_cached(net)), "tie": len(self._miner_groups(net)) > 1,
             "pressure": bool(up), "mine": bool(self._miners(net)), "crash": len(up) > 1, "stop": len(up) > 1,
             "start": bool(self._faulted(net, faults.Crash)), "restart": bool(up),
             "pause": len(up) > 1 and net.backend.can_pause,
@@ -67,6 +83,11 @@ class Chooser:
     def _pinned(self, net: Network) -> list[tuple[str, str]]:
         return [(label, node) for label, stream in self.labels.items() for node in net.up()
                 if stream in net.oracle.model.pins[node]]
+
+    def _pinned_cached(self, net: Network) -> list[tuple[str, str]]:
+        """Pinned streams still in the node's cache: evicting one leaves it pinned but not cached."""
+        return [(label, node) for label, node in self._pinned(net)
+                if self.labels[label] in net.oracle.model.caches[node].order]
 
     def _faulted(self, net: Network, kind: type) -> list[str]:
         return sorted({f.node for f in net.fleet.active if type(f) is kind or (kind is faults.Crash and isinstance(f, kind))})
@@ -109,6 +130,25 @@ class Chooser:
         """Up nodes whose branch the model knows: one behind a tie may be on either side, so what
         its blocks extend is open (the model refuses to guess)."""
         return [name for name in net.up() if name not in net.oracle.model.chain.candidates]
+
+    def _miner_groups(self, net) -> list[list[str]]:
+        """The miners of each component, components with one first."""
+        miners = set(self._miners(net))
+        groups = [sorted(c & miners) for c in nx.connected_components(net.oracle.model.expected_graph())]
+        return sorted((g for g in groups if g), key=lambda g: g[0])
+
+    def _tie(self, net):
+        """Two components mine to the same height: a tie, which a later heal or block decides."""
+        first, second = self.rng.sample(self._miner_groups(net), 2)
+        a, b = self._node(first), self._node(second)
+        height = lambda n: len(net.oracle.model.chain.branch[n])
+        target = max(height(a), height(b)) + self.rng.randint(1, 2)
+        self.queued.append({"mine": {"on": b, "blocks": target - height(b)}})
+        return {"mine": {"on": a, "blocks": target - height(a)}}
+
+    def _evict_pinned(self, net):
+        label, node = self.rng.choice(self._pinned_cached(net))
+        return {"evict_cache": {"on": node, "streams": [label]}}
 
     def _mine(self, net):
         return {"mine": {"on": self._node(self._miners(net)), "blocks": self.rng.randint(1, 3)}}
@@ -157,8 +197,18 @@ class Chooser:
         return {"isolate": self._node(net.names)}
 
     def _degrade(self, net):
-        return {"degrade": {"between": self._edge(net), "delay": f"{self.rng.choice([20, 100, 300])}ms",
-                            "loss": self.rng.choice([0.0, 0.0, 0.05])}}
+        return {"degrade": {"between": self._edge(net), "delay": f"{self._delay_ms(net)}ms",
+                            "loss": self.rng.choice([0.0, 0.0, 0.0, 0.05])}}
+
+    def _delay_ms(self, net) -> int:
+        """A small delay, or one just under or over a timing bound: a load's round trip at T/2 and T,
+        a connection's keepalive gap at P - 1 s, and its first frame at P (one-way delays)."""
+        timing = net.oracle.model.timing
+        bounds = [b for b in ((timing.sync_timeout or 0) / 4, (timing.sync_timeout or 0) / 2,
+                              (timing.peer_timeout or 0) - timing.keepalive, timing.peer_timeout or 0) if b > 0]
+        if not bounds or self.rng.random() < 0.3:
+            return self.rng.choice([20, 100, 300])
+        return round(1000 * self.rng.choice(bounds) * self.rng.choice(BOUND_SIDES))
 
     def _heal(self, net):
         return "heal"

@@ -8,12 +8,17 @@ import time
 
 from rich.console import Console
 
+from fakenet.errors import FakenetError
 from fakenet.soak.runner import soak, write
 from fakenet.soak.shrink import shrink
+
+GOAL = 0.9  # of the repo's mutants the soak must kill (issue 25)
 
 
 def main(args) -> int:
     console = Console(highlight=False)
+    if args.mutants is not None:
+        return mutants_main(args.mutants, console)
     started = time.monotonic()
     totals = {"runs": 0, "steps": 0, "pairs": 0, "checks": 0}
     seeds = itertools.count(args.seed) if args.runs == 0 else range(args.seed, args.seed + args.runs)
@@ -21,7 +26,7 @@ def main(args) -> int:
         if args.seconds is not None and time.monotonic() - started > args.seconds:
             break
         result = soak(seed, args.steps, args.backend, min_nodes=args.min_nodes, max_nodes=args.max_nodes,
-                      progress=console.print)
+                      progress=lambda text: console.print(text, markup=False))  # names may hold [brackets]
         for key, value in (("runs", 1), ("steps", len(result.steps)), ("pairs", result.pairs),
                            ("checks", result.checks)):
             totals[key] += value
@@ -30,7 +35,7 @@ def main(args) -> int:
         if not result.ok:
             console.print(result.failure, markup=False)
             if not args.no_shrink:
-                result = shrink(result, args.backend, progress=console.print)
+                result = shrink(result, args.backend, progress=lambda text: console.print(text, markup=False))
             path = write(result, args.out)
             console.print(f"counterexample ({len(result.steps)} steps): {path}")
             console.print(f"replay: ./fake scenario run {path} --backend {args.backend}", markup=False)
@@ -38,3 +43,29 @@ def main(args) -> int:
     console.print(f"{totals['runs']} runs, {totals['steps']} steps, {totals['pairs']} (stream, node) pairs and "
                   f"{totals['checks']} checks compared in {time.monotonic() - started:.0f}s: the model agreed")
     return 0
+
+
+def mutants_main(names: list[str], console: Console) -> int:
+    """`./fake soak --mutants [NAME …]`: the kill rate; exits 1 below the goal (GOAL)."""
+    from fakenet.soak import mutation
+    from fakenet.soak.mutants import MUTANTS
+
+    known = {m.name: m for m in MUTANTS}
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise FakenetError(f"no mutant named {', '.join(unknown)} (known: {', '.join(known)})")
+    chosen = [known[n] for n in names] if names else list(MUTANTS)
+    seeds = mutation.SEEDS
+    console.print(f"{len(chosen)} mutants, seeds {seeds[0]}-{seeds[-1]} × {mutation.STEPS} steps on sim, "
+                  f"{mutation.BUDGET:g}s each", markup=False)
+
+    def show(outcome) -> None:
+        name = outcome.mutant.name if outcome.mutant else "(unpatched model)"
+        console.print(f"{outcome.verdict:9s} {outcome.seconds:5.0f}s  {name:34s} {outcome.detail}", markup=False)
+
+    outcomes = mutation.run_all(chosen, progress=show)
+    killed = sum(o.killed for o in outcomes)
+    rate = killed / len(outcomes)
+    console.print(f"killed {killed} of {len(outcomes)} ({rate:.0%}); survivors: "
+                  f"{', '.join(o.mutant.name for o in outcomes if not o.killed) or 'none'}", markup=False)
+    return 0 if rate >= GOAL else 1

@@ -1,9 +1,12 @@
 """One soak run: a random topology, then random steps; after each, the model against the network.
 
-After every step: the observed peer graph equals the expected one, every (stream, up node) pair
-loads exactly where the model predicts, and every node is on its predicted chain tip. The first
-disagreement ends the run and is written as a scenario file (the steps so far, each followed by
-the checks), which `./fake scenario run FILE` replays.
+After every step: the observed peer graph equals the expected one, who pins and caches each stream
+is what the model says (read without a use), the pairs the model predicts unavailable fail to load
+and a few it predicts available elsewhere load (a load caches the stream: loading every pair would
+put every stream everywhere, so evictions, pins and cuts would stop mattering), and every node is on
+its predicted chain tip. Seeds vary the cache limit (small ones overflow) and the timing bounds.
+The first disagreement ends the run and is written as a scenario file (the steps so far, each
+followed by the checks), which `./fake scenario run FILE` replays.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Callable
 
 import yaml
 
+from fakenet.harness.fleet import Fleet
 from fakenet.harness.network import Network
 from fakenet.harness.topology import node_names
 from fakenet.scenario import loader
@@ -24,6 +28,11 @@ from fakenet.soak.actions import Chooser, Step
 
 TOPOLOGIES = ("line", "ring-chords", "tree", "random-regular")
 CHECK_WITHIN = "20s"
+CACHE_LIMITS = (2, 3, 5, 500)
+# (sync timeout, peer timeout): the kind's test defaults, and a sync timeout so long that the peer
+# timeout alone decides whether a slow link carries loads.
+TIMINGS = (("4s", "3s"), ("20s", "3s"))
+PROBED = 2  # pairs predicted available (elsewhere than at a holder) loaded per check
 
 
 @dataclass
@@ -32,8 +41,9 @@ class SoakResult:
     nodes: int
     topology: str
     backend: str
+    settings: dict = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)  # actions run, in order
-    pairs: int = 0  # (stream, node) predictions compared with a real load
+    pairs: int = 0  # (stream, node) predictions compared with a real load (only those loaded)
     checks: int = 0
     failure: str = ""
     counterexample: Path | None = None
@@ -54,10 +64,17 @@ def shape(seed: int, min_nodes: int, max_nodes: int) -> tuple[int, str]:
     return nodes, topology
 
 
+def settings_for(seed: int) -> dict:
+    rng = random.Random(f"settings-{seed}")
+    sync, peer = rng.choice(TIMINGS)
+    return {"cache_limit": rng.choice(CACHE_LIMITS), "sync_timeout": sync, "peer_timeout": peer}
+
+
 def checks(with_streams: bool) -> list[Step]:
     found: list[Step] = [{"expect_graph": {"within": CHECK_WITHIN}}]
     if with_streams:
-        found.append({"expect_availability": {"streams": ["all"]}})
+        found.append({"expect_holders": {"streams": ["all"]}})
+        found.append({"expect_availability": {"streams": ["all"], "sample": PROBED}})
     found.append({"expect_tip": {"within": CHECK_WITHIN}})
     return found
 
@@ -70,17 +87,19 @@ def scenario_document(result: SoakResult, note: str = "") -> dict:
         steps.extend([action, *checks(created)])
     return {"name": f"soak-{result.seed}", "description": note or f"./fake soak --seed {result.seed}",
             "nodes": result.nodes, "topology": result.topology, "seed": result.seed, "backends": [result.backend],
-            "steps": steps}
+            "settings": result.settings, "steps": steps}
 
 
 def soak(seed: int, steps: int, backend: str = "local", *, min_nodes: int = 4, max_nodes: int = 12,
          out_dir: Path | None = None, seconds: float | None = None,
          progress: Callable[[str], None] = lambda _: None, **options) -> SoakResult:
     nodes, topology = shape(seed, min_nodes, max_nodes)
-    result, started = SoakResult(seed, nodes, topology, backend), time.monotonic()
+    result, started = SoakResult(seed, nodes, topology, backend, settings_for(seed)), time.monotonic()
     chooser, names = Chooser(seed), node_names(nodes)
-    with Network(nodes, backend=backend, topology=topology, seed=seed, **options) as net:
+    settings = loader._settings(result.settings)
+    with Network(nodes, backend=backend, topology=topology, seed=seed, settings=settings, **options) as net:
         ctx = Context(net)
+        loads = _count_loads(net.fleet)
         progress(f"seed {seed}: {nodes} nodes, {topology}, {net.topology.number_of_edges()} links on {backend}")
         for index in range(steps):
             if seconds is not None and time.monotonic() - started > seconds:
@@ -90,10 +109,11 @@ def soak(seed: int, steps: int, backend: str = "local", *, min_nodes: int = 4, m
             try:
                 _run(ctx, action, names)
                 chooser.labels.update({label: ids[0] for label, ids in ctx.labels.items()})
+                before = loads[0]
                 for check in checks(bool(ctx.labels)):
                     _run(ctx, check, names)
                     result.checks += 1
-                result.pairs += len(net.fleet.stream_ids) * len(net.up())
+                result.pairs += loads[0] - before
             except Exception as exc:  # any disagreement (or step the model thought possible) is a finding
                 result.failure = f"step {index + 1} `{_text(action)}`: {type(exc).__name__}: {exc}"
                 break
@@ -102,6 +122,18 @@ def soak(seed: int, steps: int, backend: str = "local", *, min_nodes: int = 4, m
     if result.failure and out_dir is not None:
         result.counterexample = write(result, out_dir)
     return result
+
+
+def _count_loads(fleet: Fleet) -> list[int]:
+    """Count every load the checks make (the pairs really compared), in a cell the caller reads."""
+    count, try_load = [0], fleet.try_load
+
+    def counted(name: str, stream: str) -> bool:
+        count[0] += 1
+        return try_load(name, stream)
+
+    fleet.try_load = counted
+    return count
 
 
 def write(result: SoakResult, out_dir: Path, note: str = "") -> Path:

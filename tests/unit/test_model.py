@@ -118,3 +118,36 @@ def test_slow_and_lossy_links_leave_availability_open_within_the_documented_boun
     net.links_changed(None, {link: (0.05, 0.0)})  # lossy: which frame is dropped depends on timing
     assert net.availability("s", far) is None
     assert net.availability("s", NAMES[0]) is True  # the holder itself needs no link
+
+
+def test_a_link_slower_than_the_peer_timeout_is_no_edge_and_carries_no_load():
+    """Peer timeout P=3, keepalive 1, sync timeout T=10 (so the sync bound does not decide): a delay
+    d with d + 1 < P is a steady edge; d >= P never delivers a frame before the connection times out
+    (dead: no edge, no load, no blocks); in between it may flap (the graph check leaves it open)."""
+    net = NetworkModel(topology.build("line", NAMES), {n: f"id-{n}" for n in NAMES}, cache_limit=3,
+                       sync_timeout=10.0, peer_timeout=3.0)
+    net.pinned(NAMES[0], "s")
+    link, far = frozenset(NAMES[:2]), NAMES[-1]
+    net.links_changed(None, {link: (0.0, 1900.0)})
+    assert net.expected_graph().has_edge(*NAMES[:2]) and not net.unsteady_links()
+    assert net.availability("s", far) is True
+    net.links_changed(None, {link: (0.0, 2500.0)})  # d + keepalive >= P: may time out
+    assert net.expected_graph().has_edge(*NAMES[:2]) and net.unsteady_links() == {link}
+    assert net.availability("s", far) is None
+    net.links_changed(None, {link: (0.0, 3000.0)})  # d >= P: dead
+    assert not net.expected_graph().has_edge(*NAMES[:2]) and net.unsteady_links() == {link}
+    assert net.availability("s", far) is False and net.component(far) == set(NAMES[1:])
+    net.mined(NAMES[0], ["b1"])
+    assert net.chain.tips(far) == {(0, None)}  # blocks do not cross a dead link either
+
+
+def test_unpinning_a_stream_not_in_the_cache_caches_it_again_as_ceramic_does():
+    m = model("line")
+    m.pinned("node", "s")
+    m.evicted("node", ids=["s"])
+    assert m.holders("s") == {"node"}  # pinned, not cached
+    m.used("node", "a"), m.used("node", "b"), m.used("node", "c")
+    assert m.unpinned("node", "s") == ["a"]  # read back into the cache as its newest: the oldest goes
+    assert m.holders("s") == {"node"} and list(m.caches["node"].order) == ["b", "c", "s"]
+    m.pinned("node2", "t")
+    assert m.unpinned("node2", "t") == [] and list(m.caches["node2"].order) == ["t"]  # cached already: no use

@@ -112,3 +112,19 @@ def test_availability_disagreements_are_explained_in_words(net):
     assert text.startswith("node3 loaded k2t6streamxy…, but the model says it cannot: its 1 holder(s) (node) are in "
                            "another component since ") and "(apply partition(" in text
     assert "its holder(s) node are in its component" in explain_pair(net.fleet, "k2t6streamxyz", "node2", True)
+
+
+def test_an_explanation_names_the_holders_before_the_probe_not_the_loading_node(net, monkeypatch):
+    """A load that succeeds makes the loader a holder; the explanation of a wrong prediction must
+    say who held the stream when the model predicted, not name node3 as its own remote holder."""
+    net.oracle.model.pinned("node", "k2t6streamxyz")
+    net.partition([["node", "node2"], ["node3", "node4"]])
+
+    def loads(name, stream):  # the world disagrees with the model: node3 loads it
+        net.oracle.model.used(name, stream)
+        return True
+
+    monkeypatch.setattr(net.fleet, "try_load", loads)
+    with pytest.raises(ExpectationFailed) as failed:
+        net.oracle.expect_availability(["k2t6streamxyz"], ["node3"])
+    assert "its 1 holder(s) (node) are in another component" in str(failed.value)

@@ -45,21 +45,45 @@ def test_waiting_forever_with_no_timer_is_a_deadlock(loop):
 def test_callbacks_that_never_let_network_time_move_are_a_livelock(loop, monkeypatch):
     from fakenet.sim import loop as sim_loop
 
-    monkeypatch.setattr(sim_loop, "STALL_LIMIT", 0.3)
+    monkeypatch.setattr(sim_loop, "STALL_LIMIT", 10_000)
 
     async def spin():  # a wait below the float resolution of the clock at t=1.5, re-timed forever
         await asyncio.sleep(1.5)
         while True:
             await asyncio.sleep(1e-17)
 
-    with pytest.raises(sim_loop.Livelock, match="network time stood still at t=1.500000"):
+    with pytest.raises(sim_loop.Livelock, match="network time stood still at t=1.500000 for 10,000 rounds"):
         loop.run_until_complete(spin())
+
+
+def test_a_livelock_is_found_at_the_same_instant_however_slow_the_machine(monkeypatch):
+    """The limit counts rounds of the loop, not wall seconds: a starved process (each round slowed
+    here) stops at the same instant after the same rounds, and a passing run never reads the clock."""
+    from fakenet.sim import loop as sim_loop
+
+    monkeypatch.setattr(sim_loop, "STALL_LIMIT", 200)
+    found = []
+    for slow in (0.0, 0.002):
+        loop = VirtualLoop()
+        real_select = loop._selector._real.select
+        loop._selector._real.select = lambda timeout=None: (time.sleep(slow), real_select(timeout))[1]
+
+        async def spin():
+            await asyncio.sleep(2.25)
+            while True:
+                await asyncio.sleep(1e-17)
+
+        with pytest.raises(sim_loop.Livelock) as raised:
+            loop.run_until_complete(spin())
+        found.append(str(raised.value).split(":")[0])
+        loop.close()
+    assert found[0] == found[1] and "t=2.250000" in found[0]
 
 
 def test_a_burst_at_one_instant_that_ends_is_not_a_livelock(loop, monkeypatch):
     from fakenet.sim import loop as sim_loop
 
-    monkeypatch.setattr(sim_loop, "STALL_LIMIT", 0.3)
+    monkeypatch.setattr(sim_loop, "STALL_LIMIT", 2000)
 
     async def burst():
         for _ in range(1000):

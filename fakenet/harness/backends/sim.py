@@ -175,12 +175,18 @@ class SimBackend(Backend):
         return dict(self.runtimes)
 
     def close(self) -> None:
+        """Each part of the teardown runs even if one before it raised (a livelocked loop raises on
+        every run): the trace is written and the tmpfs data dirs go whatever happened."""
         try:
             for runtime in self.runtimes.values():
                 runtime.sim_node.kill()
-            if self.trace:
-                self.world.write_trace(self.trace)
         finally:
-            self.world.close()
-            if self._own_workdir:
-                shutil.rmtree(self.workdir, ignore_errors=True)
+            try:
+                if self.trace:
+                    self.world.write_trace(self.trace)
+            finally:
+                try:
+                    self.world.close()
+                finally:
+                    if self._own_workdir:
+                        shutil.rmtree(self.workdir, ignore_errors=True)

@@ -15,6 +15,10 @@ from fakenet.node.rpc.errors import (CLIENT_NODE_ALREADY_ADDED, CLIENT_NODE_NOT_
 PROTOCOL_VERSION = 70016
 # A minute per frame is already a link no test can use; beyond it a "delay" is a hang.
 MAX_DELAY_MS = 60_000
+# Peers one filter may name: every other node of the largest network fakenet runs (sim holds about
+# ten thousand) must fit, since isolating a node blocks all the others; still a bound on the work
+# (a set of names, each at most 200 characters) and far under the RPC body limit's worth of names.
+MAX_FILTER_PEERS = 65_536
 SUBVERSION = f"/fakenet:{__version__}/"
 
 
@@ -135,10 +139,11 @@ def register(registry: Registry, node) -> None:
         ({peer: probability 0..1}) and delay them in `delay` ({peer: milliseconds 0..MAX_DELAY_MS});
         all empty heals. `seed` (an integer for every link, or {peer: integer}) makes the loss
         pattern replayable."""
-        blocked = params.strings("blocked", blocked)
-        loss = {peer: params.number(f"loss[{peer!r}]", p, 0, 1) for peer, p in params.mapping("loss", loss).items()}
+        blocked = params.strings("blocked", blocked, MAX_FILTER_PEERS)
+        loss = {peer: params.number(f"loss[{peer!r}]", p, 0, 1)
+                for peer, p in params.mapping("loss", loss, MAX_FILTER_PEERS).items()}
         delay = {peer: params.number(f"delay[{peer!r}]", ms, 0, MAX_DELAY_MS)
-                 for peer, ms in params.mapping("delay", delay).items()}
+                 for peer, ms in params.mapping("delay", delay, MAX_FILTER_PEERS).items()}
         seeds = _seeds(seed, set(loss) | set(delay))
         shapes = {peer: LinkShape(loss.get(peer, 0.0), delay.get(peer, 0.0) / 1000, seeds.get(peer))
                   for peer in set(loss) | set(delay)}

@@ -1,0 +1,93 @@
+"""Mutation testing of the oracle: soak each planted bug (mutants.py) and count the ones it finds.
+
+Each mutant runs in its own process on a copy of the fakenet package with the one file patched,
+so nothing of it leaks into this process or the checkout. It is killed when the soak, on the sim
+backend with the fixed seeds below, disagrees with the network within the time budget; it
+survives when every seed agrees, or when the budget runs out first (said so apart: a slow mutant
+is not an equivalent one). The unpatched model runs first: a mutant only counts if the original
+agrees on the same seeds.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from fakenet.soak.mutants import MUTANTS, Mutant
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = range(1, 9)  # the seeds CI soaks every mutant with
+STEPS = 40
+BUDGET = 120.0  # seconds of wall time one mutant may take
+
+
+@dataclass(frozen=True)
+class Outcome:
+    mutant: Mutant | None  # None: the unpatched model
+    verdict: str  # "killed", "survived", "timeout" or "error"
+    seconds: float
+    detail: str  # the disagreement that killed it, or why it did not die
+
+    @property
+    def killed(self) -> bool:
+        return self.verdict == "killed"
+
+
+def soak_mutant(mutant: Mutant | None, seeds: Iterable[int] = SEEDS, steps: int = STEPS,
+                budget: float = BUDGET) -> Outcome:
+    seeds = list(seeds)
+    with tempfile.TemporaryDirectory(prefix="fakenet-mutant-") as tmp:
+        _copy_package(Path(tmp), mutant)
+        command = [sys.executable, "-m", "fakenet", "soak", "--backend", "sim", "--seed", str(seeds[0]),
+                   "--runs", str(len(seeds)), "--steps", str(steps), "--no-shrink", "--out", str(Path(tmp) / "out")]
+        env = {**os.environ, "PYTHONPATH": tmp, "COLUMNS": "200"}
+        started = time.monotonic()
+        try:
+            done = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True, timeout=budget)
+        except subprocess.TimeoutExpired:
+            return Outcome(mutant, "timeout", time.monotonic() - started, f"no disagreement within {budget:g}s")
+    took = time.monotonic() - started
+    if done.returncode == 0:
+        return Outcome(mutant, "survived", took, f"seeds {seeds[0]}-{seeds[-1]} agreed")
+    if done.returncode == 1:
+        return Outcome(mutant, "killed", took, _finding(done.stdout))
+    last = (done.stderr or done.stdout).strip().splitlines()
+    return Outcome(mutant, "error", took, last[-1] if last else f"exit {done.returncode}")
+
+
+def _copy_package(into: Path, mutant: Mutant | None) -> None:
+    shutil.copytree(ROOT / "fakenet", into / "fakenet", ignore=shutil.ignore_patterns("__pycache__"))
+    if mutant is not None:
+        target = into / mutant.path
+        target.write_text(mutant.apply(target.read_text()))
+
+
+def _finding(stdout: str) -> str:
+    """The seed and step that disagreed, in one line."""
+    lines = stdout.splitlines()
+    seed = next((line for line in lines if "disagrees" in line), "")
+    step = next((line for line in lines if line.startswith("step ")), "")
+    return f"{seed.split(':')[0]}, {step[:160]}".strip(", ")
+
+
+def run_all(mutants: Iterable[Mutant] = MUTANTS, seeds: Iterable[int] = SEEDS, steps: int = STEPS,
+            budget: float = BUDGET, progress: Callable[[Outcome], None] = lambda _: None) -> list[Outcome]:
+    """The unpatched model first (it must agree), then every mutant."""
+    seeds = list(seeds)
+    baseline = soak_mutant(None, seeds, steps, budget * 2)
+    progress(baseline)
+    if baseline.verdict != "survived":
+        raise RuntimeError(f"the unpatched model does not agree on seeds {seeds[0]}-{seeds[-1]}: "
+                           f"{baseline.verdict}: {baseline.detail}")
+    outcomes = []
+    for mutant in mutants:
+        outcomes.append(soak_mutant(mutant, seeds, steps, budget))
+        progress(outcomes[-1])
+    return outcomes
