@@ -8,6 +8,7 @@ from fakenet.bundle.evidence import gather
 from fakenet.bundle.manifest import facts
 from fakenet.bundle.record import Bundle, Recorder, StepRow
 from fakenet.bundle.verdict import Verdict, decide
+from fakenet.errors import ModelRefused
 
 
 def scenario_verdict(result) -> Verdict:
@@ -55,8 +56,18 @@ def from_network(net, title: str) -> Bundle:
 
 
 def _bundle(recorder: Recorder, title, backend, kind, seed, verdict, *, exception=None, **fields) -> Bundle:
-    data = {key: getattr(exception, key) for key in ("expected", "observed", "difference")
-            if getattr(exception, key, None) is not None}
+    data = failure_data(exception)
     return Bundle(title, backend, kind, seed, recorder.facts.get("nodes", []),
                   [tuple(edge) for edge in recorder.facts.get("topology", [])], verdict, failure_data=data,
                   evidence=recorder.evidence, facts=recorder.facts, **fields)
+
+
+def failure_data(exception: BaseException | None) -> dict:
+    """What the model predicted and what the nodes were observed to do, never one standing in for
+    the other; `asked` is what a refused expectation wanted (the model predicted otherwise)."""
+    if exception is None or not hasattr(exception, "predicted"):
+        return {}
+    data = {"predicted": exception.predicted, "observed": exception.observed, "difference": exception.difference}
+    if isinstance(exception, ModelRefused):
+        data = {"asked": exception.expected, **data}
+    return {key: value for key, value in data.items() if value is not None}

@@ -78,8 +78,8 @@ def _documents(bundle: Bundle) -> dict[str, str]:
     evidence = bundle.evidence
     documents = {
         "manifest.json": manifest.document(bundle),
-        "failure.json": {"verdict": dataclasses.asdict(bundle.verdict), "failure": bundle.failure,
-                         "replay": bundle.replay, "data": bundle.failure_data},
+        "failure.json": {"verdict": {**dataclasses.asdict(bundle.verdict), "why": bundle.verdict.why},
+                         "failure": bundle.failure, "replay": bundle.replay, **bundle.failure_data},
         "steps.json": [dataclasses.asdict(row) for row in bundle.steps],
         "timeline.json": [dataclasses.asdict(event) for event in bundle.timeline],
         "tips.json": evidence.tips, "holders.json": evidence.holdings,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from fakenet.errors import ExpectationFailed, FakenetError, WaitTimeout
+from fakenet.errors import ExpectationFailed, FakenetError, ModelRefused, WaitTimeout
 from fakenet.harness import observe
 from fakenet.harness.chain_model import AmbiguousChain
 from fakenet.harness.fanout import fan_out
@@ -109,10 +109,11 @@ def availability(net: Network, streams, nodes, want: bool | None) -> dict:
     if want is not None:
         wrong = [pair for pair, p in predicted.items() if p != want]
         if wrong:
-            raise ExpectationFailed(f"the model does not predict {'available' if want else 'unavailable'} for "
-                                    f"{_fmt(wrong)}: holders {({s: sorted(net.holders(s)) for s, _ in wrong})}",
-                                    expected={pair: want for pair in wrong},
-                                    observed={pair: predicted[pair] for pair in wrong}, difference=wrong)
+            seen = _observe(net, [pair for pair in wrong if predicted[pair] is not None], predicted)
+            raise ModelRefused(f"the model does not predict {'available' if want else 'unavailable'} for "
+                               f"{_fmt(wrong)}: holders {({s: sorted(net.holders(s)) for s, _ in wrong})}",
+                               asked={pair: want for pair in wrong}, predicted={pair: predicted[pair] for pair in wrong},
+                               observed=seen, difference=wrong)
     observed = _observe(net, pairs, predicted)
     wrong = [pair for pair in pairs if observed[pair] != predicted[pair]]
     open_pairs = len(every) - len(pairs)

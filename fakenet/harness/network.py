@@ -153,7 +153,7 @@ class Network:
 
     def node(self, name: str) -> Node:
         if name not in self.runtimes:
-            raise FakenetError(f"no node {name!r} in this network (nodes: {', '.join(self.names)})")
+            raise ConfigError(f"no node {name!r} in this network (nodes: {', '.join(self.names)})")
         return Node(self, name)
 
     @property

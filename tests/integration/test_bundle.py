@@ -12,7 +12,7 @@ import tarfile
 import pytest
 
 from fakenet import compose
-from fakenet.bundle import INFRASTRUCTURE, SYSTEM, Recorder, from_scenario, write
+from fakenet.bundle import INFRASTRUCTURE, SCENARIO, SYSTEM, Recorder, from_scenario, write
 from fakenet.scenario import load, run
 
 FAILING = compose.REPO / "tests" / "data" / "deliberately-failing.yaml"
@@ -38,7 +38,7 @@ def test_a_failed_run_ends_with_a_replay_line_that_fails_at_the_same_step(failed
     lines = done.stdout.strip().splitlines()
     assert lines[-1] == "replay: ./fake scenario run tests/data/deliberately-failing.yaml --backend local --seed 11"
     assert f"deliberately-failing.yaml:{FAILING_LINE}: step" in done.stdout
-    assert lines[-2].startswith("whose fault: the system under test failed (step 9")
+    assert lines[-2].startswith("whose fault: the scenario failed (step 9")  # the model refuses it: no node was wrong
     again = fake(*lines[-1].removeprefix("replay: ./fake ").split())
     assert again.returncode == 1, again.stdout + again.stderr
     assert f"deliberately-failing.yaml:{FAILING_LINE}: step `expect_available" in again.stdout
@@ -60,7 +60,7 @@ def test_the_bundle_holds_evidence_report_and_manifest(failed_run):
     assert [e["event"] for e in manifest["fault_schedule"]] == ["apply", "undo", "recovered", "apply"]
     assert manifest["replay"].startswith("./fake scenario run")
     failure = json.loads((folder / "failure.json").read_text())
-    assert failure["verdict"]["side"] == SYSTEM and "ExpectationFailed" in failure["verdict"]["error"]
+    assert failure["verdict"]["side"] == SCENARIO and "ModelRefused" in failure["verdict"]["error"]
     steps = json.loads((folder / "steps.json").read_text())
     assert [s["status"] for s in steps] == ["passed"] * 8 + ["failed"]
     assert steps[-1]["snapshot"]["down"] == ["node3"]
@@ -71,7 +71,7 @@ def test_the_bundle_holds_evidence_report_and_manifest(failed_run):
     junit = (folder / "junit.xml").read_text()
     assert "fakenet.report" in junit and str(folder / "index.html") in junit
     page = (folder / "index.html").read_text()
-    assert page.index("system under test failed") < page.index("<h2>Timeline")
+    assert page.index("Why: ") < page.index("scenario failed") < page.index("<h2>Timeline")
     assert "src=\"data:image/png;base64," in page and 'src="graphs/' not in page
     with tarfile.open(folder.with_name("report.tar.gz")) as tar:
         assert "report/index.html" in tar.getnames()

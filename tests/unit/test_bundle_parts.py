@@ -4,31 +4,68 @@ from types import SimpleNamespace
 
 import pytest
 
-from fakenet.bundle import INFRASTRUCTURE, SYSTEM, decide
-from fakenet.bundle.charts import cell, fault_bands
+from fakenet.bundle import HARNESS, INFRASTRUCTURE, SCENARIO, SYSTEM, decide
+from fakenet.bundle.build import failure_data
+from fakenet.bundle.charts import cell, fault_bands, natural
 from fakenet.bundle.evidence import failing_streams
 from fakenet.bundle.redact import REMOVED, Redactor
 from fakenet.bundle.replay import pytest_command, scenario_command
-from fakenet.errors import ContainerError, ExpectationFailed, RpcError, WaitTimeout
+from fakenet.errors import ConfigError, ContainerError, ExpectationFailed, ModelRefused, RpcError, WaitTimeout
+from fakenet.harness.chain_model import AmbiguousChain
 from fakenet.harness.timeline import Event
-from fakenet.scenario import parse
+from fakenet.scenario import ScenarioError, parse
 
 STREAM_A, STREAM_B = "kjzl6cwe1jw146aaaaaaaaaaaaaaaaaaaa", "kjzl6cwe1jw147bbbbbbbbbbbbbbbbbbbb"
+
+
+def _raised_in_fakenet() -> TypeError:
+    """A TypeError from inside fakenet's own code, as a bug in a probe raises it."""
+    try:
+        natural(None)
+    except TypeError as exc:
+        return exc
+    raise AssertionError("expected a TypeError")
+
+
+def _raised_in_the_test() -> KeyError:
+    try:
+        {}["no such key"]  # the user's own test code, not fakenet's
+    except KeyError as exc:
+        return exc
+    raise AssertionError("expected a KeyError")
+
+
+def _model_refusal() -> ModelRefused:
+    return ModelRefused("the model does not predict available", asked={("s", "node"): True},
+                        predicted={("s", "node"): False}, observed={("s", "node"): False})
 
 
 @pytest.mark.parametrize("error, started, side", [
     (ExpectationFailed("graph differs"), True, SYSTEM),
     (AssertionError("a plain assert in a test"), True, SYSTEM),
+    (_model_refusal(), True, SCENARIO),
+    (AmbiguousChain("which branch"), True, SCENARIO),
+    (ConfigError("no stream set named lonley"), True, SCENARIO),
+    (ScenarioError("its topology lists 4 nodes; it cannot run with 5"), False, SCENARIO),
+    (_raised_in_the_test(), True, SCENARIO),
     (ContainerError("engine gone"), True, INFRASTRUCTURE),
     (RpcError(-1, "cannot reach"), True, INFRASTRUCTURE),
-    (TypeError("a bug in a probe"), True, INFRASTRUCTURE),
+    (ConnectionRefusedError("engine socket"), True, INFRASTRUCTURE),
     (WaitTimeout("node did not answer"), False, INFRASTRUCTURE),
     (ExpectationFailed("the first graph"), False, INFRASTRUCTURE),  # before any step ran: start-up's
+    (_raised_in_fakenet(), True, HARNESS),
 ])
-def test_whose_fault_follows_the_error_type_and_when_it_came(error, started, side):
+def test_whose_fault_follows_the_error_type_when_and_where_it_came(error, started, side):
     verdict = decide(error, started=started)
     assert verdict.side == side and verdict.error.startswith(type(error).__name__)
-    assert ("system under test" if side == SYSTEM else "infrastructure") in verdict.sentence()
+    assert f"the {side} failed" in verdict.sentence() and verdict.why
+
+
+def test_failure_data_keeps_the_prediction_and_the_observation_apart():
+    data = failure_data(_model_refusal())
+    assert data["asked"] == {("s", "node"): True} and data["predicted"] == {("s", "node"): False}
+    lying = ExpectationFailed("differs", expected={("s", "node"): True}, observed={("s", "node"): False})
+    assert failure_data(lying)["predicted"] != failure_data(lying)["observed"]
 
 
 def test_nothing_failed_is_no_verdict():
