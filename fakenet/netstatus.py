@@ -43,13 +43,14 @@ class NodeStatus:
     error: str = ""
 
 
-def _natural(name: str) -> tuple:
+def natural(name: str) -> tuple:
+    """node, node2, node10: numbers by value, as people count."""
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
 
 def containers(client: docker.DockerClient, project: str) -> list:
     found = client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
-    return sorted(found, key=lambda c: _natural(c.labels.get("com.docker.compose.service", c.name)))
+    return sorted(found, key=lambda c: natural(c.labels.get("com.docker.compose.service", c.name)))
 
 
 def _urls(kind: NodeKind, container) -> tuple[str, ...]:

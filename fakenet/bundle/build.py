@@ -3,6 +3,8 @@ fixture, and a running `./fake up` network (`fake dump`, where nothing failed)."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fakenet.bundle import replay
 from fakenet.bundle.evidence import gather
 from fakenet.bundle.manifest import facts
@@ -36,7 +38,7 @@ def from_scenario(result, recorder: Recorder) -> Bundle:
     return _bundle(recorder, f"{scenario.name}", result.backend, result.kind, result.seed, verdict,
                    replay=replay.scenario_command(result) if not result.ok else "", failure=result.failure,
                    exception=exception, steps=rows, timeline=result.timeline, seconds=result.seconds,
-                   description=scenario.description)
+                   description=scenario.description, scenario_path=scenario.path, scenario_text=_text(scenario.path))
 
 
 def from_test(nodeid: str, net, error: BaseException | None, started: bool, recorder: Recorder,
@@ -60,6 +62,13 @@ def _bundle(recorder: Recorder, title, backend, kind, seed, verdict, *, exceptio
     return Bundle(title, backend, kind, seed, recorder.facts.get("nodes", []),
                   [tuple(edge) for edge in recorder.facts.get("topology", [])], verdict, failure_data=data,
                   evidence=recorder.evidence, facts=recorder.facts, **fields)
+
+
+def _text(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:  # parsed from a string (tests), or gone since: the manifest still names it
+        return ""
 
 
 def failure_data(exception: BaseException | None) -> dict:

@@ -97,11 +97,13 @@ class Network:
         from fakenet.harness.backends.docker import attach_compose
 
         kind = kinds.get(kind)
-        backend, runtimes = attach_compose(kind, project)
+        backend, runtimes, stopped = attach_compose(kind, project)
         net = cls(len(runtimes), backend=backend, kind=kind)
         net.runtimes = runtimes
-        identities = net._parallel(lambda name: runtimes[name].client.identity(), net.names)
+        identities = net._parallel(lambda name: "" if name in stopped else runtimes[name].client.identity(), net.names)
         net.model = net._model(identities)
+        for name in stopped:  # stopped or paused: down, as a crash or a pause leaves a node
+            net.model.went_down(name)
         return net
 
     def _wait_trusted(self) -> None:

@@ -49,16 +49,20 @@ def test_the_bundle_holds_evidence_report_and_manifest(failed_run):
     _, folder = failed_run
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     expected = {"index.html", "junit.xml", "manifest.json", "failure.json", "steps.json", "timeline.json",
-                "tips.json", "holders.json", "availability.json", "availability.png", "timeline.png",
+                "tips.json", "holders.json", "availability.json", "scenario.yaml",
                 *{f"logs/{n}.log" for n in ("node", "node2", "node3", "node4")},
-                *{f"configs/{n}.json" for n in ("node", "node2", "node3", "node4")},
-                *{f"graphs/step-{i:02d}.png" for i in range(1, 10)}}
+                *{f"configs/{n}.json" for n in ("node", "node2", "node3", "node4")}}
     assert expected <= names, expected - names
+    assert not [n for n in names if n.endswith(".png")]  # each picture once: embedded in the page
+    assert (folder / "scenario.yaml").read_text() == FAILING.read_text()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["seed"] == 11 and manifest["kind"] == "fakenet" and manifest["backend"] == "local"
     assert len(manifest["image"]["node_source_hash"]) == 64 and manifest["versions"]["python"]
     assert [e["event"] for e in manifest["fault_schedule"]] == ["apply", "undo", "recovered", "apply"]
     assert manifest["replay"].startswith("./fake scenario run")
+    assert manifest["command"].startswith("fake scenario run") and "--report" in manifest["command"]
+    assert len(manifest["git_commit"].removesuffix("+dirty")) == 40 and manifest["scenario"]["copy"] == "scenario.yaml"
+    assert manifest["placement"] == {}
     failure = json.loads((folder / "failure.json").read_text())
     assert failure["verdict"]["side"] == SCENARIO and "ModelRefused" in failure["verdict"]["error"]
     steps = json.loads((folder / "steps.json").read_text())

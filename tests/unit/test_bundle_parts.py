@@ -89,6 +89,14 @@ def test_short_values_are_not_scrubbed_from_everything():
     assert redactor.text("node1 has 1 peer") == "node1 has 1 peer"
 
 
+def test_a_secret_that_is_a_word_the_bundle_needs_is_removed_from_configs_only():
+    redactor = Redactor()
+    config = redactor.mapping({"environment": ["FAKENET_RPCUSER=fakenet", "FAKENET_RPCPASSWORD=fakenet"]})
+    assert config["environment"] == ["FAKENET_RPCUSER=fakenet", f"FAKENET_RPCPASSWORD={REMOVED}"]
+    assert redactor.text('{"kind": "fakenet", "node": "node10"}') == '{"kind": "fakenet", "node": "node10"}'
+    assert redactor.weak == {"fakenet"} and not redactor.secrets
+
+
 def test_failing_streams_come_from_the_data_or_the_words():
     error = ExpectationFailed("x", expected={(STREAM_A, "node"): True}, observed={}, difference=[(STREAM_A, "node")])
     assert failing_streams([STREAM_A, STREAM_B], error) == [STREAM_A]
