@@ -42,10 +42,11 @@ def from_scenario(result, recorder: Recorder) -> Bundle:
 
 
 def from_test(nodeid: str, net, error: BaseException | None, started: bool, recorder: Recorder,
-              seconds: float = 0.0) -> Bundle:
+              seconds: float = 0.0, root=None) -> Bundle:
+    """`root`: pytest's rootdir, which `nodeid` is relative to (for a replay line that works from anywhere)."""
     verdict = decide(error, started=started, where="the test" if started else "start-up")
     return _bundle(recorder, nodeid, net.backend.name, net.kind.name, net.seed, verdict,
-                   replay=replay.pytest_command(nodeid, net.backend.name), failure=str(error or ""),
+                   replay=replay.pytest_command(nodeid, net.backend.name, root), failure=str(error or ""),
                    exception=error, timeline=list(net.timeline), seconds=seconds)
 
 

@@ -36,7 +36,7 @@ def test_a_failed_run_ends_with_a_replay_line_that_fails_at_the_same_step(failed
     done, _ = failed_run
     assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stdout.strip().splitlines()
-    assert lines[-1] == "replay: ./fake scenario run tests/data/deliberately-failing.yaml --backend local --seed 11"
+    assert lines[-1] == "replay: ./fake scenario run tests/data/deliberately-failing.yaml --backend local --seed 11 --kind fakenet"
     assert f"deliberately-failing.yaml:{FAILING_LINE}: step" in done.stdout
     assert lines[-2].startswith("whose fault: the scenario failed (step 9")  # the model refuses it: no node was wrong
     again = fake(*lines[-1].removeprefix("replay: ./fake ").split())
@@ -135,8 +135,8 @@ def test_pytest_bundles_failed_fixture_tests_and_scenario_items(tmp_path):
     out = done.stdout
     assert "whose fault: the system under test failed (the test): ExpectationFailed" in out, out
     assert "whose fault: the infrastructure failed (the test): ContainerError: the engine went away" in out, out
-    assert "replay: ./fake test -n 0 --fakenet-backend local test_wrong.py::test_wrong_about_the_graph" in out, out
-    assert re.search(r"^replay: ./fake scenario run \S+failing.yaml --backend local --seed 11$", out, re.M), out
+    assert f"replay: ./fake test -n 0 --fakenet-backend local {tmp_path / 'test_wrong.py'}::test_wrong_about_the_graph" in out, out
+    assert re.search(r"^replay: ./fake scenario run /\S+failing.yaml --backend local --seed 11 --kind fakenet$", out, re.M), out
     made = sorted(p.name for p in bundles.iterdir())
     assert made == sorted(["scenarios_failing.yaml_deliberately-failing_local",
                            "scenarios_failing.yaml_deliberately-failing_local.tar.gz",
@@ -210,6 +210,14 @@ def test_fake_dump_writes_a_bundle_of_a_running_four_node_network(tmp_path):
         assert up.returncode == 0, up.stdout + up.stderr
         done = run_fake("dump", str(tmp_path / "dump"))
         assert done.returncode == 0, done.stdout + done.stderr
+        assert run_fake("stop", "node3").returncode == 0 and run_fake("pause", "node2").returncode == 0
+        for verb in ("graph", "status"):
+            shown = run_fake(verb)
+            assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stdout + shown.stderr
+        assert "node2: (down)" in run_fake("graph").stdout
+        stopped = run_fake("dump", str(tmp_path / "stopped"))
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        run_fake("unpause", "node2")
     finally:
         run_fake("down", "-v", "--remove-orphans")
     folder = tmp_path / "dump"
@@ -227,5 +235,8 @@ def test_fake_dump_writes_a_bundle_of_a_running_four_node_network(tmp_path):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["image"]["id"].startswith("sha256:") and manifest["versions"]["docker_engine"]
     assert "<img" in (folder / "index.html").read_text()
+    assert manifest["kind"] == "fakenet" and "<removed>" not in json.dumps(manifest)
+    assert json.loads((tmp_path / "stopped" / "graph.json").read_text())["down"] == ["node2", "node3"]
+    assert json.loads((tmp_path / "stopped" / "manifest.json").read_text())["kind"] == "fakenet"
     left = docker.from_env().containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
     assert left == []

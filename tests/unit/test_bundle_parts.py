@@ -117,14 +117,21 @@ def test_heatmap_cells_tell_agreement_from_both_kinds_of_surprise():
             cell(True, None)] == [0, 1, 2, 3, 4, 4]
 
 
-def test_the_replay_line_names_only_what_differs_from_the_file():
+def test_the_replay_line_names_every_option_the_run_had(monkeypatch, tmp_path):
     scenario = parse("name: x\nnodes: 3\nseed: 5\nsteps:\n  - heal\n", "scenarios/x.yaml")
     result = SimpleNamespace(scenario=scenario, backend="local", seed=5, kind="fakenet", nodes=3)
-    assert scenario_command(result).endswith("scenario run scenarios/x.yaml --backend local --seed 5")
-    result.seed, result.nodes = 9, 16
-    assert scenario_command(result).endswith("--backend local --seed 9 --nodes 16")
+    assert scenario_command(result).endswith("scenario run scenarios/x.yaml --backend local --seed 5 --kind fakenet")
+    result.seed, result.nodes, result.kind = 9, 16, "litecoin"
+    assert scenario_command(result).endswith("--backend local --seed 9 --kind litecoin --nodes 16")
+    monkeypatch.setenv("FAKENET_PLACEMENT", "node=h1,node2=h2")
+    result.backend = "hosts"
+    assert scenario_command(result).endswith("--nodes 16 --placement node=h1,node2=h2")
+    elsewhere = parse("name: x\nsteps:\n  - heal\n", str(tmp_path / "x.yaml"))
+    assert f"run {tmp_path / 'x.yaml'} --backend" in scenario_command(SimpleNamespace(
+        scenario=elsewhere, backend="local", seed=1, kind="fakenet", nodes=4))
     assert pytest_command("tests/t.py::test_a[x y]", "docker") == \
         "./fake test -n 0 --fakenet-backend docker 'tests/t.py::test_a[x y]'"
+    assert pytest_command("t.py::test_b", "local", tmp_path).endswith(f" {tmp_path / 't.py'}::test_b")
 
 
 def test_bundles_are_on_by_default_under_ci_only(monkeypatch, tmp_path):
