@@ -17,6 +17,7 @@ from pathlib import Path
 from fakenet import compose, kinds, netstatus
 from fakenet.errors import FakenetError
 from fakenet.harness.backends import NAMES as BACKENDS
+from fakenet.naming import natural
 from fakenet.suggest import did_you_mean
 
 UP_TIMEOUT = 120.0  # seconds `up -d` waits for a healthy mesh; FAKENET_UP_TIMEOUT overrides it
@@ -45,8 +46,9 @@ def _docker():
 
 
 def _print_table(project: str, rows: list[netstatus.NodeStatus]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from fakenet import terminal
 
     table = Table(title=f"fakenet network {project!r}", title_justify="left")
     for column in ("node", "state", "identity", "height", "peers", "published"):
@@ -54,7 +56,7 @@ def _print_table(project: str, rows: list[netstatus.NodeStatus]) -> None:
     for row in rows:
         table.add_row(row.name, row.state, row.peerid or row.error, "" if row.height is None else str(row.height),
                       "" if row.peers is None else str(row.peers), "\n".join(row.urls))
-    Console(width=None if sys.stdout.isatty() else 1000).print(table)  # piped: one row a line, never wrapped
+    terminal.console().print(table)
 
 
 def _whole_number(minimum: int, too_small: str):
@@ -246,8 +248,8 @@ def cmd_graph(args, extra: list[str]) -> int:
     net = Network.attach(args.project, kind=compose.kind_of(args.project))
     try:
         observed = net.observed_graph()
-        for name in sorted(net.names, key=netstatus.natural):
-            peers = sorted(observed.neighbors(name), key=netstatus.natural) if name in observed else []
+        for name in sorted(net.names, key=natural):
+            peers = sorted(observed.neighbors(name), key=natural) if name in observed else []
             print(f"{name}: {'(down)' if name in net.model.down else ' '.join(peers)}")
         if args.png:
             net.draw(args.png)

@@ -16,7 +16,6 @@ say "starting" for a node that is serving.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from fakenet.harness.rpc import UNAUTHORIZED, RpcClient
 from fakenet.harness.waits import wait_for
 from fakenet import kinds
 from fakenet.kinds import NodeKind
+from fakenet.naming import natural
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,6 @@ class NodeStatus:
     peers: int | None = None
     urls: tuple[str, ...] = ()
     error: str = ""
-
-
-def natural(name: str) -> tuple:
-    """node, node2, node10: numbers by value, as people count."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
 
 def containers(client: docker.DockerClient, project: str) -> list:

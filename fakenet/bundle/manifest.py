@@ -91,7 +91,7 @@ def document(bundle) -> dict:
             "seed": bundle.seed, "kind": bundle.kind, "backend": bundle.backend, "nodes": bundle.names,
             "topology": [list(edge) for edge in bundle.topology],
             "fault_schedule": [{"at": e.at, "event": e.kind, "what": e.what, "took": e.took}
-                               for e in bundle.timeline if e.kind in ("apply", "undo", "recovered")],
+                               for e in bundle.timeline if e.kind in ("apply", "undo", "recovered", "mine")],
             "verdict": {"side": bundle.verdict.side, "error": bundle.verdict.error, "where": bundle.verdict.where},
             "replay": bundle.replay, "scenario": {"path": bundle.scenario_path, "copy": "scenario.yaml"}
             if bundle.scenario_text else None, **{k: v for k, v in bundle.facts.items()

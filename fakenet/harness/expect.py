@@ -237,8 +237,9 @@ def reorgs(net: Network, nodes, timeout: float) -> dict:
                  if name in net.up() and (nodes is None or name in nodes)}
     if nodes is not None and set(nodes) - set(predicted):
         missing = sorted(set(nodes) - set(predicted))
-        raise ExpectationFailed(f"the model predicts no reorg on {', '.join(missing)}: they never left a branch",
-                                expected={n: None for n in missing}, observed=None, difference=missing)
+        raise ModelRefused(f"the model predicts no reorg on {', '.join(missing)}: they never left a branch",
+                           asked={n: "a reorg" for n in missing}, predicted={n: None for n in missing},
+                           difference=missing)
 
     def wrong(found) -> dict[str, str]:
         bad = {}

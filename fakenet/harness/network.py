@@ -357,8 +357,10 @@ class Network:
     def mine(self, name: str, blocks: int = 1) -> list[str]:
         """Mine on a node; the model extends that node's branch, and its component follows."""
         self.requires(CHAIN)
+        self.model.chain.check_can_mine(name)  # before mining: a block the model cannot place must not exist
         hashes = self.runtime(name).client.mine(blocks)
         self.model.mined(name, hashes)
+        self.timeline.record("mine", f"{blocks} on {name}")
         return hashes
 
     def expect_tip(self, within: float = 20.0) -> float:

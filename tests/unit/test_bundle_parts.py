@@ -97,6 +97,15 @@ def test_a_secret_that_is_a_word_the_bundle_needs_is_removed_from_configs_only()
     assert redactor.weak == {"fakenet"} and not redactor.secrets
 
 
+def test_ids_are_cut_to_the_shortest_prefix_that_tells_them_apart():
+    from fakenet.bundle.short_ids import shortest_unique
+
+    short = shortest_unique([STREAM_A, STREAM_B, "k2t6wyabc"])
+    assert short[STREAM_A] == "kjzl6cwe1jw146…" and short[STREAM_B] == "kjzl6cwe1jw147…"  # a fixed 12 names both alike
+    assert short["k2t6wyabc"] == "k2t6wyab…" and len(set(short.values())) == 3
+    assert shortest_unique(["node"]) == {"node": "node"}
+
+
 def test_failing_streams_come_from_the_data_or_the_words():
     error = ExpectationFailed("x", expected={(STREAM_A, "node"): True}, observed={}, difference=[(STREAM_A, "node")])
     assert failing_streams([STREAM_A, STREAM_B], error) == [STREAM_A]

@@ -59,3 +59,12 @@ def test_an_unwritable_report_folder_fails_before_the_run(capsys, tmp_path, monk
 
 def test_a_bad_path_anywhere_is_one_line(capsys, tmp_path):
     assert "cannot read the scenario" in fails_in_one_line(capsys, ["scenario", "check", str(tmp_path / "nope.yaml")])
+
+
+def test_piped_output_is_never_wrapped(monkeypatch, capsys):
+    from fakenet import terminal
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    line = "replay: ./fake scenario run " + "/a-long-path" * 20 + " --backend docker --seed 3 --kind litecoin"
+    terminal.console().print(line)
+    assert capsys.readouterr().out == line + "\n"  # pytest captures: stdout is not a terminal
