@@ -1,7 +1,7 @@
 """The `fake` command: a compose network of fakenet nodes, scenarios, benchmarks and the test suite.
 
-Every other verb (ps, logs, exec, stop, start, restart, config, top, …) passes through to
-Compose v2 on the project. PROJECT defaults to FAKENET_PROJECT or "fakenet". Errors, bad
+Compose v2's own verbs (ps, logs, exec, stop, start, restart, config, top, …) pass through to
+Compose v2 on the project; any other word is an error that suggests the nearest verb. PROJECT defaults to FAKENET_PROJECT or "fakenet". Errors, bad
 arguments included, exit 1 with one line; bugs exit 2 with a traceback.
 """
 
@@ -17,8 +17,14 @@ from pathlib import Path
 from fakenet import compose, kinds, netstatus
 from fakenet.errors import FakenetError
 from fakenet.harness.backends import NAMES as BACKENDS
+from fakenet.naming import natural
+from fakenet.suggest import did_you_mean
 
-UP_TIMEOUT = float(os.environ.get("FAKENET_UP_TIMEOUT", 120))
+UP_TIMEOUT = 120.0  # seconds `up -d` waits for a healthy mesh; FAKENET_UP_TIMEOUT overrides it
+# Compose v2's verbs (`docker compose --help`): only these pass through, so a typo is fakenet's error.
+COMPOSE_VERBS = {"attach", "build", "config", "cp", "create", "down", "events", "exec", "images", "kill", "logs",
+                 "ls", "pause", "port", "ps", "pull", "push", "restart", "rm", "run", "scale", "start", "stats",
+                 "stop", "top", "unpause", "up", "version", "wait", "watch"}
 
 
 class UsageError(FakenetError):
@@ -40,8 +46,9 @@ def _docker():
 
 
 def _print_table(project: str, rows: list[netstatus.NodeStatus]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from fakenet import terminal
 
     table = Table(title=f"fakenet network {project!r}", title_justify="left")
     for column in ("node", "state", "identity", "height", "peers", "published"):
@@ -49,7 +56,7 @@ def _print_table(project: str, rows: list[netstatus.NodeStatus]) -> None:
     for row in rows:
         table.add_row(row.name, row.state, row.peerid or row.error, "" if row.height is None else str(row.height),
                       "" if row.peers is None else str(row.peers), "\n".join(row.urls))
-    Console(width=200).print(table)
+    terminal.console().print(table)
 
 
 def _whole_number(minimum: int, too_small: str):
@@ -70,6 +77,45 @@ _count = _whole_number(0, "expected a number >= 0, not {}")
 _seed = _whole_number(0, "expected a seed >= 0, not {}")
 
 
+def _from_environment(name: str, parse, default):
+    """An environment variable through an argument type: a bad value is one line naming the variable."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return parse(text)
+    except (argparse.ArgumentTypeError, ValueError) as exc:
+        raise UsageError(f"fake: {name}={text!r}: {exc}") from None
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"expected a number of seconds > 0, not {text!r}")
+    return value
+
+
+def _writable_folder(path: Path, what: str) -> Path:
+    """`path` (made if missing) is a folder this user can write into; checked before any work starts."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"fake: {what} {path}: cannot create it ({exc.strerror})") from None
+    if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"fake: {what} {path}: {'not a directory' if not path.is_dir() else 'not writable'}")
+    return path
+
+
+def _new_file(path: Path, what: str) -> Path:
+    """A file that can be written: its directory exists and is writable, and it is not a directory."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"fake: {what} {path}: no such directory {folder}")
+    if path.is_dir() or not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"fake: {what} {path}: {'is a directory' if path.is_dir() else 'not writable'}")
+    return path
+
+
 def _placement(text: str) -> str:
     from fakenet.harness.backends.hosts import parse_placement
 
@@ -88,7 +134,8 @@ def cmd_up(args, extra: list[str]) -> int:
     status table. Other arguments go to `compose up`."""
     kind = kinds.get(args.kind)
     compose.compose_file(kind.name)  # a kind without a compose file fails before anything is built
-    count = args.nodes or (int(os.environ["FAKENET_NODES"]) if os.environ.get("FAKENET_NODES") else None) \
+    timeout = _from_environment("FAKENET_UP_TIMEOUT", _seconds, UP_TIMEOUT)
+    count = args.nodes or _from_environment("FAKENET_NODES", _positive_count, None) \
         or (compose.node_count(args.project) if kind.name == compose.DEFAULT_KIND else compose.BASE_NODES)
     compose.set_node_count(args.project, count, kind.name)
     image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
@@ -96,7 +143,7 @@ def cmd_up(args, extra: list[str]) -> int:
     result = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image, kind=kind.name)
     if result.returncode != 0 or not args.detach:
         return result.returncode
-    rows = netstatus.wait_meshed(_docker(), args.project, count, UP_TIMEOUT, kind)
+    rows = netstatus.wait_meshed(_docker(), args.project, count, timeout, kind)
     _print_table(args.project, rows)
     return 0
 
@@ -105,7 +152,7 @@ def cmd_status(args, extra: list[str]) -> int:
     """The status table of a running network: node, identity, height, peers, published URLs."""
     rows = netstatus.probe_all(_docker(), args.project, kinds.get(compose.kind_of(args.project)))
     if not rows:
-        raise FakenetError(f"no network {args.project!r} is running (start one with ./fake up -d)")
+        raise FakenetError(f"no network {args.project!r} is running (start one with {_fake(args.project)} up -d)")
     _print_table(args.project, rows)
     return 0
 
@@ -148,6 +195,7 @@ def cmd_export(args, extra: list[str]) -> int:
     from fakenet import stack
 
     kind = kinds.get(args.kind)
+    _new_file(args.stack, "--stack")
     image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
     stack.write(args.stack, kind, image, args.nodes, project=f"{args.project}-stack")
     print(f"wrote {args.stack}: {args.nodes} nodes of {image}; deploy with "
@@ -200,8 +248,9 @@ def cmd_graph(args, extra: list[str]) -> int:
     net = Network.attach(args.project, kind=compose.kind_of(args.project))
     try:
         observed = net.oracle.observed_graph()
-        for name in net.names:
-            print(f"{name}: {' '.join(sorted(observed.neighbors(name))) if name in observed else '(down)'}")
+        for name in sorted(net.names, key=natural):
+            peers = sorted(observed.neighbors(name), key=natural) if name in observed else []
+            print(f"{name}: {'(down)' if name in net.oracle.model.down else ' '.join(peers)}")
         if args.png:
             net.oracle.draw(args.png)
             print(f"wrote {args.png}")
@@ -235,6 +284,10 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     from fakenet.scenario.console import run_with_progress
 
     scenario = load(args.file, kind=args.kind)
+    if args.report is not None:  # a run's evidence must not be lost to a folder found unwritable at the end
+        _writable_folder(args.report, "--report")
+    if args.trace is not None:
+        _new_file(args.trace, "--trace")
     if args.placement:  # the hosts backend reads it (scenario files and the runner stay unchanged)
         os.environ["FAKENET_PLACEMENT"] = args.placement
     options = {"trace": args.trace} if args.trace else {}
@@ -288,6 +341,11 @@ def cmd_test(args, extra: list[str]) -> int:
     """Run the test suite with pytest-xdist (-n 2 unless given); other arguments go to pytest."""
     workers = [] if any(a.startswith("-n") for a in extra) else ["-n", os.environ.get("FAKENET_TEST_WORKERS", "2")]
     return subprocess.call([sys.executable, "-m", "pytest", *workers, *extra], cwd=compose.REPO)
+
+
+def _fake(project: str) -> str:
+    """How to call fake for this project, as a hint to copy."""
+    return "./fake" if project == compose.DEFAULT_PROJECT else f"./fake -p {project}"
 
 
 def _help(function) -> str:
@@ -379,7 +437,16 @@ def _is_own_verb(argv: list[str], own: set[str]) -> bool:
         rest = rest[2:]
     while rest and rest[0].startswith(("--project=", "--project-name=")):
         rest = rest[1:]
-    return not rest or rest[0].startswith("-") or rest[0] in own
+    return not rest or rest[0].startswith("-") or rest[0] in own or rest[0] not in COMPOSE_VERBS
+
+
+def _unknown_verb(top: Parser, own: set[str], argv: list[str]) -> None:
+    """A word that is neither fakenet's verb nor Compose's: one line, with the nearest of either."""
+    _, rest = _project_and_rest(argv)
+    word = next((w for w in rest if not w.startswith("-")), None)
+    if word is not None and word not in own:
+        raise UsageError(f"fake: unknown command {word!r}{did_you_mean(word, own | COMPOSE_VERBS)} "
+                         f"(see fake --help)")
 
 
 def _project_and_rest(argv: list[str]) -> tuple[str, list[str]]:
@@ -408,6 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         own = set(top._subparsers._group_actions[0].choices)
         if not _is_own_verb(argv, own):
             return passthrough(*_project_and_rest(argv))
+        _unknown_verb(top, own, argv)
         args, extra = top.parse_known_args(argv)
         if args.verb is None:
             top.print_help()
@@ -417,6 +485,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.function(args, extra)
     except FakenetError as exc:
         print(f"fake: {exc}" if not str(exc).startswith("fake") else str(exc), file=sys.stderr)
+        return 1
+    except OSError as exc:  # a path or a permission the user gave: theirs to fix, said in one line
+        print(f"fake: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -7,7 +7,9 @@ FakenetError
 ├── ContainerError       the container engine or compose failed (carries `cmd`, `exit_code`, `output`)
 ├── WaitTimeout          a condition was not met by its deadline (says what was expected and seen)
 └── ExpectationFailed    the network is not what the oracle predicts (also an AssertionError);
-                         carries expected, observed and their difference as data
+    │                    carries expected, observed and their difference as data
+    └── ModelRefused     the expectation asks for what the model itself predicts false: the
+                         scenario's fault, not a node's (carries asked, predicted, observed)
 
 Anything that is not a FakenetError is a bug: the command line prints it with a traceback.
 """
@@ -60,3 +62,20 @@ class ExpectationFailed(FakenetError, AssertionError):
     def __init__(self, message: str, *, expected=None, observed=None, difference=None, node: str | None = None):
         super().__init__(message, node=node)
         self.expected, self.observed, self.difference = expected, observed, difference
+
+    @property
+    def predicted(self):
+        return self.expected
+
+
+class ModelRefused(ExpectationFailed):
+    """The scenario expects what the model predicts is false (availability across a partition):
+    `expected` is what was asked, `predicted` the model's answer, `observed` what the nodes said."""
+
+    def __init__(self, message: str, *, asked, predicted, observed=None, difference=None, node: str | None = None):
+        super().__init__(message, expected=asked, observed=observed, difference=difference, node=node)
+        self._predicted = predicted
+
+    @property
+    def predicted(self):
+        return self._predicted

@@ -16,7 +16,6 @@ say "starting" for a node that is serving.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from fakenet.harness.rpc import UNAUTHORIZED, RpcClient
 from fakenet.harness.waits import wait_for
 from fakenet import kinds
 from fakenet.kinds import NodeKind
+from fakenet.naming import natural
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,9 @@ class NodeStatus:
     error: str = ""
 
 
-def _natural(name: str) -> tuple:
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
-
-
 def containers(client: docker.DockerClient, project: str) -> list:
     found = client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
-    return sorted(found, key=lambda c: _natural(c.labels.get("com.docker.compose.service", c.name)))
+    return sorted(found, key=lambda c: natural(c.labels.get("com.docker.compose.service", c.name)))
 
 
 def _urls(kind: NodeKind, container) -> tuple[str, ...]:

@@ -200,7 +200,7 @@ def pytest_runtest_makereport(item, call):
         recorder = Recorder()
         recorder.collect(net, call.excinfo.value if call.excinfo else None)
         bundle = from_test(item.nodeid, net, call.excinfo.value if call.excinfo else None, True, recorder,
-                           call.duration)
+                           call.duration, root=item.config.rootpath)
         report.sections.append(("fakenet", _write_bundle(item, bundle, folder)))
     if report.when == "setup" and getattr(item, "fakenet_setup_bundle", None):
         report.sections.append(("fakenet", item.fakenet_setup_bundle))
@@ -245,4 +245,4 @@ def _bundle_failed_start(item, net, error: BaseException) -> None:
 
     recorder = Recorder()
     recorder.collect(net, error)
-    item.fakenet_setup_bundle = _write_bundle(item, from_test(item.nodeid, net, error, False, recorder), folder)
+    item.fakenet_setup_bundle = _write_bundle(item, from_test(item.nodeid, net, error, False, recorder, root=item.config.rootpath), folder)

@@ -1,6 +1,6 @@
 """When something fails: one bundle of evidence, one replay line, a report people look at.
 
-    verdict.py   whose fault: the system under test's (an expectation) or the infrastructure's
+    verdict.py   whose fault: the system under test's, the scenario's, the infrastructure's or the harness's
     redact.py    secrets out of configs, and out of every other text
     evidence.py  snapshots after each step; logs, configs, tips, holders, availability at a failure
     record.py    Bundle (what a bundle holds) and the Recorder a run is handed
@@ -14,8 +14,8 @@
 
 from fakenet.bundle.build import from_network, from_scenario, from_test
 from fakenet.bundle.record import Bundle, Recorder
-from fakenet.bundle.verdict import INFRASTRUCTURE, SYSTEM, Verdict, decide
+from fakenet.bundle.verdict import HARNESS, INFRASTRUCTURE, SCENARIO, SYSTEM, Verdict, decide
 from fakenet.bundle.writer import write
 
-__all__ = ["INFRASTRUCTURE", "SYSTEM", "Bundle", "Recorder", "Verdict", "decide", "from_network", "from_scenario",
+__all__ = ["HARNESS", "INFRASTRUCTURE", "SCENARIO", "SYSTEM", "Bundle", "Recorder", "Verdict", "decide", "from_network", "from_scenario",
            "from_test", "write"]

@@ -3,11 +3,14 @@ fixture, and a running `./fake up` network (`fake dump`, where nothing failed)."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fakenet.bundle import replay
 from fakenet.bundle.evidence import gather
 from fakenet.bundle.manifest import facts
 from fakenet.bundle.record import Bundle, Recorder, StepRow
 from fakenet.bundle.verdict import Verdict, decide
+from fakenet.errors import ModelRefused
 
 
 def scenario_verdict(result) -> Verdict:
@@ -35,14 +38,15 @@ def from_scenario(result, recorder: Recorder) -> Bundle:
     return _bundle(recorder, f"{scenario.name}", result.backend, result.kind, result.seed, verdict,
                    replay=replay.scenario_command(result) if not result.ok else "", failure=result.failure,
                    exception=exception, steps=rows, timeline=result.timeline, seconds=result.seconds,
-                   description=scenario.description)
+                   description=scenario.description, scenario_path=scenario.path, scenario_text=_text(scenario.path))
 
 
 def from_test(nodeid: str, net, error: BaseException | None, started: bool, recorder: Recorder,
-              seconds: float = 0.0) -> Bundle:
+              seconds: float = 0.0, root=None) -> Bundle:
+    """`root`: pytest's rootdir, which `nodeid` is relative to (for a replay line that works from anywhere)."""
     verdict = decide(error, started=started, where="the test" if started else "start-up")
     return _bundle(recorder, nodeid, net.backend.name, net.kind.name, net.seed, verdict,
-                   replay=replay.pytest_command(nodeid, net.backend.name), failure=str(error or ""),
+                   replay=replay.pytest_command(nodeid, net.backend.name, root), failure=str(error or ""),
                    exception=error, timeline=list(net.oracle.timeline), seconds=seconds)
 
 
@@ -55,8 +59,25 @@ def from_network(net, title: str) -> Bundle:
 
 
 def _bundle(recorder: Recorder, title, backend, kind, seed, verdict, *, exception=None, **fields) -> Bundle:
-    data = {key: getattr(exception, key) for key in ("expected", "observed", "difference")
-            if getattr(exception, key, None) is not None}
+    data = failure_data(exception)
     return Bundle(title, backend, kind, seed, recorder.facts.get("nodes", []),
                   [tuple(edge) for edge in recorder.facts.get("topology", [])], verdict, failure_data=data,
                   evidence=recorder.evidence, facts=recorder.facts, **fields)
+
+
+def _text(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:  # parsed from a string (tests), or gone since: the manifest still names it
+        return ""
+
+
+def failure_data(exception: BaseException | None) -> dict:
+    """What the model predicted and what the nodes were observed to do, never one standing in for
+    the other; `asked` is what a refused expectation wanted (the model predicted otherwise)."""
+    if exception is None or not hasattr(exception, "predicted"):
+        return {}
+    data = {"predicted": exception.predicted, "observed": exception.observed, "difference": exception.difference}
+    if isinstance(exception, ModelRefused):
+        data = {"asked": exception.expected, **data}
+    return {key: value for key, value in data.items() if value is not None}

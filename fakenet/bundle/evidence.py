@@ -83,6 +83,9 @@ def gather(net, failure: BaseException | None = None) -> Evidence:
     for name in made:
         text = _attempt(evidence, f"{name} log", lambda name=name: _full_log(net.fleet.runtimes[name])) or ""
         evidence.logs[name] = evidence.redactor.text(text)
+    if evidence.redactor.weak:
+        evidence.problems.append(f"{len(evidence.redactor.weak)} secret(s) are words this bundle needs (such as the "
+                                 f"development password): removed from configs, not from the text; set your own")
     if net.oracle.model is None:
         return evidence
     evidence.final = snapshot(net)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import platform
+import shlex
+import subprocess
 import sys
 from importlib import metadata
 
@@ -14,9 +16,31 @@ from fakenet.errors import FakenetError
 def facts(net) -> dict:
     """What is known only while the network exists (its image, settings, engine)."""
     return {"kind": net.kind.name, "backend": net.backend.name, "nodes": list(net.names),
-            "topology": sorted(tuple(sorted(edge)) for edge in net.topology.edges),
+            "placement": _placement(net), "topology": sorted(tuple(sorted(edge)) for edge in net.topology.edges),
             "settings": {key: str(value) for key, value in net.settings.items()},
-            "image": _image(net), "versions": _versions(net)}
+            "command": shlex.join(["fake" if sys.argv[0].endswith("__main__.py") else sys.argv[0], *sys.argv[1:]]),
+            "git_commit": _git_commit(), "image": _image(net), "versions": _versions(net)}
+
+
+def _placement(net) -> dict:
+    """Which host each node ran on (hosts backend); one host otherwise."""
+    placed = getattr(net.backend, "placed", None) or getattr(net.backend, "placement", None)
+    return dict(placed) if placed else {}
+
+
+def _git_commit() -> str | None:
+    """The checkout's commit, "+dirty" when it has changes: the code that ran, as exactly as git can say."""
+    from fakenet.image import repo_root
+
+    try:
+        root = repo_root()
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10)
+    except (FakenetError, OSError, subprocess.SubprocessError):  # no git, or an installed fakenet without its checkout
+        return None
+    commit = head.stdout.strip()
+    return (commit + ("+dirty" if dirty.stdout.strip() else "")) if head.returncode == 0 and commit else None
 
 
 def _image(net) -> dict:
@@ -67,7 +91,8 @@ def document(bundle) -> dict:
             "seed": bundle.seed, "kind": bundle.kind, "backend": bundle.backend, "nodes": bundle.names,
             "topology": [list(edge) for edge in bundle.topology],
             "fault_schedule": [{"at": e.at, "event": e.kind, "what": e.what, "took": e.took}
-                               for e in bundle.timeline if e.kind in ("apply", "undo", "recovered")],
+                               for e in bundle.timeline if e.kind in ("apply", "undo", "recovered", "mine")],
             "verdict": {"side": bundle.verdict.side, "error": bundle.verdict.error, "where": bundle.verdict.where},
-            "replay": bundle.replay, **{k: v for k, v in bundle.facts.items()
+            "replay": bundle.replay, "scenario": {"path": bundle.scenario_path, "copy": "scenario.yaml"}
+            if bundle.scenario_text else None, **{k: v for k, v in bundle.facts.items()
                                     if k not in ("kind", "backend", "nodes", "topology")}}

@@ -9,8 +9,9 @@ import html
 import json
 
 from fakenet.bundle.record import Bundle, jsonable
-from fakenet.bundle.verdict import SYSTEM
+from fakenet.bundle.verdict import HARNESS, INFRASTRUCTURE, SCENARIO, SYSTEM
 
+CSS = {SYSTEM: "system", SCENARIO: "scenario", INFRASTRUCTURE: "infrastructure", HARNESS: "harness"}
 LOG_LINES = 15  # per node inline; the full logs are files beside the page
 
 STYLE = """
@@ -24,6 +25,8 @@ td,th{border-bottom:1px solid #e0e0e0;padding:4px;vertical-align:top;text-align:
 .verdict{padding:.6em 1em;border-radius:6px;margin:1em 0}
 .system{background:#ffebee;border-left:6px solid #c62828}
 .infrastructure{background:#fff3e0;border-left:6px solid #ef6c00}
+.scenario{background:#e3f2fd;border-left:6px solid #1565c0}
+.harness{background:#f3e5f5;border-left:6px solid #6a1b9a}
 .ok{background:#e8f5e9;border-left:6px solid #2e7d32}
 tr.failed{background:#ffebee} tr.skipped{color:#9e9e9e} .wrong{color:#c62828;font-weight:bold}
 """
@@ -51,17 +54,20 @@ def render(bundle: Bundle, pictures: dict[str, bytes]) -> str:
 
 
 def _verdict(bundle: Bundle) -> str:
+    """Why first, in words (whose fault and what that means), then the failure, then the data."""
     e, v = html.escape, bundle.verdict
-    css = "ok" if not v.failed else ("system" if v.side == SYSTEM else "infrastructure")
     head = (f"<h1>{e(bundle.title)} <small>[{e(bundle.backend)}, {e(bundle.kind)}, seed {bundle.seed}]</small></h1>"
-            f"<div class='verdict {css}'><p><b>{'failed' if v.failed else 'no failure'}"
-            f"{f' in {bundle.seconds:.1f}s' if bundle.seconds else ''}</b>: {e(v.sentence())}</p>")
+            f"<div class='verdict {CSS.get(v.side, 'ok')}'>")
+    if v.failed:
+        head += f"<p id=why><b>Why: {e(v.why)}</b> (verdict: {e(v.side)})</p>"
+    head += (f"<p><b>{'failed' if v.failed else 'no failure'}{f' in {bundle.seconds:.1f}s' if bundle.seconds else ''}"
+             f"</b>: {e(v.sentence())}</p>")
     if bundle.failure:
         head += f"<p>First failure, explained:</p><pre id=failure>{e(bundle.failure)}</pre>"
     if bundle.replay:
         head += f"<p>replay: <code id=replay>{e(bundle.replay)}</code></p>"
     if bundle.failure_data:
-        head += f"<details><summary>expected, observed, difference (data)</summary><pre>" \
+        head += f"<details><summary>{e(', '.join(bundle.failure_data))} (data)</summary><pre>" \
                 f"{e(json.dumps(jsonable(bundle.failure_data), indent=1)[:20000])}</pre></details>"
     return head + "</div>"
 

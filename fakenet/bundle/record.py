@@ -43,6 +43,8 @@ class Bundle:
     facts: dict = field(default_factory=dict)  # image, versions, settings (manifest.facts)
     seconds: float = 0.0
     description: str = ""
+    scenario_path: str = ""  # the scenario file that ran, and its text as it was (copied into the bundle)
+    scenario_text: str = ""
 
 
 class Recorder:

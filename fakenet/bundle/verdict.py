@@ -1,22 +1,45 @@
-"""Whose fault a failure is: the system under test's (an expectation did not hold) or the
-infrastructure's (the engine, an image build, a port, a start-up timeout, a bug in a probe).
+"""Whose fault a failure is, one of four:
 
-The rule is the exception's type and when it came: an AssertionError — ExpectationFailed is one —
-raised by a step is the system under test's; anything before the first step ran, or any other
-exception, is the infrastructure's. The deciding error is kept, in words, with the verdict.
+    system under test   a node contradicted the model (an expectation observed the nodes and differed)
+    scenario            the scenario or test asked for the impossible or named what is not there: the model
+                        refuses the expectation (no node was asked), a prediction the chain rules leave
+                        open, an unknown name, a bad setting, or the test's own code raised
+    infrastructure      the engine, a host, a port, resources, a start-up that timed out
+    harness             fakenet's own bug: an unexpected exception raised inside fakenet
+
+The rule is the exception's type, when it came, and where it was raised (the innermost frame
+inside fakenet or outside it). The deciding error is kept, in words, with the verdict.
 """
 
 from __future__ import annotations
 
+import sysconfig
+import traceback
 from dataclasses import dataclass
+from pathlib import Path
+
+import fakenet
+from fakenet.errors import ConfigError, ExpectationFailed, FakenetError, ModelRefused
 
 SYSTEM = "system under test"
+SCENARIO = "scenario"
 INFRASTRUCTURE = "infrastructure"
+HARNESS = "harness"
+
+PACKAGE = Path(fakenet.__file__).resolve().parent
+STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
+# Raised by the world around fakenet, not by fakenet or the test: an engine or a host that failed.
+INFRASTRUCTURE_ERRORS = (OSError, MemoryError, TimeoutError)
+
+WHY = {SYSTEM: "a node contradicted the model",
+       SCENARIO: "the scenario or test asks for what the model refuses or names what is not there",
+       INFRASTRUCTURE: "the engine, a host or resources failed; no node was found wrong",
+       HARNESS: "fakenet itself raised an unexpected error: a bug to report"}
 
 
 @dataclass(frozen=True)
 class Verdict:
-    side: str  # SYSTEM, INFRASTRUCTURE, or "" when nothing failed
+    side: str  # SYSTEM, SCENARIO, INFRASTRUCTURE, HARNESS, or "" when nothing failed
     error: str  # the deciding error: its type and first line
     where: str = ""  # the step (or "start-up") it came from
 
@@ -24,19 +47,65 @@ class Verdict:
     def failed(self) -> bool:
         return bool(self.side)
 
+    @property
+    def why(self) -> str:
+        return WHY.get(self.side, "")
+
     def sentence(self) -> str:
         if not self.failed:
             return "nothing failed"
-        whose = "the system under test failed" if self.side == SYSTEM else "the infrastructure failed"
-        return f"{whose} ({self.where}): {self.error}"
+        return f"the {self.side} failed ({self.where}): {self.error}"
 
 
 def decide(error: BaseException | None, *, started: bool, where: str = "") -> Verdict:
     """`started`: the network was up and steps were running when `error` was raised."""
     if error is None:
         return Verdict("", "")
-    side = SYSTEM if started and isinstance(error, AssertionError) else INFRASTRUCTURE
-    return Verdict(side, first_line(error), where or ("a step" if started else "start-up"))
+    return Verdict(side(error, started), first_line(error), where or ("a step" if started else "start-up"))
+
+
+def side(error: BaseException, started: bool) -> str:
+    if _scenario_error(error):
+        return SCENARIO
+    if isinstance(error, FakenetError) and not isinstance(error, ExpectationFailed):
+        return INFRASTRUCTURE
+    if not started:  # before any step, nothing was asked of a node yet
+        return INFRASTRUCTURE if isinstance(error, (FakenetError, AssertionError)) else _unexpected(error)
+    if isinstance(error, ExpectationFailed):
+        return SYSTEM
+    return _unexpected(error)
+
+
+def _scenario_error(error: BaseException) -> bool:
+    from fakenet.harness.chain_model import AmbiguousChain
+
+    return isinstance(error, (ModelRefused, AmbiguousChain, ConfigError))
+
+
+def _unexpected(error: BaseException) -> str:
+    """Not a FakenetError: the world's if the OS says so, else whoever's code raised it."""
+    if isinstance(error, INFRASTRUCTURE_ERRORS) or _from_library(error, ("docker", "requests", "urllib3", "httpx")):
+        return INFRASTRUCTURE
+    inside = raised_inside_fakenet(error)
+    if isinstance(error, AssertionError) and not inside:
+        return SYSTEM  # the test's own assert about the nodes
+    return HARNESS if inside else SCENARIO
+
+
+def raised_inside_fakenet(error: BaseException) -> bool:
+    """Whether the innermost frame of our own or the user's code that raised it is fakenet's."""
+    frames = [Path(frame.filename).resolve() for frame in traceback.extract_tb(error.__traceback__)]
+    ours_or_theirs = [path for path in frames if PACKAGE in path.parents or not _library(path)]
+    return bool(ours_or_theirs) and PACKAGE in ours_or_theirs[-1].parents
+
+
+def _library(path: Path) -> bool:
+    """Python's own modules and installed packages: neither ours nor the user's."""
+    return bool({"site-packages", "dist-packages"} & set(path.parts)) or STDLIB in path.parents
+
+
+def _from_library(error: BaseException, libraries: tuple[str, ...]) -> bool:
+    return type(error).__module__.split(".")[0] in libraries
 
 
 def first_line(error: BaseException) -> str:

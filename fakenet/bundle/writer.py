@@ -1,11 +1,12 @@
 """A Bundle on disk: one directory, and the same packed as `<dir>.tar.gz` beside it.
 
-    index.html          the report (self-contained: images embedded)
+    index.html          the report (self-contained: every picture is embedded there, and only there, so
+                        each PNG is stored once)
     manifest.json       seed, kind, backend, image by content hash, topology, fault schedule, versions
     failure.json        whose fault, the deciding error, the first failure and its data
     steps.json          every step with its result and predicted vs observed graph after it
     timeline.json       every event with its offset
-    graphs/step-NN.png  predicted vs observed after each step; timeline.png, availability.png
+    scenario.yaml       a copy of the scenario file that ran
     availability.json   stream × node, predicted vs observed (the failing streams)
     tips.json, holders.json
     logs/NODE.log       full logs;  configs/NODE.json: the node's config, secrets removed
@@ -24,6 +25,8 @@ from pathlib import Path
 from fakenet.bundle import charts, manifest, page
 from fakenet.bundle.record import Bundle, jsonable
 
+SCENARIO_COPY = "scenario.yaml"
+
 
 def write(bundle: Bundle, folder: Path, extra: dict[str, str] | None = None, pack: bool = True) -> Path | None:
     """Write the bundle (plus `extra` text files, e.g. junit.xml); return the .tar.gz, if packed."""
@@ -40,10 +43,8 @@ def write(bundle: Bundle, folder: Path, extra: dict[str, str] | None = None, pac
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(scrub(text))
-    for name, png in pictures.items():
-        path = folder / (f"graphs/{name}.png" if name.startswith("step-") else f"{name}.png")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(png)
+    if bundle.scenario_text:
+        (folder / SCENARIO_COPY).write_text(bundle.scenario_text)
     return pack_folder(folder) if pack else None
 
 
@@ -78,8 +79,8 @@ def _documents(bundle: Bundle) -> dict[str, str]:
     evidence = bundle.evidence
     documents = {
         "manifest.json": manifest.document(bundle),
-        "failure.json": {"verdict": dataclasses.asdict(bundle.verdict), "failure": bundle.failure,
-                         "replay": bundle.replay, "data": bundle.failure_data},
+        "failure.json": {"verdict": {**dataclasses.asdict(bundle.verdict), "why": bundle.verdict.why},
+                         "failure": bundle.failure, "replay": bundle.replay, **bundle.failure_data},
         "steps.json": [dataclasses.asdict(row) for row in bundle.steps],
         "timeline.json": [dataclasses.asdict(event) for event in bundle.timeline],
         "tips.json": evidence.tips, "holders.json": evidence.holdings,

@@ -8,7 +8,7 @@
     targets.py    a pair of nodes of each kind  blocks.py    blocks crafted from a template
     cases.py      the calls, in order           shape.py     structure of a JSON answer
     probes.py     observing and comparing       explained.py deliberate differences, and why
-    report.py     rows and FIDELITY.md
+    report.py     rows and FIDELITY.md     coverage.py  every call Core's `help` lists
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ __all__ = ["run"]
 
 
 def run(out_path: Path | str, progress: Callable[[str], None] = print) -> int:
-    from fakenet.fidelity import litecoind, report
+    from fakenet.fidelity import coverage, litecoind, report
     from fakenet.fidelity.cases import CASES
     from fakenet.fidelity.targets import FakenetTarget, LitecoinTarget
 
@@ -38,8 +38,10 @@ def run(out_path: Path | str, progress: Callable[[str], None] = print) -> int:
             for case in CASES:
                 rows.append(report.judge(case, _observe(case, ours, scratch_ours), _observe(case, theirs, scratch_theirs)))
                 progress(f"{rows[-1].verdict:8} {case.section}: {case.name}")
+            listed = coverage.rows(theirs.a.call("help"), {m for _, m in coverage.methods(ours.a.call("help"))},
+                                   coverage.compared_verdicts(rows))
     tally = report.counts(rows)
-    Path(out_path).write_text(report.markdown(rows, _header(version)))
+    Path(out_path).write_text(report.markdown(rows, _header(version)) + coverage.markdown(listed))
     progress(f"wrote {out_path}: {tally}")
     return 0 if tally["missing"] == 0 and tally["unexplained"] == 0 else 1
 

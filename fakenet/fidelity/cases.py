@@ -96,6 +96,35 @@ case("chain", "getdifficulty")(lambda t, s: call(t.a, "getdifficulty"))
 case("network", "getpeerinfo")(lambda t, s: call(t.a, "getpeerinfo"))
 case("network", "getnetworkinfo")(lambda t, s: call(t.a, "getnetworkinfo"))
 case("network", "cli -getinfo")(lambda t, s: {"result": t.cli_getinfo()})
+case("network", "ping")(lambda t, s: call(t.a, "ping"))
+case("network", "getnettotals")(lambda t, s: call(t.a, "getnettotals"))
+
+
+@case("network", "addnode HOST:PORT, twice", ERROR)
+def _(t, s):
+    peer = "127.0.0.1:9"  # nothing listens there: the call only records it
+    first = call(t.a, "addnode", peer, "add")
+    again = call(t.a, "addnode", peer, "add")
+    call(t.a, "addnode", peer, "remove")
+    return again if first["code"] is None else first
+
+
+case("util", "validateaddress (own regtest address)")(lambda t, s: call(t.a, "validateaddress", t.address))
+case("util", "validateaddress (not an address)", VALUE)(lambda t, s: call(t.a, "validateaddress", "nope"))
+
+
+@case("control", "help (grouped as bitcoin-cli prints it)", FACTS)
+def _(t, s):
+    text = t.a.call("help")
+    headings = [line for line in text.splitlines() if line.startswith("== ")]
+    return {"facts": {"first_line": text.splitlines()[0], "headings_sorted": headings == sorted(headings),
+                      "blank_line_before_each_heading": text.count("\n\n==") == len(headings) - 1}}
+
+
+@case("control", "cli with an unknown method", FACTS)
+def _(t, s):
+    done = t.cli_run("nosuchmethod")
+    return {"facts": {"exit_code": done.returncode, "stderr": done.stderr.strip(), "stdout": done.stdout}}
 
 # -- mining --------------------------------------------------------------------------------
 

@@ -34,8 +34,12 @@ class Target:
     def stop(self) -> None:
         raise NotImplementedError
 
-    def cli_getinfo(self) -> dict:
+    def cli_run(self, *args: str) -> subprocess.CompletedProcess:
+        """The kind's own command-line client (bitcoin-cli's conventions) against node a."""
         raise NotImplementedError
+
+    def cli_getinfo(self) -> dict:
+        return _json_output(self.cli_run("-getinfo"))
 
     def wait_synced(self, timeout: float = 30) -> None:
         wait_for(lambda: (self.a.call("getbestblockhash"), self.b.call("getbestblockhash")),
@@ -74,11 +78,11 @@ class FakenetTarget(Target):
         for node in self.nodes:
             node.kill()
 
-    def cli_getinfo(self) -> dict:
+    def cli_run(self, *args: str) -> subprocess.CompletedProcess:
         node = self.nodes[0]
         env = {**os.environ, "FAKENET_RPCCONNECT": node.ip, "FAKENET_RPC_PORT": str(RPC_PORT),
                "FAKENET_RPCUSER": local.RPC_USER, "FAKENET_RPCPASSWORD": local.RPC_PASSWORD}
-        return _json_output([sys.executable, "-m", "fakenet.node.cli", "-getinfo"], env)
+        return _run([sys.executable, "-m", "fakenet.node.cli", *args], env)
 
 
 class LitecoinTarget(Target):
@@ -99,12 +103,15 @@ class LitecoinTarget(Target):
         self.second.stop()
         self.first.stop()
 
-    def cli_getinfo(self) -> dict:
-        return _json_output(self.first.cli_command("-getinfo"), dict(os.environ))
+    def cli_run(self, *args: str) -> subprocess.CompletedProcess:
+        return _run(self.first.cli_command(*args), dict(os.environ))
 
 
-def _json_output(command: list[str], env: dict) -> dict:
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+def _run(command: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+
+def _json_output(done: subprocess.CompletedProcess) -> dict:
     if done.returncode != 0:
         return {"exit_code": done.returncode, "stderr": done.stderr.strip()}
     return json.loads(done.stdout)

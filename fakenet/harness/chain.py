@@ -17,6 +17,9 @@ class Chain:
         return self._fleet.runtime(name).client
 
     def mine(self, name: str, blocks: int = 1) -> list[str]:
-        hashes = self.client(name).mine(blocks)
+        client = self.client(name)
+        self._fleet.model.chain.check_can_mine(name)  # before mining: a block the model cannot place must not exist
+        hashes = client.mine(blocks)
         self._fleet.model.mined(name, hashes)
+        self._fleet.timeline.record("mine", f"{blocks} on {name}")
         return hashes

@@ -60,11 +60,16 @@ class ChainModel:
         """The (height, hash) pairs the node may be on; the hash is None at genesis (never mined)."""
         return {(len(b), b[-1] if b else None) for b in self.candidates.get(node, {self.branch[node]})}
 
-    def mined(self, node: str, hashes: list[str], component: set[str]) -> None:
-        """`node` mined `hashes` on its own tip; its component follows."""
+    def check_can_mine(self, node: str) -> None:
+        """Raise AmbiguousChain when the model could not record blocks mined on `node`: asked before
+        mining, so no block the model never knew about is left on the chain."""
         if node in self.candidates:
             raise AmbiguousChain(f"{node} follows one of {len(self.candidates[node])} equally long branches: "
                                  f"the model cannot say which one its blocks extend (mine on a node of one of them)")
+
+    def mined(self, node: str, hashes: list[str], component: set[str]) -> None:
+        """`node` mined `hashes` on its own tip; its component follows."""
+        self.check_can_mine(node)
         self.branch[node] = self.branch[node] + tuple(hashes)
         self.converge([component])
 

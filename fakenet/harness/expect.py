@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from fakenet.errors import ExpectationFailed, FakenetError, WaitTimeout
+from fakenet.errors import ExpectationFailed, FakenetError, ModelRefused, WaitTimeout
 from fakenet.harness import observe
 from fakenet.harness.chain_model import AmbiguousChain
 from fakenet.harness.fanout import fan_out
@@ -115,10 +115,11 @@ def availability(net: Fleet, streams, nodes, want: bool | None) -> dict:
     if want is not None:
         wrong = [pair for pair, p in predicted.items() if p != want]
         if wrong:
-            raise ExpectationFailed(f"the model does not predict {'available' if want else 'unavailable'} for "
-                                    f"{_fmt(wrong)}: holders {({s: sorted(net.model.holders(s)) for s, _ in wrong})}",
-                                    expected={pair: want for pair in wrong},
-                                    observed={pair: predicted[pair] for pair in wrong}, difference=wrong)
+            seen = _observe(net, [pair for pair in wrong if predicted[pair] is not None], predicted)
+            raise ModelRefused(f"the model does not predict {'available' if want else 'unavailable'} for "
+                               f"{_fmt(wrong)}: holders {({s: sorted(net.model.holders(s)) for s, _ in wrong})}",
+                               asked={pair: want for pair in wrong}, predicted={pair: predicted[pair] for pair in wrong},
+                               observed=seen, difference=wrong)
     before = {s: set(net.model.holders(s)) for s in {s for s, _ in pairs}}  # loads add holders: explain from before
     observed = _observe(net, pairs, predicted)
     wrong = [pair for pair in pairs if observed[pair] != predicted[pair]]
@@ -244,8 +245,9 @@ def reorgs(net: Fleet, nodes, timeout: float) -> dict:
                  if name in net.up() and (nodes is None or name in nodes)}
     if nodes is not None and set(nodes) - set(predicted):
         missing = sorted(set(nodes) - set(predicted))
-        raise ExpectationFailed(f"the model predicts no reorg on {', '.join(missing)}: they never left a branch",
-                                expected={n: None for n in missing}, observed=None, difference=missing)
+        raise ModelRefused(f"the model predicts no reorg on {', '.join(missing)}: they never left a branch",
+                           asked={n: "a reorg" for n in missing}, predicted={n: None for n in missing},
+                           difference=missing)
 
     def wrong(found) -> dict[str, str]:
         bad = {}

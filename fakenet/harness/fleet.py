@@ -11,7 +11,7 @@ from __future__ import annotations
 import networkx as nx
 from faker import Faker
 
-from fakenet.errors import FakenetError, MissingCapability
+from fakenet.errors import ConfigError, MissingCapability
 from fakenet.harness import observe
 from fakenet.harness.backends.base import NodeRuntime
 from fakenet.harness.fanout import fan_out
@@ -43,7 +43,7 @@ class Fleet:
 
     def runtime(self, name: str) -> NodeRuntime:
         if name not in self.runtimes:
-            raise FakenetError(f"no node {name!r} in this network (nodes: {', '.join(self.names)})")
+            raise ConfigError(f"no node {name!r} in this network (nodes: {', '.join(self.names)})")
         return self.runtimes[name]
 
     def up(self) -> list[str]:
@@ -55,13 +55,17 @@ class Fleet:
     def parallel(self, function, names) -> dict:
         return dict(zip(names, fan_out(function, names, 16)))
 
-    def learn_identities(self) -> None:
-        """Build the model from the identities the nodes answer with (at start, or attaching)."""
-        identities = self.parallel(lambda name: self.runtimes[name].client.identity(), self.names)
+    def learn_identities(self, down=()) -> None:
+        """Build the model from the identities the nodes answer with (at start, or attaching to a
+        network whose `down` nodes are stopped or paused: down, as a crash or a pause leaves a node)."""
+        identities = self.parallel(lambda name: "" if name in down else self.runtimes[name].client.identity(),
+                                   self.names)
         timeout, peer = self.settings.get("sync_timeout"), self.settings.get("peer_timeout")
         self.model = NetworkModel(self.topology, identities, int(self.settings.get("cache_limit", 500)),
                                   sync_timeout=float(timeout) if timeout is not None else None,
                                   peer_timeout=float(peer) if peer is not None else None)
+        for name in down:
+            self.model.went_down(name)
 
     def wait_answering(self, name: str) -> None:
         runtime = self.runtimes[name]

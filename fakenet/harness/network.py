@@ -108,10 +108,10 @@ class Network:
         from fakenet.harness.backends.docker import attach_compose
 
         kind = kinds.get(kind)
-        backend, runtimes = attach_compose(kind, project)
+        backend, runtimes, stopped = attach_compose(kind, project)
         net = cls(len(runtimes), backend=backend, kind=kind)
         net.fleet.runtimes = runtimes
-        net.fleet.learn_identities()
+        net.fleet.learn_identities(down=stopped)
         return net
 
     def _wait_trusted(self) -> None:
@@ -144,6 +144,7 @@ class Network:
     # -- nodes -----------------------------------------------------------------------------------
 
     def node(self, name: str) -> Node:
+        self.fleet.runtime(name)  # an unknown name is refused here, with the names there are
         return Node(self.fleet, name)
 
     @property

@@ -2,7 +2,8 @@
 
 Docker only: the image (fakenet/image_litecoin.py) runs compose/litecoin/bin/litecoin-node, which
 writes the conf from the environment (credentials never on a command line) and execs the daemon
-with `connect=` to each topology peer by host name. Litecoin Core cannot filter its own links, so
+with `connect=` to the topology peers after it in natural order: one connection per link, since
+Core would keep two when both ends dial (cli -getinfo then counts 5 or 6 in a 4-node mesh). Litecoin Core cannot filter its own links, so
 the docker backend filters packets; it has no node key, so the entrypoint makes a random id on
 first start, keeps it in the data dir and sends it as the user-agent comment: peers report it in
 getpeerinfo's `subver`, a restart keeps it (a container address would not survive one), and what
@@ -25,6 +26,7 @@ from bitcoin.segwit_addr import encode as bech32_encode
 
 from fakenet.errors import ConfigError
 from fakenet.kinds.base import CHAIN, Launch, NodeClient, NodeKind, Summary, Tip
+from fakenet.naming import natural
 
 RPC_PORT, P2P_PORT = 19443, 19444
 # BIP173's test program at Litecoin's regtest prefix: a valid address nobody holds keys for.
@@ -50,6 +52,12 @@ def _pongs(peer: dict) -> int:
     return peer.get("bytesrecv_per_msg", {}).get("pong", 0)
 
 
+def dialled(name: str, peers) -> list[str]:
+    """The hosts this node dials: only peers later in natural order, so each topology link is one
+    connection (the earlier end dials, the later one accepts), as cli -getinfo's count expects."""
+    return [host for peer, host in peers if natural(peer) > natural(name)]
+
+
 class LitecoinClient(NodeClient):
     _address: str | None = None
 
@@ -60,8 +68,8 @@ class LitecoinClient(NodeClient):
         return node_id(self.rpc.getnetworkinfo()["subversion"])
 
     def peer_identities(self) -> set[str]:
-        """Ids of handshaken peers that answer a ping now (each pair counts once, however many
-        connections it has: both ends dial each other)."""
+        """Ids of handshaken peers that answer a ping now (each counts once, however many
+        connections it has)."""
         before = {peer["id"]: _pongs(peer) for peer in self.rpc.getpeerinfo()}
         self.rpc.ping()
         deadline = time.monotonic() + PONG_WAIT
@@ -73,9 +81,9 @@ class LitecoinClient(NodeClient):
             time.sleep(0.05)  # a poll: pongs arrive within the node's 100 ms message loop
 
     def summary(self) -> Summary:
-        """Peers counted once per node: both ends dial, so a pair often has two connections."""
-        network, height, peers = self.rpc.batch([("getnetworkinfo", []), ("getblockcount", []), ("getpeerinfo", [])])
-        return Summary(node_id(network["subversion"]), height, len({node_id(p.get("subver", "")) for p in peers} - {""}))
+        """Live peers only: Core keeps a dead connection in getpeerinfo until its 20-minute ping timeout."""
+        network, height = self.rpc.batch([("getnetworkinfo", []), ("getblockcount", [])])
+        return Summary(node_id(network["subversion"]), height, len(self.peer_identities()))
 
     # chain
     def tip(self) -> Tip:
@@ -108,7 +116,7 @@ class LitecoinKind(NodeKind):
 
     def environment(self, launch: Launch) -> dict[str, str]:
         self.check_settings(launch.settings)
-        return {"LITECOIN_DATADIR": launch.datadir, "LITECOIN_PEERS": " ".join(host for _, host in launch.peers),
+        return {"LITECOIN_DATADIR": launch.datadir, "LITECOIN_PEERS": " ".join(dialled(launch.name, launch.peers)),
                 "LITECOIN_RPCUSER": launch.credentials[0], "LITECOIN_RPCPASSWORD": launch.credentials[1]}
 
     def credentials(self, environment: Mapping[str, str]) -> tuple[str, str] | None:

@@ -76,8 +76,10 @@ class Client:
 
 
 def _fail(error: dict) -> int:
+    """bitcoin-cli's exit status is abs(code) as the OS keeps it, the low 8 bits (-32601, Method not
+    found, exits 89 from litecoin-cli too); never 0 for an error."""
     print(f"error code: {error['code']}\nerror message:\n{error['message']}", file=sys.stderr)
-    return min(abs(int(error["code"])), 127) or 1
+    return (abs(int(error["code"])) & 0xFF) or 1
 
 
 def getinfo(client: Client) -> int:

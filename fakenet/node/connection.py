@@ -181,5 +181,9 @@ class Connection:
     async def _keepalive(self, interval: float) -> None:
         while not self.closed.is_set():
             await asyncio.sleep(interval)
-            self._ping_sent_at = clock.monotonic()
-            await self.send({"t": "ping", "n": self.id})
+            await self.ping()
+
+    async def ping(self) -> None:
+        """Ping the peer now; its pong sets pingtime (the keepalive, and the `ping` RPC)."""
+        self._ping_sent_at = clock.monotonic()
+        await self.send({"t": "ping", "n": self.id})

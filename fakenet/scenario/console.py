@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fakenet import terminal
 from fakenet.bundle import Recorder, replay
 from fakenet.bundle.build import scenario_verdict
 from fakenet.scenario import report
@@ -19,7 +20,7 @@ from fakenet.scenario.runner import Result, graph_summary, run
 def run_with_progress(scenario: Scenario, backend: str, *, nodes=None, seed=None, kind=None,
                       report_dir: Path | None = None, keep: bool = False, console: Console | None = None,
                       **options) -> Result:
-    console = console or Console(highlight=False)
+    console = console or terminal.console(highlight=False)
     started = time.monotonic()
     status = console.status(f"starting {scenario.nodes} nodes on {backend}…")
     status.start()

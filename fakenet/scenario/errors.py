@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fakenet.errors import FakenetError
+from fakenet.errors import ConfigError
 
 
-class ScenarioError(FakenetError):
+class ScenarioError(ConfigError):
     def __init__(self, message: str, *, file: str = "", line: int | None = None, step: str | None = None):
         where = file + (f":{line}" if line else "") + (f" (step {step})" if step else "")
         super().__init__(f"{where}: {message}" if where else message)

@@ -32,7 +32,9 @@ import yaml
 from fakenet import kinds
 from fakenet.harness.topology import DEGREE, KINDS, node_names
 from fakenet.scenario import schema as s
+from fakenet.scenario import stream_sets
 from fakenet.scenario.errors import ScenarioError
+from fakenet.suggest import did_you_mean
 from fakenet.scenario.steps import REGISTRY, StepType
 
 TOPOLOGIES = KINDS
@@ -106,6 +108,7 @@ def parse(text: str, file: str = "<scenario>", kind: str | None = None) -> Scena
     steps = _steps(data["steps"], steps_node, meta["names"], file)
     if kind is not None:
         meta["kinds"] = (kinds.get(kind).name,)
+    stream_sets.check(steps, file)
     scenario = Scenario(steps=tuple(steps), path=file, **meta)
     for name in scenario.kinds:
         check_kind(scenario, name)
@@ -254,7 +257,7 @@ def _split(item, file: str, line: int):
 def _step(name: str, value, names: list[str], file: str, line: int) -> Step:
     step_type = REGISTRY.get(name)
     if step_type is None:
-        raise ScenarioError(f"unknown step {name!r}; steps are: {', '.join(sorted([*REGISTRY, 'repeat', 'for_each']))}",
+        raise ScenarioError(f"unknown step {name!r}{did_you_mean(name, [*REGISTRY, 'repeat', 'for_each'])}; steps are: {', '.join(sorted([*REGISTRY, 'repeat', 'for_each']))}",
                             file=file, line=line, step=name)
     try:
         args = step_type.parse(value, names)

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import networkx as nx
 
-from fakenet.errors import ExpectationFailed, FakenetError
+from fakenet.errors import ConfigError, ExpectationFailed
 from fakenet.harness import faults
 from fakenet.harness.waits import wait_for
 from fakenet.kinds import CHAIN, CLUSTER, IDENTITY, STREAMS
@@ -42,7 +42,7 @@ class Context:
             return list(self.net.fleet.stream_ids)
         missing = [label for label in labels if label not in self.labels]
         if missing:
-            raise FakenetError(f"no stream set named {', '.join(missing)} (known: {', '.join(self.labels) or 'none'}); "
+            raise ConfigError(f"no stream set named {', '.join(missing)} (known: {', '.join(self.labels) or 'none'}); "
                                f"name one with create_streams' `as:`")
         return [stream for label in labels for stream in self.labels[label]]
 

@@ -12,7 +12,7 @@ import tarfile
 import pytest
 
 from fakenet import compose
-from fakenet.bundle import INFRASTRUCTURE, SYSTEM, Recorder, from_scenario, write
+from fakenet.bundle import INFRASTRUCTURE, SCENARIO, SYSTEM, Recorder, from_scenario, write
 from fakenet.scenario import load, run
 
 FAILING = compose.REPO / "tests" / "data" / "deliberately-failing.yaml"
@@ -36,9 +36,9 @@ def test_a_failed_run_ends_with_a_replay_line_that_fails_at_the_same_step(failed
     done, _ = failed_run
     assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stdout.strip().splitlines()
-    assert lines[-1] == "replay: ./fake scenario run tests/data/deliberately-failing.yaml --backend local --seed 11"
+    assert lines[-1] == "replay: ./fake scenario run tests/data/deliberately-failing.yaml --backend local --seed 11 --kind fakenet"
     assert f"deliberately-failing.yaml:{FAILING_LINE}: step" in done.stdout
-    assert lines[-2].startswith("whose fault: the system under test failed (step 9")
+    assert lines[-2].startswith("whose fault: the scenario failed (step 9")  # the model refuses it: no node was wrong
     again = fake(*lines[-1].removeprefix("replay: ./fake ").split())
     assert again.returncode == 1, again.stdout + again.stderr
     assert f"deliberately-failing.yaml:{FAILING_LINE}: step `expect_available" in again.stdout
@@ -49,18 +49,22 @@ def test_the_bundle_holds_evidence_report_and_manifest(failed_run):
     _, folder = failed_run
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     expected = {"index.html", "junit.xml", "manifest.json", "failure.json", "steps.json", "timeline.json",
-                "tips.json", "holders.json", "availability.json", "availability.png", "timeline.png",
+                "tips.json", "holders.json", "availability.json", "scenario.yaml",
                 *{f"logs/{n}.log" for n in ("node", "node2", "node3", "node4")},
-                *{f"configs/{n}.json" for n in ("node", "node2", "node3", "node4")},
-                *{f"graphs/step-{i:02d}.png" for i in range(1, 10)}}
+                *{f"configs/{n}.json" for n in ("node", "node2", "node3", "node4")}}
     assert expected <= names, expected - names
+    assert not [n for n in names if n.endswith(".png")]  # each picture once: embedded in the page
+    assert (folder / "scenario.yaml").read_text() == FAILING.read_text()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["seed"] == 11 and manifest["kind"] == "fakenet" and manifest["backend"] == "local"
     assert len(manifest["image"]["node_source_hash"]) == 64 and manifest["versions"]["python"]
     assert [e["event"] for e in manifest["fault_schedule"]] == ["apply", "undo", "recovered", "apply"]
     assert manifest["replay"].startswith("./fake scenario run")
+    assert manifest["command"].startswith("fake scenario run") and "--report" in manifest["command"]
+    assert len(manifest["git_commit"].removesuffix("+dirty")) == 40 and manifest["scenario"]["copy"] == "scenario.yaml"
+    assert manifest["placement"] == {}
     failure = json.loads((folder / "failure.json").read_text())
-    assert failure["verdict"]["side"] == SYSTEM and "ExpectationFailed" in failure["verdict"]["error"]
+    assert failure["verdict"]["side"] == SCENARIO and "ModelRefused" in failure["verdict"]["error"]
     steps = json.loads((folder / "steps.json").read_text())
     assert [s["status"] for s in steps] == ["passed"] * 8 + ["failed"]
     assert steps[-1]["snapshot"]["down"] == ["node3"]
@@ -71,7 +75,7 @@ def test_the_bundle_holds_evidence_report_and_manifest(failed_run):
     junit = (folder / "junit.xml").read_text()
     assert "fakenet.report" in junit and str(folder / "index.html") in junit
     page = (folder / "index.html").read_text()
-    assert page.index("system under test failed") < page.index("<h2>Timeline")
+    assert page.index("Why: ") < page.index("scenario failed") < page.index("<h2>Timeline")
     assert "src=\"data:image/png;base64," in page and 'src="graphs/' not in page
     with tarfile.open(folder.with_name("report.tar.gz")) as tar:
         assert "report/index.html" in tar.getnames()
@@ -131,8 +135,8 @@ def test_pytest_bundles_failed_fixture_tests_and_scenario_items(tmp_path):
     out = done.stdout
     assert "whose fault: the system under test failed (the test): ExpectationFailed" in out, out
     assert "whose fault: the infrastructure failed (the test): ContainerError: the engine went away" in out, out
-    assert "replay: ./fake test -n 0 --fakenet-backend local test_wrong.py::test_wrong_about_the_graph" in out, out
-    assert re.search(r"^replay: ./fake scenario run \S+failing.yaml --backend local --seed 11$", out, re.M), out
+    assert f"replay: ./fake test -n 0 --fakenet-backend local {tmp_path / 'test_wrong.py'}::test_wrong_about_the_graph" in out, out
+    assert re.search(r"^replay: ./fake scenario run /\S+failing.yaml --backend local --seed 11 --kind fakenet$", out, re.M), out
     made = sorted(p.name for p in bundles.iterdir())
     assert made == sorted(["scenarios_failing.yaml_deliberately-failing_local",
                            "scenarios_failing.yaml_deliberately-failing_local.tar.gz",
@@ -206,6 +210,14 @@ def test_fake_dump_writes_a_bundle_of_a_running_four_node_network(tmp_path):
         assert up.returncode == 0, up.stdout + up.stderr
         done = run_fake("dump", str(tmp_path / "dump"))
         assert done.returncode == 0, done.stdout + done.stderr
+        assert run_fake("stop", "node3").returncode == 0 and run_fake("pause", "node2").returncode == 0
+        for verb in ("graph", "status"):
+            shown = run_fake(verb)
+            assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stdout + shown.stderr
+        assert "node2: (down)" in run_fake("graph").stdout
+        stopped = run_fake("dump", str(tmp_path / "stopped"))
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        run_fake("unpause", "node2")
     finally:
         run_fake("down", "-v", "--remove-orphans")
     folder = tmp_path / "dump"
@@ -223,5 +235,8 @@ def test_fake_dump_writes_a_bundle_of_a_running_four_node_network(tmp_path):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["image"]["id"].startswith("sha256:") and manifest["versions"]["docker_engine"]
     assert "<img" in (folder / "index.html").read_text()
+    assert manifest["kind"] == "fakenet" and "<removed>" not in json.dumps(manifest)
+    assert json.loads((tmp_path / "stopped" / "graph.json").read_text())["down"] == ["node2", "node3"]
+    assert json.loads((tmp_path / "stopped" / "manifest.json").read_text())["kind"] == "fakenet"
     left = docker.from_env().containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
     assert left == []

@@ -96,7 +96,12 @@ def test_fake_up_kind_litecoin_exec_status_logs_down():
         up = fake(project, "up", "-d", "--kind", "litecoin")
         assert "node4" in up.stdout, up.stdout
         info = json.loads(fake(project, "exec", "node", "cli", "-getinfo").stdout)
-        assert info["connections"]["total"] >= 3 and info["chain"] == "regtest"  # up to 6: both ends dial
+        assert info["chain"] == "regtest"
+        names = ("node", "node2", "node3", "node4")
+        connections = lambda: [json.loads(fake(project, "exec", n, "cli", "-getinfo").stdout)["connections"]["total"]
+                               for n in names]
+        # One connection per link: only the earlier end dials (both did: 5 or 6 per node).
+        wait_for(connections, lambda counts: counts == [3, 3, 3, 3], timeout=60, expected="3 connections on each node")
         fake(project, "exec", "node", "cli", "generatetoaddress", "2", MINE_TO)
         status = json.loads(fake(project, "exec", "node2", "fakenet-status").stdout)  # status without a route
         assert status["connections"]["total"] == 3 and len(status["peerid"]) == 16
@@ -111,3 +116,33 @@ def test_fake_up_kind_litecoin_exec_status_logs_down():
     finally:
         fake(project, "down", "-v", check=False)
     assert leftovers(client, project) == []
+
+
+REPLAYED = """name: litecoin-replay
+nodes: 3
+seed: 3
+kinds: [fakenet, litecoin]
+backends: [docker]
+steps:
+  - mine: {on: node, blocks: 1}
+  - expect_converged: {within: 60s}
+  - expect_reorg: {on: node2}
+"""
+
+
+def test_the_replay_of_a_failing_litecoin_run_runs_litecoin_and_fails_the_same_way(tmp_path):
+    """The file lists fakenet first: a replay line without --kind ran fakenet (and a different failure could pass)."""
+    scenario = tmp_path / "replayed.yaml"  # outside the checkout: the replay names it by absolute path
+    scenario.write_text(REPLAYED)
+    run = lambda *args: subprocess.run([str(compose.REPO / "fake"), *args], cwd=compose.REPO, capture_output=True,
+                                       text=True, stdin=subprocess.DEVNULL, timeout=600)
+    first = run("scenario", "run", str(scenario), "--backend", "docker", "--kind", "litecoin")
+    assert first.returncode == 1, first.stdout + first.stderr
+    replay = first.stdout.strip().splitlines()[-1]
+    assert replay.endswith(f"{scenario} --backend docker --seed 3 --kind litecoin"), replay
+    again = run(*replay.removeprefix("replay: ./fake ").split())
+    assert again.returncode == 1, again.stdout + again.stderr
+    for done in (first, again):
+        assert "replayed.yaml:9: step `expect_reorg: {on: node2}` failed" in done.stdout, done.stdout
+        assert "the model predicts no reorg on node2" in done.stdout
+    assert again.stdout.strip().splitlines()[-1] == replay

@@ -118,3 +118,22 @@ def test_the_miner_on_a_partitioned_network_of_each_kind(kind, pow):
         assert {name: r.depth for name, r in reorgs.items()} == {"node": 2, "node2": 2}
         stale = miner.submit(miner.build(stale_template), stale_template["height"])
         assert stale.result == "inconclusive", "a valid block off the best chain is reported stale"
+
+
+def test_mining_on_a_node_behind_a_tie_is_refused_before_a_block_is_mined():
+    """The model cannot say which branch a node behind a tie extends: mining there is the scenario's
+    error, raised before the block exists (after it, the model never recorded a block the chain has)."""
+    from fakenet import Network
+    from fakenet.harness.chain_model import AmbiguousChain
+
+    with Network(3, backend="local", seed=8) as net:
+        net.isolate("node")
+        net.isolate("node2")
+        net.mine("node", 1)
+        net.mine("node2", 1)
+        net.heal()
+        net.expect_converged(timeout=30)
+        height = net.runtime("node3").client.tip().height  # asked of the node, not of the model
+        with pytest.raises(AmbiguousChain):
+            net.mine("node3", 1)
+        assert net.runtime("node3").client.tip().height == height

@@ -1,8 +1,11 @@
 """A false expectation fails with a message a new user can act on: where, what, and why."""
 
+import json
 import subprocess
 import sys
 
+from fakenet import Network
+from fakenet.bundle import SCENARIO, SYSTEM, Recorder, from_scenario, from_test, write
 from fakenet.scenario import parse, run
 
 FALSE_AVAILABILITY = """name: wrong-about-availability
@@ -21,6 +24,52 @@ def test_a_false_availability_expectation_names_the_step_holders_and_prediction(
     assert message.startswith("wrong.yaml:6: step `expect_available: {streams: lonely, on: node}` failed:")
     assert "the model does not predict available" in message and "holders" in message and "'node3'" in message
     assert [r.ok for r in result.results] == [True, True, False]
+
+
+ACROSS_A_PARTITION = """name: available-across-a-partition
+nodes: 4
+steps:
+  - create_streams: {on: node4, count: 1, pin: true, as: far}
+  - partition: [[node, node2], [node3, node4]]
+  - expect_graph: {within: 10s}
+  - expect_available: {streams: far, on: node}
+"""
+
+
+def test_expecting_availability_across_a_partition_is_the_scenarios_fault(tmp_path):
+    recorder = Recorder()
+    result = run(parse(ACROSS_A_PARTITION, "across.yaml"), "local", recorder=recorder)
+    assert [r.ok for r in result.results] == [True, True, True, False]
+    write(from_scenario(result, recorder), tmp_path / "bundle", pack=False)
+    failure = json.loads((tmp_path / "bundle" / "failure.json").read_text())
+    assert failure["verdict"]["side"] == SCENARIO, failure
+    (pair,) = failure["asked"]
+    assert pair.endswith("@node") and failure["asked"][pair] is True and failure["predicted"][pair] is False
+    assert failure["observed"][pair] is False  # the node was asked, and honestly could not load it
+    page = (tmp_path / "bundle" / "index.html").read_text()
+    assert page.index("Why: the scenario or test asks for") < page.index("First failure")
+
+
+def test_a_node_that_drops_a_pinned_stream_is_the_system_under_tests_fault(tmp_path):
+    with Network(3, backend="local", seed=5) as net:
+        stream = net.create_stream("node3", {"n": 1}, pin=True)
+        liar = net.runtime("node3").client  # behind the model's back: acknowledged the pin, then drops it
+        liar.unpin_stream(stream)
+        liar.evict(None, [stream])
+        try:
+            net.expect_available([stream], ["node"])
+        except AssertionError as exc:
+            error = exc
+        else:
+            raise AssertionError("the oracle did not notice a node dropping a stream it pinned")
+        recorder = Recorder()
+        recorder.collect(net, error)
+        bundle = from_test("test_liar", net, error, started=True, recorder=recorder)
+    assert bundle.verdict.side == SYSTEM, bundle.verdict
+    write(bundle, tmp_path / "bundle", pack=False)
+    failure = json.loads((tmp_path / "bundle" / "failure.json").read_text())
+    key = f"{stream}@node"
+    assert failure["predicted"][key] is True and failure["observed"][key] is False
 
 
 def test_a_false_cache_expectation_through_pytest_shows_the_line_and_the_numbers(tmp_path):

@@ -4,31 +4,68 @@ from types import SimpleNamespace
 
 import pytest
 
-from fakenet.bundle import INFRASTRUCTURE, SYSTEM, decide
-from fakenet.bundle.charts import cell, fault_bands
+from fakenet.bundle import HARNESS, INFRASTRUCTURE, SCENARIO, SYSTEM, decide
+from fakenet.bundle.build import failure_data
+from fakenet.bundle.charts import cell, fault_bands, natural
 from fakenet.bundle.evidence import failing_streams
 from fakenet.bundle.redact import REMOVED, Redactor
 from fakenet.bundle.replay import pytest_command, scenario_command
-from fakenet.errors import ContainerError, ExpectationFailed, RpcError, WaitTimeout
+from fakenet.errors import ConfigError, ContainerError, ExpectationFailed, ModelRefused, RpcError, WaitTimeout
+from fakenet.harness.chain_model import AmbiguousChain
 from fakenet.harness.timeline import Event
-from fakenet.scenario import parse
+from fakenet.scenario import ScenarioError, parse
 
 STREAM_A, STREAM_B = "kjzl6cwe1jw146aaaaaaaaaaaaaaaaaaaa", "kjzl6cwe1jw147bbbbbbbbbbbbbbbbbbbb"
+
+
+def _raised_in_fakenet() -> TypeError:
+    """A TypeError from inside fakenet's own code, as a bug in a probe raises it."""
+    try:
+        natural(None)
+    except TypeError as exc:
+        return exc
+    raise AssertionError("expected a TypeError")
+
+
+def _raised_in_the_test() -> KeyError:
+    try:
+        {}["no such key"]  # the user's own test code, not fakenet's
+    except KeyError as exc:
+        return exc
+    raise AssertionError("expected a KeyError")
+
+
+def _model_refusal() -> ModelRefused:
+    return ModelRefused("the model does not predict available", asked={("s", "node"): True},
+                        predicted={("s", "node"): False}, observed={("s", "node"): False})
 
 
 @pytest.mark.parametrize("error, started, side", [
     (ExpectationFailed("graph differs"), True, SYSTEM),
     (AssertionError("a plain assert in a test"), True, SYSTEM),
+    (_model_refusal(), True, SCENARIO),
+    (AmbiguousChain("which branch"), True, SCENARIO),
+    (ConfigError("no stream set named lonley"), True, SCENARIO),
+    (ScenarioError("its topology lists 4 nodes; it cannot run with 5"), False, SCENARIO),
+    (_raised_in_the_test(), True, SCENARIO),
     (ContainerError("engine gone"), True, INFRASTRUCTURE),
     (RpcError(-1, "cannot reach"), True, INFRASTRUCTURE),
-    (TypeError("a bug in a probe"), True, INFRASTRUCTURE),
+    (ConnectionRefusedError("engine socket"), True, INFRASTRUCTURE),
     (WaitTimeout("node did not answer"), False, INFRASTRUCTURE),
     (ExpectationFailed("the first graph"), False, INFRASTRUCTURE),  # before any step ran: start-up's
+    (_raised_in_fakenet(), True, HARNESS),
 ])
-def test_whose_fault_follows_the_error_type_and_when_it_came(error, started, side):
+def test_whose_fault_follows_the_error_type_when_and_where_it_came(error, started, side):
     verdict = decide(error, started=started)
     assert verdict.side == side and verdict.error.startswith(type(error).__name__)
-    assert ("system under test" if side == SYSTEM else "infrastructure") in verdict.sentence()
+    assert f"the {side} failed" in verdict.sentence() and verdict.why
+
+
+def test_failure_data_keeps_the_prediction_and_the_observation_apart():
+    data = failure_data(_model_refusal())
+    assert data["asked"] == {("s", "node"): True} and data["predicted"] == {("s", "node"): False}
+    lying = ExpectationFailed("differs", expected={("s", "node"): True}, observed={("s", "node"): False})
+    assert failure_data(lying)["predicted"] != failure_data(lying)["observed"]
 
 
 def test_nothing_failed_is_no_verdict():
@@ -52,6 +89,23 @@ def test_short_values_are_not_scrubbed_from_everything():
     assert redactor.text("node1 has 1 peer") == "node1 has 1 peer"
 
 
+def test_a_secret_that_is_a_word_the_bundle_needs_is_removed_from_configs_only():
+    redactor = Redactor()
+    config = redactor.mapping({"environment": ["FAKENET_RPCUSER=fakenet", "FAKENET_RPCPASSWORD=fakenet"]})
+    assert config["environment"] == ["FAKENET_RPCUSER=fakenet", f"FAKENET_RPCPASSWORD={REMOVED}"]
+    assert redactor.text('{"kind": "fakenet", "node": "node10"}') == '{"kind": "fakenet", "node": "node10"}'
+    assert redactor.weak == {"fakenet"} and not redactor.secrets
+
+
+def test_ids_are_cut_to_the_shortest_prefix_that_tells_them_apart():
+    from fakenet.bundle.short_ids import shortest_unique
+
+    short = shortest_unique([STREAM_A, STREAM_B, "k2t6wyabc"])
+    assert short[STREAM_A] == "kjzl6cwe1jw146…" and short[STREAM_B] == "kjzl6cwe1jw147…"  # a fixed 12 names both alike
+    assert short["k2t6wyabc"] == "k2t6wyab…" and len(set(short.values())) == 3
+    assert shortest_unique(["node"]) == {"node": "node"}
+
+
 def test_failing_streams_come_from_the_data_or_the_words():
     error = ExpectationFailed("x", expected={(STREAM_A, "node"): True}, observed={}, difference=[(STREAM_A, "node")])
     assert failing_streams([STREAM_A, STREAM_B], error) == [STREAM_A]
@@ -72,14 +126,21 @@ def test_heatmap_cells_tell_agreement_from_both_kinds_of_surprise():
             cell(True, None)] == [0, 1, 2, 3, 4, 4]
 
 
-def test_the_replay_line_names_only_what_differs_from_the_file():
+def test_the_replay_line_names_every_option_the_run_had(monkeypatch, tmp_path):
     scenario = parse("name: x\nnodes: 3\nseed: 5\nsteps:\n  - heal\n", "scenarios/x.yaml")
     result = SimpleNamespace(scenario=scenario, backend="local", seed=5, kind="fakenet", nodes=3)
-    assert scenario_command(result).endswith("scenario run scenarios/x.yaml --backend local --seed 5")
-    result.seed, result.nodes = 9, 16
-    assert scenario_command(result).endswith("--backend local --seed 9 --nodes 16")
+    assert scenario_command(result).endswith("scenario run scenarios/x.yaml --backend local --seed 5 --kind fakenet")
+    result.seed, result.nodes, result.kind = 9, 16, "litecoin"
+    assert scenario_command(result).endswith("--backend local --seed 9 --kind litecoin --nodes 16")
+    monkeypatch.setenv("FAKENET_PLACEMENT", "node=h1,node2=h2")
+    result.backend = "hosts"
+    assert scenario_command(result).endswith("--nodes 16 --placement node=h1,node2=h2")
+    elsewhere = parse("name: x\nsteps:\n  - heal\n", str(tmp_path / "x.yaml"))
+    assert f"run {tmp_path / 'x.yaml'} --backend" in scenario_command(SimpleNamespace(
+        scenario=elsewhere, backend="local", seed=1, kind="fakenet", nodes=4))
     assert pytest_command("tests/t.py::test_a[x y]", "docker") == \
         "./fake test -n 0 --fakenet-backend docker 'tests/t.py::test_a[x y]'"
+    assert pytest_command("t.py::test_b", "local", tmp_path).endswith(f" {tmp_path / 't.py'}::test_b")
 
 
 def test_bundles_are_on_by_default_under_ci_only(monkeypatch, tmp_path):

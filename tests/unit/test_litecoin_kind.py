@@ -66,3 +66,12 @@ def test_the_kind_is_registered_and_a_project_without_containers_is_fakenet(monk
 
     monkeypatch.setattr(docker, "from_env", lambda: (_ for _ in ()).throw(docker.errors.DockerException("no engine")))
     assert compose.kind_of("nothing-here") == "fakenet"
+
+
+def test_each_link_is_dialled_by_its_earlier_end_only():
+    from fakenet.kinds.litecoin import dialled
+
+    peers = (("node", "10.0.0.2"), ("node2", "10.0.0.3"), ("node10", "10.0.0.11"))
+    assert dialled("node", peers[1:]) == ["10.0.0.3", "10.0.0.11"]
+    assert dialled("node2", (peers[0], peers[2])) == ["10.0.0.11"]  # node10 after node2, as people count
+    assert dialled("node10", peers[:2]) == []

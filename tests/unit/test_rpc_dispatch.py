@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from fakenet.node.cli import _convert
+from fakenet.node.cli import _convert, _fail
+from fakenet.node.rpc import helptext
 from fakenet.node.rpc.dispatch import Registry, handle
 from fakenet.node.rpc.errors import RpcFailure
 
@@ -56,8 +57,25 @@ def test_batches_answer_each_item():
 
 
 def test_help_lists_and_describes():
-    assert registry.help() == "echo"
+    assert registry.help() == '== Test_rpc_dispatch ==\necho "value" ( times )'
     assert "Repeat value." in registry.help("echo")
+
+
+def test_help_groups_calls_as_bitcoin_cli_prints_them():
+    async def getblock(blockhash, verbosity=1): ...
+    async def generatetoaddress(nblocks, address, maxtries=1000000): ...
+    async def ping(): ...
+    getblock.__module__, generatetoaddress.__module__ = "fakenet.node.rpc.blockchain", "fakenet.node.rpc.mining"
+    ping.__module__ = "fakenet.node.rpc.peers"
+    text = helptext.overview({"getblock": getblock, "generatetoaddress": generatetoaddress, "ping": ping})
+    assert text == ('== Blockchain ==\ngetblock "blockhash" ( verbosity )\n\n'
+                    '== Generating ==\ngeneratetoaddress "nblocks" "address" ( maxtries )\n\n== Network ==\nping')
+
+
+@pytest.mark.parametrize("code, status", [(-32601, 89), (-8, 8), (-1, 1), (-256, 1)])
+def test_cli_exits_with_bitcoin_clis_status(code, status, capsys):
+    assert _fail({"code": code, "message": "Method not found"}) == status
+    assert capsys.readouterr().err == f"error code: {code}\nerror message:\nMethod not found\n"
 
 
 @pytest.mark.parametrize("arg, value", [("3", 3), ("true", True), ('{"a": 1}', {"a": 1}), ("bcrt1qxyz", "bcrt1qxyz"),

@@ -17,7 +17,7 @@ def test_shipped_scenarios_load(path):
 
 BROKEN = [
     ("name: x\nsteps:\n  - crash: node9\n", "x.yaml:3 (step crash): expected one of the nodes node, node2, node3, node4, not 'node9'"),
-    ("name: x\nsteps:\n  - crsh: node\n", "x.yaml:3 (step crsh): unknown step 'crsh'; steps are: "),
+    ("name: x\nsteps:\n  - crsh: node\n", "x.yaml:3 (step crsh): unknown step 'crsh' (did you mean 'crash'?); steps are: "),
     ("name: x\nsteps:\n  - expect_graph: {within: soon}\n", "x.yaml:3 (step expect_graph): within: expected a duration like 10s, 500ms or 2m, not 'soon'"),
     ("name: x\nsteps:\n  - create_streams: {on: node, cnt: 3}\n", "x.yaml:3 (step create_streams): unknown argument(s) cnt; this step takes on, count, pin, as"),
     ("name: x\nsteps:\n  - partition: [[node, node2], [node2]]\n", "x.yaml:3 (step partition): expected each node in one group only"),
@@ -33,6 +33,10 @@ BROKEN = [
     ("name: x\ntopology: {edges: [[node, node]]}\nsteps: [heal]\n", "x.yaml:2: topology: edges: [node, node] links a node to itself"),
     ("name: x\ntopology: {edges: [node, node2]}\nsteps: [heal]\n", "x.yaml:2: topology: edges: expected a [node, node] pair, not 'node'"),
     ("name: x\ntopology: {links: []}\nsteps: [heal]\n", "x.yaml:2: topology: unknown argument(s) links; topology takes edges"),
+    ("name: x\nsteps:\n  - create_streams: {on: node, count: 1, as: lonely}\n  - expect_available: {streams: lonley}\n",
+     "x.yaml:4 (step expect_available): no stream set named 'lonley' before this step (did you mean 'lonely'?)"),
+    ("name: x\nsteps:\n  - expect_cache: {on: node, lru: [early]}\n  - create_streams: {on: node, count: 1, as: early}\n",
+     "x.yaml:3 (step expect_cache): no stream set named 'early' before this step (defined so far: none yet"),
 ]
 
 

@@ -342,12 +342,15 @@ def container_credentials(kind: NodeKind, container) -> tuple[str, str]:
     return found
 
 
-def attach_compose(kind: NodeKind, project: str) -> tuple[AttachedBackend, dict[str, DockerRuntime]]:
+def attach_compose(kind: NodeKind, project: str) -> tuple[AttachedBackend, dict[str, DockerRuntime], set[str]]:
+    """Every node of the project, and which of them are not running (stopped or paused)."""
     backend = AttachedBackend(kind, project)
-    found = backend.client.containers.list(filters={"label": f"com.docker.compose.project={project}"})
-    if not found:
-        raise FakenetError(f"no running network {project!r} to attach to (start one with ./fake up -d)")
+    found = backend.client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
+    if not any(container.status in ("running", "paused") for container in found):
+        hint = "./fake" + ("" if project == "fakenet" else f" -p {project}")
+        raise FakenetError(f"no running network {project!r} to attach to (start one with {hint} up -d)")
     for container in found:
         name = container.labels["com.docker.compose.service"]
         backend.runtimes[name] = DockerRuntime(backend, None, container=container, name=name)
-    return backend, dict(backend.runtimes)
+    stopped = {c.labels["com.docker.compose.service"] for c in found if c.status != "running"}
+    return backend, dict(backend.runtimes), stopped

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from fakenet.node import logs
+from fakenet.node.rpc import helptext
 from fakenet.node.rpc.errors import INVALID_PARAMETER, INVALID_REQUEST, METHOD_NOT_FOUND, MISC_ERROR, PARSE_ERROR, RpcFailure
 
 Method = Callable[..., Awaitable[Any]]
@@ -46,7 +47,7 @@ class Registry:
 
     def help(self, name: str | None = None) -> str:
         if not name:
-            return "\n".join(sorted(self.methods))
+            return helptext.overview(self.methods)
         if name not in self.methods:
             return f"help: unknown command: {name}"
         signature = inspect.signature(self.methods[name])

@@ -7,6 +7,7 @@ from fakenet.node.errors import ConfigError
 from fakenet.node import logs, multiaddr
 from fakenet.node.connection import Connection, LinkShape
 from fakenet.node.rpc import params
+from fakenet.node.rpc.hostport import to_multiaddr
 from fakenet.node.swarm import DialFailed
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.rpc.errors import (CLIENT_NODE_ALREADY_ADDED, CLIENT_NODE_NOT_ADDED, CLIENT_NODE_NOT_CONNECTED,
@@ -39,8 +40,9 @@ def _peer_json(conn: Connection) -> dict:
 
 
 def _parse_addr(text: str):
+    """A multiaddr, or bitcoin-core's HOST:PORT (what `addnode` takes there)."""
     try:
-        return multiaddr.parse(text)
+        return multiaddr.parse(to_multiaddr(text))
     except ConfigError as exc:
         raise RpcFailure(INVALID_PARAMETER, str(exc)) from exc
 
@@ -88,7 +90,7 @@ def register(registry: Registry, node) -> None:
 
     @registry.method
     async def addnode(node_addr, command):
-        """Add ("add"), remove ("remove") or try once ("onetry") a peer multiaddr (/dns4/HOST/tcp/PORT)."""
+        """Add ("add"), remove ("remove") or try once ("onetry") a peer: HOST:PORT or a multiaddr (/dns4/HOST/tcp/PORT)."""
         addr = _parse_addr(node_addr)
         known = {a.dial_addr for a in swarm.peer_addrs()}
         if command == "add":

@@ -1,0 +1,70 @@
+"""The `fake` command's bad input: one line on stderr, exit 1, no traceback, and checked before any
+work starts (no image build, no network, no run whose report is then lost)."""
+
+import subprocess
+import sys
+
+import pytest
+
+from fakenet import cli
+
+ONE_LINE = 1
+
+
+def fails_in_one_line(capsys, argv: list[str]) -> str:
+    assert cli.main(argv) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and len(captured.err.strip().splitlines()) == ONE_LINE, captured.err
+    return captured.err
+
+
+def test_an_unknown_verb_is_fakenets_error_with_the_nearest_verb(capsys):
+    assert "unknown command 'upp' (did you mean 'up'?)" in fails_in_one_line(capsys, ["upp"])
+    assert "did you mean 'status'?" in fails_in_one_line(capsys, ["-p", "other", "staus"])
+
+
+def test_only_composes_own_verbs_pass_through():
+    assert not cli._is_own_verb(["ps"], {"up"}) and not cli._is_own_verb(["-p", "x", "logs", "node"], {"up"})
+    assert cli._is_own_verb(["upp"], {"up"})
+
+
+def test_a_bad_node_count_in_the_environment_is_named(capsys, monkeypatch):
+    monkeypatch.setenv("FAKENET_NODES", "abc")
+    assert "FAKENET_NODES='abc': expected a whole number" in fails_in_one_line(capsys, ["up", "-d"])
+
+
+def test_a_bad_up_timeout_is_refused_by_up_not_at_import(capsys, monkeypatch):
+    done = subprocess.run([sys.executable, "-m", "fakenet", "--help"], capture_output=True, text=True,
+                          env={"FAKENET_UP_TIMEOUT": "abc", "PATH": ""}, timeout=60)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    monkeypatch.setenv("FAKENET_UP_TIMEOUT", "abc")
+    assert "FAKENET_UP_TIMEOUT='abc'" in fails_in_one_line(capsys, ["up", "-d"])
+
+
+def test_export_into_a_missing_directory_fails_before_building(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("the image must not be built for a stack that cannot be written"))
+    error = fails_in_one_line(capsys, ["export", "--stack", str(tmp_path / "missing" / "stack.yml")])
+    assert f"no such directory {tmp_path / 'missing'}" in error
+
+
+def test_an_unwritable_report_folder_fails_before_the_run(capsys, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress",
+                        lambda *a, **k: pytest.fail("the run must not start when its report cannot be written"))
+    scenario = cli.compose.REPO / "scenarios" / "node-crash.yaml"
+    error = fails_in_one_line(capsys, ["scenario", "run", str(scenario), "--report", str(blocker / "report")])
+    assert "--report" in error and "cannot create it" in error
+
+
+def test_a_bad_path_anywhere_is_one_line(capsys, tmp_path):
+    assert "cannot read the scenario" in fails_in_one_line(capsys, ["scenario", "check", str(tmp_path / "nope.yaml")])
+
+
+def test_piped_output_is_never_wrapped(monkeypatch, capsys):
+    from fakenet import terminal
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    line = "replay: ./fake scenario run " + "/a-long-path" * 20 + " --backend docker --seed 3 --kind litecoin"
+    terminal.console().print(line)
+    assert capsys.readouterr().out == line + "\n"  # pytest captures: stdout is not a terminal
