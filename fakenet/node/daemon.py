@@ -61,7 +61,7 @@ class Node:
         self.identity = datadir.load_or_create_identity(s.datadir)
         swarm_key = psk.load(s.datadir)
         self.chain_path = s.datadir / "chain.sqlite"
-        self.chain = Chain(self.chain_path, s.network)
+        self.chain = Chain(self.chain_path, s.network, store=s.store)
         local = LocalEnd(self.identity, s.name, s.announce, s.network, swarm_key)
         self.swarm = Swarm(local, PeerStore(s.datadir / "peerstore.json"), s.peers, self.chain.height,
                            SwarmSettings(peer_timeout=s.peer_timeout), self.transport)
@@ -92,7 +92,7 @@ class Node:
         """The stream layer; the node's own key doubles as the controller key of streams it creates."""
         s = self.settings
         seed = self.identity.seed
-        self.pins = PinStore(s.datadir / "state.sqlite")
+        self.pins = PinStore(s.datadir / "state.sqlite", s.store)
         self.streams = StreamService(ControllerKey.from_seed(seed), StreamCache(s.stream_cache_limit), self.pins,
                                      s.sync_timeout)
         self.streams.network = StreamNetwork(self.swarm, self.streams)
