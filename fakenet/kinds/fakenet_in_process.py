@@ -31,7 +31,8 @@ def node_settings(launch: Launch) -> Settings:
 
 class FakenetInProcess(InProcessNode):
     def __init__(self, launch: Launch, transport: Transport):
-        self.node = Node(node_settings(launch), transport, serve_http=False)
+        # In memory: a process of thousands of nodes would otherwise hold six files for each.
+        self.node = Node(replace(node_settings(launch), store="memory"), transport, serve_http=False)
 
     async def run(self) -> None:
         await self.node.run()

@@ -6,18 +6,17 @@ import asyncio
 import os
 import signal
 import sys
-
-from aiohttp import web
+from typing import TYPE_CHECKING
 
 from fakenet.node import clock
 from fakenet.node.version import __version__
 from fakenet.node.errors import NodeError
 
-from fakenet.node import api, credentials, datadir, http_guard, ipfs_api, logs, psk, settings as settings_module
+from fakenet.node import credentials, datadir, logs, psk, settings as settings_module
 from fakenet.node.anchoring import AnchorService
 from fakenet.node.chain import Chain
 from fakenet.node.chain_sync import ChainSync
-from fakenet.node.cluster import rest as cluster_rest, rpc as cluster_rpc
+from fakenet.node.cluster import rpc as cluster_rpc
 from fakenet.node.cluster.auth import ClusterSecret
 from fakenet.node.cluster.service import ClusterService, ClusterSettings
 from fakenet.node.handshake import LocalEnd
@@ -27,10 +26,12 @@ from fakenet.node.stream_network import StreamNetwork
 from fakenet.node.stream_service import StreamService
 from fakenet.node.streams import ControllerKey, PinStore, StreamCache
 from fakenet.node.rpc.dispatch import Registry
-from fakenet.node.rpc.server import make_app as make_rpc_app
 from fakenet.node.settings import Settings
 from fakenet.node.swarm import Swarm, SwarmSettings
 from fakenet.node.transport import TCP, Transport
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 AUTOMINE_SCRIPT = bytes.fromhex("51")  # OP_TRUE: automined coins are anyone's, this is a test network
 
@@ -60,7 +61,7 @@ class Node:
         self.identity = datadir.load_or_create_identity(s.datadir)
         swarm_key = psk.load(s.datadir)
         self.chain_path = s.datadir / "chain.sqlite"
-        self.chain = Chain(self.chain_path, s.network)
+        self.chain = Chain(self.chain_path, s.network, store=s.store)
         local = LocalEnd(self.identity, s.name, s.announce, s.network, swarm_key)
         self.swarm = Swarm(local, PeerStore(s.datadir / "peerstore.json"), s.peers, self.chain.height,
                            SwarmSettings(peer_timeout=s.peer_timeout), self.transport)
@@ -91,7 +92,7 @@ class Node:
         """The stream layer; the node's own key doubles as the controller key of streams it creates."""
         s = self.settings
         seed = self.identity.seed
-        self.pins = PinStore(s.datadir / "state.sqlite")
+        self.pins = PinStore(s.datadir / "state.sqlite", s.store)
         self.streams = StreamService(ControllerKey.from_seed(seed), StreamCache(s.stream_cache_limit), self.pins,
                                      s.sync_timeout)
         self.streams.network = StreamNetwork(self.swarm, self.streams)
@@ -104,6 +105,12 @@ class Node:
         return registry
 
     async def _serve_apis(self) -> None:
+        # Imported here, not at the top: aiohttp and the four apps are most of a node's import
+        # time, and the sim backend, which serves no HTTP, never needs them (BENCHMARKS.md).
+        from fakenet.node import api, ipfs_api
+        from fakenet.node.cluster import rest as cluster_rest
+        from fakenet.node.rpc.server import make_app as make_rpc_app
+
         s = self.settings
         user, password = self.rpc_credentials = credentials.for_server(s.datadir, s.rpcuser, s.rpcpassword)
         await self._serve_http(make_rpc_app(self.registry, user, password), s.rpc_port)
@@ -114,6 +121,8 @@ class Node:
 
     async def _serve_http(self, app: web.Application, port: int) -> None:
         """Every HTTP port behind the same read timeouts and connection cap (http_guard.py)."""
+        from fakenet.node import http_guard
+
         runner, server = await http_guard.serve(app, self.settings.bind, port)
         self._runners.append(runner)
         self._http_servers.append(server)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fakenet.node import multiaddr
+from fakenet.node.database import DISK, STORES
 from fakenet.node.multiaddr import PeerAddr
 
 SWARM_PORT, IPFS_PORT, RPC_PORT, API_PORT = 4011, 5011, 6433, 7007
@@ -47,6 +48,7 @@ class Settings:
     cors_allowed_origins: tuple[str, ...] = ()
     api_body_limit: int = 1024 * 1024
     api_admin_token: str | None = None
+    store: str = DISK  # where the chain and state databases live (database.py)
 
 
 def _env(name: str, default=None):
@@ -110,6 +112,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster-secret", default=_env("CLUSTER_SECRET"),
                    help="shared secret of the cluster's members (FAKENET_CLUSTER_SECRET; prefer the variable: "
                         "arguments show in ps). Default: derived from swarm.key, else from the network name")
+    p.add_argument("--store", choices=STORES, default=_env("STORE", DISK),
+                   help="where the chain and state databases live: disk (durable) or memory (read at start, "
+                        "written back at stop; for many nodes in one process, the sim backend) (FAKENET_STORE)")
     p.add_argument("--debug", action="store_true", default=_env("DEBUG", "") not in ("", "0"))
     return p
 
@@ -138,5 +143,5 @@ def from_args(argv: list[str] | None = None) -> Settings:
         cors_allowed_origins=tuple(args.cors_allowed_origins), api_body_limit=args.api_body_limit,
         # A secret: read from the environment only, never from a command line others can list.
         api_admin_token=_env("API_ADMIN_TOKEN") or None,
-        cluster_secret=args.cluster_secret,
+        cluster_secret=args.cluster_secret, store=args.store,
     )

@@ -78,21 +78,16 @@ def test_a_node_that_fails_to_boot_says_why_in_its_log_and_over_rpc():
         assert any("event=sim_node_failed" in line for line in runtime.logs())
 
 
-@pytest.mark.parametrize("nodes, words", [
-    (10, None),  # 316 files are enough: the soft limit is raised to the hard one
-    (100, "100 sim nodes need about 856 open files"),
-])
-def test_the_open_file_limit_is_raised_or_the_refusal_says_how_many_nodes_fit(nodes, words):
-    program = ("import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 400))\n"
+def test_sim_nodes_hold_no_files_open():
+    """Their stores live in memory (Settings.store): 300 nodes start under a limit of 64 open files,
+    where two SQLite files per node (six descriptors in WAL mode) once capped a process at ~160."""
+    program = ("import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))\n"
                "from fakenet.harness.network import Network\n"
-               f"net = Network({nodes}, backend='sim', topology='ring')\n"
-               "try:\n    net.start(); print('started', resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+               "net = Network(300, backend='sim', topology='ring', settings={'cluster': False})\n"
+               "try:\n    net.start(); print('started')\n"
                "finally:\n    net.close()\n")
-    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    if words is None:
-        assert done.returncode == 0 and done.stdout.strip() == "started 400", done.stderr[-2000:]
-    else:
-        assert done.returncode != 0 and words in done.stderr and "run at most 24 nodes" in done.stderr, done.stderr[-2000:]
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "started", done.stderr[-2000:]
 
 
 def test_soak_on_sim_agrees_where_a_re_timed_link_delay_once_spun_forever(monkeypatch):

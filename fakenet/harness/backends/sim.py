@@ -11,7 +11,6 @@ the machinery, and the README for what sim does not model.
 from __future__ import annotations
 
 import asyncio
-import resource
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,22 +25,6 @@ from fakenet.sim.world import World
 
 BOOT_TIME = 0.5  # network seconds from start to a node's first line of code
 STOP_GRACE = 5.0  # network seconds a stopping node gets to shut down before it is cancelled
-FILES_PER_NODE = 6  # two SQLite stores in WAL mode (chain, state): database, -wal and -shm each
-FILES_SPARE = 256  # the harness's own: trace, logs, pipes, a few sockets
-
-
-def ensure_open_files(nodes: int) -> None:
-    """Raise this process's open-file limit to its hard limit if the nodes need more (a shell's
-    default of 1,024 holds about 160 nodes), or say up front why it cannot hold them all."""
-    needed = nodes * FILES_PER_NODE + FILES_SPARE
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if needed <= soft:
-        return
-    if hard != resource.RLIM_INFINITY and needed > hard:
-        raise ConfigError(f"{nodes} sim nodes need about {needed} open files ({FILES_PER_NODE} per node: "
-                          f"two SQLite stores) and this process may open at most {hard} (ulimit -Hn); "
-                          f"raise it, or run at most {(hard - FILES_SPARE) // FILES_PER_NODE} nodes")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (needed if hard == resource.RLIM_INFINITY else hard, hard))
 
 
 class SimNode:
@@ -163,7 +146,6 @@ class SimBackend(Backend):
         self.runtimes: dict[str, SimRuntime] = {}
 
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
-        ensure_open_files(len(self.runtimes) + len(specs))
         for spec in specs:
             self.kind.check_settings(spec.settings)
             datadir = self.workdir / spec.name

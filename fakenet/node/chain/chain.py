@@ -14,6 +14,7 @@ from collections.abc import Callable
 from bitcoin.core import CBlock, CBlockHeader, Hash, b2lx
 
 from .. import clock as node_clock, entropy
+from ..database import DISK
 from ..errors import ConfigError
 from . import block as blocks
 from . import pow, template, tips, validate
@@ -44,6 +45,7 @@ class Chain:
         *,
         clock: Callable[[], float] = node_clock.wall,
         max_orphans: int = 1000,
+        store: str = DISK,
     ):
         self.network = network
         self.bits = pow.REGTEST_BITS
@@ -59,7 +61,7 @@ class Chain:
         self._tip_changes = 0
         genesis = blocks.genesis_block(network)
         self.genesis_hash = blocks.block_hash(genesis)
-        self._store = BlockStore(path)
+        self._store = BlockStore(path, store)
         self._open(genesis)
 
     # -- opening -----------------------------------------------------------------------------
@@ -365,6 +367,9 @@ class Chain:
                 log.exception("on_tip_changed listener %r failed", listener)
 
     # -- lifecycle ---------------------------------------------------------------------------
+
+    def size_on_disk(self) -> int:
+        return self._store.size()
 
     def close(self) -> None:
         self._store.close()

@@ -10,6 +10,8 @@ import pathlib
 import sqlite3
 import threading
 
+from fakenet.node.database import DISK, Database
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blocks (
@@ -25,11 +27,12 @@ HEADER_SIZE = 80
 
 
 class BlockStore:
-    def __init__(self, path: pathlib.Path):
+    def __init__(self, path: pathlib.Path, store: str = DISK):
         self.path = pathlib.Path(path)
+        self._file = Database(self.path, store)
         # The node calls in from its event loop and from worker threads; one lock serialises them.
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False)
+        self._db = self._file.connect(check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         with self._lock, self._db:
@@ -82,9 +85,15 @@ class BlockStore:
             if tip is not None:
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('tip', ?)", (tip,))
 
+    def size(self) -> int:
+        """Bytes of the database, committed pages wherever they are (file, WAL or memory)."""
+        with self._lock:
+            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+            return pages * self._db.execute("PRAGMA page_size").fetchone()[0]
+
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            self._file.close(self._db)
 
     def _query(self, sql: str, *args) -> tuple | None:
         with self._lock:

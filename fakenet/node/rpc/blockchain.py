@@ -118,7 +118,7 @@ def register(registry: Registry, node) -> None:
             "chain": CHAIN_NAME, "blocks": tip.height, "headers": tip.height, "bestblockhash": tip.hash,
             "difficulty": chain.difficulty(), "mediantime": chain.median_time_past(),
             "verificationprogress": 1, "initialblockdownload": False, "chainwork": f"{tip.chainwork:064x}",
-            "size_on_disk": node.chain_path.stat().st_size, "pruned": False, "softforks": SOFTFORKS, "warnings": "",
+            "size_on_disk": node.chain.size_on_disk(), "pruned": False, "softforks": SOFTFORKS, "warnings": "",
             "network": node.network,
         }
 

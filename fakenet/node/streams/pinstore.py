@@ -18,6 +18,7 @@ from pathlib import Path
 import dag_cbor
 from multiformats import CID
 
+from fakenet.node.database import DISK, Database
 from fakenet.node.streams import codec, jose
 from fakenet.node.streams.errors import MissingCommit, StreamNotFound
 from fakenet.node.streams.state import StreamState
@@ -36,9 +37,10 @@ BLOCK_CODECS = (codec.RAW, codec.DAG_CBOR, "dag-pb", jose.DAG_JOSE)  # dag-pb: U
 
 
 class PinStore:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, store: str = DISK):
+        self._file = Database(Path(path), store)
         # Autocommit mode: transactions are opened explicitly, so none is ever left half open.
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db = self._file.connect(isolation_level=None, check_same_thread=False)
         self._lock = threading.Lock()  # one connection, possibly used from executor threads
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -46,7 +48,7 @@ class PinStore:
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:
-        self._db.close()
+        self._file.close(self._db)
 
     def __enter__(self) -> PinStore:
         return self

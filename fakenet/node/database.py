@@ -1,0 +1,69 @@
+"""Where a node's SQLite databases live: a file in the data dir, or this process's memory.
+
+On disk (the default) a store keeps its database file open and commits through it, which is
+what makes acknowledged writes survive a kill -9.
+
+In memory (`--store memory`) a store holds no file while the node runs: the database is read
+whole from its file when opened and written back whole when closed. That is for many nodes
+in one process — the sim backend, where a node's crash closes its stores as the kernel closes a
+process's files, so a restarted node still finds every stream it pinned — and where two
+SQLite files per node (six open descriptors in WAL mode) would hit the process's open-file
+limit long before its memory. A real process killed with -9 would lose everything since its
+last close: never run a node that must be durable with it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+DISK, MEMORY = "disk", "memory"
+PRIVATE_FILE = 0o600  # the data dir's rule (datadir.py): every file in it is private
+STORES = (DISK, MEMORY)
+
+
+@dataclass(frozen=True)
+class Database:
+    path: Path
+    store: str = DISK
+
+    def __post_init__(self) -> None:
+        if self.store not in STORES:
+            raise ValueError(f"store must be one of {STORES}, got {self.store!r}")
+
+    @property
+    def in_memory(self) -> bool:
+        return self.store == MEMORY
+
+    def connect(self, **options) -> sqlite3.Connection:
+        if not self.in_memory:
+            return sqlite3.connect(str(self.path), **options)
+        db = sqlite3.connect(":memory:", **options)
+        if self.path.exists():
+            db.deserialize(self.path.read_bytes())
+        return db
+
+    def close(self, db: sqlite3.Connection) -> None:
+        """Idempotent, as sqlite3's own close is: a node's stop closes its stores, the sim's kill after it again."""
+        if self.in_memory and _changed(db):
+            self._write_image(db.serialize())
+        db.close()
+
+    def _write_image(self, image: bytes) -> None:
+        """Write then rename, so a closing node leaves the old image or the new one, never half of one.
+        No fsync: memory stores stand for a simulated disk, which a power cut cannot reach."""
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(image)
+        os.replace(tmp, self.path)
+
+
+def _changed(db: sqlite3.Connection) -> bool:
+    """False when nothing changed since it was opened (its file, or its absence, still holds it) or it is closed."""
+    try:
+        return db.total_changes > 0
+    except sqlite3.ProgrammingError:  # closed already
+        return False

@@ -1,0 +1,70 @@
+"""Memory stores (Settings.store = "memory", the sim's): nothing held open, everything back after a close."""
+
+import contextlib
+import os
+import sqlite3
+import stat
+
+import pytest
+
+from fakenet.node.chain import Chain
+from fakenet.node.database import Database
+from fakenet.node.streams import ControllerKey, PinStore, apply_genesis, make_genesis
+
+OWNER = ControllerKey.from_seed(bytes(32))
+
+
+def created():
+    cid, data = make_genesis(OWNER, {"n": 1}, unique=bytes(12))
+    return apply_genesis(cid, data, local=True), {cid: data}
+
+
+def open_paths() -> set[str]:
+    return {os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+            if os.path.exists(f"/proc/self/fd/{fd}")}
+
+
+def test_a_memory_pin_store_holds_no_file_open_and_keeps_pins_across_a_close(tmp_path):
+    state, blocks = created()
+    path = tmp_path / "state.sqlite"
+    with PinStore(path, "memory") as store:
+        store.pin(state, blocks)
+        assert not any(p.startswith(str(tmp_path)) for p in open_paths())
+        assert not path.exists()  # written at close, not before
+    with PinStore(path, "memory") as store:
+        assert store.list() == [state.stream_id] and store.get(state.stream_id)[1] == blocks
+
+
+def test_the_image_a_memory_store_writes_is_a_private_sqlite_file(tmp_path):
+    state, blocks = created()
+    path = tmp_path / "state.sqlite"
+    with PinStore(path, "memory") as store:
+        store.pin(state, blocks)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("SELECT stream_id FROM streams").fetchall() == [(state.stream_id.encode(),)]
+
+
+def test_a_memory_chain_keeps_its_blocks_across_a_close(tmp_path):
+    path = tmp_path / "chain.sqlite"
+    with Chain(path, "fakenet", store="memory") as chain:
+        chain.add_block(chain.mine(bytes.fromhex("51")))
+        tip = chain.tip().hash
+        assert not any(p.startswith(str(tmp_path)) for p in open_paths())
+    with Chain(path, "fakenet", store="memory") as chain:
+        assert chain.height() == 1 and chain.tip().hash == tip
+
+
+def test_closing_a_memory_store_twice_is_harmless(tmp_path):
+    state, blocks = created()
+    store = PinStore(tmp_path / "state.sqlite", "memory")
+    store.pin(state, blocks)
+    store.close()
+    store.close()
+    with PinStore(tmp_path / "state.sqlite", "memory") as reopened:
+        assert reopened.list() == [state.stream_id]
+
+
+def test_an_unknown_store_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="disk"):
+        Database(tmp_path / "state.sqlite", "tape")
