@@ -12,11 +12,13 @@ import os
 from fakenet.node import framing
 from fakenet.node.handshake import Hello, LocalEnd, authenticate, conclude
 from fakenet.node.identity import Identity
+from fakenet.node.secure_channel import SecureChannel
 
 
 class RoguePeer:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hello: Hello):
-        self.reader, self.writer, self.hello = reader, writer, hello
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hello: Hello,
+                 channel: SecureChannel):
+        self.reader, self.writer, self.hello, self.channel = reader, writer, hello, channel
 
     @classmethod
     async def connect(cls, host: str, port: int, network: str = "fakenet", name: str = "mallory",
@@ -25,19 +27,19 @@ class RoguePeer:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, limit=framing.MAX_FRAME + 1024),
                                                 timeout)
         local = LocalEnd(Identity.generate(), name, announce, network, None)
-        hello = await asyncio.wait_for(authenticate(reader, writer, local, dialer=True, height=0), timeout)
-        await asyncio.wait_for(conclude(reader, writer, None), timeout)
-        return cls(reader, writer, hello)
+        hello, channel = await asyncio.wait_for(authenticate(reader, writer, local, dialer=True, height=0), timeout)
+        await asyncio.wait_for(conclude(reader, writer, channel, None), timeout)
+        return cls(reader, writer, hello, channel)
 
     async def send(self, message: dict) -> None:
-        self.writer.write(framing.encode(message))
+        self.writer.write(self.channel.seal_message(message))
         await self.writer.drain()
 
     async def receive(self, message_type: str, timeout: float = 5.0) -> dict:
         """The next message of `message_type` (answering pings on the way, so the node keeps us)."""
         async def next_of_type():
             while True:
-                message, _ = await framing.read(self.reader)
+                message, _ = await self.channel.read(self.reader)
                 if message["t"] == "ping":
                     await self.send({"t": "pong", "n": message.get("n")})
                 elif message["t"] == message_type:

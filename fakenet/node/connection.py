@@ -1,4 +1,4 @@
-"""One authenticated peer connection: framed send, a reader loop, keepalive pings, counters."""
+"""One authenticated peer connection: sealed framed send, a reader loop, keepalive pings, counters."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Awaitable, Callable
 
 from fakenet.node import clock, framing
 from fakenet.node.handshake import Hello
+from fakenet.node.secure_channel import SecureChannel
 
 _ids = itertools.count()
 
@@ -43,9 +44,11 @@ OUTBOX_HIGH_WATER = 1 << 20  # bytes queued before send() waits for the writer (
 
 
 class Connection:
-    def __init__(self, reader, writer, hello: Hello, inbound: bool, dial_addr: str | None, local_peer_id: str):
+    def __init__(self, reader, writer, hello: Hello, inbound: bool, dial_addr: str | None, local_peer_id: str,
+                 channel: SecureChannel):
         self.id = next(_ids)
         self.reader, self.writer = reader, writer
+        self.channel = channel
         self.hello = hello
         self.inbound = inbound
         self.dial_addr = dial_addr
@@ -63,7 +66,8 @@ class Connection:
         # Frames wait in the outbox for the writer task, each until its delay has passed: a
         # delayed link holds back only its own frames, never the sender (a handler forwarding a
         # query on a slow link would otherwise stall the reader it runs on).
-        self._outbox: deque[tuple[float, bytes]] = deque()  # (queued at, frame), FIFO
+        # Payloads are sealed by the writer as they leave: the channel's nonces follow the write order.
+        self._outbox: deque[tuple[float, bytes]] = deque()  # (queued at, JSON payload), FIFO
         self._queued_bytes = 0
         self._arrived = asyncio.Event()  # the outbox got a frame
         self._reshaped = asyncio.Event()  # the shape changed: re-time the frame at the head
@@ -97,7 +101,7 @@ class Connection:
         room when the outbox is full. Frames keep their order."""
         if self.closed.is_set():
             return
-        frame = framing.encode(message)
+        frame = framing.payload(message)
         if self.shape.loss and self._lottery.random() < self.shape.loss:
             self.dropped += 1
             return
@@ -123,10 +127,11 @@ class Connection:
                 continue
             await self._write(self._outbox.popleft()[1])
 
-    async def _write(self, frame: bytes) -> None:
-        self._queued_bytes -= len(frame)
+    async def _write(self, payload: bytes) -> None:
+        self._queued_bytes -= len(payload)
         if self._queued_bytes <= OUTBOX_HIGH_WATER:
             self._room.set()
+        frame = self.channel.seal(payload)
         try:
             self.writer.write(frame)
             await self.writer.drain()
@@ -151,7 +156,7 @@ class Connection:
         writer = asyncio.create_task(self._write_frames())
         try:
             while not self.closed.is_set():
-                message, size = await asyncio.wait_for(framing.read(self.reader), timeout)
+                message, size = await asyncio.wait_for(self.channel.read(self.reader), timeout)
                 self.lastrecv, self.bytesrecv = int(clock.wall()), self.bytesrecv + size
                 if message["t"] in ("ping", "pong"):
                     await self._answer_ping(message)

@@ -1,5 +1,5 @@
 """RPC credentials: rpcuser/rpcpassword when set (environment, then `fakenet.conf` in the data dir),
-otherwise a fresh cookie file (as bitcoin-core does).
+otherwise a fresh cookie file (as bitcoin-core does), removed again at a clean stop.
 
 `--rpcpassword` still works but shows in `ps` to every user of the machine; FAKENET_RPCPASSWORD
 or `rpcpassword=` in fakenet.conf (0600) keep it private. The cookie is rewritten 0600 at every
@@ -40,6 +40,13 @@ def write_cookie(datadir: Path) -> tuple[str, str]:
     password = secrets.token_hex(32)
     write_atomically(cookie_path(datadir), f"{COOKIE_USER}:{password}")
     return COOKIE_USER, password
+
+
+def remove_cookie(datadir: Path, password: str) -> None:
+    """Delete the cookie at a clean stop, as bitcoin-core's DeleteAuthCookie: a stale cookie looks
+    like a running node to clients. Only our own: another process may have written a new one."""
+    if read_cookie(datadir) == (COOKIE_USER, password):
+        cookie_path(datadir).unlink(missing_ok=True)
 
 
 def read_cookie(datadir: Path) -> tuple[str, str] | None:

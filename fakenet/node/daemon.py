@@ -145,6 +145,8 @@ class Node:
             server.close()
         for runner in self._runners:
             await runner.cleanup()
+        if self.serve_http and self.rpc_credentials[0] == credentials.COOKIE_USER:
+            credentials.remove_cookie(self.settings.datadir, self.rpc_credentials[1])
         self.chain.close()
         self.pins.close()
 

@@ -263,10 +263,10 @@ class Swarm:
     async def _handshake(self, reader, writer, dial_addr: PeerAddr | None) -> Connection | None:
         where = dial_addr.dial_addr if dial_addr else "inbound"
         try:
-            hello = await asyncio.wait_for(
+            hello, channel = await asyncio.wait_for(
                 authenticate(reader, writer, self.local, dialer=dial_addr is not None, height=self._height()),
                 self.settings.handshake_timeout)
-            await asyncio.wait_for(conclude(reader, writer, self._refusal(hello, dial_addr)),
+            await asyncio.wait_for(conclude(reader, writer, channel, self._refusal(hello, dial_addr)),
                                    self.settings.handshake_timeout)
         except (HandshakeError, framing.FrameError) as exc:
             self._log_refusal(where, str(exc))  # one line per distinct reason and address
@@ -282,7 +282,7 @@ class Swarm:
             return None
         return self._register(Connection(reader, writer, hello, inbound=dial_addr is None,
                                          dial_addr=dial_addr.dial_addr if dial_addr else None,
-                                         local_peer_id=self.local.identity.peer_id))
+                                         local_peer_id=self.local.identity.peer_id, channel=channel))
 
     def _refusal(self, hello: Hello, dial_addr: PeerAddr | None) -> str | None:
         if hello.peer_id == self.local.identity.peer_id:

@@ -100,7 +100,7 @@ LOCAL = LocalEnd(Identity.generate(), "me", "/ip4/127.0.0.1/tcp/4011", "fakenet"
 hello_fields = st.fixed_dictionaries(
     {"t": st.just("hello")},
     optional={name: json_values | st.just("fakenet") for name in
-              ("peer_id", "name", "announce", "network", "nonce", "psk", "height", "proto")})
+              ("peer_id", "name", "announce", "network", "nonce", "psk", "height", "eph", "proto")})
 
 
 class Sink:

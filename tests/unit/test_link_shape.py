@@ -2,12 +2,12 @@
 released when cleared; loss is drawn from a per-link RNG that a seed makes replayable."""
 
 import asyncio
-import json
 import random
 import time
 
 from fakenet.node.connection import NO_SHAPE, Connection, LinkShape
 from fakenet.node.handshake import Hello
+from fakenet.node.secure_channel import SecureChannel
 
 
 class Wire:
@@ -15,6 +15,12 @@ class Wire:
 
     def __init__(self):
         self.frames: list[tuple[float, bytes]] = []
+        self.peer, self.ours = SecureChannel.pair()  # the far end's channel opens what was written
+
+    async def messages(self) -> list[dict]:
+        reader = asyncio.StreamReader()
+        reader.feed_data(b"".join(data for _, data in self.frames))
+        return [(await self.peer.read(reader))[0] for _ in self.frames]
 
     def write(self, data):
         self.frames.append((time.monotonic(), data))
@@ -32,7 +38,8 @@ class Wire:
 def connection() -> tuple[Connection, Wire]:
     wire = Wire()
     hello = Hello("12D3KooWpeer", "peer", "/ip4/127.0.0.1/tcp/4011", "net", "00", None, 0)
-    conn = Connection(asyncio.StreamReader(), wire, hello, inbound=False, dial_addr=None, local_peer_id="12D3KooWme")
+    conn = Connection(asyncio.StreamReader(), wire, hello, inbound=False, dial_addr=None, local_peer_id="12D3KooWme",
+                      channel=wire.ours)
     return conn, wire
 
 
@@ -73,7 +80,7 @@ def test_delay_holds_frames_back_without_blocking_the_sender_and_keeps_their_ord
         await until(lambda: len(wire.frames) == 3)
         assert all(at - started >= 0.2 for at, _ in wire.frames)
         assert wire.frames[-1][0] - started < 0.4, "the delay is latency per frame, not per frame in a row"
-        return [framing_decode(data)["n"] for _, data in wire.frames]
+        return [message["n"] for message in await wire.messages()]
 
     assert running(body) == [0, 1, 2]
 
@@ -87,7 +94,7 @@ def test_clearing_an_infinite_delay_releases_what_waits_and_later_frames_flow():
         conn.set_shape(NO_SHAPE, random.Random())
         await asyncio.wait_for(conn.send({"t": "x", "n": 1}), 1)
         await until(lambda: len(wire.frames) == 2)
-        return [framing_decode(data)["n"] for _, data in wire.frames]
+        return [message["n"] for message in await wire.messages()]
 
     assert running(body) == [0, 1]
 
@@ -126,7 +133,3 @@ def test_a_seed_replays_the_loss_pattern_of_each_link():
     assert 20 < sum(first) < 100
     assert first != dropped_pattern(shape, "a->c"), "each link draws its own pattern from the seed"
     assert first != dropped_pattern(LinkShape(loss=0.3, seed=8), "a->b")
-
-
-def framing_decode(data: bytes) -> dict:
-    return json.loads(data[4:])  # past the 4-byte length

@@ -146,20 +146,21 @@ class Sink:
 
 
 @pytest.mark.parametrize("change", [{"peer_id": 5}, {"nonce": ["a"]}, {"network": None}, {"name": "x" * 10_000},
-                                    {"height": "1"}, {"height": True}, {"psk": 7}, {"announce": ""}])
+                                    {"height": "1"}, {"height": True}, {"psk": 7}, {"announce": ""},
+                                    {"eph": 7}, {"eph": "ab"}, {"eph": "zz" * 32}, {"eph": "00" * 32}])
 def test_a_hello_with_fields_of_the_wrong_type_is_a_handshake_error(change):
     """F6: a non-string nonce was a TypeError out of the transcript, escaping the accept handler."""
     local = LocalEnd(Identity.generate(), "me", "/ip4/127.0.0.1/tcp/4011", "fakenet", None)
     hello = {"t": "hello", "proto": "fakenet/1", "peer_id": Identity.generate().peer_id, "name": "peer",
              "announce": "/ip4/127.0.0.2/tcp/4011", "network": "fakenet", "nonce": "00" * 16, "psk": None,
-             "height": 0, **change}
+             "height": 0, "eph": "09" + "00" * 31, **change}
     with pytest.raises(HandshakeError):
         with_reader(framing.encode(hello), lambda reader: authenticate(reader, Sink(), local, dialer=False, height=0))
 
 
 def test_hello_from_message_keeps_a_good_hello():
     fields = dict(peer_id="p", name="n", announce="/ip4/1.2.3.4/tcp/1", network="fakenet", nonce="ab", psk=None,
-                  height=3)
+                  height=3, eph="ab" * 32)
     assert Hello.from_message(fields) == Hello(**fields)
 
 

@@ -7,6 +7,7 @@ import random
 
 import networkx as nx
 
+from fakenet.node.secure_channel import SecureChannel
 from fakenet.node.connection import Connection, LinkShape
 from fakenet.node.handshake import Hello
 from fakenet.node.stream_network import StreamNetwork
@@ -79,9 +80,11 @@ class Service:
 
 def join(a: Swarm, b: Swarm, delay: float = 0.0) -> None:
     a_reads, b_reads = asyncio.StreamReader(), asyncio.StreamReader()
-    for swarm, reader, writer, peer in ((a, a_reads, Pipe(b_reads), b), (b, b_reads, Pipe(a_reads), a)):
+    a_end, b_end = SecureChannel.pair()
+    for swarm, reader, writer, peer, channel in ((a, a_reads, Pipe(b_reads), b, a_end), (b, b_reads, Pipe(a_reads), a, b_end)):
         hello = Hello(f"12D3KooW{peer.name}", peer.name, f"/dns4/{peer.name}/tcp/4011", "net", "00", None, 0)
-        conn = Connection(reader, writer, hello, inbound=False, dial_addr=None, local_peer_id=f"12D3KooW{swarm.name}")
+        conn = Connection(reader, writer, hello, inbound=False, dial_addr=None, local_peer_id=f"12D3KooW{swarm.name}",
+                          channel=channel)
         conn.set_shape(LinkShape(delay=delay), random.Random())
         swarm.connections[hello.peer_id] = conn
         swarm.serve(conn)

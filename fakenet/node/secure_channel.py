@@ -1,0 +1,115 @@
+"""Swarm frames after the handshake: sealed with keys only the two ends of the handshake hold.
+
+Modelled on libp2p's Noise channel (Noise_XX_25519_ChaChaPoly_SHA256), built from `cryptography`:
+
+- each side puts a fresh X25519 public key in its hello; the transcript both sides sign covers
+  both keys, so nobody on the path can swap them for their own;
+- HKDF-SHA256 over the X25519 secret (and the swarm key, when there is one), salted with the
+  transcript's hash, gives one ChaCha20-Poly1305 key per direction;
+- each direction counts its frames from 0 and the count is the nonce (never sent, never reused:
+  a key is dropped before the count wraps). The frame's length prefix is the associated data.
+
+    frame = length (4 bytes, big-endian) | ChaCha20-Poly1305(key, nonce = count, JSON payload, ad = length)
+
+A frame altered on the path, replayed, dropped or reordered fails its tag: the reader raises
+FrameError and the connection is closed, as Noise closes on a failed decrypt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from fakenet.node import entropy, framing
+
+TAG_SIZE = 16
+KEY_SIZE = 32
+MAX_NONCE = 2**64 - 1  # Noise reserves 2^64-1; a direction that reaches it must rekey (we close instead)
+INFO = b"fakenet/2 swarm channel"
+
+
+class ChannelError(framing.FrameError):
+    """A sealed frame did not open: altered, replayed, reordered or sealed under another key."""
+
+
+class Ephemeral:
+    """This side's X25519 key for one handshake: used once, then forgotten with the handshake."""
+
+    def __init__(self):
+        # From the node's entropy source, so a sim seed replays the handshake as it does every key.
+        self._private = X25519PrivateKey.from_private_bytes(entropy.token_bytes(KEY_SIZE))
+
+    @property
+    def public_hex(self) -> str:
+        return self._private.public_key().public_bytes_raw().hex()
+
+    def agree(self, their_public_hex: str) -> bytes:
+        """The shared secret; ValueError for a key that is not 32 bytes or a low-order point."""
+        theirs = X25519PublicKey.from_public_bytes(bytes.fromhex(their_public_hex))
+        return self._private.exchange(theirs)
+
+
+class CipherState:
+    """One direction: a key and the count of frames it sealed (or opened)."""
+
+    def __init__(self, key: bytes):
+        self._aead = ChaCha20Poly1305(key)
+        self.count = 0
+
+    def _next_nonce(self) -> bytes:
+        if self.count >= MAX_NONCE:
+            raise ChannelError("nonce space exhausted: the connection must be re-established")
+        nonce = bytes(4) + self.count.to_bytes(8, "little")
+        self.count += 1
+        return nonce
+
+    def seal(self, plaintext: bytes, ad: bytes) -> bytes:
+        return self._aead.encrypt(self._next_nonce(), plaintext, ad)
+
+    def open(self, sealed: bytes, ad: bytes) -> bytes:
+        try:
+            return self._aead.decrypt(self._next_nonce(), sealed, ad)
+        except InvalidTag as exc:
+            raise ChannelError(f"frame {self.count - 1} failed authentication (altered, replayed or "
+                               f"reordered on the path)") from exc
+
+
+class SecureChannel:
+    """Both directions of one connection. Frames must be sealed in the order they are written."""
+
+    def __init__(self, send_key: bytes, receive_key: bytes):
+        self._send, self._receive = CipherState(send_key), CipherState(receive_key)
+
+    @classmethod
+    def derive(cls, secret: bytes, transcript: bytes, psk: bytes | None, dialer: bool) -> SecureChannel:
+        keys = HKDF(algorithm=hashes.SHA256(), length=2 * KEY_SIZE, salt=hashlib.sha256(transcript).digest(),
+                    info=INFO).derive(secret + (psk or b""))
+        to_listener, to_dialer = keys[:KEY_SIZE], keys[KEY_SIZE:]
+        return cls(to_listener, to_dialer) if dialer else cls(to_dialer, to_listener)
+
+    @classmethod
+    def pair(cls) -> tuple[SecureChannel, SecureChannel]:
+        """Two ends that talk to each other under fresh keys: for in-process links that skip the handshake."""
+        a, b = entropy.token_bytes(KEY_SIZE), entropy.token_bytes(KEY_SIZE)
+        return cls(a, b), cls(b, a)
+
+    def seal(self, payload: bytes) -> bytes:
+        """A frame for the wire from a JSON payload (framing.payload)."""
+        prefix = framing.LENGTH.pack(len(payload) + TAG_SIZE)
+        return prefix + self._send.seal(payload, prefix)
+
+    def seal_message(self, message: dict) -> bytes:
+        return self.seal(framing.payload(message))
+
+    async def read(self, reader: asyncio.StreamReader, max_size: int = framing.MAX_FRAME) -> tuple[dict, int]:
+        """The next message and its size on the wire; ChannelError if it does not open."""
+        prefix, body = await framing.read_raw(reader, max_size + TAG_SIZE)
+        if len(body) < TAG_SIZE:
+            raise ChannelError(f"sealed frame of {len(body)} bytes is shorter than its tag")
+        return framing.decode(self._receive.open(body, prefix)), len(prefix) + len(body)
