@@ -117,7 +117,7 @@ def cmd_down(args, extra: list[str]) -> int:
     if code == 0:
         compose.override_path(args.project).unlink(missing_ok=True)
         if args.volumes:  # fresh state next time: a new cluster secret too
-            (compose.OVERRIDE_DIR / f"{args.project}.secret").unlink(missing_ok=True)
+            compose.secret_file(args.project).unlink(missing_ok=True)
     return code
 
 
