@@ -76,3 +76,19 @@ def test_checks_and_faults_do_not_reach_the_network_module():
 def test_network_is_lifecycle_and_fault_verbs():
     public = [name for name in vars(Network) if not name.startswith("_")]
     assert len(public) <= 25, public
+
+
+def test_the_error_tree_in_errors_py_names_every_fakenet_error():
+    """Subclasses of FakenetError anywhere outside the node, found by reading the code, all drawn."""
+    import fakenet.errors
+
+    bases: dict[str, set[str]] = {}
+    for path in ROOT.rglob("*.py"):
+        if not _module(path).startswith("fakenet.node"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ClassDef):
+                    bases[node.name] = {ast.unparse(base).rsplit(".", 1)[-1] for base in node.bases}
+    tree = {"FakenetError"}
+    while grown := {name for name, parents in bases.items() if parents & tree} - tree:
+        tree |= grown
+    assert sorted(name for name in tree if name not in fakenet.errors.__doc__) == []
