@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from fakenet.errors import RpcError
-from fakenet.harness import local
+from support import node_processes as local
 from fakenet.harness.api import ApiClient
 from fakenet.harness.waits import wait_for
 from fakenet.node.cluster.allocation import allocate
