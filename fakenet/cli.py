@@ -159,7 +159,7 @@ def cmd_hosts_add(args, extra: list[str]) -> int:
     """Record a Docker host (an engine URL such as ssh://user@h2; the docker SDK's ssh support uses your
     own ssh keys, agent and known_hosts) after checking that its engine answers. Runs on the hosts
     backend spread nodes over this machine's engine ("local", the swarm manager) and every recorded host."""
-    from fakenet import hosts
+    from fakenet import host_registry as hosts
 
     hosts.check_url(args.url)
     client = hosts.client(args.url)
@@ -174,7 +174,7 @@ def cmd_hosts_add(args, extra: list[str]) -> int:
 
 def cmd_hosts_ls(args, extra: list[str]) -> int:
     """The known Docker hosts, by name, and their engine URLs ("local" is this machine's engine)."""
-    from fakenet import hosts
+    from fakenet import host_registry as hosts
 
     for name, url in hosts.load().items():
         print(f"{name}\t{url}")
@@ -183,7 +183,7 @@ def cmd_hosts_ls(args, extra: list[str]) -> int:
 
 def cmd_hosts_rm(args, extra: list[str]) -> int:
     """Forget a Docker host; a swarm fakenet joined it to is left on that host."""
-    from fakenet import hosts
+    from fakenet import host_registry as hosts
     from fakenet.harness.backends import swarm
 
     url = hosts.remove(args.name)

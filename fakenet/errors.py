@@ -5,7 +5,7 @@ FakenetError                              (node: the node concerned, if any)
 │   └── MissingCapability                 the kind lacks what a facet or step needs (also an AttributeError:
 │                                         `hasattr(net, "chain")` is False)
 ├── RpcError                              a JSON-RPC call answered with an error (code, rpc_message)
-├── ApiError        harness/api.py        an HTTP API answered with an error status (status)
+├── ApiError        harness/api_client.py an HTTP API answered with an error status (status)
 ├── ContainerError                        the container engine or compose failed (cmd, exit_code, output)
 │   └── ImageRebuilt  bench/compose_net.py  `up` had to build the image first: no start-up time to measure
 ├── WaitTimeout                           a condition was not met by its deadline (expected vs seen, logs)

@@ -105,7 +105,7 @@ def prune(client: docker.DockerClient, project: str | None = None) -> Pruned:
 def prune_hosts(project: str | None = None) -> dict[str, Pruned]:
     """prune() on every known host (`fake hosts ls`), this machine's engine last: it holds the overlays,
     which go once no host's container uses them; then the swarm, if fakenet made it for runs."""
-    from fakenet import hosts
+    from fakenet import host_registry as hosts
     from fakenet.harness.backends import swarm
 
     from fakenet.errors import FakenetError

@@ -13,7 +13,7 @@ import pytest
 
 from fakenet.errors import RpcError
 from support import node_processes as local
-from fakenet.harness.api import ApiClient
+from fakenet.harness.api_client import ApiClient
 from fakenet.harness.waits import wait_for
 from fakenet.node.cluster.allocation import allocate
 from fakenet.node.settings import CLUSTER_PORT

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from fakenet import compose, hosts, state
+from fakenet import compose, host_registry as hosts, state
 
 
 def test_state_lives_in_the_checkouts_cache_by_default(monkeypatch):
