@@ -188,6 +188,7 @@ class DockerRuntime(NodeRuntime):
 
 class DockerBackend(Backend):
     name = "docker"
+    parallel_start = True
 
     def __init__(self, kind: NodeKind, image: str | None = None, project: str = "fakenet-test",
                  run: str | None = None, client: docker.DockerClient | None = None, owned: bool = True,
