@@ -164,7 +164,7 @@ def cmd_down(args, extra: list[str]) -> int:
     if code == 0:
         compose.override_path(args.project).unlink(missing_ok=True)
         if args.volumes:  # fresh state next time: a new cluster secret too
-            (compose.OVERRIDE_DIR / f"{args.project}.secret").unlink(missing_ok=True)
+            compose.secret_file(args.project).unlink(missing_ok=True)
     return code
 
 
@@ -207,7 +207,7 @@ def cmd_hosts_add(args, extra: list[str]) -> int:
     """Record a Docker host (an engine URL such as ssh://user@h2; the docker SDK's ssh support uses your
     own ssh keys, agent and known_hosts) after checking that its engine answers. Runs on the hosts
     backend spread nodes over this machine's engine ("local", the swarm manager) and every recorded host."""
-    from fakenet import hosts
+    from fakenet import host_registry as hosts
 
     hosts.check_url(args.url)
     client = hosts.client(args.url)
@@ -222,7 +222,7 @@ def cmd_hosts_add(args, extra: list[str]) -> int:
 
 def cmd_hosts_ls(args, extra: list[str]) -> int:
     """The known Docker hosts, by name, and their engine URLs ("local" is this machine's engine)."""
-    from fakenet import hosts
+    from fakenet import host_registry as hosts
 
     for name, url in hosts.load().items():
         print(f"{name}\t{url}")
@@ -231,7 +231,7 @@ def cmd_hosts_ls(args, extra: list[str]) -> int:
 
 def cmd_hosts_rm(args, extra: list[str]) -> int:
     """Forget a Docker host; a swarm fakenet joined it to is left on that host."""
-    from fakenet import hosts
+    from fakenet import host_registry as hosts
     from fakenet.harness.backends import swarm
 
     url = hosts.remove(args.name)

@@ -19,13 +19,13 @@ from pathlib import Path
 import yaml
 
 from fakenet.errors import ContainerError
+from fakenet.labels import KIND_LABEL, PROJECT_LABEL, RUN_LABEL
+from fakenet.state import state_path
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_FILE = REPO / "compose" / "docker-compose.yml"
 FILES = {"fakenet": BASE_FILE, "litecoin": REPO / "compose" / "litecoin.yml"}
-KIND_LABEL = "io.fakenet.kind"
 DEFAULT_KIND = "fakenet"
-OVERRIDE_DIR = REPO / ".cache" / "compose"
 DEFAULT_PROJECT = "fakenet"
 BASE_NODES = 4
 SWARM_PORT = 4011
@@ -55,7 +55,11 @@ def compose_binary() -> str:
 
 
 def override_path(project: str) -> Path:
-    return OVERRIDE_DIR / f"{project}.override.yml"
+    return state_path("compose", f"{project}.override.yml")
+
+
+def secret_file(project: str) -> Path:
+    return state_path("compose", f"{project}.secret")
 
 
 def override_document(count: int) -> dict:
@@ -69,7 +73,7 @@ def override_document(count: int) -> dict:
             "environment": {"FAKENET_NODE_NAME": name, "FAKENET_PEERS": peerlist(count)},
             "volumes": [f"{name}-data:/data"],
         }
-    labels = {"io.fakenet.project": "${FAKENET_PROJECT:-fakenet}", "io.fakenet.run": "${FAKENET_RUN:-compose}"}
+    labels = {PROJECT_LABEL: "${FAKENET_PROJECT:-fakenet}", RUN_LABEL: "${FAKENET_RUN:-compose}"}
     volumes = {f"{name}-data": {"labels": labels} for name in names[BASE_NODES:]}
     return {"services": services, "volumes": volumes}
 
@@ -118,7 +122,7 @@ def node_count(project: str) -> int:
 
 def cluster_secret(project: str) -> str:
     """The project's cluster secret: made on first use, kept (0600) until `down` forgets the project."""
-    path = OVERRIDE_DIR / f"{project}.secret"
+    path = secret_file(project)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -1,17 +1,27 @@
-"""The one error root of fakenet.
+"""The one error root of fakenet, and the whole tree of errors it raises on purpose.
 
-FakenetError
-├── ConfigError          a data dir, config file, key or flag that cannot be used
-│   └── MissingCapability    the node kind lacks what a facet or step needs (also an AttributeError)
-├── RpcError             a JSON-RPC call answered with an error (carries `code`)
-├── ContainerError       the container engine or compose failed (carries `cmd`, `exit_code`, `output`)
-├── WaitTimeout          a condition was not met by its deadline (says what was expected and seen)
-└── ExpectationFailed    the network is not what the oracle predicts (also an AssertionError);
-    │                    carries expected, observed and their difference as data
-    └── ModelRefused     the expectation asks for what the model itself predicts false: the
-                         scenario's fault, not a node's (carries asked, predicted, observed)
+FakenetError                              (node: the node concerned, if any)
+├── ConfigError                           a data dir, config file, key, flag or setting that cannot be used
+│   └── MissingCapability                 the kind lacks what a facet or step needs (also an AttributeError:
+│                                         `hasattr(net, "chain")` is False)
+├── RpcError                              a JSON-RPC call answered with an error (code, rpc_message)
+├── ApiError        harness/api_client.py an HTTP API answered with an error status (status)
+├── ContainerError                        the container engine or compose failed (cmd, exit_code, output)
+│   └── ImageRebuilt  bench/compose_net.py  `up` had to build the image first: no start-up time to measure
+├── WaitTimeout                           a condition was not met by its deadline (expected vs seen, logs)
+├── ExpectationFailed                     the network is not what the oracle predicts (also an AssertionError);
+│   │                                     expected, observed and difference as data
+│   └── ModelRefused                      the expectation asks for what the model itself predicts false: the
+│                                         scenario's fault, not a node's (asked, predicted, observed)
+├── AmbiguousChain  harness/chain_model.py  a chain prediction the rules leave open (a tie's winner)
+├── ScenarioError   scenario/errors.py    a scenario file that cannot run (file, line, step, problem)
+└── UsageError      cli.py                a bad command line: one line, exit 1
 
-Anything that is not a FakenetError is a bug: the command line prints it with a traceback.
+Anything that is not a FakenetError is a bug: the command line prints it with a traceback. Two
+families stand apart on purpose. The sim loop's Deadlock and Livelock (fakenet/sim/loop.py) are
+RuntimeErrors: the simulation itself cannot go on, whatever the scenario. The node
+(fakenet/node/errors.py: NodeError and its subclasses) runs in containers without the harness
+and has its own root; the harness sees the node's errors only as RpcError or ApiError answers.
 """
 
 

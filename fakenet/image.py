@@ -38,12 +38,13 @@ import fakenet
 from fakenet.errors import ContainerError
 from fakenet.image_base import BaseImage, base_python, local_image_id, resolve_base
 from fakenet.image_wheels import ensure_wheelhouse, project_requirements, wheel_arch
+from fakenet.labels import SOURCE_HASH_LABEL
+from fakenet.state import state_dir, state_path
 
 __all__ = ["IMAGE_REPO", "SOURCE_HASH_LABEL", "build_inputs", "content_hash", "ensure_image", "image_tag", "node_pyproject",
            "repo_root"]
 
 IMAGE_REPO = "fakenet-node"
-SOURCE_HASH_LABEL = "io.fakenet.source-hash"
 # Bump when the image is assembled differently in ways the hashed files don't show.
 _RECIPE = "fakenet-node-image/1"
 
@@ -61,7 +62,7 @@ def ensure_image(
     root = repo_root()
     try:
         client = client or docker.from_env()
-        with _build_lock(root / ".cache"):
+        with _build_lock(state_dir()):
             return _ensure_locked(client, root, base_image, progress)
     except docker.errors.DockerException as err:
         raise ContainerError(f"container engine failed while preparing the node image: {err}") from err
@@ -77,7 +78,7 @@ def _ensure_locked(client: docker.DockerClient, root: Path, base_image: str | No
     progress(f"building {tag} on {base.ref}")
     requirements = project_requirements(tomllib.loads(inputs["src/pyproject.toml"].decode()))
     arch, python = wheel_arch(client.version()["Arch"]), base_python(client, base)
-    wheels = ensure_wheelhouse(root / ".cache" / "wheelhouse", requirements, arch, python, progress)
+    wheels = ensure_wheelhouse(state_path("wheelhouse"), requirements, arch, python, progress)
     build_image(client, context_tar(inputs, wheels, requirements), tag, base, source_hash, progress)
     # Stale tags are left to `./fake prune`: deleting images here could pull layers from under
     # a build another checkout is running on the same engine.

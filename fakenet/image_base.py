@@ -23,12 +23,12 @@ import requests
 
 from fakenet.errors import ContainerError
 from fakenet.image_apt import AptMirror, host_mirror
+from fakenet.labels import IMAGE_LABEL, PACKAGES_LABEL, PROJECT_LABEL
 
 DEFAULT_BASE = "python:3.11-slim"
 BASE_ENV = "FAKENET_BASE_IMAGE"
 BOOTSTRAP_REPO = "fakenet-base"
 BOOTSTRAP_PACKAGES = ("python3", "python3-venv", "iptables", "iproute2", "netbase")
-PACKAGES_LABEL = "io.fakenet.base-packages"
 # Docs, man pages and translations are a third of a minbase; nobody reads them in a node.
 _SLIM_DPKG = [
     "--dpkgopt=path-exclude=/usr/share/man/*",
@@ -74,7 +74,7 @@ def base_python(client: docker.DockerClient, base: BaseImage) -> str:
     """The `major.minor` of the base's python3: the wheels are fetched for it (bookworm 3.11, trixie 3.13)."""
     output = client.containers.run(
         base.ref, ["python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        remove=True, network_disabled=True, labels={"io.fakenet.project": "fakenet-image-build"},
+        remove=True, network_disabled=True, labels={PROJECT_LABEL: "fakenet-image-build"},
     )  # fmt: skip
     return output.decode().strip()
 
@@ -145,7 +145,7 @@ def _import_changes(packages: Sequence[str] = BOOTSTRAP_PACKAGES) -> list[str]:
     return [
         f"ENV PATH={_DEFAULT_PATH}",
         'CMD ["/bin/bash"]',
-        "LABEL io.fakenet.image=base",
+        f"LABEL {IMAGE_LABEL}=base",
         f"LABEL {PACKAGES_LABEL}={','.join(packages)}",
     ]
 

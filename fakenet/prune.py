@@ -7,36 +7,14 @@ SIGKILL therefore leaves nothing that the next prune does not take.
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import docker
 
-PROJECT_LABEL = "io.fakenet.project"
-RUN_LABEL = "io.fakenet.run"
-OWNER_LABEL = "io.fakenet.owner"  # "<hostname>:<pid>" of the harness process that made it
+from fakenet.labels import IMAGE_LABEL, OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_alive
+
 COMPOSE_GRACE = timedelta(minutes=2)
-
-
-def owner_value() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def owner_alive(owner: str | None) -> bool:
-    if not owner:
-        return True  # compose networks have no owner process: liveness is their containers'
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname():
-        return True  # another machine's process: not ours to judge
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, ValueError):
-        return True
-    return True
 
 
 @dataclass
@@ -127,7 +105,7 @@ def prune(client: docker.DockerClient, project: str | None = None) -> Pruned:
 def prune_hosts(project: str | None = None) -> dict[str, Pruned]:
     """prune() on every known host (`fake hosts ls`), this machine's engine last: it holds the overlays,
     which go once no host's container uses them; then the swarm, if fakenet made it for runs."""
-    from fakenet import hosts
+    from fakenet import host_registry as hosts
     from fakenet.harness.backends import swarm
 
     from fakenet.errors import FakenetError
@@ -147,7 +125,7 @@ def prune_hosts(project: str | None = None) -> dict[str, Pruned]:
     return done
 
 
-IMAGE_LABELS = ("node", "litecoin")  # io.fakenet.image values of the content-hashed images fakenet builds
+IMAGE_LABELS = ("node", "litecoin")  # IMAGE_LABEL values of the content-hashed images fakenet builds
 
 
 def prune_images(client: docker.DockerClient, keep: str | None = None) -> list[str]:
@@ -161,7 +139,7 @@ def prune_images(client: docker.DockerClient, keep: str | None = None) -> list[s
 
 
 def _prune_labelled(client: docker.DockerClient, label: str, keep: str | None) -> list[str]:
-    images = sorted(client.images.list(filters={"label": f"io.fakenet.image={label}"}),
+    images = sorted(client.images.list(filters={"label": f"{IMAGE_LABEL}={label}"}),
                     key=lambda image: image.attrs.get("Created", ""), reverse=True)
     if not any(keep in image.tags for image in images):
         keep = next((tag for image in images[:1] for tag in image.tags), None)  # default: the newest

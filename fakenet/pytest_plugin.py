@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-BACKENDS = ("local", "docker", "sim")
+from fakenet.harness import backends
+
 LARGE = 100  # scenarios of this many nodes are marked slow
 MARKER_KEYWORDS = ("nodes", "topology", "kind", "seed", "start_timeout", "settings", "hosts", "placement")
 
@@ -31,7 +32,7 @@ MARKER_KEYWORDS = ("nodes", "topology", "kind", "seed", "start_timeout", "settin
 def pytest_addoption(parser):
     group = parser.getgroup("fakenet")
     group.addoption("--fakenet-backend", default=os.environ.get("FAKENET_BACKEND", "all"),
-                    choices=[*BACKENDS, "all"], help="backends to run scenarios and fakenet tests on (default all)")
+                    choices=[*backends.NAMES, "all"], help="backends to run scenarios and fakenet tests on (default all)")
     group.addoption("--fakenet-keep", action="store_true", help="leave the network of a failed test up for inspection")
     group.addoption("--fakenet-bundle", metavar="DIR", default=None,
                     help="write a failure bundle per failed fakenet test here (default when CI is set: "
@@ -216,7 +217,7 @@ def fakenet_network(request):
     if marker and marker.args:
         raise pytest.UsageError(f"{request.node.nodeid}: @pytest.mark.fakenet takes keywords only, not {marker.args}")
     backend = getattr(request, "param", None) or options.pop("backend", None) or \
-        (selected_backends(request.config, BACKENDS) or ["local"])[0]
+        (selected_backends(request.config, backends.DEFAULT) or ["local"])[0]
     options.pop("backend", None)
     network = {key: options.pop(key) for key in MARKER_KEYWORDS if key in options}
     settings = {**network.pop("settings", {}), **options}  # the rest are the kind's settings, checked by it

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from fakenet.kinds.base import Launch, NodeKind
-from fakenet.prune import PROJECT_LABEL
+from fakenet.labels import PROJECT_LABEL
 
 SERVICE = "node"
 SLOT_NAME = "node-{{.Task.Slot}}"

@@ -15,7 +15,7 @@ from fakenet.bench.context import Context, sweep
 from fakenet.bench.timing import seconds
 from fakenet.harness.backends.docker import leave_one_at_a_time
 from fakenet.harness.waits import wait_for
-from fakenet.prune import RUN_LABEL
+from fakenet.labels import RUN_LABEL
 
 THREADS = 16
 

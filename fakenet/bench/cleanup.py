@@ -8,20 +8,24 @@ the figures were measured; the leftover is listed at the end and in the JSON.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Callable, Protocol
 
 import docker.errors
 
 from fakenet.errors import WaitTimeout
 from fakenet.harness.waits import wait_for
 
-if TYPE_CHECKING:
-    from fakenet.bench.context import Context
-
 RETRY = 10.0
 
 
-def remove(ctx: Context, resource, **options) -> bool:
+class Notes(Protocol):
+    """Where a removal that stays stuck is noted (the bench's Context)."""
+
+    stuck: dict[str, str]
+    progress: Callable[[str], None]
+
+
+def remove(ctx: Notes, resource, **options) -> bool:
     """True once `resource` is gone (or was already); False, with a note in `ctx.stuck`, if it stays."""
     def gone() -> bool:
         try:

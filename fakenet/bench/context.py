@@ -16,7 +16,7 @@ import docker
 
 from fakenet.bench.cleanup import remove
 from fakenet.bench.plan import Plan
-from fakenet.prune import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
+from fakenet.labels import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
 
 PROJECT = "fakenet-bench"
 

@@ -29,6 +29,8 @@ from fakenet.bench.figure import Figure, spec
 from fakenet.bench.guard import guarded
 from fakenet.bench.plan import QUICK_SKIPS
 from fakenet.bench.timing import seconds
+from fakenet.labels import BASE_IMAGE_LABEL
+from fakenet.state import state_path
 from fakenet.image_apt import host_mirror
 from fakenet.image_base import BaseImage
 from fakenet.image_wheels import ensure_wheelhouse, project_requirements, wheel_arch
@@ -53,7 +55,7 @@ def build(ctx: Context, inputs: Mapping[str, bytes], tag: str, base: BaseImage, 
     client = ctx.client
     requirements = project_requirements(tomllib.loads(inputs["src/pyproject.toml"].decode()))
     arch, python = wheel_arch(client.version()["Arch"]), image_base.base_python(client, base)
-    wheels = ensure_wheelhouse(image.repo_root() / ".cache" / "wheelhouse", requirements, arch, python, _quiet)
+    wheels = ensure_wheelhouse(state_path("wheelhouse"), requirements, arch, python, _quiet)
     context = image.context_tar(inputs, wheels, requirements)
     builder = _NoCache(client) if nocache else client
     image.build_image(builder, context, tag, base, image.content_hash(inputs, base.id), _quiet)
@@ -155,7 +157,7 @@ def sizes(ctx: Context) -> list[Figure]:
     """The node image the bench runs, and the base it was built on (part of its size)."""
     node_spec, base_spec = size_specs()
     node = ctx.client.images.get(ctx.image)
-    base_ref = node.labels.get("io.fakenet.base-image", "")
+    base_ref = node.labels.get(BASE_IMAGE_LABEL, "")
     base_id = image_base.local_image_id(ctx.client, base_ref) if base_ref else None
     base = base_spec.with_samples([ctx.client.images.get(base_id).attrs["Size"] / MB], note=base_ref) if base_id \
         else base_spec.not_measured(f"base image {base_ref or '(unlabelled)'} is not present")

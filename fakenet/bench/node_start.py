@@ -20,21 +20,26 @@ from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
 from fakenet.bench.footprint import cpu_seconds
 from fakenet.bench.guard import guarded
-from fakenet.harness import local
+from fakenet import kinds
+from fakenet.harness.backends import NodeSpec
+from fakenet.harness.backends.local import LocalBackend
+from fakenet.harness.waits import wait_for
 
 MODULE = "fakenet.node.daemon"
 
 
 def ready(root: Path) -> tuple[float, float]:
     """(seconds from exec until the node answers RPC, CPU seconds it used by then)."""
-    node = local.full_mesh(root, 2)[0]  # one node of a pair: it dials a peer that never comes
+    backend = LocalBackend(kinds.get("fakenet"), workdir=root)
+    # One node of a pair, launched as the harness launches it: it dials a peer that never comes.
+    node = backend.create([NodeSpec("node", ("node2",)), NodeSpec("node2", ("node",))])["node"]
     started = time.monotonic()
     node.start()
     try:
-        node.wait_ready(timeout=60)
-        return time.monotonic() - started, cpu_seconds(node.process.pid)
+        wait_for(node.client.ready, bool, timeout=60, expected="node answers RPC", logs=node.logs)
+        return time.monotonic() - started, cpu_seconds(node.process.process.pid)
     finally:
-        node.kill()
+        backend.close()
 
 
 def import_times(stderr: str) -> dict[str, int]:

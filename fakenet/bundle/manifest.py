@@ -11,6 +11,7 @@ import sys
 from importlib import metadata
 
 from fakenet.errors import FakenetError
+from fakenet.labels import SOURCE_HASH_LABEL
 
 
 def facts(net) -> dict:
@@ -55,7 +56,7 @@ def _image(net) -> dict:
         image = client.images.get(tag)
     except Exception as exc:  # the engine may be what failed; the manifest still says what it can
         return {"tag": tag, "error": str(exc)}
-    return {"tag": tag, "id": image.id, "source_hash": image.labels.get("io.fakenet.source-hash")}
+    return {"tag": tag, "id": image.id, "source_hash": image.labels.get(SOURCE_HASH_LABEL)}
 
 
 def _source_hash() -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from fakenet.fidelity.cases import Case
@@ -89,7 +88,3 @@ def _why(row: Row) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-def observation_dump(name: str, ours: dict, theirs: dict) -> str:
-    return json.dumps({"case": name, "fakenet": ours, "litecoin": theirs}, default=str)

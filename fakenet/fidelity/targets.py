@@ -13,11 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fakenet import kinds
 from fakenet.fidelity import litecoind
 from fakenet.fidelity.endpoint import Endpoint
-from fakenet.harness import local
+from fakenet.harness.backends import NodeSpec
+from fakenet.harness.backends.local import LocalBackend
 from fakenet.harness.waits import wait_for
-from fakenet.node.settings import RPC_PORT
 
 
 class Target:
@@ -63,25 +64,26 @@ class FakenetTarget(Target):
     other_address = "bcrt1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqdku202"  # an all-zero program
 
     def __init__(self, root: Path):
-        self.nodes = local.full_mesh(root, 2)
-        self.a, self.b = (Endpoint(node.rpc.url, local.RPC_USER, local.RPC_PASSWORD, node.name) for node in self.nodes)
+        """Two nodes as the harness's local backend runs them (the fakenet kind's own launch)."""
+        self.backend = LocalBackend(kinds.get("fakenet"), workdir=root)
+        self.nodes = list(self.backend.create([NodeSpec("node", ("node2",)), NodeSpec("node2", ("node",))]).values())
+        self.a, self.b = (Endpoint(node.rpc.url, *self.backend.credentials, node.name) for node in self.nodes)
 
     def start(self) -> None:
         for node in self.nodes:
             node.start()
         for node in self.nodes:
-            node.wait_ready()
+            wait_for(node.client.ready, bool, timeout=30, expected=f"{node.name} answers RPC", logs=node.logs)
         wait_for(lambda: self.a.call("getconnectioncount"), lambda n: n >= 1, timeout=30,
-                 expected="the two fakenet nodes connected", logs=lambda: self.nodes[0].logs())
+                 expected="the two fakenet nodes connected", logs=self.nodes[0].logs)
 
     def stop(self) -> None:
-        for node in self.nodes:
-            node.kill()
+        self.backend.close()
 
     def cli_run(self, *args: str) -> subprocess.CompletedProcess:
-        node = self.nodes[0]
-        env = {**os.environ, "FAKENET_RPCCONNECT": node.ip, "FAKENET_RPC_PORT": str(RPC_PORT),
-               "FAKENET_RPCUSER": local.RPC_USER, "FAKENET_RPCPASSWORD": local.RPC_PASSWORD}
+        node, (user, password) = self.nodes[0], self.backend.credentials
+        env = {**os.environ, "FAKENET_RPCCONNECT": node.ip, "FAKENET_RPC_PORT": str(node.kind.ports["rpc"]),
+               "FAKENET_RPCUSER": user, "FAKENET_RPCPASSWORD": password}
         return _run([sys.executable, "-m", "fakenet.node.cli", *args], env)
 
 

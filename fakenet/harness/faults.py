@@ -58,12 +58,23 @@ class Fault:
 
 
 @dataclass(eq=False)
-class Crash(Fault):
+class NodeDown(Fault):
+    """Take a node down through its runtime (`halt`); the model learns it went down."""
+
     node: str
 
+    def halt(self, runtime: NodeRuntime) -> None:
+        raise NotImplementedError
+
     def apply(self, target):
-        target.runtime(self.node).kill()
+        self.halt(target.runtime(self.node))
         target.model.went_down(self.node)
+
+
+@dataclass(eq=False)
+class Crash(NodeDown):
+    def halt(self, runtime):
+        runtime.kill()
 
     def undo(self, target):
         target.start_node(self.node)
@@ -71,29 +82,25 @@ class Crash(Fault):
 
 @dataclass(eq=False)
 class Stop(Crash):
-    def apply(self, target):
-        target.runtime(self.node).stop()
-        target.model.went_down(self.node)
+    def halt(self, runtime):
+        runtime.stop()
 
 
 @dataclass(eq=False)
-class Restart(Fault):
-    node: str
+class Restart(Stop):
+    """A stop the node starts again from at once: nothing to undo."""
+
     lasting = False
 
     def apply(self, target):
-        target.runtime(self.node).stop()
-        target.model.went_down(self.node)
+        super().apply(target)
         target.start_node(self.node)
 
 
 @dataclass(eq=False)
-class Pause(Fault):
-    node: str
-
-    def apply(self, target):
-        target.runtime(self.node).pause()
-        target.model.went_down(self.node)
+class Pause(NodeDown):
+    def halt(self, runtime):
+        runtime.pause()
 
     def undo(self, target):
         target.runtime(self.node).unpause()

@@ -90,9 +90,9 @@ class Network:
         fleet = self.fleet
         specs = [NodeSpec(name, tuple(topologies.peers_of(self.topology, name)), self.settings) for name in self.names]
         fleet.runtimes = self.backend.create(specs)
-        if self.backend.name in ("docker", "hosts"):  # container starts are slow: overlap them
+        if self.backend.parallel_start:
             fleet.parallel(lambda name: fleet.runtimes[name].start(), self.names)
-        else:  # processes start in this thread: their parent-death signal is tied to it
+        else:
             for name in self.names:
                 fleet.runtimes[name].start()
         fleet.parallel(fleet.wait_answering, self.names)

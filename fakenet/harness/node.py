@@ -32,7 +32,7 @@ class Node:
     @property
     def api(self):
         """The stream HTTP API (a kind serving one on the "api" port)."""
-        from fakenet.harness.api import ApiClient
+        from fakenet.harness.api_client import ApiClient
 
         return ApiClient(self.runtime.url("api"), self.name)
 
@@ -49,9 +49,6 @@ class Node:
 
     def logs(self, tail: int = 20) -> list[str]:
         return self.runtime.logs(tail)
-
-    def is_up(self) -> bool:
-        return self.name not in self._fleet.model.down
 
     # streams and chain, recorded in the network's model (net.streams, net.chain for one node)
     def create_stream(self, content=None, pin: bool = False) -> str:
@@ -71,6 +68,3 @@ class Node:
 
     def mine(self, blocks: int = 1) -> list[str]:
         return Chain(self._fleet).mine(self.name, blocks)
-
-    def cache_info(self) -> dict:
-        return self.rpc("getcacheinfo")

@@ -40,10 +40,6 @@ class Oracle:
     def holders(self, stream_id: str) -> set[str]:
         return self.model.holders(stream_id)
 
-    def expected_available(self, stream_id: str, name: str) -> bool | None:
-        """True or False as predicted; None where a slow or lossy link leaves it open."""
-        return self.model.availability(stream_id, name)
-
     # -- checks ----------------------------------------------------------------------------------
 
     def expect_graph(self, timeout: float = 20.0) -> float:

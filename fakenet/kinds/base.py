@@ -28,6 +28,9 @@ from fakenet.errors import ConfigError
 from fakenet.harness.rpc import RpcClient
 
 CHAIN, STREAMS, CLUSTER, IDENTITY = "chain", "streams", "cluster", "identity"
+# What a kind's setting holds, for every front end that reads settings from a user (scenario files,
+# pytest markers, the CLI): a whole number, seconds (10, 10s, 500ms), or on/off.
+SETTING_TYPES = ("count", "duration", "flag")
 CAPABILITIES = (CHAIN, STREAMS, CLUSTER, IDENTITY)
 
 Progress = Callable[[str], None]
@@ -183,6 +186,7 @@ class NodeKind(ABC):
     link_control: bool = False  # the node filters its own links (the local backend needs it)
     backends: tuple[str, ...] | None = None  # the backends it can run on; None: any (scenarios skip the others)
     test_settings: Mapping[str, object] = MappingProxyType({})  # what a harness network sets unless told otherwise
+    settings_schema: Mapping[str, str] = MappingProxyType({})  # setting -> one of SETTING_TYPES: all it accepts
     # A command run in the container when the host cannot reach container addresses: prints the
     # kind's `-getinfo` JSON (blocks, connections.total, and the identity under "peerid").
     status_command: tuple[str, ...] | None = None
@@ -221,8 +225,12 @@ class NodeKind(ABC):
 
     def check_settings(self, settings: Mapping[str, object]) -> None:
         """Refuse settings this kind does not understand (a typo must not be silently ignored)."""
-        if settings:
-            raise ConfigError(f"node kind {self.name!r} takes no settings, got {', '.join(sorted(settings))}")
+        unknown = sorted(set(settings) - set(self.settings_schema))
+        if unknown and not self.settings_schema:
+            raise ConfigError(f"node kind {self.name!r} takes no settings, got {', '.join(unknown)}")
+        if unknown:
+            raise ConfigError(f"the {self.name} kind has no setting {', '.join(unknown)} "
+                              f"(it takes {', '.join(sorted(self.settings_schema))})")
 
     def runs_on(self, backend: str) -> bool:
         if backend == "sim":

@@ -12,7 +12,7 @@ from typing import Mapping
 from fakenet.errors import ConfigError, RpcError
 from fakenet.harness.rpc import RpcClient
 from fakenet.kinds.base import CHAIN, CLUSTER, IDENTITY, STREAMS, Launch, NodeClient, NodeKind, Summary, Tip
-from fakenet.kinds.fakenet_settings import SETTINGS, SWARM_PORT, swarm_address
+from fakenet.kinds.fakenet_settings import SCHEMA, SETTINGS, SWARM_PORT, swarm_address
 
 # A regtest address of the node's own chain; mined coins go nowhere anyone cares about.
 MINE_TO = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
@@ -108,6 +108,7 @@ class FakenetKind(NodeKind):
     # Test networks want quick verdicts: a load gives up on a neighbour silent for 4 s (an unavailable
     # stream is reported as soon as the whole component has answered), a silent peer is dead after 3 s.
     test_settings = {"sync_timeout": 4.0, "peer_timeout": 3.0}
+    settings_schema = SCHEMA
 
     def image(self, progress, client) -> str:
         from fakenet.image import ensure_image
@@ -141,11 +142,6 @@ class FakenetKind(NodeKind):
 
         return FakenetInProcess(launch, transport)
 
-    def check_settings(self, settings: Mapping[str, object]) -> None:
-        unknown = set(settings) - set(SETTINGS)
-        if unknown:
-            raise ConfigError(f"the fakenet kind has no setting {', '.join(sorted(unknown))} "
-                              f"(it takes {', '.join(sorted(SETTINGS))})")
 
 
 def _text(value) -> str:

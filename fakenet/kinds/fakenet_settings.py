@@ -11,6 +11,8 @@ SWARM_PORT = 4011
 SETTINGS = {"cache_limit": "STREAM_CACHE_LIMIT", "sync_timeout": "SYNC_TIMEOUT", "peer_timeout": "PEER_TIMEOUT",
             "cluster_ttl": "CLUSTER_TTL", "automine": "AUTOMINE", "cluster_repin": "CLUSTER_REPIN",
             "cluster": "CLUSTER"}
+SCHEMA = {"cache_limit": "count", "sync_timeout": "duration", "peer_timeout": "duration", "cluster_ttl": "duration",
+          "automine": "duration", "cluster_repin": "flag", "cluster": "flag"}  # kinds.base.SETTING_TYPES
 
 
 def swarm_address(host: str) -> str:

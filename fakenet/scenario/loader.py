@@ -30,6 +30,7 @@ import networkx as nx
 import yaml
 
 from fakenet import kinds
+from fakenet.harness import backends as harness_backends
 from fakenet.harness.topology import DEGREE, KINDS, node_names
 from fakenet.scenario import schema as s
 from fakenet.scenario import stream_sets
@@ -38,10 +39,8 @@ from fakenet.suggest import did_you_mean
 from fakenet.scenario.steps import REGISTRY, StepType
 
 TOPOLOGIES = KINDS
-BACKENDS = ("local", "docker", "sim")
 META = {"name", "description", "nodes", "topology", "seed", "backends", "kinds", "settings", "steps"}
-SETTINGS = {"cache_limit": s.count, "sync_timeout": s.duration, "peer_timeout": s.duration, "cluster_ttl": s.duration,
-            "cluster": s.flag}
+VALUES = {"count": s.count, "duration": s.duration, "flag": s.flag}  # kinds.base.SETTING_TYPES
 
 
 @dataclass(frozen=True)
@@ -165,9 +164,9 @@ def _metadata(data: dict, root, file: str) -> dict:
     if nodes < 2:
         raise ScenarioError("nodes: expected at least 2", file=file, line=_line_of_key(root, "nodes"))
     topology = check("topology", lambda value: _topology(value, node_names(nodes)), "full")
-    backends = check("backends", _subset(BACKENDS), list(BACKENDS))
+    backends = check("backends", _subset(harness_backends.NAMES), list(harness_backends.DEFAULT))
     kind_names = check("kinds", _kinds, ["fakenet"])
-    settings = check("settings", _settings, {})
+    settings = check("settings", lambda value: _settings(value, kind_names), {})
     return {"name": data["name"], "description": str(data.get("description", "")), "nodes": nodes,
             "topology": topology, "seed": check("seed", s.count, 0), "backends": tuple(backends),
             "kinds": tuple(kind_names),
@@ -229,8 +228,16 @@ def _kinds(value) -> list[str]:
     return _subset(kinds.names())(value)
 
 
-def _settings(value) -> dict:
-    return s.fields(value, {}, SETTINGS, step="settings")
+def _settings(value, kind_names: list[str]) -> dict:
+    """Checked against each of the scenario's kinds' settings schema: every kind must take them all."""
+    checked: dict = {}
+    for kind in map(kinds.get, kind_names):
+        schema = {name: VALUES[type_] for name, type_ in kind.settings_schema.items()}
+        try:
+            checked = s.fields(value, {}, schema, step="settings")
+        except s.Invalid as exc:
+            raise s.Invalid(f"{exc} (for the {kind.name} kind)") from exc
+    return checked
 
 
 def _steps(items: list, node, names: list[str], file: str) -> list[Step]:

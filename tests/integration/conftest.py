@@ -1,7 +1,7 @@
 import docker
 import pytest
 
-from fakenet.harness import local
+from support import node_processes as local
 from fakenet.harness.waits import wait_for
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from fakenet.harness import local
+from support import node_processes as local
 from fakenet.node.settings import CLUSTER_PORT
 
 EXAMPLES = int(os.environ.get("FAKENET_FUZZ_EXAMPLES", "110"))

@@ -9,7 +9,7 @@ import json
 import pytest
 import requests
 
-from fakenet.harness import local
+from support import node_processes as local
 
 EVIL = "https://evil.example"
 APP = "https://app.example"

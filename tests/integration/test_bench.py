@@ -6,7 +6,7 @@ import docker
 import pytest
 
 from fakenet.bench.command import main
-from fakenet.prune import PROJECT_LABEL, RUN_LABEL
+from fakenet.labels import PROJECT_LABEL, RUN_LABEL
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

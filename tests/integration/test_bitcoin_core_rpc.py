@@ -8,7 +8,7 @@ import pytest
 from bitcoin_core_rpc import BitcoinCoreRpcClient
 from bitcoin_core_rpc.errors import BtcRpcValueError, FetchError, HttpError, RpcError
 
-from fakenet.harness import local
+from support import node_processes as local
 from fakenet.harness.waits import wait_for
 
 ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"  # BIP173 regtest test vector

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from fakenet.harness import local
+from support import node_processes as local
 from fakenet.harness.waits import wait_for
 from fakenet.node.streams import CommitID, ControllerKey, StreamID
 from support.client_venvs import client_python

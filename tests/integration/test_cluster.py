@@ -12,8 +12,8 @@ import urllib.request
 import pytest
 
 from fakenet.errors import RpcError
-from fakenet.harness import local
-from fakenet.harness.api import ApiClient
+from support import node_processes as local
+from fakenet.harness.api_client import ApiClient
 from fakenet.harness.waits import wait_for
 from fakenet.node.cluster.allocation import allocate
 from fakenet.node.settings import CLUSTER_PORT

@@ -7,7 +7,7 @@ import pytest
 import requests
 from asyncipfscluster import IPFSClient
 
-from fakenet.harness import local
+from support import node_processes as local
 from fakenet.harness.waits import wait_for
 from fakenet.node.settings import CLUSTER_PORT
 

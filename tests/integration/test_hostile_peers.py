@@ -5,7 +5,7 @@ import asyncio
 import os
 
 from fakenet.fuzz.peer import RoguePeer
-from fakenet.harness import local
+from support import node_processes as local
 from fakenet.harness.waits import wait_for
 from fakenet.node.settings import SWARM_PORT
 from fakenet.node.streams import StreamID, codec, commits

@@ -16,7 +16,7 @@ import pytest
 
 from fakenet.harness.backends import swarm
 from fakenet.harness.network import Network
-from fakenet.prune import RUN_LABEL
+from fakenet.labels import RUN_LABEL
 from fakenet.scenario import load
 from fakenet.scenario.runner import run
 

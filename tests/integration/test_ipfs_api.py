@@ -13,7 +13,7 @@ import ipfshttpclient
 import pytest
 import requests
 
-from fakenet.harness import local
+from support import node_processes as local
 from fakenet.harness.waits import wait_for
 from fakenet.node.settings import IPFS_PORT
 from fakenet.node.version import __version__ as fakenet_version

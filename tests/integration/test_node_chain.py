@@ -5,7 +5,7 @@ import bitcoin.rpc
 from bitcoin.core import CBlock, CMutableTransaction, CMutableTxIn, CMutableTxOut, COutPoint, CScript, lx
 from bitcoinrpc.authproxy import AuthServiceProxy
 
-from fakenet.harness import local
+from support import node_processes as local
 from fakenet.node.chain.pow import bits_to_target
 
 ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"  # BIP173 regtest test vector

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from fakenet.harness import local
+from support import node_processes as local
 from fakenet.harness.rpc import RpcClient
 from fakenet.harness.waits import wait_for
 from fakenet.node.psk import SwarmKey

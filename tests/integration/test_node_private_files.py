@@ -5,7 +5,7 @@ import stat
 import subprocess
 import sys
 
-from fakenet.harness import local
+from support import node_processes as local
 
 
 def test_data_dir_is_private_and_cli_reads_credentials_from_the_environment(tmp_path, start_nodes):

@@ -4,8 +4,8 @@ import pytest
 from faker import Faker
 
 from fakenet.errors import RpcError
-from fakenet.harness import local
-from fakenet.harness.api import ApiClient, ApiError
+from support import node_processes as local
+from fakenet.harness.api_client import ApiClient, ApiError
 from fakenet.harness.waits import wait_for
 from fakenet.node.streams import ControllerKey, StreamID, commits, rebuild
 from fakenet.node.streams.codec import as_cid

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 import requests
 
-from fakenet.harness import local
+from support import node_processes as local
 from fakenet.node.cluster import unixfs
 from fakenet.node.settings import CLUSTER_PORT
 

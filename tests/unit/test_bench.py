@@ -15,7 +15,7 @@ from fakenet.bench.guard import guarded
 from fakenet.bench.plan import FULL, QUICK, QUICK_SKIPS
 from fakenet.bench.stats import percentile, rate, summarise
 from fakenet.errors import WaitTimeout
-from fakenet.prune import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL
+from fakenet.labels import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL
 
 # -- statistics -------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from fakenet import cli, compose, prune
+from fakenet import cli, compose, labels
 from fakenet.errors import FakenetError
 
 
@@ -23,7 +23,7 @@ def test_override_extends_node4_and_gives_everyone_the_full_peerlist():
 
 
 def test_node_count_round_trips_through_the_override(tmp_path, monkeypatch):
-    monkeypatch.setattr(compose, "OVERRIDE_DIR", tmp_path)
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
     compose.set_node_count("p", 7)
     assert compose.node_count("p") == 7
     compose.set_node_count("p", 4)
@@ -84,10 +84,10 @@ def test_compose_verbs_pass_through():
 
 
 def test_owner_liveness():
-    assert prune.owner_alive(None)
-    assert prune.owner_alive(prune.owner_value())
-    assert not prune.owner_alive(f"{prune.owner_value().rsplit(':', 1)[0]}:999999999")
-    assert prune.owner_alive("some-other-host:1")
+    assert labels.owner_alive(None)
+    assert labels.owner_alive(labels.owner_value())
+    assert not labels.owner_alive(f"{labels.owner_value().rsplit(':', 1)[0]}:999999999")
+    assert labels.owner_alive("some-other-host:1")
 
 
 def test_a_serving_node_counts_as_healthy_before_dockers_next_check():

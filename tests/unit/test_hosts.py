@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import docker.errors
 import pytest
 
-from fakenet import hosts
+from fakenet import host_registry as hosts
 from fakenet.errors import ConfigError
 from fakenet.harness.backends import swarm
 from fakenet.harness.backends.hosts import HostsBackend, distribute

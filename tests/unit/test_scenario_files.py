@@ -65,3 +65,15 @@ def test_a_topology_given_as_edges_is_that_graph_over_every_node():
     graph = scenario.topology
     assert list(graph.nodes) == ["node", "node2", "node3", "node4", "node5"]  # node4 and node5 alone
     assert sorted(map(sorted, graph.edges)) == [["node", "node2"], ["node", "node3"], ["node2", "node3"]]
+
+
+def test_backends_and_settings_come_from_the_registries_and_the_kinds_schema():
+    """Every registered backend and every setting the kind's schema has, not a list typed again here."""
+    scenario = parse("name: x\nbackends: [hosts]\nsettings: {automine: 1, cluster_repin: false}\nsteps: [heal]\n", "x.yaml")
+    assert scenario.backends == ("hosts",) and scenario.settings == {"automine": 1.0, "cluster_repin": False}
+    with pytest.raises(ScenarioError, match=r"x.yaml:2: backends: expected one of local, docker, sim, hosts"):
+        parse("name: x\nbackends: [cloud]\nsteps: [heal]\n", "x.yaml")
+    with pytest.raises(ScenarioError, match=r"settings: .*(for the litecoin kind)"):
+        parse("name: x\nkinds: [fakenet, litecoin]\nsettings: {automine: 1}\nsteps: [heal]\n", "x.yaml")
+    with pytest.raises(ScenarioError, match=r"automine: expected a duration"):
+        parse("name: x\nsettings: {automine: often}\nsteps: [heal]\n", "x.yaml")

@@ -15,6 +15,8 @@ CLASSES = {"local": "fakenet.harness.backends.local:LocalBackend",
            "sim": "fakenet.harness.backends.sim:SimBackend",
            "hosts": "fakenet.harness.backends.hosts:HostsBackend"}
 NAMES = tuple(CLASSES)
+# What a scenario runs on unless it lists its backends: hosts needs engines a user has added.
+DEFAULT = ("local", "docker", "sim")
 
 
 def create(name: str, kind, seed: int = 0, **options) -> Backend:
@@ -32,4 +34,4 @@ def create(name: str, kind, seed: int = 0, **options) -> Backend:
     return cls(kind, **options, **({"seed": seed} if "seed" in accepted else {}))
 
 
-__all__ = ["NAMES", "Backend", "LinkRules", "NodeRuntime", "NodeSpec", "create"]
+__all__ = ["DEFAULT", "NAMES", "Backend", "LinkRules", "NodeRuntime", "NodeSpec", "create"]

@@ -117,6 +117,9 @@ class DataDirIdentity:
 class Backend(ABC):
     name: str
     can_pause = True  # whether a node can be frozen (SIGSTOP, docker pause); soak draws pauses only where so
+    # Whether Network starts nodes from a thread pool: container starts are slow, so overlap them; a
+    # process starts in the calling thread, since its parent-death signal is tied to that thread.
+    parallel_start = False
 
     @abstractmethod
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]: ...

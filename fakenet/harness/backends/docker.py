@@ -29,7 +29,7 @@ from fakenet.harness.backends.container_shell import ContainerShell, ShellGone
 from fakenet.harness.backends.linkfilter import PacketFilter, has_netem, netem_script
 from fakenet.harness.rpc import RpcClient
 from fakenet.kinds.base import Launch, NodeKind
-from fakenet.prune import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
+from fakenet.labels import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
 
 
 class DockerRuntime(NodeRuntime):
@@ -188,6 +188,7 @@ class DockerRuntime(NodeRuntime):
 
 class DockerBackend(Backend):
     name = "docker"
+    parallel_start = True
 
     def __init__(self, kind: NodeKind, image: str | None = None, project: str = "fakenet-test",
                  run: str | None = None, client: docker.DockerClient | None = None, owned: bool = True,

@@ -36,7 +36,7 @@ import os
 import docker
 import docker.errors
 
-from fakenet import hosts as known_hosts
+from fakenet import host_registry as known_hosts
 from fakenet.errors import ConfigError, ContainerError, FakenetError
 from fakenet.harness.backends import swarm
 from fakenet.harness.backends.base import NodeRuntime, NodeSpec
@@ -100,9 +100,6 @@ class HostsBackend(DockerBackend):
         """The nodes of each host that has any: a partition "by host" is `net.partition(backend.groups())`."""
         return [[n for n, h in self.placed.items() if h == host] for host in self.urls
                 if any(h == host for h in self.placed.values())]
-
-    def host_of(self, name: str) -> str:
-        return self.placed[name]
 
     # -- creation -----------------------------------------------------------------------------------
 

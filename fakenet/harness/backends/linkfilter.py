@@ -37,10 +37,6 @@ def script(rules: LinkRules, addresses: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def clear_script() -> str:
-    return "iptables -w -F FAKENET_IN 2>/dev/null; iptables -w -F FAKENET_OUT 2>/dev/null; true\n"
-
-
 class PacketFilter:
     def __init__(self, run: Runner, node: str):
         self.run, self.node = run, node
@@ -52,11 +48,6 @@ class PacketFilter:
 
             raise ContainerError(f"could not set the packet filter of {self.node}: {output.strip()[-500:]}",
                                  node=self.node, exit_code=code, output=output)
-
-    def rule_count(self) -> int:
-        """Rules now in our chains (0 after a heal): what a teardown check looks at."""
-        code, output = self.run("iptables -w -S FAKENET_IN 2>/dev/null; iptables -w -S FAKENET_OUT 2>/dev/null; true")
-        return sum(1 for line in output.splitlines() if line.startswith("-A "))
 
 
 NETEM_PROBE = "tc qdisc add dev lo root netem delay 0ms 2>&1 && tc qdisc del dev lo root 2>&1"

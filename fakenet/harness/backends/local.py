@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Mapping
 
 from fakenet.errors import ConfigError
-from fakenet.harness import local
+from fakenet.harness.backends import processes
 from fakenet.harness.backends.base import (Backend, DataDirIdentity, LinkRules, NodeRuntime, NodeSpec,
                                            node_filter)
 from fakenet.harness.rpc import RpcClient
@@ -19,7 +19,7 @@ from fakenet.kinds.base import Launch, NodeKind
 
 
 class LocalRuntime(DataDirIdentity, NodeRuntime):
-    def __init__(self, kind: NodeKind, process: local.NodeProcess, ip: str, credentials: tuple[str, str]):
+    def __init__(self, kind: NodeKind, process: processes.NodeProcess, ip: str, credentials: tuple[str, str]):
         self.kind, self.process, self.ip = kind, process, ip
         self.name = process.name
         self._rpc = RpcClient(self.url("rpc") + kind.rpc_path(), *credentials, node=self.name)
@@ -66,7 +66,7 @@ class LocalBackend(Backend):
         self.kind = kind
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="fakenet-"))
-        self.subnet = subnet or local.random_subnet()
+        self.subnet = subnet or processes.random_subnet()
         self.credentials = ("fakenet", secrets.token_hex(12))
         self.secret = secrets.token_hex(32)
         self.runtimes: dict[str, LocalRuntime] = {}
@@ -77,7 +77,7 @@ class LocalBackend(Backend):
             datadir = self.workdir / spec.name
             launch = Launch(spec.name, tuple((p, ips[p]) for p in spec.peers), self.credentials, ips[spec.name],
                             str(datadir), dict(spec.settings), self.secret)
-            process = local.NodeProcess(spec.name, self.kind.local_command(launch), self.kind.environment(launch),
+            process = processes.NodeProcess(spec.name, self.kind.local_command(launch), self.kind.environment(launch),
                                         datadir)
             self.runtimes[spec.name] = LocalRuntime(self.kind, process, ips[spec.name], self.credentials)
         return dict(self.runtimes)

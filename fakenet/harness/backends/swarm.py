@@ -27,20 +27,18 @@ import docker.errors
 from fakenet.errors import ConfigError, ContainerError
 from fakenet.harness.backends import subnets
 from fakenet.harness.waits import wait_for
-from fakenet.prune import PROJECT_LABEL
+from fakenet.labels import JOINED_LABEL, PROJECT_LABEL, SWARM_LABEL
 
-SWARM_LABEL = "io.fakenet.swarm"
-JOINED_LABEL = "io.fakenet.joined"
 OVERLAY_POOL = ipaddress.ip_network("10.231.0.0/16")  # one subnet per run, clear of every network in use
 JOIN_TIMEOUT = 60.0
 ADVERTISE_ENV = "FAKENET_SWARM_ADVERTISE"  # the manager's address as other engines reach it
-LOCK = Path(__file__).resolve().parents[3] / ".cache" / "swarm.lock"
 
 
 @contextmanager
 def swarm_lock() -> Iterator[None]:
-    LOCK.parent.mkdir(parents=True, exist_ok=True)
-    with open(LOCK, "w") as handle:
+    lock = state_path("swarm.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
 

@@ -1,6 +1,6 @@
 """The Docker hosts fakenet knows: this machine's engine ("local"), and the ones `fake hosts add` recorded.
 
-The hosts file (.cache/hosts.json, mode 0600) maps a host's name to its engine URL
+The hosts file (hosts.json in the state directory, fakenet/state.py; mode 0600) maps a host's name to its engine URL
 (`ssh://user@h` through the docker SDK's ssh support: the user's own ssh keys, agent and
 known_hosts; `tcp://…`, `unix://…`). It holds addresses only, never keys. Every client is built
 here, so the backend, prune and the CLI see the same hosts.
@@ -17,14 +17,14 @@ from urllib.parse import urlparse
 import docker
 
 from fakenet.errors import ConfigError, FakenetError
+from fakenet.state import state_path
 
 LOCAL = "local"  # this machine's engine, as docker.from_env() finds it: always a host, always the manager
-HOSTS_FILE = Path(__file__).resolve().parent.parent / ".cache" / "hosts.json"
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
 
 def hosts_file() -> Path:
-    return Path(os.environ.get("FAKENET_HOSTS_FILE", HOSTS_FILE))
+    return Path(os.environ.get("FAKENET_HOSTS_FILE") or state_path("hosts.json"))
 
 
 def load() -> dict[str, str]:

@@ -1,9 +1,9 @@
-"""Node processes on loopback addresses (127.A.B.x): the backend for machines without Docker.
+"""Node processes on loopback addresses (127.A.B.x), as the local backend runs them.
 
 Each run takes a random 127.A.B.0/24 block so parallel test workers never share an address,
 and every node keeps its standard ports on its own address, as it would in a container.
-`NodeProcess` runs any kind's command; `LocalNode` is a fakenet node process for the node's own
-integration tests. Credentials go in the environment, never on the command line (ps shows it).
+`NodeProcess` runs any kind's command. Credentials go in the environment, never on the command
+line (ps shows it).
 """
 
 from __future__ import annotations
@@ -13,15 +13,9 @@ import os
 import random
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Mapping
 
-from fakenet.harness.rpc import RpcClient
-from fakenet.harness.waits import wait_for
-
-SWARM_PORT, IPFS_PORT, RPC_PORT, API_PORT = 4011, 5011, 6433, 7007  # the fakenet node's (kinds/fakenet_kind.py)
-RPC_USER, RPC_PASSWORD = "fakenet", "fakenet-local"
 PR_SET_PDEATHSIG = 1
 
 
@@ -92,48 +86,3 @@ class NodeProcess:
         except OSError:
             return []
         return [f"{self.name}| {line}" for line in lines[-tail:]]
-
-
-class LocalNode(NodeProcess):
-    """A fakenet node process on its own loopback address (the node's integration tests use it)."""
-
-    def __init__(self, name: str, ip: str, datadir: Path, peers: list[str], extra_args: list[str] = ()):
-        self.ip, self.peers, self.extra_args = ip, list(peers), list(extra_args)
-        super().__init__(name, [], {"FAKENET_RPCUSER": RPC_USER, "FAKENET_RPCPASSWORD": RPC_PASSWORD}, datadir,
-                         inherit_settings=True)
-        self.rpc = RpcClient(f"http://{ip}:{RPC_PORT}/", RPC_USER, RPC_PASSWORD, node=name)
-
-    @property
-    def swarm_addr(self) -> str:
-        return f"/ip4/{self.ip}/tcp/{SWARM_PORT}"
-
-    @property
-    def api_url(self) -> str:
-        return f"http://{self.ip}:{API_PORT}"
-
-    @property
-    def ipfs_url(self) -> str:
-        return f"http://{self.ip}:{IPFS_PORT}"
-
-    def command(self) -> list[str]:
-        peers = [arg for peer in self.peers for arg in ("--peer", peer)]
-        return [sys.executable, "-m", "fakenet.node.daemon", "--datadir", str(self.datadir), "--name", self.name,
-                "--bind", self.ip, *peers, *self.extra_args]
-
-    def start(self) -> None:
-        self.argv = self.command()  # peers and arguments may have changed since construction
-        super().start()
-
-    def wait_ready(self, timeout: float = 20) -> None:
-        wait_for(lambda: self.rpc.getblockcount(), lambda height: height is not None, timeout=timeout,
-                 expected=f"{self.name} answers RPC at {self.rpc.url}", logs=self.logs)
-
-
-def full_mesh(root: Path, count: int, subnet: str | None = None, extra_args: list[str] = ()) -> list[LocalNode]:
-    """Create (not start) `count` nodes named node, node2, … that each list every other as a peer."""
-    subnet = subnet or random_subnet()
-    names = ["node"] + [f"node{i}" for i in range(2, count + 1)]
-    ips = [f"{subnet}.{i}" for i in range(1, count + 1)]
-    addrs = [f"/ip4/{ip}/tcp/{SWARM_PORT}" for ip in ips]
-    return [LocalNode(name, ip, root / name, [a for a in addrs if a != addrs[i]], extra_args)
-            for i, (name, ip) in enumerate(zip(names, ips))]
