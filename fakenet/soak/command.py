@@ -57,11 +57,11 @@ def mutants_main(names: list[str], console: Console) -> int:
     chosen = [known[n] for n in names] if names else list(MUTANTS)
     seeds = mutation.SEEDS
     console.print(f"{len(chosen)} mutants, seeds {seeds[0]}-{seeds[-1]} × {mutation.STEPS} steps on sim, "
-                  f"{mutation.BUDGET:g}s each", markup=False)
+                  f"at most {mutation.BUDGET:g} CPU seconds each", markup=False)
 
     def show(outcome) -> None:
         name = outcome.mutant.name if outcome.mutant else "(unpatched model)"
-        console.print(f"{outcome.verdict:9s} {outcome.seconds:5.0f}s  {name:34s} {outcome.detail}", markup=False)
+        console.print(f"{outcome.verdict:9s} {outcome.seconds:5.0f} CPU s  {name:34s} {outcome.detail}", markup=False)
 
     outcomes = mutation.run_all(chosen, progress=show)
     killed = sum(o.killed for o in outcomes)
