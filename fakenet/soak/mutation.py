@@ -46,11 +46,14 @@ class Outcome:
 def soak_mutant(mutant: Mutant | None, seeds: Iterable[int] = SEEDS, steps: int = STEPS,
                 budget: float = BUDGET) -> Outcome:
     seeds = list(seeds)
-    with tempfile.TemporaryDirectory(prefix="fakenet-mutant-") as tmp:
+    shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
+    # The sim's data dirs go in a directory removed here: a soak killed at its CPU limit cannot.
+    with tempfile.TemporaryDirectory(prefix="fakenet-mutant-") as tmp, \
+            tempfile.TemporaryDirectory(prefix="fakenet-mutant-sim-", dir=shm) as sim_tmp:
         _copy_package(Path(tmp), mutant)
         command = [sys.executable, "-m", "fakenet", "soak", "--backend", "sim", "--seed", str(seeds[0]),
                    "--runs", str(len(seeds)), "--steps", str(steps), "--no-shrink", "--out", str(Path(tmp) / "out")]
-        env = {**os.environ, "PYTHONPATH": tmp, "COLUMNS": "200"}
+        env = {**os.environ, "PYTHONPATH": tmp, "COLUMNS": "200", "FAKENET_SIM_TMP": sim_tmp}
         started = _children_cpu()
         try:
             done = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True,
