@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -98,16 +99,19 @@ def _finding(stdout: str) -> str:
 
 
 def run_all(mutants: Iterable[Mutant] = MUTANTS, seeds: Iterable[int] = SEEDS, steps: int = STEPS,
-            budget: float = BUDGET, progress: Callable[[Outcome], None] = lambda _: None) -> list[Outcome]:
-    """The unpatched model first (it must agree), then every mutant."""
+            budget: float = BUDGET, progress: Callable[[Outcome], None] = lambda _: None,
+            jobs: int = 1) -> list[Outcome]:
+    """The unpatched model first (it must agree), then every mutant, `jobs` at a time."""
     seeds = list(seeds)
     baseline = soak_mutant(None, seeds, steps, budget * 2)
     progress(baseline)
     if baseline.verdict != "survived":
         raise RuntimeError(f"the unpatched model does not agree on seeds {seeds[0]}-{seeds[-1]}: "
                            f"{baseline.verdict}: {baseline.detail}")
-    outcomes = []
-    for mutant in mutants:
-        outcomes.append(soak_mutant(mutant, seeds, steps, budget))
-        progress(outcomes[-1])
-    return outcomes
+    def one(mutant: Mutant) -> Outcome:
+        outcome = soak_mutant(mutant, seeds, steps, budget)
+        progress(outcome)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each mutant is its own process: threads only wait
+        return list(pool.map(one, mutants))

@@ -125,8 +125,9 @@ def test_soak_counterexamples_replay_green_on_sim(counterexample, seed):
 
 @pytest.mark.slow
 def test_isolating_one_node_of_1002_blocks_all_1001_others():
-    """Its filter names 1,001 peers (setlinkfilter took at most 1,000): the node is cut off, the rest
-    stay one component, and the heal brings it back."""
+    """Isolating one node of a network larger than setlinkfilter's old limit of 1,000 names: the node
+    is cut off, the rest stay one component, and the heal brings it back (a filter of 1,001 names:
+    tests/unit/test_malformed_input.py)."""
     from fakenet import Network
 
     with Network(1002, backend="sim", topology="random-regular-4", seed=3, settings={"cluster": False}) as net:
