@@ -420,6 +420,7 @@ def parser() -> Parser:
     soak.add_argument("--no-shrink", action="store_true", help="keep the counterexample as found")
     soak.add_argument("--mutants", nargs="*", metavar="NAME", help="instead: soak each planted model bug "
                       "(all, or these) on sim with CI's seeds and report how many the soak kills")
+    soak.add_argument("--jobs", type=_positive_count, default=1, help="--mutants: soak this many at once")
     fuzz = verb("fuzz", cmd_fuzz)
     fuzz.add_argument("--seconds", type=float, default=60.0)
     fuzz.add_argument("--seed", type=_seed, default=0)

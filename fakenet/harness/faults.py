@@ -182,12 +182,19 @@ class LinkFault(Fault):
         target.sync_links()
 
 
-def _groups_graph(groups: list[list[str]]) -> nx.DiGraph:
-    graph = nx.DiGraph()
-    for group in groups:
-        graph.add_nodes_from(group)
-        graph.add_edges_from((u, v) for u in group for v in group if u != v)
-    return graph
+@dataclass(frozen=True)
+class _Groups:
+    """Who may send to whom in a partition, without a graph of every pair (4.5 million edges when
+    halving 3,000 nodes): the network asks it only about the topology's links."""
+
+    group: dict[str, int]
+
+    def has_edge(self, u: str, v: str) -> bool:
+        return u != v and u in self.group and self.group[u] == self.group.get(v)
+
+
+def _groups_graph(groups: list[list[str]]) -> _Groups:
+    return _Groups({name: index for index, group in enumerate(groups) for name in group})
 
 
 @dataclass(eq=False)

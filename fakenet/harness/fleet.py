@@ -83,7 +83,7 @@ class Fleet:
         self.sync_links()
 
     def sync_links(self) -> str:
-        plan = LinkPlan(self.names, [fault for fault in self.active if isinstance(fault, LinkFault)])
+        plan = LinkPlan(self.topology, [fault for fault in self.active if isinstance(fault, LinkFault)])
         self.model.links_changed(plan.allowed, plan.shaped())
         identities = dict(self.model.identity)
         up = self.up()

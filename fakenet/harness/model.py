@@ -116,9 +116,10 @@ class NetworkModel:
         return self.shaped.get(frozenset((u, v)), (0.0, 0.0))[1] / 1000
 
     def unsteady_links(self) -> set[frozenset[str]]:
-        """Links slow enough to time out (dead ones among them): up and down as the timers fall, so
-        the graph check does not assert them either way."""
-        return {link for link, (_, delay_ms) in self.shaped.items() if not self.timing.steady(delay_ms / 1000)}
+        """Links slow enough to time out (dead ones among them) or lossy (keepalives lost in a row time
+        out too): up and down as the timers fall, so the graph check does not assert them either way."""
+        return {link for link, (loss, delay_ms) in self.shaped.items()
+                if loss > 0 or not self.timing.steady(delay_ms / 1000)}
 
     def expected_graph(self) -> nx.Graph:
         graph = nx.Graph()

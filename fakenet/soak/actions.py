@@ -22,7 +22,7 @@ Step = dict  # {step name: arguments}, as in a scenario file
 WEIGHTS = {"create": 6, "load": 4, "update": 3, "pin": 3, "unpin": 2, "evict": 2, "evict_pinned": 2, "pressure": 1,
            "mine": 3, "tie": 1, "crash": 2, "stop": 1, "start": 3, "restart": 1, "pause": 1, "unpause": 2,
            "lose_identity": 1, "restore_identity": 2, "partition": 2, "cut_link": 2, "cut_one_way": 2,
-           "isolate": 1, "degrade": 2, "heal": 2}
+           "isolate": 1, "degrade": 4, "heal": 2}
 # A delay is drawn this far on either side of one of the node's timing bounds (Timing in the model).
 BOUND_SIDES = (0.6, 1.4)
 
@@ -198,7 +198,7 @@ class Chooser:
 
     def _degrade(self, net):
         return {"degrade": {"between": self._edge(net), "delay": f"{self._delay_ms(net)}ms",
-                            "loss": self.rng.choice([0.0, 0.0, 0.0, 0.05])}}
+                            "loss": self.rng.choice([0.0, 0.0, 0.0, 0.05, 0.3])}}
 
     def _delay_ms(self, net) -> int:
         """A small delay, or one just under or over a timing bound: a load's round trip at T/2 and T,
@@ -206,7 +206,7 @@ class Chooser:
         timing = net.oracle.model.timing
         bounds = [b for b in ((timing.sync_timeout or 0) / 4, (timing.sync_timeout or 0) / 2,
                               (timing.peer_timeout or 0) - timing.keepalive, timing.peer_timeout or 0) if b > 0]
-        if not bounds or self.rng.random() < 0.3:
+        if not bounds or self.rng.random() < 0.2:
             return self.rng.choice([20, 100, 300])
         return round(1000 * self.rng.choice(bounds) * self.rng.choice(BOUND_SIDES))
 

@@ -18,7 +18,7 @@ GOAL = 0.9  # of the repo's mutants the soak must kill (issue 25)
 def main(args) -> int:
     console = Console(highlight=False)
     if args.mutants is not None:
-        return mutants_main(args.mutants, console)
+        return mutants_main(args.mutants, console, args.jobs)
     started = time.monotonic()
     totals = {"runs": 0, "steps": 0, "pairs": 0, "checks": 0}
     seeds = itertools.count(args.seed) if args.runs == 0 else range(args.seed, args.seed + args.runs)
@@ -45,7 +45,7 @@ def main(args) -> int:
     return 0
 
 
-def mutants_main(names: list[str], console: Console) -> int:
+def mutants_main(names: list[str], console: Console, jobs: int = 1) -> int:
     """`./fake soak --mutants [NAME …]`: the kill rate; exits 1 below the goal (GOAL)."""
     from fakenet.soak import mutation
     from fakenet.soak.mutants import MUTANTS
@@ -57,13 +57,13 @@ def mutants_main(names: list[str], console: Console) -> int:
     chosen = [known[n] for n in names] if names else list(MUTANTS)
     seeds = mutation.SEEDS
     console.print(f"{len(chosen)} mutants, seeds {seeds[0]}-{seeds[-1]} × {mutation.STEPS} steps on sim, "
-                  f"{mutation.BUDGET:g}s each", markup=False)
+                  f"at most {mutation.BUDGET:g} CPU seconds each", markup=False)
 
     def show(outcome) -> None:
         name = outcome.mutant.name if outcome.mutant else "(unpatched model)"
-        console.print(f"{outcome.verdict:9s} {outcome.seconds:5.0f}s  {name:34s} {outcome.detail}", markup=False)
+        console.print(f"{outcome.verdict:9s} {outcome.seconds:5.0f} CPU s  {name:34s} {outcome.detail}", markup=False)
 
-    outcomes = mutation.run_all(chosen, progress=show)
+    outcomes = mutation.run_all(chosen, progress=show, jobs=jobs)
     killed = sum(o.killed for o in outcomes)
     rate = killed / len(outcomes)
     console.print(f"killed {killed} of {len(outcomes)} ({rate:.0%}); survivors: "

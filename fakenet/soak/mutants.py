@@ -80,10 +80,11 @@ MUTANTS = (
     _one("degrades-ignored", "links", MODEL,
          "self.shaped = dict(shaped or {})", "self.shaped = {}"),
     _one("peer-timeout-ignored", "links", MODEL,
+         "self.timing = Timing(sync_timeout, peer_timeout)", "self.timing = Timing(sync_timeout, None)"),
+    _one("dead-link-kept", "links", MODEL,
          "\n                and not self.timing.dead(self._delay(u, v)))", ")"),
     _one("sync-timeout-ignored", "links", MODEL,
-         "return self.dead(delay) or (self.sync_timeout is not None and 2 * delay >= self.sync_timeout)",
-         "return self.dead(delay)"),
+         "self.timing = Timing(sync_timeout, peer_timeout)", "self.timing = Timing(None, peer_timeout)"),
     _one("loss-ignored", "links", MODEL,
          "return (loss == 0 and self.steady(delay)", "return (self.steady(delay)"),
     # -- heal

@@ -4,18 +4,21 @@ Each mutant runs in its own process on a copy of the fakenet package with the on
 so nothing of it leaks into this process or the checkout. It is killed when the soak, on the sim
 backend with the fixed seeds below, disagrees with the network within the time budget; it
 survives when every seed agrees, or when the budget runs out first (said so apart: a slow mutant
-is not an equivalent one). The unpatched model runs first: a mutant only counts if the original
-agrees on the same seeds.
+is not an equivalent one). The budget is CPU seconds of the soak's process: sim runs on network
+time, so the same seeds cost the same CPU on a busy machine, where wall time would not. The
+unpatched model runs first: a mutant only counts if the original agrees on the same seeds.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -25,14 +28,15 @@ from fakenet.soak.mutants import MUTANTS, Mutant
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = range(1, 9)  # the seeds CI soaks every mutant with
 STEPS = 40
-BUDGET = 120.0  # seconds of wall time one mutant may take
+BUDGET = 120.0  # CPU seconds one mutant's soak may take
+WALL_SLACK = 10  # and wall seconds, as a multiple of that: a hang still ends
 
 
 @dataclass(frozen=True)
 class Outcome:
     mutant: Mutant | None  # None: the unpatched model
     verdict: str  # "killed", "survived", "timeout" or "error"
-    seconds: float
+    seconds: float  # CPU seconds the soak took
     detail: str  # the disagreement that killed it, or why it did not die
 
     @property
@@ -43,23 +47,40 @@ class Outcome:
 def soak_mutant(mutant: Mutant | None, seeds: Iterable[int] = SEEDS, steps: int = STEPS,
                 budget: float = BUDGET) -> Outcome:
     seeds = list(seeds)
-    with tempfile.TemporaryDirectory(prefix="fakenet-mutant-") as tmp:
+    shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
+    # The sim's data dirs go in a directory removed here: a soak killed at its CPU limit cannot.
+    with tempfile.TemporaryDirectory(prefix="fakenet-mutant-") as tmp, \
+            tempfile.TemporaryDirectory(prefix="fakenet-mutant-sim-", dir=shm) as sim_tmp:
         _copy_package(Path(tmp), mutant)
         command = [sys.executable, "-m", "fakenet", "soak", "--backend", "sim", "--seed", str(seeds[0]),
                    "--runs", str(len(seeds)), "--steps", str(steps), "--no-shrink", "--out", str(Path(tmp) / "out")]
-        env = {**os.environ, "PYTHONPATH": tmp, "COLUMNS": "200"}
-        started = time.monotonic()
+        env = {**os.environ, "PYTHONPATH": tmp, "COLUMNS": "200", "FAKENET_SIM_TMP": sim_tmp}
+        started = _children_cpu()
         try:
-            done = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True, timeout=budget)
+            done = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True,
+                                  timeout=budget * WALL_SLACK, preexec_fn=lambda: _cpu_limit(budget))
         except subprocess.TimeoutExpired:
-            return Outcome(mutant, "timeout", time.monotonic() - started, f"no disagreement within {budget:g}s")
-    took = time.monotonic() - started
+            return Outcome(mutant, "timeout", _children_cpu() - started,
+                           f"no disagreement within {budget * WALL_SLACK:g} wall seconds")
+    took = _children_cpu() - started
+    if done.returncode == -signal.SIGXCPU:
+        return Outcome(mutant, "timeout", took, f"no disagreement within {budget:g} CPU seconds")
     if done.returncode == 0:
         return Outcome(mutant, "survived", took, f"seeds {seeds[0]}-{seeds[-1]} agreed")
     if done.returncode == 1:
         return Outcome(mutant, "killed", took, _finding(done.stdout))
     last = (done.stderr or done.stdout).strip().splitlines()
     return Outcome(mutant, "error", took, last[-1] if last else f"exit {done.returncode}")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_limit(seconds: float) -> None:
+    """In the child: SIGXCPU once it has used `seconds` of CPU."""
+    resource.setrlimit(resource.RLIMIT_CPU, (int(seconds), int(seconds) + 5))
 
 
 def _copy_package(into: Path, mutant: Mutant | None) -> None:
@@ -78,16 +99,19 @@ def _finding(stdout: str) -> str:
 
 
 def run_all(mutants: Iterable[Mutant] = MUTANTS, seeds: Iterable[int] = SEEDS, steps: int = STEPS,
-            budget: float = BUDGET, progress: Callable[[Outcome], None] = lambda _: None) -> list[Outcome]:
-    """The unpatched model first (it must agree), then every mutant."""
+            budget: float = BUDGET, progress: Callable[[Outcome], None] = lambda _: None,
+            jobs: int = 1) -> list[Outcome]:
+    """The unpatched model first (it must agree), then every mutant, `jobs` at a time."""
     seeds = list(seeds)
     baseline = soak_mutant(None, seeds, steps, budget * 2)
     progress(baseline)
     if baseline.verdict != "survived":
         raise RuntimeError(f"the unpatched model does not agree on seeds {seeds[0]}-{seeds[-1]}: "
                            f"{baseline.verdict}: {baseline.detail}")
-    outcomes = []
-    for mutant in mutants:
-        outcomes.append(soak_mutant(mutant, seeds, steps, budget))
-        progress(outcomes[-1])
-    return outcomes
+    def one(mutant: Mutant) -> Outcome:
+        outcome = soak_mutant(mutant, seeds, steps, budget)
+        progress(outcome)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each mutant is its own process: threads only wait
+        return list(pool.map(one, mutants))

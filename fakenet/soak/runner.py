@@ -4,7 +4,7 @@ After every step: the observed peer graph equals the expected one, who pins and 
 is what the model says (read without a use), the pairs the model predicts unavailable fail to load
 and a few it predicts available elsewhere load (a load caches the stream: loading every pair would
 put every stream everywhere, so evictions, pins and cuts would stop mattering), and every node is on
-its predicted chain tip. Seeds vary the cache limit (small ones overflow) and the timing bounds.
+its predicted chain tip, with the reorgs the model predicts listed in getchaintips. Seeds vary the cache limit (small ones overflow) and the timing bounds.
 The first disagreement ends the run and is written as a scenario file (the steps so far, each
 followed by the checks), which `./fake scenario run FILE` replays.
 """
@@ -32,7 +32,7 @@ CACHE_LIMITS = (2, 3, 5, 500)
 # (sync timeout, peer timeout): the kind's test defaults, and a sync timeout so long that the peer
 # timeout alone decides whether a slow link carries loads.
 TIMINGS = (("4s", "3s"), ("20s", "3s"))
-PROBED = 2  # pairs predicted available (elsewhere than at a holder) loaded per check
+PROBED = 3  # pairs predicted available (elsewhere than at a holder) loaded per check
 
 
 @dataclass
@@ -76,6 +76,7 @@ def checks(with_streams: bool) -> list[Step]:
         found.append({"expect_holders": {"streams": ["all"]}})
         found.append({"expect_availability": {"streams": ["all"], "sample": PROBED}})
     found.append({"expect_tip": {"within": CHECK_WITHIN}})
+    found.append({"expect_reorg": {"within": CHECK_WITHIN}})
     return found
 
 

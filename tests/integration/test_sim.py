@@ -120,8 +120,9 @@ def test_soak_counterexamples_replay_green_on_sim(counterexample, seed):
 
 @pytest.mark.slow
 def test_isolating_one_node_of_1002_blocks_all_1001_others():
-    """Its filter names 1,001 peers (setlinkfilter took at most 1,000): the node is cut off, the rest
-    stay one component, and the heal brings it back."""
+    """Isolating one node of a network larger than setlinkfilter's old limit of 1,000 names: the node
+    is cut off, the rest stay one component, and the heal brings it back (a filter of 1,001 names:
+    tests/unit/test_malformed_input.py)."""
     from fakenet import Network
 
     with Network(1002, backend="sim", topology="random-regular-4", seed=3, settings={"cluster": False}) as net:
@@ -130,3 +131,24 @@ def test_isolating_one_node_of_1002_blocks_all_1001_others():
         assert net.oracle.model.component("node") == {"node"} and len(net.oracle.model.component("node2")) == 1001
         net.heal()
         net.oracle.expect_recovered(within=60)
+
+
+def test_a_teardown_that_raises_keeps_the_verdict_the_trace_and_removes_the_data_dirs(tmp_path, monkeypatch):
+    """A livelocked loop raises on every run, teardown included: the scenario's verdict stands (with
+    the teardown's error beside it), the trace is written and the tmpfs data dirs are gone."""
+    from fakenet.harness.backends import sim as sim_backend
+    from fakenet.scenario import load
+    from fakenet.scenario.runner import run
+    from fakenet.sim.loop import Livelock
+
+    def livelocked(self):
+        raise Livelock("network time stood still (planted)")
+
+    monkeypatch.setattr(sim_backend.SimNode, "kill", livelocked)
+    monkeypatch.setenv("FAKENET_SIM_TMP", str(tmp_path / "sim"))
+    (tmp_path / "sim").mkdir()
+    result = run(load(ROOT / "scenarios" / "partition-heal.yaml"), "sim", trace=tmp_path / "run.trace")
+    assert result.ok, result.failure
+    assert "Livelock" in result.teardown_error
+    assert (tmp_path / "run.trace").stat().st_size > 0
+    assert list((tmp_path / "sim").iterdir()) == []

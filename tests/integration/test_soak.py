@@ -36,15 +36,15 @@ def test_a_counterexample_is_a_scenario_that_replays(tmp_path):
     document = yaml.safe_load(path.read_text())
     assert path.read_text().startswith("# A disagreement") and "replay: ./fake scenario run" in path.read_text()
     scenario = parse(path.read_text(), str(path))
-    assert [s.type.name for s in scenario.steps][:5] == ["create_streams", "expect_graph", "expect_holders",
-                                                        "expect_availability", "expect_tip"]
+    assert [s.type.name for s in scenario.steps][:6] == ["create_streams", "expect_graph", "expect_holders",
+                                                        "expect_availability", "expect_tip", "expect_reorg"]
     assert document["seed"] == 7 and document["topology"] == "tree"
-    assert scenario_document(found)["steps"][-1] == {"expect_tip": {"within": "20s"}}
+    assert scenario_document(found)["steps"][-1] == {"expect_reorg": {"within": "20s"}}
 
 
 # A bounded subset of the mutants (fakenet/soak/mutants.py), one per kind of rule, each of which the
 # seeds below kill in seconds on sim; `./fake soak --mutants` runs all of them.
-CI_MUTANTS = ("one-way-cut-ignored", "unpin-drops-uncached", "eviction-on-overflow-ignored", "heal-converges-per-undo")
+CI_MUTANTS = ("one-way-cut-ignored", "unpin-drops-uncached", "eviction-on-overflow-ignored", "mined-blocks-stay-home")
 
 
 @pytest.mark.parametrize("name", CI_MUTANTS)

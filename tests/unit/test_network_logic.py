@@ -6,6 +6,8 @@ import pytest
 
 import fakenet
 from fakenet.errors import ConfigError, ExpectationFailed, FakenetError, WaitTimeout
+from fakenet.harness import faults
+from fakenet.harness.links import LinkPlan
 from fakenet.harness.network import Network
 from fakenet.harness.waits import wait_for
 from support.fake_backend import FakeBackend, FakeKind
@@ -128,3 +130,21 @@ def test_an_explanation_names_the_holders_before_the_probe_not_the_loading_node(
     with pytest.raises(ExpectationFailed) as failed:
         net.oracle.expect_availability(["k2t6streamxyz"], ["node3"])
     assert "its 1 holder(s) (node) are in another component" in str(failed.value)
+
+
+def test_halving_3000_nodes_judges_only_the_topology_links():
+    """A partition is a group map, not a graph of every pair (4.5 million edges for two halves of
+    3,000); the network asks it about the topology's links only, and each node's filter names just
+    the neighbours it is cut from."""
+    kind = FakeKind()
+    network = Network(3000, backend=FakeBackend(kind), kind=kind, topology="ring")
+    network.start()
+    try:
+        network.partition([network.names[:1500], network.names[1500:]])
+        assert network.oracle.model.allowed.number_of_edges() == 2 * (3000 - 2)
+        assert nx.number_connected_components(network.oracle.expected_graph()) == 2
+        network.oracle.expect_graph(timeout=5)
+        plan = LinkPlan(network.topology, [f for f in network.fleet.active if isinstance(f, faults.LinkFault)])
+        assert plan.rules_for("node", 0).blocked == frozenset({"node3000"})
+    finally:
+        network.close()

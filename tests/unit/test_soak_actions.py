@@ -45,3 +45,21 @@ def test_pauses_are_drawn_only_where_the_backend_can_pause():
     names = lambda steps: {s if isinstance(s, str) else next(iter(s)) for s in steps}
     assert "pause" in names(_draws(9, 200))
     assert "pause" not in names(_draws(9, 200, can_pause=False))  # sim: one process cannot freeze one node
+
+
+def test_soak_progress_prints_bracketed_steps_as_written(monkeypatch, capsys):
+    """rich read `[[node, node2], [node3]]` as markup and printed nothing of it."""
+    from types import SimpleNamespace
+
+    from fakenet.soak import command
+    from fakenet.soak.runner import SoakResult
+
+    def fake_soak(seed, steps, backend, progress, **_):
+        progress("    1. partition: [[node, node2], [node3, node4]]")
+        return SoakResult(seed, 4, "line", backend)
+
+    monkeypatch.setattr(command, "soak", fake_soak)
+    args = SimpleNamespace(mutants=None, seed=1, runs=1, seconds=None, steps=1, backend="sim", min_nodes=4,
+                           max_nodes=4, no_shrink=True, out=None)
+    assert command.main(args) == 0
+    assert "partition: [[node, node2], [node3, node4]]" in capsys.readouterr().out

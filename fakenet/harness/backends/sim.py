@@ -11,6 +11,7 @@ the machinery, and the README for what sim does not model.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -137,7 +138,8 @@ class SimBackend(Backend):
         self._own_workdir = workdir is None
         # Data dirs in memory where the machine has a tmpfs: sim does not model the disk, and a
         # thousand nodes' fsyncs would otherwise cost more than their protocols.
-        shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
+        # FAKENET_SIM_TMP: a parent the caller removes, for runs it may have to kill (mutant soaks).
+        shm = os.environ.get("FAKENET_SIM_TMP") or ("/dev/shm" if Path("/dev/shm").is_dir() else None)
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="fakenet-sim-", dir=shm))
         self.world = World(seed, self.workdir)
         self.world.activate()
