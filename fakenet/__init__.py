@@ -22,6 +22,8 @@ _PUBLIC = {
     "ConfigError": "fakenet.errors",
     "ContainerError": "fakenet.errors",
     "ExpectationFailed": "fakenet.errors",
+    "MissingCapability": "fakenet.errors",
+    "InProcessNode": "fakenet.kinds.base",
     "RpcError": "fakenet.errors",
     "WaitTimeout": "fakenet.errors",
     "load_scenario": "fakenet.scenario.loader",

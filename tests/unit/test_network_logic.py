@@ -98,8 +98,9 @@ def test_wait_for_raises_a_probe_bug_at_once():
 
 def test_public_api():
     assert fakenet.__all__ == [
-        "ConfigError", "ContainerError", "ExpectationFailed", "FakenetError", "Launch", "Network", "Node",
-        "NodeClient", "NodeKind", "RpcError", "Tip", "WaitTimeout", "load_scenario", "run_scenario", "__version__"]
+        "ConfigError", "ContainerError", "ExpectationFailed", "FakenetError", "InProcessNode", "Launch",
+        "MissingCapability", "Network", "Node", "NodeClient", "NodeKind", "RpcError", "Tip", "WaitTimeout",
+        "load_scenario", "run_scenario", "__version__"]
     for name in fakenet.__all__:
         assert getattr(fakenet, name) is not None
     assert fakenet.Network is Network
@@ -148,3 +149,18 @@ def test_halving_3000_nodes_judges_only_the_topology_links():
         assert plan.rules_for("node", 0).blocked == frozenset({"node3000"})
     finally:
         network.close()
+
+
+def test_facets_exist_only_for_the_kinds_capabilities():
+    """A kind without a chain has no net.chain: hasattr is False and using it says why."""
+    bare = FakeKind()
+    net = Network(2, backend=FakeBackend(bare), kind=bare)
+    assert not hasattr(net, "chain") and not hasattr(net, "streams") and not hasattr(net, "cluster")
+    with pytest.raises(fakenet.MissingCapability, match="no 'chain' capability"):
+        net.chain.mine("node")
+
+    class Miner(FakeKind):
+        capabilities = frozenset({"identity", "chain"})
+
+    miner = Miner()
+    assert hasattr(Network(2, backend=FakeBackend(miner), kind=miner), "chain")

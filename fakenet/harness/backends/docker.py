@@ -274,8 +274,12 @@ class DockerBackend(Backend):
         return self._netem
 
     def addresses(self) -> dict[str, str]:
-        return {name: runtime.address() for name, runtime in self.runtimes.items()
-                if runtime.status() in ("running", "paused")}
+        """Every node's address for packet filters: its fixed one, known while it is down too, so its
+        peers keep dropping it when it starts again behind a cut; else (an overlay) the one its
+        running container has."""
+        live = {name: runtime.address() for name, runtime in self.runtimes.items()
+                if name not in self.ips and runtime.status() in ("running", "paused")}
+        return {**self.ips, **live}
 
     def close(self) -> None:
         if self.network is not None:
