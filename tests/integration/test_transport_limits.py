@@ -5,14 +5,18 @@ hellos, write through a browser), and what a client with credentials can no long
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import os
-import signal
+import socket
+from pathlib import Path
+
+import pytest
+import requests
 
 from fakenet.fuzz.peer import RoguePeer
 from fakenet.harness import local
 from fakenet.harness.waits import wait_for
-from fakenet.node.settings import SWARM_PORT
+from fakenet.node.settings import API_PORT, CLUSTER_PORT, IPFS_PORT, RPC_PORT, SWARM_PORT
 
 DIALER_HANDSHAKE_FRAMES = 3  # hello, auth, ready: what a dialer sends before its first message
 
@@ -123,3 +127,112 @@ def test_the_cookie_file_is_removed_at_a_clean_stop(tmp_path):
         assert not cookie.exists(), f"{cookie} outlived a clean stop"
     finally:
         node.kill()
+
+
+# -- connection limits without credentials ------------------------------------------------------
+
+HALF_OPEN = 300
+REQUESTS = 15
+NORMAL_REQUEST = {  # port -> (method, path): what a client of that port sends; any HTTP answer counts
+    RPC_PORT: ("POST", "/"), IPFS_PORT: ("POST", "/api/v0/version"),
+    API_PORT: ("GET", "/api/v0/node/healthcheck"), CLUSTER_PORT: ("GET", "/id"),
+}
+
+
+@contextlib.contextmanager
+def half_open(host: str, port: int, count: int, partial: bytes = b"POST / HTTP/1.1\r\nHost: x\r\n"):
+    """`count` connections that each sent the start of a request and then nothing (b"": idle)."""
+    socks = []
+    try:
+        for _ in range(count):
+            sock = socket.create_connection((host, port), timeout=5)
+            if partial:
+                sock.sendall(partial)
+            socks.append(sock)
+        yield socks
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def started(start_nodes, tmp_path):
+    """One node, once its swarm listens too (RPC answers a moment before it does)."""
+    (node,) = start_nodes(local.full_mesh(tmp_path, 1), wait_peers=False)
+    wait_for(node.log_path.read_text, lambda text: "event=ready" in text, timeout=20,
+             expected=f"{node.name} logs ready", logs=node.logs)
+    return node
+
+
+def answered(node, port: int) -> int:
+    method, path = NORMAL_REQUEST[port]
+    count = 0
+    for _ in range(REQUESTS):
+        try:
+            requests.request(method, f"http://{node.ip}:{port}{path}", timeout=3)
+            count += 1
+        except requests.RequestException:
+            pass
+    return count
+
+
+@pytest.mark.parametrize("port", list(NORMAL_REQUEST), ids=[str(port) for port in NORMAL_REQUEST])
+def test_300_half_open_connections_leave_normal_requests_answered(tmp_path, start_nodes, port):
+    """Issue 24: 300 half-sent connections locked RPC or 7007 out (0 of 15 answered); the requests
+    run well inside the 10 s header timeout, so only eviction can answer them."""
+    node = started(start_nodes, tmp_path)
+    with half_open(node.ip, port, HALF_OPEN):
+        assert answered(node, port) == REQUESTS
+
+
+def test_200_idle_sockets_cannot_hold_the_swarm_handshake_slots(tmp_path, start_nodes):
+    """Issue 24: 200 idle sockets held the 64 handshake slots and refused every peer until they
+    timed out; a peer now handshakes while they are all still open."""
+    node = started(start_nodes, tmp_path)
+    stream_id = node.rpc.createstream({"barrier": True})["streamId"]
+    with half_open(node.ip, SWARM_PORT, 200, partial=b""):
+        assert asyncio.run(asyncio.wait_for(barrier(node, stream_id), 3))["tip"]
+
+
+def rss_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+
+
+async def refused_hellos(host: str, count: int, concurrency: int = 16) -> int:
+    """Hellos the node must refuse (a swarm key it does not have), each from a new 'peer'."""
+    gate = asyncio.Semaphore(concurrency)
+    refused = 0
+
+    async def one(n: int) -> None:
+        nonlocal refused
+        async with gate:
+            reader, writer = await asyncio.open_connection(host, SWARM_PORT)
+            hello = {"t": "hello", "proto": "fakenet/2", "peer_id": f"12D3KooWstranger{n:08d}", "name": f"s{n}",
+                     "announce": f"/ip4/10.9.{n // 256 % 256}.{n % 256}/tcp/4011", "network": "fakenet",
+                     "nonce": f"{n:032x}", "psk": f"{n:016x}", "height": 0, "eph": "09" + "00" * 31}
+            payload = json.dumps(hello).encode()
+            writer.write(len(payload).to_bytes(4, "big") + payload)
+            with contextlib.suppress(ConnectionError):
+                while await reader.read(65536):
+                    pass
+                refused += 1
+            writer.close()
+
+    await asyncio.gather(*(one(n) for n in range(count)))
+    return refused
+
+
+def test_10000_refused_hellos_grow_memory_and_the_log_by_a_bounded_amount(tmp_path, start_nodes):
+    """Issue 24: +5 MB RSS and +4 MB of log per 10,000 refused hellos; the figures are printed."""
+    node = started(start_nodes, tmp_path)
+    pid = node.process.pid
+    # Warm up: the allocator's arenas and the first log lines (RSS then levels off: +4 KiB over the
+    # last 3,000 of 18,000 measured).
+    asyncio.run(refused_hellos(node.ip, 3_000))
+    rss_before, log_before = rss_kib(pid), node.log_path.stat().st_size
+    assert asyncio.run(refused_hellos(node.ip, 10_000)) == 10_000
+    rss_growth, log_growth = rss_kib(pid) - rss_before, node.log_path.stat().st_size - log_before
+    print(f"10,000 refused hellos: RSS +{rss_growth} KiB, log +{log_growth} bytes")
+    assert rss_growth < 1024, f"RSS grew by {rss_growth} KiB"
+    assert log_growth < 64 * 1024, f"the log grew by {log_growth} bytes"
+    assert node.rpc.getblockcount() == 0, "the node still answers"
