@@ -10,6 +10,7 @@ import json
 import socket
 from pathlib import Path
 
+import ipfshttpclient
 import pytest
 import requests
 
@@ -236,3 +237,45 @@ def test_10000_refused_hellos_grow_memory_and_the_log_by_a_bounded_amount(tmp_pa
     assert rss_growth < 1024, f"RSS grew by {rss_growth} KiB"
     assert log_growth < 64 * 1024, f"the log grew by {log_growth} bytes"
     assert node.rpc.getblockcount() == 0, "the node still answers"
+
+
+# -- 5011 refuses cross-site requests as Kubo does -------------------------------------------------
+
+EVIL = "https://evil.example"
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def pinned(node) -> set[str]:
+    return set(requests.post(f"{node.ipfs_url}/api/v0/pin/ls", timeout=5).json()["Keys"])
+
+
+def put_block(node, data: bytes, pin: bool) -> str:
+    answer = requests.post(f"{node.ipfs_url}/api/v0/block/put", params={"pin": str(pin).lower()},
+                           files={"file": data}, timeout=5)
+    return answer.json()["Key"]
+
+
+@pytest.mark.filterwarnings("ignore:The 'strict' parameter:FutureWarning")  # ipfshttpclient vs urllib3 2.x
+def test_5011_refuses_cross_site_form_and_multipart_posts_and_serves_clients(tmp_path, start_nodes):
+    """Issue 24: 5011 took a web page's form and multipart POSTs that pin and unpin."""
+    node = started(start_nodes, tmp_path)
+    kept, other = put_block(node, b"kept", pin=True), put_block(node, b"other", pin=False)
+    attacks = {
+        "form unpin, foreign Origin": dict(url="pin/rm", params={"arg": kept}, data={"x": "1"},
+                                           headers={"Origin": EVIL, "User-Agent": FIREFOX}),
+        "multipart pin, foreign Referer": dict(url="pin/add", params={"arg": other}, files={"f": b"x"},
+                                               headers={"Referer": f"{EVIL}/page", "User-Agent": FIREFOX}),
+        "browser POST, no Origin nor Referer": dict(url="pin/rm", params={"arg": kept}, data={"x": "1"},
+                                                    headers={"User-Agent": FIREFOX}),
+        "Origin null (sandboxed frame)": dict(url="pin/rm", params={"arg": kept}, headers={"Origin": "null"}),
+    }
+    statuses = {name: requests.post(f"{node.ipfs_url}/api/v0/{attack.pop('url')}", timeout=5, **attack).status_code
+                for name, attack in attacks.items()}
+    assert statuses == dict.fromkeys(attacks, 403)
+    assert kept in pinned(node) and other not in pinned(node)
+    own_page = requests.post(f"{node.ipfs_url}/api/v0/pin/add", params={"arg": other}, timeout=5,
+                             headers={"Origin": f"http://127.0.0.1:{IPFS_PORT}", "User-Agent": FIREFOX})
+    assert own_page.status_code == 200, own_page.text
+    with ipfshttpclient.connect(f"/ip4/{node.ip}/tcp/{IPFS_PORT}/http") as client:
+        assert client.pin.rm(kept)["Pins"] == [kept]
+    assert kept not in pinned(node)
