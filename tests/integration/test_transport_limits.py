@@ -5,9 +5,11 @@ hellos, write through a browser), and what a client with credentials can no long
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import socket
+import time
 from pathlib import Path
 
 import ipfshttpclient
@@ -16,6 +18,7 @@ import requests
 
 from fakenet.fuzz.peer import RoguePeer
 from fakenet.harness import local
+from fakenet.harness.local import RPC_PASSWORD, RPC_USER
 from fakenet.harness.waits import wait_for
 from fakenet.node.settings import API_PORT, CLUSTER_PORT, IPFS_PORT, RPC_PORT, SWARM_PORT
 
@@ -279,3 +282,70 @@ def test_5011_refuses_cross_site_form_and_multipart_posts_and_serves_clients(tmp
     with ipfshttpclient.connect(f"/ip4/{node.ip}/tcp/{IPFS_PORT}/http") as client:
         assert client.pin.rm(kept)["Pins"] == [kept]
     assert kept not in pinned(node)
+
+
+# -- long RPCs ---------------------------------------------------------------------------------------
+
+MINE_TO = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
+
+
+def rpc_error(node, *params) -> dict:
+    reply = requests.post(f"http://{node.ip}:{RPC_PORT}/", auth=(RPC_USER, RPC_PASSWORD), timeout=5,
+                          json={"jsonrpc": "1.0", "id": 1, "method": "generatetoaddress", "params": list(params)})
+    return reply.json()["error"]
+
+
+def test_generatetoaddress_is_range_checked_as_litecoin_core(tmp_path, start_nodes):
+    """Issue 24: `generatetoaddress 2^64` blocked the RPC for good; Litecoin Core 0.21.2 answers
+    -1 "JSON integer out of range" for any count or maxtries beyond 32 bits (measured with litecoind)."""
+    node = started(start_nodes, tmp_path)
+    out_of_range = {"code": -1, "message": "JSON integer out of range"}
+    assert rpc_error(node, 2**64, MINE_TO) == out_of_range
+    assert rpc_error(node, 2**31, MINE_TO) == out_of_range
+    assert rpc_error(node, 1, MINE_TO, 2**40) == out_of_range
+    assert node.rpc.generatetoaddress(2, MINE_TO, 0) == [], "core: no tries, no blocks"
+    assert node.rpc.getblockcount() == 0
+
+
+def start_generating(node, count: int) -> socket.socket:
+    """A generatetoaddress call on a raw socket, so the test can hang up on it."""
+    body = json.dumps({"jsonrpc": "1.0", "id": 1, "method": "generatetoaddress", "params": [count, MINE_TO]}).encode()
+    auth = base64.b64encode(f"{RPC_USER}:{RPC_PASSWORD}".encode()).decode()
+    sock = socket.create_connection((node.ip, RPC_PORT), timeout=5)
+    sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth.encode()
+                 + b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(body)).encode()
+                 + b"\r\n\r\n" + body)
+    return sock
+
+
+class Settled:
+    """A wait_for check: true once the observed value has not changed for `quiet_for` seconds."""
+
+    def __init__(self, quiet_for: float = 1.0):
+        self.quiet_for, self.value, self.since = quiet_for, None, 0.0
+
+    def __call__(self, value) -> bool:
+        if value != self.value or not self.since:
+            self.value, self.since = value, time.monotonic()
+        return time.monotonic() - self.since >= self.quiet_for
+
+
+def test_a_long_generatetoaddress_yields_to_other_rpcs_and_stops_when_its_client_goes(tmp_path, start_nodes):
+    """The largest count core accepts (2^31-1 blocks): other RPCs are answered while it mines, and
+    mining stops once the client hangs up."""
+    node = started(start_nodes, tmp_path)
+    sock = start_generating(node, 2**31 - 1)
+    try:
+        wait_for(node.rpc.getblockcount, lambda height: height >= 5, timeout=20,
+                 expected="the long call is mining", logs=node.logs)
+        answered_meanwhile = 0
+        for _ in range(REQUESTS):
+            with contextlib.suppress(requests.RequestException):
+                requests.post(f"http://{node.ip}:{RPC_PORT}/", auth=(RPC_USER, RPC_PASSWORD), timeout=1,
+                              json={"jsonrpc": "1.0", "id": 1, "method": "getblockcount", "params": []})
+                answered_meanwhile += 1
+        assert answered_meanwhile == REQUESTS
+    finally:
+        sock.close()
+    wait_for(node.rpc.getblockcount, Settled(), timeout=15,
+             expected="mining stops once the client hung up (the height stays put for 1 s)", logs=node.logs)

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from fakenet.node import logs
 from fakenet.node.log_budget import LogBudget
+from fakenet.node.rpc import caller
 from fakenet.node.rpc.dispatch import Registry, handle
 from fakenet.node.rpc.errors import MISC_ERROR
 
@@ -52,6 +53,7 @@ def make_app(registry: Registry, user: str, password: str) -> web.Application:
             return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="jsonrpc"'})
         if request.method != "POST":
             return web.Response(status=405, text="JSONRPC server handles only POST requests")
+        caller.watch(lambda: request.transport is None or request.transport.is_closing())
         reply = await handle(registry, await request.read())
         # exactly "application/json", no charset: python-bitcoinrpc compares the header verbatim
         return web.Response(status=reply.status, headers={"Content-Type": "application/json"},
