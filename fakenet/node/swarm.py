@@ -258,21 +258,26 @@ class Swarm:
                                      reason="authenticated inbound peers at their cap")
             writer.close()
             return
-        self._admit_handshake(writer)
+        if not self._admit_handshake(writer):
+            writer.close()
+            return
         try:
             await self._handshake(reader, writer, dial_addr=None)
         finally:
             self._handshakes.release(writer)
 
-    def _admit_handshake(self, writer) -> None:
-        """Every handshake under way may be evicted (none has proved anything yet), so a newcomer
-        is always admitted; past a cap the oldest one makes room."""
+    def _admit_handshake(self, writer) -> bool:
+        """Every handshake under way may be evicted (none has proved anything yet), so past a cap
+        the oldest one makes room for the newcomer."""
         peer = writer.get_extra_info("peername")
         verdict = self._handshakes.admit(writer, str(peer[0]) if peer else "?")
         if verdict.evict is not None:
             self._evicted_handshakes += 1
             self._log_budget.warning("handshake_evicted", evicted=self._evicted_handshakes, reason=verdict.reason)
             verdict.evict.close()
+        elif not verdict.admitted:
+            self._log_budget.warning("inbound_refused", reason=verdict.reason)
+        return verdict.admitted
 
     # -- handshake and policy --------------------------------------------------------------------
 
