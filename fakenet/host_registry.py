@@ -4,6 +4,11 @@ The hosts file (hosts.json in the state directory, fakenet/state.py; mode 0600) 
 (`ssh://user@h` through the docker SDK's ssh support: the user's own ssh keys, agent and
 known_hosts; `tcp://…`, `unix://…`). It holds addresses only, never keys. Every client is built
 here, so the backend, prune and the CLI see the same hosts.
+
+A `tcp://` engine speaks TLS with the client certificates `docker --tlsverify` uses (ca.pem,
+cert.pem, key.pem in $DOCKER_CERT_PATH, else ~/.docker), verifying the engine's certificate:
+a plain tcp:// Docker API has no authentication at all, and whoever reaches it owns the host.
+Without certificates it is refused unless FAKENET_INSECURE_TCP=1 says to use it anyway.
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import docker
+import docker.tls
 
 from fakenet.errors import ConfigError, FakenetError
 from fakenet.state import state_path
 
 LOCAL = "local"  # this machine's engine, as docker.from_env() finds it: always a host, always the manager
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+INSECURE_TCP_ENV = "FAKENET_INSECURE_TCP"
+TLS_FILES = ("ca.pem", "cert.pem", "key.pem")
 
 
 def hosts_file() -> Path:
@@ -54,6 +62,7 @@ def check_url(url: str) -> str:
 def add(url: str, name: str | None = None) -> str:
     hosts = load()
     check_url(url)
+    tls_for(url)  # a tcp:// engine without TLS is refused now, not at the first run
     name = name or next(f"h{i}" for i in range(1, len(hosts) + 2) if f"h{i}" not in hosts)
     if not _NAME.match(name) or name == LOCAL:
         raise ConfigError(f"host name {name!r}: lower-case letters, digits and dashes, not {LOCAL!r}")
@@ -95,9 +104,25 @@ def client(url: str, timeout: int = 120) -> docker.DockerClient:
     try:
         if url == LOCAL:
             return docker.from_env(timeout=timeout)
-        return docker.DockerClient(base_url=url, timeout=timeout, max_pool_size=32)
+        return docker.DockerClient(base_url=url, timeout=timeout, max_pool_size=32, tls=tls_for(url))
     except (docker.errors.DockerException, OSError, *_ssh_errors()) as exc:
         raise FakenetError(f"cannot reach the Docker engine at {url}: {exc}") from exc
+
+
+def tls_for(url: str) -> docker.tls.TLSConfig | bool:
+    """TLS for a tcp:// engine (False for ssh:// and unix://, which bring their own protection)."""
+    if urlparse(url).scheme != "tcp":
+        return False
+    cert_dir = Path(os.environ.get("DOCKER_CERT_PATH") or Path.home() / ".docker")
+    ca, cert, key = (cert_dir / name for name in TLS_FILES)
+    if all(path.is_file() for path in (ca, cert, key)):
+        return docker.tls.TLSConfig(client_cert=(str(cert), str(key)), ca_cert=str(ca), verify=True)
+    if os.environ.get(INSECURE_TCP_ENV) == "1":
+        return False
+    raise ConfigError(f"{url}: a tcp:// Docker engine needs TLS (its API has no authentication: whoever reaches "
+                      f"it owns the host). Put the client certificates of `docker --tlsverify` ({', '.join(TLS_FILES)}) "
+                      f"in $DOCKER_CERT_PATH or ~/.docker, use ssh://user@host, or set {INSECURE_TCP_ENV}=1 "
+                      f"to use it unencrypted anyway")
 
 
 def _ssh_errors() -> tuple[type[Exception], ...]:

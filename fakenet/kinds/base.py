@@ -181,6 +181,9 @@ class NodeKind(ABC):
     capabilities: frozenset[str] = frozenset()
     ports: Mapping[str, int] = MappingProxyType({})  # role -> port the node listens on in its own address ("rpc" is required)
     published: tuple[str, ...] = ("rpc",)  # roles published to 127.0.0.1 on the host by `./fake up`
+    # Published roles that refuse a client without credentials: the only ones a remote engine of the
+    # hosts backend may publish beyond its loopback (the others stay on the engine's 127.0.0.1).
+    authenticated: tuple[str, ...] = ("rpc",)
     datadir: str = "/data"  # inside a container
     identity_file: str | None = None  # relative to the data dir: what lose_identity deletes
     link_control: bool = False  # the node filters its own links (the local backend needs it)

@@ -101,6 +101,7 @@ class FakenetKind(NodeKind):
     capabilities = frozenset({CHAIN, STREAMS, CLUSTER, IDENTITY})
     ports = {"swarm": SWARM_PORT, "ipfs": 5011, "rpc": 6433, "api": 7007, "cluster": 9094}
     published = ("rpc", "api", "ipfs", "cluster")
+    authenticated = ("rpc", "cluster")  # basic auth; 7007 and 5011 take no credentials
     datadir = "/data"
     identity_file = "config"
     link_control = True

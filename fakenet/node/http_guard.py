@@ -9,9 +9,13 @@ Each connection here is in one of three states, each with a deadline after which
     body      a handler runs              BODY_TIMEOUT   (only while the body is still incomplete:
                                                           a long poll with its body read runs on)
 
-A port holds at most MAX_CONNECTIONS; one more is closed at once, before aiohttp sees it.
-The guard sits between asyncio and aiohttp's protocol, plus one middleware that marks the
-moment a request's headers are parsed.
+A port holds at most `max_connections`, one source address at most `per_source` of them. A
+connection over either cap makes room by evicting the oldest connection that is waiting (idle,
+or its request not fully arrived: admission.py says why this, and not refusing the newcomer);
+only when every connection is busy running a handler is the newcomer closed, before aiohttp sees
+it. Refusals and evictions are logged within a budget (log_budget.py). The guard sits between
+asyncio and aiohttp's protocol, plus one middleware that marks the moment a request's headers
+are parsed.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from fakenet.node import logs
+from fakenet.node.admission import Admission, Limits
+from fakenet.node.log_budget import LogBudget
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,10 @@ class HttpLimits:
     idle_timeout: float = 30.0
     header_timeout: float = 10.0
     body_timeout: float = 30.0
+
+    @property
+    def admission(self) -> Limits:
+        return Limits.with_reserve(self.max_connections)
 
 
 class _Connection(asyncio.Protocol):
@@ -50,6 +60,21 @@ class _Connection(asyncio.Protocol):
             return
         self.inner.connection_made(transport)
         self._arm("idle", self.guard.limits.idle_timeout)
+
+    @property
+    def source(self) -> str:
+        peer = self.transport.get_extra_info("peername") if self.transport else None
+        return str(peer[0]) if peer else "?"
+
+    @property
+    def waiting(self) -> bool:
+        """Idle, or its request has not fully arrived: nothing acknowledged is lost by closing it."""
+        return self.state != "busy"
+
+    def evict(self) -> None:
+        self._cancel()
+        if self.transport is not None:
+            self.transport.close()
 
     def data_received(self, data: bytes) -> None:
         if self.state == "idle":
@@ -110,23 +135,32 @@ class HttpGuard:
     def __init__(self, port: int, limits: HttpLimits = HttpLimits()):
         self.port, self.limits = port, limits
         self._open: dict[asyncio.Protocol, _Connection] = {}  # aiohttp's protocol -> ours
+        self._admission: Admission[_Connection] = Admission(limits.admission, lambda conn: conn.waiting)
         self._log = logs.get()
-        self._refused = 0
+        self._budget = LogBudget()
+        self.refused = self.evicted = 0
 
     def protocol_factory(self, make_inner):
         return lambda: _Connection(self, make_inner())
 
     def admit(self, conn: _Connection) -> bool:
-        if len(self._open) >= self.limits.max_connections:
-            self._refused += 1
-            if self._refused in (1, 10, 100) or self._refused % 1000 == 0:  # a flood logs a few lines, not one per try
-                self._log.warning("http_connection_refused", port=self.port, open=len(self._open),
-                                  refused=self._refused, limit=self.limits.max_connections)
+        verdict = self._admission.admit(conn, conn.source)
+        if not verdict.admitted:
+            self.refused += 1
+            self._budget.warning("http_connection_refused", port=self.port, open=len(self._open),
+                                 refused=self.refused, reason=verdict.reason)
             return False
+        if verdict.evict is not None:
+            self.evicted += 1
+            self._budget.warning("http_connection_evicted", port=self.port, evicted=self.evicted,
+                                 reason=verdict.reason)
+            self._open.pop(verdict.evict.inner, None)
+            verdict.evict.evict()
         self._open[conn.inner] = conn
         return True
 
     def release(self, conn: _Connection) -> None:
+        self._admission.release(conn)
         self._open.pop(conn.inner, None)
 
     def timed_out(self, state: str) -> None:

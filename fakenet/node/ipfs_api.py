@@ -13,6 +13,12 @@
     /api/v0/pin/rm?arg=cid                {"Pins": [cid, …]}
 
 POST only, as Kubo since 0.5 (a GET from a web page must not pin or dial): anything else is 405.
+Cross-site requests are refused as Kubo's go-ipfs-cmds refuses them, with 403 "403 - Forbidden":
+an Origin, or a Referer's scheme://host, that is not one of Kubo's default allowed origins
+(http[s]://127.0.0.1, [::1] or localhost at this port, and the IPFS Companion extensions); and a
+POST from a browser (User-Agent "Mozilla…") that carries neither. A web page's form or multipart
+POST needs no preflight but always carries an Origin, so it cannot pin or unpin; clients that are
+not browsers (ipfshttpclient, curl) send neither header and are served as before.
 Bodies over the limit (1 MiB unless the operator sets another) are 413. Every error has Kubo's
 shape, {"Message", "Code", "Type": "error"}: a missing or malformed argument is HTTP 400 with
 Code 1, anything the command itself refuses is HTTP 500 with Code 0, and texts are Kubo 0.6's
@@ -35,6 +41,8 @@ import base64
 import platform
 import sys
 
+from urllib.parse import urlsplit
+
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 from multiformats import CID, multibase, multihash
@@ -42,6 +50,7 @@ from multiformats import CID, multibase, multihash
 from fakenet.node.version import __version__
 from fakenet.node.errors import ConfigError
 from fakenet.node import logs, multiaddr
+from fakenet.node.log_budget import LogBudget
 from fakenet.node.connection import Connection
 from fakenet.node.streams import as_cid
 from fakenet.node.swarm import DialFailed
@@ -77,8 +86,43 @@ def _kubo_json(message: str, status: int, code: int, headers=None) -> web.Respon
     return web.json_response({"Message": message, "Code": code, "Type": "error"}, status=status, headers=headers)
 
 
-def _middlewares(body_limit: int) -> list:
+# Kubo's defaultLocalhostOrigins and companionBrowserExtensionOrigins (core/corehttp/commands.go).
+_LOCAL_ORIGINS = ("http://127.0.0.1:{port}", "https://127.0.0.1:{port}", "http://[::1]:{port}",
+                  "https://[::1]:{port}", "http://localhost:{port}", "https://localhost:{port}")
+_COMPANION_ORIGINS = ("chrome-extension://nibjojkomfdiaoajekhjakgkdhaomnch",
+                      "chrome-extension://hjoieblefckbooibpepigmacodalfndh")
+
+
+def allowed_origins(port: int) -> frozenset[str]:
+    return frozenset(origin.format(port=port) for origin in _LOCAL_ORIGINS) | frozenset(_COMPANION_ORIGINS)
+
+
+def cross_site(request: web.Request, allowed: frozenset[str]) -> str | None:
+    """Why Kubo would refuse this request as cross-site (allowOrigin, allowReferer,
+    allowUserAgent in go-ipfs-cmds), or None."""
+    origin, referer = request.headers.get("Origin"), request.headers.get("Referer")
+    if origin and origin not in allowed:
+        return f"origin {origin!r} is not allowed"
+    if referer and _referer_origin(referer) not in allowed:
+        return "referer is not from an allowed origin"
+    if request.method == "POST" and not origin and not referer \
+            and request.headers.get("User-Agent", "").startswith("Mozilla"):
+        return "a browser POST without Origin or Referer"
+    return None
+
+
+def _referer_origin(referer: str) -> str | None:
+    try:
+        parts = urlsplit(referer)
+    except ValueError:  # a malformed referer is still a referer: refused, as Kubo does
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _middlewares(body_limit: int, port: int) -> list:
     log = logs.get()
+    budget = LogBudget()
+    allowed = allowed_origins(port)
 
     @web.middleware
     async def kubo_errors(request: web.Request, handler):
@@ -96,6 +140,14 @@ def _middlewares(body_limit: int) -> list:
             return _kubo_json(f"internal error: {exc!r}", 500, 0)
 
     @web.middleware
+    async def same_site(request: web.Request, handler):
+        why = cross_site(request, allowed)
+        if why is not None:
+            budget.warning("ipfs_api_blocked", path=request.path, reason=f"{why} (possible CSRF)")
+            return web.Response(status=403, text="403 - Forbidden")
+        return await handler(request)
+
+    @web.middleware
     async def post_only(request: web.Request, handler):
         if request.method != "POST":
             raise web.HTTPMethodNotAllowed(request.method, ["POST"])
@@ -103,7 +155,7 @@ def _middlewares(body_limit: int) -> list:
             raise web.HTTPRequestEntityTooLarge(max_size=body_limit, actual_size=request.content_length)
         return await handler(request)
 
-    return [kubo_errors, post_only]
+    return [same_site, kubo_errors, post_only]
 
 
 # -- request parsing -------------------------------------------------------------------------------
@@ -365,7 +417,7 @@ class IpfsApi:
 
 
 def make_app(node, body_limit: int = 1024 * 1024, connect_any: bool = False) -> web.Application:
-    app = web.Application(middlewares=_middlewares(body_limit), client_max_size=body_limit)
+    app = web.Application(middlewares=_middlewares(body_limit, node.settings.ipfs_port), client_max_size=body_limit)
     for path, handler in IpfsApi(node, connect_any).routes().items():
         app.router.add_post(f"/api/v0/{path}", handler)
     return app

@@ -15,9 +15,11 @@ from typing import Awaitable, Callable
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential, wait_random
 
 from fakenet.node import clock, framing, logs
+from fakenet.node.admission import Admission, Limits
 from fakenet.node.errors import NodeError
 from fakenet.node.connection import NO_SHAPE, Connection, LinkShape
 from fakenet.node.handshake import HandshakeError, Hello, LocalEnd, authenticate, conclude
+from fakenet.node.log_budget import LogBudget
 from fakenet.node.multiaddr import PeerAddr
 from fakenet.node.peerstore import IdentityChanged, PeerStore
 from fakenet.node.transport import TCP, Transport
@@ -36,7 +38,9 @@ class SwarmSettings:
     connect_timeout: float = 0.5
     max_backoff: float = 0.5  # cap of the re-dial back-off: small, so a healed link comes back fast
     # Inbound connections still in their handshake, and authenticated inbound peers: anyone can dial
-    # port 4011, and without caps a flood of idle sockets (1,650 once) holds the node's memory.
+    # port 4011, and without caps a flood of idle sockets (1,650 once) holds the node's memory. A
+    # handshake past its cap evicts the oldest one still under way (admission.py): 200 idle sockets
+    # held all 64 slots while the newcomer was refused; now they only evict each other.
     max_handshaking: int = 64
     max_inbound: int = 128
 
@@ -74,12 +78,15 @@ class Swarm:
         self._dialers: dict[str, asyncio.Task] = {}
         self._peers: dict[str, PeerAddr] = {}
         self._server: asyncio.AbstractServer | None = None
-        self._last_refusal: dict[str, set[str]] = {}
+        # The last refusal logged per dialled address ("inbound" for all who dial us): one entry per
+        # peer of the list, however many strangers are refused. Warnings go through a budget.
+        self._last_refusal: dict[str, str] = {}
+        self._log_budget = LogBudget()
         self._unreachable: dict[str, list[float]] = {}  # dial addr -> [failing since, last warned (0: not yet)]
         self._tasks: set[asyncio.Task] = set()
         self.closing = False
-        self._handshaking = 0  # inbound connections not yet authenticated
-        self._refused_inbound = 0
+        self._handshakes: Admission = Admission(Limits.with_reserve(settings.max_handshaking), lambda _writer: True)
+        self._refused_inbound = self._evicted_handshakes = 0
         self.blocked: set[str] = set()  # names or PeerIDs cut off by the admin link filter
         self.shapes: dict[str, LinkShape] = {}  # name or PeerID -> loss/delay on that link
         # One loss RNG per shaped link, kept across reconnects while the filter stands, so a
@@ -245,18 +252,32 @@ class Swarm:
 
     async def _accept(self, reader, writer) -> None:
         inbound = sum(1 for conn in self.connections.values() if conn.inbound)
-        if self._handshaking >= self.settings.max_handshaking or inbound >= self.settings.max_inbound:
+        if inbound >= self.settings.max_inbound:
             self._refused_inbound += 1
-            if self._refused_inbound in (1, 10, 100) or self._refused_inbound % 1000 == 0:
-                self._log.warning("inbound_refused", handshaking=self._handshaking, inbound=inbound,
-                                  refused=self._refused_inbound, reason="connection cap reached")
+            self._log_budget.warning("inbound_refused", inbound=inbound, refused=self._refused_inbound,
+                                     reason="authenticated inbound peers at their cap")
             writer.close()
             return
-        self._handshaking += 1
+        if not self._admit_handshake(writer):
+            writer.close()
+            return
         try:
             await self._handshake(reader, writer, dial_addr=None)
         finally:
-            self._handshaking -= 1
+            self._handshakes.release(writer)
+
+    def _admit_handshake(self, writer) -> bool:
+        """Every handshake under way may be evicted (none has proved anything yet), so past a cap
+        the oldest one makes room for the newcomer."""
+        peer = writer.get_extra_info("peername")
+        verdict = self._handshakes.admit(writer, str(peer[0]) if peer else "?")
+        if verdict.evict is not None:
+            self._evicted_handshakes += 1
+            self._log_budget.warning("handshake_evicted", evicted=self._evicted_handshakes, reason=verdict.reason)
+            verdict.evict.close()
+        elif not verdict.admitted:
+            self._log_budget.warning("inbound_refused", reason=verdict.reason)
+        return verdict.admitted
 
     # -- handshake and policy --------------------------------------------------------------------
 
@@ -303,12 +324,13 @@ class Swarm:
         return None
 
     def _log_refusal(self, where: str, reason: str) -> None:
-        """Log each distinct refusal once per address at warning level; repeats go to debug."""
-        if reason in self._last_refusal.get(where, ()):
+        """A refusal is news at warning level when it differs from the last one at that address (and
+        the budget allows); repeats go to debug."""
+        if self._last_refusal.get(where) == reason:
             self._log.debug("peer_refused", addr=where, reason=reason)
             return
-        self._last_refusal.setdefault(where, set()).add(reason)
-        self._log.warning("peer_refused", addr=where, reason=reason)
+        self._last_refusal[where] = reason
+        self._log_budget.warning("peer_refused", addr=where, reason=reason)
 
     # -- connection table ------------------------------------------------------------------------
 

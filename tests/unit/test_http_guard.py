@@ -69,13 +69,30 @@ def test_a_complete_request_may_take_longer_than_the_timeouts():
     assert scenario(body).startswith(b"HTTP/1.1 200")
 
 
-def test_connections_past_the_cap_are_closed_at_once():
+def test_a_newcomer_past_the_cap_evicts_the_oldest_idle_connection_and_is_answered():
+    """S8 / issue 24: 300 half-sent connections used to lock the port; now they evict each other."""
     async def body(port):
-        held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(LIMITS.max_connections)]
+        held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(LIMITS.admission.per_source)]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(REQUEST)
+        oldest_closed, next_open = await closed_within(held[0][0], 0.2), not await closed_within(held[1][0], 0.1)
+        answer = await asyncio.wait_for(reader.readuntil(b'{"ok": true}'), 3)
+        for _, held_writer in held:
+            held_writer.close()
+        return answer.startswith(b"HTTP/1.1 200"), oldest_closed, next_open
+
+    assert scenario(body) == (True, True, True)
+
+
+def test_when_every_connection_is_busy_a_newcomer_is_closed_at_once():
+    async def body(port):
+        busy = [await asyncio.open_connection("127.0.0.1", port) for _ in range(LIMITS.admission.per_source)]
+        for _, writer in busy:
+            writer.write(REQUEST)
+        await asyncio.sleep(0.2)  # the handlers start (and then run 0.8 s): a state to reach, not a wait for one
         extra, _ = await asyncio.open_connection("127.0.0.1", port)
         refused_at_once = await closed_within(extra, 0.2)
-        for _, writer in held:
-            writer.close()
-        return refused_at_once
+        answered = [await asyncio.wait_for(reader.readuntil(b'{"ok": true}'), 3) for reader, _ in busy]
+        return refused_at_once, len(answered)
 
-    assert scenario(body) is True
+    assert scenario(body) == (True, LIMITS.admission.per_source)

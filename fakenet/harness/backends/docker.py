@@ -233,8 +233,8 @@ class DockerBackend(Backend):
         """Where the harness reaches a node's published ports."""
         return "127.0.0.1"
 
-    def bind_address(self, spec: NodeSpec) -> str:
-        """The host address a node's ports are published on: loopback only."""
+    def bind_address(self, spec: NodeSpec, role: str) -> str:
+        """The host address a node's port of `role` is published on: loopback only."""
         return "127.0.0.1"
 
     def run_container(self, spec: NodeSpec):
@@ -247,7 +247,7 @@ class DockerBackend(Backend):
                         self.kind.datadir, dict(spec.settings), self.secret, address=self.ips.get(spec.name, ""))
         fixed = {"ipv4_address": self.ips[spec.name]} if spec.name in self.ips else {}
         # Ephemeral host ports on loopback only.
-        ports = {f"{self.kind.ports[role]}/tcp": (self.bind_address(spec), None) for role in self.kind.published} \
+        ports = {f"{self.kind.ports[role]}/tcp": (self.bind_address(spec, role), None) for role in self.kind.published} \
             if self.publish else {}
         options = {"command": command} if (command := self.kind.container_command(launch)) is not None else {}
         container = client.containers.create(

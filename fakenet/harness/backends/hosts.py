@@ -20,9 +20,18 @@ Per run: the node image is built (or found) on the first host, checked on every 
 its content-hash tag, and streamed there (`save | load`) where missing; one attachable overlay
 with an explicit /24, labelled with the run; lifecycle faults, execs and link rules go through
 the node's own host's client (a container object carries it). Published ports bind to 127.0.0.1
-on this machine's engines and to every address on a remote one (the harness must reach them;
-the RPC takes the run's random credentials). Close removes containers host by host, volumes,
-then the overlay, then the swarm if fakenet made it for runs and no other run's overlay is left.
+on this machine's engines. On a remote one only the roles that take credentials (the kind's
+`authenticated`: RPC and cluster for fakenet, with the run's random credentials) bind to every
+address, as the harness must reach them; the rest (7007, 5011: no authentication) stay on that
+engine's loopback, reached over ssh (`ssh -L`) if at all. Peers meet on the overlay.
+
+The overlay is encrypted (Docker's `encrypted` option: IPsec ESP with AES-GCM between the
+engines) where every engine of the run can: `overlay_encryption` / $FAKENET_OVERLAY_ENCRYPTION
+"auto" (default) probes each engine by adding an ESP AES-GCM state in a throwaway network namespace
+from the node image; "on" encrypts without asking, "off" never does. A kernel built without ESP
+(CONFIG_INET_ESP) or GCM, as this project's CI machine's, gets an unencrypted overlay and a
+warning naming the engine. Close removes containers host by host, volumes, then the overlay,
+then the swarm if fakenet made it for runs and no other run's overlay is left.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from itertools import cycle
 from typing import Callable, Mapping
 
 import os
+import warnings
 
 import docker
 import docker.errors
@@ -47,6 +57,27 @@ from fakenet.kinds.base import NodeKind
 STREAM_CHUNK = 4 << 20
 OVERLAY_TIMEOUT = 30.0
 PLACEMENT_ENV = "FAKENET_PLACEMENT"  # `fake scenario run --placement` sets it: node=host,node2=host2
+ENCRYPTION_ENV = "FAKENET_OVERLAY_ENCRYPTION"  # auto (default), on, off
+ENCRYPTION_MODES = ("auto", "on", "off")
+# What Docker programs for an encrypted overlay (transport-mode ESP, rfc4106 AES-GCM), tried in a
+# network namespace of its own that disappears with the probe container.
+ESP_PROBE = ["xfrm", "state", "add", "src", "192.0.2.1", "dst", "192.0.2.2", "proto", "esp", "spi", "0x100",
+             "mode", "transport", "aead", "rfc4106(gcm(aes))", "0x" + "11" * 20, "128"]
+
+
+def encryption_mode(value: str | None) -> str:
+    mode = (value or "auto").strip().lower()
+    if mode not in ENCRYPTION_MODES:
+        raise ConfigError(f"overlay encryption is one of {', '.join(ENCRYPTION_MODES)}, not {value!r}")
+    return mode
+
+
+def encrypt_overlay(mode: str, supports: Callable[[str], bool], hosts: list[str]) -> tuple[bool, list[str]]:
+    """(encrypt?, the hosts that cannot): "auto" encrypts only when every host of the run can."""
+    if mode != "auto":
+        return mode == "on", []
+    unable = [host for host in hosts if not supports(host)]
+    return not unable, unable
 
 
 def parse_placement(text: str) -> dict[str, str]:
@@ -65,8 +96,10 @@ class HostsBackend(DockerBackend):
     def __init__(self, kind: NodeKind, hosts: Mapping[str, str] | list[str] | None = None,
                  placement: Mapping[str, str] | None = None, image: str | None = None, project: str = "fakenet-test",
                  run: str | None = None, owned: bool = True, progress: Callable[[str], None] | None = None,
-                 reach: Mapping[str, str] | None = None, advertise: str | None = None):
+                 reach: Mapping[str, str] | None = None, advertise: str | None = None,
+                 overlay_encryption: str | None = None):
         self.urls = known_hosts.resolve(hosts)
+        self.encryption = encryption_mode(overlay_encryption or os.environ.get(ENCRYPTION_ENV))
         if not self.urls:
             raise ConfigError("the hosts backend needs at least one host")
         self.placement = dict(placement if placement is not None else parse_placement(os.environ.get(PLACEMENT_ENV, "")))
@@ -111,10 +144,12 @@ class HostsBackend(DockerBackend):
         distribute(self.image, self.client, {h: self.clients[h] for h in used if h != self.manager_name}, self.progress)
         workers = [self.clients[h] for h in used if h != self.manager_name]
         remote = [known_hosts.address_of(self.urls[h]) for h in used if not known_hosts.is_loopback(self.urls[h])]
+        encrypted = self._decide_encryption(used)
         with swarm.swarm_lock():
             swarm.ensure(self.client, workers, advertise=self.advertise or swarm.advertise_address(remote))
             self._joined = True
-            self.network = swarm.create_overlay(self.client, f"fakenet-{self.run}", self.labels, self.run, len(specs))
+            self.network = swarm.create_overlay(self.client, f"fakenet-{self.run}", self.labels, self.run, len(specs),
+                                                encrypted=encrypted)
         self.network_name = self.network.name
         # No fixed addresses here: Docker 20.10 times out attaching a standalone container to an
         # attachable overlay at a given address ("context deadline exceeded"). Peers dial names.
@@ -122,12 +157,34 @@ class HostsBackend(DockerBackend):
         self.runtimes = {spec.name: DockerRuntime(self, spec) for spec in specs}
         return dict(self.runtimes)
 
+    def _decide_encryption(self, used: list[str]) -> bool:
+        if len(used) < 2:
+            return False  # one engine: the overlay never leaves it
+        encrypted, unable = encrypt_overlay(self.encryption, self._supports_esp, used)
+        if unable:
+            message = (f"the overlay is NOT encrypted: {', '.join(unable)} cannot program IPsec ESP with "
+                       f"AES-GCM (kernel without CONFIG_INET_ESP / CONFIG_CRYPTO_GCM); {ENCRYPTION_ENV}=off "
+                       f"silences this")
+            self.progress(f"warning: {message}")
+            warnings.warn(message, stacklevel=2)
+        return encrypted
+
+    def _supports_esp(self, host: str) -> bool:
+        try:
+            self.clients[host].containers.run(self.image, ESP_PROBE, entrypoint="ip", cap_add=["NET_ADMIN"],
+                                              network_mode="none", remove=True, labels=self.labels)
+        except (docker.errors.ContainerError, docker.errors.APIError):
+            return False
+        return True
+
     def client_of(self, spec: NodeSpec) -> docker.DockerClient:
         return self.clients[self.placed[spec.name]]
 
-    def bind_address(self, spec: NodeSpec) -> str:
+    def bind_address(self, spec: NodeSpec, role: str) -> str:
+        """127.0.0.1 on this machine's engines; beyond a remote engine's loopback only what takes credentials."""
         host = self.placed[spec.name]
-        return "127.0.0.1" if host not in self.reach and known_hosts.is_loopback(self.urls[host]) else "0.0.0.0"
+        on_this_machine = host not in self.reach and known_hosts.is_loopback(self.urls[host])
+        return "0.0.0.0" if not on_this_machine and role in self.kind.authenticated else "127.0.0.1"
 
     def published_host(self, runtime: DockerRuntime) -> str:
         host = self.placed[runtime.name]

@@ -120,10 +120,15 @@ def _overlays(manager: docker.DockerClient) -> list:
     return manager.networks.list(filters={"label": PROJECT_LABEL, "driver": "overlay"})
 
 
-def create_overlay(manager: docker.DockerClient, name: str, labels: dict, run: str, count: int):
-    """An attachable overlay on a free subnet of OVERLAY_POOL, big enough for `count` nodes."""
+def create_overlay(manager: docker.DockerClient, name: str, labels: dict, run: str, count: int,
+                   encrypted: bool = False):
+    """An attachable overlay on a free subnet of OVERLAY_POOL, big enough for `count` nodes; with
+    `encrypted`, its traffic between engines goes in IPsec ESP (Docker's `encrypted` option).
+    Attachable, as standalone containers need: any container of an engine in the swarm could join it,
+    which only that engine's admins can start anyway."""
+    options = {"options": {"encrypted": "true"}} if encrypted else {}
     return subnets.create_network(manager, name, OVERLAY_POOL, count, run, driver="overlay", attachable=True,
-                                  labels=labels, scope="swarm")
+                                  labels=labels, scope="swarm", **options)
 
 
 def advertise_address(remote_hosts: list[str]) -> str:

@@ -3,7 +3,9 @@ polling, BIP23 proposals), submitblock, generatetoaddress, getmininginfo.
 
 Deliberate differences, listed in FIDELITY.md: templates carry no segwit rules (the chain has
 no witness commitments), and templates are served without peers, as bitcoin-core does on its
-test chains.
+test chains. `generatetoaddress` yields to other requests after every block and stops when its
+client goes away (bitcoin-core holds its RPC thread to the end); its counts are range-checked as
+core's (32-bit, else -1 "JSON integer out of range"), so 2^64 is refused, not looped over.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import asyncio
 
 from bitcoin.core import CBlock
 
+from fakenet.node.rpc import caller
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.rpc.errors import INVALID_PARAMETER, MISC_ERROR, RpcFailure
 from fakenet.node.rpc.longpoll import TipWatch
-from fakenet.node.rpc.params import expect
+from fakenet.node.rpc.params import expect, int32
 
 DESERIALIZATION_ERROR = -22
 TYPE_ERROR = -3
@@ -88,18 +91,23 @@ def register(registry: Registry, node, address_script) -> None:
     @registry.method
     async def generatetoaddress(nblocks, address, maxtries=1000000):
         """Mine nblocks blocks immediately to an address; returns the block hashes."""
-        count = expect(nblocks, int)
-        expect(maxtries, int)
+        count, tries = int32(nblocks), int32(maxtries)
         script = address_script(address)
         hashes = []
-        for _ in range(max(count, 0)):
-            result = await node.sync.submit(chain.mine(script))
-            if result.status != "accepted":
-                raise RpcFailure(MISC_ERROR, f"mined block was not accepted: {result.reason}")
-            hashes.append(result.block_hash)
+        for _ in range(count if tries else 0):  # core: no tries, no blocks
+            if caller.gone():
+                break  # nobody is waiting for the answer: stop mining
+            hashes.append(await mine_one(script))
+            await asyncio.sleep(0)  # other requests, and the swarm, run between blocks
         if hashes:
             remember(chain.block_template()["transactions"])
         return hashes
+
+    async def mine_one(script: bytes) -> str:
+        result = await node.sync.submit(chain.mine(script))
+        if result.status != "accepted":
+            raise RpcFailure(MISC_ERROR, f"mined block was not accepted: {result.reason}")
+        return result.block_hash
 
     @registry.method
     async def getmininginfo():

@@ -28,6 +28,20 @@ def expect(value, kind: type):
     raise RpcFailure(MISC_ERROR, f"JSON value is not {_KINDS[kind]} as expected")
 
 
+INT32 = (-(2**31), 2**31 - 1)
+
+
+def int32(value) -> int:
+    """UniValue's get_int: an integer that fits 32 bits, else core's -1 "JSON integer out of range"
+    (Litecoin Core 0.21 answers so for generatetoaddress 2^31 and 2^64, and for 1.5)."""
+    if isinstance(value, float):
+        raise RpcFailure(MISC_ERROR, "JSON integer out of range")
+    number = expect(value, int)
+    if not INT32[0] <= number <= INT32[1]:
+        raise RpcFailure(MISC_ERROR, "JSON integer out of range")
+    return number
+
+
 def block_hash(value, name: str) -> str:
     """A 64-digit hex hash, lower-cased, or ParseHashV's error naming the parameter."""
     text = expect(value, str)

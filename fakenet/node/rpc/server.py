@@ -10,6 +10,8 @@ from decimal import Decimal
 from aiohttp import web
 
 from fakenet.node import logs
+from fakenet.node.log_budget import LogBudget
+from fakenet.node.rpc import caller
 from fakenet.node.rpc.dispatch import Registry, handle
 from fakenet.node.rpc.errors import MISC_ERROR
 
@@ -43,14 +45,15 @@ def credentials_ok(header: str | None, user: str, password: str) -> bool:
 
 
 def make_app(registry: Registry, user: str, password: str) -> web.Application:
-    log = logs.get()
+    budget = LogBudget()  # anyone can send wrong credentials: a flood writes a few lines, counted
 
     async def endpoint(request: web.Request) -> web.Response:
         if not credentials_ok(request.headers.get("Authorization"), user, password):
-            log.warning("rpc_unauthorized", remote=request.remote)
+            budget.warning("rpc_unauthorized", remote=request.remote)
             return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="jsonrpc"'})
         if request.method != "POST":
             return web.Response(status=405, text="JSONRPC server handles only POST requests")
+        caller.watch(lambda: request.transport is None or request.transport.is_closing())
         reply = await handle(registry, await request.read())
         # exactly "application/json", no charset: python-bitcoinrpc compares the header verbatim
         return web.Response(status=reply.status, headers={"Content-Type": "application/json"},
