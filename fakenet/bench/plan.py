@@ -22,7 +22,7 @@ class Plan:
     suite_runs: int
     build_runs: int  # image builds per build figure (a cold one takes about a minute)
     bootstrap: bool  # a cold build on a freshly bootstrapped base
-    sim_sizes: tuple[int, ...] = (100, 1000)  # sim networks (random-regular) measured in-process
+    sim_sizes: tuple[int, ...] = (100, 1000, 10000)  # sim networks (random-regular), each in a fresh process
 
 
 FULL = Plan(quick=False, runs=3, cheap_runs=5, startup_sizes=(4, 16), sparse_size=64, idle_window=20.0,

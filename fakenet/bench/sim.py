@@ -9,6 +9,7 @@ time measures the neighbours as much as the simulator.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -20,17 +21,21 @@ from fakenet.bench.figure import Figure, spec
 from fakenet.bench.guard import guarded
 
 GOAL_MESH_1000, GOAL_MB_PER_NODE, GOAL_SCENARIO = 30.0, 2.0, 120.0
+GOAL_MESH_10000, GOAL_PEAK_MB_10000 = 120.0, 5000.0  # issue 28: 10,000 nodes meshed in 2 min, in 5 GB
+ONCE_FROM = 10000  # sizes this large run once per bench (minutes each)
 WINDOW = 10.0  # network seconds of idle running measured after the mesh
 SCENARIO = "scenarios/large-partition-heal.yaml"
 
 
 def _specs(count: int) -> list[Figure]:
-    big = count >= 1000
+    mesh_goal = {1000: GOAL_MESH_1000, 10000: GOAL_MESH_10000}.get(count)
     return [
-        spec(f"sim.mesh.{count}", "sim", f"sim, {count} nodes random-regular: meshed (wall)", "s",
-             goal=GOAL_MESH_1000 if big else None),
-        spec(f"sim.mesh_cpu.{count}", "sim", f"  the same, CPU seconds", "s"),
+        spec(f"sim.mesh.{count}", "sim", f"sim, {count} nodes random-regular: meshed (wall)", "s", goal=mesh_goal),
+        spec(f"sim.mesh_cpu.{count}", "sim", f"  the same, CPU seconds", "s", goal=mesh_goal,
+             note="the wall goal held to CPU time: on a shared machine the wall time measures the neighbours"),
         spec(f"sim.memory.{count}", "sim", f"  resident memory per node", "MB", goal=GOAL_MB_PER_NODE),
+        spec(f"sim.peak.{count}", "sim", f"  peak resident memory of the process", "MB",
+             goal=GOAL_PEAK_MB_10000 if count == 10000 else None),
         spec(f"sim.window.{count}", "sim", f"  {WINDOW:g} network seconds idle (wall)", "s"),
         spec(f"sim.window_cpu.{count}", "sim", f"  the same, CPU seconds", "s"),
     ]
@@ -40,8 +45,8 @@ def figures(ctx: Context) -> Iterator[Figure]:
     for count in ctx.plan.sim_sizes:
         specs = _specs(count)
         ctx.progress(f"sim: {count} nodes")
-        yield from guarded(specs, lambda: _measured(specs, [_measure(count) for _ in range(ctx.plan.runs)]),
-                           ctx.progress)
+        runs = 1 if count >= ONCE_FROM else ctx.plan.runs
+        yield from guarded(specs, lambda: _measured(specs, [_measure(count) for _ in range(runs)]), ctx.progress)
     scenario = spec("sim.scenario.1000", "sim", f"`{SCENARIO}` on sim (wall)", "s", goal=GOAL_SCENARIO)
     if ctx.plan.quick:
         yield scenario.not_measured("--quick: full run only (minutes)")
@@ -50,13 +55,16 @@ def figures(ctx: Context) -> Iterator[Figure]:
 
 
 def _measured(specs: list[Figure], runs: list[dict]) -> list[Figure]:
-    keys = ("mesh_s", "mesh_cpu_s", "mb_per_node", "window_s", "window_cpu_s")
+    keys = ("mesh_s", "mesh_cpu_s", "mb_per_node", "peak_mb", "window_s", "window_cpu_s")
     return [figure.with_samples([run[key] for run in runs]) for figure, key in zip(specs, keys)]
 
 
 def _measure(count: int) -> dict:
+    # The loop's livelock guard gives one instant of network time 120 wall seconds; 10,000 nodes
+    # booting at the same instant are minutes of honest work on two shared cores.
+    stall = {"FAKENET_SIM_STALL": str(max(120, count * 0.12))}
     out = subprocess.run([sys.executable, "-m", "fakenet.bench.sim", str(count)], capture_output=True, text=True,
-                         check=True, timeout=1800)
+                         check=True, timeout=3600, env={**os.environ, **stall})
     return json.loads(out.stdout.splitlines()[-1])
 
 
@@ -88,7 +96,7 @@ def measure(count: int) -> dict:
     finally:
         net.close()
     return {"nodes": count, "mesh_s": round(mesh_s, 2), "mesh_cpu_s": round(mesh_cpu_s, 2),
-            "mb_per_node": round(per_node, 3), "window_s": round(window_s, 2),
+            "mb_per_node": round(per_node, 3), "peak_mb": round(_peak_mb()), "window_s": round(window_s, 2),
             "window_cpu_s": round(window_cpu_s, 2)}
 
 

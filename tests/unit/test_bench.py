@@ -302,3 +302,16 @@ def test_a_resource_the_engine_keeps_is_noted_not_fatal(monkeypatch):
     assert cleanup.remove(ctx, stale) is False and stale.attempts > 1
     assert ctx.stuck == {"fakenet-bench1x3": "network has active endpoints"}
     assert cleanup.remove(ctx, Refusing("gone", docker.errors.NotFound("no such network"))) is True
+
+
+def test_issue_28s_goals_stand_beside_their_figures():
+    from fakenet.bench import node_start, scale, sim, startup
+
+    assert node_start._specs()["cpu"].goal == 0.12 and node_start._specs()["floor"].goal is None
+    ratios = {count: startup._specs(count, count == 64)[f"startup.{'docker' if count == 64 else 'compose'}.{count}.ratio"]
+              for count in (4, 16, 64)}
+    assert {count: figure.goal for count, figure in ratios.items()} == {4: 1.5, 16: 2.0, 64: 2.5}
+    assert scale._one_host_specs()["scale.docker.64"].goal == 25.0
+    big = {figure.key: figure.goal for figure in sim._specs(10000)}
+    assert big["sim.mesh.10000"] == 120.0 and big["sim.peak.10000"] == 5000.0
+    assert 10000 in FULL.sim_sizes and 10000 not in QUICK.sim_sizes
