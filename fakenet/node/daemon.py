@@ -15,6 +15,8 @@ from fakenet.node.errors import NodeError
 
 from fakenet.node import api, credentials, datadir, http_guard, ipfs_api, logs, psk, settings as settings_module
 from fakenet.node.anchoring import AnchorService
+from fakenet.node.model_index import ModelIndex
+from fakenet.node.model_rules import ModelRules
 from fakenet.node.chain import Chain
 from fakenet.node.chain_sync import ChainSync
 from fakenet.node.cluster import rest as cluster_rest, rpc as cluster_rpc
@@ -96,6 +98,8 @@ class Node:
                                      s.sync_timeout)
         self.streams.network = StreamNetwork(self.swarm, self.streams)
         self.anchors = self.streams.anchors = AnchorService(self.chain, self.streams, s.network)
+        self.streams.rules = ModelRules(self.streams.load)
+        self.streams.index = ModelIndex(s.datadir / "index.sqlite")
 
     def _registry(self) -> Registry:
         registry = Registry()
@@ -138,6 +142,7 @@ class Node:
             await runner.cleanup()
         self.chain.close()
         self.pins.close()
+        self.streams.index.close()
 
 
 SHUTDOWN_GRACE = 3.0  # seconds the remaining tasks get to end after a stop; then the process exits anyway

@@ -20,6 +20,8 @@ class StreamService:
         self.key, self.cache, self.pins, self.sync_timeout = key, cache, pins, sync_timeout
         self.network = None  # StreamNetwork, wired by the node
         self.anchors = None  # AnchorService, wired by the node
+        self.rules = None  # ModelRules (model_rules.py), wired by the node: Models and MIDs checked against what they name
+        self.index = None  # ModelIndex (model_index.py), wired by the node: the MIDs of the models it indexes
         self._log = logs.get()
 
     # -- holding -------------------------------------------------------------------------------
@@ -65,6 +67,7 @@ class StreamService:
     async def create_from_genesis(self, cid: CID, data: bytes, *, pin=False) -> StreamState:
         codec.decode(cid, data)
         state = apply_genesis(cid, data, local=True)
+        await self._accept(state)
         existing = self.held(state.stream_id)
         if existing is None:
             self._cache(state, {cid: data})
@@ -84,12 +87,20 @@ class StreamService:
         codec.decode(cid, data)
         current = await self.load(stream_id)
         state = apply_commit(current, cid, data, local=True)
+        await self._accept(state, current)
         self.store(state, {cid: data})
         self.cache.get(stream_id)  # an update is a use
         await self.network.publish_update(stream_id, state.tip, self.held(stream_id).blocks)
         await self._request_anchor(state)
         self._log.info("stream_updated", stream=stream_id.encode(), tip=str(state.tip))
         return state
+
+    async def _accept(self, state: StreamState, before: StreamState | None = None) -> None:
+        """A Model or MID must hold against what it names before it is kept; an accepted one is indexed."""
+        if self.rules is not None:
+            await self.rules.check(state, before)
+        if self.index is not None:
+            self.index.note(state)
 
     async def _request_anchor(self, state: StreamState) -> None:
         if self.anchors.request(state.stream_id.encode(), str(state.tip)):
@@ -144,6 +155,7 @@ class StreamService:
             state = rebuild(blocks, codec.as_cid(answer["tip"]), stream_id=stream_id, anchor_check=self._anchor_check)
         except MissingCommit as exc:
             raise StreamUnavailable(stream_id, exc.cid, "is missing from what peers sent") from exc
+        await self._accept(state)
         return state, blocks
 
     # -- pinning and the cache -----------------------------------------------------------------

@@ -1,0 +1,91 @@
+"""The checks on Models and MIDs that need other streams: the MID's Model (its schema, account
+relation, immutable fields), the documents its relations point to, and the interfaces a Model
+implements. As js-ceramic's handlers, they run when a commit is applied here (create, update)
+and on a stream loaded from peers, before the state is kept; what they refuse changes nothing.
+
+What is not checked (js-ceramic does): that a Model's schema really implements the schemas of
+the interfaces it names (only that each is an interface Model), and a MID's `context`.
+"""
+
+from __future__ import annotations
+
+from typing import Awaitable, Callable
+
+from fakenet.node.errors import NodeError
+from fakenet.node.streams import CommitRejected, StreamID, StreamState, mid
+from fakenet.node.streams.streamid import MID, MODEL, InvalidStreamID
+
+Load = Callable[[StreamID], Awaitable[StreamState]]
+_NAMES = {MODEL: "Model", MID: "ModelInstanceDocument"}
+
+
+class ModelRules:
+    def __init__(self, load: Load):
+        self.load = load
+
+    async def check(self, state: StreamState, before: StreamState | None = None) -> None:
+        """CommitRejected if `state` (reached from `before`, or loaded whole) breaks its Model."""
+        if state.stream_id.type == MODEL and len(state.log) == 1:
+            await self._check_implements(state.content)
+        elif state.stream_id.type == MID:
+            await self._check_document(state, before)
+
+    async def _loaded(self, stream_id: StreamID, kind: int, what: str) -> StreamState:
+        """The stream, which must load and be of type `kind`; CommitRejected saying `what` needed it."""
+        try:
+            loaded = await self.load(stream_id)
+        except NodeError as exc:
+            raise CommitRejected(f"{what}: {stream_id} cannot be loaded: {exc}") from exc
+        if loaded.stream_id.type != kind:
+            raise CommitRejected(f"{what}: {stream_id} is not a {_NAMES[kind]}")
+        return loaded
+
+    async def _definition(self, model: StreamID, what: str) -> dict:
+        return (await self._loaded(model, MODEL, what)).content
+
+    async def _check_implements(self, definition: dict) -> None:
+        for text in definition.get("implements", []):
+            implemented = await self._definition(StreamID.parse(text), "implements")
+            if implemented.get("version") == "1.0" or not implemented.get("interface"):
+                raise CommitRejected(f"Model {text} is not an interface")
+
+    async def _check_document(self, state: StreamState, before: StreamState | None) -> None:
+        model = StreamID.parse(state.model)
+        definition = await self._definition(model, f"ModelInstanceDocument {state.stream_id}")
+        updated = any(entry.kind == "update" for entry in state.log)
+        mid.check_genesis(definition, state.unique, None if updated else state.content)
+        if before is not None and not _first_data_of_deterministic(definition, before):
+            mid.check_immutable(definition, before.content, state.content)
+        if state.content is None:
+            return
+        mid.check_content(model, definition, state.content)
+        await self._check_relations(model, definition, state.content)
+        if updated:
+            mid.check_unique(definition, state.unique, state.content)
+
+    async def _check_relations(self, model: StreamID, definition: dict, content: dict) -> None:
+        for field, relation in definition.get("relations", {}).items():
+            if relation["type"] == "document" and content.get(field) is not None:
+                await self._check_relation(model, field, relation.get("model"), content[field])
+
+    async def _check_relation(self, model: StreamID, field: str, expected: str | None, value) -> None:
+        """The field names a MID that loads, of the expected Model or of one implementing it."""
+        try:
+            target = StreamID.parse(str(value))
+        except InvalidStreamID as exc:
+            raise CommitRejected(f"Error while parsing relation from field {field}: Invalid StreamID: {exc}") from exc
+        linked = await self._loaded(target, MID, f"relation on field {field}")
+        if expected is None or linked.model == expected:
+            return
+        found = await self._definition(StreamID.parse(linked.model), f"relation on field {field}")
+        if found.get("version") == "1.0" or expected not in found.get("implements", []):
+            raise CommitRejected(
+                f"Relation on field {field} points to Stream {target}, which belongs to Model {linked.model}, but "
+                f"this Stream's Model ({model}) specifies that this relation must be to a Stream in the Model {expected}")
+
+
+def _first_data_of_deterministic(definition: dict, before: StreamState) -> bool:
+    """js-ceramic skips the immutable-fields check on the commit that first fills a single/set document."""
+    return (definition["accountRelation"]["type"] in mid.DETERMINISTIC
+            and not any(entry.kind == "update" for entry in before.log))
+
