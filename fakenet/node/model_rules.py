@@ -3,6 +3,9 @@ relation, immutable fields), the documents its relations point to, and the inter
 implements. As js-ceramic's handlers, they run when a commit is applied here (create, update)
 and on a stream loaded from peers, before the state is kept; what they refuse changes nothing.
 
+A peer's gossiped update to a MID this node holds is checked at once against the Model as held
+here (`holds`), relations aside: gossip is applied without waiting for loads.
+
 What is not checked (js-ceramic does): that a Model's schema really implements the schemas of
 the interfaces it names (only that each is an interface Model), and a MID's `context`.
 """
@@ -52,16 +55,23 @@ class ModelRules:
     async def _check_document(self, state: StreamState, before: StreamState | None) -> None:
         model = StreamID.parse(state.model)
         definition = await self._definition(model, f"ModelInstanceDocument {state.stream_id}")
-        updated = any(entry.kind == "update" for entry in state.log)
-        mid.check_genesis(definition, state.unique, None if updated else state.content)
-        if before is not None and not _first_data_of_deterministic(definition, before):
-            mid.check_immutable(definition, before.content, state.content)
-        if state.content is None:
-            return
-        mid.check_content(model, definition, state.content)
-        await self._check_relations(model, definition, state.content)
-        if updated:
-            mid.check_unique(definition, state.unique, state.content)
+        _check_against(model, definition, state, before)
+        if state.content is not None:
+            await self._check_relations(model, definition, state.content)
+
+    def holds(self, state: StreamState, before: StreamState, held: Callable[[StreamID], StreamState | None]) -> str | None:
+        """Why a gossiped MID state breaks its Model as this node holds it (None if it does not)."""
+        if state.stream_id.type != MID:
+            return None
+        model = StreamID.parse(state.model)
+        found = held(model)
+        if found is None or found.stream_id.type != MODEL:
+            return f"its Model {model} is not held here to check it against"
+        try:
+            _check_against(model, found.content, state, before)
+        except CommitRejected as exc:
+            return str(exc)
+        return None
 
     async def _check_relations(self, model: StreamID, definition: dict, content: dict) -> None:
         for field, relation in definition.get("relations", {}).items():
@@ -82,6 +92,19 @@ class ModelRules:
             raise CommitRejected(
                 f"Relation on field {field} points to Stream {target}, which belongs to Model {linked.model}, but "
                 f"this Stream's Model ({model}) specifies that this relation must be to a Stream in the Model {expected}")
+
+
+def _check_against(model: StreamID, definition: dict, state: StreamState, before: StreamState | None) -> None:
+    """What the Model's content alone decides: header, immutable fields, schema, set unique fields."""
+    updated = any(entry.kind == "update" for entry in state.log)
+    mid.check_genesis(definition, state.unique, None if updated else state.content)
+    if before is not None and not _first_data_of_deterministic(definition, before):
+        mid.check_immutable(definition, before.content, state.content)
+    if state.content is None:
+        return
+    mid.check_content(model, definition, state.content)
+    if updated:
+        mid.check_unique(definition, state.unique, state.content)
 
 
 def _first_data_of_deterministic(definition: dict, before: StreamState) -> bool:

@@ -95,6 +95,10 @@ class StreamService:
         self._log.info("stream_updated", stream=stream_id.encode(), tip=str(state.tip))
         return state
 
+    def _held_state(self, stream_id: StreamID) -> StreamState | None:
+        entry = self.held(stream_id)
+        return entry.state if entry else None
+
     async def _accept(self, state: StreamState, before: StreamState | None = None) -> None:
         """A Model or MID must hold against what it names before it is kept; an accepted one is indexed."""
         if self.rules is not None:
@@ -122,6 +126,10 @@ class StreamService:
             self._log.warning("stream_update_rejected", stream=stream_id.encode(), source=source, error=str(exc))
             return
         winner = pick(held.state, candidate)
+        refused = self.rules.holds(winner, held.state, self._held_state) if self.rules and winner is candidate else None
+        if refused:
+            self._log.warning("stream_update_rejected", stream=stream_id.encode(), source=source, error=refused)
+            return
         if winner.tip != held.state.tip:
             self.store(winner, {c: merged[c] for c in (e.cid for e in winner.log) if c not in held.blocks})
             self._log.info("stream_tip_moved", stream=stream_id.encode(), tip=str(winner.tip), source=source)

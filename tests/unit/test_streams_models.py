@@ -201,3 +201,16 @@ def test_the_index_refuses_what_js_ceramic_refuses(tmp_path):
     index.start([StreamID.parse(note)])
     with pytest.raises(QueryError, match="cursor"):
         index.query([note], None, first=1, after="garbage")
+
+
+def test_gossip_that_breaks_the_model_held_here_is_refused_and_needs_the_model():
+    note = model()
+    doc = apply_genesis(*mid_genesis(OWNER, note.stream_id.encode(), {"title": "ok"}))
+    bad = apply_commit(doc, *mid_update(OWNER, doc.stream_id.genesis, doc.tip,
+                                        [{"op": "add", "path": "/stars", "value": "lots"}]))
+    rules = ModelRules(Held())
+    assert "'lots' is not of type 'integer'" in rules.holds(bad, doc, {note.stream_id: note}.get)
+    assert "is not held here" in rules.holds(bad, doc, {}.get)
+    good = apply_commit(doc, *mid_update(OWNER, doc.stream_id.genesis, doc.tip,
+                                         [{"op": "add", "path": "/stars", "value": 4}]))
+    assert rules.holds(good, doc, {note.stream_id: note}.get) is None
