@@ -112,8 +112,8 @@ class FakenetClient(NodeClient):
 class FakenetKind(NodeKind):
     name = "fakenet"
     capabilities = frozenset({CHAIN, STREAMS, CLUSTER, IDENTITY})
-    ports = {"swarm": SWARM_PORT, "ipfs": 5011, "rpc": 6433, "api": 7007, "cluster": 9094}
-    published = ("rpc", "api", "ipfs", "cluster")
+    ports = {"swarm": SWARM_PORT, "ipfs": 5011, "rpc": 6433, "api": 7007, "ceramic_one": 5101, "cluster": 9094}
+    published = ("rpc", "api", "ceramic_one", "ipfs", "cluster")
     datadir = "/data"
     identity_file = "config"
     link_control = True

@@ -15,6 +15,8 @@ from fakenet.node.errors import NodeError
 
 from fakenet.node import api, credentials, datadir, http_guard, ipfs_api, logs, psk, settings as settings_module
 from fakenet.node.anchoring import AnchorService
+from fakenet.node.ceramic_one import api as ceramic_one_api, event_id
+from fakenet.node.ceramic_one.feed import EventFeed
 from fakenet.node.model_index import ModelIndex
 from fakenet.node.model_rules import ModelRules
 from fakenet.node.chain import Chain
@@ -99,7 +101,9 @@ class Node:
         self.streams.network = StreamNetwork(self.swarm, self.streams)
         self.anchors = self.streams.anchors = AnchorService(self.chain, self.streams, s.network)
         self.streams.rules = ModelRules(self.streams.load)
-        self.streams.index = ModelIndex(s.datadir / "index.sqlite")
+        self.model_index = ModelIndex(s.datadir / "index.sqlite")
+        self.event_feed = EventFeed(s.datadir / "events.sqlite", event_id.local_network_id(s.network))
+        self.streams.watchers = [self.model_index, self.event_feed]
 
     def _registry(self) -> Registry:
         registry = Registry()
@@ -114,6 +118,7 @@ class Node:
         rest_settings = cluster_rest.RestSettings(s.cluster_api_auth, s.cluster_api_lists, s.cluster_body_limit)
         await self._serve_http(cluster_rest.make_app(self.cluster, user, password, rest_settings), s.cluster_port)
         await self._serve_http(api.make_app(self), s.api_port)
+        await self._serve_http(ceramic_one_api.make_app(self), s.ceramic_one_port)
         await self._serve_http(ipfs_api.make_app(self, s.ipfs_body_limit, s.ipfs_connect_any), s.ipfs_port)
 
     async def _serve_http(self, app: web.Application, port: int) -> None:
@@ -142,7 +147,8 @@ class Node:
             await runner.cleanup()
         self.chain.close()
         self.pins.close()
-        self.streams.index.close()
+        self.model_index.close()
+        self.event_feed.close()
 
 
 SHUTDOWN_GRACE = 3.0  # seconds the remaining tasks get to end after a stop; then the process exits anyway

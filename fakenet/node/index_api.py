@@ -27,7 +27,7 @@ class IndexApi:
 
     @property
     def index(self):
-        return self.node.streams.index
+        return self.node.model_index
 
     async def collection(self, request: web.Request) -> web.Response:
         params = await _params(request)

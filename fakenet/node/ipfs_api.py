@@ -364,8 +364,9 @@ class IpfsApi:
                 "pin/rm": self.pin_rm}
 
 
-def make_app(node, body_limit: int = 1024 * 1024, connect_any: bool = False) -> web.Application:
+def make_app(node, body_limit: int = 1024 * 1024, connect_any: bool = False, prefix: str = "/api/v0/") -> web.Application:
+    """`prefix` "/" makes the app ceramic-one mounts at /api/v0 of port 5101 (ceramic_one/api.py)."""
     app = web.Application(middlewares=_middlewares(body_limit), client_max_size=body_limit)
     for path, handler in IpfsApi(node, connect_any).routes().items():
-        app.router.add_post(f"/api/v0/{path}", handler)
+        app.router.add_post(f"{prefix}{path}", handler)
     return app

@@ -21,7 +21,7 @@ class StreamService:
         self.network = None  # StreamNetwork, wired by the node
         self.anchors = None  # AnchorService, wired by the node
         self.rules = None  # ModelRules (model_rules.py), wired by the node: Models and MIDs checked against what they name
-        self.index = None  # ModelIndex (model_index.py), wired by the node: the MIDs of the models it indexes
+        self.watchers = []  # told of every state this node accepts (`note(state)`): the model index, the event feed
         self._log = logs.get()
 
     # -- holding -------------------------------------------------------------------------------
@@ -103,8 +103,11 @@ class StreamService:
         """A Model or MID must hold against what it names before it is kept; an accepted one is indexed."""
         if self.rules is not None:
             await self.rules.check(state, before)
-        if self.index is not None:
-            self.index.note(state)
+        self._noted(state)
+
+    def _noted(self, state: StreamState) -> None:
+        for watcher in self.watchers:
+            watcher.note(state)
 
     async def _request_anchor(self, state: StreamState) -> None:
         if self.anchors.request(state.stream_id.encode(), str(state.tip)):
@@ -132,6 +135,7 @@ class StreamService:
             return
         if winner.tip != held.state.tip:
             self.store(winner, {c: merged[c] for c in (e.cid for e in winner.log) if c not in held.blocks})
+            self._noted(winner)
             self._log.info("stream_tip_moved", stream=stream_id.encode(), tip=str(winner.tip), source=source)
 
     # -- loading ---------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ import pytest
 import requests
 
 from fakenet.harness import local
-from fakenet.harness.waits import wait_for
 from fakenet.node.streams import ControllerKey, codec, jose
 from support.ceramic_models import (MID_PREFIX, NOTE_SCHEMA, definition, deterministic_genesis, mid_genesis,
                                     mid_update, model_genesis)
+from support.stream_waits import loads_with
 
 ALICE = ControllerKey.from_seed(bytes(range(40, 72)))
 BOB = ControllerKey.from_seed(bytes(range(80, 112)))
@@ -82,9 +82,7 @@ def test_a_single_document_is_deterministic_and_filled_by_its_first_update(pair)
     filled = apply(a, first["streamId"], mid_update(ALICE, genesis, genesis, [{"op": "add", "path": "/title",
                                                                                "value": "me"}]))
     assert filled["state"]["content"] == {"title": "me"}
-    wait_for(lambda: requests.get(f"{b.api_url}/api/v0/streams/{first['streamId']}", timeout=10).json(),
-             lambda doc: doc.get("state", {}).get("content") == {"title": "me"}, timeout=15,
-             expected="the filled profile loads on the second node", logs=b.logs)
+    loads_with(b, first["streamId"], {"title": "me"}, "the filled profile loads on the second node")
 
 
 def test_a_genesis_of_another_type_than_asked_is_refused(pair):
