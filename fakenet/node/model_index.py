@@ -11,11 +11,11 @@ from before, as there without historical sync). A document whose last update set
 from __future__ import annotations
 
 import base64
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from fakenet.node.errors import NodeError
+from fakenet.node.lazy_sqlite import LazySqlite
 from fakenet.node.streams import StreamID, StreamState
 from fakenet.node.streams.streamid import MID
 
@@ -41,11 +41,14 @@ class Page:
 
 class ModelIndex:
     def __init__(self, path: Path):
-        self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.executescript(_SCHEMA)
+        self.store = LazySqlite(path, _SCHEMA)
+
+    @property
+    def db(self):
+        return self.store.db
 
     def close(self) -> None:
-        self.db.close()
+        self.store.close()
 
     # -- which models --------------------------------------------------------------------------
 

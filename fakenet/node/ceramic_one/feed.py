@@ -9,12 +9,12 @@ and MID commits (ceramic-one has no tiles); anchors are fakenet's own and are no
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from multiformats import CID, multibase
 
 from fakenet.node.ceramic_one import event_id
+from fakenet.node.lazy_sqlite import LazySqlite
 from fakenet.node.streams import StreamState, codec
 from fakenet.node.streams.streamid import MID, MODEL
 
@@ -31,11 +31,14 @@ CREATE TABLE IF NOT EXISTS interests (sep TEXT NOT NULL, value TEXT NOT NULL, PR
 class EventFeed:
     def __init__(self, path: Path, network_id: int):
         self.network_id = network_id
-        self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.executescript(_SCHEMA)
+        self.store = LazySqlite(path, _SCHEMA)
+
+    @property
+    def db(self):
+        return self.store.db
 
     def close(self) -> None:
-        self.db.close()
+        self.store.close()
 
     def note(self, state: StreamState) -> None:
         """Record the stream's events this feed does not have yet, genesis first."""
