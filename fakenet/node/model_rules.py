@@ -12,6 +12,7 @@ the interfaces it names (only that each is an interface Model), and a MID's `con
 
 from __future__ import annotations
 
+import contextvars
 from typing import Awaitable, Callable
 
 from fakenet.node.errors import NodeError
@@ -20,6 +21,9 @@ from fakenet.node.streams.streamid import MID, MODEL, InvalidStreamID
 
 Load = Callable[[StreamID], Awaitable[StreamState]]
 _NAMES = {MODEL: "Model", MID: "ModelInstanceDocument"}
+# The documents whose checks are under way in this task: two documents whose relations name each
+# other would otherwise load and check each other without end (each is kept only once checked).
+_CHECKING: contextvars.ContextVar[frozenset] = contextvars.ContextVar("checking", default=frozenset())
 
 
 class ModelRules:
@@ -56,8 +60,13 @@ class ModelRules:
         model = StreamID.parse(state.model)
         definition = await self._definition(model, f"ModelInstanceDocument {state.stream_id}")
         _check_against(model, definition, state, before)
-        if state.content is not None:
+        if state.content is None:
+            return
+        token = _CHECKING.set(_CHECKING.get() | {state.stream_id})
+        try:
             await self._check_relations(model, definition, state.content)
+        finally:
+            _CHECKING.reset(token)
 
     def holds(self, state: StreamState, before: StreamState, held: Callable[[StreamID], StreamState | None]) -> str | None:
         """Why a gossiped MID state breaks its Model as this node holds it (None if it does not)."""
@@ -84,6 +93,8 @@ class ModelRules:
             target = StreamID.parse(str(value))
         except InvalidStreamID as exc:
             raise CommitRejected(f"Error while parsing relation from field {field}: Invalid StreamID: {exc}") from exc
+        if target in _CHECKING.get():
+            return  # a cycle of relations: the target is being checked further up
         linked = await self._loaded(target, MID, f"relation on field {field}")
         if expected is None or linked.model == expected:
             return

@@ -214,3 +214,23 @@ def test_gossip_that_breaks_the_model_held_here_is_refused_and_needs_the_model()
     good = apply_commit(doc, *mid_update(OWNER, doc.stream_id.genesis, doc.tip,
                                          [{"op": "add", "path": "/stars", "value": 4}]))
     assert rules.holds(good, doc, {note.stream_id: note}.get) is None
+
+
+def test_documents_whose_relations_name_each_other_are_checked_without_end():
+    schema = {"type": "object", "properties": {"peer": {"type": "string"}}}
+    linked = model(definition(name="Linked", schema=schema, relations={"peer": {"type": "document", "model": None}}))
+    first = apply_genesis(*mid_genesis(OWNER, linked.stream_id.encode(), {}, unique=b"a" * 12))
+    second = apply_genesis(*mid_genesis(OWNER, linked.stream_id.encode(), {"peer": first.stream_id.encode()},
+                                        unique=b"b" * 12))
+    first = apply_commit(first, *mid_update(OWNER, first.stream_id.genesis, first.tip,
+                                            [{"op": "add", "path": "/peer", "value": second.stream_id.encode()}]))
+    held = Held(linked, first, second)
+    rules = ModelRules(held)
+
+    async def load_and_check(stream_id):  # as a load from peers does: the target is checked before it is kept
+        state = held.states[stream_id]
+        await rules.check(state)
+        return state
+
+    rules.load = load_and_check
+    check(rules, first)
