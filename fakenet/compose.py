@@ -31,7 +31,7 @@ BASE_NODES = 4
 SWARM_PORT = 4011
 UNBUILT_IMAGE = "fakenet-node:not-built"  # verbs that create nothing (ps, logs, exec…) need some value
 STANDARD_HOST_PORTS = {"FAKENET_RPC_HOST_PORT": "6433", "FAKENET_API_HOST_PORT": "7007", "FAKENET_IPFS_HOST_PORT": "5011",
-                       "FAKENET_CLUSTER_HOST_PORT": "9094"}
+                       "FAKENET_CERAMIC_ONE_HOST_PORT": "5101", "FAKENET_CLUSTER_HOST_PORT": "9094"}
 
 
 def node_names(count: int) -> list[str]:

@@ -99,9 +99,9 @@ class FakenetClient(NodeClient):
 class FakenetKind(NodeKind):
     name = "fakenet"
     capabilities = frozenset({CHAIN, STREAMS, CLUSTER, IDENTITY})
-    ports = {"swarm": SWARM_PORT, "ipfs": 5011, "rpc": 6433, "api": 7007, "cluster": 9094}
-    published = ("rpc", "api", "ipfs", "cluster")
-    authenticated = ("rpc", "cluster")  # basic auth; 7007 and 5011 take no credentials
+    ports = {"swarm": SWARM_PORT, "ipfs": 5011, "rpc": 6433, "api": 7007, "ceramic_one": 5101, "cluster": 9094}
+    published = ("rpc", "api", "ceramic_one", "ipfs", "cluster")
+    authenticated = ("rpc", "cluster")  # basic auth; 7007, 5101 and 5011 take no credentials
     datadir = "/data"
     identity_file = "config"
     link_control = True

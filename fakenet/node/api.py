@@ -12,6 +12,10 @@
     GET    /api/v0/node/healthcheck      200 "Alive!" when ready, else 503
     GET    /api/v0/[admin/]pins[/{id}]   {"pinnedStreamIds"}; POST and DELETE …/pins/{id} pin and unpin
     GET    /api/v0/openapi.json          this API as an OpenAPI 3 document
+    …      /api/v0/collection, /api/v0/admin/models   the index API (index_api.py)
+
+Types: tiles (0), Models (2) and ModelInstanceDocuments (3); a create's `type` must be the type
+its genesis makes (a header naming a Model makes a MID, one naming the meta-model a Model).
 
 Pins answer at both /api/v0/pins (Ceramic before 2.0, and the Python clients) and
 /api/v0/admin/pins (Ceramic since). Security (CORS, JSON-only writes, body limit, admin
@@ -24,10 +28,11 @@ import asyncio
 
 from aiohttp import web
 
-from fakenet.node import api_guard, api_openapi
+from fakenet.node import api_guard, api_openapi, index_api
 from fakenet.node.errors import NodeError
-from fakenet.node.streams import (CommitID, CommitRejected, InvalidStreamID, StreamID, StreamUnavailable, as_cid,
-                                  cid_of, rebuild, wire)
+from fakenet.node.model_index import QueryError
+from fakenet.node.streams import (CommitID, CommitRejected, InvalidStreamID, StreamID, StreamUnavailable, apply_genesis,
+                                  as_cid, cid_of, rebuild, wire)
 
 
 
@@ -36,7 +41,7 @@ class CommitNotFound(NodeError):
 
 
 _STATUS = ((StreamUnavailable, 503), (CommitNotFound, 404), (CommitRejected, 400), (InvalidStreamID, 400),
-           (NodeError, 400))
+           (QueryError, 400), (NodeError, 400))
 MULTIQUERY_TIMEOUT_MS = 7000  # js-ceramic's default
 
 
@@ -67,6 +72,13 @@ def _block(body: dict, key: str) -> tuple:
         return wire.commit_from_wire(body.get(key))
     data = bytes.fromhex(body[key])
     return (as_cid(body["cid"]) if body.get("cid") else cid_of(data)), data
+
+
+def _check_genesis_type(stream_type: int, cid, data: bytes) -> None:
+    made = apply_genesis(cid, data).stream_id.type
+    if made != stream_type:
+        raise CommitRejected(f"type {stream_type} ({wire.STREAM_TYPES[stream_type]}) was asked, but this genesis makes "
+                             f"a {wire.STREAM_TYPES[made]} (type {made}): header.model decides, as on Ceramic")
 
 
 def _object(body: dict, key: str) -> dict:
@@ -109,9 +121,11 @@ class StreamApi:
     async def create(self, request):
         body = await _body(request)
         pin = bool(_object(body, "opts").get("pin", False))
-        wire.check_type(body.get("type", 0))
+        stream_type = wire.check_type(body.get("type", 0))
         if "genesis" in body:
-            state = await self.streams.create_from_genesis(*_block(body, "genesis"), pin=pin)
+            genesis = _block(body, "genesis")
+            _check_genesis_type(stream_type, *genesis)
+            state = await self.streams.create_from_genesis(*genesis, pin=pin)
         elif "content" not in body:
             raise CommitRejected("give a genesis commit (\"genesis\"), or \"content\" for the node to sign")
         else:
@@ -222,6 +236,7 @@ def make_app(node) -> web.Application:
     add("POST", "/api/v0/commits", handlers.apply)
     add("GET", "/api/v0/commits/{id}", handlers.commits)
     add("POST", "/api/v0/multiqueries", handlers.multiquery)
+    index_api.register(app, node, handlers._wire)
     for base in api_guard.PIN_PATHS:
         add("GET", base, handlers.pins)
         add("GET", base + "/{id}", handlers.pins)

@@ -13,7 +13,8 @@ API only as far as it takes part in CORS, so here:
   hide the answer from the page, but the write would already have happened.
 - Bodies over the limit (1 MiB by default, as Ceramic's `express.json({limit: '1mb'})`) get 413
   before they are read.
-- With an admin token set (FAKENET_API_ADMIN_TOKEN), pin and unpin need `Authorization: Bearer <token>`.
+- With an admin token set (FAKENET_API_ADMIN_TOKEN), pin, unpin and model indexing need
+  `Authorization: Bearer <token>`.
 - Every answer, errors included, is JSON `{"error": …}`: malformed input is a 400, never a
   plain-text 500.
 """
@@ -31,6 +32,7 @@ from fakenet.node.errors import NodeError
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PIN_PATHS = ("/api/v0/pins", "/api/v0/admin/pins")
+ADMIN_PATHS = PIN_PATHS + ("/api/v0/admin/models", "/api/v0/admin/modelData")  # writes here need the admin token
 PREFLIGHT_MAX_AGE = "7200"  # seconds, as Ceramic's daemon answers
 
 
@@ -91,10 +93,10 @@ def writes(body_limit: int, admin_token: str | None):
         if request.method not in SAFE_METHODS and not _json_or_empty_delete(request):
             return error(415, f"{request.method} needs Content-Type: application/json, "
                               f"got {request.headers.get('Content-Type', 'none')!r}")
-        if admin_token and request.method not in SAFE_METHODS and request.path.startswith(PIN_PATHS):
+        if admin_token and request.method not in SAFE_METHODS and request.path.startswith(ADMIN_PATHS):
             presented = request.headers.get("Authorization", "").removeprefix("Bearer ")
             if not hmac.compare_digest(presented.encode(), admin_token.encode()):
-                return error(401, "pinning needs the node's admin token: Authorization: Bearer <token>",
+                return error(401, "pinning and model indexing need the node's admin token: Authorization: Bearer <token>",
                              {"WWW-Authenticate": 'Bearer realm="fakenet"'})
         return await handler(request)
 

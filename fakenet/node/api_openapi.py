@@ -65,7 +65,7 @@ _SCHEMAS = {
 }
 
 _CREATE = {"type": "object", "properties": {
-    "type": {"type": "integer", "description": "stream type; 0 (tile) is the one modelled"},
+    "type": {"type": "integer", "description": "stream type: 0 (tile), 2 (Model), 3 (ModelInstanceDocument)"},
     "genesis": _ref("Commit"), "cid": {"type": "string", "description": "with a hex genesis"},
     "content": {"description": "instead of genesis: content the node signs with its own key"},
     "metadata": {"type": "object", "properties": {"family": {"type": "string"},
@@ -77,6 +77,42 @@ _MULTIQUERY = {"type": "object", "required": ["queries"], "properties": {
     "queries": {"type": "array", "items": {"type": "object", "required": ["streamId"], "properties": {
         "streamId": {"type": "string"}, "paths": {"type": "array", "items": {"type": "string"}}}}},
     "timeout": {"type": "number", "minimum": 0, "description": "milliseconds"}}}
+_QUERY = {"type": "object", "properties": {
+    "models": {"type": "array", "items": {"type": "string"}}, "model": {"type": "string"},
+    "account": {"type": "string", "description": "a controller DID"},
+    "first": {"type": "integer", "minimum": 1, "maximum": 1000}, "after": {"type": "string"},
+    "last": {"type": "integer", "minimum": 1, "maximum": 1000}, "before": {"type": "string"}}}
+_PAGE = {"type": "object", "required": ["edges", "pageInfo"], "properties": {
+    "edges": {"type": "array", "items": {"type": "object", "properties": {
+        "cursor": {"type": "string"}, "node": {"nullable": True, "allOf": [_ref("StreamState")]}}}},
+    "pageInfo": {"type": "object", "properties": {
+        "hasNextPage": {"type": "boolean"}, "hasPreviousPage": {"type": "boolean"},
+        "startCursor": {"type": "string", "nullable": True}, "endCursor": {"type": "string", "nullable": True}}}}}
+_MODELS = {"type": "object", "properties": {"models": {"type": "array", "items": {"type": "string"}},
+                                            "modelData": {"type": "array", "items": {"type": "object", "properties": {
+                                                "streamID": {"type": "string"}}}}}}
+_QUERY_PARAMS = [{"name": name, "in": "query", "required": False, "schema": schema} for name, schema in (
+    ("model", {"type": "string"}), ("models", {"type": "string", "description": "comma-separated"}),
+    ("account", {"type": "string"}), ("first", {"type": "integer", "minimum": 1}), ("after", {"type": "string"}),
+    ("last", {"type": "integer", "minimum": 1}), ("before", {"type": "string"}))]
+
+
+def _admin_models(path: str) -> dict:
+    return {path: {method: _op(summary, _json({"type": "object"}), None if method == "get" else _MODELS)
+                   for method, summary in (("get", "models this node indexes"),
+                                           ("post", "start indexing models (admin token if the node has one)"),
+                                           ("delete", "stop indexing models (admin token if the node has one)"))}}
+
+
+def _index() -> dict:
+    return {
+        "/api/v0/collection": {
+            "post": _op("documents of indexed models, a page at a time", _json(_PAGE), _QUERY),
+            "get": _op("the same query as a query string", _json(_PAGE), params=_QUERY_PARAMS)},
+        "/api/v0/collection/count": {"post": _op("how many documents a query matches", _json(
+            {"type": "object", "properties": {"count": {"type": "integer"}}}), _QUERY)},
+        **_admin_models("/api/v0/admin/models"), **_admin_models("/api/v0/admin/modelData"),
+    }
 
 
 def _pins(prefix: str) -> dict:
@@ -113,7 +149,7 @@ def document() -> dict:
             "/api/v0/multiqueries": {"post": _op("load several streams (and streams their content links to)",
                                                  _json({"type": "object", "additionalProperties": _ref("StreamState")}),
                                                  _MULTIQUERY)},
-            **_pins("/api/v0/pins"), **_pins("/api/v0/admin/pins"),
+            **_pins("/api/v0/pins"), **_pins("/api/v0/admin/pins"), **_index(),
         },
         "components": {"schemas": _SCHEMAS},
     }

@@ -14,6 +14,10 @@ from fakenet.node.errors import NodeError
 
 from fakenet.node import credentials, datadir, logs, psk, settings as settings_module
 from fakenet.node.anchoring import AnchorService
+from fakenet.node.ceramic_one import api as ceramic_one_api, event_id
+from fakenet.node.ceramic_one.feed import EventFeed
+from fakenet.node.model_index import ModelIndex
+from fakenet.node.model_rules import ModelRules
 from fakenet.node.chain import Chain
 from fakenet.node.chain_sync import ChainSync
 from fakenet.node.cluster import rpc as cluster_rpc
@@ -97,6 +101,10 @@ class Node:
                                      s.sync_timeout)
         self.streams.network = StreamNetwork(self.swarm, self.streams)
         self.anchors = self.streams.anchors = AnchorService(self.chain, self.streams, s.network)
+        self.streams.rules = ModelRules(self.streams.load)
+        self.model_index = ModelIndex(s.datadir / "index.sqlite")
+        self.event_feed = EventFeed(s.datadir / "events.sqlite", event_id.local_network_id(s.network))
+        self.streams.watchers = [self.model_index, self.event_feed]
 
     def _registry(self) -> Registry:
         registry = Registry()
@@ -117,6 +125,7 @@ class Node:
         rest_settings = cluster_rest.RestSettings(s.cluster_api_auth, s.cluster_api_lists, s.cluster_body_limit)
         await self._serve_http(cluster_rest.make_app(self.cluster, user, password, rest_settings), s.cluster_port)
         await self._serve_http(api.make_app(self), s.api_port)
+        await self._serve_http(ceramic_one_api.make_app(self), s.ceramic_one_port)
         await self._serve_http(ipfs_api.make_app(self, s.ipfs_body_limit, s.ipfs_connect_any), s.ipfs_port)
 
     async def _serve_http(self, app: web.Application, port: int) -> None:
@@ -149,6 +158,8 @@ class Node:
             credentials.remove_cookie(self.settings.datadir, self.rpc_credentials[1])
         self.chain.close()
         self.pins.close()
+        self.model_index.close()
+        self.event_feed.close()
 
 
 SHUTDOWN_GRACE = 3.0  # seconds the remaining tasks get to end after a stop; then the process exits anyway

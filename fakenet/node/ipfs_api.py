@@ -416,8 +416,12 @@ class IpfsApi:
                 "pin/rm": self.pin_rm}
 
 
-def make_app(node, body_limit: int = 1024 * 1024, connect_any: bool = False) -> web.Application:
-    app = web.Application(middlewares=_middlewares(body_limit, node.settings.ipfs_port), client_max_size=body_limit)
+def make_app(node, body_limit: int = 1024 * 1024, connect_any: bool = False, prefix: str = "/api/v0/",
+             port: int | None = None) -> web.Application:
+    """`prefix` "/" makes the app ceramic-one mounts at /api/v0 of port 5101 (ceramic_one/api.py);
+    `port` is the one pages see it on, for the cross-site rules (5011 unless said)."""
+    port = node.settings.ipfs_port if port is None else port
+    app = web.Application(middlewares=_middlewares(body_limit, port), client_max_size=body_limit)
     for path, handler in IpfsApi(node, connect_any).routes().items():
-        app.router.add_post(f"/api/v0/{path}", handler)
+        app.router.add_post(f"{prefix}{path}", handler)
     return app

@@ -14,6 +14,7 @@ from fakenet.node.multiaddr import PeerAddr
 
 SWARM_PORT, IPFS_PORT, RPC_PORT, API_PORT = 4011, 5011, 6433, 7007
 CLUSTER_PORT = 9094
+CERAMIC_ONE_PORT = 5101  # ceramic-one's default (rust-ceramic: --bind-address 0.0.0.0:5101)
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Settings:
     rpc_port: int = RPC_PORT
     api_port: int = API_PORT
     ipfs_port: int = IPFS_PORT
+    ceramic_one_port: int = CERAMIC_ONE_PORT
     rpcuser: str | None = None
     rpcpassword: str | None = None
     automine: float = 0.0
@@ -71,6 +73,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rpc-port", type=int, default=int(_env("RPC_PORT", RPC_PORT)))
     p.add_argument("--api-port", type=int, default=int(_env("API_PORT", API_PORT)))
     p.add_argument("--ipfs-port", type=int, default=int(_env("IPFS_PORT", IPFS_PORT)))
+    p.add_argument("--ceramic-one-port", type=int, default=int(_env("CERAMIC_ONE_PORT", CERAMIC_ONE_PORT)),
+                   help="ceramic-one's event API (/ceramic) on this port")
     p.add_argument("--rpcuser", default=_env("RPCUSER"), help="RPC user (FAKENET_RPCUSER); none: cookie auth")
     p.add_argument("--rpcpassword", default=_env("RPCPASSWORD"), help="RPC password (FAKENET_RPCPASSWORD)")
     p.add_argument("--automine", type=float, default=float(_env("AUTOMINE", 0)), help="mine a block every N seconds (0: off)")
@@ -132,7 +136,8 @@ def from_args(argv: list[str] | None = None) -> Settings:
     return Settings(
         datadir=Path(args.datadir), name=args.name, network=args.network, bind=args.bind,
         announce=multiaddr.parse(announce).dial_addr, peers=peers, swarm_port=args.swarm_port,
-        rpc_port=args.rpc_port, api_port=args.api_port, ipfs_port=args.ipfs_port, rpcuser=args.rpcuser,
+        rpc_port=args.rpc_port, api_port=args.api_port, ipfs_port=args.ipfs_port,
+        ceramic_one_port=args.ceramic_one_port, rpcuser=args.rpcuser,
         rpcpassword=args.rpcpassword, automine=args.automine, peer_timeout=args.peer_timeout, debug=args.debug,
         stream_cache_limit=args.stream_cache_limit, sync_timeout=args.sync_timeout,
         cluster_port=args.cluster_port, cluster_ttl=args.cluster_ttl, cluster_repin=args.cluster_repin,

@@ -20,6 +20,8 @@ class StreamService:
         self.key, self.cache, self.pins, self.sync_timeout = key, cache, pins, sync_timeout
         self.network = None  # StreamNetwork, wired by the node
         self.anchors = None  # AnchorService, wired by the node
+        self.rules = None  # ModelRules (model_rules.py), wired by the node: Models and MIDs checked against what they name
+        self.watchers = []  # told of every state this node accepts (`note(state)`): the model index, the event feed
         self._log = logs.get()
 
     # -- holding -------------------------------------------------------------------------------
@@ -65,6 +67,7 @@ class StreamService:
     async def create_from_genesis(self, cid: CID, data: bytes, *, pin=False) -> StreamState:
         codec.decode(cid, data)
         state = apply_genesis(cid, data, local=True)
+        await self._accept(state)
         existing = self.held(state.stream_id)
         if existing is None:
             self._cache(state, {cid: data})
@@ -84,12 +87,27 @@ class StreamService:
         codec.decode(cid, data)
         current = await self.load(stream_id)
         state = apply_commit(current, cid, data, local=True)
+        await self._accept(state, current)
         self.store(state, {cid: data})
         self.cache.get(stream_id)  # an update is a use
         await self.network.publish_update(stream_id, state.tip, self.held(stream_id).blocks)
         await self._request_anchor(state)
         self._log.info("stream_updated", stream=stream_id.encode(), tip=str(state.tip))
         return state
+
+    def _held_state(self, stream_id: StreamID) -> StreamState | None:
+        entry = self.held(stream_id)
+        return entry.state if entry else None
+
+    async def _accept(self, state: StreamState, before: StreamState | None = None) -> None:
+        """A Model or MID must hold against what it names before it is kept; an accepted one is indexed."""
+        if self.rules is not None:
+            await self.rules.check(state, before)
+        self._noted(state)
+
+    def _noted(self, state: StreamState) -> None:
+        for watcher in self.watchers:
+            watcher.note(state)
 
     async def _request_anchor(self, state: StreamState) -> None:
         if self.anchors.request(state.stream_id.encode(), str(state.tip)):
@@ -111,8 +129,13 @@ class StreamService:
             self._log.warning("stream_update_rejected", stream=stream_id.encode(), source=source, error=str(exc))
             return
         winner = pick(held.state, candidate)
+        refused = self.rules.holds(winner, held.state, self._held_state) if self.rules and winner is candidate else None
+        if refused:
+            self._log.warning("stream_update_rejected", stream=stream_id.encode(), source=source, error=refused)
+            return
         if winner.tip != held.state.tip:
             self.store(winner, {c: merged[c] for c in (e.cid for e in winner.log) if c not in held.blocks})
+            self._noted(winner)
             self._log.info("stream_tip_moved", stream=stream_id.encode(), tip=str(winner.tip), source=source)
 
     # -- loading ---------------------------------------------------------------------------------
@@ -144,6 +167,7 @@ class StreamService:
             state = rebuild(blocks, codec.as_cid(answer["tip"]), stream_id=stream_id, anchor_check=self._anchor_check)
         except MissingCommit as exc:
             raise StreamUnavailable(stream_id, exc.cid, "is missing from what peers sent") from exc
+        await self._accept(state)
         return state, blocks
 
     # -- pinning and the cache -----------------------------------------------------------------

@@ -16,6 +16,7 @@ import requests
 from support import node_processes as local
 from fakenet.harness.waits import wait_for
 from fakenet.node.streams import CommitID, ControllerKey, StreamID
+from support.ceramic_models import META_MODEL, MID_PREFIX, MODEL_PREFIX
 from support.client_venvs import client_python
 
 CLIENTS = {"ceramic-py": "ceramic-py==0.1.0", "ceramic-python": "ceramic-python==0.1.7",
@@ -87,12 +88,39 @@ def test_ceramic_python_clients_create_patch_and_load_a_tile(pair, name):
     _loads_on(b, stream_id, {"title": "first", "n": 2})
 
 
-def test_ceramic_python_model_documents_get_a_clear_400(pair):
+NOTE = {"version": "2.0", "name": "Note", "interface": False, "implements": [], "accountRelation": {"type": "list"},
+        "schema": {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+                   "additionalProperties": False, "required": ["title"],
+                   "properties": {"title": {"type": "string", "maxLength": 20}, "stars": {"type": "integer"}}}}
+
+
+def test_ceramic_python_writes_a_document_of_a_model_another_node_loads_and_a_bad_update_changes_nothing(pair):
+    a, b = pair
+    client = Client("ceramic-python", a.api_url)
+    model = client("create_model", SEED.hex(), NOTE, META_MODEL)
+    assert model.startswith(MODEL_PREFIX), f"a Model gets a type-2 stream id, got {model}"
+    doc = client("create_mid", SEED.hex(), {"title": "first", "stars": 3}, model)
+    assert doc.startswith(MID_PREFIX), f"a MID gets a type-3 stream id, got {doc}"
+    assert client("load_mid", doc) == {"content": {"title": "first", "stars": 3}, "model": model, "controller": DID}
+    _loads_on(b, doc, {"title": "first", "stars": 3})
+    assert Client("ceramic-python", b.api_url)("load_mid", doc)["model"] == model
+
+    refused = client("replace_mid", SEED.hex(), doc, {"title": "first", "stars": "many"})
+    assert "400" in refused["error"] and "/stars" in refused["error"] and "is not of type 'integer'" in refused["error"]
+    state = requests.get(f"{a.api_url}/api/v0/streams/{doc}", timeout=10).json()["state"]
+    assert state["content"] == {"title": "first", "stars": 3} and len(state["log"]) == 1, "the refused update changed nothing"
+    assert client("replace_mid", SEED.hex(), doc, {"title": "second"}) == {"content": {"title": "second"}}
+    _loads_on(b, doc, {"title": "second"})
+
+
+def test_a_document_that_breaks_its_model_is_refused_at_creation(pair):
     a, _ = pair
     client = Client("ceramic-python", a.api_url)
-    model = StreamID(2, StreamID.parse(client("create_tile", SEED.hex(), {}, {})).genesis).encode()
-    with pytest.raises(AssertionError, match=r"stream type 3 \(MID\) is not supported"):
-        client("create_mid", SEED.hex(), {"x": 1}, model)
+    model = client("create_model", SEED.hex(), NOTE, META_MODEL)
+    with pytest.raises(AssertionError, match=r"(?s)400 Client Error.*/title: .*far too long a title for this note.* is too long"):
+        client("create_mid", SEED.hex(), {"title": "far too long a title for this note"}, model)
+    with pytest.raises(AssertionError, match=r"(?s)400 Client Error.*Unexpected key .colour. found in content for Model Stream"):
+        client("create_model", SEED.hex(), {**NOTE, "colour": "red"}, META_MODEL)
 
 
 def test_multiquery_loads_streams_and_follows_paths_across_nodes(pair):

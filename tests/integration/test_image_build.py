@@ -10,7 +10,8 @@ from fakenet.image import SOURCE_HASH_LABEL, ensure_image
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-IMPORTS = "import fakenet, aiohttp, nacl.signing, multiformats, dag_cbor, bitcoin, bitcoin.core.key"
+IMPORTS = ("import fakenet, aiohttp, nacl.signing, multiformats, dag_cbor, bitcoin, bitcoin.core.key, jsonschema, "
+           "rfc3986_validator, rfc3339_validator, fakenet.node.ceramic_one.api")
 
 
 def run(client, image, *command):

@@ -72,10 +72,15 @@ def test_an_anchored_state_has_ceramics_anchor_proof_with_cids():
     assert wire.commit_to_wire(anchor_cid, anchor)["path"] == "1/0"
 
 
-@pytest.mark.parametrize("stream_type", [3, "MID", 99, True, None])
+@pytest.mark.parametrize("stream_type", [1, "caip10-link", 99, True, None])
 def test_unmodelled_stream_types_are_named_in_the_error(stream_type):
     with pytest.raises(CommitRejected, match=rf"stream type {stream_type!r} .* is not supported"):
         wire.check_type(stream_type)
+
+
+@pytest.mark.parametrize(("stream_type", "number"), [(0, 0), ("tile", 0), (2, 2), ("model", 2), (3, 3), ("MID", 3)])
+def test_modelled_stream_types_are_taken_by_number_or_name(stream_type, number):
+    assert wire.check_type(stream_type) == number
 
 
 def test_jose_records_refuse_garbage():

@@ -1,4 +1,5 @@
-"""The state of a tile stream and the rules for moving it forward one commit at a time.
+"""The state of a stream (tile, Model or ModelInstanceDocument) and the rules for moving it
+forward one commit at a time.
 
 A state is what replaying its log yields: content, controllers and anchor status. Every
 `apply_*` checks a commit against the state it extends and returns a new state or raises
@@ -7,10 +8,16 @@ CommitRejected; nothing here touches the network, the chain or a clock.
 Anchor status: a stream created or updated on this node starts PENDING (the node asks for an
 anchor at once, as Ceramic does); one replayed from a peer's commits is NOT_REQUESTED until
 an anchor arrives; ANCHORED while the tip is an anchor commit.
+
+The stream type is read from the genesis header, as Ceramic's handlers tell them apart: no
+`model` is a tile; the meta-model (model_stream.META_MODEL) is a Model; any other Model id is a
+MID. Checks that need the Model's content (the schema, unique fields) are the node's
+(model_rules.py), which holds the Model; the rules here need nothing but the commits.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,9 +28,9 @@ import jsonpatch
 import jsonpointer
 from multiformats import CID
 
-from fakenet.node.streams import codec, commits
+from fakenet.node.streams import codec, commits, mid, model_stream
 from fakenet.node.streams.errors import CommitRejected, MissingCommit
-from fakenet.node.streams.streamid import TILE, StreamID
+from fakenet.node.streams.streamid import MID, MODEL, TILE, StreamID
 
 # Ceramic's CommitType numbering, used in the JSON log so existing clients read it.
 _TYPE_NUMBERS = {"genesis": 0, "update": 1, "anchor": 2}
@@ -76,6 +83,9 @@ class StreamState:
     anchor_proof: dict | None = None
     family: str | None = None
     tags: tuple[str, ...] = ()
+    model: str | None = None  # Models and MIDs: the Model's stream id (for a Model, the meta-model's)
+    unique: bytes | None = None  # MIDs: header.unique
+    should_index: bool | None = None  # MIDs: the last shouldIndex an update set
 
     @property
     def tip(self) -> CID:
@@ -88,11 +98,23 @@ class StreamState:
             metadata["family"] = self.family
         if self.tags:
             metadata["tags"] = list(self.tags)
+        metadata.update(self.model_metadata())
         return {"streamId": self.stream_id.encode(), "state": {
             "type": self.stream_id.type, "content": self.content, "metadata": metadata,
             "log": [entry.to_json() for entry in self.log],
             "anchorStatus": self.anchor_status.value, "anchorProof": self.anchor_proof,
         }}
+
+    def model_metadata(self) -> dict:
+        """js-ceramic's serializeState: the model as text, unique as base64 (not for tiles)."""
+        metadata: dict[str, Any] = {}
+        if self.model is not None:
+            metadata["model"] = self.model
+        if self.unique is not None:
+            metadata["unique"] = base64.b64encode(self.unique).decode()
+        if self.should_index is not None:
+            metadata["shouldIndex"] = self.should_index
+        return metadata
 
     @classmethod
     def from_json(cls, doc: dict) -> StreamState:
@@ -102,6 +124,9 @@ class StreamState:
             tuple(LogEntry.from_json(entry) for entry in state["log"]),
             AnchorStatus(state["anchorStatus"]), state.get("anchorProof"),
             metadata.get("family"), tuple(metadata.get("tags", ())),
+            metadata.get("model"),
+            base64.b64decode(metadata["unique"]) if "unique" in metadata else None,
+            metadata.get("shouldIndex"),
         )
 
 
@@ -145,9 +170,26 @@ def _genesis(cid: CID, obj: Any, local: bool) -> StreamState:
         raise CommitRejected(f"genesis {cid} not signed by one of its controllers {list(controllers)}: "
                              f"signed by {signer}")
     commits.check_json(cid, payload.get("data"))
+    if "model" in header:
+        return _model_genesis(cid, header, payload, signer, local)
     family, tags = _family_and_tags(cid, header)
     return StreamState(StreamID(TILE, cid), controllers, payload.get("data"),
                        (LogEntry(cid, "genesis"),), _fresh(local), None, family, tags)
+
+
+def _model_genesis(cid: CID, header: dict, payload: dict, signer: str | None, local: bool) -> StreamState:
+    """A Model (header.model is the meta-model) or a MID (header.model is a Model)."""
+    if len(header["controllers"]) != 1:
+        raise CommitRejected(f"genesis {cid}: exactly one controller must be specified")
+    if header["model"] == model_stream.META_MODEL_BYTES:
+        if signer is None:
+            raise CommitRejected(f"genesis {cid}: Model genesis commit must be signed")
+        model_stream.check_definition(payload.get("data"))
+        return StreamState(StreamID(MODEL, cid), tuple(header["controllers"]), payload["data"],
+                           (LogEntry(cid, "genesis"),), _fresh(local), model=model_stream.META_MODEL)
+    content = payload.get("data") if signer is not None else None  # js-ceramic: data || null
+    return StreamState(StreamID(MID, cid), tuple(header["controllers"]), content, (LogEntry(cid, "genesis"),),
+                       _fresh(local), model=mid.model_of(header).encode(), unique=mid.unique_of(header))
 
 
 def _family_and_tags(cid: CID, header: dict) -> tuple[str | None, tuple[str, ...]]:
@@ -175,10 +217,17 @@ def _update(state: StreamState, cid: CID, obj: Any, local: bool) -> StreamState:
     _check_link(state, cid, payload)
     if signer not in state.controllers:
         raise CommitRejected(f"update not signed by a controller of {state.stream_id}: signed by {signer}")
-    commits.field(cid, payload, "header", dict)
-    content = _patched(cid, state.content, commits.field(cid, payload, "data", list))
+    if state.stream_id.type == MODEL:
+        raise CommitRejected(f"Cannot update a finalized Model ({state.stream_id})")
+    header = payload.get("header")
+    should_index = mid.check_update_header(header) if state.stream_id.type == MID else state.should_index
+    if state.stream_id.type != MID and header is not None and not isinstance(header, dict):
+        raise CommitRejected(f"commit {cid}: field 'header' is not a map")
+    before = state.content if state.content is not None else {}  # js-ceramic: content ?? {}
+    content = _patched(cid, before, commits.field(cid, payload, "data", list))
     return dataclasses.replace(state, content=content, log=state.log + (LogEntry(cid, "update"),),
-                               anchor_status=_fresh(local))
+                               anchor_status=_fresh(local),
+                               should_index=should_index if should_index is not None else state.should_index)
 
 
 def _patched(cid: CID, content: Any, ops: list) -> Any:

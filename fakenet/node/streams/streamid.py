@@ -4,7 +4,8 @@
     CommitID bytes = StreamID bytes <commit CID bytes>, or varint(0) for the genesis commit
 
 The text form is multibase base36 (lowercase, prefix `k`), safe in URLs and case-insensitive
-file systems. Stream type 0 is a tile, the only type this node creates; parsing accepts any.
+file systems. The node models stream types 0 (tile), 2 (Model) and 3 (ModelInstanceDocument);
+4 (UNLOADABLE) names the meta-model every Model points to; parsing accepts any type.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from multiformats import CID, multibase, multihash, varint
 from fakenet.node.streams.codec import as_cid
 
 STREAMID_CODEC = 0xCE
-TILE = 0
+TILE, MODEL, MID, UNLOADABLE = 0, 2, 3, 4
 
 
 class InvalidStreamID(ValueError):
@@ -83,6 +84,11 @@ class StreamID:
 
     def __str__(self) -> str:
         return self.encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> StreamID:
+        """As a genesis header names a Model: the binary id, without multibase."""
+        return cls.parse(_base36(bytes(data)))
 
     @classmethod
     def parse(cls, text: str) -> StreamID:

@@ -26,9 +26,9 @@ from multiformats import CID, multihash
 from fakenet.node.streams import codec, jose
 from fakenet.node.streams.errors import CommitRejected
 from fakenet.node.streams.state import StreamState
-from fakenet.node.streams.streamid import TILE
+from fakenet.node.streams.streamid import MID, MODEL, TILE
 
-STREAM_TYPES = {TILE: "tile"}  # the stream types this node models: type number -> Ceramic's name
+STREAM_TYPES = {TILE: "tile", MODEL: "model", MID: "MID"}  # the types this node models -> Ceramic's name
 KNOWN_TYPES = {0: "tile", 1: "caip10-link", 2: "model", 3: "MID", 4: "UNLOADABLE"}
 SIGNATURE_GENESIS, SIGNATURE_SIGNED = 0, 2  # js-ceramic's SignatureStatus
 _HEADER_BYTES = ("unique", "model", "context")  # header fields js-ceramic sends as base64
@@ -147,6 +147,7 @@ def state_to_wire(state: StreamState, blocks: dict[CID, bytes], chain_id: str) -
         metadata["family"] = state.family
     if state.tags:
         metadata["tags"] = list(state.tags)
+    metadata.update(state.model_metadata())
     wire = {"type": state.stream_id.type, "content": state.content, "metadata": metadata,
             "signature": SIGNATURE_SIGNED if signed else SIGNATURE_GENESIS,
             "anchorStatus": state.anchor_status.value, "log": [entry.to_json() for entry in state.log],

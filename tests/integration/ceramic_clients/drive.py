@@ -47,6 +47,12 @@ def ceramic_python(action, url, *args):
         genesis, prev = client.get_stream_commits(args[1])
         commit = {"header": {}, "data": args[2], "prev": CID.decode(prev), "id": CID.decode(genesis)}
         return client.apply_commit(args[1], signer.create_dag_jws(commit), {"anchor": True, "publish": True})
+    if action == "create_model":  # seed, definition: the genesis js-ceramic's Model._makeRawGenesis writes,
+        from ceramic_python.helper import base36_decode_with_prefix  # signed and sent with the library's calls
+        signer = did(args[0])
+        header = {"controllers": [signer.id], "model": bytes(base36_decode_with_prefix(args[2])), "sep": "model"}
+        return CeramicClient(url, signer).create_stream_from_genesis(
+            2, signer.create_dag_jws({"data": args[1], "header": header}), {"anchor": True, "publish": True})
     if action == "create_mid":  # seed, content, model stream id: the library's own document type
         from ceramic_python.model_instance_document import (ModelInstanceDocument,
                                                             ModelInstanceDocumentMetadataArgs)
@@ -54,6 +60,17 @@ def ceramic_python(action, url, *args):
         doc = ModelInstanceDocument.create(CeramicClient(url, signer), args[1],
                                            ModelInstanceDocumentMetadataArgs(controller=signer.id, model=args[2]))
         return doc.stream_id
+    if action == "replace_mid":  # seed, stream id, new content: load, then replace
+        from ceramic_python.model_instance_document import ModelInstanceDocument
+        doc = ModelInstanceDocument.load(CeramicClient(url, did(args[0])), args[1])
+        try:
+            return {"content": doc.replace(args[2]).content}
+        except Exception as exc:  # the library raises a bare Exception carrying the node's answer
+            return {"error": str(exc)}
+    if action == "load_mid":  # stream id
+        from ceramic_python.model_instance_document import ModelInstanceDocument
+        doc = ModelInstanceDocument.load(CeramicClient(url, None), args[0])
+        return {"content": doc.content, "model": doc.metadata.model, "controller": doc.metadata.controller}
     client = CeramicClient(url, None)
     if action == "load_stream":
         return client.load_stream(args[0], {})

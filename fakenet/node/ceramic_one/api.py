@@ -1,0 +1,250 @@
+"""ceramic-one's HTTP API under /ceramic on 5101, as rust-ceramic's api/ceramic.yaml (0.58) has it.
+
+    GET  /ceramic/liveness                          200
+    GET|POST /ceramic/version                       {"version"}
+    GET  /ceramic/config/network                    {"name": "local-N"}
+    GET  /ceramic/peers                             {"peers": [{"id": did:key, "addresses": [multiaddr/p2p/id]}]}
+    POST /ceramic/events                            {"data": multibase CAR} → 204
+    GET  /ceramic/events/{cid}                      {"id", "data": multibase base64 CAR}
+    GET  /ceramic/feed/events?resumeAt&limit&includeData   {"events": [{"id", "data"?}], "resumeToken"}
+    GET  /ceramic/feed/resumeToken                  {"resumeToken"}
+    POST /ceramic/interests/{sort_key}/{sort_value} 204;  POST /ceramic/interests {"sep", "sepValue"} 204
+    GET  /ceramic/experimental/interests            {"interests": [{"data"}]}
+    GET  /ceramic/experimental/events/{sep}/{sepValue}?controller&streamId&offset&limit
+                                                    {"events", "resumeOffset", "isComplete"}
+    GET  /ceramic/streams/{stream_id}               {"id", "event_cid", "controller", "dimensions", "data"}
+
+Errors are {"message"} as the document's BadRequestResponse; a missing event or stream is a
+text/plain 404. Not served: POST /peers (this node dials only its own network's peers; 400),
+/debug/heap. Events go into the same store as 7007's commits (events.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+from multiformats import multibase
+
+from fakenet.node import api_guard
+from fakenet.node.ceramic_one import car, events, kubo_subset
+from fakenet.node.ceramic_one.feed import SEP
+from fakenet.node.errors import NodeError
+from fakenet.node.identity import public_from_peer_id
+from fakenet.node.streams import CommitRejected, StreamID, StreamUnavailable, codec, keys
+from fakenet.node.streams.streamid import MID, MODEL
+from fakenet.node.version import __version__
+
+FEED_LIMIT, FEED_MAX = 100, 10_000  # ceramic-one's default and its maximum with data
+EVENTS_LIMIT = 10_000
+
+
+class BadRequest(NodeError):
+    """Input ceramic-one answers with a 400."""
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"message": message}, status=status)
+
+
+def _not_found(message: str) -> web.Response:
+    return web.Response(status=404, text=message, content_type="text/plain")
+
+
+def _int(request: web.Request, name: str, default: int, low: int = 0, high: int = 2**62) -> int:
+    text = request.query.get(name)
+    try:
+        value = default if text is None else int(text)
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer, got {text!r}") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+class CeramicOneApi:
+    def __init__(self, node):
+        self.node = node
+
+    @property
+    def feed(self):
+        return self.node.event_feed
+
+    async def liveness(self, _request):
+        return web.Response(status=200)
+
+    async def version(self, _request):
+        return web.json_response({"version": __version__})
+
+    async def network(self, _request):
+        return web.json_response({"name": f"local-{self.feed.network_id - 0x01_0000_0000}"})
+
+    async def peers(self, _request):
+        conns = sorted(self.node.swarm.connections.values(), key=lambda conn: conn.peer_id)
+        return web.json_response({"peers": [
+            {"id": keys.did_for(public_from_peer_id(conn.peer_id)),
+             "addresses": [f"{conn.hello.announce}/p2p/{conn.peer_id}"]} for conn in conns]})
+
+    async def connect(self, _request):
+        return _error(400, "this node dials only the peers of its own network (its peer list); "
+                           "POST /ceramic/peers is not modelled")
+
+    async def post_event(self, request):
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise BadRequest("body must be {\"data\": multibase CAR}")
+        cid, data = events.from_car(events.decode_multibase(body.get("data"), "data"))
+        await self._store(cid, data)
+        return web.Response(status=204)
+
+    async def _store(self, cid, data: bytes) -> None:
+        """An init event starts a stream; a data event extends the stream its `id` names."""
+        obj = codec.decode(cid, data)
+        payload = obj.get("payload") if isinstance(obj, dict) else None
+        if isinstance(payload, dict) and "id" in payload:
+            await self.node.streams.apply(self._stream_of(codec.as_cid(payload["id"])), cid, data)
+        else:
+            await self.node.streams.create_from_genesis(cid, data)
+
+    def _stream_of(self, init) -> StreamID:
+        for kind in (MID, MODEL):
+            if self.node.streams.held(StreamID(kind, init)) is not None:
+                return StreamID(kind, init)
+        raise BadRequest(f"no init event {init} on this node: post the stream's init event first")
+
+    async def get_event(self, request):
+        cid = _cid(request.match_info["event_id"])
+        stream = self.feed.has(cid)
+        if stream is None:
+            return _not_found(f"event {request.match_info['event_id']} not found")
+        return web.json_response(self._event(cid, stream, True))
+
+    def _event(self, cid, stream: str, with_data: bool) -> dict:
+        event = {"id": str(codec.as_cid(cid))}
+        if with_data:
+            blocks = self.node.streams.blocks_for([codec.as_cid(cid)])
+            if blocks:
+                event["data"] = multibase.encode(events.to_car(codec.as_cid(cid), blocks[codec.as_cid(cid)]), "base64")
+        return event
+
+    async def feed_events(self, request):
+        include = request.query.get("includeData", "none")
+        if include not in ("none", "full"):
+            raise BadRequest(f"includeData must be none or full, got {include!r}")
+        limit = _int(request, "limit", FEED_LIMIT, 1, FEED_MAX if include == "full" else 2**31)
+        resume = request.query.get("resumeAt", "0")
+        if not resume.isdigit():
+            raise BadRequest(f"Invalid resume token '{resume}'. it is not a number")
+        found, token = self.feed.since(int(resume), limit)
+        return web.json_response({"events": [self._event(c, s, include == "full") for c, s in found],
+                                  "resumeToken": str(token)})
+
+    async def resume_token(self, _request):
+        return web.json_response({"resumeToken": str(self.feed.highwater())})
+
+    async def interest(self, request):
+        if "sort_key" in request.match_info:
+            sep, value = request.match_info["sort_key"], request.match_info["sort_value"]
+        else:
+            body = await request.json()
+            if not isinstance(body, dict) or not isinstance(body.get("sep"), str):
+                raise BadRequest("body must be {\"sep\", \"sepValue\", \"controller\"?, \"streamId\"?}")
+            sep, value = body["sep"], body.get("sepValue")
+        self.feed.register(_sep(sep), _model(value).encode())
+        return web.Response(status=204)
+
+    async def interests(self, _request):
+        return web.json_response({"interests": [
+            {"data": multibase.encode(f"{sep}:{value}".encode(), "base64url")} for sep, value in self.feed.interests()]})
+
+    async def experimental_events(self, request):
+        model = _model(request.match_info["sepValue"])
+        _sep(request.match_info["sep"])
+        offset, limit = _int(request, "offset", 0), _int(request, "limit", EVENTS_LIMIT, 1, EVENTS_LIMIT)
+        stream = request.query.get("streamId")
+        found = self.feed.of_interest(model.to_bytes(), request.query.get("controller"),
+                                      StreamID.parse(stream).encode() if stream else None, offset, limit + 1)
+        return web.json_response({"events": [self._event(c, s, True) for c, s in found[:limit]],
+                                  "resumeOffset": offset + len(found[:limit]), "isComplete": len(found) <= limit})
+
+    async def stream(self, request):
+        stream_id = StreamID.parse(request.match_info["stream_id"])
+        try:
+            state = await self.node.streams.load(stream_id)
+        except StreamUnavailable as exc:
+            return _not_found(str(exc))
+        dimensions = {"controller": state.controllers[0].encode()}
+        if state.model is not None:
+            dimensions[SEP] = multibase.decode(state.model)
+        data = json.dumps({"metadata": state.to_json()["state"]["metadata"], "content": state.content}).encode()
+        return web.json_response({
+            "id": stream_id.encode(), "event_cid": str(state.tip), "controller": state.controllers[0],
+            "dimensions": {k: multibase.encode(v, "base64url") for k, v in dimensions.items()},
+            "data": multibase.encode(data, "base64url")})
+
+
+def _cid(text: str):
+    try:
+        return codec.as_cid(text)
+    except Exception as exc:  # multiformats raises several unrelated types for bad text
+        raise BadRequest(f"{text!r} is not an event CID: {exc}") from exc
+
+
+def _sep(sep: str) -> str:
+    if sep != SEP:
+        raise BadRequest(f"sort key {sep!r} is not modelled: interests are by '{SEP}'")
+    return sep
+
+
+def _model(text) -> StreamID:
+    if not isinstance(text, str) or not text:
+        raise BadRequest("Input cannot be empty. Expected multibase encoded value.")
+    try:
+        raw = multibase.decode(text)
+        return StreamID.from_bytes(raw)
+    except Exception as exc:  # multiformats and the stream id parser raise unrelated types
+        raise BadRequest(f"sort value {text!r} is not a multibase stream id: {exc}") from exc
+
+
+_STATUS = ((BadRequest, 400), (car.InvalidCar, 400), (CommitRejected, 400), (StreamUnavailable, 404),
+           (NodeError, 400))
+
+
+@web.middleware
+async def _messages(request, handler):
+    """ceramic-one's error body is {"message"}; the shared guard writes {"error"}."""
+    response = await handler(request)
+    if response.status >= 400 and response.content_type == "application/json" and response.body:
+        body = json.loads(response.body)
+        if "error" in body and "message" not in body:
+            return _error(response.status, body["error"])
+    return response
+
+
+def make_app(node) -> web.Application:
+    """/ceramic and Kubo's /api/v0 side by side, each with its own guard: Kubo clients post
+    multipart and query strings, which the JSON-only guard of /ceramic would refuse."""
+    root = web.Application()
+    root.add_subapp("/ceramic", _ceramic_app(node))
+    root.add_subapp("/api/v0", kubo_subset.make_app(node))
+    return root
+
+
+def _ceramic_app(node) -> web.Application:
+    s = node.settings
+    handlers = CeramicOneApi(node)
+    app = web.Application(client_max_size=s.api_body_limit, middlewares=[
+        api_guard.cors(api_guard.OriginPolicy(s.cors_allowed_origins)), _messages,
+        api_guard.errors(_STATUS), api_guard.writes(s.api_body_limit, s.api_admin_token)])
+    for method, path, handler in (
+            ("GET", "/liveness", handlers.liveness), ("GET", "/version", handlers.version),
+            ("POST", "/version", handlers.version), ("GET", "/config/network", handlers.network),
+            ("GET", "/peers", handlers.peers), ("POST", "/peers", handlers.connect),
+            ("POST", "/events", handlers.post_event), ("GET", "/events/{event_id}", handlers.get_event),
+            ("GET", "/feed/events", handlers.feed_events), ("GET", "/feed/resumeToken", handlers.resume_token),
+            ("POST", "/interests", handlers.interest), ("POST", "/interests/{sort_key}/{sort_value}", handlers.interest),
+            ("GET", "/experimental/interests", handlers.interests),
+            ("GET", "/experimental/events/{sep}/{sepValue}", handlers.experimental_events),
+            ("GET", "/streams/{stream_id}", handlers.stream)):
+        app.router.add_route(method, path, handler)
+    return app

@@ -1,0 +1,81 @@
+"""CARv1 (IPLD content-addressable archives): how ceramic-one takes and gives events.
+
+    varint(len(header)) dag-cbor {"version": 1, "roots": [CID]}  then, per block,
+    varint(len(cid) + len(data)) cid data
+
+Every block's data is checked against its CID on decoding; sizes are bounded before anything is
+read, as a peer or client may send any bytes.
+"""
+
+from __future__ import annotations
+
+import io
+
+import dag_cbor
+from multiformats import CID, varint
+
+from fakenet.node.errors import NodeError
+from fakenet.node.streams import codec
+
+MAX_BLOCKS = 16
+
+
+class InvalidCar(NodeError):
+    """Bytes that are not a CARv1 this node takes; the message says what is wrong."""
+
+
+def encode(roots: list[CID], blocks: dict[CID, bytes]) -> bytes:
+    header = dag_cbor.encode({"version": 1, "roots": list(roots)})
+    out = [varint.encode(len(header)), header]
+    for cid, data in blocks.items():
+        raw = bytes(cid)
+        out += [varint.encode(len(raw) + len(data)), raw, data]
+    return b"".join(out)
+
+
+def decode(data: bytes) -> tuple[list[CID], dict[CID, bytes]]:
+    """(roots, blocks) of a CARv1, each block checked against its CID."""
+    stream = io.BytesIO(data)
+    try:
+        header = dag_cbor.decode(_chunk(stream))
+        roots = [codec.as_cid(root) for root in header["roots"]]
+        blocks = dict(_blocks(stream))
+    except InvalidCar:
+        raise
+    except Exception as exc:  # dag_cbor, varint and CID raise unrelated types on garbage
+        raise InvalidCar(f"not a CARv1: {exc}") from exc
+    if header.get("version") != 1 or not roots:
+        raise InvalidCar(f"a CARv1 with at least one root is needed, got version {header.get('version')!r}")
+    return roots, blocks
+
+
+def _chunk(stream: io.BytesIO) -> bytes:
+    size = varint.decode(stream)
+    chunk = stream.read(size)
+    if len(chunk) != size:
+        raise InvalidCar(f"truncated: a section of {size} bytes has {len(chunk)}")
+    return chunk
+
+
+def _blocks(stream: io.BytesIO):
+    count = 0
+    while stream.tell() < len(stream.getbuffer()):
+        count += 1
+        if count > MAX_BLOCKS:
+            raise InvalidCar(f"an event has at most {MAX_BLOCKS} blocks")
+        section = io.BytesIO(_chunk(stream))
+        cid = CID.decode(_cid_bytes(section))
+        block = section.read()
+        if cid.hashfun.name != codec.HASH or codec.cid_of(block, cid.codec.name).digest != cid.digest:
+            raise InvalidCar(f"block {cid} does not hash to its CID (sha2-256 only)")
+        yield cid, block
+
+
+def _cid_bytes(section: io.BytesIO) -> bytes:
+    """The CID at the head of a block section: version, codec, then the multihash's own length."""
+    start = section.tell()
+    for _ in range(3):  # version, codec, hash function
+        varint.decode(section)
+    size = varint.decode(section)
+    section.seek(section.tell() + size)
+    return section.getvalue()[start:section.tell()]

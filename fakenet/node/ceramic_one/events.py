@@ -1,0 +1,74 @@
+"""Events as ceramic-one takes them (a multibase CAR whose root is the event) and the commits
+the stream store keeps, both ways.
+
+    signed init/data event   root: DAG-JOSE envelope (dag-jose block), plus the dag-cbor payload
+                             it links to; kept as jose.py's record under the envelope's CID
+    unsigned init event      root: dag-cbor {"header", "data"?}; kept as is
+
+The CIDs are the same either way, so an event posted here and the commit written on 7007 are
+one. Time events (anchors) are refused: anchors here come from fakenet's own chain.
+"""
+
+from __future__ import annotations
+
+import dag_cbor
+from multiformats import CID, multibase
+
+from fakenet.node.ceramic_one import car
+from fakenet.node.streams import jose
+
+MAX_EVENT_BYTES = 1 << 20
+
+
+def decode_multibase(text: object, what: str) -> bytes:
+    if not isinstance(text, str) or not text:
+        raise car.InvalidCar(f"{what} must be multibase text (e.g. 'm' base64, 'u' base64url), got {text!r}")
+    if len(text) > 2 * MAX_EVENT_BYTES:
+        raise car.InvalidCar(f"{what} is over {MAX_EVENT_BYTES} bytes")
+    try:
+        return multibase.decode(text)
+    except Exception as exc:  # multiformats raises several unrelated types for bad text
+        raise car.InvalidCar(f"{what} is not multibase: {exc}") from exc
+
+
+def from_car(data: bytes) -> tuple[CID, bytes]:
+    """(event CID, the commit as the store keeps it) of an event's CAR."""
+    roots, blocks = car.decode(data)
+    root = roots[0]
+    if root not in blocks:
+        raise car.InvalidCar(f"the CAR does not hold its root {root}")
+    if root.codec.name == jose.DAG_JOSE:
+        return jose.pack(blocks[root], _linked(root, blocks))
+    if isinstance(_cbor(blocks[root]).get("proof"), CID):
+        raise car.InvalidCar("time events (anchors) are not taken: anchors come from this network's chain")
+    return root, blocks[root]
+
+
+def _linked(root: CID, blocks: dict[CID, bytes]) -> bytes:
+    envelope = _cbor(blocks[root])
+    try:
+        link = CID.decode(envelope["payload"])
+    except Exception as exc:  # a malformed envelope: KeyError, TypeError or a CID error
+        raise car.InvalidCar(f"envelope {root} has no CID payload: {exc!r}") from exc
+    if link not in blocks:
+        raise car.InvalidCar(f"the CAR lacks the payload block {link} its envelope links to")
+    return blocks[link]
+
+
+def _cbor(data: bytes) -> dict:
+    try:
+        value = dag_cbor.decode(data)
+    except Exception as exc:  # dag_cbor has no single error root
+        raise car.InvalidCar(f"a block is not dag-cbor: {exc}") from exc
+    if not isinstance(value, dict):
+        raise car.InvalidCar("an event block must be a map")
+    return value
+
+
+def to_car(cid: CID, data: bytes) -> bytes:
+    """The event's CAR, root first, as ceramic-one gives it in feeds."""
+    if cid.codec.name != jose.DAG_JOSE:
+        return car.encode([cid], {cid: data})
+    record = jose.unpack(cid, data)
+    link = CID.decode(dag_cbor.decode(record.jws)["payload"])
+    return car.encode([cid], {cid: record.jws, link: record.linked})

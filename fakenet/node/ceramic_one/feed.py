@@ -1,0 +1,84 @@
+"""Every event this node has accepted, in the order it accepted them, and the interests
+registered here, in SQLite: what ceramic-one's /feed/events, /experimental/events and
+/interests answer from.
+
+The feed's resume token is the position of the last event given (ceramic-one's highwater mark):
+a reader passes it back as resumeAt and gets what came after, nothing twice. Events are Model
+and MID commits (ceramic-one has no tiles); anchors are fakenet's own and are not events there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from multiformats import CID, multibase
+
+from fakenet.node.ceramic_one import event_id
+from fakenet.node.lazy_sqlite import LazySqlite
+from fakenet.node.streams import StreamState, codec
+from fakenet.node.streams.streamid import MID, MODEL
+
+SEP = "model"  # ceramic-one's separator key for Models and MIDs
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, cid TEXT UNIQUE NOT NULL,
+                                   id BLOB NOT NULL, stream TEXT NOT NULL, controller TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_by_id ON events (id);
+CREATE TABLE IF NOT EXISTS interests (sep TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (sep, value));
+"""
+
+
+class EventFeed:
+    def __init__(self, path: Path, network_id: int):
+        self.network_id = network_id
+        self.store = LazySqlite(path, _SCHEMA)
+
+    @property
+    def db(self):
+        return self.store.db
+
+    def close(self) -> None:
+        self.store.close()
+
+    def note(self, state: StreamState) -> None:
+        """Record the stream's events this feed does not have yet, genesis first."""
+        if state.stream_id.type not in (MODEL, MID):
+            return
+        sep_value = multibase.decode(state.model)
+        rows = [(codec.cid_text(entry.cid), self._id(sep_value, state, entry.cid), state.stream_id.encode(),
+                 state.controllers[0]) for entry in state.log if entry.kind != "anchor"]
+        self.db.executemany("INSERT OR IGNORE INTO events (cid, id, stream, controller) VALUES (?, ?, ?, ?)", rows)
+
+    def _id(self, sep_value: bytes, state: StreamState, cid: CID) -> bytes:
+        return event_id.build(self.network_id, SEP, sep_value, state.controllers[0], state.stream_id.genesis, cid)
+
+    def has(self, cid: CID) -> str | None:
+        """The stream an event belongs to, if this node has it."""
+        row = self.db.execute("SELECT stream FROM events WHERE cid = ?", (codec.cid_text(cid),)).fetchone()
+        return row[0] if row else None
+
+    def since(self, resume_at: int, limit: int) -> tuple[list[tuple[str, str]], int]:
+        """([(event cid, stream)], new resume token) after position `resume_at`."""
+        rows = self.db.execute("SELECT seq, cid, stream FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                               (resume_at, limit)).fetchall()
+        return [(cid, stream) for _, cid, stream in rows], (rows[-1][0] if rows else resume_at)
+
+    def highwater(self) -> int:
+        return self.db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+
+    def of_interest(self, sep_value: bytes, controller: str | None, stream: str | None, offset: int,
+                    limit: int) -> list[tuple[str, str]]:
+        """Events of one model (optionally one controller or stream), in EventId order as Recon sorts them."""
+        prefix = event_id.interest_prefix(self.network_id, SEP, sep_value)
+        where, args = "substr(id, 1, ?) = ?", [len(prefix), prefix]
+        for column, value in (("controller", controller), ("stream", stream)):
+            if value is not None:
+                where, args = f"{where} AND {column} = ?", [*args, value]
+        return self.db.execute(f"SELECT cid, stream FROM events WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
+                               [*args, limit, offset]).fetchall()
+
+    def register(self, sep: str, value: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO interests VALUES (?, ?)", (sep, value))
+
+    def interests(self) -> list[tuple[str, str]]:
+        return self.db.execute("SELECT sep, value FROM interests ORDER BY sep, value").fetchall()
