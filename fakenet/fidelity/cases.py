@@ -109,7 +109,7 @@ def _(t, s):
     return again if first["code"] is None else first
 
 
-@case("network", "setban, then listbanned")
+@case("network", "listbanned (after setban)")
 def _(t, s):
     call(t.a, "setban", "192.0.2.0/24", "add")  # TEST-NET-1: no peer of either pair lives there
     return call(t.a, "listbanned")
