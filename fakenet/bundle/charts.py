@@ -58,7 +58,7 @@ def timeline(events, end: float, failed_at: float | None = None) -> bytes:
     for event in events:
         if event.kind == "mine":
             axes.plot([event.at], [-0.9], marker="^", color=MINE, markersize=8)
-            axes.annotate(event.what, (event.at, -0.9), fontsize=7, color=MINE, xytext=(0, 6),
+            axes.annotate(f"mined {event.what}", (event.at, -0.9), fontsize=7, color=MINE, xytext=(0, 6),
                           textcoords="offset points", ha="center")
         elif event.kind == "undo":
             axes.axvline(event.at, color=HEAL, linewidth=1, linestyle=":")
@@ -108,6 +108,7 @@ def step_graph(names: list[str], topology, snap: Snapshot, focus: list[str], tit
         labels = {n: f"{n}\n(down)" if n in snap.down else n for n in positions}
         nx.draw_networkx_labels(graph, positions, labels, font_size=10 if len(names) <= 8 else 8, ax=axes)
         axes.set_title(f"{label}: {len(expected if label == 'predicted' else observed)} links", fontsize=9)
+        axes.margins(0.18)  # room for the labels of nodes on the circle's edge
         axes.axis("off")
     if title:
         figure.suptitle(title[:100], fontsize=10)

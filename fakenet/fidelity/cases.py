@@ -109,6 +109,19 @@ def _(t, s):
     return again if first["code"] is None else first
 
 
+@case("network", "listbanned (after setban)")
+def _(t, s):
+    call(t.a, "setban", "192.0.2.0/24", "add")  # TEST-NET-1: no peer of either pair lives there
+    return call(t.a, "listbanned")
+
+
+case("network", "setban the same subnet again", ERROR)(lambda t, s: call(t.a, "setban", "192.0.2.0/24", "add"))
+case("network", "setban remove a subnet never banned", ERROR)(
+    lambda t, s: call(t.a, "setban", "198.51.100.7", "remove"))
+case("network", "setban not an address", ERROR)(lambda t, s: call(t.a, "setban", "not-an-ip", "add"))
+case("network", "clearbanned")(lambda t, s: call(t.a, "clearbanned"))
+
+
 case("util", "validateaddress (own regtest address)")(lambda t, s: call(t.a, "validateaddress", t.address))
 case("util", "validateaddress (not an address)", VALUE)(lambda t, s: call(t.a, "validateaddress", "nope"))
 

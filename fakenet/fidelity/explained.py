@@ -44,9 +44,8 @@ NOT_COMPARED_WHY: dict[str, str] = {
                          "with no peers and -10 '… is in initial sync and waiting for blocks…' at height 0 with a "
                          "peer; fakenet serves a template in both, as bitcoin-core 0.21 does on its test chains, so "
                          "one node and an external miner can start from genesis (the harness and miner tests do)"),
-    "setban": "not yet: a ban list the swarm enforces on dial and accept is node work (issue 27)",
-    "listbanned": "not yet: with setban",
-    "clearbanned": "not yet: with setban",
+    "setban": ("bans match the socket address as Core's do; a banned peer is dropped right after its handshake "
+               "(Core refuses it at accept), and bans live in memory (Core keeps banlist.dat across restarts)"),
     "submitheader": "fakenet keeps no headers-only index: a header is accepted with its block (submitblock)",
     **dict.fromkeys(["getmempoolancestors", "getmempooldescendants", "getmempoolentry", "getmempoolinfo",
                      "getrawmempool", "savemempool", "sendrawtransaction", "testmempoolaccept", "estimatesmartfee",

@@ -25,7 +25,7 @@ from fakenet.node.cluster.auth import ClusterSecret
 from fakenet.node.cluster.service import ClusterService, ClusterSettings
 from fakenet.node.handshake import LocalEnd
 from fakenet.node.peerstore import PeerStore
-from fakenet.node.rpc import blockchain, control, network, peers, util, streams as stream_rpc
+from fakenet.node.rpc import bans, blockchain, control, network, peers, util, streams as stream_rpc
 from fakenet.node.stream_network import StreamNetwork
 from fakenet.node.stream_service import StreamService
 from fakenet.node.streams import ControllerKey, PinStore, StreamCache
@@ -108,7 +108,7 @@ class Node:
 
     def _registry(self) -> Registry:
         registry = Registry()
-        for module in (blockchain, network, peers, util, stream_rpc, cluster_rpc, control):
+        for module in (blockchain, network, peers, bans, util, stream_rpc, cluster_rpc, control):
             module.register(registry, self)
         return registry
 

@@ -75,7 +75,13 @@ def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None,
     """`recorder` (fakenet.bundle.Recorder) sees the network after every step and, on a failure,
     before it closes: what a closed network knew (logs, data dirs) is gone."""
     result, started = Result(scenario, backend), time.monotonic()
-    net = network_for(scenario, backend, nodes, seed, kind, **options)
+    try:
+        net = network_for(scenario, backend, nodes, seed, kind, **options)
+    except ConfigError as exc:  # the run asks for what the scenario cannot be (--nodes against its edges, a kind)
+        result.kind, result.nodes = kind or scenario.kinds[0], nodes or scenario.nodes
+        result.seed = scenario.seed if seed is None else seed
+        result.setup_error, result.setup_exception = str(exc), exc
+        return result
     result.kind, result.seed, result.nodes = net.kind.name, net.seed, len(net.names)
     try:
         net.start()

@@ -92,4 +92,12 @@ def test_two_projects_run_side_by_side(client):
 def test_status_without_a_network_is_one_clear_line(project):
     result = fake(project, "status", check=False)
     assert result.returncode == 1
-    assert result.stderr.strip() == f"fake: no network {project!r} is running (start one with ./fake up -d)"
+    assert result.stderr.strip() == f"fake: no network {project!r} is running (start one with ./fake -p {project} up -d)"
+    assert fake(project, "graph", check=False).stderr.strip() == \
+        f"fake: no running network {project!r} to attach to (start one with ./fake -p {project} up -d)"
+
+
+def test_a_mistyped_verb_is_one_line_not_composes_usage(project):
+    result = fake(project, "upp", check=False)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip() == "fake: unknown command 'upp' (did you mean 'up'?) (see fake --help)"

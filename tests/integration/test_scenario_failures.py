@@ -83,3 +83,23 @@ def test_a_false_cache_expectation_through_pytest_shows_the_line_and_the_numbers
     assert done.returncode == 1, done.stdout + done.stderr
     assert "wrong-cache.yaml:6: step `expect_cache: {on: node, size: 2}` failed:" in done.stdout
     assert "node's cache holds 3 streams, expected 2" in done.stdout
+
+
+def test_a_node_count_the_scenarios_edges_cannot_have_is_the_scenarios_fault():
+    from fakenet.bundle.build import scenario_verdict
+
+    scenario = parse("name: edges\nnodes: 3\ntopology: {edges: [[node, node2], [node2, node3]]}\nsteps: [heal]\n",
+                     "edges.yaml")
+    result = run(scenario, "local", nodes=5)
+    assert not result.ok and "cannot run with 5" in result.setup_error
+    verdict = scenario_verdict(result)
+    assert verdict.side == SCENARIO and verdict.where == "start-up", verdict
+
+
+def test_a_mistyped_stream_set_is_caught_when_the_file_loads():
+    from fakenet.scenario import ScenarioError
+    import pytest
+
+    with pytest.raises(ScenarioError, match="no stream set named 'lonley' before this step \\(did you mean 'lonely'\\?\\)"):
+        parse("name: typo\nsteps:\n  - create_streams: {on: node, count: 1, as: lonely}\n"
+              "  - expect_available: {streams: lonley}\n", "typo.yaml")

@@ -64,7 +64,7 @@ def test_a_bad_path_anywhere_is_one_line(capsys, tmp_path):
 def test_piped_output_is_never_wrapped(monkeypatch, capsys):
     from fakenet import terminal
 
-    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setenv("COLUMNS", "80")  # as pytest-xdist exports it to its workers' children
     line = "replay: ./fake scenario run " + "/a-long-path" * 20 + " --backend docker --seed 3 --kind litecoin"
     terminal.console().print(line)
     assert capsys.readouterr().out == line + "\n"  # pytest captures: stdout is not a terminal

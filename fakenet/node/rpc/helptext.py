@@ -8,6 +8,7 @@ from typing import Callable
 
 # The module a call is defined in names its group, as Core's source files do (rpc/blockchain.cpp, …).
 GROUP_OF_MODULE = {"blockchain": "Blockchain", "mining": "Mining", "network": "Network", "peers": "Network",
+                   "bans": "Network",
                    "control": "Control", "util": "Util", "streams": "Streams", "cluster": "Cluster"}
 GROUP_OF_CALL = {"generatetoaddress": "Generating"}  # where Core files it, not where fakenet defines it
 
