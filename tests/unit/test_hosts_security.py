@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import docker.tls
 import pytest
 
-from fakenet import hosts
+from fakenet import host_registry as hosts
 from fakenet.errors import ConfigError
 from fakenet.harness.backends.hosts import HostsBackend, encrypt_overlay, encryption_mode
 from fakenet.kinds.fakenet_kind import FakenetKind
