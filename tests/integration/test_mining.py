@@ -129,11 +129,11 @@ def test_mining_on_a_node_behind_a_tie_is_refused_before_a_block_is_mined():
     with Network(3, backend="local", seed=8) as net:
         net.isolate("node")
         net.isolate("node2")
-        net.mine("node", 1)
-        net.mine("node2", 1)
+        net.chain.mine("node", 1)
+        net.chain.mine("node2", 1)
         net.heal()
-        net.expect_converged(timeout=30)
+        net.oracle.expect_converged(timeout=30)
         height = net.runtime("node3").client.tip().height  # asked of the node, not of the model
         with pytest.raises(AmbiguousChain):
-            net.mine("node3", 1)
+            net.chain.mine("node3", 1)
         assert net.runtime("node3").client.tip().height == height

@@ -52,12 +52,12 @@ def test_expecting_availability_across_a_partition_is_the_scenarios_fault(tmp_pa
 
 def test_a_node_that_drops_a_pinned_stream_is_the_system_under_tests_fault(tmp_path):
     with Network(3, backend="local", seed=5) as net:
-        stream = net.create_stream("node3", {"n": 1}, pin=True)
+        stream = net.streams.create("node3", {"n": 1}, pin=True)
         liar = net.runtime("node3").client  # behind the model's back: acknowledged the pin, then drops it
         liar.unpin_stream(stream)
         liar.evict(None, [stream])
         try:
-            net.expect_available([stream], ["node"])
+            net.oracle.expect_available([stream], ["node"])
         except AssertionError as exc:
             error = exc
         else:
