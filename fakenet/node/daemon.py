@@ -28,7 +28,7 @@ from fakenet.node.peerstore import PeerStore
 from fakenet.node.rpc import bans, blockchain, control, network, peers, util, streams as stream_rpc
 from fakenet.node.stream_network import StreamNetwork
 from fakenet.node.stream_service import StreamService
-from fakenet.node.streams import ControllerKey, PinStore, StreamCache
+from fakenet.node.streams import ControllerKey, PinStore, StreamCache, mid
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.settings import Settings
 from fakenet.node.swarm import Swarm, SwarmSettings
@@ -81,6 +81,7 @@ class Node:
         self.registry = self._registry()
         if self.serve_http:
             await self._serve_apis()
+            asyncio.get_running_loop().run_in_executor(None, mid.warm)
         await self.swarm.listen(s.bind, s.swarm_port)
         self.swarm.spawn(self.sync.reannounce())
         if s.cluster:

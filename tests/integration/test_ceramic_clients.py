@@ -94,16 +94,17 @@ NOTE = {"version": "2.0", "name": "Note", "interface": False, "implements": [], 
                    "properties": {"title": {"type": "string", "maxLength": 20}, "stars": {"type": "integer"}}}}
 
 
-def test_ceramic_python_writes_a_document_of_a_model_another_node_loads_and_a_bad_update_changes_nothing(pair):
+@pytest.mark.parametrize("name", ["ceramic-python", "ceramicsdk"])
+def test_ceramic_python_writes_a_document_of_a_model_another_node_loads_and_a_bad_update_changes_nothing(pair, name):
     a, b = pair
-    client = Client("ceramic-python", a.api_url)
+    client = Client(name, a.api_url)
     model = client("create_model", SEED.hex(), NOTE, META_MODEL)
     assert model.startswith(MODEL_PREFIX), f"a Model gets a type-2 stream id, got {model}"
     doc = client("create_mid", SEED.hex(), {"title": "first", "stars": 3}, model)
     assert doc.startswith(MID_PREFIX), f"a MID gets a type-3 stream id, got {doc}"
     assert client("load_mid", doc) == {"content": {"title": "first", "stars": 3}, "model": model, "controller": DID}
     _loads_on(b, doc, {"title": "first", "stars": 3})
-    assert Client("ceramic-python", b.api_url)("load_mid", doc)["model"] == model
+    assert Client(name, b.api_url)("load_mid", doc)["model"] == model
 
     refused = client("replace_mid", SEED.hex(), doc, {"title": "first", "stars": "many"})
     assert "400" in refused["error"] and "/stars" in refused["error"] and "is not of type 'integer'" in refused["error"]

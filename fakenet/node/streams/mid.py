@@ -101,6 +101,12 @@ def _validator(schema_text: str):
     return jsonschema.Draft202012Validator(json.loads(schema_text), format_checker=jsonschema.FormatChecker())
 
 
+def warm() -> None:
+    """Import jsonschema ahead of the first Model (the node runs this in a thread once it is up):
+    on a loaded machine the import takes seconds, and ceramic-python gives a create two."""
+    import jsonschema  # noqa: F401
+
+
 def _describe(error) -> str:
     where = "/" + "/".join(str(p) for p in error.absolute_path)
     return f"{where}: {error.message}"
