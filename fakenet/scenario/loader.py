@@ -166,7 +166,7 @@ def _metadata(data: dict, root, file: str) -> dict:
     topology = check("topology", lambda value: _topology(value, node_names(nodes)), "full")
     backends = check("backends", _subset(harness_backends.NAMES), list(harness_backends.DEFAULT))
     kind_names = check("kinds", _kinds, ["fakenet"])
-    settings = check("settings", lambda value: _settings(value, kind_names), {})
+    settings = check("settings", lambda value: checked_settings(value, kind_names), {})
     return {"name": data["name"], "description": str(data.get("description", "")), "nodes": nodes,
             "topology": topology, "seed": check("seed", s.count, 0), "backends": tuple(backends),
             "kinds": tuple(kind_names),
@@ -228,7 +228,7 @@ def _kinds(value) -> list[str]:
     return _subset(kinds.names())(value)
 
 
-def _settings(value, kind_names: list[str]) -> dict:
+def checked_settings(value, kind_names: list) -> dict:
     """Checked against each of the scenario's kinds' settings schema: every kind must take them all."""
     checked: dict = {}
     for kind in map(kinds.get, kind_names):

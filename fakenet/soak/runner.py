@@ -97,7 +97,7 @@ def soak(seed: int, steps: int, backend: str = "local", *, min_nodes: int = 4, m
     nodes, topology = shape(seed, min_nodes, max_nodes)
     result, started = SoakResult(seed, nodes, topology, backend, settings_for(seed)), time.monotonic()
     chooser, names = Chooser(seed), node_names(nodes)
-    settings = loader._settings(result.settings)
+    settings = loader.checked_settings(result.settings, [options.get("kind")])
     with Network(nodes, backend=backend, topology=topology, seed=seed, settings=settings, **options) as net:
         ctx = Context(net)
         loads = _count_loads(net.fleet)
