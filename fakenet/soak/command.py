@@ -61,7 +61,8 @@ def mutants_main(names: list[str], console: Console, jobs: int = 1) -> int:
 
     def show(outcome) -> None:
         name = outcome.mutant.name if outcome.mutant else "(unpatched model)"
-        console.print(f"{outcome.verdict:9s} {outcome.seconds:5.0f} CPU s  {name:34s} {outcome.detail}", markup=False)
+        console.print(f"{outcome.verdict:9s} {outcome.seconds:5.0f} CPU s  {name:34s} {outcome.detail}", markup=False,
+                      soft_wrap=True)
 
     outcomes = mutation.run_all(chosen, progress=show, jobs=jobs)
     killed = sum(o.killed for o in outcomes)

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,27 +56,35 @@ def soak_mutant(mutant: Mutant | None, seeds: Iterable[int] = SEEDS, steps: int 
         command = [sys.executable, "-m", "fakenet", "soak", "--backend", "sim", "--seed", str(seeds[0]),
                    "--runs", str(len(seeds)), "--steps", str(steps), "--no-shrink", "--out", str(Path(tmp) / "out")]
         env = {**os.environ, "PYTHONPATH": tmp, "COLUMNS": "200", "FAKENET_SIM_TMP": sim_tmp}
-        started = _children_cpu()
-        try:
-            done = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True,
-                                  timeout=budget * WALL_SLACK, preexec_fn=lambda: _cpu_limit(budget))
-        except subprocess.TimeoutExpired:
-            return Outcome(mutant, "timeout", _children_cpu() - started,
-                           f"no disagreement within {budget * WALL_SLACK:g} wall seconds")
-    took = _children_cpu() - started
-    if done.returncode == -signal.SIGXCPU:
+        code, took, stdout, stderr = _run(command, Path(tmp), env, budget)
+    if code is None:
+        return Outcome(mutant, "timeout", took, f"no disagreement within {budget * WALL_SLACK:g} wall seconds")
+    if code == -signal.SIGXCPU:
         return Outcome(mutant, "timeout", took, f"no disagreement within {budget:g} CPU seconds")
-    if done.returncode == 0:
+    if code == 0:
         return Outcome(mutant, "survived", took, f"seeds {seeds[0]}-{seeds[-1]} agreed")
-    if done.returncode == 1:
-        return Outcome(mutant, "killed", took, _finding(done.stdout))
-    last = (done.stderr or done.stdout).strip().splitlines()
-    return Outcome(mutant, "error", took, last[-1] if last else f"exit {done.returncode}")
+    if code == 1:
+        return Outcome(mutant, "killed", took, _finding(stdout))
+    last = (stderr or stdout).strip().splitlines()
+    return Outcome(mutant, "error", took, last[-1] if last else f"exit {code}")
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def _run(command: list[str], cwd: Path, env: dict, budget: float) -> tuple[int | None, float, str, str]:
+    """Run the soak; (exit code or None when killed for wall time, its own CPU seconds, stdout, stderr).
+    wait4 gives this child's CPU alone: getrusage's children total mixes in the others of --jobs."""
+    with open(cwd / "stdout", "w+") as out, open(cwd / "stderr", "w+") as err:
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err,
+                                preexec_fn=lambda: _cpu_limit(budget))
+        killer = threading.Timer(budget * WALL_SLACK, proc.kill)
+        killer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            killer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        walled = proc.returncode == -signal.SIGKILL
+        return None if walled else proc.returncode, usage.ru_utime + usage.ru_stime, out.read(), err.read()
 
 
 def _cpu_limit(seconds: float) -> None:

@@ -29,9 +29,10 @@ from fakenet.soak.actions import Chooser, Step
 TOPOLOGIES = ("line", "ring-chords", "tree", "random-regular")
 CHECK_WITHIN = "20s"
 CACHE_LIMITS = (2, 3, 5, 500)
-# (sync timeout, peer timeout): the kind's test defaults, and a sync timeout so long that the peer
-# timeout alone decides whether a slow link carries loads.
-TIMINGS = (("4s", "3s"), ("20s", "3s"))
+# (sync timeout, peer timeout): the kind's test defaults; a sync timeout so long that the peer
+# timeout alone decides whether a slow link carries loads; and one so short that a steady link can
+# be too slow for loads (2d >= T while d + keepalive < P).
+TIMINGS = (("4s", "3s"), ("20s", "3s"), ("2s", "4s"))
 PROBED = 3  # pairs predicted available (elsewhere than at a holder) loaded per check
 
 
