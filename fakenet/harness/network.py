@@ -28,6 +28,7 @@ from fakenet.harness.cluster import Cluster
 from fakenet.harness.fleet import Fleet
 from fakenet.harness.node import Node
 from fakenet.harness.oracle import Oracle
+from fakenet.harness.renamed import RENAMED, follow
 from fakenet.harness.streams import Streams
 from fakenet.harness.timeline import Event
 from fakenet.harness.waits import wait_for
@@ -67,7 +68,10 @@ class Network:
                 setattr(self, capability, facet(self.fleet))
 
     def __getattr__(self, name: str):
-        """Only reached for attributes the instance lacks: a facet of a capability the kind has not."""
+        """Only reached for attributes the instance lacks: a facet of a capability the kind has not,
+        or a name from before the facets (kept for one release, with a DeprecationWarning)."""
+        if name in RENAMED:
+            return follow(self, name)
         if name in FACETS:
             raise MissingCapability(f"node kind {self.kind.name!r} has no {name!r} capability, so this "
                                     f"network has no net.{name} (it has: {', '.join(sorted(self.kind.capabilities)) or 'none'})")

@@ -164,3 +164,12 @@ def test_facets_exist_only_for_the_kinds_capabilities():
 
     miner = Miner()
     assert hasattr(Network(2, backend=FakeBackend(miner), kind=miner), "chain")
+
+
+def test_names_from_before_the_facets_work_for_one_release_with_a_warning(net):
+    with pytest.warns(DeprecationWarning, match=r"net.expected_graph is net.oracle.expected_graph now"):
+        assert set(net.expected_graph().edges) == set(net.oracle.expected_graph().edges)
+    with pytest.warns(DeprecationWarning, match=r"net.model is net.oracle.model now"):
+        assert net.model is net.oracle.model
+    with pytest.raises(AttributeError):
+        net.no_such_name
