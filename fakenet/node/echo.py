@@ -102,6 +102,10 @@ class EchoSearches:
             return sends + [(source, done(qid, 1))]
         return sends + self._spread(qid, source, forward, links, now)
 
+    def seen(self, qid: str) -> bool:
+        """Whether this node has already taken part in search `qid` (a repeat gets `done` at once)."""
+        return qid in self._seen
+
     def answer(self, qid: str, source: Link, message: dict, now: float) -> list[Send]:
         search = self._heard(qid, source, now)
         if search is None:
