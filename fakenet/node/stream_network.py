@@ -47,10 +47,11 @@ if TYPE_CHECKING:
 CAP = 20  # a search this node began is abandoned after CAP x silence, finished or not (a backstop)
 TIPS_PER_LINK = 8  # distinct answers taken from one link per search: a rogue cannot crowd out the rest
 # Work units (stream_frames.cost: a frame plus the CIDs and blocks it names) a peer may cause per
-# second, and in one burst. A unit costs the event loop up to ~1.3 ms (a CID parsed), so a peer
-# at its rate holds the loop about two thirds of the time at most; an honest load costs ~10 units
-# per link, so 50 loads a second pass every link.
-WORK_RATE, WORK_BURST = 500, 2000
+# second, and in one burst. An honest load costs ~10 units per link: the bench's 66 first loads a
+# second pass with room. A frame is every search's unit of flooding, so a peer sending frames
+# as fast as it can is cut off within seconds. (A unit that is a new CID costs ~1.3 ms of parsing
+# in multiformats: CID-heavy frames are bounded by MAX_CIDS per frame, not by this rate.)
+WORK_RATE, WORK_BURST = 1000, 4000
 
 
 @dataclass(frozen=True)

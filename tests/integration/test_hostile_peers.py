@@ -3,6 +3,7 @@ cannot roll a pinned stream back with a forged anchor (S1) nor write the cluster
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -242,10 +243,17 @@ def test_a_junk_anchor_request_leaves_anchoring_and_mining_working(tmp_path, sta
     """Issue 24: `ar` with stream id "" stopped anchoring for every stream on every node; a 1.1 MB
     one made every block template too large, so mining failed network-wide."""
     nodes = start_nodes(local.full_mesh(tmp_path, 2))
-    barrier = nodes[1].rpc.createstream({"barrier": True})["streamId"]
-    asyncio.run(attack(nodes[1], JUNK_ANCHOR_REQUESTS[junk], barrier_stream=barrier))
+
+    async def send_junk():
+        rogue = await RoguePeer.connect(nodes[1].ip, SWARM_PORT)
+        await rogue.send(JUNK_ANCHOR_REQUESTS[junk])
+        return await dropped(rogue, 5)
+
+    assert asyncio.run(send_junk()), "the sender of a malformed request is disconnected"
     stream_id = nodes[0].rpc.createstream({"anchor": "me"}, True)["streamId"]
     assert len(json.dumps(nodes[0].rpc.getblocktemplate({"rules": ["segwit"]}))) < 200_000
+    wait_for(lambda: nodes[1].rpc.getblocktemplate({"rules": ["segwit"]})["transactions"], bool, timeout=10,
+             expected=f"{nodes[1].name} has the new stream's anchor request in its template", logs=nodes.logs)
     nodes[1].rpc.generatetoaddress(1, ADDRESS)
     wait_for(lambda: nodes[0].rpc.loadstream(stream_id)["state"]["anchorStatus"], lambda s: s == "ANCHORED",
              timeout=10, expected="a stream created after the junk request is anchored by the next block",
@@ -290,12 +298,14 @@ def test_a_peer_over_its_work_budget_is_disconnected(tmp_path, start_nodes):
     nodes = start_nodes(local.full_mesh(tmp_path, 2))
     barrier = nodes[0].rpc.createstream({"barrier": True})["streamId"]
 
+    unknown = StreamID(0, codec.cid_of(os.urandom(8))).encode()
+
     async def flood():
         rogue = await RoguePeer.connect(nodes[0].ip, SWARM_PORT)
-        frame = fetch_of(200)
-        for _ in range(100):
-            await rogue.send({**frame, "qid": os.urandom(8).hex()})
-        return await dropped(rogue, 10)
+        with contextlib.suppress(ConnectionError):
+            for _ in range(20_000):
+                await rogue.send({"t": "sq", "qid": os.urandom(8).hex(), "stream": unknown})
+        return await dropped(rogue, 30)
 
     assert asyncio.run(flood()), "the rogue is disconnected"
     assert nodes[1].rpc.loadstream(barrier)["streamId"] == barrier
