@@ -97,18 +97,24 @@ def parse_anchor_tx(tx) -> list[tuple[str, str]] | None:
 class AnchorService:
     def __init__(self, chain: Chain, streams: StreamService, network_name: str):
         self.chain, self.streams, self.network_name = chain, streams, network_name
-        self.pending: dict[str, str] = {}  # stream id -> tip this node verified, waiting for a block
+        self._verified: dict[str, str] = {}  # stream id -> tip this node verified, waiting for a block
         self.relayed: Bounded = Bounded(PEERS)  # peer id -> {stream id -> tip} of streams not held here
         self._log = logs.get()
         self._proven_block, self._proven = None, {}
         chain.transaction_source = self.transactions
         chain.on_tip_changed.append(self.on_tip_changed)
 
+    @property
+    def pending(self) -> dict[str, str]:
+        """Stream id -> tip of the requests waiting for a block (this node's verified tip where it
+        has one), for status pages; a copy."""
+        return dict(reversed(self.requests()))
+
     def request(self, stream_id: str, tip: str) -> bool:
         """Queue a tip this node verified as the stream's latest; False if it was already queued."""
-        if self.pending.get(stream_id) == tip or len(self.pending) >= MAX_PENDING:
+        if self._verified.get(stream_id) == tip or len(self._verified) >= MAX_PENDING:
             return False
-        self.pending[stream_id] = tip
+        self._verified[stream_id] = tip
         return True
 
     async def request_from(self, peer: str, stream_id: StreamID, tip: CID) -> bool:
@@ -126,8 +132,8 @@ class AnchorService:
 
     def requests(self) -> list[tuple[str, str]]:
         """(stream id, tip) of every request kept: this node's first, then its peers'."""
-        relayed = ((s, t) for asked in self.relayed.values() for s, t in asked.items() if s not in self.pending)
-        return list(dict.fromkeys([*self.pending.items(), *relayed]))
+        relayed = ((s, t) for asked in self.relayed.values() for s, t in asked.items() if s not in self._verified)
+        return list(dict.fromkeys([*self._verified.items(), *relayed]))
 
     def transactions(self) -> list[CTransaction]:
         batch, size = [], 0
@@ -174,8 +180,8 @@ class AnchorService:
 
     def _anchor_block(self, index: BlockIndex) -> None:
         for (stream_id, tip), proof in self.proofs(index).items():
-            if self.pending.get(stream_id) == tip:
-                del self.pending[stream_id]
+            if self._verified.get(stream_id) == tip:
+                del self._verified[stream_id]
             for asked in self.relayed.values():
                 if asked.get(stream_id) == tip:
                     del asked[stream_id]
@@ -200,7 +206,7 @@ class AnchorService:
                 state = without_anchor(held.state, index.hash)
                 if state is not held.state:
                     self.streams.store(state, {})
-                    self.pending[stream_id] = str(state.tip)
+                    self._verified[stream_id] = str(state.tip)
                     self.streams.network.swarm.spawn(
                         self.streams.network.publish_anchor_request(stream_id, str(state.tip)))
                     self._log.info("stream_anchor_reorged", stream=stream_id, block=index.hash,
