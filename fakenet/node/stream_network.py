@@ -21,7 +21,8 @@ A peer's frame is evidence, not truth (issue 24). Every frame is checked against
 a peer that breaks either is disconnected. A query gathers every holder's answer (each distinct
 tip once per link, at most TIPS_PER_LINK from one link), not the first: the asker settles the
 tip itself from the commits (fakenet.node.stream_service). Lookups that touch SQLite run off the
-event loop, so a peer's frame cannot stall the node.
+event loop, so a peer's frame cannot stall the node; a node joins the search before that lookup,
+so it says alive to its parent however long the disk takes (fakenet.node.echo: `join`, `proceed`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from multiformats import CID
 from fakenet.node import entropy, logs, stream_frames
 from fakenet.node.budget import Budgets
 from fakenet.node.connection import Connection
-from fakenet.node.echo import ALIVE, DONE, LOCAL, Bounded, EchoSearches
+from fakenet.node.echo import ALIVE, DONE, LOCAL, Bounded, EchoSearches, done
 from fakenet.node.streams import CommitRejected, StreamID, as_cid, codec
 
 if TYPE_CHECKING:
@@ -199,27 +200,35 @@ class StreamNetwork:
 
     async def _on_query(self, conn: Connection, message: dict) -> None:
         stream_id = StreamID.parse(message["stream"])
-        held = None if self._searches.seen(message["qid"]) else await self.service.find(stream_id)
-
-        def respond():
-            if held is None:
-                return None, message
-            return {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.state.tip),
-                    "log": [str(entry.cid) for entry in held.state.log]}, None
-
-        await self._send(self._searches.request(message["qid"], conn, self._links(), respond, self._now()))
+        if not await self._join(conn, message["qid"]):
+            return
+        held = await self.service.find(stream_id)
+        if held is None:
+            respond = None, message
+        else:
+            respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.state.tip),
+                       "log": [str(entry.cid) for entry in held.state.log]}, None
+        await self._send(self._searches.proceed(message["qid"], self._links(), respond, self._now()))
 
     async def _on_fetch(self, conn: Connection, message: dict) -> None:
-        seen = self._searches.seen(message["qid"])
-        cids = [] if seen else [as_cid(c) for c in message["cids"]]
+        if not await self._join(conn, message["qid"]):
+            return
+        cids = [as_cid(c) for c in message["cids"]]
         blocks = await self.service.blocks_for(cids) if cids else {}
+        answer = {"t": "br", "qid": message["qid"], "blocks": {str(c): d.hex() for c, d in blocks.items()}}
+        rest = [str(c) for c in cids if c not in blocks]
+        respond = answer if blocks else None, {**message, "cids": rest} if rest else None
+        await self._send(self._searches.proceed(message["qid"], self._links(), respond, self._now()))
 
-        def respond():
-            answer = {"t": "br", "qid": message["qid"], "blocks": {str(c): d.hex() for c, d in blocks.items()}}
-            rest = [str(c) for c in cids if c not in blocks]
-            return answer if blocks else None, {**message, "cids": rest} if rest else None
-
-        await self._send(self._searches.request(message["qid"], conn, self._links(), respond, self._now()))
+    async def _join(self, conn: Connection, qid: str) -> bool:
+        """Enter a search before the lookup that answers it, which runs off the event loop and may
+        wait on the disk: meanwhile the ticker says alive to `conn`, so the asking side does not take
+        this node's lookup for a silent link. A repeat copy is told `done` at once (False)."""
+        if self._searches.join(qid, conn, self._now()):
+            await self._send([])  # starts the ticker if it is not running
+            return True
+        await self._send([(conn, done(qid, 0))])
+        return False
 
     async def _on_answer(self, conn: Connection, message: dict) -> None:
         if message["t"] == "sr":
