@@ -6,6 +6,13 @@ OP_RETURN outputs carry the Merkle root of the batch and its leaves. Every node 
 such a block appends the same deterministic anchor commit to each stream it holds at that tip
 (PENDING → ANCHORED). A block reorged out takes its anchors with it: those streams go back to
 PENDING and are requested again, so the winning chain anchors them anew.
+
+A request is a peer's word (issue 24). One for a stream this node holds is kept only for the tip
+this node verified as the stream's latest, so nobody can swap an old tip in; one for a stream it
+does not hold is kept per peer (a peer's later request for that stream replaces only its own),
+at most PER_PEER streams for each of at most PEERS peers, after its stream id and CID parsed.
+Batches are capped in entries and bytes, so no request can make a block template too large, and
+a block's entries are taken one by one, so a bad entry (from an outside miner) spoils only itself.
 """
 
 from __future__ import annotations
@@ -17,8 +24,11 @@ from typing import TYPE_CHECKING
 from bitcoin.core import CMutableTransaction, CMutableTxIn, CMutableTxOut, COutPoint, CTransaction, b2lx
 from bitcoin.core.script import OP_RETURN, CScript
 
+from multiformats import CID
+
 from fakenet.node import logs
-from fakenet.node.streams import AnchorStatus, StreamID, apply_anchor, make_anchor, without_anchor
+from fakenet.node.echo import Bounded
+from fakenet.node.streams import AnchorStatus, InvalidStreamID, StreamID, apply_anchor, make_anchor, without_anchor
 
 if TYPE_CHECKING:
     from fakenet.node.chain import BlockIndex, Chain
@@ -26,7 +36,9 @@ if TYPE_CHECKING:
 
 MAGIC = b"FNANCHOR1"
 MAX_BATCH = 1000
+MAX_BATCH_BYTES = 100_000  # of leaves in one anchor transaction: a template stays far below 1 MB
 MAX_PENDING = 20000
+PER_PEER, PEERS = 1000, 256
 
 
 def _leaf(stream_id: str, tip: str) -> bytes:
@@ -85,21 +97,51 @@ def parse_anchor_tx(tx) -> list[tuple[str, str]] | None:
 class AnchorService:
     def __init__(self, chain: Chain, streams: StreamService, network_name: str):
         self.chain, self.streams, self.network_name = chain, streams, network_name
-        self.pending: dict[str, str] = {}  # stream id -> tip waiting for a block
+        self._verified: dict[str, str] = {}  # stream id -> tip this node verified, waiting for a block
+        self.relayed: Bounded = Bounded(PEERS)  # peer id -> {stream id -> tip} of streams not held here
         self._log = logs.get()
         self._proven_block, self._proven = None, {}
         chain.transaction_source = self.transactions
         chain.on_tip_changed.append(self.on_tip_changed)
 
+    @property
+    def pending(self) -> dict[str, str]:
+        """Stream id -> tip of the requests waiting for a block (this node's verified tip where it
+        has one), for status pages; a copy."""
+        return dict(reversed(self.requests()))
+
     def request(self, stream_id: str, tip: str) -> bool:
-        """Queue a tip for the next block; False if it was already queued."""
-        if self.pending.get(stream_id) == tip or len(self.pending) >= MAX_PENDING:
+        """Queue a tip this node verified as the stream's latest; False if it was already queued."""
+        if self._verified.get(stream_id) == tip or len(self._verified) >= MAX_PENDING:
             return False
-        self.pending[stream_id] = tip
+        self._verified[stream_id] = tip
         return True
 
+    async def request_from(self, peer: str, stream_id: StreamID, tip: CID) -> bool:
+        """A peer's request, kept (True) only as the module docstring says."""
+        held = await self.streams.find(stream_id)
+        if held is not None:
+            return held.state.tip == tip and held.state.anchor_status is not AnchorStatus.ANCHORED \
+                and self.request(stream_id.encode(), str(tip))
+        asked = self.relayed.get(peer) or {}
+        if asked.get(stream_id.encode()) == str(tip) or (len(asked) >= PER_PEER and stream_id.encode() not in asked):
+            return False
+        asked[stream_id.encode()] = str(tip)
+        self.relayed.remember(peer, asked)
+        return True
+
+    def requests(self) -> list[tuple[str, str]]:
+        """(stream id, tip) of every request kept: this node's first, then its peers'."""
+        relayed = ((s, t) for asked in self.relayed.values() for s, t in asked.items() if s not in self._verified)
+        return list(dict.fromkeys([*self._verified.items(), *relayed]))
+
     def transactions(self) -> list[CTransaction]:
-        batch = sorted(self.pending.items())[:MAX_BATCH]
+        batch, size = [], 0
+        for stream_id, tip in sorted(self.requests()):
+            size += len(stream_id) + len(tip) + 6  # its JSON: ["…","…"],
+            if len(batch) == MAX_BATCH or size > MAX_BATCH_BYTES:
+                break
+            batch.append((stream_id, tip))
         return [anchor_tx(batch)] if batch else []
 
     def on_tip_changed(self, disconnected: list[BlockIndex], connected: list[BlockIndex]) -> None:
@@ -138,9 +180,13 @@ class AnchorService:
 
     def _anchor_block(self, index: BlockIndex) -> None:
         for (stream_id, tip), proof in self.proofs(index).items():
-            if self.pending.get(stream_id) == tip:
-                del self.pending[stream_id]
-            self._apply(stream_id, tip, proof)
+            if self._verified.get(stream_id) == tip:
+                del self._verified[stream_id]
+            for asked in self.relayed.values():
+                if asked.get(stream_id) == tip:
+                    del asked[stream_id]
+            if _parses(stream_id):
+                self._apply(stream_id, tip, proof)
 
     def _apply(self, stream_id: str, tip: str, proof: dict) -> None:
         held = self.streams.held(StreamID.parse(stream_id))
@@ -154,14 +200,23 @@ class AnchorService:
     def _unanchor(self, index: BlockIndex) -> None:
         for _tx, batch in self._batches(index):
             for stream_id, _tip in batch:
-                held = self.streams.held(StreamID.parse(stream_id))
+                held = self.streams.held(StreamID.parse(stream_id)) if _parses(stream_id) else None
                 if held is None:
                     continue
                 state = without_anchor(held.state, index.hash)
                 if state is not held.state:
                     self.streams.store(state, {})
-                    self.pending[stream_id] = str(state.tip)
+                    self._verified[stream_id] = str(state.tip)
                     self.streams.network.swarm.spawn(
                         self.streams.network.publish_anchor_request(stream_id, str(state.tip)))
                     self._log.info("stream_anchor_reorged", stream=stream_id, block=index.hash,
                                    status=AnchorStatus.PENDING)
+
+
+def _parses(stream_id: str) -> bool:
+    """Whether a block's entry names a stream at all: an outside miner may have put anything there."""
+    try:
+        StreamID.parse(stream_id)
+    except (InvalidStreamID, ValueError):
+        return False
+    return True

@@ -93,14 +93,37 @@ class EchoSearches:
         return self._spread(qid, LOCAL, request, links, now)
 
     def request(self, qid: str, source: Link, links: Iterable[Link], respond: Respond, now: float) -> list[Send]:
-        if qid in self._seen:
+        if not self.join(qid, source, now):
             return [(source, done(qid, 0))]
+        return self.proceed(qid, links, respond(), now)
+
+    def join(self, qid: str, source: Link, now: float) -> bool:
+        """Take part in search `qid` as `source`'s child before knowing what to answer (False for a
+        repeat copy, which gets `done(qid, 0)`): from here on `tick` says alive to `source`, so a
+        lookup that takes a while (a disk read off the event loop) is not mistaken for silence."""
+        if qid in self._seen:
+            return False
         self._seen.remember(qid)
-        answer, forward = respond()
-        sends = [(source, answer)] if answer is not None else []
+        self._active.remember(qid, _Search(source, {}, told=now))
+        return True
+
+    def proceed(self, qid: str, links: Iterable[Link], respond: tuple[dict | None, dict | None],
+                now: float) -> list[Send]:
+        """What a joined search does once its lookup gave `respond`'s (answer, request to forward);
+        nothing if its parent went away meanwhile."""
+        search = self._active.get(qid)
+        if search is None or search.pending:
+            return []
+        answer, forward = respond
+        sends = [(search.parent, answer)] if answer is not None else []
         if forward is None:
-            return sends + [(source, done(qid, 1))]
-        return sends + self._spread(qid, source, forward, links, now)
+            del self._active[qid]
+            return sends + [(search.parent, done(qid, 1))]
+        return sends + self._spread(qid, search.parent, forward, links, now)
+
+    def seen(self, qid: str) -> bool:
+        """Whether this node has already taken part in search `qid` (a repeat gets `done` at once)."""
+        return qid in self._seen
 
     def answer(self, qid: str, source: Link, message: dict, now: float) -> list[Send]:
         search = self._heard(qid, source, now)

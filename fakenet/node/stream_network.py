@@ -15,6 +15,14 @@ node's sync timeout is the search's `silence`: how long a node waits on a silent
 
 Gossip floods with no hop limit and is deduplicated by id: with no budget to run out, the first
 copy a node sees is as good as any later one, so dropping later copies loses nothing.
+
+A peer's frame is evidence, not truth (issue 24). Every frame is checked against its limits
+(fakenet.node.stream_frames) and charged to its sender's work budget before it does anything;
+a peer that breaks either is disconnected. A query gathers every holder's answer (each distinct
+tip once per link, at most TIPS_PER_LINK from one link), not the first: the asker settles the
+tip itself from the commits (fakenet.node.stream_service). Lookups that touch SQLite run off the
+event loop, so a peer's frame cannot stall the node; a node joins the search before that lookup,
+so it says alive to its parent however long the disk takes (fakenet.node.echo: `join`, `proceed`).
 """
 
 from __future__ import annotations
@@ -26,10 +34,11 @@ from typing import TYPE_CHECKING
 
 from multiformats import CID
 
-from fakenet.node import entropy, logs
+from fakenet.node import entropy, logs, stream_frames
+from fakenet.node.budget import Budgets
 from fakenet.node.connection import Connection
-from fakenet.node.echo import ALIVE, DONE, LOCAL, Bounded, EchoSearches
-from fakenet.node.streams import StreamID, as_cid
+from fakenet.node.echo import ALIVE, DONE, LOCAL, Bounded, EchoSearches, done
+from fakenet.node.streams import CommitRejected, StreamID, as_cid, codec
 
 if TYPE_CHECKING:
     from fakenet.node.stream_service import StreamService
@@ -37,6 +46,13 @@ if TYPE_CHECKING:
 
 
 CAP = 20  # a search this node began is abandoned after CAP x silence, finished or not (a backstop)
+TIPS_PER_LINK = 8  # distinct answers taken from one link per search: a rogue cannot crowd out the rest
+# Work units (stream_frames.cost: a frame plus the CIDs and blocks it names) a peer may cause per
+# second, and in one burst. An honest load costs ~10 units per link: the bench's 66 first loads a
+# second pass with room. A frame is every search's unit of flooding, so a peer sending frames
+# as fast as it can is cut off within seconds. (A unit that is a new CID costs ~1.3 ms of parsing
+# in multiformats: CID-heavy frames are bounded by MAX_CIDS per frame, not by this rate.)
+WORK_RATE, WORK_BURST = 1000, 4000
 
 
 @dataclass(frozen=True)
@@ -64,14 +80,14 @@ class Searched:
 
 def unrelayed(message: dict, relayed: set) -> dict | None:
     """What of an answer has not yet gone up this search's path: a fetch's blocks cross each link
-    once; a query needs only its first answer."""
+    once; a query's answers once per distinct tip (the asker settles between them)."""
     if "blocks" in message:
         blocks = {cid: data for cid, data in message["blocks"].items() if cid not in relayed}
         relayed.update(blocks)
         return {**message, "blocks": blocks} if blocks else None
-    if relayed:
+    if ("tip", message.get("tip")) in relayed:
         return None
-    relayed.add("answered")
+    relayed.add(("tip", message.get("tip")))
     return message
 
 
@@ -84,42 +100,65 @@ class StreamNetwork:
         self._ticker: asyncio.Task | None = None
         self._gossip_seen = Bounded()
         self._askers: dict[str, asyncio.Queue] = {}  # qid -> what reaches LOCAL for searches we began
+        self._answers = Bounded()  # (qid, connection id) -> answers taken from that link
+        self._budgets = Budgets(WORK_RATE, WORK_BURST)
         for message_type, handler in (("sq", self._on_query), ("sr", self._on_answer), ("bq", self._on_fetch),
                                       ("br", self._on_answer), (DONE, self._on_done), (ALIVE, self._on_alive),
                                       ("su", self._on_update),
                                       ("ar", self._on_anchor_request)):
-            swarm.handle(message_type, handler)
+            swarm.handle(message_type, self._guarded(handler))
         swarm.on_connect.append(self._share_anchor_requests)
         swarm.on_disconnect.append(self._on_disconnect)
 
+    def _guarded(self, handler):
+        """The handler, behind the frame's limits and its sender's work budget."""
+        async def guarded(conn: Connection, message: dict) -> None:
+            stream_frames.check(message)  # FrameRefused: the swarm drops the peer as malformed
+            if not self._budgets.take(conn.id, stream_frames.cost(message)):
+                self._log.warning("peer_over_budget", peer=conn.name, type=message["t"], rate=WORK_RATE)
+                conn.close(f"over its work budget of {WORK_RATE} units/s (stream frames)")
+                return
+            await handler(conn, message)
+        return guarded
+
     # -- asking --------------------------------------------------------------------------------
 
-    async def query(self, stream_id: StreamID) -> tuple[dict | None, Searched]:
-        """The first holder's answer {tip, log} (or None), and how the search ended."""
-        unfinished = Searched(None, 0, self.silence)
-        async with aclosing(self._ask({"t": "sq", "stream": stream_id.encode()})) as messages:
+    async def query(self, stream_id: StreamID) -> tuple[list[dict], Searched]:
+        """Every distinct answer {tip, log} the holders gave, and how the search ended: until it
+        ends, or for one sync timeout after the first answer (a silent branch cannot hold a load)."""
+        answers, unfinished = [], Searched(None, 0, self.silence)
+        async with aclosing(self._ask({"t": "sq", "stream": stream_id.encode()}, self.silence)) as messages:
             async for message in messages:
                 if message["t"] == DONE:
-                    return None, Searched.from_done(message, self.silence)
-                return message, unfinished
-        return None, unfinished
+                    return answers, Searched.from_done(message, self.silence)
+                answers.append(message)
+        return answers, unfinished
 
     async def fetch(self, cids: list[CID]) -> tuple[dict[CID, bytes], Searched]:
-        """Commit blocks by CID from whoever has them: what arrived before the search ended."""
+        """Commit blocks by CID from whoever has them, in searches of at most MAX_CIDS each."""
+        found, searched = {}, Searched(0, 0, self.silence)
+        for start in range(0, len(cids), stream_frames.MAX_CIDS):
+            part, searched = await self._fetch(cids[start:start + stream_frames.MAX_CIDS])
+            found.update(part)
+        return found, searched
+
+    async def _fetch(self, cids: list[CID]) -> tuple[dict[CID, bytes], Searched]:
+        """What arrived before the search ended; a block that does not hash to its CID is dropped,
+        so an honest copy arriving later still counts."""
         wanted, found = set(cids), {}
         unfinished = Searched(None, 0, self.silence)
         async with aclosing(self._ask({"t": "bq", "cids": [str(c) for c in cids]})) as messages:
             async for message in messages:
                 if message["t"] == DONE:
                     return found, Searched.from_done(message, self.silence)
-                found.update({cid: bytes.fromhex(data) for cid_text, data in message["blocks"].items()
-                              if (cid := as_cid(cid_text)) in wanted})
+                found.update(_genuine(message["blocks"], wanted - found.keys()))
                 if wanted <= found.keys():
                     break
         return found, unfinished
 
-    async def _ask(self, request: dict):
-        """Answers as they reach us, then the search's final `done` (or nothing, at the cap)."""
+    async def _ask(self, request: dict, window: float | None = None):
+        """Answers as they reach us, then the search's final `done` (or nothing: at the cap, or
+        `window` seconds after the first answer)."""
         qid = entropy.token_bytes(8).hex()
         queue = self._askers[qid] = asyncio.Queue()
         try:
@@ -133,6 +172,8 @@ class StreamNetwork:
                 yield message
                 if message["t"] == DONE:
                     return
+                if window is not None:
+                    deadline, window = min(deadline, self._now() + window), None
         finally:
             del self._askers[qid]
             self._searches.forget(qid)
@@ -158,27 +199,44 @@ class StreamNetwork:
                 await link.send(message)
 
     async def _on_query(self, conn: Connection, message: dict) -> None:
-        def respond():
-            held = self.service.held(StreamID.parse(message["stream"]))
-            if held is None:
-                return None, message
-            return {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.state.tip),
-                    "log": [str(entry.cid) for entry in held.state.log]}, None
-
-        await self._send(self._searches.request(str(message["qid"]), conn, self._links(), respond, self._now()))
+        stream_id = StreamID.parse(message["stream"])
+        if not await self._join(conn, message["qid"]):
+            return
+        held = await self.service.find(stream_id)
+        if held is None:
+            respond = None, message
+        else:
+            respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.state.tip),
+                       "log": [str(entry.cid) for entry in held.state.log]}, None
+        await self._send(self._searches.proceed(message["qid"], self._links(), respond, self._now()))
 
     async def _on_fetch(self, conn: Connection, message: dict) -> None:
-        def respond():
-            cids = [as_cid(c) for c in message["cids"]][:10000]
-            blocks = self.service.blocks_for(cids)
-            answer = {"t": "br", "qid": message["qid"], "blocks": {str(c): d.hex() for c, d in blocks.items()}}
-            rest = [str(c) for c in cids if c not in blocks]
-            return answer if blocks else None, {**message, "cids": rest} if rest else None
+        if not await self._join(conn, message["qid"]):
+            return
+        cids = [as_cid(c) for c in message["cids"]]
+        blocks = await self.service.blocks_for(cids) if cids else {}
+        answer = {"t": "br", "qid": message["qid"], "blocks": {str(c): d.hex() for c, d in blocks.items()}}
+        rest = [str(c) for c in cids if c not in blocks]
+        respond = answer if blocks else None, {**message, "cids": rest} if rest else None
+        await self._send(self._searches.proceed(message["qid"], self._links(), respond, self._now()))
 
-        await self._send(self._searches.request(str(message["qid"]), conn, self._links(), respond, self._now()))
+    async def _join(self, conn: Connection, qid: str) -> bool:
+        """Enter a search before the lookup that answers it, which runs off the event loop and may
+        wait on the disk: meanwhile the ticker says alive to `conn`, so the asking side does not take
+        this node's lookup for a silent link. A repeat copy is told `done` at once (False)."""
+        if self._searches.join(qid, conn, self._now()):
+            await self._send([])  # starts the ticker if it is not running
+            return True
+        await self._send([(conn, done(qid, 0))])
+        return False
 
     async def _on_answer(self, conn: Connection, message: dict) -> None:
-        await self._send(self._searches.answer(str(message["qid"]), conn, message, self._now()))
+        if message["t"] == "sr":
+            key = (message["qid"], conn.id)
+            self._answers.remember(key, self._answers.get(key, 0) + 1)
+            if self._answers[key] > TIPS_PER_LINK:
+                return
+        await self._send(self._searches.answer(message["qid"], conn, message, self._now()))
 
     async def _on_done(self, conn: Connection, message: dict) -> None:
         await self._send(self._searches.done(str(message["qid"]), conn, int(message["nodes"]),
@@ -195,6 +253,7 @@ class StreamNetwork:
 
     def _on_disconnect(self, conn: Connection) -> None:
         # Only `done`s to LOCAL or to other links can result; sending may wait, so in a task.
+        self._budgets.forget(conn.id)
         sends = self._searches.closed(conn)
         if sends:
             self.swarm.spawn(self._send(sends))
@@ -214,10 +273,11 @@ class StreamNetwork:
                                     "blocks": {str(c): d.hex() for c, d in blocks.items()}})
 
     async def _on_update(self, conn: Connection, message: dict) -> None:
-        if not self._first_sight(str(message["gid"])):
+        if not self._first_sight(message["gid"]):
             return
+        stream_id, tip = StreamID.parse(message["stream"]), as_cid(message["tip"])
         blocks = {as_cid(c): bytes.fromhex(d) for c, d in message["blocks"].items()}
-        self.service.receive_update(StreamID.parse(message["stream"]), as_cid(message["tip"]), blocks, conn.name)
+        await self.service.receive_update(stream_id, tip, blocks, conn.name)
         await self.swarm.broadcast(message, exclude=conn)
 
     async def publish_anchor_request(self, stream_id: str, tip: str) -> None:
@@ -226,11 +286,31 @@ class StreamNetwork:
 
     async def _share_anchor_requests(self, conn: Connection) -> None:
         """A peer that was away missed our requests; whoever mines next must know them all."""
-        for stream_id, tip in list(self.service.anchors.pending.items()):
+        for stream_id, tip in self.service.anchors.requests():
             await conn.send({"t": "ar", "stream": stream_id, "tip": tip})
 
     async def _on_anchor_request(self, conn: Connection, message: dict) -> None:
-        if not self._first_sight(f"ar/{message['stream']}/{message['tip']}"):
+        """Checked before it is kept (fakenet.node.anchoring); only a request kept is passed on."""
+        stream_id, tip = StreamID.parse(message["stream"]), as_cid(message["tip"])
+        if not self._first_sight(f"ar/{stream_id.encode()}/{tip}"):
             return
-        self.service.anchors.request(str(message["stream"]), str(message["tip"]))
-        await self.swarm.broadcast(message, exclude=conn)
+        if await self.service.anchors.request_from(conn.peer_id, stream_id, tip):
+            await self.swarm.broadcast(message, exclude=conn)
+
+
+def _genuine(blocks: dict[str, str], wanted: set[CID]) -> dict[CID, bytes]:
+    """The blocks of an answer that were asked for and hash to their CID."""
+    found = {}
+    for cid_text, data in blocks.items():
+        cid = as_cid(cid_text)
+        if cid in wanted and _hashes_to(cid, block := bytes.fromhex(data)):
+            found[cid] = block
+    return found
+
+
+def _hashes_to(cid: CID, data: bytes) -> bool:
+    try:
+        codec.verify(cid, data)
+    except (CommitRejected, ValueError, TypeError, KeyError):  # jose.unpack may raise any of these
+        return False
+    return True

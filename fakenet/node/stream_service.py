@@ -3,16 +3,24 @@
 Unpinned streams live only in the in-memory LRU cache (evicted or restarted away, they are gone
 from this node, as on Ceramic); pinned ones also live in the SQLite pin store and survive
 kill -9. A node that loads a stream caches it and from then on serves it to others.
+
+A load from the network settles the tip as js-ceramic's sync does: it takes every holder's
+answer, fetches the commits of each, replays and verifies every log (signatures, links, anchor
+proofs against this node's chain) and keeps the one the conflict rules pick; an answer that does
+not verify is dropped, not fatal. Whatever the node ends up holding is the pick between what it
+held and what arrived, so it never serves, caches or pins a state older than one it verified.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 from multiformats import CID
 
 from fakenet.node import logs
-from fakenet.node.streams import (CachedStream, CommitRejected, ControllerKey, MissingCommit, PinStore, StreamCache,
+from fakenet.node.streams import (AnchorStatus, CachedStream, CommitRejected, ControllerKey, MissingCommit, PinStore, StreamCache,
                                   StreamID, StreamState, StreamUnavailable, apply_commit, apply_genesis, codec,
-                                  make_genesis, make_update, pick, rebuild)
+                                  make_genesis, make_update, rebuild, settle)
 
 
 class StreamService:
@@ -34,15 +42,30 @@ class StreamService:
         pinned = self.pins.get(stream_id)
         return CachedStream(*pinned) if pinned else None
 
-    def blocks_for(self, cids: list[CID]) -> dict[CID, bytes]:
-        found = {}
+    async def find(self, stream_id: StreamID) -> CachedStream | None:
+        """`held`, with the pin store read off the event loop (for lookups a peer causes)."""
+        entry = self.cache.peek(stream_id)
+        return entry if entry is not None else await asyncio.to_thread(self._pinned, stream_id)
+
+    def _pinned(self, stream_id: StreamID) -> CachedStream | None:
+        pinned = self.pins.get(stream_id)
+        return CachedStream(*pinned) if pinned else None
+
+    async def blocks_for(self, cids: list[CID]) -> dict[CID, bytes]:
+        """The blocks of `cids` this node has: cache first, then the stores, read off the event loop."""
+        wanted, found = set(cids), {}
         for entry in self.cache.entries():
-            found.update({cid: entry.blocks[cid] for cid in cids if cid in entry.blocks})
+            found.update({cid: entry.blocks[cid] for cid in wanted & entry.blocks.keys()})
+        rest = [cid for cid in cids if cid not in found]
+        return {**found, **(await asyncio.to_thread(self._stored_blocks, rest) if rest else {})}
+
+    def _stored_blocks(self, cids: list[CID]) -> dict[CID, bytes]:
+        found = {}
         for cid in cids:
             # Commits as this node stores them (a DAG-JOSE commit travels as its record: JWS and linked
             # block, which get_block would cut down to the bare JWS), then raw blocks: cluster pins.
-            data = self.pins.block(cid) if cid not in found else None
-            if cid not in found and (data is not None or (data := self.pins.get_block(cid)) is not None):
+            data = self.pins.block(cid)
+            if data is not None or (data := self.pins.get_block(cid)) is not None:
                 found[cid] = data
         return found
 
@@ -117,26 +140,40 @@ class StreamService:
         """Peers' anchors count only once proven against this node's own chain."""
         return self.anchors is not None and self.anchors.proven(stream_id, tip, proof)
 
-    def receive_update(self, stream_id: StreamID, tip: CID, blocks: dict[CID, bytes], source: str) -> None:
+    async def receive_update(self, stream_id: StreamID, tip: CID, blocks: dict[CID, bytes], source: str) -> None:
         """Gossip from a peer: holders move to the winning log; others only pass it on."""
-        held = self.held(stream_id)
+        held = await self.find(stream_id)
         if held is None or held.state.tip == tip:
             return
         merged = {**held.blocks, **blocks}
+        candidate = self._verified(merged, tip, stream_id, source)
+        if candidate is not None:
+            self._keep(candidate, merged, source)
+
+    def _verified(self, blocks: dict[CID, bytes], tip: CID, stream_id: StreamID, source: str) -> StreamState | None:
+        """The log to `tip` replayed and checked, or None (logged) if it does not hold up."""
         try:
-            candidate = rebuild(merged, tip, stream_id=stream_id, anchor_check=self._anchor_check)
+            return rebuild(blocks, tip, stream_id=stream_id, anchor_check=self._anchor_check)
         except (CommitRejected, MissingCommit) as exc:
             self._log.warning("stream_update_rejected", stream=stream_id.encode(), source=source, error=str(exc))
+            return None
+
+    def _keep(self, candidate: StreamState, blocks: dict[CID, bytes], source: str) -> None:
+        """Hold the pick between what this node holds of the stream and `candidate`."""
+        held = self.held(candidate.stream_id)
+        if held is None:
             return
-        winner = pick(held.state, candidate)
+        winner = settle([held.state, candidate])
         refused = self.rules.holds(winner, held.state, self._held_state) if self.rules and winner is candidate else None
         if refused:
-            self._log.warning("stream_update_rejected", stream=stream_id.encode(), source=source, error=refused)
+            self._log.warning("stream_update_rejected", stream=winner.stream_id.encode(), source=source, error=refused)
             return
         if winner.tip != held.state.tip:
-            self.store(winner, {c: merged[c] for c in (e.cid for e in winner.log) if c not in held.blocks})
+            self.store(winner, {c: blocks[c] for c in (e.cid for e in winner.log) if c not in held.blocks})
             self._noted(winner)
-            self._log.info("stream_tip_moved", stream=stream_id.encode(), tip=str(winner.tip), source=source)
+            self._log.info("stream_tip_moved", stream=winner.stream_id.encode(), tip=str(winner.tip), source=source)
+            if winner.anchor_status is not AnchorStatus.ANCHORED and self.anchors is not None:
+                self.anchors.request(winner.stream_id.encode(), str(winner.tip))
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -149,26 +186,41 @@ class StreamService:
             self._cache(*pinned)
             return pinned[0]
         state, blocks = await self._load_from_network(stream_id)
+        if self.held(stream_id) is not None:  # it arrived while we searched: keep the better one
+            self._keep(state, blocks, "load")
+            return self.cache.get(stream_id).state if stream_id in self.cache else self.held(stream_id).state
         self._cache(state, blocks)
         self._log.info("stream_loaded", stream=stream_id.encode(), tip=str(state.tip), commits=len(state.log))
         return state
 
     async def _load_from_network(self, stream_id: StreamID) -> tuple[StreamState, dict[CID, bytes]]:
-        answer, searched = await self.network.query(stream_id)
-        if answer is None:
+        """Every holder's answer, settled by the conflict rules over the logs that verify."""
+        answers, searched = await self.network.query(stream_id)
+        if not answers:
             found_none = "no holder answered" if searched.nodes is None else "is held by no node reachable from here"
             raise StreamUnavailable(stream_id, stream_id.genesis, f"(genesis) {found_none} {searched.describe()}")
-        cids = [codec.as_cid(c) for c in answer["log"]]
+        logs_by_tip = {codec.as_cid(a["tip"]): [codec.as_cid(c) for c in a["log"]] for a in answers}
+        cids = list(dict.fromkeys(cid for log in logs_by_tip.values() for cid in log))
         blocks, searched = await self.network.fetch(cids)
-        missing = [cid for cid in cids if cid not in blocks]
-        if missing:
-            raise StreamUnavailable(stream_id, missing[0], f"could not be fetched {searched.describe()}")
+        verified = [state for tip in logs_by_tip if (state := self._verified(blocks, tip, stream_id, "load"))]
+        states = [state for state in verified if await self._holds_rules(state)]
+        if not states:
+            missing = next((cid for cid in cids if cid not in blocks), stream_id.genesis)
+            raise StreamUnavailable(stream_id, missing, f"could not be fetched and verified {searched.describe()}")
+        winner = settle(states)
+        self._noted(winner)
+        return winner, {entry.cid: blocks[entry.cid] for entry in winner.log}
+
+    async def _holds_rules(self, state: StreamState) -> bool:
+        """A Model or MID log a peer sent must hold against what it names, else it is not a candidate
+        (a newer but schema-breaking log must not hide an older valid one)."""
         try:
-            state = rebuild(blocks, codec.as_cid(answer["tip"]), stream_id=stream_id, anchor_check=self._anchor_check)
-        except MissingCommit as exc:
-            raise StreamUnavailable(stream_id, exc.cid, "is missing from what peers sent") from exc
-        await self._accept(state)
-        return state, blocks
+            if self.rules is not None:
+                await self.rules.check(state)
+        except CommitRejected as exc:
+            self._log.warning("stream_update_rejected", stream=state.stream_id.encode(), source="load", error=str(exc))
+            return False
+        return True
 
     # -- pinning and the cache -----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import networkx as nx
 
 from fakenet.errors import ConfigError, ExpectationFailed
 from fakenet.harness import faults
+from fakenet.harness.latest import Versions
 from fakenet.harness.waits import wait_for
 from fakenet.kinds import CHAIN, CLUSTER, IDENTITY, STREAMS
 from fakenet.scenario import schema as s
@@ -36,6 +37,7 @@ class Context:
         self.net = net
         self.labels: dict[str, list[str]] = {}
         self.probes = 0  # sampled availability checks so far: each draws from its own seeded RNG
+        self.versions = Versions()  # what each node holds of each stream (expect_latest)
 
     def streams(self, labels: list[str]) -> list[str]:
         if labels == ["all"]:
@@ -185,6 +187,8 @@ def create_streams(ctx, a):
     """Create `count` streams of faker content on a node (pinned with pin: true), named `as`."""
     created = [ctx.net.streams.create(a["on"], pin=a.get("pin", False)) for _ in range(a.get("count", 1))]
     ctx.labels.setdefault(a.get("as", "unnamed"), []).extend(created)
+    for stream in created:
+        ctx.versions.created(a["on"], stream, None)
 
 
 @step("load_streams", "action", mapping({"on": NODES, "streams": s.labels}), needs=(STREAMS,))
@@ -192,6 +196,7 @@ def load_streams(ctx, a):
     """Load stream sets on nodes (each becomes a holder, in its cache)."""
     for name in a["on"]:
         for stream in ctx.streams(a["streams"]):
+            ctx.versions.loaded(ctx.net.oracle.expected_graph(), name, stream, ctx.net.oracle.holders(stream))
             ctx.net.streams.load(name, stream)
 
 
@@ -215,7 +220,9 @@ def unpin_streams(ctx, a):
 def update_streams(ctx, a):
     """Write new faker content to each stream of the sets through a node (it loads them first)."""
     for stream in ctx.streams(a["streams"]):
-        ctx.net.streams.update(a["on"], stream, {"title": ctx.net.fleet.faker.sentence()})
+        content = {"title": ctx.net.fleet.faker.sentence()}
+        ctx.versions.wrote(ctx.net.oracle.expected_graph(), a["on"], stream, ctx.net.oracle.holders(stream), content)
+        ctx.net.streams.update(a["on"], stream, content)
 
 
 @step("cache_pressure", "action", mapping({"on": NODE, "count": s.count}), needs=(STREAMS,))
@@ -249,6 +256,28 @@ def expect_graph(ctx, a):
 def expect_available(ctx, a):
     """The streams load on these nodes, and the oracle predicts so."""
     ctx.net.oracle.expect_available(ctx.streams(a["streams"]), a.get("on"))
+
+
+@step("expect_latest", "expect", mapping({"streams": s.labels}, {"on": NODES}), needs=(STREAMS,))
+def expect_latest(ctx, a):
+    """A load on each node returns the newest state any holder reachable from it has (by the
+    number of signed writes in its log), as the harness's own writes and loads predict."""
+    graph, wrong = ctx.net.oracle.expected_graph(), []
+    for stream in ctx.streams(a["streams"]):
+        for name in a.get("on") or ctx.net.up():
+            predicted = ctx.versions.predict(graph, name, stream, ctx.net.oracle.holders(stream))
+            if not predicted:
+                continue  # no holder reachable: expect_unavailable's question, not this one's
+            log = ctx.net.streams.load(name, stream)["state"]["log"]
+            writes = sum(1 for entry in log if entry["type"] == 1)
+            ctx.versions.loaded(graph, name, stream, ctx.net.oracle.holders(stream))
+            if writes not in {version.writes for version in predicted}:
+                wrong.append((name, stream, sorted(v.writes for v in predicted), writes))
+    if wrong:
+        name, stream, expected, observed = wrong[0]
+        raise ExpectationFailed(f"{len(wrong)} load(s) did not return the newest reachable state; first: {name} "
+                                f"loaded {stream} with {observed} write(s), the newest reachable holder has {expected}",
+                                expected={w[:2]: w[2] for w in wrong}, observed={w[:2]: w[3] for w in wrong})
 
 
 @step("expect_unavailable", "expect", mapping({"streams": s.labels}, {"on": NODES}), needs=(STREAMS,))

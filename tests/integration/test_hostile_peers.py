@@ -2,14 +2,28 @@
 cannot roll a pinned stream back with a forged anchor (S1) nor write the cluster pinset (S2)."""
 
 import asyncio
+import base64
+import contextlib
+import hashlib
+import json
 import os
 
+import pytest
+import requests
+from bitcoin.core import CBlock, b2lx, lx
+from bitcoin.core.script import OP_TRUE, CScript
+
+from fakenet.errors import RpcError
 from fakenet.fuzz.peer import RoguePeer
 from support import node_processes as local
 from fakenet.harness.waits import wait_for
+from fakenet.node import framing
+from fakenet.node.anchoring import anchor_tx, merkle_root_and_paths
+from fakenet.node.chain.block import coinbase_tx, solve
 from fakenet.node.settings import SWARM_PORT
-from fakenet.node.streams import StreamID, codec, commits
+from fakenet.node.streams import ControllerKey, StreamID, apply_genesis, codec, commits, make_genesis, make_update
 
+ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
 FORGED_PROOF = {"chain": "fakenet", "blockHash": "00" * 32, "blockHeight": 0, "root": "11" * 32, "path": []}
 
 
@@ -103,3 +117,205 @@ def test_idle_unauthenticated_swarm_connections_are_capped(tmp_path, start_nodes
     assert asyncio.run(flood())
     wait_for(lambda: asyncio.run(attack(node, barrier_stream=barrier))["tip"], bool, timeout=10,
              expected="a peer handshakes once the idle sockets are gone", logs=node.logs)
+
+
+# -- issue 24: a peer that holds the key and speaks the frames, but not by the rules ----------------
+
+class StreamRogue:
+    """A rogue peer that answers a node's stream searches at once, from the blocks it is given:
+    every query for `stream` with `tip` (and the log to it), every fetch with what it has."""
+
+    def __init__(self, peer: RoguePeer, stream: str, tip: str, log: list[str], blocks: dict[str, bytes]):
+        self.peer, self.stream, self.tip, self.log, self.blocks = peer, stream, tip, log, blocks
+
+    async def serve(self) -> None:
+        while True:
+            message, _ = await framing.read(self.peer.reader)
+            qid = message.get("qid")
+            if message["t"] == "ping":
+                await self.peer.send({"t": "pong", "n": message.get("n")})
+            elif message["t"] == "sq" and message["stream"] == self.stream:
+                await self.peer.send({"t": "sr", "qid": qid, "stream": self.stream, "tip": self.tip, "log": self.log})
+            elif message["t"] == "bq":
+                found = {cid: self.blocks[cid].hex() for cid in message["cids"] if cid in self.blocks}
+                if found:
+                    await self.peer.send({"t": "br", "qid": qid, "blocks": found})
+            if message["t"] in ("sq", "bq"):
+                await self.peer.send({"t": "qd", "qid": qid, "nodes": 1, "lost": 0})
+
+
+def signed_balance(node, key: ControllerKey):
+    """A stream written through the API with the test's own key: {"balance": 0}, then 200, pinned.
+    Returns its id and the genesis and update (cid, block) pairs, which any peer may replay."""
+    genesis = make_genesis(key, {"balance": 0})
+    update = make_update(key, apply_genesis(*genesis), {"balance": 200})
+    created = requests.post(f"{node.api_url}/api/v0/streams", timeout=10,
+                            json={"genesis": genesis[1].hex(), "cid": str(genesis[0]), "opts": {"pin": True}})
+    stream_id = created.json()["streamId"]
+    requests.post(f"{node.api_url}/api/v0/commits", timeout=10,
+                  json={"streamId": stream_id, "commit": update[1].hex(), "cid": str(update[0])}).raise_for_status()
+    return stream_id, genesis, update
+
+
+def balance(node, stream_id: str):
+    try:
+        return node.rpc.loadstream(stream_id)["state"]["content"].get("balance")
+    except RpcError as exc:
+        return f"failed: {str(exc)[:60]}"
+
+
+@pytest.mark.parametrize("answer", ["old", "bogus"])
+def test_a_rogue_answering_first_with_a_stale_or_bogus_state_does_not_win_loads(tmp_path, start_nodes, answer):
+    """Issue 24: a load took the first `sr`; a rogue answering first with the old signed state made
+    8 of 8 loads return it, a bogus tip made them fail. The honest holder is 300 ms away."""
+    holder, loader = start_nodes(local.full_mesh(tmp_path, 2))
+    stream_id, (gcid, gdata), _ = signed_balance(holder, ControllerKey.from_seed(os.urandom(32)))
+    holder.rpc.setlinkfilter([], None, {loader.name: 300})
+    bogus = str(codec.cid_of(os.urandom(16)))
+    tip, log = (str(gcid), [str(gcid)]) if answer == "old" else (bogus, [str(gcid), bogus])
+
+    async def loads():
+        rogue = StreamRogue(await RoguePeer.connect(loader.ip, SWARM_PORT), stream_id, tip, log, {str(gcid): gdata})
+        serving = asyncio.create_task(rogue.serve())
+        try:
+            seen = []
+            for _ in range(8):
+                await asyncio.to_thread(loader.rpc.evictstreams, None, [stream_id])
+                seen.append(await asyncio.to_thread(balance, loader, stream_id))
+            return seen
+        finally:
+            serving.cancel()
+            rogue.peer.close()
+
+    seen = asyncio.run(loads())
+    assert seen == [200] * 8, f"loads on {loader.name} with a rogue answering first ({answer}): {seen}"
+    assert balance(loader, stream_id) == 200, "the node caches and serves what it settled on"
+
+
+def rogue_block(node, batch: list[tuple[str, str]]) -> CBlock:
+    """A block over the node's tip whose only transaction besides the coinbase anchors `batch`:
+    a genuine chain proof anyone with a CPU can make."""
+    tmpl = node.rpc.getblocktemplate({"rules": ["segwit"]})
+    coinbase = coinbase_tx(tmpl["height"], bytes(CScript([OP_TRUE])), tmpl["coinbasevalue"], os.urandom(4))
+    return solve(lx(tmpl["previousblockhash"]), tmpl["curtime"], int(tmpl["bits"], 16),
+                 [coinbase, anchor_tx(batch)])
+
+
+def genuine_anchor(stream_id: str, tip, block: CBlock, height: int) -> tuple:
+    root, (path,) = merkle_root_and_paths([hashlib.sha256(f"{stream_id}/{tip}".encode()).digest()])
+    proof = {"chain": "fakenet", "blockHash": b2lx(block.GetHash()), "blockHeight": height, "root": root.hex(),
+             "path": path, "txHash": b2lx(block.vtx[1].GetTxid())}
+    return codec.encode({"id": StreamID.parse(stream_id).genesis, "prev": tip, "proof": proof})
+
+
+def test_a_genuine_anchor_of_an_old_tip_does_not_roll_a_pinned_stream_back(tmp_path, start_nodes):
+    """Issue 24: an `ar` for the genesis took the stream's anchor request over, and an anchor commit
+    proved by a real block for that old tip rolled {"balance": 200} back to 0 on every node."""
+    nodes = start_nodes(local.full_mesh(tmp_path, 3))
+    stream_id, (gcid, gdata), (ucid, _) = signed_balance(nodes[0], ControllerKey.from_seed(os.urandom(32)))
+    nodes[1].rpc.pinstream(stream_id)
+    height = nodes[2].rpc.getblockcount() + 1
+    block = rogue_block(nodes[2], [(stream_id, str(gcid))])
+    acid, adata = genuine_anchor(stream_id, gcid, block, height)
+    hijack = {"t": "ar", "stream": stream_id, "tip": str(gcid)}
+    rollback = {"t": "su", "gid": os.urandom(8).hex(), "stream": stream_id, "tip": str(acid),
+                "blocks": {str(gcid): gdata.hex(), str(acid): adata.hex()}}
+    asyncio.run(attack(nodes[2], hijack, {"t": "block", "raw": block.serialize().hex()}, barrier_stream=stream_id))
+    wait_for(lambda: [n.rpc.getblockcount() for n in nodes], lambda hs: hs == [height] * 3, timeout=10,
+             expected=f"every node takes the rogue's block at height {height}", logs=nodes.logs)
+    for node in nodes:
+        asyncio.run(attack(node, rollback, barrier_stream=stream_id))
+    assert [balance(node, stream_id) for node in nodes] == [200] * 3
+    nodes[2].rpc.generatetoaddress(1, ADDRESS)
+    wait_for(lambda: nodes[0].rpc.loadstream(stream_id)["state"],
+             lambda s: s["anchorStatus"] == "ANCHORED" and s["log"][-2]["cid"] == str(ucid), timeout=10,
+             expected="the verified tip {balance: 200} is still anchored by the next block", logs=nodes.logs)
+
+
+JUNK_ANCHOR_REQUESTS = {
+    "empty stream id": {"t": "ar", "stream": "", "tip": "bafy"},
+    "1.1 MB stream id": {"t": "ar", "stream": "k" * 1_100_000, "tip": "bafy"},
+    "not a stream id": {"t": "ar", "stream": "kjzl6-not-a-stream", "tip": "not a cid"},
+}
+
+
+@pytest.mark.parametrize("junk", JUNK_ANCHOR_REQUESTS, ids=list(JUNK_ANCHOR_REQUESTS))
+def test_a_junk_anchor_request_leaves_anchoring_and_mining_working(tmp_path, start_nodes, junk):
+    """Issue 24: `ar` with stream id "" stopped anchoring for every stream on every node; a 1.1 MB
+    one made every block template too large, so mining failed network-wide."""
+    nodes = start_nodes(local.full_mesh(tmp_path, 2))
+
+    async def send_junk():
+        rogue = await RoguePeer.connect(nodes[1].ip, SWARM_PORT)
+        await rogue.send(JUNK_ANCHOR_REQUESTS[junk])
+        return await dropped(rogue, 5)
+
+    assert asyncio.run(send_junk()), "the sender of a malformed request is disconnected"
+    stream_id = nodes[0].rpc.createstream({"anchor": "me"}, True)["streamId"]
+    assert len(json.dumps(nodes[0].rpc.getblocktemplate({"rules": ["segwit"]}))) < 200_000
+    wait_for(lambda: nodes[1].rpc.getblocktemplate({"rules": ["segwit"]})["transactions"], bool, timeout=10,
+             expected=f"{nodes[1].name} has the new stream's anchor request in its template", logs=nodes.logs)
+    nodes[1].rpc.generatetoaddress(1, ADDRESS)
+    wait_for(lambda: nodes[0].rpc.loadstream(stream_id)["state"]["anchorStatus"], lambda s: s == "ANCHORED",
+             timeout=10, expected="a stream created after the junk request is anchored by the next block",
+             logs=nodes.logs)
+
+
+def raw_cid_text(digest: bytes) -> str:
+    """A CIDv1 (raw, sha2-256) as base32 text, built by hand: multiformats takes ~1 ms per CID."""
+    return "b" + base64.b32encode(b"\x01\x55\x12\x20" + digest).decode().lower().rstrip("=")
+
+
+def fetch_of(count: int) -> dict:
+    return {"t": "bq", "qid": os.urandom(8).hex(), "cids": [raw_cid_text(os.urandom(32)) for _ in range(count)]}
+
+
+async def dropped(rogue: RoguePeer, timeout: float) -> bool:
+    """Whether the node closes the connection within `timeout` (whatever it sent before)."""
+    await asyncio.wait_for(rogue.reader.read(), timeout)
+    return rogue.reader.at_eof()
+
+
+def test_a_huge_fetch_is_refused_before_any_work_and_the_node_keeps_answering(tmp_path, start_nodes):
+    """Issue 24: one 3.8 MB `bq` (60,000 CIDs, all decoded, two SQLite lookups each on the event loop)
+    stalled a node for 76 s until its peers dropped it. Now the sender is disconnected at once."""
+    nodes = start_nodes(local.full_mesh(tmp_path, 2))
+    frame = fetch_of(60_000)
+
+    async def flood():
+        rogue = await RoguePeer.connect(nodes[0].ip, SWARM_PORT)
+        await rogue.send(frame)
+        answered = await asyncio.to_thread(nodes[0].rpc.call, "getblockcount", timeout=1.0)
+        return answered, await dropped(rogue, 5)
+
+    answered, closed = asyncio.run(flood())
+    assert answered is not None and closed, "the node answers within 1 s and drops the rogue"
+    assert nodes[0].rpc.getconnectioncount() == 1, "the honest peer stays connected"
+
+
+def test_a_peer_over_its_work_budget_is_disconnected(tmp_path, start_nodes):
+    """Each query is flooded to every peer: a rogue sending them as fast as it can makes the whole
+    network work for it. Past its per-second budget it is dropped; honest traffic goes on."""
+    nodes = start_nodes(local.full_mesh(tmp_path, 2))
+    barrier = nodes[0].rpc.createstream({"barrier": True})["streamId"]
+
+    unknown = StreamID(0, codec.cid_of(os.urandom(8))).encode()
+
+    async def flood():
+        rogue = await RoguePeer.connect(nodes[0].ip, SWARM_PORT)
+        with contextlib.suppress(ConnectionError):
+            for _ in range(20_000):
+                await rogue.send({"t": "sq", "qid": os.urandom(8).hex(), "stream": unknown})
+        return await dropped(rogue, 30)
+
+    assert asyncio.run(flood()), "the rogue is disconnected"
+    assert nodes[1].rpc.loadstream(barrier)["streamId"] == barrier
+
+
+def test_a_multiquery_of_ten_thousand_streams_is_refused_with_a_reason(tmp_path, start_nodes):
+    """Issue 24: one multiquery of 10,000 unknown streams took 35 s and got the node dropped."""
+    (node,) = start_nodes(local.full_mesh(tmp_path, 1), wait_peers=False)
+    unknown = [StreamID(0, codec.cid_of(os.urandom(8))).encode() for _ in range(10_000)]
+    reply = requests.post(f"{node.api_url}/api/v0/multiqueries", timeout=10,
+                          json={"queries": [{"streamId": s} for s in unknown]})
+    assert reply.status_code in (400, 413) and "queries" in reply.text, reply.text[:300]

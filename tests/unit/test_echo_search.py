@@ -15,8 +15,9 @@ from fakenet.node.stream_network import unrelayed
 class Net:
     """Nodes of a graph running EchoSearches for a query; `delay[(u, v)]` is the latency of u→v."""
 
-    def __init__(self, graph: nx.Graph, holders=(), delay=None, memory=20000, silence=3.0, lossy=()):
+    def __init__(self, graph: nx.Graph, holders=(), delay=None, memory=20000, silence=3.0, lossy=(), lookup=None):
         self.graph, self.holders = graph, set(holders)
+        self.lookup = lookup or {}  # node -> seconds its lookup takes (a disk read off the event loop)
         self.delay, self.lossy, self.silence = delay or {}, set(lossy), silence
         self.searches = {node: EchoSearches(unrelayed, silence, memory) for node in graph}
         self.queue, self.seq, self.now = [], itertools.count(), 0.0
@@ -33,7 +34,7 @@ class Net:
             self.now, _, dst, src, message = heapq.heappop(self.queue)
             if message is None:
                 self._post(dst, self.searches[dst].tick(self.now))
-            elif self.graph.has_edge(src, dst):
+            elif self.graph.has_edge(src, dst) or src == dst:
                 self._post(dst, self._receive(dst, src, message))
         for u, v in close or ():
             self.graph.remove_edge(u, v)
@@ -43,11 +44,18 @@ class Net:
 
     def _receive(self, node, src, message):
         searches, qid = self.searches[node], message["qid"]
+        held = {"t": "sr", "qid": qid, "holder": node}
+        respond = (held, None) if node in self.holders else (None, {**message, "t": "sq"})
+        if message["t"] == "sq" and node in self.lookup:  # as StreamNetwork: join, look up, then proceed
+            if not searches.join(qid, src, self.now):
+                return [(src, {"t": DONE, "qid": qid, "nodes": 0, "lost": 0})]
+            heapq.heappush(self.queue, (self.now + self.lookup[node], next(self.seq), node, node,
+                                        {**message, "t": "looked-up"}))
+            return []
+        if message["t"] == "looked-up":
+            return searches.proceed(qid, self.graph[node], respond, self.now)
         if message["t"] == "sq":
-            def respond():
-                held = {"t": "sr", "qid": qid, "holder": node}
-                return (held, None) if node in self.holders else (None, message)
-            return searches.request(qid, src, self.graph[node], respond, self.now)
+            return searches.request(qid, src, self.graph[node], lambda: respond, self.now)
         if message["t"] == DONE:
             return searches.done(qid, src, message["nodes"], message["lost"])
         if message["t"] == ALIVE:
@@ -173,3 +181,17 @@ def test_a_lost_frame_costs_one_silence_wherever_it_was_lost():
 def test_a_link_slower_than_the_silence_is_given_up_on():
     net = Net(nx.path_graph(4), holders={3}, delay={(1, 2): 4.0, (2, 1): 4.0}).ask(0).run()
     assert net.answers() == [] and net.finished() == [2] and net.lost() == [1]
+
+
+def test_a_node_whose_lookup_outlasts_the_silence_is_waited_for():
+    """A node joins a search before its lookup (off the event loop, possibly waiting on a busy
+    disk) and says alive meanwhile: its parent does not give up on it, however long it takes."""
+    net = Net(nx.path_graph(8), holders={7}, lookup={3: 10.0, 5: 4.0}).ask(0).run()
+    assert [a["holder"] for a in net.answers()] == [7] and net.finished() == [8] and net.lost() == [0]
+    assert net.sent[(3, 2, ALIVE)] >= 10
+
+
+def test_a_joined_node_whose_parent_went_away_does_nothing_after_its_lookup():
+    net = Net(nx.path_graph(6), holders={5}, lookup={3: 2.0}).ask(0).run(until=1.0, close=[(2, 3)]).run()
+    assert net.finished() == [3] and net.lost() == [1]
+    assert (3, 4, "sq") not in net.sent and net.searches[3].active() == 0

@@ -53,14 +53,19 @@ def params(query) -> AddParams:
                      _bool(query, "quieter", False) or _bool(query, "quiet", False))
 
 
+MAX_FILES = 100  # parts of one /add: each is a DAG built and a pin gossiped (3,000 ran for minutes)
+
+
 async def files(request: web.Request, limit: int) -> list[tuple[str, bytes]]:
-    """(file name, bytes) of every file part, reading at most `limit` bytes in all."""
+    """(file name, bytes) of every file part, reading at most `limit` bytes and MAX_FILES parts."""
     if not request.content_type.startswith("multipart/"):
         raise ValueError(f"request Content-Type isn't multipart/form-data (got {request.content_type!r})")
     found, total = [], 0
     try:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
+            if len(found) == MAX_FILES:
+                raise ValueError(f"at most {MAX_FILES} files per /add: send more in further requests")
             if not isinstance(part, BodyPartReader):
                 raise ValueError("nested multipart bodies are not supported")
             if part.headers.get("Content-Type", "").startswith(DIRECTORY):

@@ -20,7 +20,7 @@ from fakenet.node.streams import codec, commits, jose, keys
 from fakenet.node.streams.cache import CachedStream, StreamCache
 from fakenet.node.streams.codec import as_cid, cid_of
 from fakenet.node.streams.commits import make_anchor, make_genesis, make_update
-from fakenet.node.streams.conflict import pick
+from fakenet.node.streams.conflict import pick, settle
 from fakenet.node.streams.errors import CommitRejected, MissingCommit, StreamNotFound, StreamUnavailable
 from fakenet.node.streams.keys import ControllerKey, InvalidDid
 from fakenet.node.streams.pinstore import PinStore
@@ -67,5 +67,6 @@ __all__ = [
     "make_update",
     "pick",
     "rebuild",
+    "settle",
     "without_anchor",
 ]

@@ -14,6 +14,16 @@ unanchored again, yet must win over it), so here each log gets one sort key:
 
 A key per log makes `pick` symmetric and transitive: every node keeps the same log whatever
 order the forks reach it in. Anchors whose block was reorged out (height None) do not count.
+
+`settle`, which the node uses whenever it chooses, puts one rule before Ceramic's, because
+anchor commits are unsigned and anyone can get an old tip into a block: a log that only adds
+anchors to a prefix of another log, where that other log carries on from the prefix with signed
+commits, is out. Its anchors attest content those later commits superseded, and an anchor must
+never bring that content back (issue 24: a genuine proof for the genesis rolled {"balance": 200}
+back to 0). The rule looks at two logs at once, so it is a filter over the logs a node has seen
+(the one it holds and what arrived) rather than part of the key: `pick` stays a total order.
+Where it departs from Ceramic (an old tip anchored first, by a race, before a later commit was
+seen) the signed content wins over the anchor.
 """
 
 from __future__ import annotations
@@ -28,6 +38,33 @@ def pick(a: StreamState, b: StreamState) -> StreamState:
     if a.stream_id != b.stream_id:
         raise ValueError(f"cannot choose between logs of different streams: {a.stream_id} and {b.stream_id}")
     return b if _key(b) < _key(a) else a
+
+
+def settle(states: list[StreamState]) -> StreamState:
+    """The log to keep of several (the first wins ties: put the one you hold first): `pick`'s,
+    among those no other log supersedes."""
+    live = [s for s in states if not any(superseded(s, other) for other in states)] or states
+    winner = live[0]
+    for state in live[1:]:
+        winner = pick(winner, state)
+    return winner
+
+
+def superseded(state: StreamState, other: StreamState) -> bool:
+    """Whether `state` only anchors a prefix of `other` that `other` continues with signed commits."""
+    shared = _shared(state, other)
+    return (shared < len(state.log) and all(entry.kind == "anchor" for entry in state.log[shared:])
+            and any(entry.kind != "anchor" for entry in other.log[shared:]))
+
+
+def _shared(a: StreamState, b: StreamState) -> int:
+    """How many commits the two logs share from genesis."""
+    count = 0
+    for x, y in zip(a.log, b.log):
+        if x.cid != y.cid:
+            break
+        count += 1
+    return count
 
 
 def _key(state: StreamState) -> tuple:

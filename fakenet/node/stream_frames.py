@@ -1,0 +1,77 @@
+"""What a stream frame may hold, checked before any of it is decoded or does work.
+
+A frame arrives as JSON (the swarm's framing caps it at 4 MiB); before a handler turns text into
+CIDs, looks anything up or forwards it, its fields are checked here for type, count and length.
+A frame that breaks a limit is the sender's fault: FrameRefused, and the swarm drops the peer.
+
+Counts are sized for honest traffic with room to spare: a fetch names at most MAX_CIDS commits
+(a longer log is fetched in several), an answer lists a log of at most MAX_LOG commits, gossip
+carries at most MAX_BLOCKS blocks of at most MAX_BLOCK_HEX hex digits each.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from fakenet.node.errors import NodeError
+
+MAX_ID = 128  # stream ids, CIDs, search ids: a kjzl6… id is 63 characters, a bafy… CID 59
+MAX_CIDS = 256
+MAX_LOG = 1024
+MAX_BLOCKS = 1024
+MAX_BLOCK_HEX = 2 * 256 * 1024
+
+
+class FrameRefused(NodeError):
+    """A stream frame that breaks its limits; the message says which."""
+
+
+def _text(message: dict, name: str, limit: int = MAX_ID) -> None:
+    value = message.get(name)
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise FrameRefused(f"{message['t']}.{name} must be a string of 1-{limit} characters")
+
+
+def _texts(message: dict, name: str, limit: int) -> None:
+    value = message.get(name)
+    if not isinstance(value, list) or len(value) > limit:
+        raise FrameRefused(f"{message['t']}.{name} must be a list of at most {limit} entries")
+    if not all(isinstance(item, str) and 0 < len(item) <= MAX_ID for item in value):
+        raise FrameRefused(f"{message['t']}.{name} entries must be strings of 1-{MAX_ID} characters")
+
+
+def _blocks(message: dict) -> None:
+    value = message.get("blocks")
+    if not isinstance(value, dict) or len(value) > MAX_BLOCKS:
+        raise FrameRefused(f"{message['t']}.blocks must be a map of at most {MAX_BLOCKS} blocks")
+    if not all(isinstance(k, str) and 0 < len(k) <= MAX_ID and isinstance(v, str) and len(v) <= MAX_BLOCK_HEX
+               for k, v in value.items()):
+        raise FrameRefused(f"{message['t']}.blocks maps CIDs to hex of at most {MAX_BLOCK_HEX} digits")
+
+
+def _count(message: dict, name: str) -> None:
+    value = message.get(name, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**31:
+        raise FrameRefused(f"{message['t']}.{name} must be a count")
+
+
+CHECKS: dict[str, Callable[[dict], Any]] = {
+    "sq": lambda m: (_text(m, "qid"), _text(m, "stream")),
+    "sr": lambda m: (_text(m, "qid"), _text(m, "stream"), _text(m, "tip"), _texts(m, "log", MAX_LOG)),
+    "bq": lambda m: (_text(m, "qid"), _texts(m, "cids", MAX_CIDS)),
+    "br": lambda m: (_text(m, "qid"), _blocks(m)),
+    "qd": lambda m: (_text(m, "qid"), _count(m, "nodes"), _count(m, "lost")),
+    "qa": lambda m: _text(m, "qid"),
+    "su": lambda m: (_text(m, "gid", 2 * MAX_ID + 1), _text(m, "stream"), _text(m, "tip"), _blocks(m)),
+    "ar": lambda m: (_text(m, "stream"), _text(m, "tip")),
+}
+
+
+def check(message: dict) -> None:
+    CHECKS[message["t"]](message)
+
+
+def cost(message: dict) -> int:
+    """Work units a frame may cause: one, plus one per CID or block it names. Parsing a CID's
+    text (multiformats) takes over a millisecond, so CIDs are what a peer's budget is made of."""
+    return 1 + len(message.get("cids") or ()) + len(message.get("blocks") or ()) + len(message.get("log") or ())
