@@ -15,7 +15,7 @@ import pytest
 import requests
 from multiformats import CID, multibase, varint
 
-from fakenet.harness import local
+from support import node_processes as local
 from fakenet.node.streams import ControllerKey, StreamID, jose
 from support.ceramic_models import definition, mid_genesis, mid_update, model_genesis
 from support.stream_waits import loads_with

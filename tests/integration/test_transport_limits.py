@@ -17,8 +17,8 @@ import pytest
 import requests
 
 from fakenet.fuzz.peer import RoguePeer
-from fakenet.harness import local
-from fakenet.harness.local import RPC_PASSWORD, RPC_USER
+from support import node_processes as local
+from support.node_processes import RPC_PASSWORD, RPC_USER
 from fakenet.harness.waits import wait_for
 from fakenet.node.settings import API_PORT, CLUSTER_PORT, IPFS_PORT, RPC_PORT, SWARM_PORT
 

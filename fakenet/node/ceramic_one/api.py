@@ -117,12 +117,12 @@ class CeramicOneApi:
         stream = self.feed.has(cid)
         if stream is None:
             return _not_found(f"event {request.match_info['event_id']} not found")
-        return web.json_response(self._event(cid, stream, True))
+        return web.json_response(await self._event(cid, stream, True))
 
-    def _event(self, cid, stream: str, with_data: bool) -> dict:
+    async def _event(self, cid, stream: str, with_data: bool) -> dict:
         event = {"id": str(codec.as_cid(cid))}
         if with_data:
-            blocks = self.node.streams.blocks_for([codec.as_cid(cid)])
+            blocks = await self.node.streams.blocks_for([codec.as_cid(cid)])
             if blocks:
                 event["data"] = multibase.encode(events.to_car(codec.as_cid(cid), blocks[codec.as_cid(cid)]), "base64")
         return event
@@ -136,7 +136,7 @@ class CeramicOneApi:
         if not resume.isdigit():
             raise BadRequest(f"Invalid resume token '{resume}'. it is not a number")
         found, token = self.feed.since(int(resume), limit)
-        return web.json_response({"events": [self._event(c, s, include == "full") for c, s in found],
+        return web.json_response({"events": [await self._event(c, s, include == "full") for c, s in found],
                                   "resumeToken": str(token)})
 
     async def resume_token(self, _request):
@@ -164,7 +164,7 @@ class CeramicOneApi:
         stream = request.query.get("streamId")
         found = self.feed.of_interest(model.to_bytes(), request.query.get("controller"),
                                       StreamID.parse(stream).encode() if stream else None, offset, limit + 1)
-        return web.json_response({"events": [self._event(c, s, True) for c, s in found[:limit]],
+        return web.json_response({"events": [await self._event(c, s, True) for c, s in found[:limit]],
                                   "resumeOffset": offset + len(found[:limit]), "isComplete": len(found) <= limit})
 
     async def stream(self, request):
