@@ -14,7 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from fakenet import compose, kinds, netstatus
+from fakenet import compose, compose_addresses, kinds, netstatus
 from fakenet.errors import FakenetError
 from fakenet.harness.backends import NAMES as BACKENDS
 from fakenet.naming import natural
@@ -128,6 +128,14 @@ def _placement(text: str) -> str:
 
 # -- verbs: each function's docstring is its help text -------------------------------------------------
 
+def _compose_subnet(project: str):
+    """The project's subnet: the one its network has, else one clear of every engine network."""
+    from fakenet.harness.backends import subnets
+
+    return subnets.kept_or_free(_docker(), compose_addresses.project_network(project), compose_addresses.POOL,
+                                compose_addresses.PREFIX, project)
+
+
 def cmd_up(args, extra: list[str]) -> int:
     """Build the node image if needed, start N nodes (default 4, or FAKENET_NODES) of a kind (fakenet,
     or --kind litecoin: Litecoin Core regtest), wait until all are healthy and meshed, print the
@@ -137,7 +145,7 @@ def cmd_up(args, extra: list[str]) -> int:
     timeout = _from_environment("FAKENET_UP_TIMEOUT", _seconds, UP_TIMEOUT)
     count = args.nodes or _from_environment("FAKENET_NODES", _positive_count, None) \
         or (compose.node_count(args.project) if kind.name == compose.DEFAULT_KIND else compose.BASE_NODES)
-    compose.set_node_count(args.project, count, kind.name)
+    compose.set_node_count(args.project, count, kind.name, _compose_subnet(args.project))
     image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
     detach = ["-d"] if args.detach else []
     result = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image, kind=kind.name)
