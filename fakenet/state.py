@@ -3,6 +3,10 @@ build locks, compose overrides, the wheelhouse images install from.
 
 `FAKENET_STATE_DIR` names the directory; by default it is the checkout's `.cache/` (where `./fake`
 has always kept it). Read at each use, so a test or a second checkout can point it elsewhere.
+
+Locks that guard an engine (its swarm membership) are not a checkout's: every checkout, venv and
+installed copy driving that engine from this machine must take the same one, so they live in the
+user's lock directory (`FAKENET_LOCK_DIR`, default ~/.cache/fakenet/locks), one file per engine ID.
 """
 
 from __future__ import annotations
@@ -20,3 +24,14 @@ def state_dir() -> Path:
 def state_path(*parts: str) -> Path:
     """A file or directory under the state directory (not created)."""
     return state_dir().joinpath(*parts)
+
+
+def lock_dir() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return Path(os.environ.get("FAKENET_LOCK_DIR") or cache / "fakenet" / "locks")
+
+
+def engine_lock_path(purpose: str, engine_id: str) -> Path:
+    """The lock file of one engine (by its ID, as `docker info` reports it) for one purpose."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in engine_id) or "unknown"
+    return lock_dir() / f"{purpose}-{safe}.lock"
