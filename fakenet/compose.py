@@ -23,11 +23,13 @@ import yaml
 from fakenet import compose_addresses
 from fakenet.errors import ContainerError
 from fakenet.labels import KIND_LABEL, PROJECT_LABEL, RUN_LABEL
+from fakenet.source_tree import compose_dir
 from fakenet.state import state_path
 
-REPO = Path(__file__).resolve().parent.parent
-BASE_FILE = REPO / "compose" / "docker-compose.yml"
-FILES = {"fakenet": BASE_FILE, "litecoin": REPO / "compose" / "litecoin.yml"}
+REPO = Path(__file__).resolve().parent.parent  # the checkout, where `fake test` and `fake fidelity` work
+COMPOSE_DIR = compose_dir()  # the checkout's compose/, or an installed wheel's copy
+BASE_FILE = COMPOSE_DIR / "docker-compose.yml"
+FILES = {"fakenet": BASE_FILE, "litecoin": COMPOSE_DIR / "litecoin.yml"}
 DEFAULT_KIND = "fakenet"
 DEFAULT_PROJECT = "fakenet"
 BASE_NODES = 4
@@ -150,7 +152,7 @@ def run(project: str, args: list[str], image: str | None = None, capture: bool =
         kind: str | None = None) -> subprocess.CompletedProcess:
     cmd = command(project, args, kind)
     result = subprocess.run(cmd, env=environment(project, image), text=True,
-                            capture_output=capture, cwd=REPO)
+                            capture_output=capture, cwd=COMPOSE_DIR.parent)
     if capture and result.returncode != 0:
         raise ContainerError(f"compose {' '.join(args)} failed: {result.stderr.strip()[-2000:]}",
                              cmd=cmd, exit_code=result.returncode, output=result.stderr)
