@@ -3,6 +3,7 @@ its images and compose projects (fakenet/source_tree.py), starts a 2-node networ
 `from fakenet import Network`, and brings a compose project up and down with its `fake` command."""
 
 import json
+import shutil
 import subprocess
 import sys
 import uuid
@@ -15,6 +16,7 @@ from fakenet import compose, image
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
+LEFT_OUT = (".venv", ".cache", ".git", ".hypothesis", "build", "*.egg-info", "__pycache__", "fakenet-dump-*")
 SCRIPT = """
 import json, fakenet
 from fakenet import Network
@@ -40,7 +42,9 @@ def run(args, cwd, env=None, timeout=900):
 def installed(tmp_path_factory):
     """A fresh venv with nothing but fakenet's wheel and its dependencies (PyPI, through pip's cache)."""
     root = tmp_path_factory.mktemp("installed")
-    run([sys.executable, "-m", "pip", "wheel", str(compose.REPO), "--no-deps", "-q", "-w", str(root / "dist")], root)
+    # A copy without build/: setuptools would put whatever an older build left there into the wheel.
+    source = shutil.copytree(compose.REPO, root / "source", ignore=shutil.ignore_patterns(*LEFT_OUT))
+    run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(root / "dist")], root)
     venv.create(root / "venv", with_pip=True)
     wheel = next((root / "dist").glob("fakenet-*.whl"))
     run([root / "venv" / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", wheel], root)
