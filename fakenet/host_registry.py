@@ -2,7 +2,9 @@
 
 The hosts file (hosts.json in the state directory, fakenet/state.py; mode 0600) maps a host's name to its engine URL
 (`ssh://user@h` through the docker SDK's ssh support: the user's own ssh keys, agent and
-known_hosts; `tcp://…`, `unix://…`). It holds addresses only, never keys. Every client is built
+known_hosts; `tcp://…`, `unix://…`) and, where `fake hosts add --reach` gave one, the address the
+harness reaches the host's published ports at (an engine in a container: its bridge address, not
+the URL's host name). It holds addresses only, never keys. Every client is built
 here, so the backend, prune and the CLI see the same hosts.
 
 A `tcp://` engine speaks TLS with the client certificates `docker --tlsverify` uses (ca.pem,
@@ -35,17 +37,28 @@ def hosts_file() -> Path:
     return Path(os.environ.get("FAKENET_HOSTS_FILE") or state_path("hosts.json"))
 
 
-def load() -> dict[str, str]:
-    """name -> engine URL of every known host, "local" first."""
+def _recorded() -> dict[str, dict[str, str]]:
+    """name -> {"url", and "reach" where given}; a bare URL is how older files recorded a host."""
     path = hosts_file()
     recorded = json.loads(path.read_text()) if path.is_file() else {}
-    return {LOCAL: LOCAL, **recorded}
+    return {name: entry if isinstance(entry, dict) else {"url": entry} for name, entry in recorded.items()}
 
 
-def _save(hosts: dict[str, str]) -> None:
+def load() -> dict[str, str]:
+    """name -> engine URL of every known host, "local" first."""
+    return {LOCAL: LOCAL, **{name: entry["url"] for name, entry in _recorded().items()}}
+
+
+def reach_of(urls: dict[str, str]) -> dict[str, str]:
+    """The recorded reach address of each of these hosts that has one (and the URL it was recorded with)."""
+    return {name: entry["reach"] for name, entry in _recorded().items()
+            if entry.get("reach") and urls.get(name) == entry["url"]}
+
+
+def _save(hosts: dict[str, dict[str, str]]) -> None:
     path = hosts_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({name: url for name, url in hosts.items() if name != LOCAL}, indent=2) + "\n"
+    text = json.dumps(hosts, indent=2) + "\n"
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(text)
@@ -59,17 +72,27 @@ def check_url(url: str) -> str:
     return url
 
 
-def add(url: str, name: str | None = None) -> str:
+def check_reach(address: str) -> str:
+    """A host name or IP address the harness can connect to, nothing more (no scheme, port or path)."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.:-]{0,252}", address or ""):
+        raise ConfigError(f"a reach address is a host name or IP address such as 172.17.0.3, not {address!r}")
+    return address
+
+
+def add(url: str, name: str | None = None, reach: str | None = None) -> str:
     hosts = load()
     check_url(url)
+    if reach is not None:
+        check_reach(reach)
     tls_for(url)  # a tcp:// engine without TLS is refused now, not at the first run
     name = name or next(f"h{i}" for i in range(1, len(hosts) + 2) if f"h{i}" not in hosts)
     if not _NAME.match(name) or name == LOCAL:
         raise ConfigError(f"host name {name!r}: lower-case letters, digits and dashes, not {LOCAL!r}")
     if name in hosts:
         raise ConfigError(f"host {name!r} is already known ({hosts[name]}); `fake hosts rm {name}` first")
-    hosts[name] = url
-    _save(hosts)
+    recorded = _recorded()
+    recorded[name] = {"url": url, **({"reach": reach} if reach else {})}
+    _save(recorded)
     return name
 
 
@@ -77,8 +100,9 @@ def remove(name: str) -> str:
     hosts = load()
     if name not in hosts or name == LOCAL:
         raise ConfigError(f"no host {name!r} to remove (known: {', '.join(h for h in hosts if h != LOCAL) or 'none'})")
-    url = hosts.pop(name)
-    _save(hosts)
+    recorded = _recorded()
+    url = recorded.pop(name)["url"]
+    _save(recorded)
     return url
 
 

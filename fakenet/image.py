@@ -34,11 +34,11 @@ from typing import Callable, Iterator, Mapping, Sequence
 import docker
 import docker.errors
 
-import fakenet
 from fakenet.errors import ContainerError
 from fakenet.image_base import BaseImage, base_python, local_image_id, resolve_base
 from fakenet.image_wheels import ensure_wheelhouse, project_requirements, wheel_arch
 from fakenet.labels import SOURCE_HASH_LABEL
+from fakenet.source_tree import BUNDLED, PACKAGE, node_package, source_root
 from fakenet.state import state_dir, state_path
 
 __all__ = ["IMAGE_REPO", "SOURCE_HASH_LABEL", "build_inputs", "content_hash", "ensure_image", "image_tag", "node_pyproject",
@@ -86,14 +86,16 @@ def _ensure_locked(client: docker.DockerClient, root: Path, base_image: str | No
 
 
 def repo_root() -> Path:
-    """The source checkout this fakenet was imported from; the image is built from it."""
-    root = Path(fakenet.__file__).resolve().parent.parent
-    if not (root / "pyproject.toml").is_file() or not (root / "compose" / "Dockerfile").is_file():
-        raise ContainerError(f"the node image is built from a fakenet source checkout; none at {root}")
+    """The sources the image is built from: the checkout this fakenet was imported from, or the copy an
+    installed wheel carries (fakenet/source_tree.py)."""
+    root = source_root()
+    if root is None:
+        raise ContainerError(f"the node image is built from fakenet's sources: no checkout at {PACKAGE.parent} and "
+                             f"no {PACKAGE / BUNDLED} (install fakenet from a wheel built by `pip install .` or "
+                             f"`pip wheel .`)")
     return root
 
 
-NODE_REQUIREMENTS = "fakenet/node/requirements.txt"
 _STUB_INIT = b'"""fakenet, as the node image holds it: the node package (fakenet.node) alone."""\n'
 
 
@@ -101,21 +103,22 @@ def build_inputs(root: Path) -> dict[str, bytes]:
     """Every file the image is made of, by its path in the build context."""
     files = {"Dockerfile": (root / "compose" / "Dockerfile").read_bytes(),
              "src/pyproject.toml": node_pyproject(root).encode(), "src/fakenet/__init__.py": _STUB_INIT}
-    for path in sorted((root / "fakenet" / "node").rglob("*")):
-        if path.is_file() and _is_package_file(path.relative_to(root)):
-            files[f"src/{path.relative_to(root).as_posix()}"] = path.read_bytes()
+    node = node_package(root)
+    for path in sorted(node.rglob("*")):
+        if path.is_file() and _is_package_file(path.relative_to(node)):
+            files[f"src/fakenet/node/{path.relative_to(node).as_posix()}"] = path.read_bytes()
     return files
 
 
 def node_requirements(root: Path) -> list[str]:
-    lines = (root / NODE_REQUIREMENTS).read_text().splitlines()
+    lines = (node_package(root) / "requirements.txt").read_text().splitlines()
     return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
 
 
 def node_pyproject(root: Path) -> str:
     """The node's own distribution: its dependencies and console scripts, the version of the checkout."""
     project = tomllib.loads((root / "pyproject.toml").read_text())
-    version = re.search(r'__version__\s*=\s*"([^"]+)"', (root / "fakenet/node/version.py").read_text()).group(1)
+    version = re.search(r'__version__\s*=\s*"([^"]+)"', (node_package(root) / "version.py").read_text()).group(1)
     scripts = {name: target for name, target in project["project"].get("scripts", {}).items()
                if target.startswith("fakenet.node.")}
     lines = ["[build-system]", f"requires = {_toml_list(project['build-system']['requires'])}",

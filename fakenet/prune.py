@@ -120,7 +120,7 @@ def prune_hosts(project: str | None = None) -> dict[str, Pruned]:
             print(f"fake prune: skipped {name}: {exc}")
     done = {name: prune(client, project) for name, client in clients.items() if name != hosts.LOCAL}
     done[hosts.LOCAL] = prune(clients[hosts.LOCAL], project)
-    with swarm.swarm_lock():
+    with swarm.swarm_lock(clients[hosts.LOCAL]):
         swarm.release(clients[hosts.LOCAL], [c for name, c in clients.items() if name != hosts.LOCAL])
     return done
 

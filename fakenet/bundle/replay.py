@@ -14,7 +14,7 @@ PLACEMENT_ENV = "FAKENET_PLACEMENT"  # what `--placement` sets for the hosts bac
 
 
 def scenario_command(result) -> str:
-    """`./fake scenario run FILE --backend B --seed S --kind K [--nodes N] [--placement P]` for a scenario
+    """`./fake scenario run FILE --backend B --seed S --kind K [--nodes N] [--placement P] [--hosts …]` for a scenario
     Result. --kind always: a file may list several kinds, and a kind given on the command line replaces
     them in the loaded scenario, so the file alone cannot say which ran. --nodes where it differed."""
     scenario = result.scenario
@@ -25,6 +25,10 @@ def scenario_command(result) -> str:
         words += ["--nodes", str(result.nodes)]
     if result.backend == "hosts" and os.environ.get(PLACEMENT_ENV):
         words += ["--placement", os.environ[PLACEMENT_ENV]]
+    if result.backend == "hosts":
+        from fakenet.harness.backends.hosts_flags import words as hosts_words
+
+        words += hosts_words(getattr(result, "options", {}))
     return shlex.join(words)
 
 

@@ -36,6 +36,7 @@ class Result:
     kind: str = ""  # what actually ran (the command line may override the scenario's), for the replay line
     seed: int = 0
     nodes: int = 0
+    options: dict = field(default_factory=dict)  # the backend's options (hosts: --hosts, --reach…), for the replay line
     teardown_error: str = ""  # the network's close failed after the verdict (it stands; this is said beside it)
 
     @property
@@ -74,7 +75,7 @@ def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None,
         pictures: Path | None = None, keep_on_failure: bool = False, recorder=None, **options) -> Result:
     """`recorder` (fakenet.bundle.Recorder) sees the network after every step and, on a failure,
     before it closes: what a closed network knew (logs, data dirs) is gone."""
-    result, started = Result(scenario, backend), time.monotonic()
+    result, started = Result(scenario, backend, options=dict(options)), time.monotonic()
     try:
         net = network_for(scenario, backend, nodes, seed, kind, **options)
     except ConfigError as exc:  # the run asks for what the scenario cannot be (--nodes against its edges, a kind)
@@ -87,6 +88,7 @@ def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None,
         net.start()
     except Exception as exc:
         result.setup_error, result.setup_exception = str(exc), exc
+        result.seconds = time.monotonic() - started  # "failed in 0.0s" after a minute's wait misled
         if recorder is not None:
             recorder.collect(net, exc)
         _close(net, result)

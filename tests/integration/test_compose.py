@@ -1,5 +1,6 @@
 """Issue 3 acceptance: the developer's `./fake` loop against the real engine."""
 
+import ipaddress
 import json
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import docker
 import pytest
 
-from fakenet import compose, netstatus
+from fakenet import compose, compose_addresses, netstatus
 from fakenet.harness.waits import wait_for
 
 pytestmark = pytest.mark.docker
@@ -101,3 +102,38 @@ def test_a_mistyped_verb_is_one_line_not_composes_usage(project):
     result = fake(project, "upp", check=False)
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.strip() == "fake: unknown command 'upp' (did you mean 'up'?) (see fake --help)"
+
+
+def peer_addresses(project, node):
+    """The host part of every peer address `node` reports (getpeerinfo's `addr`, host:port)."""
+    peers = json.loads(fake(project, "exec", node, "cli", "getpeerinfo").stdout)
+    return {peer["addr"].rsplit(":", 1)[0] for peer in peers}
+
+
+def dialled_hosts(container):
+    """The hosts the node was told to dial: its FAKENET_PEERS multiaddrs' or LITECOIN_PEERS' hosts."""
+    env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
+    if "LITECOIN_PEERS" in env:
+        return env["LITECOIN_PEERS"].split()
+    return [addr.split("/")[2] for addr in env["FAKENET_PEERS"].split()]
+
+
+@pytest.mark.parametrize("kind", ["fakenet", "litecoin"])
+def test_compose_nodes_dial_fixed_addresses_and_mesh(client, project, kind):
+    """Issue 27 item 8: peers dial addresses, not names the engine's DNS can lose; names stay aliases."""
+    fake(project, "up", "-d", "--kind", kind)
+    network = client.networks.get(f"{project}_p2p")
+    subnet = ipaddress.ip_network(network.attrs["IPAM"]["Config"][0]["Subnet"])
+    assert subnet.subnet_of(compose_addresses.POOL), subnet
+    containers = {c.labels["com.docker.compose.service"]: c for c in
+                  client.containers.list(filters={"label": f"com.docker.compose.project={project}"})}
+    attached = {name: c.attrs["NetworkSettings"]["Networks"][f"{project}_p2p"] for name, c in containers.items()}
+    assert {name: a["IPAddress"] for name, a in attached.items()} == compose_addresses.addresses(subnet, compose.node_names(4))
+    assert all(name in a["Aliases"] for name, a in attached.items())
+    dialled = {name: dialled_hosts(c) for name, c in containers.items()}
+    ips = {name: a["IPAddress"] for name, a in attached.items()}
+    assert set().union(*dialled.values()) <= set(ips.values()), dialled
+    assert set(dialled["node"]) - {ips["node"]} == set(ips.values()) - {ips["node"]}, dialled
+    for name in containers:
+        seen = peer_addresses(project, name)
+        assert len(seen) == 3 and all(ipaddress.ip_address(host) in subnet for host in seen), (name, seen)

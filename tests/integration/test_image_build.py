@@ -31,7 +31,7 @@ def test_image_is_tagged_with_its_content_hash(docker_client, node_image):
     assert image.labels[SOURCE_HASH_LABEL].startswith(node_image.split(":", 1)[1])
     assert image.labels["io.fakenet.image"] == "node"
     assert image.attrs["Config"]["Volumes"] == {"/data": {}}
-    assert set(image.attrs["Config"]["ExposedPorts"]) == {"4011/tcp", "5011/tcp", "6433/tcp", "7007/tcp", "9094/tcp"}
+    assert set(image.attrs["Config"]["ExposedPorts"]) == {"4011/tcp", "5011/tcp", "5101/tcp", "6433/tcp", "7007/tcp", "9094/tcp"}
 
 
 def test_unchanged_sources_reuse_the_image(docker_client, node_image):

@@ -34,10 +34,10 @@ def peers(container) -> int:
 @pytest.fixture
 def single_node_swarm():
     client = docker.from_env()
-    with swarm.swarm_lock():
+    with swarm.swarm_lock(client):
         swarm.ensure(client, [])
     yield client
-    with swarm.swarm_lock():
+    with swarm.swarm_lock(client):
         swarm.release(client, [])
     client.close()
 

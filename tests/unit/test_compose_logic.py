@@ -1,35 +1,77 @@
 """Compose invocation and prune decisions, without an engine."""
 
+import ipaddress
 import os
+
+import docker.errors
 
 import pytest
 
-from fakenet import cli, compose, labels
+from fakenet import cli, compose, compose_addresses, labels
+from fakenet.harness.backends import subnets
 from fakenet.errors import FakenetError
 
 
-def test_peerlist_and_names():
+SUBNET = ipaddress.ip_network("10.233.7.0/24")
+
+
+def test_names():
     assert compose.node_names(5) == ["node", "node2", "node3", "node4", "node5"]
-    assert compose.peerlist(2) == "/dns4/node/tcp/4011 /dns4/node2/tcp/4011"
 
 
-def test_override_extends_node4_and_gives_everyone_the_full_peerlist():
-    doc = compose.override_document(6)
+def test_override_extends_node4_and_gives_everyone_a_fixed_address_and_every_peers_address():
+    doc = compose.override_document(6, "fakenet", SUBNET)
     assert set(doc["services"]) == set(compose.node_names(6))
     assert doc["services"]["node6"]["extends"]["service"] == "node4"
     assert doc["services"]["node6"]["volumes"] == ["node6-data:/data"]
-    assert all(s["environment"]["FAKENET_PEERS"] == compose.peerlist(6) for s in doc["services"].values())
+    assert doc["networks"]["p2p"]["ipam"]["config"] == [{"subnet": "10.233.7.0/24"}]
+    ips = [s["networks"]["p2p"]["ipv4_address"] for s in doc["services"].values()]
+    assert ips == [f"10.233.7.{i}" for i in range(2, 8)], "the gateway (.1) is Docker's"
+    peers = " ".join(f"/ip4/{ip}/tcp/4011" for ip in ips)
+    for name, service in doc["services"].items():
+        assert service["environment"]["FAKENET_PEERS"] == peers
+        assert service["environment"]["FAKENET_ANNOUNCE"] == f"/ip4/{service['networks']['p2p']['ipv4_address']}/tcp/4011"
+        assert service["networks"]["p2p"]["aliases"] == [name]
+    assert doc["services"]["node6"]["environment"]["FAKENET_NODE_NAME"] == "node6"
     assert set(doc["volumes"]) == {"node5-data", "node6-data"}
+
+
+def test_litecoin_nodes_dial_later_nodes_addresses_once_per_link():
+    doc = compose.override_document(4, "litecoin", SUBNET)
+    peers = {name: s["environment"]["LITECOIN_PEERS"] for name, s in doc["services"].items()}
+    assert peers == {"node": "10.233.7.3 10.233.7.4 10.233.7.5", "node2": "10.233.7.4 10.233.7.5",
+                     "node3": "10.233.7.5", "node4": ""}
+    assert "volumes" not in doc
 
 
 def test_node_count_round_trips_through_the_override(tmp_path, monkeypatch):
     monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
-    compose.set_node_count("p", 7)
+    compose.set_node_count("p", 7, "fakenet", SUBNET)
     assert compose.node_count("p") == 7
-    compose.set_node_count("p", 4)
-    assert compose.node_count("p") == 4 and not compose.override_path("p").exists()
+    compose.set_node_count("p", 4, "fakenet", SUBNET)
+    assert compose.node_count("p") == 4
+    assert str(compose.override_path("p")) in compose.command("p", ["ps"], kind="litecoin")
     with pytest.raises(FakenetError):
-        compose.set_node_count("p", 3)
+        compose.set_node_count("p", 3, "fakenet", SUBNET)
+
+
+def test_a_kept_subnet_is_reused_and_a_new_one_is_clear_of_every_engine_network():
+    class Networks:
+        def __init__(self, known):
+            self.known = known
+
+        def get(self, name):
+            if name not in self.known:
+                raise docker.errors.NotFound(name)
+            return type("N", (), {"attrs": {"IPAM": {"Config": [{"Subnet": self.known[name]}]}}})
+
+        def list(self, greedy):
+            return [type("N", (), {"attrs": {"IPAM": {"Config": [{"Subnet": s}]}}}) for s in self.known.values()]
+
+    taken = {f"other{i}": f"10.233.{i}.0/24" for i in range(255)}
+    client = type("C", (), {"networks": Networks({**taken, "p_p2p": "10.233.9.0/24"})})
+    assert subnets.kept_or_free(client, "p_p2p", compose_addresses.POOL, 24, "p") == ipaddress.ip_network("10.233.9.0/24")
+    assert subnets.kept_or_free(client, "q_p2p", compose_addresses.POOL, 24, "q") == ipaddress.ip_network("10.233.255.0/24")
 
 
 def test_only_the_default_project_gets_the_standard_host_ports(monkeypatch):

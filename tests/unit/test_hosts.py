@@ -53,7 +53,7 @@ def test_published_ports_are_reached_on_loopback_for_this_machine_only():
 
 
 def _backend(monkeypatch, placement=None):
-    monkeypatch.setattr(hosts, "client", lambda url: SimpleNamespace(url=url))
+    monkeypatch.setattr(hosts, "client", lambda url, timeout=120: SimpleNamespace(url=url, ping=bool, close=bool))
     monkeypatch.setattr(HostsBackend.__mro__[1], "__init__", lambda self, kind, **kw: setattr(self, "client", kw["client"]))
     return HostsBackend(None, hosts={"a": "local", "b": "ssh://root@localhost", "c": "ssh://u@c"}, placement=placement)
 

@@ -21,7 +21,7 @@ def isolated(tmp_path, monkeypatch):
 
 
 def backend(monkeypatch) -> HostsBackend:
-    monkeypatch.setattr(hosts, "client", lambda url: SimpleNamespace(url=url))
+    monkeypatch.setattr(hosts, "client", lambda url, timeout=120: SimpleNamespace(url=url, ping=bool, close=bool))
     monkeypatch.setattr(HostsBackend.__mro__[1], "__init__", lambda self, kind, **kw: setattr(self, "kind", kind))
     made = HostsBackend(FakenetKind(), hosts={"a": "local", "b": "ssh://root@localhost", "c": "ssh://u@c"})
     made.placed = {"node": "a", "node2": "b", "node3": "c"}

@@ -48,7 +48,7 @@ import docker.errors
 
 from fakenet import host_registry as known_hosts
 from fakenet.errors import ConfigError, ContainerError, FakenetError
-from fakenet.harness.backends import swarm
+from fakenet.harness.backends import reachability, swarm
 from fakenet.harness.backends.base import NodeRuntime, NodeSpec
 from fakenet.harness.backends.docker import DockerBackend, DockerRuntime, leave_one_at_a_time
 from fakenet.harness.waits import wait_for
@@ -59,6 +59,7 @@ OVERLAY_TIMEOUT = 30.0
 PLACEMENT_ENV = "FAKENET_PLACEMENT"  # `fake scenario run --placement` sets it: node=host,node2=host2
 ENCRYPTION_ENV = "FAKENET_OVERLAY_ENCRYPTION"  # auto (default), on, off
 ENCRYPTION_MODES = ("auto", "on", "off")
+PING_TIMEOUT = 10  # seconds an engine has to answer before a run gives up on its host
 # What Docker programs for an encrypted overlay (transport-mode ESP, rfc4106 AES-GCM), tried in a
 # network namespace of its own that disappears with the probe container.
 ESP_PROBE = ["xfrm", "state", "add", "src", "192.0.2.1", "dst", "192.0.2.2", "proto", "esp", "spi", "0x100",
@@ -106,13 +107,14 @@ class HostsBackend(DockerBackend):
         unknown = sorted(set(self.placement.values()) - set(self.urls))
         if unknown:
             raise ConfigError(f"placement names unknown host(s) {', '.join(unknown)} (hosts: {', '.join(self.urls)})")
-        self.reach = dict(reach or {})
+        self.reach = {**known_hosts.reach_of(self.urls), **dict(reach or {})}  # as given, else as `hosts add` recorded
         unknown = sorted(set(self.reach) - set(self.urls))
         if unknown:
             raise ConfigError(f"reach names unknown host(s) {', '.join(unknown)} (hosts: {', '.join(self.urls)})")
         self.advertise = advertise or os.environ.get(swarm.ADVERTISE_ENV) or None
         self.progress = progress or (lambda _line: None)
-        self.clients = dict(zip(self.urls, _parallel(known_hosts.client, list(self.urls.values()))))
+        self.clients = dict(zip(self.urls, _parallel(answering, list(self.urls.items()))))
+        self._reached: set[str] = set()  # hosts whose published ports the harness has reached
         self.manager_name = next(iter(self.urls))
         super().__init__(kind, image=image, project=project, run=run, client=self.clients[self.manager_name],
                          owned=owned, publish=True)  # overlay addresses are not routable from this host
@@ -145,7 +147,7 @@ class HostsBackend(DockerBackend):
         workers = [self.clients[h] for h in used if h != self.manager_name]
         remote = [known_hosts.address_of(self.urls[h]) for h in used if not known_hosts.is_loopback(self.urls[h])]
         encrypted = self._decide_encryption(used)
-        with swarm.swarm_lock():
+        with swarm.swarm_lock(self.client):
             swarm.ensure(self.client, workers, advertise=self.advertise or swarm.advertise_address(remote))
             self._joined = True
             self.network = swarm.create_overlay(self.client, f"fakenet-{self.run}", self.labels, self.run, len(specs),
@@ -185,6 +187,22 @@ class HostsBackend(DockerBackend):
         host = self.placed[spec.name]
         on_this_machine = host not in self.reach and known_hosts.is_loopback(self.urls[host])
         return "0.0.0.0" if not on_this_machine and role in self.kind.authenticated else "127.0.0.1"
+
+    def run_container(self, spec: NodeSpec):
+        """The docker backend's container; the first on each host also proves the harness reaches it."""
+        container = super().run_container(spec)
+        host = self.placed[spec.name]
+        if host not in self._reached:
+            self._check_reach(host, container)
+            self._reached.add(host)
+        return container
+
+    def _check_reach(self, host: str, container) -> None:
+        container.reload()
+        bindings = [b for b in (container.attrs["NetworkSettings"].get("Ports") or {}).values() if b]
+        if bindings:
+            address = self.reach.get(host) or known_hosts.address_of(self.urls[host])
+            reachability.check(host, address, int(bindings[0][0]["HostPort"]))
 
     def published_host(self, runtime: DockerRuntime) -> str:
         host = self.placed[runtime.name]
@@ -231,7 +249,7 @@ class HostsBackend(DockerBackend):
         if not self._joined:
             return
         workers = [c for h, c in self.clients.items() if h != self.manager_name and h in self.placed.values()]
-        with swarm.swarm_lock():
+        with swarm.swarm_lock(self.client):
             if self.network is not None:
                 # A worker's attachment task outlives its container by a moment: "in use by task".
                 wait_for(self._overlay_removed, bool, timeout=OVERLAY_TIMEOUT, retry_on=(docker.errors.APIError,),
@@ -280,6 +298,22 @@ def _counted(chunks, host: str, progress: Callable[[str], None]):
             progress(f"{host}: {sent >> 20} MiB sent")
         yield chunk
     progress(f"{host}: {sent >> 20} MiB sent, loading")
+
+
+def answering(item: tuple[str, str]) -> docker.DockerClient:
+    """A client of host `name` whose engine has answered a ping within PING_TIMEOUT seconds: an
+    unreachable host fails the run before anything is created, naming the host."""
+    name, url = item
+    try:
+        probe = known_hosts.client(url, timeout=PING_TIMEOUT)
+        try:
+            probe.ping()
+        finally:
+            probe.close()
+    except (docker.errors.DockerException, FakenetError, OSError) as exc:
+        raise ConfigError(f"host {name} ({url}) does not answer within {PING_TIMEOUT} s: {exc} "
+                          f"(`fake hosts ls` lists the hosts; `--hosts` picks the ones a run uses)") from exc
+    return known_hosts.client(url)
 
 
 def _parallel(function, items: list):

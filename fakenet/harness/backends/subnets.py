@@ -91,3 +91,17 @@ def addresses(network, names: list[str]) -> dict[str, str]:
     first = subnet.network_address + 1  # Docker's default gateway, whatever the config says
     hosts = (str(ip) for ip in subnet.hosts() if ip != first and str(ip) != gateway)
     return {name: next(hosts) for name in names}
+
+
+def kept_or_free(client: docker.DockerClient, name: str, pool: ipaddress.IPv4Network, prefix: int,
+                 run: str) -> ipaddress.IPv4Network:
+    """The subnet network `name` already has (a project brought up again keeps its addresses), else a
+    free one of `pool` for whoever creates it (compose, for `./fake up`)."""
+    try:
+        return ipaddress.ip_network(client.networks.get(name).attrs["IPAM"]["Config"][0]["Subnet"])
+    except (docker.errors.NotFound, IndexError, KeyError, TypeError):
+        pass
+    choices = free(pool, prefix, used(client), run)
+    if not choices:
+        raise ContainerError(f"no free /{prefix} left in {pool} for {name}")
+    return choices[0]

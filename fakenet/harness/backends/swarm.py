@@ -6,7 +6,7 @@ their VIPs time out on a kernel without IPVS). The manager is this machine's eng
 creates the swarm when there is none, labelled `io.fakenet.swarm` (`run`: made for runs, the
 last run to finish leaves it; `hosts`: made by `fake hosts add`, left by `fake hosts rm`), and
 joins workers it finds outside any swarm (their node labelled `io.fakenet.joined`). A swarm it
-did not create is joined, used, and never left. Changes happen under one file lock, so that
+did not create is joined, used, and never left. Changes happen under the manager engine's file lock, so that
 concurrent runs (pytest-xdist workers) neither create two swarms nor leave one in use.
 """
 
@@ -28,6 +28,7 @@ from fakenet.errors import ConfigError, ContainerError
 from fakenet.harness.backends import subnets
 from fakenet.harness.waits import wait_for
 from fakenet.labels import JOINED_LABEL, PROJECT_LABEL, SWARM_LABEL
+from fakenet.state import engine_lock_path
 
 OVERLAY_POOL = ipaddress.ip_network("10.231.0.0/16")  # one subnet per run, clear of every network in use
 JOIN_TIMEOUT = 60.0
@@ -35,9 +36,10 @@ ADVERTISE_ENV = "FAKENET_SWARM_ADVERTISE"  # the manager's address as other engi
 
 
 @contextmanager
-def swarm_lock() -> Iterator[None]:
-    lock = state_path("swarm.lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
+def swarm_lock(manager: docker.DockerClient) -> Iterator[None]:
+    """The manager engine's swarm lock, shared by every checkout on this machine (fakenet/state.py)."""
+    lock = engine_lock_path("swarm", manager.info()["ID"])
+    lock.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(lock, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield

@@ -1,0 +1,78 @@
+"""Issue 23 item 7: `pip install` of fakenet's wheel, with no checkout in sight, finds the sources of
+its images and compose projects (fakenet/source_tree.py), starts a 2-node network through
+`from fakenet import Network`, and brings a compose project up and down with its `fake` command."""
+
+import json
+import shutil
+import subprocess
+import sys
+import uuid
+import venv
+
+import docker
+import pytest
+
+from fakenet import compose, image
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+LEFT_OUT = (".venv", ".cache", ".git", ".hypothesis", "build", "*.egg-info", "__pycache__", "fakenet-dump-*")
+SCRIPT = """
+import json, fakenet
+from fakenet import Network
+from fakenet.harness.waits import wait_for
+from fakenet.image import ensure_image
+with Network(2, backend="docker") as net:
+    ids = {name: net.node(name).client.identity() for name in net.names}
+    peers, _ = wait_for(lambda: {n: sorted(net.node(n).client.peer_identities()) for n in net.names},
+                     lambda p: all(p[n] == [ids[m] for m in net.names if m != n] for n in net.names),
+                     timeout=60, expected="each node connected to the other")
+print(json.dumps({"package": fakenet.__file__, "image": ensure_image(progress=lambda _: None), "peers": peers}))
+"""
+
+
+def run(args, cwd, env=None, timeout=900):
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, f"{' '.join(map(str, args))} exited {result.returncode}\n{result.stdout}\n{result.stderr[-4000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A fresh venv with nothing but fakenet's wheel and its dependencies (PyPI, through pip's cache)."""
+    root = tmp_path_factory.mktemp("installed")
+    # A copy without build/: setuptools would put whatever an older build left there into the wheel.
+    source = shutil.copytree(compose.REPO, root / "source", ignore=shutil.ignore_patterns(*LEFT_OUT))
+    run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(root / "dist")], root)
+    venv.create(root / "venv", with_pip=True)
+    wheel = next((root / "dist").glob("fakenet-*.whl"))
+    run([root / "venv" / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", wheel], root)
+    outside = root / "elsewhere"
+    outside.mkdir()
+    env = {"PATH": f"{root / 'venv' / 'bin'}:/usr/bin:/bin", "HOME": str(root), "FAKENET_STATE_DIR": str(root / "state")}
+    return root / "venv" / "bin", outside, env
+
+
+def test_the_wheel_carries_the_sources_and_starts_a_network_from_outside_the_checkout(installed):
+    bin_dir, outside, env = installed
+    result = run([bin_dir / "python", "-c", SCRIPT], outside, env)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "site-packages" in report["package"] and str(compose.REPO) not in report["package"]
+    # the same bytes as the checkout's: the installed copy builds (or finds) the very same image
+    assert report["image"] == image.ensure_image(progress=lambda _: None, client=docker.from_env())
+    assert all(len(peers) == 1 for peers in report["peers"].values()), report
+
+
+def test_the_installed_fake_command_brings_a_compose_project_up_and_down(installed):
+    bin_dir, outside, env = installed
+    project = f"fw{uuid.uuid4().hex[:8]}"
+    try:
+        up = run([bin_dir / "fake", "-p", project, "up", "-d"], outside, env)
+        assert "node4" in up.stdout and "12D3KooW" in up.stdout, up.stdout
+        info = json.loads(run([bin_dir / "fake", "-p", project, "exec", "node", "cli", "-getinfo"], outside, env).stdout)
+        assert info["connections"]["total"] == 3
+    finally:
+        subprocess.run([bin_dir / "fake", "-p", project, "down", "-v"], cwd=outside, env=env, capture_output=True,
+                       timeout=300)
+    assert not docker.from_env().containers.list(all=True, filters={"label": f"io.fakenet.project={project}"})
