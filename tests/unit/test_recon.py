@@ -20,14 +20,28 @@ OTHER_MODEL = StreamID(MODEL, CID.decode("bafyreihu557meceujusxajkaro3epfe6nnzjg
 
 class Swarm:
     def __init__(self):
-        self.handlers, self.on_connect, self.connections = {}, [], {}
+        self.handlers, self.on_connect, self.on_disconnect, self.connections, self.tasks = {}, [], [], {}, []
 
     def handle(self, message_type, handler):
         self.handlers[message_type] = handler
 
+    def spawn(self, coroutine):
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.append(task)
+        return task
+
+
+async def settle(*recons):
+    """Until no task either side spawned (pushes of events) is left running."""
+    while pending := [t for r in recons for t in r.swarm.tasks if not t.done()]:
+        await asyncio.gather(*pending)
+
 
 class Streams:
     watchers = []
+
+    def blocks_for(self, cids):
+        return {}  # no Model to send along with the stand-in events
 
 
 class Link:
@@ -83,7 +97,12 @@ def held(recon) -> set[bytes]:
 
 def sync(a, b):
     ab, ba = connect(a, b)
-    asyncio.run(a._offer(ab, a._prints()))
+
+    async def round_trip():
+        await a._offer(ab, a._prints())
+        await settle(a, b)
+
+    asyncio.run(round_trip())
     return ab.sent + ba.sent
 
 

@@ -31,6 +31,7 @@ from fakenet.node.ceramic_one import event_id, events, ingest, ranges
 from fakenet.node.connection import Connection
 from fakenet.node.errors import NodeError
 from fakenet.node.streams import StreamID, StreamUnavailable, codec
+from fakenet.node.streams.model_stream import META_MODEL_BYTES
 
 ROUND = 1.0  # seconds between rounds when nothing new arrives
 GAP = 0.05  # seconds a burst of new events has to gather before the round they trigger
@@ -39,6 +40,7 @@ MAX_RANGES, MAX_KEYS, MAX_VALUES = 64, LEAF, 512
 VALUE_BYTES = 1 << 20  # raw event bytes per rcv frame (hex doubles them, under framing.MAX_FRAME)
 MAX_ID = 256  # bytes of an EventId: prefix, hashes and a CID
 PASSES = 3  # a data event may come before the one it follows in the same batch
+MAX_WAITING = 8  # batches of received events held in memory while another is taken in
 
 PREFIX = "ceramic_recon_"
 
@@ -49,14 +51,25 @@ class Recon:
         self._log = logs.get()
         self._wake = asyncio.Event()
         self._taking = asyncio.Lock()
+        self._waiting = 0  # batches of events queued behind the one being taken in
+        self._offering: dict[Connection, asyncio.Task] = {}
+        self._pushing: dict[Connection, asyncio.Task] = {}
+        self._owed: dict[tuple[Connection, bytes], set[bytes]] = {}  # (peer, interest) -> keys to send it
         self.counts: Counter = Counter()  # (metric, peer, message type or "") -> count
         for message_type, handler in (("rcr", self._on_ranges), ("rck", self._on_keys), ("rcw", self._on_want),
                                       ("rcv", self._on_values)):
             swarm.handle(message_type, self._counted(message_type, handler))
         swarm.on_connect.append(self._on_connect)
+        swarm.on_disconnect.append(self._forget)
         streams.watchers.append(self)
 
     # -- rounds --------------------------------------------------------------------------------
+
+    def _forget(self, conn: Connection) -> None:
+        self._offering.pop(conn, None)
+        self._pushing.pop(conn, None)
+        for key in [key for key in self._owed if key[0] is conn]:
+            del self._owed[key]
 
     def note(self, _state) -> None:
         """A stream watcher: a new event here is a reason to sync soon."""
@@ -73,9 +86,18 @@ class Recon:
             except asyncio.TimeoutError:
                 pass
             self._wake.clear()
-            prints = self._prints()
-            for conn in list(self.swarm.connections.values()):
-                await self._offer(conn, prints)
+            try:
+                self._round()
+            except Exception as exc:  # a bug in one round must not end sync for good: log, go on
+                self._log.error("recon_round_failed", error=repr(exc), exc_info=exc)
+
+    def _round(self) -> None:
+        """Each peer's offer in its own task: a peer that stops reading fills its own outbox and
+        stalls only its own offers (one at a time per peer), never the rounds of the others."""
+        prints = self._prints()
+        for conn in list(self.swarm.connections.values()):
+            if (busy := self._offering.get(conn)) is None or busy.done():
+                self._offering[conn] = self.swarm.spawn(self._offer(conn, prints))
 
     def _prints(self) -> list[dict]:
         frames = []
@@ -127,7 +149,7 @@ class Recon:
                 splits += [[a.hex(), b.hex(), *ranges.fingerprint(keys)] for a, b, keys in ranges.split(mine, lo, hi)]
         if splits:
             await self._send(conn, {"t": "rcr", "i": prefix.hex(), "r": splits})
-        await self._send_values(conn, prefix, lacking)
+        self._push(conn, prefix, lacking)
 
     async def _on_keys(self, conn: Connection, message: dict, prefix: bytes) -> None:
         lo, hi = _bound(message["lo"], prefix), _bound(message["hi"], prefix)
@@ -135,12 +157,26 @@ class Recon:
         mine = set(ranges.keys(self.feed.db, lo, hi))
         if want := sorted(theirs - mine):
             await self._send(conn, {"t": "rcw", "i": prefix.hex(), "k": [key.hex() for key in want]})
-        await self._send_values(conn, prefix, sorted(mine - theirs))
+        self._push(conn, prefix, sorted(mine - theirs))
 
     async def _on_want(self, conn: Connection, message: dict, prefix: bytes) -> None:
         lo, hi = ranges.interest_range(prefix)
-        await self._send_values(conn, prefix, [_key(key, prefix, lo, hi)
-                                               for key in _list(message["k"], MAX_KEYS, "k")])
+        self._push(conn, prefix, [_key(key, prefix, lo, hi) for key in _list(message["k"], MAX_KEYS, "k")])
+
+    def _push(self, conn: Connection, prefix: bytes, keys: list[bytes]) -> None:
+        """Events go out from one task per peer that drains what is owed to it: building and
+        queueing them must not hold up this link's read loop (searches and answers share it),
+        and a key owed twice is sent once."""
+        if not keys:
+            return
+        self._owed.setdefault((conn, prefix), set()).update(keys)
+        if (busy := self._pushing.get(conn)) is None or busy.done():
+            self._pushing[conn] = self.swarm.spawn(self._drain(conn))
+
+    async def _drain(self, conn: Connection) -> None:
+        while owed := [key for key in self._owed if key[0] is conn]:
+            _, prefix = owed[0]
+            await self._send_values(conn, prefix, sorted(self._owed.pop(owed[0])))
 
     async def _send_values(self, conn: Connection, prefix: bytes, keys: list[bytes]) -> None:
         batch, size = [], 0
@@ -149,12 +185,23 @@ class Recon:
             if car is None:
                 continue
             if batch and (size + len(car) > VALUE_BYTES or len(batch) >= MAX_VALUES):
-                await self._send(conn, {"t": "rcv", "i": prefix.hex(), "v": batch})
+                await self._send(conn, self._values(prefix, batch))
                 batch, size = [], 0
             batch.append([key.hex(), car.hex()])
             size += len(car)
         if batch:
-            await self._send(conn, {"t": "rcv", "i": prefix.hex(), "v": batch})
+            await self._send(conn, self._values(prefix, batch))
+
+    def _values(self, prefix: bytes, batch: list) -> dict:
+        """An rcv frame, with the interest's Model init event (`m`) when this node has it: each
+        MID is checked against its Model, and the peer need not search the network for it."""
+        frame = {"t": "rcv", "i": prefix.hex(), "v": batch}
+        model = self.prefixes()[prefix]
+        if model != META_MODEL_BYTES:
+            init = StreamID.from_bytes(model).genesis
+            if (block := self.streams.blocks_for([init]).get(init)) is not None:
+                frame["m"] = events.to_car(init, block).hex()
+        return frame
 
     def _car(self, key: bytes) -> bytes | None:
         row = self.feed.db.execute("SELECT cid FROM events WHERE id = ?", (key,)).fetchone()
@@ -170,13 +217,45 @@ class Recon:
         lo, hi = ranges.interest_range(prefix)
         pending = [self._event(_key(key, prefix, lo, hi), _hex(car, 2 * VALUE_BYTES))
                    for key, car in _list(message["v"], MAX_VALUES, "v")]
+        if self._waiting >= MAX_WAITING:  # dropped, not lost: the next round offers them again
+            self.counts[("value_batch_dropped_count_total", conn.name, "")] += 1
+            return
         # Off this link's read loop: taking a MID in may load its Model over this very link.
-        self.swarm.spawn(self._take_all(conn, pending, {self.prefixes()[prefix]}))
+        self._waiting += 1
+        given = _hex(message["m"], events.MAX_EVENT_BYTES) if "m" in message else None
+        self.swarm.spawn(self._take_all(conn, pending, {self.prefixes()[prefix]}, given))
 
-    async def _take_all(self, conn: Connection, pending: list, models: set[bytes]) -> None:
+    async def _take_all(self, conn: Connection, pending: list, models: set[bytes], given: bytes | None) -> None:
         async with self._taking:  # one batch at a time: a peer's frames queue, they do not multiply work
+            self._waiting -= 1
             pending = [(cid, data) for cid, data in pending if self.feed.has(cid) is None]
-            await self._take_passes(conn, pending, models)
+            if pending and await self._model_loads(conn, models, given):
+                await self._take_passes(conn, pending, models)
+
+    async def _take_model(self, model: StreamID, given: bytes | None) -> None:
+        """The Model's init event a peer sent along, if this node lacks the Model: taken only if
+        it hashes to the CID the Model's stream id names, and stored through the usual checks."""
+        if given is None or self.streams.held(model) is not None:
+            return
+        cid, data = events.from_car(given)
+        if cid != model.genesis:
+            raise ValueError(f"the Model event sent along is {cid}, not {model}'s init event {model.genesis}")
+        await ingest.store(self.streams, cid, data)
+
+    async def _model_loads(self, conn: Connection, models: set[bytes], given: bytes | None) -> bool:
+        """The interest's Model, loaded once for the batch: each MID is checked against it, and
+        a Model no peer can give would otherwise cost every event of the batch a search."""
+        (model,) = models
+        if model == META_MODEL_BYTES:
+            return True
+        try:
+            await self._take_model(StreamID.from_bytes(model), given)
+            await self.streams.load(StreamID.from_bytes(model))
+        except (NodeError, StreamUnavailable, ValueError) as exc:
+            self.counts[("value_batch_dropped_count_total", conn.name, "")] += 1
+            self._log.info("recon_model_unavailable", peer=conn.name, error=str(exc))
+            return False
+        return True
 
     async def _take_passes(self, conn: Connection, pending: list, models: set[bytes]) -> None:
         for _ in range(PASSES):
