@@ -30,7 +30,9 @@ class CeramicWriter:
         self.key = ControllerKey.from_seed(self.rng.randbytes(32))
 
     def create_model(self, api_url: str) -> str:
-        cid, data = self._signed(META_MODEL, NOTE)
+        """A new Model each call (its name drawn from the seed): the same definition by the same
+        key would be the same stream."""
+        cid, data = self._signed(META_MODEL, {**NOTE, "name": f"Note{self.rng.randrange(10**9)}"})
         answer = _post(f"{api_url}/api/v0/streams", {"type": 2, "genesis": jose.to_wire(cid, data)})
         return answer["streamId"]
 
