@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator
 
-from fakenet.bench import footprint, images, node_start, recovery, scale, sim, startup, streams, suite
+from fakenet.bench import ceramic, footprint, images, node_start, recovery, scale, sim, startup, streams, suite
 from fakenet.bench.context import Context, sweep
 from fakenet.bench.figure import Figure, spec
 from fakenet.bench.guard import MEASUREMENT_ERRORS, reason
@@ -18,6 +18,7 @@ GROUPS: dict[str, Group] = {
     "footprint": footprint.figures,
     "recovery": recovery.figures,
     "streams": streams.figures,
+    "ceramic": ceramic.figures,
     "suite": suite.figures,
     "sim": sim.figures,
     "scale": scale.figures,

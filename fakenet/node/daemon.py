@@ -14,7 +14,7 @@ from fakenet.node.errors import NodeError
 
 from fakenet.node import credentials, datadir, logs, psk, settings as settings_module
 from fakenet.node.anchoring import AnchorService
-from fakenet.node.ceramic_one import api as ceramic_one_api, event_id
+from fakenet.node.ceramic_one import api as ceramic_one_api, event_id, recon
 from fakenet.node.ceramic_one.feed import EventFeed
 from fakenet.node.model_index import ModelIndex
 from fakenet.node.model_rules import ModelRules
@@ -106,6 +106,8 @@ class Node:
         self.model_index = ModelIndex(s.datadir / "index.sqlite")
         self.event_feed = EventFeed(s.datadir / "events.sqlite", event_id.local_network_id(s.network))
         self.streams.watchers = [self.model_index, self.event_feed]
+        self.recon = recon.Recon(self.swarm, self.event_feed, self.streams)
+        self.swarm.spawn(self.recon.run())
 
     def _registry(self) -> Registry:
         registry = Registry()

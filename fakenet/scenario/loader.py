@@ -36,6 +36,7 @@ from fakenet.scenario import schema as s
 from fakenet.scenario import stream_sets
 from fakenet.scenario.errors import ScenarioError
 from fakenet.suggest import did_you_mean
+from fakenet.scenario import event_steps  # noqa: F401  (its steps join REGISTRY when it is imported)
 from fakenet.scenario.steps import REGISTRY, StepType
 
 TOPOLOGIES = KINDS

@@ -5,6 +5,9 @@
                  init CID, event CID
     events.py    an event's CAR to and from the commits the stream store keeps
     feed.py      every event this node accepted, in order, with resume tokens; registered interests
+    ingest.py    one event into the stream store, the checks a posted or a synced event passes
+    ranges.py    ranges of EventIds and their fingerprints (count, associative hash)
+    recon.py     interest sync with peers by set reconciliation over the swarm; its /metrics
     api.py       the HTTP routes under /ceramic
     kubo_subset.py  the Kubo RPC subset on /api/v0 of the same port
 

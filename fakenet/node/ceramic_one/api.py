@@ -14,6 +14,8 @@
                                                     {"events", "resumeOffset", "isComplete"}
     GET  /ceramic/streams/{stream_id}               {"id", "event_cid", "controller", "dimensions", "data"}
 
+GET /metrics (beside /ceramic) is Recon's per-peer counters as Prometheus text (recon.py).
+
 Errors are {"message"} as the document's BadRequestResponse; a missing event or stream is a
 text/plain 404. Not served: POST /peers (this node dials only its own network's peers; 400),
 /debug/heap. Events go into the same store as 7007's commits (events.py).
@@ -27,12 +29,11 @@ from aiohttp import web
 from multiformats import multibase
 
 from fakenet.node import api_guard
-from fakenet.node.ceramic_one import car, events, kubo_subset
+from fakenet.node.ceramic_one import car, events, ingest, kubo_subset
 from fakenet.node.ceramic_one.feed import SEP
 from fakenet.node.errors import NodeError
 from fakenet.node.identity import public_from_peer_id
 from fakenet.node.streams import CommitRejected, StreamID, StreamUnavailable, codec, keys
-from fakenet.node.streams.streamid import MID, MODEL
 from fakenet.node.version import __version__
 
 FEED_LIMIT, FEED_MAX = 100, 10_000  # ceramic-one's default and its maximum with data
@@ -98,19 +99,10 @@ class CeramicOneApi:
         return web.Response(status=204)
 
     async def _store(self, cid, data: bytes) -> None:
-        """An init event starts a stream; a data event extends the stream its `id` names."""
-        obj = codec.decode(cid, data)
-        payload = obj.get("payload") if isinstance(obj, dict) else None
-        if isinstance(payload, dict) and "id" in payload:
-            await self.node.streams.apply(self._stream_of(codec.as_cid(payload["id"])), cid, data)
-        else:
-            await self.node.streams.create_from_genesis(cid, data)
-
-    def _stream_of(self, init) -> StreamID:
-        for kind in (MID, MODEL):
-            if self.node.streams.held(StreamID(kind, init)) is not None:
-                return StreamID(kind, init)
-        raise BadRequest(f"no init event {init} on this node: post the stream's init event first")
+        try:
+            await ingest.store(self.node.streams, cid, data)
+        except ingest.MissingInit as exc:
+            raise BadRequest(str(exc)) from exc
 
     async def get_event(self, request):
         cid = _cid(request.match_info["event_id"])
@@ -227,6 +219,7 @@ def make_app(node) -> web.Application:
     root = web.Application()
     root.add_subapp("/ceramic", _ceramic_app(node))
     root.add_subapp("/api/v0", kubo_subset.make_app(node))
+    root.router.add_get("/metrics", lambda _request: web.Response(text=node.recon.metrics_text()))
     return root
 
 

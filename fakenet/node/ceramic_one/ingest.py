@@ -1,0 +1,57 @@
+"""Storing one event (CID and the commit the store keeps) in the stream store: an init event starts
+a stream, a data event extends the stream its `id` names. The HTTP API and Recon both come here,
+so an event synced from a peer passes every check a posted one does (CID, signature, schema).
+
+`models`, when given, is the set of Model ids (bytes) the event must belong to: Recon takes only
+events of the interests this node registered, and finds an event's Model from the verified init
+event or the stream it already holds, never from what the sending peer claims.
+"""
+
+from __future__ import annotations
+
+from multiformats import CID, multibase
+
+from fakenet.node.errors import NodeError
+from fakenet.node.streams import StreamID, codec
+from fakenet.node.streams.streamid import MID, MODEL
+
+
+class MissingInit(NodeError):
+    """A data event arrived before its stream's init event."""
+
+
+class OutsideInterest(NodeError):
+    """An event of a Model this node did not register an interest in."""
+
+
+async def store(streams, cid: CID, data: bytes, models: set[bytes] | None = None) -> None:
+    obj = codec.decode(cid, data)
+    payload = obj.get("payload") if isinstance(obj, dict) else None
+    if isinstance(payload, dict) and "id" in payload:
+        stream_id = stream_of(streams, codec.as_cid(payload["id"]))
+        _check(streams.held(stream_id).state.model, models, cid)
+        await streams.apply(stream_id, cid, data)
+    else:
+        _check_init(payload if isinstance(payload, dict) else obj, models, cid)
+        await streams.create_from_genesis(cid, data)
+
+
+def stream_of(streams, init: CID) -> StreamID:
+    for kind in (MID, MODEL):
+        if streams.held(StreamID(kind, init)) is not None:
+            return StreamID(kind, init)
+    raise MissingInit(f"no init event {init} on this node: post the stream's init event first")
+
+
+def _check(model: str | None, models: set[bytes] | None, cid: CID) -> None:
+    if models is not None and (model is None or multibase.decode(model) not in models):
+        raise OutsideInterest(f"event {cid} is of model {model}, which this node has no interest in")
+
+
+def _check_init(commit, models: set[bytes] | None, cid: CID) -> None:
+    """An init event's Model, from its header: the block already matched its CID, and the store
+    verifies its signature before keeping it, so the header is the event's own (no second decode)."""
+    header = commit.get("header") if isinstance(commit, dict) else None
+    model = header.get("model") if isinstance(header, dict) else None
+    if models is not None and model not in models:
+        raise OutsideInterest(f"init event {cid} names a model this node has no interest in")

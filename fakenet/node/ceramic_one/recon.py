@@ -1,0 +1,340 @@
+"""Recon: peers that share an interest (a Model) exchange its events by range-based set
+reconciliation over the swarm, as rust-ceramic's recon crate does, so the bytes sent grow with
+the difference between two nodes' sets, not with the sets.
+
+    rcr {i, r: [[lo, hi, n, h]]}   my fingerprints of these ranges of interest i's EventIds
+    rck {i, lo, hi, k: [id]}       every EventId I hold in [lo, hi) (a range small enough to list)
+    rcw {i, k: [id]}               send me these events
+    rcv {i, v: [[id, car]]}        events: EventId and the event's CAR, both hex
+
+Each round (every ROUND seconds, and soon after this node takes in an event) a node sends its
+fingerprint of each interest's whole range to every peer. A peer with the same interest compares:
+equal ranges end there; one side holding none gets every event; a range small on the replying
+side is listed (rck), and the other side answers with the events the lister lacks and a want
+(rcw) for those it lacks itself; a larger one is split at its median key and the halves' prints
+go back (rcr). A peer without the interest ignores it: sync runs only between peers sharing it.
+
+A frame is bounded (ranges, keys, values) and checked field by field before it causes work;
+ranges must ascend without overlap, so one frame costs at most one pass over the interest.
+Events received are stored through ingest.py like a posted event (CID, signature, schema, and
+the Model read from the verified event, not from the peer's EventId); a refused one is counted
+and dropped. Counters per peer are Prometheus text, named as ceramic-one names Recon's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from fakenet.node import logs
+from fakenet.node.ceramic_one import event_id, events, ingest, ranges
+from fakenet.node.connection import Connection
+from fakenet.node.errors import NodeError
+from fakenet.node.streams import StreamID, StreamUnavailable, codec
+from fakenet.node.streams.model_stream import META_MODEL_BYTES
+
+ROUND = 1.0  # seconds between rounds when nothing new arrives
+GAP = 0.05  # seconds a burst of new events has to gather before the round they trigger
+LEAF = 256  # a range with at most this many keys is listed instead of split
+MAX_RANGES, MAX_KEYS, MAX_VALUES = 64, LEAF, 512
+VALUE_BYTES = 1 << 20  # raw event bytes per rcv frame (hex doubles them, under framing.MAX_FRAME)
+MAX_ID = 256  # bytes of an EventId: prefix, hashes and a CID
+PASSES = 3  # a data event may come before the one it follows in the same batch
+MAX_WAITING = 8  # batches of received events held in memory while another is taken in
+
+PREFIX = "ceramic_recon_"
+
+
+class Recon:
+    def __init__(self, swarm, feed, streams):
+        self.swarm, self.feed, self.streams = swarm, feed, streams
+        self._log = logs.get()
+        self._wake = asyncio.Event()
+        self._taking = asyncio.Lock()
+        self._waiting = 0  # batches of events queued behind the one being taken in
+        self._offering: dict[Connection, asyncio.Task] = {}
+        self._pushing: dict[Connection, asyncio.Task] = {}
+        self._owed: dict[tuple[Connection, bytes], set[bytes]] = {}  # (peer, interest) -> keys to send it
+        self.counts: Counter = Counter()  # (metric, peer, message type or "") -> count
+        for message_type, handler in (("rcr", self._on_ranges), ("rck", self._on_keys), ("rcw", self._on_want),
+                                      ("rcv", self._on_values)):
+            swarm.handle(message_type, self._counted(message_type, handler))
+        swarm.on_connect.append(self._on_connect)
+        swarm.on_disconnect.append(self._forget)
+        streams.watchers.append(self)
+
+    # -- rounds --------------------------------------------------------------------------------
+
+    def _forget(self, conn: Connection) -> None:
+        self._offering.pop(conn, None)
+        self._pushing.pop(conn, None)
+        for key in [key for key in self._owed if key[0] is conn]:
+            del self._owed[key]
+
+    def note(self, _state) -> None:
+        """A stream watcher: a new event here is a reason to sync soon."""
+        self._wake.set()
+
+    async def _on_connect(self, conn: Connection) -> None:
+        await self._offer(conn, self._prints())
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), ROUND)
+                await asyncio.sleep(GAP)  # a timer: lets a burst of posts share one round
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                self._round()
+            except Exception as exc:  # a bug in one round must not end sync for good: log, go on
+                self._log.error("recon_round_failed", error=repr(exc), exc_info=exc)
+
+    def _round(self) -> None:
+        """Each peer's offer in its own task: a peer that stops reading fills its own outbox and
+        stalls only its own offers (one at a time per peer), never the rounds of the others."""
+        prints = self._prints()
+        for conn in list(self.swarm.connections.values()):
+            if (busy := self._offering.get(conn)) is None or busy.done():
+                self._offering[conn] = self.swarm.spawn(self._offer(conn, prints))
+
+    def _prints(self) -> list[dict]:
+        frames = []
+        for prefix in self.prefixes():
+            lo, hi = ranges.interest_range(prefix)
+            n, h = ranges.fingerprint(ranges.keys(self.feed.db, lo, hi))
+            frames.append({"t": "rcr", "i": prefix.hex(), "r": [[lo.hex(), hi.hex(), n, h]]})
+        return frames
+
+    async def _offer(self, conn: Connection, frames: list[dict]) -> None:
+        for frame in frames:
+            await self._send(conn, frame)
+
+    def prefixes(self) -> dict[bytes, bytes]:
+        """EventId prefix -> Model id bytes, for each interest registered here."""
+        found = {}
+        for sep, value in self.feed.interests():
+            model = StreamID.parse(value).to_bytes()
+            found[event_id.interest_prefix(self.feed.network_id, sep, model)] = model
+        return found
+
+    # -- answering -------------------------------------------------------------------------------
+
+    def _counted(self, message_type: str, handler):
+        async def counted(conn: Connection, message: dict) -> None:
+            self.counts[("protocol_message_received_count_total", conn.name, message_type)] += 1
+            prefix = _hex(message["i"], 64)
+            if prefix in self.prefixes():
+                await handler(conn, message, prefix)
+        return counted
+
+    async def _send(self, conn: Connection, message: dict) -> None:
+        self.counts[("protocol_message_sent_count_total", conn.name, message["t"])] += 1
+        await conn.send(message)
+
+    async def _on_ranges(self, conn: Connection, message: dict, prefix: bytes) -> None:
+        theirs = _ranges(message["r"], prefix)
+        splits, lacking = [], []
+        for lo, hi, n, h in theirs:
+            mine = ranges.keys(self.feed.db, lo, hi)
+            if ranges.fingerprint(mine) == (n, h):
+                continue
+            if n == 0:
+                lacking += mine
+            elif len(mine) <= LEAF:
+                await self._send(conn, {"t": "rck", "i": prefix.hex(), "lo": lo.hex(), "hi": hi.hex(),
+                                        "k": [key.hex() for key in mine]})
+            else:
+                splits += [[a.hex(), b.hex(), *ranges.fingerprint(keys)] for a, b, keys in ranges.split(mine, lo, hi)]
+        if splits:
+            await self._send(conn, {"t": "rcr", "i": prefix.hex(), "r": splits})
+        self._push(conn, prefix, lacking)
+
+    async def _on_keys(self, conn: Connection, message: dict, prefix: bytes) -> None:
+        lo, hi = _bound(message["lo"], prefix), _bound(message["hi"], prefix)
+        theirs = {_key(key, prefix, lo, hi) for key in _list(message["k"], MAX_KEYS, "k")}
+        mine = set(ranges.keys(self.feed.db, lo, hi))
+        if want := sorted(theirs - mine):
+            await self._send(conn, {"t": "rcw", "i": prefix.hex(), "k": [key.hex() for key in want]})
+        self._push(conn, prefix, sorted(mine - theirs))
+
+    async def _on_want(self, conn: Connection, message: dict, prefix: bytes) -> None:
+        lo, hi = ranges.interest_range(prefix)
+        self._push(conn, prefix, [_key(key, prefix, lo, hi) for key in _list(message["k"], MAX_KEYS, "k")])
+
+    def _push(self, conn: Connection, prefix: bytes, keys: list[bytes]) -> None:
+        """Events go out from one task per peer that drains what is owed to it: building and
+        queueing them must not hold up this link's read loop (searches and answers share it),
+        and a key owed twice is sent once."""
+        if not keys:
+            return
+        self._owed.setdefault((conn, prefix), set()).update(keys)
+        if (busy := self._pushing.get(conn)) is None or busy.done():
+            self._pushing[conn] = self.swarm.spawn(self._drain(conn))
+
+    async def _drain(self, conn: Connection) -> None:
+        while owed := [key for key in self._owed if key[0] is conn]:
+            _, prefix = owed[0]
+            await self._send_values(conn, prefix, sorted(self._owed.pop(owed[0])))
+
+    async def _send_values(self, conn: Connection, prefix: bytes, keys: list[bytes]) -> None:
+        batch, size = [], 0
+        for key in keys:
+            car = self._car(key)
+            if car is None:
+                continue
+            if batch and (size + len(car) > VALUE_BYTES or len(batch) >= MAX_VALUES):
+                await self._send(conn, self._values(prefix, batch))
+                batch, size = [], 0
+            batch.append([key.hex(), car.hex()])
+            size += len(car)
+        if batch:
+            await self._send(conn, self._values(prefix, batch))
+
+    def _values(self, prefix: bytes, batch: list) -> dict:
+        """An rcv frame, with the interest's Model init event (`m`) when this node has it: each
+        MID is checked against its Model, and the peer need not search the network for it."""
+        frame = {"t": "rcv", "i": prefix.hex(), "v": batch}
+        model = self.prefixes()[prefix]
+        if model != META_MODEL_BYTES:
+            init = StreamID.from_bytes(model).genesis
+            if (block := self.streams.blocks_for([init]).get(init)) is not None:
+                frame["m"] = events.to_car(init, block).hex()
+        return frame
+
+    def _car(self, key: bytes) -> bytes | None:
+        row = self.feed.db.execute("SELECT cid FROM events WHERE id = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        cid = codec.as_cid(row[0])
+        blocks = self.streams.blocks_for([cid])
+        return events.to_car(cid, blocks[cid]) if cid in blocks else None
+
+    # -- taking events in ------------------------------------------------------------------------
+
+    async def _on_values(self, conn: Connection, message: dict, prefix: bytes) -> None:
+        lo, hi = ranges.interest_range(prefix)
+        pending = [self._event(_key(key, prefix, lo, hi), _hex(car, 2 * VALUE_BYTES))
+                   for key, car in _list(message["v"], MAX_VALUES, "v")]
+        if self._waiting >= MAX_WAITING:  # dropped, not lost: the next round offers them again
+            self.counts[("value_batch_dropped_count_total", conn.name, "")] += 1
+            return
+        # Off this link's read loop: taking a MID in may load its Model over this very link.
+        self._waiting += 1
+        given = _hex(message["m"], events.MAX_EVENT_BYTES) if "m" in message else None
+        self.swarm.spawn(self._take_all(conn, pending, {self.prefixes()[prefix]}, given))
+
+    async def _take_all(self, conn: Connection, pending: list, models: set[bytes], given: bytes | None) -> None:
+        async with self._taking:  # one batch at a time: a peer's frames queue, they do not multiply work
+            self._waiting -= 1
+            pending = [(cid, data) for cid, data in pending if self.feed.has(cid) is None]
+            if pending and await self._model_loads(conn, models, given):
+                await self._take_passes(conn, pending, models)
+
+    async def _take_model(self, model: StreamID, given: bytes | None) -> None:
+        """The Model's init event a peer sent along, if this node lacks the Model: taken only if
+        it hashes to the CID the Model's stream id names, and stored through the usual checks."""
+        if given is None or self.streams.held(model) is not None:
+            return
+        cid, data = events.from_car(given)
+        if cid != model.genesis:
+            raise ValueError(f"the Model event sent along is {cid}, not {model}'s init event {model.genesis}")
+        await ingest.store(self.streams, cid, data)
+
+    async def _model_loads(self, conn: Connection, models: set[bytes], given: bytes | None) -> bool:
+        """The interest's Model, loaded once for the batch: each MID is checked against it, and
+        a Model no peer can give would otherwise cost every event of the batch a search."""
+        (model,) = models
+        if model == META_MODEL_BYTES:
+            return True
+        try:
+            await self._take_model(StreamID.from_bytes(model), given)
+            await self.streams.load(StreamID.from_bytes(model))
+        except (NodeError, StreamUnavailable, ValueError) as exc:
+            self.counts[("value_batch_dropped_count_total", conn.name, "")] += 1
+            self._log.info("recon_model_unavailable", peer=conn.name, error=str(exc))
+            return False
+        return True
+
+    async def _take_passes(self, conn: Connection, pending: list, models: set[bytes]) -> None:
+        for _ in range(PASSES):
+            pending = [event for event in pending if not await self._take(conn, event, models)]
+            if not pending:
+                return
+        self.counts[("invalid_event_count_total", conn.name, "")] += len(pending)
+        self._log.warning("recon_events_refused", peer=conn.name, count=len(pending))
+
+    @staticmethod
+    def _event(key: bytes, car: bytes):
+        cid, data = events.from_car(car)
+        if not key.endswith(bytes(cid)):
+            raise ValueError(f"EventId {key.hex()} does not end with its event's CID {cid}")
+        return cid, data
+
+    async def _take(self, conn: Connection, event, models: set[bytes]) -> bool:
+        """Whether the event is now held; a refused one may be retried in a later pass."""
+        try:
+            await ingest.store(self.streams, *event, models=models)
+        except (NodeError, StreamUnavailable) as exc:
+            self._log.debug("recon_event_not_taken", peer=conn.name, cid=str(event[0]), error=str(exc))
+            return False
+        self.counts[("key_insert_count_total", conn.name, "")] += 1
+        self.counts[("value_insert_count_total", conn.name, "")] += 1
+        return True
+
+    # -- metrics ---------------------------------------------------------------------------------
+
+    def metrics_text(self) -> str:
+        """Prometheus text exposition: one counter family per metric, a `peer` label on each."""
+        lines = []
+        for name in sorted({metric for metric, _, _ in self.counts}):
+            lines.append(f"# TYPE {PREFIX}{name[:-len('_total')]} counter")
+            for (metric, peer, kind), count in sorted(self.counts.items()):
+                if metric == name:
+                    labels = f'peer="{peer}"' + (f',message_type="{kind}"' if kind else "")
+                    lines.append(f"{PREFIX}{name}{{{labels}}} {count}")
+        return "\n".join(lines) + "\n"
+
+
+# -- checking a peer's frame before it causes work -----------------------------------------------
+
+
+def _hex(value, limit: int) -> bytes:
+    if not isinstance(value, str) or len(value) > 2 * limit:
+        raise ValueError(f"expected hex of at most {limit} bytes, got {str(value)[:40]!r}")
+    return bytes.fromhex(value)
+
+
+def _list(value, limit: int, what: str) -> list:
+    if not isinstance(value, list) or len(value) > limit:
+        raise ValueError(f"{what} must be a list of at most {limit} items")
+    return value
+
+
+def _bound(value, prefix: bytes) -> bytes:
+    bound = _hex(value, MAX_ID)
+    lo, hi = ranges.interest_range(prefix)
+    if not lo <= bound <= hi:
+        raise ValueError(f"range bound {value[:40]!r} is outside the interest")
+    return bound
+
+
+def _key(value, prefix: bytes, lo: bytes, hi: bytes) -> bytes:
+    key = _hex(value, MAX_ID)
+    if not (key.startswith(prefix) and lo <= key < hi):
+        raise ValueError(f"EventId {value[:40]!r} is outside the range it was sent for")
+    return key
+
+
+def _ranges(value, prefix: bytes) -> list[tuple[bytes, bytes, int, str]]:
+    """[lo, hi, count, hash] entries, ascending and disjoint, inside the interest."""
+    found, floor = [], ranges.interest_range(prefix)[0]
+    for entry in _list(value, MAX_RANGES, "r"):
+        lo, hi, n, h = _list(entry, 4, "a range")
+        lo, hi = _bound(lo, prefix), _bound(hi, prefix)
+        if not (floor <= lo < hi) or not isinstance(n, int) or n < 0 or len(_hex(h, 32)) != 32:
+            raise ValueError("ranges must ascend without overlap and carry a count and a 32-byte hash")
+        found.append((lo, hi, n, h.lower()))
+        floor = hi
+    return found
