@@ -40,7 +40,7 @@ async def settle(*recons):
 class Streams:
     watchers = []
 
-    def blocks_for(self, cids):
+    async def blocks_for(self, cids):
         return {}  # no Model to send along with the stand-in events
 
 
@@ -58,7 +58,7 @@ class Link:
 class StandInRecon(Recon):
     """Values are their keys: a key sent as a value is inserted into the feed as the event."""
 
-    def _car(self, key):
+    async def _car(self, key):
         return key
 
     async def _on_values(self, conn, message, prefix):

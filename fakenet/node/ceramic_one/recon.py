@@ -181,34 +181,34 @@ class Recon:
     async def _send_values(self, conn: Connection, prefix: bytes, keys: list[bytes]) -> None:
         batch, size = [], 0
         for key in keys:
-            car = self._car(key)
+            car = await self._car(key)
             if car is None:
                 continue
             if batch and (size + len(car) > VALUE_BYTES or len(batch) >= MAX_VALUES):
-                await self._send(conn, self._values(prefix, batch))
+                await self._send(conn, await self._values(prefix, batch))
                 batch, size = [], 0
             batch.append([key.hex(), car.hex()])
             size += len(car)
         if batch:
-            await self._send(conn, self._values(prefix, batch))
+            await self._send(conn, await self._values(prefix, batch))
 
-    def _values(self, prefix: bytes, batch: list) -> dict:
+    async def _values(self, prefix: bytes, batch: list) -> dict:
         """An rcv frame, with the interest's Model init event (`m`) when this node has it: each
         MID is checked against its Model, and the peer need not search the network for it."""
         frame = {"t": "rcv", "i": prefix.hex(), "v": batch}
         model = self.prefixes()[prefix]
         if model != META_MODEL_BYTES:
             init = StreamID.from_bytes(model).genesis
-            if (block := self.streams.blocks_for([init]).get(init)) is not None:
+            if (block := (await self.streams.blocks_for([init])).get(init)) is not None:
                 frame["m"] = events.to_car(init, block).hex()
         return frame
 
-    def _car(self, key: bytes) -> bytes | None:
+    async def _car(self, key: bytes) -> bytes | None:
         row = self.feed.db.execute("SELECT cid FROM events WHERE id = ?", (key,)).fetchone()
         if row is None:
             return None
         cid = codec.as_cid(row[0])
-        blocks = self.streams.blocks_for([cid])
+        blocks = await self.streams.blocks_for([cid])
         return events.to_car(cid, blocks[cid]) if cid in blocks else None
 
     # -- taking events in ------------------------------------------------------------------------
