@@ -106,8 +106,9 @@ class Node:
         self.model_index = ModelIndex(s.datadir / "index.sqlite")
         self.event_feed = EventFeed(s.datadir / "events.sqlite", event_id.local_network_id(s.network))
         self.streams.watchers = [self.model_index, self.event_feed]
-        self.recon = recon.Recon(self.swarm, self.event_feed, self.streams)
-        self.swarm.spawn(self.recon.run())
+        if self.serve_http:  # interests and events come in over 5101 alone: a node without it has none to sync
+            self.recon = recon.Recon(self.swarm, self.event_feed, self.streams)
+            self.swarm.spawn(self.recon.run())
 
     def _registry(self) -> Registry:
         registry = Registry()

@@ -39,6 +39,7 @@ BLOCK_CODECS = (codec.RAW, codec.DAG_CBOR, "dag-pb", jose.DAG_JOSE)  # dag-pb: U
 class PinStore:
     def __init__(self, path: str | Path, store: str = DISK):
         self._file = Database(Path(path), store)
+        self.in_memory = self._file.in_memory
         # Autocommit mode: transactions are opened explicitly, so none is ever left half open.
         self._db = self._file.connect(isolation_level=None, check_same_thread=False)
         self._lock = threading.Lock()  # one connection, possibly used from executor threads
