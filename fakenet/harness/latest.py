@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -25,7 +25,7 @@ class Version:
     """One state of a stream: `writes` signed commits after its genesis, and the content it shows."""
 
     writes: int
-    content: object = None
+    content: object = field(default=None, hash=False)  # often a dict: compared, not hashed
 
 
 def reachable_holders(graph: nx.Graph, node: str, holders: Iterable[str]) -> set[str]:

@@ -37,3 +37,11 @@ def test_a_write_after_a_partition_reaches_only_the_holders_of_its_side():
 
 def test_expect_latest_is_a_registered_streams_step():
     assert REGISTRY["expect_latest"].kind == "expect" and "streams" in REGISTRY["expect_latest"].needs
+
+
+def test_content_as_a_step_writes_it_a_dict_is_kept_and_compared():
+    versions = Versions()
+    versions.created("a", "s", None)
+    versions.wrote(LINE, "a", "s", ["a"], {"title": "one"})
+    assert versions.predict(LINE, "d", "s", ["a"]) == {Version(1, {"title": "one"})}
+    assert Version(1, {"title": "one"}) != Version(1, {"title": "two"})
