@@ -339,7 +339,13 @@ def _hosts_options(args) -> dict:
     if args.backend != "hosts" and any(value is not None for value in placed.values()):
         flags = [f"--{key.replace('_', '-')}" for key, value in placed.items() if value is not None]
         raise UsageError(f"fake: {', '.join(flags)} only go with --backend hosts, not --backend {args.backend}")
-    return hosts_flags.options(given)
+    options = hosts_flags.options(given)
+    if args.placement:  # a host it names must exist before the file is loaded or any host is dialled
+        from fakenet import host_registry
+        from fakenet.harness.backends.hosts import check_placement, parse_placement
+
+        check_placement(parse_placement(args.placement), host_registry.resolve(options.get("hosts")))
+    return options
 
 
 def cmd_scenario_check(args, extra: list[str]) -> int:

@@ -91,6 +91,13 @@ def parse_placement(text: str) -> dict[str, str]:
     return placement
 
 
+def check_placement(placement: Mapping[str, str], urls) -> None:
+    """Every host a placement names is one of the run's hosts (by name), or a ConfigError that lists them."""
+    unknown = sorted(set(placement.values()) - set(urls))
+    if unknown:
+        raise ConfigError(f"placement names unknown host(s) {', '.join(unknown)} (hosts: {', '.join(urls)})")
+
+
 class HostsBackend(DockerBackend):
     name = "hosts"
 
@@ -104,9 +111,7 @@ class HostsBackend(DockerBackend):
         if not self.urls:
             raise ConfigError("the hosts backend needs at least one host")
         self.placement = dict(placement if placement is not None else parse_placement(os.environ.get(PLACEMENT_ENV, "")))
-        unknown = sorted(set(self.placement.values()) - set(self.urls))
-        if unknown:
-            raise ConfigError(f"placement names unknown host(s) {', '.join(unknown)} (hosts: {', '.join(self.urls)})")
+        check_placement(self.placement, self.urls)
         self.reach = {**known_hosts.reach_of(self.urls), **dict(reach or {})}  # as given, else as `hosts add` recorded
         unknown = sorted(set(self.reach) - set(self.urls))
         if unknown:
