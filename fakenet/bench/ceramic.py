@@ -18,7 +18,7 @@ from typing import Iterator
 from fakenet.bench import harness_net
 from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
-from fakenet.bench.guard import guarded
+from fakenet.bench.guard import per_backend
 from fakenet.bench.stats import rate
 from fakenet.harness import clock
 from fakenet.harness.ceramic_writer import CeramicWriter
@@ -92,11 +92,5 @@ def _specs(ctx: Context, backend: str) -> dict[str, Figure]:
     }
 
 
-def _measured(ctx: Context, backend: str) -> list[Figure]:
-    seen = measure(ctx, backend)
-    return [figure.with_samples(seen[series]) for series, figure in _specs(ctx, backend).items()]
-
-
 def figures(ctx: Context) -> Iterator[Figure]:
-    for backend in ("docker", "local"):
-        yield from guarded(_specs(ctx, backend).values(), lambda: _measured(ctx, backend), ctx.progress)
+    yield from per_backend(ctx, _specs, measure)

@@ -8,7 +8,7 @@ anything that is not one of them is a bug and propagates.
 from __future__ import annotations
 
 import subprocess
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import docker.errors
 
@@ -34,3 +34,16 @@ def guarded(specs: Iterable[Figure], produce: Callable[[], Iterable[Figure]],
         # observed, the nodes' last log lines), or a failure on a shared machine cannot be explained.
         progress(f"{', '.join(s.key for s in specs)}: failed: {type(exc).__name__}: {str(exc).strip()}")
         return [s.not_measured(reason(exc)) for s in specs]
+
+
+def per_backend(ctx, specs_for: Callable, measure: Callable, backends=("docker", "local")) -> Iterator[Figure]:
+    """Each backend's figures, guarded: `specs_for(ctx, backend)` names the specs by series and
+    `measure(ctx, backend)` gives the samples by the same series (measured once per backend)."""
+    for backend in backends:
+        specs = specs_for(ctx, backend)
+
+        def measured(backend=backend, specs=specs) -> list[Figure]:
+            seen = measure(ctx, backend)
+            return [figure.with_samples(seen[series]) for series, figure in specs.items()]
+
+        yield from guarded(specs.values(), measured, ctx.progress)

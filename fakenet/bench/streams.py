@@ -15,7 +15,7 @@ from faker import Faker
 from fakenet.bench import harness_net
 from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
-from fakenet.bench.guard import guarded
+from fakenet.bench.guard import per_backend
 from fakenet.bench.stats import percentile, rate
 from fakenet.bench.timing import seconds
 from fakenet.harness.network import Network
@@ -71,11 +71,5 @@ def _specs(ctx: Context, backend: str) -> dict[str, Figure]:
     }
 
 
-def _measured(ctx: Context, backend: str) -> list[Figure]:
-    seen = measure(ctx, backend)
-    return [figure.with_samples(seen[series]) for series, figure in _specs(ctx, backend).items()]
-
-
 def figures(ctx: Context) -> Iterator[Figure]:
-    for backend in ("docker", "local"):
-        yield from guarded(_specs(ctx, backend).values(), lambda: _measured(ctx, backend), ctx.progress)
+    yield from per_backend(ctx, _specs, measure)

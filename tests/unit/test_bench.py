@@ -11,7 +11,7 @@ from fakenet.bench import footprint, machine, report, run, suite
 from fakenet.bench.command import parse
 from fakenet.bench.context import Context, sweep
 from fakenet.bench.figure import spec
-from fakenet.bench.guard import guarded
+from fakenet.bench.guard import guarded, per_backend
 from fakenet.bench.plan import FULL, QUICK, QUICK_SKIPS
 from fakenet.bench.stats import percentile, rate, summarise
 from fakenet.errors import WaitTimeout
@@ -315,3 +315,24 @@ def test_issue_28s_goals_stand_beside_their_figures():
     big = {figure.key: figure.goal for figure in sim._specs(10000)}
     assert big["sim.mesh.10000"] == 120.0 and big["sim.peak.10000"] == 5000.0
     assert 10000 in FULL.sim_sizes and 10000 not in QUICK.sim_sizes
+
+
+def test_per_backend_measures_each_backend_once_and_a_failure_marks_only_its_own_figures():
+    from fakenet.errors import FakenetError
+
+    calls = []
+
+    def specs_for(_ctx, backend):
+        return {"rate": spec(f"x.rate.{backend}", "x", f"rate ({backend})", "/s")}
+
+    def measure(_ctx, backend):
+        calls.append(backend)
+        if backend == "local":
+            raise FakenetError("no local nodes here")
+        return {"rate": [3.0, 5.0]}
+
+    figures = list(per_backend(SimpleNamespace(progress=lambda _line: None), specs_for, measure))
+    assert calls == ["docker", "local"]
+    docker, local = figures
+    assert docker.samples == (3.0, 5.0) and not docker.skipped
+    assert not local.samples and "no local nodes here" in local.skipped
