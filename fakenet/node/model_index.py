@@ -39,16 +39,9 @@ class Page:
     has_previous: bool
 
 
-class ModelIndex:
+class ModelIndex(LazySqlite):
     def __init__(self, path: Path):
-        self.store = LazySqlite(path, _SCHEMA)
-
-    @property
-    def db(self):
-        return self.store.db
-
-    def close(self) -> None:
-        self.store.close()
+        super().__init__(path, _SCHEMA)
 
     # -- which models --------------------------------------------------------------------------
 

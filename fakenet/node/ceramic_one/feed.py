@@ -28,17 +28,10 @@ CREATE TABLE IF NOT EXISTS interests (sep TEXT NOT NULL, value TEXT NOT NULL, PR
 """
 
 
-class EventFeed:
+class EventFeed(LazySqlite):
     def __init__(self, path: Path, network_id: int):
+        super().__init__(path, _SCHEMA)
         self.network_id = network_id
-        self.store = LazySqlite(path, _SCHEMA)
-
-    @property
-    def db(self):
-        return self.store.db
-
-    def close(self) -> None:
-        self.store.close()
 
     def note(self, state: StreamState) -> None:
         """Record the stream's events this feed does not have yet, genesis first."""
