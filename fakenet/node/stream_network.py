@@ -107,6 +107,8 @@ class StreamNetwork:
                                       ("su", self._on_update),
                                       ("ar", self._on_anchor_request)):
             swarm.handle(message_type, self._guarded(handler))
+        # Held streams count as fresh only until the next new connection (StreamService.load).
+        service.connections = lambda: swarm.connections_made
         swarm.on_connect.append(self._share_anchor_requests)
         swarm.on_disconnect.append(self._on_disconnect)
 

@@ -9,11 +9,26 @@ answer, fetches the commits of each, replays and verifies every log (signatures,
 proofs against this node's chain) and keeps the one the conflict rules pick; an answer that does
 not verify is dropped, not fatal. Whatever the node ends up holding is the pick between what it
 held and what arrived, so it never serves, caches or pins a state older than one it verified.
+
+What a load guarantees (js-ceramic's PREFER_CACHE, with "synced" made precise): a stream this
+node holds answers from its copy only while that copy is *fresh*, that is synced with the
+network since the node last made a connection. Gossip keeps a held stream up to date while the
+links stay up, so in a stable network loads stay local; but whatever was written on the far side
+of a partition, or on a peer that was down, reached this node by no gossip. So every new
+connection (a heal, a peer's restart, a new peer) makes every held stream stale, and the next
+load of a stale stream syncs it as a load from the network does: it gathers the answers of every
+reachable holder within the sync window, verifies them, settles them with the held state by the
+conflict rules and keeps the pick (cache and pin store alike). A load therefore returns the
+newest state any holder reachable at the time of the load had verifiably written, or one at
+least as new. The work is bounded: a reconnect costs nothing by itself (staleness is one counter
+compared, not a scan), each stale stream is synced once, lazily, by its next load, and
+concurrent loads of it share that one sync. A sync that finds no other holder keeps the copy.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Callable
 
 from multiformats import CID
 
@@ -21,6 +36,9 @@ from fakenet.node import logs
 from fakenet.node.streams import (AnchorStatus, CachedStream, CommitRejected, ControllerKey, MissingCommit, PinStore, StreamCache,
                                   StreamID, StreamState, StreamUnavailable, apply_commit, apply_genesis, codec,
                                   make_genesis, make_update, rebuild, settle)
+
+
+SYNCED_MEMORY = 100_000  # streams whose freshness is remembered; past it, old entries go first
 
 
 class StreamService:
@@ -31,6 +49,12 @@ class StreamService:
         self.rules = None  # ModelRules (model_rules.py), wired by the node: Models and MIDs checked against what they name
         self.watchers = []  # told of every state this node accepts (`note(state)`): the model index, the event feed
         self._log = logs.get()
+        # Freshness: the connection count (`connections()`, wired to the swarm's) at which each held
+        # stream was last synced; a stream is fresh while that is still the count. A new connection
+        # makes every entry stale at once, without touching them.
+        self.connections: Callable[[], int] = lambda: 0
+        self._synced: dict[StreamID, int] = {}
+        self._syncing: dict[StreamID, asyncio.Future] = {}  # one sync per stream at a time
 
     # -- holding -------------------------------------------------------------------------------
 
@@ -99,8 +123,9 @@ class StreamService:
         state = apply_genesis(cid, data, local=True)
         await self._accept(state)
         existing = self.held(state.stream_id)
-        if existing is None:
+        if existing is None:  # a new stream: this node holds its newest state by construction
             self._cache(state, {cid: data})
+            self._mark_synced(state.stream_id, self.connections())
         if pin:
             await self.pin(state.stream_id)
         await self._request_anchor(state)
@@ -186,36 +211,82 @@ class StreamService:
 
     async def load(self, stream_id: StreamID) -> StreamState:
         entry = self.cache.get(stream_id)
-        if entry is not None:
-            return entry.state
-        pinned = self.pins.get(stream_id)
-        if pinned is not None:
+        if entry is None and (pinned := self.pins.get(stream_id)) is not None:
             self._cache(*pinned)
-            return pinned[0]
+            entry = CachedStream(*pinned)
+        if entry is None:
+            return await self._first_load(stream_id)
+        if self.fresh(stream_id):
+            return entry.state
+        return await self._sync_once(stream_id)
+
+    def fresh(self, stream_id: StreamID) -> bool:
+        """Whether this node has synced the stream with the network since its last new connection."""
+        return self._synced.get(stream_id) == self.connections()
+
+    def _mark_synced(self, stream_id: StreamID, as_of: int) -> None:
+        if len(self._synced) >= SYNCED_MEMORY:  # entries of earlier counts are dead weight: drop them
+            self._synced = {sid: n for sid, n in self._synced.items() if n == self.connections()}
+            if len(self._synced) >= SYNCED_MEMORY:
+                self._synced.clear()  # costs only re-syncs, never a stale answer
+        self._synced[stream_id] = as_of
+
+    async def _first_load(self, stream_id: StreamID) -> StreamState:
+        as_of = self.connections()
         state, blocks = await self._load_from_network(stream_id)
         if self.held(stream_id) is not None:  # it arrived while we searched: keep the better one
             self._keep(state, blocks, "load")
-            return self.cache.get(stream_id).state if stream_id in self.cache else self.held(stream_id).state
-        self._cache(state, blocks)
-        self._log.info("stream_loaded", stream=stream_id.encode(), tip=str(state.tip), commits=len(state.log))
-        return state
+        else:
+            self._noted(state)
+            self._cache(state, blocks)
+            self._log.info("stream_loaded", stream=stream_id.encode(), tip=str(state.tip), commits=len(state.log))
+        self._mark_synced(stream_id, as_of)
+        return self.cache.get(stream_id).state if stream_id in self.cache else self.held(stream_id).state
 
-    async def _load_from_network(self, stream_id: StreamID) -> tuple[StreamState, dict[CID, bytes]]:
-        """Every holder's answer, settled by the conflict rules over the logs that verify."""
+    async def _sync_once(self, stream_id: StreamID) -> StreamState:
+        """Sync a held stream that went stale; concurrent loads of it wait for the one sync."""
+        running = self._syncing.get(stream_id)
+        if running is None:
+            running = self._syncing[stream_id] = asyncio.ensure_future(self._sync(stream_id))
+            running.add_done_callback(lambda _done: self._syncing.pop(stream_id, None))
+        return await asyncio.shield(running)
+
+    async def _sync(self, stream_id: StreamID) -> StreamState:
+        """Settle the held state with every reachable holder's answer; keep the pick."""
+        as_of = self.connections()
+        held = self.held(stream_id)
+        try:
+            state, blocks = await self._load_from_network(stream_id, have=held.blocks)
+        except StreamUnavailable as exc:  # no other holder answered, or nothing verified: ours stands
+            self._log.debug("stream_sync_kept", stream=stream_id.encode(), reason=str(exc))
+        else:
+            self._keep(state, blocks, "sync")
+        self._mark_synced(stream_id, as_of)
+        held = self.held(stream_id)
+        if held is None:  # unpinned and evicted while it synced
+            raise StreamUnavailable(stream_id, stream_id.genesis, "was evicted while it synced")
+        self._log.debug("stream_synced", stream=stream_id.encode(), tip=str(held.state.tip))
+        return held.state
+
+    async def _load_from_network(self, stream_id: StreamID, have: dict[CID, bytes] | None = None
+                                  ) -> tuple[StreamState, dict[CID, bytes]]:
+        """Every holder's answer, settled by the conflict rules over the logs that verify; commits
+        in `have` (what this node holds of the stream) are not fetched again."""
+        have = have or {}
         answers, searched = await self.network.query(stream_id)
         if not answers:
             found_none = "no holder answered" if searched.nodes is None else "is held by no node reachable from here"
             raise StreamUnavailable(stream_id, stream_id.genesis, f"(genesis) {found_none} {searched.describe()}")
         logs_by_tip = {codec.as_cid(a["tip"]): [codec.as_cid(c) for c in a["log"]] for a in answers}
         cids = list(dict.fromkeys(cid for log in logs_by_tip.values() for cid in log))
-        blocks, searched = await self.network.fetch(cids)
+        blocks, searched = await self.network.fetch([cid for cid in cids if cid not in have])
+        blocks = {**{cid: have[cid] for cid in cids if cid in have}, **blocks}
         verified = [state for tip in logs_by_tip if (state := self._verified(blocks, tip, stream_id, "load"))]
         states = [state for state in verified if await self._holds_rules(state)]
         if not states:
             missing = next((cid for cid in cids if cid not in blocks), stream_id.genesis)
             raise StreamUnavailable(stream_id, missing, f"could not be fetched and verified {searched.describe()}")
         winner = settle(states)
-        self._noted(winner)
         return winner, {entry.cid: blocks[entry.cid] for entry in winner.log}
 
     async def _holds_rules(self, state: StreamState) -> bool:

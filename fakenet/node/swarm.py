@@ -72,6 +72,7 @@ class Swarm:
         self._height = height
         self._log = logs.get()
         self.connections: dict[str, Connection] = {}
+        self.connections_made = 0  # ever registered: a new one may bring news gossip did not (stream freshness)
         self.handlers: dict[str, Handler] = {}
         self.on_connect: list[Callable[[Connection], Awaitable[None]]] = []
         self.on_disconnect: list[Callable[[Connection], None]] = []  # any connection that ended, listed or not
@@ -345,6 +346,7 @@ class Swarm:
                 return current
             self._retire(current)
         self.connections[conn.peer_id] = conn
+        self.connections_made += 1
         self._apply_shape(conn)
         self._last_refusal.pop(conn.dial_addr or conn.hello.announce, None)
         self._log.info("peer_connected", peer=conn.name, peerid=conn.peer_id,

@@ -40,7 +40,8 @@ def register(registry: Registry, node) -> None:
 
     @registry.method
     async def loadstream(streamid):
-        """Load a stream: cache, then pin store, then the network (sync timeout applies)."""
+        """Load a stream: cache, then pin store (synced since the last new connection, else synced now),
+        then the network (sync timeout applies)."""
         return (await guarded(service().load(_parse(streamid)))).to_json()
 
     @registry.method
