@@ -1,9 +1,13 @@
 """The expect_latest prediction: the newest state among the holders a node can reach."""
 
-import networkx as nx
+from types import SimpleNamespace
 
+import networkx as nx
+import pytest
+
+from fakenet.errors import ExpectationFailed
 from fakenet.harness.latest import Version, Versions, latest
-from fakenet.scenario.steps import REGISTRY
+from fakenet.scenario.steps import REGISTRY, Context
 
 LINE = nx.path_graph(["a", "b", "c", "d"])
 
@@ -45,3 +49,62 @@ def test_content_as_a_step_writes_it_a_dict_is_kept_and_compared():
     versions.wrote(LINE, "a", "s", ["a"], {"title": "one"})
     assert versions.predict(LINE, "d", "s", ["a"]) == {Version(1, {"title": "one"})}
     assert Version(1, {"title": "one"}) != Version(1, {"title": "two"})
+
+
+# -- expect_latest against a node that serves its own copy after a heal (issue 24's bug, planted) --
+
+class _Nodes:
+    """Stream holders on a graph, as a node kind would behave: a load takes the newest state of the
+    reachable holders, or, with `serves_stale_copy` (the bug), a holder's own copy without asking;
+    a write gossips to every holder in the writer's component. Stands in for ctx.net."""
+
+    def __init__(self, names, serves_stale_copy):
+        self.graph, self.serves_stale_copy = nx.complete_graph(names), serves_stale_copy
+        self.held: dict[str, dict[str, int]] = {name: {} for name in names}  # node -> stream -> writes
+        self.oracle = SimpleNamespace(expected_graph=lambda: self.graph.copy(), holders=self._holders)
+        self.streams, self.fleet = self, SimpleNamespace(faker=SimpleNamespace(sentence=lambda: "news"))
+
+    def _holders(self, stream):
+        return [name for name, streams in self.held.items() if stream in streams]
+
+    def up(self):
+        return list(self.graph)
+
+    def create(self, node, pin=False):
+        self.held[node]["s"] = 0
+        return "s"
+
+    def load(self, node, stream):
+        component = nx.node_connected_component(self.graph, node)
+        own = self.held[node].get(stream)
+        newest = max(self.held[h][stream] for h in self._holders(stream) if h in component)
+        writes = own if self.serves_stale_copy and own is not None else newest
+        self.held[node][stream] = writes
+        return {"state": {"log": [{"type": 0}] + [{"type": 1}] * writes}}
+
+    def update(self, node, stream, content):
+        writes = len(self.load(node, stream)["state"]["log"])
+        component = nx.node_connected_component(self.graph, node)
+        for holder in self._holders(stream):
+            if holder in component:
+                self.held[holder][stream] = writes
+
+
+def _write_across_a_partition_then_heal(serves_stale_copy):
+    net = _Nodes(["a", "b"], serves_stale_copy)
+    ctx = Context(net)
+    REGISTRY["create_streams"].run(ctx, {"on": "a", "pin": True, "as": "s"})
+    REGISTRY["load_streams"].run(ctx, {"on": ["b"], "streams": ["s"]})
+    net.graph.remove_edge("a", "b")
+    REGISTRY["update_streams"].run(ctx, {"on": "b", "streams": ["s"]})
+    net.graph.add_edge("a", "b")
+    REGISTRY["expect_latest"].run(ctx, {"streams": ["s"], "on": ["a"]})
+
+
+def test_expect_latest_passes_a_node_that_syncs_its_copy_after_a_heal():
+    _write_across_a_partition_then_heal(serves_stale_copy=False)
+
+
+def test_expect_latest_catches_a_node_that_serves_its_own_older_copy_after_a_heal():
+    with pytest.raises(ExpectationFailed, match="a loaded s with 0 write"):
+        _write_across_a_partition_then_heal(serves_stale_copy=True)
