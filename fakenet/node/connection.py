@@ -7,6 +7,7 @@ import itertools
 import math
 import random
 from collections import deque
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Awaitable, Callable
@@ -150,13 +151,15 @@ class Connection:
             self._reshaped.set()
             self.writer.close()
 
-    async def run(self, dispatch: Dispatch, ping_interval: float, timeout: float) -> None:
-        """Read and dispatch frames until the peer goes away, misbehaves or stays silent too long."""
+    async def run(self, dispatch: Dispatch, ping_interval: float, timeout: float,
+                  limits: Mapping[str, int] | None = None) -> None:
+        """Read and dispatch frames until the peer goes away, misbehaves or stays silent too long;
+        a frame over its type's byte limit in `limits` is a protocol error (framing.check_size)."""
         pinger = asyncio.create_task(self._keepalive(ping_interval))
         writer = asyncio.create_task(self._write_frames())
         try:
             while not self.closed.is_set():
-                message, size = await asyncio.wait_for(self.channel.read(self.reader), timeout)
+                message, size = await asyncio.wait_for(self.channel.read(self.reader, limits=limits), timeout)
                 self.lastrecv, self.bytesrecv = int(clock.wall()), self.bytesrecv + size
                 if message["t"] in ("ping", "pong"):
                     await self._answer_ping(message)

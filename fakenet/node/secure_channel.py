@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -107,9 +108,11 @@ class SecureChannel:
     def seal_message(self, message: dict) -> bytes:
         return self.seal(framing.payload(message))
 
-    async def read(self, reader: asyncio.StreamReader, max_size: int = framing.MAX_FRAME) -> tuple[dict, int]:
-        """The next message and its size on the wire; ChannelError if it does not open."""
+    async def read(self, reader: asyncio.StreamReader, max_size: int = framing.MAX_FRAME,
+                   limits: Mapping[str, int] | None = None) -> tuple[dict, int]:
+        """The next message and its size on the wire; ChannelError if it does not open. `limits`
+        are per-type payload sizes, checked once the frame opened and before it is decoded."""
         prefix, body = await framing.read_raw(reader, max_size + TAG_SIZE)
         if len(body) < TAG_SIZE:
             raise ChannelError(f"sealed frame of {len(body)} bytes is shorter than its tag")
-        return framing.decode(self._receive.open(body, prefix)), len(prefix) + len(body)
+        return framing.decode(self._receive.open(body, prefix), limits), len(prefix) + len(body)

@@ -7,6 +7,13 @@ A frame that breaks a limit is the sender's fault: FrameRefused, and the swarm d
 Counts are sized for honest traffic with room to spare: a fetch names at most MAX_CIDS commits
 (a longer log is fetched in several), an answer lists a log of at most MAX_LOG commits, gossip
 carries at most MAX_BLOCKS blocks of at most MAX_BLOCK_HEX hex digits each.
+
+Before any of that, each type has a byte limit (MAX_BYTES) that the swarm checks on the raw
+payload, before the JSON is decoded (fakenet.node.framing.check_size): the most its fields may
+hold by the limits above, so a frame within its field limits is never refused for its size.
+Frames that carry blocks (br, su) are held to BLOCKS_BYTES, under the 4 MiB frame limit; the
+sender splits a fetch's answer into several `br` and trims gossip to the newest blocks that fit
+(fakenet.node.stream_network).
 """
 
 from __future__ import annotations
@@ -20,6 +27,16 @@ MAX_CIDS = 256
 MAX_LOG = 1024
 MAX_BLOCKS = 1024
 MAX_BLOCK_HEX = 2 * 256 * 1024
+
+ENVELOPE = 1024  # a frame's type, ids, tip, counts and field names: under 700 bytes at their limits
+LISTED = MAX_ID + 3  # one string of a list: its characters, quotes and comma
+BLOCKS_BYTES = 1024 * 1024  # a br or su payload: one block at its limit fits with room to spare
+MAX_BYTES = {
+    "sq": ENVELOPE, "qd": ENVELOPE, "qa": ENVELOPE, "ar": ENVELOPE,
+    "sr": ENVELOPE + MAX_LOG * LISTED,  # 135,168
+    "bq": ENVELOPE + MAX_CIDS * LISTED,  # 34,560 (the 3.8 MB fetch of issue 24 is refused unread)
+    "br": BLOCKS_BYTES, "su": BLOCKS_BYTES,
+}
 
 
 class FrameRefused(NodeError):

@@ -106,7 +106,7 @@ class StreamNetwork:
                                       ("br", self._on_answer), (DONE, self._on_done), (ALIVE, self._on_alive),
                                       ("su", self._on_update),
                                       ("ar", self._on_anchor_request)):
-            swarm.handle(message_type, self._guarded(handler))
+            swarm.handle(message_type, self._guarded(handler), stream_frames.MAX_BYTES[message_type])
         # Held streams count as fresh only until the next new connection (StreamService.load).
         service.connections = lambda: swarm.connections_made
         swarm.on_connect.append(self._share_anchor_requests)
@@ -217,9 +217,12 @@ class StreamNetwork:
             return
         cids = [as_cid(c) for c in message["cids"]]
         blocks = await self.service.blocks_for(cids) if cids else {}
-        answer = {"t": "br", "qid": message["qid"], "blocks": {str(c): d.hex() for c, d in blocks.items()}}
+        parts = [{"t": "br", "qid": message["qid"], "blocks": part}
+                 for part in _fitting(blocks, stream_frames.BLOCKS_BYTES)]
         rest = [str(c) for c in cids if c not in blocks]
-        respond = answer if blocks else None, {**message, "cids": rest} if rest else None
+        respond = parts[0] if parts else None, {**message, "cids": rest} if rest else None
+        # Answers beyond the first go up before the search moves on (the link is FIFO, so before any `done`).
+        await self._send([(conn, part) for part in parts[1:]])
         await self._send(self._searches.proceed(message["qid"], self._links(), respond, self._now()))
 
     async def _join(self, conn: Connection, qid: str) -> bool:
@@ -269,10 +272,15 @@ class StreamNetwork:
         return True
 
     async def publish_update(self, stream_id: StreamID, tip: CID, blocks: dict[CID, bytes]) -> None:
+        """Gossip a new tip with the newest of the stream's blocks that fit one `su` (the tip first,
+        then the others newest first): holders that were up to date need only those; one that
+        misses older ones syncs on its next load (StreamService.receive_update)."""
         gid = f"{stream_id.encode()}/{tip}"
         self._gossip_seen.remember(gid)
+        newest_first = {tip: blocks[tip], **dict(reversed(blocks.items()))} if tip in blocks else blocks
+        fitting = next(_fitting(newest_first, stream_frames.BLOCKS_BYTES, one_part=True), {})
         await self.swarm.broadcast({"t": "su", "gid": gid, "stream": stream_id.encode(), "tip": str(tip),
-                                    "blocks": {str(c): d.hex() for c, d in blocks.items()}})
+                                    "blocks": fitting})
 
     async def _on_update(self, conn: Connection, message: dict) -> None:
         if not self._first_sight(message["gid"]):
@@ -298,6 +306,27 @@ class StreamNetwork:
             return
         if await self.service.anchors.request_from(conn.peer_id, stream_id, tip):
             await self.swarm.broadcast(message, exclude=conn)
+
+
+def _fitting(blocks: dict[CID, bytes], limit: int, one_part: bool = False):
+    """`blocks` as {cid text: hex} maps that each fit a frame of `limit` bytes with its envelope,
+    in order (with `one_part`, only the first). A block too large for any frame is left out: no
+    peer would take it (stream_frames.MAX_BLOCK_HEX)."""
+    room = limit - stream_frames.ENVELOPE
+    part, size = {}, 0
+    for cid, data in blocks.items():
+        key, value = str(cid), data.hex()
+        cost = len(key) + len(value) + 6  # quotes, colon, comma
+        if len(value) > stream_frames.MAX_BLOCK_HEX or cost > room:
+            continue
+        if size + cost > room:
+            yield part
+            if one_part:
+                return
+            part, size = {}, 0
+        part[key], size = value, size + cost
+    if part:
+        yield part
 
 
 def _genuine(blocks: dict[str, str], wanted: set[CID]) -> dict[CID, bytes]:

@@ -178,8 +178,16 @@ class StreamService:
         if held is None or held.state.tip == tip:
             return
         merged = {**held.blocks, **blocks}
-        candidate = self._verified(merged, tip, stream_id, source)
-        if candidate is not None:
+        try:
+            candidate = rebuild(merged, tip, stream_id=stream_id, anchor_check=self._anchor_check)
+        except MissingCommit as exc:
+            # Gossip carries the newest blocks that fit a frame: a holder that missed older ones
+            # gets them from the network, by syncing on its next load.
+            self._synced.pop(stream_id, None)
+            self._log.info("stream_update_incomplete", stream=stream_id.encode(), source=source, error=str(exc))
+        except CommitRejected as exc:
+            self._log.warning("stream_update_rejected", stream=stream_id.encode(), source=source, error=str(exc))
+        else:
             self._keep(candidate, merged, source)
 
     def _verified(self, blocks: dict[CID, bytes], tip: CID, stream_id: StreamID, source: str) -> StreamState | None:

@@ -54,6 +54,8 @@ MALFORMED = (KeyError, ValueError, TypeError, AttributeError, IndexError, Recurs
 UNREACHABLE_AFTER = 10.0
 UNREACHABLE_REPEAT = 60.0
 
+PING_BYTES = 256  # {"t":"ping","n":<connection id>} is under 40 bytes
+
 RETIRE_GRACE = 3.0  # seconds a duplicate connection is still read before it is closed
 CLOSE_GRACE = 2.0  # seconds close() gives the swarm's tasks to end
 
@@ -74,6 +76,9 @@ class Swarm:
         self.connections: dict[str, Connection] = {}
         self.connections_made = 0  # ever registered: a new one may bring news gossip did not (stream freshness)
         self.handlers: dict[str, Handler] = {}
+        # Payload bytes a frame of each type may have, checked before it is decoded (framing.check_size);
+        # pings and pongs are tiny, other types without a limit have the frame limit.
+        self.frame_limits: dict[str, int] = {"ping": PING_BYTES, "pong": PING_BYTES}
         self.on_connect: list[Callable[[Connection], Awaitable[None]]] = []
         self.on_disconnect: list[Callable[[Connection], None]] = []  # any connection that ended, listed or not
         self._dialers: dict[str, asyncio.Task] = {}
@@ -144,8 +149,12 @@ class Swarm:
 
     # -- messages --------------------------------------------------------------------------------
 
-    def handle(self, message_type: str, handler: Handler) -> None:
+    def handle(self, message_type: str, handler: Handler, max_bytes: int | None = None) -> None:
+        """Dispatch frames of `message_type` to `handler`; with `max_bytes`, a larger frame of that
+        type is refused before it is decoded and its sender disconnected."""
         self.handlers[message_type] = handler
+        if max_bytes is not None:
+            self.frame_limits[message_type] = max_bytes
 
     async def broadcast(self, message: dict, exclude: Connection | None = None) -> None:
         peers = [conn for conn in self.connections.values() if conn is not exclude]
@@ -379,7 +388,7 @@ class Swarm:
         for listener in self.on_connect if listed else ():
             self.spawn(listener(conn))
         try:
-            await conn.run(self._dispatch, self.settings.ping_interval, self.settings.peer_timeout)
+            await conn.run(self._dispatch, self.settings.ping_interval, self.settings.peer_timeout, self.frame_limits)
         finally:
             if self.connections.get(conn.peer_id) is conn:
                 del self.connections[conn.peer_id]

@@ -17,7 +17,7 @@ from fakenet.errors import RpcError
 from fakenet.fuzz.peer import RoguePeer
 from support import node_processes as local
 from fakenet.harness.waits import wait_for
-from fakenet.node import framing
+from fakenet.node import framing, stream_frames
 from fakenet.node.anchoring import anchor_tx, merkle_root_and_paths
 from fakenet.node.chain.block import coinbase_tx, solve
 from fakenet.node.settings import SWARM_PORT
@@ -319,3 +319,62 @@ def test_a_multiquery_of_ten_thousand_streams_is_refused_with_a_reason(tmp_path,
     reply = requests.post(f"{node.api_url}/api/v0/multiqueries", timeout=10,
                           json={"queries": [{"streamId": s} for s in unknown]})
     assert reply.status_code in (400, 413) and "queries" in reply.text, reply.text[:300]
+
+
+async def closed_by_node(rogue: RoguePeer, within: float) -> bool:
+    """Whether the node closes the connection within `within` seconds while the rogue answers its
+    pings (a silent peer is dropped after the peer timeout whatever it sent, which proves nothing)."""
+    try:
+        await rogue.receive("no such type", within)
+    except asyncio.TimeoutError:
+        return False
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return True
+    raise AssertionError("unreachable: the node sent a frame of no such type")
+
+
+def frame_of(kind: str, stream_id: str, tip: str) -> dict:
+    """A well-formed frame of each stream type that a node handles without dropping its sender."""
+    qid = os.urandom(8).hex()
+    return {
+        "sq": {"t": "sq", "qid": qid, "stream": stream_id},
+        "sr": {"t": "sr", "qid": qid, "stream": stream_id, "tip": tip, "log": [tip]},
+        "bq": {"t": "bq", "qid": qid, "cids": [tip]},
+        "br": {"t": "br", "qid": qid, "blocks": {}},
+        "qd": {"t": "qd", "qid": qid, "nodes": 1, "lost": 0},
+        "qa": {"t": "qa", "qid": qid},
+        "su": {"t": "su", "gid": os.urandom(8).hex(), "stream": stream_id, "tip": tip, "blocks": {}},
+        "ar": {"t": "ar", "stream": stream_id, "tip": tip},
+    }[kind]
+
+
+def padded(message: dict, size: int) -> dict:
+    """`message` with an unknown field that makes its payload exactly `size` bytes."""
+    bare = len(framing.payload({**message, "pad": ""}))
+    return {**message, "pad": "x" * (size - bare)}
+
+
+@pytest.mark.parametrize("kind", sorted(stream_frames.MAX_BYTES))
+def test_a_frame_over_its_types_byte_limit_drops_the_sender_and_one_at_it_is_handled(tmp_path, start_nodes, kind):
+    """Issue 24: limits were counts and string lengths, checked after the whole frame (up to 4 MiB)
+    was decoded. Each type now has a byte limit checked before decoding: at the limit, handled;
+    one byte over, the sender is disconnected and the node answers RPC within 1 s."""
+    (node,) = start_nodes(local.full_mesh(tmp_path, 1), wait_peers=False)
+    created = node.rpc.createstream({"sized": kind})
+    stream_id, tip = created["streamId"], created["state"]["log"][-1]["cid"]
+    limit = stream_frames.MAX_BYTES[kind]
+
+    async def send_both():
+        rogue = await RoguePeer.connect(node.ip, SWARM_PORT)
+        try:
+            await rogue.send(padded(frame_of(kind, stream_id, tip), limit))
+            seen = await rogue.barrier(stream_id)  # handled in order: the frame at the limit was taken
+            await rogue.send(padded(frame_of(kind, stream_id, tip), limit + 1))
+            answered = await asyncio.to_thread(node.rpc.call, "getblockcount", timeout=1.0)
+            return seen, answered, await closed_by_node(rogue, 2)
+        finally:
+            rogue.close()
+
+    seen, answered, closed = asyncio.run(send_both())
+    assert seen["tip"] == tip, f"the {kind} frame of {limit} bytes was handled and the peer kept"
+    assert answered is not None and closed, f"a {kind} frame of {limit + 1} bytes drops its sender at once"

@@ -38,9 +38,10 @@ class Swarm:
 
     def __init__(self, name):
         self.name, self.connections, self.handlers = name, {}, {}
+        self.connections_made = 0
         self.on_connect, self.on_disconnect, self.tasks = [], [], set()
 
-    def handle(self, message_type, handler):
+    def handle(self, message_type, handler, max_bytes=None):
         self.handlers[message_type] = handler
 
     async def broadcast(self, message, exclude=None):

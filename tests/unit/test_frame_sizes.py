@@ -1,0 +1,72 @@
+"""Issue 24: each stream frame type has a byte limit, checked on the raw payload before decoding."""
+
+import json
+
+import pytest
+
+from fakenet.node import framing, stream_frames
+from fakenet.node.stream_network import _fitting
+from fakenet.node.streams import codec
+
+LIMITS = {"bq": 100}
+
+
+def sized(kind: str, size: int) -> bytes:
+    """A well-formed payload of `kind` of exactly `size` bytes (padded with an unknown field)."""
+    bare = len(framing.payload({"t": kind, "pad": ""}))
+    return framing.payload({"t": kind, "pad": "x" * (size - bare)})
+
+
+def test_a_payload_at_its_types_limit_decodes_and_one_byte_more_is_refused_unread():
+    assert framing.decode(sized("bq", 100), LIMITS)["t"] == "bq"
+    with pytest.raises(framing.FrameError, match="bq frame of 101 bytes exceeds its 100-byte limit"):
+        framing.decode(sized("bq", 101), LIMITS)
+
+
+def test_the_size_is_checked_before_the_json_is_parsed():
+    """Not JSON at all past the type: only a decoder would notice, and it is never reached."""
+    with pytest.raises(framing.FrameError, match="exceeds"):
+        framing.decode(b'{"t":"bq",' + b"\xff" * 200, LIMITS)
+
+
+def test_a_type_without_a_limit_has_only_the_frame_limit():
+    assert framing.decode(sized("block", 10_000), LIMITS)["t"] == "block"
+
+
+@pytest.mark.parametrize("payload", [b'{"cids":[],"t":"bq"}', b' {"t":"bq"}', b'{"t": "bq"}', b'{"t":"b\\u0071"}',
+                                     b'{"t":"sq","t":"bq","cids":[]}'])
+def test_a_payload_that_does_not_begin_with_the_type_it_decodes_as_is_refused(payload):
+    """Else a frame could wear a small type's limit (or none) and decode as another."""
+    with pytest.raises(framing.FrameError, match="begin"):
+        framing.decode(payload, LIMITS)
+
+
+def test_the_writer_puts_the_type_first_whatever_the_dicts_order():
+    assert framing.payload({"qid": "1", "t": "sq"}).startswith(b'{"t":"sq",')
+
+
+def test_the_byte_limits_hold_every_frame_the_field_limits_allow():
+    """A frame within its field limits must never be refused for its size (MAX_BYTES says why)."""
+    long_id, longest = "k" * stream_frames.MAX_ID, {"t": "", "qid": "q" * stream_frames.MAX_ID}
+    fullest = {
+        "sq": {"stream": long_id}, "qa": {}, "qd": {"nodes": 2**31 - 1, "lost": 2**31 - 1},
+        "ar": {"stream": long_id, "tip": long_id},
+        "sr": {"stream": long_id, "tip": long_id, "log": [long_id] * stream_frames.MAX_LOG},
+        "bq": {"cids": [long_id] * stream_frames.MAX_CIDS},
+    }
+    for kind, fields in fullest.items():
+        message = {**longest, "t": kind, **fields}
+        stream_frames.check(message)
+        assert len(framing.payload(message)) <= stream_frames.MAX_BYTES[kind], kind
+    assert set(stream_frames.MAX_BYTES) == set(stream_frames.CHECKS)
+
+
+def test_blocks_are_split_into_frames_under_the_limit_and_none_is_lost():
+    blocks = {codec.cid_of(bytes([i])): bytes([i]) * 200_000 for i in range(12)}
+    parts = list(_fitting(blocks, stream_frames.BLOCKS_BYTES))
+    assert len(parts) > 1 and sum(len(p) for p in parts) == len(blocks)
+    for part in parts:
+        message = {"t": "br", "qid": "q" * stream_frames.MAX_ID, "blocks": part}
+        stream_frames.check(message)
+        assert len(json.dumps(message, separators=(",", ":"))) <= stream_frames.BLOCKS_BYTES
+    assert list(_fitting(blocks, stream_frames.BLOCKS_BYTES, one_part=True)) == parts[:1]
