@@ -127,14 +127,16 @@ class StreamRogue:
 
     def __init__(self, peer: RoguePeer, stream: str, tip: str, log: list[str], blocks: dict[str, bytes]):
         self.peer, self.stream, self.tip, self.log, self.blocks = peer, stream, tip, log, blocks
+        self.answered = 0  # queries for `stream` it answered: a rogue that never answered proves nothing
 
     async def serve(self) -> None:
         while True:
-            message, _ = await framing.read(self.peer.reader)
+            message, _ = await self.peer.channel.read(self.peer.reader)  # frames are sealed after the handshake
             qid = message.get("qid")
             if message["t"] == "ping":
                 await self.peer.send({"t": "pong", "n": message.get("n")})
             elif message["t"] == "sq" and message["stream"] == self.stream:
+                self.answered += 1
                 await self.peer.send({"t": "sr", "qid": qid, "stream": self.stream, "tip": self.tip, "log": self.log})
             elif message["t"] == "bq":
                 found = {cid: self.blocks[cid].hex() for cid in message["cids"] if cid in self.blocks}
@@ -182,12 +184,14 @@ def test_a_rogue_answering_first_with_a_stale_or_bogus_state_does_not_win_loads(
             for _ in range(8):
                 await asyncio.to_thread(loader.rpc.evictstreams, None, [stream_id])
                 seen.append(await asyncio.to_thread(balance, loader, stream_id))
-            return seen
+            assert not serving.done(), f"the rogue stopped serving: {serving.exception() if serving.done() else ''}"
+            return seen, rogue.answered
         finally:
             serving.cancel()
             rogue.peer.close()
 
-    seen = asyncio.run(loads())
+    seen, answered = asyncio.run(loads())
+    assert answered == 8, f"the rogue answered {answered} of the 8 loads' queries"
     assert seen == [200] * 8, f"loads on {loader.name} with a rogue answering first ({answer}): {seen}"
     assert balance(loader, stream_id) == 200, "the node caches and serves what it settled on"
 
