@@ -95,3 +95,14 @@ def test_gossip_missing_older_commits_makes_the_stream_stale(held):
     assert not service.fresh(stream_id) and service.cache.peek(stream_id).state.content == {"n": 0}
     service.network.state, service.network.blocks[ucid2] = apply_commit(newer, ucid2, udata2), udata2
     assert load(service, stream_id) == {"n": 2} and tip in service.cache.peek(stream_id).blocks
+
+
+def test_a_sync_answered_with_an_older_state_keeps_the_newer_copy(held):
+    """A peer that kept the old state through the partition (or a rogue replaying it) loses."""
+    service, stream_id, made = held
+    made[0] += 1
+    assert load(service, stream_id) == {"n": 1}
+    older = apply_genesis(*next(iter(service.network.blocks.items())))
+    service.network.state = older
+    made[0] += 1
+    assert load(service, stream_id) == {"n": 1} and service.network.queries == 2
