@@ -16,8 +16,9 @@ node's sync timeout is the search's `silence`: how long a node waits on a silent
 Gossip floods with no hop limit and is deduplicated by id: with no budget to run out, the first
 copy a node sees is as good as any later one, so dropping later copies loses nothing.
 
-A peer's frame is evidence, not truth (issue 24). Every frame is checked against its limits
-(fakenet.node.stream_frames) and charged to its sender's work budget before it does anything;
+A peer's frame is evidence, not truth (issue 24). Every frame is held to its type's byte limit
+before it is decoded (stream_frames.MAX_BYTES, registered with the swarm), then checked against
+its field limits (fakenet.node.stream_frames) and charged to its sender's work budget before it does anything;
 a peer that breaks either is disconnected. A query gathers every holder's answer (each distinct
 tip once per link, at most TIPS_PER_LINK from one link), not the first: the asker settles the
 tip itself from the commits (fakenet.node.stream_service). Lookups that touch SQLite run off the
