@@ -88,6 +88,17 @@ def check(message: dict) -> None:
     CHECKS[message["t"]](message)
 
 
+FIELDS = {"sq": ("qid", "stream"), "bq": ("qid", "cids"), "su": ("gid", "stream", "tip", "blocks"),
+          "ar": ("stream", "tip")}
+
+
+def known(message: dict) -> dict:
+    """What of a flooded frame (sq, bq, su, ar) is passed on: its type and the fields it is checked
+    for. Unknown fields are tolerated (a newer peer may add some) but not carried: a peer padding
+    its frames to the byte limit must not make every node forward the padding."""
+    return {"t": message["t"], **{name: message[name] for name in FIELDS[message["t"]] if name in message}}
+
+
 def cost(message: dict) -> int:
     """Work units a frame may cause: one, plus one per CID or block it names. Parsing a CID's
     text (multiformats) takes over a millisecond, so CIDs are what a peer's budget is made of."""

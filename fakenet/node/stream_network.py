@@ -207,7 +207,7 @@ class StreamNetwork:
             return
         held = await self.service.find(stream_id)
         if held is None:
-            respond = None, message
+            respond = None, stream_frames.known(message)
         else:
             respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.state.tip),
                        "log": [str(entry.cid) for entry in held.state.log]}, None
@@ -221,7 +221,7 @@ class StreamNetwork:
         parts = [{"t": "br", "qid": message["qid"], "blocks": part}
                  for part in _fitting(blocks, stream_frames.BLOCKS_BYTES)]
         rest = [str(c) for c in cids if c not in blocks]
-        respond = parts[0] if parts else None, {**message, "cids": rest} if rest else None
+        respond = parts[0] if parts else None, {**stream_frames.known(message), "cids": rest} if rest else None
         # Answers beyond the first go up before the search moves on (the link is FIFO, so before any `done`).
         await self._send([(conn, part) for part in parts[1:]])
         await self._send(self._searches.proceed(message["qid"], self._links(), respond, self._now()))
@@ -289,7 +289,7 @@ class StreamNetwork:
         stream_id, tip = StreamID.parse(message["stream"]), as_cid(message["tip"])
         blocks = {as_cid(c): bytes.fromhex(d) for c, d in message["blocks"].items()}
         await self.service.receive_update(stream_id, tip, blocks, conn.name)
-        await self.swarm.broadcast(message, exclude=conn)
+        await self.swarm.broadcast(stream_frames.known(message), exclude=conn)
 
     async def publish_anchor_request(self, stream_id: str, tip: str) -> None:
         self._gossip_seen.remember(f"ar/{stream_id}/{tip}")
@@ -306,7 +306,7 @@ class StreamNetwork:
         if not self._first_sight(f"ar/{stream_id.encode()}/{tip}"):
             return
         if await self.service.anchors.request_from(conn.peer_id, stream_id, tip):
-            await self.swarm.broadcast(message, exclude=conn)
+            await self.swarm.broadcast(stream_frames.known(message), exclude=conn)
 
 
 def _fitting(blocks: dict[CID, bytes], limit: int, one_part: bool = False):

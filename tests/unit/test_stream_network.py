@@ -146,3 +146,63 @@ def test_a_slow_short_link_beside_a_long_ring_detour_still_finds_the_holder():
     answers, searched, took = asyncio.run(scenario())
     assert [answer["tip"] for answer in answers] == [str(held.state.tip)]
     assert searched.nodes == 13 and 0.5 <= took < Service.sync_timeout
+
+
+def close_all(swarms):
+    for swarm in swarms.values():
+        for conn in swarm.connections.values():
+            conn.close("test over")
+
+
+def test_an_answer_too_big_for_one_frame_arrives_in_several_across_relays():
+    """Issue 24: `br` has a byte limit (1 MiB); a holder splits its answer, relays pass each part on."""
+    from fakenet.node import stream_frames
+    from fakenet.node.streams import codec
+    big = {codec.cid_of(bytes([i]) * 200_000): bytes([i]) * 200_000 for i in range(12)}
+    held = a_stream()
+    held = CachedStream(held.state, {**held.blocks, **big})
+
+    async def scenario():
+        nets, swarms = await network(nx.path_graph(3), 2, held)
+        seen = []
+        relay = swarms[1].handlers["br"]
+
+        async def counting(conn, message):
+            seen.append(len(message["blocks"]))
+            await relay(conn, message)
+        swarms[1].handlers["br"] = counting
+        blocks, _ = await nets[0].fetch(list(big))
+        close_all(swarms)
+        return blocks, seen
+
+    blocks, seen = asyncio.run(scenario())
+    assert blocks == big
+    assert len(seen) > 1 and sum(seen) == len(big), f"parts the relay saw: {seen}"
+    assert 12 * 400_000 > stream_frames.BLOCKS_BYTES
+
+
+def test_a_flooded_query_is_passed_on_without_the_fields_it_is_not_checked_for():
+    """A rogue padding its queries to the byte limit must not make every node forward the padding."""
+    held = a_stream()
+
+    async def scenario():
+        nets, swarms = await network(nx.path_graph(3), 2, held)
+        arrived = []
+        answer = swarms[2].handlers["sq"]
+
+        async def recording(conn, message):
+            arrived.append(message)
+            await answer(conn, message)
+        swarms[2].handlers["sq"] = recording
+        conn = next(iter(swarms[1].connections.values()))  # node 1's link to node 0: the query comes from there
+        await swarms[1].handlers["sq"](conn, {"t": "sq", "qid": "padded", "stream": held.state.stream_id.encode(),
+                                              "pad": "x" * 800})
+        async def forwarded():
+            while not arrived:
+                await asyncio.sleep(0.01)  # polled: in-memory links take a few loop turns
+        await asyncio.wait_for(forwarded(), 5)
+        close_all(swarms)
+        return arrived[0]
+
+    forwarded = asyncio.run(scenario())
+    assert forwarded == {"t": "sq", "qid": "padded", "stream": held.state.stream_id.encode()}
