@@ -23,6 +23,8 @@ newest state any holder reachable at the time of the load had verifiably written
 least as new. The work is bounded: a reconnect costs nothing by itself (staleness is one counter
 compared, not a scan), each stale stream is synced once, lazily, by its next load, and
 concurrent loads of it share that one sync. A sync that finds no other holder keeps the copy.
+Not covered: gossip the link filter's `loss` drops on a connection that stays up (TCP never
+drops a frame of a live connection; the filter does) goes unnoticed until the next connection.
 """
 
 from __future__ import annotations
