@@ -265,16 +265,18 @@ class StreamService:
         """Settle the held state with every reachable holder's answer; keep the pick."""
         as_of = self.connections()
         held = self.held(stream_id)
+        kept = held.state, held.blocks
         try:
             state, blocks = await self._load_from_network(stream_id, have=held.blocks)
         except StreamUnavailable as exc:  # no other holder answered, or nothing verified: ours stands
             self._log.debug("stream_sync_kept", stream=stream_id.encode(), reason=str(exc))
         else:
+            kept = settle([held.state, state]), {**held.blocks, **blocks}
             self._keep(state, blocks, "sync")
+        if self.held(stream_id) is None:  # unpinned and evicted while it synced: hold what it settled on
+            self._cache(*kept)
         self._mark_synced(stream_id, as_of)
         held = self.held(stream_id)
-        if held is None:  # unpinned and evicted while it synced
-            raise StreamUnavailable(stream_id, stream_id.genesis, "was evicted while it synced")
         self._log.debug("stream_synced", stream=stream_id.encode(), tip=str(held.state.tip))
         return held.state
 

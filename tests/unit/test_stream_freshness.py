@@ -106,3 +106,16 @@ def test_a_sync_answered_with_an_older_state_keeps_the_newer_copy(held):
     service.network.state = older
     made[0] += 1
     assert load(service, stream_id) == {"n": 1} and service.network.queries == 2
+
+
+def test_a_stream_evicted_while_it_synced_is_held_again_as_settled(held):
+    service, stream_id, made = held
+    made[0] += 1
+    query = service.network.query
+
+    async def evicting(sid):
+        service.evict(ids=[sid])
+        return await query(sid)
+    service.network.query = evicting
+    assert load(service, stream_id) == {"n": 1}
+    assert service.cache.peek(stream_id).state.content == {"n": 1} and service.fresh(stream_id)
