@@ -325,6 +325,18 @@ def test_a_multiquery_of_ten_thousand_streams_is_refused_with_a_reason(tmp_path,
     assert reply.status_code in (400, 413) and "queries" in reply.text, reply.text[:300]
 
 
+async def connected_rogue(node, timeout: float = 10.0) -> RoguePeer:
+    """A rogue past the handshake; the node answers RPC before its swarm port listens, so poll."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            return await RoguePeer.connect(node.ip, SWARM_PORT)
+        except ConnectionRefusedError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{node.name}'s swarm port {SWARM_PORT} refused connections for {timeout:g}s")
+            await asyncio.sleep(0.1)  # polled to the deadline above
+
+
 async def closed_by_node(rogue: RoguePeer, within: float) -> bool:
     """Whether the node closes the connection within `within` seconds while the rogue answers its
     pings (a silent peer is dropped after the peer timeout whatever it sent, which proves nothing)."""
@@ -369,7 +381,7 @@ def test_a_frame_over_its_types_byte_limit_drops_the_sender_and_one_at_it_is_han
     limit = stream_frames.MAX_BYTES[kind]
 
     async def send_both():
-        rogue = await RoguePeer.connect(node.ip, SWARM_PORT)
+        rogue = await connected_rogue(node)
         try:
             await rogue.send(padded(frame_of(kind, stream_id, tip), limit))
             seen = await rogue.barrier(stream_id)  # handled in order: the frame at the limit was taken
