@@ -244,14 +244,14 @@ class StreamService:
     async def _first_load(self, stream_id: StreamID) -> StreamState:
         as_of = self.connections()
         state, blocks = await self._load_from_network(stream_id)
+        self._mark_synced(stream_id, as_of)
         if self.held(stream_id) is not None:  # it arrived while we searched: keep the better one
             self._keep(state, blocks, "load")
-        else:
-            self._noted(state)
-            self._cache(state, blocks)
-            self._log.info("stream_loaded", stream=stream_id.encode(), tip=str(state.tip), commits=len(state.log))
-        self._mark_synced(stream_id, as_of)
-        return self.cache.get(stream_id).state if stream_id in self.cache else self.held(stream_id).state
+            return self.cache.get(stream_id).state if stream_id in self.cache else self.held(stream_id).state
+        self._noted(state)
+        self._cache(state, blocks)
+        self._log.info("stream_loaded", stream=stream_id.encode(), tip=str(state.tip), commits=len(state.log))
+        return state
 
     async def _sync_once(self, stream_id: StreamID) -> StreamState:
         """Sync a held stream that went stale; concurrent loads of it wait for the one sync."""
@@ -265,6 +265,8 @@ class StreamService:
         """Settle the held state with every reachable holder's answer; keep the pick."""
         as_of = self.connections()
         held = self.held(stream_id)
+        if held is None:  # evicted before this sync began: it is a first load now
+            return await self._first_load(stream_id)
         kept = held.state, held.blocks
         try:
             state, blocks = await self._load_from_network(stream_id, have=held.blocks)
