@@ -71,21 +71,13 @@ class LocalNode:
         """The running (or ended) subprocess.Popen: its pid, its exit status."""
         return self.runtime.process.process
 
-    def start(self) -> None:
-        self.runtime.start()
-
-    def stop(self) -> None:
-        self.runtime.stop()
-
-    def kill(self) -> None:
-        self.runtime.kill()
+    def __getattr__(self, name: str):
+        """start, stop, kill, logs, pause, …: the runtime's own, as the harness calls them."""
+        return getattr(self.runtime, name)
 
     def close(self) -> None:
         self.runtime.kill()
         self.rpc.close()
-
-    def logs(self, tail: int = 15) -> list[str]:
-        return self.runtime.logs(tail)
 
     def wait_ready(self, timeout: float = 20) -> None:
         client = self.runtime.kind.client(self.rpc)
