@@ -75,6 +75,9 @@ class LocalNode:
         """start, stop, kill, logs, pause, …: the runtime's own, as the harness calls them."""
         return getattr(self.runtime, name)
 
+    def running(self) -> bool:
+        return self.runtime.process.running()
+
     def close(self) -> None:
         self.runtime.kill()
         self.rpc.close()
