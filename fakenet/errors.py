@@ -2,8 +2,9 @@
 
 FakenetError                              (node: the node concerned, if any)
 ├── ConfigError                           a data dir, config file, key, flag or setting that cannot be used
-│   └── MissingCapability                 the kind lacks what a facet or step needs (also an AttributeError:
-│                                         `hasattr(net, "chain")` is False)
+│   ├── MissingCapability                 the kind lacks what a facet or step needs (also an AttributeError:
+│   │                                     `hasattr(net, "chain")` is False)
+│   └── ScenarioError   scenario/errors.py  a scenario file that cannot run (file, line, step, problem)
 ├── RpcError                              a JSON-RPC call answered with an error (code, rpc_message)
 ├── ApiError        harness/api_client.py an HTTP API answered with an error status (status)
 ├── ContainerError                        the container engine or compose failed (cmd, exit_code, output)
@@ -14,14 +15,14 @@ FakenetError                              (node: the node concerned, if any)
 │   └── ModelRefused                      the expectation asks for what the model itself predicts false: the
 │                                         scenario's fault, not a node's (asked, predicted, observed)
 ├── AmbiguousChain  harness/chain_model.py  a chain prediction the rules leave open (a tie's winner)
-├── ScenarioError   scenario/errors.py    a scenario file that cannot run (file, line, step, problem)
 └── UsageError      cli.py                a bad command line: one line, exit 1
 
 Anything that is not a FakenetError is a bug: the command line prints it with a traceback. Two
 families stand apart on purpose. The sim loop's Deadlock and Livelock (fakenet/sim/loop.py) are
 RuntimeErrors: the simulation itself cannot go on, whatever the scenario. The node
-(fakenet/node/errors.py: NodeError and its subclasses) runs in containers without the harness
-and has its own root; the harness sees the node's errors only as RpcError or ApiError answers.
+(fakenet/node/errors.py: NodeError and its subclasses, NodeConfigError for its own flags and files)
+runs in containers without the harness and has its own root; the harness sees the node's errors
+only as RpcError or ApiError answers.
 """
 
 

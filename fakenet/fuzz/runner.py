@@ -17,20 +17,20 @@ import asyncio
 import base64
 import collections
 import json
-import os
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from fakenet.fuzz import inputs
 from fakenet.fuzz.peer import RoguePeer
+from fakenet.harness.backends.base import NodeSpec
+from fakenet.harness.backends.local import LocalBackend
+from fakenet.harness.backends.processes import random_subnet
+from fakenet.kinds.fakenet_kind import FakenetKind
 from fakenet.node import framing
 
-RPC_PORT, SWARM_PORT = 6433, 4011
-USER, PASSWORD = "fuzz", "fuzz-" + os.urandom(8).hex()
+RPC_PORT, SWARM_PORT = FakenetKind.ports["rpc"], FakenetKind.ports["swarm"]
 EXCLUDED = {"stop"}  # the one input that ends the run by design
 LOG_FAILURES = ("Traceback", "Error handling request", "Task exception was never retrieved", "rpc_method_failed")
 
@@ -57,30 +57,25 @@ def _strict_json(body: bytes):
 
 
 class Target:
-    """One node process on a loopback address of its own, credentials in its environment."""
+    """One fakenet node started as `Network(backend="local")` starts one (the local backend and the
+    kind: loopback address of its own, credentials in its environment), without waiting for it."""
 
     def __init__(self, root: Path, seed: int):
-        rng = random.Random(seed)
-        self.ip = f"127.{rng.randint(1, 254)}.{rng.randint(0, 255)}.1"
-        self.log_path = root / "node.log"
-        env = {**os.environ, "FAKENET_RPCUSER": USER, "FAKENET_RPCPASSWORD": PASSWORD, "PYTHONUNBUFFERED": "1"}
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "fakenet.node.daemon", "--datadir", str(root / "data"), "--name", "fuzzed",
-                 "--bind", self.ip], stdout=log, stderr=subprocess.STDOUT, env=env)
-        self.auth = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        self._backend = LocalBackend(FakenetKind(), workdir=root, subnet=random_subnet(random.Random(seed)))
+        self._node = self._backend.create([NodeSpec("fuzzed", ())])["fuzzed"]
+        self.ip, self.log_path = self._node.ip, self._node.process.log_path
+        self.auth = "Basic " + base64.b64encode(":".join(self._backend.credentials).encode()).decode()
+        self._node.start()
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return self._node.process.running()
 
     def log_failures(self) -> list[str]:
         lines = self.log_path.read_text(errors="replace").splitlines()
         return [line for line in lines if any(marker in line for marker in LOG_FAILURES)]
 
     def stop(self) -> None:
-        if self.alive():
-            self.process.kill()
-        self.process.wait()
+        self._backend.close()
 
 
 async def _post(target: Target, body: bytes, timeout: float = 10) -> tuple[int, bytes]:

@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from fakenet.node.errors import ConfigError
+from fakenet.node.errors import NodeConfigError
 from fakenet.node import logs
 from fakenet.node.identity import Identity
 
@@ -61,7 +61,7 @@ def load_or_create_identity(datadir: Path) -> Identity:
     try:
         config = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from exc
+        raise NodeConfigError(f"cannot read {path}: {exc}") from exc
     if not isinstance(config, dict) or not isinstance(config.get("Identity"), dict):
-        raise ConfigError(f"{path} has no Identity section")
+        raise NodeConfigError(f"{path} has no Identity section")
     return Identity.from_config(config["Identity"])

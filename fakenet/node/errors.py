@@ -1,7 +1,7 @@
 """The node's own error root: the node imports nothing from the harness above it.
 
 NodeError
-└── ConfigError          a data dir, config file, key or flag that cannot be used
+└── NodeConfigError      a data dir, config file, key or flag that cannot be used
 
 Subpackages hang their errors under NodeError (streams/errors.py, cluster/errors.py, …).
 """
@@ -15,5 +15,5 @@ class NodeError(Exception):
         self.node = node
 
 
-class ConfigError(NodeError):
+class NodeConfigError(NodeError):
     """A data dir, config, key file or command-line setting that cannot be used as given."""

@@ -17,7 +17,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from fakenet.node import entropy
-from fakenet.node.errors import ConfigError
+from fakenet.node.errors import NodeConfigError
 
 ED25519_KEY_TYPE = 1  # libp2p crypto.pb KeyType.Ed25519
 _BASE58 = multibase.get("base58btc")
@@ -30,15 +30,15 @@ def _protobuf_key(key_type: int, data: bytes) -> bytes:
 
 def _parse_protobuf_key(blob: bytes) -> tuple[int, bytes]:
     if len(blob) < 4 or blob[0] != 0x08:
-        raise ConfigError("not a libp2p protobuf key (field 1 missing)")
+        raise NodeConfigError("not a libp2p protobuf key (field 1 missing)")
     key_type, used, _ = varint.decode_raw(blob[1:])
     rest = blob[1 + used:]
     if not rest or rest[0] != 0x12:
-        raise ConfigError("not a libp2p protobuf key (field 2 missing)")
+        raise NodeConfigError("not a libp2p protobuf key (field 2 missing)")
     length, used, _ = varint.decode_raw(rest[1:])
     data = rest[1 + used:]
     if len(data) != length:
-        raise ConfigError("libp2p protobuf key has a wrong length")
+        raise NodeConfigError("libp2p protobuf key has a wrong length")
     return key_type, data
 
 
@@ -54,21 +54,21 @@ def _peer_id(public_key: bytes) -> str:
 
 
 def public_from_peer_id(peer_id: str) -> VerifyKey:
-    """Recover the key inlined in an ed25519 PeerID; raises ConfigError for anything else."""
+    """Recover the key inlined in an ed25519 PeerID; raises NodeConfigError for anything else."""
     try:
         digest = multihash.unwrap(_BASE58.raw_decoder(peer_id))
     except Exception as exc:  # multiformats raises several unrelated types for bad text
-        raise ConfigError(f"not a PeerID: {peer_id!r}") from exc
+        raise NodeConfigError(f"not a PeerID: {peer_id!r}") from exc
     key_type, data = _parse_protobuf_key(bytes(digest))
     if key_type != ED25519_KEY_TYPE or len(data) != 32:
-        raise ConfigError(f"PeerID {peer_id} does not inline an ed25519 key")
+        raise NodeConfigError(f"PeerID {peer_id} does not inline an ed25519 key")
     return VerifyKey(bytes(data))
 
 
 def verify(peer_id: str, signature: bytes, message: bytes) -> bool:
     try:
         public_from_peer_id(peer_id).verify(message, signature)
-    except (BadSignatureError, ConfigError, ValueError, TypeError):  # ValueError: a signature of the wrong length
+    except (BadSignatureError, NodeConfigError, ValueError, TypeError):  # ValueError: a signature of the wrong length
         return False
     return True
 
@@ -105,13 +105,13 @@ class Identity:
             blob = base64.b64decode(section["PrivKey"], validate=True)
             claimed = section["PeerID"]
         except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigError(f"config Identity is incomplete or not base64: {exc}") from exc
+            raise NodeConfigError(f"config Identity is incomplete or not base64: {exc}") from exc
         key_type, data = _parse_protobuf_key(blob)
         if key_type != ED25519_KEY_TYPE or len(data) not in (32, 64):
-            raise ConfigError("config Identity.PrivKey is not an ed25519 key")
+            raise NodeConfigError("config Identity.PrivKey is not an ed25519 key")
         identity = cls(SigningKey(bytes(data[:32])))
         if identity.peer_id != claimed:
-            raise ConfigError(
+            raise NodeConfigError(
                 f"config Identity.PrivKey does not match Identity.PeerID: the key belongs to "
                 f"{identity.peer_id}, the config claims {claimed}; restore the matching config "
                 f"or delete it to start with a new identity"

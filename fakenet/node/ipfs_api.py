@@ -48,7 +48,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from multiformats import CID, multibase, multihash
 
 from fakenet.node.version import __version__
-from fakenet.node.errors import ConfigError
+from fakenet.node.errors import NodeConfigError
 from fakenet.node import logs, multiaddr
 from fakenet.node.log_budget import LogBudget
 from fakenet.node.connection import Connection
@@ -203,7 +203,7 @@ def _cid_problem(text: str) -> str:
 def _peer_addr(text: str) -> multiaddr.PeerAddr:
     try:
         return multiaddr.parse(text.replace("/ipfs/", "/p2p/"))  # /ipfs/ is the older name of /p2p/
-    except ConfigError as exc:
+    except NodeConfigError as exc:
         raise _KuboError(f'failed to parse multiaddr "{text}": {exc}') from exc
 
 

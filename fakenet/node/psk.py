@@ -15,7 +15,7 @@ import hmac
 from dataclasses import dataclass
 from pathlib import Path
 
-from fakenet.node.errors import ConfigError
+from fakenet.node.errors import NodeConfigError
 
 _HEADER = "/key/swarm/psk/1.0.0/"
 _ENCODING = "/base16/"
@@ -43,13 +43,13 @@ class SwarmKey:
 def parse(text: str, source: str = "swarm.key") -> SwarmKey:
     lines = [line.strip() for line in text.strip().splitlines()]
     if len(lines) != 3 or lines[0] != _HEADER or lines[1] != _ENCODING:
-        raise ConfigError(f"{source}: expected the PSK v1 format ({_HEADER}, {_ENCODING}, 64 hex digits)")
+        raise NodeConfigError(f"{source}: expected the PSK v1 format ({_HEADER}, {_ENCODING}, 64 hex digits)")
     try:
         key = bytes.fromhex(lines[2])
     except ValueError as exc:
-        raise ConfigError(f"{source}: the key line is not hex") from exc
+        raise NodeConfigError(f"{source}: the key line is not hex") from exc
     if len(key) != 32:
-        raise ConfigError(f"{source}: the key must be 64 hex digits, got {len(lines[2])}")
+        raise NodeConfigError(f"{source}: the key must be 64 hex digits, got {len(lines[2])}")
     return SwarmKey(key)
 
 

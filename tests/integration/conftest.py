@@ -1,7 +1,7 @@
 import docker
 import pytest
 
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 
 
@@ -31,7 +31,7 @@ class LocalMesh(list):
 
 @pytest.fixture
 def start_nodes(tmp_path):
-    """Start nodes built by a factory; kill them all at teardown, whatever happened."""
+    """Start nodes built by support.local_nodes; kill them all at teardown, whatever happened."""
     started = []
 
     def start(nodes, wait_peers=True):
@@ -47,7 +47,7 @@ def start_nodes(tmp_path):
 
     yield start
     for node in started:
-        node.kill()
+        node.close()
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from support import node_processes as local
-from fakenet.node.settings import CLUSTER_PORT
+from support import local_nodes as local
 
 EXAMPLES = int(os.environ.get("FAKENET_FUZZ_EXAMPLES", "110"))
 SEED = os.environ.get("FAKENET_FUZZ_SEED", "1")
@@ -34,7 +33,7 @@ def schemathesis(document: str, tmp_path, *options) -> int:
 
 @pytest.mark.slow
 def test_no_generated_request_gets_a_server_error(tmp_path, start_nodes):
-    (node,) = start_nodes(local.full_mesh(tmp_path, 1, extra_args=["--sync-timeout", "0.2"]), wait_peers=False)
+    (node,) = start_nodes(local.full_mesh(tmp_path, 1, {"sync_timeout": 0.2}), wait_peers=False)
     generated = schemathesis(f"{node.api_url}/api/v0/openapi.json", tmp_path)
     assert generated >= 2000, f"only {generated} requests were generated"
     assert requests.get(f"{node.api_url}/api/v0/node/healthcheck", timeout=10).text == "Alive!"
@@ -43,7 +42,7 @@ def test_no_generated_request_gets_a_server_error(tmp_path, start_nodes):
 @pytest.mark.slow
 def test_no_generated_cluster_request_gets_a_server_error(tmp_path, start_nodes):
     (node,) = start_nodes(local.full_mesh(tmp_path, 1), wait_peers=False)
-    base = f"http://{node.ip}:{CLUSTER_PORT}"
-    generated = schemathesis(f"{base}/api/openapi.json", tmp_path, "--auth", f"{local.RPC_USER}:{local.RPC_PASSWORD}")
+    base = node.url("cluster")
+    generated = schemathesis(f"{base}/api/openapi.json", tmp_path, "--auth", ":".join(node.credentials))
     assert generated >= 1000, f"only {generated} requests were generated"
-    assert requests.get(f"{base}/id", auth=(local.RPC_USER, local.RPC_PASSWORD), timeout=10).status_code == 200
+    assert requests.get(f"{base}/id", auth=node.credentials, timeout=10).status_code == 200

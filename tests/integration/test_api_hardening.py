@@ -9,16 +9,16 @@ import json
 import pytest
 import requests
 
-from support import node_processes as local
+from support import local_nodes as local
 
 EVIL = "https://evil.example"
 APP = "https://app.example"
 
 
 @pytest.fixture
-def node(tmp_path, start_nodes, monkeypatch):
-    monkeypatch.setenv("FAKENET_CORS_ALLOWED_ORIGINS", r"^https://app\.example$")  # or --cors-allowed-origins
-    (a,) = start_nodes(local.full_mesh(tmp_path, 1), wait_peers=False)
+def node(tmp_path, start_nodes):
+    cors = {"CORS_ALLOWED_ORIGINS": r"^https://app\.example$"}  # or --cors-allowed-origins
+    (a,) = start_nodes(local.full_mesh(tmp_path, 1, variables=cors), wait_peers=False)
     return a
 
 
@@ -90,16 +90,16 @@ def test_bodies_over_one_mib_get_a_json_413(node):
     assert requests.get(f"{node.api_url}/api/v0/node/healthcheck", timeout=10).status_code == 200
 
 
-def test_the_body_limit_is_configurable(tmp_path, start_nodes, monkeypatch):
-    monkeypatch.setenv("FAKENET_API_BODY_LIMIT", "2000")  # or --api-body-limit
-    (a,) = start_nodes(local.full_mesh(tmp_path, 1), wait_peers=False)
+def test_the_body_limit_is_configurable(tmp_path, start_nodes):
+    limit = {"API_BODY_LIMIT": "2000"}  # or --api-body-limit
+    (a,) = start_nodes(local.full_mesh(tmp_path, 1, variables=limit), wait_peers=False)
     _is_json_error(requests.post(f"{a.api_url}/api/v0/streams", json={"content": "x" * 2000}, timeout=10), 413)
     assert requests.post(f"{a.api_url}/api/v0/streams", json={"content": "x" * 1000}, timeout=10).status_code == 200
 
 
-def test_an_admin_token_guards_pin_and_unpin(tmp_path, start_nodes, monkeypatch):
-    monkeypatch.setenv("FAKENET_API_ADMIN_TOKEN", "s3cret")  # by environment: never on a command line
-    (a,) = start_nodes(local.full_mesh(tmp_path, 1), wait_peers=False)
+def test_an_admin_token_guards_pin_and_unpin(tmp_path, start_nodes):
+    token = {"API_ADMIN_TOKEN": "s3cret"}  # by environment: never on a command line
+    (a,) = start_nodes(local.full_mesh(tmp_path, 1, variables=token), wait_peers=False)
     stream_id = _stream(a)
     for base in ("/api/v0/pins", "/api/v0/admin/pins"):
         _is_json_error(requests.post(f"{a.api_url}{base}/{stream_id}", json={}, timeout=10), 401)

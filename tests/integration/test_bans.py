@@ -4,7 +4,7 @@ redial of it is dropped, and lifting the ban lets it back."""
 import pytest
 
 from fakenet.errors import RpcError
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 
 

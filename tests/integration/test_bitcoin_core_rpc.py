@@ -8,7 +8,7 @@ import pytest
 from bitcoin_core_rpc import BitcoinCoreRpcClient
 from bitcoin_core_rpc.errors import BtcRpcValueError, FetchError, HttpError, RpcError
 
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 
 ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"  # BIP173 regtest test vector
@@ -16,12 +16,13 @@ RPC_INVALID_ADDRESS_OR_KEY, RPC_METHOD_NOT_FOUND = -5, -32601
 
 
 def _client(node, **auth) -> BitcoinCoreRpcClient:
-    return BitcoinCoreRpcClient(f"http://{node.ip}:{local.RPC_PORT}", **auth)
+    return BitcoinCoreRpcClient(node.url("rpc"), **auth)
 
 
 def test_positional_named_and_batched_calls(tmp_path, start_nodes):
     a, b = start_nodes(local.full_mesh(tmp_path, 2))
-    client = _client(a, user=local.RPC_USER, password=local.RPC_PASSWORD)
+    user, password = a.credentials
+    client = _client(a, user=user, password=password)
     client.assert_chain("regtest")
     with pytest.raises(BtcRpcValueError):
         client.assert_chain("main")
@@ -43,18 +44,17 @@ def test_positional_named_and_batched_calls(tmp_path, start_nodes):
         client.call("nosuchmethod")
     assert unknown.value.code == RPC_METHOD_NOT_FOUND
     with pytest.raises(HttpError) as refused:
-        _client(a, user=local.RPC_USER, password="wrong").call("getblockcount")
+        _client(a, user=user, password="wrong").call("getblockcount")
     assert refused.value.status == 401
 
-    other = _client(b, user=local.RPC_USER, password=local.RPC_PASSWORD)
+    other = _client(b, user=user, password=password)
     wait_for(lambda: other.call("getbestblockhash"), lambda best: best == hashes[-1], timeout=15,
              expected=f"b's tip is {hashes[-1]}", logs=lambda: a.logs() + b.logs())
 
 
 def test_cookie_file_as_bitcoind_writes_it(tmp_path):
-    (node,) = local.full_mesh(tmp_path, 1)
-    for name in ("FAKENET_RPCUSER", "FAKENET_RPCPASSWORD"):  # no credentials: the node writes a cookie
-        node.env.pop(name)
+    # no credentials: the node writes a cookie
+    (node,) = local.full_mesh(tmp_path, 1, variables={"RPCUSER": None, "RPCPASSWORD": None})
     cookie = node.datadir / ".cookie"
     client = _client(node, cookie_path=cookie)  # read at each call, as after a bitcoind restart
 
@@ -72,4 +72,4 @@ def test_cookie_file_as_bitcoind_writes_it(tmp_path):
         answers("the restarted node answers the same client with its new cookie")
         assert cookie.read_text() != first
     finally:
-        node.kill()
+        node.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 from fakenet.node.streams import CommitID, ControllerKey, StreamID
 from support.ceramic_models import META_MODEL, MID_PREFIX, MODEL_PREFIX

@@ -15,7 +15,7 @@ import pytest
 import requests
 from multiformats import CID, multibase, varint
 
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.node.streams import ControllerKey, StreamID, jose
 from support.ceramic_events import ALICE, CERAMIC_ONE_PORT, car, create_on_7007, one, post_event
 from support.ceramic_models import definition, mid_genesis, mid_update, model_genesis
@@ -90,7 +90,7 @@ def test_interests_and_model_events_and_the_kubo_subset(pair):
 @pytest.mark.slow
 @pytest.mark.parametrize("document", ["ceramic.yaml", "kubo-rpc.yaml"])
 def test_responses_conform_to_rust_ceramic_s_openapi_documents(tmp_path, start_nodes, document):
-    (node,) = start_nodes(local.full_mesh(tmp_path, 1, extra_args=["--sync-timeout", "0.2"]), wait_peers=False)
+    (node,) = start_nodes(local.full_mesh(tmp_path, 1, {"sync_timeout": 0.2}), wait_peers=False)
     base, skipped = (f"{one(node)}/ceramic", ["/debug/heap"]) if document == "ceramic.yaml" else (
         # dag/* are not served (README); block/get and pin/add declare a parameter of `type: bool`,
         # which is not OpenAPI, so schemathesis cannot generate requests for them.

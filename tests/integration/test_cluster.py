@@ -12,11 +12,10 @@ import urllib.request
 import pytest
 
 from fakenet.errors import RpcError
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.api_client import ApiClient
 from fakenet.harness.waits import wait_for
 from fakenet.node.cluster.allocation import allocate
-from fakenet.node.settings import CLUSTER_PORT
 from fakenet.node.streams import TILE, ControllerKey, StreamID, commits
 
 TTL = 2.0
@@ -24,7 +23,7 @@ INTERVAL = TTL / 4
 # Crash to rmin restored: up to TTL of silence, one reconcile tick (interval/2) to notice, then
 # the load and pin from the surviving holder; one heartbeat interval and a second cover scheduling.
 REPIN_BOUND = TTL + INTERVAL + 1.0
-ARGS = ["--cluster-ttl", str(TTL), "--sync-timeout", "1"]
+SETTINGS = {"cluster_ttl": TTL, "sync_timeout": 1}
 
 
 def peer_ids(nodes) -> dict[str, str]:
@@ -59,9 +58,9 @@ def wait_holders(nodes, stream, want, timeout, check=lambda seen: None):
 
 
 def rest(node, method, path, auth=True, many=False):
-    request = urllib.request.Request(f"http://{node.ip}:{CLUSTER_PORT}{path}", method=method)
+    request = urllib.request.Request(node.url("cluster") + path, method=method)
     if auth:
-        token = base64.b64encode(f"{local.RPC_USER}:{local.RPC_PASSWORD}".encode()).decode()
+        token = base64.b64encode(":".join(node.credentials).encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -77,13 +76,13 @@ def _json_or_lines(body: bytes, many: bool):
 
 def cli(node, *args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "fakenet.node.cli", f"-rpcconnect={node.ip}",
-                           f"-rpcuser={local.RPC_USER}", f"-rpcpassword={local.RPC_PASSWORD}", *args],
+                           f"-rpcuser={node.credentials[0]}", f"-rpcpassword={node.credentials[1]}", *args],
                           capture_output=True, text=True, timeout=30)
 
 
 @pytest.fixture
 def cluster4(tmp_path, start_nodes):
-    nodes = start_nodes(local.full_mesh(tmp_path, 4, extra_args=ARGS))
+    nodes = start_nodes(local.full_mesh(tmp_path, 4, SETTINGS))
     wait_cluster(nodes, nodes)
     return nodes
 
@@ -224,7 +223,7 @@ def test_pin_error_until_the_stream_exists_then_recover_pins_it(cluster4):
 
 
 def test_without_repinning_a_down_holder_keeps_its_items(tmp_path, start_nodes):
-    nodes = start_nodes(local.full_mesh(tmp_path, 3, extra_args=[*ARGS, "--no-cluster-repin"]))
+    nodes = start_nodes(local.full_mesh(tmp_path, 3, {**SETTINGS, "cluster_repin": False}))
     wait_cluster(nodes, nodes)
     ids = peer_ids(nodes)
     stream = nodes[0].rpc.createstream({"repin": False})["streamId"]

@@ -1,8 +1,9 @@
 """Issue 19: the `ipfscluster` client library (0.2.0, PyPI), unchanged, against local nodes.
 
 It cannot send credentials and reads lists as one JSON array (ipfs-cluster before 1.0), so the
-nodes run as README tells its users to: `--no-cluster-api-auth --cluster-api-lists array`. It runs
-in a venv of its own (it needs ipfshttpclient 0.4.12); expectations come from the test's inputs.
+nodes run as README tells its users to: `FAKENET_CLUSTER_API_AUTH=0 FAKENET_CLUSTER_API_LISTS=array`
+(the node's `--no-cluster-api-auth --cluster-api-lists array`). It runs in a venv of its own (it
+needs ipfshttpclient 0.4.12); expectations come from the test's inputs.
 """
 
 import json
@@ -12,14 +13,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 from fakenet.node.settings import CLUSTER_PORT
 from support.client_venvs import client_python
 
 REQUIREMENTS = ["ipfscluster==0.2.0", "ipfshttpclient==0.4.12"]
 DRIVER = Path(__file__).parent / "cluster_clients" / "drive.py"
-ARGS = ["--cluster-ttl", "2", "--sync-timeout", "1", "--no-cluster-api-auth", "--cluster-api-lists", "array"]
+SETTINGS = {"cluster_ttl": 2, "sync_timeout": 1}
+VARIABLES = {"CLUSTER_API_AUTH": "0", "CLUSTER_API_LISTS": "array"}
 HELLO_CID = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"  # `echo "hello world" | ipfs add`
 
 
@@ -37,7 +39,7 @@ class IpfsCluster:
 
 @pytest.fixture
 def pair(tmp_path, start_nodes):
-    return start_nodes(local.full_mesh(tmp_path, 2, extra_args=ARGS))
+    return start_nodes(local.full_mesh(tmp_path, 2, SETTINGS, VARIABLES))
 
 
 def pinned_blocks(node) -> set[str]:

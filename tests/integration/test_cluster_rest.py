@@ -7,21 +7,21 @@ import pytest
 import requests
 from asyncipfscluster import IPFSClient
 
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.waits import wait_for
-from fakenet.node.settings import CLUSTER_PORT
 
 TTL = 2.0
-ARGS = ["--cluster-ttl", str(TTL), "--sync-timeout", "1"]
-AUTH = (local.RPC_USER, local.RPC_PASSWORD)
+SETTINGS = {"cluster_ttl": TTL, "sync_timeout": 1}
 HELLO_CID = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"  # `echo "hello world" | ipfs add`
 
 
 def url(node, path=""):
-    return f"http://{node.ip}:{CLUSTER_PORT}{path}"
+    return node.url("cluster") + path
 
 
-def call(node, method, path, auth=AUTH, **kwargs):
+def call(node, method, path, auth=True, **kwargs):
+    """auth: True for the node's RPC credentials (the cluster API takes the same), None for none."""
+    auth = node.credentials if auth is True else auth
     return requests.request(method, url(node, path), auth=auth, timeout=15, **kwargs)
 
 
@@ -46,7 +46,7 @@ def wait_cluster(nodes):
 
 @pytest.fixture
 def pair(tmp_path, start_nodes):
-    nodes = start_nodes(local.full_mesh(tmp_path, 2, extra_args=ARGS))
+    nodes = start_nodes(local.full_mesh(tmp_path, 2, SETTINGS))
     wait_cluster(nodes)
     return nodes
 
@@ -111,14 +111,14 @@ def test_refusals_are_ipfs_cluster_json_errors(pair, method, path, kwargs, statu
 
 def test_auth_is_required_unless_the_operator_turns_it_off(tmp_path, start_nodes, pair):
     assert call(pair[0], "GET", "/id", auth=None).status_code == 401
-    [open_node] = start_nodes(local.full_mesh(tmp_path / "open", 1, extra_args=["--no-cluster-api-auth"]),
+    [open_node] = start_nodes(local.full_mesh(tmp_path / "open", 1, variables={"CLUSTER_API_AUTH": "0"}),
                               wait_peers=False)
     assert call(open_node, "GET", "/id", auth=None).status_code == 200
 
 
 def test_asyncipfscluster_adds_and_its_remove_really_unpins(pair):
     async def add_then_remove():
-        async with IPFSClient(url(pair[0]), AUTH) as client:
+        async with IPFSClient(url(pair[0]), pair[0].credentials) as client:
             cid = await client.add_bytes(b"hello world\n", "text/plain", filename="hello.txt")
             before = call(pair[0], "GET", f"/allocations/{cid}").status_code
             await client.remove(cid)

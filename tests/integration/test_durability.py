@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from fakenet.errors import RpcError
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 
 KILLS = 10

@@ -15,7 +15,7 @@ from bitcoin.core.script import OP_TRUE, CScript
 
 from fakenet.errors import RpcError
 from fakenet.fuzz.peer import RoguePeer
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 from fakenet.node import framing, stream_frames
 from fakenet.node.anchoring import anchor_tx, merkle_root_and_paths

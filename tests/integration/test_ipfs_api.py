@@ -13,7 +13,7 @@ import ipfshttpclient
 import pytest
 import requests
 
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 from fakenet.node.settings import IPFS_PORT
 from fakenet.node.version import __version__ as fakenet_version
@@ -174,17 +174,16 @@ def _peers(node):
     return {p["Peer"]: p for p in _call(node, "swarm/peers").json()["Peers"]}
 
 
-def _loner(tmp_path, pair, start_nodes, name="node3", host=3, args=()):
-    subnet = pair[0].ip.rsplit(".", 1)[0]
-    (loner,) = start_nodes([local.LocalNode(name, f"{subnet}.{host}", tmp_path / name, [], list(args))],
-                           wait_peers=False)
+def _loner(tmp_path, start_nodes, name="node3", variables=None):
+    """A node outside the pair's network (its own addresses and secret) that dials no one."""
+    (loner,) = start_nodes(local.nodes(tmp_path, {name: []}, variables=variables), wait_peers=False)
     _ipfs_up(loner)
     return loner, loner.rpc.getnetworkinfo()["peerid"]
 
 
 def test_swarm_connect_outside_the_network_needs_the_operator(tmp_path, pair, start_nodes):
-    outsider, outsider_id = _loner(tmp_path, pair, start_nodes)
-    opened, _ = _loner(tmp_path, pair, start_nodes, "node4", 4, ["--ipfs-connect-any"])
+    outsider, outsider_id = _loner(tmp_path, start_nodes)
+    opened, _ = _loner(tmp_path, start_nodes, "node4", {"IPFS_CONNECT_ANY": "1"})  # --ipfs-connect-any
     refused = _call(pair[0], "swarm/connect", params={"arg": f"{outsider.swarm_addr}/p2p/{outsider_id}"})
     assert "--ipfs-connect-any" in _kubo_error(refused) and outsider_id not in _peers(pair[0])
     answer = _call(opened, "swarm/connect", params={"arg": f"{outsider.swarm_addr}/p2p/{outsider_id}"})
@@ -194,7 +193,7 @@ def test_swarm_connect_outside_the_network_needs_the_operator(tmp_path, pair, st
 
 def test_swarm_connect_is_no_port_scanner(tmp_path, pair, start_nodes):
     """An open port (a live HTTP server) and a closed one get the same answer, allowed or not."""
-    scanner, _ = _loner(tmp_path, pair, start_nodes, "node4", 4, ["--ipfs-connect-any"])
+    scanner, _ = _loner(tmp_path, start_nodes, "node4", {"IPFS_CONNECT_ANY": "1"})  # --ipfs-connect-any
     for node in (pair[0], scanner):
         answers = set()
         for port in (IPFS_PORT, 1):

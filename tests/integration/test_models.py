@@ -9,7 +9,7 @@ import base64
 import pytest
 import requests
 
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.node.streams import ControllerKey, codec, jose
 from support.ceramic_models import (MID_PREFIX, NOTE_SCHEMA, definition, deterministic_genesis, mid_genesis,
                                     mid_update, model_genesis)

@@ -5,7 +5,7 @@ import bitcoin.rpc
 from bitcoin.core import CBlock, CMutableTransaction, CMutableTxIn, CMutableTxOut, COutPoint, CScript, lx
 from bitcoinrpc.authproxy import AuthServiceProxy
 
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.node.chain.pow import bits_to_target
 
 ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"  # BIP173 regtest test vector
@@ -39,7 +39,8 @@ def _solve_from_template(template: dict) -> CBlock:
 
 def test_client_libraries_nobody_here_wrote(mesh4):
     node = mesh4[0]
-    url = f"http://{local.RPC_USER}:{local.RPC_PASSWORD}@{node.ip}:6433"
+    user, password = node.credentials
+    url = f"http://{user}:{password}@{node.ip}:{local.FakenetKind.ports['rpc']}"
     node.rpc.generatetoaddress(2, ADDRESS)
     bitcoin.SelectParams("regtest")
     proxy = bitcoin.rpc.Proxy(service_url=url)
@@ -55,9 +56,7 @@ def test_client_libraries_nobody_here_wrote(mesh4):
 
 
 def test_two_nodes_mining_apart_reorg_to_the_heavier_chain(tmp_path, start_nodes):
-    subnet = local.random_subnet()
-    a = local.LocalNode("a", f"{subnet}.1", tmp_path / "a", [])
-    b = local.LocalNode("b", f"{subnet}.2", tmp_path / "b", [])
+    a, b = local.nodes(tmp_path, {"a": [], "b": []})
     pair = start_nodes([a, b], wait_peers=False)
     light = a.rpc.generatetoaddress(3, ADDRESS)
     heavy = b.rpc.generatetoaddress(5, ADDRESS)

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.rpc import RpcClient
 from fakenet.harness.waits import wait_for
 from fakenet.node.psk import SwarmKey
@@ -116,7 +116,7 @@ def test_garbage_and_bad_json_on_the_rpc_port(mesh4):
     answer = _raw(node, 6433, b"\x16\x03\x01garbage that is not http\r\n\r\n")
     assert answer.startswith(b"HTTP/1.") and b" 400 " in answer.split(b"\r\n")[0]
     request = urllib.request.Request(f"http://{node.ip}:6433/", data=b"{not json",
-                                     headers={"Authorization": _basic(local.RPC_USER, local.RPC_PASSWORD)})
+                                     headers={"Authorization": _basic(*node.credentials)})
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=5)
     assert json.load(caught.value)["error"]["code"] == -32700

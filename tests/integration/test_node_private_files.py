@@ -5,7 +5,7 @@ import stat
 import subprocess
 import sys
 
-from support import node_processes as local
+from support import local_nodes as local
 
 
 def test_data_dir_is_private_and_cli_reads_credentials_from_the_environment(tmp_path, start_nodes):
@@ -18,7 +18,8 @@ def test_data_dir_is_private_and_cli_reads_credentials_from_the_environment(tmp_
     assert stat.S_IMODE(node.datadir.stat().st_mode) == 0o700
     assert {"config", "chain.sqlite", "state.sqlite"} <= modes.keys()
     assert {name: m for name, m in modes.items() if m != 0o600} == {}
-    env = {**os.environ, "FAKENET_RPCUSER": local.RPC_USER, "FAKENET_RPCPASSWORD": local.RPC_PASSWORD,
+    user, password = node.credentials
+    env = {**os.environ, "FAKENET_RPCUSER": user, "FAKENET_RPCPASSWORD": password,
            "FAKENET_RPCCONNECT": node.ip, "FAKENET_DATADIR": str(node.datadir)}
     result = subprocess.run([sys.executable, "-m", "fakenet.node.cli", "getblockcount"], env=env,
                             capture_output=True, text=True, timeout=60)

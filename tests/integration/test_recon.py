@@ -5,7 +5,7 @@ off while they were written catches up once its links are back.
 
 import requests
 
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 from support.ceramic_models import definition, mid_genesis, model_genesis
 from support.ceramic_events import ALICE, create_on_7007, one, post_event

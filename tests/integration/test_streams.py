@@ -4,7 +4,7 @@ import pytest
 from faker import Faker
 
 from fakenet.errors import RpcError
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.api_client import ApiClient, ApiError
 from fakenet.harness.waits import wait_for
 from fakenet.node.streams import ControllerKey, StreamID, commits, rebuild
@@ -13,20 +13,12 @@ from fakenet.node.streams.codec import as_cid
 ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
 
 
-def line(tmp_path, names, extra_args=()):
-    subnet = local.random_subnet()
-    addrs = [f"/ip4/{subnet}.{i + 1}/tcp/4011" for i in range(len(names))]
-    return [local.LocalNode(name, f"{subnet}.{i + 1}", tmp_path / name,
-                            [addrs[j] for j in (i - 1, i + 1) if 0 <= j < len(names)], list(extra_args))
-            for i, name in enumerate(names)]
-
-
 def api(node):
     return ApiClient(node.api_url, node.name)
 
 
 def test_streams_load_three_hops_away_and_follow_updates(tmp_path, start_nodes):
-    a, b, c, d = start_nodes(line(tmp_path, ["a", "b", "c", "d"]))
+    a, b, c, d = start_nodes(local.line(tmp_path, ["a", "b", "c", "d"]))
     fake = Faker()
     Faker.seed(4)
     created = [a.rpc.createstream({"title": fake.sentence(), "body": fake.paragraph(), "author": fake.name()})
@@ -44,7 +36,7 @@ def test_streams_load_three_hops_away_and_follow_updates(tmp_path, start_nodes):
 
 
 def test_cache_evicts_least_recently_used_and_pins_elsewhere_still_load(tmp_path, start_nodes):
-    a, b = start_nodes(local.full_mesh(tmp_path, 2, extra_args=["--sync-timeout", "1"]))
+    a, b = start_nodes(local.full_mesh(tmp_path, 2, {"sync_timeout": 1}))
     first = [a.rpc.createstream({"n": i})["streamId"] for i in range(100)]
     b.rpc.pinstream(first[1])  # b loads it over the network and pins it
     b.rpc.evictstreams(None, [first[1]])  # only the pin keeps it on b
@@ -63,7 +55,7 @@ def test_cache_evicts_least_recently_used_and_pins_elsewhere_still_load(tmp_path
 
 
 def test_pinned_stream_survives_kill9_unpinned_does_not(tmp_path, start_nodes):
-    (a,) = start_nodes(local.full_mesh(tmp_path, 1, extra_args=["--sync-timeout", "0.5"]), wait_peers=False)
+    (a,) = start_nodes(local.full_mesh(tmp_path, 1, {"sync_timeout": 0.5}), wait_peers=False)
     pinned = a.rpc.createstream({"keep": True}, True)["streamId"]
     updated = a.rpc.updatestream(pinned, {"keep": "updated"})
     unpinned = a.rpc.createstream({"keep": False})["streamId"]
@@ -118,9 +110,7 @@ def test_new_stream_is_anchored_within_two_blocks_mined_elsewhere(mesh4):
 
 
 def test_anchor_reorged_out_goes_back_to_pending_and_is_anchored_again(tmp_path, start_nodes):
-    subnet = local.random_subnet()
-    a = local.LocalNode("a", f"{subnet}.1", tmp_path / "a", [])
-    b = local.LocalNode("b", f"{subnet}.2", tmp_path / "b", [])
+    a, b = local.nodes(tmp_path, {"a": [], "b": []})
     pair = start_nodes([a, b], wait_peers=False)
     stream_id = a.rpc.createstream({"side": "a"}, True)["streamId"]
     a.rpc.generatetoaddress(1, ADDRESS)

@@ -17,8 +17,7 @@ import pytest
 import requests
 
 from fakenet.fuzz.peer import RoguePeer
-from support import node_processes as local
-from support.node_processes import RPC_PASSWORD, RPC_USER
+from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 from fakenet.node.settings import API_PORT, CLUSTER_PORT, IPFS_PORT, RPC_PORT, SWARM_PORT
 
@@ -115,11 +114,10 @@ async def barrier(node, stream_id: str) -> dict:
 
 # -- the cookie (bitcoin-core removes it at a clean stop) --------------------------------------------
 
+NO_CREDENTIALS = {"RPCUSER": None, "RPCPASSWORD": None}  # the node then writes a cookie, as bitcoind does
+
 def test_the_cookie_file_is_removed_at_a_clean_stop(tmp_path):
-    (node,) = local.full_mesh(tmp_path, 1)
-    for name in ("FAKENET_RPCUSER", "FAKENET_RPCPASSWORD"):
-        node.env.pop(name)
-    node.inherit_settings = False
+    (node,) = local.full_mesh(tmp_path, 1, variables=NO_CREDENTIALS)
     cookie = node.datadir / ".cookie"
     node.start()
     try:
@@ -130,7 +128,7 @@ def test_the_cookie_file_is_removed_at_a_clean_stop(tmp_path):
         assert node.process.returncode == 0, node.logs()
         assert not cookie.exists(), f"{cookie} outlived a clean stop"
     finally:
-        node.kill()
+        node.close()
 
 
 # -- connection limits without credentials ------------------------------------------------------
@@ -290,7 +288,7 @@ MINE_TO = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
 
 
 def rpc_error(node, *params) -> dict:
-    reply = requests.post(f"http://{node.ip}:{RPC_PORT}/", auth=(RPC_USER, RPC_PASSWORD), timeout=5,
+    reply = requests.post(f"http://{node.ip}:{RPC_PORT}/", auth=node.credentials, timeout=5,
                           json={"jsonrpc": "1.0", "id": 1, "method": "generatetoaddress", "params": list(params)})
     return reply.json()["error"]
 
@@ -310,7 +308,7 @@ def test_generatetoaddress_is_range_checked_as_litecoin_core(tmp_path, start_nod
 def start_generating(node, count: int) -> socket.socket:
     """A generatetoaddress call on a raw socket, so the test can hang up on it."""
     body = json.dumps({"jsonrpc": "1.0", "id": 1, "method": "generatetoaddress", "params": [count, MINE_TO]}).encode()
-    auth = base64.b64encode(f"{RPC_USER}:{RPC_PASSWORD}".encode()).decode()
+    auth = base64.b64encode(":".join(node.credentials).encode()).decode()
     sock = socket.create_connection((node.ip, RPC_PORT), timeout=5)
     sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth.encode()
                  + b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(body)).encode()
@@ -341,7 +339,7 @@ def test_a_long_generatetoaddress_yields_to_other_rpcs_and_stops_when_its_client
         answered_meanwhile = 0
         for _ in range(REQUESTS):
             with contextlib.suppress(requests.RequestException):
-                requests.post(f"http://{node.ip}:{RPC_PORT}/", auth=(RPC_USER, RPC_PASSWORD), timeout=1,
+                requests.post(f"http://{node.ip}:{RPC_PORT}/", auth=node.credentials, timeout=1,
                               json={"jsonrpc": "1.0", "id": 1, "method": "getblockcount", "params": []})
                 answered_meanwhile += 1
         assert answered_meanwhile == REQUESTS

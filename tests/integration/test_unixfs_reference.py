@@ -11,9 +11,8 @@ import subprocess
 import pytest
 import requests
 
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.node.cluster import unixfs
-from fakenet.node.settings import CLUSTER_PORT
 
 CHUNK = 256 * 1024
 SIZES = [0, 1, 12, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 1_000_000, 174 * CHUNK - 1, 174 * CHUNK]
@@ -42,12 +41,12 @@ def test_the_dag_builder_gives_the_reference_cid(tmp_path, size):
 
 
 def test_files_added_over_the_cluster_api_get_the_reference_cid(tmp_path, start_nodes):
-    [node] = start_nodes(local.full_mesh(tmp_path, 1, extra_args=["--cluster-body-limit", str(BODY_LIMIT)]),
+    [node] = start_nodes(local.full_mesh(tmp_path, 1, variables={"CLUSTER_BODY_LIMIT": str(BODY_LIMIT)}),
                          wait_peers=False)
     for size in (0, 5, CHUNK + 1, 16 * CHUNK - 1000):
         path = tmp_path / f"file-{size}"
         path.write_bytes(content(size))
-        answer = requests.post(f"http://{node.ip}:{CLUSTER_PORT}/add", auth=(local.RPC_USER, local.RPC_PASSWORD),
+        answer = requests.post(node.url("cluster") + "/add", auth=node.credentials,
                                files={"file": (path.name, content(size))}, timeout=30)
         assert answer.status_code == 200, answer.text
         assert json.loads(answer.text.splitlines()[0])["cid"] == reference_cid(path), f"{size} bytes"

@@ -1,9 +1,11 @@
-"""The rooms stay apart: no import cycle in fakenet/, checks and faults never reach `Network`, and
-`Network` stays lifecycle plus fault verbs (capabilities are facets, not methods)."""
+"""The rooms stay apart: no import cycle in fakenet/, checks and faults never reach `Network`,
+`Network` stays lifecycle plus fault verbs (capabilities are facets, not methods), the error tree
+drawn in errors.py is the real one, and tests start nodes only the way users do."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -75,13 +77,43 @@ def test_checks_and_faults_do_not_reach_the_network_module():
         assert "fakenet.harness.network" not in nx.descendants(graph, module) | {module}, module
 
 
+# A client, not the oracle: it signs what a scenario writes with the node's DAG-JOSE signer, as
+# ceramicsdk would, and the node checks it like any client's (its docstring says so).
+HARNESS_CLIENTS_OF_NODE_CODE = {"fakenet.harness.ceramic_writer"}
+
+
+def test_the_node_and_the_harness_import_nothing_of_each_other():
+    """fakenet/node runs alone in its image; the harness never computes what it expects with the
+    code it checks (the node's tests and the sim's in-process kind may import it; the harness may not)."""
+    graph = import_graph("fakenet")
+    node_out = {(a, b) for a, b in graph.edges if a.startswith("fakenet.node") and not b.startswith("fakenet.node")}
+    harness_in = {(a, b) for a, b in graph.edges if a.startswith("fakenet.harness") and b.startswith("fakenet.node")
+                  and a not in HARNESS_CLIENTS_OF_NODE_CODE}
+    assert (sorted(node_out), sorted(harness_in)) == ([], [])
+
+
 def test_network_is_lifecycle_and_fault_verbs():
     public = [name for name in vars(Network) if not name.startswith("_")]
     assert len(public) <= 25, public
 
 
-def test_the_error_tree_in_errors_py_names_every_fakenet_error():
-    """Subclasses of FakenetError anywhere outside the node, found by reading the code, all drawn."""
+def _drawn_tree(doc: str) -> set[tuple[str, str]]:
+    """(parent, child) edges of the tree drawn with ├── / └── (four columns a level) in a docstring."""
+    edges, path = set(), []
+    for line in doc.splitlines():
+        for connector in ("├── ", "└── "):
+            if connector in line and not line.startswith(" "):
+                depth = line.index(connector) // 4 + 1
+                path[depth:] = [line.split(connector, 1)[1].split()[0]]
+                edges.add((path[depth - 1], path[depth]))
+        if line and line.split()[0].endswith("Error") and not line.startswith(("│", "├", "└")):
+            path[:] = [line.split()[0]]  # the root
+    return edges
+
+
+def test_the_error_tree_in_errors_py_is_the_class_tree():
+    """Subclasses of FakenetError anywhere outside the node, found by reading the code, each drawn
+    under its own parent."""
     import fakenet.errors
 
     bases: dict[str, set[str]] = {}
@@ -93,4 +125,23 @@ def test_the_error_tree_in_errors_py_names_every_fakenet_error():
     tree = {"FakenetError"}
     while grown := {name for name, parents in bases.items() if parents & tree} - tree:
         tree |= grown
-    assert sorted(name for name in tree if name not in fakenet.errors.__doc__) == []
+    coded = {(parent, name) for name in tree - {"FakenetError"} for parent in bases[name] & tree}
+    assert sorted(coded ^ _drawn_tree(fakenet.errors.__doc__)) == []
+
+
+def test_tests_start_nodes_only_the_way_users_do():
+    """The node's own tests run the launch path users get (a backend and a kind: tests/support/
+    local_nodes.py): none starts the node by its command line or builds a NodeProcess itself, so a
+    change to the kind's Launch, environment or credentials cannot pass them untested. A test that
+    must run a raw argv process (the node's own argument parsing) belongs in this list, with why."""
+    raw_argv_allowed: set[str] = set()
+    offenders = set()
+    for path in (ROOT.parent / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            launches = isinstance(node, ast.Constant) and isinstance(node.value, str) and re.search(
+                r"fakenet\.node\.daemon(?!:)", node.value)  # "…daemon:main" is an entry point's text
+            imports = isinstance(node, ast.ImportFrom) and (node.module == "fakenet.harness.backends.processes"
+                                                            or any(a.name == "NodeProcess" for a in node.names))
+            if launches or imports:
+                offenders.add(str(path.relative_to(ROOT.parent)))
+    assert sorted(offenders - raw_argv_allowed) == []

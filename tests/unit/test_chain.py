@@ -21,7 +21,7 @@ from bitcoin.core import (
 from bitcoin.core.script import OP_TRUE
 
 import fakenet.node.chain as chain_pkg
-from fakenet.node.errors import ConfigError
+from fakenet.node.errors import NodeConfigError
 from fakenet.node.chain import Chain, genesis_block
 from fakenet.node.chain.block import GENESIS_TIME, coinbase_tx, solve, subsidy
 from fakenet.node.chain.orphans import OrphanPool
@@ -77,7 +77,7 @@ def test_mined_blocks_persist_across_reopen(tmp_path):
         assert again.get_index(hashes[2]).height == 3 and again.get_raw_block(hashes[4]) is not None
         assert again.tip().chainwork == again.chainwork(hashes[-1])
         mine(again, 1)
-    with pytest.raises(ConfigError, match="not 'othernet'"):
+    with pytest.raises(NodeConfigError, match="not 'othernet'"):
         Chain(path, "othernet")
 
 

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from fakenet.node.errors import ConfigError
+from fakenet.node.errors import NodeConfigError
 from fakenet.node.cluster.pinset import PinEntry, Pinset
 from fakenet.node.cluster.store import ClusterStore
 from fakenet.node.streams import ControllerKey, apply_genesis, make_genesis
@@ -124,5 +124,5 @@ def test_a_new_store_is_empty_and_a_corrupt_one_says_what_to_do(tmp_path):
     pinset, owned = ClusterStore(tmp_path / "cluster.json").load()
     assert (pinset.items(), owned) == ([], set())
     (tmp_path / "cluster.json").write_text(json.dumps({"entries": [{"stream_id": 1}]}))
-    with pytest.raises(ConfigError, match="move the file away"):
+    with pytest.raises(NodeConfigError, match="move the file away"):
         ClusterStore(tmp_path / "cluster.json").load()

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from fakenet.node.errors import ConfigError
+from fakenet.node.errors import NodeConfigError
 from fakenet.node import datadir
 from fakenet.node.identity import Identity, public_from_peer_id, verify
 
@@ -24,7 +24,7 @@ def test_config_private_key_is_the_libp2p_protobuf_and_round_trips():
 
 def test_a_key_that_does_not_match_its_peer_id_is_refused():
     section = {**Identity.generate().to_config(), "PeerID": Identity.generate().peer_id}
-    with pytest.raises(ConfigError, match="does not match Identity.PeerID"):
+    with pytest.raises(NodeConfigError, match="does not match Identity.PeerID"):
         Identity.from_config(section)
 
 
@@ -47,5 +47,5 @@ def test_first_start_writes_a_config_and_later_starts_reuse_it(tmp_path):
 
 def test_unreadable_config_is_a_clear_error(tmp_path):
     (tmp_path / "config").write_text("{not json")
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(NodeConfigError, match="cannot read"):
         datadir.load_or_create_identity(tmp_path)

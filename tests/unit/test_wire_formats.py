@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from fakenet.node.errors import ConfigError
+from fakenet.node.errors import NodeConfigError
 from fakenet.node import framing, multiaddr, psk
 from fakenet.node.peerstore import IdentityChanged, PeerStore
 
@@ -22,7 +22,7 @@ def test_swarm_key_parses_and_fingerprint_hides_the_key():
 @pytest.mark.parametrize("text", ["", "/key/swarm/psk/1.0.0/\n/base64/\n" + "ab" * 32, KEY_TEXT.replace("ab", "zz"),
                                   "/key/swarm/psk/1.0.0/\n/base16/\nabcd"])
 def test_bad_swarm_keys_are_config_errors(text):
-    with pytest.raises(ConfigError):
+    with pytest.raises(NodeConfigError):
         psk.parse(text)
 
 
@@ -41,7 +41,7 @@ def test_multiaddr_forms():
 @pytest.mark.parametrize("text", ["node2:4011", "/dns4/node2/udp/4011", "/dns4/node2/tcp/99999", "/dns4/node2/tcp/x",
                                   "/dns4/node2/tcp/4011/ipfs/Qm"])
 def test_bad_multiaddrs(text):
-    with pytest.raises(ConfigError, match="bad peer address"):
+    with pytest.raises(NodeConfigError, match="bad peer address"):
         multiaddr.parse(text)
 
 

@@ -37,21 +37,18 @@ def random_subnet(rng: random.Random | None = None) -> str:
 class NodeProcess:
     """One node process: started with its own log file, killed, stopped, signalled."""
 
-    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], datadir: Path, *,
-                 inherit_settings: bool = False):
+    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], datadir: Path):
         self.name, self.argv, self.env, self.datadir = name, list(argv), dict(env), datadir
-        # A harness network sets every node setting itself: FAKENET_* left in the caller's
-        # environment (credentials, limits) must not leak into it. A node started by hand inherits them.
-        self.inherit_settings = inherit_settings
         self.log_path = datadir.parent / f"{name}.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.datadir.mkdir(parents=True, exist_ok=True, mode=0o700)
         log = open(self.log_path, "ab")
-        # Bytecode caches on: without them every node start recompiles the package (~0.5 s).
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"
-               and (self.inherit_settings or not k.startswith("FAKENET_"))}
+        # Bytecode caches on: without them every node start recompiles the package (~0.5 s). The kind
+        # sets every node setting itself: FAKENET_* left in the caller's environment (credentials,
+        # limits) must not leak into a node.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("FAKENET_")}
         self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
                                         env=env | {"PYTHONUNBUFFERED": "1"} | self.env, preexec_fn=_die_with_parent)
         log.close()

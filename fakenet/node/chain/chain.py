@@ -15,7 +15,7 @@ from bitcoin.core import CBlock, CBlockHeader, Hash, b2lx
 
 from .. import clock as node_clock, entropy
 from ..database import DISK
-from ..errors import ConfigError
+from ..errors import NodeConfigError
 from . import block as blocks
 from . import pow, template, tips, validate
 from .index import FAILED, FAILED_CHILD, FAILED_MASK, VALIDATED, AddResult, BlockIndex
@@ -87,7 +87,7 @@ class Chain:
 
     def _fail_open(self, problem: str) -> None:
         self._store.close()
-        raise ConfigError(f"chain store {self._store.path} {problem}")
+        raise NodeConfigError(f"chain store {self._store.path} {problem}")
 
     def _load_index(self) -> None:
         for header, height, n_tx, size, status in self._store.headers():

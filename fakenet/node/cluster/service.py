@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from fakenet.node import clock as node_clock
-from fakenet.node.errors import ConfigError
+from fakenet.node.errors import NodeConfigError
 from fakenet.node import logs
 from fakenet.node.cluster.auth import ClusterSecret
 from fakenet.node.cluster.allocation import EVERYWHERE, allocate, check_factors
@@ -38,7 +38,7 @@ class ClusterSettings:
 
     def __post_init__(self):
         if not self.ttl > 0:
-            raise ConfigError(f"--cluster-ttl must be a positive number of seconds, got {self.ttl}")
+            raise NodeConfigError(f"--cluster-ttl must be a positive number of seconds, got {self.ttl}")
 
     @property
     def interval(self) -> float:

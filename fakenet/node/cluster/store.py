@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from fakenet.node.errors import ConfigError
+from fakenet.node.errors import NodeConfigError
 from fakenet.node.cluster.pinset import PinEntry, Pinset
 
 FORMAT = 1
@@ -30,7 +30,7 @@ class ClusterStore:
             entries = [PinEntry.from_json(item) for item in data["entries"]]
             return Pinset(entries, int(data["clock"])), {str(s) for s in data["owned"]}
         except (OSError, KeyError, TypeError, ValueError) as exc:
-            raise ConfigError(f"cannot read the cluster pinset {self.path}: {exc!r}; move the file away to "
+            raise NodeConfigError(f"cannot read the cluster pinset {self.path}: {exc!r}; move the file away to "
                               f"start this node with an empty pinset (peers will send theirs)") from exc
 
     def save(self, pinset: Pinset, owned: set[str]) -> None:

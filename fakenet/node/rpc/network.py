@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fakenet.node.version import __version__
-from fakenet.node.errors import ConfigError
+from fakenet.node.errors import NodeConfigError
 from fakenet.node import logs, multiaddr
 from fakenet.node.connection import Connection, LinkShape
 from fakenet.node.rpc import params
@@ -43,7 +43,7 @@ def _parse_addr(text: str):
     """A multiaddr, or bitcoin-core's HOST:PORT (what `addnode` takes there)."""
     try:
         return multiaddr.parse(to_multiaddr(text))
-    except ConfigError as exc:
+    except NodeConfigError as exc:
         raise RpcFailure(INVALID_PARAMETER, str(exc)) from exc
 
 

@@ -93,21 +93,20 @@ class StreamState:
 
     def to_json(self) -> dict:
         """Ceramic's HTTP API shape (`{"streamId", "state": {...}}`); also how the pin store keeps it."""
+        return {"streamId": self.stream_id.encode(), "state": {
+            "type": self.stream_id.type, "content": self.content, "metadata": self.metadata(),
+            "log": [entry.to_json() for entry in self.log],
+            "anchorStatus": self.anchor_status.value, "anchorProof": self.anchor_proof,
+        }}
+
+    def metadata(self) -> dict:
+        """js-ceramic's serializeState: controllers, family and tags; for Models and MIDs the model as
+        text and unique as base64. One shape for the pin store and for every API answer."""
         metadata: dict[str, Any] = {"controllers": list(self.controllers)}
         if self.family is not None:
             metadata["family"] = self.family
         if self.tags:
             metadata["tags"] = list(self.tags)
-        metadata.update(self.model_metadata())
-        return {"streamId": self.stream_id.encode(), "state": {
-            "type": self.stream_id.type, "content": self.content, "metadata": metadata,
-            "log": [entry.to_json() for entry in self.log],
-            "anchorStatus": self.anchor_status.value, "anchorProof": self.anchor_proof,
-        }}
-
-    def model_metadata(self) -> dict:
-        """js-ceramic's serializeState: the model as text, unique as base64 (not for tiles)."""
-        metadata: dict[str, Any] = {}
         if self.model is not None:
             metadata["model"] = self.model
         if self.unique is not None:

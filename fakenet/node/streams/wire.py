@@ -142,13 +142,7 @@ def is_signed(cid: CID, data: bytes | None) -> bool:
 def state_to_wire(state: StreamState, blocks: dict[CID, bytes], chain_id: str) -> dict:
     """`{"streamId", "state"}` as js-ceramic's daemon answers a load, create or commit."""
     signed = any(entry.kind == "update" or is_signed(entry.cid, blocks.get(entry.cid)) for entry in state.log)
-    metadata: dict[str, Any] = {"controllers": list(state.controllers)}
-    if state.family is not None:
-        metadata["family"] = state.family
-    if state.tags:
-        metadata["tags"] = list(state.tags)
-    metadata.update(state.model_metadata())
-    wire = {"type": state.stream_id.type, "content": state.content, "metadata": metadata,
+    wire = {"type": state.stream_id.type, "content": state.content, "metadata": state.metadata(),
             "signature": SIGNATURE_SIGNED if signed else SIGNATURE_GENESIS,
             "anchorStatus": state.anchor_status.value, "log": [entry.to_json() for entry in state.log],
             "doctype": STREAM_TYPES.get(state.stream_id.type, KNOWN_TYPES.get(state.stream_id.type, "unknown"))}
