@@ -7,7 +7,7 @@ import requests
 
 from fakenet.harness.waits import wait_for
 from fakenet.node.streams import ControllerKey, apply_commit, apply_genesis, make_genesis, make_update
-from support import node_processes as local
+from support import local_nodes as local
 
 ROUNDS = 3
 
