@@ -162,14 +162,16 @@ class Connection:
         writer = asyncio.create_task(self._write_frames())
         try:
             while not self.closed.is_set():
-                message, size = await asyncio.wait_for(self.channel.read(self.reader), timeout)
+                injected = max(self.shape.delay, self.peer_delay)  # either end may be the one shaped
+                patience = timeout + lag.peer_grace(timeout, injected, ping_interval, self.lag.peak())
+                message, size = await asyncio.wait_for(self.channel.read(self.reader), patience)
                 self.lastrecv, self.bytesrecv = int(clock.wall()), self.bytesrecv + size
                 if message["t"] in ("ping", "pong"):
                     await self._answer_ping(message)
                 else:
                     await dispatch(self, message)
         except asyncio.TimeoutError:
-            self.close(f"no frame for {timeout:.0f}s (peer dead or paused)")
+            self.close(f"no frame for {patience:.0f}s (peer dead or paused)")
         except asyncio.IncompleteReadError:
             self.close("peer closed the connection")
         except framing.FrameError as exc:

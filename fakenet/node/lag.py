@@ -18,6 +18,9 @@ there the oracle (harness/model.py `Timing`) says the link may be cut (>= T/2) o
 and an injected delay must cut exactly as it says. Below T/2 the model says "never cut", which a
 longer wait only makes truer.
 
+The peer timeout (a connection silent that long is closed) stretches the same way, by the same
+lag and cap, on links whose injected delay the model calls steady (`peer_grace`).
+
 A peer's stamp is evidence, not truth: a peer that under-states its delay gets at most
 EXTRA_CAP x T more patience, and one that over-states it only loses the extension.
 """
@@ -25,7 +28,7 @@ EXTRA_CAP x T more patience, and one that over-states it only loses the extensio
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import OrderedDict, deque
 from typing import Callable
 
 from fakenet.node import clock
@@ -33,6 +36,7 @@ from fakenet.node import clock
 WINDOW = 30.0  # seconds a measured lag keeps extending the silence granted (load comes in bursts)
 EXTRA_CAP = 3.0  # the extension is at most this many sync timeouts
 MAX_SAMPLES = 256  # lags kept per meter: samples arrive about once a second, but never unbounded
+MAX_PEERS = 1024  # peers whose lag is remembered across reconnects (the inbound cap is 128)
 MAX_STAMP = 3600.0  # a stamp above this is a hang, not a delay (setlinkfilter allows one minute)
 
 
@@ -65,12 +69,37 @@ class LagMeter:
         return self._samples[0][1] if self._samples else 0.0
 
 
+class LagMeters:
+    """One LagMeter per peer, kept across its reconnects: a pause that closed a connection must
+    still count when the peer comes back, or every pause would start from nothing."""
+
+    def __init__(self, limit: int = MAX_PEERS):
+        self._meters: OrderedDict[str, LagMeter] = OrderedDict()
+        self._limit = limit
+
+    def of(self, peer_id: str) -> LagMeter:
+        meter = self._meters.pop(peer_id, None) or LagMeter()
+        self._meters[peer_id] = meter
+        while len(self._meters) > self._limit:
+            self._meters.popitem(last=False)
+        return meter
+
+
 def grace(silence: float, injected_round_trip: float, *lags: float) -> float:
     """Seconds of silence granted on a link beyond `silence`, given the link's injected round trip
     and the lags measured (the largest counts)."""
     if injected_round_trip >= silence / 2:
         return 0.0
     return min(EXTRA_CAP * silence, max(lags, default=0.0))
+
+
+def peer_grace(peer_timeout: float, injected_delay: float, keepalive: float, *lags: float) -> float:
+    """Seconds of silence a connection is granted beyond `peer_timeout` before it is closed. The
+    oracle keeps a link whose injected one-way delay d has d + keepalive < P and drops one with
+    d >= P; only the first kind is granted the lag, so a delay the model calls dead still closes."""
+    if injected_delay + keepalive >= peer_timeout:
+        return 0.0
+    return min(EXTRA_CAP * peer_timeout, max(lags, default=0.0))
 
 
 def stamp(delay: float) -> float:

@@ -2,8 +2,9 @@
 injected delay of a sync timeout or more still cuts the link for loads, exactly as the model says.
 
 The overload is SIGSTOP/SIGCONT bursts of the middle node of a line: each pause outlasts the
-sync timeout (so a node that waits only the sync timeout gives up on it) but is shorter than the
-bound the node grants once it has measured the lag (fakenet.node.lag), and than the peer timeout.
+sync timeout (so a node that waits only the sync timeout gives up on it) and, with the gap before
+it, the peer timeout (so the connection would be closed), but is shorter than the bounds the node
+grants once it has measured the lag (fakenet.node.lag).
 """
 
 import signal
@@ -19,11 +20,11 @@ from fakenet.harness.waits import wait_for
 SYNC_TIMEOUT = 1.0
 # Seconds the middle node is stopped, then runs, in turn: a period that is no multiple of the 1 s
 # keepalive, so some ping is sent just as a pause begins and its round trip measures all of it.
-PAUSE, RUN = 2.0, 0.7
-MEASURED = 0.9 * PAUSE  # grants 1 + 1.8 s of silence, more than a pause
-# A connection must outlive a pause plus a keepalive interval; with the test default (3 s) a
-# pause would close it, and a closed link is rightly given up on.
-SETTINGS = {"sync_timeout": SYNC_TIMEOUT, "peer_timeout": 6.0}
+# A pause plus the gap before it reaches the 3 s peer timeout tests use: without the stretch, the
+# connection would be closed as dead.
+PAUSE, RUN = 2.5, 0.7
+MEASURED = 0.9 * PAUSE  # grants 1 + 2.25 s of silence to a load, 3 + 2.25 s to the connection
+SETTINGS = {"sync_timeout": SYNC_TIMEOUT}
 LOADS = 6
 
 
@@ -65,6 +66,12 @@ def loads_in_pauses(net, node, streams, paused) -> list[str]:
     return failed
 
 
+def connection_id(net, node) -> int:
+    """The id of `node`'s one connection (its only peer is the middle node): a new id is a reconnect."""
+    (peer,) = net.runtime(node).rpc.getpeerinfo()
+    return peer["id"]
+
+
 @pytest.mark.slow
 def test_a_paused_neighbour_is_waited_for_and_an_injected_delay_still_cuts(tmp_path):
     with Network(3, backend="local", topology="line", settings=SETTINGS, workdir=tmp_path) as net:
@@ -76,9 +83,11 @@ def test_a_paused_neighbour_is_waited_for_and_an_injected_delay_still_cuts(tmp_p
                      lambda seconds: seconds >= MEASURED, timeout=20 * (PAUSE + RUN),
                      expected=f"{asker} measured a lag of at least {MEASURED}s on its link to the paused {middle}",
                      logs=lambda: net.logs(5))
+            link = connection_id(net, asker)
             assert all(net.oracle.model.available(s, asker) for s in streams[:LOADS])
             failed = loads_in_pauses(net, asker, streams[:LOADS], paused)
             assert not failed, f"{len(failed)} of {LOADS} loads gave up on an honest paused neighbour: {failed}"
+            assert connection_id(net, asker) == link, f"{asker} closed its connection to the paused {middle}"
 
 
         # A round trip of 1.5 sync timeouts injected on the same link, while the asker still grants

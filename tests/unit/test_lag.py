@@ -104,3 +104,22 @@ def test_a_round_trip_counts_as_lag_only_beyond_what_both_link_filters_injected(
         assert now.now < WINDOW
     finally:
         clock.reset()
+
+
+@pytest.mark.parametrize("injected, granted", [
+    (0.0, 2.5),  # steady: a starved peer is kept
+    (1.99, 2.5),  # d + K < P: the model keeps the link, so may the node
+    (2.0, 0.0),  # d + K = P: the model says it may flap; no extension
+    (3.0, 0.0),  # d >= P: the model says dead, and it closes as without load
+])
+def test_the_peer_timeout_stretches_only_on_links_the_model_keeps(injected, granted):
+    assert lag.peer_grace(3.0, injected, 1.0, 2.5) == granted
+    assert lag.peer_grace(3.0, 0.0, 1.0, 100.0) == EXTRA_CAP * 3.0
+
+
+def test_a_peer_keeps_its_meter_across_reconnects_and_the_table_is_bounded():
+    meters = lag.LagMeters(limit=2)
+    first = meters.of("a")
+    assert meters.of("a") is first
+    meters.of("b"), meters.of("c")
+    assert meters.of("a") is not first, "the least recently seen peer was forgotten"
