@@ -83,21 +83,21 @@ def test_a_round_trip_counts_as_lag_only_beyond_what_both_link_filters_injected(
     now = FakeClock()
     clock.install(now, now)
     try:
-        hello = Hello("12D3KooWpeer", "peer", "/ip4/127.0.0.1/tcp/4011", "net", "00", None, 0)
-        conn = Connection(asyncio.StreamReader(), Unwritten(), hello, inbound=False, dial_addr=None,
-                          local_peer_id="12D3KooWme", channel=SecureChannel.pair()[1])
-        conn.lag = LagMeter(now=now)
-        conn.set_shape(LinkShape(delay=0.2), conn._lottery)
-
-        async def exchange():
+        async def exchange():  # the connection is made inside the loop, as the swarm makes it
+            hello = Hello("12D3KooWpeer", "peer", "/ip4/127.0.0.1/tcp/4011", "net", "00", None, 0)
+            conn = Connection(asyncio.StreamReader(), Unwritten(), hello, inbound=False, dial_addr=None,
+                              local_peer_id="12D3KooWme", channel=SecureChannel.pair()[1])
+            conn.lag = LagMeter(now=now)
+            conn.set_shape(LinkShape(delay=0.2), conn._lottery)
             await conn.ping()
             first = next(iter(conn._pings))
             await conn.ping()  # a second ping in flight: its pong must not be matched to the first
             now.now = 1.0
             await conn._answer_ping({"t": "pong", "n": first, "d": 0.3})
             await conn._answer_ping({"t": "pong", "n": 999, "d": 0.3})  # answers no ping of ours
+            return conn
 
-        asyncio.run(exchange())
+        conn = asyncio.run(exchange())
         assert conn.pingtime == 1.0
         assert conn.injected_round_trip() == pytest.approx(0.5)
         assert conn.lag.peak() == pytest.approx(0.5), "1 s round trip - 0.2 s ours - 0.3 s the peer's"
