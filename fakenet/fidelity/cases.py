@@ -318,6 +318,39 @@ case("forks", "getchaintips entry fields")(lambda t, s: call(t.a, "getchaintips"
 case("forks", "invalidateblock unknown block", ERROR)(lambda t, s: call(t.a, "invalidateblock", "00" * 32))
 case("forks", "reconsiderblock", VALUE)(lambda t, s: call(t.a, "reconsiderblock", _best(t)))
 
+# -- submitheader --------------------------------------------------------------------------
+
+
+def submit_header(t: Target, block: blocks.Crafted) -> dict:
+    return call(t.a, "submitheader", block.raw[:80].hex())
+
+
+def tip_of(t: Target, block_hash: str) -> list:
+    return [(tip["status"], tip["branchlen"]) for tip in t.a.call("getchaintips") if tip["hash"] == block_hash]
+
+
+@case("submitheader", "submitheader on the tip (null)", VALUE)
+def _(t, s):
+    s["ahead"] = crafted(t, tag=b"header first")
+    return submit_header(t, s["ahead"])
+
+
+case("submitheader", "submitheader, then getchaintips: headers-only, branchlen 1", VALUE)(
+    lambda t, s: {"result": tip_of(t, s["ahead"].hash)})
+case("submitheader", "submitheader of the same header again (null)", VALUE)(lambda t, s: submit_header(t, s["ahead"]))
+
+
+@case("submitheader", "submitheader, then its block by submitblock: connected (active)", VALUE)
+def _(t, s):
+    return {"result": [submit(t, s["ahead"]).get("result"), tip_of(t, s["ahead"].hash)]}
+
+
+case("submitheader", "submitheader unknown parent", ERROR)(lambda t, s: submit_header(t, crafted(t, prev="11" * 32)))
+case("submitheader", "submitheader high-hash", ERROR)(lambda t, s: submit_header(t, crafted(t, solved=False)))
+case("submitheader", "submitheader bad-diffbits", ERROR)(lambda t, s: submit_header(t, crafted(t, bits=0x2000FFFF)))
+case("submitheader", "submitheader not hex", ERROR)(lambda t, s: call(t.a, "submitheader", "xx" * 80))
+case("submitheader", "submitheader shorter than a header", ERROR)(lambda t, s: call(t.a, "submitheader", "ff" * 78))
+
 # -- protocol ------------------------------------------------------------------------------
 
 case("protocol", "unknown method", ERROR)(lambda t, s: call(t.a, "nosuchmethod"))

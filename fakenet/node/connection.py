@@ -12,7 +12,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from fakenet.node import clock, framing
+from fakenet.node import clock, framing, lag
 from fakenet.node.handshake import Hello
 from fakenet.node.secure_channel import SecureChannel
 
@@ -42,6 +42,7 @@ class LinkShape:
 DUE_SLACK = 1e-6
 NO_SHAPE = LinkShape()
 OUTBOX_HIGH_WATER = 1 << 20  # bytes queued before send() waits for the writer (backpressure)
+PINGS_IN_FLIGHT = 64  # unanswered pings remembered: a minute of keepalives
 
 
 class Connection:
@@ -59,7 +60,12 @@ class Connection:
         self.bytessent = self.bytesrecv = 0
         self.pingtime: float | None = None
         self.minping: float | None = None
-        self._ping_sent_at: float | None = None
+        # Pings in flight by number: a pong is matched to its own ping, so a paused peer's late
+        # pong measures the whole pause (a lost ping is simply never answered, and ages out).
+        self._pings: dict[int, float] = {}
+        self._ping_seq = itertools.count()
+        self.peer_delay = 0.0  # what the peer's link filter adds to its frames to us, as it stamps them
+        self.lag = lag.LagMeter()  # residual delay on this link: round trips and keepalive lateness
         self.closed = asyncio.Event()
         self.close_reason = ""
         self.shape, self._lottery = NO_SHAPE, random.Random()
@@ -159,14 +165,16 @@ class Connection:
         writer = asyncio.create_task(self._write_frames())
         try:
             while not self.closed.is_set():
-                message, size = await asyncio.wait_for(self.channel.read(self.reader, limits=limits), timeout)
+                injected = max(self.shape.delay, self.peer_delay)  # either end may be the one shaped
+                patience = timeout + lag.peer_grace(timeout, injected, ping_interval, self.lag.peak())
+                message, size = await asyncio.wait_for(self.channel.read(self.reader, limits=limits), patience)
                 self.lastrecv, self.bytesrecv = int(clock.wall()), self.bytesrecv + size
                 if message["t"] in ("ping", "pong"):
                     await self._answer_ping(message)
                 else:
                     await dispatch(self, message)
         except asyncio.TimeoutError:
-            self.close(f"no frame for {timeout:.0f}s (peer dead or paused)")
+            self.close(f"no frame for {patience:.0f}s (peer dead or paused)")
         except asyncio.IncompleteReadError:
             self.close("peer closed the connection")
         except framing.FrameError as exc:
@@ -178,20 +186,32 @@ class Connection:
             writer.cancel()
             self.close(self.close_reason or "closed")
 
+    def injected_round_trip(self) -> float:
+        """What the link filters of both ends add to a round trip on this link."""
+        return self.shape.delay + self.peer_delay
+
     async def _answer_ping(self, message: dict) -> None:
+        self.peer_delay = lag.read_stamp(message)
         if message["t"] == "ping":
-            await self.send({"t": "pong", "n": message.get("n")})
-        elif self._ping_sent_at is not None:
-            self.pingtime = clock.monotonic() - self._ping_sent_at
+            await self.send({"t": "pong", "n": message.get("n"), "d": lag.stamp(self.shape.delay)})
+            return
+        sent_at = self._pings.pop(message.get("n"), None) if isinstance(message.get("n"), int) else None
+        if sent_at is not None:
+            self.pingtime = clock.monotonic() - sent_at
             self.minping = min(self.minping or self.pingtime, self.pingtime)
-            self._ping_sent_at = None
+            self.lag.record(self.pingtime - self.injected_round_trip())
 
     async def _keepalive(self, interval: float) -> None:
         while not self.closed.is_set():
+            due = clock.monotonic() + interval
             await asyncio.sleep(interval)
+            self.lag.late_by(due)  # this node's own event loop was this late
             await self.ping()
 
     async def ping(self) -> None:
         """Ping the peer now; its pong sets pingtime (the keepalive, and the `ping` RPC)."""
-        self._ping_sent_at = clock.monotonic()
-        await self.send({"t": "ping", "n": self.id})
+        number = next(self._ping_seq)
+        self._pings[number] = clock.monotonic()
+        while len(self._pings) > PINGS_IN_FLIGHT:
+            del self._pings[next(iter(self._pings))]
+        await self.send({"t": "ping", "n": number, "d": lag.stamp(self.shape.delay)})

@@ -25,6 +25,10 @@ long as it takes, and a lost frame costs one `silence`, wherever it was lost. Wi
 a link whose round trip stays under `silence / 2` is never given up on; one whose round trip
 exceeds `silence` always is (it cannot even say `done` in time); in between it depends on timing.
 
+Under load the silence granted grows: `grace(link)` is added to `silence` for that link (the lag
+the node measured on it, fakenet.node.lag; nothing on a link whose injected round trip is already
+`silence / 2` or more, so the bounds above still hold for injected delays).
+
 Sans-IO: methods take what arrived (and the time) and return the messages to send as (link,
 message) pairs; links are whatever the caller uses (connections; names in tests), and `LOCAL`
 is the asker. `tick` must be called every `silence / 4` or so while searches are active.
@@ -82,8 +86,9 @@ def done(qid: str, nodes: int, lost: int = 0) -> dict:
 class EchoSearches:
     """The searches one node takes part in."""
 
-    def __init__(self, unrelayed: Unrelayed, silence: float, memory: int = MEMORY):
-        self._unrelayed, self.silence = unrelayed, silence
+    def __init__(self, unrelayed: Unrelayed, silence: float, memory: int = MEMORY,
+                 grace: Callable[[Link], float] = lambda link: 0.0):
+        self._unrelayed, self.silence, self._grace = unrelayed, silence, grace
         self._seen = Bounded(memory)
         self._active = Bounded(memory)
 
@@ -145,10 +150,10 @@ class EchoSearches:
         return [] if search.pending else self._finish(qid)
 
     def tick(self, now: float) -> list[Send]:
-        """Give up on neighbours silent for `silence`; tell parents we are still searching."""
+        """Give up on neighbours silent for `silence` (plus their grace); tell parents we are still searching."""
         sends = []
         for qid, search in list(self._active.items()):
-            for link in [link for link, heard in search.pending.items() if now - heard >= self.silence]:
+            for link in [link for link, heard in search.pending.items() if now - heard >= self._allowed(link)]:
                 sends += self.done(qid, link, 0, lost=1)
             if qid in self._active and search.parent != LOCAL and now - search.told >= self.silence / 4:
                 search.told = now
@@ -171,6 +176,9 @@ class EchoSearches:
 
     def active(self) -> int:
         return len(self._active)
+
+    def _allowed(self, link: Link) -> float:
+        return self.silence + self._grace(link)
 
     def _heard(self, qid: str, source: Link, now: float) -> _Search | None:
         search = self._active.get(qid)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from multiformats import CID
 
-from fakenet.node import entropy, logs, stream_frames
+from fakenet.node import entropy, lag, logs, stream_frames
 from fakenet.node.budget import Budgets
 from fakenet.node.connection import Connection
 from fakenet.node.echo import ALIVE, DONE, LOCAL, Bounded, EchoSearches, done
@@ -97,7 +97,8 @@ class StreamNetwork:
         self.swarm, self.service = swarm, service
         self._log = logs.get()
         self.silence = service.sync_timeout
-        self._searches = EchoSearches(unrelayed, self.silence)
+        self._searches = EchoSearches(unrelayed, self.silence, grace=self._grace)
+        self._ticker_lag = lag.LagMeter()  # how late the search ticker wakes: this node's own load
         self._ticker: asyncio.Task | None = None
         self._gossip_seen = Bounded()
         self._askers: dict[str, asyncio.Queue] = {}  # qid -> what reaches LOCAL for searches we began
@@ -254,8 +255,14 @@ class StreamNetwork:
     async def _tick(self) -> None:
         """While searches are active: give up on silent neighbours, tell parents we are alive."""
         while self._searches.active():
+            due = self._now() + self.silence / 4
             await asyncio.sleep(self.silence / 4)  # a clock for the searches, not a wait for a condition
+            self._ticker_lag.record(self._now() - due)
             await self._send(self._searches.tick(self._now()))
+
+    def _grace(self, conn: Connection) -> float:
+        """Silence granted to `conn` beyond the sync timeout: the lag measured (fakenet.node.lag)."""
+        return lag.grace(self.silence, conn.injected_round_trip(), self._ticker_lag.peak(), conn.lag.peak())
 
     def _on_disconnect(self, conn: Connection) -> None:
         # Only `done`s to LOCAL or to other links can result; sending may wait, so in a task.

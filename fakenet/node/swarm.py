@@ -14,7 +14,7 @@ from typing import Awaitable, Callable
 
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential, wait_random
 
-from fakenet.node import clock, framing, logs
+from fakenet.node import clock, framing, lag, logs
 from fakenet.node.admission import Admission, Limits
 from fakenet.node.errors import NodeError
 from fakenet.node.connection import NO_SHAPE, Connection, LinkShape
@@ -98,6 +98,7 @@ class Swarm:
         # One loss RNG per shaped link, kept across reconnects while the filter stands, so a
         # seeded filter drops the same frames on every run.
         self._lotteries: dict[str, random.Random] = {}
+        self._lags = lag.LagMeters()  # each peer's measured lag, kept across its reconnects
         for addr in peers:
             self.add_peer(addr)
 
@@ -357,6 +358,7 @@ class Swarm:
         self.connections[conn.peer_id] = conn
         self.connections_made += 1
         self._apply_shape(conn)
+        conn.lag = self._lags.of(conn.peer_id)
         self._last_refusal.pop(conn.dial_addr or conn.hello.announce, None)
         self._log.info("peer_connected", peer=conn.name, peerid=conn.peer_id,
                        direction="in" if conn.inbound else "out", addr=conn.remote_addr())

@@ -24,6 +24,8 @@ import fakenet.node.chain as chain_pkg
 from fakenet.node.errors import NodeConfigError
 from fakenet.node.chain import Chain, genesis_block
 from fakenet.node.chain.block import GENESIS_TIME, coinbase_tx, solve, subsidy
+from fakenet.node.chain.headers import HeaderTree
+from fakenet.node.chain.index import BlockIndex
 from fakenet.node.chain.orphans import OrphanPool
 from fakenet.node.chain.pow import REGTEST_BITS, bits_to_target, block_work, meets_target
 
@@ -307,3 +309,63 @@ def test_proposals_as_bitcoin_core_answers_them(chain):
     side = chain.add_block(side_block(chain, hashes[0], 2)).block_hash
     assert chain.check_proposal(chain.get_raw_block(side)) == "duplicate-inconclusive"
     assert chain.height() == 2
+
+
+# -- headers without their blocks (submitheader) --------------------------------------------------
+
+def test_a_header_on_the_tip_is_a_headers_only_tip_until_its_block_connects(chain):
+    tip = mine(chain, 2)[-1]
+    block = chain.mine(PAY)
+    result = chain.add_header(block[:80])
+    assert (result.status, result.reason) == ("accepted", None)
+    assert tip_statuses(chain) == {tip: ("active", 0), result.block_hash: ("headers-only", 1)}
+    assert chain.tip().hash == tip, "a header without its block never becomes the tip"
+    assert chain.add_header(block[:80]).status == "duplicate", "a second copy is a no-op"
+    assert chain.add_block(block).became_tip
+    assert tip_statuses(chain) == {result.block_hash: ("active", 0)}
+
+
+def test_a_side_block_whose_header_came_first_is_listed_once_with_its_block_status(chain):
+    base = mine(chain, 2)
+    side = side_block(chain, base[0], 2)
+    side_hash = chain.add_header(side[:80]).block_hash
+    assert chain.add_block(side).reason == "inconclusive"
+    assert [(t["hash"], t["status"]) for t in chain.chain_tips()] == [(base[1], "active"), (side_hash, "valid-headers")]
+
+
+def test_headers_chain_on_each_other_and_count_in_the_branch_length(chain):
+    base = mine(chain, 2)
+    first = side_block(chain, base[0], 2, b"a")
+    first_hash = chain.add_header(first[:80]).block_hash
+    second = side_block(chain, first_hash, 3, b"b")
+    second_hash = chain.add_header(second[:80]).block_hash
+    assert tip_statuses(chain) == {base[1]: ("active", 0), second_hash: ("headers-only", 2)}
+    assert chain.add_block(first).reason == "inconclusive", "a side block whose header came first"
+    assert tip_statuses(chain) == {base[1]: ("active", 0), second_hash: ("headers-only", 2)}
+    assert [t["hash"] for t in chain.chain_tips()].count(second_hash) == 1
+    assert chain.add_block(second).became_tip, "more work than the tip once its block is in"
+    assert sorted((t["hash"], t["status"]) for t in chain.chain_tips()) == sorted(
+        [(second_hash, "active"), (base[1], "valid-fork")]), "each block listed once, none headers-only"
+
+
+def test_headers_are_checked_as_bitcoin_core_checks_them(chain):
+    tip = mine(chain, 1)[-1]
+    block = chain.mine(PAY)
+    unsolved = next(header for n in range(1000) if not meets_target(
+        CBlockHeader.deserialize(header := reheader(block, grind=False, nNonce=n)[:80])))
+    assert (chain.add_header(unsolved).status, chain.add_header(unsolved).reason) == ("invalid", "high-hash")
+    assert chain.add_header(reheader(block, hashPrevBlock=b"\x11" * 32)[:80]).status == "orphan"
+    assert chain.add_header(reheader(block, nBits=0x2000FFFF)[:80]).reason == "bad-diffbits"
+    assert chain.add_header(reheader(block, nTime=1)[:80]).reason == "time-too-old"
+    assert chain.add_header(reheader(block, nTime=2**32 - 1)[:80]).reason == "time-too-new"
+    chain.invalidate(tip)
+    assert chain.add_header(block[:80]).reason == "bad-prevblk"
+    assert chain.knows(tip) and not chain.knows("11" * 32)
+
+
+def test_the_header_tree_is_bounded_and_forgets_a_header_with_what_was_built_on_it():
+    tree = HeaderTree(limit=3)
+    entry = lambda h, prev: BlockIndex(h, prev, 1, 0, 0, 0, 0, "", 0, 0, 0)  # noqa: E731
+    for h, prev in (("a", "g"), ("b", "a"), ("x", "g"), ("c", "b")):
+        tree.add(entry(h, prev))
+    assert [e.hash for e in tree.values()] == ["x"], "a went first, and b and c hung from it"

@@ -15,11 +15,13 @@ from fakenet.node.stream_network import unrelayed
 class Net:
     """Nodes of a graph running EchoSearches for a query; `delay[(u, v)]` is the latency of u→v."""
 
-    def __init__(self, graph: nx.Graph, holders=(), delay=None, memory=20000, silence=3.0, lossy=(), lookup=None):
+    def __init__(self, graph: nx.Graph, holders=(), delay=None, memory=20000, silence=3.0, lossy=(), lookup=None,
+                 grace=0.0):
         self.graph, self.holders = graph, set(holders)
         self.lookup = lookup or {}  # node -> seconds its lookup takes (a disk read off the event loop)
         self.delay, self.lossy, self.silence = delay or {}, set(lossy), silence
-        self.searches = {node: EchoSearches(unrelayed, silence, memory) for node in graph}
+        # `grace`: the extra silence every node grants every link (the lag it measured)
+        self.searches = {node: EchoSearches(unrelayed, silence, memory, grace=lambda link: grace) for node in graph}
         self.queue, self.seq, self.now = [], itertools.count(), 0.0
         self.local: list[tuple[float, dict]] = []  # what reached the asker, when
         self.sent: dict[tuple, int] = {}  # (u, v, type) -> frames
@@ -195,3 +197,20 @@ def test_a_joined_node_whose_parent_went_away_does_nothing_after_its_lookup():
     net = Net(nx.path_graph(6), holders={5}, lookup={3: 2.0}).ask(0).run(until=1.0, close=[(2, 3)]).run()
     assert net.finished() == [3] and net.lost() == [1]
     assert (3, 4, "sq") not in net.sent and net.searches[3].active() == 0
+
+
+def test_a_neighbour_late_by_less_than_its_grace_is_waited_for_and_without_grace_is_given_up_on():
+    """Node 2 answers 4 s late each way (a paused or starved process): past the 3 s silence, so
+    without grace it is given up on; with the 3 s of lag the node measured, the search waits."""
+    late = {(1, 2): 0.001, (2, 1): 4.0, (2, 3): 0.001, (3, 2): 0.001}
+    bare = Net(nx.path_graph(4), holders={3}, delay=late).ask(0).run()
+    assert bare.lost() == [1] and bare.answers() == []
+    patient = Net(nx.path_graph(4), holders={3}, delay=late, grace=3.0).ask(0).run()
+    assert [a["holder"] for a in patient.answers()] == [3] and patient.lost() == [0]
+
+
+def test_grace_does_not_stretch_past_its_bound():
+    late = {(1, 2): 0.001, (2, 1): 7.0}
+    net = Net(nx.path_graph(3), delay=late, grace=3.0).ask(0).run()
+    assert net.lost() == [1], "silent past silence + grace: given up on"
+    assert 6.0 <= net.local[-1][0] < 6.0 + 1.0

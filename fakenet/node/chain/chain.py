@@ -18,7 +18,8 @@ from ..database import DISK
 from ..errors import NodeConfigError
 from . import block as blocks
 from . import pow, template, tips, validate
-from .index import FAILED, FAILED_CHILD, FAILED_MASK, VALIDATED, AddResult, BlockIndex
+from .headers import HeaderTree
+from .index import FAILED, FAILED_CHILD, FAILED_MASK, HEADERS_ONLY, VALIDATED, AddResult, BlockIndex
 from .orphans import OrphanPool
 from .store import HEADER_SIZE, BlockStore
 
@@ -57,6 +58,7 @@ class Chain:
         self._index: dict[str, BlockIndex] = {}  # insertion order is arrival order: first seen wins ties
         self._status: dict[str, int] = {}  # index.VALIDATED / FAILED / FAILED_CHILD per stored block
         self._main: list[str] = []
+        self._headers = HeaderTree()  # headers submitted without their blocks (submitheader)
         self._orphans = OrphanPool(max_orphans)
         self._tip_changes = 0
         genesis = blocks.genesis_block(network)
@@ -121,6 +123,13 @@ class Chain:
     def get_index(self, block_hash: str) -> BlockIndex | None:
         return self._index.get(block_hash)
 
+    def _entry(self, block_hash: str) -> BlockIndex:
+        """A stored block's entry, or a headers-only one; KeyError when neither is known."""
+        entry = self._index.get(block_hash) or self._headers.get(block_hash)
+        if entry is None:
+            raise KeyError(block_hash)
+        return entry
+
     def get_raw_block(self, block_hash: str) -> bytes | None:
         return self._store.raw(block_hash) if block_hash in self._index else None
 
@@ -144,10 +153,10 @@ class Chain:
 
     def median_time_past(self, block_hash: str | None = None) -> int:
         """Median time of the last 11 blocks up to `block_hash`: a new block must be later."""
-        entry = self.tip() if block_hash is None else self._index[block_hash]
+        entry = self.tip() if block_hash is None else self._entry(block_hash)
         times = [entry.time]
         while entry.height > 0 and len(times) < MEDIAN_TIME_SPAN:
-            entry = self._index[entry.prev_hash]
+            entry = self._entry(entry.prev_hash)
             times.append(entry.time)
         return sorted(times)[len(times) // 2]
 
@@ -161,7 +170,8 @@ class Chain:
     def chain_tips(self) -> list[dict]:
         """getchaintips' answer: the main chain's tip and every side branch's."""
         with self._lock:
-            return tips.chain_tips(self._index.values(), self._status.__getitem__, self._main)
+            entries = [*self._index.values(), *self._headers.values()]
+            return tips.chain_tips(entries, lambda h: self._status.get(h, HEADERS_ONLY), self._main)
 
     # -- sync --------------------------------------------------------------------------------
 
@@ -234,6 +244,38 @@ class Chain:
                 return exc.reason
             return None
 
+    # -- adding headers (submitheader) -------------------------------------------------------
+
+    def knows(self, block_hash: str) -> bool:
+        """Whether a block or a headers-only entry has this hash (bitcoin-core's LookupBlockIndex)."""
+        with self._lock:
+            return block_hash in self._index or block_hash in self._headers
+
+    def add_header(self, raw: bytes) -> AddResult:
+        """Check an 80-byte header as bitcoin-core's AcceptBlockHeader does and keep it headers-only:
+        "duplicate" for one already known (reason "duplicate" if it failed), "orphan" for an unknown
+        parent, "invalid" with the reject reason, else "accepted". Never raises on bad input."""
+        header = CBlockHeader.deserialize(bytes(raw[:HEADER_SIZE]))
+        block_hash = b2lx(header.GetHash())
+        with self._lock:
+            if self.knows(block_hash):
+                return AddResult("duplicate", "duplicate" if self.is_failed(block_hash) else None, block_hash)
+            if not pow.meets_target(header):
+                return AddResult("invalid", "high-hash", block_hash)
+            parent_hash = b2lx(header.hashPrevBlock)
+            if not self.knows(parent_hash):
+                return AddResult("orphan", "prev-blk-not-found", block_hash)
+            if self.is_failed(parent_hash):
+                return AddResult("invalid", "bad-prevblk", block_hash)
+            try:
+                validate.check_header_contextual(header, self.bits, self.median_time_past(parent_hash), self._clock())
+            except validate.BlockRejected as exc:
+                return AddResult("invalid", exc.reason, block_hash)
+            parent = self._entry(parent_hash)
+            work = parent.chainwork + pow.block_work(header.nBits)
+            self._headers.add(BlockIndex.of(header, height=parent.height + 1, chainwork=work, n_tx=0, size=0))
+            return AddResult("accepted", None, block_hash)
+
     # -- adding blocks -----------------------------------------------------------------------
 
     def add_block(self, raw: bytes) -> AddResult:
@@ -300,6 +342,7 @@ class Chain:
         self._store.put(entry.hash, entry.height, entry.n_tx, raw, tip=None, status=status)
         self._index[entry.hash] = entry
         self._status[entry.hash] = status
+        self._headers.pop(entry.hash)  # a header submitted before its block is headers-only no more
 
     # -- invalidateblock / reconsiderblock ---------------------------------------------------
 

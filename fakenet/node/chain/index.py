@@ -9,6 +9,7 @@ VALIDATED = 1  # was connected to the main chain once (BLOCK_VALID_SCRIPTS): a f
 FAILED = 2  # broke a rule, or invalidateblock named it (BLOCK_FAILED_VALID)
 FAILED_CHILD = 4  # descends from a FAILED block (BLOCK_FAILED_CHILD)
 FAILED_MASK = FAILED | FAILED_CHILD
+HEADERS_ONLY = 8  # a header submitted without its block (submitheader): never stored, never the tip
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,14 @@
 A tip is a stored block no other stored block builds on, plus the main chain's tip. Statuses as
 bitcoin-core names them: "active" (the main chain), "invalid" (the branch holds a failed block),
 "valid-fork" (fully validated once: it was the main chain before a reorg), "valid-headers" (stored
-and checked but never connected). "headers-only" never occurs: blocks arrive whole here, never as
-headers first.
+and checked but never connected), "headers-only" (a header `submitheader` added, whose block has
+not arrived). A branch length counts headers-only entries as bitcoin-core does: from the tip down
+to the main chain.
 """
 
 from collections.abc import Callable, Iterable
 
-from .index import FAILED_MASK, VALIDATED, BlockIndex
+from .index import FAILED_MASK, HEADERS_ONLY, VALIDATED, BlockIndex
 
 
 def chain_tips(entries: Iterable[BlockIndex], status: Callable[[str], int], main: list[str]) -> list[dict]:
@@ -40,4 +41,6 @@ def _fork_height(entry: BlockIndex, by_hash: dict[str, BlockIndex], on_main: set
 def _status(flags: int) -> str:
     if flags & FAILED_MASK:
         return "invalid"
+    if flags & HEADERS_ONLY:
+        return "headers-only"
     return "valid-fork" if flags & VALIDATED else "valid-headers"

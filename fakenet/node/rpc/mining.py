@@ -1,5 +1,5 @@
 """Mining RPCs as bitcoin-core 0.21 answers them: getblocktemplate (BIP22 templates and long
-polling, BIP23 proposals), submitblock, generatetoaddress, getmininginfo.
+polling, BIP23 proposals), submitblock, submitheader, generatetoaddress, getmininginfo.
 
 Deliberate differences, listed in FIDELITY.md: templates carry no segwit rules (the chain has
 no witness commitments), and templates are served without peers, as bitcoin-core does on its
@@ -11,8 +11,9 @@ core's (32-bit, else -1 "JSON integer out of range"), so 2^64 is refused, not lo
 from __future__ import annotations
 
 import asyncio
+import re
 
-from bitcoin.core import CBlock
+from bitcoin.core import CBlock, b2lx
 
 from fakenet.node.rpc import caller
 from fakenet.node.rpc.dispatch import Registry
@@ -21,6 +22,9 @@ from fakenet.node.rpc.longpoll import TipWatch
 from fakenet.node.rpc.params import expect, int32
 
 DESERIALIZATION_ERROR = -22
+VERIFY_ERROR = -25
+HEADER_SIZE = 80
+HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")  # bitcoin-core's IsHex: whole bytes, no spaces, not empty
 TYPE_ERROR = -3
 COINBASE_RESERVED_WEIGHT = 4000
 SEGWIT_REQUIRED = 'getblocktemplate must be called with the segwit rule set (call with {"rules": ["segwit"]})'
@@ -33,6 +37,15 @@ def decode_block(hexdata) -> CBlock:
     # Client-supplied bytes can trip any of python-bitcoinlib's parser errors; all mean the same.
     except Exception as exc:
         raise RpcFailure(DESERIALIZATION_ERROR, "Block decode failed") from exc
+
+
+def decode_header(hexdata) -> bytes:
+    """The 80 header bytes of `hexdata`; a longer input (a whole block) is cut, as core's
+    DecodeHexBlockHeader reads only the header."""
+    text = expect(hexdata, str)
+    if not HEX.fullmatch(text) or len(text) < 2 * HEADER_SIZE:
+        raise RpcFailure(DESERIALIZATION_ERROR, "Block header decode failed")
+    return bytes.fromhex(text[:2 * HEADER_SIZE])
 
 
 def register(registry: Registry, node, address_script) -> None:
@@ -87,6 +100,19 @@ def register(registry: Registry, node, address_script) -> None:
             raise RpcFailure(DESERIALIZATION_ERROR, "Block does not start with a coinbase")
         result = await node.sync.submit(bytes.fromhex(hexdata))
         return result.reason
+
+    @registry.method
+    async def submitheader(hexdata):
+        """Decode the given hexdata as a header and submit it as a candidate chain tip if valid
+        (headers-only until its block arrives). Throws when the header is invalid."""
+        raw = decode_header(hexdata)
+        parent = b2lx(raw[4:36])
+        if not chain.knows(parent):
+            raise RpcFailure(VERIFY_ERROR, f"Must submit previous header ({parent}) first")
+        result = chain.add_header(raw)
+        if result.reason is not None:
+            raise RpcFailure(VERIFY_ERROR, result.reason)
+        return None
 
     @registry.method
     async def generatetoaddress(nblocks, address, maxtries=1000000):

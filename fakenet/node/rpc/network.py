@@ -36,6 +36,9 @@ def _peer_json(conn: Connection) -> dict:
         "minfeefilter": 0.0, "last_block": 0, "last_transaction": 0, "inflight": [],
         "bytessent_per_msg": {}, "bytesrecv_per_msg": {},
         "peerid": conn.peer_id, "name": conn.name, "announce": conn.hello.announce,
+        # Seconds this link ran late beyond its injected delay lately: the extra silence a load
+        # grants it (fakenet.node.lag).
+        "lag": round(conn.lag.peak(), 3),
     }
 
 
