@@ -75,8 +75,8 @@ class Searched:
             return f"(the search did not end within {CAP * self.silence:g}s)"
         if self.lost:
             return (f"(searched {self.nodes - 1} other nodes connected to it and gave up on {self.lost} "
-                    f"link(s) closed or silent past the {self.silence:g}s sync timeout and the lag "
-                    f"the node measured)")
+                    f"link(s) silent past the {self.silence:g}s sync timeout and the lag the node "
+                    f"measured, or closed)")
         return f"(searched all {self.nodes - 1} other nodes connected to it)"
 
 
