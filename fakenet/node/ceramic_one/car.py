@@ -15,7 +15,7 @@ import dag_cbor
 from multiformats import CID, varint
 
 from fakenet.node.errors import NodeError
-from fakenet.node.streams import codec
+from fakenet.node.streams import cids, codec
 
 MAX_BLOCKS = 16
 
@@ -64,7 +64,7 @@ def _blocks(stream: io.BytesIO):
         if count > MAX_BLOCKS:
             raise InvalidCar(f"an event has at most {MAX_BLOCKS} blocks")
         section = io.BytesIO(_chunk(stream))
-        cid = CID.decode(_cid_bytes(section))
+        cid = cids.decode(_cid_bytes(section))
         block = section.read()
         if cid.hashfun.name != codec.HASH or codec.cid_of(block, cid.codec.name).digest != cid.digest:
             raise InvalidCar(f"block {cid} does not hash to its CID (sha2-256 only)")
