@@ -14,7 +14,7 @@ from pathlib import Path
 from multiformats import CID, multibase
 
 from fakenet.node.ceramic_one import event_id
-from fakenet.node.lazy_sqlite import LazySqlite
+from fakenet.node.database import DISK, LazyStore
 from fakenet.node.streams import StreamState, codec
 from fakenet.node.streams.streamid import MID, MODEL
 
@@ -28,9 +28,9 @@ CREATE TABLE IF NOT EXISTS interests (sep TEXT NOT NULL, value TEXT NOT NULL, PR
 """
 
 
-class EventFeed(LazySqlite):
-    def __init__(self, path: Path, network_id: int):
-        super().__init__(path, _SCHEMA)
+class EventFeed(LazyStore):
+    def __init__(self, path: Path, network_id: int, store: str = DISK):
+        super().__init__(path, _SCHEMA, store)
         self.network_id = network_id
 
     def note(self, state: StreamState) -> None:
