@@ -79,7 +79,7 @@ class LazyStore:
 
     WAL and NORMAL sync: what these stores hold is rebuilt from the streams the node keeps, whose
     own store syncs in full. Autocommit, one statement at a time, unless a caller groups writes in
-    `transaction()` (Recon takes a batch of events in one).
+    `batch()` (Recon takes a batch of events in one).
     """
 
     def __init__(self, path: Path, schema: str, store: str = DISK):
@@ -96,18 +96,17 @@ class LazyStore:
         return self._db
 
     @contextmanager
-    def transaction(self):
-        """Every write inside is one commit; nested, the outer one commits; an error rolls all back."""
+    def batch(self):
+        """Every write inside is one commit (nested, the outer one commits). On an error what was
+        written is committed still: each row records a stream the node already accepted."""
         if self.db.in_transaction:
             yield
             return
         self.db.execute("BEGIN")
         try:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        finally:
+            self.db.execute("COMMIT")
 
     def close(self) -> None:
         if self._db is not None:

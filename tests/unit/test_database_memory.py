@@ -85,14 +85,15 @@ def test_the_event_feed_and_model_index_in_memory_hold_no_file_open_and_keep_wha
     assert ModelIndex(tmp_path / "index.sqlite", "memory").models() == [model.encode()]
 
 
-def test_a_lazy_store_s_transaction_commits_once_and_rolls_back_whole(tmp_path):
+def test_a_lazy_store_s_batch_is_one_commit_kept_whole_even_when_a_bug_ends_it(tmp_path):
     store = LazyStore(tmp_path / "t.sqlite", "CREATE TABLE IF NOT EXISTS t (n INTEGER);")
-    with store.transaction():
+    with store.batch():
         store.db.execute("INSERT INTO t VALUES (1)")
-        with store.transaction():  # nested: part of the outer one
+        with store.batch():  # nested: part of the outer one
             store.db.execute("INSERT INTO t VALUES (2)")
         assert store.db.in_transaction
-    with pytest.raises(RuntimeError), store.transaction():
+    with pytest.raises(RuntimeError), store.batch():
         store.db.execute("INSERT INTO t VALUES (3)")
         raise RuntimeError("a bug halfway")
-    assert [n for (n,) in store.db.execute("SELECT n FROM t ORDER BY n")] == [1, 2]
+    assert not store.db.in_transaction
+    assert [n for (n,) in store.db.execute("SELECT n FROM t ORDER BY n")] == [1, 2, 3]

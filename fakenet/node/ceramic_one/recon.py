@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from contextlib import ExitStack, contextmanager
 
 from fakenet.node import logs
 from fakenet.node.ceramic_one import event_id, events, ingest, ranges
 from fakenet.node.connection import Connection
+from fakenet.node.database import LazyStore
 from fakenet.node.errors import NodeError
 from fakenet.node.streams import StreamID, StreamUnavailable, codec
 from fakenet.node.streams.model_stream import META_MODEL_BYTES
@@ -215,8 +217,15 @@ class Recon:
 
     async def _on_values(self, conn: Connection, message: dict, prefix: bytes) -> None:
         lo, hi = ranges.interest_range(prefix)
-        pending = [self._event(_key(key, prefix, lo, hi), _hex(car, 2 * VALUE_BYTES))
-                   for key, car in _list(message["v"], MAX_VALUES, "v")]
+        pending, refused = [], []
+        for key, car in _list(message["v"], MAX_VALUES, "v"):
+            key, car = _key(key, prefix, lo, hi), _hex(car, 2 * VALUE_BYTES)  # the frame's shape: all or nothing
+            try:
+                pending.append(self._event(key, car))
+            except (NodeError, ValueError) as exc:  # one event's bytes: refused alone
+                refused.append(exc)
+        if refused:
+            self._refused(conn, len(refused), refused[0])
         if self._waiting >= MAX_WAITING:  # dropped, not lost: the next round offers them again
             self.counts[("value_batch_dropped_count_total", conn.name, "")] += 1
             return
@@ -258,12 +267,26 @@ class Recon:
         return True
 
     async def _take_passes(self, conn: Connection, pending: list, models: set[bytes]) -> None:
-        for _ in range(PASSES):
-            pending = [event for event in pending if not await self._take(conn, event, models)]
-            if not pending:
-                return
-        self.counts[("invalid_event_count_total", conn.name, "")] += len(pending)
-        self._log.warning("recon_events_refused", peer=conn.name, count=len(pending))
+        """Each event checked and stored on its own (a refused one refuses nothing else); the rows
+        the feed and index keep of them written in one commit per batch, not one per event."""
+        with self._one_commit():
+            for _ in range(PASSES):
+                pending = [event for event in pending if not await self._take(conn, event, models)]
+                if not pending:
+                    return
+        self._refused(conn, len(pending), None)
+
+    def _refused(self, conn: Connection, count: int, error: Exception | None) -> None:
+        self.counts[("invalid_event_count_total", conn.name, "")] += count
+        self._log.warning("recon_events_refused", peer=conn.name, count=count, error=str(error) if error else None)
+
+    @contextmanager
+    def _one_commit(self):
+        with ExitStack() as stores:
+            for watcher in self.streams.watchers:
+                if isinstance(watcher, LazyStore):
+                    stores.enter_context(watcher.batch())
+            yield
 
     @staticmethod
     def _event(key: bytes, car: bytes):
