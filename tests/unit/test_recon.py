@@ -58,8 +58,8 @@ class Link:
 class StandInRecon(Recon):
     """Values are their keys: a key sent as a value is inserted into the feed as the event."""
 
-    async def _car(self, key):
-        return key
+    async def _cars(self, keys):
+        return {key: key for key in keys}
 
     async def _on_values(self, conn, message, prefix):
         for key, _ in message["v"]:

@@ -181,18 +181,18 @@ class Recon:
             await self._send_values(conn, prefix, sorted(self._owed.pop(owed[0])))
 
     async def _send_values(self, conn: Connection, prefix: bytes, keys: list[bytes]) -> None:
-        batch, size = [], 0
-        for key in keys:
-            car = await self._car(key)
-            if car is None:
-                continue
-            if batch and (size + len(car) > VALUE_BYTES or len(batch) >= MAX_VALUES):
+        for start in range(0, len(keys), MAX_VALUES):
+            chunk = keys[start:start + MAX_VALUES]
+            cars = await self._cars(chunk)
+            batch, size = [], 0
+            for key in (key for key in chunk if key in cars):
+                if batch and size + len(cars[key]) > VALUE_BYTES:
+                    await self._send(conn, await self._values(prefix, batch))
+                    batch, size = [], 0
+                batch.append([key.hex(), cars[key].hex()])
+                size += len(cars[key])
+            if batch:
                 await self._send(conn, await self._values(prefix, batch))
-                batch, size = [], 0
-            batch.append([key.hex(), car.hex()])
-            size += len(car)
-        if batch:
-            await self._send(conn, await self._values(prefix, batch))
 
     async def _values(self, prefix: bytes, batch: list) -> dict:
         """An rcv frame, with the interest's Model init event (`m`) when this node has it: each
@@ -205,13 +205,14 @@ class Recon:
                 frame["m"] = events.to_car(init, block).hex()
         return frame
 
-    async def _car(self, key: bytes) -> bytes | None:
-        row = self.feed.db.execute("SELECT cid FROM events WHERE id = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        cid = codec.as_cid(row[0])
-        blocks = await self.streams.blocks_for([cid])
-        return events.to_car(cid, blocks[cid]) if cid in blocks else None
+    async def _cars(self, keys: list[bytes]) -> dict[bytes, bytes]:
+        """The CARs of the events of `keys` this node holds, read with one query and one block
+        lookup for all of them (one per key walked the whole stream cache each time)."""
+        marks = ",".join("?" * len(keys))
+        found = {key: codec.as_cid(cid) for key, cid in
+                 self.feed.db.execute(f"SELECT id, cid FROM events WHERE id IN ({marks})", keys)}
+        blocks = await self.streams.blocks_for(list(found.values()))
+        return {key: events.to_car(cid, blocks[cid]) for key, cid in found.items() if cid in blocks}
 
     # -- taking events in ------------------------------------------------------------------------
 
