@@ -32,6 +32,7 @@ class EventFeed(LazyStore):
     def __init__(self, path: Path, network_id: int, store: str = DISK):
         super().__init__(path, _SCHEMA, store)
         self.network_id = network_id
+        self.on_interest: list = []  # called with no arguments when an interest is registered anew (Recon syncs then)
 
     def note(self, state: StreamState) -> None:
         """Record the stream's events this feed does not have yet, genesis first."""
@@ -71,7 +72,9 @@ class EventFeed(LazyStore):
                                [*args, limit, offset]).fetchall()
 
     def register(self, sep: str, value: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO interests VALUES (?, ?)", (sep, value))
+        if self.db.execute("INSERT OR IGNORE INTO interests VALUES (?, ?)", (sep, value)).rowcount:
+            for listener in self.on_interest:
+                listener()
 
     def interests(self) -> list[tuple[str, str]]:
         return self.db.execute("SELECT sep, value FROM interests ORDER BY sep, value").fetchall()

@@ -7,8 +7,8 @@ the difference between two nodes' sets, not with the sets.
     rcw {i, k: [id]}               send me these events
     rcv {i, v: [[id, car]]}        events: EventId and the event's CAR, both hex
 
-Each round (every ROUND seconds, and soon after this node takes in an event) a node sends its
-fingerprint of each interest's whole range to every peer. A peer with the same interest compares:
+Each round (every ROUND seconds, and soon after this node takes in an event or registers an
+interest) a node sends its fingerprint of each interest's whole range to every peer. A peer with the same interest compares:
 equal ranges end there; one side holding none gets every event; a range small on the replying
 side is listed (rck), and the other side answers with the events the lister lacks and a want
 (rcw) for those it lacks itself; a larger one is split at its median key and the halves' prints
@@ -64,6 +64,7 @@ class Recon:
         swarm.on_connect.append(self._on_connect)
         swarm.on_disconnect.append(self._forget)
         streams.watchers.append(self)
+        feed.on_interest.append(self._wake.set)  # a new interest: sync it now, not a round later
 
     # -- rounds --------------------------------------------------------------------------------
 
