@@ -8,11 +8,12 @@ the difference between two nodes' sets, not with the sets.
     rcv {i, v: [[id, car]]}        events: EventId and the event's CAR, both hex
 
 Each round (every ROUND seconds, and soon after this node takes in an event or registers an
-interest) a node sends its fingerprint of each interest's whole range to every peer. A peer with the same interest compares:
-equal ranges end there; one side holding none gets every event; a range small on the replying
-side is listed (rck), and the other side answers with the events the lister lacks and a want
-(rcw) for those it lacks itself; a larger one is split at its median key and the halves' prints
-go back (rcr). A peer without the interest ignores it: sync runs only between peers sharing it.
+interest) a node sends its fingerprint of each interest's whole range to every peer. A peer with
+the same interest compares: equal ranges end there; one side holding none gets every event; a
+range small on the replying side is listed (rck), and the other side answers with the events the
+lister lacks and a want (rcw) for those it lacks itself; a larger one is split at its median key
+and the halves' prints go back (rcr). A peer without the interest ignores it: sync runs only
+between peers sharing it.
 
 A frame is bounded (ranges, keys, values) and checked field by field before it causes work;
 ranges must ascend without overlap, so one frame costs at most one pass over the interest.
