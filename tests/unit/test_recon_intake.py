@@ -21,7 +21,7 @@ ALICE, MALLORY = ControllerKey.from_seed(bytes(range(32))), ControllerKey.from_s
 
 
 class Peer:
-    name = "peer"
+    name, id = "peer", 1
 
 
 def note(model, n: int, key=ALICE, content=None):

@@ -16,7 +16,12 @@ and the halves' prints go back (rcr). A peer without the interest ignores it: sy
 between peers sharing it.
 
 A frame is bounded (ranges, keys, values) and checked field by field before it causes work;
-ranges must ascend without overlap, so one frame costs at most one pass over the interest.
+ranges must ascend without overlap, so one frame costs at most one pass over the interest. Each
+frame is charged to its sender's work budget first (one unit per frame and per range, key or
+event it names, as stream frames are), and a range's keys once read are charged again (one unit
+per LEAF keys) before they are hashed: a peer over WORK_RATE units/s is disconnected. Honest sync
+costs about three units per event moved (its value, and its key listed in rck and rcw), so the
+budget passes 1,000 events/s per peer with room.
 Events received are stored through ingest.py like a posted event (CID, signature, schema, and
 the Model read from the verified event, not from the peer's EventId); a refused one is counted
 and dropped. Counters per peer are Prometheus text, named as ceramic-one names Recon's.
@@ -29,10 +34,12 @@ from collections import Counter
 from contextlib import ExitStack, contextmanager
 
 from fakenet.node import logs
+from fakenet.node.budget import Budgets
 from fakenet.node.ceramic_one import event_id, events, ingest, ranges
 from fakenet.node.connection import Connection
 from fakenet.node.database import LazyStore
 from fakenet.node.errors import NodeError
+from fakenet.node.log_budget import LogBudget
 from fakenet.node.streams import StreamID, StreamUnavailable, codec
 from fakenet.node.streams.model_stream import META_MODEL_BYTES
 
@@ -46,6 +53,7 @@ PASSES = 3  # a data event may come before the one it follows in the same batch
 MAX_WAITING = 8  # batches of received events held in memory while another is taken in
 
 PREFIX = "ceramic_recon_"
+WORK_RATE, WORK_BURST = 4000, 8000  # units per second, units at once (a full rcv frame is 513)
 
 
 class Recon:
@@ -59,6 +67,8 @@ class Recon:
         self._pushing: dict[Connection, asyncio.Task] = {}
         self._owed: dict[tuple[Connection, bytes], set[bytes]] = {}  # (peer, interest) -> keys to send it
         self.counts: Counter = Counter()  # (metric, peer, message type or "") -> count
+        self._budgets = Budgets(WORK_RATE, WORK_BURST)
+        self._log_budget = LogBudget()  # a flood of over-budget peers writes a few lines, counted
         for message_type, handler in (("rcr", self._on_ranges), ("rck", self._on_keys), ("rcw", self._on_want),
                                       ("rcv", self._on_values)):
             swarm.handle(message_type, self._counted(message_type, handler))
@@ -70,6 +80,7 @@ class Recon:
     # -- rounds --------------------------------------------------------------------------------
 
     def _forget(self, conn: Connection) -> None:
+        self._budgets.forget(conn.id)
         self._offering.pop(conn, None)
         self._pushing.pop(conn, None)
         for key in [key for key in self._owed if key[0] is conn]:
@@ -128,10 +139,21 @@ class Recon:
     def _counted(self, message_type: str, handler):
         async def counted(conn: Connection, message: dict) -> None:
             self.counts[("protocol_message_received_count_total", conn.name, message_type)] += 1
+            if not self._charge(conn, _cost(message)):
+                return
             prefix = _hex(message["i"], 64)
             if prefix in self.prefixes():
                 await handler(conn, message, prefix)
         return counted
+
+    def _charge(self, conn: Connection, units: float) -> bool:
+        """Spend the peer's budget before the work; over it, the peer is disconnected."""
+        if self._budgets.take(conn.id, units):
+            return True
+        self.counts[("peer_over_budget_count_total", conn.name, "")] += 1
+        self._log_budget.warning("recon_peer_over_budget", peer=conn.name, rate=WORK_RATE)
+        conn.close(f"over its work budget of {WORK_RATE} units/s (Recon frames)")
+        return False
 
     async def _send(self, conn: Connection, message: dict) -> None:
         self.counts[("protocol_message_sent_count_total", conn.name, message["t"])] += 1
@@ -142,6 +164,8 @@ class Recon:
         splits, lacking = [], []
         for lo, hi, n, h in theirs:
             mine = ranges.keys(self.feed.db, lo, hi)
+            if not self._charge(conn, len(mine) / LEAF):  # hashing them is this frame's real work
+                return
             if ranges.fingerprint(mine) == (n, h):
                 continue
             if n == 0:
@@ -159,6 +183,8 @@ class Recon:
         lo, hi = _bound(message["lo"], prefix), _bound(message["hi"], prefix)
         theirs = {_key(key, prefix, lo, hi) for key in _list(message["k"], MAX_KEYS, "k")}
         mine = set(ranges.keys(self.feed.db, lo, hi))
+        if not self._charge(conn, len(mine) / LEAF):
+            return
         if want := sorted(theirs - mine):
             await self._send(conn, {"t": "rcw", "i": prefix.hex(), "k": [key.hex() for key in want]})
         self._push(conn, prefix, sorted(mine - theirs))
@@ -324,6 +350,12 @@ class Recon:
 
 
 # -- checking a peer's frame before it causes work -----------------------------------------------
+
+
+def _cost(message: dict) -> int:
+    """Work units a frame names: one, plus one per range, key or event (sizes only, nothing decoded)."""
+    return 1 + sum(len(message[field]) for field in ("r", "k", "v")
+                   if isinstance(message.get(field), (list, str)))
 
 
 def _hex(value, limit: int) -> bytes:
