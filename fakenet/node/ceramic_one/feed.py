@@ -9,6 +9,7 @@ and MID commits (ceramic-one has no tiles); anchors are fakenet's own and are no
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from multiformats import CID, multibase
@@ -28,6 +29,12 @@ CREATE TABLE IF NOT EXISTS interests (sep TEXT NOT NULL, value TEXT NOT NULL, PR
 """
 
 
+@functools.lru_cache(maxsize=1024)
+def model_bytes(model: str) -> bytes:
+    """A Model's stream id as bytes (the separator value), cached: every event of a Model names it."""
+    return multibase.decode(model)
+
+
 class EventFeed(LazyStore):
     def __init__(self, path: Path, network_id: int, store: str = DISK):
         super().__init__(path, _SCHEMA, store)
@@ -38,7 +45,7 @@ class EventFeed(LazyStore):
         """Record the stream's events this feed does not have yet, genesis first."""
         if state.stream_id.type not in (MODEL, MID):
             return
-        sep_value = multibase.decode(state.model)
+        sep_value = model_bytes(state.model)
         rows = [(codec.cid_text(entry.cid), self._id(sep_value, state, entry.cid), state.stream_id.encode(),
                  state.controllers[0]) for entry in state.log if entry.kind != "anchor"]
         self.db.executemany("INSERT OR IGNORE INTO events (cid, id, stream, controller) VALUES (?, ?, ?, ?)", rows)
