@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -81,12 +82,19 @@ def pack(jws: bytes, linked: bytes) -> tuple[CID, bytes]:
 
 def unpack(cid: CID, data: bytes) -> Record:
     try:
-        record = dag_cbor.decode(data)
-        jws, linked = record["jws"], record["linkedBlock"]
+        return _unpack(data)
     except Exception as exc:  # dag_cbor has no single error root; a peer may send any bytes
         raise CommitRejected(f"block {cid} is not a stored DAG-JOSE commit: {exc!r}") from exc
+
+
+@functools.lru_cache(maxsize=32)  # records are up to 1 MB: a few, for the event under way, not a store
+def _unpack(data: bytes) -> Record:
+    """Cached (a Record is immutable, failures are not kept): taking one event in unpacks its record
+    about six times on the way (CAR, CID check, decode, replay), each a dag-cbor decode."""
+    record = dag_cbor.decode(data)
+    jws, linked = record["jws"], record["linkedBlock"]
     if not isinstance(jws, bytes) or not isinstance(linked, bytes):
-        raise CommitRejected(f"block {cid} is not a stored DAG-JOSE commit (jws and linkedBlock must be bytes)")
+        raise TypeError("jws and linkedBlock must be bytes")
     return Record(jws, linked)
 
 
