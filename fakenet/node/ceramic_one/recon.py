@@ -66,6 +66,7 @@ class Recon:
         self._offering: dict[Connection, asyncio.Task] = {}
         self._pushing: dict[Connection, asyncio.Task] = {}
         self._owed: dict[tuple[Connection, bytes], set[bytes]] = {}  # (peer, interest) -> keys to send it
+        self._incoming: set[bytes] = set()  # EventIds received and queued to be taken in, not yet held
         self.counts: Counter = Counter()  # (metric, peer, message type or "") -> count
         self._budgets = Budgets(WORK_RATE, WORK_BURST)
         self._log_budget = LogBudget()  # a flood of over-budget peers writes a few lines, counted
@@ -170,9 +171,10 @@ class Recon:
                 continue
             if n == 0:
                 lacking += mine
-            elif len(mine) <= LEAF:
+            elif len(mine) <= LEAF:  # listed with the ones queued here, so the peer does not send those again
+                listed = sorted({*mine, *(key for key in self._incoming if lo <= key < hi)})[:MAX_KEYS]
                 await self._send(conn, {"t": "rck", "i": prefix.hex(), "lo": lo.hex(), "hi": hi.hex(),
-                                        "k": [key.hex() for key in mine]})
+                                        "k": [key.hex() for key in listed]})
             else:
                 splits += [[a.hex(), b.hex(), *ranges.fingerprint(keys)] for a, b, keys in ranges.split(mine, lo, hi)]
         if splits:
@@ -185,7 +187,7 @@ class Recon:
         mine = set(ranges.keys(self.feed.db, lo, hi))
         if not self._charge(conn, len(mine) / LEAF):
             return
-        if want := sorted(theirs - mine):
+        if want := sorted(theirs - mine - self._incoming):  # queued ones are on their way already
             await self._send(conn, {"t": "rcw", "i": prefix.hex(), "k": [key.hex() for key in want]})
         self._push(conn, prefix, sorted(mine - theirs))
 
@@ -246,29 +248,40 @@ class Recon:
 
     async def _on_values(self, conn: Connection, message: dict, prefix: bytes) -> None:
         lo, hi = ranges.interest_range(prefix)
+        sent = {_key(key, prefix, lo, hi): _hex(car, 2 * VALUE_BYTES)  # the frame's shape: all or nothing
+                for key, car in _list(message["v"], MAX_VALUES, "v")}
+        # Events held or already queued are dropped before their CARs are read: a peer's rounds
+        # while a batch is taken in offer the same events again, and reading them was most of the work.
+        new = sorted(sent.keys() - self._incoming - set(ranges.held(self.feed.db, list(sent))))
         pending, refused = [], []
-        for key, car in _list(message["v"], MAX_VALUES, "v"):
-            key, car = _key(key, prefix, lo, hi), _hex(car, 2 * VALUE_BYTES)  # the frame's shape: all or nothing
+        for key in new:
             try:
-                pending.append(self._event(key, car))
+                pending.append(self._event(key, sent[key]))
             except (NodeError, ValueError) as exc:  # one event's bytes: refused alone
                 refused.append(exc)
         if refused:
             self._refused(conn, len(refused), refused[0])
+        if not pending:
+            return
         if self._waiting >= MAX_WAITING:  # dropped, not lost: the next round offers them again
             self.counts[("value_batch_dropped_count_total", conn.name, "")] += 1
             return
         # Off this link's read loop: taking a MID in may load its Model over this very link.
         self._waiting += 1
+        self._incoming |= set(new)
         given = _hex(message["m"], events.MAX_EVENT_BYTES) if "m" in message else None
-        self.swarm.spawn(self._take_all(conn, pending, {self.prefixes()[prefix]}, given))
+        self.swarm.spawn(self._take_all(conn, pending, {self.prefixes()[prefix]}, given, set(new)))
 
-    async def _take_all(self, conn: Connection, pending: list, models: set[bytes], given: bytes | None) -> None:
-        async with self._taking:  # one batch at a time: a peer's frames queue, they do not multiply work
-            self._waiting -= 1
-            pending = [(cid, data) for cid, data in pending if self.feed.has(cid) is None]
-            if pending and await self._model_loads(conn, models, given):
-                await self._take_passes(conn, pending, models)
+    async def _take_all(self, conn: Connection, pending: list, models: set[bytes], given: bytes | None,
+                        keys: set[bytes]) -> None:
+        try:
+            async with self._taking:  # one batch at a time: a peer's frames queue, they do not multiply work
+                self._waiting -= 1
+                pending = [(cid, data) for cid, data in pending if self.feed.has(cid) is None]
+                if pending and await self._model_loads(conn, models, given):
+                    await self._take_passes(conn, pending, models)
+        finally:
+            self._incoming -= keys
 
     async def _take_model(self, model: StreamID, given: bytes | None) -> None:
         """The Model's init event a peer sent along, if this node lacks the Model: taken only if
