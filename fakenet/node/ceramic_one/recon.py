@@ -69,7 +69,7 @@ class Recon:
         self._incoming: set[bytes] = set()  # EventIds received and queued to be taken in, not yet held
         self.counts: Counter = Counter()  # (metric, peer, message type or "") -> count
         self._budgets = Budgets(WORK_RATE, WORK_BURST)
-        self._log_budget = LogBudget()  # a flood of over-budget peers writes a few lines, counted
+        self._log_budget = LogBudget()  # what a peer can cause (refusals, over budget): a few lines, counted
         for message_type, handler in (("rcr", self._on_ranges), ("rck", self._on_keys), ("rcw", self._on_want),
                                       ("rcv", self._on_values)):
             swarm.handle(message_type, self._counted(message_type, handler))
@@ -320,7 +320,8 @@ class Recon:
 
     def _refused(self, conn: Connection, count: int, error: Exception | None) -> None:
         self.counts[("invalid_event_count_total", conn.name, "")] += count
-        self._log.warning("recon_events_refused", peer=conn.name, count=count, error=str(error) if error else None)
+        self._log_budget.warning("recon_events_refused", peer=conn.name, count=count,
+                                 error=str(error) if error else None)
 
     @contextmanager
     def _one_commit(self):
