@@ -52,6 +52,7 @@ class FakenetInProcess(InProcessNode):
             swarm.closing = True
 
     def close_files(self) -> None:
-        for store in (getattr(self.node, "chain", None), getattr(self.node, "pins", None)):
+        for name in ("chain", "pins", "model_index", "event_feed"):  # every SQLite store the node opened
+            store = getattr(self.node, name, None)
             if store is not None:
                 store.close()

@@ -28,7 +28,8 @@ from multiformats import CID
 
 from fakenet.node import logs
 from fakenet.node.echo import Bounded
-from fakenet.node.streams import AnchorStatus, InvalidStreamID, StreamID, apply_anchor, make_anchor, without_anchor
+from fakenet.node.streams import (AnchorStatus, InvalidStreamID, StreamID, apply_anchor, codec, make_anchor,
+                                  without_anchor)
 
 if TYPE_CHECKING:
     from fakenet.node.chain import BlockIndex, Chain
@@ -120,13 +121,14 @@ class AnchorService:
     async def request_from(self, peer: str, stream_id: StreamID, tip: CID) -> bool:
         """A peer's request, kept (True) only as the module docstring says."""
         held = await self.streams.find(stream_id)
+        tip_text = codec.cid_text(tip)  # cached: str(CID) is a millisecond of multiformats, per request
         if held is not None:
             return held.state.tip == tip and held.state.anchor_status is not AnchorStatus.ANCHORED \
-                and self.request(stream_id.encode(), str(tip))
+                and self.request(stream_id.encode(), tip_text)
         asked = self.relayed.get(peer) or {}
-        if asked.get(stream_id.encode()) == str(tip) or (len(asked) >= PER_PEER and stream_id.encode() not in asked):
+        if asked.get(stream_id.encode()) == tip_text or (len(asked) >= PER_PEER and stream_id.encode() not in asked):
             return False
-        asked[stream_id.encode()] = str(tip)
+        asked[stream_id.encode()] = tip_text
         self.relayed.remember(peer, asked)
         return True
 

@@ -103,8 +103,8 @@ class Node:
         self.streams.network = StreamNetwork(self.swarm, self.streams)
         self.anchors = self.streams.anchors = AnchorService(self.chain, self.streams, s.network)
         self.streams.rules = ModelRules(self.streams.load)
-        self.model_index = ModelIndex(s.datadir / "index.sqlite")
-        self.event_feed = EventFeed(s.datadir / "events.sqlite", event_id.local_network_id(s.network))
+        self.model_index = ModelIndex(s.datadir / "index.sqlite", s.store)
+        self.event_feed = EventFeed(s.datadir / "events.sqlite", event_id.local_network_id(s.network), s.store)
         self.streams.watchers = [self.model_index, self.event_feed]
         if self.serve_http:  # interests and events come in over 5101 alone: a node without it has none to sync
             self.recon = recon.Recon(self.swarm, self.event_feed, self.streams)

@@ -1,4 +1,6 @@
-"""Where a node's SQLite databases live: a file in the data dir, or this process's memory.
+"""Where a node's SQLite databases live: a file in the data dir, or this process's memory. Every
+store of the node opens SQLite through here (chain, pins, and the Ceramic feed and model index
+through LazyStore), so `--store memory` holds for all of them.
 
 On disk (the default) a store keeps its database file open and commits through it, which is
 what makes acknowledged writes survive a kill -9.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,3 +70,44 @@ def _changed(db: sqlite3.Connection) -> bool:
         return db.total_changes > 0
     except sqlite3.ProgrammingError:  # closed already
         return False
+
+
+class LazyStore:
+    """A store opened on first use: the model index and the event feed of a node that never sees a
+    Model or MID cost no files (the sim backend runs thousands of nodes against a file limit it
+    sizes for the chain and state stores alone), and in memory none at all.
+
+    WAL and NORMAL sync: what these stores hold is rebuilt from the streams the node keeps, whose
+    own store syncs in full. Autocommit, one statement at a time, unless a caller groups writes in
+    `batch()` (Recon takes a batch of events in one).
+    """
+
+    def __init__(self, path: Path, schema: str, store: str = DISK):
+        self.file, self.schema = Database(Path(path), store), schema
+        self._db: sqlite3.Connection | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = self.file.connect(isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(self.schema)
+        return self._db
+
+    @contextmanager
+    def batch(self):
+        """Every write inside is one commit (nested, the outer one commits). On an error what was
+        written is committed still: each row records a stream the node already accepted."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._db is not None:
+            self.file.close(self._db)

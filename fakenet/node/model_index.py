@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fakenet.node.errors import NodeError
-from fakenet.node.lazy_sqlite import LazySqlite
+from fakenet.node.database import DISK, LazyStore
 from fakenet.node.streams import StreamID, StreamState
 from fakenet.node.streams.streamid import MID
 
@@ -39,9 +39,9 @@ class Page:
     has_previous: bool
 
 
-class ModelIndex(LazySqlite):
-    def __init__(self, path: Path):
-        super().__init__(path, _SCHEMA)
+class ModelIndex(LazyStore):
+    def __init__(self, path: Path, store: str = DISK):
+        super().__init__(path, _SCHEMA, store)
 
     # -- which models --------------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ class Settings:
     cors_allowed_origins: tuple[str, ...] = ()
     api_body_limit: int = 1024 * 1024
     api_admin_token: str | None = None
-    store: str = DISK  # where the chain and state databases live (database.py)
+    store: str = DISK  # where every SQLite store of the node lives: disk or memory (database.py)
 
 
 def _env(name: str, default=None):
@@ -117,7 +117,7 @@ def parser() -> argparse.ArgumentParser:
                    help="shared secret of the cluster's members (FAKENET_CLUSTER_SECRET; prefer the variable: "
                         "arguments show in ps). Default: derived from swarm.key, else from the network name")
     p.add_argument("--store", choices=STORES, default=_env("STORE", DISK),
-                   help="where the chain and state databases live: disk (durable) or memory (read at start, "
+                   help="where the node's SQLite stores (chain, pins, event feed, model index) live: disk (durable) or memory (read at start, "
                         "written back at stop; for many nodes in one process, the sim backend) (FAKENET_STORE)")
     p.add_argument("--debug", action="store_true", default=_env("DEBUG", "") not in ("", "0"))
     return p

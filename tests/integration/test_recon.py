@@ -1,15 +1,27 @@
 """Issue 26, item 3: Recon on real node processes. Events posted to one node's /ceramic/events
 reach the feed of every node interested in their Model, never a node that is not, and a node cut
-off while they were written catches up once its links are back.
+off while they were written catches up once its links are back. Issue 24: a peer flooding Recon
+frames is cut off by its work budget while the node keeps answering.
 """
+
+import asyncio
+import contextlib
+import os
+import re
 
 import requests
 
 from support import local_nodes as local
+from fakenet.fuzz.peer import RoguePeer
 from fakenet.harness.waits import wait_for
+from fakenet.node.ceramic_one import event_id, ranges
+from fakenet.node.ceramic_one.recon import MAX_RANGES
+from fakenet.node.settings import SWARM_PORT
+from fakenet.node.streams import StreamID
 from support.ceramic_models import definition, mid_genesis, model_genesis
 from support.ceramic_events import ALICE, create_on_7007, one, post_event
 
+FLOOD = 5_000  # rcr frames the rogue sends at most
 SYNC_BOUND = 30  # seconds; README: an interested node holds an event within this of being connected
 
 
@@ -72,3 +84,46 @@ def test_a_node_cut_off_during_the_writes_catches_up_after_heal(tmp_path, start_
     for node in (writer, relay, cut):
         node.rpc.setlinkfilter([])
     wait_synced([cut], before | during, "the partition healed")
+
+
+def range_flood(model: str) -> dict:
+    """An rcr frame of MAX_RANGES ranges over the model's interest, every print wrong: each range
+    costs the node a read of its keys, their hashes and an answer listing them."""
+    prefix = event_id.interest_prefix(event_id.local_network_id("fakenet"), "model", StreamID.parse(model).to_bytes())
+    lo, hi = ranges.interest_range(prefix)
+    bounds = [lo, *sorted(prefix + os.urandom(40) for _ in range(MAX_RANGES - 1)), hi]
+    return {"t": "rcr", "i": prefix.hex(), "r": [[x.hex(), y.hex(), 1, "11" * 32] for x, y in zip(bounds, bounds[1:])]}
+
+
+def test_a_peer_flooding_recon_frames_is_cut_off_and_the_node_keeps_answering(tmp_path, start_nodes):
+    (node,) = start_nodes(local.full_mesh(tmp_path, 1), wait_peers=False)
+    model = create_on_7007(node, 2, model_genesis(ALICE, definition()))["streamId"]
+    interest(node, model)
+    post_notes(node, model, 40)
+    frame = range_flood(model)
+
+    async def until_closed(rogue) -> bool:
+        """Reads what the node answers until it closes the link (EOF, or a reset over unread data)."""
+        with contextlib.suppress(ConnectionError):
+            await rogue.reader.read()
+        return True
+
+    async def flood():
+        rogue = await RoguePeer.connect(node.ip, SWARM_PORT)
+        closed = asyncio.ensure_future(until_closed(rogue))
+        answered = None
+        with contextlib.suppress(ConnectionError):
+            for sent in range(FLOOD):
+                await rogue.send(frame)
+                if sent == 50:  # asked mid-flood: the node must answer while the frames pour in
+                    answered = asyncio.ensure_future(asyncio.to_thread(node.rpc.call, "getblockcount", timeout=1.0))
+                if closed.done():
+                    break
+        return await answered, await asyncio.wait_for(closed, 30)
+
+    answered, closed = asyncio.run(flood())
+    assert answered is not None and closed, "the node answers within 1 s and the link ends"
+    metrics = requests.get(f"{one(node)}/metrics", timeout=10).text
+    handled = int(re.search(r'received_count_total\{peer="mallory",message_type="rcr"\} (\d+)', metrics)[1])
+    assert 'ceramic_recon_peer_over_budget_count_total{peer="mallory"}' in metrics and handled < FLOOD, (
+        f"the flooder was not cut off by its work budget: {handled} of {FLOOD} frames handled\n{metrics}")

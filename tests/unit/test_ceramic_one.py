@@ -1,6 +1,7 @@
 """ceramic-one's pieces: EventIds against rust-ceramic's own test vectors (core/src/event_id.rs,
 `blessing`), CAR files, events to commits and back, and the feed's resume tokens."""
 
+import dag_cbor
 import pytest
 from multiformats import CID, multibase
 
@@ -56,3 +57,13 @@ def test_the_feed_resumes_after_its_token_and_sorts_a_model_s_events_together(tm
     of_model = feed.of_interest(model.stream_id.to_bytes(), None, None, 0, 10)
     assert {cid for cid, _ in of_model} == {str(doc.tip), str(updated.tip)}
     assert feed.has(updated.tip) == doc.stream_id.encode()
+
+
+def test_a_car_header_is_read_as_dag_cbor_reads_it_and_non_canonical_bytes_are_refused():
+    for roots in ([EVENT], [INIT], [EVENT, INIT]):
+        header = dag_cbor.encode({"version": 1, "roots": roots})
+        assert car._header(header) == dag_cbor.decode(header)
+    short = bytes.fromhex("01550003") + b"abc"  # a CID of 7 bytes: canonical CBOR gives its length inline
+    padded = car._ROOTS + bytes([len(short) + 1, 0]) + short + car._VERSION_1
+    with pytest.raises(Exception):
+        car._header(padded)

@@ -7,9 +7,12 @@ import stat
 
 import pytest
 
+from fakenet.node.ceramic_one.feed import EventFeed
 from fakenet.node.chain import Chain
-from fakenet.node.database import Database
-from fakenet.node.streams import ControllerKey, PinStore, apply_genesis, make_genesis
+from fakenet.node.database import Database, LazyStore
+from fakenet.node.model_index import ModelIndex
+from fakenet.node.streams import ControllerKey, PinStore, StreamID, apply_genesis, make_genesis
+from fakenet.node.streams.streamid import MODEL
 
 OWNER = ControllerKey.from_seed(bytes(32))
 
@@ -68,3 +71,29 @@ def test_closing_a_memory_store_twice_is_harmless(tmp_path):
 def test_an_unknown_store_is_refused(tmp_path):
     with pytest.raises(ValueError, match="disk"):
         Database(tmp_path / "state.sqlite", "tape")
+
+
+def test_the_event_feed_and_model_index_in_memory_hold_no_file_open_and_keep_what_they_hold(tmp_path):
+    model = StreamID(MODEL, make_genesis(OWNER, {"n": 2})[0])
+    feed, index = EventFeed(tmp_path / "events.sqlite", 7, "memory"), ModelIndex(tmp_path / "index.sqlite", "memory")
+    feed.register("model", model.encode())
+    index.start([model])
+    assert not any(p.startswith(str(tmp_path)) for p in open_paths())
+    feed.close()
+    index.close()
+    assert EventFeed(tmp_path / "events.sqlite", 7, "memory").interests() == [("model", model.encode())]
+    assert ModelIndex(tmp_path / "index.sqlite", "memory").models() == [model.encode()]
+
+
+def test_a_lazy_store_s_batch_is_one_commit_kept_whole_even_when_a_bug_ends_it(tmp_path):
+    store = LazyStore(tmp_path / "t.sqlite", "CREATE TABLE IF NOT EXISTS t (n INTEGER);")
+    with store.batch():
+        store.db.execute("INSERT INTO t VALUES (1)")
+        with store.batch():  # nested: part of the outer one
+            store.db.execute("INSERT INTO t VALUES (2)")
+        assert store.db.in_transaction
+    with pytest.raises(RuntimeError), store.batch():
+        store.db.execute("INSERT INTO t VALUES (3)")
+        raise RuntimeError("a bug halfway")
+    assert not store.db.in_transaction
+    assert [n for (n,) in store.db.execute("SELECT n FROM t ORDER BY n")] == [1, 2, 3]

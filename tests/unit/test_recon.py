@@ -10,7 +10,8 @@ from multiformats import CID
 
 from fakenet.node.ceramic_one import event_id, ranges
 from fakenet.node.ceramic_one.feed import SEP, EventFeed
-from fakenet.node.ceramic_one.recon import LEAF, Recon
+from fakenet.node import clock
+from fakenet.node.ceramic_one.recon import LEAF, MAX_RANGES, WORK_BURST, Recon
 from fakenet.node.streams import StreamID
 from fakenet.node.streams.streamid import MODEL
 
@@ -49,6 +50,10 @@ class Link:
 
     def __init__(self, name, to):
         self.name, self.to, self.sent = name, to, []
+        self.id, self.close_reason = id(self), None
+
+    def close(self, reason):
+        self.close_reason = reason
 
     async def send(self, message):
         self.sent.append(message)
@@ -58,8 +63,8 @@ class Link:
 class StandInRecon(Recon):
     """Values are their keys: a key sent as a value is inserted into the feed as the event."""
 
-    async def _car(self, key):
-        return key
+    async def _cars(self, keys):
+        return {key: key for key in keys}
 
     async def _on_values(self, conn, message, prefix):
         for key, _ in message["v"]:
@@ -170,3 +175,52 @@ def test_overlapping_ranges_are_refused(tmp_path):
     _, ba = connect(node(tmp_path, "b"), a)
     with pytest.raises(ValueError, match="without overlap"):
         asyncio.run(a.swarm.handlers["rcr"](ba, {"t": "rcr", "i": lo.hex(), "r": [entry, entry]}))
+
+
+@pytest.fixture
+def frozen_clock():
+    """Time stands still: what a sync costs must fit the burst alone, no refill to hide in."""
+    clock.install(lambda: 1000.0, lambda: 1.7e9)
+    yield
+    clock.reset()
+
+
+@pytest.mark.parametrize("have_some", [False, True])
+def test_an_honest_sync_of_a_second_s_worth_of_events_fits_the_work_budget(tmp_path, frozen_clock, have_some):
+    """1,000 events/s per peer is the goal (issue 26); the budget must not cut an honest peer off there."""
+    rng = random.Random(1000)
+    a, b = node(tmp_path, "a"), node(tmp_path, "b")
+    for key in keys_of(a, count=1000, rng=rng):
+        insert(a.feed, key)
+        if have_some and rng.random() < 0.5:
+            insert(b.feed, key)
+    ab, ba = connect(a, b)
+
+    async def round_trip():
+        await b._offer(ba, b._prints())
+        await settle(a, b)
+
+    asyncio.run(round_trip())
+    assert held(b) == held(a) and ab.close_reason is ba.close_reason is None
+
+
+def test_a_peer_flooding_range_frames_is_cut_off_within_its_burst(tmp_path, frozen_clock):
+    rng = random.Random(24)
+    a, rogue = node(tmp_path, "a"), node(tmp_path, "rogue")
+    for key in keys_of(a, count=300, rng=rng):
+        insert(a.feed, key)
+    lo, hi = ranges.interest_range(next(iter(a.prefixes())))
+    bounds = [lo] + sorted(keys_of(a, count=MAX_RANGES - 1, rng=rng)) + [hi]
+    frame = {"t": "rcr", "i": lo.hex(), "r": [[x.hex(), y.hex(), 1, "11" * 32] for x, y in zip(bounds, bounds[1:])]}
+    _, rogue_link = connect(rogue, a)  # a's end of the link: what a sends goes to the rogue
+    rogue.swarm.handlers = {t: (lambda *_: asyncio.sleep(0)) for t in ("rcr", "rck", "rcw", "rcv")}  # it never answers
+
+    async def flood():
+        for sent in range(1, 10_000):
+            await a.swarm.handlers["rcr"](rogue_link, frame)
+            if rogue_link.close_reason:
+                return sent
+
+    sent = asyncio.run(flood())
+    assert sent is not None and sent <= WORK_BURST // MAX_RANGES + 1, f"cut off after {sent} frames"
+    assert "work budget" in rogue_link.close_reason and a.counts[("peer_over_budget_count_total", "rogue", "")] >= 1

@@ -15,7 +15,7 @@ import dag_cbor
 from multiformats import CID, multibase
 
 from fakenet.node.ceramic_one import car
-from fakenet.node.streams import jose
+from fakenet.node.streams import cids, jose
 
 MAX_EVENT_BYTES = 1 << 20
 
@@ -47,7 +47,7 @@ def from_car(data: bytes) -> tuple[CID, bytes]:
 def _linked(root: CID, blocks: dict[CID, bytes]) -> bytes:
     envelope = _cbor(blocks[root])
     try:
-        link = CID.decode(envelope["payload"])
+        link = cids.decode(envelope["payload"])
     except Exception as exc:  # a malformed envelope: KeyError, TypeError or a CID error
         raise car.InvalidCar(f"envelope {root} has no CID payload: {exc!r}") from exc
     if link not in blocks:
@@ -70,5 +70,5 @@ def to_car(cid: CID, data: bytes) -> bytes:
     if cid.codec.name != jose.DAG_JOSE:
         return car.encode([cid], {cid: data})
     record = jose.unpack(cid, data)
-    link = CID.decode(dag_cbor.decode(record.jws)["payload"])
+    link = cids.decode(dag_cbor.decode(record.jws)["payload"])
     return car.encode([cid], {cid: record.jws, link: record.linked})

@@ -9,12 +9,13 @@ and MID commits (ceramic-one has no tiles); anchors are fakenet's own and are no
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from multiformats import CID, multibase
 
 from fakenet.node.ceramic_one import event_id
-from fakenet.node.lazy_sqlite import LazySqlite
+from fakenet.node.database import DISK, LazyStore
 from fakenet.node.streams import StreamState, codec
 from fakenet.node.streams.streamid import MID, MODEL
 
@@ -28,16 +29,23 @@ CREATE TABLE IF NOT EXISTS interests (sep TEXT NOT NULL, value TEXT NOT NULL, PR
 """
 
 
-class EventFeed(LazySqlite):
-    def __init__(self, path: Path, network_id: int):
-        super().__init__(path, _SCHEMA)
+@functools.lru_cache(maxsize=1024)
+def model_bytes(model: str) -> bytes:
+    """A Model's stream id as bytes (the separator value), cached: every event of a Model names it."""
+    return multibase.decode(model)
+
+
+class EventFeed(LazyStore):
+    def __init__(self, path: Path, network_id: int, store: str = DISK):
+        super().__init__(path, _SCHEMA, store)
         self.network_id = network_id
+        self.on_interest: list = []  # called with no arguments when an interest is registered anew (Recon syncs then)
 
     def note(self, state: StreamState) -> None:
         """Record the stream's events this feed does not have yet, genesis first."""
         if state.stream_id.type not in (MODEL, MID):
             return
-        sep_value = multibase.decode(state.model)
+        sep_value = model_bytes(state.model)
         rows = [(codec.cid_text(entry.cid), self._id(sep_value, state, entry.cid), state.stream_id.encode(),
                  state.controllers[0]) for entry in state.log if entry.kind != "anchor"]
         self.db.executemany("INSERT OR IGNORE INTO events (cid, id, stream, controller) VALUES (?, ?, ?, ?)", rows)
@@ -71,7 +79,9 @@ class EventFeed(LazySqlite):
                                [*args, limit, offset]).fetchall()
 
     def register(self, sep: str, value: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO interests VALUES (?, ?)", (sep, value))
+        if self.db.execute("INSERT OR IGNORE INTO interests VALUES (?, ?)", (sep, value)).rowcount:
+            for listener in self.on_interest:
+                listener()
 
     def interests(self) -> list[tuple[str, str]]:
         return self.db.execute("SELECT sep, value FROM interests ORDER BY sep, value").fetchall()

@@ -9,8 +9,9 @@ event or the stream it already holds, never from what the sending peer claims.
 
 from __future__ import annotations
 
-from multiformats import CID, multibase
+from multiformats import CID
 
+from fakenet.node.ceramic_one.feed import model_bytes
 from fakenet.node.errors import NodeError
 from fakenet.node.streams import StreamID, codec
 from fakenet.node.streams.streamid import MID, MODEL
@@ -44,7 +45,7 @@ def stream_of(streams, init: CID) -> StreamID:
 
 
 def _check(model: str | None, models: set[bytes] | None, cid: CID) -> None:
-    if models is not None and (model is None or multibase.decode(model) not in models):
+    if models is not None and (model is None or model_bytes(model) not in models):
         raise OutsideInterest(f"event {cid} is of model {model}, which this node has no interest in")
 
 

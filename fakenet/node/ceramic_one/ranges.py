@@ -23,6 +23,12 @@ def keys(db, lo: bytes, hi: bytes) -> list[bytes]:
     return [row[0] for row in db.execute("SELECT id FROM events WHERE id >= ? AND id < ? ORDER BY id", (lo, hi))]
 
 
+def held(db, ids: list[bytes]) -> list[bytes]:
+    """Which of `ids` (at most a frame's worth) the feed holds, in one query."""
+    marks = ",".join("?" * len(ids))
+    return [row[0] for row in db.execute(f"SELECT id FROM events WHERE id IN ({marks})", ids)] if ids else []
+
+
 def fingerprint(ids: list[bytes]) -> tuple[int, str]:
     total = sum(int.from_bytes(hashlib.sha256(key).digest(), "big") for key in ids) % MOD
     return len(ids), f"{total:064x}"

@@ -7,15 +7,21 @@ the difference between two nodes' sets, not with the sets.
     rcw {i, k: [id]}               send me these events
     rcv {i, v: [[id, car]]}        events: EventId and the event's CAR, both hex
 
-Each round (every ROUND seconds, and soon after this node takes in an event) a node sends its
-fingerprint of each interest's whole range to every peer. A peer with the same interest compares:
-equal ranges end there; one side holding none gets every event; a range small on the replying
-side is listed (rck), and the other side answers with the events the lister lacks and a want
-(rcw) for those it lacks itself; a larger one is split at its median key and the halves' prints
-go back (rcr). A peer without the interest ignores it: sync runs only between peers sharing it.
+Each round (every ROUND seconds, and soon after this node takes in an event or registers an
+interest) a node sends its fingerprint of each interest's whole range to every peer. A peer with
+the same interest compares: equal ranges end there; one side holding none gets every event; a
+range small on the replying side is listed (rck), and the other side answers with the events the
+lister lacks and a want (rcw) for those it lacks itself; a larger one is split at its median key
+and the halves' prints go back (rcr). A peer without the interest ignores it: sync runs only
+between peers sharing it.
 
 A frame is bounded (ranges, keys, values) and checked field by field before it causes work;
-ranges must ascend without overlap, so one frame costs at most one pass over the interest.
+ranges must ascend without overlap, so one frame costs at most one pass over the interest. Each
+frame is charged to its sender's work budget first (one unit per frame and per range, key or
+event it names, as stream frames are), and a range's keys once read are charged again (one unit
+per LEAF keys) before they are hashed: a peer over WORK_RATE units/s is disconnected. Honest sync
+costs about three units per event moved (its value, and its key listed in rck and rcw), so the
+budget passes 1,000 events/s per peer with room.
 Events received are stored through ingest.py like a posted event (CID, signature, schema, and
 the Model read from the verified event, not from the peer's EventId); a refused one is counted
 and dropped. Counters per peer are Prometheus text, named as ceramic-one names Recon's.
@@ -25,11 +31,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from contextlib import ExitStack, contextmanager
 
 from fakenet.node import logs
+from fakenet.node.budget import Budgets
 from fakenet.node.ceramic_one import event_id, events, ingest, ranges
 from fakenet.node.connection import Connection
+from fakenet.node.database import LazyStore
 from fakenet.node.errors import NodeError
+from fakenet.node.log_budget import LogBudget
 from fakenet.node.streams import StreamID, StreamUnavailable, codec
 from fakenet.node.streams.model_stream import META_MODEL_BYTES
 
@@ -43,6 +53,7 @@ PASSES = 3  # a data event may come before the one it follows in the same batch
 MAX_WAITING = 8  # batches of received events held in memory while another is taken in
 
 PREFIX = "ceramic_recon_"
+WORK_RATE, WORK_BURST = 4000, 8000  # units per second, units at once (a full rcv frame is 513)
 
 
 class Recon:
@@ -55,17 +66,22 @@ class Recon:
         self._offering: dict[Connection, asyncio.Task] = {}
         self._pushing: dict[Connection, asyncio.Task] = {}
         self._owed: dict[tuple[Connection, bytes], set[bytes]] = {}  # (peer, interest) -> keys to send it
+        self._incoming: set[bytes] = set()  # EventIds received and queued to be taken in, not yet held
         self.counts: Counter = Counter()  # (metric, peer, message type or "") -> count
+        self._budgets = Budgets(WORK_RATE, WORK_BURST)
+        self._log_budget = LogBudget()  # what a peer can cause (refusals, over budget): a few lines, counted
         for message_type, handler in (("rcr", self._on_ranges), ("rck", self._on_keys), ("rcw", self._on_want),
                                       ("rcv", self._on_values)):
             swarm.handle(message_type, self._counted(message_type, handler))
         swarm.on_connect.append(self._on_connect)
         swarm.on_disconnect.append(self._forget)
         streams.watchers.append(self)
+        feed.on_interest.append(self._wake.set)  # a new interest: sync it now, not a round later
 
     # -- rounds --------------------------------------------------------------------------------
 
     def _forget(self, conn: Connection) -> None:
+        self._budgets.forget(conn.id)
         self._offering.pop(conn, None)
         self._pushing.pop(conn, None)
         for key in [key for key in self._owed if key[0] is conn]:
@@ -124,10 +140,21 @@ class Recon:
     def _counted(self, message_type: str, handler):
         async def counted(conn: Connection, message: dict) -> None:
             self.counts[("protocol_message_received_count_total", conn.name, message_type)] += 1
+            if not self._charge(conn, _cost(message)):
+                return
             prefix = _hex(message["i"], 64)
             if prefix in self.prefixes():
                 await handler(conn, message, prefix)
         return counted
+
+    def _charge(self, conn: Connection, units: float) -> bool:
+        """Spend the peer's budget before the work; over it, the peer is disconnected."""
+        if self._budgets.take(conn.id, units):
+            return True
+        self.counts[("peer_over_budget_count_total", conn.name, "")] += 1
+        self._log_budget.warning("recon_peer_over_budget", peer=conn.name, rate=WORK_RATE)
+        conn.close(f"over its work budget of {WORK_RATE} units/s (Recon frames)")
+        return False
 
     async def _send(self, conn: Connection, message: dict) -> None:
         self.counts[("protocol_message_sent_count_total", conn.name, message["t"])] += 1
@@ -138,13 +165,16 @@ class Recon:
         splits, lacking = [], []
         for lo, hi, n, h in theirs:
             mine = ranges.keys(self.feed.db, lo, hi)
+            if not self._charge(conn, len(mine) / LEAF):  # hashing them is this frame's real work
+                return
             if ranges.fingerprint(mine) == (n, h):
                 continue
             if n == 0:
                 lacking += mine
-            elif len(mine) <= LEAF:
+            elif len(mine) <= LEAF:  # listed with the ones queued here, so the peer does not send those again
+                listed = sorted({*mine, *(key for key in self._incoming if lo <= key < hi)})[:MAX_KEYS]
                 await self._send(conn, {"t": "rck", "i": prefix.hex(), "lo": lo.hex(), "hi": hi.hex(),
-                                        "k": [key.hex() for key in mine]})
+                                        "k": [key.hex() for key in listed]})
             else:
                 splits += [[a.hex(), b.hex(), *ranges.fingerprint(keys)] for a, b, keys in ranges.split(mine, lo, hi)]
         if splits:
@@ -155,7 +185,9 @@ class Recon:
         lo, hi = _bound(message["lo"], prefix), _bound(message["hi"], prefix)
         theirs = {_key(key, prefix, lo, hi) for key in _list(message["k"], MAX_KEYS, "k")}
         mine = set(ranges.keys(self.feed.db, lo, hi))
-        if want := sorted(theirs - mine):
+        if not self._charge(conn, len(mine) / LEAF):
+            return
+        if want := sorted(theirs - mine - self._incoming):  # queued ones are on their way already
             await self._send(conn, {"t": "rcw", "i": prefix.hex(), "k": [key.hex() for key in want]})
         self._push(conn, prefix, sorted(mine - theirs))
 
@@ -179,18 +211,18 @@ class Recon:
             await self._send_values(conn, prefix, sorted(self._owed.pop(owed[0])))
 
     async def _send_values(self, conn: Connection, prefix: bytes, keys: list[bytes]) -> None:
-        batch, size = [], 0
-        for key in keys:
-            car = await self._car(key)
-            if car is None:
-                continue
-            if batch and (size + len(car) > VALUE_BYTES or len(batch) >= MAX_VALUES):
+        for start in range(0, len(keys), MAX_VALUES):
+            chunk = keys[start:start + MAX_VALUES]
+            cars = await self._cars(chunk)
+            batch, size = [], 0
+            for key in (key for key in chunk if key in cars):
+                if batch and size + len(cars[key]) > VALUE_BYTES:
+                    await self._send(conn, await self._values(prefix, batch))
+                    batch, size = [], 0
+                batch.append([key.hex(), cars[key].hex()])
+                size += len(cars[key])
+            if batch:
                 await self._send(conn, await self._values(prefix, batch))
-                batch, size = [], 0
-            batch.append([key.hex(), car.hex()])
-            size += len(car)
-        if batch:
-            await self._send(conn, await self._values(prefix, batch))
 
     async def _values(self, prefix: bytes, batch: list) -> dict:
         """An rcv frame, with the interest's Model init event (`m`) when this node has it: each
@@ -203,34 +235,53 @@ class Recon:
                 frame["m"] = events.to_car(init, block).hex()
         return frame
 
-    async def _car(self, key: bytes) -> bytes | None:
-        row = self.feed.db.execute("SELECT cid FROM events WHERE id = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        cid = codec.as_cid(row[0])
-        blocks = await self.streams.blocks_for([cid])
-        return events.to_car(cid, blocks[cid]) if cid in blocks else None
+    async def _cars(self, keys: list[bytes]) -> dict[bytes, bytes]:
+        """The CARs of the events of `keys` this node holds, read with one query and one block
+        lookup for all of them (one per key walked the whole stream cache each time)."""
+        marks = ",".join("?" * len(keys))
+        found = {key: codec.as_cid(cid) for key, cid in
+                 self.feed.db.execute(f"SELECT id, cid FROM events WHERE id IN ({marks})", keys)}
+        blocks = await self.streams.blocks_for(list(found.values()))
+        return {key: events.to_car(cid, blocks[cid]) for key, cid in found.items() if cid in blocks}
 
     # -- taking events in ------------------------------------------------------------------------
 
     async def _on_values(self, conn: Connection, message: dict, prefix: bytes) -> None:
         lo, hi = ranges.interest_range(prefix)
-        pending = [self._event(_key(key, prefix, lo, hi), _hex(car, 2 * VALUE_BYTES))
-                   for key, car in _list(message["v"], MAX_VALUES, "v")]
+        sent = {_key(key, prefix, lo, hi): _hex(car, 2 * VALUE_BYTES)  # the frame's shape: all or nothing
+                for key, car in _list(message["v"], MAX_VALUES, "v")}
+        # Events held or already queued are dropped before their CARs are read: a peer's rounds
+        # while a batch is taken in offer the same events again, and reading them was most of the work.
+        new = sorted(sent.keys() - self._incoming - set(ranges.held(self.feed.db, list(sent))))
+        pending, refused = [], []
+        for key in new:
+            try:
+                pending.append(self._event(key, sent[key]))
+            except (NodeError, ValueError) as exc:  # one event's bytes: refused alone
+                refused.append(exc)
+        if refused:
+            self._refused(conn, len(refused), refused[0])
+        if not pending:
+            return
         if self._waiting >= MAX_WAITING:  # dropped, not lost: the next round offers them again
             self.counts[("value_batch_dropped_count_total", conn.name, "")] += 1
             return
         # Off this link's read loop: taking a MID in may load its Model over this very link.
         self._waiting += 1
+        self._incoming |= set(new)
         given = _hex(message["m"], events.MAX_EVENT_BYTES) if "m" in message else None
-        self.swarm.spawn(self._take_all(conn, pending, {self.prefixes()[prefix]}, given))
+        self.swarm.spawn(self._take_all(conn, pending, {self.prefixes()[prefix]}, given, set(new)))
 
-    async def _take_all(self, conn: Connection, pending: list, models: set[bytes], given: bytes | None) -> None:
-        async with self._taking:  # one batch at a time: a peer's frames queue, they do not multiply work
-            self._waiting -= 1
-            pending = [(cid, data) for cid, data in pending if self.feed.has(cid) is None]
-            if pending and await self._model_loads(conn, models, given):
-                await self._take_passes(conn, pending, models)
+    async def _take_all(self, conn: Connection, pending: list, models: set[bytes], given: bytes | None,
+                        keys: set[bytes]) -> None:
+        try:
+            async with self._taking:  # one batch at a time: a peer's frames queue, they do not multiply work
+                self._waiting -= 1
+                pending = [(cid, data) for cid, data in pending if self.feed.has(cid) is None]
+                if pending and await self._model_loads(conn, models, given):
+                    await self._take_passes(conn, pending, models)
+        finally:
+            self._incoming -= keys
 
     async def _take_model(self, model: StreamID, given: bytes | None) -> None:
         """The Model's init event a peer sent along, if this node lacks the Model: taken only if
@@ -258,12 +309,27 @@ class Recon:
         return True
 
     async def _take_passes(self, conn: Connection, pending: list, models: set[bytes]) -> None:
-        for _ in range(PASSES):
-            pending = [event for event in pending if not await self._take(conn, event, models)]
-            if not pending:
-                return
-        self.counts[("invalid_event_count_total", conn.name, "")] += len(pending)
-        self._log.warning("recon_events_refused", peer=conn.name, count=len(pending))
+        """Each event checked and stored on its own (a refused one refuses nothing else); the rows
+        the feed and index keep of them written in one commit per batch, not one per event."""
+        with self._one_commit():
+            for _ in range(PASSES):
+                pending = [event for event in pending if not await self._take(conn, event, models)]
+                if not pending:
+                    return
+        self._refused(conn, len(pending), None)
+
+    def _refused(self, conn: Connection, count: int, error: Exception | None) -> None:
+        self.counts[("invalid_event_count_total", conn.name, "")] += count
+        self._log_budget.warning("recon_events_refused", peer=conn.name, count=count,
+                                 error=str(error) if error else None)
+
+    @contextmanager
+    def _one_commit(self):
+        with ExitStack() as stores:
+            for watcher in self.streams.watchers:
+                if isinstance(watcher, LazyStore):
+                    stores.enter_context(watcher.batch())
+            yield
 
     @staticmethod
     def _event(key: bytes, car: bytes):
@@ -298,6 +364,12 @@ class Recon:
 
 
 # -- checking a peer's frame before it causes work -----------------------------------------------
+
+
+def _cost(message: dict) -> int:
+    """Work units a frame names: one, plus one per range, key or event (sizes only, nothing decoded)."""
+    return 1 + sum(len(message[field]) for field in ("r", "k", "v")
+                   if isinstance(message.get(field), (list, str)))
 
 
 def _hex(value, limit: int) -> bytes:

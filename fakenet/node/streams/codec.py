@@ -12,9 +12,9 @@ import functools
 from typing import Any
 
 import dag_cbor
-from multiformats import CID, multihash
+from multiformats import CID
 
-from fakenet.node.streams import jose
+from fakenet.node.streams import cids, jose
 from fakenet.node.streams.errors import CommitRejected
 
 DAG_CBOR = "dag-cbor"
@@ -23,12 +23,12 @@ HASH = "sha2-256"
 
 
 def cid_of(data: bytes, codec: str = DAG_CBOR) -> CID:
-    return CID("base32", 1, codec, multihash.digest(data, HASH))
+    return cids.of(data, codec)
 
 
-# multiformats validates every argument at run time: decoding or printing one CID costs about a
-# millisecond, and every search message, fetch and pin-store lookup does both. CIDs are immutable
-# values, so the results are cached (failures are not: lru_cache does not keep exceptions).
+# multiformats validates every argument at run time (cids.py reads the common shape without
+# that), and every search message, fetch and pin-store lookup reads and prints CIDs. CIDs are
+# immutable values, so the results are cached (failures are not: lru_cache does not keep exceptions).
 CID_CACHE = 65536
 
 
@@ -49,7 +49,7 @@ def _as_cid(value: CID | str | bytes) -> CID:
     if isinstance(value, CID):
         return value.set(base="base32")
     try:
-        return CID.decode(value).set(base="base32")
+        return cids.parse(value) if isinstance(value, str) else cids.decode(value)
     except Exception as exc:  # multiformats raises several unrelated types for bad input
         raise ValueError(f"not a CID: {value!r}") from exc
 
@@ -61,7 +61,7 @@ def cid_text(value: CID | str | bytes) -> str:
 
 @functools.lru_cache(maxsize=CID_CACHE)
 def _text(cid: CID) -> str:
-    return str(cid)
+    return cids.text(cid)
 
 
 def encode(obj: Any) -> tuple[CID, bytes]:

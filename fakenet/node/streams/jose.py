@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import dag_cbor
-from multiformats import CID, multihash
+from multiformats import CID
 
+from fakenet.node.streams import cids
 from fakenet.node.streams.errors import CommitRejected
 
 if TYPE_CHECKING:
@@ -51,7 +53,7 @@ class Envelope(dict):
 
 
 def _cid(data: bytes, codec: str) -> CID:
-    return CID("base32", 1, codec, multihash.digest(data, HASH))
+    return cids.of(data, codec)
 
 
 def b64url(data: bytes) -> str:
@@ -80,12 +82,19 @@ def pack(jws: bytes, linked: bytes) -> tuple[CID, bytes]:
 
 def unpack(cid: CID, data: bytes) -> Record:
     try:
-        record = dag_cbor.decode(data)
-        jws, linked = record["jws"], record["linkedBlock"]
+        return _unpack(data)
     except Exception as exc:  # dag_cbor has no single error root; a peer may send any bytes
         raise CommitRejected(f"block {cid} is not a stored DAG-JOSE commit: {exc!r}") from exc
+
+
+@functools.lru_cache(maxsize=32)  # records are up to 1 MB: a few, for the event under way, not a store
+def _unpack(data: bytes) -> Record:
+    """Cached (a Record is immutable, failures are not kept): taking one event in unpacks its record
+    about six times on the way (CAR, CID check, decode, replay), each a dag-cbor decode."""
+    record = dag_cbor.decode(data)
+    jws, linked = record["jws"], record["linkedBlock"]
     if not isinstance(jws, bytes) or not isinstance(linked, bytes):
-        raise CommitRejected(f"block {cid} is not a stored DAG-JOSE commit (jws and linkedBlock must be bytes)")
+        raise TypeError("jws and linkedBlock must be bytes")
     return Record(jws, linked)
 
 
@@ -109,7 +118,7 @@ def decode(cid: CID, data: bytes) -> Envelope:
         raise CommitRejected(f"block does not match its CID: {cid} names another JWS")
     try:
         jws = dag_cbor.decode(record.jws)
-        link = CID.decode(jws["payload"])
+        link = cids.decode(jws["payload"])
         signatures = [(s["protected"], s["signature"]) for s in jws["signatures"]]
         headers = [json.loads(protected) for protected, _ in signatures]
     except Exception as exc:  # any malformed JWS: dag_cbor, CID and json raise unrelated types
@@ -152,7 +161,7 @@ def from_wire(container: Any) -> tuple[CID, bytes]:
 
 def _safe_cid(data: Any) -> CID | None:
     try:
-        return CID.decode(data).set(base="base32")
+        return cids.decode(data) if isinstance(data, bytes) else cids.parse(data)
     except Exception:  # multiformats raises several unrelated types for bad bytes
         return None
 
@@ -164,5 +173,5 @@ def to_wire(cid: CID, data: bytes) -> dict:
     return {"jws": {"payload": b64url(jws["payload"]),
                     "signatures": [{"protected": b64url(s["protected"]), "signature": b64url(s["signature"])}
                                    for s in jws["signatures"]],
-                    "link": str(CID.decode(jws["payload"]).set(base="base32"))},
+                    "link": cids.text(cids.decode(jws["payload"]))},
             "linkedBlock": base64.b64encode(record.linked).rstrip(b"=").decode()}

@@ -6,6 +6,7 @@ so verifying a signature needs no resolver and no network: the DID is all there 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from multiformats import multibase, multicodec
@@ -24,8 +25,11 @@ def did_for(public_key: VerifyKey) -> str:
     return DID_KEY_PREFIX + multibase.encode(multicodec.wrap(ED25519_PUB, bytes(public_key)), "base58btc")
 
 
+@functools.lru_cache(maxsize=4096)
 def public_key_of(did: str) -> VerifyKey:
-    """The ed25519 key a did:key names; a `#fragment` (a verification method id) is ignored."""
+    """The ed25519 key a did:key names; a `#fragment` (a verification method id) is ignored.
+    Cached: a controller signs many events, and multiformats takes most of a millisecond to read
+    one (a failure is not cached, so junk costs what it did)."""
     if not did.startswith(DID_KEY_PREFIX + "z"):
         raise InvalidDid(f"not a base58btc did:key: {did!r}")
     try:

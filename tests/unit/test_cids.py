@@ -1,0 +1,60 @@
+"""The hand-read CIDs (fakenet/node/streams/cids.py) against multiformats itself: the same CID
+objects and text for what it accepts, an error for what it refuses."""
+
+import hashlib
+import random
+
+import pytest
+from multiformats import CID
+
+from fakenet.node.streams import cids
+
+CODECS = ("dag-cbor", "dag-jose", "raw", "dag-pb", "dag-json")  # the last one takes multiformats' path
+
+
+def samples():
+    rng = random.Random(7)
+    return [CID("base32", 1, codec, ("sha2-256", hashlib.sha256(rng.randbytes(20)).digest()))
+            for codec in CODECS for _ in range(5)]
+
+
+@pytest.mark.parametrize("cid", samples(), ids=str)
+def test_reads_makes_and_prints_what_multiformats_does(cid):
+    assert cids.decode(bytes(cid)) is CID.decode(bytes(cid)).set(base="base32")
+    assert cids.parse(str(cid)) is cid
+    assert cids.text(cid) == str(cid)
+
+
+def test_makes_the_cid_multiformats_makes_for_a_block():
+    for codec in CODECS:
+        assert cids.of(b"block", codec) is CID("base32", 1, codec, ("sha2-256", hashlib.sha256(b"block").digest()))
+
+
+def test_other_shapes_go_through_multiformats():
+    v0 = CID.decode("QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n")
+    assert cids.decode(bytes(v0)) == v0
+    assert cids.parse("zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA").codec.name == "raw"
+
+
+GOOD = bytes(CID("base32", 1, "dag-cbor", ("sha2-256", bytes(32))))
+
+
+@pytest.mark.parametrize("data", [
+    GOOD[:-1],  # a digest short of what the multihash promises
+    GOOD + b"\x00",  # a byte after the digest
+    b"\x01\xf1\x00" + GOOD[2:],  # the codec as a non-minimal varint
+    b"\x02" + GOOD[1:],  # CID version 2
+    b"\x01\x71\x12",  # cut inside the multihash header
+    b"",
+])
+def test_refuses_what_multiformats_refuses(data):
+    with pytest.raises(Exception):
+        CID.decode(data)
+    with pytest.raises(Exception):
+        cids.decode(data)
+
+
+@pytest.mark.parametrize("text", ["b" + str(CID.decode(GOOD))[1:].upper(), str(CID.decode(GOOD)) + "a", "bafy!", 12])
+def test_refuses_text_that_is_not_a_cid_as_multiformats_prints_it(text):
+    with pytest.raises(Exception):
+        cids.parse(text)
