@@ -40,3 +40,10 @@ def test_a_down_node_is_not_expected_and_is_again_once_back():
     found.expected(line("a", "b"))
     assert found.expected(line("a")) == {"a": {"e1"}}
     assert found.expected(line("a", "b")) == {"a": {"e1"}, "b": {"e1"}}
+
+
+def test_a_refused_event_is_forbidden_on_every_node_even_the_one_it_was_posted_to():
+    found = rule(["a", "b"])
+    found.refused_write("bad")
+    assert all("bad" in cids for cids in found.forbidden(["a", "b", "c"]).values())
+    assert "bad" not in found.expected(line("a", "b"))["a"]
