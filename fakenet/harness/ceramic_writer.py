@@ -14,7 +14,7 @@ import json
 import random
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dag_cbor
 import jsonpatch
@@ -36,6 +36,7 @@ class Document:
     init: CID
     tip: CID
     content: dict
+    events: list[str] = field(default_factory=list)  # the CIDs of its accepted events, init first
 
 
 class CeramicWriter:
@@ -63,7 +64,7 @@ class CeramicWriter:
             content = {"n": self.rng.randrange(2**31)}
             cid, data = self._signed(model, content, unique=self.rng.randbytes(12))
             _post_event(ceramic_one_url, cid, data)
-            documents.append(Document(cid, cid, content))
+            documents.append(Document(cid, cid, content, [str(cid)]))
         return documents
 
     def update(self, ceramic_one_url: str, document: Document) -> str:
@@ -72,6 +73,7 @@ class CeramicWriter:
         cid, data = self._update(document, content)
         _post_event(ceramic_one_url, cid, data)
         document.tip, document.content = cid, content
+        document.events.append(str(cid))
         return str(cid)
 
     def refused_create(self, ceramic_one_url: str, model: str) -> str:

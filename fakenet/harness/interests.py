@@ -23,7 +23,7 @@ from typing import Callable
 
 import networkx as nx
 
-from fakenet.errors import ExpectationFailed, WaitTimeout
+from fakenet.errors import ExpectationFailed, ModelRefused, WaitTimeout
 from fakenet.harness.waits import wait_for
 
 SYNC_BOUND = 30.0  # seconds
@@ -100,6 +100,20 @@ def _check_absent(forbidden: dict[str, set[str]], urls: dict[str, str], refused:
             why = "refused as schema-breaking" if stray & refused else "of models it has no interest in"
             raise ExpectationFailed(f"{node} holds {len(stray)} events {why}, e.g. {min(stray)}", expected=set(),
                                     observed=stray, node=node)
+
+
+def expect_lacks(model: InterestModel, graph: nx.Graph, urls: dict[str, str], cids: set[str]) -> None:
+    """These nodes' feeds hold none of `cids` (events posted while they were cut off). Refused as a
+    question when the rule expects a node to hold one: the scenario would contradict the oracle."""
+    expected = model.expected(graph)
+    for node, url in sorted(urls.items()):
+        if contradicted := cids & expected.get(node, set()):
+            raise ModelRefused(f"the interest rule expects {node} to hold {len(contradicted)} of these events (it is "
+                               f"connected to a holder through interested nodes)", asked={node: set()},
+                               predicted={node: contradicted}, node=node)
+        if held := cids & feed_cids(url):
+            raise ExpectationFailed(f"{node} holds {len(held)} events posted while it was cut off from every holder, "
+                                    f"e.g. {min(held)}", expected=set(), observed=held, node=node)
 
 
 def _wait_holds(node: str, cids: set[str], url: str, logs, timeout: float) -> None:

@@ -102,10 +102,12 @@ def post_invalid_events(ctx, a):
     each document of `documents`. Each must get a 400 and change nothing: it is in no feed, ever."""
     ceramic, url = _ceramic(ctx), _url(ctx, a["on"], "ceramic_one")
     if "model" in a:
-        cids = [ceramic.writer.refused_create(url, ceramic.model(a["model"]))]
+        model = ceramic.model(a["model"])
+        written = [(model, ceramic.writer.refused_create(url, model))]
     else:
-        cids = [ceramic.writer.refused_update(url, document) for _, document in ceramic.documents_of(a["documents"])]
-    for cid in cids:
+        written = [(model, ceramic.writer.refused_update(url, document))
+                   for model, document in ceramic.documents_of(a["documents"])]
+    for model, cid in written:
         ceramic.rule.refused_write(cid)
 
 
@@ -122,11 +124,21 @@ def expect_synced(ctx, a):
                             lambda name: fleet.runtime(name).logs(20), a.get("within", interests.SYNC_BOUND))
 
 
+@step("expect_not_synced", "expect", mapping({"on": NODES, "documents": s.text}), needs=(STREAMS,))
+def expect_not_synced(ctx, a):
+    """None of these documents' events is in these nodes' feeds: they were posted while the nodes
+    were cut off from every holder (the interest rule must not expect them there)."""
+    ceramic = _ceramic(ctx)
+    cids = {cid for _, document in ceramic.documents_of(a["documents"]) for cid in document.events}
+    interests.expect_lacks(ceramic.rule, ctx.net.oracle.expected_graph(),
+                           {name: _url(ctx, name, "ceramic_one") for name in a["on"]}, cids)
+
+
 # -- names checked when the file loads -------------------------------------------------------------
 
 _DEFINES = {"create_model": "model", "post_events": "documents"}  # step -> the kind of name its `as:` defines
 _USES = {"model": "model", "documents": "documents"}  # argument -> the kind of name it uses
-_USERS = {"register_interest", "post_events", "update_events", "post_invalid_events"}
+_USERS = {"register_interest", "post_events", "update_events", "post_invalid_events", "expect_not_synced"}
 
 
 def check_labels(steps, file: str) -> None:

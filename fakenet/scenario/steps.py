@@ -154,6 +154,12 @@ def restore_identity(ctx, a):
     ctx.net.restore_identity(a["node"])
 
 
+@step("accept_identity", "action", one_node, needs=(IDENTITY,))
+def accept_identity(ctx, a):
+    """Every up peer's operator accepts the node's new identity (acceptpeeridentity): they connect again."""
+    ctx.net.accept_identity(a["node"])
+
+
 @step("partition", "action", lambda value, names: {"groups": s.groups(names)(value)})
 def partition(ctx, a):
     """Only nodes in the same group talk; unlisted nodes form one more group."""

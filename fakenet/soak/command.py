@@ -55,12 +55,14 @@ def mutants_main(names: list[str], console: Console, jobs: int = 1) -> int:
     if unknown:
         raise FakenetError(f"no mutant named {', '.join(unknown)} (known: {', '.join(known)})")
     chosen = [known[n] for n in names] if names else list(MUTANTS)
-    seeds = mutation.SEEDS
-    console.print(f"{len(chosen)} mutants, seeds {seeds[0]}-{seeds[-1]} × {mutation.STEPS} steps on sim, "
-                  f"at most {mutation.BUDGET:g} CPU seconds each", markup=False)
+    for backend in sorted({m.backend for m in chosen}):
+        seeds, steps, _ = mutation.plan(backend)
+        count = sum(m.backend == backend for m in chosen)
+        console.print(f"{count} mutants, seeds {seeds[0]}-{seeds[-1]} × {steps} steps on {backend}, "
+                      f"at most {mutation.BUDGET:g} CPU seconds each", markup=False)
 
     def show(outcome) -> None:
-        name = outcome.mutant.name if outcome.mutant else "(unpatched model)"
+        name = outcome.mutant.name if outcome.mutant else f"(unpatched model, {outcome.backend})"
         console.print(f"{outcome.verdict:9s} {outcome.seconds:5.0f} CPU s  {name:34s} {outcome.detail}", markup=False,
                       soft_wrap=True)
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 Step = dict
 
-WEIGHTS = {"create_model": 3, "register_interest": 6, "post_events": 6, "update_events": 4, "post_invalid_events": 2}
+WEIGHTS = {"create_model": 4, "register_interest": 10, "post_events": 8, "update_events": 5, "post_invalid_events": 3}
 # Steps after which a node's cache is empty: the documents posted through it are no longer held there.
 RESTARTING = ("crash", "stop", "restart", "lose_identity", "restore_identity")
 
