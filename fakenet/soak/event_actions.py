@@ -77,12 +77,17 @@ class EventSteps:
         return {"create_model": {"on": self._node(net.up()), "as": label, "pin": True}}
 
     def _register_interest(self, net):
-        label, node = self.rng.choice(self._uninterested(net))
-        self.interested[label].add(node)
-        return {"register_interest": {"on": [node], "model": label}}
+        """Several nodes at once, often: sync needs two interested nodes, the holder one of them."""
+        label, _ = self.rng.choice(self._uninterested(net))
+        candidates = sorted(node for candidate, node in self._uninterested(net) if candidate == label)
+        nodes = sorted(self.rng.sample(candidates, self.rng.randint(1, len(candidates))))
+        self.interested[label].update(nodes)
+        return {"register_interest": {"on": nodes, "model": label}}
 
     def _post_events(self, net):
-        model, node = self.rng.choice(self._postable(net))
+        postable = self._postable(net)
+        interested = [(model, node) for model, node in postable if node in self.interested.get(model, ())]
+        model, node = self.rng.choice(interested if interested and self.rng.random() < 0.7 else postable)
         self.posts += 1
         label = f"d{self.posts}"
         self.documents[label] = (node, model)
