@@ -145,15 +145,13 @@ def check_labels(steps, file: str) -> None:
     """ScenarioError at the first step naming a model or document set no earlier step defined."""
     defined: dict[str, set[str]] = {"model": set(), "documents": set()}
     for parsed in steps:
-        if parsed.type.name in _USERS:
-            for argument, kind in _USES.items():
-                label = parsed.args.get(argument)
-                if label is not None and label not in defined[kind]:
-                    known = ", ".join(sorted(defined[kind])) or "none yet"
-                    raise ScenarioError(f"no {kind} named {label!r} before this step{did_you_mean(label, defined[kind])} "
-                                        f"(defined so far: {known}; name one with "
-                                        f"{next(k for k, v in _DEFINES.items() if v == kind)}'s `as:`)",
-                                        file=file, line=parsed.line, step=parsed.type.name)
+        for argument, kind in _USES.items():
+            label = parsed.args.get(argument) if parsed.type.name in _USERS else None
+            if label is not None and label not in defined[kind]:
+                definer = next(step for step, defines in _DEFINES.items() if defines == kind)
+                raise ScenarioError(f"no {kind} named {label!r} before this step{did_you_mean(label, defined[kind])} "
+                                    f"(defined so far: {', '.join(sorted(defined[kind])) or 'none yet'}; "
+                                    f"name one with the `as:` of {definer})",
+                                    file=file, line=parsed.line, step=parsed.type.name)
         if parsed.type.name in _DEFINES:
             defined[_DEFINES[parsed.type.name]].add(parsed.args.get("as", "unnamed"))
-
