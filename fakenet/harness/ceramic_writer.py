@@ -21,7 +21,9 @@ import jsonpatch
 from multiformats import CID, multibase, varint
 
 from fakenet.errors import ExpectationFailed
-from fakenet.node.streams import ControllerKey, jose
+from fakenet.harness.api_client import ApiError
+from fakenet.node.streams import ControllerKey, StreamID, jose
+from fakenet.node.streams.streamid import MID
 
 META_MODEL = "kh4q0ozorrgaq2mezktnrmdwleo1d"  # js-ceramic's Model.MODEL
 NOTE = {"version": "2.0", "name": "Note", "interface": False, "implements": [], "accountRelation": {"type": "list"},
@@ -70,7 +72,7 @@ class CeramicWriter:
     def update(self, ceramic_one_url: str, document: Document) -> str:
         """A signed data event on the document's tip with new valid content; the document moves on."""
         content = {"n": self.rng.randrange(2**31)}
-        cid, data = self._update(document, content)
+        cid, data = self._update(ceramic_one_url, document, content)
         _post_event(ceramic_one_url, cid, data)
         document.tip, document.content = cid, content
         document.events.append(str(cid))
@@ -84,13 +86,16 @@ class CeramicWriter:
 
     def refused_update(self, ceramic_one_url: str, document: Document) -> str:
         """A data event whose content breaks the Model's schema: 400, and the document stays as it was."""
-        cid, data = self._update(document, {"n": -1.5})
+        cid, data = self._update(ceramic_one_url, document, {"n": -1.5})
         _refused(ceramic_one_url, cid, data)
         return str(cid)
 
-    def _update(self, document: Document, content: dict) -> tuple[CID, bytes]:
+    def _update(self, ceramic_one_url: str, document: Document, content: dict) -> tuple[CID, bytes]:
+        """On the tip the node shows, as a client reads it first: the node may have added an anchor
+        commit after the last event this writer posted."""
         patch = jsonpatch.make_patch(document.content, content).patch
-        return jose.sign(self.key, {"id": document.init, "prev": document.tip, "header": {}, "data": patch})
+        return jose.sign(self.key, {"id": document.init, "prev": _tip(ceramic_one_url, document), "header": {},
+                                    "data": patch})
 
     def _signed(self, model: str, content: dict, unique: bytes | None = None) -> tuple[CID, bytes]:
         header = {"controllers": [self.key.did], "model": multibase.decode(model), "sep": "model"}
@@ -108,6 +113,16 @@ def _car(cid: CID, data: bytes) -> bytes:
     return varint.encode(len(header)) + header + body
 
 
+def _tip(ceramic_one_url: str, document: Document) -> CID:
+    """ceramic-one's GET /ceramic/streams/{id}: the stream's tip as that node holds it."""
+    stream_id = StreamID(MID, document.init).encode()
+    try:
+        with urllib.request.urlopen(f"{ceramic_one_url}/ceramic/streams/{stream_id}", timeout=30) as answer:
+            return CID.decode(json.load(answer)["event_cid"])
+    except urllib.error.HTTPError as exc:
+        raise ApiError(exc.code, f"GET {stream_id}: {exc.read().decode(errors='replace')[:500]}") from exc
+
+
 def _post_event(ceramic_one_url: str, cid: CID, data: bytes) -> None:
     _post(f"{ceramic_one_url}/ceramic/events", {"data": multibase.encode(_car(cid, data), "base64")})
 
@@ -116,11 +131,11 @@ def _refused(ceramic_one_url: str, cid: CID, data: bytes) -> None:
     """Post an event that must be refused as a client error; accepting it is a finding."""
     try:
         _post_event(ceramic_one_url, cid, data)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 400:
+    except ApiError as exc:
+        if exc.status == 400:
             return
-        raise ExpectationFailed(f"a schema-breaking event {cid} got HTTP {exc.code}, not 400",
-                                expected=400, observed=exc.code) from exc
+        raise ExpectationFailed(f"a schema-breaking event {cid} got HTTP {exc.status}, not 400: {exc}",
+                                expected=400, observed=exc.status) from exc
     raise ExpectationFailed(f"a schema-breaking event {cid} was accepted by {ceramic_one_url}", expected=400,
                             observed="accepted")
 
@@ -128,6 +143,9 @@ def _refused(ceramic_one_url: str, cid: CID, data: bytes) -> None:
 def _post(url: str, body: dict):
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        raw = answer.read()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            raw = answer.read()
+    except urllib.error.HTTPError as exc:  # the node's reason is in the body: say it
+        raise ApiError(exc.code, f"POST {url}: {exc.read().decode(errors='replace')[:500]}") from exc
     return json.loads(raw) if raw else None
