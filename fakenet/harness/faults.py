@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import networkx as nx
 
+from fakenet.errors import ConfigError
 from fakenet.harness.links import Shape
+from fakenet.kinds.base import IdentityOverride
 
 if TYPE_CHECKING:
     from fakenet.harness.backends.base import NodeRuntime
@@ -137,6 +139,28 @@ class LoseIdentity(Fault):
         target.model.identity_changed(self.node, self.identity)
         target.sync_links()
         target.start_node(self.node)
+
+
+@dataclass(eq=False)
+class AcceptIdentity(Fault):
+    """The operator of every up peer that trusted another identity for the node accepts the one it
+    holds now (`acceptpeeridentity`): they connect again. Not undone: trust is not taken back."""
+
+    node: str
+    lasting = False
+
+    def apply(self, target):
+        now = target.model.identity[self.node]
+        for peer, trusted in sorted(target.model.trusted.items()):
+            old = trusted.get(self.node)
+            if peer in target.model.down or old is None or old == now:
+                continue
+            client = target.runtime(peer).client
+            if not isinstance(client, IdentityOverride):
+                raise ConfigError(f"{peer}'s kind cannot accept a changed identity (no accept_identity)")
+            client.accept_identity(old, now)
+            target.model.accept_identity(peer, self.node)
+        target.sync_links()
 
 
 @dataclass(eq=False)

@@ -7,7 +7,8 @@ interest, so a node without it neither holds nor relays the events. Holders only
 node an event was posted to holds it, and every expected node holds it once a check saw it
 there, so an event that crossed before a partition is still where it went (events are kept on
 disk through crashes, restarts and identity loss). The bound within which an expected node holds
-an event is SYNC_BOUND (README, "Interest sync").
+an event is SYNC_BOUND (README, "Interest sync"). An event a node refused (it broke its Model's
+schema) is in no node's feed, ever.
 
 Pure: nothing here asks a node or imports node code; `expect_synced` compares the prediction
 with what each node's /ceramic/feed/events lists.
@@ -22,7 +23,7 @@ from typing import Callable
 
 import networkx as nx
 
-from fakenet.errors import ExpectationFailed, WaitTimeout
+from fakenet.errors import ExpectationFailed, ModelRefused, WaitTimeout
 from fakenet.harness.waits import wait_for
 
 SYNC_BOUND = 30.0  # seconds
@@ -33,6 +34,7 @@ class InterestModel:
         self.interested: dict[str, set[str]] = defaultdict(set)  # model -> nodes interested in it
         self.model_of: dict[str, str] = {}  # event CID -> its model
         self.holders: dict[str, set[str]] = defaultdict(set)  # event CID -> nodes that hold it
+        self.refused: set[str] = set()  # event CIDs a node answered 400: in no feed, ever
 
     def register(self, node: str, model: str) -> None:
         self.interested[model].add(node)
@@ -41,6 +43,9 @@ class InterestModel:
         for cid in cids:
             self.model_of[cid] = model
             self.holders[cid].add(node)
+
+    def refused_write(self, cid: str) -> None:
+        self.refused.add(cid)
 
     def expected(self, graph: nx.Graph) -> dict[str, set[str]]:
         """Up node -> the events it must hold now; the holders grow to match (a down node's
@@ -59,9 +64,10 @@ class InterestModel:
 
     def forbidden(self, nodes: list[str]) -> dict[str, set[str]]:
         """node -> the events it must never hold: those of models it has no interest in (and was
-        not written to)."""
+        not written to), and those refused."""
         return {node: {cid for cid, model in self.model_of.items()
-                       if node not in self.interested[model] and node not in self.holders[cid]} for node in nodes}
+                       if node not in self.interested[model] and node not in self.holders[cid]} | self.refused
+                for node in nodes}
 
 
 def feed_cids(url: str, timeout: float = 10) -> set[str]:
@@ -77,16 +83,37 @@ def feed_cids(url: str, timeout: float = 10) -> set[str]:
 
 
 def expect_synced(model: InterestModel, graph: nx.Graph, urls: dict[str, str], logs: Callable[[str], list[str]],
-                  timeout: float = SYNC_BOUND) -> None:
+                  timeout: float = SYNC_BOUND) -> int:
     """Ceramic's correctness check: every event in every node expected to hold it, and none in a
-    node with no interest in its model."""
+    node with no interest in its model. Returns the (node, event) pairs compared."""
     expected = model.expected(graph)
     for node, cids in sorted(expected.items()):
         _wait_holds(node, cids, urls[node], logs, timeout)
-    for node, cids in sorted(model.forbidden(sorted(graph)).items()):
+    forbidden = model.forbidden(sorted(graph))
+    _check_absent(forbidden, urls, model.refused)
+    return sum(map(len, expected.values())) + sum(map(len, forbidden.values()))
+
+
+def _check_absent(forbidden: dict[str, set[str]], urls: dict[str, str], refused: set[str]) -> None:
+    for node, cids in sorted(forbidden.items()):
         if stray := cids & feed_cids(urls[node]):
-            raise ExpectationFailed(f"{node} holds {len(stray)} events of models it has no interest in, e.g. "
-                                    f"{min(stray)}", expected=set(), observed=stray, node=node)
+            why = "refused as schema-breaking" if stray & refused else "of models it has no interest in"
+            raise ExpectationFailed(f"{node} holds {len(stray)} events {why}, e.g. {min(stray)}", expected=set(),
+                                    observed=stray, node=node)
+
+
+def expect_lacks(model: InterestModel, graph: nx.Graph, urls: dict[str, str], cids: set[str]) -> None:
+    """These nodes' feeds hold none of `cids` (events posted while they were cut off). Refused as a
+    question when the rule expects a node to hold one: the scenario would contradict the oracle."""
+    expected = model.expected(graph)
+    for node, url in sorted(urls.items()):
+        if contradicted := cids & expected.get(node, set()):
+            raise ModelRefused(f"the interest rule expects {node} to hold {len(contradicted)} of these events (it is "
+                               f"connected to a holder through interested nodes)", asked={node: set()},
+                               predicted={node: contradicted}, node=node)
+        if held := cids & feed_cids(url):
+            raise ExpectationFailed(f"{node} holds {len(held)} events posted while it was cut off from every holder, "
+                                    f"e.g. {min(held)}", expected=set(), observed=held, node=node)
 
 
 def _wait_holds(node: str, cids: set[str], url: str, logs, timeout: float) -> None:

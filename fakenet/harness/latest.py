@@ -53,6 +53,9 @@ class Versions:
     def __init__(self):
         self._held: dict[str, dict[str, Version]] = {}
 
+    def __contains__(self, stream: str) -> bool:
+        return stream in self._held
+
     def predict(self, graph: nx.Graph, node: str, stream: str, holders: Iterable[str]) -> set[Version]:
         held = self._held.get(stream, {})
         return latest(graph, node, {holder: held[holder] for holder in holders if holder in held})

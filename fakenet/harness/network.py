@@ -220,6 +220,11 @@ class Network:
     def restore_identity(self, name: str) -> None:
         self.undo_latest(name, faults.LoseIdentity)
 
+    def accept_identity(self, name: str):
+        """Peers' operators trust the identity `name` holds now (after lose_identity)."""
+        self.fleet.requires(IDENTITY)
+        return self.apply(faults.AcceptIdentity(name))
+
     def evict_cache(self, name: str, count: int | None = None, ids: list[str] | None = None):
         self.fleet.requires(STREAMS)
         return self.apply(faults.EvictCache(name, count, tuple(ids) if ids is not None else None))

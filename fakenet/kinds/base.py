@@ -137,6 +137,12 @@ class IdentityClient(Protocol):
         """Identities this node has pinned to a peer address (trust on first use)."""
 
 
+@runtime_checkable
+class IdentityOverride(Protocol):
+    def accept_identity(self, old: str, new: str) -> None:
+        """The operator's override: trust `new` wherever this node trusted `old`."""
+
+
 class Transport(Protocol):
     """How an in-process node reaches its peers (on sim: the in-memory wire, which applies cuts)."""
 

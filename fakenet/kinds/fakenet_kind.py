@@ -34,6 +34,12 @@ class FakenetClient(NodeClient):
     def trusted_identities(self) -> set[str]:
         return set(self.rpc.listpeeridentities()["trusted"].values())
 
+    def accept_identity(self, old: str, new: str) -> None:
+        """`acceptpeeridentity` at every address where this node trusts `old` (README, Identity)."""
+        for address, peer in self.rpc.listpeeridentities()["trusted"].items():
+            if peer == old:
+                self.rpc.acceptpeeridentity(address, new)
+
     def summary(self) -> Summary:
         network, height = self.rpc.batch([("getnetworkinfo", []), ("getblockcount", [])])
         return Summary(network["peerid"], height, network["connections"])

@@ -6,8 +6,9 @@ and on a stream loaded from peers, before the state is kept; what they refuse ch
 A peer's gossiped update to a MID this node holds is checked at once against the Model as held
 here (`holds`), relations aside: gossip is applied without waiting for loads.
 
-What is not checked (js-ceramic does): that a Model's schema really implements the schemas of
-the interfaces it names (only that each is an interface Model), and a MID's `context`.
+A Model implementing interfaces must be an implementation of each: compatible schema, relations,
+views and immutable fields (streams/interfaces.py). What is not checked (js-ceramic does): a MID's
+`context`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import contextvars
 from typing import Awaitable, Callable
 
 from fakenet.node.errors import NodeError
-from fakenet.node.streams import CommitRejected, StreamID, StreamState, mid
+from fakenet.node.streams import CommitRejected, StreamID, StreamState, interfaces, mid
 from fakenet.node.streams.streamid import MID, MODEL, InvalidStreamID
 
 Load = Callable[[StreamID], Awaitable[StreamState]]
@@ -55,6 +56,7 @@ class ModelRules:
             implemented = await self._definition(StreamID.parse(text), "implements")
             if implemented.get("version") == "1.0" or not implemented.get("interface"):
                 raise CommitRejected(f"Model {text} is not an interface")
+            interfaces.check_implementation(text, implemented, definition)
 
     async def _check_document(self, state: StreamState, before: StreamState | None) -> None:
         model = StreamID.parse(state.model)

@@ -109,6 +109,7 @@ def parse(text: str, file: str = "<scenario>", kind: str | None = None) -> Scena
     if kind is not None:
         meta["kinds"] = (kinds.get(kind).name,)
     stream_sets.check(steps, file)
+    event_steps.check_labels(steps, file)
     scenario = Scenario(steps=tuple(steps), path=file, **meta)
     for name in scenario.kinds:
         check_kind(scenario, name)

@@ -38,6 +38,26 @@ class Context:
         self.labels: dict[str, list[str]] = {}
         self.probes = 0  # sampled availability checks so far: each draws from its own seeded RNG
         self.versions = Versions()  # what each node holds of each stream (expect_latest)
+        self._track_loads()
+
+    def _track_loads(self) -> None:
+        """Every load that succeeds, the availability probes' included, makes the node hold what it
+        returned: a probe that fetched a newer state makes that node a newer holder."""
+        fleet = getattr(self.net, "fleet", None)
+        if fleet is None:
+            return
+        try_load = fleet.try_load
+
+        def tracked(name: str, stream: str) -> bool:
+            if stream not in self.versions:
+                return try_load(name, stream)
+            graph, holders = self.net.oracle.expected_graph(), self.net.oracle.holders(stream)
+            ok = try_load(name, stream)
+            if ok:
+                self.versions.loaded(graph, name, stream, holders)
+            return ok
+
+        fleet.try_load = tracked
 
     def streams(self, labels: list[str]) -> list[str]:
         if labels == ["all"]:
@@ -134,6 +154,12 @@ def restore_identity(ctx, a):
     ctx.net.restore_identity(a["node"])
 
 
+@step("accept_identity", "action", one_node, needs=(IDENTITY,))
+def accept_identity(ctx, a):
+    """Every up peer's operator accepts the node's new identity (acceptpeeridentity): they connect again."""
+    ctx.net.accept_identity(a["node"])
+
+
 @step("partition", "action", lambda value, names: {"groups": s.groups(names)(value)})
 def partition(ctx, a):
     """Only nodes in the same group talk; unlisted nodes form one more group."""
@@ -205,6 +231,7 @@ def pin_streams(ctx, a):
     """Pin stream sets on nodes (loading them first if needed)."""
     for name in a["on"]:
         for stream in ctx.streams(a["streams"]):
+            ctx.versions.loaded(ctx.net.oracle.expected_graph(), name, stream, ctx.net.oracle.holders(stream))
             ctx.net.streams.pin(name, stream)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from fakenet.harness import faults
+from fakenet.soak import event_actions
 
 if TYPE_CHECKING:
     from fakenet.harness.network import Network
@@ -22,14 +23,20 @@ Step = dict  # {step name: arguments}, as in a scenario file
 WEIGHTS = {"create": 6, "load": 4, "update": 3, "pin": 3, "unpin": 2, "evict": 2, "evict_pinned": 2, "pressure": 1,
            "mine": 3, "tie": 1, "crash": 2, "stop": 1, "start": 3, "restart": 1, "pause": 1, "unpause": 2,
            "lose_identity": 1, "restore_identity": 2, "partition": 2, "cut_link": 2, "cut_one_way": 2,
-           "isolate": 1, "degrade": 4, "heal": 2}
+           "isolate": 1, "degrade": 4, "heal": 2, "latest": 2}
 # A delay is drawn this far on either side of one of the node's timing bounds (Timing in the model).
 BOUND_SIDES = (0.6, 1.4)
 
 
 class Chooser:
-    def __init__(self, seed: int):
+    """`events`: also draw ceramic-one steps (event_actions.py). In such runs an eviction names its
+    stream: Recon caches the documents it syncs at other nodes at times the model does not follow, so
+    which streams are "the least recently used N" there is not known (the runs use a cache so large
+    that those documents never push a stream out)."""
+
+    def __init__(self, seed: int, events: bool = False):
         self.rng = random.Random(seed)
+        self.events = event_actions.EventSteps(self.rng) if events else None
         self.labels: dict[str, str] = {}  # label -> stream id, in creation order
         self.creators: dict[str, str] = {}  # label -> the node whose key controls the stream
         self._known: list | None = None
@@ -42,8 +49,13 @@ class Chooser:
             if step["mine"]["on"] in self._miners(net):
                 return step
         options = [(name, self._weight(name, net)) for name in WEIGHTS if self._possible(name, net)]
+        if self.events is not None:
+            options += [(name, weight) for name, weight in event_actions.WEIGHTS.items() if self.events.possible(name, net)]
         name = self.rng.choices([n for n, _ in options], [w for _, w in options])[0]
-        return getattr(self, f"_{name}")(net)
+        step = self.events.step(name, net) if name in event_actions.WEIGHTS else getattr(self, f"_{name}")(net)
+        if self.events is not None:
+            self.events.ran(step, net)
+        return step
 
     def _weight(self, name: str, net: Network) -> int:
         """Heals come mostly after several faults, so one heal undoes many at once."""
@@ -57,14 +69,16 @@ class Chooser:
         up, streams = net.up(), bool(self.labels)
         checks = {
             "create": bool(up), "load": streams and bool(self._available(net)), "update": bool(self._updatable(net)),
-            "pin": bool(self._available(net)), "unpin": bool(self._pinned(net)), "evict": streams and bool(up),
+            "pin": bool(self._available(net)), "unpin": bool(self._pinned(net)),
+            "evict": streams and bool(up) and (self.events is None or bool(self._cached(net))),
             "evict_pinned": bool(self._pinned_cached(net)), "tie": len(self._miner_groups(net)) > 1,
             "pressure": bool(up), "mine": bool(self._miners(net)), "crash": len(up) > 1, "stop": len(up) > 1,
             "start": bool(self._faulted(net, faults.Crash)), "restart": bool(up),
             "pause": len(up) > 1 and net.backend.can_pause,
             "unpause": bool(self._faulted(net, faults.Pause)), "lose_identity": len(up) > 1,
             "restore_identity": bool(self._faulted(net, faults.LoseIdentity)), "partition": len(net.names) > 2,
-            "cut_link": True, "cut_one_way": True, "isolate": True, "degrade": True, "heal": bool(net.fleet.active)}
+            "cut_link": True, "cut_one_way": True, "isolate": True, "degrade": True, "heal": bool(net.fleet.active),
+            "latest": streams and bool(self._fetchable(net))}
         return checks[name]
 
     def _available(self, net: Network) -> list[tuple[str, str]]:
@@ -83,6 +97,10 @@ class Chooser:
     def _pinned(self, net: Network) -> list[tuple[str, str]]:
         return [(label, node) for label, stream in self.labels.items() for node in net.up()
                 if stream in net.oracle.model.pins[node]]
+
+    def _cached(self, net: Network) -> list[tuple[str, str]]:
+        return [(label, node) for label, stream in self.labels.items() for node in net.up()
+                if stream and stream in net.oracle.model.caches[node].order]
 
     def _pinned_cached(self, net: Network) -> list[tuple[str, str]]:
         """Pinned streams still in the node's cache: evicting one leaves it pinned but not cached."""
@@ -121,7 +139,24 @@ class Chooser:
         return {"unpin_streams": {"on": [node], "streams": [label]}}
 
     def _evict(self, net):
+        if self.events is not None:
+            label, node = self.rng.choice(self._cached(net))
+            return {"evict_cache": {"on": node, "streams": [label]}}
         return {"evict_cache": {"on": self._node(net.up()), "count": self.rng.randint(1, 3)}}
+
+    def _fetchable(self, net: Network) -> list[tuple[str, str]]:
+        """Available pairs at a node that does not hold the stream: its load asks the network."""
+        return [(label, node) for label, node in self._available(net)
+                if node not in net.oracle.model.holders(self.labels[label])]
+
+    def _latest(self, net):
+        """A load returns the newest state any reachable holder has (issue 24): one pair, since a
+        load makes the node a holder (as the availability probes). Only at a node that does not
+        hold the stream: a holder answers a load from its own copy, however old (tests/data/
+        soak-2-stale-cached-holder.yaml: after a heal it returns what it held, not the newer
+        state a reachable peer pins)."""
+        label, node = self.rng.choice(self._fetchable(net))
+        return {"expect_latest": {"streams": [label], "on": [node]}}
 
     def _pressure(self, net):
         return {"cache_pressure": {"on": self._node(net.up()), "count": self.rng.randint(1, 3)}}

@@ -20,7 +20,7 @@ def main(args) -> int:
     if args.mutants is not None:
         return mutants_main(args.mutants, console, args.jobs)
     started = time.monotonic()
-    totals = {"runs": 0, "steps": 0, "pairs": 0, "checks": 0}
+    totals = {"runs": 0, "steps": 0, "pairs": 0, "events": 0, "checks": 0}
     seeds = itertools.count(args.seed) if args.runs == 0 else range(args.seed, args.seed + args.runs)
     for seed in seeds:
         if args.seconds is not None and time.monotonic() - started > args.seconds:
@@ -28,10 +28,10 @@ def main(args) -> int:
         result = soak(seed, args.steps, args.backend, min_nodes=args.min_nodes, max_nodes=args.max_nodes,
                       progress=lambda text: console.print(text, markup=False))  # names may hold [brackets]
         for key, value in (("runs", 1), ("steps", len(result.steps)), ("pairs", result.pairs),
-                           ("checks", result.checks)):
+                           ("events", result.events), ("checks", result.checks)):
             totals[key] += value
         console.print(f"seed {seed}: {len(result.steps)} steps, {result.pairs} (stream, node) pairs, "
-                      f"{result.checks} checks, {result.seconds:.0f}s: " + ("[green]agrees[/]" if result.ok else "[red]disagrees[/]"))
+                      f"{result.events} (node, event) pairs, {result.checks} checks, {result.seconds:.0f}s: " + ("[green]agrees[/]" if result.ok else "[red]disagrees[/]"))
         if not result.ok:
             console.print(result.failure, markup=False)
             if not args.no_shrink:
@@ -40,8 +40,8 @@ def main(args) -> int:
             console.print(f"counterexample ({len(result.steps)} steps): {path}")
             console.print(f"replay: ./fake scenario run {path} --backend {args.backend}", markup=False)
             return 1
-    console.print(f"{totals['runs']} runs, {totals['steps']} steps, {totals['pairs']} (stream, node) pairs and "
-                  f"{totals['checks']} checks compared in {time.monotonic() - started:.0f}s: the model agreed")
+    console.print(f"{totals['runs']} runs, {totals['steps']} steps, {totals['pairs']} (stream, node) pairs, "
+                  f"{totals['events']} (node, event) pairs and {totals['checks']} checks compared in {time.monotonic() - started:.0f}s: the model agreed")
     return 0
 
 
@@ -55,12 +55,14 @@ def mutants_main(names: list[str], console: Console, jobs: int = 1) -> int:
     if unknown:
         raise FakenetError(f"no mutant named {', '.join(unknown)} (known: {', '.join(known)})")
     chosen = [known[n] for n in names] if names else list(MUTANTS)
-    seeds = mutation.SEEDS
-    console.print(f"{len(chosen)} mutants, seeds {seeds[0]}-{seeds[-1]} × {mutation.STEPS} steps on sim, "
-                  f"at most {mutation.BUDGET:g} CPU seconds each", markup=False)
+    for backend in sorted({m.backend for m in chosen}):
+        seeds, steps, _ = mutation.plan(backend)
+        count = sum(m.backend == backend for m in chosen)
+        console.print(f"{count} mutants, seeds {seeds[0]}-{seeds[-1]} × {steps} steps on {backend}, "
+                      f"at most {mutation.BUDGET:g} CPU seconds each", markup=False)
 
     def show(outcome) -> None:
-        name = outcome.mutant.name if outcome.mutant else "(unpatched model)"
+        name = outcome.mutant.name if outcome.mutant else f"(unpatched model, {outcome.backend})"
         console.print(f"{outcome.verdict:9s} {outcome.seconds:5.0f} CPU s  {name:34s} {outcome.detail}", markup=False,
                       soft_wrap=True)
 

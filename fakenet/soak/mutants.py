@@ -1,7 +1,9 @@
 """Planted bugs in the oracle, one per prediction rule: the soak must find each (mutation testing).
 
-A mutant is a small source patch of harness/model.py or harness/chain_model.py: each `old` text
-occurs exactly once in the file, and is replaced by `new`. `./fake soak --mutants` soaks each one
+A mutant is a small source patch of the oracle (harness/model.py, chain_model.py, interests.py, or
+the step that feeds the interest rule): each `old` text occurs exactly once in the file, and is
+replaced by `new`. The interest rule's mutants soak on the local backend (LOCAL): sim serves no
+HTTP, so its runs draw no ceramic-one steps. `./fake soak --mutants` soaks each one
 (fakenet/soak/mutation.py) and counts it killed when the soak disagrees with the network. A
 mutant whose text no longer occurs is stale: the model changed, so the mutant must follow it
 (tests/unit/test_mutants.py checks every one still applies).
@@ -12,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MODEL, CHAIN = "fakenet/harness/model.py", "fakenet/harness/chain_model.py"
+INTERESTS, EVENT_STEPS = "fakenet/harness/interests.py", "fakenet/scenario/event_steps.py"
+LOCAL = "local"
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class Mutant:
     rule: str  # which prediction rule it breaks
     path: str
     patches: tuple[tuple[str, str], ...]  # (old, new) pairs, each old occurring once
+    backend: str = "sim"  # where the soak can find it
 
     def apply(self, source: str) -> str:
         for old, new in self.patches:
@@ -30,8 +35,8 @@ class Mutant:
         return source
 
 
-def _one(name: str, rule: str, path: str, old: str, new: str) -> Mutant:
-    return Mutant(name, rule, path, ((old, new),))
+def _one(name: str, rule: str, path: str, old: str, new: str, backend: str = "sim") -> Mutant:
+    return Mutant(name, rule, path, ((old, new),), backend)
 
 
 MUTANTS = (
@@ -102,4 +107,16 @@ MUTANTS = (
          "self.candidates.get(node, {self.branch[node]})}", "{self.branch[node]}}"),
     _one("reorg-depth-off-by-one", "chain reorgs", CHAIN,
          "return len(old) - common", "return len(old) - common + 1"),
+    # -- interests: which node's feed holds which event (Recon)
+    _one("sync-through-uninterested-nodes", "interests", INTERESTS,
+         "interested = graph.subgraph(self.interested[model] & set(graph))", "interested = graph", LOCAL),
+    _one("interest-registration-ignored", "interests", INTERESTS,
+         "        self.interested[model].add(node)\n", "        pass\n", LOCAL),
+    _one("sync-ignores-cuts", "interests", EVENT_STEPS,
+         "graph = ctx.net.oracle.expected_graph()", "graph = ctx.net.oracle.model.topology.subgraph(ctx.net.up()).copy()",
+         LOCAL),
+    _one("refused-write-kept", "interests", EVENT_STEPS,
+         "        ceramic.rule.refused_write(cid)", "        ceramic.rule.posted(a[\"on\"], model, [cid])", LOCAL),
+    _one("slow-links-sync-in-time", "interests", EVENT_STEPS,
+         "    graph.remove_edges_from([tuple(link) for link in ctx.net.oracle.model.unsteady_links()])\n", "", LOCAL),
 )

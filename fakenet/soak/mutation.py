@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SEEDS = range(1, 9)  # the seeds CI soaks every mutant with
 STEPS = 40
 BUDGET = 120.0  # CPU seconds one mutant's soak may take
+LOCAL_SEEDS, LOCAL_STEPS, LOCAL_NODES = range(130, 134), 30, (4, 5)  # consecutive: one soak runs them
 WALL_SLACK = 10  # and wall seconds, as a multiple of that: a hang still ends
 
 
@@ -39,34 +40,45 @@ class Outcome:
     verdict: str  # "killed", "survived", "timeout" or "error"
     seconds: float  # CPU seconds the soak took
     detail: str  # the disagreement that killed it, or why it did not die
+    backend: str = "sim"  # where it was soaked
 
     @property
     def killed(self) -> bool:
         return self.verdict == "killed"
 
 
-def soak_mutant(mutant: Mutant | None, seeds: Iterable[int] = SEEDS, steps: int = STEPS,
-                budget: float = BUDGET) -> Outcome:
-    seeds = list(seeds)
+def plan(backend: str) -> tuple[list[int], int, list[str]]:
+    """The seeds, steps and extra soak arguments a mutant of `backend` is soaked with."""
+    if backend == "sim":
+        return list(SEEDS), STEPS, []
+    return list(LOCAL_SEEDS), LOCAL_STEPS, ["--min-nodes", str(LOCAL_NODES[0]), "--max-nodes", str(LOCAL_NODES[1])]
+
+
+def soak_mutant(mutant: Mutant | None, seeds: Iterable[int] | None = None, steps: int | None = None,
+                budget: float = BUDGET, backend: str | None = None) -> Outcome:
+    backend = backend or (mutant.backend if mutant else "sim")
+    planned_seeds, planned_steps, extra = plan(backend)
+    seeds, steps = list(seeds or planned_seeds), steps or planned_steps
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
     # The sim's data dirs go in a directory removed here: a soak killed at its CPU limit cannot.
     with tempfile.TemporaryDirectory(prefix="fakenet-mutant-") as tmp, \
             tempfile.TemporaryDirectory(prefix="fakenet-mutant-sim-", dir=shm) as sim_tmp:
         _copy_package(Path(tmp), mutant)
-        command = [sys.executable, "-m", "fakenet", "soak", "--backend", "sim", "--seed", str(seeds[0]),
-                   "--runs", str(len(seeds)), "--steps", str(steps), "--no-shrink", "--out", str(Path(tmp) / "out")]
+        command = [sys.executable, "-m", "fakenet", "soak", "--backend", backend, "--seed", str(seeds[0]),
+                   "--runs", str(len(seeds)), "--steps", str(steps), "--no-shrink", "--out", str(Path(tmp) / "out"),
+                   *extra]
         env = {**os.environ, "PYTHONPATH": tmp, "COLUMNS": "200", "FAKENET_SIM_TMP": sim_tmp}
         code, took, stdout, stderr = _run(command, Path(tmp), env, budget)
     if code is None:
-        return Outcome(mutant, "timeout", took, f"no disagreement within {budget * WALL_SLACK:g} wall seconds")
+        return Outcome(mutant, "timeout", took, f"no disagreement within {budget * WALL_SLACK:g} wall seconds", backend)
     if code == -signal.SIGXCPU:
-        return Outcome(mutant, "timeout", took, f"no disagreement within {budget:g} CPU seconds")
+        return Outcome(mutant, "timeout", took, f"no disagreement within {budget:g} CPU seconds", backend)
     if code == 0:
-        return Outcome(mutant, "survived", took, f"seeds {seeds[0]}-{seeds[-1]} agreed")
+        return Outcome(mutant, "survived", took, f"seeds {seeds[0]}-{seeds[-1]} agreed", backend)
     if code == 1:
-        return Outcome(mutant, "killed", took, _finding(stdout))
+        return Outcome(mutant, "killed", took, _finding(stdout), backend)
     last = (stderr or stdout).strip().splitlines()
-    return Outcome(mutant, "error", took, last[-1] if last else f"exit {code}")
+    return Outcome(mutant, "error", took, last[-1] if last else f"exit {code}", backend)
 
 
 def _run(command: list[str], cwd: Path, env: dict, budget: float) -> tuple[int | None, float, str, str]:
@@ -107,18 +119,21 @@ def _finding(stdout: str) -> str:
     return f"{seed.split(':')[0]}, {step[:160]}".strip(", ")
 
 
-def run_all(mutants: Iterable[Mutant] = MUTANTS, seeds: Iterable[int] = SEEDS, steps: int = STEPS,
-            budget: float = BUDGET, progress: Callable[[Outcome], None] = lambda _: None,
-            jobs: int = 1) -> list[Outcome]:
-    """The unpatched model first (it must agree), then every mutant, `jobs` at a time."""
-    seeds = list(seeds)
-    baseline = soak_mutant(None, seeds, steps, budget * 2)
-    progress(baseline)
-    if baseline.verdict != "survived":
-        raise RuntimeError(f"the unpatched model does not agree on seeds {seeds[0]}-{seeds[-1]}: "
-                           f"{baseline.verdict}: {baseline.detail}")
+def run_all(mutants: Iterable[Mutant] = MUTANTS, budget: float = BUDGET,
+            progress: Callable[[Outcome], None] = lambda _: None, jobs: int = 1) -> list[Outcome]:
+    """The unpatched model first on each backend the mutants need (it must agree there), then
+    every mutant on its backend's plan, `jobs` at a time."""
+    mutants = list(mutants)
+    for backend in sorted({m.backend for m in mutants}, key=lambda b: b != "sim"):
+        baseline = soak_mutant(None, budget=budget * 2, backend=backend)
+        progress(baseline)
+        if baseline.verdict != "survived":
+            seeds = plan(backend)[0]
+            raise RuntimeError(f"the unpatched model does not agree on {backend} seeds {seeds[0]}-{seeds[-1]}: "
+                               f"{baseline.verdict}: {baseline.detail}")
+
     def one(mutant: Mutant) -> Outcome:
-        outcome = soak_mutant(mutant, seeds, steps, budget)
+        outcome = soak_mutant(mutant, budget=budget)
         progress(outcome)
         return outcome
 

@@ -4,7 +4,11 @@ After every step: the observed peer graph equals the expected one, who pins and 
 is what the model says (read without a use), the pairs the model predicts unavailable fail to load
 and a few it predicts available elsewhere load (a load caches the stream: loading every pair would
 put every stream everywhere, so evictions, pins and cuts would stop mattering), and every node is on
-its predicted chain tip, with the reorgs the model predicts listed in getchaintips. Seeds vary the cache limit (small ones overflow) and the timing bounds.
+its predicted chain tip, with the reorgs the model predicts listed in getchaintips; once a Model
+exists, every event is in the feed of every node the interest rule expects it on (`expect_synced`).
+Seeds vary the cache limit (small ones overflow) and the timing bounds. ceramic-one's steps (Models,
+interests, documents as events, refused writes: event_actions.py) are drawn where nodes serve HTTP
+and the cache never overflows (EVENTS_CACHE): Recon caches the documents it syncs, unprompted.
 The first disagreement ends the run and is written as a scenario file (the steps so far, each
 followed by the checks), which `./fake scenario run FILE` replays.
 """
@@ -34,6 +38,8 @@ CACHE_LIMITS = (2, 3, 5, 500)
 # be too slow for loads (2d >= T while d + keepalive < P).
 TIMINGS = (("4s", "3s"), ("20s", "3s"), ("2s", "4s"))
 PROBED = 3  # pairs predicted available (elsewhere than at a holder) loaded per check
+EVENTS_CACHE = 500  # the cache limit at which a run also draws ceramic-one's steps
+SYNC_WITHIN = "30s"  # the interest rule's bound (harness/interests.py SYNC_BOUND)
 
 
 @dataclass
@@ -45,6 +51,7 @@ class SoakResult:
     settings: dict = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)  # actions run, in order
     pairs: int = 0  # (stream, node) predictions compared with a real load (only those loaded)
+    events: int = 0  # (node, event) predictions of the interest rule compared with a node's feed
     checks: int = 0
     failure: str = ""
     counterexample: Path | None = None
@@ -71,11 +78,13 @@ def settings_for(seed: int) -> dict:
     return {"cache_limit": rng.choice(CACHE_LIMITS), "sync_timeout": sync, "peer_timeout": peer}
 
 
-def checks(with_streams: bool) -> list[Step]:
+def checks(with_streams: bool, with_events: bool = False) -> list[Step]:
     found: list[Step] = [{"expect_graph": {"within": CHECK_WITHIN}}]
     if with_streams:
         found.append({"expect_holders": {"streams": ["all"]}})
         found.append({"expect_availability": {"streams": ["all"], "sample": PROBED}})
+    if with_events:
+        found.append({"expect_synced": {"within": SYNC_WITHIN}})
     found.append({"expect_tip": {"within": CHECK_WITHIN}})
     found.append({"expect_reorg": {"within": CHECK_WITHIN}})
     return found
@@ -83,10 +92,11 @@ def checks(with_streams: bool) -> list[Step]:
 
 def scenario_document(result: SoakResult, note: str = "") -> dict:
     steps: list[Step] = []
-    created = False
+    created = modelled = False
     for action in result.steps:
         created = created or "create_streams" in action
-        steps.extend([action, *checks(created)])
+        modelled = modelled or "create_model" in action
+        steps.extend([action, *checks(created, modelled)])
     return {"name": f"soak-{result.seed}", "description": note or f"./fake soak --seed {result.seed}",
             "nodes": result.nodes, "topology": result.topology, "seed": result.seed, "backends": [result.backend],
             "settings": result.settings, "steps": steps}
@@ -97,9 +107,10 @@ def soak(seed: int, steps: int, backend: str = "local", *, min_nodes: int = 4, m
          progress: Callable[[str], None] = lambda _: None, **options) -> SoakResult:
     nodes, topology = shape(seed, min_nodes, max_nodes)
     result, started = SoakResult(seed, nodes, topology, backend, settings_for(seed)), time.monotonic()
-    chooser, names = Chooser(seed), node_names(nodes)
+    names = node_names(nodes)
     settings = loader.checked_settings(result.settings, [options.get("kind")])
     with Network(nodes, backend=backend, topology=topology, seed=seed, settings=settings, **options) as net:
+        chooser = Chooser(seed, events=net.backend.serves_http and result.settings["cache_limit"] >= EVENTS_CACHE)
         ctx = Context(net)
         loads = _count_loads(net.fleet)
         progress(f"seed {seed}: {nodes} nodes, {topology}, {net.topology.number_of_edges()} links on {backend}")
@@ -111,11 +122,14 @@ def soak(seed: int, steps: int, backend: str = "local", *, min_nodes: int = 4, m
             try:
                 _run(ctx, action, names)
                 chooser.labels.update({label: ids[0] for label, ids in ctx.labels.items()})
+                if chooser.events is not None and hasattr(ctx, "ceramic"):
+                    chooser.events.models.update(ctx.ceramic.models)
                 before = loads[0]
-                for check in checks(bool(ctx.labels)):
+                for check in checks(bool(ctx.labels), bool(getattr(ctx, "ceramic", None) and ctx.ceramic.models)):
                     _run(ctx, check, names)
                     result.checks += 1
                 result.pairs += loads[0] - before
+                result.events = getattr(getattr(ctx, "ceramic", None), "compared", 0)
             except Exception as exc:  # any disagreement (or step the model thought possible) is a finding
                 result.failure = f"step {index + 1} `{_text(action)}`: {type(exc).__name__}: {exc}"
                 break

@@ -92,3 +92,18 @@ def test_a_genesis_of_another_type_than_asked_is_refused(pair):
     assert "type 0 (tile) was asked, but this genesis makes a MID" in refused["error"]
     genesis = codec.as_cid(requests.get(f"{a.api_url}/api/v0/commits/{model}", timeout=10).json()["commits"][0]["cid"])
     assert "Cannot update a finalized Model" in apply(a, model, mid_update(ALICE, genesis, genesis, []), expect=400)["error"]
+
+
+def test_an_interface_takes_no_documents_and_an_implementation_must_keep_its_fields(pair):
+    """The interface Model rules over HTTP: a Model whose schema widens a field of the interface it
+    names is a 400 listing the difference; the other node, loading the good one, checks it too."""
+    a, b = pair
+    face = create(a, 2, model_genesis(ALICE, definition("Rated", interface=True)))["streamId"]
+    assert "cannot be created on interface Models" in create(a, 3, mid_genesis(ALICE, face, {"title": "x"}),
+                                                            expect=400)["error"]
+    review = definition("Review", implements=[face])
+    good = create(a, 2, model_genesis(ALICE, review))["streamId"]
+    wider = {**NOTE_SCHEMA, "properties": {**NOTE_SCHEMA["properties"], "stars": {"type": "integer", "minimum": -5}}}
+    refused = create(a, 2, model_genesis(ALICE, definition("Loose", schema=wider, implements=[face])), expect=400)
+    assert f"Invalid implementation of interface {face}: schema: /stars: minimum must be 0, is -5" in refused["error"]
+    loads_with(b, good, review, "the implementation loads on the second node, checked against its interface")

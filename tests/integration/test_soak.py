@@ -42,6 +42,25 @@ def test_a_counterexample_is_a_scenario_that_replays(tmp_path):
     assert scenario_document(found)["steps"][-1] == {"expect_reorg": {"within": "20s"}}
 
 
+def test_a_counterexample_with_event_steps_replays_and_a_shrink_that_drops_their_model_is_no_scenario(tmp_path):
+    from fakenet.scenario import ScenarioError
+    from fakenet.soak.runner import SoakResult
+
+    steps = [{"create_model": {"on": "node", "as": "m1", "pin": True}},
+             {"register_interest": {"on": ["node", "node2"], "model": "m1"}},
+             {"post_events": {"on": "node", "model": "m1", "count": 2, "as": "d1"}},
+             {"update_events": {"on": "node", "documents": "d1"}},
+             {"post_invalid_events": {"on": "node2", "documents": "d1"}}]
+    found = SoakResult(9, 4, "line", "local", steps=steps, failure="step 5: ExpectationFailed: …")
+    path = write(found, tmp_path)
+    scenario = parse(path.read_text(), str(path))
+    names = [s.type.name for s in scenario.steps]
+    assert names[:2] == ["create_model", "expect_graph"] and "expect_synced" in names[:6]
+    shrunk = SoakResult(9, 4, "line", "local", steps=steps[1:])
+    with pytest.raises(ScenarioError, match="no model named 'm1' before this step"):
+        parse(yaml.safe_dump(scenario_document(shrunk)), "shrunk.yaml")
+
+
 # A bounded subset of the mutants (fakenet/soak/mutants.py), one per kind of rule, each of which the
 # seeds below kill in seconds on sim; `./fake soak --mutants` runs all of them.
 CI_MUTANTS = ("one-way-cut-ignored", "unpin-drops-uncached", "eviction-on-overflow-ignored", "mined-blocks-stay-home")

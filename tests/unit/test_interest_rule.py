@@ -40,3 +40,21 @@ def test_a_down_node_is_not_expected_and_is_again_once_back():
     found.expected(line("a", "b"))
     assert found.expected(line("a")) == {"a": {"e1"}}
     assert found.expected(line("a", "b")) == {"a": {"e1"}, "b": {"e1"}}
+
+
+def test_a_refused_event_is_forbidden_on_every_node_even_the_one_it_was_posted_to():
+    found = rule(["a", "b"])
+    found.refused_write("bad")
+    assert all("bad" in cids for cids in found.forbidden(["a", "b", "c"]).values())
+    assert "bad" not in found.expected(line("a", "b"))["a"]
+
+
+def test_asking_a_node_to_lack_events_the_rule_expects_there_is_refused_before_any_feed_is_read():
+    import pytest
+
+    from fakenet.errors import ModelRefused
+    from fakenet.harness.interests import expect_lacks
+
+    found = rule(["a", "b"])
+    with pytest.raises(ModelRefused, match="expects b to hold 1 of these events"):
+        expect_lacks(found, line("a", "b"), {"b": "http://127.0.0.1:9/never-read"}, {"e1"})

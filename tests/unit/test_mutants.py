@@ -8,7 +8,7 @@ from fakenet.soak.mutants import MUTANTS, Mutant
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = {"graph", "holders", "lru", "pins", "availability", "links", "heal", "chain tips", "chain ties",
-         "chain reorgs"}
+         "chain reorgs", "interests"}
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)

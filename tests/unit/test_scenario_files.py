@@ -35,6 +35,14 @@ BROKEN = [
     ("name: x\ntopology: {links: []}\nsteps: [heal]\n", "x.yaml:2: topology: unknown argument(s) links; topology takes edges"),
     ("name: x\nsteps:\n  - create_streams: {on: node, count: 1, as: lonely}\n  - expect_available: {streams: lonley}\n",
      "x.yaml:4 (step expect_available): no stream set named 'lonley' before this step (did you mean 'lonely'?)"),
+    ("name: x\nsteps:\n  - create_model: {on: node, as: notes}\n  - register_interest: {on: all, model: ntoes}\n",
+     "x.yaml:4 (step register_interest): no model named 'ntoes' before this step (did you mean 'notes'?)"),
+    ("name: x\nsteps:\n  - create_model: {on: node, as: m}\n  - post_events: {on: node, model: m, as: docs}\n"
+     "  - update_events: {on: node, documents: dcos}\n",
+     "x.yaml:5 (step update_events): no documents named 'dcos' before this step (did you mean 'docs'?) (defined so far: "
+     "docs; name one with the `as:` of post_events)"),
+    ("name: x\nsteps:\n  - create_model: {on: node, as: m}\n  - post_invalid_events: {on: node}\n",
+     "x.yaml:4 (step post_invalid_events): give either model (a schema-breaking new document) or documents"),
     ("name: x\nsteps:\n  - expect_cache: {on: node, lru: [early]}\n  - create_streams: {on: node, count: 1, as: early}\n",
      "x.yaml:3 (step expect_cache): no stream set named 'early' before this step (defined so far: none yet"),
 ]

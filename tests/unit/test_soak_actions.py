@@ -63,3 +63,47 @@ def test_soak_progress_prints_bracketed_steps_as_written(monkeypatch, capsys):
                            max_nodes=4, no_shrink=True, out=None)
     assert command.main(args) == 0
     assert "partition: [[node, node2], [node3, node4]]" in capsys.readouterr().out
+
+
+def _event_draws(seed, count):
+    """Draws with ceramic-one's steps, the runner's part played here: a Model's id once created (and
+    pinned on its creator, as the step does), restarts as the steps say."""
+    kind = FakeKind()
+    net = Network(5, backend=FakeBackend(kind), kind=kind, topology="ring")
+    net.start()
+    chooser, seen = Chooser(seed, events=True), []
+    try:
+        for _ in range(count):
+            step = chooser.next(net)
+            seen.append(step)
+            name = step if isinstance(step, str) else next(iter(step))
+            if name == "create_model":
+                model = f"model-{step[name]['as']}"
+                chooser.events.models[step[name]["as"]] = model
+                net.oracle.model.pinned(step[name]["on"], model)
+            elif name in ("crash", "restart", "lose_identity"):
+                getattr(net, name)(step[name])
+            elif name == "heal":
+                net.heal()
+    finally:
+        net.close()
+    return seen
+
+
+def test_event_steps_are_drawn_replay_from_a_seed_and_update_only_where_the_document_is_held():
+    steps = _event_draws(3, 300)
+    assert steps == _event_draws(3, 300)
+    names = [s if isinstance(s, str) else next(iter(s)) for s in steps]
+    assert {"create_model", "register_interest", "post_events", "update_events", "post_invalid_events"} <= set(names)
+    homes, restarted_since = {}, set()
+    for step, name in zip(steps, names):
+        if name == "post_events":
+            homes[step[name]["as"]] = step[name]["on"]
+            restarted_since.discard(step[name]["as"])
+        elif name in ("crash", "restart", "lose_identity"):
+            restarted_since |= {label for label, home in homes.items() if home == step[name]}
+        elif name == "update_events":
+            label = step[name]["documents"]
+            assert step[name]["on"] == homes[label] and label not in restarted_since, step
+        elif name == "evict_cache":
+            assert "streams" in step[name], "with Recon caching documents unprompted, an eviction names its stream"

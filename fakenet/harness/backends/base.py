@@ -117,6 +117,7 @@ class DataDirIdentity:
 class Backend(ABC):
     name: str
     can_pause = True  # whether a node can be frozen (SIGSTOP, docker pause); soak draws pauses only where so
+    serves_http = True  # nodes' HTTP ports (7007, 5101) are reachable; soak draws ceramic-one steps only where so
     # Whether Network starts nodes from a thread pool: container starts are slow, so overlap them; a
     # process starts in the calling thread, since its parent-death signal is tied to that thread.
     parallel_start = False

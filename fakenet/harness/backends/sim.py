@@ -128,6 +128,7 @@ class SimRuntime(DataDirIdentity, NodeRuntime):
 class SimBackend(Backend):
     name = "sim"
     can_pause = False  # one process: a node cannot be frozen while the rest run
+    serves_http = False  # nodes are reached over in-process RPC only
 
     def __init__(self, kind: NodeKind, seed: int = 0, trace: str | Path | None = None,
                  workdir: Path | None = None):

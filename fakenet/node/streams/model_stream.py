@@ -12,7 +12,8 @@ Every Model names the same "model" in its header: js-ceramic's hard-coded Stream
 UNLOADABLE type (kh4q0ozorrgaq2mezktnrmdwleo1d), so that the set of all Models can be indexed
 like any model's documents. Its "CID" is not a real one (its multihash code is dag-cbor's 0x71,
 over the identity multihash of dag-cbor("model-v1")): it is kept as bytes and text, never parsed. Whether implemented
-interfaces really are interface Models needs them loaded: that is the node's (model_rules.py).
+interfaces really are interface Models, and whether this Model implements them (interfaces.py),
+needs them loaded: that is the node's (model_rules.py).
 """
 
 from __future__ import annotations
