@@ -24,6 +24,16 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), family=family, backlog=BACKLOG)
 
 
+def _import_apps() -> tuple:
+    """aiohttp and the four apps. Imported here: the sim, which serves no HTTP, never loads them,
+    and a process node loads them after it answers RPC."""
+    from fakenet.node import api, http_guard, ipfs_api
+    from fakenet.node.ceramic_one import api as ceramic_one_api
+    from fakenet.node.cluster import rest as cluster_rest
+
+    return api, http_guard, ipfs_api, ceramic_one_api, cluster_rest
+
+
 class HttpPorts:
     """Owns the node's HTTP sockets, servers and aiohttp runners, from bind to close."""
 
@@ -42,12 +52,11 @@ class HttpPorts:
         self._servers.append(await h11_server.serve(endpoint, sock=sock))
 
     async def serve_apps(self) -> None:
-        """The aiohttp apps, on the sockets bound at start. Imported here: the sim, which serves no
-        HTTP, never loads them, and a process node loads them after it answers RPC."""
-        from fakenet.node import api, http_guard, ipfs_api
-        from fakenet.node.ceramic_one import api as ceramic_one_api
-        from fakenet.node.cluster import rest as cluster_rest
-
+        """The aiohttp apps, on the sockets bound at start. Their modules are imported in a thread:
+        an import holds the event loop for as long as it runs (a few seconds on a loaded machine),
+        and the swarm, just listening, would time out the handshakes of every peer dialling it then."""
+        api, http_guard, ipfs_api, ceramic_one_api, cluster_rest = await asyncio.get_running_loop().run_in_executor(
+            None, _import_apps)
         node, s = self.node, self.node.settings
         user, password = self.credentials
         rest_settings = cluster_rest.RestSettings(s.cluster_api_auth, s.cluster_api_lists, s.cluster_body_limit)
