@@ -2,6 +2,10 @@
 
 import sys
 
-from fakenet.cli import main
+from fakenet import bytecode
+
+bytecode.ensure()  # before the CLI's imports: with PYTHONDONTWRITEBYTECODE each run compiled them all again
+
+from fakenet.cli import main  # noqa: E402
 
 sys.exit(main())

@@ -132,10 +132,29 @@ def _healthy(state: str) -> str:
 
 
 def probe_all(client: docker.DockerClient, project: str, kind: NodeKind | None = None) -> list[NodeStatus]:
-    kind = kinds.get(kind)
-    found = containers(client, project)
+    return probe_listed(kinds.get(kind), containers(client, project))
+
+
+def probe_listed(kind: NodeKind, found: list) -> list[NodeStatus]:
+    """Ask each of these containers, as they were when listed (no engine call where addresses route)."""
     with ThreadPoolExecutor(max_workers=min(16, max(1, len(found)))) as pool:
         return list(pool.map(lambda container: probe(kind, container, inspected=True), found))
+
+
+class _Listing:
+    """The project's containers, listed until all `count` run with an address, then kept: listing is
+    a call per container to the engine, and at one poll every 100 ms it competed with the container
+    starts `up` waits for. A container that stops after that shows as a node not answering."""
+
+    def __init__(self, client: docker.DockerClient, project: str, count: int):
+        self.client, self.project, self.count = client, project, count
+        self._settled: list = []
+
+    def probe(self, kind: NodeKind) -> list[NodeStatus]:
+        found = self._settled or containers(self.client, self.project)
+        if len(found) == self.count and all(c.status == "running" and _address(c) for c in found):
+            self._settled = found
+        return probe_listed(kind, found)
 
 
 def _problems(rows: list[NodeStatus], count: int) -> list[str]:
@@ -152,9 +171,10 @@ def wait_meshed(client: docker.DockerClient, project: str, count: int, timeout: 
                 kind: NodeKind | None = None) -> list[NodeStatus]:
     """Until every node is healthy with count-1 peers; on timeout, say which node and show its logs."""
     last: list[list[NodeStatus]] = [[]]
+    listing, kind = _Listing(client, project, count), kinds.get(kind)
 
     def observe():
-        last[0] = probe_all(client, project, kind)
+        last[0] = listing.probe(kind)
         return last[0]
 
     def logs():
@@ -169,6 +189,7 @@ def wait_meshed(client: docker.DockerClient, project: str, count: int, timeout: 
                            hint="`./fake logs NODE` shows a node's whole log; `./fake down -v` resets",
                            max_interval=0.1)  # a poll is a few HTTP calls where containers are routable
     except WaitTimeout as exc:
+        last[0] = probe_all(client, project, kind)  # as the engine sees them now: a stopped container says so
         raise WaitTimeout(f"network {project!r} did not come up: " + "; ".join(_problems(last[0], count)) +
                           f"\n{exc}") from exc
     return rows

@@ -5,14 +5,12 @@ starting at once need about N × (CPU seconds to ready) / 2 however the containe
 - `import fakenet.node.daemon`: python -X importtime's cumulative figure; the note names the
   heaviest top-level imports.
 
-The node's bytecode is compiled first, as an installed node has it (pip compiles at install, the
-image holds every .pyc): a checkout run with PYTHONDONTWRITEBYTECODE=1 otherwise compiles the
-node's ~130 modules from source at every start, ~480 M instructions, more than aiohttp's import.
+The node's bytecode is there, as an installed node has it (pip compiles at install, the image
+holds every .pyc) and as the local backend makes sure of (fakenet/bytecode.py).
 """
 
 from __future__ import annotations
 
-import compileall
 import resource
 import subprocess
 import sys
@@ -22,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
-import fakenet.node
+from fakenet import bytecode
 from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
 from fakenet.bench.footprint import cpu_seconds
@@ -94,14 +92,9 @@ def interpreter_cpu() -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def compile_node() -> None:
-    """Writes only what is missing or stale, into the checkout's __pycache__ (git ignores it)."""
-    compileall.compile_dir(Path(fakenet.node.__file__).parent, quiet=1)
-
-
 def measure(ctx: Context) -> list[Figure]:
     specs, runs = _specs(), ctx.plan.cheap_runs
-    compile_node()
+    bytecode.ensure_node()  # the import figure's own interpreter reads it too
     with tempfile.TemporaryDirectory(prefix="fakenet-bench-node-") as tmp:
         starts = [ready(Path(tmp) / str(attempt)) for attempt in range(runs)]
     imports = [import_seconds() for _ in range(runs)]

@@ -6,15 +6,13 @@ import asyncio
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING
-
 from fakenet.node import clock
 from fakenet.node.version import __version__
 from fakenet.node.errors import NodeError
 
-from fakenet.node import credentials, datadir, logs, psk, settings as settings_module
+from fakenet.node import datadir, logs, psk, settings as settings_module
 from fakenet.node.anchoring import AnchorService
-from fakenet.node.ceramic_one import api as ceramic_one_api, event_id, recon
+from fakenet.node.ceramic_one import event_id, recon
 from fakenet.node.ceramic_one.feed import EventFeed
 from fakenet.node.model_index import ModelIndex
 from fakenet.node.model_rules import ModelRules
@@ -34,9 +32,6 @@ from fakenet.node.settings import Settings
 from fakenet.node.swarm import Swarm, SwarmSettings
 from fakenet.node.transport import TCP, Transport
 
-if TYPE_CHECKING:
-    from aiohttp import web
-
 AUTOMINE_SCRIPT = bytes.fromhex("51")  # OP_TRUE: automined coins are anyone's, this is a test network
 
 
@@ -53,8 +48,9 @@ class Node:
         self.version_number = int("".join(f"{int(p):02d}" for p in __version__.split("."))) * 100
         self.ready = False
         self._stop = asyncio.Event()
-        self._runners: list[web.AppRunner] = []
-        self._http_servers: list[asyncio.AbstractServer] = []
+        self.http = None  # HttpPorts, when serving HTTP
+        self._apps: asyncio.Task | None = None
+        self._failure: BaseException | None = None  # what stopped the node from within, raised by run()
         self._log = logs.get()
 
     async def start(self) -> None:
@@ -80,8 +76,10 @@ class Node:
                                       ClusterSettings(s.cluster_ttl, s.cluster_repin, secret))
         self.registry = self._registry()
         if self.serve_http:
-            await self._serve_apis()
-            asyncio.get_running_loop().run_in_executor(None, mid.warm)
+            from fakenet.node.http_ports import HttpPorts  # the sim serves no HTTP
+
+            self.http = HttpPorts(self)
+            await self.http.serve_rpc()
         await self.swarm.listen(s.bind, s.swarm_port)
         self.swarm.spawn(self.sync.reannounce())
         if s.cluster:
@@ -92,6 +90,19 @@ class Node:
         self._log.info("ready", peerid=self.identity.peer_id, network=s.network, height=self.chain.height(),
                        swarmkey=swarm_key.fingerprint if swarm_key else "none", peers=len(s.peers),
                        startup_ms=int((clock.wall() - self.started_at) * 1000))
+        if self.serve_http:
+            self._apps = asyncio.get_running_loop().create_task(self._serve_apps())
+
+    async def _serve_apps(self) -> None:
+        """After ready: the aiohttp ports (http_ports.py), then jsonschema for the first Model create.
+        A port that cannot be served stops the node, as it would have failed its start."""
+        try:
+            await self.http.serve_apps()
+        except Exception as exc:
+            self._failure = exc
+            self.request_stop()
+            return
+        asyncio.get_running_loop().run_in_executor(None, mid.warm)
 
     def _start_streams(self) -> None:
         """The stream layer; the node's own key doubles as the controller key of streams it creates."""
@@ -116,30 +127,6 @@ class Node:
             module.register(registry, self)
         return registry
 
-    async def _serve_apis(self) -> None:
-        # Imported here, not at the top: aiohttp and the four apps are most of a node's import
-        # time, and the sim backend, which serves no HTTP, never needs them (BENCHMARKS.md).
-        from fakenet.node import api, ipfs_api
-        from fakenet.node.cluster import rest as cluster_rest
-        from fakenet.node.rpc.server import make_app as make_rpc_app
-
-        s = self.settings
-        user, password = self.rpc_credentials = credentials.for_server(s.datadir, s.rpcuser, s.rpcpassword)
-        await self._serve_http(make_rpc_app(self.registry, user, password), s.rpc_port)
-        rest_settings = cluster_rest.RestSettings(s.cluster_api_auth, s.cluster_api_lists, s.cluster_body_limit)
-        await self._serve_http(cluster_rest.make_app(self.cluster, user, password, rest_settings), s.cluster_port)
-        await self._serve_http(api.make_app(self), s.api_port)
-        await self._serve_http(ceramic_one_api.make_app(self), s.ceramic_one_port)
-        await self._serve_http(ipfs_api.make_app(self, s.ipfs_body_limit, s.ipfs_connect_any), s.ipfs_port)
-
-    async def _serve_http(self, app: web.Application, port: int) -> None:
-        """Every HTTP port behind the same read timeouts and connection cap (http_guard.py)."""
-        from fakenet.node import http_guard
-
-        runner, server = await http_guard.serve(app, self.settings.bind, port)
-        self._runners.append(runner)
-        self._http_servers.append(server)
-
     async def _automine(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)  # a timer, not a wait for a condition
@@ -154,16 +141,16 @@ class Node:
         self._log.info("stopping")
         self.ready = False
         await self.swarm.close()
-        for server in self._http_servers:
-            server.close()
-        for runner in self._runners:
-            await runner.cleanup()
-        if self.serve_http and self.rpc_credentials[0] == credentials.COOKIE_USER:
-            credentials.remove_cookie(self.settings.datadir, self.rpc_credentials[1])
+        if self._apps is not None and not self._apps.done():
+            self._apps.cancel()
+        if self.http is not None:
+            await self.http.close()
         self.chain.close()
         self.pins.close()
         self.model_index.close()
         self.event_feed.close()
+        if self._failure is not None:
+            raise self._failure
 
 
 SHUTDOWN_GRACE = 3.0  # seconds the remaining tasks get to end after a stop; then the process exits anyway

@@ -155,3 +155,24 @@ def test_status_probes_use_the_credentials_and_address_the_container_has():
     container.attrs["Config"]["Env"] = []
     with pytest.raises(ConfigError, match="no RPC credentials"):  # no guessing of a default password
         container_credentials(kinds.get("fakenet"), container)
+
+
+def test_up_stops_listing_containers_once_all_run_with_an_address(monkeypatch):
+    """Issue 28: every poll listed the containers (a call per container to the engine, every 100 ms)."""
+    from types import SimpleNamespace
+
+    from fakenet import netstatus
+
+    def container(name, status, address):
+        return SimpleNamespace(name=name, status=status, labels={}, attrs={
+            "NetworkSettings": {"Networks": {"p2p": {"IPAddress": address}} if address else {}}})
+
+    listings = [[container("node", "running", "10.0.0.2"), container("node2", "created", None)],
+                [container("node", "running", "10.0.0.2"), container("node2", "running", "10.0.0.3")]]
+    calls = []
+    monkeypatch.setattr(netstatus, "containers", lambda client, project: calls.append(project) or listings[
+        min(len(calls), len(listings)) - 1])
+    monkeypatch.setattr(netstatus, "probe_listed", lambda kind, found: [c.name for c in found])
+    listing = netstatus._Listing(None, "p", 2)
+    probed = [listing.probe(None) for _ in range(4)]
+    assert (len(calls), probed[-1]) == (2, ["node", "node2"])

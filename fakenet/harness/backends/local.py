@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
+from fakenet import bytecode
 from fakenet.errors import ConfigError
 from fakenet.harness.backends import processes
 from fakenet.harness.backends.base import (Backend, DataDirIdentity, LinkRules, NodeRuntime, NodeSpec,
@@ -72,6 +73,7 @@ class LocalBackend(Backend):
         self.runtimes: dict[str, LocalRuntime] = {}
 
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
+        bytecode.ensure_node()  # else, with PYTHONDONTWRITEBYTECODE, every node compiles itself at every start
         ips = {spec.name: f"{self.subnet}.{i + 1}" for i, spec in enumerate(specs)}
         for spec in specs:
             datadir = self.workdir / spec.name

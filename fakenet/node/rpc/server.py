@@ -1,4 +1,9 @@
-"""The JSON-RPC HTTP endpoint: basic auth with rpcuser/rpcpassword (or the cookie), then dispatch."""
+"""The JSON-RPC HTTP endpoint: basic auth with rpcuser/rpcpassword (or the cookie), then dispatch.
+
+Served by h11_server.py, not aiohttp, so the node answers RPC before it imports aiohttp for its
+other ports. Paths, statuses and wording are what the aiohttp app answered: `/` and
+`/wallet/<name>` (wallet-scoped URLs some clients use), 404 elsewhere, 401 before 405.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,8 @@ import hmac
 import json
 from decimal import Decimal
 
-from aiohttp import web
-
 from fakenet.node import logs
+from fakenet.node.h11_server import Answer, Head
 from fakenet.node.log_budget import LogBudget
 from fakenet.node.rpc import caller
 from fakenet.node.rpc.dispatch import Registry, handle
@@ -44,22 +48,36 @@ def credentials_ok(header: str | None, user: str, password: str) -> bool:
     return hmac.compare_digest(given, f"{user}:{password}".encode())
 
 
-def make_app(registry: Registry, user: str, password: str) -> web.Application:
-    budget = LogBudget()  # anyone can send wrong credentials: a flood writes a few lines, counted
+UNAUTHORIZED = Answer(401, headers={"WWW-Authenticate": 'Basic realm="jsonrpc"'})
+NOT_POST = Answer(405, b"JSONRPC server handles only POST requests", {"Content-Type": "text/plain"})
+NOT_FOUND = Answer(404, b"404: Not Found", {"Content-Type": "text/plain"})
 
-    async def endpoint(request: web.Request) -> web.Response:
-        if not credentials_ok(request.headers.get("Authorization"), user, password):
-            budget.warning("rpc_unauthorized", remote=request.remote)
-            return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="jsonrpc"'})
-        if request.method != "POST":
-            return web.Response(status=405, text="JSONRPC server handles only POST requests")
-        caller.watch(lambda: request.transport is None or request.transport.is_closing())
-        reply = await handle(registry, await request.read())
+
+def _routed(target: str) -> bool:
+    path = target.split("?", 1)[0]
+    name = path[len("/wallet/"):] if path.startswith("/wallet/") else None
+    return path == "/" or bool(name and "/" not in name)
+
+
+class RpcEndpoint:
+    """One node's RPC over HTTP: `refuse` on the request head, `answer` with the whole body."""
+
+    max_body = MAX_BODY
+
+    def __init__(self, registry: Registry, user: str, password: str):
+        self.registry, self.user, self.password = registry, user, password
+        self._budget = LogBudget()  # anyone can send wrong credentials: a flood writes a few lines, counted
+
+    def refuse(self, head: Head) -> Answer | None:
+        if not _routed(head.target):
+            return NOT_FOUND
+        if not credentials_ok(head.headers.get("authorization"), self.user, self.password):
+            self._budget.warning("rpc_unauthorized", remote=head.remote)
+            return UNAUTHORIZED
+        return None if head.method == "POST" else NOT_POST
+
+    async def answer(self, head: Head, body: bytes, gone) -> Answer:
+        caller.watch(gone)
+        reply = await handle(self.registry, body)
         # exactly "application/json", no charset: python-bitcoinrpc compares the header verbatim
-        return web.Response(status=reply.status, headers={"Content-Type": "application/json"},
-                            body=_encode(reply.body))
-
-    app = web.Application(client_max_size=MAX_BODY)
-    app.router.add_route("*", "/", endpoint)
-    app.router.add_route("*", "/wallet/{name}", endpoint)  # wallet-scoped URLs some clients use
-    return app
+        return Answer(reply.status, _encode(reply.body), {"Content-Type": "application/json"})
