@@ -24,7 +24,10 @@ least as new. The work is bounded: a reconnect costs nothing by itself (stalenes
 compared, not a scan), each stale stream is synced once, lazily, by its next load, and
 concurrent loads of it share that one sync. A sync that finds no other holder keeps the copy.
 Not covered: gossip the link filter's `loss` drops on a connection that stays up (TCP never
-drops a frame of a live connection; the filter does) goes unnoticed until the next connection.
+drops a frame of a live connection; the filter does) goes unnoticed until the next connection;
+and so does a heal between two *other* nodes that joins this node's component to writes it
+missed (its own links never dropped: no new connection here), e.g. node4 - node2 | node3 with
+the cut between node2 and node3 healed (tests/data/soak-2-stale-cached-holder.yaml).
 """
 
 from __future__ import annotations

@@ -152,9 +152,11 @@ class Chooser:
     def _latest(self, net):
         """A load returns the newest state any reachable holder has (issue 24): one pair, since a
         load makes the node a holder (as the availability probes). Only at a node that does not
-        hold the stream: a holder answers a load from its own copy, however old (tests/data/
-        soak-2-stale-cached-holder.yaml: after a heal it returns what it held, not the newer
-        state a reachable peer pins)."""
+        hold the stream: a holder answers from its copy while it is fresh, i.e. until the holder
+        itself makes a new connection (fakenet.node.stream_service), and a heal between two
+        other nodes is no new connection of its own. tests/data/soak-2-stale-cached-holder.yaml
+        still shows it: node4 keeps a copy through a cut elsewhere and serves it after the heal
+        while node3, reachable, pins a newer state (issue 24, open)."""
         label, node = self.rng.choice(self._fetchable(net))
         return {"expect_latest": {"streams": [label], "on": [node]}}
 
