@@ -110,10 +110,9 @@ class World:
     def run(self, coro, node: str | None = None, timeout: float | None = None):
         """Run the network until `coro` (in `node`'s context) finishes; network time moves meanwhile."""
         context = self._contexts.get(node) if node else None
-        task = self.loop.create_task(coro, context=context.copy() if context else None)
-        if timeout is not None:
-            task = asyncio.wait_for(task, timeout)
-        return self.loop.run_until_complete(task)
+        if timeout is not None:  # a timeout inside the one task, not wait_for's second task and timer
+            coro = _within(coro, timeout)
+        return self.loop.run_until_complete(self.loop.create_task(coro, context=context.copy() if context else None))
 
     def sleep(self, seconds: float) -> None:
         self.loop.run_until_complete(asyncio.sleep(seconds))
@@ -134,6 +133,11 @@ class World:
         finally:
             self.loop.close()
             self.deactivate()
+
+
+async def _within(coro, timeout: float):
+    async with asyncio.timeout(timeout):
+        return await coro
 
 
 class _NodeTasks:

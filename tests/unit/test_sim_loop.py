@@ -92,3 +92,26 @@ def test_a_burst_at_one_instant_that_ends_is_not_a_livelock(loop, monkeypatch):
         return loop.time()
 
     assert loop.run_until_complete(burst()) == 1
+
+
+def test_a_world_run_with_a_timeout_ends_at_it_in_network_time_and_in_the_nodes_context(tmp_path):
+    """How the sim's RPC client waits for a node: the call runs in the node's context, and one that
+    never answers ends at its timeout (network seconds), while one that answers in time returns."""
+    from fakenet.sim.world import NODE, World
+
+    world = World(1, tmp_path)
+    world.activate()
+    try:
+        world.boot_context("node2", 1)
+
+        async def answer_after(seconds):
+            await asyncio.sleep(seconds)
+            return NODE.get()
+
+        assert world.run(answer_after(1), "node2", timeout=10) == "node2"
+        assert world.now() == 1
+        with pytest.raises(TimeoutError):
+            world.run(answer_after(60), "node2", timeout=5)
+        assert world.now() == 6
+    finally:
+        world.close()
