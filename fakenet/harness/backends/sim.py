@@ -68,6 +68,15 @@ class SimNode:
         """Like SIGKILL: no shutdown code of the node's own; the kernel closes its sockets and files."""
         kill_all(self.world, [self])
 
+    def stop(self) -> None:
+        if self.node is None:
+            return
+        self.world.record(self.name, "event=sim_stop")
+        self.node.request_stop()
+        task = self.task
+        self.world.run(asyncio.wait([task], timeout=STOP_GRACE))
+        self.kill()
+
 
 def kill_all(world: World, sim_nodes: list[SimNode]) -> None:
     """SimNode.kill for many nodes at once, as when the whole machine goes: each is cut off (its
@@ -82,15 +91,6 @@ def kill_all(world: World, sim_nodes: list[SimNode]) -> None:
     for sim_node in running:
         sim_node.node.close_files()
         sim_node.node = sim_node.task = None
-
-    def stop(self) -> None:
-        if self.node is None:
-            return
-        self.world.record(self.name, "event=sim_stop")
-        self.node.request_stop()
-        task = self.task
-        self.world.run(asyncio.wait([task], timeout=STOP_GRACE))
-        self.kill()
 
 
 class SimRuntime(DataDirIdentity, NodeRuntime):
