@@ -1,4 +1,5 @@
-"""Sim figures: N fakenet nodes in one process on network time, and the 1,000-node scenario.
+"""Sim figures: N fakenet nodes in one process on network time, and the large partition scenario
+at 1,000 nodes (as written) and 10,000 (scaled: issue 28's figure, a bench run only, not CI).
 
 Each size runs in a fresh interpreter (`python -m fakenet.bench.sim N`), so its peak resident
 memory is its own: memory per node is (peak after meshing - peak of the bare interpreter with
@@ -9,21 +10,28 @@ time measures the neighbours as much as the simulator.
 from __future__ import annotations
 
 import json
+import os
+import re
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Iterator
 
 from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
 from fakenet.bench.guard import guarded
+from fakenet.errors import FakenetError
 
 GOAL_MESH_1000, GOAL_MB_PER_NODE, GOAL_SCENARIO = 30.0, 2.0, 120.0
 GOAL_MESH_10000, GOAL_PEAK_MB_10000 = 120.0, 5000.0  # issue 28: 10,000 nodes meshed in 2 min, in 5 GB
 ONCE_FROM = 10000  # sizes this large run once per bench (minutes each)
 WINDOW = 10.0  # network seconds of idle running measured after the mesh
 SCENARIO = "scenarios/large-partition-heal.yaml"
+SCENARIO_SIZES = (1000, 10000)  # the file as written; ten times as many nodes
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _specs(count: int) -> list[Figure]:
@@ -46,11 +54,29 @@ def figures(ctx: Context) -> Iterator[Figure]:
         ctx.progress(f"sim: {count} nodes")
         runs = 1 if count >= ONCE_FROM else ctx.plan.runs
         yield from guarded(specs, lambda: _measured(specs, [_measure(count) for _ in range(runs)]), ctx.progress)
-    scenario = spec("sim.scenario.1000", "sim", f"`{SCENARIO}` on sim (wall)", "s", goal=GOAL_SCENARIO)
-    if ctx.plan.quick:
-        yield scenario.not_measured("--quick: full run only (minutes)")
-        return
-    yield from guarded([scenario], lambda: [scenario.with_samples([_scenario()])], ctx.progress)
+    for count in SCENARIO_SIZES:
+        specs = _scenario_specs(count)
+        if ctx.plan.quick:
+            yield from (figure.not_measured("--quick: full run only (minutes)") for figure in specs)
+            continue
+        ctx.progress(f"sim: {SCENARIO} at {count} nodes")
+        yield from guarded(specs, lambda: _measured_scenario(specs, _scenario(count)), ctx.progress)
+
+
+def _scenario_specs(count: int) -> list[Figure]:
+    goal = GOAL_SCENARIO if count == 1000 else None
+    scaled = "" if count == 1000 else f" scaled to {count:,} nodes"
+    return [
+        spec(f"sim.scenario.{count}", "sim", f"`{SCENARIO}`{scaled} on sim, start included (wall)", "s", goal=goal),
+        spec(f"sim.scenario_cpu.{count}", "sim", "  the same, CPU seconds", "s", goal=goal,
+             note="the whole process: interpreter start, every step, teardown"),
+        spec(f"sim.scenario_peak.{count}", "sim", "  peak resident memory of the process", "MB",
+             goal=GOAL_PEAK_MB_10000 if count == 10000 else None),
+    ]
+
+
+def _measured_scenario(specs: list[Figure], run: dict) -> list[Figure]:
+    return [figure.with_samples([run[key]]) for figure, key in zip(specs, ("wall_s", "cpu_s", "peak_mb"))]
 
 
 def _measured(specs: list[Figure], runs: list[dict]) -> list[Figure]:
@@ -66,11 +92,37 @@ def _measure(count: int) -> dict:
     return json.loads(out.stdout.splitlines()[-1])
 
 
-def _scenario() -> float:
-    began = time.monotonic()
-    subprocess.run([sys.executable, "-m", "fakenet", "scenario", "run", SCENARIO, "--backend", "sim"],
-                   capture_output=True, check=True, timeout=1800)
-    return time.monotonic() - began
+def scaled_scenario(count: int) -> str:
+    """The scenario's text for `count` nodes: the node count, and every node it names moved to the
+    same place in the larger network (node1000, the last of 1,000, becomes node10000), so the
+    halves of `partition: 2` still hold the nodes the steps put there."""
+    text = (ROOT / SCENARIO).read_text()
+    written = int(re.search(r"^nodes: (\d+)$", text, re.MULTILINE).group(1))
+    if count % written:
+        raise ValueError(f"{SCENARIO} scales by whole multiples of its {written} nodes, not to {count}")
+    factor = count // written
+    text = re.sub(r"^nodes: \d+$", f"nodes: {count}", text, flags=re.MULTILINE)
+    return re.sub(r"\bnode(\d+)\b", lambda m: f"node{int(m.group(1)) * factor}", text)
+
+
+def _scenario(count: int) -> dict:
+    """One run in a child process: its own wall time, CPU time and peak memory (wait4's rusage)."""
+    with tempfile.TemporaryDirectory(prefix="fakenet-bench-scenario-") as folder:
+        path = Path(folder) / Path(SCENARIO).name
+        path.write_text(scaled_scenario(count))
+        with tempfile.TemporaryFile() as output:
+            began = time.monotonic()
+            child = subprocess.Popen([sys.executable, "-m", "fakenet", "scenario", "run", str(path), "--backend", "sim"],
+                                     cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+            _, status, usage = os.wait4(child.pid, 0)
+            child.returncode = os.waitstatus_to_exitcode(status)
+            wall = time.monotonic() - began
+            if child.returncode != 0:
+                output.seek(0)
+                tail = output.read().decode(errors="replace")[-2000:]
+                raise FakenetError(f"{SCENARIO} at {count} nodes exited {child.returncode}: {tail}")
+    return {"wall_s": round(wall, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+            "peak_mb": round(usage.ru_maxrss / 1024)}
 
 
 def _peak_mb() -> float:

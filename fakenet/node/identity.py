@@ -21,6 +21,10 @@ from fakenet.node.errors import NodeConfigError
 
 ED25519_KEY_TYPE = 1  # libp2p crypto.pb KeyType.Ed25519
 _BASE58 = multibase.get("base58btc")
+# PeerIDs kept decoded/encoded: multiformats' base58 costs 0.1-0.2 ms a call and every handshake
+# needs both ends'. Sized for a simulation's 10,000 nodes sharing one process (a real node meets
+# far fewer peers); about 4 MB when full. Failures are not cached (lru_cache keeps no exceptions).
+PEER_ID_CACHE = 16384
 
 
 def _protobuf_key(key_type: int, data: bytes) -> bytes:
@@ -46,15 +50,19 @@ def peer_id_from_public(public_key: VerifyKey) -> str:
     return _peer_id(bytes(public_key))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=PEER_ID_CACHE)
 def _peer_id(public_key: bytes) -> str:
-    """Cached: multiformats' base58 costs milliseconds a call, and every handshake asks for both ends' IDs."""
     encoded = _protobuf_key(ED25519_KEY_TYPE, public_key)
     return _BASE58.raw_encoder(multihash.wrap(encoded, "identity"))
 
 
 def public_from_peer_id(peer_id: str) -> VerifyKey:
     """Recover the key inlined in an ed25519 PeerID; raises NodeConfigError for anything else."""
+    return VerifyKey(_inlined_key(peer_id))
+
+
+@functools.lru_cache(maxsize=PEER_ID_CACHE)
+def _inlined_key(peer_id: str) -> bytes:
     try:
         digest = multihash.unwrap(_BASE58.raw_decoder(peer_id))
     except Exception as exc:  # multiformats raises several unrelated types for bad text
@@ -62,7 +70,7 @@ def public_from_peer_id(peer_id: str) -> VerifyKey:
     key_type, data = _parse_protobuf_key(bytes(digest))
     if key_type != ED25519_KEY_TYPE or len(data) != 32:
         raise NodeConfigError(f"PeerID {peer_id} does not inline an ed25519 key")
-    return VerifyKey(bytes(data))
+    return bytes(data)
 
 
 def verify(peer_id: str, signature: bytes, message: bytes) -> bool:
@@ -81,8 +89,10 @@ class Identity:
     def generate(cls) -> Identity:
         return cls(SigningKey(entropy.token_bytes(32)))  # libsodium's generate() draws the same 32 bytes from the OS
 
-    @property
+    @functools.cached_property
     def peer_id(self) -> str:
+        """Kept on the identity: every handshake asks for it, and the module's cache of PeerIDs
+        is shared by every node of a simulation (10,000 keys would churn it)."""
         return peer_id_from_public(self.private_key.verify_key)
 
     @property

@@ -68,7 +68,9 @@ class Wire:
 
     def __init__(self):
         self._listeners: dict[str, tuple] = {}  # host -> (accept, the listening node's context)
-        self._pipes: dict[int, _Pipe] = {}  # insertion-ordered: teardown order is the same every run
+        # host -> its open pipes (either end), insertion-ordered: teardown order is the same every
+        # run, and a dying host finds its own pipes without scanning everyone's.
+        self._pipes: dict[str, dict[_Pipe, None]] = {}
         self._blocked: dict[str, frozenset[str]] = {}  # host -> peers its filter cuts off
         self._ports = itertools.count(40000)
 
@@ -95,8 +97,12 @@ class Wire:
     def drop(self, host: str) -> None:
         """A node died: stop listening and close every pipe it had (peers read EOF)."""
         self.unlisten(host)
-        for pipe in [p for p in self._pipes.values() if host in p.ends]:
+        for pipe in list(self._pipes.get(host, ())):
             pipe.close()
+
+    def _forget(self, pipe: _Pipe) -> None:
+        for end in pipe.ends:
+            self._pipes.get(end, {}).pop(pipe, None)
 
     async def connect(self, src: str, dst: str, port: int):
         if dst not in self._listeners:
@@ -104,8 +110,9 @@ class Wire:
         if self.is_cut(src, dst):
             await asyncio.Future()  # a dropped SYN: the dialler's connect timeout ends this
         accept, context = self._listeners[dst]
-        pipe = _Pipe((src, dst), on_close=lambda p: self._pipes.pop(id(p), None))
-        self._pipes[id(pipe)] = pipe
+        pipe = _Pipe((src, dst), on_close=self._forget)
+        for end in pipe.ends:
+            self._pipes.setdefault(end, {})[pipe] = None
         ours, theirs = (src, next(self._ports)), (dst, port)
         near, far = asyncio.StreamReader(limit=READ_LIMIT), asyncio.StreamReader(limit=READ_LIMIT)
         out, back = _Writer(self, pipe, src, dst, ours, theirs), _Writer(self, pipe, dst, src, theirs, ours)

@@ -141,10 +141,10 @@ def test_a_teardown_that_raises_keeps_the_verdict_the_trace_and_removes_the_data
     from fakenet.scenario.runner import run
     from fakenet.sim.loop import Livelock
 
-    def livelocked(self):
+    def livelocked(world, sim_nodes):
         raise Livelock("network time stood still (planted)")
 
-    monkeypatch.setattr(sim_backend.SimNode, "kill", livelocked)
+    monkeypatch.setattr(sim_backend, "kill_all", livelocked)  # the teardown kills every node at once
     monkeypatch.setenv("FAKENET_SIM_TMP", str(tmp_path / "sim"))
     (tmp_path / "sim").mkdir()
     result = run(load(ROOT / "scenarios" / "partition-heal.yaml"), "sim", trace=tmp_path / "run.trace")

@@ -315,6 +315,27 @@ def test_issue_28s_goals_stand_beside_their_figures():
     big = {figure.key: figure.goal for figure in sim._specs(10000)}
     assert big["sim.mesh.10000"] == 120.0 and big["sim.peak.10000"] == 5000.0
     assert 10000 in FULL.sim_sizes and 10000 not in QUICK.sim_sizes
+    scenario = {figure.key: figure.goal for figure in sim._scenario_specs(10000)}
+    assert scenario == {"sim.scenario.10000": None, "sim.scenario_cpu.10000": None, "sim.scenario_peak.10000": 5000.0}
+
+
+def test_the_large_scenario_scaled_keeps_every_named_node_on_its_side_of_the_partition():
+    import re
+
+    import yaml
+
+    from fakenet.bench import sim
+
+    written, scaled = (sim.ROOT / sim.SCENARIO).read_text(), sim.scaled_scenario(10000)
+    assert (yaml.safe_load(written)["nodes"], yaml.safe_load(scaled)["nodes"]) == (1000, 10000)
+
+    def sides(text):
+        half = yaml.safe_load(text)["nodes"] // 2  # `partition: 2`: halves in node order, node (node1) first
+        return [int(number or 1) <= half for number in re.findall(r"\bnode(\d*)\b", text.split("steps:")[1])]
+
+    assert sides(scaled) == sides(written) and True in sides(written) and False in sides(written)
+    with pytest.raises(ValueError, match="whole multiples"):
+        sim.scaled_scenario(1500)
 
 
 def test_per_backend_measures_each_backend_once_and_a_failure_marks_only_its_own_figures():

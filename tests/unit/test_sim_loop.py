@@ -92,3 +92,53 @@ def test_a_burst_at_one_instant_that_ends_is_not_a_livelock(loop, monkeypatch):
         return loop.time()
 
     assert loop.run_until_complete(burst()) == 1
+
+
+def test_a_world_run_with_a_timeout_ends_at_it_in_network_time_and_in_the_nodes_context(tmp_path):
+    """How the sim's RPC client waits for a node: the call runs in the node's context, and one that
+    never answers ends at its timeout (network seconds), while one that answers in time returns."""
+    from fakenet.sim.world import NODE, World
+
+    world = World(1, tmp_path)
+    world.activate()
+    try:
+        world.boot_context("node2", 1)
+
+        async def answer_after(seconds):
+            await asyncio.sleep(seconds)
+            return NODE.get()
+
+        assert world.run(answer_after(1), "node2", timeout=10) == "node2"
+        assert world.now() == 1
+        with pytest.raises(TimeoutError):
+            world.run(answer_after(60), "node2", timeout=5)
+        assert world.now() == 6
+    finally:
+        world.close()
+
+
+def test_a_world_files_every_live_task_under_its_node_however_many_finished(tmp_path):
+    """A crash cancels what `cancel_tasks` finds: finished tasks are swept out in batches, live
+    ones must all stay, in creation order, past many sweeps."""
+    from fakenet.sim.world import World
+
+    world = World(1, tmp_path)
+    world.activate()
+    try:
+        world.boot_context("node2", 1)
+        forever = []
+
+        async def spawn():
+            for number in range(500):
+                task = asyncio.get_running_loop().create_task(asyncio.sleep(3600 if number % 7 == 0 else 0))
+                if number % 7 == 0:
+                    forever.append(task)
+                await asyncio.sleep(0)  # the short ones finish as the next start
+
+        world.run(spawn(), "node2")
+        filed = [task for task in world._tasks["node2"] if not task.done()]
+        assert filed[-len(forever):] == forever and len(world._tasks["node2"]._tasks) < 500
+        world.cancel_tasks("node2")
+        assert all(task.cancelled() for task in forever)
+    finally:
+        world.close()
