@@ -68,3 +68,53 @@ def test_piped_output_is_never_wrapped(monkeypatch, capsys):
     line = "replay: ./fake scenario run " + "/a-long-path" * 20 + " --backend docker --seed 3 --kind litecoin"
     terminal.console().print(line)
     assert capsys.readouterr().out == line + "\n"  # pytest captures: stdout is not a terminal
+
+
+def test_a_project_name_compose_refuses_is_refused_before_any_file_is_written(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("no engine for a project name compose refuses"))
+    for name in ("Foo", "", "../x"):  # '../x' would have put the override file outside the state directory
+        assert f"project name {name!r}" in fails_in_one_line(capsys, ["-p", name, "status"])
+    assert "project name 'Foo'" in fails_in_one_line(capsys, ["-p", "Foo", "ps"])  # passed through to compose
+    monkeypatch.setenv("FAKENET_PROJECT", "A B")
+    assert "project name 'A B'" in fails_in_one_line(capsys, ["up", "-d"])
+
+
+def test_up_refuses_more_nodes_than_its_subnet_holds_at_once(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    assert "at most 253 nodes" in fails_in_one_line(capsys, ["up", "-d", "--nodes", "99999999999999999999"])
+    monkeypatch.setenv("FAKENET_NODES", "254")
+    assert "FAKENET_NODES='254'" in fails_in_one_line(capsys, ["up", "-d"])
+
+
+@pytest.mark.parametrize("argv", [["soak", "--seconds", "-5"], ["soak", "--seconds", "nan"],
+                                  ["fuzz", "--seconds", "-1"], ["fuzz", "--seconds", "inf"]])
+def test_a_duration_must_be_positive_not_a_run_of_nothing_that_passes(capsys, argv):
+    assert "expected a number of seconds > 0" in fails_in_one_line(capsys, argv)
+
+
+def test_soak_refuses_a_node_range_upside_down_and_an_unusable_out_folder(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("fakenet.soak.command.main", lambda args: pytest.fail("the soak must not start"))
+    assert "--min-nodes 8 is more than --max-nodes 4" in fails_in_one_line(
+        capsys, ["soak", "--min-nodes", "8", "--max-nodes", "4"])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert f"{blocker} is not a directory" in fails_in_one_line(capsys, ["soak", "--out", str(blocker / "out")])
+
+
+def test_outputs_are_checked_before_the_network_is_asked(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("fakenet.harness.network.Network.attach", lambda *a, **k: pytest.fail("checked first"))
+    monkeypatch.setattr("fakenet.fidelity.run", lambda out: pytest.fail("checked first"))
+    monkeypatch.setattr(cli.compose, "kind_of", lambda project: "fakenet")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert "no such directory" in fails_in_one_line(capsys, ["graph", "--png", str(tmp_path / "no" / "g.png")])
+    assert "is not a directory" in fails_in_one_line(capsys, ["dump", str(blocker / "dump")])
+    assert "no such directory" in fails_in_one_line(capsys, ["fidelity", "--out", str(tmp_path / "no" / "F.md")])
+
+
+def test_a_bad_backend_in_the_environment_is_refused_not_blamed_on_the_scenario(capsys, monkeypatch):
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", lambda *a, **k: pytest.fail("refused first"))
+    monkeypatch.setenv("FAKENET_BACKEND", "dockr")
+    scenario = cli.compose.REPO / "scenarios" / "node-crash.yaml"
+    error = fails_in_one_line(capsys, ["scenario", "run", str(scenario)])
+    assert "FAKENET_BACKEND='dockr'" in error and "did you mean 'docker'?" in error
