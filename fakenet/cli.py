@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -594,6 +596,24 @@ def passthrough(project: str, args: list[str]) -> int:
     return compose.run(project, args).returncode
 
 
+def _interrupted(signum, frame):
+    """Ctrl-C on one of fakenet's own verbs: say so at once (closing a network can take a while, and a
+    silent minute reads as a hang), then unwind as Python would; a second Ctrl-C is Python's own."""
+    print("fake: interrupted; cleaning up what this command started before exiting", file=sys.stderr, flush=True)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    raise KeyboardInterrupt
+
+
+def _run_verb(args, extra: list[str]) -> int:
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        return args.function(args, extra)
+    previous = signal.signal(signal.SIGINT, _interrupted)
+    try:
+        return args.function(args, extra)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -610,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
         _project_name(args.project)  # FAKENET_PROJECT's value too, which argparse does not check
         if extra and not args.passthrough:
             raise UsageError(f"fake {args.verb}: unrecognized arguments: {' '.join(extra)}")
-        return args.function(args, extra)
+        return _run_verb(args, extra)
     except FakenetError as exc:
         print(f"fake: {exc}" if not str(exc).startswith("fake") else str(exc), file=sys.stderr)
         return 1

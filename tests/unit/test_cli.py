@@ -118,3 +118,23 @@ def test_a_bad_backend_in_the_environment_is_refused_not_blamed_on_the_scenario(
     scenario = cli.compose.REPO / "scenarios" / "node-crash.yaml"
     error = fails_in_one_line(capsys, ["scenario", "run", str(scenario)])
     assert "FAKENET_BACKEND='dockr'" in error and "did you mean 'docker'?" in error
+
+
+def test_ctrl_c_says_at_once_that_it_cleans_up_and_exits_130_without_a_traceback(capsys, monkeypatch):
+    import os
+    import signal
+    import time
+
+    def run_interrupted(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the handler raises in here, as in a step that waits
+            time.sleep(0.01)
+        pytest.fail("SIGINT did not interrupt the run")
+
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", run_interrupted)
+    before = signal.getsignal(signal.SIGINT)
+    assert cli.main(["scenario", "run", str(cli.compose.REPO / "scenarios" / "node-crash.yaml")]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip() == "fake: interrupted; cleaning up what this command started before exiting"
+    assert signal.getsignal(signal.SIGINT) is before
