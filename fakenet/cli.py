@@ -29,6 +29,8 @@ COMPOSE_VERBS = {"attach", "build", "config", "cp", "create", "down", "events", 
                  "ls", "pause", "port", "ps", "pull", "push", "restart", "rm", "run", "scale", "start", "stats",
                  "stop", "top", "unpause", "up", "version", "wait", "watch"}
 
+NODE_COMMANDS = {"cli", "bitcoin-cli", "litecoin-cli"}  # what a node's container runs, not fake's verbs
+
 
 class UsageError(FakenetError):
     """A bad command line: one line, exit 1."""
@@ -84,6 +86,17 @@ UP_MAX_NODES = 2 ** (32 - compose_addresses.PREFIX) - 3  # the subnet less its n
 _up_count = _whole_number(2, "a network needs at least 2 nodes, not {}", UP_MAX_NODES,
                           f"`fake up` fits at most {UP_MAX_NODES} nodes on its subnet, not {{}}; "
                           "larger networks run in the harness (`fake scenario run … --backend sim --nodes N`)")
+def _run_count(text: str) -> int:
+    """A harness network's node count (`scenario run`, `soak`), bounded and worded as a scenario's `nodes:`."""
+    from fakenet.scenario import schema
+    from fakenet.scenario.loader import node_count
+
+    try:
+        return node_count(int(text) if text.strip().lstrip("-").isdigit() else text)
+    except schema.Invalid as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 _count = _whole_number(0, "expected a number >= 0, not {}")
 _seed = _whole_number(0, "expected a seed >= 0, not {}")
 
@@ -500,7 +513,7 @@ def parser() -> Parser:
     run.add_argument("file", type=Path)
     run.add_argument("--backend", choices=BACKENDS, help="default local, or FAKENET_BACKEND")
     run.add_argument("--kind", choices=kinds.names(), help="node kind (default: the scenario's first)")
-    run.add_argument("--nodes", type=_positive_count)
+    run.add_argument("--nodes", type=_run_count)
     run.add_argument("--seed", type=_seed)
     run.add_argument("--report", type=Path, metavar="DIR",
                      help="write the report, JUnit XML and (on failure) the evidence bundle here, packed as DIR.tar.gz")
@@ -540,8 +553,8 @@ def parser() -> Parser:
     soak.add_argument("--runs", type=_count, default=1, help="runs, one seed each (0: until --seconds)")
     soak.add_argument("--seconds", type=_duration, help="stop starting new runs after this long")
     soak.add_argument("--backend", choices=BACKENDS, default="local")
-    soak.add_argument("--min-nodes", type=_positive_count, default=4)
-    soak.add_argument("--max-nodes", type=_positive_count, default=12)
+    soak.add_argument("--min-nodes", type=_run_count, default=4)
+    soak.add_argument("--max-nodes", type=_run_count, default=12)
     soak.add_argument("--out", type=Path, default=Path("soak-failures"), metavar="DIR",
                       help="where counterexamples go as scenario files")
     soak.add_argument("--no-shrink", action="store_true", help="keep the counterexample as found")
@@ -573,6 +586,8 @@ def _unknown_verb(top: Parser, own: set[str], argv: list[str]) -> None:
     _, rest = _project_and_rest(argv)
     word = next((w for w in rest if not w.startswith("-")), None)
     if word is not None and word not in own:
+        if word in NODE_COMMANDS:  # README's `./fake exec node cli -getinfo`, typed the short way
+            raise UsageError(f"fake: {word} runs inside a node: ./fake exec node {word} {' '.join(rest[rest.index(word) + 1:])}".rstrip())
         raise UsageError(f"fake: unknown command {word!r}{did_you_mean(word, own | COMPOSE_VERBS)} "
                          f"(see fake --help)")
 

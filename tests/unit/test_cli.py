@@ -138,3 +138,21 @@ def test_ctrl_c_says_at_once_that_it_cleans_up_and_exits_130_without_a_traceback
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.strip() == "fake: interrupted; cleaning up what this command started before exiting"
     assert signal.getsignal(signal.SIGINT) is before
+
+
+@pytest.mark.parametrize("argv", [["scenario", "run", "x.yaml", "--nodes", "100000000000"],
+                                  ["scenario", "run", "x.yaml", "--nodes", "-4"], ["soak", "--max-nodes", "0"]])
+def test_a_harness_node_count_is_bounded_as_a_scenarios_is(capsys, argv):
+    assert "expected a whole number of nodes from 2 to 10,000" in fails_in_one_line(capsys, argv)
+
+
+@pytest.mark.parametrize("count", ["100000000000", "-4", "four"])
+def test_a_scenario_files_node_count_is_bounded_not_spun_on(capsys, tmp_path, count):
+    scenario = tmp_path / "huge.yaml"
+    scenario.write_text(f"name: huge\nnodes: {count}\nsteps:\n  - crash: node\n")
+    error = fails_in_one_line(capsys, ["scenario", "check", str(scenario)])
+    assert f"huge.yaml:2: nodes: expected a whole number of nodes from 2 to 10,000" in error
+
+
+def test_the_nodes_cli_typed_as_a_verb_points_at_exec(capsys):
+    assert fails_in_one_line(capsys, ["cli", "-getinfo"]).strip() == "fake: cli runs inside a node: ./fake exec node cli -getinfo"
