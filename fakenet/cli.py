@@ -431,8 +431,26 @@ def cmd_scenario_check(args, extra: list[str]) -> int:
 
 def cmd_bench(args, extra: list[str]) -> int:
     """Measure start-up, recovery, streams and footprint (see BENCHMARKS.md; `fake bench --help`)."""
-    from fakenet.bench.command import main as bench_main
+    import contextlib
+    import io
 
+    from fakenet.bench.command import main as bench_main, parse
+
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):  # bench's own parser: its usage lines become fake's one line
+            options = parse(extra)
+    except SystemExit as exit:
+        if exit.code == 0:  # --help
+            return 0
+        error = said.getvalue().strip().splitlines()[-1].replace("fake bench: error: ", "")
+        raise UsageError(f"fake bench: {error} (see fake bench --help)") from None
+    if options.json is not None:  # written after up to 50 minutes of measuring: checked before
+        _new_file(options.json, "--json")
+    if options.markdown is not None:  # bench makes its folder
+        _future_folder(options.markdown.parent, "--markdown")
+        if options.markdown.is_dir():
+            raise UsageError(f"fake: --markdown {options.markdown}: is a directory")
     return bench_main(extra)
 
 

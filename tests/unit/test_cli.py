@@ -156,3 +156,11 @@ def test_a_scenario_files_node_count_is_bounded_not_spun_on(capsys, tmp_path, co
 
 def test_the_nodes_cli_typed_as_a_verb_points_at_exec(capsys):
     assert fails_in_one_line(capsys, ["cli", "-getinfo"]).strip() == "fake: cli runs inside a node: ./fake exec node cli -getinfo"
+
+
+def test_bench_bad_arguments_and_output_paths_are_one_line_before_measuring(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("fakenet.bench.command.main", lambda args: pytest.fail("refused before measuring"))
+    assert "fake bench: unrecognized arguments: --bogus" in fails_in_one_line(capsys, ["bench", "--bogus"])
+    assert "argument --only: invalid choice: 'nope'" in fails_in_one_line(capsys, ["bench", "--only", "nope"])
+    assert "no such directory" in fails_in_one_line(capsys, ["bench", "--json", str(tmp_path / "no" / "b.json")])
+    assert "is a directory" in fails_in_one_line(capsys, ["bench", "--markdown", str(tmp_path)])
