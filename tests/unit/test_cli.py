@@ -164,3 +164,14 @@ def test_bench_bad_arguments_and_output_paths_are_one_line_before_measuring(caps
     assert "argument --only: invalid choice: 'nope'" in fails_in_one_line(capsys, ["bench", "--only", "nope"])
     assert "no such directory" in fails_in_one_line(capsys, ["bench", "--json", str(tmp_path / "no" / "b.json")])
     assert "is a directory" in fails_in_one_line(capsys, ["bench", "--markdown", str(tmp_path)])
+
+
+def test_soaks_piped_summary_is_not_wrapped(capsys, monkeypatch):
+    from fakenet.soak import command
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(command, "soak", lambda *a, **k: pytest.fail("no runs: --runs 0 with a deadline passed"))
+    monkeypatch.setattr(command.time, "monotonic", iter([0.0, 10.0, 10.0]).__next__)
+    assert cli.main(["soak", "--runs", "0", "--seconds", "1", "--out", "soak-failures"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.endswith("the model agreed\n"), out
