@@ -410,7 +410,8 @@ def _hosts_options(args) -> dict:
     placed = {**given, "placement": args.placement}
     if args.backend != "hosts" and any(value is not None for value in placed.values()):
         flags = [f"--{key.replace('_', '-')}" for key, value in placed.items() if value is not None]
-        raise UsageError(f"fake: {', '.join(flags)} only go with --backend hosts, not --backend {args.backend}")
+        raise UsageError(f"fake: {', '.join(flags)} only go{'es' if len(flags) == 1 else ''} with --backend hosts, "
+                         f"not --backend {args.backend}")
     options = hosts_flags.options(given)
     if args.placement:  # a host it names must exist before the file is loaded or any host is dialled
         from fakenet import host_registry
@@ -554,7 +555,7 @@ def parser() -> Parser:
     check.add_argument("--kind", choices=kinds.names(), help="check against this node kind")
     export = verb("export", cmd_export)
     export.add_argument("--stack", type=Path, required=True, metavar="FILE", help="the stack file to write")
-    export.add_argument("--nodes", type=_positive_count, default=4, help="task slots (default 4)")
+    export.add_argument("--nodes", type=_run_count, default=4, help="task slots (default 4)")
     export.add_argument("--kind", choices=kinds.names(), default="fakenet", help="node kind (default fakenet)")
     hosts = verbs.add_parser("hosts", help="Docker hosts for the hosts backend: add, ls, rm").add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=Parser)

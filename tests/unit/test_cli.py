@@ -175,3 +175,15 @@ def test_soaks_piped_summary_is_not_wrapped(capsys, monkeypatch):
     assert cli.main(["soak", "--runs", "0", "--seconds", "1", "--out", "soak-failures"]) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.endswith("the model agreed\n"), out
+
+
+def test_export_bounds_its_task_slots_before_building(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the image is built"))
+    error = fails_in_one_line(capsys, ["export", "--stack", str(tmp_path / "s.yml"), "--nodes", "99999999"])
+    assert "from 2 to 10,000, not 99999999" in error
+
+
+def test_a_hosts_flag_on_another_backend_is_refused_in_grammar(capsys):
+    scenario = str(cli.compose.REPO / "scenarios" / "node-crash.yaml")
+    assert "--placement only goes with --backend hosts" in fails_in_one_line(
+        capsys, ["scenario", "run", scenario, "--placement", "node=h1"])
