@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import signal
 import subprocess
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -25,6 +28,8 @@ UP_TIMEOUT = 120.0  # seconds `up -d` waits for a healthy mesh; FAKENET_UP_TIMEO
 COMPOSE_VERBS = {"attach", "build", "config", "cp", "create", "down", "events", "exec", "images", "kill", "logs",
                  "ls", "pause", "port", "ps", "pull", "push", "restart", "rm", "run", "scale", "start", "stats",
                  "stop", "top", "unpause", "up", "version", "wait", "watch"}
+
+NODE_COMMANDS = {"cli", "bitcoin-cli", "litecoin-cli"}  # what a node's container runs, not fake's verbs
 
 
 class UsageError(FakenetError):
@@ -59,8 +64,8 @@ def _print_table(project: str, rows: list[netstatus.NodeStatus]) -> None:
     terminal.console().print(table)
 
 
-def _whole_number(minimum: int, too_small: str):
-    """An argparse type: a whole number >= minimum; `too_small` says what a smaller one is not."""
+def _whole_number(minimum: int, too_small: str, maximum: int | None = None, too_big: str = ""):
+    """An argparse type: a whole number >= minimum (and <= maximum); `too_small`/`too_big` say why not."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -68,11 +73,30 @@ def _whole_number(minimum: int, too_small: str):
             raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(too_small.format(value))
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(too_big.format(value))
         return value
     return parse
 
 
 _positive_count = _whole_number(2, "a network needs at least 2 nodes, not {}")
+# `up`'s nodes have fixed addresses on one /24 (fakenet/compose_addresses.py): a bigger count would
+# first spin building names and addresses, then fail inside compose.
+UP_MAX_NODES = 2 ** (32 - compose_addresses.PREFIX) - 3  # the subnet less its network, broadcast and gateway
+_up_count = _whole_number(2, "a network needs at least 2 nodes, not {}", UP_MAX_NODES,
+                          f"`fake up` fits at most {UP_MAX_NODES} nodes on its subnet, not {{}}; "
+                          "larger networks run in the harness (`fake scenario run … --backend sim --nodes N`)")
+def _run_count(text: str) -> int:
+    """A harness network's node count (`scenario run`, `soak`), bounded and worded as a scenario's `nodes:`."""
+    from fakenet.scenario import schema
+    from fakenet.scenario.loader import node_count
+
+    try:
+        return node_count(int(text) if text.strip().lstrip("-").isdigit() else text)
+    except schema.Invalid as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 _count = _whole_number(0, "expected a number >= 0, not {}")
 _seed = _whole_number(0, "expected a seed >= 0, not {}")
 
@@ -89,10 +113,42 @@ def _from_environment(name: str, parse, default):
 
 
 def _seconds(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
     if not value > 0 or value == float("inf"):
         raise ValueError(f"expected a number of seconds > 0, not {text!r}")
     return value
+
+
+def _duration(text: str) -> float:
+    """An argparse type for a --seconds flag: a finite number > 0 (a negative or NaN one ran nothing and said
+    it passed)."""
+    try:
+        return _seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _choice(name: str, choices, default: str) -> str:
+    """A flag's default from the environment, refused (naming the variable) unless it is one of `choices`."""
+    def parse(text: str) -> str:
+        if text not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}{did_you_mean(text, set(choices))}")
+        return text
+    return _from_environment(name, parse, default)
+
+
+# Compose's own rule for a project name; the name also becomes a file name under the state directory.
+PROJECT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+
+def _project_name(text: str) -> str:
+    if not PROJECT_NAME.fullmatch(text):
+        raise UsageError(f"fake: project name {text!r}: use lowercase letters, digits, '-' and '_', starting with "
+                         "a letter or digit (Compose's rule)")
+    return text
 
 
 def _writable_folder(path: Path, what: str) -> Path:
@@ -103,6 +159,19 @@ def _writable_folder(path: Path, what: str) -> Path:
         raise UsageError(f"fake: {what} {path}: cannot create it ({exc.strerror})") from None
     if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
         raise UsageError(f"fake: {what} {path}: {'not a directory' if not path.is_dir() else 'not writable'}")
+    return path
+
+
+def _future_folder(path: Path, what: str) -> Path:
+    """A folder that can be made later (not made now): it is a writable folder, or its nearest existing
+    parent is one. For output written only at the end or on failure, which must not be lost then."""
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"fake: {what} {path}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"fake: {what} {path}: {existing} is not writable")
     return path
 
 
@@ -164,7 +233,7 @@ def cmd_up(args, extra: list[str]) -> int:
     kind = kinds.get(args.kind)
     compose.compose_file(kind.name)  # a kind without a compose file fails before anything is built
     timeout = _from_environment("FAKENET_UP_TIMEOUT", _seconds, UP_TIMEOUT)
-    count = args.nodes or _from_environment("FAKENET_NODES", _positive_count, None) \
+    count = args.nodes or _from_environment("FAKENET_NODES", _up_count, None) \
         or (compose.node_count(args.project) if kind.name == compose.DEFAULT_KIND else compose.BASE_NODES)
     compose.set_node_count(args.project, count, kind.name, _compose_subnet(args.project))
     image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
@@ -277,6 +346,8 @@ def cmd_graph(args, extra: list[str]) -> int:
     """The observed peer graph of a running network (a PNG with --png FILE)."""
     from fakenet.harness.network import Network
 
+    if args.png:  # before attaching: a picture that cannot be written is the user's to fix first
+        _new_file(args.png, "--png")
     net = Network.attach(args.project, kind=compose.kind_of(args.project))
     try:
         observed = net.oracle.observed_graph()
@@ -300,8 +371,8 @@ def cmd_dump(args, extra: list[str]) -> int:
     from fakenet.bundle import from_network, write
     from fakenet.harness.network import Network
 
+    folder = _future_folder(args.dir or Path(f"fakenet-dump-{args.project}-{time.strftime('%Y%m%d-%H%M%S')}"), "dump")
     net = Network.attach(args.project, kind=compose.kind_of(args.project))
-    folder = args.dir or Path(f"fakenet-dump-{args.project}-{time.strftime('%Y%m%d-%H%M%S')}")
     try:
         archive = write(from_network(net, f"{args.project} (fake dump)"), folder)
     finally:
@@ -315,6 +386,7 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     from fakenet.scenario import load
     from fakenet.scenario.console import run_with_progress
 
+    args.backend = args.backend or _choice("FAKENET_BACKEND", BACKENDS, "local")
     hosts_options = _hosts_options(args)  # flags first: they are cheaper to check than the file
     scenario = load(args.file, kind=args.kind)
     if args.report is not None:  # a run's evidence must not be lost to a folder found unwritable at the end
@@ -338,7 +410,8 @@ def _hosts_options(args) -> dict:
     placed = {**given, "placement": args.placement}
     if args.backend != "hosts" and any(value is not None for value in placed.values()):
         flags = [f"--{key.replace('_', '-')}" for key, value in placed.items() if value is not None]
-        raise UsageError(f"fake: {', '.join(flags)} only go with --backend hosts, not --backend {args.backend}")
+        raise UsageError(f"fake: {', '.join(flags)} only go{'es' if len(flags) == 1 else ''} with --backend hosts, "
+                         f"not --backend {args.backend}")
     options = hosts_flags.options(given)
     if args.placement:  # a host it names must exist before the file is loaded or any host is dialled
         from fakenet import host_registry
@@ -359,8 +432,26 @@ def cmd_scenario_check(args, extra: list[str]) -> int:
 
 def cmd_bench(args, extra: list[str]) -> int:
     """Measure start-up, recovery, streams and footprint (see BENCHMARKS.md; `fake bench --help`)."""
-    from fakenet.bench.command import main as bench_main
+    import contextlib
+    import io
 
+    from fakenet.bench.command import main as bench_main, parse
+
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):  # bench's own parser: its usage lines become fake's one line
+            options = parse(extra)
+    except SystemExit as exit:
+        if exit.code == 0:  # --help
+            return 0
+        error = said.getvalue().strip().splitlines()[-1].replace("fake bench: error: ", "")
+        raise UsageError(f"fake bench: {error} (see fake bench --help)") from None
+    if options.json is not None:  # written after up to 50 minutes of measuring: checked before
+        _new_file(options.json, "--json")
+    if options.markdown is not None:  # bench makes its folder
+        _future_folder(options.markdown.parent, "--markdown")
+        if options.markdown.is_dir():
+            raise UsageError(f"fake: --markdown {options.markdown}: is a directory")
     return bench_main(extra)
 
 
@@ -370,6 +461,10 @@ def cmd_soak(args, extra: list[str]) -> int:
     scenario file (shrunk unless --no-shrink) that `fake scenario run` replays."""
     from fakenet.soak.command import main as soak_main
 
+    if args.min_nodes > args.max_nodes:
+        raise UsageError(f"fake soak: --min-nodes {args.min_nodes} is more than --max-nodes {args.max_nodes}")
+    if args.mutants is None:  # a counterexample is written at the end of a long run: its folder must be usable
+        _future_folder(args.out, "--out")
     return soak_main(args)
 
 
@@ -386,6 +481,7 @@ def cmd_fidelity(args, extra: list[str]) -> int:
     comparison, row by row (same / differs, and why / missing), to FIDELITY.md or --out FILE."""
     from fakenet.fidelity import run
 
+    _new_file(args.out, "--out")  # before starting four nodes whose comparison would be lost
     return run(args.out)
 
 
@@ -407,8 +503,8 @@ def _help(function) -> str:
 def parser() -> Parser:
     top = Parser(prog="fake", allow_abbrev=False, description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    top.add_argument("-p", "--project", "--project-name", default=os.environ.get("FAKENET_PROJECT",
-                                                                                 compose.DEFAULT_PROJECT))
+    top.add_argument("-p", "--project", "--project-name", type=_project_name,
+                     default=os.environ.get("FAKENET_PROJECT", compose.DEFAULT_PROJECT))  # checked in main()
     verbs = top.add_subparsers(dest="verb", metavar="COMMAND", parser_class=Parser)
 
     def verb(name, function, passthrough=False, parent=verbs, own_help=True):
@@ -419,7 +515,7 @@ def parser() -> Parser:
 
     up = verb("up", cmd_up, passthrough=True)
     up.add_argument("-d", "--detach", action="store_true", help="start in the background and print the table")
-    up.add_argument("--nodes", type=_positive_count, help="how many nodes (default 4, or FAKENET_NODES)")
+    up.add_argument("--nodes", type=_up_count, help="how many nodes (default 4, or FAKENET_NODES)")
     up.add_argument("--kind", choices=sorted(compose.FILES), default=compose.DEFAULT_KIND,
                     help="node kind (default fakenet; litecoin: Litecoin Core regtest)")
     verb("status", cmd_status)
@@ -434,9 +530,9 @@ def parser() -> Parser:
         dest="action", metavar="ACTION", required=True, parser_class=Parser)
     run = verb("run", cmd_scenario_run, parent=scenario)
     run.add_argument("file", type=Path)
-    run.add_argument("--backend", choices=BACKENDS, default=os.environ.get("FAKENET_BACKEND", "local"))
+    run.add_argument("--backend", choices=BACKENDS, help="default local, or FAKENET_BACKEND")
     run.add_argument("--kind", choices=kinds.names(), help="node kind (default: the scenario's first)")
-    run.add_argument("--nodes", type=_positive_count)
+    run.add_argument("--nodes", type=_run_count)
     run.add_argument("--seed", type=_seed)
     run.add_argument("--report", type=Path, metavar="DIR",
                      help="write the report, JUnit XML and (on failure) the evidence bundle here, packed as DIR.tar.gz")
@@ -459,7 +555,7 @@ def parser() -> Parser:
     check.add_argument("--kind", choices=kinds.names(), help="check against this node kind")
     export = verb("export", cmd_export)
     export.add_argument("--stack", type=Path, required=True, metavar="FILE", help="the stack file to write")
-    export.add_argument("--nodes", type=_positive_count, default=4, help="task slots (default 4)")
+    export.add_argument("--nodes", type=_run_count, default=4, help="task slots (default 4)")
     export.add_argument("--kind", choices=kinds.names(), default="fakenet", help="node kind (default fakenet)")
     hosts = verbs.add_parser("hosts", help="Docker hosts for the hosts backend: add, ls, rm").add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=Parser)
@@ -474,10 +570,10 @@ def parser() -> Parser:
     soak.add_argument("--seed", type=_seed, default=0, help="first seed (each run takes the next)")
     soak.add_argument("--steps", type=_count, default=40, help="steps per run")
     soak.add_argument("--runs", type=_count, default=1, help="runs, one seed each (0: until --seconds)")
-    soak.add_argument("--seconds", type=float, help="stop starting new runs after this long")
+    soak.add_argument("--seconds", type=_duration, help="stop starting new runs after this long")
     soak.add_argument("--backend", choices=BACKENDS, default="local")
-    soak.add_argument("--min-nodes", type=_positive_count, default=4)
-    soak.add_argument("--max-nodes", type=_positive_count, default=12)
+    soak.add_argument("--min-nodes", type=_run_count, default=4)
+    soak.add_argument("--max-nodes", type=_run_count, default=12)
     soak.add_argument("--out", type=Path, default=Path("soak-failures"), metavar="DIR",
                       help="where counterexamples go as scenario files")
     soak.add_argument("--no-shrink", action="store_true", help="keep the counterexample as found")
@@ -485,7 +581,7 @@ def parser() -> Parser:
                       "(all, or these) on sim with CI's seeds and report how many the soak kills")
     soak.add_argument("--jobs", type=_positive_count, default=1, help="--mutants: soak this many at once")
     fuzz = verb("fuzz", cmd_fuzz)
-    fuzz.add_argument("--seconds", type=float, default=60.0)
+    fuzz.add_argument("--seconds", type=_duration, default=60.0)
     fuzz.add_argument("--seed", type=_seed, default=0)
     fidelity = verb("fidelity", cmd_fidelity)
     fidelity.add_argument("--out", type=Path, default=compose.REPO / "FIDELITY.md", metavar="FILE")
@@ -509,6 +605,8 @@ def _unknown_verb(top: Parser, own: set[str], argv: list[str]) -> None:
     _, rest = _project_and_rest(argv)
     word = next((w for w in rest if not w.startswith("-")), None)
     if word is not None and word not in own:
+        if word in NODE_COMMANDS:  # README's `./fake exec node cli -getinfo`, typed the short way
+            raise UsageError(f"fake: {word} runs inside a node: ./fake exec node {word} {' '.join(rest[rest.index(word) + 1:])}".rstrip())
         raise UsageError(f"fake: unknown command {word!r}{did_you_mean(word, own | COMPOSE_VERBS)} "
                          f"(see fake --help)")
 
@@ -532,21 +630,41 @@ def passthrough(project: str, args: list[str]) -> int:
     return compose.run(project, args).returncode
 
 
+def _interrupted(signum, frame):
+    """Ctrl-C on one of fakenet's own verbs: say so at once (closing a network can take a while, and a
+    silent minute reads as a hang), then unwind as Python would; a second Ctrl-C is Python's own."""
+    print("fake: interrupted; cleaning up what this command started before exiting", file=sys.stderr, flush=True)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    raise KeyboardInterrupt
+
+
+def _run_verb(args, extra: list[str]) -> int:
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        return args.function(args, extra)
+    previous = signal.signal(signal.SIGINT, _interrupted)
+    try:
+        return args.function(args, extra)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         top = parser()
         own = set(top._subparsers._group_actions[0].choices)
         if not _is_own_verb(argv, own):
-            return passthrough(*_project_and_rest(argv))
+            project, rest = _project_and_rest(argv)
+            return passthrough(_project_name(project), rest)
         _unknown_verb(top, own, argv)
         args, extra = top.parse_known_args(argv)
         if args.verb is None:
             top.print_help()
             return 0
+        _project_name(args.project)  # FAKENET_PROJECT's value too, which argparse does not check
         if extra and not args.passthrough:
             raise UsageError(f"fake {args.verb}: unrecognized arguments: {' '.join(extra)}")
-        return args.function(args, extra)
+        return _run_verb(args, extra)
     except FakenetError as exc:
         print(f"fake: {exc}" if not str(exc).startswith("fake") else str(exc), file=sys.stderr)
         return 1

@@ -153,6 +153,20 @@ def _line_of_key(mapping_node, key: str) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
 
 
+MAX_NODES = 10_000  # the sim's largest benchmarked network; beyond it a typo would spin building names and edges
+
+
+def node_count(value) -> int:
+    """A scenario's (or `--nodes`') node count: 2 to MAX_NODES, said as one range whichever end is crossed."""
+    try:
+        count = s.count(value)
+    except s.Invalid:
+        count = None
+    if count is None or not 2 <= count <= MAX_NODES:
+        raise s.Invalid(f"expected a whole number of nodes from 2 to {MAX_NODES:,}, not {value!r}")
+    return count
+
+
 def _metadata(data: dict, root, file: str) -> dict:
     def check(key, validator, default):
         try:
@@ -162,9 +176,7 @@ def _metadata(data: dict, root, file: str) -> dict:
 
     if not isinstance(data.get("name"), str):
         raise ScenarioError("expected `name:` (a string) at the top", file=file, line=1)
-    nodes = check("nodes", s.count, 4)
-    if nodes < 2:
-        raise ScenarioError("nodes: expected at least 2", file=file, line=_line_of_key(root, "nodes"))
+    nodes = check("nodes", node_count, 4)
     topology = check("topology", lambda value: _topology(value, node_names(nodes)), "full")
     backends = check("backends", _subset(harness_backends.NAMES), list(harness_backends.DEFAULT))
     kind_names = check("kinds", _kinds, ["fakenet"])

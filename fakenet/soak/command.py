@@ -8,6 +8,7 @@ import time
 
 from rich.console import Console
 
+from fakenet import terminal
 from fakenet.errors import FakenetError
 from fakenet.soak.runner import soak, write
 from fakenet.soak.shrink import shrink
@@ -16,7 +17,7 @@ GOAL = 0.9  # of the repo's mutants the soak must kill (issue 25)
 
 
 def main(args) -> int:
-    console = Console(highlight=False)
+    console = terminal.console(highlight=False)  # piped output is never wrapped (README)
     if args.mutants is not None:
         return mutants_main(args.mutants, console, args.jobs)
     started = time.monotonic()

@@ -68,3 +68,122 @@ def test_piped_output_is_never_wrapped(monkeypatch, capsys):
     line = "replay: ./fake scenario run " + "/a-long-path" * 20 + " --backend docker --seed 3 --kind litecoin"
     terminal.console().print(line)
     assert capsys.readouterr().out == line + "\n"  # pytest captures: stdout is not a terminal
+
+
+def test_a_project_name_compose_refuses_is_refused_before_any_file_is_written(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("no engine for a project name compose refuses"))
+    for name in ("Foo", "", "../x"):  # '../x' would have put the override file outside the state directory
+        assert f"project name {name!r}" in fails_in_one_line(capsys, ["-p", name, "status"])
+    assert "project name 'Foo'" in fails_in_one_line(capsys, ["-p", "Foo", "ps"])  # passed through to compose
+    monkeypatch.setenv("FAKENET_PROJECT", "A B")
+    assert "project name 'A B'" in fails_in_one_line(capsys, ["up", "-d"])
+
+
+def test_up_refuses_more_nodes_than_its_subnet_holds_at_once(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    assert "at most 253 nodes" in fails_in_one_line(capsys, ["up", "-d", "--nodes", "99999999999999999999"])
+    monkeypatch.setenv("FAKENET_NODES", "254")
+    assert "FAKENET_NODES='254'" in fails_in_one_line(capsys, ["up", "-d"])
+
+
+@pytest.mark.parametrize("argv", [["soak", "--seconds", "-5"], ["soak", "--seconds", "nan"],
+                                  ["fuzz", "--seconds", "-1"], ["fuzz", "--seconds", "inf"]])
+def test_a_duration_must_be_positive_not_a_run_of_nothing_that_passes(capsys, argv):
+    assert "expected a number of seconds > 0" in fails_in_one_line(capsys, argv)
+
+
+def test_soak_refuses_a_node_range_upside_down_and_an_unusable_out_folder(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("fakenet.soak.command.main", lambda args: pytest.fail("the soak must not start"))
+    assert "--min-nodes 8 is more than --max-nodes 4" in fails_in_one_line(
+        capsys, ["soak", "--min-nodes", "8", "--max-nodes", "4"])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert f"{blocker} is not a directory" in fails_in_one_line(capsys, ["soak", "--out", str(blocker / "out")])
+
+
+def test_outputs_are_checked_before_the_network_is_asked(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("fakenet.harness.network.Network.attach", lambda *a, **k: pytest.fail("checked first"))
+    monkeypatch.setattr("fakenet.fidelity.run", lambda out: pytest.fail("checked first"))
+    monkeypatch.setattr(cli.compose, "kind_of", lambda project: "fakenet")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert "no such directory" in fails_in_one_line(capsys, ["graph", "--png", str(tmp_path / "no" / "g.png")])
+    assert "is not a directory" in fails_in_one_line(capsys, ["dump", str(blocker / "dump")])
+    assert "no such directory" in fails_in_one_line(capsys, ["fidelity", "--out", str(tmp_path / "no" / "F.md")])
+
+
+def test_a_bad_backend_in_the_environment_is_refused_not_blamed_on_the_scenario(capsys, monkeypatch):
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", lambda *a, **k: pytest.fail("refused first"))
+    monkeypatch.setenv("FAKENET_BACKEND", "dockr")
+    scenario = cli.compose.REPO / "scenarios" / "node-crash.yaml"
+    error = fails_in_one_line(capsys, ["scenario", "run", str(scenario)])
+    assert "FAKENET_BACKEND='dockr'" in error and "did you mean 'docker'?" in error
+
+
+def test_ctrl_c_says_at_once_that_it_cleans_up_and_exits_130_without_a_traceback(capsys, monkeypatch):
+    import os
+    import signal
+    import time
+
+    def run_interrupted(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the handler raises in here, as in a step that waits
+            time.sleep(0.01)
+        pytest.fail("SIGINT did not interrupt the run")
+
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", run_interrupted)
+    before = signal.getsignal(signal.SIGINT)
+    assert cli.main(["scenario", "run", str(cli.compose.REPO / "scenarios" / "node-crash.yaml")]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip() == "fake: interrupted; cleaning up what this command started before exiting"
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+@pytest.mark.parametrize("argv", [["scenario", "run", "x.yaml", "--nodes", "100000000000"],
+                                  ["scenario", "run", "x.yaml", "--nodes", "-4"], ["soak", "--max-nodes", "0"]])
+def test_a_harness_node_count_is_bounded_as_a_scenarios_is(capsys, argv):
+    assert "expected a whole number of nodes from 2 to 10,000" in fails_in_one_line(capsys, argv)
+
+
+@pytest.mark.parametrize("count", ["100000000000", "-4", "four"])
+def test_a_scenario_files_node_count_is_bounded_not_spun_on(capsys, tmp_path, count):
+    scenario = tmp_path / "huge.yaml"
+    scenario.write_text(f"name: huge\nnodes: {count}\nsteps:\n  - crash: node\n")
+    error = fails_in_one_line(capsys, ["scenario", "check", str(scenario)])
+    assert f"huge.yaml:2: nodes: expected a whole number of nodes from 2 to 10,000" in error
+
+
+def test_the_nodes_cli_typed_as_a_verb_points_at_exec(capsys):
+    assert fails_in_one_line(capsys, ["cli", "-getinfo"]).strip() == "fake: cli runs inside a node: ./fake exec node cli -getinfo"
+
+
+def test_bench_bad_arguments_and_output_paths_are_one_line_before_measuring(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("fakenet.bench.command.main", lambda args: pytest.fail("refused before measuring"))
+    assert "fake bench: unrecognized arguments: --bogus" in fails_in_one_line(capsys, ["bench", "--bogus"])
+    assert "argument --only: invalid choice: 'nope'" in fails_in_one_line(capsys, ["bench", "--only", "nope"])
+    assert "no such directory" in fails_in_one_line(capsys, ["bench", "--json", str(tmp_path / "no" / "b.json")])
+    assert "is a directory" in fails_in_one_line(capsys, ["bench", "--markdown", str(tmp_path)])
+
+
+def test_soaks_piped_summary_is_not_wrapped(capsys, monkeypatch):
+    from fakenet.soak import command
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(command, "soak", lambda *a, **k: pytest.fail("no runs: --runs 0 with a deadline passed"))
+    monkeypatch.setattr(command.time, "monotonic", iter([0.0, 10.0, 10.0]).__next__)
+    assert cli.main(["soak", "--runs", "0", "--seconds", "1", "--out", "soak-failures"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.endswith("the model agreed\n"), out
+
+
+def test_export_bounds_its_task_slots_before_building(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the image is built"))
+    error = fails_in_one_line(capsys, ["export", "--stack", str(tmp_path / "s.yml"), "--nodes", "99999999"])
+    assert "from 2 to 10,000, not 99999999" in error
+
+
+def test_a_hosts_flag_on_another_backend_is_refused_in_grammar(capsys):
+    scenario = str(cli.compose.REPO / "scenarios" / "node-crash.yaml")
+    assert "--placement only goes with --backend hosts" in fails_in_one_line(
+        capsys, ["scenario", "run", scenario, "--placement", "node=h1"])

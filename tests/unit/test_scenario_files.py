@@ -22,7 +22,7 @@ BROKEN = [
     ("name: x\nsteps:\n  - create_streams: {on: node, cnt: 3}\n", "x.yaml:3 (step create_streams): unknown argument(s) cnt; this step takes on, count, pin, as"),
     ("name: x\nsteps:\n  - partition: [[node, node2], [node2]]\n", "x.yaml:3 (step partition): expected each node in one group only"),
     ("name: x\nsteps:\n  - heal\n  - repeat: {times: 2}\n", "x.yaml:4 (step repeat): missing argument(s) steps"),
-    ("name: x\nnodes: 1\nsteps: [heal]\n", "x.yaml:2: nodes: expected at least 2"),
+    ("name: x\nnodes: 1\nsteps: [heal]\n", "x.yaml:2: nodes: expected a whole number of nodes from 2 to 10,000, not 1"),
     ("name: x\nsteps: []\n", "x.yaml:2: expected `steps:` with a list of at least one step"),
     ("name: x\nsteps:\n  - crash: node\n    heal:\n", "x.yaml:3: expected one step per list item"),
     ("name: [\n", "x.yaml:2: not valid YAML"),
