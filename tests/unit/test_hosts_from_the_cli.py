@@ -127,7 +127,7 @@ def test_the_replay_line_repeats_the_hosts_options(tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["scenario", "run", "s.yaml", "--backend", "local", "--reach", "h2=10.0.0.2"],
-     "--reach only go with --backend hosts, not --backend local"),
+     "--reach only goes with --backend hosts, not --backend local"),
     (["scenario", "run", "s.yaml", "--backend", "hosts", "--reach", "h2"], "--reach is HOST=ADDRESS"),
     (["scenario", "run", "s.yaml", "--backend", "hosts", "--overlay-encryption", "maybe"], "overlay encryption is one of"),
     (["hosts", "add", "ssh://root@h2", "--reach", "http://h2"], "reach address is a host name"),
