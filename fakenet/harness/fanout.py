@@ -9,7 +9,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, TypeVar
 
-from fakenet.harness import clock
+from fakenet.harness import clock, waits
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -19,5 +19,13 @@ def fan_out(function: Callable[[T], R], items: Iterable[T], workers: int) -> lis
     items = list(items)
     if clock.is_virtual():
         return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(items))))
+    try:
         return list(pool.map(function, items))
+    except KeyboardInterrupt:  # the workers' waits give up at their next poll, so cleanup starts now
+        waits.ABANDONED.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        waits.ABANDONED.clear()
+        raise
+    finally:
+        pool.shutdown(wait=True)

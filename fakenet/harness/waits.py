@@ -8,6 +8,7 @@ Only the failures a probe is expected to have while a node starts or recovers ar
 
 from __future__ import annotations
 
+import threading
 from typing import Callable, Iterable, TypeVar
 
 from tenacity import RetryError, Retrying, retry_if_result, wait_exponential
@@ -17,6 +18,10 @@ from fakenet.harness import clock
 
 T = TypeVar("T")
 EXPECTED_FAILURES = (FakenetError, OSError, TimeoutError)
+# Set while the caller of a fan-out is interrupted (Ctrl-C): waits on its worker threads end at
+# their next poll instead of polling nodes that died with the same SIGINT until their deadline
+# (a start-up wait is 60 s, and the interpreter joins those threads before it exits).
+ABANDONED = threading.Event()
 
 
 def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: float, expected: str,
@@ -38,11 +43,14 @@ def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: flo
         return check(last[0])
 
     # The harness clock, not tenacity's: on sim a deadline is network time, and sleeping runs the network.
-    retrying = Retrying(stop=lambda _state: clock.monotonic() - started >= timeout, sleep=clock.sleep,
+    retrying = Retrying(stop=lambda _state: clock.monotonic() - started >= timeout or ABANDONED.is_set(),
+                        sleep=clock.sleep,
                         wait=wait_exponential(multiplier=0.02, max=max_interval), retry=retry_if_result(lambda ok: not ok))
     try:
         retrying(attempt)
     except RetryError as exc:
+        if ABANDONED.is_set():
+            raise WaitTimeout(f"abandoned (the caller was interrupted): {expected}") from exc
         raise WaitTimeout(_explain(expected, last[0], errors, logs, hint, timeout)) from (errors[-1] if errors else exc)
     return last[0], clock.monotonic() - started
 
