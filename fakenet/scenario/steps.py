@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import networkx as nx
 
-from fakenet.errors import ConfigError, ExpectationFailed
+from fakenet.errors import ConfigError, ExpectationFailed, ModelRefused
 from fakenet.harness import faults
 from fakenet.harness.latest import Versions
 from fakenet.harness.waits import wait_for
@@ -372,10 +372,15 @@ def expect_cache(ctx, a):
         raise ExpectationFailed(f"{a['on']}'s cache order differs from the model: model has {len(model)} streams, "
                              f"node reports {len(info['lru'])}; first difference at position "
                              f"{next((i for i, (x, y) in enumerate(zip(model, info['lru'])) if x != y), min(len(model), len(info['lru'])))}")
+    # The node agrees with the model from here on: a size or order the scenario asks for that the
+    # model does not predict is the scenario's mistake, not the node's.
     if "size" in a and info["size"] != a["size"]:
-        raise ExpectationFailed(f"{a['on']}'s cache holds {info['size']} streams, expected {a['size']}")
+        raise ModelRefused(f"{a['on']}'s cache holds {info['size']} streams, as the model predicts; the scenario "
+                           f"expects {a['size']}", asked=a["size"], predicted=len(model), observed=info["size"],
+                           node=a["on"])
     if "lru" in a and info["lru"] != ctx.streams(a["lru"]):
-        raise ExpectationFailed(f"{a['on']}'s cache is not exactly {a['lru']} in creation order")
+        raise ModelRefused(f"{a['on']}'s cache is what the model predicts, not exactly {a['lru']} in creation order",
+                           asked=ctx.streams(a["lru"]), predicted=model, observed=info["lru"], node=a["on"])
 
 
 @step("expect_pins", "expect", mapping({"on": NODE, "streams": s.labels}), needs=(STREAMS,))

@@ -82,7 +82,18 @@ def test_a_false_cache_expectation_through_pytest_shows_the_line_and_the_numbers
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "wrong-cache.yaml:6: step `expect_cache: {on: node, size: 2}` failed:" in done.stdout
-    assert "node's cache holds 3 streams, expected 2" in done.stdout
+    assert "node's cache holds 3 streams, as the model predicts; the scenario expects 2" in done.stdout
+
+
+def test_a_cache_size_the_model_does_not_predict_is_the_scenarios_fault_not_the_nodes():
+    """The node holds what the model predicts (0 streams at node2); the scenario asks for 7."""
+    scenario = parse("name: x\nnodes: 4\nsteps:\n  - create_streams: {on: node, count: 2, as: a}\n"
+                     "  - expect_cache: {on: node2, size: 7}\n", "x.yaml")
+    result = run(scenario, "sim")
+    from fakenet.bundle.build import scenario_verdict
+
+    assert not result.ok and "as the model predicts" in result.failure, result.failure
+    assert scenario_verdict(result).side == SCENARIO
 
 
 def test_a_node_count_the_scenarios_edges_cannot_have_is_the_scenarios_fault():
