@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 
 from fakenet.bundle.evidence import Availability, Snapshot  # noqa: E402
-from fakenet.bundle.short_ids import shortest_unique  # noqa: E402
+from fakenet.harness.short_ids import shortest_unique  # noqa: E402
 from fakenet.naming import natural  # noqa: E402
 
 DPI = 72  # small files: a 16-node bundle has a picture per step

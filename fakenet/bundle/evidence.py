@@ -18,6 +18,7 @@ import networkx as nx
 from fakenet.bundle.redact import Redactor
 from fakenet.errors import FakenetError
 from fakenet.harness import observe
+from fakenet.harness.short_ids import mentions
 from fakenet.kinds import CHAIN, STREAMS
 
 MAX_STREAMS = 12  # of the availability matrix: each unavailable pair costs a sync timeout to observe
@@ -178,7 +179,7 @@ def failing_streams(streams: list[str], failure: BaseException | None) -> list[s
             if isinstance(item, tuple) and len(item) == 2:
                 named.add(item[0])
     text = str(failure)
-    return [s for s in streams if s in named or s[:14] in text][:MAX_STREAMS]
+    return [s for s in streams if s in named or mentions(text, s)][:MAX_STREAMS]
 
 
 def _availability(net, streams: list[str]) -> Availability:

@@ -17,6 +17,7 @@ import networkx as nx
 
 from fakenet.errors import ExpectationFailed, WaitTimeout
 from fakenet.harness import observe
+from fakenet.harness.short_ids import cut
 from fakenet.harness.waits import wait_for
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def expect_replicated(net: Fleet, streams: list[str], minimum: int) -> None:
         holders = {name for name, pins in seen.items() if stream in pins}
         component = max((c for c in nx.connected_components(net.model.expected_graph())), key=len)
         if len(holders) < min(minimum, len(component)):
-            short.append(f"{stream[:14]}… on {sorted(holders)}")
+            short.append(f"{cut(stream, net.stream_ids)} on {sorted(holders)}")
     if short:
         raise ExpectationFailed(f"fewer than {minimum} live holders: " + "; ".join(short))
 

@@ -11,6 +11,7 @@ from fakenet.errors import ExpectationFailed, FakenetError, ModelRefused, WaitTi
 from fakenet.harness import observe
 from fakenet.harness.chain_model import AmbiguousChain
 from fakenet.harness.fanout import fan_out
+from fakenet.harness.short_ids import cut
 from fakenet.harness.waits import wait_for
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def availability(net: Fleet, streams, nodes, want: bool | None) -> dict:
         if wrong:
             seen = _observe(net, [pair for pair in wrong if predicted[pair] is not None], predicted)
             raise ModelRefused(f"the model does not predict {'available' if want else 'unavailable'} for "
-                               f"{_fmt(wrong)}: holders {({s: sorted(net.model.holders(s)) for s, _ in wrong})}",
+                               f"{_fmt(net, wrong)}: holders {({s: sorted(net.model.holders(s)) for s, _ in wrong})}",
                                asked={pair: want for pair in wrong}, predicted={pair: predicted[pair] for pair in wrong},
                                observed=seen, difference=wrong)
     before = {s: set(net.model.holders(s)) for s in {s for s, _ in pairs}}  # loads add holders: explain from before
@@ -184,13 +185,13 @@ def holders(net: Fleet, streams) -> None:
         expected = {n for n in net.model.holders(stream) if n in held}
         seen = {n for n, (pins, cache) in held.items() if stream in pins or stream in cache}
         if expected != seen:
-            wrong.append(f"{stream[:14]}…: expected holders {sorted(expected)}, observed {sorted(seen)}")
+            wrong.append(f"{cut(stream, net.stream_ids)}: expected holders {sorted(expected)}, observed {sorted(seen)}")
     if wrong:
         raise ExpectationFailed("wrong holders: " + "; ".join(wrong), difference=wrong)
 
 
-def _fmt(pairs) -> str:
-    return ", ".join(f"({s[:14]}…, {n})" for s, n in pairs)
+def _fmt(net: Fleet, pairs) -> str:
+    return ", ".join(f"({cut(s, net.stream_ids)}, {n})" for s, n in pairs)
 
 
 def tips(net: Fleet, timeout: float) -> float:

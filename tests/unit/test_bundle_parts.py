@@ -98,7 +98,7 @@ def test_a_secret_that_is_a_word_the_bundle_needs_is_removed_from_configs_only()
 
 
 def test_ids_are_cut_to_the_shortest_prefix_that_tells_them_apart():
-    from fakenet.bundle.short_ids import shortest_unique
+    from fakenet.harness.short_ids import shortest_unique
 
     short = shortest_unique([STREAM_A, STREAM_B, "k2t6wyabc"])
     assert short[STREAM_A] == "kjzl6cwe1jw146…" and short[STREAM_B] == "kjzl6cwe1jw147…"  # a fixed 12 names both alike

@@ -25,3 +25,15 @@ def _common(a: str, b: str) -> int:
             break
         count += 1
     return count
+
+
+def cut(value: str, among) -> str:
+    """`value` cut to the shortest prefix that no id of `among` shares."""
+    return shortest_unique([*among, value])[value]
+
+
+def mentions(text: str, value: str, minimum: int = MINIMUM) -> bool:
+    """Whether `text` names `value` whole or by a prefix cut with "…" (as shortest_unique cuts it)."""
+    if value in text:
+        return True
+    return any(f"{value[:length]}…" in text for length in range(minimum, len(value)))
