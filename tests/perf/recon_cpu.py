@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path[:0] = ["tests", "tests/integration"]
 
-from support import node_processes as local  # noqa: E402
+from support import local_nodes as local  # noqa: E402
 from support.ceramic_events import ALICE, create_on_7007, post_event  # noqa: E402
 from support.ceramic_models import definition, mid_genesis, model_genesis  # noqa: E402
 from test_recon import feed_cids, interest  # noqa: E402
