@@ -2,7 +2,8 @@
 
 Unpinned streams live only in the in-memory LRU cache (evicted or restarted away, they are gone
 from this node, as on Ceramic); pinned ones also live in the SQLite pin store and survive
-kill -9. A node that loads a stream caches it and from then on serves it to others.
+kill -9. The events of Models and MIDs are kept apart from that by ceramic-one's event feed
+(ceramic_one/feed.py), which watchers' `note(state, blocks)` hands their bytes. A node that loads a stream caches it and from then on serves it to others.
 
 A load from the network settles the tip as js-ceramic's sync does: it takes every holder's
 answer, fetches the commits of each, replays and verifies every log (signatures, links, anchor
@@ -50,7 +51,9 @@ class StreamService:
         self.network = None  # StreamNetwork, wired by the node
         self.anchors = None  # AnchorService, wired by the node
         self.rules = None  # ModelRules (model_rules.py), wired by the node: Models and MIDs checked against what they name
-        self.watchers = []  # told of every state this node accepts (`note(state, blocks)`): the model index, the event feed
+        # Told of every state this node accepts, with its commits (`note(state, blocks)`): the model
+        # index, the event feed (which keeps the events' bytes).
+        self.watchers = []
         self._log = logs.get()
         # Freshness: the connection count (`connections()`, wired to the swarm's) at which each held
         # stream was last synced; a stream is fresh while that is still the count. A new connection

@@ -85,8 +85,8 @@ def test_events_outlive_the_stream_cache_and_only_their_writer_anchors_them(tmp_
     here, 20 MIDs written), so it is served, and synced to a peer that registers its interest
     later, after eviction and after a restart. A peer that syncs an event requests no anchor."""
     writer, reader = start_nodes(local.full_mesh(tmp_path, 2, settings={"cache_limit": 5}))
-    model = requests.post(f"{writer.api_url}/api/v0/streams", timeout=30, json={
-        "type": 2, "genesis": jose.to_wire(*model_genesis(ALICE, definition())), "opts": {"pin": True}}).json()["streamId"]
+    pinned_model = {"type": 2, "genesis": jose.to_wire(*model_genesis(ALICE, definition())), "opts": {"pin": True}}
+    model = requests.post(f"{writer.api_url}/api/v0/streams", json=pinned_model, timeout=30).json()["streamId"]
     interest(writer, model)
     commits = [mid_genesis(ALICE, model, {"title": str(n)}, unique=n.to_bytes(12, "big")) for n in range(20)]
     for commit in commits:

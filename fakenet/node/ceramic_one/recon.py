@@ -25,7 +25,8 @@ budget passes 1,000 events/s per peer with room.
 Events received are stored through ingest.py like a posted event (CID, signature, schema, and
 the Model read from the verified event, not from the peer's EventId); a refused one is counted
 and dropped. They request no anchor: as in ceramic-one, the node an event was written to anchors
-it, not every peer that syncs it. Events sent are read from the feed, which owns their bytes. Counters per peer are Prometheus text, named as ceramic-one names Recon's.
+it, not every peer that syncs it. Events sent are read from the feed, which owns their bytes.
+Counters per peer are Prometheus text, named as ceramic-one names Recon's.
 """
 
 from __future__ import annotations
