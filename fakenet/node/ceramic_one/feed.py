@@ -5,9 +5,9 @@ interests registered here, in SQLite: what ceramic-one's /feed/events, /events/{
 The feed is the one durable owner of an accepted event's bytes (the commit as the stream store
 keeps it: a DAG-JOSE event as jose.py's record), as ceramic-one's event store is: the stream
 cache holds unpinned streams only until it evicts them, and an event acknowledged to a client or
-synced from a peer must stay servable after that and after a restart. An event is at most
-events.MAX_EVENT_BYTES (5101), the API body limit (7007) or recon.VALUE_BYTES (Recon), so a row
-is bounded by what the node already takes in.
+synced from a peer must stay servable after that and after a restart. A row's bytes are bounded
+by the way the event came in: events.MAX_EVENT_BYTES on 5101, the API body limit on 7007,
+recon.VALUE_BYTES by Recon, framing.MAX_FRAME by 7007's gossip or a load from the network.
 
 The feed's resume token is the position of the last event given (ceramic-one's highwater mark):
 a reader passes it back as resumeAt and gets what came after, nothing twice. Events are Model
