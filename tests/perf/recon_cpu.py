@@ -8,7 +8,7 @@ CPU-second), the writer's, and the wall time. Not a pytest test: run it from the
     .venv/bin/python tests/perf/recon_cpu.py 300
     PROFILE_PEER=/tmp/peer.prof .venv/bin/python tests/perf/recon_cpu.py 300   # the peer under cProfile
 
-N stays under the stream cache (500): unpinned events live only there, as on Ceramic.
+N may exceed the stream cache (500): the event feed keeps every accepted event's bytes.
 """
 
 import os
