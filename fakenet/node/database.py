@@ -77,8 +77,9 @@ class LazyStore:
     Model or MID cost no files (the sim backend runs thousands of nodes against a file limit it
     sizes for the chain and state stores alone), and in memory none at all.
 
-    WAL and NORMAL sync: what these stores hold is rebuilt from the streams the node keeps, whose
-    own store syncs in full. Autocommit, one statement at a time, unless a caller groups writes in
+    WAL and NORMAL sync (no corruption in WAL mode): a commit survives the process's kill -9, not
+    a power cut. The model index is rebuilt from the streams the node keeps; the event feed owns its
+    events' bytes (feed.py). Autocommit, one statement at a time, unless a caller groups writes in
     `batch()` (Recon takes a batch of events in one).
     """
 

@@ -59,7 +59,7 @@ class ModelIndex(LazyStore):
 
     # -- documents -----------------------------------------------------------------------------
 
-    def note(self, state: StreamState) -> None:
+    def note(self, state: StreamState, _blocks=None) -> None:
         """Record a MID this node accepted, if its Model is indexed here."""
         if state.stream_id.type != MID or not self.is_indexed(state.model):
             return

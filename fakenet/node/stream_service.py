@@ -2,7 +2,8 @@
 
 Unpinned streams live only in the in-memory LRU cache (evicted or restarted away, they are gone
 from this node, as on Ceramic); pinned ones also live in the SQLite pin store and survive
-kill -9. A node that loads a stream caches it and from then on serves it to others.
+kill -9. The events of Models and MIDs are kept apart from that by ceramic-one's event feed
+(ceramic_one/feed.py), which watchers' `note(state, blocks)` hands their bytes. A node that loads a stream caches it and from then on serves it to others.
 
 A load from the network settles the tip as js-ceramic's sync does: it takes every holder's
 answer, fetches the commits of each, replays and verifies every log (signatures, links, anchor
@@ -33,7 +34,8 @@ the cut between node2 and node3 healed (tests/data/soak-2-stale-cached-holder.ya
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections import ChainMap
+from typing import Callable, Mapping
 
 from multiformats import CID
 
@@ -52,7 +54,9 @@ class StreamService:
         self.network = None  # StreamNetwork, wired by the node
         self.anchors = None  # AnchorService, wired by the node
         self.rules = None  # ModelRules (model_rules.py), wired by the node: Models and MIDs checked against what they name
-        self.watchers = []  # told of every state this node accepts (`note(state)`): the model index, the event feed
+        # Told of every state this node accepts, with its commits (`note(state, blocks)`): the model
+        # index, the event feed (which keeps the events' bytes).
+        self.watchers = []
         self._log = logs.get()
         # Freshness: the connection count (`connections()`, wired to the swarm's) at which each held
         # stream was last synced; a stream is fresh while that is still the count. A new connection
@@ -123,18 +127,20 @@ class StreamService:
         cid, data = make_genesis(self.key, content, family=family, tags=tags)
         return await self.create_from_genesis(cid, data, pin=pin)
 
-    async def create_from_genesis(self, cid: CID, data: bytes, *, pin=False) -> StreamState:
+    async def create_from_genesis(self, cid: CID, data: bytes, *, pin=False, anchor=True) -> StreamState:
+        """`anchor=False` for an event synced from a peer: the node it was written to anchors it."""
         codec.decode(cid, data)
         state = apply_genesis(cid, data, local=True)
-        await self._accept(state)
+        await self._accept(state, {cid: data})
         existing = self.held(state.stream_id)
         if existing is None:  # a new stream: this node holds its newest state by construction
             self._cache(state, {cid: data})
             self._mark_synced(state.stream_id, self.connections())
         if pin:
             await self.pin(state.stream_id)
-        await self._request_anchor(state)
-        self._log.info("stream_created", stream=state.stream_id.encode(), pinned=pin)
+        if anchor:
+            await self._request_anchor(state)
+        self._log.info("stream_created", stream=state.stream_id.encode(), pinned=pin, anchor=anchor)
         return self.held(state.stream_id).state
 
     async def update(self, stream_id: StreamID, content) -> StreamState:
@@ -142,36 +148,41 @@ class StreamService:
         cid, data = make_update(self.key, state, content)
         return await self.apply(stream_id, cid, data)
 
-    async def apply(self, stream_id: StreamID, cid: CID, data: bytes) -> StreamState:
-        """A client's (signed) update commit: validate, store, gossip, ask for an anchor."""
+    async def apply(self, stream_id: StreamID, cid: CID, data: bytes, *, anchor=True) -> StreamState:
+        """A client's (signed) update commit: validate, store, gossip, ask for an anchor (unless
+        `anchor=False`: an event synced from a peer, which the node it was written to anchors)."""
         codec.decode(cid, data)
         current = await self.load(stream_id)
         state = apply_commit(current, cid, data, local=True)
-        await self._accept(state, current)
+        await self._accept(state, ChainMap({cid: data}, self.held(stream_id).blocks), current)
         self.store(state, {cid: data})
         self.cache.get(stream_id)  # an update is a use
         await self.network.publish_update(stream_id, state.tip, self.held(stream_id).blocks)
-        await self._request_anchor(state)
-        self._log.info("stream_updated", stream=stream_id.encode(), tip=str(state.tip))
+        if anchor:
+            await self._request_anchor(state)
+        self._log.info("stream_updated", stream=stream_id.encode(), tip=codec.cid_text(state.tip), anchor=anchor)
         return state
 
     def _held_state(self, stream_id: StreamID) -> StreamState | None:
         entry = self.held(stream_id)
         return entry.state if entry else None
 
-    async def _accept(self, state: StreamState, before: StreamState | None = None) -> None:
+    async def _accept(self, state: StreamState, blocks: Mapping[CID, bytes],
+                      before: StreamState | None = None) -> None:
         """A Model or MID must hold against what it names before it is kept; an accepted one is indexed."""
         if self.rules is not None:
             await self.rules.check(state, before)
-        self._noted(state)
+        self._noted(state, blocks)
 
-    def _noted(self, state: StreamState) -> None:
+    def _noted(self, state: StreamState, blocks: Mapping[CID, bytes]) -> None:
+        """`blocks` holds the commits of the state's log (the event feed keeps their bytes)."""
         for watcher in self.watchers:
-            watcher.note(state)
+            watcher.note(state, blocks)
 
     async def _request_anchor(self, state: StreamState) -> None:
-        if self.anchors.request(state.stream_id.encode(), str(state.tip)):
-            await self.network.publish_anchor_request(state.stream_id.encode(), str(state.tip))
+        tip = codec.cid_text(state.tip)  # cached: str(CID) is ~0.4 ms of multiformats, per event
+        if self.anchors.request(state.stream_id.encode(), tip):
+            await self.network.publish_anchor_request(state.stream_id.encode(), tip)
 
     def _anchor_check(self, stream_id: StreamID, tip: CID, proof: dict) -> bool:
         """Peers' anchors count only once proven against this node's own chain."""
@@ -215,7 +226,7 @@ class StreamService:
             return
         if winner.tip != held.state.tip:
             self.store(winner, {c: blocks[c] for c in (e.cid for e in winner.log) if c not in held.blocks})
-            self._noted(winner)
+            self._noted(winner, blocks)
             self._log.info("stream_tip_moved", stream=winner.stream_id.encode(), tip=str(winner.tip), source=source)
             if winner.anchor_status is not AnchorStatus.ANCHORED and self.anchors is not None:
                 self.anchors.request(winner.stream_id.encode(), str(winner.tip))
@@ -251,7 +262,7 @@ class StreamService:
         if self.held(stream_id) is not None:  # it arrived while we searched: keep the better one
             self._keep(state, blocks, "load")
             return self.cache.get(stream_id).state if stream_id in self.cache else self.held(stream_id).state
-        self._noted(state)
+        self._noted(state, blocks)
         self._cache(state, blocks)
         self._log.info("stream_loaded", stream=stream_id.encode(), tip=str(state.tip), commits=len(state.log))
         return state

@@ -17,9 +17,9 @@ from fakenet.harness.waits import wait_for
 from fakenet.node.ceramic_one import event_id, ranges
 from fakenet.node.ceramic_one.recon import MAX_RANGES
 from fakenet.node.settings import SWARM_PORT
-from fakenet.node.streams import StreamID
+from fakenet.node.streams import StreamID, jose
 from support.ceramic_models import definition, mid_genesis, model_genesis
-from support.ceramic_events import ALICE, create_on_7007, one, post_event
+from support.ceramic_events import ALICE, car, create_on_7007, one, post_event
 
 FLOOD = 5_000  # rcr frames the rogue sends at most
 SYNC_BOUND = 30  # seconds; README: an interested node holds an event within this of being connected
@@ -66,6 +66,42 @@ def test_events_reach_every_interested_node_and_no_other(tmp_path, start_nodes):
     assert not posted & feed_cids(bystander), "a node with no interest in the model took its events"
     metrics = requests.get(f"{one(reader)}/metrics", timeout=10).text
     assert f'ceramic_recon_value_insert_count_total{{peer="{writer.name}"}}' in metrics, metrics
+
+
+def anchored_creations(node) -> tuple[int, int]:
+    """(streams created here that requested an anchor, those that did not), from the node's log."""
+    created = [line for line in node.log_path.read_text().splitlines() if "event=stream_created" in line]
+    return sum("anchor=True" in line for line in created), sum("anchor=False" in line for line in created)
+
+
+def event_data(node, cid: str) -> str | None:
+    answer = requests.get(f"{one(node)}/ceramic/events/{cid}", timeout=10)
+    assert answer.status_code == 200, f"{node.name} lost event {cid}: {answer.status_code} {answer.text}"
+    return answer.json().get("data")
+
+
+def test_events_outlive_the_stream_cache_and_only_their_writer_anchors_them(tmp_path, start_nodes):
+    """Issue 26: an acknowledged event is kept by the feed, not by the stream cache (5 streams
+    here, 20 MIDs written), so it is served, and synced to a peer that registers its interest
+    later, after eviction and after a restart. A peer that syncs an event requests no anchor."""
+    writer, reader = start_nodes(local.full_mesh(tmp_path, 2, settings={"cache_limit": 5}))
+    pinned_model = {"type": 2, "genesis": jose.to_wire(*model_genesis(ALICE, definition())), "opts": {"pin": True}}
+    model = requests.post(f"{writer.api_url}/api/v0/streams", json=pinned_model, timeout=30).json()["streamId"]
+    interest(writer, model)
+    commits = [mid_genesis(ALICE, model, {"title": str(n)}, unique=n.to_bytes(12, "big")) for n in range(20)]
+    for commit in commits:
+        post_event(writer, commit)
+    posted = {str(cid) for cid, _ in commits}
+    first = str(commits[0][0])
+    assert event_data(writer, first) == car(*commits[0]), "the first event's data is gone with its stream"
+    interest(reader, model)
+    wait_synced([reader], posted, "the reader registered its interest after the writer's cache evicted them")
+    assert anchored_creations(writer) == (len(commits) + 1, 0), "the writer anchors what was written to it"
+    assert anchored_creations(reader)[0] == 0, "the reader requested anchors for events it only synced"
+    writer.stop()
+    writer.start()
+    writer.wait_ready()
+    assert event_data(writer, first) == car(*commits[0]), "the first event's data did not survive a restart"
 
 
 def test_a_node_cut_off_during_the_writes_catches_up_after_heal(tmp_path, start_nodes):

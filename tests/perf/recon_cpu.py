@@ -8,7 +8,7 @@ CPU-second), the writer's, and the wall time. Not a pytest test: run it from the
     .venv/bin/python tests/perf/recon_cpu.py 300
     PROFILE_PEER=/tmp/peer.prof .venv/bin/python tests/perf/recon_cpu.py 300   # the peer under cProfile
 
-N stays under the stream cache (500): unpinned events live only there, as on Ceramic.
+N may exceed the stream cache (500): the event feed keeps every accepted event's bytes.
 """
 
 import os
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path[:0] = ["tests", "tests/integration"]
 
-from support import node_processes as local  # noqa: E402
+from support import local_nodes as local  # noqa: E402
 from support.ceramic_events import ALICE, create_on_7007, post_event  # noqa: E402
 from support.ceramic_models import definition, mid_genesis, model_genesis  # noqa: E402
 from test_recon import feed_cids, interest  # noqa: E402

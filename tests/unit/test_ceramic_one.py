@@ -1,6 +1,8 @@
 """ceramic-one's pieces: EventIds against rust-ceramic's own test vectors (core/src/event_id.rs,
 `blessing`), CAR files, events to commits and back, and the feed's resume tokens."""
 
+import sqlite3
+
 import dag_cbor
 import pytest
 from multiformats import CID, multibase
@@ -43,20 +45,39 @@ def test_bad_cars_are_refused_with_the_reason(data, reason):
 
 def test_the_feed_resumes_after_its_token_and_sorts_a_model_s_events_together(tmp_path):
     feed = EventFeed(tmp_path / "events.sqlite", event_id.local_network_id("fakenet"))
-    model = apply_genesis(*model_genesis(OWNER, definition()))
-    doc = apply_genesis(*mid_genesis(OWNER, model.stream_id.encode(), {"title": "a"}))
-    feed.note(model)
-    feed.note(doc)
+    model_event, = blocks = dict([model_genesis(OWNER, definition())])
+    model = apply_genesis(model_event, blocks[model_event])
+    doc_event, doc_block = mid_genesis(OWNER, model.stream_id.encode(), {"title": "a"})
+    doc = apply_genesis(doc_event, doc_block)
+    blocks[doc_event] = doc_block
+    feed.note(model, blocks)
+    feed.note(doc, blocks)
     first, token = feed.since(0, 10)
     assert [cid for cid, _ in first] == [str(model.tip), str(doc.tip)] and token == feed.highwater()
-    updated = apply_commit(doc, *mid_update(OWNER, doc.stream_id.genesis, doc.tip,
-                                            [{"op": "replace", "path": "/title", "value": "b"}]))
-    feed.note(updated)
-    feed.note(updated)  # noting a state twice adds nothing
+    update = mid_update(OWNER, doc.stream_id.genesis, doc.tip, [{"op": "replace", "path": "/title", "value": "b"}])
+    updated = apply_commit(doc, *update)
+    blocks[update[0]] = update[1]
+    feed.note(updated, blocks)
+    feed.note(updated, blocks)  # noting a state twice adds nothing
     assert [cid for cid, _ in feed.since(token, 10)[0]] == [str(updated.tip)]
     of_model = feed.of_interest(model.stream_id.to_bytes(), None, None, 0, 10)
     assert {cid for cid, _ in of_model} == {str(doc.tip), str(updated.tip)}
     assert feed.has(updated.tip) == doc.stream_id.encode()
+    assert feed.blocks([doc.tip, updated.tip, EVENT]) == {doc.tip: doc_block, updated.tip: update[1]}
+
+
+def test_a_feed_written_before_it_kept_bytes_opens_and_serves_its_old_rows_without_data(tmp_path):
+    path = tmp_path / "events.sqlite"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, cid TEXT UNIQUE NOT NULL, "
+                    "id BLOB NOT NULL, stream TEXT NOT NULL, controller TEXT NOT NULL)")
+        old.execute("INSERT INTO events (cid, id, stream, controller) VALUES (?, x'00', 's', 'c')", (str(EVENT),))
+    old.close()
+    feed = EventFeed(path, event_id.local_network_id("fakenet"))
+    assert feed.has(EVENT) == "s" and feed.blocks([EVENT]) == {}
+    model_event, model_block = model_genesis(OWNER, definition())
+    feed.note(apply_genesis(model_event, model_block), {model_event: model_block})
+    assert feed.blocks([model_event]) == {model_event: model_block}
 
 
 def test_a_car_header_is_read_as_dag_cbor_reads_it_and_non_canonical_bytes_are_refused():

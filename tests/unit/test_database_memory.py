@@ -13,6 +13,7 @@ from fakenet.node.database import Database, LazyStore
 from fakenet.node.model_index import ModelIndex
 from fakenet.node.streams import ControllerKey, PinStore, StreamID, apply_genesis, make_genesis
 from fakenet.node.streams.streamid import MODEL
+from support.ceramic_models import definition, model_genesis
 
 OWNER = ControllerKey.from_seed(bytes(32))
 
@@ -83,6 +84,16 @@ def test_the_event_feed_and_model_index_in_memory_hold_no_file_open_and_keep_wha
     index.close()
     assert EventFeed(tmp_path / "events.sqlite", 7, "memory").interests() == [("model", model.encode())]
     assert ModelIndex(tmp_path / "index.sqlite", "memory").models() == [model.encode()]
+
+
+def test_the_event_feed_in_memory_keeps_the_events_bytes_across_a_close_with_no_file_open(tmp_path):
+    """The feed owns accepted events' bytes (issue 26): a sim node's restart must find them."""
+    cid, data = model_genesis(OWNER, definition())
+    feed = EventFeed(tmp_path / "events.sqlite", 7, "memory")
+    feed.note(apply_genesis(cid, data), {cid: data})
+    assert not any(p.startswith(str(tmp_path)) for p in open_paths())
+    feed.close()
+    assert EventFeed(tmp_path / "events.sqlite", 7, "memory").blocks([cid]) == {cid: data}
 
 
 def test_a_lazy_store_s_batch_is_one_commit_kept_whole_even_when_a_bug_ends_it(tmp_path):

@@ -72,7 +72,7 @@ class StandInRecon(Recon):
 
 
 def insert(feed, key: bytes) -> None:
-    feed.db.execute("INSERT OR IGNORE INTO events (cid, id, stream, controller) VALUES (?, ?, 's', 'c')",
+    feed.db.execute("INSERT OR IGNORE INTO events (cid, id, stream, controller, block) VALUES (?, ?, 's', 'c', x'')",
                     (key.hex(), key))
 
 

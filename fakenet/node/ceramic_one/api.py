@@ -112,11 +112,11 @@ class CeramicOneApi:
         return web.json_response(await self._event(cid, stream, True))
 
     async def _event(self, cid, stream: str, with_data: bool) -> dict:
-        event = {"id": str(codec.as_cid(cid))}
-        if with_data:
-            blocks = await self.node.streams.blocks_for([codec.as_cid(cid)])
-            if blocks:
-                event["data"] = multibase.encode(events.to_car(codec.as_cid(cid), blocks[codec.as_cid(cid)]), "base64")
+        """An event as the feeds list it; its data from the feed, which owns every accepted event's bytes."""
+        cid = codec.as_cid(cid)
+        event = {"id": codec.cid_text(cid)}
+        if with_data and (block := self.feed.blocks([cid]).get(cid)) is not None:
+            event["data"] = multibase.encode(events.to_car(cid, block), "base64")
         return event
 
     async def feed_events(self, request):

@@ -1,6 +1,13 @@
-"""Every event this node has accepted, in the order it accepted them, and the interests
-registered here, in SQLite: what ceramic-one's /feed/events, /experimental/events and
-/interests answer from.
+"""Every event this node has accepted, in the order it accepted them, with its bytes, and the
+interests registered here, in SQLite: what ceramic-one's /feed/events, /events/{cid},
+/experimental/events and /interests answer from, and what Recon sends peers.
+
+The feed is the one durable owner of an accepted event's bytes (the commit as the stream store
+keeps it: a DAG-JOSE event as jose.py's record), as ceramic-one's event store is: the stream
+cache holds unpinned streams only until it evicts them, and an event acknowledged to a client or
+synced from a peer must stay servable after that and after a restart. A row's bytes are bounded
+by the way the event came in: events.MAX_EVENT_BYTES on 5101, the API body limit on 7007,
+recon.VALUE_BYTES by Recon, framing.MAX_FRAME by 7007's gossip or a load from the network.
 
 The feed's resume token is the position of the last event given (ceramic-one's highwater mark):
 a reader passes it back as resumeAt and gets what came after, nothing twice. Events are Model
@@ -11,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Mapping
 
 from multiformats import CID, multibase
 
@@ -23,7 +31,8 @@ SEP = "model"  # ceramic-one's separator key for Models and MIDs
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, cid TEXT UNIQUE NOT NULL,
-                                   id BLOB NOT NULL, stream TEXT NOT NULL, controller TEXT NOT NULL);
+                                   id BLOB NOT NULL, stream TEXT NOT NULL, controller TEXT NOT NULL,
+                                   block BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS events_by_id ON events (id);
 CREATE TABLE IF NOT EXISTS interests (sep TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (sep, value));
 """
@@ -41,14 +50,39 @@ class EventFeed(LazyStore):
         self.network_id = network_id
         self.on_interest: list = []  # called with no arguments when an interest is registered anew (Recon syncs then)
 
-    def note(self, state: StreamState) -> None:
-        """Record the stream's events this feed does not have yet, genesis first."""
+    @property
+    def db(self):
+        opened = self._db is not None
+        db = super().db
+        if not opened:
+            _add_block_column(db)
+        return db
+
+    def note(self, state: StreamState, blocks: Mapping[CID, bytes]) -> None:
+        """Record the stream's events this feed does not have yet, genesis first, with their bytes
+        (`blocks`: the stream's commits the service holds or just accepted)."""
         if state.stream_id.type not in (MODEL, MID):
             return
         sep_value = model_bytes(state.model)
         rows = [(codec.cid_text(entry.cid), self._id(sep_value, state, entry.cid), state.stream_id.encode(),
-                 state.controllers[0]) for entry in state.log if entry.kind != "anchor"]
-        self.db.executemany("INSERT OR IGNORE INTO events (cid, id, stream, controller) VALUES (?, ?, ?, ?)", rows)
+                 state.controllers[0], blocks[entry.cid]) for entry in state.log if entry.kind != "anchor"]
+        self.db.executemany("INSERT OR IGNORE INTO events (cid, id, stream, controller, block) VALUES (?, ?, ?, ?, ?)",
+                            rows)
+
+    def blocks(self, cids: list[CID]) -> dict[CID, bytes]:
+        """The bytes of the events of `cids` this feed holds, in one query."""
+        by_text = {codec.cid_text(cid): cid for cid in cids}
+        if not by_text:
+            return {}
+        marks = ",".join("?" * len(by_text))
+        return {by_text[cid]: block for cid, block in self.db.execute(
+            f"SELECT cid, block FROM events WHERE cid IN ({marks}) AND block IS NOT NULL", list(by_text))}
+
+    def cars_by_id(self, ids: list[bytes]) -> list[tuple[bytes, str, bytes]]:
+        """(EventId, event CID, its bytes) of the events of `ids` this feed holds: Recon's sending side."""
+        marks = ",".join("?" * len(ids))
+        return self.db.execute(f"SELECT id, cid, block FROM events WHERE id IN ({marks}) AND block IS NOT NULL",
+                               ids).fetchall()
 
     def _id(self, sep_value: bytes, state: StreamState, cid: CID) -> bytes:
         return event_id.build(self.network_id, SEP, sep_value, state.controllers[0], state.stream_id.genesis, cid)
@@ -85,3 +119,10 @@ class EventFeed(LazyStore):
 
     def interests(self) -> list[tuple[str, str]]:
         return self.db.execute("SELECT sep, value FROM interests ORDER BY sep, value").fetchall()
+
+
+def _add_block_column(db) -> None:
+    """A feed written before it kept bytes gains the column; its old rows hold none (NULL) and are
+    served without data, as they were after an eviction."""
+    if "block" not in {row[1] for row in db.execute("PRAGMA table_info(events)")}:
+        db.execute("ALTER TABLE events ADD COLUMN block BLOB")

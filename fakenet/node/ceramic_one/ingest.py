@@ -2,6 +2,9 @@
 a stream, a data event extends the stream its `id` names. The HTTP API and Recon both come here,
 so an event synced from a peer passes every check a posted one does (CID, signature, schema).
 
+`anchor` is False for an event synced from a peer: the node it was written to (a POST to its 5101,
+a write on its 7007) requests its anchor, as ceramic-one's anchor service does; its peers do not.
+
 `models`, when given, is the set of Model ids (bytes) the event must belong to: Recon takes only
 events of the interests this node registered, and finds an event's Model from the verified init
 event or the stream it already holds, never from what the sending peer claims.
@@ -25,16 +28,16 @@ class OutsideInterest(NodeError):
     """An event of a Model this node did not register an interest in."""
 
 
-async def store(streams, cid: CID, data: bytes, models: set[bytes] | None = None) -> None:
+async def store(streams, cid: CID, data: bytes, models: set[bytes] | None = None, anchor: bool = True) -> None:
     obj = codec.decode(cid, data)
     payload = obj.get("payload") if isinstance(obj, dict) else None
     if isinstance(payload, dict) and "id" in payload:
         stream_id = stream_of(streams, codec.as_cid(payload["id"]))
         _check(streams.held(stream_id).state.model, models, cid)
-        await streams.apply(stream_id, cid, data)
+        await streams.apply(stream_id, cid, data, anchor=anchor)
     else:
         _check_init(payload if isinstance(payload, dict) else obj, models, cid)
-        await streams.create_from_genesis(cid, data)
+        await streams.create_from_genesis(cid, data, anchor=anchor)
 
 
 def stream_of(streams, init: CID) -> StreamID:

@@ -24,7 +24,9 @@ costs about three units per event moved (its value, and its key listed in rck an
 budget passes 1,000 events/s per peer with room.
 Events received are stored through ingest.py like a posted event (CID, signature, schema, and
 the Model read from the verified event, not from the peer's EventId); a refused one is counted
-and dropped. Counters per peer are Prometheus text, named as ceramic-one names Recon's.
+and dropped. They request no anchor: as in ceramic-one, the node an event was written to anchors
+it, not every peer that syncs it. Events sent are read from the feed, which owns their bytes.
+Counters per peer are Prometheus text, named as ceramic-one names Recon's.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ class Recon:
         for key in [key for key in self._owed if key[0] is conn]:
             del self._owed[key]
 
-    def note(self, _state) -> None:
+    def note(self, _state, _blocks=None) -> None:
         """A stream watcher: a new event here is a reason to sync soon."""
         self._wake.set()
 
@@ -231,18 +233,14 @@ class Recon:
         model = self.prefixes()[prefix]
         if model != META_MODEL_BYTES:
             init = StreamID.from_bytes(model).genesis
-            if (block := (await self.streams.blocks_for([init])).get(init)) is not None:
+            if (block := self.feed.blocks([init]).get(init)) is not None:
                 frame["m"] = events.to_car(init, block).hex()
         return frame
 
     async def _cars(self, keys: list[bytes]) -> dict[bytes, bytes]:
-        """The CARs of the events of `keys` this node holds, read with one query and one block
-        lookup for all of them (one per key walked the whole stream cache each time)."""
-        marks = ",".join("?" * len(keys))
-        found = {key: codec.as_cid(cid) for key, cid in
-                 self.feed.db.execute(f"SELECT id, cid FROM events WHERE id IN ({marks})", keys)}
-        blocks = await self.streams.blocks_for(list(found.values()))
-        return {key: events.to_car(cid, blocks[cid]) for key, cid in found.items() if cid in blocks}
+        """The CARs of the events of `keys` this node holds, read from the feed (their durable
+        owner: the stream cache may have evicted their streams) with one query for all of them."""
+        return {key: events.to_car(codec.as_cid(cid), block) for key, cid, block in self.feed.cars_by_id(keys)}
 
     # -- taking events in ------------------------------------------------------------------------
 
@@ -291,7 +289,7 @@ class Recon:
         cid, data = events.from_car(given)
         if cid != model.genesis:
             raise ValueError(f"the Model event sent along is {cid}, not {model}'s init event {model.genesis}")
-        await ingest.store(self.streams, cid, data)
+        await ingest.store(self.streams, cid, data, anchor=False)
 
     async def _model_loads(self, conn: Connection, models: set[bytes], given: bytes | None) -> bool:
         """The interest's Model, loaded once for the batch: each MID is checked against it, and
@@ -341,7 +339,7 @@ class Recon:
     async def _take(self, conn: Connection, event, models: set[bytes]) -> bool:
         """Whether the event is now held; a refused one may be retried in a later pass."""
         try:
-            await ingest.store(self.streams, *event, models=models)
+            await ingest.store(self.streams, *event, models=models, anchor=False)
         except (NodeError, StreamUnavailable) as exc:
             self._log.debug("recon_event_not_taken", peer=conn.name, cid=str(event[0]), error=str(exc))
             return False
