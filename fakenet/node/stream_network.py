@@ -211,8 +211,11 @@ class StreamNetwork:
         if held is None:
             respond = None, stream_frames.known(message)
         else:
+            # A copy that is not fresh may be behind a holder further on (fakenet.node.component_news):
+            # it answers and passes the query on, so the asker settles between both.
+            onward = None if self.service.fresh(stream_id) else stream_frames.known(message)
             respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.state.tip),
-                       "log": [str(entry.cid) for entry in held.state.log]}, None
+                       "log": [str(entry.cid) for entry in held.state.log]}, onward
         await self._send(self._searches.proceed(message["qid"], self._links(), respond, self._now()))
 
     async def _on_fetch(self, conn: Connection, message: dict) -> None:
