@@ -144,11 +144,6 @@ class Chooser:
             return {"evict_cache": {"on": node, "streams": [label]}}
         return {"evict_cache": {"on": self._node(net.up()), "count": self.rng.randint(1, 3)}}
 
-    def _fetchable(self, net: Network) -> list[tuple[str, str]]:
-        """Available pairs at a node that does not hold the stream: its load asks the network."""
-        return [(label, node) for label, node in self._available(net)
-                if node not in net.oracle.model.holders(self.labels[label])]
-
     def _latest(self, net):
         """A load returns the newest state any reachable holder has (issue 24): one pair, since a
         load makes the node a holder (as the availability probes). At any available pair, holders
