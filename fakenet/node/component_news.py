@@ -43,8 +43,10 @@ ID_CHARS = 32  # an id is at most this many hex characters (this node sends 16)
 MAX_BYTES = 64  # {"t":"cn","id":"<32 hex>"} is 45 bytes; unknown fields are not worth carrying
 # A heal of k links floods 2k ids across every link at once; honest senders stay under SEND_*,
 # and every peer is allowed more than that, so only a peer breaking the rate is disconnected.
-SEND_RATE, SEND_BURST = 4.0, 32.0
-RECEIVE_RATE, RECEIVE_BURST = 8.0, 64.0
+# The sustained rates are low on purpose: a peer within its budget can keep every held copy in the
+# network stale (each load then syncs, bounded by the stream work budget), so it gets little.
+SEND_RATE, SEND_BURST = 1.0, 32.0
+RECEIVE_RATE, RECEIVE_BURST = 2.0, 64.0
 HEX = frozenset("0123456789abcdef")
 
 
