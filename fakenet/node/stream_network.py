@@ -10,7 +10,8 @@
 Queries and fetches are echo searches (fakenet.node.echo): they reach every node connected to
 the asker, whatever the diameter and the link delays, answers come back along the path the
 request took, and the asker learns when the whole component has been searched. A node that has
-what was asked answers and does not forward (a fetch forwards what it could not answer). The
+what was asked answers and does not forward (a fetch forwards what it could not answer; a holder
+whose copy is stale answers and forwards, since a newer holder may be behind it). The
 node's sync timeout is the search's `silence`: how long a node waits on a silent neighbour.
 
 Gossip floods with no hop limit and is deduplicated by id: with no budget to run out, the first
@@ -211,8 +212,11 @@ class StreamNetwork:
         if held is None:
             respond = None, stream_frames.known(message)
         else:
+            # A copy that is not fresh may be behind a holder further on (fakenet.node.component_news):
+            # it answers and passes the query on, so the asker settles between both.
+            onward = None if self.service.fresh(stream_id) else stream_frames.known(message)
             respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.state.tip),
-                       "log": [str(entry.cid) for entry in held.state.log]}, None
+                       "log": [str(entry.cid) for entry in held.state.log]}, onward
         await self._send(self._searches.proceed(message["qid"], self._links(), respond, self._now()))
 
     async def _on_fetch(self, conn: Connection, message: dict) -> None:

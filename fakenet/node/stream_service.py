@@ -13,22 +13,26 @@ held and what arrived, so it never serves, caches or pins a state older than one
 
 What a load guarantees (js-ceramic's PREFER_CACHE, with "synced" made precise): a stream this
 node holds answers from its copy only while that copy is *fresh*, that is synced with the
-network since the node last made a connection. Gossip keeps a held stream up to date while the
+network since this node's component last changed. Gossip keeps a held stream up to date while the
 links stay up, so in a stable network loads stay local; but whatever was written on the far side
 of a partition, or on a peer that was down, reached this node by no gossip. So every new
-connection (a heal, a peer's restart, a new peer) makes every held stream stale, and the next
-load of a stale stream syncs it as a load from the network does: it gathers the answers of every
-reachable holder within the sync window, verifies them, settles them with the held state by the
-conflict rules and keeps the pick (cache and pin store alike). A load therefore returns the
-newest state any holder reachable at the time of the load had verifiably written, or one at
-least as new. The work is bounded: a reconnect costs nothing by itself (staleness is one counter
-compared, not a scan), each stale stream is synced once, lazily, by its next load, and
-concurrent loads of it share that one sync. A sync that finds no other holder keeps the copy.
-Not covered: gossip the link filter's `loss` drops on a connection that stays up (TCP never
-drops a frame of a live connection; the filter does) goes unnoticed until the next connection;
-and so does a heal between two *other* nodes that joins this node's component to writes it
-missed (its own links never dropped: no new connection here), e.g. node4 - node2 | node3 with
-the cut between node2 and node3 healed (tests/data/soak-2-stale-cached-holder.yaml).
+connection makes every held stream stale: this node's own (a heal, a peer's restart, a new peer:
+the swarm counts them) and, through component news, one anywhere in its component
+(fakenet.node.component_news: a heal between two other nodes joins this node to writes it missed
+while its own links stayed up). The next load of a stale stream syncs it as a load from the
+network does: it gathers the answers of every reachable holder within the sync window, verifies
+them, settles them with the held state by the conflict rules and keeps the pick (cache and pin
+store alike). A stale holder that another node's search asks answers and passes the query on
+(fakenet.node.stream_network), so its copy cannot hide a newer holder behind it. A load therefore
+returns the newest state any holder reachable at the time of the load had verifiably written, or
+one at least as new, once the news of the last new connection in its component has reached this
+node: it travels the links, so a load a link delay after a heal elsewhere may still answer from
+the old copy. The work is bounded: a reconnect or a piece of news costs nothing by itself
+(staleness is one counter compared, not a scan; news is rate-limited per peer), each stale stream
+is synced once, lazily, by its next load, and concurrent loads of it share that one sync. A sync
+that finds no other holder keeps the copy. Not covered: gossip the link filter's `loss` drops on
+a connection that stays up (TCP never drops a frame of a live connection; the filter does) goes
+unnoticed until the next new connection in the component.
 """
 
 from __future__ import annotations
@@ -58,9 +62,10 @@ class StreamService:
         # index, the event feed (which keeps the events' bytes).
         self.watchers = []
         self._log = logs.get()
-        # Freshness: the connection count (`connections()`, wired to the swarm's) at which each held
-        # stream was last synced; a stream is fresh while that is still the count. A new connection
-        # makes every entry stale at once, without touching them.
+        # Freshness: the connection count (`connections()`, wired to the swarm's plus the component
+        # news heard: fakenet.node.component_news) at which each held stream was last synced; a
+        # stream is fresh while that is still the count. A new connection here or anywhere in the
+        # component makes every entry stale at once, without touching them.
         self.connections: Callable[[], int] = lambda: 0
         self._synced: dict[StreamID, int] = {}
         self._syncing: dict[StreamID, asyncio.Future] = {}  # one sync per stream at a time
@@ -245,7 +250,7 @@ class StreamService:
         return await self._sync_once(stream_id)
 
     def fresh(self, stream_id: StreamID) -> bool:
-        """Whether this node has synced the stream with the network since its last new connection."""
+        """Whether this node has synced the stream with the network since its component last changed."""
         return self._synced.get(stream_id) == self.connections()
 
     def _mark_synced(self, stream_id: StreamID, as_of: int) -> None:

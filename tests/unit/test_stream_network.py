@@ -69,8 +69,11 @@ class Swarm:
 class Service:
     sync_timeout = 3.0
 
-    def __init__(self, held=None):
-        self._held = held
+    def __init__(self, held=None, fresh=True):
+        self._held, self._fresh = held, fresh
+
+    def fresh(self, stream_id):
+        return self._fresh
 
     async def find(self, stream_id):
         return self._held if self._held and self._held.state.stream_id == stream_id else None
@@ -206,3 +209,30 @@ def test_a_flooded_query_is_passed_on_without_the_fields_it_is_not_checked_for()
 
     forwarded = asyncio.run(scenario())
     assert forwarded == {"t": "sq", "qid": "padded", "stream": held.state.stream_id.encode()}
+
+
+def test_a_stale_holder_answers_and_passes_the_query_on_to_a_newer_holder_behind_it():
+    """0 - 1 - 2: node 1 holds the genesis, node 2 an update on it. A fresh node 1 answers alone; a
+    stale one (its component changed since it synced: fakenet.node.component_news) answers and passes
+    the query on, so the asker gets node 2's newer tip too."""
+    from fakenet.node.streams import make_update, apply_commit
+    key = ControllerKey.generate()
+    cid, data = make_genesis(key, {"n": 0})
+    old = CachedStream(apply_genesis(cid, data), {cid: data})
+    update_cid, update_data = make_update(key, old.state, {"n": 1})
+    new = CachedStream(apply_commit(old.state, update_cid, update_data), {cid: data, update_cid: update_data})
+
+    async def scenario(fresh):
+        swarms = {node: Swarm(str(node)) for node in range(3)}
+        services = {0: Service(), 1: Service(old, fresh=fresh), 2: Service(new)}
+        nets = {node: StreamNetwork(swarms[node], services[node]) for node in range(3)}
+        join(swarms[0], swarms[1])
+        join(swarms[1], swarms[2])
+        answers, _ = await nets[0].query(old.state.stream_id)
+        for swarm in swarms.values():
+            for conn in swarm.connections.values():
+                conn.close("test over")
+        return sorted(answer["tip"] for answer in answers)
+
+    assert asyncio.run(scenario(fresh=True)) == [str(old.state.tip)]
+    assert asyncio.run(scenario(fresh=False)) == sorted([str(old.state.tip), str(new.state.tip)])
