@@ -295,28 +295,30 @@ class StreamService:
         if not answers:
             found_none = "no holder answered" if searched.nodes is None else "is held by no node reachable from here"
             raise StreamUnavailable(stream_id, stream_id.genesis, f"(genesis) {found_none} {searched.describe()}")
+        refused: list[str] = []  # why answers were not walked: said in the error if nothing verifies
         windows = {codec.as_cid(a["tip"]): [codec.as_cid(c) for c in a["log"]] for a in answers
-                   if self._not_too_long(stream_id, a)}
+                   if self._not_too_long(stream_id, a, refused)}
         cids = list(dict.fromkeys(cid for log in windows.values() for cid in log))
         fetched, searched = await self.network.fetch([cid for cid in cids if cid not in have])
         blocks = {**have, **fetched}
-        verified = [state for tip in windows if (state := await self._walked_back(stream_id, tip, blocks))]
+        verified = [state for tip in windows if (state := await self._walked_back(stream_id, tip, blocks, refused))]
         states = [state for state in verified if await self._holds_rules(state)]
         if not states:
             missing = next((cid for cid in cids if cid not in blocks), stream_id.genesis)
-            raise StreamUnavailable(stream_id, missing, f"could not be fetched and verified {searched.describe()}")
+            why = f" ({'; '.join(refused)})" if refused else ""
+            raise StreamUnavailable(stream_id, missing, f"could not be fetched and verified {searched.describe()}{why}")
         winner = settle(states)
         return winner, {entry.cid: blocks[entry.cid] for entry in winner.log}
 
-    def _not_too_long(self, stream_id: StreamID, answer: dict) -> bool:
+    def _not_too_long(self, stream_id: StreamID, answer: dict, refused: list[str]) -> bool:
         """An answer whose holder says its log is longer than a load takes is not walked at all."""
         if answer.get("length", 0) <= LONGEST_LOG:
             return True
-        self._log.warning("stream_update_rejected", stream=stream_id.encode(), source="load",
-                          error=f"a holder's log of {answer['length']} commits is longer than the {LONGEST_LOG} a load takes")
-        return False
+        return self._refused(stream_id, refused, f"a holder's log of {answer['length']} commits is longer than the "
+                                                 f"{LONGEST_LOG} a load takes")
 
-    async def _walked_back(self, stream_id: StreamID, tip: CID, blocks: dict[CID, bytes]) -> StreamState | None:
+    async def _walked_back(self, stream_id: StreamID, tip: CID, blocks: dict[CID, bytes], refused: list[str]
+                           ) -> StreamState | None:
         """The log to `tip` fetched back to the genesis, or to commits this node holds, then replayed
         and verified (None, logged, if it does not hold up). An answer lists only the newest MAX_LOG
         commits: past them the walk follows prev links, asking holders for the window of the log
@@ -328,7 +330,7 @@ class StreamService:
             missing, steps = first_missing(blocks, frontier, LONGEST_LOG - walked)
             walked += steps
             if walked > LONGEST_LOG:
-                return self._refused(stream_id, f"the log to {tip} is longer than the {LONGEST_LOG} commits a load takes")
+                return self._refused(stream_id, refused, f"the log to {tip} is longer than the {LONGEST_LOG} commits a load takes")
             if missing is None:
                 return self._verified(blocks, tip, stream_id, "load")
             window = await self.network.page(stream_id, missing)
@@ -337,11 +339,12 @@ class StreamService:
             if missing not in blocks:  # nobody had it: the replay says which commit is missing
                 return self._verified(blocks, tip, stream_id, "load")
             frontier = missing
-        return self._refused(stream_id, f"the log to {tip} was not fetched in {WALK_ROUNDS} rounds of "
-                                        f"{stream_frames.MAX_LOG} commits")
+        return self._refused(stream_id, refused, f"the log to {tip} was not fetched in {WALK_ROUNDS} rounds of "
+                                                 f"{stream_frames.MAX_LOG} commits")
 
-    def _refused(self, stream_id: StreamID, error: str) -> None:
+    def _refused(self, stream_id: StreamID, refused: list[str], error: str) -> None:
         self._log.warning("stream_update_rejected", stream=stream_id.encode(), source="load", error=error)
+        refused.append(error)
         return None
 
     async def _holds_rules(self, state: StreamState) -> bool:
