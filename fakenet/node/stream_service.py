@@ -7,7 +7,10 @@ kill -9. A node that loads a stream caches it and from then on serves it to othe
 A load from the network settles the tip as js-ceramic's sync does: it takes every holder's
 answer, fetches the commits of each, replays and verifies every log (signatures, links, anchor
 proofs against this node's chain) and keeps the one the conflict rules pick; an answer that does
-not verify is dropped, not fatal. Whatever the node ends up holding is the pick between what it
+not verify is dropped, not fatal. An answer lists only the newest stream_frames.MAX_LOG commits
+of a log: a longer one is walked back a window at a time along the prev links (`_walked_back`),
+to the genesis or to commits this node holds, in rounds paced to the holders' work budgets, and a
+log longer than LONGEST_LOG commits is refused with a clear error. Whatever the node ends up holding is the pick between what it
 held and what arrived, so it never serves, caches or pins a state older than one it verified.
 
 What a load guarantees (js-ceramic's PREFER_CACHE, with "synced" made precise): a stream this
