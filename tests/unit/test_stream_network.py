@@ -291,6 +291,9 @@ def test_a_log_longer_than_a_load_takes_is_refused_with_a_clear_error(tmp_path):
     # The answer's window fits and its length could be a lie: the walk itself runs over the bound.
     with pytest.raises(StreamUnavailable, match="is longer than the 1050 commits a load takes"):
         long_load(tmp_path, nx.path_graph(2), 1, length_said=1, LONGEST_LOG=1_050)
+    # A walk that does not reach the genesis in its rounds (a rogue answering thin windows) is refused.
+    with pytest.raises(StreamUnavailable, match="was not fetched in 0 rounds of 1024 commits"):
+        long_load(tmp_path, nx.path_graph(2), 1, WALK_ROUNDS=0)
 
 
 def test_a_walk_back_is_paced_to_half_the_budget_its_peers_are_granted():
