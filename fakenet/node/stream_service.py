@@ -10,8 +10,10 @@ proofs against this node's chain) and keeps the one the conflict rules pick; an 
 not verify is dropped, not fatal. An answer lists only the newest stream_frames.MAX_LOG commits
 of a log: a longer one is walked back a window at a time along the prev links (`_walked_back`),
 to the genesis or to commits this node holds, in rounds paced to the holders' work budgets, and a
-log longer than LONGEST_LOG commits is refused with a clear error. Whatever the node ends up holding is the pick between what it
-held and what arrived, so it never serves, caches or pins a state older than one it verified.
+log longer than LONGEST_LOG commits is refused with a clear error.
+
+Whatever the node ends up holding is the pick between what it held and what arrived, so it
+never serves, caches or pins a state older than one it verified.
 
 What a load guarantees (js-ceramic's PREFER_CACHE, with "synced" made precise): a stream this
 node holds answers from its copy only while that copy is *fresh*, that is synced with the
@@ -304,7 +306,7 @@ class StreamService:
         cids = list(dict.fromkeys(cid for log in windows.values() for cid in log))
         fetched, searched = await self.network.fetch([cid for cid in cids if cid not in have])
         blocks = {**have, **fetched}
-        verified = [state for tip in windows if (state := await self._walked_back(stream_id, tip, blocks, refused))]
+        verified = [state for tip in windows if (state := await self._walked_back(stream_id, tip, blocks, set(cids), refused))]
         states = [state for state in verified if await self._holds_rules(state)]
         if not states:
             missing = next((cid for cid in cids if cid not in blocks), stream_id.genesis)
@@ -320,27 +322,29 @@ class StreamService:
         return self._refused(stream_id, refused, f"a holder's log of {answer['length']} commits is longer than the "
                                                  f"{LONGEST_LOG} a load takes")
 
-    async def _walked_back(self, stream_id: StreamID, tip: CID, blocks: dict[CID, bytes], refused: list[str]
-                           ) -> StreamState | None:
+    async def _walked_back(self, stream_id: StreamID, tip: CID, blocks: dict[CID, bytes], asked: set[CID],
+                           refused: list[str]) -> StreamState | None:
         """The log to `tip` fetched back to the genesis, or to commits this node holds, then replayed
         and verified (None, logged, if it does not hold up). An answer lists only the newest MAX_LOG
         commits: past them the walk follows prev links, asking holders for the window of the log
         that ends at the first commit it lacks (StreamNetwork.page) and fetching it, in bounded and
-        paced rounds. A log longer than LONGEST_LOG, or one that takes more than WALK_ROUNDS rounds
+        paced rounds; a commit already asked for (`asked`) that did not come is not asked for again,
+        as no holder had it. A log longer than LONGEST_LOG, or one that takes more than WALK_ROUNDS rounds
         (an honest holder gives full windows), is refused: a rogue cannot keep a load walking."""
         frontier, walked = tip, 0
         for _round in range(WALK_ROUNDS + 1):
             missing, steps = first_missing(blocks, frontier, LONGEST_LOG - walked)
             walked += steps
             if walked > LONGEST_LOG:
-                return self._refused(stream_id, refused, f"the log to {tip} is longer than the {LONGEST_LOG} commits a load takes")
-            if missing is None:
+                return self._refused(stream_id, refused,
+                                     f"the log to {tip} is longer than the {LONGEST_LOG} commits a load takes")
+            if missing is None or missing in asked:  # the replay says what is wrong, if anything
                 return self._verified(blocks, tip, stream_id, "load")
             window = await self.network.page(stream_id, missing)
-            fetched, _searched = await self.network.fetch([cid for cid in window if cid not in blocks])
+            wanted = [cid for cid in window if cid not in blocks and cid not in asked]
+            fetched, _searched = await self.network.fetch(wanted)
             blocks.update(fetched)
-            if missing not in blocks:  # nobody had it: the replay says which commit is missing
-                return self._verified(blocks, tip, stream_id, "load")
+            asked.update(wanted, [missing])
             frontier = missing
         return self._refused(stream_id, refused, f"the log to {tip} was not fetched in {WALK_ROUNDS} rounds of "
                                                  f"{stream_frames.MAX_LOG} commits")
