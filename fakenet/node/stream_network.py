@@ -340,9 +340,15 @@ class StreamNetwork:
 def log_window(log, end: str | None) -> list[str] | None:
     """What an `sr` lists of `log`: its newest MAX_LOG entries, or (with `end`) the MAX_LOG that end
     at commit `end`; None if `end` is not in the log (this node cannot answer that page)."""
-    cids = [str(entry.cid) for entry in log]
-    stop = len(cids) if end is None else next((i + 1 for i in range(len(cids) - 1, -1, -1) if cids[i] == end), None)
-    return None if stop is None else cids[max(0, stop - stream_frames.MAX_LOG):stop]
+    if end is None:
+        stop = len(log)
+    else:
+        end_cid = as_cid(end)
+        stop = next((i + 1 for i in range(len(log) - 1, -1, -1) if log[i].cid == end_cid), None)
+    if stop is None:
+        return None
+    # Printing a CID costs about a millisecond in multiformats: only the window's, through the cache.
+    return [codec.cid_text(entry.cid) for entry in log[max(0, stop - stream_frames.MAX_LOG):stop]]
 
 
 class Pace:
@@ -368,7 +374,7 @@ def _fitting(blocks: dict[CID, bytes], limit: int, one_part: bool = False):
     room = limit - stream_frames.ENVELOPE
     part, size = {}, 0
     for cid, data in blocks.items():
-        key, value = str(cid), data.hex()
+        key, value = codec.cid_text(cid), data.hex()  # cached: gossip prints the same CIDs each update
         cost = len(key) + len(value) + 6  # quotes, colon, comma
         if len(value) > stream_frames.MAX_BLOCK_HEX or cost > room:
             continue
