@@ -224,10 +224,11 @@ class StreamNetwork:
 
     async def _on_query(self, conn: Connection, message: dict) -> None:
         stream_id = StreamID.parse(message["stream"])
+        end = as_cid(message["end"]) if "end" in message else None  # not a CID: malformed, like a bad stream id
         if not await self._join(conn, message["qid"]):
             return
         held = await self.service.find(stream_id)
-        window = None if held is None else log_window(held.state.log, message.get("end"))
+        window = None if held is None else log_window(held.state.log, end)
         if window is None:
             respond = None, stream_frames.known(message)
         else:
@@ -337,14 +338,13 @@ class StreamNetwork:
             await self.swarm.broadcast(stream_frames.known(message), exclude=conn)
 
 
-def log_window(log, end: str | None) -> list[str] | None:
+def log_window(log, end: CID | None) -> list[str] | None:
     """What an `sr` lists of `log`: its newest MAX_LOG entries, or (with `end`) the MAX_LOG that end
     at commit `end`; None if `end` is not in the log (this node cannot answer that page)."""
     if end is None:
         stop = len(log)
     else:
-        end_cid = as_cid(end)
-        stop = next((i + 1 for i in range(len(log) - 1, -1, -1) if log[i].cid == end_cid), None)
+        stop = next((i + 1 for i in range(len(log) - 1, -1, -1) if log[i].cid == end), None)
     if stop is None:
         return None
     # Printing a CID costs about a millisecond in multiformats: only the window's, through the cache.

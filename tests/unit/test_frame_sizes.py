@@ -81,10 +81,10 @@ def test_a_holder_answers_a_log_of_any_length_with_a_window_under_the_limits():
     log = [SimpleNamespace(cid=codec.cid_of(i.to_bytes(4, "big"))) for i in range(3 * stream_frames.MAX_LOG)]
     cids = [str(entry.cid) for entry in log]
     for end in (None, cids[-1], cids[2_000], cids[5]):
-        window = log_window(log, end)
+        window = log_window(log, end and codec.as_cid(end))
         message = {"t": "sr", "qid": "q" * stream_frames.MAX_ID, "stream": "k" * stream_frames.MAX_ID,
                    "tip": cids[-1], "log": window, "length": len(log)}
         stream_frames.check(message)
         assert len(framing.payload(message)) <= stream_frames.MAX_BYTES["sr"]
         assert window[-1] == (end or cids[-1]) and window == cids[:cids.index(window[-1]) + 1][-stream_frames.MAX_LOG:]
-    assert log_window(log, "not in this log") is None, "a page this node cannot answer is passed on"
+    assert log_window(log, codec.cid_of(b"not in this log")) is None, "a page this node cannot answer is passed on"

@@ -310,3 +310,20 @@ def test_a_walk_back_is_paced_to_half_the_budget_its_peers_are_granted():
 
     took = asyncio.run(scenario())
     assert took >= (3_000 - WORK_BURST / 2) / (WORK_RATE / 2) - 0.01, "the third round waited for the second to be paid"
+
+
+def test_a_paging_query_whose_end_is_not_a_cid_is_malformed():
+    """Refused before the node joins the search or looks anything up (the swarm drops the sender)."""
+    held = a_stream()
+
+    async def scenario():
+        nets, swarms = await network(nx.path_graph(2), 1, held)
+        conn = next(iter(swarms[1].connections.values()))
+        try:
+            with pytest.raises(ValueError, match="not a CID"):
+                await swarms[1].handlers["sq"](conn, {"t": "sq", "qid": "q", "stream": held.state.stream_id.encode(),
+                                                      "end": "not a CID"})
+        finally:
+            close_all(swarms)
+
+    asyncio.run(scenario())
