@@ -31,6 +31,7 @@ from fakenet.node.streams.state import (
     apply_anchor,
     apply_commit,
     apply_genesis,
+    first_missing,
     rebuild,
     without_anchor,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "make_genesis",
     "make_update",
     "pick",
+    "first_missing",
     "rebuild",
     "settle",
     "without_anchor",
