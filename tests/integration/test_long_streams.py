@@ -16,7 +16,11 @@ def drops(node) -> list[str]:
 def test_a_stream_longer_than_one_answer_loads_across_a_relay_and_the_holder_stays_connected(tmp_path, start_nodes):
     """Before: the holder's answer listed all 1,101 commits, over MAX_LOG and sr's byte limit; the
     relay dropped the honest holder as malformed and the load failed."""
-    writer, relay, loader = nodes = start_nodes(local.line(tmp_path, ["writer", "relay", "loader"]))
+    # The loader replays and verifies 1,101 commits on its event loop (about 1 CPU-s, several on a
+    # loaded machine), silent to its relay meanwhile: this test is about the walk, not liveness, so
+    # the relay waits longer than the default 5 s before it calls the loader dead.
+    writer, relay, loader = nodes = start_nodes(local.line(tmp_path, ["writer", "relay", "loader"],
+                                                           {"peer_timeout": 20}))
     stream_id = writer.rpc.createstream({"n": 0})["streamId"]
     # Written cut off, so 1,100 updates do not each gossip a megabyte of blocks to nodes without the stream.
     writer.rpc.setlinkfilter([relay.name])
