@@ -51,7 +51,7 @@ from multiformats import CID
 from fakenet.node import logs, stream_frames
 from fakenet.node.streams import (AnchorStatus, CachedStream, CommitRejected, ControllerKey, MissingCommit, PinStore, StreamCache,
                                   StreamID, StreamState, StreamUnavailable, apply_commit, apply_genesis, codec, first_missing,
-                                  make_genesis, make_update, rebuild, settle)
+                                  make_genesis, make_update, replay_steps, settle)
 
 
 SYNCED_MEMORY = 100_000  # streams whose freshness is remembered; past it, old entries go first
@@ -209,7 +209,7 @@ class StreamService:
             return
         merged = {**held.blocks, **blocks}
         try:
-            candidate = rebuild(merged, tip, stream_id=stream_id, anchor_check=self._anchor_check)
+            candidate = await self._replayed(merged, tip, stream_id)
         except MissingCommit as exc:
             # Gossip carries the newest blocks that fit a frame: a holder that missed older ones
             # gets them from the network, by syncing on its next load.
@@ -220,10 +220,22 @@ class StreamService:
         else:
             self._keep(candidate, merged, source)
 
-    def _verified(self, blocks: dict[CID, bytes], tip: CID, stream_id: StreamID, source: str) -> StreamState | None:
+    async def _replayed(self, blocks: dict[CID, bytes], tip: CID, stream_id: StreamID) -> StreamState:
+        """rebuild, in steps that let the event loop run between them: a log a peer sent may be
+        LONGEST_LOG commits, seconds of CPU that would otherwise stall every other connection."""
+        steps = replay_steps(blocks, tip, stream_id=stream_id, anchor_check=self._anchor_check)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+            await asyncio.sleep(0)
+
+    async def _verified(self, blocks: dict[CID, bytes], tip: CID, stream_id: StreamID, source: str
+                        ) -> StreamState | None:
         """The log to `tip` replayed and checked, or None (logged) if it does not hold up."""
         try:
-            return rebuild(blocks, tip, stream_id=stream_id, anchor_check=self._anchor_check)
+            return await self._replayed(blocks, tip, stream_id)
         except (CommitRejected, MissingCommit) as exc:
             self._log.warning("stream_update_rejected", stream=stream_id.encode(), source=source, error=str(exc))
             return None
@@ -358,7 +370,7 @@ class StreamService:
                 return self._refused(stream_id, refused,
                                      f"the log to {tip} is longer than the {LONGEST_LOG} commits a load takes")
             if missing is None or missing in asked:  # the replay says what is wrong, if anything
-                return self._verified(blocks, tip, stream_id, "load")
+                return await self._verified(blocks, tip, stream_id, "load")
             window = await self.network.page(stream_id, missing)
             wanted = [cid for cid in window if cid not in blocks and cid not in asked]
             fetched, _searched = await self.network.fetch(wanted)

@@ -357,3 +357,34 @@ def test_a_paging_query_whose_end_is_not_a_cid_is_malformed():
             close_all(swarms)
 
     asyncio.run(scenario())
+
+
+def test_replaying_a_long_log_lets_the_event_loop_run_between_its_steps(tmp_path):
+    """A load verifies every commit a holder sent, up to LONGEST_LOG of them: seconds of CPU. Done
+    in one go it stalled the loop (a relay once dropped the loader as dead meanwhile); replayed in
+    steps, the node's other work runs between them, and the state is rebuild's."""
+    from fakenet.node.streams import rebuild
+    from fakenet.node.streams.state import STEP
+
+    held = a_long_stream()
+    service = StreamService(ControllerKey.generate(), StreamCache(10), PinStore(tmp_path / "pins.sqlite"))
+
+    async def scenario():
+        ticks = 0
+
+        async def other_work():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        ticker = asyncio.ensure_future(other_work())
+        await asyncio.sleep(0)
+        started = ticks
+        state = await service._verified(dict(held.blocks), held.state.tip, held.state.stream_id, "load")
+        ticker.cancel()
+        return state, ticks - started
+
+    state, ticks = asyncio.run(scenario())
+    assert state == rebuild(held.blocks, held.state.tip, stream_id=held.state.stream_id)
+    assert ticks >= 2 * LONG // STEP - 2, f"the loop ran other work {ticks} times while {LONG} commits replayed"

@@ -33,6 +33,7 @@ from fakenet.node.streams.state import (
     apply_genesis,
     first_missing,
     rebuild,
+    replay_steps,
     without_anchor,
 )
 from fakenet.node.streams.streamid import TILE, CommitID, InvalidStreamID, StreamID
@@ -69,6 +70,7 @@ __all__ = [
     "pick",
     "first_missing",
     "rebuild",
+    "replay_steps",
     "settle",
     "without_anchor",
 ]

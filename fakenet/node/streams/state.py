@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Callable
@@ -33,6 +33,7 @@ from fakenet.node.streams.errors import CommitRejected, MissingCommit
 from fakenet.node.streams.streamid import MID, MODEL, TILE, StreamID
 
 # Ceramic's CommitType numbering, used in the JSON log so existing clients read it.
+STEP = 64  # commits decoded or replayed between a replay's yields (replay_steps)
 _TYPE_NUMBERS = {"genesis": 0, "update": 1, "anchor": 2}
 _TYPE_NAMES = {number: name for name, number in _TYPE_NUMBERS.items()}
 
@@ -257,17 +258,32 @@ def rebuild(blocks: Mapping[CID, bytes], tip: CID, *, stream_id: StreamID | None
     as anchored, like one whose block was reorged out; unproven anchors at the end of the log
     are dropped, so a peer cannot move a stream to a commit nobody signed. Without it, proofs
     are taken on trust: only for blocks this node wrote itself."""
-    chain = _walk(blocks, codec.as_cid(tip), stream_id)
+    steps = replay_steps(blocks, tip, stream_id=stream_id, anchor_check=anchor_check)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def replay_steps(blocks: Mapping[CID, bytes], tip: CID, *, stream_id: StreamID | None = None,
+                 anchor_check: AnchorCheck | None = None) -> Generator[None, None, StreamState]:
+    """`rebuild` as steps: a generator that yields after every STEP commits it walks or replays and
+    returns the state. A node replaying a long log a peer sent (up to the load's bound of commits)
+    drives it from its event loop and lets other work run between steps (StreamService)."""
+    chain = yield from _walk_steps(blocks, codec.as_cid(tip), stream_id)
     state = _genesis(*chain[0], local=False)
     if stream_id is not None and state.stream_id != stream_id:
         raise CommitRejected(f"tip {tip} leads to stream {state.stream_id}, not {stream_id}")
-    for cid, obj in chain[1:]:
+    for replayed, (cid, obj) in enumerate(chain[1:], 1):
         if commits.kind_of(obj) != "anchor":
             state = _update(state, cid, obj, local=False)
         elif anchor_check is None or _proven(state, obj, anchor_check):
             state = _anchor(state, cid, obj)
         else:
             state = _unproven_anchor(state, cid, obj)
+        if replayed % STEP == 0:
+            yield
     return _without_unproven_tail(state)
 
 
@@ -290,8 +306,10 @@ def _without_unproven_tail(state: StreamState) -> StreamState:
     return state if log == state.log else dataclasses.replace(state, log=log)
 
 
-def _walk(blocks: Mapping[CID, bytes], tip: CID, stream_id: StreamID | None) -> list[tuple[CID, Any]]:
-    """[(cid, decoded commit)] from genesis to tip; content addressing rules out cycles."""
+def _walk_steps(blocks: Mapping[CID, bytes], tip: CID, stream_id: StreamID | None
+                ) -> Generator[None, None, list[tuple[CID, Any]]]:
+    """[(cid, decoded commit)] from genesis to tip, yielding every STEP commits decoded; content
+    addressing rules out cycles."""
     chain, cid = [], tip
     while True:
         data = blocks.get(cid)
@@ -299,6 +317,8 @@ def _walk(blocks: Mapping[CID, bytes], tip: CID, stream_id: StreamID | None) -> 
             raise MissingCommit(stream_id, cid)
         obj = codec.decode(cid, data)
         chain.append((cid, obj))
+        if len(chain) % STEP == 0:
+            yield
         if commits.kind_of(obj) == "genesis":
             return chain[::-1]
         payload = obj if commits.kind_of(obj) == "anchor" else obj.get("payload")
