@@ -6,16 +6,13 @@ import time
 import pytest
 
 from fakenet.errors import RpcError
-from support import node_processes as local
+from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 
 
-def topology(tmp_path, edges, names, extra_args=()):
-    """LocalNodes that dial exactly their neighbours in `edges` (each edge dialled from one end)."""
-    subnet = local.random_subnet()
-    ips = {name: f"{subnet}.{i + 1}" for i, name in enumerate(names)}
-    dials = {name: [f"/ip4/{ips[v]}/tcp/4011" for u, v in edges if u == name] for name in names}
-    return [local.LocalNode(name, ips[name], tmp_path / name, dials[name], list(extra_args)) for name in names]
+def topology(tmp_path, edges, names, settings=None):
+    """Nodes that dial exactly their neighbours in `edges` (each edge dialled from one end)."""
+    return local.nodes(tmp_path, {name: [v for u, v in edges if u == name] for name in names}, settings)
 
 
 BATCH = 8  # nodes started at once: 64 Python processes importing together starve 2 cores
@@ -39,7 +36,7 @@ def start_patiently():
 
     yield start
     for node in started:
-        node.kill()
+        node.close()
 
 
 def start(start_patiently, nodes, edges):
@@ -60,7 +57,7 @@ def test_a_stream_pinned_at_one_end_of_a_64_node_line_loads_at_the_other_end(tmp
     began = time.monotonic()
     # No cluster: its heartbeats go all to all (4,032 pairs relayed along 63 hops), which is not what
     # this test measures, and on a shared machine they starve the 64 processes past the 3 s sync timeout.
-    nodes = start(start_patiently, topology(tmp_path, edges, names, ["--no-cluster"]), edges)
+    nodes = start(start_patiently, topology(tmp_path, edges, names, {"cluster": False}), edges)
     print(f"64 nodes up and linked in {time.monotonic() - began:.1f}s")
     stream_id = nodes["n0"].rpc.createstream({"far": "away"}, True)["streamId"]
     began = time.monotonic()
@@ -90,7 +87,7 @@ def test_a_slow_short_link_to_a_holder_beside_a_long_ring_detour_does_not_lose_t
 def test_clearing_a_huge_delay_releases_frames_at_once_and_loss_takes_a_seed(tmp_path, start_patiently):
     """Issue 14 S6: frames held back by a delay were stuck until restart, even after clearing."""
     edges = [("b", "a")]
-    nodes = start(start_patiently, topology(tmp_path, edges, ["a", "b"], ["--sync-timeout", "1"]), edges)
+    nodes = start(start_patiently, topology(tmp_path, edges, ["a", "b"], {"sync_timeout": 1}), edges)
     a, b = nodes["a"], nodes["b"]
     stream_id = a.rpc.createstream({"held": "back"}, True)["streamId"]
     a.rpc.setlinkfilter([], {}, {"b": 60_000})  # a minute: the most the node takes (issue 14 S6)
