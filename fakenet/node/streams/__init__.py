@@ -31,6 +31,7 @@ from fakenet.node.streams.state import (
     apply_anchor,
     apply_commit,
     apply_genesis,
+    heads,
     rebuild,
     without_anchor,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "cid_of",
     "codec",
     "commits",
+    "heads",
     "jose",
     "keys",
     "make_anchor",

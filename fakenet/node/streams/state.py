@@ -306,6 +306,18 @@ def _walk(blocks: Mapping[CID, bytes], tip: CID, stream_id: StreamID | None) -> 
         cid = commits.field(cid, payload, "prev", CID)
 
 
+def heads(blocks: Mapping[CID, bytes]) -> list[CID]:
+    """The commits of `blocks` that no other commit there names as its prev, in `blocks`' order:
+    the tips of the logs (one per branch) the blocks of one stream hold, each for `rebuild`."""
+    named = set()
+    for cid, data in blocks.items():
+        obj = codec.decode(cid, data)
+        kind = commits.kind_of(obj)
+        if kind != "genesis":
+            named.add(commits.field(cid, obj if kind == "anchor" else obj.get("payload"), "prev", CID))
+    return [cid for cid in blocks if cid not in named]
+
+
 def without_anchor(state: StreamState, block_hash: str) -> StreamState:
     """The state once chain block `block_hash` is reorged out: an anchor it proved at the tip is
     dropped, one deeper in the log (later commits link through it) no longer counts as anchored,
