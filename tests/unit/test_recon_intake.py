@@ -15,7 +15,7 @@ from fakenet.node.ceramic_one import event_id, events, ingest, recon, stream_sta
 from fakenet.node.ceramic_one.feed import SEP
 from fakenet.node.daemon import Node
 from fakenet.node.settings import Settings
-from fakenet.node.streams import ControllerKey, LogEntry, StreamID, apply_genesis, jose
+from fakenet.node.streams import ControllerKey, LogEntry, StreamID, apply_genesis, jose, make_anchor
 from support.ceramic_models import definition, mid_genesis, mid_update, model_genesis
 
 ALICE, MALLORY = ControllerKey.from_seed(bytes(range(32))), ControllerKey.from_seed(bytes(range(1, 33)))
@@ -215,3 +215,21 @@ def test_a_stream_rebuilt_from_the_feed_takes_the_branch_the_conflict_rules_pick
     assert running.streams.held(genesis.stream_id) is None
     loaded = loop.run_until_complete(stream_states.load(running.streams, running.event_feed, genesis.stream_id))
     assert (loaded.tip, loaded.content) == (kept.tip, {"title": "kept 2"})
+
+
+def test_an_update_of_a_stream_whose_events_do_not_rebuild_it_is_refused_after_asking_the_network(small_cache):
+    """A log through an anchor commit (no event: the feed keeps none) leaves the feed's events short
+    of a verified log: the node searches its network for the stream, as a load does, and refuses
+    the event saying so when no peer has it."""
+    running, loop = small_cache.node, small_cache.loop
+    _, _, notes = written_past_the_cache(running, loop)
+    genesis = notes[0]
+    proof = {"chain": "fakenet", "blockHash": "00" * 32, "blockHeight": 1, "root": "00" * 32, "path": []}
+    anchor, _ = make_anchor(genesis, proof)
+    through = mid_update(ALICE, genesis.stream_id.genesis, anchor, [{"op": "replace", "path": "/title", "value": "x"}])
+    anchored = dataclasses.replace(genesis, log=genesis.log + (LogEntry(anchor, "anchor"), LogEntry(through[0], "update")))
+    running.event_feed.note(anchored, {**running.event_feed.of_stream(genesis.stream_id), through[0]: through[1]})
+    later = mid_update(ALICE, genesis.stream_id.genesis, through[0], [{"op": "replace", "path": "/title", "value": "y"}])
+    with pytest.raises(ingest.MissingInit, match="do not rebuild it, and .* is unavailable"):
+        loop.run_until_complete(ingest.store(running.streams, running.event_feed, *later))
+    assert running.streams.held(genesis.stream_id) is None, "a log short of its anchor was held"

@@ -19,8 +19,7 @@ from multiformats import CID
 from fakenet.node.ceramic_one import stream_states
 from fakenet.node.ceramic_one.feed import model_bytes
 from fakenet.node.errors import NodeError
-from fakenet.node.streams import CachedStream, StreamID, codec
-from fakenet.node.streams.streamid import MID, MODEL
+from fakenet.node.streams import CachedStream, StreamUnavailable, codec
 
 
 class MissingInit(NodeError):
@@ -46,14 +45,13 @@ async def store(streams, feed, cid: CID, data: bytes, models: set[bytes] | None 
 async def stream_of(streams, feed, init: CID) -> CachedStream:
     """The stream the init event starts, as held, or rebuilt from the feed's events of it (evicted
     from the stream cache, or the node restarted since): every event the node accepted counts."""
-    candidates = [StreamID(kind, init) for kind in (MID, MODEL)]  # Models take no data events: MID first
-    for stream_id in candidates:
-        if (found := streams.held(stream_id)) is not None:
-            return found
-    for stream_id in candidates:
-        if (found := await stream_states.rebuilt(streams, feed, stream_id)) is not None:
-            return found
-    raise MissingInit(f"no init event {init} on this node: post the stream's init event first")
+    try:
+        found = await stream_states.of_init(streams, feed, init)
+    except StreamUnavailable as exc:
+        raise MissingInit(f"the events of {exc.stream_id.encode()} on this node do not rebuild it, and {exc}") from exc
+    if found is None:
+        raise MissingInit(f"no init event {init} on this node: post the stream's init event first")
+    return found
 
 
 def _check(model: str | None, models: set[bytes] | None, cid: CID) -> None:

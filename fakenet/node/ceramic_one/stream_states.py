@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import asyncio
 
+from multiformats import CID
+
 from fakenet.node.streams import CachedStream, StreamID, StreamState
+from fakenet.node.streams.streamid import MID, MODEL
 
 
 async def held(streams, feed, stream_id: StreamID) -> CachedStream | None:
@@ -29,6 +32,24 @@ async def rebuilt(streams, feed, stream_id: StreamID) -> CachedStream | None:
     blocks = await _off_loop(feed, feed.of_stream, stream_id)
     if not blocks or await streams.restore(stream_id, blocks) is None:
         return None
+    return streams.held(stream_id)
+
+
+async def of_init(streams, feed, init: CID) -> CachedStream | None:
+    """The stream an init event started, if this node took that event: held, or rebuilt from the
+    feed's events, or, where those do not make a verified log (one through an anchor commit,
+    which is no event, or rows from before the feed kept bytes), loaded from the network
+    (StreamUnavailable if no holder answers)."""
+    for kind in (MID, MODEL):  # Models take no data events: a MID first
+        if (found := streams.held(StreamID(kind, init))) is not None:
+            return found
+    stream = await _off_loop(feed, feed.has, init)
+    if stream is None:
+        return None
+    stream_id = StreamID.parse(stream)
+    if (found := await rebuilt(streams, feed, stream_id)) is not None:
+        return found
+    await streams.load(stream_id)
     return streams.held(stream_id)
 
 
