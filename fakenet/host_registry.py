@@ -130,7 +130,9 @@ def client(url: str, timeout: int = 120) -> docker.DockerClient:
             return docker.from_env(timeout=timeout)
         return docker.DockerClient(base_url=url, timeout=timeout, max_pool_size=32, tls=tls_for(url))
     except (docker.errors.DockerException, OSError, *_ssh_errors()) as exc:
-        raise FakenetError(f"cannot reach the Docker engine at {url}: {exc}") from exc
+        # paramiko's NoValidConnectionsError is an OSError with no errno: "[Errno None] Unable to …"
+        reason = str(exc).removeprefix("[Errno None] ")
+        raise FakenetError(f"cannot reach the Docker engine at {url}: {reason}") from exc
 
 
 def tls_for(url: str) -> docker.tls.TLSConfig | bool:

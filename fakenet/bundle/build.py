@@ -55,7 +55,7 @@ def from_network(net, title: str) -> Bundle:
     recorder = Recorder()
     recorder.facts, recorder.evidence = facts(net), gather(net)
     return _bundle(recorder, title, net.backend.name, net.kind.name, net.seed, Verdict("", ""),
-                   timeline=list(net.oracle.timeline))
+                   timeline=list(net.oracle.timeline), predicted=False)
 
 
 def _bundle(recorder: Recorder, title, backend, kind, seed, verdict, *, exception=None, **fields) -> Bundle:

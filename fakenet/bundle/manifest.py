@@ -89,7 +89,8 @@ def _version(package: str) -> str | None:
 
 def document(bundle) -> dict:
     return {"title": bundle.title, "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "seed": bundle.seed, "kind": bundle.kind, "backend": bundle.backend, "nodes": bundle.names,
+            "seed": bundle.seed if bundle.predicted else None,  # a dump ran no seeded steps
+            "kind": bundle.kind, "backend": bundle.backend, "nodes": bundle.names,
             "topology": [list(edge) for edge in bundle.topology],
             "fault_schedule": [{"at": e.at, "event": e.kind, "what": e.what, "took": e.took}
                                for e in bundle.timeline if e.kind in ("apply", "undo", "recovered", "mine")],

@@ -56,8 +56,12 @@ def render(bundle: Bundle, pictures: dict[str, bytes]) -> str:
 def _verdict(bundle: Bundle) -> str:
     """Why first, in words (whose fault and what that means), then the failure, then the data."""
     e, v = html.escape, bundle.verdict
-    head = (f"<h1>{e(bundle.title)} <small>[{e(bundle.backend)}, {e(bundle.kind)}, seed {bundle.seed}]</small></h1>"
+    seed = f", seed {bundle.seed}" if bundle.predicted else ""  # a dump ran no seeded steps
+    head = (f"<h1>{e(bundle.title)} <small>[{e(bundle.backend)}, {e(bundle.kind)}{seed}]</small></h1>"
             f"<div class='verdict {CSS.get(v.side, 'ok')}'>")
+    if not bundle.predicted:
+        head += ("<p>A snapshot of a running network the harness did not drive: what the nodes show now. "
+                 "The model knows none of its history, so nothing here is a prediction.</p>")
     if v.failed:
         head += f"<p id=why><b>Why: {e(v.why)}</b> (verdict: {e(v.side)})</p>"
     head += (f"<p><b>{'failed' if v.failed else 'no failure'}{f' in {bundle.seconds:.1f}s' if bundle.seconds else ''}"
@@ -99,9 +103,14 @@ def _tips(bundle: Bundle) -> str:
         wrong = seen is not None and not any(p["height"] == seen["height"] and p["hash"] in (None, seen["hash"])
                                              for p in tip["predicted"])
         text = f"{seen['height']} {seen['hash'][:12]}" if seen else "down"
+        if not bundle.predicted:
+            rows.append(f"<tr><td>{html.escape(name)}</td><td>{text}</td></tr>")
+            continue
         rows.append(f"<tr><td>{html.escape(name)}</td><td class='{'wrong' if wrong else ''}'>{text}</td>"
                     f"<td>{html.escape(predicted)}</td></tr>")
-    return "<h2>Chain tips</h2><table><tr><th>node</th><th>observed</th><th>predicted</th></tr>" + "".join(rows) + "</table>"
+    predicted_head = "<th>predicted</th>" if bundle.predicted else ""
+    return (f"<h2>Chain tips</h2><table><tr><th>node</th><th>observed</th>{predicted_head}</tr>" + "".join(rows)
+            + "</table>")
 
 
 def _holders(bundle: Bundle) -> str:
@@ -114,13 +123,15 @@ def _holders(bundle: Bundle) -> str:
     for stream in streams:
         h = holdings[stream]
         seen = sorted(set(h["observed_pinned"]) | set(h["observed_cached"]))
-        wrong = "wrong" if seen != h["predicted"] else ""
+        wrong = "wrong" if bundle.predicted and seen != h["predicted"] else ""
+        predicted = f"<td>{', '.join(h['predicted'])}</td>" if bundle.predicted else ""
         rows.append(f"<tr><td><code>{html.escape(stream)}</code>{' (failing)' if stream in focus else ''}</td>"
-                    f"<td>{', '.join(h['predicted'])}</td><td class='{wrong}'>pinned: {', '.join(h['observed_pinned'])}"
+                    f"{predicted}<td class='{wrong}'>pinned: {', '.join(h['observed_pinned'])}"
                     f"<br>cached: {', '.join(h['observed_cached'])}</td></tr>")
     more = f"<p>{len(holdings) - len(streams)} more in holders.json</p>" if len(holdings) > len(streams) else ""
     return ("<h2>Holders</h2><table><colgroup><col style='width:40%'><col><col></colgroup>"
-            "<tr><th>stream</th><th>predicted</th><th>observed</th></tr>" + "".join(rows) + "</table>" + more)
+            f"<tr><th>stream</th>{'<th>predicted</th>' if bundle.predicted else ''}<th>observed</th></tr>"
+            + "".join(rows) + "</table>" + more)
 
 
 def _nodes(bundle: Bundle) -> str:

@@ -45,6 +45,10 @@ class Bundle:
     description: str = ""
     scenario_path: str = ""  # the scenario file that ran, and its text as it was (copied into the bundle)
     scenario_text: str = ""
+    # False for `fake dump`: it attaches to a network the harness did not drive, so the model
+    # knows none of its history (mines, writes, faults) and its "predictions" would read as a
+    # disagreement; such a bundle shows what was observed only, with no failure.json.
+    predicted: bool = True
 
 
 class Recorder:

@@ -85,6 +85,11 @@ def _documents(bundle: Bundle) -> dict[str, str]:
         "timeline.json": [dataclasses.asdict(event) for event in bundle.timeline],
         "tips.json": evidence.tips, "holders.json": evidence.holdings,
     }
+    if not bundle.predicted:  # a dump: observed only (record.Bundle.predicted says why)
+        del documents["failure.json"]
+        documents["tips.json"] = {name: {"observed": tip["observed"]} for name, tip in evidence.tips.items()}
+        documents["holders.json"] = {stream: {k: v for k, v in h.items() if k != "predicted"}
+                                     for stream, h in evidence.holdings.items()}
     if evidence.final is not None:
         documents["graph.json"] = dataclasses.asdict(evidence.final)
     if evidence.availability is not None:

@@ -7,6 +7,13 @@ one history the higher number is newer; writes made apart (a partition) are fork
 different lengths, and the node's conflict rules then keep the longer (with no anchors in play,
 as here; equal lengths are a tie the prediction leaves open).
 
+A write reaches the other holders by gossip, some link delays later. A fault that takes the
+writer or a link away within SETTLE seconds of a write may drop that gossip in flight (a node that
+restarts loses the frames its link filter still delays), so such a write is only *possibly* at the
+other holders: each keeps what it held before as the oldest state it may still have (its doubt),
+until its next load says which. A prediction then accepts any state from the newest that every
+doubt allows up to the newest written.
+
 Pure: no network, no node code. `Versions` follows what the harness does (writes, loads) and
 predicts; `expect_latest` in fakenet.scenario.steps observes and compares.
 """
@@ -36,14 +43,22 @@ def reachable_holders(graph: nx.Graph, node: str, holders: Iterable[str]) -> set
     return {holder for holder in holders if holder in component}
 
 
-def latest(graph: nx.Graph, node: str, held: Mapping[str, Version]) -> set[Version]:
+SETTLE = 10.0  # harness seconds within which a write's gossip may still be in flight (link delays, lag)
+
+
+def latest(graph: nx.Graph, node: str, held: Mapping[str, Version],
+           doubt: Mapping[str, Version] | None = None) -> set[Version]:
     """The versions a load at `node` may return: the newest among reachable holders (several only
-    on a tie of forks); empty when no holder is reachable (the load fails)."""
-    reachable = [held[holder] for holder in reachable_holders(graph, node, held)]
-    if not reachable:
+    on a tie of forks), or, where a holder's copy is in doubt (`doubt`: the oldest it may still
+    hold), any of theirs at least as new as the newest that is certain; empty when no holder is
+    reachable (the load fails)."""
+    doubt = doubt or {}
+    holders = reachable_holders(graph, node, held)
+    if not holders:
         return set()
-    newest = max(version.writes for version in reachable)
-    return {version for version in reachable if version.writes == newest}
+    floor = max(min(held[h].writes, doubt[h].writes if h in doubt else held[h].writes) for h in holders)
+    candidates = [held[h] for h in holders] + [doubt[h] for h in holders if h in doubt]
+    return {version for version in candidates if version.writes >= max(floor, 0)}
 
 
 class Versions:
@@ -52,29 +67,51 @@ class Versions:
 
     def __init__(self):
         self._held: dict[str, dict[str, Version]] = {}
+        self._doubt: dict[str, dict[str, Version]] = {}  # stream -> holder -> the oldest it may still hold
+        self._recent: list[tuple[float, str, dict[str, Version | None]]] = []  # (when, stream, {holder: before})
 
     def __contains__(self, stream: str) -> bool:
         return stream in self._held
 
     def predict(self, graph: nx.Graph, node: str, stream: str, holders: Iterable[str]) -> set[Version]:
-        held = self._held.get(stream, {})
-        return latest(graph, node, {holder: held[holder] for holder in holders if holder in held})
+        held, doubt = self._held.get(stream, {}), self._doubt.get(stream, {})
+        return latest(graph, node, {holder: held[holder] for holder in holders if holder in held},
+                      {holder: doubt[holder] for holder in holders if holder in doubt})
 
     def created(self, node: str, stream: str, content: object) -> None:
         self._held.setdefault(stream, {})[node] = Version(0, content)
 
-    def loaded(self, graph: nx.Graph, node: str, stream: str, holders: Iterable[str]) -> None:
-        """A load made `node` hold what it returned (one of the predicted, if the prediction is open)."""
+    def loaded(self, graph: nx.Graph, node: str, stream: str, holders: Iterable[str],
+               observed: int | None = None) -> None:
+        """A load made `node` hold what it returned: the predicted version with `observed` writes if
+        the caller saw them, else one of the predicted (if the prediction is open)."""
         predicted = self.predict(graph, node, stream, holders)
         if predicted:
-            self._held[stream][node] = min(predicted, key=repr)
+            seen = [version for version in predicted if version.writes == observed]
+            self._held[stream][node] = min(seen or predicted, key=repr)
+            self._doubt.get(stream, {}).pop(node, None)
 
-    def wrote(self, graph: nx.Graph, node: str, stream: str, holders: Iterable[str], content: object) -> None:
+    def wrote(self, graph: nx.Graph, node: str, stream: str, holders: Iterable[str], content: object,
+              now: float = 0.0) -> None:
         """A write through `node` extends what its load returned; gossip carries it to every holder
         in the component, which keeps it unless it holds a longer history."""
         base = self.predict(graph, node, stream, holders)
         written = Version(max((v.writes for v in base), default=0) + 1, content)
-        held = self._held.setdefault(stream, {})
+        held, before = self._held.setdefault(stream, {}), {}
         for holder in reachable_holders(graph, node, [*holders, node]):
             if holder not in held or held[holder].writes <= written.writes:
+                if holder != node:
+                    before[holder] = held.get(holder)
                 held[holder] = written
+        self._recent.append((now, stream, before))
+
+    def disturbed(self, now: float) -> None:
+        """A node or link went away: writes of the last SETTLE seconds may not have reached every
+        holder they were credited to, which may still hold what it held before (or nothing)."""
+        self._recent = [(when, stream, before) for when, stream, before in self._recent if now - when < SETTLE]
+        for _when, stream, before in self._recent:
+            for holder, version in before.items():
+                doubts = self._doubt.setdefault(stream, {})
+                oldest = version or Version(-1)  # held nothing: any state it loads later counts
+                if holder not in doubts or oldest.writes < doubts[holder].writes:
+                    doubts[holder] = oldest

@@ -25,6 +25,7 @@ from fakenet.node.cluster.service import ClusterService, ClusterSettings
 from fakenet.node.handshake import LocalEnd
 from fakenet.node.peerstore import PeerStore
 from fakenet.node.rpc import bans, blockchain, control, network, peers, util, streams as stream_rpc
+from fakenet.node.component_news import ComponentNews
 from fakenet.node.stream_network import StreamNetwork
 from fakenet.node.stream_service import StreamService
 from fakenet.node.streams import ControllerKey, PinStore, StreamCache, mid
@@ -113,6 +114,7 @@ class Node:
         self.streams = StreamService(ControllerKey.from_seed(seed), StreamCache(s.stream_cache_limit), self.pins,
                                      s.sync_timeout)
         self.streams.network = StreamNetwork(self.swarm, self.streams)
+        self.component_news = ComponentNews(self.swarm, self.streams)  # after StreamNetwork: adds to its count
         self.anchors = self.streams.anchors = AnchorService(self.chain, self.streams, s.network)
         self.model_index = ModelIndex(s.datadir / "index.sqlite", s.store)
         self.event_feed = EventFeed(s.datadir / "events.sqlite", event_id.local_network_id(s.network), s.store)

@@ -8,6 +8,11 @@ Counts are sized for honest traffic with room to spare: a fetch names at most MA
 (a longer log is fetched in several), an answer lists a log of at most MAX_LOG commits, gossip
 carries at most MAX_BLOCKS blocks of at most MAX_BLOCK_HEX hex digits each.
 
+A stream's log may be longer than MAX_LOG (a counter updated every minute has 1,440 commits a
+day): an `sr` carries the newest MAX_LOG entries of it and the log's `length`, and the asker pages
+back with `sq {stream, end}` (the window of the log that ends at commit `end`), following the
+prev links of the commits it fetched (fakenet.node.stream_service: the walk back).
+
 Before any of that, each type has a byte limit (MAX_BYTES) that the swarm checks on the raw
 payload, before the JSON is decoded (fakenet.node.framing.check_size): the most its fields may
 hold by the limits above, so a frame within its field limits is never refused for its size.
@@ -66,6 +71,11 @@ def _blocks(message: dict) -> None:
         raise FrameRefused(f"{message['t']}.blocks maps CIDs to hex of at most {MAX_BLOCK_HEX} digits")
 
 
+def _optional_text(message: dict, name: str) -> None:
+    if name in message:
+        _text(message, name)
+
+
 def _count(message: dict, name: str) -> None:
     value = message.get(name, 0)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**31:
@@ -73,8 +83,9 @@ def _count(message: dict, name: str) -> None:
 
 
 CHECKS: dict[str, Callable[[dict], Any]] = {
-    "sq": lambda m: (_text(m, "qid"), _text(m, "stream")),
-    "sr": lambda m: (_text(m, "qid"), _text(m, "stream"), _text(m, "tip"), _texts(m, "log", MAX_LOG)),
+    "sq": lambda m: (_text(m, "qid"), _text(m, "stream"), _optional_text(m, "end")),
+    "sr": lambda m: (_text(m, "qid"), _text(m, "stream"), _text(m, "tip"), _texts(m, "log", MAX_LOG),
+                     _count(m, "length")),
     "bq": lambda m: (_text(m, "qid"), _texts(m, "cids", MAX_CIDS)),
     "br": lambda m: (_text(m, "qid"), _blocks(m)),
     "qd": lambda m: (_text(m, "qid"), _count(m, "nodes"), _count(m, "lost")),
@@ -88,7 +99,7 @@ def check(message: dict) -> None:
     CHECKS[message["t"]](message)
 
 
-FIELDS = {"sq": ("qid", "stream"), "bq": ("qid", "cids"), "su": ("gid", "stream", "tip", "blocks"),
+FIELDS = {"sq": ("qid", "stream", "end"), "bq": ("qid", "cids"), "su": ("gid", "stream", "tip", "blocks"),
           "ar": ("stream", "tip")}
 
 

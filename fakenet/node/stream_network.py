@@ -1,6 +1,7 @@
 """Stream protocols over the swarm: searched queries, searched commit fetches, update gossip.
 
-    sq {qid, stream}              who holds this stream?       → sr {qid, stream, tip, log}
+    sq {qid, stream}              who holds this stream?       → sr {qid, stream, tip, log, length}
+    sq {qid, stream, end}         a page of its log, to `end`  → sr {qid, stream, tip, log, length}
     bq {qid, cids}                who has these commits?       → br {qid, blocks: {cid: hex}}
     qd {qid, nodes, lost}         my part of search qid is over (fakenet.node.echo)
     qa {qid}                      my part of search qid is still going
@@ -10,11 +11,16 @@
 Queries and fetches are echo searches (fakenet.node.echo): they reach every node connected to
 the asker, whatever the diameter and the link delays, answers come back along the path the
 request took, and the asker learns when the whole component has been searched. A node that has
-what was asked answers and does not forward (a fetch forwards what it could not answer). The
+what was asked answers and does not forward (a fetch forwards what it could not answer; a holder
+whose copy is stale answers and forwards, since a newer holder may be behind it). The
 node's sync timeout is the search's `silence`: how long a node waits on a silent neighbour.
 
 Gossip floods with no hop limit and is deduplicated by id: with no budget to run out, the first
 copy a node sees is as good as any later one, so dropping later copies loses nothing.
+
+An `sr` lists at most the newest MAX_LOG commits of the log (`length` says how many it has); the
+asker walks a longer log back a window at a time (`page`), fetching by CID and following the
+prev links it verifies anyway (fakenet.node.stream_service), at a pace its peers' budgets allow.
 
 A peer's frame is evidence, not truth (issue 24). Every frame is held to its type's byte limit
 before it is decoded (stream_frames.MAX_BYTES, registered with the swarm), then checked against
@@ -105,6 +111,7 @@ class StreamNetwork:
         self._askers: dict[str, asyncio.Queue] = {}  # qid -> what reaches LOCAL for searches we began
         self._answers = Bounded()  # (qid, connection id) -> answers taken from that link
         self._budgets = Budgets(WORK_RATE, WORK_BURST)
+        self._pace = Pace(WORK_RATE / 2, WORK_BURST / 2)  # what this node asks of its peers: half what it grants
         for message_type, handler in (("sq", self._on_query), ("sr", self._on_answer), ("bq", self._on_fetch),
                                       ("br", self._on_answer), (DONE, self._on_done), (ALIVE, self._on_alive),
                                       ("su", self._on_update),
@@ -128,21 +135,34 @@ class StreamNetwork:
 
     # -- asking --------------------------------------------------------------------------------
 
-    async def query(self, stream_id: StreamID) -> tuple[list[dict], Searched]:
-        """Every distinct answer {tip, log} the holders gave, and how the search ended: until it
-        ends, or for one sync timeout after the first answer (a silent branch cannot hold a load)."""
+    async def query(self, stream_id: StreamID, end: CID | None = None) -> tuple[list[dict], Searched]:
+        """Every distinct answer {tip, log, length} the holders gave, and how the search ended: until
+        it ends, or for one sync timeout after the first answer (a silent branch cannot hold a load).
+        Each log is the newest MAX_LOG entries, or with `end` the window that ends at that commit."""
         answers, unfinished = [], Searched(None, 0, self.silence)
-        async with aclosing(self._ask({"t": "sq", "stream": stream_id.encode()}, self.silence)) as messages:
+        request = {"t": "sq", "stream": stream_id.encode(), **({"end": str(end)} if end is not None else {})}
+        async with aclosing(self._ask(request, self.silence)) as messages:
             async for message in messages:
                 if message["t"] == DONE:
                     return answers, Searched.from_done(message, self.silence)
                 answers.append(message)
         return answers, unfinished
 
+    async def page(self, stream_id: StreamID, end: CID) -> list[CID]:
+        """The window of the stream's log that ends at commit `end` (at most MAX_LOG entries, `end`
+        last), from the holders whose log holds it: a hint of which commits to fetch next while
+        walking a long log back (fakenet.node.stream_service); the prev links decide what counts."""
+        await self._pace.spend(stream_frames.MAX_LOG + 1, self._now())
+        answers, _searched = await self.query(stream_id, end)
+        windows = [a["log"] for a in answers if a["log"] and a["log"][-1] == str(end)]
+        return [as_cid(c) for c in dict.fromkeys(c for window in windows for c in window)]
+
     async def fetch(self, cids: list[CID]) -> tuple[dict[CID, bytes], Searched]:
-        """Commit blocks by CID from whoever has them, in searches of at most MAX_CIDS each."""
+        """Commit blocks by CID from whoever has them, in searches of at most MAX_CIDS each, paced
+        so that the holders' answers stay within the work budget this node grants them."""
         found, searched = {}, Searched(0, 0, self.silence)
         for start in range(0, len(cids), stream_frames.MAX_CIDS):
+            await self._pace.spend(len(cids[start:start + stream_frames.MAX_CIDS]) + 2, self._now())
             part, searched = await self._fetch(cids[start:start + stream_frames.MAX_CIDS])
             found.update(part)
         return found, searched
@@ -205,14 +225,19 @@ class StreamNetwork:
 
     async def _on_query(self, conn: Connection, message: dict) -> None:
         stream_id = StreamID.parse(message["stream"])
+        end = as_cid(message["end"]) if "end" in message else None  # not a CID: malformed, like a bad stream id
         if not await self._join(conn, message["qid"]):
             return
         held = await self.service.find(stream_id)
-        if held is None:
+        window = None if held is None else log_window(held.state.log, end)
+        if window is None:
             respond = None, stream_frames.known(message)
         else:
+            # A copy that is not fresh may be behind a holder further on (fakenet.node.component_news):
+            # it answers and passes the query on, so the asker settles between both.
+            onward = None if self.service.fresh(stream_id) else stream_frames.known(message)
             respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.state.tip),
-                       "log": [str(entry.cid) for entry in held.state.log]}, None
+                       "log": window, "length": len(held.state.log)}, onward
         await self._send(self._searches.proceed(message["qid"], self._links(), respond, self._now()))
 
     async def _on_fetch(self, conn: Connection, message: dict) -> None:
@@ -317,6 +342,35 @@ class StreamNetwork:
             await self.swarm.broadcast(stream_frames.known(message), exclude=conn)
 
 
+def log_window(log, end: CID | None) -> list[str] | None:
+    """What an `sr` lists of `log`: its newest MAX_LOG entries, or (with `end`) the MAX_LOG that end
+    at commit `end`; None if `end` is not in the log (this node cannot answer that page)."""
+    if end is None:
+        stop = len(log)
+    else:
+        stop = next((i + 1 for i in range(len(log) - 1, -1, -1) if log[i].cid == end), None)
+    if stop is None:
+        return None
+    # Printing a CID costs about a millisecond in multiformats: only the window's, through the cache.
+    return [codec.cid_text(entry.cid) for entry in log[max(0, stop - stream_frames.MAX_LOG):stop]]
+
+
+class Pace:
+    """Spends this node makes its peers do for it (units of their work budget, stream_frames.cost),
+    held to `rate` per second after a `burst`: a generic cell rate algorithm. A walk back through a
+    long log asks for a window and its blocks round after round; paced, an honest holder's answers
+    never run over the budget this node grants it (WORK_RATE) and it is not cut off for answering."""
+
+    def __init__(self, rate: float, burst: float):
+        self.rate, self.burst = rate, burst
+        self._paid_until = float("-inf")  # when what was spent so far is paid for at `rate`
+
+    async def spend(self, units: float, now: float) -> None:
+        self._paid_until = max(self._paid_until, now - self.burst / self.rate) + units / self.rate
+        if self._paid_until > now:
+            await asyncio.sleep(self._paid_until - now)  # a rate, not a wait for a condition
+
+
 def _fitting(blocks: dict[CID, bytes], limit: int, one_part: bool = False):
     """`blocks` as {cid text: hex} maps that each fit a frame of `limit` bytes with its envelope,
     in order (with `one_part`, only the first). A block too large for any frame is left out: no
@@ -324,7 +378,7 @@ def _fitting(blocks: dict[CID, bytes], limit: int, one_part: bool = False):
     room = limit - stream_frames.ENVELOPE
     part, size = {}, 0
     for cid, data in blocks.items():
-        key, value = str(cid), data.hex()
+        key, value = codec.cid_text(cid), data.hex()  # cached: gossip prints the same CIDs each update
         cost = len(key) + len(value) + 6  # quotes, colon, comma
         if len(value) > stream_frames.MAX_BLOCK_HEX or cost > room:
             continue

@@ -10,27 +10,36 @@ A node that loads a stream caches it and from then on serves it to others.
 A load from the network settles the tip as js-ceramic's sync does: it takes every holder's
 answer, fetches the commits of each, replays and verifies every log (signatures, links, anchor
 proofs against this node's chain) and keeps the one the conflict rules pick; an answer that does
-not verify is dropped, not fatal. Whatever the node ends up holding is the pick between what it
-held and what arrived, so it never serves, caches or pins a state older than one it verified.
+not verify is dropped, not fatal. An answer lists only the newest stream_frames.MAX_LOG commits
+of a log: a longer one is walked back a window at a time along the prev links (`_walked_back`),
+to the genesis or to commits this node holds, in rounds paced to the holders' work budgets, and a
+log longer than LONGEST_LOG commits is refused with a clear error.
+
+Whatever the node ends up holding is the pick between what it held and what arrived, so it
+never serves, caches or pins a state older than one it verified.
 
 What a load guarantees (js-ceramic's PREFER_CACHE, with "synced" made precise): a stream this
 node holds answers from its copy only while that copy is *fresh*, that is synced with the
-network since the node last made a connection. Gossip keeps a held stream up to date while the
+network since this node's component last changed. Gossip keeps a held stream up to date while the
 links stay up, so in a stable network loads stay local; but whatever was written on the far side
 of a partition, or on a peer that was down, reached this node by no gossip. So every new
-connection (a heal, a peer's restart, a new peer) makes every held stream stale, and the next
-load of a stale stream syncs it as a load from the network does: it gathers the answers of every
-reachable holder within the sync window, verifies them, settles them with the held state by the
-conflict rules and keeps the pick (cache and pin store alike). A load therefore returns the
-newest state any holder reachable at the time of the load had verifiably written, or one at
-least as new. The work is bounded: a reconnect costs nothing by itself (staleness is one counter
-compared, not a scan), each stale stream is synced once, lazily, by its next load, and
-concurrent loads of it share that one sync. A sync that finds no other holder keeps the copy.
-Not covered: gossip the link filter's `loss` drops on a connection that stays up (TCP never
-drops a frame of a live connection; the filter does) goes unnoticed until the next connection;
-and so does a heal between two *other* nodes that joins this node's component to writes it
-missed (its own links never dropped: no new connection here), e.g. node4 - node2 | node3 with
-the cut between node2 and node3 healed (tests/data/soak-2-stale-cached-holder.yaml).
+connection makes every held stream stale: this node's own (a heal, a peer's restart, a new peer:
+the swarm counts them) and, through component news, one anywhere in its component
+(fakenet.node.component_news: a heal between two other nodes joins this node to writes it missed
+while its own links stayed up). The next load of a stale stream syncs it as a load from the
+network does: it gathers the answers of every reachable holder within the sync window, verifies
+them, settles them with the held state by the conflict rules and keeps the pick (cache and pin
+store alike). A stale holder that another node's search asks answers and passes the query on
+(fakenet.node.stream_network), so its copy cannot hide a newer holder behind it. A load therefore
+returns the newest state any holder reachable at the time of the load had verifiably written, or
+one at least as new, once the news of the last new connection in its component has reached this
+node: it travels the links, so a load a link delay after a heal elsewhere may still answer from
+the old copy. The work is bounded: a reconnect or a piece of news costs nothing by itself
+(staleness is one counter compared, not a scan; news is rate-limited per peer), each stale stream
+is synced once, lazily, by its next load, and concurrent loads of it share that one sync. A sync
+that finds no other holder keeps the copy. Not covered: gossip the link filter's `loss` drops on
+a connection that stays up (TCP never drops a frame of a live connection; the filter does) goes
+unnoticed until the next new connection in the component.
 """
 
 from __future__ import annotations
@@ -41,13 +50,17 @@ from typing import Callable, Mapping
 
 from multiformats import CID
 
-from fakenet.node import logs
+from fakenet.node import logs, stream_frames
 from fakenet.node.streams import (AnchorStatus, CachedStream, CommitRejected, ControllerKey, MissingCommit, PinStore, StreamCache,
-                                  StreamID, StreamState, StreamUnavailable, apply_commit, apply_genesis, codec,
+                                  StreamID, StreamState, StreamUnavailable, apply_commit, apply_genesis, codec, first_missing,
                                   heads, make_genesis, make_update, rebuild, settle)
 
 
 SYNCED_MEMORY = 100_000  # streams whose freshness is remembered; past it, old entries go first
+# The longest log a load walks (a counter updated every minute for 69 days), and the rounds of one
+# window (stream_frames.MAX_LOG) each it may take: twice what an honest holder's full windows need.
+LONGEST_LOG = 100_000
+WALK_ROUNDS = 2 * (LONGEST_LOG // stream_frames.MAX_LOG) + 2
 
 
 class StreamService:
@@ -60,9 +73,10 @@ class StreamService:
         # index, the event feed (which keeps the events' bytes).
         self.watchers = []
         self._log = logs.get()
-        # Freshness: the connection count (`connections()`, wired to the swarm's) at which each held
-        # stream was last synced; a stream is fresh while that is still the count. A new connection
-        # makes every entry stale at once, without touching them.
+        # Freshness: the connection count (`connections()`, wired to the swarm's plus the component
+        # news heard: fakenet.node.component_news) at which each held stream was last synced; a
+        # stream is fresh while that is still the count. A new connection here or anywhere in the
+        # component makes every entry stale at once, without touching them.
         self.connections: Callable[[], int] = lambda: 0
         self._synced: dict[StreamID, int] = {}
         self._syncing: dict[StreamID, asyncio.Future] = {}  # one sync per stream at a time
@@ -287,7 +301,7 @@ class StreamService:
         return await self._sync_once(stream_id)
 
     def fresh(self, stream_id: StreamID) -> bool:
-        """Whether this node has synced the stream with the network since its last new connection."""
+        """Whether this node has synced the stream with the network since its component last changed."""
         return self._synced.get(stream_id) == self.connections()
 
     def _mark_synced(self, stream_id: StreamID, as_of: int) -> None:
@@ -347,17 +361,59 @@ class StreamService:
         if not answers:
             found_none = "no holder answered" if searched.nodes is None else "is held by no node reachable from here"
             raise StreamUnavailable(stream_id, stream_id.genesis, f"(genesis) {found_none} {searched.describe()}")
-        logs_by_tip = {codec.as_cid(a["tip"]): [codec.as_cid(c) for c in a["log"]] for a in answers}
-        cids = list(dict.fromkeys(cid for log in logs_by_tip.values() for cid in log))
-        blocks, searched = await self.network.fetch([cid for cid in cids if cid not in have])
-        blocks = {**{cid: have[cid] for cid in cids if cid in have}, **blocks}
-        verified = [state for tip in logs_by_tip if (state := self._verified(blocks, tip, stream_id, "load"))]
+        refused: list[str] = []  # why answers were not walked: said in the error if nothing verifies
+        windows = {codec.as_cid(a["tip"]): [codec.as_cid(c) for c in a["log"]] for a in answers
+                   if self._not_too_long(stream_id, a, refused)}
+        cids = list(dict.fromkeys(cid for log in windows.values() for cid in log))
+        fetched, searched = await self.network.fetch([cid for cid in cids if cid not in have])
+        blocks = {**have, **fetched}
+        verified = [state for tip in windows if (state := await self._walked_back(stream_id, tip, blocks, set(cids), refused))]
         states = [state for state in verified if await self._holds_rules(state)]
         if not states:
             missing = next((cid for cid in cids if cid not in blocks), stream_id.genesis)
-            raise StreamUnavailable(stream_id, missing, f"could not be fetched and verified {searched.describe()}")
+            why = f" ({'; '.join(refused)})" if refused else ""
+            raise StreamUnavailable(stream_id, missing, f"could not be fetched and verified {searched.describe()}{why}")
         winner = settle(states)
         return winner, {entry.cid: blocks[entry.cid] for entry in winner.log}
+
+    def _not_too_long(self, stream_id: StreamID, answer: dict, refused: list[str]) -> bool:
+        """An answer whose holder says its log is longer than a load takes is not walked at all."""
+        if answer.get("length", 0) <= LONGEST_LOG:
+            return True
+        return self._refused(stream_id, refused, f"a holder's log of {answer['length']} commits is longer than the "
+                                                 f"{LONGEST_LOG} a load takes")
+
+    async def _walked_back(self, stream_id: StreamID, tip: CID, blocks: dict[CID, bytes], asked: set[CID],
+                           refused: list[str]) -> StreamState | None:
+        """The log to `tip` fetched back to the genesis, or to commits this node holds, then replayed
+        and verified (None, logged, if it does not hold up). An answer lists only the newest MAX_LOG
+        commits: past them the walk follows prev links, asking holders for the window of the log
+        that ends at the first commit it lacks (StreamNetwork.page) and fetching it, in bounded and
+        paced rounds; a commit already asked for (`asked`) that did not come is not asked for again,
+        as no holder had it. A log longer than LONGEST_LOG, or one that takes more than WALK_ROUNDS rounds
+        (an honest holder gives full windows), is refused: a rogue cannot keep a load walking."""
+        frontier, walked = tip, 0
+        for _round in range(WALK_ROUNDS + 1):
+            missing, steps = first_missing(blocks, frontier, LONGEST_LOG - walked)
+            walked += steps
+            if walked > LONGEST_LOG:
+                return self._refused(stream_id, refused,
+                                     f"the log to {tip} is longer than the {LONGEST_LOG} commits a load takes")
+            if missing is None or missing in asked:  # the replay says what is wrong, if anything
+                return self._verified(blocks, tip, stream_id, "load")
+            window = await self.network.page(stream_id, missing)
+            wanted = [cid for cid in window if cid not in blocks and cid not in asked]
+            fetched, _searched = await self.network.fetch(wanted)
+            blocks.update(fetched)
+            asked.update(wanted, [missing])
+            frontier = missing
+        return self._refused(stream_id, refused, f"the log to {tip} was not fetched in {WALK_ROUNDS} rounds of "
+                                                 f"{stream_frames.MAX_LOG} commits")
+
+    def _refused(self, stream_id: StreamID, refused: list[str], error: str) -> None:
+        self._log.warning("stream_update_rejected", stream=stream_id.encode(), source="load", error=error)
+        refused.append(error)
+        return None
 
     async def _holds_rules(self, state: StreamState) -> bool:
         """A Model or MID log a peer sent must hold against what it names, else it is not a candidate

@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 import networkx as nx
 
-from fakenet.errors import ConfigError, ExpectationFailed, ModelRefused
-from fakenet.harness import faults
+from fakenet.errors import ConfigError, ExpectationFailed, ModelRefused, WaitTimeout
+from fakenet.harness import clock, faults
 from fakenet.harness.latest import Versions
 from fakenet.harness.waits import wait_for
 from fakenet.kinds import CHAIN, CLUSTER, IDENTITY, STREAMS
@@ -69,9 +69,16 @@ class Context:
         return [stream for label in labels for stream in self.labels[label]]
 
 
-def step(name: str, kind: str, parse: Callable[[Any, list[str]], dict], needs: tuple[str, ...] = ()):
+def step(name: str, kind: str, parse: Callable[[Any, list[str]], dict], needs: tuple[str, ...] = (),
+         disturbs: bool = False):
+    """Register a step; one that `disturbs` takes a node or link away, which may drop gossip of a
+    recent write in flight (fakenet.harness.latest: Versions.disturbed)."""
     def register(run):
-        REGISTRY[name] = StepType(name, kind, parse, run, (run.__doc__ or "").strip(), frozenset(needs))
+        def disturbing(ctx, a):
+            ctx.versions.disturbed(clock.monotonic())
+            return run(ctx, a)
+        REGISTRY[name] = StepType(name, kind, parse, disturbing if disturbs else run, (run.__doc__ or "").strip(),
+                                  frozenset(needs))
         return run
     return register
 
@@ -106,13 +113,13 @@ WITHIN = {"within": s.duration}
 
 # -- actions ---------------------------------------------------------------------------------------
 
-@step("crash", "action", one_node)
+@step("crash", "action", one_node, disturbs=True)
 def crash(ctx, a):
     """SIGKILL a node (no shutdown code runs); `start` brings it back."""
     ctx.net.crash(a["node"])
 
 
-@step("stop", "action", one_node)
+@step("stop", "action", one_node, disturbs=True)
 def stop(ctx, a):
     """Stop a node cleanly; `start` brings it back."""
     ctx.net.stop(a["node"])
@@ -124,13 +131,13 @@ def start(ctx, a):
     ctx.net.undo_latest(a["node"], faults.Crash)  # Stop is a Crash subclass
 
 
-@step("restart", "action", one_node)
+@step("restart", "action", one_node, disturbs=True)
 def restart(ctx, a):
     """Stop and start a node: pins and chain stay, its cache empties."""
     ctx.net.restart(a["node"])
 
 
-@step("pause", "action", one_node)
+@step("pause", "action", one_node, disturbs=True)
 def pause(ctx, a):
     """Freeze a node's processes (peers notice by keepalive); `unpause` resumes it."""
     ctx.net.pause(a["node"])
@@ -142,7 +149,7 @@ def unpause(ctx, a):
     ctx.net.undo_latest(a["node"], faults.Pause)
 
 
-@step("lose_identity", "action", one_node, needs=(IDENTITY,))
+@step("lose_identity", "action", one_node, needs=(IDENTITY,), disturbs=True)
 def lose_identity(ctx, a):
     """Delete a node's key and restart it: a new PeerID its peers refuse."""
     ctx.net.lose_identity(a["node"])
@@ -160,13 +167,13 @@ def accept_identity(ctx, a):
     ctx.net.accept_identity(a["node"])
 
 
-@step("partition", "action", lambda value, names: {"groups": s.groups(names)(value)})
+@step("partition", "action", lambda value, names: {"groups": s.groups(names)(value)}, disturbs=True)
 def partition(ctx, a):
     """Only nodes in the same group talk; unlisted nodes form one more group."""
     ctx.net.partition(a["groups"])
 
 
-@step("cut_link", "action", lambda value, names: {"pair": s.pair(names)(value)})
+@step("cut_link", "action", lambda value, names: {"pair": s.pair(names)(value)}, disturbs=True)
 def cut_link(ctx, a):
     """Cut one link u–v (both directions); other paths stay."""
     graph = nx.complete_graph(ctx.net.names, create_using=nx.DiGraph)
@@ -181,7 +188,7 @@ def _one_way(value, names):
     return args
 
 
-@step("cut_one_way", "action", _one_way)
+@step("cut_one_way", "action", _one_way, disturbs=True)
 def cut_one_way(ctx, a):
     """Drop traffic from one node to another only (the connection needs both ways, so it fails)."""
     graph = nx.complete_graph(ctx.net.names, create_using=nx.DiGraph)
@@ -189,7 +196,7 @@ def cut_one_way(ctx, a):
     ctx.net.cut_links(graph)
 
 
-@step("isolate", "action", one_node)
+@step("isolate", "action", one_node, disturbs=True)
 def isolate(ctx, a):
     """Cut every link of one node."""
     ctx.net.isolate(a["node"])
@@ -248,7 +255,8 @@ def update_streams(ctx, a):
     """Write new faker content to each stream of the sets through a node (it loads them first)."""
     for stream in ctx.streams(a["streams"]):
         content = {"title": ctx.net.fleet.faker.sentence()}
-        ctx.versions.wrote(ctx.net.oracle.expected_graph(), a["on"], stream, ctx.net.oracle.holders(stream), content)
+        ctx.versions.wrote(ctx.net.oracle.expected_graph(), a["on"], stream, ctx.net.oracle.holders(stream), content,
+                           clock.monotonic())
         ctx.net.streams.update(a["on"], stream, content)
 
 
@@ -285,25 +293,38 @@ def expect_available(ctx, a):
     ctx.net.oracle.expect_available(ctx.streams(a["streams"]), a.get("on"))
 
 
-@step("expect_latest", "expect", mapping({"streams": s.labels}, {"on": NODES}), needs=(STREAMS,))
+@step("expect_latest", "expect", mapping({"streams": s.labels}, {"on": NODES, **WITHIN}), needs=(STREAMS,))
 def expect_latest(ctx, a):
     """A load on each node returns the newest state any holder reachable from it has (by the
-    number of signed writes in its log), as the harness's own writes and loads predict."""
+    number of signed writes in its log), as the harness's own writes and loads predict, within a
+    deadline (default 20 s, what the soak uses): a holder learns that its component changed from
+    news flooded over the links (fakenet.node.component_news), some link delays after the heal, so
+    until then a load there may answer from its old copy. Loads are polled until one returns a
+    predicted state or the deadline passes."""
     graph, wrong = ctx.net.oracle.expected_graph(), []
+    deadline = clock.monotonic() + a.get("within", 20)
     for stream in ctx.streams(a["streams"]):
         for name in a.get("on") or ctx.net.up():
             predicted = ctx.versions.predict(graph, name, stream, ctx.net.oracle.holders(stream))
             if not predicted:
                 continue  # no holder reachable: expect_unavailable's question, not this one's
-            log = ctx.net.streams.load(name, stream)["state"]["log"]
-            writes = sum(1 for entry in log if entry["type"] == 1)
-            ctx.versions.loaded(graph, name, stream, ctx.net.oracle.holders(stream))
-            if writes not in {version.writes for version in predicted}:
-                wrong.append((name, stream, sorted(v.writes for v in predicted), writes))
+            newest = {version.writes for version in predicted}
+
+            def writes(name=name, stream=stream) -> int:
+                log = ctx.net.streams.load(name, stream)["state"]["log"]
+                return sum(1 for entry in log if entry["type"] == 1)
+            try:
+                observed, _took = wait_for(writes, lambda observed: observed in newest, timeout=max(0.0, deadline - clock.monotonic()),
+                         expected=f"a load of {stream} on {name} with {sorted(newest)} write(s)")
+            except WaitTimeout:
+                wrong.append((name, stream, sorted(newest), writes()))
+                continue
+            ctx.versions.loaded(graph, name, stream, ctx.net.oracle.holders(stream), observed)
     if wrong:
         name, stream, expected, observed = wrong[0]
-        raise ExpectationFailed(f"{len(wrong)} load(s) did not return the newest reachable state; first: {name} "
-                                f"loaded {stream} with {observed} write(s), the newest reachable holder has {expected}",
+        raise ExpectationFailed(f"{len(wrong)} load(s) did not return the newest reachable state within "
+                                f"{a.get('within', 20):g}s; first: {name} loaded {stream} with {observed} write(s), "
+                                f"the newest reachable holder has {expected}",
                                 expected={w[:2]: w[2] for w in wrong}, observed={w[:2]: w[3] for w in wrong})
 
 

@@ -78,7 +78,7 @@ class Chooser:
             "unpause": bool(self._faulted(net, faults.Pause)), "lose_identity": len(up) > 1,
             "restore_identity": bool(self._faulted(net, faults.LoseIdentity)), "partition": len(net.names) > 2,
             "cut_link": True, "cut_one_way": True, "isolate": True, "degrade": True, "heal": bool(net.fleet.active),
-            "latest": streams and bool(self._fetchable(net))}
+            "latest": streams and bool(self._available(net))}
         return checks[name]
 
     def _available(self, net: Network) -> list[tuple[str, str]]:
@@ -144,20 +144,13 @@ class Chooser:
             return {"evict_cache": {"on": node, "streams": [label]}}
         return {"evict_cache": {"on": self._node(net.up()), "count": self.rng.randint(1, 3)}}
 
-    def _fetchable(self, net: Network) -> list[tuple[str, str]]:
-        """Available pairs at a node that does not hold the stream: its load asks the network."""
-        return [(label, node) for label, node in self._available(net)
-                if node not in net.oracle.model.holders(self.labels[label])]
-
     def _latest(self, net):
         """A load returns the newest state any reachable holder has (issue 24): one pair, since a
-        load makes the node a holder (as the availability probes). Only at a node that does not
-        hold the stream: a holder answers from its copy while it is fresh, i.e. until the holder
-        itself makes a new connection (fakenet.node.stream_service), and a heal between two
-        other nodes is no new connection of its own. tests/data/soak-2-stale-cached-holder.yaml
-        still shows it: node4 keeps a copy through a cut elsewhere and serves it after the heal
-        while node3, reachable, pins a newer state (issue 24, open)."""
-        label, node = self.rng.choice(self._fetchable(net))
+        load makes the node a holder (as the availability probes). At any available pair, holders
+        included: a holder's copy goes stale when its component changes (its own new connection,
+        or news of one elsewhere: fakenet.node.component_news), and its next load syncs it. The
+        news takes link delays to arrive, so the step polls to its deadline (20 s by default)."""
+        label, node = self.rng.choice(self._available(net))
         return {"expect_latest": {"streams": [label], "on": [node]}}
 
     def _pressure(self, net):

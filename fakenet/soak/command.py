@@ -41,7 +41,8 @@ def main(args) -> int:
             console.print(f"counterexample ({len(result.steps)} steps): {path}")
             console.print(f"replay: ./fake scenario run {path} --backend {args.backend}", markup=False)
             return 1
-    console.print(f"{totals['runs']} runs, {totals['steps']} steps, {totals['pairs']} (stream, node) pairs, "
+    runs = f"{totals['runs']} run" + ("" if totals["runs"] == 1 else "s")
+    console.print(f"{runs}, {totals['steps']} steps, {totals['pairs']} (stream, node) pairs, "
                   f"{totals['events']} (node, event) pairs and {totals['checks']} checks compared in {time.monotonic() - started:.0f}s: the model agreed")
     return 0
 

@@ -226,6 +226,11 @@ def test_fake_dump_writes_a_bundle_of_a_running_four_node_network(tmp_path):
     assert len(graph["observed"]) == 6 and graph["down"] == []  # a 4-node full mesh
     tips = json.loads((folder / "tips.json").read_text())
     assert sorted(tips) == ["node", "node2", "node3", "node4"] and tips["node"]["observed"]["height"] == 0
+    # The harness did not drive this network: no predictions, no failure, no seed (they misled)
+    assert all(set(tip) == {"observed"} for tip in tips.values()), tips
+    assert not (folder / "failure.json").exists()
+    page = (folder / "index.html").read_text()
+    assert "nothing here is a prediction" in page and "<th>predicted</th>" not in page
     assert json.loads((folder / "holders.json").read_text()) == {}
     for name in ("node", "node2", "node3", "node4"):
         assert (folder / "logs" / f"{name}.log").stat().st_size > 0
@@ -235,7 +240,7 @@ def test_fake_dump_writes_a_bundle_of_a_running_four_node_network(tmp_path):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["image"]["id"].startswith("sha256:") and manifest["versions"]["docker_engine"]
     assert "<img" in (folder / "index.html").read_text()
-    assert manifest["kind"] == "fakenet" and "<removed>" not in json.dumps(manifest)
+    assert manifest["kind"] == "fakenet" and "<removed>" not in json.dumps(manifest) and manifest["seed"] is None
     assert json.loads((tmp_path / "stopped" / "graph.json").read_text())["down"] == ["node2", "node3"]
     assert json.loads((tmp_path / "stopped" / "manifest.json").read_text())["kind"] == "fakenet"
     left = docker.from_env().containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})

@@ -316,6 +316,27 @@ def test_a_peer_over_its_work_budget_is_disconnected(tmp_path, start_nodes):
     assert nodes[1].rpc.loadstream(barrier)["streamId"] == barrier
 
 
+def test_a_peer_flooding_component_news_is_cut_off_and_the_node_answers_within_1s(tmp_path, start_nodes):
+    """Component news (`cn`, fakenet.node.component_news) makes every held stream stale: cheap to
+    forge, so a peer may send only a few a second. A rogue flooding distinct ids is dropped, the
+    node answers RPC within 1 s, and the honest peer it forwards news to is not cut off for it."""
+    nodes = start_nodes(local.full_mesh(tmp_path, 2))
+
+    async def flood():
+        rogue = await connected_rogue(nodes[0])
+        with contextlib.suppress(ConnectionError):
+            for n in range(20_000):
+                await rogue.send({"t": "cn", "id": f"{n:x}"})
+        answered = await asyncio.to_thread(nodes[0].rpc.call, "getblockcount", timeout=1.0)
+        return answered, await closed_by_node(rogue, 5)  # answering pings: not dropped for silence
+
+    answered, closed = asyncio.run(flood())
+    assert closed, "the rogue flooding cn frames is disconnected"
+    assert answered is not None, "the node answers within 1 s"
+    assert nodes[0].rpc.getconnectioncount() == 1, "the honest peer stays connected"
+    assert nodes[1].rpc.getconnectioncount() == 1, "the honest peer was not cut off for forwarding the news"
+
+
 def test_a_multiquery_of_ten_thousand_streams_is_refused_with_a_reason(tmp_path, start_nodes):
     """Issue 24: one multiquery of 10,000 unknown streams took 35 s and got the node dropped."""
     (node,) = start_nodes(local.full_mesh(tmp_path, 1), wait_peers=False)

@@ -20,6 +20,7 @@ from fakenet.node.ceramic_one import event_id, ranges
 from fakenet.node.ceramic_one.recon import MAX_RANGES
 from fakenet.node.settings import SWARM_PORT
 from fakenet.node.streams import StreamID, jose
+from fakenet.node.streams.model_stream import META_MODEL
 from support.ceramic_models import definition, mid_genesis, mid_update, model_genesis
 from support.ceramic_events import ALICE, car, create_on_7007, one, post_event
 
@@ -104,6 +105,18 @@ def test_events_outlive_the_stream_cache_and_only_their_writer_anchors_them(tmp_
     writer.start()
     writer.wait_ready()
     assert event_data(writer, first) == car(*commits[0]), "the first event's data did not survive a restart"
+
+
+def test_an_interest_in_the_meta_model_syncs_every_model(tmp_path, start_nodes):
+    """ceramic-one indexes Models by an interest in the meta-model (it has no genesis: no
+    loadable stream id); the node refused it with a 400 about a genesis CID."""
+    writer, reader = start_nodes(local.full_mesh(tmp_path, 2))
+    for node in (writer, reader):
+        interest(node, META_MODEL)
+    models = [model_genesis(ALICE, definition(name=f"Note{n}")) for n in range(3)]
+    for commit in models:
+        post_event(writer, commit)
+    wait_synced([reader], {str(cid) for cid, _ in models}, "both are interested in every Model")
 
 
 def stream_content(node, stream: str) -> dict:

@@ -109,6 +109,13 @@ def test_soak_on_sim_agrees_where_a_re_timed_link_delay_once_spun_forever(monkey
     # heal undoes every fault in a row; the model converged the chain after each undo and put a node
     # on one side's branch, though both sides reached it at once (it may take either).
     ("soak-721-heal-at-once.yaml", 721),
+    # A holder whose copy was stale answered a first load from behind it without passing the query
+    # on, so node4 took node3's old state while node2 had a newer one; and the oracle credited
+    # node3 with a write whose gossip died in flight when its writer lost its identity (issue 24).
+    ("soak-2-stale-cached-holder.yaml", 2),
+    # A heal between two other nodes left a holder's copy "fresh" (no new connection of its own),
+    # and its loads answered with a state older than a reachable holder's (component news).
+    ("heal-elsewhere-stale-holder.yaml", 5),
 ])
 def test_soak_counterexamples_replay_green_on_sim(counterexample, seed):
     from fakenet.scenario import load

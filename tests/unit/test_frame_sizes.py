@@ -49,9 +49,10 @@ def test_the_byte_limits_hold_every_frame_the_field_limits_allow():
     """A frame within its field limits must never be refused for its size (MAX_BYTES says why)."""
     long_id, longest = "k" * stream_frames.MAX_ID, {"t": "", "qid": "q" * stream_frames.MAX_ID}
     fullest = {
-        "sq": {"stream": long_id}, "qa": {}, "qd": {"nodes": 2**31 - 1, "lost": 2**31 - 1},
+        "sq": {"stream": long_id, "end": long_id}, "qa": {}, "qd": {"nodes": 2**31 - 1, "lost": 2**31 - 1},
         "ar": {"stream": long_id, "tip": long_id},
-        "sr": {"stream": long_id, "tip": long_id, "log": [long_id] * stream_frames.MAX_LOG},
+        "sr": {"stream": long_id, "tip": long_id, "log": [long_id] * stream_frames.MAX_LOG,
+               "length": 2**31 - 1},
         "bq": {"cids": [long_id] * stream_frames.MAX_CIDS},
     }
     for kind, fields in fullest.items():
@@ -70,3 +71,20 @@ def test_blocks_are_split_into_frames_under_the_limit_and_none_is_lost():
         stream_frames.check(message)
         assert len(json.dumps(message, separators=(",", ":"))) <= stream_frames.BLOCKS_BYTES
     assert list(_fitting(blocks, stream_frames.BLOCKS_BYTES, one_part=True)) == parts[:1]
+
+
+def test_a_holder_answers_a_log_of_any_length_with_a_window_under_the_limits():
+    """Before: `sr` listed the whole log; past MAX_LOG commits every asker dropped the honest holder."""
+    from types import SimpleNamespace
+
+    from fakenet.node.stream_network import log_window
+    log = [SimpleNamespace(cid=codec.cid_of(i.to_bytes(4, "big"))) for i in range(3 * stream_frames.MAX_LOG)]
+    cids = [str(entry.cid) for entry in log]
+    for end in (None, cids[-1], cids[2_000], cids[5]):
+        window = log_window(log, end and codec.as_cid(end))
+        message = {"t": "sr", "qid": "q" * stream_frames.MAX_ID, "stream": "k" * stream_frames.MAX_ID,
+                   "tip": cids[-1], "log": window, "length": len(log)}
+        stream_frames.check(message)
+        assert len(framing.payload(message)) <= stream_frames.MAX_BYTES["sr"]
+        assert window[-1] == (end or cids[-1]) and window == cids[:cids.index(window[-1]) + 1][-stream_frames.MAX_LOG:]
+    assert log_window(log, codec.cid_of(b"not in this log")) is None, "a page this node cannot answer is passed on"

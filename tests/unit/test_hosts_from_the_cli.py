@@ -154,3 +154,18 @@ def test_the_swarm_lock_is_the_engines_whatever_checkout_takes_it(tmp_path, monk
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     with open(paths[0]) as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_an_ssh_host_that_refuses_the_connection_is_one_line_without_paramikos_errno_none():
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:  # a port nothing listens on: bound, never listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "fakenet", "hosts", "add", f"ssh://root@127.0.0.1:{port}"],
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"cannot reach the Docker engine at ssh://root@127.0.0.1:{port}: Unable to connect" in done.stderr
+    assert "Errno None" not in done.stderr

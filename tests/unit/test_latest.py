@@ -98,7 +98,7 @@ def _write_across_a_partition_then_heal(serves_stale_copy):
     net.graph.remove_edge("a", "b")
     REGISTRY["update_streams"].run(ctx, {"on": "b", "streams": ["s"]})
     net.graph.add_edge("a", "b")
-    REGISTRY["expect_latest"].run(ctx, {"streams": ["s"], "on": ["a"]})
+    REGISTRY["expect_latest"].run(ctx, {"streams": ["s"], "on": ["a"], "within": 1})  # polls loads to its deadline
 
 
 def test_expect_latest_passes_a_node_that_syncs_its_copy_after_a_heal():
@@ -108,3 +108,38 @@ def test_expect_latest_passes_a_node_that_syncs_its_copy_after_a_heal():
 def test_expect_latest_catches_a_node_that_serves_its_own_older_copy_after_a_heal():
     with pytest.raises(ExpectationFailed, match="a loaded s with 0 write"):
         _write_across_a_partition_then_heal(serves_stale_copy=True)
+
+
+# -- a fault soon after a write leaves it in doubt at the other holders --------------------------
+
+def _written_then_disturbed(after: float):
+    from fakenet.harness.latest import SETTLE, Versions
+    graph = nx.path_graph(["a", "b", "c"])
+    versions = Versions()
+    versions.created("a", "s", {})
+    versions.loaded(graph, "c", "s", ["a"])
+    versions.wrote(graph, "a", "s", ["a", "c"], {"n": 1}, now=100.0)
+    versions.disturbed(100.0 + after * SETTLE)  # e.g. the writer restarts
+    graph.remove_node("a")
+    return {v.writes for v in versions.predict(graph, "b", "s", ["a", "c"])}
+
+
+def test_a_fault_within_the_settle_time_of_a_write_accepts_the_state_before_it_at_the_other_holders():
+    assert _written_then_disturbed(after=0.5) == {0, 1}
+
+
+def test_a_fault_after_the_settle_time_leaves_the_write_certain():
+    assert _written_then_disturbed(after=1.5) == {1}
+
+
+def test_a_load_settles_the_doubt_with_what_it_observed():
+    from fakenet.harness.latest import Versions
+    graph = nx.path_graph(["a", "b", "c"])
+    versions = Versions()
+    versions.created("a", "s", {})
+    versions.loaded(graph, "c", "s", ["a"])
+    versions.wrote(graph, "a", "s", ["a", "c"], {"n": 1}, now=0.0)
+    versions.disturbed(1.0)
+    graph.remove_node("a")
+    versions.loaded(graph, "c", "s", ["a", "c"], observed=0)
+    assert {v.writes for v in versions.predict(graph, "b", "s", ["a", "c"])} == {0}

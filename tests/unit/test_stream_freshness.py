@@ -119,3 +119,33 @@ def test_a_stream_evicted_while_it_synced_is_held_again_as_settled(held):
     service.network.query = evicting
     assert load(service, stream_id) == {"n": 1}
     assert service.cache.peek(stream_id).state.content == {"n": 1} and service.fresh(stream_id)
+
+
+def test_component_news_of_a_heal_elsewhere_makes_the_next_load_sync(held):
+    """A heal between two other nodes makes no connection here: the `cn` frame it floods moves the
+    count instead (fakenet.node.component_news), and only the first copy of an id does."""
+    from fakenet.node.component_news import ComponentNews
+
+    class Link:
+        id, name, closed = 1, "node2", None
+
+        async def send(self, message):
+            pass
+
+    class Swarm:
+        connections, on_connect, on_disconnect, handlers = {}, [], [], {}
+
+        def handle(self, message_type, handler, max_bytes=None):
+            self.handlers[message_type] = handler
+
+        async def broadcast(self, message, exclude=None):
+            pass
+
+    service, stream_id, _ = held
+    swarm = Swarm()
+    ComponentNews(swarm, service)
+    assert load(service, stream_id) == {"n": 0}  # fresh: answers from its copy
+    for _ in range(2):  # the same news by two paths
+        asyncio.run(swarm.handlers["cn"](Link(), {"t": "cn", "id": "abc1"}))
+    assert [load(service, stream_id) for _ in range(2)] == [{"n": 1}] * 2
+    assert service.network.queries == 1

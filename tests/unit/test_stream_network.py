@@ -3,15 +3,22 @@ joined by in-memory pipes into any topology, and a swarm that only routes frames
 wiring of queries and fetches end to end without processes or sockets."""
 
 import asyncio
+import contextlib
+import functools
 import random
 
 import networkx as nx
 
+import pytest
+
+from fakenet.node import stream_frames, stream_service
 from fakenet.node.secure_channel import SecureChannel
 from fakenet.node.connection import Connection, LinkShape
 from fakenet.node.handshake import Hello
 from fakenet.node.stream_network import StreamNetwork
-from fakenet.node.streams import CachedStream, ControllerKey, apply_genesis, make_genesis
+from fakenet.node.stream_service import StreamService
+from fakenet.node.streams import (CachedStream, ControllerKey, PinStore, StreamCache, StreamUnavailable, apply_commit,
+                                  apply_genesis, make_genesis, make_update)
 
 
 class Pipe:
@@ -69,8 +76,11 @@ class Swarm:
 class Service:
     sync_timeout = 3.0
 
-    def __init__(self, held=None):
-        self._held = held
+    def __init__(self, held=None, fresh=True):
+        self._held, self._fresh = held, fresh
+
+    def fresh(self, stream_id):
+        return self._fresh
 
     async def find(self, stream_id):
         return self._held if self._held and self._held.state.stream_id == stream_id else None
@@ -206,3 +216,144 @@ def test_a_flooded_query_is_passed_on_without_the_fields_it_is_not_checked_for()
 
     forwarded = asyncio.run(scenario())
     assert forwarded == {"t": "sq", "qid": "padded", "stream": held.state.stream_id.encode()}
+
+
+def test_a_stale_holder_answers_and_passes_the_query_on_to_a_newer_holder_behind_it():
+    """0 - 1 - 2: node 1 holds the genesis, node 2 an update on it. A fresh node 1 answers alone; a
+    stale one (its component changed since it synced: fakenet.node.component_news) answers and passes
+    the query on, so the asker gets node 2's newer tip too."""
+    from fakenet.node.streams import make_update, apply_commit
+    key = ControllerKey.generate()
+    cid, data = make_genesis(key, {"n": 0})
+    old = CachedStream(apply_genesis(cid, data), {cid: data})
+    update_cid, update_data = make_update(key, old.state, {"n": 1})
+    new = CachedStream(apply_commit(old.state, update_cid, update_data), {cid: data, update_cid: update_data})
+
+    async def scenario(fresh):
+        swarms = {node: Swarm(str(node)) for node in range(3)}
+        services = {0: Service(), 1: Service(old, fresh=fresh), 2: Service(new)}
+        nets = {node: StreamNetwork(swarms[node], services[node]) for node in range(3)}
+        join(swarms[0], swarms[1])
+        join(swarms[1], swarms[2])
+        answers, _ = await nets[0].query(old.state.stream_id)
+        for swarm in swarms.values():
+            for conn in swarm.connections.values():
+                conn.close("test over")
+        return sorted(answer["tip"] for answer in answers)
+
+    assert asyncio.run(scenario(fresh=True)) == [str(old.state.tip)]
+    assert asyncio.run(scenario(fresh=False)) == sorted([str(old.state.tip), str(new.state.tip)])
+
+
+LONG = 1_100  # updates: past one answer's MAX_LOG window, as a counter updated every minute for 18 hours
+
+
+@functools.cache
+def a_long_stream() -> CachedStream:
+    key = ControllerKey.from_seed(bytes(range(32)))
+    cid, data = make_genesis(key, {"n": 0})
+    state, blocks = apply_genesis(cid, data), {cid: data}
+    for n in range(1, LONG + 1):
+        cid, data = make_update(key, state, {"n": n})
+        state, blocks[cid] = apply_commit(state, cid, data), data
+    return CachedStream(state, blocks)
+
+
+def long_load(tmp_path, graph, holder, length_said=None, **limits):
+    """Node 0 (a real StreamService) loads the long stream `holder` holds; the `sr` frames node 0
+    received, and whether each of its links is still up. With `length_said`, the answers lie about
+    the log's length."""
+    held = a_long_stream()
+
+    async def scenario():
+        nets, swarms = await network(graph, holder, held)
+        pins = PinStore(tmp_path / "asker.sqlite")
+        asker = StreamService(ControllerKey.generate(), StreamCache(10), pins)
+        asker.network = nets[0]
+        nets[0].service = asker
+        answers, answer = [], swarms[0].handlers["sr"]
+
+        async def recording(conn, message):
+            answers.append(message)
+            await answer(conn, message if length_said is None else {**message, "length": length_said})
+        swarms[0].handlers["sr"] = recording
+        try:
+            with patched(stream_service, **limits):
+                return await asker.load(held.state.stream_id), answers, [
+                    not conn.closed.is_set() for conn in swarms[0].connections.values()]
+        finally:
+            close_all(swarms)
+            pins.close()
+
+    return held, asyncio.run(scenario())
+
+
+@contextlib.contextmanager
+def patched(module, **values):
+    saved = {name: getattr(module, name) for name in values}
+    for name, value in values.items():
+        setattr(module, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
+
+
+def test_a_log_longer_than_one_answer_loads_by_walking_back_and_the_holder_stays_connected(tmp_path):
+    """Before: the holder's `sr` listed all 1,101 commits, over MAX_LOG (and the byte limit), so the
+    asker dropped the honest holder as malformed and the load failed."""
+    held, (state, answers, up) = long_load(tmp_path, nx.path_graph(3), 2)
+    assert state.tip == held.state.tip and state.content == {"n": LONG} and len(state.log) == LONG + 1
+    assert up == [True], "the relay towards the holder is still connected"
+    first, page = answers[0], answers[1]
+    assert first["length"] == LONG + 1 and len(first["log"]) == stream_frames.MAX_LOG
+    assert first["log"][-1] == str(held.state.tip), "the newest window"
+    assert page["log"][0] == str(held.state.stream_id.genesis), "the page walked back reaches the genesis"
+    assert all(len(a["log"]) <= stream_frames.MAX_LOG for a in answers)
+
+
+def test_a_log_longer_than_a_load_takes_is_refused_with_a_clear_error(tmp_path):
+    """The bound on a walk: with LONGEST_LOG under the stream's length, the load is refused (logged:
+    the log is longer than a load takes) and the holder is not dropped for it."""
+    with pytest.raises(StreamUnavailable, match="a holder's log of 1101 commits is longer than the 500 a load takes"):
+        long_load(tmp_path, nx.path_graph(2), 1, LONGEST_LOG=500)
+    # The answer's window fits and its length could be a lie: the walk itself runs over the bound.
+    with pytest.raises(StreamUnavailable, match="is longer than the 1050 commits a load takes"):
+        long_load(tmp_path, nx.path_graph(2), 1, length_said=1, LONGEST_LOG=1_050)
+    # A walk that does not reach the genesis in its rounds (a rogue answering thin windows) is refused.
+    with pytest.raises(StreamUnavailable, match="was not fetched in 0 rounds of 1024 commits"):
+        long_load(tmp_path, nx.path_graph(2), 1, WALK_ROUNDS=0)
+
+
+def test_a_walk_back_is_paced_to_half_the_budget_its_peers_are_granted():
+    """A load asks for windows and blocks round after round: past its burst, each round waits until
+    the units it asks for are paid for at WORK_RATE / 2, so an honest holder never runs over WORK_RATE."""
+    from fakenet.node.stream_network import WORK_BURST, WORK_RATE, Pace
+
+    async def scenario():
+        pace, loop = Pace(WORK_RATE / 2, WORK_BURST / 2), asyncio.get_running_loop()
+        started = loop.time()
+        for _ in range(3):
+            await pace.spend(1_000, loop.time())
+        return loop.time() - started
+
+    took = asyncio.run(scenario())
+    assert took >= (3_000 - WORK_BURST / 2) / (WORK_RATE / 2) - 0.01, "the third round waited for the second to be paid"
+
+
+def test_a_paging_query_whose_end_is_not_a_cid_is_malformed():
+    """Refused before the node joins the search or looks anything up (the swarm drops the sender)."""
+    held = a_stream()
+
+    async def scenario():
+        nets, swarms = await network(nx.path_graph(2), 1, held)
+        conn = next(iter(swarms[1].connections.values()))
+        try:
+            with pytest.raises(ValueError, match="not a CID"):
+                await swarms[1].handlers["sq"](conn, {"t": "sq", "qid": "q", "stream": held.state.stream_id.encode(),
+                                                      "end": "not a CID"})
+        finally:
+            close_all(swarms)
+
+    asyncio.run(scenario())

@@ -34,6 +34,7 @@ from fakenet.node.ceramic_one.feed import SEP
 from fakenet.node.errors import NodeError
 from fakenet.node.identity import public_from_peer_id
 from fakenet.node.streams import CommitRejected, StreamID, StreamUnavailable, codec, keys
+from fakenet.node.streams.model_stream import META_MODEL_BYTES
 from fakenet.node.version import __version__
 
 FEED_LIMIT, FEED_MAX = 100, 10_000  # ceramic-one's default and its maximum with data
@@ -142,7 +143,7 @@ class CeramicOneApi:
             if not isinstance(body, dict) or not isinstance(body.get("sep"), str):
                 raise BadRequest("body must be {\"sep\", \"sepValue\", \"controller\"?, \"streamId\"?}")
             sep, value = body["sep"], body.get("sepValue")
-        self.feed.register(_sep(sep), _model(value).encode())
+        self.feed.register(_sep(sep), multibase.encode(_model(value), "base36"))
         return web.Response(status=204)
 
     async def interests(self, _request):
@@ -154,7 +155,7 @@ class CeramicOneApi:
         _sep(request.match_info["sep"])
         offset, limit = _int(request, "offset", 0), _int(request, "limit", EVENTS_LIMIT, 1, EVENTS_LIMIT)
         stream = request.query.get("streamId")
-        found = self.feed.of_interest(model.to_bytes(), request.query.get("controller"),
+        found = self.feed.of_interest(model, request.query.get("controller"),
                                       StreamID.parse(stream).encode() if stream else None, offset, limit + 1)
         return web.json_response({"events": [await self._event(c, s, True) for c, s in found[:limit]],
                                   "resumeOffset": offset + len(found[:limit]), "isComplete": len(found) <= limit})
@@ -188,12 +189,14 @@ def _sep(sep: str) -> str:
     return sep
 
 
-def _model(text) -> StreamID:
+def _model(text) -> bytes:
+    """A Model's stream id as bytes: a Model's, or the meta-model's (an interest in every Model,
+    as ceramic-one indexes models; it has no genesis, so it is no loadable stream id)."""
     if not isinstance(text, str) or not text:
         raise BadRequest("Input cannot be empty. Expected multibase encoded value.")
     try:
         raw = multibase.decode(text)
-        return StreamID.from_bytes(raw)
+        return raw if raw == META_MODEL_BYTES else StreamID.from_bytes(raw).to_bytes()
     except Exception as exc:  # multiformats and the stream id parser raise unrelated types
         raise BadRequest(f"sort value {text!r} is not a multibase stream id: {exc}") from exc
 

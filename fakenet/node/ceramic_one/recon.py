@@ -35,6 +35,8 @@ import asyncio
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 
+from multiformats import multibase
+
 from fakenet.node import logs
 from fakenet.node.budget import Budgets
 from fakenet.node.ceramic_one import event_id, events, ingest, ranges, stream_states
@@ -133,7 +135,7 @@ class Recon:
         """EventId prefix -> Model id bytes, for each interest registered here."""
         found = {}
         for sep, value in self.feed.interests():
-            model = StreamID.parse(value).to_bytes()
+            model = multibase.decode(value)  # a Model's stream id, or the meta-model's (no genesis to parse)
             found[event_id.interest_prefix(self.feed.network_id, sep, model)] = model
         return found
 

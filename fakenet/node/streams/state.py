@@ -318,6 +318,27 @@ def heads(blocks: Mapping[CID, bytes]) -> list[CID]:
     return [cid for cid in blocks if cid not in named]
 
 
+def first_missing(blocks: Mapping[CID, bytes], cid: CID, limit: int) -> tuple[CID | None, int]:
+    """Following prev links from `cid` through `blocks`: the first commit not among them (None if
+    the walk reaches the genesis) and how many commits it walked, at most `limit` + 1 (past that it
+    stops, with None: the caller refuses the log as too long). A commit that does not decode
+    ends the walk (None): rebuild, which replays the log anyway, says what is wrong."""
+    walked = 0
+    while (data := blocks.get(cid)) is not None:
+        if walked > limit:
+            return None, walked
+        try:
+            obj = codec.decode(cid, data)
+            if commits.kind_of(obj) == "genesis":
+                return None, walked + 1
+            payload = obj if commits.kind_of(obj) == "anchor" else obj.get("payload")
+            prev = commits.field(cid, payload, "prev", CID)
+        except (CommitRejected, ValueError, TypeError, KeyError, AttributeError):
+            return None, walked + 1
+        cid, walked = prev, walked + 1
+    return cid, walked
+
+
 def without_anchor(state: StreamState, block_hash: str) -> StreamState:
     """The state once chain block `block_hash` is reorged out: an anchor it proved at the tip is
     dropped, one deeper in the log (later commits link through it) no longer counts as anchored,
