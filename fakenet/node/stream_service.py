@@ -257,6 +257,10 @@ class StreamService:
         no gossip reached the stream while it was not held, so its next load syncs it. None, and
         nothing held, when a log lacks a commit (an anchor: the feed keeps events, and anchors are
         not events) or none verifies: the caller loads the stream from the network instead."""
+        if len(blocks) > LONGEST_LOG:  # as a load refuses one: a replay of its length would hold the loop for minutes
+            self._log.warning("stream_restore_failed", stream=stream_id.encode(),
+                              error=f"{len(blocks)} events, over the {LONGEST_LOG} a load takes")
+            return None
         states = []
         try:
             tips = heads(blocks)

@@ -13,6 +13,7 @@ from multiformats import varint
 
 from fakenet.node.ceramic_one import event_id, events, ingest, recon, stream_states
 from fakenet.node.ceramic_one.feed import SEP
+from fakenet.node import stream_service
 from fakenet.node.daemon import Node
 from fakenet.node.settings import Settings
 from fakenet.node.streams import ControllerKey, LogEntry, StreamID, apply_genesis, jose, make_anchor
@@ -233,3 +234,15 @@ def test_an_update_of_a_stream_whose_events_do_not_rebuild_it_is_refused_after_a
     with pytest.raises(ingest.MissingInit, match="do not rebuild it, and .* is unavailable"):
         loop.run_until_complete(ingest.store(running.streams, running.event_feed, *later))
     assert running.streams.held(genesis.stream_id) is None, "a log short of its anchor was held"
+
+
+def test_a_stream_with_more_events_than_a_load_takes_is_not_rebuilt(small_cache, monkeypatch):
+    running, loop = small_cache.node, small_cache.loop
+    _, _, notes = written_past_the_cache(running, loop)
+    first = update_of(notes[0], {"title": "one"})
+    loop.run_until_complete(ingest.store(running.streams, running.event_feed, *first))
+    running.streams.evict(ids=[notes[0].stream_id])
+    monkeypatch.setattr(stream_service, "LONGEST_LOG", 1)
+    assert loop.run_until_complete(running.streams.restore(
+        notes[0].stream_id, running.event_feed.of_stream(notes[0].stream_id))) is None
+    assert running.streams.held(notes[0].stream_id) is None
