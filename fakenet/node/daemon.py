@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import sys
@@ -12,7 +13,7 @@ from fakenet.node.errors import NodeError
 
 from fakenet.node import datadir, logs, psk, settings as settings_module
 from fakenet.node.anchoring import AnchorService
-from fakenet.node.ceramic_one import event_id, recon
+from fakenet.node.ceramic_one import event_id, recon, stream_states
 from fakenet.node.ceramic_one.feed import EventFeed
 from fakenet.node.model_index import ModelIndex
 from fakenet.node.model_rules import ModelRules
@@ -115,9 +116,11 @@ class Node:
         self.streams.network = StreamNetwork(self.swarm, self.streams)
         self.component_news = ComponentNews(self.swarm, self.streams)  # after StreamNetwork: adds to its count
         self.anchors = self.streams.anchors = AnchorService(self.chain, self.streams, s.network)
-        self.streams.rules = ModelRules(self.streams.load)
         self.model_index = ModelIndex(s.datadir / "index.sqlite", s.store)
         self.event_feed = EventFeed(s.datadir / "events.sqlite", event_id.local_network_id(s.network), s.store)
+        # A MID is checked against its Model as loaded with the feed's events first: a Model the
+        # cache evicted is rebuilt from them, not searched for on the network (which may not have it).
+        self.streams.rules = ModelRules(functools.partial(stream_states.load, self.streams, self.event_feed))
         self.streams.watchers = [self.model_index, self.event_feed]
         if self.serve_http:  # interests and events come in over 5101 alone: a node without it has none to sync
             self.recon = recon.Recon(self.swarm, self.event_feed, self.streams)

@@ -90,7 +90,10 @@ class LazyStore:
     @property
     def db(self) -> sqlite3.Connection:
         if self._db is None:
-            self._db = self.file.connect(isolation_level=None)
+            # Read from worker threads too (a stream's events, read off the event loop: ceramic_one/
+            # stream_states.py). SQLite is built serialized (sqlite3.threadsafety 3), so one connection
+            # serves both, and such a read sees the rows of a batch the loop has open.
+            self._db = self.file.connect(isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(self.schema)

@@ -3,7 +3,9 @@
 Unpinned streams live only in the in-memory LRU cache (evicted or restarted away, they are gone
 from this node, as on Ceramic); pinned ones also live in the SQLite pin store and survive
 kill -9. The events of Models and MIDs are kept apart from that by ceramic-one's event feed
-(ceramic_one/feed.py), which watchers' `note(state, blocks)` hands their bytes. A node that loads a stream caches it and from then on serves it to others.
+(ceramic_one/feed.py), which watchers' `note(state, blocks)` hands their bytes; ceramic-one's side
+rebuilds such a stream from them once the cache has let it go (`restore`, ceramic_one/stream_states.py).
+A node that loads a stream caches it and from then on serves it to others.
 
 A load from the network settles the tip as js-ceramic's sync does: it takes every holder's
 answer, fetches the commits of each, replays and verifies every log (signatures, links, anchor
@@ -51,7 +53,7 @@ from multiformats import CID
 from fakenet.node import logs, stream_frames
 from fakenet.node.streams import (AnchorStatus, CachedStream, CommitRejected, ControllerKey, MissingCommit, PinStore, StreamCache,
                                   StreamID, StreamState, StreamUnavailable, apply_commit, apply_genesis, codec, first_missing,
-                                  make_genesis, make_update, replay_steps, settle)
+                                  heads, make_genesis, make_update, replay_steps, settle)
 
 
 SYNCED_MEMORY = 100_000  # streams whose freshness is remembered; past it, old entries go first
@@ -167,6 +169,8 @@ class StreamService:
         `anchor=False`: an event synced from a peer, which the node it was written to anchors)."""
         codec.decode(cid, data)
         current = await self.load(stream_id)
+        if any(entry.cid == cid for entry in current.log):  # a repeat (or a sync in the load brought it): held
+            return current
         state = apply_commit(current, cid, data, local=True)
         await self._accept(state, ChainMap({cid: data}, self.held(stream_id).blocks), current)
         self.store(state, {cid: data})
@@ -256,6 +260,48 @@ class StreamService:
             self._log.info("stream_tip_moved", stream=winner.stream_id.encode(), tip=str(winner.tip), source=source)
             if winner.anchor_status is not AnchorStatus.ANCHORED and self.anchors is not None:
                 self.anchors.request(winner.stream_id.encode(), str(winner.tip))
+
+    async def restore(self, stream_id: StreamID, blocks: Mapping[CID, bytes]) -> StreamState | None:
+        """Hold a stream again that the cache evicted (or a restart emptied), rebuilt from commits
+        this node kept apart from it: `blocks`, every event of the stream the event feed holds.
+        Each log they hold (one per branch) is replayed and verified as a load verifies a peer's
+        answer, and the conflict rules pick among those that hold. The pick is cached as stale:
+        no gossip reached the stream while it was not held, so its next load syncs it. None, and
+        nothing held, when a log lacks a commit (an anchor: the feed keeps events, and anchors are
+        not events) or none verifies: the caller loads the stream from the network instead."""
+        if len(blocks) > LONGEST_LOG:  # as a load refuses one: each branch's replay costs its length
+            self._log.warning("stream_restore_failed", stream=stream_id.encode(),
+                              error=f"{len(blocks)} events, over the {LONGEST_LOG} a load takes")
+            return None
+        states = []
+        try:
+            tips = heads(blocks)
+        except CommitRejected as exc:
+            self._log.warning("stream_restore_failed", stream=stream_id.encode(), error=str(exc))
+            return None
+        for tip in tips:  # each costs a replay of its log: branches are rare (two commits on one prev)
+            try:
+                state = await self._replayed(dict(blocks), tip, stream_id)
+            except MissingCommit as exc:
+                self._log.info("stream_restore_incomplete", stream=stream_id.encode(), error=str(exc))
+                return None
+            except CommitRejected as exc:
+                self._log.warning("stream_update_rejected", stream=stream_id.encode(), source="restore", error=str(exc))
+                continue
+            if await self._holds_rules(state):
+                states.append(state)
+        if not states:
+            return None
+        winner = settle(states)
+        kept = {entry.cid: blocks[entry.cid] for entry in winner.log}
+        if self.held(stream_id) is not None:  # it arrived while the logs were checked: keep the better one
+            self._keep(winner, kept, "restore")
+        else:
+            self._cache(winner, kept)
+            self._synced.pop(stream_id, None)
+            self._log.info("stream_restored", stream=stream_id.encode(), tip=codec.cid_text(winner.tip),
+                           commits=len(winner.log), branches=len(tips))
+        return self.held(stream_id).state
 
     # -- loading ---------------------------------------------------------------------------------
 

@@ -6,10 +6,12 @@ frames is cut off by its work budget while the node keeps answering.
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 
 import requests
+from multiformats import multibase
 
 from support import local_nodes as local
 from fakenet.fuzz.peer import RoguePeer
@@ -19,7 +21,7 @@ from fakenet.node.ceramic_one.recon import MAX_RANGES
 from fakenet.node.settings import SWARM_PORT
 from fakenet.node.streams import StreamID, jose
 from fakenet.node.streams.model_stream import META_MODEL
-from support.ceramic_models import definition, mid_genesis, model_genesis
+from support.ceramic_models import definition, mid_genesis, mid_update, model_genesis
 from support.ceramic_events import ALICE, car, create_on_7007, one, post_event
 
 FLOOD = 5_000  # rcr frames the rogue sends at most
@@ -115,6 +117,35 @@ def test_an_interest_in_the_meta_model_syncs_every_model(tmp_path, start_nodes):
     for commit in models:
         post_event(writer, commit)
     wait_synced([reader], {str(cid) for cid, _ in models}, "both are interested in every Model")
+
+
+def stream_content(node, stream: str) -> dict:
+    """A stream's content as GET /ceramic/streams/{id} gives it (base64url JSON of metadata and content)."""
+    answer = requests.get(f"{one(node)}/ceramic/streams/{stream}", timeout=30)
+    assert answer.status_code == 200, f"{node.name} has no state of {stream}: {answer.status_code} {answer.text}"
+    return json.loads(multibase.decode(answer.json()["data"]))["content"]
+
+
+def test_an_update_of_a_stream_the_cache_evicted_is_taken_and_synced(tmp_path, start_nodes):
+    """Issue 26: 20 MIDs on nodes whose stream cache holds 5. An update of the first is taken by
+    its writer (its state rebuilt from the events the feed holds), reaches the interested reader
+    by Recon (which had evicted it too), and both serve the updated state; a MID neither node
+    holds any more is served from its events as well."""
+    writer, reader = start_nodes(local.full_mesh(tmp_path, 2, settings={"cache_limit": 5}))
+    model = create_on_7007(writer, 2, model_genesis(ALICE, definition()))["streamId"]
+    for node in (writer, reader):
+        interest(node, model)
+    commits = [mid_genesis(ALICE, model, {"title": str(n)}, unique=n.to_bytes(12, "big")) for n in range(20)]
+    for commit in commits:
+        post_event(writer, commit)
+    wait_synced([reader], {str(cid) for cid, _ in commits}, "the reader shares the writer's interest")
+    first, second = (StreamID(3, cid).encode() for cid, _ in commits[:2])
+    update = mid_update(ALICE, commits[0][0], commits[0][0], [{"op": "replace", "path": "/title", "value": "updated"}])
+    post_event(writer, update)
+    wait_synced([reader], {str(update[0])}, "posted after both nodes evicted the first MID")
+    for node in (writer, reader):
+        assert stream_content(node, first) == {"title": "updated"}, f"{node.name} serves the first MID unchanged"
+        assert stream_content(node, second) == {"title": "1"}, f"{node.name} lost an evicted MID's state"
 
 
 def test_a_node_cut_off_during_the_writes_catches_up_after_heal(tmp_path, start_nodes):

@@ -97,7 +97,8 @@ def test_public_api():
         "AnchorStatus", "CachedStream", "CommitID", "CommitRejected", "ControllerKey", "InvalidDid",
         "InvalidStreamID", "LogEntry", "MissingCommit", "PinStore", "StreamCache", "StreamID",
         "StreamNotFound", "StreamState", "StreamUnavailable", "TILE", "apply_anchor", "apply_commit", "apply_genesis",
-        "as_cid", "cid_of", "codec", "commits", "first_missing", "jose", "keys", "make_anchor", "make_genesis", "make_update", "settle",
+        "as_cid", "cid_of", "codec", "commits", "first_missing", "heads", "jose", "keys", "make_anchor", "make_genesis",
+        "make_update", "settle",
         "pick", "rebuild", "replay_steps", "without_anchor",
     ])
     assert all(hasattr(streams, name) for name in streams.__all__)

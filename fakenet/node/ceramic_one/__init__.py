@@ -6,6 +6,7 @@
     events.py    an event's CAR to and from the commits the stream store keeps
     feed.py      every event this node accepted, in order, with resume tokens; registered interests
     ingest.py    one event into the stream store, the checks a posted or a synced event passes
+    stream_states.py  a stream's state: held by the stream service, or rebuilt from the feed's events
     ranges.py    ranges of EventIds and their fingerprints (count, associative hash)
     recon.py     interest sync with peers by set reconciliation over the swarm; its /metrics
     api.py       the HTTP routes under /ceramic

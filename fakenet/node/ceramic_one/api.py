@@ -29,7 +29,7 @@ from aiohttp import web
 from multiformats import multibase
 
 from fakenet.node import api_guard
-from fakenet.node.ceramic_one import car, events, ingest, kubo_subset
+from fakenet.node.ceramic_one import car, events, ingest, kubo_subset, stream_states
 from fakenet.node.ceramic_one.feed import SEP
 from fakenet.node.errors import NodeError
 from fakenet.node.identity import public_from_peer_id
@@ -101,7 +101,7 @@ class CeramicOneApi:
 
     async def _store(self, cid, data: bytes) -> None:
         try:
-            await ingest.store(self.node.streams, cid, data)
+            await ingest.store(self.node.streams, self.feed, cid, data)
         except ingest.MissingInit as exc:
             raise BadRequest(str(exc)) from exc
 
@@ -163,7 +163,7 @@ class CeramicOneApi:
     async def stream(self, request):
         stream_id = StreamID.parse(request.match_info["stream_id"])
         try:
-            state = await self.node.streams.load(stream_id)
+            state = await stream_states.load(self.node.streams, self.feed, stream_id)
         except StreamUnavailable as exc:
             return _not_found(str(exc))
         dimensions = {"controller": state.controllers[0].encode()}

@@ -24,7 +24,7 @@ from multiformats import CID, multibase
 
 from fakenet.node.ceramic_one import event_id
 from fakenet.node.database import DISK, LazyStore
-from fakenet.node.streams import StreamState, codec
+from fakenet.node.streams import StreamID, StreamState, codec
 from fakenet.node.streams.streamid import MID, MODEL
 
 SEP = "model"  # ceramic-one's separator key for Models and MIDs
@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, cid TE
                                    id BLOB NOT NULL, stream TEXT NOT NULL, controller TEXT NOT NULL,
                                    block BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS events_by_id ON events (id);
+CREATE INDEX IF NOT EXISTS events_by_stream ON events (stream);
 CREATE TABLE IF NOT EXISTS interests (sep TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (sep, value));
 """
 
@@ -77,6 +78,14 @@ class EventFeed(LazyStore):
         marks = ",".join("?" * len(by_text))
         return {by_text[cid]: block for cid, block in self.db.execute(
             f"SELECT cid, block FROM events WHERE cid IN ({marks}) AND block IS NOT NULL", list(by_text))}
+
+    def of_stream(self, stream_id: StreamID) -> dict[CID, bytes]:
+        """Every event of one stream this feed holds with its bytes, in the order accepted: what the
+        node rebuilds a stream from once its cache no longer holds it. One indexed read; as many
+        rows as events of the stream this node accepted."""
+        rows = self.db.execute("SELECT cid, block FROM events WHERE stream = ? AND block IS NOT NULL ORDER BY seq",
+                               (stream_id.encode(),)).fetchall()
+        return {codec.as_cid(cid): block for cid, block in rows}
 
     def cars_by_id(self, ids: list[bytes]) -> list[tuple[bytes, str, bytes]]:
         """(EventId, event CID, its bytes) of the events of `ids` this feed holds: Recon's sending side."""

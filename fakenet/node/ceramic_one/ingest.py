@@ -1,6 +1,8 @@
 """Storing one event (CID and the commit the store keeps) in the stream store: an init event starts
-a stream, a data event extends the stream its `id` names. The HTTP API and Recon both come here,
-so an event synced from a peer passes every check a posted one does (CID, signature, schema).
+a stream, a data event extends the stream its `id` names: held, or rebuilt from the feed's events
+of it (stream_states.py) once the stream cache has let it go, so it is refused for want of an init
+event only if the node has none. The HTTP API and Recon both come here, so an event synced from a
+peer passes every check a posted one does (CID, signature, schema).
 
 `anchor` is False for an event synced from a peer: the node it was written to (a POST to its 5101,
 a write on its 7007) requests its anchor, as ceramic-one's anchor service does; its peers do not.
@@ -14,10 +16,10 @@ from __future__ import annotations
 
 from multiformats import CID
 
+from fakenet.node.ceramic_one import stream_states
 from fakenet.node.ceramic_one.feed import model_bytes
 from fakenet.node.errors import NodeError
-from fakenet.node.streams import StreamID, codec
-from fakenet.node.streams.streamid import MID, MODEL
+from fakenet.node.streams import CachedStream, StreamUnavailable, codec
 
 
 class MissingInit(NodeError):
@@ -28,23 +30,28 @@ class OutsideInterest(NodeError):
     """An event of a Model this node did not register an interest in."""
 
 
-async def store(streams, cid: CID, data: bytes, models: set[bytes] | None = None, anchor: bool = True) -> None:
+async def store(streams, feed, cid: CID, data: bytes, models: set[bytes] | None = None, anchor: bool = True) -> None:
     obj = codec.decode(cid, data)
     payload = obj.get("payload") if isinstance(obj, dict) else None
     if isinstance(payload, dict) and "id" in payload:
-        stream_id = stream_of(streams, codec.as_cid(payload["id"]))
-        _check(streams.held(stream_id).state.model, models, cid)
-        await streams.apply(stream_id, cid, data, anchor=anchor)
+        state = (await stream_of(streams, feed, codec.as_cid(payload["id"]))).state
+        _check(state.model, models, cid)
+        await streams.apply(state.stream_id, cid, data, anchor=anchor)
     else:
         _check_init(payload if isinstance(payload, dict) else obj, models, cid)
         await streams.create_from_genesis(cid, data, anchor=anchor)
 
 
-def stream_of(streams, init: CID) -> StreamID:
-    for kind in (MID, MODEL):
-        if streams.held(StreamID(kind, init)) is not None:
-            return StreamID(kind, init)
-    raise MissingInit(f"no init event {init} on this node: post the stream's init event first")
+async def stream_of(streams, feed, init: CID) -> CachedStream:
+    """The stream the init event starts, as held, or rebuilt from the feed's events of it (evicted
+    from the stream cache, or the node restarted since): every event the node accepted counts."""
+    try:
+        found = await stream_states.of_init(streams, feed, init)
+    except StreamUnavailable as exc:
+        raise MissingInit(f"the events of {exc.stream_id.encode()} on this node do not rebuild it, and {exc}") from exc
+    if found is None:
+        raise MissingInit(f"no init event {init} on this node: post the stream's init event first")
+    return found
 
 
 def _check(model: str | None, models: set[bytes] | None, cid: CID) -> None:

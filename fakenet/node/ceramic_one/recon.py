@@ -39,7 +39,7 @@ from multiformats import multibase
 
 from fakenet.node import logs
 from fakenet.node.budget import Budgets
-from fakenet.node.ceramic_one import event_id, events, ingest, ranges
+from fakenet.node.ceramic_one import event_id, events, ingest, ranges, stream_states
 from fakenet.node.connection import Connection
 from fakenet.node.database import LazyStore
 from fakenet.node.errors import NodeError
@@ -291,7 +291,7 @@ class Recon:
         cid, data = events.from_car(given)
         if cid != model.genesis:
             raise ValueError(f"the Model event sent along is {cid}, not {model}'s init event {model.genesis}")
-        await ingest.store(self.streams, cid, data, anchor=False)
+        await ingest.store(self.streams, self.feed, cid, data, anchor=False)
 
     async def _model_loads(self, conn: Connection, models: set[bytes], given: bytes | None) -> bool:
         """The interest's Model, loaded once for the batch: each MID is checked against it, and
@@ -301,7 +301,7 @@ class Recon:
             return True
         try:
             await self._take_model(StreamID.from_bytes(model), given)
-            await self.streams.load(StreamID.from_bytes(model))
+            await stream_states.load(self.streams, self.feed, StreamID.from_bytes(model))
         except (NodeError, StreamUnavailable, ValueError) as exc:
             self.counts[("value_batch_dropped_count_total", conn.name, "")] += 1
             self._log.info("recon_model_unavailable", peer=conn.name, error=str(exc))
@@ -341,7 +341,7 @@ class Recon:
     async def _take(self, conn: Connection, event, models: set[bytes]) -> bool:
         """Whether the event is now held; a refused one may be retried in a later pass."""
         try:
-            await ingest.store(self.streams, *event, models=models, anchor=False)
+            await ingest.store(self.streams, self.feed, *event, models=models, anchor=False)
         except (NodeError, StreamUnavailable) as exc:
             self._log.debug("recon_event_not_taken", peer=conn.name, cid=str(event[0]), error=str(exc))
             return False

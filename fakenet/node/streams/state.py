@@ -326,6 +326,18 @@ def _walk_steps(blocks: Mapping[CID, bytes], tip: CID, stream_id: StreamID | Non
         cid = commits.field(cid, payload, "prev", CID)
 
 
+def heads(blocks: Mapping[CID, bytes]) -> list[CID]:
+    """The commits of `blocks` that no other commit there names as its prev, in `blocks`' order:
+    the tips of the logs (one per branch) the blocks of one stream hold, each for `rebuild`."""
+    named = set()
+    for cid, data in blocks.items():
+        obj = codec.decode(cid, data)
+        kind = commits.kind_of(obj)
+        if kind != "genesis":
+            named.add(commits.field(cid, obj if kind == "anchor" else obj.get("payload"), "prev", CID))
+    return [cid for cid in blocks if cid not in named]
+
+
 def first_missing(blocks: Mapping[CID, bytes], cid: CID, limit: int) -> tuple[CID | None, int]:
     """Following prev links from `cid` through `blocks`: the first commit not among them (None if
     the walk reaches the genesis) and how many commits it walked, at most `limit` + 1 (past that it
