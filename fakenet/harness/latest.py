@@ -57,6 +57,8 @@ def latest(graph: nx.Graph, node: str, held: Mapping[str, Version],
     if not holders:
         return set()
     floor = max(min(held[h].writes, doubt[h].writes if h in doubt else held[h].writes) for h in holders)
+    if node in doubt and node in holders:  # its own copy may have missed the gossip, and a fresh copy
+        floor = min(floor, doubt[node].writes)  # answers without asking (fakenet.node.stream_service)
     candidates = [held[h] for h in holders] + [doubt[h] for h in holders if h in doubt]
     return {version for version in candidates if version.writes >= max(floor, 0)}
 

@@ -202,7 +202,7 @@ def isolate(ctx, a):
     ctx.net.isolate(a["node"])
 
 
-@step("degrade", "action", mapping({"between": PAIR}, {"loss": s.probability, "delay": s.duration}))
+@step("degrade", "action", mapping({"between": PAIR}, {"loss": s.probability, "delay": s.duration}), disturbs=True)
 def degrade(ctx, a):
     """A lossy and/or slow link: loss by packet filter or transport, delay in the transport."""
     ctx.net.degrade(*a["between"], loss=a.get("loss", 0.0), delay_ms=a.get("delay", 0.0) * 1000)
@@ -258,6 +258,10 @@ def update_streams(ctx, a):
         ctx.versions.wrote(ctx.net.oracle.expected_graph(), a["on"], stream, ctx.net.oracle.holders(stream), content,
                            clock.monotonic())
         ctx.net.streams.update(a["on"], stream, content)
+        if any(loss > 0 for loss, _delay in ctx.net.oracle.model.shaped.values()):
+            # A lossy link may drop the write's gossip on a connection that stays up: nothing makes
+            # the holders behind it stale (README, streams), so the write is only possibly there.
+            ctx.versions.disturbed(clock.monotonic())
 
 
 @step("cache_pressure", "action", mapping({"on": NODE, "count": s.count}), needs=(STREAMS,))

@@ -61,7 +61,8 @@ class _Nodes:
     def __init__(self, names, serves_stale_copy):
         self.graph, self.serves_stale_copy = nx.complete_graph(names), serves_stale_copy
         self.held: dict[str, dict[str, int]] = {name: {} for name in names}  # node -> stream -> writes
-        self.oracle = SimpleNamespace(expected_graph=lambda: self.graph.copy(), holders=self._holders)
+        self.oracle = SimpleNamespace(expected_graph=lambda: self.graph.copy(), holders=self._holders,
+                                      model=SimpleNamespace(shaped={}))  # no lossy links
         self.streams, self.fleet = self, SimpleNamespace(faker=SimpleNamespace(sentence=lambda: "news"))
 
     def _holders(self, stream):
@@ -143,3 +144,26 @@ def test_a_load_settles_the_doubt_with_what_it_observed():
     graph.remove_node("a")
     versions.loaded(graph, "c", "s", ["a", "c"], observed=0)
     assert {v.writes for v in versions.predict(graph, "b", "s", ["a", "c"])} == {0}
+
+
+def _write_while_lossy(loss: float):
+    """b holds s; a writes while the a–b link drops frames (a loss of gossip nothing retries)."""
+    net = _Nodes(["a", "b"], serves_stale_copy=True)  # b keeps its copy: as if the gossip was lost
+    net.oracle.model.shaped = {frozenset(("a", "b")): (loss, 0.0)}
+    ctx = Context(net)
+    REGISTRY["create_streams"].run(ctx, {"on": "a", "pin": True, "as": "s"})
+    REGISTRY["load_streams"].run(ctx, {"on": ["b"], "streams": ["s"]})
+    net.held["a"]["s"] = 1  # the write reached a alone
+    ctx.versions.wrote(net.oracle.expected_graph(), "a", "s", ["a", "b"], {"n": 1})
+    if loss:
+        ctx.versions.disturbed(0.0)  # what update_streams does when a link is lossy
+    REGISTRY["expect_latest"].run(ctx, {"streams": ["s"], "on": ["b"], "within": 0.1})
+
+
+def test_a_write_over_a_lossy_link_is_only_possibly_at_the_holders_behind_it():
+    _write_while_lossy(0.5)  # b's old copy is accepted: the gossip may be lost for good
+
+
+def test_without_loss_the_write_is_certain_at_every_holder():
+    with pytest.raises(ExpectationFailed, match="b loaded s with 0 write"):
+        _write_while_lossy(0.0)
