@@ -12,6 +12,7 @@ import pytest
 import requests
 from bitcoin.core import CBlock, b2lx, lx
 from bitcoin.core.script import OP_TRUE, CScript
+from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from fakenet.errors import RpcError
 from fakenet.fuzz.peer import RoguePeer
@@ -348,14 +349,13 @@ def test_a_multiquery_of_ten_thousand_streams_is_refused_with_a_reason(tmp_path,
 
 async def connected_rogue(node, timeout: float = 10.0) -> RoguePeer:
     """A rogue past the handshake; the node answers RPC before its swarm port listens, so poll."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            return await RoguePeer.connect(node.ip, SWARM_PORT)
-        except ConnectionRefusedError:
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{node.name}'s swarm port {SWARM_PORT} refused connections for {timeout:g}s")
-            await asyncio.sleep(0.1)  # polled to the deadline above
+    try:
+        async for attempt in AsyncRetrying(retry=retry_if_exception_type(ConnectionRefusedError),
+                                           stop=stop_after_delay(timeout), wait=wait_fixed(0.1)):
+            with attempt:
+                return await RoguePeer.connect(node.ip, SWARM_PORT)
+    except RetryError:
+        raise AssertionError(f"{node.name}'s swarm port {SWARM_PORT} refused connections for {timeout:g}s") from None
 
 
 async def closed_by_node(rogue: RoguePeer, within: float) -> bool:
