@@ -56,17 +56,23 @@ def not_its_cid(network_id: int, model, n: int) -> list[str]:
     return entry(network_id, model, cid, varint.encode(len(header)) + header + varint.encode(len(section)) + section)
 
 
-@pytest.fixture
-def node(tmp_path):
-    settings = Settings(datadir=tmp_path, name="n", network="intake", bind="127.0.0.1",
-                        announce="/ip4/127.0.0.1/tcp/0", swarm_port=0, cluster=False, store="memory")
-    node = Node(settings, serve_http=False)
+def running_node(tmp_path, **settings):
+    """A started node with Recon, on a loop of its own; closed (stores too) when the test ends."""
+    node = Node(Settings(datadir=tmp_path, name="n", network="intake", bind="127.0.0.1",
+                         announce="/ip4/127.0.0.1/tcp/0", swarm_port=0, cluster=False, **settings), serve_http=False)
     loop = asyncio.new_event_loop()
     loop.run_until_complete(node.start())
     node.recon = recon.Recon(node.swarm, node.event_feed, node.streams)
     yield dataclasses.make_dataclass("Running", ["node", "loop"])(node, loop)
     loop.run_until_complete(node.swarm.close())
     loop.close()
+    node.event_feed.close()
+    node.pins.close()
+
+
+@pytest.fixture
+def node(tmp_path):
+    yield from running_node(tmp_path, store="memory")
 
 
 async def take_in(recon_, frame, prefix):
@@ -132,17 +138,7 @@ def test_events_sent_again_while_queued_or_held_are_not_read_again(node):
 @pytest.fixture(params=["memory", "disk"])
 def small_cache(tmp_path, request):
     """A node whose stream cache holds 5 streams, on either store (disk reads the feed off the loop)."""
-    settings = Settings(datadir=tmp_path, name="n", network="intake", bind="127.0.0.1", stream_cache_limit=5,
-                        announce="/ip4/127.0.0.1/tcp/0", swarm_port=0, cluster=False, store=request.param)
-    node = Node(settings, serve_http=False)
-    loop = asyncio.new_event_loop()
-    loop.run_until_complete(node.start())
-    node.recon = recon.Recon(node.swarm, node.event_feed, node.streams)
-    yield dataclasses.make_dataclass("Running", ["node", "loop"])(node, loop)
-    loop.run_until_complete(node.swarm.close())
-    loop.close()
-    node.event_feed.close()
-    node.pins.close()
+    yield from running_node(tmp_path, stream_cache_limit=5, store=request.param)
 
 
 def update_of(state, content, key=ALICE):
