@@ -225,18 +225,27 @@ async def refused_hellos(host: str, count: int, concurrency: int = 16) -> int:
 
 
 def test_10000_refused_hellos_grow_memory_and_the_log_by_a_bounded_amount(tmp_path, start_nodes):
-    """Issue 24: +5 MB RSS and +4 MB of log per 10,000 refused hellos; the figures are printed."""
+    """Issue 24: +5 MB RSS and +4 MB of log per 10,000 refused hellos; the figures are printed.
+
+    RSS moves by itself (an arena grows once, a page is touched late): a CI run saw +1,060 KiB over
+    one batch with nothing kept. A leak grows every batch by the same amount, so the smaller growth
+    of two batches is the figure: a leak of 105 bytes per hello fails both."""
     node = started(start_nodes, tmp_path)
     pid = node.process.pid
     # Warm up: the allocator's arenas and the first log lines (RSS then levels off: +4 KiB over the
     # last 3,000 of 18,000 measured).
     asyncio.run(refused_hellos(node.ip, 3_000))
-    rss_before, log_before = rss_kib(pid), node.log_path.stat().st_size
-    assert asyncio.run(refused_hellos(node.ip, 10_000)) == 10_000
-    rss_growth, log_growth = rss_kib(pid) - rss_before, node.log_path.stat().st_size - log_before
-    print(f"10,000 refused hellos: RSS +{rss_growth} KiB, log +{log_growth} bytes")
-    assert rss_growth < 1024, f"RSS grew by {rss_growth} KiB"
-    assert log_growth < 64 * 1024, f"the log grew by {log_growth} bytes"
+    growths = []
+    for _batch in range(2):
+        rss_before, log_before = rss_kib(pid), node.log_path.stat().st_size
+        assert asyncio.run(refused_hellos(node.ip, 10_000)) == 10_000
+        growths.append((rss_kib(pid) - rss_before, node.log_path.stat().st_size - log_before))
+    print("10,000 refused hellos, two batches: " +
+          ", ".join(f"RSS +{rss} KiB, log +{log} bytes" for rss, log in growths))
+    rss_growth = min(rss for rss, _log in growths)
+    log_growth = min(log for _rss, log in growths)
+    assert rss_growth < 1024, f"RSS grew by {growths[0][0]} and {growths[1][0]} KiB over two batches"
+    assert log_growth < 64 * 1024, f"the log grew by {growths[0][1]} and {growths[1][1]} bytes"
     assert node.rpc.getblockcount() == 0, "the node still answers"
 
 
