@@ -57,7 +57,7 @@ def one_run(net, writer: CeramicWriter, count: int) -> dict[str, float]:
 
 def timed_post(writer: CeramicWriter, url: str, model: str, count: int) -> tuple[set[str], float]:
     started = clock.monotonic()
-    posted = set(writer.post(url, model, count))
+    posted = {str(document.init) for document in writer.post(url, model, count)}
     return posted, clock.monotonic() - started
 
 
