@@ -113,9 +113,11 @@ class EchoSearches:
         return True
 
     def proceed(self, qid: str, links: Iterable[Link], respond: tuple[dict | None, dict | None],
-                now: float) -> list[Send]:
+                now: float, unreached: int = 0) -> list[Send]:
         """What a joined search does once its lookup gave `respond`'s (answer, request to forward);
-        nothing if its parent went away meanwhile."""
+        nothing if its parent went away meanwhile. `unreached` other links were not asked (the
+        caller's budget held the request back): they count as lost, so the parent hears `done` at
+        once if no link was asked, and learns the search was partial."""
         search = self._active.get(qid)
         if search is None or search.pending:
             return []
@@ -124,15 +126,17 @@ class EchoSearches:
         if forward is None:
             del self._active[qid]
             return sends + [(search.parent, done(qid, 1))]
-        return sends + self._spread(qid, search.parent, forward, links, now)
+        return sends + self._spread(qid, search.parent, forward, links, now, lost=unreached)
 
     def seen(self, qid: str) -> bool:
         """Whether this node has already taken part in search `qid` (a repeat gets `done` at once)."""
         return qid in self._seen
 
     def answer(self, qid: str, source: Link, message: dict, now: float) -> list[Send]:
+        """What goes up the path of an answer from `source`: only a link this node asked, and that
+        has not said done, answers (anything else is a peer's noise, not passed on)."""
         search = self._heard(qid, source, now)
-        if search is None:
+        if search is None or source not in search.pending:
             return []
         novel = self._unrelayed(message, search.relayed)
         return [(search.parent, novel)] if novel is not None else []
@@ -186,9 +190,10 @@ class EchoSearches:
             search.pending[source] = now
         return search
 
-    def _spread(self, qid: str, parent: Link, message: dict, links: Iterable[Link], now: float) -> list[Send]:
+    def _spread(self, qid: str, parent: Link, message: dict, links: Iterable[Link], now: float,
+                lost: int = 0) -> list[Send]:
         children = [link for link in links if link != parent]
-        self._active.remember(qid, _Search(parent, dict.fromkeys(children, now), told=now))
+        self._active.remember(qid, _Search(parent, dict.fromkeys(children, now), told=now, lost=lost))
         if not children:
             return self._finish(qid)
         return [(child, message) for child in children]

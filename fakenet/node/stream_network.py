@@ -30,6 +30,11 @@ tip once per link, at most TIPS_PER_LINK from one link), not the first: the aske
 tip itself from the commits (fakenet.node.stream_service). Lookups that touch SQLite run off the
 event loop, so a peer's frame cannot stall the node; a node joins the search before that lookup,
 so it says alive to its parent however long the disk takes (fakenet.node.echo: `join`, `proceed`).
+
+An honest node is never dropped for what it passes on (fakenet.node.relay_budget): it passes a
+search or gossip on only within a send budget per link and per source below what its peers grant
+it, so a rogue's flood stops at the first honest node (a search not passed on counts its links as
+lost and still ends); the replies to what it asked are not charged to the link that owes them.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from fakenet.node import entropy, lag, logs, stream_frames
 from fakenet.node.budget import Budgets
 from fakenet.node.connection import Connection
 from fakenet.node.echo import ALIVE, DONE, LOCAL, Bounded, EchoSearches, done
+from fakenet.node.relay_budget import Relay, Solicited
 from fakenet.node.streams import CommitRejected, StreamID, as_cid, codec
 
 if TYPE_CHECKING:
@@ -60,6 +66,15 @@ TIPS_PER_LINK = 8  # distinct answers taken from one link per search: a rogue ca
 # as fast as it can is cut off within seconds. (A unit that is a new CID costs ~1.3 ms of parsing
 # in multiformats: CID-heavy frames are bounded by MAX_CIDS per frame, not by this rate.)
 WORK_RATE, WORK_BURST = 1000, 4000
+# What this node sends a peer stays below the WORK_RATE and WORK_BURST it is granted, whatever its
+# other peers send it (issue 24: a rogue's flood, passed on whole, got the honest relay dropped).
+# Fractions of both: its own searches are paced at PACE of them (Pace); what it passes on for
+# others is capped at RELAY per link and SHARE per source, SHARE = PACE so that one peer's paced
+# walk back passes a relay whole (fakenet.node.relay_budget). Replies to what it asked are not
+# charged (relay_budget.Solicited). PACE + RELAY = 3/4: the rest is room for the gossip it starts
+# and for replies that come late.
+PACE, RELAY, SHARE = 1 / 4, 1 / 2, 1 / 4
+REPLIES = frozenset(("sr", "br", DONE, ALIVE))
 
 
 @dataclass(frozen=True)
@@ -88,14 +103,17 @@ class Searched:
 
 def unrelayed(message: dict, relayed: set) -> dict | None:
     """What of an answer has not yet gone up this search's path: a fetch's blocks cross each link
-    once; a query's answers once per distinct tip (the asker settles between them)."""
+    once; a query's answers once per distinct tip (the asker settles between them), at most
+    TIPS_PER_LINK of them, which is all the parent takes from one link (and takes free)."""
     if "blocks" in message:
         blocks = {cid: data for cid, data in message["blocks"].items() if cid not in relayed}
         relayed.update(blocks)
         return {**message, "blocks": blocks} if blocks else None
-    if ("tip", message.get("tip")) in relayed:
+    if ("tip", message.get("tip")) in relayed or ("tips", TIPS_PER_LINK) in relayed:
         return None
+    tips = sum(1 for key in relayed if key[0] == "tip")
     relayed.add(("tip", message.get("tip")))
+    relayed.add(("tips", tips + 1))
     return message
 
 
@@ -111,7 +129,9 @@ class StreamNetwork:
         self._askers: dict[str, asyncio.Queue] = {}  # qid -> what reaches LOCAL for searches we began
         self._answers = Bounded()  # (qid, connection id) -> answers taken from that link
         self._budgets = Budgets(WORK_RATE, WORK_BURST)
-        self._pace = Pace(WORK_RATE / 2, WORK_BURST / 2)  # what this node asks of its peers: half what it grants
+        self._pace = Pace(WORK_RATE * PACE, WORK_BURST * PACE)  # what this node asks of its peers
+        self._relay = Relay(WORK_RATE * RELAY, WORK_BURST * RELAY, WORK_RATE * SHARE, WORK_BURST * SHARE)
+        self._solicited = Solicited(TIPS_PER_LINK)  # replies it asked for: not charged
         for message_type, handler in (("sq", self._on_query), ("sr", self._on_answer), ("bq", self._on_fetch),
                                       ("br", self._on_answer), (DONE, self._on_done), (ALIVE, self._on_alive),
                                       ("su", self._on_update),
@@ -123,10 +143,12 @@ class StreamNetwork:
         swarm.on_disconnect.append(self._on_disconnect)
 
     def _guarded(self, handler):
-        """The handler, behind the frame's limits and its sender's work budget."""
+        """The handler, behind the frame's limits and its sender's work budget (replies this node
+        asked for, within what an honest peer sends, excepted)."""
         async def guarded(conn: Connection, message: dict) -> None:
             stream_frames.check(message)  # FrameRefused: the swarm drops the peer as malformed
-            if not self._budgets.take(conn.id, stream_frames.cost(message)):
+            solicited = message["t"] in REPLIES and self._solicited.take(message["qid"], conn.id, message)
+            if not solicited and not self._budgets.take(conn.id, stream_frames.cost(message)):
                 self._log.warning("peer_over_budget", peer=conn.name, type=message["t"], rate=WORK_RATE)
                 conn.close(f"over its work budget of {WORK_RATE} units/s (stream frames)")
                 return
@@ -139,6 +161,8 @@ class StreamNetwork:
         """Every distinct answer {tip, log, length} the holders gave, and how the search ended: until
         it ends, or for one sync timeout after the first answer (a silent branch cannot hold a load).
         Each log is the newest MAX_LOG entries, or with `end` the window that ends at that commit."""
+        if end is None:  # a page paid for its answers' share already
+            await self._pace.spend(1, self._now())
         answers, unfinished = [], Searched(None, 0, self.silence)
         request = {"t": "sq", "stream": stream_id.encode(), **({"end": str(end)} if end is not None else {})}
         async with aclosing(self._ask(request, self.silence)) as messages:
@@ -221,6 +245,8 @@ class StreamNetwork:
                 if (queue := self._askers.get(str(message["qid"]))) is not None:
                     queue.put_nowait(message)
             else:
+                if message["t"] in ("sq", "bq"):
+                    self._solicited.asked(message["qid"], link.id, message)
                 await link.send(message)
 
     async def _on_query(self, conn: Connection, message: dict) -> None:
@@ -238,7 +264,7 @@ class StreamNetwork:
             onward = None if self.service.fresh(stream_id) else stream_frames.known(message)
             respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.state.tip),
                        "log": window, "length": len(held.state.log)}, onward
-        await self._send(self._searches.proceed(message["qid"], self._links(), respond, self._now()))
+        await self._proceed(conn, message["qid"], respond)
 
     async def _on_fetch(self, conn: Connection, message: dict) -> None:
         if not await self._join(conn, message["qid"]):
@@ -251,7 +277,17 @@ class StreamNetwork:
         respond = parts[0] if parts else None, {**stream_frames.known(message), "cids": rest} if rest else None
         # Answers beyond the first go up before the search moves on (the link is FIFO, so before any `done`).
         await self._send([(conn, part) for part in parts[1:]])
-        await self._send(self._searches.proceed(message["qid"], self._links(), respond, self._now()))
+        await self._proceed(conn, message["qid"], respond)
+
+    async def _proceed(self, conn: Connection, qid: str, respond: tuple[dict | None, dict | None]) -> None:
+        """Answer, and pass the request on to the links the relay budget allows now; the others
+        count as lost links, so the search still ends and the asker knows it was partial."""
+        links, unreached = self._links(), 0
+        if respond[1] is not None:
+            links, unreached = self._relay.onward(conn, links, stream_frames.cost(respond[1]))
+            if unreached:
+                self._log.debug("search_not_passed_on", peer=conn.name, type=respond[1]["t"], links=unreached)
+        await self._send(self._searches.proceed(qid, links, respond, self._now(), unreached=unreached))
 
     async def _join(self, conn: Connection, qid: str) -> bool:
         """Enter a search before the lookup that answers it, which runs off the event loop and may
@@ -264,6 +300,8 @@ class StreamNetwork:
         return False
 
     async def _on_answer(self, conn: Connection, message: dict) -> None:
+        if message["t"] == "br":  # only what this node asked that link for goes on (free) up the path
+            message = {**message, "blocks": self._solicited.asked_for(message["qid"], conn.id, message["blocks"])}
         if message["t"] == "sr":
             key = (message["qid"], conn.id)
             self._answers.remember(key, self._answers.get(key, 0) + 1)
@@ -293,6 +331,7 @@ class StreamNetwork:
     def _on_disconnect(self, conn: Connection) -> None:
         # Only `done`s to LOCAL or to other links can result; sending may wait, so in a task.
         self._budgets.forget(conn.id)
+        self._relay.forget(conn.id)
         sends = self._searches.closed(conn)
         if sends:
             self.swarm.spawn(self._send(sends))
@@ -322,7 +361,14 @@ class StreamNetwork:
         stream_id, tip = StreamID.parse(message["stream"]), as_cid(message["tip"])
         blocks = {as_cid(c): bytes.fromhex(d) for c, d in message["blocks"].items()}
         await self.service.receive_update(stream_id, tip, blocks, conn.name)
-        await self.swarm.broadcast(stream_frames.known(message), exclude=conn)
+        await self._pass_on(conn, stream_frames.known(message))
+
+    async def _pass_on(self, conn: Connection, message: dict) -> None:
+        """Gossip on to the links the relay budget allows now: a holder skipped syncs on its next load."""
+        links, unreached = self._relay.onward(conn, self._links(), stream_frames.cost(message))
+        if unreached:
+            self._log.debug("gossip_not_passed_on", peer=conn.name, type=message["t"], links=unreached)
+        await asyncio.gather(*(link.send(message) for link in links))
 
     async def publish_anchor_request(self, stream_id: str, tip: str) -> None:
         self._gossip_seen.remember(f"ar/{stream_id}/{tip}")
@@ -339,7 +385,7 @@ class StreamNetwork:
         if not self._first_sight(f"ar/{stream_id.encode()}/{tip}"):
             return
         if await self.service.anchors.request_from(conn.peer_id, stream_id, tip):
-            await self.swarm.broadcast(stream_frames.known(message), exclude=conn)
+            await self._pass_on(conn, stream_frames.known(message))
 
 
 def log_window(log, end: CID | None) -> list[str] | None:
@@ -358,8 +404,8 @@ def log_window(log, end: CID | None) -> list[str] | None:
 class Pace:
     """Spends this node makes its peers do for it (units of their work budget, stream_frames.cost),
     held to `rate` per second after a `burst`: a generic cell rate algorithm. A walk back through a
-    long log asks for a window and its blocks round after round; paced, an honest holder's answers
-    never run over the budget this node grants it (WORK_RATE) and it is not cut off for answering."""
+    long log asks for a window and its blocks round after round; paced, what this node asks stays a
+    fraction (PACE) of the budget its peers grant it (WORK_RATE), and so do the answers it gets."""
 
     def __init__(self, rate: float, burst: float):
         self.rate, self.burst = rate, burst

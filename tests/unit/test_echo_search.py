@@ -214,3 +214,40 @@ def test_grace_does_not_stretch_past_its_bound():
     net = Net(nx.path_graph(3), delay=late, grace=3.0).ask(0).run()
     assert net.lost() == [1], "silent past silence + grace: given up on"
     assert 6.0 <= net.local[-1][0] < 6.0 + 1.0
+
+
+def test_a_request_not_passed_on_ends_at_once_and_counts_its_links_as_lost():
+    """A relay whose send budget holds a request back (fakenet.node.relay_budget) asks no link:
+    its parent hears `done` at once, with the links it did not ask as lost, not a hang."""
+    relay = EchoSearches(unrelayed, 3.0)
+    assert relay.join("q", "asker", 0.0)
+    sends = relay.proceed("q", [], (None, {"t": "sq", "qid": "q"}), 0.0, unreached=2)
+    assert sends == [("asker", {"t": DONE, "qid": "q", "nodes": 1, "lost": 2})]
+    assert relay.active() == 0
+
+
+def test_a_request_passed_on_to_some_links_reports_the_others_lost_when_done():
+    relay = EchoSearches(unrelayed, 3.0)
+    relay.join("q", "asker", 0.0)
+    assert relay.proceed("q", ["b"], (None, {"t": "sq", "qid": "q"}), 0.0, unreached=1) == [("b", {"t": "sq", "qid": "q"})]
+    assert relay.done("q", "b", 1) == [("asker", {"t": DONE, "qid": "q", "nodes": 2, "lost": 1})]
+
+
+def test_only_a_link_that_was_asked_and_is_not_done_has_its_answers_passed_up():
+    relay = EchoSearches(unrelayed, 3.0)
+    relay.join("q", "asker", 0.0)
+    relay.proceed("q", ["asker", "b", "c"], (None, {"t": "sq", "qid": "q"}), 0.0)
+    answer = {"t": "sr", "qid": "q", "tip": "t1"}
+    assert relay.answer("q", "asker", answer, 0.1) == [], "the parent was not asked"
+    relay.done("q", "c", 1)
+    assert relay.answer("q", "c", answer, 0.1) == [], "c said done: later answers are noise"
+    assert relay.answer("q", "b", answer, 0.1) == [("asker", answer)]
+
+
+def test_a_search_passes_up_at_most_tips_per_link_distinct_answers():
+    """What the parent takes (free) from one link: a rogue child cannot make its relay send more."""
+    from fakenet.node.stream_network import TIPS_PER_LINK
+    relayed = set()
+    passed = [unrelayed({"t": "sr", "qid": "q", "tip": f"t{i}"}, relayed) for i in range(TIPS_PER_LINK + 3)]
+    assert [p["tip"] for p in passed if p] == [f"t{i}" for i in range(TIPS_PER_LINK)]
+    assert unrelayed({"t": "sr", "qid": "q", "tip": "t0"}, set()) is not None
