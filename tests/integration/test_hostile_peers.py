@@ -22,6 +22,7 @@ from fakenet.node import framing, stream_frames
 from fakenet.node.anchoring import anchor_tx, merkle_root_and_paths
 from fakenet.node.chain.block import coinbase_tx, solve
 from fakenet.node.settings import SWARM_PORT
+from fakenet.node.stream_network import WORK_BURST
 from fakenet.node.streams import ControllerKey, StreamID, apply_genesis, codec, commits, make_genesis, make_update
 
 ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
@@ -415,3 +416,81 @@ def test_a_frame_over_its_types_byte_limit_drops_the_sender_and_one_at_it_is_han
     seen, answered, closed = asyncio.run(send_both())
     assert seen["tip"] == tip, f"the {kind} frame of {limit} bytes was handled and the peer kept"
     assert answered is not None and closed, f"a {kind} frame of {limit + 1} bytes drops its sender at once"
+
+
+def honest_links(nodes) -> dict[tuple[str, str], int]:
+    """(node, peer) -> connection id for every link between the nodes: a link dropped and dialled
+    again gets a new id, so equal maps mean no honest link went down in between."""
+    names = {node.name for node in nodes}
+    return {(node.name, peer["name"]): peer["id"] for node in nodes for peer in node.rpc.getpeerinfo()
+            if peer["name"] in names}
+
+
+class Drain:
+    """Reads all a node sends a rogue: answers its pings (so it is not dropped for silence), counts
+    the `qd`s (one per query the node has handled), and ends when the node closes the connection."""
+
+    def __init__(self, rogue: RoguePeer):
+        self.rogue, self.done = rogue, 0
+        self.closed = asyncio.create_task(self._read())
+
+    async def _read(self) -> bool:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                message, _ = await self.rogue.channel.read(self.rogue.reader)
+                if message["t"] == "ping":
+                    await self.rogue.send({"t": "pong", "n": message.get("n")})
+                elif message["t"] == "qd":
+                    self.done += 1
+        return True
+
+    async def handled(self, count: int, timeout: float) -> None:
+        """Until the node has handled `count` queries from this rogue, or dropped it."""
+        async for attempt in AsyncRetrying(stop=stop_after_delay(timeout), wait=wait_fixed(0.1), reraise=True):
+            with attempt:
+                assert self.done >= count or self.closed.done(), \
+                    f"the relay handled {self.done} of {count} queries in {timeout:g}s and kept the rogue"
+
+
+def test_a_rogues_flood_through_a_relay_drops_the_rogue_and_no_honest_link(tmp_path, start_nodes):
+    """Issue 24: under load, a rogue's `sq` flood got the HONEST relay disconnected. The relay took
+    a rogue's queries up to the rogue's work budget and passed them all on, so its neighbour charged
+    them to the relay (the same budget) and dropped it ("over its work budget … type=sq"), and the
+    relay dropped the neighbour for the `qd` replies. One rogue makes that a race between its own
+    drop and the relay's; two flooding at once, each within its budget, make the relay pass on
+    more than one peer may send for as long as they go on, so today's code loses the link on any
+    machine whose relay handles more than WORK_RATE queries a second. Every link of the line
+    node—node2—node3 must stay up, a load through it work, and a rogue over its budget be dropped."""
+    nodes = start_nodes(local.line(tmp_path, ["node", "node2", "node3"]))
+    relay = nodes[0]
+    stream_id = nodes[2].rpc.createstream({"far": True}, True)["streamId"]
+    unknown = StreamID(0, codec.cid_of(os.urandom(8))).encode()
+    before = honest_links(nodes)
+    assert len(before) == 4, f"the line's links before the flood: {before}"
+
+    async def flood(rogue: RoguePeer, frames: int) -> None:
+        with contextlib.suppress(ConnectionError):
+            for _ in range(frames):
+                await rogue.send({"t": "sq", "qid": os.urandom(8).hex(), "stream": unknown})
+
+    async def floods():
+        rogues = [await connected_rogue(relay) for _ in range(2)]
+        drains = [Drain(rogue) for rogue in rogues]
+        together = 3 * WORK_BURST  # each: seconds past the neighbour's burst at any speed over WORK_RATE
+        try:
+            await asyncio.gather(*(flood(rogue, together) for rogue in rogues))
+            for drain in drains:
+                await drain.handled(together, 120)
+            rogues[1].close()
+            await flood(rogues[0], 20 * WORK_BURST)  # alone, as fast as the relay takes them: over its budget
+            return await asyncio.wait_for(drains[0].closed, 60)
+        finally:
+            for rogue in rogues:
+                rogue.close()
+
+    assert asyncio.run(floods()), "the rogue flooding past its budget is disconnected by the relay"
+    # From node3 through node2: the relay's query follows every search it passed on, on FIFO links.
+    loaded = relay.rpc.loadstream(stream_id)
+    assert loaded["state"]["content"] == {"far": True}
+    after = honest_links(nodes)
+    assert after == before, f"honest links went down during the flood (connection ids before/after): {before} {after}"
