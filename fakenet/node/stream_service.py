@@ -46,14 +46,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import ChainMap
-from typing import Callable, Mapping
+from typing import Callable, Generator, Mapping, TypeVar
 
 from multiformats import CID
 
 from fakenet.node import logs, stream_frames
 from fakenet.node.streams import (AnchorStatus, CachedStream, CommitRejected, ControllerKey, MissingCommit, PinStore, StreamCache,
                                   StreamID, StreamState, StreamUnavailable, apply_commit, apply_genesis, codec, first_missing,
-                                  heads, make_genesis, make_update, replay_steps, settle)
+                                  heads_steps, make_genesis, make_update, replay_steps, settle)
 
 
 SYNCED_MEMORY = 100_000  # streams whose freshness is remembered; past it, old entries go first
@@ -61,6 +61,20 @@ SYNCED_MEMORY = 100_000  # streams whose freshness is remembered; past it, old e
 # window (stream_frames.MAX_LOG) each it may take: twice what an honest holder's full windows need.
 LONGEST_LOG = 100_000
 WALK_ROUNDS = 2 * (LONGEST_LOG // stream_frames.MAX_LOG) + 2
+
+
+T = TypeVar("T")
+
+
+async def stepped(steps: Generator[None, None, T]) -> T:
+    """Run a generator of steps (fakenet.node.streams: replay_steps, heads_steps) to its value,
+    letting the event loop run other work between its steps."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+        await asyncio.sleep(0)
 
 
 class StreamService:
@@ -227,13 +241,7 @@ class StreamService:
     async def _replayed(self, blocks: dict[CID, bytes], tip: CID, stream_id: StreamID) -> StreamState:
         """rebuild, in steps that let the event loop run between them: a log a peer sent may be
         LONGEST_LOG commits, seconds of CPU that would otherwise stall every other connection."""
-        steps = replay_steps(blocks, tip, stream_id=stream_id, anchor_check=self._anchor_check)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                return done.value
-            await asyncio.sleep(0)
+        return await stepped(replay_steps(blocks, tip, stream_id=stream_id, anchor_check=self._anchor_check))
 
     async def _verified(self, blocks: dict[CID, bytes], tip: CID, stream_id: StreamID, source: str
                         ) -> StreamState | None:
@@ -275,7 +283,7 @@ class StreamService:
             return None
         states = []
         try:
-            tips = heads(blocks)
+            tips = await stepped(heads_steps(blocks))  # up to LONGEST_LOG decodes: in steps, as a replay
         except CommitRejected as exc:
             self._log.warning("stream_restore_failed", stream=stream_id.encode(), error=str(exc))
             return None

@@ -431,3 +431,33 @@ def test_replaying_a_long_log_lets_the_event_loop_run_between_its_steps(tmp_path
     state, ticks = asyncio.run(scenario())
     assert state == rebuild(held.blocks, held.state.tip, stream_id=held.state.stream_id)
     assert ticks >= 2 * LONG // STEP - 2, f"the loop ran other work {ticks} times while {LONG} commits replayed"
+
+
+def test_finding_the_heads_of_a_restored_log_lets_the_event_loop_run_between_its_steps(tmp_path):
+    """StreamService.restore finds the tips of the events the feed kept (up to LONGEST_LOG of them)
+    before it replays them: that decoding ran on the event loop in one go; now in steps, as a replay."""
+    from fakenet.node.stream_service import stepped
+    from fakenet.node.streams import heads, heads_steps
+    from fakenet.node.streams.state import STEP
+
+    held = a_long_stream()
+
+    async def scenario():
+        ticks = 0
+
+        async def other_work():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        ticker = asyncio.ensure_future(other_work())
+        await asyncio.sleep(0)
+        started = ticks
+        tips = await stepped(heads_steps(held.blocks))
+        ticker.cancel()
+        return tips, ticks - started
+
+    tips, ticks = asyncio.run(scenario())
+    assert tips == heads(held.blocks) == [held.state.tip]
+    assert ticks >= LONG // STEP - 2, f"the loop ran other work {ticks} times while {LONG} commits were decoded"

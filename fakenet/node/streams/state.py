@@ -329,12 +329,27 @@ def _walk_steps(blocks: Mapping[CID, bytes], tip: CID, stream_id: StreamID | Non
 def heads(blocks: Mapping[CID, bytes]) -> list[CID]:
     """The commits of `blocks` that no other commit there names as its prev, in `blocks`' order:
     the tips of the logs (one per branch) the blocks of one stream hold, each for `rebuild`."""
+    steps = heads_steps(blocks)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def heads_steps(blocks: Mapping[CID, bytes]) -> Generator[None, None, list[CID]]:
+    """`heads` as steps that yield after every STEP commits decoded, as `replay_steps` does: a
+    stream restored from the event feed may hold up to a load's bound of commits (StreamService.restore),
+    seconds of decoding that its event loop runs between other work."""
+    blocks = dict(blocks)  # the caller's map may change between steps; the answer is of this one
     named = set()
-    for cid, data in blocks.items():
+    for decoded, (cid, data) in enumerate(blocks.items(), 1):
         obj = codec.decode(cid, data)
         kind = commits.kind_of(obj)
         if kind != "genesis":
             named.add(commits.field(cid, obj if kind == "anchor" else obj.get("payload"), "prev", CID))
+        if decoded % STEP == 0:
+            yield
     return [cid for cid in blocks if cid not in named]
 
 
