@@ -69,11 +69,12 @@ WORK_RATE, WORK_BURST = 1000, 4000
 # What this node sends a peer stays below the WORK_RATE and WORK_BURST it is granted, whatever its
 # other peers send it (issue 24: a rogue's flood, passed on whole, got the honest relay dropped).
 # Fractions of both: its own searches are paced at PACE of them (Pace); what it passes on for
-# others is capped at RELAY per link and SHARE per source, SHARE = PACE so that one peer's paced
-# walk back passes a relay whole (fakenet.node.relay_budget). Replies to what it asked are not
-# charged (relay_budget.Solicited). PACE + RELAY = 3/4: the rest is room for the gossip it starts
-# and for replies that come late.
-PACE, RELAY, SHARE = 1 / 4, 1 / 2, 1 / 4
+# others is capped at RELAY per link and SHARE per source (fakenet.node.relay_budget). SHARE is
+# over PACE, so one peer's paced walk back passes a relay whole, however the links bunch its
+# requests up; under RELAY, so one flooding peer leaves room on each link for the others. Replies
+# to what it asked are not charged (relay_budget.Solicited). PACE + RELAY = 3/4: the rest is room
+# for the gossip it starts and for replies that come late.
+PACE, RELAY, SHARE = 1 / 4, 1 / 2, 3 / 8
 REPLIES = frozenset(("sr", "br", DONE, ALIVE))
 
 

@@ -53,7 +53,8 @@ from multiformats import CID
 from fakenet.node import logs, stream_frames
 from fakenet.node.streams import (AnchorStatus, CachedStream, CommitRejected, ControllerKey, MissingCommit, PinStore, StreamCache,
                                   StreamID, StreamState, StreamUnavailable, apply_commit, apply_genesis, codec, first_missing,
-                                  heads_steps, make_genesis, make_update, replay_steps, settle)
+                                  make_genesis, make_update, replay_steps, settle)
+from fakenet.node.streams.state import heads_steps
 
 
 SYNCED_MEMORY = 100_000  # streams whose freshness is remembered; past it, old entries go first

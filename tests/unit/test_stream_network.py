@@ -437,7 +437,8 @@ def test_finding_the_heads_of_a_restored_log_lets_the_event_loop_run_between_its
     """StreamService.restore finds the tips of the events the feed kept (up to LONGEST_LOG of them)
     before it replays them: that decoding ran on the event loop in one go; now in steps, as a replay."""
     from fakenet.node.stream_service import stepped
-    from fakenet.node.streams import heads, heads_steps
+    from fakenet.node.streams import heads
+    from fakenet.node.streams.state import heads_steps
     from fakenet.node.streams.state import STEP
 
     held = a_long_stream()
