@@ -5,11 +5,15 @@ WORK_RATE). A node that passed on every search and gossip frame a rogue sent it,
 rogue's own budget, would send its other neighbours as much as the rogue sent it, plus its own
 traffic: over their budget, so they would drop the honest relay along with the rogue. So:
 
-- `Relay`: a node passes a flooded frame on only within a share per source (SHARE) and a cap per
-  link (LINK), both below what any peer grants it. What does not fit is not passed on: a search
+- `Relay`: a node passes a flooded frame on only within a share per source and a cap per link
+  (stream_network: SHARE, RELAY), both below what any peer grants it. What does not fit is not passed on: a search
   counts those links as lost (the asker learns it searched only part of the component, and the
   search still ends), gossip skips them (a holder that misses an update syncs on its next load).
   The share per source keeps one flooding peer from taking a link's whole cap from the others.
+  A node cannot tell what a neighbour asks for itself from what it passes on, so both spend that
+  neighbour's share: while a rogue floods a relay, searches at or behind the relay may come back
+  partial at the next node (lost links, said in the load's error) until the share refills, in
+  seconds. No honest link is dropped.
 - `Solicited`: the replies (`sr`, `br`, `qd`, `qa`) to a request this node sent on a link are
   work it asked for, so they are not charged to that link's budget, up to what an honest peer
   sends for one request: one `qd`, a few `qa`, TIPS_PER_LINK answers, the blocks it was asked
