@@ -65,7 +65,7 @@ def test_a_kept_subnet_is_reused_and_a_new_one_is_clear_of_every_engine_network(
                 raise docker.errors.NotFound(name)
             return type("N", (), {"attrs": {"IPAM": {"Config": [{"Subnet": self.known[name]}]}}})
 
-        def list(self, greedy):
+        def list(self):
             return [type("N", (), {"attrs": {"IPAM": {"Config": [{"Subnet": s}]}}}) for s in self.known.values()]
 
     taken = {f"other{i}": f"10.233.{i}.0/24" for i in range(255)}

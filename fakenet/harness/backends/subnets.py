@@ -33,9 +33,17 @@ def prefix_for(count: int) -> int:
 
 
 def used(client: docker.DockerClient) -> list[ipaddress.IPv4Network]:
-    """Subnets of every network the engine knows, and, for an engine on this machine, of every route."""
+    """Subnets of every network the engine knows, and, for an engine on this machine, of every route.
+
+    Read from one listing, which carries every network's IPAM config (for swarm networks, the subnet
+    they were created with, as all of fakenet's are). Not a greedy listing: that inspects each network
+    listed, one call after another, and a network another run removed in between (an xdist worker's
+    teardown, another checkout's test) answered 404 "network <id> not found", which failed this start
+    (issue 27: a docker scenario beside a CPU hog, where those calls are slow and the window long; 58 of
+    887 greedy listings beside a create/remove loop). A network gone meanwhile has freed its subnet anyway.
+    """
     found = [ipaddress.ip_network(config["Subnet"], strict=False)
-             for network in client.networks.list(greedy=True)
+             for network in client.networks.list()
              for config in ((network.attrs.get("IPAM") or {}).get("Config") or []) if config.get("Subnet")]
     return [net for net in found if net.version == 4] + _host_routes()
 
