@@ -33,3 +33,20 @@ def test_a_stream_call_made_as_rpc_first_answers_is_served_and_a_peer_dialling_t
     finally:
         first.close()
         second.close()
+
+
+def test_a_stop_as_rpc_first_answers_ends_the_node_cleanly(tmp_path):
+    """`stop` before the stream layer is built: nothing of it to close, the swarm socket bound
+    but never served, the aiohttp ports' sockets never used; the node exits 0 and says why not."""
+    (node,) = local.full_mesh(tmp_path, 1)
+    try:
+        node.start()
+        wait_for(node.rpc.getblockcount, lambda height: height == 0, timeout=30, max_interval=0.02,
+                 expected="node answers RPC", logs=node.logs)
+        node.rpc.stop()
+        wait_for(node.process.poll, lambda code: code is not None, timeout=30,
+                 expected="node exits after stop", logs=node.logs)
+        text = node.log_path.read_text()
+        assert node.process.returncode == 0 and "Traceback" not in text and "level=error" not in text, text
+    finally:
+        node.close()
