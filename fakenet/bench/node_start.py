@@ -4,6 +4,9 @@ starting at once need about N × (CPU seconds to ready) / 2 however the containe
 - exec → RPC answering: one local node process, nothing else starting; and the CPU it used by then
   (the node logs it at that moment, `rpc_answering cpu_ms=`); then the CPU by `ready`, once it has
   built its stream layer and cluster and its swarm listens (they load after RPC answers, daemon.py).
+- the same in a container of the node image (node_ready.py, in the first process of a fresh
+  container), and the interpreter's floor there: the image's files are read through the engine's
+  storage driver, fuse-overlayfs on the bench machine, which the local figure does not pay.
 - `import fakenet.node.daemon`: python -X importtime's cumulative figure; the note names the
   heaviest top-level imports.
 
@@ -66,6 +69,23 @@ def ready(root: Path) -> tuple[float, float, float]:
         backend.close()
 
 
+READY_PROBE = Path(__file__).with_name("node_ready.py")  # self-contained: the image has the node, not the bench
+FLOOR_PROBE = "import resource as r; u = r.getrusage(r.RUSAGE_SELF); print(f'ready_cpu={u.ru_utime + u.ru_stime:.3f}')"
+
+
+def in_container(ctx: Context, floor: bool = False) -> float:
+    """CPU seconds to RPC answering (node_ready.py) of the first process of a fresh container of
+    the image, as a node container starts; `floor`: of a bare interpreter there instead. A new
+    container each time: its root filesystem is a new fuse-overlayfs mount, read cold."""
+    command = ["python3", "-c", FLOOR_PROBE] if floor else ["python3", "/r.py"]
+    output = ctx.client.containers.run(ctx.image, command, entrypoint=[], remove=True, network_mode="none",
+                                       labels=ctx.labels(), volumes={str(READY_PROBE): {"bind": "/r.py", "mode": "ro"}})
+    found = re.search(rb"ready_cpu=([0-9.]+)", output)
+    if found is None:
+        raise RuntimeError(f"no ready_cpu in the container's output: {output[-400:]!r}")
+    return float(found.group(1))
+
+
 def import_times(stderr: str) -> dict[str, int]:
     """Cumulative microseconds per module, from python -X importtime's report."""
     times = {}
@@ -99,6 +119,9 @@ def _specs() -> dict[str, Figure]:
         "full": spec("node.cpu_ready", "node start-up", "  CPU by `ready` (stream layer built, swarm listening)", "s",
                      note="loaded after RPC answers"),
         "floor": spec("node.floor", "node start-up", "  the floor: CPU of a bare interpreter (`python -c pass`)", "s"),
+        "container": spec("node.container_cpu", "node start-up", "  in a container: CPU to answering RPC", "s",
+                          goal=GOAL_CPU, note="first process of a fresh container (its root is fuse-overlayfs here)"),
+        "container_floor": spec("node.container_floor", "node start-up", "  the floor in a container", "s"),
         "import": spec("node.import", "node start-up", f"`import {MODULE}` (python -X importtime)", "s",
                        note="aiohttp and the HTTP apps are not in it: they load as the ports open"),
     }
@@ -123,6 +146,8 @@ def measure(ctx: Context) -> list[Figure]:
     return [specs["ready"].with_samples([s for s, _, _ in starts]), specs["cpu"].with_samples([c for _, c, _ in starts]),
             specs["full"].with_samples([f for _, _, f in starts]),
             specs["floor"].with_samples([interpreter_cpu() for _ in range(runs)]),
+            specs["container"].with_samples([in_container(ctx) for _ in range(runs)]),
+            specs["container_floor"].with_samples([in_container(ctx, floor=True) for _ in range(runs)]),
             specs["import"].with_samples([s for s, _ in imports], note=f"heaviest: {imports[-1][1]}")]
 
 
