@@ -113,7 +113,7 @@ def import_seconds() -> tuple[float, str]:
 
 def _specs() -> dict[str, Figure]:
     return {
-        "ready": spec("node.ready", "node start-up", "one local node: exec → answering RPC", "s",
+        "ready": spec("node.ready", "node start-up", "one local node: exec → answering RPC, swarm listening", "s",
                       note="nothing else starting"),
         "cpu": spec("node.cpu", "node start-up", "  CPU it used to get there", "s", goal=GOAL_CPU),
         "full": spec("node.cpu_ready", "node start-up", "  CPU by `ready` (stream layer built, swarm listening)", "s",

@@ -102,6 +102,10 @@ class Swarm:
 
     # -- lifecycle -------------------------------------------------------------------------------
 
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
+
     async def listen(self, host: str, port: int, sock=None) -> None:
         """`sock`: a TCP socket already bound to host:port (daemon.py binds it before ready)."""
         self._server = await self.transport.listen(self._accept, host, port, **({"sock": sock} if sock else {}))

@@ -18,6 +18,9 @@ def test_a_stream_call_made_as_rpc_first_answers_is_served_and_a_peer_dialling_t
         first.start()
         wait_for(first.rpc.getblockcount, lambda height: height == 0, timeout=30, max_interval=0.02,
                  expected="node answers RPC", logs=first.logs)
+        # The harness waits for networkactive (kinds/fakenet_kind.py): true only once the swarm listens.
+        active = first.rpc.getnetworkinfo()["networkactive"]
+        assert not active or "swarm_listening" in _events(first), (active, _events(first))
         # At once, without waiting for `ready`: the call waits for the stream layer, not fail as unknown.
         state = first.rpc.createstream({"title": "made as the node came up"})
         assert state["streamId"], state
