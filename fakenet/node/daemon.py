@@ -138,9 +138,9 @@ class Node:
         await self._stop.wait()
         self._log.info("stopping")
         self.ready = False
-        await self.swarm.close()
         if self._rest is not None and not self._rest.done():
-            self._rest.cancel()
+            self._rest.cancel()  # first: a start still under way must not listen on a swarm being closed
+        await self.swarm.close()
         if self.http is not None:
             await self.http.close()
         self.chain.close()
