@@ -1,7 +1,12 @@
 """What one node costs to start, the unit every start-up figure multiplies: on two cores, N nodes
 starting at once need about N × (CPU seconds to ready) / 2 however the containers are made.
 
-- exec → RPC answering: one local node process, nothing else starting; and the CPU it used by then.
+- exec → RPC answering: one local node process, nothing else starting; and the CPU it used by then
+  (the node logs it at that moment, `rpc_answering cpu_ms=`); then the CPU by `ready`, once it has
+  built its stream layer and cluster and its swarm listens (they load after RPC answers, daemon.py).
+- the same in a container of the node image (node_ready.py, in the first process of a fresh
+  container), and the interpreter's floor there: the image's files are read through the engine's
+  storage driver, fuse-overlayfs on the bench machine, which the local figure does not pay.
 - `import fakenet.node.daemon`: python -X importtime's cumulative figure; the note names the
   heaviest top-level imports.
 
@@ -11,6 +16,7 @@ holds every .pyc) and as the local backend makes sure of (fakenet/bytecode.py).
 
 from __future__ import annotations
 
+import re
 import resource
 import subprocess
 import sys
@@ -23,7 +29,6 @@ from typing import Iterator
 from fakenet import bytecode
 from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
-from fakenet.bench.footprint import cpu_seconds
 from fakenet.bench.guard import guarded
 from fakenet import kinds
 from fakenet.harness.backends import NodeSpec
@@ -34,8 +39,19 @@ MODULE = "fakenet.node.daemon"
 GOAL_CPU = 0.12  # issue 28: CPU seconds from exec to answering RPC
 
 
-def ready(root: Path) -> tuple[float, float]:
-    """(seconds from exec until the node answers RPC, CPU seconds it used by then)."""
+def logged_cpu(lines: list[str], event: str = "rpc_answering") -> float | None:
+    """The CPU seconds a node logs with `event` (`rpc_answering`, `ready`: `… cpu_ms=`)."""
+    for line in lines:
+        found = re.search(rf"event={event} .*\bcpu_ms=(\d+)", line)
+        if found:
+            return int(found.group(1)) / 1000
+    return None
+
+
+def ready(root: Path) -> tuple[float, float, float]:
+    """(seconds from exec until the node answers RPC, CPU seconds it used by then, by `ready`). The CPU is what
+    the node logs at that moment: /proc read after the first answer also counts the stream layer
+    and the HTTP apps it loads right after (a poll's worth of them, more on a loaded machine)."""
     backend = LocalBackend(kinds.get("fakenet"), workdir=root)
     # One node of a pair, launched as the harness launches it: it dials a peer that never comes.
     node = backend.create([NodeSpec("node", ("node2",)), NodeSpec("node2", ("node",))])["node"]
@@ -43,9 +59,31 @@ def ready(root: Path) -> tuple[float, float]:
     node.start()
     try:
         wait_for(node.client.ready, bool, timeout=60, expected="node answers RPC", logs=node.logs)
-        return time.monotonic() - started, cpu_seconds(node.process.process.pid)
+        took = time.monotonic() - started
+        cpu, _ = wait_for(lambda: logged_cpu(node.logs(200)), lambda seconds: seconds is not None, timeout=10,
+                          expected="the node logs rpc_answering with its cpu_ms", logs=node.logs)
+        full, _ = wait_for(lambda: logged_cpu(node.logs(200), "ready"), lambda seconds: seconds is not None,
+                           timeout=30, expected="the node logs ready with its cpu_ms", logs=node.logs)
+        return took, cpu, full
     finally:
         backend.close()
+
+
+READY_PROBE = Path(__file__).with_name("node_ready.py")  # self-contained: the image has the node, not the bench
+FLOOR_PROBE = "import resource as r; u = r.getrusage(r.RUSAGE_SELF); print(f'ready_cpu={u.ru_utime + u.ru_stime:.3f}')"
+
+
+def in_container(ctx: Context, floor: bool = False) -> float:
+    """CPU seconds to RPC answering (node_ready.py) of the first process of a fresh container of
+    the image, as a node container starts; `floor`: of a bare interpreter there instead. A new
+    container each time: its root filesystem is a new fuse-overlayfs mount, read cold."""
+    command = ["python3", "-c", FLOOR_PROBE] if floor else ["python3", "/r.py"]
+    output = ctx.client.containers.run(ctx.image, command, entrypoint=[], remove=True, network_mode="none",
+                                       labels=ctx.labels(), volumes={str(READY_PROBE): {"bind": "/r.py", "mode": "ro"}})
+    found = re.search(rb"ready_cpu=([0-9.]+)", output)
+    if found is None:
+        raise RuntimeError(f"no ready_cpu in the container's output: {output[-400:]!r}")
+    return float(found.group(1))
 
 
 def import_times(stderr: str) -> dict[str, int]:
@@ -75,10 +113,15 @@ def import_seconds() -> tuple[float, str]:
 
 def _specs() -> dict[str, Figure]:
     return {
-        "ready": spec("node.ready", "node start-up", "one local node: exec → answering RPC", "s",
+        "ready": spec("node.ready", "node start-up", "one local node: exec → answering RPC, swarm listening", "s",
                       note="nothing else starting"),
         "cpu": spec("node.cpu", "node start-up", "  CPU it used to get there", "s", goal=GOAL_CPU),
+        "full": spec("node.cpu_ready", "node start-up", "  CPU by `ready` (stream layer built, swarm listening)", "s",
+                     note="loaded after RPC answers"),
         "floor": spec("node.floor", "node start-up", "  the floor: CPU of a bare interpreter (`python -c pass`)", "s"),
+        "container": spec("node.container_cpu", "node start-up", "  in a container: CPU to answering RPC", "s",
+                          goal=GOAL_CPU, note="first process of a fresh container (its root is fuse-overlayfs here)"),
+        "container_floor": spec("node.container_floor", "node start-up", "  the floor in a container", "s"),
         "import": spec("node.import", "node start-up", f"`import {MODULE}` (python -X importtime)", "s",
                        note="aiohttp and the HTTP apps are not in it: they load as the ports open"),
     }
@@ -98,10 +141,13 @@ def measure(ctx: Context) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="fakenet-bench-node-") as tmp:
         starts = [ready(Path(tmp) / str(attempt)) for attempt in range(runs)]
     imports = [import_seconds() for _ in range(runs)]
-    ctx.progress(f"node start-up: ready {[round(s, 2) for s, _ in starts]}, "
+    ctx.progress(f"node start-up: ready {[round(s, 2) for s, _, _ in starts]}, "
                  f"imports {[round(s, 2) for s, _ in imports]}")
-    return [specs["ready"].with_samples([s for s, _ in starts]), specs["cpu"].with_samples([c for _, c in starts]),
+    return [specs["ready"].with_samples([s for s, _, _ in starts]), specs["cpu"].with_samples([c for _, c, _ in starts]),
+            specs["full"].with_samples([f for _, _, f in starts]),
             specs["floor"].with_samples([interpreter_cpu() for _ in range(runs)]),
+            specs["container"].with_samples([in_container(ctx) for _ in range(runs)]),
+            specs["container_floor"].with_samples([in_container(ctx, floor=True) for _ in range(runs)]),
             specs["import"].with_samples([s for s, _ in imports], note=f"heaviest: {imports[-1][1]}")]
 
 

@@ -23,7 +23,9 @@ class FakenetClient(NodeClient):
     """Typed calls for what the harness asks a fakenet node."""
 
     def ready(self) -> bool:
-        return self.rpc.getblockcount() is not None
+        """Answering RPC with its swarm listening: a node answers RPC a moment before it has built
+        its stream layer and listens (daemon.py), and what the harness does next needs the swarm."""
+        return self.rpc.getnetworkinfo()["networkactive"] is True
 
     def identity(self) -> str:
         return self.rpc.getnetworkinfo()["peerid"]

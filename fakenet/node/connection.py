@@ -10,11 +10,13 @@ from collections import deque
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from fakenet.node import clock, framing, lag
 from fakenet.node.handshake import Hello
-from fakenet.node.secure_channel import SecureChannel
+
+if TYPE_CHECKING:  # the handshake imports it (handshake.py says why)
+    from fakenet.node.secure_channel import SecureChannel
 
 _ids = itertools.count()
 

@@ -3,36 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-import functools
+import importlib
 import os
 import signal
 import sys
+import time
+
 from fakenet.node import clock
 from fakenet.node.version import __version__
 from fakenet.node.errors import NodeError
 
 from fakenet.node import datadir, logs, psk, settings as settings_module
-from fakenet.node.anchoring import AnchorService
-from fakenet.node.ceramic_one import event_id, recon, stream_states
-from fakenet.node.ceramic_one.feed import EventFeed
-from fakenet.node.model_index import ModelIndex
-from fakenet.node.model_rules import ModelRules
 from fakenet.node.chain import Chain
 from fakenet.node.chain_sync import ChainSync
-from fakenet.node.cluster import rpc as cluster_rpc
-from fakenet.node.cluster.auth import ClusterSecret
-from fakenet.node.cluster.service import ClusterService, ClusterSettings
 from fakenet.node.handshake import LocalEnd
 from fakenet.node.peerstore import PeerStore
-from fakenet.node.rpc import bans, blockchain, control, network, peers, util, streams as stream_rpc
-from fakenet.node.component_news import ComponentNews
-from fakenet.node.stream_network import StreamNetwork
-from fakenet.node.stream_service import StreamService
-from fakenet.node.streams import ControllerKey, PinStore, StreamCache, mid
+from fakenet.node.rpc import bans, blockchain, control, network, peers, util
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.settings import Settings
 from fakenet.node.swarm import Swarm, SwarmSettings
 from fakenet.node.transport import TCP, Transport
+
+# The stream layer and the cluster (stream_layer.py): a process node imports them once it answers RPC.
+STREAM_LAYER = "fakenet.node.stream_layer"
 
 AUTOMINE_SCRIPT = bytes.fromhex("51")  # OP_TRUE: automined coins are anyone's, this is a test network
 
@@ -51,84 +44,84 @@ class Node:
         self.ready = False
         self._stop = asyncio.Event()
         self.http = None  # HttpPorts, when serving HTTP
-        self._apps: asyncio.Task | None = None
+        self._rest: asyncio.Task | None = None  # _start_rest, while it runs
+        self._swarm_socket = None  # bound before RPC answers, served by the swarm once the layer is built
         self._failure: BaseException | None = None  # what stopped the node from within, raised by run()
         self._log = logs.get()
 
     async def start(self) -> None:
+        """Until the node answers RPC. A process node (serve_http) then builds the rest in a task of
+        its own (_start_rest): importing the stream layer is half of a node's start-up CPU, and
+        every readiness check asks the RPC. The sim builds everything before start returns."""
         s = self.settings
         loosened = datadir.make_private(s.datadir)
         if loosened:
             self._log.warning("datadir_made_private", files=",".join(loosened), mode="0700 dir, 0600 files")
         self.identity = datadir.load_or_create_identity(s.datadir)
-        swarm_key = psk.load(s.datadir)
+        self.swarm_key = psk.load(s.datadir)
         self.chain_path = s.datadir / "chain.sqlite"
         self.chain = Chain(self.chain_path, s.network, store=s.store)
-        local = LocalEnd(self.identity, s.name, s.announce, s.network, swarm_key)
+        local = LocalEnd(self.identity, s.name, s.announce, s.network, self.swarm_key)
         self.swarm = Swarm(local, PeerStore(s.datadir / "peerstore.json"), s.peers, self.chain.height,
                            SwarmSettings(peer_timeout=s.peer_timeout), self.transport)
         self.sync = ChainSync(self.chain, self.swarm)
-        self._start_streams()
-        secret = ClusterSecret.derive(s.cluster_secret, swarm_key.key if swarm_key else None, s.network)
-        if secret.guessable:
-            self._log.warning("cluster_secret_guessable", source=secret.source,
-                              hint="set FAKENET_CLUSTER_SECRET (or a swarm.key): any peer on this network can "
-                                   "write the pinset")
-        self.cluster = ClusterService(self.swarm, self.streams, s.datadir, s.name,
-                                      ClusterSettings(s.cluster_ttl, s.cluster_repin, secret))
         self.registry = self._registry()
-        if self.serve_http:
-            from fakenet.node.http_ports import HttpPorts  # the sim serves no HTTP
+        if not self.serve_http:
+            importlib.import_module(STREAM_LAYER).build(self)
+            await self._start_network()
+            return
+        from fakenet.node.http_ports import HttpPorts, listening_socket  # the sim serves no HTTP
 
-            self.http = HttpPorts(self)
-            await self.http.serve_rpc()
-        await self.swarm.listen(s.bind, s.swarm_port)
+        self.registry.expect_more()
+        self.http = HttpPorts(self)
+        # Bound now, so a port in use fails the start; peers that dial before the swarm serves it
+        # wait in the kernel's backlog for a moment, as HTTP clients do (http_ports.py).
+        self._swarm_socket = listening_socket(s.bind, s.swarm_port) if self.transport is TCP else None
+        await self.http.serve_rpc()
+        # The process's CPU so far: what a node costs to start (fakenet/bench/node_start.py reads it).
+        self._log.info("rpc_answering", startup_ms=int((clock.wall() - self.started_at) * 1000),
+                       cpu_ms=int(time.process_time() * 1000))
+        self._rest = asyncio.get_running_loop().create_task(self._start_rest())
+
+    async def _start_rest(self) -> None:
+        """After RPC answers: the stream layer (its modules imported in a thread: an import holds the
+        event loop for as long as it runs, seconds on a loaded machine, and the RPC would stall),
+        the swarm, then the aiohttp ports (http_ports.py), then jsonschema for the first Model
+        create. A part that cannot start stops the node, as it would have failed its start."""
+        loop = asyncio.get_running_loop()
+        try:
+            layer = await loop.run_in_executor(None, importlib.import_module, STREAM_LAYER)
+            layer.build(self)
+            self.registry.complete()
+            await self._start_network()
+            await self.http.serve_apps()
+        except Exception as exc:
+            self._failure = exc
+            self.request_stop()
+            return
+        finally:
+            self.registry.complete()
+        loop.run_in_executor(None, layer.warm)
+
+    async def _start_network(self) -> None:
+        """Listen and dial (the stream layer's handlers are in place by now), then ready."""
+        s = self.settings
+        sock, self._swarm_socket = self._swarm_socket, None
+        await self.swarm.listen(s.bind, s.swarm_port, sock=sock)
         self.swarm.spawn(self.sync.reannounce())
         if s.cluster:
             self.cluster.start()
         if s.automine > 0:
             self.swarm.spawn(self._automine(s.automine))
         self.ready = True
+        cpu = {"cpu_ms": int(time.process_time() * 1000)} if self.serve_http else {}  # the sim's nodes share a process
         self._log.info("ready", peerid=self.identity.peer_id, network=s.network, height=self.chain.height(),
-                       swarmkey=swarm_key.fingerprint if swarm_key else "none", peers=len(s.peers),
-                       startup_ms=int((clock.wall() - self.started_at) * 1000))
-        if self.serve_http:
-            self._apps = asyncio.get_running_loop().create_task(self._serve_apps())
-
-    async def _serve_apps(self) -> None:
-        """After ready: the aiohttp ports (http_ports.py), then jsonschema for the first Model create.
-        A port that cannot be served stops the node, as it would have failed its start."""
-        try:
-            await self.http.serve_apps()
-        except Exception as exc:
-            self._failure = exc
-            self.request_stop()
-            return
-        asyncio.get_running_loop().run_in_executor(None, mid.warm)
-
-    def _start_streams(self) -> None:
-        """The stream layer; the node's own key doubles as the controller key of streams it creates."""
-        s = self.settings
-        seed = self.identity.seed
-        self.pins = PinStore(s.datadir / "state.sqlite", s.store)
-        self.streams = StreamService(ControllerKey.from_seed(seed), StreamCache(s.stream_cache_limit), self.pins,
-                                     s.sync_timeout)
-        self.streams.network = StreamNetwork(self.swarm, self.streams)
-        self.component_news = ComponentNews(self.swarm, self.streams)  # after StreamNetwork: adds to its count
-        self.anchors = self.streams.anchors = AnchorService(self.chain, self.streams, s.network)
-        self.model_index = ModelIndex(s.datadir / "index.sqlite", s.store)
-        self.event_feed = EventFeed(s.datadir / "events.sqlite", event_id.local_network_id(s.network), s.store)
-        # A MID is checked against its Model as loaded with the feed's events first: a Model the
-        # cache evicted is rebuilt from them, not searched for on the network (which may not have it).
-        self.streams.rules = ModelRules(functools.partial(stream_states.load, self.streams, self.event_feed))
-        self.streams.watchers = [self.model_index, self.event_feed]
-        if self.serve_http:  # interests and events come in over 5101 alone: a node without it has none to sync
-            self.recon = recon.Recon(self.swarm, self.event_feed, self.streams)
-            self.swarm.spawn(self.recon.run())
+                       swarmkey=self.swarm_key.fingerprint if self.swarm_key else "none", peers=len(s.peers),
+                       startup_ms=int((clock.wall() - self.started_at) * 1000), **cpu)
 
     def _registry(self) -> Registry:
         registry = Registry()
-        for module in (blockchain, network, peers, bans, util, stream_rpc, cluster_rpc, control):
+        for module in (blockchain, network, peers, bans, util, control):
             module.register(registry, self)
         return registry
 
@@ -145,15 +138,17 @@ class Node:
         await self._stop.wait()
         self._log.info("stopping")
         self.ready = False
+        if self._rest is not None and not self._rest.done():
+            self._rest.cancel()  # first: a start still under way must not listen on a swarm being closed
         await self.swarm.close()
-        if self._apps is not None and not self._apps.done():
-            self._apps.cancel()
         if self.http is not None:
             await self.http.close()
         self.chain.close()
-        self.pins.close()
-        self.model_index.close()
-        self.event_feed.close()
+        if self._swarm_socket is not None:
+            self._swarm_socket.close()
+        close_layer = getattr(sys.modules.get(STREAM_LAYER), "close", None)
+        if close_layer is not None:  # a node stopped before it loaded the layer has none of its stores
+            close_layer(self)
         if self._failure is not None:
             raise self._failure
 

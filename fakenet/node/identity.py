@@ -10,36 +10,57 @@ import base64
 import functools
 from dataclasses import dataclass
 
-from multiformats import multibase, multihash, varint
 # PyNaCl (libsodium) rather than cryptography: the same ed25519, but cryptography's Rust extension
 # alone put 7 MB into every node's resident memory, a seventh of a node.
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from fakenet.node import entropy
+from fakenet.node import base58btc, entropy
 from fakenet.node.errors import NodeConfigError
 
 ED25519_KEY_TYPE = 1  # libp2p crypto.pb KeyType.Ed25519
-_BASE58 = multibase.get("base58btc")
-# PeerIDs kept decoded/encoded: multiformats' base58 costs 0.1-0.2 ms a call and every handshake
-# needs both ends'. Sized for a simulation's 10,000 nodes sharing one process (a real node meets
+IDENTITY_MULTIHASH = 0x00  # the multihash "hash" that is the bytes themselves
+# PeerIDs kept decoded/encoded: every handshake needs both ends'. Sized for a simulation's 10,000 nodes sharing one process (a real node meets
 # far fewer peers); about 4 MB when full. Failures are not cached (lru_cache keeps no exceptions).
 PEER_ID_CACHE = 16384
 
 
+def _varint(n: int) -> bytes:
+    """Unsigned LEB128, as protobuf and multiformats write lengths and codes."""
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _read_varint(blob: bytes, start: int = 0) -> tuple[int, int]:
+    """(value, bytes used); NodeConfigError for a truncated, over-long or non-minimal one."""
+    value = shift = 0
+    for used, byte in enumerate(blob[start:start + 9], 1):
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            if used > 1 and byte == 0:
+                raise NodeConfigError("not a minimal varint")
+            return value, used
+        shift += 7
+    raise NodeConfigError("truncated or over-long varint")
+
+
 def _protobuf_key(key_type: int, data: bytes) -> bytes:
     """libp2p's PrivateKey/PublicKey message: field 1 = Type (varint), field 2 = Data (bytes)."""
-    return b"\x08" + varint.encode(key_type) + b"\x12" + varint.encode(len(data)) + data
+    return b"\x08" + _varint(key_type) + b"\x12" + _varint(len(data)) + data
 
 
 def _parse_protobuf_key(blob: bytes) -> tuple[int, bytes]:
     if len(blob) < 4 or blob[0] != 0x08:
         raise NodeConfigError("not a libp2p protobuf key (field 1 missing)")
-    key_type, used, _ = varint.decode_raw(blob[1:])
+    key_type, used = _read_varint(blob, 1)
     rest = blob[1 + used:]
     if not rest or rest[0] != 0x12:
         raise NodeConfigError("not a libp2p protobuf key (field 2 missing)")
-    length, used, _ = varint.decode_raw(rest[1:])
+    length, used = _read_varint(rest, 1)
     data = rest[1 + used:]
     if len(data) != length:
         raise NodeConfigError("libp2p protobuf key has a wrong length")
@@ -53,7 +74,7 @@ def peer_id_from_public(public_key: VerifyKey) -> str:
 @functools.lru_cache(maxsize=PEER_ID_CACHE)
 def _peer_id(public_key: bytes) -> str:
     encoded = _protobuf_key(ED25519_KEY_TYPE, public_key)
-    return _BASE58.raw_encoder(multihash.wrap(encoded, "identity"))
+    return base58btc.encode(_varint(IDENTITY_MULTIHASH) + _varint(len(encoded)) + encoded)
 
 
 def public_from_peer_id(peer_id: str) -> VerifyKey:
@@ -64,10 +85,15 @@ def public_from_peer_id(peer_id: str) -> VerifyKey:
 @functools.lru_cache(maxsize=PEER_ID_CACHE)
 def _inlined_key(peer_id: str) -> bytes:
     try:
-        digest = multihash.unwrap(_BASE58.raw_decoder(peer_id))
-    except Exception as exc:  # multiformats raises several unrelated types for bad text
+        multihash = base58btc.decode(peer_id)
+        code, used = _read_varint(multihash)
+        length, more = _read_varint(multihash, used)
+    except (ValueError, TypeError, NodeConfigError) as exc:
         raise NodeConfigError(f"not a PeerID: {peer_id!r}") from exc
-    key_type, data = _parse_protobuf_key(bytes(digest))
+    digest = multihash[used + more:]
+    if code != IDENTITY_MULTIHASH or len(digest) != length:  # a hashed key (RSA's Qm…) is not inlined
+        raise NodeConfigError(f"PeerID {peer_id} does not inline an ed25519 key")
+    key_type, data = _parse_protobuf_key(digest)
     if key_type != ED25519_KEY_TYPE or len(data) != 32:
         raise NodeConfigError(f"PeerID {peer_id} does not inline an ed25519 key")
     return bytes(data)

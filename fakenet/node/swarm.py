@@ -12,8 +12,6 @@ import random
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential, wait_random
-
 from fakenet.node import clock, framing, lag, logs
 from fakenet.node.admission import Admission, Limits
 from fakenet.node.errors import NodeError
@@ -104,8 +102,13 @@ class Swarm:
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    async def listen(self, host: str, port: int) -> None:
-        self._server = await self.transport.listen(self._accept, host, port)
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
+
+    async def listen(self, host: str, port: int, sock=None) -> None:
+        """`sock`: a TCP socket already bound to host:port (daemon.py binds it before ready)."""
+        self._server = await self.transport.listen(self._accept, host, port, **({"sock": sock} if sock else {}))
         self._log.info("swarm_listening", addr=f"{host}:{port}", announce=self.local.announce)
         for addr in self._peers.values():
             self._start_dialer(addr)
@@ -207,6 +210,9 @@ class Swarm:
     # -- dialling --------------------------------------------------------------------------------
 
     async def _dial_forever(self, addr: PeerAddr) -> None:
+        # Imported by the first dial, after the node answers RPC: ~5 ms of its start-up CPU otherwise.
+        from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential, wait_random
+
         wait = wait_exponential(multiplier=0.1, max=self.settings.max_backoff) + wait_random(0, 0.1)
         while not self.closing:
             existing = self._connection_for(addr)

@@ -26,8 +26,10 @@ class Transport(Protocol):
 
 
 class Tcp:
-    async def listen(self, accept: Accept, host: str, port: int):
-        """Start accepting; returns an object with close()."""
+    async def listen(self, accept: Accept, host: str, port: int, sock: socket.socket | None = None):
+        """Start accepting (on `sock` if given, bound to host:port already); returns an object with close()."""
+        if sock is not None:
+            return await asyncio.start_server(accept, sock=sock, limit=READ_LIMIT)
         return await asyncio.start_server(accept, host, port, limit=READ_LIMIT)
 
     async def resolve(self, host: str, port: int) -> str:

@@ -49,3 +49,28 @@ def test_unreadable_config_is_a_clear_error(tmp_path):
     (tmp_path / "config").write_text("{not json")
     with pytest.raises(NodeConfigError, match="cannot read"):
         datadir.load_or_create_identity(tmp_path)
+
+
+def test_peer_ids_are_what_multiformats_makes_of_the_same_keys():
+    """identity.py encodes PeerIDs itself (multiformats is too slow to import before ready): the
+    reference, both ways, including keys whose multihash has leading zero bytes in base58."""
+    from multiformats import multibase, multihash
+
+    from fakenet.node import base58btc, identity as identity_module
+
+    base58 = multibase.get("base58btc")
+    for seed in [bytes(32), b"\xff" * 32, *(bytes([n]) * 32 for n in range(1, 40))]:
+        key = Identity.from_config(Identity(identity_module.SigningKey(seed)).to_config())
+        encoded = identity_module._protobuf_key(identity_module.ED25519_KEY_TYPE, bytes(key.private_key.verify_key))
+        assert key.peer_id == base58.raw_encoder(multihash.wrap(encoded, "identity"))
+        assert bytes(public_from_peer_id(key.peer_id)) == bytes(key.private_key.verify_key)
+    for data in [b"", b"\0", b"\0\0\1", b"\1\0", bytes(range(256))]:
+        assert base58btc.encode(data) == base58.raw_encoder(data)
+        assert base58btc.decode(base58.raw_encoder(data)) == data
+
+
+@pytest.mark.parametrize("text", ["", "0OIl", "QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N",  # a sha2-256 (RSA) PeerID
+                                  "12D3KooW", "1" * 52])
+def test_what_is_not_an_inlined_ed25519_peer_id_is_refused(text):
+    with pytest.raises(NodeConfigError):
+        public_from_peer_id(text)

@@ -101,3 +101,27 @@ def test_other_networks_and_garbage_are_invalid_addresses(address):
 
     with pytest.raises(InvalidAddress):
         script_for(address)
+
+
+def test_a_method_registered_after_ready_is_waited_for_and_an_unknown_one_still_fails():
+    """A process node answers RPC before its stream layer has registered (daemon.py): a call to
+    one of that layer's methods in between waits for it instead of failing as unknown."""
+    later = Registry()
+
+    async def scenario():
+        later.expect_more()
+        early = asyncio.ensure_future(handle(later, json.dumps({"method": "late", "id": 1}).encode()))
+        unknown = asyncio.ensure_future(handle(later, json.dumps({"method": "never", "id": 2}).encode()))
+        await asyncio.sleep(0)  # both are parsed and waiting by now
+        assert not early.done() and not unknown.done()
+
+        @later.method
+        async def late():
+            return "here"
+
+        later.complete()
+        return (await early).body, (await unknown).body["error"]["code"]
+
+    body, unknown_code = asyncio.run(scenario())
+    assert body == {"result": "here", "error": None, "id": 1}
+    assert unknown_code == -32601

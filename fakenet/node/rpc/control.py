@@ -9,6 +9,7 @@ def register(registry: Registry, node) -> None:
     @registry.method
     async def help(command=None):
         """List all commands, or get help for a specified command."""
+        await registry.settled()  # the stream layer's methods too, once they are there
         return registry.help(command)
 
     @registry.method

@@ -39,6 +39,29 @@ class Reply:
 class Registry:
     def __init__(self):
         self.methods: dict[str, Method] = {}
+        # Set while more modules are still to register: a process node answers RPC before it has
+        # built its stream layer (daemon.py), and a call to a method of that layer waits for it.
+        self._more: asyncio.Event | None = None
+
+    def expect_more(self) -> None:
+        self._more = asyncio.Event()
+
+    def complete(self) -> None:
+        """Every module has registered (or never will: the node is stopping); waiting calls go on."""
+        if self._more is not None:
+            self._more.set()
+            self._more = None
+
+    async def find(self, name: str) -> Method | None:
+        method = self.methods.get(name)
+        if method is None and self._more is not None:
+            await self._more.wait()
+            method = self.methods.get(name)
+        return method
+
+    async def settled(self) -> None:
+        if self._more is not None:
+            await self._more.wait()
 
     def method(self, function: Method) -> Method:
         """Register a coroutine under its own name; its docstring is its `help` text."""
@@ -76,7 +99,7 @@ async def _call(registry: Registry, request: Any) -> tuple[Any, dict | None, Any
         params = []
     if not isinstance(params, (list, dict)):
         return None, _error(INVALID_REQUEST, "Params must be an array or object"), request_id, is_v2
-    method = registry.methods.get(name)
+    method = await registry.find(name)
     if method is None:
         return None, _error(METHOD_NOT_FOUND, "Method not found"), request_id, is_v2
     signature = inspect.signature(method)

@@ -82,7 +82,9 @@ def register(registry: Registry, node) -> None:
         return {
             "version": node.version_number, "subversion": SUBVERSION, "protocolversion": PROTOCOL_VERSION,
             "localservices": "0000000000000409", "localservicesnames": ["NETWORK", "WITNESS", "NETWORK_LIMITED"],
-            "localrelay": True, "timeoffset": 0, "networkactive": True, "connections": inbound + outbound,
+            "localrelay": True, "timeoffset": 0,
+            # False for the moment a starting node answers RPC before its swarm listens (daemon.py)
+            "networkactive": swarm.listening, "connections": inbound + outbound,
             "connections_in": inbound, "connections_out": outbound,
             "networks": [{"name": "ipv4", "limited": False, "reachable": True, "proxy": "",
                           "proxy_randomize_credentials": False}],

@@ -1,0 +1,55 @@
+"""A process node answers RPC before it has built its stream layer, cluster and swarm listener
+(daemon.py): what it must still do for a client and a peer that come in that moment."""
+
+import re
+
+from support import local_nodes as local
+from fakenet.harness.waits import wait_for
+
+
+def _events(node) -> list[str]:
+    return re.findall(r"event=(\S+)", node.log_path.read_text())
+
+
+def test_a_stream_call_made_as_rpc_first_answers_is_served_and_a_peer_dialling_then_gets_in(tmp_path):
+    first, second = local.full_mesh(tmp_path, 2)
+    try:
+        second.start()  # dials `first` before it listens: its dials must land once it does
+        first.start()
+        wait_for(first.rpc.getblockcount, lambda height: height == 0, timeout=30, max_interval=0.02,
+                 expected="node answers RPC", logs=first.logs)
+        # The harness waits for networkactive (kinds/fakenet_kind.py): true only once the swarm listens.
+        active = first.rpc.getnetworkinfo()["networkactive"]
+        assert not active or "swarm_listening" in _events(first), (active, _events(first))
+        # At once, without waiting for `ready`: the call waits for the stream layer, not fail as unknown.
+        state = first.rpc.createstream({"title": "made as the node came up"})
+        assert state["streamId"], state
+        events, _ = wait_for(lambda: _events(first), lambda names: "ready" in names, timeout=30,
+                             expected="node logs ready", logs=first.logs)
+        assert events.index("rpc_answering") < events.index("swarm_listening") < events.index("ready"), events
+        cpu_ms = int(re.search(r"event=rpc_answering .*cpu_ms=(\d+)", first.log_path.read_text()).group(1))
+        assert 0 < cpu_ms < 10_000, cpu_ms
+        second.wait_ready()
+        wait_for(lambda: {p["name"] for p in first.rpc.getpeerinfo()}, lambda names: names == {"node2"}, timeout=30,
+                 expected="node and node2 connected", logs=lambda: [*first.logs(20), *second.logs(20)])
+        assert second.rpc.loadstream(state["streamId"])["state"]["content"] == {"title": "made as the node came up"}
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_stop_as_rpc_first_answers_ends_the_node_cleanly(tmp_path):
+    """`stop` before the stream layer is built: nothing of it to close, the swarm socket bound
+    but never served, the aiohttp ports' sockets never used; the node exits 0 and says why not."""
+    (node,) = local.full_mesh(tmp_path, 1)
+    try:
+        node.start()
+        wait_for(node.rpc.getblockcount, lambda height: height == 0, timeout=30, max_interval=0.02,
+                 expected="node answers RPC", logs=node.logs)
+        node.rpc.stop()
+        wait_for(node.process.poll, lambda code: code is not None, timeout=30,
+                 expected="node exits after stop", logs=node.logs)
+        text = node.log_path.read_text()
+        assert node.process.returncode == 0 and "Traceback" not in text and "level=error" not in text, text
+    finally:
+        node.close()
