@@ -12,7 +12,7 @@ import networkx as nx
 from faker import Faker
 
 from fakenet.errors import ConfigError, MissingCapability
-from fakenet.harness import observe
+from fakenet.harness import clock, listening, observe
 from fakenet.harness.backends.base import NodeRuntime
 from fakenet.harness.fanout import fan_out
 from fakenet.harness.faults import LinkFault
@@ -69,7 +69,12 @@ class Fleet:
 
     def wait_answering(self, name: str) -> None:
         runtime = self.runtimes[name]
-        wait_for(lambda: runtime.client.ready(), bool, timeout=self.start_timeout,
+        waited = 0.0
+        if not clock.is_virtual():  # real sockets: connect until the port accepts (listening.py says why)
+            url = runtime.url("rpc")
+            _, waited = wait_for(lambda: listening.accepts(url), bool, timeout=self.start_timeout,
+                                 expected=f"{name} accepts connections at {url}", logs=lambda: runtime.logs(20))
+        wait_for(lambda: runtime.client.ready(), bool, timeout=max(1.0, self.start_timeout - waited),
                  expected=f"{name} answers RPC", logs=lambda: runtime.logs(20))
 
     # -- what faults act on (FaultTarget) --------------------------------------------------------
