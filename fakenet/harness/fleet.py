@@ -70,8 +70,8 @@ class Fleet:
     def wait_answering(self, name: str) -> None:
         runtime = self.runtimes[name]
         waited = 0.0
-        if not clock.is_virtual():  # real sockets: connect until the port accepts (listening.py says why)
-            url = runtime.url("rpc")
+        url = "" if clock.is_virtual() else runtime.url("rpc")  # sim serves no port
+        if url.startswith("http://"):  # a real socket: connect until the port accepts (listening.py says why)
             _, waited = wait_for(lambda: listening.accepts(url), bool, timeout=self.start_timeout,
                                  expected=f"{name} accepts connections at {url}", logs=lambda: runtime.logs(20))
         wait_for(lambda: runtime.client.ready(), bool, timeout=max(1.0, self.start_timeout - waited),
