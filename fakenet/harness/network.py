@@ -99,8 +99,7 @@ class Network:
         else:
             for name in self.names:
                 fleet.runtimes[name].start()
-        fleet.parallel(fleet.wait_answering, self.names)
-        fleet.learn_identities()
+        fleet.learn_identities(known=fleet.parallel(fleet.answering_identity, self.names))
         fleet.timeline.restart_clock()
         self.oracle.expect_graph(timeout=fleet.start_timeout)
         self._wait_trusted()

@@ -28,6 +28,10 @@ class RpcClient:
         self.url, self.node, self.timeout = url, node, timeout
         self._session = requests.Session()
         self._session.auth = (user, password)
+        # Nodes are reached directly, never through a proxy the environment names for other traffic;
+        # and not looking proxies up saves a walk over os.environ per request (a third of the harness's
+        # CPU per RPC poll in a profile of a 64-node start).
+        self._session.trust_env = False
         self._session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=64))
 
     def __repr__(self) -> str:

@@ -21,6 +21,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import docker
+from docker.models.containers import _create_container_args  # what containers.create sends
 
 from fakenet.errors import ConfigError, ContainerError, FakenetError
 from fakenet.harness.backends import subnets
@@ -72,12 +73,18 @@ class DockerRuntime(NodeRuntime):
 
     def url(self, role: str) -> str:
         port = self.kind.ports[role]
+        if not self.backend.publish and self.name in self.backend.ips:
+            # Nothing published and a fixed address: nothing to ask the engine (an inspect per node
+            # at start was a third of the engine calls the harness made for 64 nodes).
+            return f"http://{self.backend.ips[self.name]}:{port}"
         bindings = (self.inspect()["NetworkSettings"].get("Ports") or {}).get(f"{port}/tcp")
         if bindings:
             return f"http://{self.backend.published_host(self)}:{bindings[0]['HostPort']}"
         return f"http://{self.address()}:{port}"  # not published: the host routes to the container
 
     def address(self) -> str:
+        if self.name in self.backend.ips:  # fixed when the network was made: no inspect
+            return self.backend.ips[self.name]
         networks = self.inspect()["NetworkSettings"]["Networks"]
         ours = networks.get(self.backend.network_name or "")
         return (ours or next(iter(networks.values())))["IPAddress"]
@@ -250,13 +257,16 @@ class DockerBackend(Backend):
         ports = {f"{self.kind.ports[role]}/tcp": (self.bind_address(spec, role), None) for role in self.kind.published} \
             if self.publish else {}
         options = {"command": command} if (command := self.kind.container_command(launch)) is not None else {}
-        container = client.containers.create(
-            self.image, detach=True, name=f"fakenet-{self.run}-{spec.name}", hostname=spec.name,
+        arguments = _create_container_args(dict(
+            image=self.image, detach=True, name=f"fakenet-{self.run}-{spec.name}", hostname=spec.name,
             environment=self.kind.environment(launch), labels=self.labels, cap_add=["NET_ADMIN"], ports=ports,
             volumes={volume.name: {"bind": self.kind.datadir, "mode": "rw"}}, network=self.network_name,
             networking_config={self.network_name: client.api.create_endpoint_config(
                 aliases=[spec.name], **fixed)},
-            **options)
+            version=client.api._version, **options))
+        # The SDK's containers.create inspects what it made; nothing here needs that before the
+        # node runs (the runtime inspects when it must), so the model starts from the id alone.
+        container = client.containers.prepare_model(client.api.create_container(**arguments))
         try:
             container.start()
         except docker.errors.DockerException as exc:  # a container that never ran is no node of ours: remove it
@@ -288,7 +298,10 @@ class DockerBackend(Backend):
         with ThreadPoolExecutor(8) as pool:  # removals are mostly waiting for processes to die: overlap them
             list(pool.map(self._remove_container, self.runtimes.values()))
         for volume in self.volumes:
-            volume.remove(force=True)
+            try:
+                volume.remove(force=True)
+            except docker.errors.NotFound:  # removed already (a prune of a run it took for dead)
+                pass
         if self.network is not None:
             self.network.remove()
 
