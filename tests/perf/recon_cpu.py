@@ -9,6 +9,7 @@ wall time. Not a pytest test: run it from the checkout,
     .venv/bin/python tests/perf/recon_cpu.py 300
     PEERS=3 .venv/bin/python tests/perf/recon_cpu.py 2000                        # the bench's shape
     PROFILE_PEER=/tmp/peer.prof .venv/bin/python tests/perf/recon_cpu.py 300   # the first peer under cProfile
+    PROFILE_WRITER=/tmp/writer.prof …                                            # the writer under cProfile
 
 N may exceed the stream cache (500): the event feed keeps every accepted event's bytes. The
 events are posted from a few threads: posting is not what is measured, and one by one 2,000 take
@@ -55,6 +56,8 @@ def measure(count: int, peers: int) -> str:
     writer, *takers = nodes = local.full_mesh(Path(tempfile.mkdtemp()), 1 + peers)
     if os.environ.get("PROFILE_PEER"):
         profiled(takers[0], os.environ["PROFILE_PEER"])
+    if os.environ.get("PROFILE_WRITER"):
+        profiled(writer, os.environ["PROFILE_WRITER"])
     try:
         for node in nodes:
             node.start()
