@@ -68,6 +68,16 @@ def of(data: bytes, codec: str) -> CID:
     return CID("base32", 1, codec, multihash.digest(data, "sha2-256"))
 
 
+_HEADER_OF = {codec.code: header for header, codec in _HEADERS.items()}
+
+
+def to_bytes(cid: CID) -> bytes:
+    """bytes(cid): for the shape read here, the header and the multihash (which holds the digest);
+    any other through multiformats."""
+    header = _HEADER_OF.get(cid.codec.code) if cid.version == 1 and cid.hashfun.code == SHA2_256.code else None
+    return header[:-2] + cid.digest if header is not None and len(cid.digest) == 2 + DIGEST_BYTES else bytes(cid)
+
+
 def text(cid: CID) -> str:
     """The base32 text of a CIDv1 ('b' and RFC 4648 base32, lower case, unpadded), as multibase prints it."""
     if cid.version != 1:
