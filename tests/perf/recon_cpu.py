@@ -17,11 +17,14 @@ most of a minute.
 """
 
 import os
+import re
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import requests
 
 sys.path[:0] = ["tests", "tests/integration"]
 
@@ -44,6 +47,12 @@ def cpu_seconds(node) -> float:
 
 def feed_cids(node) -> set[str]:
     return feed_at(node.url("ceramic_one"), timeout=FEED_TIMEOUT)
+
+
+def sent(node) -> int:
+    """Events the node sent its peers by Recon, duplicates included (its /metrics)."""
+    text = requests.get(f"{node.url('ceramic_one')}/metrics", timeout=FEED_TIMEOUT).text
+    return sum(int(n) for n in re.findall(r"^ceramic_recon_value_sent_count_total\{[^}]*\} (\d+)$", text, re.M))
 
 
 def profiled(node, output: str) -> None:
@@ -78,10 +87,11 @@ def measure(count: int, peers: int) -> str:
                     raise SystemExit(f"{peer.name}'s feed lacks {len(posted - feed_cids(peer))} events after 300 s")
                 time.sleep(0.2)  # a poll of another process's feed, to a deadline
         used = [cpu_seconds(p) - b for p, b in zip(takers, before)]
+        sends = sum(sent(node) for node in nodes)
         writer_used, wall = cpu_seconds(writer) - writer_before, time.monotonic() - started
         return (f"{count} events, {peers} peer(s): peer CPU s {', '.join(f'{u:.2f}' for u in used)} -> "
                 f"{count / max(used):.0f} events per CPU-second (slowest peer); writer {writer_used:.2f} CPU s; "
-                f"wall {wall:.1f} s ({count / wall:.0f}/s per peer on this machine, load {os.getloadavg()[0]:.1f})")
+                f"{sends} events sent by Recon for {count * peers} needed; wall {wall:.1f} s ({count / wall:.0f}/s per peer on this machine, load {os.getloadavg()[0]:.1f})")
     finally:
         for node in nodes:
             node.stop()
