@@ -49,6 +49,7 @@ def test_cars_are_written_as_dag_cbor_and_multiformats_write_them():
 
 @pytest.mark.parametrize(("data", "reason"), [
     (b"\x00", "CARv1"), (b"\xff\xff", "CARv1"),
+    (b"\x80\x00", "not minimally encoded"), (b"\xff" * 9 + b"\x01", "longer than 9 bytes"),
     (car.encode([EVENT], {}), "does not hold its root"),
     (car.encode([EVENT], {EVENT: b"\xa0"}), "does not hash to its CID"),
 ])

@@ -47,6 +47,15 @@ def decode(data: bytes) -> CID:
     return CID.decode(data).set(base="base32")
 
 
+def head_length(data: bytes) -> int | None:
+    """The length of the CID that `data` starts with, if it has the shape read here (a block
+    section of a CAR: the CID, then the block); None for any other."""
+    for size in _HEADER_SIZES:
+        if data[:size] in _HEADERS and len(data) >= size + DIGEST_BYTES:
+            return size + DIGEST_BYTES
+    return None
+
+
 def parse(text: str) -> CID:
     """A CID from its text: base32 CIDv1 ('b…', as this node prints them) read here, any other base by multiformats."""
     if text[:1] == "b" and text[1:].islower():
