@@ -3,7 +3,7 @@
 usage: fake bench [--quick] [--json FILE] [--markdown FILE] [--only GROUP]…
 
 Groups: image, node (one node's start-up), start-up, footprint, recovery, streams, ceramic (interest
-sync: events/s taken in per peer, post-to-feed latency), suite (the
+sync: events/s taken in per peer from a 2,000-event backlog, wall and per CPU-second, post-to-feed latency), suite (the
 scenario suite's wall time), sim (nodes in one process on network time: 100 and 1,000), scale (64
 nodes on one host, and over two hosts). Start-up figures stand beside bare containers of the same image
 (the engine's limit) as a ratio. --quick fits in five minutes on two cores by measuring less;

@@ -14,10 +14,11 @@ class Figure:
     label: str  # what a reader sees
     unit: str  # "s", "MB", "%", "×", "/s", "ms"
     samples: tuple[float, ...] = ()
-    goal: float | None = None  # the issue's goal, as an upper bound on the median
+    goal: float | None = None  # the issue's goal, as an upper bound on the median (a lower one with at_least)
     note: str = ""
     skipped: str = ""  # why there are no samples
     extra: dict = field(default_factory=dict, compare=False)  # e.g. the per-run raw values behind a ratio
+    at_least: bool = False  # a rate: the goal is a floor the median must reach
 
     @property
     def summary(self) -> Summary | None:
@@ -28,7 +29,8 @@ class Figure:
         """"met" / "missed" against the goal, "" when there is no goal or no measurement."""
         if self.goal is None or not self.samples:
             return ""
-        return "met" if self.summary.median <= self.goal else "missed"
+        median = self.summary.median
+        return "met" if (median >= self.goal if self.at_least else median <= self.goal) else "missed"
 
     def with_samples(self, samples, note: str | None = None) -> Figure:
         return replace(self, samples=tuple(float(s) for s in samples), note=self.note if note is None else note)
@@ -37,6 +39,7 @@ class Figure:
         return replace(self, samples=(), skipped=reason)
 
 
-def spec(key: str, group: str, label: str, unit: str, goal: float | None = None, note: str = "") -> Figure:
-    """A figure before it is measured."""
-    return Figure(key, group, label, unit, goal=goal, note=note)
+def spec(key: str, group: str, label: str, unit: str, goal: float | None = None, note: str = "",
+         at_least: bool = False, extra: dict | None = None) -> Figure:
+    """A figure before it is measured; `at_least` makes the goal a floor (rates: events/s)."""
+    return Figure(key, group, label, unit, goal=goal, note=note, at_least=at_least, extra=dict(extra or {}))

@@ -23,6 +23,11 @@ class Plan:
     build_runs: int  # image builds per build figure (a cold one takes about a minute)
     bootstrap: bool  # a cold build on a freshly bootstrapped base
     sim_sizes: tuple[int, ...] = (100, 1000, 10000)  # sim networks (random-regular), each in a fresh process
+    # Interest sync (ceramic.py): events one node holds before its peers take them in by Recon,
+    # enough that the round trip to the first round is a small part of the intake it times.
+    ceramic_backlog: int = 5000
+    ceramic_runs: int = 3
+    ceramic_backends: tuple[str, ...] = ("docker", "local")
 
 
 FULL = Plan(quick=False, runs=3, cheap_runs=5, startup_sizes=(4, 16), sparse_size=64, idle_window=20.0,
@@ -32,7 +37,8 @@ FULL = Plan(quick=False, runs=3, cheap_runs=5, startup_sizes=(4, 16), sparse_siz
 
 QUICK = Plan(quick=True, runs=2, cheap_runs=2, startup_sizes=(4,), sparse_size=0, idle_window=5.0,
              recovery_sizes=(4, 16), recovery_backends=("docker",), stream_ops=100, hop_loads=60, suite_workers=(2,),
-             suite_backends=("docker",), suite_runs=1, build_runs=1, bootstrap=False, sim_sizes=(100,))
+             suite_backends=("docker",), suite_runs=1, build_runs=1, bootstrap=False, sim_sizes=(100,),
+             ceramic_backlog=2000, ceramic_runs=1)
 
 # Why the quick plan leaves things out; each skipped figure says so in the table.
 QUICK_SKIPS = {

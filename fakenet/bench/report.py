@@ -8,6 +8,8 @@ JSON shape (version 1):
                   "median": 4.1, "min": 3.9, "max": 4.6, "n": 3, "samples": [...],
                   "goal": 3.0, "status": "missed", "note": "…", "skipped": ""}, …]}
 
+"goal" is an upper bound on the median unless the figure says "goal_at_least": true (a rate's floor).
+
 A figure that was not measured has "skipped" set to the reason and no median/min/max.
 """
 
@@ -43,7 +45,7 @@ def with_unit(value: float, unit: str) -> str:
 def goal_text(figure: Figure) -> str:
     if figure.goal is None:
         return ""
-    bound = f"≤ {with_unit(figure.goal, figure.unit)}"
+    bound = f"{'≥' if figure.at_least else '≤'} {with_unit(figure.goal, figure.unit)}"
     return f"{bound} {figure.status}" if figure.status else bound
 
 
@@ -89,7 +91,8 @@ def figure_json(figure: Figure) -> dict:
         if summary else {"median": None, "min": None, "max": None, "n": 0}
     return {"key": figure.key, "group": figure.group, "label": figure.label, "unit": figure.unit, **numbers,
             "samples": list(figure.samples), "goal": figure.goal, "status": figure.status, "note": figure.note,
-            "skipped": figure.skipped, **({"extra": figure.extra} if figure.extra else {})}
+            "skipped": figure.skipped, **({"goal_at_least": True} if figure.at_least else {}),
+            **({"extra": figure.extra} if figure.extra else {})}
 
 
 def document(figures: Iterable[Figure], **meta) -> dict:

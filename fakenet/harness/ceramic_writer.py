@@ -14,6 +14,7 @@ import json
 import random
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import dag_cbor
@@ -61,13 +62,29 @@ class CeramicWriter:
 
     def post(self, ceramic_one_url: str, model: str, count: int) -> list[Document]:
         """`count` new documents of the Model, each one signed init event with valid content."""
-        documents = []
+        return self.post_signed(ceramic_one_url, self.sign(model, count))
+
+    def sign(self, model: str, count: int) -> list[tuple[Document, bytes]]:
+        """`count` new documents' init events, signed and not yet posted (the event's bytes beside each)."""
+        signed = []
         for _ in range(count):
             content = {"n": self.rng.randrange(2**31)}
             cid, data = self._signed(model, content, unique=self.rng.randbytes(12))
-            _post_event(ceramic_one_url, cid, data)
-            documents.append(Document(cid, cid, content, [str(cid)]))
-        return documents
+            signed.append((Document(cid, cid, content, [str(cid)]), data))
+        return signed
+
+    @staticmethod
+    def post_signed(ceramic_one_url: str, signed: list[tuple[Document, bytes]], clients: int = 1) -> list[Document]:
+        """Post events `sign` made, from `clients` concurrent connections (as many apps would);
+        every one is accepted or this raises."""
+        def one(item: tuple[Document, bytes]) -> Document:
+            _post_event(ceramic_one_url, item[0].init, item[1])
+            return item[0]
+
+        if clients <= 1:
+            return [one(item) for item in signed]
+        with ThreadPoolExecutor(clients) as pool:
+            return list(pool.map(one, signed))
 
     def update(self, ceramic_one_url: str, document: Document) -> str:
         """A signed data event on the document's tip with new valid content; the document moves on."""

@@ -383,7 +383,9 @@ class StreamNetwork:
     async def _on_anchor_request(self, conn: Connection, message: dict) -> None:
         """Checked before it is kept (fakenet.node.anchoring); only a request kept is passed on."""
         stream_id, tip = StreamID.parse(message["stream"]), as_cid(message["tip"])
-        if not self._first_sight(f"ar/{stream_id.encode()}/{tip}"):
+        # codec.cid_text, not str(tip): each write's request reaches every node from each of its
+        # peers, and multiformats prints a CID in about a millisecond.
+        if not self._first_sight(f"ar/{stream_id.encode()}/{codec.cid_text(tip)}"):
             return
         if await self.service.anchors.request_from(conn.peer_id, stream_id, tip):
             await self._pass_on(conn, stream_frames.known(message))

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import ChainMap
-from typing import Callable, Generator, Mapping, TypeVar
+from typing import Any, Callable, Generator, Mapping, TypeVar
 
 from multiformats import CID
 
@@ -158,10 +158,11 @@ class StreamService:
         cid, data = make_genesis(self.key, content, family=family, tags=tags)
         return await self.create_from_genesis(cid, data, pin=pin)
 
-    async def create_from_genesis(self, cid: CID, data: bytes, *, pin=False, anchor=True) -> StreamState:
-        """`anchor=False` for an event synced from a peer: the node it was written to anchors it."""
-        codec.decode(cid, data)
-        state = apply_genesis(cid, data, local=True)
+    async def create_from_genesis(self, cid: CID, data: bytes, *, pin=False, anchor=True,
+                                  decoded: Any = None) -> StreamState:
+        """`anchor=False` for an event synced from a peer: the node it was written to anchors it.
+        `decoded`: `codec.decode(cid, data)`, when the caller made it (apply_genesis)."""
+        state = apply_genesis(cid, data, local=True, decoded=decoded)
         await self._accept(state, {cid: data})
         existing = self.held(state.stream_id)
         if existing is None:  # a new stream: this node holds its newest state by construction
@@ -179,14 +180,17 @@ class StreamService:
         cid, data = make_update(self.key, state, content)
         return await self.apply(stream_id, cid, data)
 
-    async def apply(self, stream_id: StreamID, cid: CID, data: bytes, *, anchor=True) -> StreamState:
+    async def apply(self, stream_id: StreamID, cid: CID, data: bytes, *, anchor=True, decoded: Any = None
+                    ) -> StreamState:
         """A client's (signed) update commit: validate, store, gossip, ask for an anchor (unless
-        `anchor=False`: an event synced from a peer, which the node it was written to anchors)."""
-        codec.decode(cid, data)
+        `anchor=False`: an event synced from a peer, which the node it was written to anchors).
+        `decoded`: `codec.decode(cid, data)`, when the caller made it (apply_genesis)."""
+        if decoded is None:  # checked before the load: a malformed commit costs no sync
+            decoded = codec.decode(cid, data)
         current = await self.load(stream_id)
         if any(entry.cid == cid for entry in current.log):  # a repeat (or a sync in the load brought it): held
             return current
-        state = apply_commit(current, cid, data, local=True)
+        state = apply_commit(current, cid, data, local=True, decoded=decoded)
         await self._accept(state, ChainMap({cid: data}, self.held(stream_id).blocks), current)
         self.store(state, {cid: data})
         self.cache.get(stream_id)  # an update is a use

@@ -64,6 +64,25 @@ def test_goal_is_an_upper_bound_on_the_median():
     assert spec("x", "g", "no goal", "s").with_samples([1]).status == ""
 
 
+def test_a_rate_goal_is_a_floor_on_the_median_and_says_so():
+    intake = spec("ceramic.recon.per_peer.docker", "ceramic", "per peer", "/s", goal=1000.0, at_least=True)
+    assert intake.with_samples([900.0, 1100.0, 1200.0]).status == "met"
+    assert intake.with_samples([400.0, 1500.0, 900.0]).status == "missed"
+    assert report.goal_text(intake.with_samples([1200.0])) == "≥ 1000 /s met"
+    assert report.figure_json(intake.with_samples([1.0]))["goal_at_least"] is True
+    assert "goal_at_least" not in report.figure_json(spec("x", "g", "up", "s", goal=3.0).with_samples([1.0]))
+
+
+def test_issue_26s_goal_and_keramiks_floor_stand_beside_the_intake_figure():
+    from fakenet.bench import ceramic
+
+    ctx = SimpleNamespace(plan=QUICK)
+    docker, local = ceramic._specs(ctx, "docker")["per_peer"], ceramic._specs(ctx, "local")["per_peer"]
+    assert (docker.goal, docker.at_least, local.goal) == (1000.0, True, None)
+    assert "Keramik's floor 300/s" in docker.note and docker.extra == {"keramik_floor": 300.0}
+    assert QUICK.ceramic_backlog >= 2000 and FULL.ceramic_backlog >= QUICK.ceramic_backlog
+
+
 def test_a_figure_not_measured_keeps_its_reason_and_has_no_summary():
     figure = spec("image.cold.bootstrap", "image", "bootstrap", "s", goal=1.0).not_measured("--quick: full run only")
     assert figure.summary is None and figure.status == "" and figure.skipped == "--quick: full run only"

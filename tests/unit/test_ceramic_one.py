@@ -5,11 +5,11 @@ import sqlite3
 
 import dag_cbor
 import pytest
-from multiformats import CID, multibase
+from multiformats import CID, multibase, varint
 
 from fakenet.node.ceramic_one import car, event_id, events
 from fakenet.node.ceramic_one.feed import EventFeed
-from fakenet.node.streams import ControllerKey, apply_commit, apply_genesis, codec
+from fakenet.node.streams import ControllerKey, apply_commit, apply_genesis, cids, codec, jose
 from support.ceramic_models import definition, mid_genesis, mid_update, model_genesis
 
 SEPARATOR = multibase.decode("kh4q0ozorrgaq2mezktnrmdwleo1d")
@@ -33,8 +33,23 @@ def test_signed_and_unsigned_events_travel_as_car_and_come_back_as_the_same_comm
         assert events.from_car(events.to_car(cid, data)) == (cid, data)
 
 
+def test_cars_are_written_as_dag_cbor_and_multiformats_write_them():
+    model_event, model_block = model_genesis(OWNER, definition())
+    record = jose.unpack(model_event, model_block)
+    link = cids.decode(dag_cbor.decode(record.jws)["payload"])  # what the JWS names, read the slow way
+    blocks = {model_event: record.jws, link: record.linked}
+    expected = (varint.encode(len(header := dag_cbor.encode({"version": 1, "roots": [model_event]}))) + header +
+                b"".join(varint.encode(len(bytes(c)) + len(d)) + bytes(c) + d for c, d in blocks.items()))
+    assert events.to_car(model_event, model_block) == car.encode([model_event], blocks) == expected
+    for cid in (INIT, EVENT, CID.decode("QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB"), codec.cid_of(b"x", "raw")):
+        assert cids.to_bytes(cid) == bytes(cid)
+    for number in (0, 1, 127, 128, 300, 2**21, 2**35):
+        assert car._varint(number) == varint.encode(number)
+
+
 @pytest.mark.parametrize(("data", "reason"), [
     (b"\x00", "CARv1"), (b"\xff\xff", "CARv1"),
+    (b"\x80\x00", "not minimally encoded"), (b"\xff" * 9 + b"\x01", "longer than 9 bytes"),
     (car.encode([EVENT], {}), "does not hold its root"),
     (car.encode([EVENT], {EVENT: b"\xa0"}), "does not hash to its CID"),
 ])

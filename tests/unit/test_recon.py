@@ -11,7 +11,7 @@ from multiformats import CID
 from fakenet.node.ceramic_one import event_id, ranges
 from fakenet.node.ceramic_one.feed import SEP, EventFeed
 from fakenet.node import clock
-from fakenet.node.ceramic_one.recon import LEAF, MAX_RANGES, WORK_BURST, Recon
+from fakenet.node.ceramic_one.recon import LEAF, MAX_RANGES, RESEND, WORK_BURST, Recon
 from fakenet.node.streams import StreamID
 from fakenet.node.streams.streamid import MODEL
 
@@ -76,11 +76,11 @@ def insert(feed, key: bytes) -> None:
                     (key.hex(), key))
 
 
-def node(tmp_path, name, interests=(MODEL_ID,)):
+def node(tmp_path, name, interests=(MODEL_ID,), kind=None):
     feed = EventFeed(tmp_path / f"{name}.sqlite", event_id.LOCAL_BASE + 7)
     for model in interests:
         feed.register(SEP, model.encode())
-    recon = StandInRecon(Swarm(), feed, Streams())
+    recon = (kind or StandInRecon)(Swarm(), feed, Streams())
     recon.swarm.name = name
     return recon
 
@@ -224,3 +224,39 @@ def test_a_peer_flooding_range_frames_is_cut_off_within_its_burst(tmp_path, froz
     sent = asyncio.run(flood())
     assert sent is not None and sent <= WORK_BURST // MAX_RANGES + 1, f"cut off after {sent} frames"
     assert "work budget" in rogue_link.close_reason and a.counts[("peer_over_budget_count_total", "rogue", "")] >= 1
+
+
+class Slow(StandInRecon):
+    """A peer whose events are still on their way: it receives values but stores none yet."""
+
+    received = 0
+
+    async def _on_values(self, conn, message, prefix):
+        self.received += len(message["v"])
+
+
+def test_an_event_on_its_way_to_a_peer_is_not_sent_again_until_resend_has_passed(tmp_path):
+    now = [1000.0]
+    clock.install(lambda: now[0], lambda: 1.7e9)
+    try:
+        rng = random.Random(5)
+        a, b = node(tmp_path, "a"), node(tmp_path, "b", kind=Slow)
+        for key in keys_of(a, count=300, rng=rng):
+            insert(a.feed, key)
+        ab, ba = connect(a, b)
+
+        async def b_offers():  # b's round: it still shows none of them
+            await b._offer(ba, b._prints())
+            await settle(a, b)
+
+        asyncio.run(b_offers())
+        assert b.received == 300
+        now[0] += RESEND / 2
+        asyncio.run(b_offers())
+        assert b.received == 300, "events in flight were sent again"
+        now[0] += RESEND
+        asyncio.run(b_offers())
+        assert b.received == 600, "a peer that still lacks them gets them again once RESEND has passed"
+        assert a.counts[("value_sent_count_total", "b", "")] == 600
+    finally:
+        clock.reset()

@@ -36,10 +36,10 @@ async def store(streams, feed, cid: CID, data: bytes, models: set[bytes] | None 
     if isinstance(payload, dict) and "id" in payload:
         state = (await stream_of(streams, feed, codec.as_cid(payload["id"]))).state
         _check(state.model, models, cid)
-        await streams.apply(state.stream_id, cid, data, anchor=anchor)
+        await streams.apply(state.stream_id, cid, data, anchor=anchor, decoded=obj)
     else:
         _check_init(payload if isinstance(payload, dict) else obj, models, cid)
-        await streams.create_from_genesis(cid, data, anchor=anchor)
+        await streams.create_from_genesis(cid, data, anchor=anchor, decoded=obj)
 
 
 async def stream_of(streams, feed, init: CID) -> CachedStream:

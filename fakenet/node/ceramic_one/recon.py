@@ -37,7 +37,7 @@ from contextlib import ExitStack, contextmanager
 
 from multiformats import multibase
 
-from fakenet.node import logs
+from fakenet.node import clock, logs
 from fakenet.node.budget import Budgets
 from fakenet.node.ceramic_one import event_id, events, ingest, ranges, stream_states
 from fakenet.node.connection import Connection
@@ -55,6 +55,11 @@ VALUE_BYTES = 1 << 20  # raw event bytes per rcv frame (hex doubles them, under 
 MAX_ID = 256  # bytes of an EventId: prefix, hashes and a CID
 PASSES = 3  # a data event may come before the one it follows in the same batch
 MAX_WAITING = 8  # batches of received events held in memory while another is taken in
+# Seconds an event sent to a peer is not sent to it again: while the peer takes a backlog in, its
+# rounds show what it has stored, not what is on the wire to it, and each round had every sender
+# send the in-flight events again (3.7 sends per event and peer in a 2,000-event intake). A
+# peer that dropped a batch (MAX_WAITING) or refused an event gets it again after this.
+RESEND = 5.0
 
 PREFIX = "ceramic_recon_"
 WORK_RATE, WORK_BURST = 4000, 8000  # units per second, units at once (a full rcv frame is 513)
@@ -71,6 +76,7 @@ class Recon:
         self._pushing: dict[Connection, asyncio.Task] = {}
         self._owed: dict[tuple[Connection, bytes], set[bytes]] = {}  # (peer, interest) -> keys to send it
         self._incoming: set[bytes] = set()  # EventIds received and queued to be taken in, not yet held
+        self._sent: dict[Connection, dict[bytes, float]] = {}  # peer -> EventId -> when last sent to it
         self.counts: Counter = Counter()  # (metric, peer, message type or "") -> count
         self._budgets = Budgets(WORK_RATE, WORK_BURST)
         self._log_budget = LogBudget()  # what a peer can cause (refusals, over budget): a few lines, counted
@@ -88,12 +94,16 @@ class Recon:
         self._budgets.forget(conn.id)
         self._offering.pop(conn, None)
         self._pushing.pop(conn, None)
+        self._sent.pop(conn, None)
         for key in [key for key in self._owed if key[0] is conn]:
             del self._owed[key]
 
     def note(self, _state, _blocks=None) -> None:
-        """A stream watcher: a new event here is a reason to sync soon."""
-        self._wake.set()
+        """A stream watcher: a new event here is a reason to sync soon. Not while a batch is taken
+        in (its end wakes the rounds once): a round per event stored had the peers send again
+        every event still on its way here."""
+        if not self._taking.locked():
+            self._wake.set()
 
     async def _on_connect(self, conn: Connection) -> None:
         await self._offer(conn, self._prints())
@@ -203,6 +213,10 @@ class Recon:
         """Events go out from one task per peer that drains what is owed to it: building and
         queueing them must not hold up this link's read loop (searches and answers share it),
         and a key owed twice is sent once."""
+        now, sent = clock.monotonic(), self._sent.setdefault(conn, {})
+        for key in [key for key, when in sent.items() if now - when >= RESEND]:
+            del sent[key]
+        keys = [key for key in keys if key not in sent]
         if not keys:
             return
         self._owed.setdefault((conn, prefix), set()).update(keys)
@@ -219,7 +233,10 @@ class Recon:
             chunk = keys[start:start + MAX_VALUES]
             cars = await self._cars(chunk)
             batch, size = [], 0
+            sent, now = self._sent.setdefault(conn, {}), clock.monotonic()
             for key in (key for key in chunk if key in cars):
+                sent[key] = now
+                self.counts[("value_sent_count_total", conn.name, "")] += 1
                 if batch and size + len(cars[key]) > VALUE_BYTES:
                     await self._send(conn, await self._values(prefix, batch))
                     batch, size = [], 0
@@ -282,6 +299,7 @@ class Recon:
                     await self._take_passes(conn, pending, models)
         finally:
             self._incoming -= keys
+            self._wake.set()  # what was stored is news for the peers (note() waits for this)
 
     async def _take_model(self, model: StreamID, given: bytes | None) -> None:
         """The Model's init event a peer sent along, if this node lacks the Model: taken only if

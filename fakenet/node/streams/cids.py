@@ -47,6 +47,15 @@ def decode(data: bytes) -> CID:
     return CID.decode(data).set(base="base32")
 
 
+def head_length(data: bytes) -> int | None:
+    """The length of the CID that `data` starts with, if it has the shape read here (a block
+    section of a CAR: the CID, then the block); None for any other."""
+    for size in _HEADER_SIZES:
+        if data[:size] in _HEADERS and len(data) >= size + DIGEST_BYTES:
+            return size + DIGEST_BYTES
+    return None
+
+
 def parse(text: str) -> CID:
     """A CID from its text: base32 CIDv1 ('b…', as this node prints them) read here, any other base by multiformats."""
     if text[:1] == "b" and text[1:].islower():
@@ -66,6 +75,16 @@ def of(data: bytes, codec: str) -> CID:
         if known.name == codec:
             return CID._new_instance(CID, BASE32, 1, known, SHA2_256, header[-2:] + digest)
     return CID("base32", 1, codec, multihash.digest(data, "sha2-256"))
+
+
+_HEADER_OF = {codec.code: header for header, codec in _HEADERS.items()}
+
+
+def to_bytes(cid: CID) -> bytes:
+    """bytes(cid): for the shape read here, the header and the multihash (which holds the digest);
+    any other through multiformats."""
+    header = _HEADER_OF.get(cid.codec.code) if cid.version == 1 and cid.hashfun.code == SHA2_256.code else None
+    return header[:-2] + cid.digest if header is not None and len(cid.digest) == 2 + DIGEST_BYTES else bytes(cid)
 
 
 def text(cid: CID) -> str:

@@ -77,7 +77,56 @@ def _signing_input(protected: bytes, payload: bytes) -> bytes:
 
 def pack(jws: bytes, linked: bytes) -> tuple[CID, bytes]:
     """(the commit's CID, the record this node stores under it)."""
-    return _cid(jws, DAG_JOSE), dag_cbor.encode({"jws": jws, "linkedBlock": linked})
+    return _cid(jws, DAG_JOSE), _record_bytes(jws, linked)
+
+
+def _record_bytes(jws: bytes, linked: bytes) -> bytes:
+    """dag_cbor.encode({"jws": jws, "linkedBlock": linked}) written out (keys in dag-cbor's
+    length-first order): every event taken in is packed, and dag_cbor checks each value's type
+    at run time first."""
+    return _RECORD_HEAD + _bytes_head(len(jws)) + jws + _LINKED_KEY + _bytes_head(len(linked)) + linked
+
+
+_RECORD_HEAD = bytes([0xA2, 0x63]) + b"jws"  # map(2), text(3) "jws"
+_LINKED_KEY = bytes([0x6B]) + b"linkedBlock"  # text(11)
+
+
+def _bytes_head(size: int) -> bytes:
+    """A dag-cbor byte string's head: major type 2 and the length in its shortest form."""
+    if size < 24:
+        return bytes([0x40 + size])
+    for marker, width in ((0x58, 1), (0x59, 2), (0x5A, 4), (0x5B, 8)):
+        if size < 1 << (8 * width):
+            return bytes([marker]) + size.to_bytes(width, "big")
+    raise ValueError(f"a block of {size} bytes")
+
+
+def _read_record(data: bytes) -> Record | None:
+    """The record, if `data` is exactly what _record_bytes writes (so dag_cbor would read the
+    same); None for anything else, which dag_cbor then reads or refuses."""
+    try:
+        jws, rest = _bytes_at(data, len(_RECORD_HEAD)) if data.startswith(_RECORD_HEAD) else (None, 0)
+        if jws is None or not data.startswith(_LINKED_KEY, rest):
+            return None
+        linked, end = _bytes_at(data, rest + len(_LINKED_KEY))
+    except (IndexError, ValueError):
+        return None
+    return Record(jws, linked) if linked is not None and end == len(data) and \
+        _record_bytes(jws, linked) == data else None
+
+
+def _bytes_at(data: bytes, at: int) -> tuple[bytes | None, int]:
+    head = data[at]
+    if 0x40 <= head < 0x58:
+        size, start = head - 0x40, at + 1
+    elif 0x58 <= head <= 0x5B:
+        width = 1 << (head - 0x58)
+        size, start = int.from_bytes(data[at + 1:at + 1 + width], "big"), at + 1 + width
+    else:
+        return None, at
+    if start + size > len(data):
+        return None, at
+    return data[start:start + size], start + size
 
 
 def unpack(cid: CID, data: bytes) -> Record:
@@ -91,6 +140,8 @@ def unpack(cid: CID, data: bytes) -> Record:
 def _unpack(data: bytes) -> Record:
     """Cached (a Record is immutable, failures are not kept): taking one event in unpacks its record
     about six times on the way (CAR, CID check, decode, replay), each a dag-cbor decode."""
+    if (record := _read_record(data)) is not None:  # this node's own records: read without dag_cbor
+        return record
     record = dag_cbor.decode(data)
     jws, linked = record["jws"], record["linkedBlock"]
     if not isinstance(jws, bytes) or not isinstance(linked, bytes):

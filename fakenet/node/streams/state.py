@@ -134,15 +134,18 @@ def _fresh(local: bool) -> AnchorStatus:
     return AnchorStatus.PENDING if local else AnchorStatus.NOT_REQUESTED
 
 
-def apply_genesis(cid: CID, data: bytes, *, local: bool = False) -> StreamState:
-    """The state a genesis commit starts; `local` when this node just created it."""
-    return _genesis(codec.as_cid(cid), codec.decode(cid, data), local)
+def apply_genesis(cid: CID, data: bytes, *, local: bool = False, decoded: Any = None) -> StreamState:
+    """The state a genesis commit starts; `local` when this node just created it. `decoded` is
+    `codec.decode(cid, data)` when the caller has just made it (decoding checks the bytes against
+    the CID and is most of an event's cost: done once, not once per layer)."""
+    return _genesis(codec.as_cid(cid), codec.decode(cid, data) if decoded is None else decoded, local)
 
 
-def apply_commit(state: StreamState, cid: CID, data: bytes, *, local: bool = False) -> StreamState:
-    """Apply a signed update; anchors go through `apply_anchor` once their proof is checked."""
+def apply_commit(state: StreamState, cid: CID, data: bytes, *, local: bool = False, decoded: Any = None) -> StreamState:
+    """Apply a signed update; anchors go through `apply_anchor` once their proof is checked.
+    `decoded` as for apply_genesis."""
     cid = codec.as_cid(cid)
-    obj = codec.decode(cid, data)
+    obj = codec.decode(cid, data) if decoded is None else decoded
     if commits.kind_of(obj) != "update":
         raise CommitRejected(f"commit {cid} is a {commits.kind_of(obj)} commit, not an update "
                              f"(anchors are applied with apply_anchor after checking their proof)")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from multiformats import CID, multibase, multihash, varint
 
+from fakenet.node.streams import cids
 from fakenet.node.streams.codec import as_cid
 
 STREAMID_CODEC = 0xCE
@@ -63,6 +64,7 @@ def _parse(text: str) -> tuple[StreamID, io.BytesIO]:
 
 
 BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_PREFIXES = {kind: varint.encode(STREAMID_CODEC) + varint.encode(kind) for kind in (TILE, MODEL, MID, UNLOADABLE)}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -86,8 +88,17 @@ class StreamID:
     def __post_init__(self):
         object.__setattr__(self, "genesis", as_cid(self.genesis))
 
+    def __hash__(self) -> int:
+        """The genesis digest's hash (bytes cache their own): the dataclass hash went through
+        multiformats' CID and Multicodec hashes, tuples of properties at ~10 µs a lookup, and a
+        StreamID keys the stream cache and most per-stream maps. Equal ids have equal digests."""
+        return hash((self.type, self.genesis.digest))
+
     def to_bytes(self) -> bytes:
-        return varint.encode(STREAMID_CODEC) + varint.encode(self.type) + bytes(self.genesis)
+        # Without multiformats' checked varint and CID calls (~100 µs): an event taken in prints its
+        # stream's id several times (feed row, index, logs).
+        prefix = _PREFIXES[self.type] if self.type in _PREFIXES else varint.encode(STREAMID_CODEC) + varint.encode(self.type)
+        return prefix + cids.to_bytes(self.genesis)
 
     def encode(self) -> str:
         return _base36(self.to_bytes())
