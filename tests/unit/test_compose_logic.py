@@ -65,7 +65,7 @@ def test_a_kept_subnet_is_reused_and_a_new_one_is_clear_of_every_engine_network(
                 raise docker.errors.NotFound(name)
             return type("N", (), {"attrs": {"IPAM": {"Config": [{"Subnet": self.known[name]}]}}})
 
-        def list(self, greedy):
+        def list(self, greedy=False):  # the list carries IPAM: no inspect per network
             return [type("N", (), {"attrs": {"IPAM": {"Config": [{"Subnet": s}]}}}) for s in self.known.values()]
 
     taken = {f"other{i}": f"10.233.{i}.0/24" for i in range(255)}
@@ -172,7 +172,7 @@ def test_up_stops_listing_containers_once_all_run_with_an_address(monkeypatch):
     calls = []
     monkeypatch.setattr(netstatus, "containers", lambda client, project: calls.append(project) or listings[
         min(len(calls), len(listings)) - 1])
-    monkeypatch.setattr(netstatus, "probe_listed", lambda kind, found: [c.name for c in found])
+    monkeypatch.setattr(netstatus, "probe_listed", lambda kind, found, pool=None: [c.name for c in found])
     listing = netstatus._Listing(None, "p", 2)
     probed = [listing.probe(None) for _ in range(4)]
     assert (len(calls), probed[-1]) == (2, ["node", "node2"])

@@ -34,8 +34,9 @@ def prefix_for(count: int) -> int:
 
 def used(client: docker.DockerClient) -> list[ipaddress.IPv4Network]:
     """Subnets of every network the engine knows, and, for an engine on this machine, of every route."""
+    # The list already carries each network's IPAM config: greedy=True inspected every network again.
     found = [ipaddress.ip_network(config["Subnet"], strict=False)
-             for network in client.networks.list(greedy=True)
+             for network in client.networks.list()
              for config in ((network.attrs.get("IPAM") or {}).get("Config") or []) if config.get("Subnet")]
     return [net for net in found if net.version == 4] + _host_routes()
 
