@@ -178,15 +178,18 @@ class _Rounds:
         """(a row per container, whether every row was asked in this one round)."""
         found = self.listing.found()
         asked = [c for c in found if _service(c) not in self.meshed]
-        fresh = {row.name: row for row in probe_listed(self.kind, asked, self.pool)}
-        self.meshed.update({name: row for name, row in fresh.items() if not _problems([row], self.count, rows_only=True)})
-        if asked and len(found) == self.count and all(_service(c) in self.meshed for c in found):
-            return self.observe()  # the last ones just got there: the confirming round at once, not a poll later
-        rows = [fresh.get(_service(c)) or self.meshed[_service(c)] for c in found]
-        if not asked:  # the confirming round: everyone asked together; who fell back is asked each poll again
-            rows = probe_listed(self.kind, found, self.pool)
-            self.meshed = {row.name: row for row in rows if not _problems([row], self.count, rows_only=True)}
-        return rows, not asked
+        if asked:
+            fresh = {row.name: row for row in probe_listed(self.kind, asked, self.pool)}
+            self.meshed.update({name: row for name, row in fresh.items() if self._is_meshed(row)})
+            if len(found) < self.count or any(_service(c) not in self.meshed for c in found):
+                return [fresh.get(_service(c)) or self.meshed[_service(c)] for c in found], False
+        # every node has been seen meshed (the last ones just now: no poll's wait before this round)
+        rows = probe_listed(self.kind, found, self.pool)
+        self.meshed = {row.name: row for row in rows if self._is_meshed(row)}  # who fell back is asked each poll
+        return rows, True
+
+    def _is_meshed(self, row: NodeStatus) -> bool:
+        return not _problems([row], self.count, rows_only=True)
 
 
 def _service(container) -> str:
