@@ -138,3 +138,25 @@ def test_the_fake_command_imports_paramiko_only_for_an_ssh_engine():
     assert done.returncode == 0, done.stderr
     # not at import; then the real SSH adapter (paramiko's own refusal, not "Install paramiko")
     assert done.stdout.split() == ["False", "paramiko"], done.stdout
+
+
+def test_a_long_wait_asks_less_often_a_short_one_does_not(monkeypatch):
+    found = [node("node", "10.0.0.2"), node("node2", "10.0.0.3")]
+    asked = []
+
+    def probe_listed(kind, containers, pool=None):
+        asked.append(now[0])
+        return [netstatus.NodeStatus(c.labels["com.docker.compose.service"], "running", error="refused")
+                for c in containers]
+
+    monkeypatch.setattr(netstatus, "probe_listed", probe_listed)
+    listing = netstatus._Listing(None, "p", 2)
+    listing._settled = found
+    now = [100.0]
+    rounds = netstatus._Rounds(listing, None, 2, pool=None, clock=lambda: now[0])
+    for _ in range(300):  # wait_for's polls, 100 ms apart, for 30 s
+        rounds.observe()
+        now[0] += 0.1
+    first_second = [t for t in asked if t < 100.95]
+    assert len(first_second) == 10, "the first second: every poll asks"
+    assert len(asked) < 100 and max(b - a for a, b in zip(asked, asked[1:])) <= netstatus.SLOWEST + 0.1, asked
