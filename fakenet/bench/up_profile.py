@@ -128,14 +128,15 @@ def main(argv: list[str]) -> int:
           f"this process {own_cpu:.3f} s, compose {children_cpu:.3f} s")
     for name, wall, cpu, children in phases:
         print(f"  {name:<55} wall {wall:6.2f} s  CPU {cpu:.3f} s" + (f" + compose {children:.3f} s" if children else ""))
+    calls = collections.Counter(proxy.calls)  # up's own: the listing below is the profiler's
     found = cli._docker().containers.list(filters={"label": f"com.docker.compose.project={args.project}"})
     usage = {c.labels.get("com.docker.compose.service", c.name): _container_cpu(c.id) for c in found}
     known = [cpu for cpu in usage.values() if cpu is not None]
     print(f"  node probes (one HTTP RPC batch each): {probes[0]}")
     print(f"  node containers' CPU when up returned: {sum(known):.2f} s over {len(known)} "
           f"(max {max(known, default=0):.2f})")
-    print(f"  engine API calls: {sum(proxy.calls.values())}")
-    for call, times in proxy.calls.most_common():
+    print(f"  engine API calls: {sum(calls.values())}")
+    for call, times in calls.most_common():
         print(f"    {times:3d}  {call}")
     return code
 
