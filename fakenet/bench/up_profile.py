@@ -127,7 +127,8 @@ def main(argv: list[str]) -> int:
     print(f"./fake -p {args.project} up -d --nodes {args.nodes}: exit {code}, {total_wall:.2f} s wall; CPU: "
           f"this process {own_cpu:.3f} s, compose {children_cpu:.3f} s")
     for name, wall, cpu, children in phases:
-        print(f"  {name:<55} wall {wall:6.2f} s  CPU {cpu:.3f} s" + (f" + compose {children:.3f} s" if children else ""))
+        compose_cpu = f" + compose {children:.3f} s" if children else ""
+        print(f"  {name:<55} wall {wall:6.2f} s  CPU {cpu:.3f} s{compose_cpu}")
     calls = collections.Counter(proxy.calls)  # up's own: the listing below is the profiler's
     found = cli._docker().containers.list(filters={"label": f"com.docker.compose.project={args.project}"})
     usage = {c.labels.get("com.docker.compose.service", c.name): _container_cpu(c.id) for c in found}

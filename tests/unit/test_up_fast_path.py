@@ -40,8 +40,8 @@ def test_up_starts_every_stopped_container_at_once_from_one_sparse_list():
     engine = Engine(found, together=3)
     assert sorted(compose_start.start_all(engine, "p")) == ["node", "node3", "node4"]
     assert sorted(engine.started) == sorted(c.id for c in found if c.status != "running")
-    assert engine.listed == [{"all": True, "sparse": True,
-                              "filters": {"label": ["com.docker.compose.project=p", "com.docker.compose.oneoff=False"]}}]
+    labels = ["com.docker.compose.project=p", "com.docker.compose.oneoff=False"]
+    assert engine.listed == [{"all": True, "sparse": True, "filters": {"label": labels}}]
 
 
 def test_a_start_the_engine_refuses_names_its_service():
