@@ -17,7 +17,7 @@ import threading
 import traceback
 from pathlib import Path
 
-from fakenet import compose, compose_addresses, kinds, netstatus
+from fakenet import compose, compose_addresses, compose_start, kinds, netstatus
 from fakenet.errors import FakenetError
 from fakenet.harness.backends import NAMES as BACKENDS
 from fakenet.naming import natural
@@ -41,13 +41,18 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
+_clients: list = []  # one engine client per command: each new one asks the engine for its API version
+
+
 def _docker():
     import docker  # imported here so `fake test` and `fake --help` work without an engine
 
-    try:
-        return docker.from_env()
-    except docker.errors.DockerException as exc:
-        raise FakenetError(f"cannot reach the Docker engine: {exc}") from exc
+    if not _clients:
+        try:
+            _clients.append(docker.from_env())
+        except docker.errors.DockerException as exc:
+            raise FakenetError(f"cannot reach the Docker engine: {exc}") from exc
+    return _clients[0]
 
 
 def _print_table(project: str, rows: list[netstatus.NodeStatus]) -> None:
@@ -237,8 +242,13 @@ def cmd_up(args, extra: list[str]) -> int:
         or (compose.node_count(args.project) if kind.name == compose.DEFAULT_KIND else compose.BASE_NODES)
     compose.set_node_count(args.project, count, kind.name, _compose_subnet(args.project))
     image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
-    detach = ["-d"] if args.detach else []
-    result = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image, kind=kind.name)
+    if args.detach and not extra:  # compose creates, we start all at once (fakenet/compose_start.py says why)
+        result = compose.run(args.project, ["up", "--no-start", "--remove-orphans"], image=image, kind=kind.name)
+        if result.returncode == 0:
+            compose_start.start_all(_docker(), args.project)
+    else:  # attached, or compose options fakenet does not interpret: compose's own up
+        detach = ["-d"] if args.detach else []
+        result = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image, kind=kind.name)
     if result.returncode != 0 or not args.detach:
         return result.returncode
     rows = netstatus.wait_meshed(_docker(), args.project, count, timeout, kind)

@@ -172,7 +172,7 @@ def test_up_stops_listing_containers_once_all_run_with_an_address(monkeypatch):
     calls = []
     monkeypatch.setattr(netstatus, "containers", lambda client, project: calls.append(project) or listings[
         min(len(calls), len(listings)) - 1])
-    monkeypatch.setattr(netstatus, "probe_listed", lambda kind, found: [c.name for c in found])
+    monkeypatch.setattr(netstatus, "probe_listed", lambda kind, found, pool=None: [c.name for c in found])
     listing = netstatus._Listing(None, "p", 2)
     probed = [listing.probe(None) for _ in range(4)]
     assert (len(calls), probed[-1]) == (2, ["node", "node2"])

@@ -1,0 +1,162 @@
+"""Issue 28: what `./fake up -d` does beyond what the engine must (compose's one-at-a-time starts,
+polls of nodes already meshed, paramiko at import), checked without an engine."""
+
+import subprocess
+import sys
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+from fakenet import cli, compose, compose_start, kinds, netstatus
+from fakenet.errors import ContainerError
+
+
+def sparse(name, state, oneoff="False"):
+    """A container as a sparse list returns it: State is a string, labels are under Labels."""
+    return SimpleNamespace(id=f"{name}-id" + "0" * 12, status=state,
+                           attrs={"State": state, "Labels": {"com.docker.compose.service": name,
+                                                             "com.docker.compose.oneoff": oneoff}})
+
+
+class Engine:
+    """Containers of one project; a start blocks until `together` starts are in flight at once."""
+
+    def __init__(self, containers, together):
+        self.listed, self.started = [], []
+        self.barrier = threading.Barrier(together, timeout=5) if together else None
+        self.containers = SimpleNamespace(list=lambda **options: self.listed.append(options) or containers)
+        self.api = SimpleNamespace(start=self.start)
+
+    def start(self, container_id):
+        if self.barrier:
+            self.barrier.wait()  # a start that waits for the previous one to finish never gets past this
+        self.started.append(container_id)
+
+
+def test_up_starts_every_stopped_container_at_once_from_one_sparse_list():
+    found = [sparse("node", "created"), sparse("node2", "running"), sparse("node3", "exited"),
+             sparse("node4", "created")]
+    engine = Engine(found, together=3)
+    assert sorted(compose_start.start_all(engine, "p")) == ["node", "node3", "node4"]
+    assert sorted(engine.started) == sorted(c.id for c in found if c.status != "running")
+    labels = ["com.docker.compose.project=p", "com.docker.compose.oneoff=False"]
+    assert engine.listed == [{"all": True, "sparse": True, "filters": {"label": labels}}]
+
+
+def test_a_start_the_engine_refuses_names_its_service():
+    import docker.errors
+
+    engine = Engine([sparse("node3", "created")], together=0)
+
+    def refuse(container_id):
+        raise docker.errors.APIError("500", explanation="driver failed programming external connectivity")
+
+    engine.api.start = refuse
+    with pytest.raises(ContainerError, match="did not start node3 .*driver failed"):
+        compose_start.start_all(engine, "p")
+
+
+def test_up_d_lets_compose_create_then_starts_itself_and_other_options_keep_composes_up(monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli, "_compose_subnet", lambda project: None)
+    monkeypatch.setattr(cli, "_docker", lambda: "client")
+    monkeypatch.setattr(cli, "_print_table", lambda project, rows: None)
+    monkeypatch.setattr(compose, "set_node_count", lambda *args: None)
+    monkeypatch.setattr(kinds, "get", lambda name: SimpleNamespace(name=name, image=lambda progress, client: "img"))
+    monkeypatch.setattr(compose, "run", lambda project, args, **options: calls.append(("compose", args)) or
+                        SimpleNamespace(returncode=0))
+    monkeypatch.setattr(compose_start, "start_all", lambda client, project: calls.append(("start_all", project)))
+    monkeypatch.setattr(netstatus, "wait_meshed", lambda *args: calls.append(("wait",)) or [])
+    assert cli.main(["-p", "p", "up", "-d"]) == 0
+    assert calls == [("compose", ["up", "--no-start", "--remove-orphans"]), ("start_all", "p"), ("wait",)]
+    calls.clear()
+    assert cli.main(["-p", "p", "up", "-d", "--force-recreate"]) == 0
+    assert calls == [("compose", ["up", "-d", "--force-recreate", "--remove-orphans"]), ("wait",)]
+
+
+def node(name, address):
+    return SimpleNamespace(name=f"p-{name}-1", status="running", labels={"com.docker.compose.service": name},
+                           attrs={"NetworkSettings": {"Networks": {"p2p": {"IPAddress": address}}}})
+
+
+def test_the_wait_asks_only_nodes_not_yet_meshed_then_everyone_in_one_round(monkeypatch):
+    found = [node("node", "10.0.0.2"), node("node2", "10.0.0.3"), node("node3", "10.0.0.4")]
+    peers = {"node": [2, 2, 2, 2], "node2": [0, 1, 2, 2], "node3": [1, 2, 2, 2]}  # answers, in order, per node
+    asked = []
+
+    def probe_listed(kind, containers, pool=None):
+        names = [c.labels["com.docker.compose.service"] for c in containers]
+        asked.append(names)
+        return [netstatus.NodeStatus(n, "running", "id", 0, peers[n].pop(0)) for n in names]
+
+    monkeypatch.setattr(netstatus, "probe_listed", probe_listed)
+    listing = netstatus._Listing(None, "p", 3)
+    listing._settled = found
+    rounds = netstatus._Rounds(listing, None, 3, pool=None)
+    seen = [rounds.observe() for _ in range(3)]
+    assert asked[:3] == [["node", "node2", "node3"], ["node2", "node3"], ["node2"]]
+    assert asked[3] == ["node", "node2", "node3"], "the last one meshed: everyone is asked again at once"
+    assert [whole for _, whole in seen] == [False, False, True]
+    assert [row.peers for row in seen[-1][0]] == [2, 2, 2]
+
+
+def test_a_node_that_fell_back_in_the_confirming_round_is_asked_again(monkeypatch):
+    found = [node("node", "10.0.0.2"), node("node2", "10.0.0.3")]
+    peers = {"node": [1, 0, 1, 1], "node2": [1, 1, 1]}
+    asked = []
+
+    def probe_listed(kind, containers, pool=None):
+        names = [c.labels["com.docker.compose.service"] for c in containers]
+        asked.append(names)
+        return [netstatus.NodeStatus(n, "running", "id", 0, peers[n].pop(0)) for n in names]
+
+    monkeypatch.setattr(netstatus, "probe_listed", probe_listed)
+    listing = netstatus._Listing(None, "p", 2)
+    listing._settled = found
+    rounds = netstatus._Rounds(listing, None, 2, pool=None)
+    rows, whole = rounds.observe()  # both meshed at once: the confirming round follows, node has lost its peer
+    assert whole and netstatus._problems(rows, 2) == ["node: 0 peers, expected 1"]
+    rows, whole = rounds.observe()  # node alone, meshed again: then both together
+    assert whole and not netstatus._problems(rows, 2)
+    assert asked == [["node", "node2"], ["node", "node2"], ["node"], ["node", "node2"]]
+
+
+def test_the_fake_command_imports_paramiko_only_for_an_ssh_engine():
+    script = (
+        "import sys\n"
+        "from fakenet import lazy_ssh\n"
+        "lazy_ssh.install()\n"
+        "import docker, fakenet.cli\n"
+        "print('paramiko' in sys.modules)\n"
+        "try:\n"
+        "    docker.APIClient(base_url='ssh://nobody@127.0.0.1:1', version='1.41')\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__module__.split('.')[0])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    # not at import; then the real SSH adapter (paramiko's own refusal, not "Install paramiko")
+    assert done.stdout.split() == ["False", "paramiko"], done.stdout
+
+
+def test_a_long_wait_asks_less_often_a_short_one_does_not(monkeypatch):
+    found = [node("node", "10.0.0.2"), node("node2", "10.0.0.3")]
+    asked = []
+
+    def probe_listed(kind, containers, pool=None):
+        asked.append(now[0])
+        return [netstatus.NodeStatus(c.labels["com.docker.compose.service"], "running", error="refused")
+                for c in containers]
+
+    monkeypatch.setattr(netstatus, "probe_listed", probe_listed)
+    listing = netstatus._Listing(None, "p", 2)
+    listing._settled = found
+    now = [100.0]
+    rounds = netstatus._Rounds(listing, None, 2, pool=None, clock=lambda: now[0])
+    for _ in range(300):  # wait_for's polls, 100 ms apart, for 30 s
+        rounds.observe()
+        now[0] += 0.1
+    first_second = [t for t in asked if t < 100.95]
+    assert len(first_second) == 10, "the first second: every poll asks"
+    assert len(asked) < 100 and max(b - a for a, b in zip(asked, asked[1:])) <= netstatus.SLOWEST + 0.1, asked
