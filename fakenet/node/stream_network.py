@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 CAP = 20  # a search this node began is abandoned after CAP x silence, finished or not (a backstop)
 TIPS_PER_LINK = 8  # distinct answers taken from one link per search: a rogue cannot crowd out the rest
-# Work units (stream_frames.cost: a frame plus the CIDs and blocks it names) a peer may cause per
+# Work units (stream_frames.cost: a frame, plus the CIDs it has looked up and the blocks it carries) a peer may cause per
 # second, and in one burst. An honest load costs ~10 units per link: the bench's 66 first loads a
 # second pass with room. A frame is every search's unit of flooding, so a peer sending frames
 # as fast as it can is cut off within seconds. (A unit that is a new CID costs ~1.3 ms of parsing
@@ -187,8 +187,10 @@ class StreamNetwork:
         so that the holders' answers stay within the work budget this node grants them."""
         found, searched = {}, Searched(0, 0, self.silence)
         for start in range(0, len(cids), stream_frames.MAX_CIDS):
-            await self._pace.spend(len(cids[start:start + stream_frames.MAX_CIDS]) + 2, self._now())
-            part, searched = await self._fetch(cids[start:start + stream_frames.MAX_CIDS])
+            part_cids = cids[start:start + stream_frames.MAX_CIDS]
+            # Its `bq` at each peer (LOOKUP a CID) and the `qd` that ends it: its blocks come back free.
+            await self._pace.spend(stream_frames.cost({"t": "bq", "cids": part_cids}) + 1, self._now())
+            part, searched = await self._fetch(part_cids)
             found.update(part)
         return found, searched
 
