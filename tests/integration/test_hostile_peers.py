@@ -507,7 +507,7 @@ def test_a_rogue_fetching_max_size_at_its_old_budget_is_dropped_and_the_node_ans
     sending them at that old rate is over budget within seconds: dropped after at most
     (WORK_BURST + WORK_RATE x seconds connected) / cost frames, the node answering RPC within 1 s
     all along, and the honest peer the fetches were passed on to stays connected."""
-    nodes = start_nodes(local.full_mesh(tmp_path, 2))
+    nodes = start_nodes(local.line(tmp_path, ["node", "node2"]))  # one dialler: no duplicate link to settle
     rate = WORK_RATE / (1 + stream_frames.MAX_CIDS)  # frames a second within the budget at one unit a CID
     per_frame = stream_frames.cost(fetch_of(stream_frames.MAX_CIDS))
     connected_for = 15.0
@@ -533,7 +533,8 @@ def test_a_rogue_fetching_max_size_at_its_old_budget_is_dropped_and_the_node_ans
 
         try:
             await asyncio.gather(send(), answers())
-            return drain.closed.done(), loop.time() - started, drain.done, slowest
+            closed = drain.closed.done() and drain.closed.result()  # a read that failed raises here
+            return closed, loop.time() - started, drain.done, slowest
         finally:
             rogue.close()
 
@@ -543,4 +544,6 @@ def test_a_rogue_fetching_max_size_at_its_old_budget_is_dropped_and_the_node_ans
     bound = (WORK_BURST + WORK_RATE * took) / per_frame
     assert handled <= bound, f"the node handled {handled} fetches in {took:.1f}s, over the {bound:.0f} its budget allows"
     assert slowest < 1.0, f"an RPC call took {slowest:.2f}s during the flood"
+    assert any("peer_over_budget" in line and "type=bq" in line for line in nodes[0].logs(400)), \
+        "the rogue was dropped for its fetches' work, not for anything else"
     assert honest_links(nodes) == links_before, "the honest peer the fetches were passed on to stayed connected"
