@@ -13,11 +13,17 @@ under load (2026-12-06):
     sq, stream not held                         1      1     0.7      6.7
     sr unsolicited, 1,024 log entries        1025   1025     0.2      0.2   dropped: no such search
     br unsolicited, 1 MB (2 blocks)             3     64     0.8      4.9
-    su held stream, 1,024 blocks (960 KB)    1025   1083     5.9     16.4
+    su held stream, 1,024 blocks (960 KB)    1025   1079     5.9     16.4
     su held stream, an older tip, no blocks     1      1   587.8    991.5   replays the whole log
-    su unknown stream, 1,024 blocks (886 KB) 1025   1078    19.2     40.7
+    su unknown stream, 1,024 blocks (886 KB) 1025   1075    19.2     40.7
     qd, qa                                      1      1     0.1      0.1
     ar, stream not held                         1      1     0.7      2.4
+
+Not matched yet: an `su` that makes a holder replay its log (an older tip, or one new commit on
+top of the tip that fails its check) is 1 unit for ~0.6 s of CPU on a 1,101-commit log, on the
+event loop in steps: receive_update replays the whole log from genesis for every update, an
+honest one too, so charging it would cut honest gossip on long streams as well. The fix is
+to verify only what extends the held tip.
 
 A unit is about one frame's own handling (an `sq` the node cannot answer). What a `bq` costs is
 the part that grew: its CIDs are each up to three reads of the pin store, behind one lock,
