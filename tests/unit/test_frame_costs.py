@@ -7,6 +7,7 @@ under load (2026-12-06):
 
     frame                                   before  after  CPU ms  wall ms
     bq 256 unknown CIDs                       257   1025    42.9     68.6   (201 in another run)
+      the same, not printing the CIDs passed on 257   1025    10.2     10.5   (this branch)
     bq 256 CIDs the node holds                257   1025     4.7     18.8
     sq, stream held (1,101 commits)             1      1     6.1      6.2   the pinned stream read whole
     sq end, a page of it                        1      1     5.7     20.7
