@@ -60,8 +60,9 @@ def allowance(request: dict, tips_per_link: int) -> dict[str, int]:
     """Work units of each reply type an honest peer may send for `request` (stream_frames.cost)."""
     if request["t"] == "sq":
         answers = {"sr": tips_per_link * (1 + stream_frames.MAX_LOG)}
-    else:  # bq: one `br` per block at worst, each naming it
-        answers = {"br": 2 * len(request["cids"])}
+    else:  # bq: one `br` per block at worst, each naming it and carrying it at its size limit
+        per_block = 2 + stream_frames.MAX_BLOCK_HEX // stream_frames.HEX_PER_UNIT
+        answers = {"br": per_block * len(request["cids"])}
     return {DONE: 1, ALIVE: ALIVE_FREE, **answers}
 
 

@@ -60,11 +60,11 @@ if TYPE_CHECKING:
 
 CAP = 20  # a search this node began is abandoned after CAP x silence, finished or not (a backstop)
 TIPS_PER_LINK = 8  # distinct answers taken from one link per search: a rogue cannot crowd out the rest
-# Work units (stream_frames.cost: a frame plus the CIDs and blocks it names) a peer may cause per
+# Work units (stream_frames.cost: a frame, plus the CIDs it has looked up and the blocks it carries) a peer may cause per
 # second, and in one burst. An honest load costs ~10 units per link: the bench's 66 first loads a
 # second pass with room. A frame is every search's unit of flooding, so a peer sending frames
-# as fast as it can is cut off within seconds. (A unit that is a new CID costs ~1.3 ms of parsing
-# in multiformats: CID-heavy frames are bounded by MAX_CIDS per frame, not by this rate.)
+# as fast as it can is cut off within seconds. A CID a fetch asks for is LOOKUP units (its parse and
+# pin-store reads at every node it reaches: stream_frames.cost), so one max-size fetch is about a second.
 WORK_RATE, WORK_BURST = 1000, 4000
 # What this node sends a peer stays below the WORK_RATE and WORK_BURST it is granted, whatever its
 # other peers send it (issue 24: a rogue's flood, passed on whole, got the honest relay dropped).
@@ -187,8 +187,10 @@ class StreamNetwork:
         so that the holders' answers stay within the work budget this node grants them."""
         found, searched = {}, Searched(0, 0, self.silence)
         for start in range(0, len(cids), stream_frames.MAX_CIDS):
-            await self._pace.spend(len(cids[start:start + stream_frames.MAX_CIDS]) + 2, self._now())
-            part, searched = await self._fetch(cids[start:start + stream_frames.MAX_CIDS])
+            part_cids = cids[start:start + stream_frames.MAX_CIDS]
+            # Its `bq` at each peer (LOOKUP a CID) and the `qd` that ends it: its blocks come back free.
+            await self._pace.spend(stream_frames.cost({"t": "bq", "cids": part_cids}) + 1, self._now())
+            part, searched = await self._fetch(part_cids)
             found.update(part)
         return found, searched
 
@@ -274,7 +276,9 @@ class StreamNetwork:
         blocks = await self.service.blocks_for(cids) if cids else {}
         parts = [{"t": "br", "qid": message["qid"], "blocks": part}
                  for part in _fitting(blocks, stream_frames.BLOCKS_BYTES)]
-        rest = [str(c) for c in cids if c not in blocks]
+        # Passed on as the peer wrote them (each parsed above): printing a CID nobody has seen is
+        # ~0.1 ms of multiformats on the event loop, 256 of them most of a fetch's CPU here.
+        rest = [text for text, cid in zip(message["cids"], cids) if cid not in blocks]
         respond = parts[0] if parts else None, {**stream_frames.known(message), "cids": rest} if rest else None
         # Answers beyond the first go up before the search moves on (the link is FIFO, so before any `done`).
         await self._send([(conn, part) for part in parts[1:]])

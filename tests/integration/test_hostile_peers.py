@@ -22,7 +22,7 @@ from fakenet.node import framing, stream_frames
 from fakenet.node.anchoring import anchor_tx, merkle_root_and_paths
 from fakenet.node.chain.block import coinbase_tx, solve
 from fakenet.node.settings import SWARM_PORT
-from fakenet.node.stream_network import WORK_BURST
+from fakenet.node.stream_network import WORK_BURST, WORK_RATE
 from fakenet.node.streams import ControllerKey, StreamID, apply_genesis, codec, commits, make_genesis, make_update
 
 ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
@@ -497,3 +497,53 @@ def test_a_rogues_flood_through_a_relay_drops_the_rogue_and_no_honest_link(tmp_p
              timeout=30, expected="a load on the relay of a stream node3 holds, through node2", logs=nodes.logs)
     after = honest_links(nodes)
     assert after == before, f"honest links went down during the flood (connection ids before/after): {before} {after}"
+
+
+def test_a_rogue_fetching_max_size_at_its_old_budget_is_dropped_and_the_node_answers_within_1s(tmp_path, start_nodes):
+    """Issue 24: a `bq` of MAX_CIDS unknown CIDs cost 257 units but made each node it reached parse
+    256 CIDs and do up to three pin-store reads for each, off the event loop (~0.2 s of wall time
+    per node on a loaded machine): a rogue sending ~4 a second, within WORK_RATE, kept a node's
+    reads busy for as long as it liked. Charged LOOKUP units a CID (stream_frames.cost), a rogue
+    sending them at that old rate is over budget within seconds: dropped after at most
+    (WORK_BURST + WORK_RATE x seconds connected) / cost frames, the node answering RPC within 1 s
+    all along, and the honest peer the fetches were passed on to stays connected."""
+    nodes = start_nodes(local.line(tmp_path, ["node", "node2"]))  # one dialler: no duplicate link to settle
+    rate = WORK_RATE / (1 + stream_frames.MAX_CIDS)  # frames a second within the budget at one unit a CID
+    per_frame = stream_frames.cost(fetch_of(stream_frames.MAX_CIDS))
+    connected_for = 15.0
+    links_before = honest_links(nodes)
+
+    async def flood():
+        rogue = await connected_rogue(nodes[0])
+        drain, started, loop = Drain(rogue), asyncio.get_running_loop().time(), asyncio.get_running_loop()
+        slowest = 0.0
+
+        async def send():
+            with contextlib.suppress(ConnectionError):
+                while not drain.closed.done() and loop.time() - started < connected_for:
+                    await rogue.send(fetch_of(stream_frames.MAX_CIDS))
+                    await asyncio.sleep(0.9 / rate)  # a rate just under the old budget, not a wait for a condition
+
+        async def answers():
+            nonlocal slowest
+            while not drain.closed.done() and loop.time() - started < connected_for:
+                began = loop.time()
+                await asyncio.to_thread(nodes[0].rpc.call, "getblockcount", timeout=1.0)  # RpcError past 1 s
+                slowest = max(slowest, loop.time() - began)
+
+        try:
+            await asyncio.gather(send(), answers())
+            closed = drain.closed.done() and drain.closed.result()  # a read that failed raises here
+            return closed, loop.time() - started, drain.done, slowest
+        finally:
+            rogue.close()
+
+    closed, took, handled, slowest = asyncio.run(flood())
+    assert closed, (f"expected the rogue sending {rate * 0.9:.1f} max-size fetches a second to be dropped within "
+                    f"{connected_for:g}s; it was still connected after {took:.1f}s and {handled} fetches handled")
+    bound = (WORK_BURST + WORK_RATE * took) / per_frame
+    assert handled <= bound, f"the node handled {handled} fetches in {took:.1f}s, over the {bound:.0f} its budget allows"
+    assert slowest < 1.0, f"an RPC call took {slowest:.2f}s during the flood"
+    assert any("peer_over_budget" in line and "type=bq" in line for line in nodes[0].logs(400)), \
+        "the rogue was dropped for its fetches' work, not for anything else"
+    assert honest_links(nodes) == links_before, "the honest peer the fetches were passed on to stayed connected"

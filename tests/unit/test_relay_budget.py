@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from fakenet.node import clock
+from fakenet.node import clock, stream_frames
 from fakenet.node.relay_budget import ALIVE_FREE, Relay, Solicited
 
 
@@ -39,5 +39,7 @@ def test_a_fetch_reply_carries_free_only_the_blocks_asked_for():
     solicited.asked("q", 7, {"t": "bq", "qid": "q", "cids": ["a", "b"]})
     assert solicited.asked_for("q", 7, {"a": "00", "z": "ff"}) == {"a": "00"}
     assert solicited.asked_for("q", 9, {"a": "00"}) == {}
-    assert solicited.take("q", 7, {"t": "br", "qid": "q", "blocks": {"a": "00", "b": "01"}})
-    assert not solicited.take("q", 7, {"t": "br", "qid": "q", "blocks": {"a": "00", "b": "01"}}), "4 units: spent"
+    # Both blocks at their size limit, in one `br`: what an honest holder may send for two CIDs.
+    full = {"t": "br", "qid": "q", "blocks": {"a": "0" * stream_frames.MAX_BLOCK_HEX, "b": "0" * stream_frames.MAX_BLOCK_HEX}}
+    assert solicited.take("q", 7, full)
+    assert not solicited.take("q", 7, full), "the free allowance for two blocks is spent"

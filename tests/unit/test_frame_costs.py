@@ -1,0 +1,57 @@
+"""stream_frames.cost: what a frame is charged against what handling it makes a node do (issue 24).
+
+Measured on the receiving node (a real StreamService over a SQLite pin store holding a pinned
+1,101-commit stream; a StreamNetwork with a link on to a third node), one frame of each type at its
+limits, time.process_time (all threads) and wall time, best of 3, on the shared 2-core machine
+under load (2026-12-06):
+
+    frame                                   before  after  CPU ms  wall ms
+    bq 256 unknown CIDs                       257   1025    42.9     68.6   (201 in another run)
+      the same, not printing the CIDs passed on 257   1025    10.2     10.5   (this branch)
+    bq 256 CIDs the node holds                257   1025     4.7     18.8
+    sq, stream held (1,101 commits)             1      1     6.1      6.2   the pinned stream read whole
+    sq end, a page of it                        1      1     5.7     20.7
+    sq, stream not held                         1      1     0.7      6.7
+    sr unsolicited, 1,024 log entries        1025   1025     0.2      0.2   dropped: no such search
+    br unsolicited, 1 MB (2 blocks)             3     64     0.8      4.9
+    su held stream, 1,024 blocks (960 KB)    1025   1079     5.9     16.4
+    su held stream, an older tip, no blocks     1      1   587.8    991.5   replays the whole log
+    su unknown stream, 1,024 blocks (886 KB) 1025   1075    19.2     40.7
+    qd, qa                                      1      1     0.1      0.1
+    ar, stream not held                         1      1     0.7      2.4
+
+Not matched yet: an `su` that makes a holder replay its log (an older tip, or one new commit on
+top of the tip that fails its check) is 1 unit for ~0.6 s of CPU on a 1,101-commit log, on the
+event loop in steps: receive_update replays the whole log from genesis for every update, an
+honest one too, so charging it would cut honest gossip on long streams as well. The fix is
+to verify only what extends the held tip.
+
+A unit is about one frame's own handling (an `sq` the node cannot answer). What a `bq` costs is
+the part that grew: its CIDs are each up to three reads of the pin store, behind one lock,
+at every node the fetch reaches.
+"""
+
+from fakenet.node import stream_frames
+from fakenet.node.stream_network import PACE, WORK_BURST, WORK_RATE
+
+
+def test_a_max_size_fetch_costs_about_a_second_of_a_peers_budget():
+    fetch = {"t": "bq", "qid": "q", "cids": ["c"] * stream_frames.MAX_CIDS}
+    assert stream_frames.cost(fetch) >= WORK_RATE, "a peer at its budget sends at most one max-size fetch a second"
+    assert stream_frames.cost(fetch) <= WORK_BURST * PACE * 1.1, \
+        "an honest node's own fetch of MAX_CIDS fits about its pace's burst"
+
+
+def test_frames_carrying_blocks_are_charged_by_their_bytes():
+    few_large = {"t": "br", "qid": "q", "blocks": {"a": "0" * (BYTES := 500_000), "b": "0" * BYTES}}
+    assert stream_frames.cost(few_large) >= 2 * BYTES // stream_frames.HEX_PER_UNIT
+    assert stream_frames.cost({"t": "br", "qid": "q", "blocks": {}}) == 1
+
+
+def test_a_walk_back_of_a_1101_commit_log_is_paced_within_a_load_timeout():
+    """The long-stream load fetches every commit once: paced at PACE of WORK_RATE, it waits
+    seconds, not the minutes a load may take (stream_service's walk back)."""
+    units = sum(stream_frames.cost({"t": "bq", "cids": range(n)}) + 1
+                for n in (stream_frames.MAX_CIDS,) * 4 + (1_101 - 4 * stream_frames.MAX_CIDS,))
+    waited = max(0.0, units - WORK_BURST * PACE) / (WORK_RATE * PACE)
+    assert waited < 20, f"{units} units of fetches wait {waited:.1f}s at the pace"
