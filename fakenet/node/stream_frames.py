@@ -114,12 +114,13 @@ def known(message: dict) -> dict:
 # second), by what handling it makes the node do, measured with process_time and wall time on the
 # receiving node (issue 24; the numbers are in tests/unit/test_frame_costs.py's docstring). One
 # unit is about a frame's own handling: an `sq` for a stream the node does not hold, ~1 ms.
-# A CID a `bq` asks for is parsed and looked up in the pin store, up to three SQLite reads off the
-# event loop behind the store's one lock (commits, raw blocks, commits again): ~0.8 ms of wall time
-# each on a loaded machine, 256 of them ~0.2 s per node and again at every node the fetch is passed
-# to. At one unit a CID a peer could keep four such fetches a second going through each node, and
-# so its pin store's reads busy all the time; at LOOKUP a max-size fetch is about a second of budget.
-LOOKUP = 4
+# A CID a `bq` asks for is parsed and looked up in the pin store (up to three SQLite reads off the
+# event loop): a max-size fetch of unknown CIDs was 43 ms of CPU while the node printed each CID it
+# passed on again, and is 10 ms now it passes on the peer's own text (test_frame_costs). So a CID is
+# LOOKUP units: at one, a max-size fetch already costs 25 times the handling an `sq` unit stands
+# for. Four units a CID (tried) made an honest first load of a 1,101-commit stream 3x slower (7 s
+# -> 22 s, its fetches paced at PACE) to guard against 30 ms of reads a second.
+LOOKUP = 1
 # Frames that carry blocks (br, su) are bytes to decrypt, decode and hex-decode: a unit per
 # HEX_PER_UNIT hex digits on top of the unit per block (a 1 MiB `br` of two blocks was 3 units).
 HEX_PER_UNIT = 16 * 1024

@@ -64,7 +64,7 @@ TIPS_PER_LINK = 8  # distinct answers taken from one link per search: a rogue ca
 # second, and in one burst. An honest load costs ~10 units per link: the bench's 66 first loads a
 # second pass with room. A frame is every search's unit of flooding, so a peer sending frames
 # as fast as it can is cut off within seconds. A CID a fetch asks for is LOOKUP units (its parse and
-# pin-store reads at every node it reaches: stream_frames.cost), so one max-size fetch is about a second.
+# pin-store reads at every node it reaches: stream_frames.cost).
 WORK_RATE, WORK_BURST = 1000, 4000
 # What this node sends a peer stays below the WORK_RATE and WORK_BURST it is granted, whatever its
 # other peers send it (issue 24: a rogue's flood, passed on whole, got the honest relay dropped).
