@@ -70,7 +70,9 @@ class Connection:
         self.lag = lag.LagMeter()  # residual delay on this link: round trips and keepalive lateness
         self.closed = asyncio.Event()
         self.close_reason = ""
-        self.shape, self._lottery = NO_SHAPE, random.Random()
+        # No RNG until a shape can lose frames: one Random is 2.5 KB, and a simulation of 10,000
+        # nodes holds tens of thousands of connections that are never shaped.
+        self.shape, self._lottery = NO_SHAPE, None
         self.dropped = 0
         # Frames wait in the outbox for the writer task, each until its delay has passed: a
         # delayed link holds back only its own frames, never the sender (a handler forwarding a
@@ -99,9 +101,12 @@ class Connection:
         sock = self.writer.get_extra_info("sockname") or ("?", 0)
         return f"{sock[0]}:{sock[1]}"
 
-    def set_shape(self, shape: LinkShape, lottery: random.Random) -> None:
+    def set_shape(self, shape: LinkShape, lottery: random.Random | None) -> None:
         """Degrade this link from now on; frames already waiting are re-timed by the new delay, so
-        clearing a delay (even an infinite one) releases them at once."""
+        clearing a delay (even an infinite one) releases them at once. `lottery` decides which
+        frames are lost: needed only when `shape.loss` is set."""
+        if shape.loss and lottery is None:
+            raise ValueError("a lossy link shape needs its lottery (LinkShape.lottery)")
         self.shape, self._lottery = shape, lottery
         self._reshaped.set()
 

@@ -185,7 +185,7 @@ class Swarm:
     def _apply_shape(self, conn: Connection) -> None:
         rule = next((key for key in (conn.name, conn.peer_id) if key in self.shapes), None)
         if rule is None:
-            conn.set_shape(NO_SHAPE, random.Random())
+            conn.set_shape(NO_SHAPE, None)  # loses nothing: no lottery
         else:
             conn.set_shape(self.shapes[rule], self._lotteries[rule])
 

@@ -133,3 +133,20 @@ def test_a_seed_replays_the_loss_pattern_of_each_link():
     assert 20 < sum(first) < 100
     assert first != dropped_pattern(shape, "a->c"), "each link draws its own pattern from the seed"
     assert first != dropped_pattern(LinkShape(loss=0.3, seed=8), "a->b")
+
+
+def test_an_unshaped_link_holds_no_rng_and_a_lossy_shape_needs_its_own():
+    """Issue 28: every connection made a Random (2.5 KB) that only a lossy shape draws from: 25 KB of
+    every node of a 10,000-node simulation. A loss rate without a lottery would fail on the first frame."""
+    async def body():
+        conn, _ = connection()
+        assert conn._lottery is None
+        conn.set_shape(LinkShape(delay=0.1), None)  # a delay loses nothing: still none needed
+        try:
+            conn.set_shape(LinkShape(loss=0.5), None)
+        except ValueError as exc:
+            assert "lottery" in str(exc)
+        else:
+            raise AssertionError("expected a lossy shape without a lottery to be refused")
+        conn.set_shape(LinkShape(loss=0.5, seed=1), LinkShape(loss=0.5, seed=1).lottery("peer"))
+    asyncio.run(body())
