@@ -13,6 +13,9 @@ Keramik's recon-event-sync measured locally.
   (/proc of the node process, as footprint.py reads it). Three peers and the sender share the
   machine's cores, so on a loaded machine the wall figure measures the neighbours; this one does not.
 - post-to-feed latency: one more event, from its post until every node's feed holds it.
+- Keramik's own shape: recon-event-sync runs on two nodes, one writer and one peer, each in a
+  pod of its own. A second fresh Model's backlog is taken in by one peer alone (the other two
+  nodes are not interested, so they idle): one peer and the writer on the two cores, as there.
 """
 
 from __future__ import annotations
@@ -67,8 +70,13 @@ def one_run(net, writer: CeramicWriter, count: int) -> dict[str, float]:
     last, _ = timed_post(urls["node"], writer.sign(model, 1), 1)
     posted_at = clock.monotonic()
     latency = max(holds(urls[name], name, last) for name in peers) - posted_at
+    alone = writer.create_model(net.runtime("node").url("api"))
+    writer.register_interest(urls["node"], alone)
+    timed_post(urls["node"], writer.sign(alone, count), POSTERS)
+    (one_peer,) = intake(net, writer, alone, urls, peers[:1], count).values()
     return {"posts": rate(count, posting), "per_peer": min(rate(n, seconds) for n, seconds, _ in took.values()),
-            "per_cpu": min(rate(n, cpu) for n, _, cpu in took.values()), "latency": 1000 * latency}
+            "per_cpu": min(rate(n, cpu) for n, _, cpu in took.values()), "latency": 1000 * latency,
+            "one_peer": rate(one_peer[0], one_peer[1])}
 
 
 def intake(net, writer: CeramicWriter, model: str, urls: dict[str, str], peers: list[str],
@@ -111,7 +119,7 @@ def holds(url: str, name: str, cids: set[str]) -> float:
 
 
 def measure(ctx: Context, backend: str) -> dict[str, list[float]]:
-    seen: dict[str, list[float]] = {"posts": [], "per_peer": [], "per_cpu": [], "latency": []}
+    seen: dict[str, list[float]] = {"posts": [], "per_peer": [], "per_cpu": [], "latency": [], "one_peer": []}
     writer = CeramicWriter(SEED)
     with harness_net.network(ctx, 4, backend, "full") as net:
         for attempt in range(1, ctx.plan.ceramic_runs + 1):
@@ -135,6 +143,12 @@ def _specs(ctx: Context, backend: str) -> dict[str, Figure]:
         "per_cpu": spec(f"ceramic.recon.per_cpu.{backend}", "ceramic",
                         f"  the same per peer CPU-second ({backend})", "/s",
                         note="the peer node process's utime+stime in that window: the load does not move it"),
+        "one_peer": spec(f"ceramic.recon.one_peer.{backend}", "ceramic",
+                         f"events/s taken in, one interested peer: Keramik's shape ({backend})", "/s",
+                         goal=GOAL_PER_PEER if backend == "docker" else None, at_least=True,
+                         extra={"keramik_floor": KERAMIK_FLOOR},
+                         note=f"{keramik}; recon-event-sync's two nodes: the writer and one peer take the "
+                              f"{events}-event backlog, the other two idle"),
         "latency": spec(f"ceramic.recon.latency.{backend}", "ceramic", f"one event, post to every feed ({backend})", "ms",
                         note="4 nodes, full mesh, all interested"),
     }

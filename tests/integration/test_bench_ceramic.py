@@ -17,7 +17,8 @@ def test_the_ceramic_group_measures_every_figure_on_local_nodes():
     lines = []
     figures = list(ceramic.figures(Context(plan, client=None, image="", progress=lines.append)))
     assert {figure.key for figure in figures} == {f"ceramic.{kind}.local" for kind in
-                                                  ("posts", "recon.per_peer", "recon.per_cpu", "recon.latency")}
+                                                  ("posts", "recon.per_peer", "recon.per_cpu", "recon.latency",
+                                                   "recon.one_peer")}
     for figure in figures:
         assert figure.skipped == "" and len(figure.samples) == 1, (figure.key, figure.skipped, lines)
         assert figure.samples[0] > 0, figure
