@@ -8,6 +8,9 @@ from __future__ import annotations
 
 FAKENET_EXTRA = ("fakenet's own fields (PeerID, node name, announce address, network name, swarm key, "
                  "streams) beside bitcoin-core's: the harness and users identify peers by them")
+# Not a structural difference the comparison sees (both nodes are listening when it runs), so said here.
+NETWORK_ACTIVE = ("; `networkactive` is false for the moments between RPC answering and the swarm "
+                  "listening (Core's only after `setnetworkactive false`), so a client can wait for it")
 NO_SEGWIT = ("fakenet's chain enforces no soft forks but BIP34 (no segwit, csv, taproot): no witness data, "
              "no witness commitment, so templates name no rules and miners skip the segwit path")
 MWEB = "Litecoin's MimbleWimble extension blocks (MWEB) have no counterpart in bitcoin-core or fakenet"
@@ -19,7 +22,7 @@ EXPLAINED: dict[str, list[tuple[str, str]]] = {
     "getblockchaininfo": [(".network: only in fakenet", FAKENET_EXTRA),
                           (".softforks.", "only the soft forks fakenet's chain enforces are listed (BIP34, "
                                           "from height 1); Litecoin Core lists its whole deployment table")],
-    "getnetworkinfo": [(": only in fakenet", FAKENET_EXTRA)],
+    "getnetworkinfo": [(": only in fakenet", FAKENET_EXTRA + NETWORK_ACTIVE)],
     "getpeerinfo": [(": only in fakenet", FAKENET_EXTRA),
                     ("_per_msg.", "fakenet's swarm speaks its own messages (tip, getblocks, blocks, block, "
                                   "stream queries), not bitcoin's version/inv/headers, and counts bytes per "
