@@ -31,12 +31,13 @@ from fakenet.harness.oracle import Oracle
 from fakenet.harness.renamed import RENAMED, follow
 from fakenet.harness.streams import Streams
 from fakenet.harness.timeline import Event
-from fakenet.harness.waits import wait_for
+from fakenet.harness.waits import WaitTimeout, wait_for
 from fakenet.kinds import CHAIN, CLUSTER, IDENTITY, STREAMS, IdentityClient
 
 __all__ = ["Event", "Network"]
 
 FACETS = {STREAMS: Streams, CHAIN: Chain, CLUSTER: Cluster}
+GRAPH_AFTER_UNTRUSTED = 5.0  # seconds: the graph check after a start whose trust wait timed out
 
 
 class Network:
@@ -105,7 +106,13 @@ class Network:
         # mostly leaves the links up, so one round of the graph check confirms them. The other way
         # round, the graph check needed a round over all nodes that saw every link at once (about
         # 1.5 s a round at 64 loaded nodes, two rounds or more) and then a round of trust on top.
-        self._wait_trusted()
+        try:
+            self._wait_trusted()
+        except WaitTimeout:
+            # A node that never trusts a neighbour mostly has the link missing: the graph's
+            # difference (which link, whose logs) says more than the trust wait does.
+            self.oracle.expect_graph(timeout=GRAPH_AFTER_UNTRUSTED)
+            raise
         self.oracle.expect_graph(timeout=fleet.start_timeout)
 
     @classmethod

@@ -2,6 +2,9 @@
 check, so one round of the graph check confirms the mesh (issue 28: a round over 64 loaded nodes
 took about 1.5 s, and graph-first needed two or more, then a trust round on top)."""
 
+import pytest
+
+from fakenet.errors import ExpectationFailed
 from fakenet.harness.network import Network
 from support.fake_backend import FakeBackend, FakeClient, FakeKind, FakeRuntime
 
@@ -54,5 +57,41 @@ def test_start_confirms_the_mesh_in_one_graph_round_after_trust():
         polls = {name: runtime.graph_polls for name, runtime in backend.world.nodes.items()}
         assert set(polls.values()) == {1}, f"expected one getpeerinfo per node during start, observed {polls}"
         assert net.oracle.observed_graph().number_of_edges() == 6
+    finally:
+        net.close()
+
+
+class NeverLinking(DiallingClient):
+    """node2 never reaches node3: neither trusts the other, and their link never shows."""
+
+    def _cut(self, name: str) -> str | None:
+        return {"node2": "node3", "node3": "node2"}.get(self.runtime.name)
+
+    def trusted_identities(self) -> set[str]:
+        cut = self._cut(self.runtime.name)
+        return {i for i in super().trusted_identities() if cut is None or i != self.runtime.world.nodes[cut].identity}
+
+    def peer_identities(self) -> set[str]:
+        cut = self._cut(self.runtime.name)
+        return {i for i in super().peer_identities() if cut is None or i != self.runtime.world.nodes[cut].identity}
+
+
+def test_a_start_whose_link_never_comes_up_says_which_link_not_only_whose_trust():
+    kind = FakeKind()
+    backend = DiallingBackend(kind)
+    original = backend.create
+
+    def create(specs):
+        runtimes = original(specs)
+        for runtime in runtimes.values():
+            runtime._fake_client = NeverLinking(runtime)
+        return runtimes
+
+    backend.create = create
+    net = Network(4, backend=backend, kind=kind, topology="ring", start_timeout=0.5)
+    try:
+        with pytest.raises(ExpectationFailed) as raised:
+            net.start()
+        assert raised.value.difference == "missing edges node2–node3"
     finally:
         net.close()
