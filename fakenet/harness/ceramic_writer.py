@@ -10,6 +10,7 @@ like any client's. The oracle (interests.py) imports none of it.
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import urllib.error
@@ -141,7 +142,10 @@ def _tip(ceramic_one_url: str, document: Document) -> CID:
 
 
 def _post_event(ceramic_one_url: str, cid: CID, data: bytes) -> None:
-    _post(f"{ceramic_one_url}/ceramic/events", {"data": multibase.encode(_car(cid, data), "base64")})
+    # Multibase base64 ('m', RFC 4648 without padding) by hand: multiformats registers an encoding
+    # on its first use, and post_signed's threads racing to do so failed ("already registered").
+    car = base64.b64encode(_car(cid, data)).decode().rstrip("=")
+    _post(f"{ceramic_one_url}/ceramic/events", {"data": "m" + car})
 
 
 def _refused(ceramic_one_url: str, cid: CID, data: bytes) -> None:

@@ -13,7 +13,6 @@ import pytest
 from fakenet.labels import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
 from fakenet.prune import prune
 
-NOW = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 LONG_AGO = "2020-01-01T00:00:00.000000000Z"
 
 
@@ -62,8 +61,11 @@ class Engine:
     def remove_volume(self, name, force=False):
         del self.held["volumes"][name]
 
-    def run(self, run: str, owner: str | None, status: str = "running", created: str = NOW, container: bool = True):
-        """One network of run `run` as a docker backend (or compose, without an owner) makes it."""
+    def run(self, run: str, owner: str | None, status: str = "running", created: str | None = None,
+            container: bool = True):
+        """One network of run `run` as a docker backend (or compose, without an owner) makes it; made
+        now unless `created` says when (now is read here: the suite may run this minutes after import)."""
+        created = created or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         labels = {PROJECT_LABEL: "fakenet-gw0", RUN_LABEL: run, **({OWNER_LABEL: owner} if owner else {})}
         if container:
             self.held["containers"][f"c-{run}"] = {"Id": f"c-{run}", "Name": f"/fakenet-{run}-node", "Created": created,
