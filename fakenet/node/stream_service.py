@@ -54,7 +54,8 @@ from fakenet.node import logs, stream_frames
 from fakenet.node.streams import (AnchorStatus, CachedStream, CommitRejected, ControllerKey, MissingCommit, PinStore, StreamCache,
                                   StreamID, StreamState, StreamUnavailable, apply_commit, apply_genesis, codec, first_missing,
                                   make_genesis, make_update, replay_steps, settle)
-from fakenet.node.streams.state import heads_steps
+from fakenet.node.streams.conflict import fork_wins
+from fakenet.node.streams.state import gossip_steps, heads_steps
 
 
 SYNCED_MEMORY = 100_000  # streams whose freshness is remembered; past it, old entries go first
@@ -230,9 +231,9 @@ class StreamService:
         held = await self.find(stream_id)
         if held is None or held.state.tip == tip:
             return
-        merged = {**held.blocks, **blocks}
+        merged = ChainMap(blocks, held.blocks)
         try:
-            candidate = await self._replayed(merged, tip, stream_id)
+            candidate = await self._gossiped(held.state, merged, tip, source)
         except MissingCommit as exc:
             # Gossip carries the newest blocks that fit a frame: a holder that missed older ones
             # gets them from the network, by syncing on its next load.
@@ -241,7 +242,28 @@ class StreamService:
         except CommitRejected as exc:
             self._log.warning("stream_update_rejected", stream=stream_id.encode(), source=source, error=str(exc))
         else:
-            self._keep(candidate, merged, source)
+            if candidate is not None:
+                self._keep(candidate, merged, source)
+
+    async def _gossiped(self, held: StreamState, blocks: Mapping[CID, bytes], tip: CID, source: str
+                        ) -> StreamState | None:
+        """The state a gossiped tip offers over `held`, checked at the cost of what is new in it:
+        None for a tip the held log already has (a node never goes back to an older state it
+        verified) or a fork the conflict rules would not keep; the held state moved along the new
+        commits for an extension; a fork that would win is replayed whole, as a load replays an
+        answer (its content at the fork point is only known that way). CommitRejected, MissingCommit
+        as a replay raises them."""
+        stream_id = held.stream_id
+        gossiped = await stepped(gossip_steps(held, blocks, tip, anchor_check=self._anchor_check))
+        if gossiped.older:
+            self._log.debug("stream_update_older", stream=stream_id.encode(), source=source)
+            return None
+        if gossiped.state is not None:
+            return gossiped.state
+        if not fork_wins(held, gossiped.branch):
+            self._log.info("stream_update_lost", stream=stream_id.encode(), source=source, tip=str(tip))
+            return None
+        return await self._replayed(blocks, tip, stream_id)
 
     async def _replayed(self, blocks: dict[CID, bytes], tip: CID, stream_id: StreamID) -> StreamState:
         """rebuild, in steps that let the event loop run between them: a log a peer sent may be
