@@ -420,6 +420,7 @@ def _branch_steps(held: StreamState, prefix: tuple[LogEntry, ...], chain: list[t
             if stream_id.type == MID:
                 mid.check_update_header(payload.get("header"))
             commits.field(cid, payload, "data", list)
+            log.append(LogEntry(cid, "update"))
         else:
             raise CommitRejected(f"commit {cid} is a {kind} commit, not an update or anchor of {stream_id}")
         if walked % STEP == 0:
