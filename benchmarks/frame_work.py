@@ -2,7 +2,7 @@
 threads, so the pin-store reads off the event loop count) and wall time, best of 3, beside what
 stream_frames.cost charges. The numbers of 2026-12-06 are in tests/unit/test_frame_costs.py.
 
-    .venv/bin/python benchmarks/frame_work.py   (from the repo root; ~20 s, most of it the su replay)
+    .venv/bin/python benchmarks/frame_work.py   (from the repo root; ~4 s, most of it building the long stream)
 
 A real StreamService over a SQLite pin store holding a pinned 1,101-commit stream, a StreamNetwork
 over the in-memory swarm of tests/unit/test_stream_network.py, with a link on to a node that

@@ -227,7 +227,9 @@ class StreamService:
         return self.anchors is not None and self.anchors.proven(stream_id, tip, proof)
 
     async def receive_update(self, stream_id: StreamID, tip: CID, blocks: dict[CID, bytes], source: str) -> None:
-        """Gossip from a peer: holders move to the winning log; others only pass it on."""
+        """Gossip from a peer: holders move to the winning log; others only pass it on. The work is
+        that of what is new in the tip (`_gossiped`), not of the log held: a peer's older tip or bad
+        commit costs a lookup or one commit's checks, an honest update its own commits'."""
         held = await self.find(stream_id)
         if held is None or held.state.tip == tip:
             return

@@ -5,6 +5,9 @@ A state is what replaying its log yields: content, controllers and anchor status
 `apply_*` checks a commit against the state it extends and returns a new state or raises
 CommitRejected; nothing here touches the network, the chain or a clock.
 
+A tip a peer gossips is checked against the state a node holds at the cost of what is new in it
+(`gossip_steps`): the held log is not replayed for an older tip, an extension or a losing fork.
+
 Anchor status: a stream created or updated on this node starts PENDING (the node asks for an
 anchor at once, as Ceramic does); one replayed from a peer's commits is NOT_REQUESTED until
 an anchor arrives; ANCHORED while the tip is an anchor commit.
