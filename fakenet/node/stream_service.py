@@ -45,7 +45,7 @@ unnoticed until the next new connection in the component.
 from __future__ import annotations
 
 import asyncio
-from collections import ChainMap
+from collections import ChainMap, OrderedDict
 from typing import Any, Callable, Generator, Mapping, TypeVar
 
 from multiformats import CID
@@ -55,10 +55,13 @@ from fakenet.node.streams import (AnchorStatus, CachedStream, CommitRejected, Co
                                   StreamID, StreamState, StreamUnavailable, apply_commit, apply_genesis, codec, first_missing,
                                   make_genesis, make_update, replay_steps, settle)
 from fakenet.node.streams.conflict import fork_wins
-from fakenet.node.streams.state import gossip_steps, heads_steps
+from fakenet.node.streams.state import fork_steps, gossip_steps, heads_steps
 
 
 SYNCED_MEMORY = 100_000  # streams whose freshness is remembered; past it, old entries go first
+# States held before a move, for forks off them (_remember), oldest out first: a node of the sim's
+# 10,000 keeps this many, so few; two writers racing on one tip need only the last few.
+EARLIER_MEMORY = 64
 # The longest log a load walks (a counter updated every minute for 69 days), and the rounds of one
 # window (stream_frames.MAX_LOG) each it may take: twice what an honest holder's full windows need.
 LONGEST_LOG = 100_000
@@ -96,6 +99,9 @@ class StreamService:
         self.connections: Callable[[], int] = lambda: 0
         self._synced: dict[StreamID, int] = {}
         self._syncing: dict[StreamID, asyncio.Future] = {}  # one sync per stream at a time
+        # The states this node held before its latest moves, by tip: a fork off one of them (two
+        # writers updating the same tip at once) is checked from there, not replayed from genesis.
+        self._earlier: OrderedDict[CID, StreamState] = OrderedDict()
 
     # -- holding -------------------------------------------------------------------------------
 
@@ -141,13 +147,24 @@ class StreamService:
                 found[cid] = data
         return found
 
-    def store(self, state: StreamState, new_blocks: dict[CID, bytes]) -> None:
-        """Record a newer state wherever the stream is held (cache and/or pin store)."""
+    def store(self, state: StreamState, new_blocks: dict[CID, bytes], before: StreamState | None = None) -> None:
+        """Record a newer state wherever the stream is held (cache and/or pin store); `before`, the
+        state it replaces, is remembered for forks off it (`_remember`)."""
         entry = self.cache.peek(state.stream_id)
+        if before is not None and before.tip != state.tip:
+            self._remember(before)
         if entry is not None:
             self.cache.replace(state, {**entry.blocks, **new_blocks})
         if self.pins.is_pinned(state.stream_id):
             self.pins.update(state, new_blocks)
+
+    def _remember(self, state: StreamState) -> None:
+        """Keep a verified state this node moved on from, for a fork off its tip (`_gossiped`)."""
+        state.__dict__.pop("_index", None)  # StreamState.index's cache: rebuilt if ever needed
+        self._earlier[state.tip] = state
+        self._earlier.move_to_end(state.tip)
+        while len(self._earlier) > EARLIER_MEMORY:
+            self._earlier.popitem(last=False)
 
     def _cache(self, state: StreamState, blocks: dict[CID, bytes]) -> None:
         for evicted in self.cache.put(state, blocks):
@@ -193,7 +210,7 @@ class StreamService:
             return current
         state = apply_commit(current, cid, data, local=True, decoded=decoded)
         await self._accept(state, ChainMap({cid: data}, self.held(stream_id).blocks), current)
-        self.store(state, {cid: data})
+        self.store(state, {cid: data}, current)
         self.cache.get(stream_id)  # an update is a use
         await self.network.publish_update(stream_id, state.tip, self.held(stream_id).blocks)
         if anchor:
@@ -252,9 +269,11 @@ class StreamService:
         """The state a gossiped tip offers over `held`, checked at the cost of what is new in it:
         None for a tip the held log already has (a node never goes back to an older state it
         verified) or a fork the conflict rules would not keep; the held state moved along the new
-        commits for an extension; a fork that would win is replayed whole, as a load replays an
-        answer (its content at the fork point is only known that way). CommitRejected, MissingCommit
-        as a replay raises them."""
+        commits for an extension. A fork the rules would keep needs the content at its fork point:
+        from the state this node held there (`_earlier`), its own commits are checked and applied;
+        past that memory, or if the held log's view of an anchor before the fork point changed
+        since (a reorg), the fork is replayed whole, as a load replays an answer. CommitRejected,
+        MissingCommit as a replay raises them."""
         stream_id = held.stream_id
         gossiped = await stepped(gossip_steps(held, blocks, tip, anchor_check=self._anchor_check))
         if gossiped.older:
@@ -265,7 +284,10 @@ class StreamService:
         if not fork_wins(held, gossiped.branch):
             self._log.info("stream_update_lost", stream=stream_id.encode(), source=source, tip=str(tip))
             return None
-        return await self._replayed(blocks, tip, stream_id)
+        base = self._earlier.get(gossiped.fork_point)
+        if base is None or base.log != held.log[:len(base.log)]:
+            return await self._replayed(blocks, tip, stream_id)
+        return await stepped(fork_steps(base, gossiped.fork, anchor_check=self._anchor_check))
 
     async def _replayed(self, blocks: dict[CID, bytes], tip: CID, stream_id: StreamID) -> StreamState:
         """rebuild, in steps that let the event loop run between them: a log a peer sent may be
@@ -292,7 +314,7 @@ class StreamService:
             self._log.warning("stream_update_rejected", stream=winner.stream_id.encode(), source=source, error=refused)
             return
         if winner.tip != held.state.tip:
-            self.store(winner, {c: blocks[c] for c in (e.cid for e in winner.log) if c not in held.blocks})
+            self.store(winner, {c: blocks[c] for c in (e.cid for e in winner.log) if c not in held.blocks}, held.state)
             self._noted(winner, blocks)
             self._log.info("stream_tip_moved", stream=winner.stream_id.encode(), tip=str(winner.tip), source=source)
             if winner.anchor_status is not AnchorStatus.ANCHORED and self.anchors is not None:

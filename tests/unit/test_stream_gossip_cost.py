@@ -158,8 +158,27 @@ def test_a_losing_fork_is_checked_on_its_own_commits_only(holder, work, caplog):
     assert "stream_update_lost" in caplog.messages, "refused by the conflict rules, not as a bad commit"
 
 
-def test_a_winning_fork_is_replayed_and_kept_as_the_conflict_rules_say(holder, long_log):
-    """A fork off the commit before the tip that is one commit longer than the held log."""
+def test_a_winning_fork_off_a_state_this_node_held_checks_only_the_fork(holder, long_log, work):
+    """Two writers update the same tip at once: the holder moved to one update, then the other
+    writer's longer branch arrives. The holder held the fork point's state, so only the branch's
+    commits are checked and applied (a replay from genesis would decode all 300)."""
+    service, state = holder
+    mine, mine_data = make_update(OWNER, state, {"n": "mine"})
+    assert gossip(service, state, mine, {mine: mine_data}).content == {"n": "mine"}
+    blocks, base = {}, state
+    for n in ("theirs 1", "theirs 2"):
+        cid, blocks[cid] = make_update(OWNER, base, {"n": n})
+        base = apply_commit(base, cid, blocks[cid])
+    work.update(decoded=0, opened=0)
+    moved = gossip(service, state, cid, blocks)
+    # each signature is opened twice: to see whether the fork could win, then to apply it
+    assert work["decoded"] == 2 and work["opened"] <= 4, f"expected the branch's 2 commits checked alone, observed {work}"
+    assert moved == rebuild({**long_log[1], mine: mine_data, **blocks}, cid) and moved.content == {"n": "theirs 2"}
+
+
+def test_a_winning_fork_off_a_state_not_remembered_is_replayed_and_kept(holder, long_log):
+    """A fork off the commit before the tip, which this node never held (it pinned the log whole),
+    one commit longer than the held log: its content at the fork point takes a replay."""
     service, state = holder
     base = dataclasses.replace(state, log=state.log[:-1], content={"n": LENGTH - 2})
     blocks = {}

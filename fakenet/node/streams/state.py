@@ -360,11 +360,21 @@ class Gossiped:
     `older` (the tip is in the held log: nothing to do), `state` (the held state moved along the
     new commits, each checked) or `branch` (a fork: the log to the tip, the held prefix to the
     common ancestor and then the branch's commits, signatures, links and anchor proofs checked
-    but not their content, which only a full replay yields)."""
+    but not their content, which takes the state at the fork point: `fork_steps`)."""
 
     older: bool = False
     state: StreamState | None = None
     branch: tuple[LogEntry, ...] | None = None
+    fork: tuple[tuple[CID, Any], ...] = ()  # the branch's commits after the fork point, decoded
+    fork_point: CID | None = None  # the last commit the branch shares with the held log
+
+
+def fork_steps(base: StreamState, fork: tuple[tuple[CID, Any], ...], *, anchor_check: AnchorCheck | None = None
+               ) -> Generator[None, None, StreamState]:
+    """The state of a fork (Gossiped.fork) from `base`, the verified state at its fork point: its
+    commits checked and applied as a replay does, without replaying the log before the fork."""
+    moved = yield from _applied_steps(base, list(fork), anchor_check)
+    return _without_unproven_tail(moved)
 
 
 def gossip_steps(held: StreamState, blocks: Mapping[CID, bytes], tip: CID, *,
@@ -395,7 +405,7 @@ def gossip_steps(held: StreamState, blocks: Mapping[CID, bytes], tip: CID, *,
         moved = yield from _applied_steps(held, chain, anchor_check)
         return Gossiped(state=_without_unproven_tail(moved))
     branch = yield from _branch_steps(held, held.log[:at[cid] + 1], chain, anchor_check)
-    return Gossiped(branch=branch)
+    return Gossiped(branch=branch, fork=tuple(chain), fork_point=cid)
 
 
 def _branch_steps(held: StreamState, prefix: tuple[LogEntry, ...], chain: list[tuple[CID, Any]],
