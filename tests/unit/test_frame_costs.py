@@ -29,7 +29,8 @@ tip, one bad commit on top of the tip, an honest update alike): 1 unit for ~0.5-
 1,101-commit log. Now (issue 24, stream_service.receive_update and streams.state.gossip_steps) a
 tip the held log has is ignored, an extension applies only its new commits to the held state, and
 a fork is checked on its own commits (signatures, links, anchor proofs) and replayed only if the
-conflict rules would keep it, which a fork of forged commits never is. The su rows' "was" figures
+conflict rules would keep it, which a fork of forged commits never is (and then from the state
+this node held at the fork point, if it is among the last StreamService EARLIER_MEMORY it left). The su rows' "was" figures
 are the old replay planted back, measured by the same benchmarks/frame_work.py (2026-12-06,
 process_time, best of 3). What is left is linear in the log with a small constant: a pinned stream not in the cache is
 read from the pin store (~4 ms for 1,101 commits, as an `sq`), and an accepted update writes its
