@@ -2,12 +2,13 @@
 threads, so the pin-store reads off the event loop count) and wall time, best of 3, beside what
 stream_frames.cost charges. The numbers of 2026-12-06 are in tests/unit/test_frame_costs.py.
 
-    .venv/bin/python benchmarks/frame_work.py   (from the repo root; ~20 s, most of it the su replay)
+    .venv/bin/python benchmarks/frame_work.py   (from the repo root; ~4 s, most of it building the long stream)
 
 A real StreamService over a SQLite pin store holding a pinned 1,101-commit stream, a StreamNetwork
 over the in-memory swarm of tests/unit/test_stream_network.py, with a link on to a node that
 drops what it gets (so passing a search on is counted, the next node's work is not)."""
 import asyncio
+import dataclasses
 import base64
 import os
 import sys
@@ -19,7 +20,7 @@ from test_stream_network import Swarm, join, Service, a_long_stream
 from fakenet.node import stream_frames, framing
 from fakenet.node.stream_network import StreamNetwork
 from fakenet.node.stream_service import StreamService
-from fakenet.node.streams import PinStore, StreamCache, ControllerKey, StreamID, codec
+from fakenet.node.streams import PinStore, StreamCache, ControllerKey, StreamID, codec, make_update
 
 def fit(blocks):
     """The newest blocks that fit an su under its byte limit."""
@@ -37,11 +38,16 @@ async def main(tmp):
     pins = PinStore(Path(tmp) / "b.sqlite")
     svc = StreamService(ControllerKey.generate(), StreamCache(10), pins)
     held = a_long_stream()  # 1,101 commits
+    key = ControllerKey.from_seed(bytes(range(32)))  # a_long_stream's controller
     pins.pin(held.state, held.blocks)
     net = StreamNetwork(b, svc); svc.network = net
     class Anchors:
         async def request_from(self, peer, stream_id, tip):
             await svc.find(stream_id); codec.cid_text(tip); return False
+        def request(self, stream_id, tip):  # an accepted update asks for an anchor: noted, not sent
+            return False
+        def proven(self, stream_id, tip, proof):
+            return False
     svc.anchors = Anchors()
     StreamNetwork(a, Service()); StreamNetwork(c, Service())
     c.handlers = {t: (lambda conn, m: asyncio.sleep(0)) for t in b.handlers}
@@ -52,6 +58,14 @@ async def main(tmp):
     tip = str(held.state.tip)
     cids = [str(e.cid) for e in held.state.log]
     blocks_hex = {str(k): v.hex() for k, v in list(held.blocks.items())}
+    def on_top(q, content, signer=key, at=None):
+        """An su of one update on the tip this node holds now (or on the commit `at` of its log:
+        a fork one commit long, which the longer held log beats); `signer` other than the
+        controller's key makes it fail its check."""
+        now = svc.held(held.state.stream_id).state
+        base = now if at is None else dataclasses.replace(now, log=now.log[:now.index()[at.cid] + 1])
+        cid, data = make_update(signer, base, content)
+        return {"t": "su", "gid": q, "stream": sid, "tip": str(cid), "blocks": {str(cid): data.hex()}}
     def frames():
         q = os.urandom(8).hex()
         return {
@@ -63,7 +77,10 @@ async def main(tmp):
           "sr unsolicited, 1024 log": {"t": "sr", "qid": q, "stream": sid, "tip": tip, "log": [raw_cid() for _ in range(1024)], "length": 1024},
           "br unsolicited 1 MiB": {"t": "br", "qid": q, "blocks": {raw_cid(): "00" * 250_000 for _ in range(2)}},
           "su held stream, 1024 blocks": {"t": "su", "gid": q, "stream": sid, "tip": cids[-1], "blocks": fit(blocks_hex)},
-          "su held, older tip (replay)": {"t": "su", "gid": q, "stream": sid, "tip": cids[-2], "blocks": {}},
+          "su held, older tip": {"t": "su", "gid": q, "stream": sid, "tip": cids[-2], "blocks": {}},
+          "su held, 1 new commit on the tip": on_top(q, {"n": os.urandom(4).hex()}),
+          "su held, 1 bad commit on the tip": on_top(q, {"n": 1}, signer=ControllerKey.generate()),
+          "su held, a losing fork (1 commit)": on_top(q, {"n": 2}, at=svc.held(held.state.stream_id).state.log[-2]),
           "su unknown stream, 1024 blocks": {"t": "su", "gid": q, "stream": StreamID(0, codec.cid_of(os.urandom(8))).encode(), "tip": raw_cid(), "blocks": {raw_cid(): "00"*400 for _ in range(1024)}},
           "qd": {"t": "qd", "qid": q, "nodes": 1, "lost": 0},
           "qa": {"t": "qa", "qid": q},

@@ -45,7 +45,7 @@ unnoticed until the next new connection in the component.
 from __future__ import annotations
 
 import asyncio
-from collections import ChainMap
+from collections import ChainMap, OrderedDict
 from typing import Any, Callable, Generator, Mapping, TypeVar
 
 from multiformats import CID
@@ -54,10 +54,14 @@ from fakenet.node import logs, stream_frames
 from fakenet.node.streams import (AnchorStatus, CachedStream, CommitRejected, ControllerKey, MissingCommit, PinStore, StreamCache,
                                   StreamID, StreamState, StreamUnavailable, apply_commit, apply_genesis, codec, first_missing,
                                   make_genesis, make_update, replay_steps, settle)
-from fakenet.node.streams.state import heads_steps
+from fakenet.node.streams.conflict import fork_wins
+from fakenet.node.streams.state import fork_steps, gossip_steps, heads_steps
 
 
 SYNCED_MEMORY = 100_000  # streams whose freshness is remembered; past it, old entries go first
+# States held before a move, for forks off them (_remember), oldest out first: a node of the sim's
+# 10,000 keeps this many, so few; two writers racing on one tip need only the last few.
+EARLIER_MEMORY = 64
 # The longest log a load walks (a counter updated every minute for 69 days), and the rounds of one
 # window (stream_frames.MAX_LOG) each it may take: twice what an honest holder's full windows need.
 LONGEST_LOG = 100_000
@@ -95,6 +99,9 @@ class StreamService:
         self.connections: Callable[[], int] = lambda: 0
         self._synced: dict[StreamID, int] = {}
         self._syncing: dict[StreamID, asyncio.Future] = {}  # one sync per stream at a time
+        # The states this node held before its latest moves, by tip: a fork off one of them (two
+        # writers updating the same tip at once) is checked from there, not replayed from genesis.
+        self._earlier: OrderedDict[CID, StreamState] = OrderedDict()
 
     # -- holding -------------------------------------------------------------------------------
 
@@ -140,13 +147,24 @@ class StreamService:
                 found[cid] = data
         return found
 
-    def store(self, state: StreamState, new_blocks: dict[CID, bytes]) -> None:
-        """Record a newer state wherever the stream is held (cache and/or pin store)."""
+    def store(self, state: StreamState, new_blocks: dict[CID, bytes], before: StreamState | None = None) -> None:
+        """Record a newer state wherever the stream is held (cache and/or pin store); `before`, the
+        state it replaces, is remembered for forks off it (`_remember`)."""
         entry = self.cache.peek(state.stream_id)
+        if before is not None and before.tip != state.tip:
+            self._remember(before)
         if entry is not None:
             self.cache.replace(state, {**entry.blocks, **new_blocks})
         if self.pins.is_pinned(state.stream_id):
             self.pins.update(state, new_blocks)
+
+    def _remember(self, state: StreamState) -> None:
+        """Keep a verified state this node moved on from, for a fork off its tip (`_gossiped`)."""
+        state.__dict__.pop("_index", None)  # StreamState.index's cache: rebuilt if ever needed
+        self._earlier[state.tip] = state
+        self._earlier.move_to_end(state.tip)
+        while len(self._earlier) > EARLIER_MEMORY:
+            self._earlier.popitem(last=False)
 
     def _cache(self, state: StreamState, blocks: dict[CID, bytes]) -> None:
         for evicted in self.cache.put(state, blocks):
@@ -192,7 +210,7 @@ class StreamService:
             return current
         state = apply_commit(current, cid, data, local=True, decoded=decoded)
         await self._accept(state, ChainMap({cid: data}, self.held(stream_id).blocks), current)
-        self.store(state, {cid: data})
+        self.store(state, {cid: data}, current)
         self.cache.get(stream_id)  # an update is a use
         await self.network.publish_update(stream_id, state.tip, self.held(stream_id).blocks)
         if anchor:
@@ -226,13 +244,15 @@ class StreamService:
         return self.anchors is not None and self.anchors.proven(stream_id, tip, proof)
 
     async def receive_update(self, stream_id: StreamID, tip: CID, blocks: dict[CID, bytes], source: str) -> None:
-        """Gossip from a peer: holders move to the winning log; others only pass it on."""
+        """Gossip from a peer: holders move to the winning log; others only pass it on. The work is
+        that of what is new in the tip (`_gossiped`), not of the log held: a peer's older tip or bad
+        commit costs a lookup or one commit's checks, an honest update its own commits'."""
         held = await self.find(stream_id)
         if held is None or held.state.tip == tip:
             return
-        merged = {**held.blocks, **blocks}
+        merged = ChainMap(blocks, held.blocks)
         try:
-            candidate = await self._replayed(merged, tip, stream_id)
+            candidate = await self._gossiped(held.state, merged, tip, source)
         except MissingCommit as exc:
             # Gossip carries the newest blocks that fit a frame: a holder that missed older ones
             # gets them from the network, by syncing on its next load.
@@ -241,7 +261,33 @@ class StreamService:
         except CommitRejected as exc:
             self._log.warning("stream_update_rejected", stream=stream_id.encode(), source=source, error=str(exc))
         else:
-            self._keep(candidate, merged, source)
+            if candidate is not None:
+                self._keep(candidate, merged, source)
+
+    async def _gossiped(self, held: StreamState, blocks: Mapping[CID, bytes], tip: CID, source: str
+                        ) -> StreamState | None:
+        """The state a gossiped tip offers over `held`, checked at the cost of what is new in it:
+        None for a tip the held log already has (a node never goes back to an older state it
+        verified) or a fork the conflict rules would not keep; the held state moved along the new
+        commits for an extension. A fork the rules would keep needs the content at its fork point:
+        from the state this node held there (`_earlier`), its own commits are checked and applied;
+        past that memory, or if the held log's view of an anchor before the fork point changed
+        since (a reorg), the fork is replayed whole, as a load replays an answer. CommitRejected,
+        MissingCommit as a replay raises them."""
+        stream_id = held.stream_id
+        gossiped = await stepped(gossip_steps(held, blocks, tip, anchor_check=self._anchor_check))
+        if gossiped.older:
+            self._log.debug("stream_update_older", stream=stream_id.encode(), source=source)
+            return None
+        if gossiped.state is not None:
+            return gossiped.state
+        if not fork_wins(held, gossiped.branch):
+            self._log.info("stream_update_lost", stream=stream_id.encode(), source=source, tip=str(tip))
+            return None
+        base = self._earlier.get(gossiped.fork_point)
+        if base is None or base.log != held.log[:len(base.log)]:
+            return await self._replayed(blocks, tip, stream_id)
+        return await stepped(fork_steps(base, gossiped.fork, anchor_check=self._anchor_check))
 
     async def _replayed(self, blocks: dict[CID, bytes], tip: CID, stream_id: StreamID) -> StreamState:
         """rebuild, in steps that let the event loop run between them: a log a peer sent may be
@@ -268,7 +314,7 @@ class StreamService:
             self._log.warning("stream_update_rejected", stream=winner.stream_id.encode(), source=source, error=refused)
             return
         if winner.tip != held.state.tip:
-            self.store(winner, {c: blocks[c] for c in (e.cid for e in winner.log) if c not in held.blocks})
+            self.store(winner, {c: blocks[c] for c in (e.cid for e in winner.log) if c not in held.blocks}, held.state)
             self._noted(winner, blocks)
             self._log.info("stream_tip_moved", stream=winner.stream_id.encode(), tip=str(winner.tip), source=source)
             if winner.anchor_status is not AnchorStatus.ANCHORED and self.anchors is not None:

@@ -15,16 +15,26 @@ under load (2026-12-06):
     sr unsolicited, 1,024 log entries        1025   1025     0.2      0.2   dropped: no such search
     br unsolicited, 1 MB (2 blocks)             3     64     0.8      4.9
     su held stream, 1,024 blocks (960 KB)    1025   1079     5.9     16.4
-    su held stream, an older tip, no blocks     1      1   587.8    991.5   replays the whole log
+    su held stream, an older tip, no blocks     1      1     4.0      4.0   was 494.5 (587.8 first): now a lookup
+    su held stream, 1 new commit on the tip     2      2    13.4     14.5   was 515.3: checks the new commit only
+    su held stream, 1 bad commit on the tip     2      2     4.7      4.8   was 487.7: refused on its own check
+    su held stream, a losing fork (1 commit)    2      2     5.0      5.0   was 524.0: the conflict rules say no
+                                                                          before any replay
     su unknown stream, 1,024 blocks (886 KB) 1025   1075    19.2     40.7
     qd, qa                                      1      1     0.1      0.1
     ar, stream not held                         1      1     0.7      2.4
 
-Not matched yet: an `su` that makes a holder replay its log (an older tip, or one new commit on
-top of the tip that fails its check) is 1 unit for ~0.6 s of CPU on a 1,101-commit log, on the
-event loop in steps: receive_update replays the whole log from genesis for every update, an
-honest one too, so charging it would cut honest gossip on long streams as well. The fix is
-to verify only what extends the held tip.
+An `su` for a held stream used to make the holder replay its whole log from genesis (an older
+tip, one bad commit on top of the tip, an honest update alike): 1 unit for ~0.5-0.6 s of CPU on a
+1,101-commit log. Now (issue 24, stream_service.receive_update and streams.state.gossip_steps) a
+tip the held log has is ignored, an extension applies only its new commits to the held state, and
+a fork is checked on its own commits (signatures, links, anchor proofs) and replayed only if the
+conflict rules would keep it, which a fork of forged commits never is (and then from the state
+this node held at the fork point, if it is among the last StreamService EARLIER_MEMORY it left). The su rows' "was" figures
+are the old replay planted back, measured by the same benchmarks/frame_work.py (2026-12-06,
+process_time, best of 3). What is left is linear in the log with a small constant: a pinned stream not in the cache is
+read from the pin store (~4 ms for 1,101 commits, as an `sq`), and an accepted update writes its
+state (~9 ms).
 
 A unit is about one frame's own handling (an `sq` the node cannot answer). What a `bq` costs is
 the part that grew: its CIDs are each up to three reads of the pin store, behind one lock,

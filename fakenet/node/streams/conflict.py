@@ -28,9 +28,10 @@ seen) the signed content wins over the anchor.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
-from fakenet.node.streams.state import StreamState
+from fakenet.node.streams.state import LogEntry, StreamState
 
 
 def pick(a: StreamState, b: StreamState) -> StreamState:
@@ -48,6 +49,14 @@ def settle(states: list[StreamState]) -> StreamState:
     for state in live[1:]:
         winner = pick(winner, state)
     return winner
+
+
+def fork_wins(held: StreamState, log: tuple[LogEntry, ...]) -> bool:
+    """Whether a fork whose log is `log` (gossip_steps' branch) would be kept over `held`. The rules
+    read only the logs (anchors, lengths, tips), so a losing fork is refused before its content is
+    rebuilt: a peer's fork costs its own commits' checks, not a replay of the held log."""
+    shape = dataclasses.replace(held, log=log)  # content is not the fork's: never kept, only compared
+    return settle([held, shape]) is shape
 
 
 def superseded(state: StreamState, other: StreamState) -> bool:

@@ -5,6 +5,9 @@ A state is what replaying its log yields: content, controllers and anchor status
 `apply_*` checks a commit against the state it extends and returns a new state or raises
 CommitRejected; nothing here touches the network, the chain or a clock.
 
+A tip a peer gossips is checked against the state a node holds at the cost of what is new in it
+(`gossip_steps`): the held log is not replayed for an older tip, an extension or a losing fork.
+
 Anchor status: a stream created or updated on this node starts PENDING (the node asks for an
 anchor at once, as Ceramic does); one replayed from a peer's commits is NOT_REQUESTED until
 an anchor arrives; ANCHORED while the tip is an anchor commit.
@@ -91,6 +94,15 @@ class StreamState:
     @property
     def tip(self) -> CID:
         return self.log[-1].cid
+
+    def index(self) -> dict[CID, int]:
+        """Each commit of the log by its position, built once per state (states are immutable): a
+        gossiped tip is looked up in it for every update a peer sends (gossip_steps)."""
+        found = self.__dict__.get("_index")
+        if found is None:
+            found = {entry.cid: at for at, entry in enumerate(self.log)}
+            object.__setattr__(self, "_index", found)
+        return found
 
     def to_json(self) -> dict:
         """Ceramic's HTTP API shape (`{"streamId", "state": {...}}`); also how the pin store keeps it."""
@@ -206,13 +218,17 @@ def _family_and_tags(cid: CID, header: dict) -> tuple[str | None, tuple[str, ...
 
 def _check_link(state: StreamState, cid: CID, payload: Any) -> None:
     """The commit must name this stream and extend its current tip."""
+    _check_link_to(state.stream_id, state.tip, cid, payload)
+
+
+def _check_link_to(stream_id: StreamID, tip: CID, cid: CID, payload: Any) -> None:
     genesis = commits.field(cid, payload, "id", CID)
-    if genesis != state.stream_id.genesis:
-        other = StreamID(state.stream_id.type, genesis).encode()
-        raise CommitRejected(f"commit {cid} belongs to stream {other}, not {state.stream_id}")
+    if genesis != stream_id.genesis:
+        other = StreamID(stream_id.type, genesis).encode()
+        raise CommitRejected(f"commit {cid} belongs to stream {other}, not {stream_id}")
     prev = commits.field(cid, payload, "prev", CID)
-    if prev != state.tip:
-        raise CommitRejected(f"unknown prev {prev} for {state.stream_id}")
+    if prev != tip:
+        raise CommitRejected(f"unknown prev {prev} for {stream_id}")
 
 
 def _update(state: StreamState, cid: CID, obj: Any, local: bool) -> StreamState:
@@ -278,7 +294,16 @@ def replay_steps(blocks: Mapping[CID, bytes], tip: CID, *, stream_id: StreamID |
     state = _genesis(*chain[0], local=False)
     if stream_id is not None and state.stream_id != stream_id:
         raise CommitRejected(f"tip {tip} leads to stream {state.stream_id}, not {stream_id}")
-    for replayed, (cid, obj) in enumerate(chain[1:], 1):
+    state = yield from _applied_steps(state, chain[1:], anchor_check)
+    return _without_unproven_tail(state)
+
+
+def _applied_steps(state: StreamState, chain: list[tuple[CID, Any]], anchor_check: AnchorCheck | None
+                   ) -> Generator[None, None, StreamState]:
+    """`state` moved along `chain` (commits after its tip, oldest first), every commit checked."""
+    for replayed, (cid, obj) in enumerate(chain, 1):
+        if commits.kind_of(obj) == "genesis":
+            raise CommitRejected(f"commit {cid} is a genesis commit, not an update or anchor of {state.stream_id}")
         if commits.kind_of(obj) != "anchor":
             state = _update(state, cid, obj, local=False)
         elif anchor_check is None or _proven(state, obj, anchor_check):
@@ -287,7 +312,7 @@ def replay_steps(blocks: Mapping[CID, bytes], tip: CID, *, stream_id: StreamID |
             state = _unproven_anchor(state, cid, obj)
         if replayed % STEP == 0:
             yield
-    return _without_unproven_tail(state)
+    return state
 
 
 def _proven(state: StreamState, obj: Any, anchor_check: AnchorCheck) -> bool:
@@ -327,6 +352,95 @@ def _walk_steps(blocks: Mapping[CID, bytes], tip: CID, stream_id: StreamID | Non
         payload = obj if commits.kind_of(obj) == "anchor" else obj.get("payload")
         stream_id = stream_id or StreamID(TILE, commits.field(cid, payload, "id", CID))
         cid = commits.field(cid, payload, "prev", CID)
+
+
+@dataclass(frozen=True)
+class Gossiped:
+    """What a tip a peer sent is to the state a node holds (`gossip_steps`): exactly one of
+    `older` (the tip is in the held log: nothing to do), `state` (the held state moved along the
+    new commits, each checked) or `branch` (a fork: the log to the tip, the held prefix to the
+    common ancestor and then the branch's commits, signatures, links and anchor proofs checked
+    but not their content, which takes the state at the fork point: `fork_steps`)."""
+
+    older: bool = False
+    state: StreamState | None = None
+    branch: tuple[LogEntry, ...] | None = None
+    fork: tuple[tuple[CID, Any], ...] = ()  # the branch's commits after the fork point, decoded
+    fork_point: CID | None = None  # the last commit the branch shares with the held log
+
+
+def fork_steps(base: StreamState, fork: tuple[tuple[CID, Any], ...], *, anchor_check: AnchorCheck | None = None
+               ) -> Generator[None, None, StreamState]:
+    """The state of a fork (Gossiped.fork) from `base`, the verified state at its fork point: its
+    commits checked and applied as a replay does, without replaying the log before the fork."""
+    moved = yield from _applied_steps(base, list(fork), anchor_check)
+    return _without_unproven_tail(moved)
+
+
+def gossip_steps(held: StreamState, blocks: Mapping[CID, bytes], tip: CID, *,
+                 anchor_check: AnchorCheck | None = None) -> Generator[None, None, Gossiped]:
+    """The tip a peer gossiped, checked against the state a node holds at the cost of what is new
+    in it, not of the whole log (issue 24: an older tip or a bad commit on top made the holder replay
+    its log from genesis, an honest update too). The walk from `tip` back along prev links stops at
+    the first commit of the held log; the new commits are decoded once, in steps as replay_steps."""
+    tip = codec.as_cid(tip)
+    at = held.index()
+    if tip in at:
+        return Gossiped(older=True)
+    chain, cid = [], tip
+    while cid not in at:  # every walk ends at a held commit (the genesis at worst), or raises
+        data = blocks.get(cid)
+        if data is None:
+            raise MissingCommit(held.stream_id, cid)
+        obj = codec.decode(cid, data)
+        chain.append((cid, obj))
+        if len(chain) % STEP == 0:
+            yield
+        if commits.kind_of(obj) == "genesis":
+            raise CommitRejected(f"tip {tip} leads to stream {StreamID(TILE, cid).encode()}, not {held.stream_id}")
+        payload = obj if commits.kind_of(obj) == "anchor" else obj.get("payload")
+        cid = commits.field(cid, payload, "prev", CID)
+    chain.reverse()
+    if cid == held.tip:
+        moved = yield from _applied_steps(held, chain, anchor_check)
+        return Gossiped(state=_without_unproven_tail(moved))
+    branch = yield from _branch_steps(held, held.log[:at[cid] + 1], chain, anchor_check)
+    return Gossiped(branch=branch, fork=tuple(chain), fork_point=cid)
+
+
+def _branch_steps(held: StreamState, prefix: tuple[LogEntry, ...], chain: list[tuple[CID, Any]],
+                  anchor_check: AnchorCheck | None) -> Generator[None, None, tuple[LogEntry, ...]]:
+    """The log of a fork off `prefix` of the held log, each commit checked as `_update` and
+    `_anchor` check it except the JSON patch (it needs the content at the fork point): enough for
+    the conflict rules to say whether the fork could win, which it must before it is replayed."""
+    log, stream_id = list(prefix), held.stream_id
+    for walked, (cid, obj) in enumerate(chain, 1):
+        kind = commits.kind_of(obj)
+        if kind == "anchor":
+            _check_link_to(stream_id, log[-1].cid, cid, obj)
+            proof = obj.get("proof")
+            commits.check_proof(proof)
+            proven = anchor_check is None or anchor_check(stream_id, log[-1].cid, proof)
+            log.append(LogEntry(cid, "anchor", proof["blockHeight"], proof["blockHash"]) if proven
+                       else LogEntry(cid, "anchor"))
+        elif kind == "update":
+            payload, signer = commits.open_signed(cid, obj)
+            _check_link_to(stream_id, log[-1].cid, cid, payload)
+            if signer not in held.controllers:
+                raise CommitRejected(f"update not signed by a controller of {stream_id}: signed by {signer}")
+            if stream_id.type == MODEL:
+                raise CommitRejected(f"Cannot update a finalized Model ({stream_id})")
+            if stream_id.type == MID:
+                mid.check_update_header(payload.get("header"))
+            commits.field(cid, payload, "data", list)
+            log.append(LogEntry(cid, "update"))
+        else:
+            raise CommitRejected(f"commit {cid} is a {kind} commit, not an update or anchor of {stream_id}")
+        if walked % STEP == 0:
+            yield
+    while log[-1].kind == "anchor" and log[-1].anchor_height is None:
+        log.pop()
+    return tuple(log)
 
 
 def heads(blocks: Mapping[CID, bytes]) -> list[CID]:
