@@ -111,7 +111,7 @@ class Network:
         except WaitTimeout:
             # A node that never trusts a neighbour mostly has the link missing: the graph's
             # difference (which link, whose logs) says more than the trust wait does.
-            self.oracle.expect_graph(timeout=GRAPH_AFTER_UNTRUSTED)
+            self.oracle.expect_graph(timeout=min(GRAPH_AFTER_UNTRUSTED, fleet.start_timeout))
             raise
         self.oracle.expect_graph(timeout=fleet.start_timeout)
 
