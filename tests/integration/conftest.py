@@ -2,6 +2,7 @@ import docker
 import pytest
 
 from support import local_nodes as local
+from support.long_first import longest_first
 from fakenet.harness.waits import wait_for
 
 
@@ -72,3 +73,8 @@ def node_image(docker_client):
     from fakenet.image import ensure_image
 
     return ensure_image(progress=lambda line: None, client=docker_client)
+
+
+def pytest_collection_modifyitems(items):
+    """The suite's longest items first, so no worker ends the run alone (support/long_first.py)."""
+    longest_first(items)
