@@ -426,6 +426,20 @@ def honest_links(nodes) -> dict[tuple[str, str], int]:
             if peer["name"] in names}
 
 
+def honest_links_kept(nodes, before: dict[tuple[str, str], int]) -> str | None:
+    """What went wrong with the honest links since `before` (honest_links), or None: every pair
+    still connected, and no node dropped an honest peer for its work budget. Connection ids are not
+    compared: both ends of a line dial, and the duplicate a node retires after RETIRE_GRACE moves
+    getpeerinfo's id for the pair (a CI run under load saw that as a link going down)."""
+    names = {node.name for node in nodes}
+    gone = set(before) - set(honest_links(nodes))
+    dropped = [line for node in nodes for line in node.logs(1_000_000)  # the whole log: a flood writes many
+               if "event=peer_over_budget" in line and any(f" peer={name} " in line for name in names)]
+    if gone or dropped:
+        return f"honest links gone: {sorted(gone)}; honest peers dropped for their budget: {dropped}"
+    return None
+
+
 class Drain:
     """Reads all a node sends a rogue: answers its pings (so it is not dropped for silence), counts
     the `qd`s (one per query the node has handled), and ends when the node closes the connection."""
@@ -495,8 +509,7 @@ def test_a_rogues_flood_through_a_relay_drops_the_rogue_and_no_honest_link(tmp_p
     # searched part of the network, and works once that share refills (WORK_BURST / WORK_RATE s).
     wait_for(lambda: relay.rpc.loadstream(stream_id)["state"]["content"], lambda content: content == {"far": True},
              timeout=30, expected="a load on the relay of a stream node3 holds, through node2", logs=nodes.logs)
-    after = honest_links(nodes)
-    assert after == before, f"honest links went down during the flood (connection ids before/after): {before} {after}"
+    assert (problem := honest_links_kept(nodes, before)) is None, problem
 
 
 def test_a_rogue_fetching_max_size_over_its_budget_is_dropped_and_the_node_answers_within_1s(tmp_path, start_nodes):
@@ -505,7 +518,7 @@ def test_a_rogue_fetching_max_size_over_its_budget_is_dropped_and_the_node_answe
     budget allows (stream_frames.cost: a unit a CID) is dropped within seconds: after at most
     (WORK_BURST + WORK_RATE x seconds connected) / cost frames, the node answering RPC within 1 s
     all along, and the honest peer the fetches were passed on to stays connected."""
-    nodes = start_nodes(local.line(tmp_path, ["node", "node2"]))  # one dialler: no duplicate link to settle
+    nodes = start_nodes(local.line(tmp_path, ["node", "node2"]))
     per_frame = stream_frames.cost(fetch_of(stream_frames.MAX_CIDS))
     rate = 2 * WORK_RATE / per_frame  # twice the max-size fetches a second the budget allows
     connected_for = 15.0
@@ -544,4 +557,4 @@ def test_a_rogue_fetching_max_size_over_its_budget_is_dropped_and_the_node_answe
     assert slowest < 1.0, f"an RPC call took {slowest:.2f}s during the flood"
     assert any("peer_over_budget" in line and "type=bq" in line for line in nodes[0].logs(400)), \
         "the rogue was dropped for its fetches' work, not for anything else"
-    assert honest_links(nodes) == links_before, "the honest peer the fetches were passed on to stayed connected"
+    assert (problem := honest_links_kept(nodes, links_before)) is None, problem
