@@ -16,6 +16,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from fakenet.node import base58btc, entropy
+from fakenet.node.uvarint import encode as _varint
 from fakenet.node.errors import NodeConfigError
 
 ED25519_KEY_TYPE = 1  # libp2p crypto.pb KeyType.Ed25519
@@ -23,16 +24,6 @@ IDENTITY_MULTIHASH = 0x00  # the multihash "hash" that is the bytes themselves
 # PeerIDs kept decoded/encoded: every handshake needs both ends'. Sized for a simulation's 10,000 nodes sharing one process (a real node meets
 # far fewer peers); about 4 MB when full. Failures are not cached (lru_cache keeps no exceptions).
 PEER_ID_CACHE = 16384
-
-
-def _varint(n: int) -> bytes:
-    """Unsigned LEB128, as protobuf and multiformats write lengths and codes."""
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
 
 
 def _read_varint(blob: bytes, start: int = 0) -> tuple[int, int]:

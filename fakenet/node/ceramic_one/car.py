@@ -16,6 +16,7 @@ from multiformats import CID, varint
 
 from fakenet.node.errors import NodeError
 from fakenet.node.streams import cids, codec
+from fakenet.node.uvarint import encode as _varint
 
 MAX_BLOCKS = 16
 
@@ -33,16 +34,6 @@ def encode(roots: list[CID], blocks: dict[CID, bytes]) -> bytes:
         raw = cids.to_bytes(cid)
         out += [_varint(len(raw) + len(data)), raw, data]
     return b"".join(out)
-
-
-def _varint(number: int) -> bytes:
-    """Unsigned LEB128, as multiformats' varint.encode writes it."""
-    out = bytearray()
-    while number >= 0x80:
-        out.append(number & 0x7F | 0x80)
-        number >>= 7
-    out.append(number)
-    return bytes(out)
 
 
 def decode(data: bytes) -> tuple[list[CID], dict[CID, bytes]]:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from multiformats import CID, multihash
 
+from fakenet.node.uvarint import encode as _varint
+
 CHUNK = 256 * 1024
 MAX_LINKS = 174
 UNIXFS_FILE = 2
@@ -28,15 +30,6 @@ class Dag:
     root: CID
     blocks: dict[CID, bytes]  # every block, root included, named by the CID the pin store uses (v1)
     size: int  # the file's bytes
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
 
 
 def _field(number: int, payload: bytes) -> bytes:
