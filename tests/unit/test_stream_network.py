@@ -402,6 +402,25 @@ def test_a_paging_query_whose_end_is_not_a_cid_is_malformed():
     asyncio.run(scenario())
 
 
+async def with_other_work(work):
+    """(what `work()` returned, how many times other work ran on the event loop meanwhile)."""
+    ticks = 0
+
+    async def other_work():
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.ensure_future(other_work())
+    await asyncio.sleep(0)
+    started = ticks
+    try:
+        return await work(), ticks - started
+    finally:
+        ticker.cancel()
+
+
 def test_replaying_a_long_log_lets_the_event_loop_run_between_its_steps(tmp_path):
     """A load verifies every commit a holder sent, up to LONGEST_LOG of them: seconds of CPU. Done
     in one go it stalled the loop (a relay once dropped the loader as dead meanwhile); replayed in
@@ -412,23 +431,8 @@ def test_replaying_a_long_log_lets_the_event_loop_run_between_its_steps(tmp_path
     held = a_long_stream()
     service = StreamService(ControllerKey.generate(), StreamCache(10), PinStore(tmp_path / "pins.sqlite"))
 
-    async def scenario():
-        ticks = 0
-
-        async def other_work():
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0)
-
-        ticker = asyncio.ensure_future(other_work())
-        await asyncio.sleep(0)
-        started = ticks
-        state = await service._verified(dict(held.blocks), held.state.tip, held.state.stream_id, "load")
-        ticker.cancel()
-        return state, ticks - started
-
-    state, ticks = asyncio.run(scenario())
+    state, ticks = asyncio.run(with_other_work(
+        lambda: service._verified(dict(held.blocks), held.state.tip, held.state.stream_id, "load")))
     assert state == rebuild(held.blocks, held.state.tip, stream_id=held.state.stream_id)
     assert ticks >= 2 * LONG // STEP - 2, f"the loop ran other work {ticks} times while {LONG} commits replayed"
 
@@ -443,22 +447,6 @@ def test_finding_the_heads_of_a_restored_log_lets_the_event_loop_run_between_its
 
     held = a_long_stream()
 
-    async def scenario():
-        ticks = 0
-
-        async def other_work():
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0)
-
-        ticker = asyncio.ensure_future(other_work())
-        await asyncio.sleep(0)
-        started = ticks
-        tips = await stepped(heads_steps(held.blocks))
-        ticker.cancel()
-        return tips, ticks - started
-
-    tips, ticks = asyncio.run(scenario())
+    tips, ticks = asyncio.run(with_other_work(lambda: stepped(heads_steps(held.blocks))))
     assert tips == heads(held.blocks) == [held.state.tip]
     assert ticks >= LONG // STEP - 2, f"the loop ran other work {ticks} times while {LONG} commits were decoded"

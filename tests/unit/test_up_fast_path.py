@@ -80,9 +80,9 @@ def node(name, address):
                            attrs={"NetworkSettings": {"Networks": {"p2p": {"IPAddress": address}}}})
 
 
-def test_the_wait_asks_only_nodes_not_yet_meshed_then_everyone_in_one_round(monkeypatch):
-    found = [node("node", "10.0.0.2"), node("node2", "10.0.0.3"), node("node3", "10.0.0.4")]
-    peers = {"node": [2, 2, 2, 2], "node2": [0, 1, 2, 2], "node3": [1, 2, 2, 2]}  # answers, in order, per node
+def rounds_over(monkeypatch, found, peers):
+    """The wait's rounds over `found`, each node answering the peer counts `peers` lists in turn;
+    and the names asked in each probe."""
     asked = []
 
     def probe_listed(kind, containers, pool=None):
@@ -91,9 +91,15 @@ def test_the_wait_asks_only_nodes_not_yet_meshed_then_everyone_in_one_round(monk
         return [netstatus.NodeStatus(n, "running", "id", 0, peers[n].pop(0)) for n in names]
 
     monkeypatch.setattr(netstatus, "probe_listed", probe_listed)
-    listing = netstatus._Listing(None, "p", 3)
+    listing = netstatus._Listing(None, "p", len(found))
     listing._settled = found
-    rounds = netstatus._Rounds(listing, None, 3, pool=None)
+    return netstatus._Rounds(listing, None, len(found), pool=None), asked
+
+
+def test_the_wait_asks_only_nodes_not_yet_meshed_then_everyone_in_one_round(monkeypatch):
+    found = [node("node", "10.0.0.2"), node("node2", "10.0.0.3"), node("node3", "10.0.0.4")]
+    peers = {"node": [2, 2, 2, 2], "node2": [0, 1, 2, 2], "node3": [1, 2, 2, 2]}  # answers, in order, per node
+    rounds, asked = rounds_over(monkeypatch, found, peers)
     seen = [rounds.observe() for _ in range(3)]
     assert asked[:3] == [["node", "node2", "node3"], ["node2", "node3"], ["node2"]]
     assert asked[3] == ["node", "node2", "node3"], "the last one meshed: everyone is asked again at once"
@@ -104,17 +110,7 @@ def test_the_wait_asks_only_nodes_not_yet_meshed_then_everyone_in_one_round(monk
 def test_a_node_that_fell_back_in_the_confirming_round_is_asked_again(monkeypatch):
     found = [node("node", "10.0.0.2"), node("node2", "10.0.0.3")]
     peers = {"node": [1, 0, 1, 1], "node2": [1, 1, 1]}
-    asked = []
-
-    def probe_listed(kind, containers, pool=None):
-        names = [c.labels["com.docker.compose.service"] for c in containers]
-        asked.append(names)
-        return [netstatus.NodeStatus(n, "running", "id", 0, peers[n].pop(0)) for n in names]
-
-    monkeypatch.setattr(netstatus, "probe_listed", probe_listed)
-    listing = netstatus._Listing(None, "p", 2)
-    listing._settled = found
-    rounds = netstatus._Rounds(listing, None, 2, pool=None)
+    rounds, asked = rounds_over(monkeypatch, found, peers)
     rows, whole = rounds.observe()  # both meshed at once: the confirming round follows, node has lost its peer
     assert whole and netstatus._problems(rows, 2) == ["node: 0 peers, expected 1"]
     rows, whole = rounds.observe()  # node alone, meshed again: then both together
