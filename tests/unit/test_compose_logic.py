@@ -126,10 +126,25 @@ def test_compose_verbs_pass_through():
 
 
 def test_owner_liveness():
+    host, pid, machine, start = labels.owner_value().split(":")
     assert labels.owner_alive(None)
     assert labels.owner_alive(labels.owner_value())
-    assert not labels.owner_alive(f"{labels.owner_value().rsplit(':', 1)[0]}:999999999")
+    assert not labels.owner_alive(f"{host}:999999999:{machine}:{start}")  # no such process here
+    assert not labels.owner_alive(f"{host}:999999999")  # a label written before machine and start
     assert labels.owner_alive("some-other-host:1")
+    assert labels.owner_alive("some-other-host:1:aaaaaaaaaaaa:5")
+
+
+def test_an_owner_on_another_machine_with_this_hostname_is_not_judged_here():
+    host, _, machine, _ = labels.owner_value().split(":")
+    other = "0" * 12 if machine != "0" * 12 else "1" * 12
+    assert labels.owner_alive(f"{host}:999999999:{other}:5")  # its pid means nothing on this machine
+
+
+def test_a_reused_pid_does_not_keep_a_dead_owners_resources():
+    host, pid, machine, start = labels.owner_value().split(":")
+    assert labels.owner_alive(f"{host}:{pid}:{machine}:{start}")
+    assert not labels.owner_alive(f"{host}:{pid}:{machine}:{int(start) - 1}")  # this pid, an earlier process
 
 
 def test_a_serving_node_counts_as_healthy_before_dockers_next_check():

@@ -84,7 +84,7 @@ def worker():
 
 
 def _owner(pid: int) -> str:
-    return f"{owner_value().rsplit(':', 1)[0]}:{pid}"
+    return owner_value(pid)
 
 
 def test_a_live_owners_network_is_spared_from_creation_on_and_a_dead_owners_taken(monkeypatch, worker):
