@@ -32,12 +32,14 @@ GC_THRESHOLD = 50_000  # allocations between young-generation collections (Pytho
 
 
 class World:
-    def __init__(self, seed: int, workdir: Path):
+    def __init__(self, seed: int, workdir: Path, trace: Path | None = None):
+        """`trace`: a file the trace is written to as the run goes (a long run's trace held in
+        memory grew without bound); without one, only each node's last LOG_TAIL lines are kept."""
         self.seed, self.workdir = seed, workdir
         self.loop = VirtualLoop()
         self.loop.set_task_factory(self._new_task)
         self.wire = Wire()
-        self.trace: list[str] = []
+        self._trace = open(trace, "w", encoding="utf-8", buffering=1 << 16) if trace else None
         self.logs: dict[str, deque[str]] = {}
         self._tasks: dict[str, _NodeTasks] = {}  # node -> its tasks, in creation order
         self._contexts: dict[str, contextvars.Context] = {}
@@ -121,18 +123,20 @@ class World:
 
     def record(self, node: str, line: str) -> None:
         text = f"t={self.now():.6f} node={node} {line}".replace(str(self.workdir), "<workdir>")
-        self.trace.append(text)
+        if self._trace:
+            self._trace.write(text + "\n")
         self.logs.setdefault(node, deque(maxlen=LOG_TAIL)).append(text)
-
-    def write_trace(self, path: Path) -> None:
-        path.write_text("".join(line + "\n" for line in self.trace))
 
     def close(self) -> None:
         try:
             self.cancel_tasks(*self._tasks)
         finally:
-            self.loop.close()
-            self.deactivate()
+            try:
+                self.loop.close()
+                self.deactivate()
+            finally:
+                if self._trace:
+                    self._trace.close()
 
 
 async def _within(coro, timeout: float):

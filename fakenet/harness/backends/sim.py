@@ -150,7 +150,7 @@ class SimBackend(Backend):
         # FAKENET_SIM_TMP: a parent the caller removes, for runs it may have to kill (mutant soaks).
         shm = os.environ.get("FAKENET_SIM_TMP") or ("/dev/shm" if Path("/dev/shm").is_dir() else None)
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="fakenet-sim-", dir=shm))
-        self.world = World(seed, self.workdir)
+        self.world = World(seed, self.workdir, self.trace)
         self.world.activate()
         self.secret = self.world.rng("cluster-secret").randbytes(32).hex()
         self.credentials = ("fakenet", self.world.rng("rpc-password").randbytes(12).hex())
@@ -169,16 +169,12 @@ class SimBackend(Backend):
 
     def close(self) -> None:
         """Each part of the teardown runs even if one before it raised (a livelocked loop raises on
-        every run): the trace is written and the tmpfs data dirs go whatever happened."""
+        every run): the trace is closed and the tmpfs data dirs go whatever happened."""
         try:
             kill_all(self.world, [runtime.sim_node for runtime in self.runtimes.values()])
         finally:
             try:
-                if self.trace:
-                    self.world.write_trace(self.trace)
+                self.world.close()
             finally:
-                try:
-                    self.world.close()
-                finally:
-                    if self._own_workdir:
-                        shutil.rmtree(self.workdir, ignore_errors=True)
+                if self._own_workdir:
+                    shutil.rmtree(self.workdir, ignore_errors=True)
