@@ -19,7 +19,8 @@ import pytest
 
 from fakenet.node.stream_service import StreamService
 from fakenet.node.streams import (AnchorStatus, ControllerKey, PinStore, StreamCache, apply_commit, apply_genesis,
-                                  codec, commits, make_anchor, make_genesis, make_update, rebuild)
+                                  codec, commits, make_anchor, make_genesis, make_update, rebuild,
+                                  without_anchor)
 
 OWNER = ControllerKey.from_seed(bytes(range(32)))
 LENGTH = 300  # commits held: a replay would decode all of them
@@ -215,3 +216,27 @@ def test_an_unproven_anchor_on_the_tip_does_not_move_the_state(holder):
     service, state = holder
     acid, adata = make_anchor(state, {**proof(3), "blockHash": "00" * 32})  # not on this node's chain
     assert gossip(service, state, acid, {acid: adata}) == state
+
+
+def test_a_winning_fork_off_a_state_whose_anchor_was_reorged_out_is_replayed(holder, long_log, work):
+    """The holder remembers the state at the fork point, but the chain block proving an anchor in
+    it has since been reorged out: the remembered state would bring the dead anchor back, so the
+    fork is replayed whole against the chain as it is now."""
+    service, state = holder
+    acid, adata = make_anchor(state, proof(7))
+    anchored = gossip(service, state, acid, {acid: adata})
+    assert anchored.anchor_status is AnchorStatus.ANCHORED
+    mine, mine_data = make_update(OWNER, anchored, {"n": "mine"})
+    gossip(service, state, mine, {mine: mine_data})  # the anchored state is now remembered
+    service.anchors.proven = lambda *_: False  # PROOF_BLOCK is no longer on this node's chain
+    service.store(without_anchor(service.held(state.stream_id).state, PROOF_BLOCK), {})
+    blocks, base = {}, anchored
+    for n in ("theirs 1", "theirs 2"):
+        cid, blocks[cid] = make_update(OWNER, base, {"n": n})
+        base = apply_commit(base, cid, blocks[cid])
+    work.update(decoded=0, opened=0)
+    moved = gossip(service, state, cid, blocks)
+    assert work["decoded"] > LENGTH, f"expected a replay from genesis, observed {work}"
+    replayed = rebuild({**long_log[1], acid: adata, **blocks}, cid, anchor_check=service.anchors.proven)
+    assert moved == replayed and moved.content == {"n": "theirs 2"}
+    assert moved.anchor_status is not AnchorStatus.ANCHORED, "the reorged-out anchor must not come back"
