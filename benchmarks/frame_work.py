@@ -43,7 +43,7 @@ async def main(tmp):
     net = StreamNetwork(b, svc); svc.network = net
     class Anchors:
         async def request_from(self, peer, stream_id, tip):
-            await svc.find(stream_id); codec.cid_text(tip); return False
+            await svc.find_state(stream_id); codec.cid_text(tip); return False
         def request(self, stream_id, tip):  # an accepted update asks for an anchor: noted, not sent
             return False
         def proven(self, stream_id, tip, proof):

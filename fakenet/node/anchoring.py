@@ -120,10 +120,10 @@ class AnchorService:
 
     async def request_from(self, peer: str, stream_id: StreamID, tip: CID) -> bool:
         """A peer's request, kept (True) only as the module docstring says."""
-        held = await self.streams.find(stream_id)
+        held = await self.streams.find_state(stream_id)
         tip_text = codec.cid_text(tip)  # cached: str(CID) is a millisecond of multiformats, per request
         if held is not None:
-            return held.state.tip == tip and held.state.anchor_status is not AnchorStatus.ANCHORED \
+            return held.tip == tip and held.anchor_status is not AnchorStatus.ANCHORED \
                 and self.request(stream_id.encode(), tip_text)
         asked = self.relayed.get(peer) or {}
         if asked.get(stream_id.encode()) == tip_text or (len(asked) >= PER_PEER and stream_id.encode() not in asked):

@@ -257,16 +257,16 @@ class StreamNetwork:
         end = as_cid(message["end"]) if "end" in message else None  # not a CID: malformed, like a bad stream id
         if not await self._join(conn, message["qid"]):
             return
-        held = await self.service.find(stream_id)
-        window = None if held is None else log_window(held.state.log, end)
+        held = await self.service.find_state(stream_id)
+        window = None if held is None else log_window(held.log, end)
         if window is None:
             respond = None, stream_frames.known(message)
         else:
             # A copy that is not fresh may be behind a holder further on (fakenet.node.component_news):
             # it answers and passes the query on, so the asker settles between both.
             onward = None if self.service.fresh(stream_id) else stream_frames.known(message)
-            respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.state.tip),
-                       "log": window, "length": len(held.state.log)}, onward
+            respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.tip),
+                       "log": window, "length": len(held.log)}, onward
         await self._proceed(conn, message["qid"], respond)
 
     async def _on_fetch(self, conn: Connection, message: dict) -> None:

@@ -118,6 +118,11 @@ class StreamService:
         entry = self.cache.peek(stream_id)
         return entry if entry is not None else await self._off_loop(self._pinned, stream_id)
 
+    async def find_state(self, stream_id: StreamID) -> StreamState | None:
+        """`find`'s state alone: a pinned stream's commits stay in the store."""
+        entry = self.cache.peek(stream_id)
+        return entry.state if entry is not None else await self._off_loop(self.pins.state, stream_id)
+
     def _pinned(self, stream_id: StreamID) -> CachedStream | None:
         pinned = self.pins.get(stream_id)
         return CachedStream(*pinned) if pinned else None

@@ -9,7 +9,8 @@ under load (2026-12-06):
     bq 256 unknown CIDs                       257    257    42.9     68.6   (201 in another run)
       the same, not printing the CIDs passed on 257    257    10.2     10.5   (now)
     bq 256 CIDs the node holds                257    257     4.7     18.8
-    sq, stream held (1,101 commits)             1      1     6.1      6.2   the pinned stream read whole
+    sq, stream held (1,101 commits)             1      1     6.1      6.2   the pinned stream read whole;
+                                                         3.6      3.6   now its state row alone (find_state)
     sq end, a page of it                        1      1     5.7     20.7
     sq, stream not held                         1      1     0.7      6.7
     sr unsolicited, 1,024 log entries        1025   1025     0.2      0.2   dropped: no such search
@@ -33,8 +34,9 @@ conflict rules would keep it, which a fork of forged commits never is (and then 
 this node held at the fork point, if it is among the last StreamService EARLIER_MEMORY it left). The su rows' "was" figures
 are the old replay planted back, measured by the same benchmarks/frame_work.py (2026-12-06,
 process_time, best of 3). What is left is linear in the log with a small constant: a pinned stream not in the cache is
-read from the pin store (~4 ms for 1,101 commits, as an `sq`), and an accepted update writes its
-state (~9 ms).
+read from the pin store (~4 ms for 1,101 commits; an `sq` or `ar` reads only the state row, whose
+log is still parsed: 13.9 ms of CPU for state and commits against 3.7 ms for the state, best of
+15, /tmp script beside frame_work.py), and an accepted update writes its state (~9 ms).
 
 A unit is about one frame's own handling (an `sq` the node cannot answer). What a `bq` costs is
 the part that grew: its CIDs are each up to three reads of the pin store, behind one lock,

@@ -85,6 +85,10 @@ class Service:
     async def find(self, stream_id):
         return self._held if self._held and self._held.state.stream_id == stream_id else None
 
+    async def find_state(self, stream_id):
+        held = await self.find(stream_id)
+        return held.state if held else None
+
     async def blocks_for(self, cids):
         return {c: self._held.blocks[c] for c in cids if self._held and c in self._held.blocks}
 
