@@ -27,7 +27,7 @@ import re
 
 from aiohttp import web
 
-from fakenet.node import logs
+from fakenet.node import http_errors
 from fakenet.node.errors import NodeError
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -110,30 +110,19 @@ def _json_or_empty_delete(request: web.Request) -> bool:
     return request.content_type == "application/json"
 
 
+# What a malformed body raises comes before the API's own errors, a malformed request's catch-all after them.
+_BAD_BODY = (((json.JSONDecodeError, UnicodeDecodeError), 400, lambda exc: f"request body is not JSON: {exc}"),
+             (RecursionError, 400, lambda exc: "request body is nested too deeply"))
+_BAD_REQUEST = ((KeyError, TypeError, ValueError, AttributeError), 400, lambda exc: f"bad request: {exc!r}")
+
+
 def errors(statuses: tuple[tuple[type, int], ...]):
     """Every failure as a JSON error; `statuses` maps the node's errors to HTTP statuses."""
-    log = logs.get()
+    return http_errors.middleware(error, _BAD_BODY + http_errors.mapped(statuses) + (_BAD_REQUEST,),
+                                  "api_internal_error", http_message=_http_message)
 
-    @web.middleware
-    async def middleware(request: web.Request, handler):
-        try:
-            return await handler(request)
-        except web.HTTPRequestEntityTooLarge as exc:
-            return error(413, f"request body is over the limit: {exc.text}")
-        except web.HTTPException as exc:
-            if exc.status < 400:
-                raise
-            return error(exc.status, exc.reason, {k: v for k, v in exc.headers.items() if k == "Allow"})
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return error(400, f"request body is not JSON: {exc}")
-        except RecursionError:
-            return error(400, "request body is nested too deeply")
-        except tuple(kind for kind, _ in statuses) as exc:
-            return error(next(status for kind, status in statuses if isinstance(exc, kind)), str(exc))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            return error(400, f"bad request: {exc!r}")
-        except Exception as exc:  # a bug: still answer JSON, and leave the evidence in the log
-            log.error("api_internal_error", path=request.path, error=repr(exc))
-            return error(500, f"internal error: {exc!r}")
 
-    return middleware
+def _http_message(exc: web.HTTPException) -> str:
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return f"request body is over the limit: {exc.text}"
+    return exc.reason

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import base64
 import functools
-from dataclasses import dataclass
 
 # PyNaCl (libsodium) rather than cryptography: the same ed25519, but cryptography's Rust extension
 # alone put 7 MB into every node's resident memory, a seventh of a node.
-from nacl.exceptions import BadSignatureError
-from nacl.signing import SigningKey, VerifyKey
+from nacl.signing import VerifyKey
 
-from fakenet.node import base58btc, entropy
+from fakenet.node import base58btc, ed25519
 from fakenet.node.uvarint import encode as _varint
 from fakenet.node.errors import NodeConfigError
 
@@ -91,34 +89,15 @@ def _inlined_key(peer_id: str) -> bytes:
 
 
 def verify(peer_id: str, signature: bytes, message: bytes) -> bool:
-    try:
-        public_from_peer_id(peer_id).verify(message, signature)
-    except (BadSignatureError, NodeConfigError, ValueError, TypeError):  # ValueError: a signature of the wrong length
-        return False
-    return True
+    return ed25519.verify(public_from_peer_id, peer_id, signature, message)
 
 
-@dataclass(frozen=True)
-class Identity:
-    private_key: SigningKey
-
-    @classmethod
-    def generate(cls) -> Identity:
-        return cls(SigningKey(entropy.token_bytes(32)))  # libsodium's generate() draws the same 32 bytes from the OS
-
+class Identity(ed25519.KeyPair):
     @functools.cached_property
     def peer_id(self) -> str:
         """Kept on the identity: every handshake asks for it, and the module's cache of PeerIDs
         is shared by every node of a simulation (10,000 keys would churn it)."""
         return peer_id_from_public(self.private_key.verify_key)
-
-    @property
-    def seed(self) -> bytes:
-        """The 32-byte ed25519 seed (the private key proper)."""
-        return bytes(self.private_key)
-
-    def sign(self, message: bytes) -> bytes:
-        return self.private_key.sign(message).signature
 
     def to_config(self) -> dict:
         """`Identity` section of the config: PrivKey holds seed+public (64 bytes) as go-libp2p does."""
@@ -136,7 +115,7 @@ class Identity:
         key_type, data = _parse_protobuf_key(blob)
         if key_type != ED25519_KEY_TYPE or len(data) not in (32, 64):
             raise NodeConfigError("config Identity.PrivKey is not an ed25519 key")
-        identity = cls(SigningKey(bytes(data[:32])))
+        identity = cls.from_seed(bytes(data[:32]))
         if identity.peer_id != claimed:
             raise NodeConfigError(
                 f"config Identity.PrivKey does not match Identity.PeerID: the key belongs to "

@@ -60,7 +60,7 @@ def test_peer_ids_are_what_multiformats_makes_of_the_same_keys():
 
     base58 = multibase.get("base58btc")
     for seed in [bytes(32), b"\xff" * 32, *(bytes([n]) * 32 for n in range(1, 40))]:
-        key = Identity.from_config(Identity(identity_module.SigningKey(seed)).to_config())
+        key = Identity.from_config(Identity.from_seed(seed).to_config())
         encoded = identity_module._protobuf_key(identity_module.ED25519_KEY_TYPE, bytes(key.private_key.verify_key))
         assert key.peer_id == base58.raw_encoder(multihash.wrap(encoded, "identity"))
         assert bytes(public_from_peer_id(key.peer_id)) == bytes(key.private_key.verify_key)

@@ -14,7 +14,7 @@ import json
 
 from aiohttp import web
 
-from fakenet.node import logs
+from fakenet.node import http_errors, logs
 from fakenet.node.cluster.errors import ClusterTooSmall, NotEnoughPeers, NotInPinset
 from fakenet.node.rpc.server import credentials_ok  # one basic-auth check for both APIs
 
@@ -37,20 +37,8 @@ def error(status: int, message: str, headers: dict | None = None) -> web.Respons
 def middlewares(user: str, password: str, auth: bool, body_limit: int) -> list:
     log = logs.get()
 
-    @web.middleware
-    async def errors(request: web.Request, handler):
-        try:
-            return await handler(request)
-        except web.HTTPException as exc:
-            if exc.status < 400:
-                raise
-            return error(exc.status, exc.text or exc.reason, {k: v for k, v in exc.headers.items()
-                                                               if k in ("Allow", "WWW-Authenticate")})
-        except tuple(kind for kind, _ in _STATUS) as exc:
-            return error(next(status for kind, status in _STATUS if isinstance(exc, kind)), str(exc))
-        except Exception as exc:  # a bug must still answer in ipfs-cluster's shape, and be seen in the log
-            log.error("cluster_api_crashed", path=request.path, exc_info=exc)
-            return error(500, f"internal error: {exc!r}")
+    errors = http_errors.middleware(error, http_errors.mapped(_STATUS), "cluster_api_crashed",
+                                    headers=("Allow", "WWW-Authenticate"), http_message=lambda exc: exc.text or exc.reason)
 
     @web.middleware
     async def authorized(request: web.Request, handler):
