@@ -144,6 +144,12 @@ class Chain:
     def get_raw_block(self, block_hash: str) -> bytes | None:
         return self._store.raw(block_hash) if block_hash in self._index else None
 
+    def get_waiting_block(self, block_hash: str) -> bytes | None:
+        """A block whose parent is headers-only, held until the parent's block arrives: core
+        has it on disk already, so getblock shows it."""
+        with self._lock:
+            return self._orphans.raw(block_hash) if block_hash in self._headers else None
+
     def get_block(self, block_hash: str) -> CBlock | None:
         raw = self.get_raw_block(block_hash)
         return CBlock.deserialize(raw) if raw is not None else None

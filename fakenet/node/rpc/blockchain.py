@@ -98,17 +98,17 @@ def register(registry: Registry, node) -> None:
     @registry.method
     async def getblock(blockhash, verbosity=1):
         """verbosity 0: hex-encoded block; 1: JSON with txids; 2: JSON with decoded transactions."""
-        index = index_or_fail(blockhash, "blockhash", chain.lookup)
-        if chain.get_index(index.hash) is None:  # headers-only (submitheader): core's words for it
-            raise RpcFailure(MISC_ERROR, "Block not found on disk")
         # as core: a number is the level, anything else must be a boolean (older clients' verbose flag)
         level = verbosity if isinstance(verbosity, int) else int(params.expect(verbosity, bool))
-        raw = chain.get_raw_block(index.hash)
+        index = index_or_fail(blockhash, "blockhash", chain.lookup)
+        raw = chain.get_raw_block(index.hash) or chain.get_waiting_block(index.hash)
+        if raw is None:  # headers-only (submitheader): core's words for it
+            raise RpcFailure(MISC_ERROR, "Block not found on disk")
         if level == 0:
             return raw.hex()
         block = CBlock.deserialize(raw)
         result = header_json(index)
-        result.update({"size": len(raw), "strippedsize": len(raw), "weight": 4 * len(raw),
+        result.update({"nTx": len(block.vtx), "size": len(raw), "strippedsize": len(raw), "weight": 4 * len(raw),
                        "tx": [_tx_json(tx, level >= 2) for tx in block.vtx]})
         return result
 
