@@ -299,6 +299,7 @@ def _(t, s):
     return submit(t, crafted(t, with_coinbase=False, extra_txs=(blocks.spend(),)))
 
 
+case("submitblock", "bad-version", VALUE)(lambda t, s: submit(t, crafted(t, version=1)))
 case("submitblock", "undecodable", ERROR)(lambda t, s: call(t.a, "submitblock", "00"))
 
 # -- forks ---------------------------------------------------------------------------------
@@ -329,25 +330,102 @@ def tip_of(t: Target, block_hash: str) -> list:
     return [(tip["status"], tip["branchlen"]) for tip in t.a.call("getchaintips") if tip["hash"] == block_hash]
 
 
+def above(t: Target, parent: blocks.Crafted, **changes) -> blocks.Crafted:
+    """A block on `parent`, which is one above the tip (a header without its block, say)."""
+    honest = blocks.Recipe.of(template(t))
+    return blocks.build(blocks.replace(honest, prev=parent.hash, height=honest.height + 1, time=honest.time + 1,
+                                       **changes), t.pow)
+
+
+def heights(t: Target, base: int) -> list[int]:
+    info = t.a.call("getblockchaininfo")
+    return [t.a.call("getblockcount") - base, info["blocks"] - base, info["headers"] - base]
+
+
 @case("submitheader", "submitheader on the tip (null)", VALUE)
 def _(t, s):
-    s["ahead"] = crafted(t, tag=b"header first")
+    s["ahead"], s["base"] = crafted(t, tag=b"header first"), t.a.call("getblockcount")
     return submit_header(t, s["ahead"])
 
 
 case("submitheader", "submitheader, then getchaintips: headers-only, branchlen 1", VALUE)(
     lambda t, s: {"result": tip_of(t, s["ahead"].hash)})
-case("submitheader", "submitheader of the same header again (null)", VALUE)(lambda t, s: submit_header(t, s["ahead"]))
+case("submitheader", "submitheader, then getblockcount, blocks, headers: only headers moves", VALUE)(
+    lambda t, s: {"result": heights(t, s["base"])})
+case("submitheader", "getblockheader of a headers-only entry")(lambda t, s: call(t.a, "getblockheader", s["ahead"].hash))
 
 
-@case("submitheader", "submitheader, then its block by submitblock: connected (active)", VALUE)
+@case("submitheader", "getblockheader of a headers-only entry: confirmations -1, nTx 0, its 80 bytes", FACTS)
 def _(t, s):
-    return {"result": [submit(t, s["ahead"]).get("result"), tip_of(t, s["ahead"].hash)]}
+    seen = t.a.call("getblockheader", s["ahead"].hash)
+    raw = t.a.call("getblockheader", s["ahead"].hash, False)
+    return {"facts": {"confirmations": seen["confirmations"], "nTx": seen["nTx"], "next": "nextblockhash" in seen,
+                      "raw_is_the_header": raw == s["ahead"].raw[:80].hex()}}
+
+
+case("submitheader", "getblock of a headers-only entry", ERROR)(lambda t, s: call(t.a, "getblock", s["ahead"].hash))
+case("submitheader", "getblockhash at its height", ERROR)(lambda t, s: call(t.a, "getblockhash", s["base"] + 1))
+case("submitheader", "submitheader of the same header again (null)", VALUE)(lambda t, s: submit_header(t, s["ahead"]))
+case("submitheader", "submitheader on a headers-only entry (null)", VALUE)(
+    lambda t, s: submit_header(t, s.setdefault("above", above(t, s["ahead"], tag=b"above"))))
+case("submitheader", "getchaintips: headers-only, branchlen 2", VALUE)(lambda t, s: {"result": tip_of(t, s["above"].hash)})
+case("submitheader", "a block on a headers-only parent by submitblock: inconclusive", VALUE)(lambda t, s: submit(t, s["above"]))
+case("submitheader", "that block again: duplicate", VALUE)(lambda t, s: submit(t, s["above"]))
+case("submitheader", "getchaintips: still headers-only, branchlen 2", VALUE)(
+    lambda t, s: {"result": tip_of(t, s["above"].hash)})
+case("submitheader", "getblock of a block waiting for its parent's block", VALUE)(
+    lambda t, s: {**call(t.a, "getblock", s["above"].hash, 0), "result": None})
+
+
+@case("submitheader", "submitheader, then its block by submitblock: both connected (active)", VALUE)
+def _(t, s):
+    return {"result": [submit(t, s["ahead"]).get("result"), tip_of(t, s["above"].hash), heights(t, s["base"])]}
+
+
+case("submitheader", "submitheader of a block on the active chain (null)", VALUE)(
+    lambda t, s: submit_header(t, s["ahead"]))
+case("submitheader", "submitheader of the genesis block: its previous header (all zeros) is unknown", ERROR)(
+    lambda t, s: call(t.a, "submitheader", t.a.call("getblockheader", t.a.call("getblockhash", 0), False)))
 
 
 case("submitheader", "submitheader unknown parent", ERROR)(lambda t, s: submit_header(t, crafted(t, prev="11" * 32)))
 case("submitheader", "submitheader high-hash", ERROR)(lambda t, s: submit_header(t, crafted(t, solved=False)))
 case("submitheader", "submitheader bad-diffbits", ERROR)(lambda t, s: submit_header(t, crafted(t, bits=0x2000FFFF)))
+case("submitheader", "submitheader time-too-old", ERROR)(
+    lambda t, s: submit_header(t, crafted(t, time=template(t)["mintime"] - 1)))
+case("submitheader", "submitheader time-too-new", ERROR)(
+    lambda t, s: submit_header(t, crafted(t, time=template(t)["curtime"] + 3 * 60 * 60)))
+case("submitheader", "submitheader bad-version (4: below the BIP9 top bits)", ERROR)(
+    lambda t, s: submit_header(t, crafted(t, version=4)))
+case("submitheader", "submitheader bad-version (top bit set: negative)", ERROR)(
+    lambda t, s: submit_header(t, crafted(t, version=-1)))
+
+
+@case("submitheader", "submitheader of an invalid block: duplicate", ERROR)
+def _(t, s):
+    s["broken"] = crafted(t, coinbase_height=1, tag=b"broken")
+    submit(t, s["broken"])
+    return submit_header(t, s["broken"])
+
+
+case("submitheader", "submitheader on an invalid block: bad-prevblk", ERROR)(
+    lambda t, s: submit_header(t, above(t, s["broken"], tag=b"on broken")))
+
+
+@case("submitheader", "broken block on a headers-only parent: its reason, then duplicate-invalid", VALUE)
+def _(t, s):
+    parent = crafted(t, tag=b"parent of broken")
+    submit_header(t, parent)
+    broken = above(t, parent, coinbase_height=1, tag=b"broken above")
+    return {"result": [submit(t, broken).get("result"), submit(t, broken).get("result"), tip_of(t, broken.hash)]}
+
+
+case("submitheader", "submitheader of a whole block (the header is read, the rest ignored)", VALUE)(
+    lambda t, s: call(t.a, "submitheader", crafted(t, tag=b"whole").hex()))
+case("submitheader", "submitheader odd-length hex", ERROR)(
+    lambda t, s: call(t.a, "submitheader", crafted(t, tag=b"odd").raw[:80].hex() + "0"))
+case("submitheader", "submitheader empty", ERROR)(lambda t, s: call(t.a, "submitheader", ""))
+case("submitheader", "submitheader not a string", ERROR)(lambda t, s: call(t.a, "submitheader", 5))
 case("submitheader", "submitheader not hex", ERROR)(lambda t, s: call(t.a, "submitheader", "xx" * 80))
 case("submitheader", "submitheader shorter than a header", ERROR)(lambda t, s: call(t.a, "submitheader", "ff" * 78))
 

@@ -49,8 +49,10 @@ NOT_COMPARED_WHY: dict[str, str] = {
                          "one node and an external miner can start from genesis (the harness and miner tests do)"),
     "setban": ("bans match the socket address as Core's do; a banned peer is dropped right after its handshake "
                "(Core refuses it at accept), and bans live in memory (Core keeps banlist.dat across restarts)"),
-    "submitheader": ("headers-only entries live in memory, at most 10,000 (the oldest forgotten first), and a "
-                     "restart forgets them; Core keeps them in its block index on disk"),
+    "submitheader": ("headers-only entries live in memory, at most 10,000 (the oldest forgotten first, with the "
+                     "headers built on it), and a restart forgets them; Core keeps them in its block index on disk. "
+                     "A block whose parent is headers-only waits in memory (the orphan pool, at most 1,000) where "
+                     "Core writes it to disk; the answers (inconclusive, duplicate, getblock) are Core's"),
     **dict.fromkeys(["getmempoolancestors", "getmempooldescendants", "getmempoolentry", "getmempoolinfo",
                      "getrawmempool", "savemempool", "sendrawtransaction", "testmempoolaccept", "estimatesmartfee",
                      "prioritisetransaction", "getrawtransaction", "createrawtransaction", "decoderawtransaction",

@@ -358,6 +358,9 @@ def test_headers_are_checked_as_bitcoin_core_checks_them(chain):
     assert chain.add_header(reheader(block, nBits=0x2000FFFF)[:80]).reason == "bad-diffbits"
     assert chain.add_header(reheader(block, nTime=1)[:80]).reason == "time-too-old"
     assert chain.add_header(reheader(block, nTime=2**32 - 1)[:80]).reason == "time-too-new"
+    assert chain.add_header(reheader(block, nVersion=4)[:80]).reason == "bad-version(0x00000004)"
+    assert chain.add_header(reheader(block, nVersion=-1)[:80]).reason == "bad-version(0xffffffff)"
+    assert chain.add_block(reheader(block, nVersion=1)).reason == "bad-version(0x00000001)", "blocks too"
     chain.invalidate(tip)
     assert chain.add_header(block[:80]).reason == "bad-prevblk"
     assert chain.knows(tip) and not chain.knows("11" * 32)
@@ -369,3 +372,55 @@ def test_the_header_tree_is_bounded_and_forgets_a_header_with_what_was_built_on_
     for h, prev in (("a", "g"), ("b", "a"), ("x", "g"), ("c", "b")):
         tree.add(entry(h, prev))
     assert [e.hash for e in tree.values()] == ["x"], "a went first, and b and c hung from it"
+
+
+def test_a_header_entry_is_found_by_lookup_but_is_no_stored_block_and_counts_as_the_best_header(chain):
+    tip = mine(chain, 1)[-1]
+    block = chain.mine(PAY)
+    block_hash = chain.add_header(block[:80]).block_hash
+    entry = chain.lookup(block_hash)
+    assert (entry.height, entry.n_tx, entry.header()) == (2, 0, block[:80]), "the header bytes rebuilt"
+    assert chain.get_index(block_hash) is None and chain.get_raw_block(block_hash) is None
+    assert (chain.height(), chain.tip().hash, chain.best_header().hash) == (1, tip, block_hash)
+    assert chain.lookup(tip).header() == chain.get_raw_block(tip)[:80]
+
+
+def test_a_block_on_a_headers_only_parent_is_inconclusive_and_connects_when_the_parent_arrives(chain):
+    base = mine(chain, 1)
+    parent = side_block(chain, base[0], 2, b"p")
+    parent_hash = chain.add_header(parent[:80]).block_hash
+    child = side_block(chain, parent_hash, 3, b"c")
+    result = chain.add_block(child)
+    assert (result.status, result.reason) == ("orphan", "inconclusive"), "core stores it: not prev-blk-not-found"
+    assert chain.add_block(child).reason == "duplicate"
+    assert tip_statuses(chain) == {base[0]: ("active", 0), result.block_hash: ("headers-only", 2)}
+    assert chain.get_waiting_block(result.block_hash) == child and chain.height() == 1
+    arrived = chain.add_block(parent)
+    assert arrived.became_tip and arrived.orphans_connected == (result.block_hash,)
+    assert (chain.height(), chain.tip().hash) == (3, result.block_hash)
+    assert chain.get_waiting_block(result.block_hash) is None
+
+
+def test_a_broken_block_on_a_headers_only_parent_is_remembered_as_invalid(chain):
+    base = mine(chain, 1)
+    parent_hash = chain.add_header(side_block(chain, base[0], 2, b"p")[:80]).block_hash
+    now = chain.block_template()["curtime"]
+    bad = solve(lx(parent_hash), now, REGTEST_BITS, [coinbase_tx(9, PAY, subsidy(3), b"x")]).serialize()
+    result = chain.add_block(bad)
+    assert (result.status, result.reason) == ("invalid", "bad-cb-height")
+    assert chain.add_block(bad).reason == "duplicate-invalid"
+    assert chain.add_header(bad[:80]).reason == "duplicate"
+    assert tip_statuses(chain)[result.block_hash] == ("invalid", 2)
+    child = solve(lx(result.block_hash), now, REGTEST_BITS, [coinbase_tx(4, PAY, subsidy(4), b"y")]).serialize()
+    assert chain.add_header(child[:80]).reason == "bad-prevblk"
+
+
+def test_a_forgotten_header_takes_its_failure_mark_with_it():
+    tree = HeaderTree(limit=1)
+    entry = lambda h, prev: BlockIndex(h, prev, 1, 0, 0, 0, 0, "", 0, 0, 0)  # noqa: E731
+    tree.add(entry("a", "g"))
+    tree.mark_failed("a")
+    tree.mark_failed("unknown")
+    assert tree.failed("a") and not tree.failed("unknown")
+    tree.add(entry("b", "g"))
+    assert not tree.failed("a") and len(tree) == 1

@@ -123,6 +123,17 @@ class Chain:
     def get_index(self, block_hash: str) -> BlockIndex | None:
         return self._index.get(block_hash)
 
+    def lookup(self, block_hash: str) -> BlockIndex | None:
+        """A stored block's entry or a headers-only one (what getblockheader can show)."""
+        with self._lock:
+            return self._index.get(block_hash) or self._headers.get(block_hash)
+
+    def best_header(self) -> BlockIndex:
+        """The most-work header known, stored or headers-only (bitcoin-core's pindexBestHeader):
+        getblockchaininfo's "headers" is its height. The tip wins ties."""
+        with self._lock:
+            return max([self.tip(), *self._headers.values()], key=lambda entry: entry.chainwork)
+
     def _entry(self, block_hash: str) -> BlockIndex:
         """A stored block's entry, or a headers-only one; KeyError when neither is known."""
         entry = self._index.get(block_hash) or self._headers.get(block_hash)
@@ -132,6 +143,12 @@ class Chain:
 
     def get_raw_block(self, block_hash: str) -> bytes | None:
         return self._store.raw(block_hash) if block_hash in self._index else None
+
+    def get_waiting_block(self, block_hash: str) -> bytes | None:
+        """A block whose parent is headers-only, held until the parent's block arrives: core
+        has it on disk already, so getblock shows it."""
+        with self._lock:
+            return self._orphans.raw(block_hash) if block_hash in self._headers else None
 
     def get_block(self, block_hash: str) -> CBlock | None:
         raw = self.get_raw_block(block_hash)
@@ -165,13 +182,18 @@ class Chain:
         return len(self._orphans)
 
     def is_failed(self, block_hash: str) -> bool:
-        return bool(self._status.get(block_hash, 0) & FAILED_MASK)
+        return bool(self._status.get(block_hash, 0) & FAILED_MASK) or self._headers.failed(block_hash)
 
     def chain_tips(self) -> list[dict]:
         """getchaintips' answer: the main chain's tip and every side branch's."""
         with self._lock:
             entries = [*self._index.values(), *self._headers.values()]
-            return tips.chain_tips(entries, lambda h: self._status.get(h, HEADERS_ONLY), self._main)
+            return tips.chain_tips(entries, self._tip_status, self._main)
+
+    def _tip_status(self, block_hash: str) -> int:
+        if block_hash in self._status:
+            return self._status[block_hash]
+        return HEADERS_ONLY | (FAILED if self._headers.failed(block_hash) else 0)
 
     # -- sync --------------------------------------------------------------------------------
 
@@ -286,11 +308,15 @@ class Chain:
             if block_hash in self._index:
                 return AddResult("duplicate", "duplicate-invalid" if self.is_failed(block_hash) else "duplicate",
                                  block_hash)
+            if self._headers.failed(block_hash):  # broke a rule while its parent was headers-only
+                return AddResult("duplicate", "duplicate-invalid", block_hash)
             try:
                 block = validate.check_block(raw)
             except validate.BlockRejected as exc:
                 return AddResult("invalid", exc.reason, block_hash)
             parent = b2lx(block.hashPrevBlock)
+            if parent in self._headers:
+                return self._add_above_header(block, raw)
             if parent not in self._index:
                 self._orphans.add(block_hash, parent, block, raw)
                 return AddResult("orphan", "prev-blk-not-found", block_hash)
@@ -298,6 +324,26 @@ class Chain:
             if result.ok:
                 result = dataclasses.replace(result, orphans_connected=tuple(self._connect_orphans(block_hash)))
             return result
+
+    def _add_above_header(self, block: CBlock, raw: bytes) -> AddResult:
+        """A block whose parent is headers-only: bitcoin-core stores it, checked as far as its
+        height allows, and answers "inconclusive" until the parent's block arrives. Here it
+        waits in the orphan pool, its header kept headers-only so getchaintips shows it as
+        core does; the parent's block connects it (_connect_orphans)."""
+        block_hash, parent = blocks.block_hash(block), b2lx(block.hashPrevBlock)
+        if block_hash in self._orphans:
+            return AddResult("duplicate", "duplicate", block_hash)
+        height = self._headers.get(parent).height + 1  # read first: adding a header may evict others
+        result = self.add_header(block.get_header().serialize())
+        if result.status == "invalid":
+            return result
+        try:
+            validate.check_block_contextual(block, height)
+        except validate.BlockRejected as exc:
+            self._headers.mark_failed(block_hash)  # as core remembers it; the block itself is not kept
+            return AddResult("invalid", exc.reason, block_hash)
+        self._orphans.add(block_hash, parent, block, raw)
+        return AddResult("orphan", "inconclusive", block_hash)
 
     def _connect_orphans(self, parent: str) -> list[str]:
         """Connect the orphans waiting on `parent`, and theirs in turn; returns their hashes."""

@@ -18,6 +18,7 @@ MAX_HEADERS = 10_000
 class HeaderTree:
     def __init__(self, limit: int = MAX_HEADERS):
         self._entries: OrderedDict[str, BlockIndex] = OrderedDict()  # arrival order: parents first
+        self._failed: set[str] = set()  # entries whose block arrived and broke a rule (a subset)
         self._limit = limit
 
     def __contains__(self, block_hash: str) -> bool:
@@ -34,9 +35,22 @@ class HeaderTree:
         while len(self._entries) > self._limit:
             self._forget(next(iter(self._entries)))
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     def pop(self, block_hash: str) -> None:
         """Its block arrived: the header now lives in the block index (its children stay)."""
         self._entries.pop(block_hash, None)
+        self._failed.discard(block_hash)
+
+    def mark_failed(self, block_hash: str) -> None:
+        """Its block broke a rule before it could be stored (its parent's block is missing):
+        kept, so a resend is "duplicate-invalid" and a child "bad-prevblk", as in core."""
+        if block_hash in self._entries:
+            self._failed.add(block_hash)
+
+    def failed(self, block_hash: str) -> bool:
+        return block_hash in self._failed
 
     def _forget(self, block_hash: str) -> None:
         """Drop a header and every header built on it, which would otherwise hang from nothing."""
@@ -45,3 +59,4 @@ class HeaderTree:
             if entry.hash in gone or entry.prev_hash in gone:
                 gone.add(entry.hash)
                 del self._entries[entry.hash]
+                self._failed.discard(entry.hash)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from bitcoin.core import CBlockHeader, b2lx
+from bitcoin.core import CBlockHeader, b2lx, lx
 
 # A stored block's status flags, bitcoin-core's nStatus reduced to what this chain can know.
 VALIDATED = 1  # was connected to the main chain once (BLOCK_VALID_SCRIPTS): a fork of it is "valid-fork"
@@ -43,6 +43,11 @@ class BlockIndex:
             n_tx=n_tx,
             size=size,
         )
+
+    def header(self) -> bytes:
+        """The 80 header bytes, rebuilt from the fields (a headers-only entry has no stored block)."""
+        return CBlockHeader(self.version, lx(self.prev_hash), lx(self.merkle_root), self.time, self.bits,
+                            self.nonce).serialize()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,10 @@ class OrphanPool:
     def __len__(self) -> int:
         return len(self._blocks)
 
+    def raw(self, block_hash: str) -> bytes | None:
+        entry = self._blocks.get(block_hash)
+        return entry[2] if entry else None
+
     def add(self, block_hash: str, parent: str, block: CBlock, raw: bytes) -> None:
         if block_hash in self._blocks:
             return

@@ -15,6 +15,9 @@ from . import block as blocks
 from . import pow
 
 MAX_FUTURE_SECONDS = 2 * 60 * 60
+# Litecoin Core's regtest has segwit from genesis, so it rejects every block version below the
+# BIP9 top bits (a rule of its own: it also retires BIP34/65/66's versions 1-4).
+MIN_VERSION = 0x20000000
 WITNESS_SCALE = 4
 
 
@@ -95,6 +98,8 @@ def check_header_contextual(block: CBlock, bits: int, median_time_past: int, now
         raise BlockRejected("time-too-old")
     if block.nTime > now + MAX_FUTURE_SECONDS:
         raise BlockRejected("time-too-new")
+    if block.nVersion < MIN_VERSION:  # signed, as in core: a version with the top bit set is negative
+        raise BlockRejected(f"bad-version(0x{block.nVersion & 0xFFFFFFFF:08x})")
 
 
 def check_block_contextual(block: CBlock, height: int) -> None:

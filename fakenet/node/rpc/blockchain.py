@@ -44,8 +44,8 @@ def register(registry: Registry, node) -> None:
     chain = node.chain
     mining.register(registry, node, address_script)
 
-    def index_or_fail(blockhash, name: str) -> BlockIndex:
-        index = chain.get_index(params.block_hash(blockhash, name))
+    def index_or_fail(blockhash, name: str, find=chain.get_index) -> BlockIndex:
+        index = find(params.block_hash(blockhash, name))
         if index is None:
             raise RpcFailure(INVALID_ADDRESS_OR_KEY, "Block not found")
         return index
@@ -90,23 +90,25 @@ def register(registry: Registry, node) -> None:
     @registry.method
     async def getblockheader(blockhash, verbose=True):
         """If verbose is false, returns a hex-encoded header; otherwise a JSON object."""
-        index = index_or_fail(blockhash, "hash")
+        index = index_or_fail(blockhash, "hash", chain.lookup)  # headers-only entries too, as core
         if not params.expect(verbose, bool):
-            return chain.get_raw_block(index.hash)[:80].hex()
+            return index.header().hex()
         return header_json(index)
 
     @registry.method
     async def getblock(blockhash, verbosity=1):
         """verbosity 0: hex-encoded block; 1: JSON with txids; 2: JSON with decoded transactions."""
-        index = index_or_fail(blockhash, "blockhash")
         # as core: a number is the level, anything else must be a boolean (older clients' verbose flag)
         level = verbosity if isinstance(verbosity, int) else int(params.expect(verbosity, bool))
-        raw = chain.get_raw_block(index.hash)
+        index = index_or_fail(blockhash, "blockhash", chain.lookup)
+        raw = chain.get_raw_block(index.hash) or chain.get_waiting_block(index.hash)
+        if raw is None:  # headers-only (submitheader): core's words for it
+            raise RpcFailure(MISC_ERROR, "Block not found on disk")
         if level == 0:
             return raw.hex()
         block = CBlock.deserialize(raw)
         result = header_json(index)
-        result.update({"size": len(raw), "strippedsize": len(raw), "weight": 4 * len(raw),
+        result.update({"nTx": len(block.vtx), "size": len(raw), "strippedsize": len(raw), "weight": 4 * len(raw),
                        "tx": [_tx_json(tx, level >= 2) for tx in block.vtx]})
         return result
 
@@ -115,7 +117,7 @@ def register(registry: Registry, node) -> None:
         """Returns an object containing various state info regarding blockchain processing."""
         tip = chain.tip()
         return {
-            "chain": CHAIN_NAME, "blocks": tip.height, "headers": tip.height, "bestblockhash": tip.hash,
+            "chain": CHAIN_NAME, "blocks": tip.height, "headers": chain.best_header().height, "bestblockhash": tip.hash,
             "difficulty": chain.difficulty(), "mediantime": chain.median_time_past(),
             "verificationprogress": 1, "initialblockdownload": False, "chainwork": f"{tip.chainwork:064x}",
             "size_on_disk": node.chain.size_on_disk(), "pruned": False, "softforks": SOFTFORKS, "warnings": "",
