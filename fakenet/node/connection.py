@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 from fakenet.node import clock, framing, lag
 from fakenet.node.handshake import Hello
 
-if TYPE_CHECKING:  # the handshake imports it (handshake.py says why)
+if TYPE_CHECKING:  # the handshake imports it
     from fakenet.node.secure_channel import SecureChannel
 
 _ids = itertools.count()

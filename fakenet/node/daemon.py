@@ -27,6 +27,12 @@ from fakenet.node.transport import TCP, Transport
 # The stream layer and the cluster (stream_layer.py): a process node imports them once it answers RPC.
 STREAM_LAYER = "fakenet.node.stream_layer"
 
+# Seconds after ready that the HTTP apps and jsonschema wait, at most, for the swarm to mesh
+# (Swarm.wait_meshed): neither readiness check asks them (the harness and `up` ask the RPC), and
+# their imports are more CPU than a node spends meshing. Longer only when a peer is down or cut:
+# their sockets are bound since start, so a client is kept waiting in the backlog, not refused.
+APPS_AFTER_MESH_AT_MOST = 3.0
+
 AUTOMINE_SCRIPT = bytes.fromhex("51")  # OP_TRUE: automined coins are anyone's, this is a test network
 
 
@@ -86,14 +92,16 @@ class Node:
     async def _start_rest(self) -> None:
         """After RPC answers: the stream layer (its modules imported in a thread: an import holds the
         event loop for as long as it runs, seconds on a loaded machine, and the RPC would stall),
-        the swarm, then the aiohttp ports (http_ports.py), then jsonschema for the first Model
-        create. A part that cannot start stops the node, as it would have failed its start."""
+        the swarm, then, once the swarm has meshed (or APPS_AFTER_MESH_AT_MOST), the aiohttp ports
+        (http_ports.py), then jsonschema for the first Model create. A part that cannot start stops
+        the node, as it would have failed its start."""
         loop = asyncio.get_running_loop()
         try:
             layer = await loop.run_in_executor(None, importlib.import_module, STREAM_LAYER)
             layer.build(self)
             self.registry.complete()
             await self._start_network()
+            await self.swarm.wait_meshed(APPS_AFTER_MESH_AT_MOST)
             await self.http.serve_apps()
         except Exception as exc:
             self._failure = exc
@@ -114,10 +122,19 @@ class Node:
         if s.automine > 0:
             self.swarm.spawn(self._automine(s.automine))
         self.ready = True
+        if self.serve_http:
+            self.swarm.spawn(self._log_meshed())
         cpu = {"cpu_ms": int(time.process_time() * 1000)} if self.serve_http else {}  # the sim's nodes share a process
         self._log.info("ready", peerid=self.identity.peer_id, network=s.network, height=self.chain.height(),
                        swarmkey=self.swarm_key.fingerprint if self.swarm_key else "none", peers=len(s.peers),
                        startup_ms=int((clock.wall() - self.started_at) * 1000), **cpu)
+
+    async def _log_meshed(self) -> None:
+        """Say when the swarm first meshed, and the CPU spent by then: what a node costs to join its
+        peers (benchmarks/2026-12-07-meshcpu reads it). Never, while a peer stays down."""
+        await self.swarm.wait_meshed(None)
+        self._log.info("meshed", peers=len(self.swarm.connections),
+                       startup_ms=int((clock.wall() - self.started_at) * 1000), cpu_ms=int(time.process_time() * 1000))
 
     def _registry(self) -> Registry:
         registry = Registry()

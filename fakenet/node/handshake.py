@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from fakenet.node import entropy, framing
 from fakenet.node.identity import Identity, verify
 from fakenet.node.psk import SwarmKey
-
-if TYPE_CHECKING:  # imported by the first handshake: `cryptography` is ~7 ms of a node's start-up CPU
-    from fakenet.node.secure_channel import Ephemeral, SecureChannel
+from fakenet.node.secure_channel import Ephemeral, SecureChannel
 
 PROTOCOL = "fakenet/2"  # 2: frames after the handshake are sealed
 MAX_FIELD = 256  # characters in a hello's text fields: PeerIDs are 52, addresses and names shorter
@@ -113,8 +110,6 @@ def _check_swarm_key(local: LocalEnd, remote: Hello) -> None:
 async def authenticate(reader, writer, local: LocalEnd, dialer: bool, height: int) -> tuple[Hello, SecureChannel]:
     """Swap hellos and proofs; return the peer's verified hello and the channel both sides derived
     (policy checks are the caller's)."""
-    from fakenet.node.secure_channel import Ephemeral, SecureChannel  # once loaded, a dict lookup
-
     ephemeral = Ephemeral()
     ours = Hello(local.identity.peer_id, local.name, local.announce, local.network, entropy.token_bytes(16).hex(),
                  local.swarm_key.fingerprint if local.swarm_key else None, height, ephemeral.public_hex)

@@ -1,11 +1,12 @@
 """Swarm frames after the handshake: sealed with keys only the two ends of the handshake hold.
 
-Modelled on libp2p's Noise channel (Noise_XX_25519_ChaChaPoly_SHA256), built from `cryptography`:
+Modelled on libp2p's Noise channel (Noise_XX_25519_ChaChaPoly_SHA256), built from libsodium
+(PyNaCl, which the node loads for its ed25519 identity anyway) and the standard library:
 
 - each side puts a fresh X25519 public key in its hello; the transcript both sides sign covers
   both keys, so nobody on the path can swap them for their own;
-- HKDF-SHA256 over the X25519 secret (and the swarm key, when there is one), salted with the
-  transcript's hash, gives one ChaCha20-Poly1305 key per direction;
+- HKDF-SHA256 (RFC 5869, on hmac) over the X25519 secret (and the swarm key, when there is one),
+  salted with the transcript's hash, gives one ChaCha20-Poly1305 (IETF) key per direction;
 - each direction counts its frames from 0 and the count is the nonce (never sent, never reused:
   a key is dropped before the count wraps). The frame's length prefix is the associated data.
 
@@ -13,24 +14,27 @@ Modelled on libp2p's Noise channel (Noise_XX_25519_ChaChaPoly_SHA256), built fro
 
 A frame altered on the path, replayed, dropped or reordered fails its tag: the reader raises
 FrameError and the connection is closed, as Noise closes on a failed decrypt.
+
+Not `cryptography`: the same primitives, byte for byte (tests/unit/test_secure_channel.py checks
+them against it), but its import and its OpenSSL set-up at the first key were 10-40 ms of every
+node's CPU between ready and its first handshake, and its Rust extension ~7 MB of its memory.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 from collections.abc import Mapping
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from nacl import bindings as sodium
+from nacl.exceptions import CryptoError
 
 from fakenet.node import entropy, framing
 
 TAG_SIZE = 16
 KEY_SIZE = 32
+SHA256_SIZE = 32
 MAX_NONCE = 2**64 - 1  # Noise reserves 2^64-1; a direction that reaches it must rekey (we close instead)
 INFO = b"fakenet/2 swarm channel"
 
@@ -44,23 +48,35 @@ class Ephemeral:
 
     def __init__(self):
         # From the node's entropy source, so a sim seed replays the handshake as it does every key.
-        self._private = X25519PrivateKey.from_private_bytes(entropy.token_bytes(KEY_SIZE))
-
-    @property
-    def public_hex(self) -> str:
-        return self._private.public_key().public_bytes_raw().hex()
+        self._private = entropy.token_bytes(KEY_SIZE)  # libsodium clamps it, as RFC 7748 says
+        self.public_hex = sodium.crypto_scalarmult_base(self._private).hex()
 
     def agree(self, their_public_hex: str) -> bytes:
         """The shared secret; ValueError for a key that is not 32 bytes or a low-order point."""
-        theirs = X25519PublicKey.from_public_bytes(bytes.fromhex(their_public_hex))
-        return self._private.exchange(theirs)
+        theirs = bytes.fromhex(their_public_hex)
+        if len(theirs) != KEY_SIZE:
+            raise ValueError(f"an X25519 public key is {KEY_SIZE} bytes, not {len(theirs)}")
+        try:
+            return sodium.crypto_scalarmult(self._private, theirs)
+        except CryptoError as exc:  # libsodium refuses an all-zero result: a low-order point
+            raise ValueError("the peer's X25519 key is a low-order point (all-zero shared secret)") from exc
+
+
+def hkdf_sha256(secret: bytes, salt: bytes, info: bytes, length: int) -> bytes:
+    """RFC 5869: extract a key from `secret` under `salt`, then expand it to `length` bytes."""
+    key = hmac.digest(salt, secret, hashlib.sha256)
+    block, out = b"", b""
+    for counter in range(1, -(-length // SHA256_SIZE) + 1):
+        block = hmac.digest(key, block + info + bytes([counter]), hashlib.sha256)
+        out += block
+    return out[:length]
 
 
 class CipherState:
     """One direction: a key and the count of frames it sealed (or opened)."""
 
     def __init__(self, key: bytes):
-        self._aead = ChaCha20Poly1305(key)
+        self._key = key
         self.count = 0
 
     def _next_nonce(self) -> bytes:
@@ -71,12 +87,12 @@ class CipherState:
         return nonce
 
     def seal(self, plaintext: bytes, ad: bytes) -> bytes:
-        return self._aead.encrypt(self._next_nonce(), plaintext, ad)
+        return sodium.crypto_aead_chacha20poly1305_ietf_encrypt(plaintext, ad, self._next_nonce(), self._key)
 
     def open(self, sealed: bytes, ad: bytes) -> bytes:
         try:
-            return self._aead.decrypt(self._next_nonce(), sealed, ad)
-        except InvalidTag as exc:
+            return sodium.crypto_aead_chacha20poly1305_ietf_decrypt(sealed, ad, self._next_nonce(), self._key)
+        except CryptoError as exc:
             raise ChannelError(f"frame {self.count - 1} failed authentication (altered, replayed or "
                                f"reordered on the path)") from exc
 
@@ -89,8 +105,7 @@ class SecureChannel:
 
     @classmethod
     def derive(cls, secret: bytes, transcript: bytes, psk: bytes | None, dialer: bool) -> SecureChannel:
-        keys = HKDF(algorithm=hashes.SHA256(), length=2 * KEY_SIZE, salt=hashlib.sha256(transcript).digest(),
-                    info=INFO).derive(secret + (psk or b""))
+        keys = hkdf_sha256(secret + (psk or b""), hashlib.sha256(transcript).digest(), INFO, 2 * KEY_SIZE)
         to_listener, to_dialer = keys[:KEY_SIZE], keys[KEY_SIZE:]
         return cls(to_listener, to_dialer) if dialer else cls(to_dialer, to_listener)
 

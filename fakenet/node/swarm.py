@@ -97,6 +97,7 @@ class Swarm:
         # seeded filter drops the same frames on every run.
         self._lotteries: dict[str, random.Random] = {}
         self._lags = lag.LagMeters()  # each peer's measured lag, kept across its reconnects
+        self._registered = asyncio.Event()  # a connection was listed: wait_meshed looks again
         for addr in peers:
             self.add_peer(addr)
 
@@ -143,6 +144,25 @@ class Swarm:
 
     def peer_addrs(self) -> list[PeerAddr]:
         return list(self._peers.values())
+
+    def meshed(self) -> bool:
+        """A connection is up to every peer of the list, each dialled by us at least once (that is
+        when the peerstore binds its key to its address, so an inbound link alone does not count)."""
+        return all(self._connection_for(addr) for addr in self._peers.values() if addr.dial_addr != self.local.announce)
+
+    async def wait_meshed(self, timeout: float | None) -> bool:
+        """Until meshed() or `timeout` seconds (None: no limit), whichever first: what a node builds after start
+        without needing it to mesh (its HTTP apps, jsonschema) waits here, so that CPU comes after
+        its handshakes instead of competing with them; the timeout bounds the wait when a peer is
+        down or cut."""
+        try:
+            async with asyncio.timeout(timeout):
+                while not self.meshed():
+                    self._registered.clear()
+                    await self._registered.wait()
+        except asyncio.TimeoutError:
+            return False
+        return True
 
     async def dial_once(self, addr: PeerAddr) -> Connection:
         return await self._dial(addr)
@@ -363,6 +383,7 @@ class Swarm:
             self._retire(current)
         self.connections[conn.peer_id] = conn
         self.connections_made += 1
+        self._registered.set()
         self._apply_shape(conn)
         conn.lag = self._lags.of(conn.peer_id)
         self._last_refusal.pop(conn.dial_addr or conn.hello.announce, None)

@@ -84,3 +84,33 @@ def test_a_message_that_is_not_plain_json_never_opens():
     assert not MEMBERS.opens({"t": "cp", "mac": "00", "x": float("nan")})
     assert not MEMBERS.opens({"t": "cp", "mac": "é"})
     assert not MEMBERS.opens({"t": "cp", "mac": 5})
+
+
+class CountingSecret:
+    """The members' secret, counting the MACs checked."""
+
+    def __init__(self, secret):
+        self.secret, self.checked = secret, 0
+
+    def seal(self, message):
+        return self.secret.seal(message)
+
+    def opens(self, message):
+        self.checked += 1
+        return self.secret.opens(message)
+
+
+def test_another_copy_of_a_flood_is_neither_checked_nor_handled_again():
+    counting = CountingSecret(MEMBERS)
+    sealed = MEMBERS.seal(write())
+    cluster, swarm = deliver(counting, sealed, sealed, {**sealed, "hops": 3})
+    assert cluster.pinset.get(STREAM) is not None
+    assert counting.checked == 1 and len(swarm.sent) == 1, (counting.checked, swarm.sent)
+
+
+def test_a_strangers_message_with_a_members_gid_does_not_keep_the_members_out():
+    """Only a message that opened marks its gid as seen: one that did not cannot shadow the real one."""
+    outsider = ClusterSecret.derive("guess", None, "fakenet")
+    cluster, swarm = deliver(MEMBERS, outsider.seal(write("g1", removed=True)), write("g1", removed=True),
+                             MEMBERS.seal(write("g1")))
+    assert cluster.pinset.get(STREAM) is not None and len(swarm.sent) == 1

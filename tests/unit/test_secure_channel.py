@@ -8,7 +8,7 @@ from fakenet.node import framing
 from fakenet.node.handshake import LocalEnd, authenticate
 from fakenet.node.identity import Identity
 from fakenet.node.psk import SwarmKey
-from fakenet.node.secure_channel import ChannelError, Ephemeral, SecureChannel
+from fakenet.node.secure_channel import ChannelError, Ephemeral, SecureChannel, hkdf_sha256
 
 
 def opened(channel: SecureChannel, *frames: bytes) -> list[dict]:
@@ -99,3 +99,32 @@ def test_an_ephemeral_key_swapped_on_the_path_fails_the_handshake():
 
     with pytest.raises(Exception, match="could not prove"):
         asyncio.run(handshake(tamper=swap))
+
+
+def test_the_primitives_are_those_of_cryptography_byte_for_byte():
+    """Built on libsodium and hmac (secure_channel.py says why), checked against `cryptography`'s
+    X25519, HKDF and ChaCha20-Poly1305 where it is installed (the harness has it, the node not)."""
+    x25519 = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.x25519")
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    ours, theirs = Ephemeral(), x25519.X25519PrivateKey.generate()
+    reference_ours = x25519.X25519PrivateKey.from_private_bytes(ours._private)
+    assert ours.public_hex == reference_ours.public_key().public_bytes_raw().hex()
+    secret = ours.agree(theirs.public_key().public_bytes_raw().hex())
+    assert secret == theirs.exchange(reference_ours.public_key())
+    salt, info = bytes(range(32)), b"fakenet/2 swarm channel"
+    for length in (32, 64, 100):
+        reference = HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(secret)
+        assert hkdf_sha256(secret, salt, info, length) == reference
+    sender, receiver = SecureChannel(secret, bytes(32)), ChaCha20Poly1305(secret)
+    frame = sender.seal(b'{"t":"ping"}')
+    assert receiver.decrypt(bytes(12), frame[4:], frame[:4]) == b'{"t":"ping"}'
+
+
+@pytest.mark.parametrize("key", ["00" * 32, "01" + "00" * 31, "00" * 31, "zz" * 32])
+def test_an_unusable_peer_key_is_a_value_error(key):
+    """All zeros and one are low-order points (an all-zero secret); the others are not 32 bytes of hex."""
+    with pytest.raises(ValueError):
+        Ephemeral().agree(key)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 # nodes must hear every heartbeat, or the far end would re-allocate pins of live peers.
 HOPS = 1 << 20
 MEMORY = 20000  # gids remembered for dedup
+FLOODED = ("ch", "cp", "cr")  # message types passed on by gid (cs goes to one peer and has none)
 STATE_CHUNK = 1000  # entries per `cs` frame: a large pinset must stay far below the 4 MiB frame limit
 
 
@@ -43,6 +44,9 @@ class Seen:
 
     def __init__(self):
         self._gids: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, gid: str) -> bool:
+        return gid in self._gids
 
     def first(self, gid: str) -> bool:
         if gid in self._gids:
@@ -78,6 +82,11 @@ class ClusterGossip:
 
     def _members_only(self, handler):
         async def checked(conn: Connection, message: dict) -> None:
+            if message["t"] in FLOODED and str(message.get("gid")) in self._seen:
+                # Another copy of a flood handled already (a gid is remembered only once its message
+                # opened): each heartbeat comes in on every link, and this skips its MAC, the most
+                # CPU a copy costs. A stranger's copy with that gid is dropped as the member's would be.
+                return
             if self.secret.opens(message):
                 await handler(conn, message)
             elif self._strangers.first(str(conn.id)):  # once per connection: a stranger may send thousands

@@ -1,0 +1,64 @@
+"""Swarm.wait_meshed: what a node defers until it has met its peers (its HTTP apps) waits for a
+link to every listed peer that this node dialled, and no longer than its timeout."""
+
+import asyncio
+import socket
+
+from fakenet.node.handshake import LocalEnd
+from fakenet.node.identity import Identity
+from fakenet.node.multiaddr import PeerAddr
+from fakenet.node.peerstore import PeerStore
+from fakenet.node.swarm import Swarm
+
+
+def _bound() -> tuple[socket.socket, PeerAddr]:
+    sock = socket.create_server(("127.0.0.1", 0))
+    return sock, PeerAddr("ip4", "127.0.0.1", sock.getsockname()[1])
+
+
+def _swarm(tmp_path, name: str, me: PeerAddr, peers: list[PeerAddr]) -> Swarm:
+    local = LocalEnd(Identity.generate(), name, me.dial_addr, "fakenet", None)
+    return Swarm(local, PeerStore(tmp_path / f"{name}.json"), peers, height=lambda: 0)
+
+
+def test_a_swarm_without_peers_is_meshed_at_once(tmp_path):
+    sock, me = _bound()
+    sock.close()
+    swarm = _swarm(tmp_path, "node", me, [])
+    assert swarm.meshed()
+    assert asyncio.run(swarm.wait_meshed(0.01)) is True
+
+
+def test_two_swarms_that_dial_each_other_are_meshed_once_both_dialled(tmp_path):
+    async def scenario():
+        (sock_a, a), (sock_b, b) = _bound(), _bound()
+        swarm_a, swarm_b = _swarm(tmp_path, "a", a, [b]), _swarm(tmp_path, "b", b, [a])
+        assert not swarm_a.meshed() and not swarm_b.meshed()
+        await swarm_a.listen("127.0.0.1", a.port, sock=sock_a)
+        await swarm_b.listen("127.0.0.1", b.port, sock=sock_b)
+        try:
+            results = await asyncio.gather(swarm_a.wait_meshed(30), swarm_b.wait_meshed(30))
+            # meshed means this end dialled: its peerstore now binds the peer's key to the address
+            trusted = swarm_a.peerstore.expected(b.dial_addr), swarm_b.peerstore.expected(a.dial_addr)
+            return results, trusted, (swarm_b.local.identity.peer_id, swarm_a.local.identity.peer_id)
+        finally:
+            await swarm_a.close()
+            await swarm_b.close()
+
+    results, trusted, expected = asyncio.run(scenario())
+    assert results == [True, True], f"expected both swarms meshed within 30 s, got {results}"
+    assert trusted == expected
+
+
+def test_the_wait_ends_at_its_timeout_while_a_peer_is_down(tmp_path):
+    async def scenario():
+        (sock, me), (gone, down) = _bound(), _bound()
+        gone.close()  # nobody listens there: every dial is refused
+        swarm = _swarm(tmp_path, "node", me, [down])
+        await swarm.listen("127.0.0.1", me.port, sock=sock)
+        try:
+            return await swarm.wait_meshed(0.3), swarm.meshed()
+        finally:
+            await swarm.close()
+
+    assert asyncio.run(scenario()) == (False, False)
