@@ -131,7 +131,7 @@ class Node:
 
     async def _log_meshed(self) -> None:
         """Say when the swarm first meshed, and the CPU spent by then: what a node costs to join its
-        peers (benchmarks/2026-12-07-meshcpu reads it). Never, while a peer stays down."""
+        peers (benchmarks/2026-12-06-meshcpu reads it). Never, while a peer stays down."""
         await self.swarm.wait_meshed(None)
         self._log.info("meshed", peers=len(self.swarm.connections),
                        startup_ms=int((clock.wall() - self.started_at) * 1000), cpu_ms=int(time.process_time() * 1000))

@@ -1,7 +1,7 @@
 """cProfile (CPU time) of node0's event-loop thread from exec to meshed: N local nodes, node0 under cProfile,
 stopped by SIGTERM as soon as net.start() returns; prints the top functions by cumulative time.
 
-    .venv/bin/python benchmarks/2026-12-07-meshcpu/profile_node.py 16 random-regular
+    .venv/bin/python benchmarks/2026-12-06-meshcpu/profile_node.py 16 random-regular
 """
 import os, pstats, sys, tempfile, time
 from pathlib import Path

@@ -2,7 +2,7 @@
 (every link up, every key trusted) read each node's utime+stime from /proc/<pid>/stat; then
 count the swarm's events in the nodes' logs (FAKENET_DEBUG=1 for dial and handshake failures).
 
-    .venv/bin/python benchmarks/2026-12-07-meshcpu/meshcpu.py 16 random-regular
+    .venv/bin/python benchmarks/2026-12-06-meshcpu/meshcpu.py 16 random-regular
 """
 import collections, os, re, statistics, sys, tempfile, time
 from pathlib import Path
