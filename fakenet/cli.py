@@ -17,7 +17,7 @@ import threading
 import traceback
 from pathlib import Path
 
-from fakenet import compose, compose_addresses, compose_start, kinds, netstatus
+from fakenet import code_mounts, compose, compose_addresses, compose_start, kinds, netstatus
 from fakenet.errors import FakenetError
 from fakenet.harness.backends import NAMES as BACKENDS
 from fakenet.naming import natural
@@ -240,8 +240,10 @@ def cmd_up(args, extra: list[str]) -> int:
     timeout = _from_environment("FAKENET_UP_TIMEOUT", _seconds, UP_TIMEOUT)
     count = args.nodes or _from_environment("FAKENET_NODES", _up_count, None) \
         or (compose.node_count(args.project) if kind.name == compose.DEFAULT_KIND else compose.BASE_NODES)
-    compose.set_node_count(args.project, count, kind.name, _compose_subnet(args.project))
+    compose.check_node_count(count, kind.name)  # before a build, which can take a minute
     image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
+    compose.set_node_count(args.project, count, kind.name, _compose_subnet(args.project),
+                           code_mounts.for_image(_docker(), image))
     if args.detach and not extra:  # compose creates, we start all at once (fakenet/compose_start.py says why)
         result = compose.run(args.project, ["up", "--no-start", "--remove-orphans"], image=image, kind=kind.name)
         if result.returncode == 0:
@@ -291,7 +293,10 @@ def cmd_prune(args, extra: list[str]) -> int:
     images = prune_images(_docker())
     for tag in images:
         print(f"removed image {tag}")
-    if not any(swept.values()) and not images:
+    copies = code_mounts.prune(_docker())  # the host copies of the images just removed (or gone before)
+    for name in copies:
+        print(f"removed code copy {name}")
+    if not any(swept.values()) and not images and not copies:
         print("nothing to prune")
     return 0
 

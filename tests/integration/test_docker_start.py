@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from fakenet import code_mounts
 from fakenet.harness.backends.docker import routes_to_containers
 from fakenet.harness.network import Network
 
@@ -27,6 +28,8 @@ def test_a_start_asks_the_engine_for_a_volume_a_container_and_a_start_per_node_a
     net = Network(2, backend="docker", publish=False)
     if not routes_to_containers(net.backend.client):
         pytest.skip("this host does not route to container addresses: the backend publishes ports instead")
+    net.backend.image = net.backend.kind.image(lambda line: None, net.backend.client)
+    code_mounts.for_image(net.backend.client, net.backend.image)  # a first copy of the code is taken before
     calls = _record_engine_calls(net.backend.client)
     with net:
         inspects = [path for method, path in calls if method == "GET" and path.startswith("containers/")]
@@ -47,3 +50,14 @@ def test_published_ports_are_reached_on_loopback_at_the_port_the_engine_bound():
             bound = runtime.container.attrs["NetworkSettings"]["Ports"]["6433/tcp"][0]["HostPort"]
             assert (url.hostname, url.port) == ("127.0.0.1", int(bound)), name
             assert runtime.client.ready(), name
+
+
+def test_nodes_read_their_code_from_read_only_binds_where_the_engine_is_fuse_overlayfs():
+    net = Network(2, backend="docker")
+    if not code_mounts.engine_shares_host(net.backend.client):
+        pytest.skip("no fuse-overlayfs engine on this host: nodes read their code from the image")
+    with net:  # started means meshed: both nodes ran from the binds
+        for name, runtime in net.fleet.runtimes.items():
+            runtime.container.reload()
+            binds = {m["Destination"]: m["RW"] for m in runtime.container.attrs["Mounts"] if m["Type"] == "bind"}
+            assert binds == {"/opt/fakenet": False, "/usr/lib/python3.11": False}, name

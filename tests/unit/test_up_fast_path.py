@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from fakenet import cli, compose, compose_start, kinds, netstatus
+from fakenet import cli, code_mounts, compose, compose_start, kinds, netstatus
 from fakenet.errors import ContainerError
 
 
@@ -63,6 +63,7 @@ def test_up_d_lets_compose_create_then_starts_itself_and_other_options_keep_comp
     monkeypatch.setattr(cli, "_docker", lambda: "client")
     monkeypatch.setattr(cli, "_print_table", lambda project, rows: None)
     monkeypatch.setattr(compose, "set_node_count", lambda *args: None)
+    monkeypatch.setattr(code_mounts, "for_image", lambda client, image: {})
     monkeypatch.setattr(kinds, "get", lambda name: SimpleNamespace(name=name, image=lambda progress, client: "img"))
     monkeypatch.setattr(compose, "run", lambda project, args, **options: calls.append(("compose", args)) or
                         SimpleNamespace(returncode=0))

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import docker
 from docker.models.containers import _create_container_args  # what containers.create sends
 
+from fakenet import code_mounts
 from fakenet.errors import ConfigError, ContainerError, FakenetError
 from fakenet.harness.backends import subnets
 from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec
@@ -216,12 +217,14 @@ class DockerBackend(Backend):
         self.ips: dict[str, str] = {}  # node -> its fixed address in the network (none on an overlay)
         self.volumes: list = []
         self.publish = publish
+        self._code: dict[int, list] = {}  # id(engine client) -> its read-only code binds (fakenet/code_mounts.py)
 
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
         if self.image is None:
             self.image = self.kind.image(lambda _line: None, self.client)
         if self.publish is None:
             self.publish = not routes_to_containers(self.client)
+        self.code_binds(self.client)  # before the starts' threads: a first copy is taken once
         self.network = self.create_network(len(specs))
         self.network_name = self.network.name
         self.ips = subnets.addresses(self.network, [spec.name for spec in specs])
@@ -260,7 +263,8 @@ class DockerBackend(Backend):
         arguments = _create_container_args(dict(
             image=self.image, detach=True, name=f"fakenet-{self.run}-{spec.name}", hostname=spec.name,
             environment=self.kind.environment(launch), labels=self.labels, cap_add=["NET_ADMIN"], ports=ports,
-            volumes={volume.name: {"bind": self.kind.datadir, "mode": "rw"}}, network=self.network_name,
+            volumes={volume.name: {"bind": self.kind.datadir, "mode": "rw"}}, mounts=self.code_binds(client),
+            network=self.network_name,
             networking_config={self.network_name: client.api.create_endpoint_config(
                 aliases=[spec.name], **fixed)},
             version=client.api._version, **options))
@@ -273,6 +277,12 @@ class DockerBackend(Backend):
             container.remove(force=True, v=True)
             raise ContainerError(f"{spec.name} did not start: {exc}", node=spec.name) from exc
         return container
+
+    def code_binds(self, client: docker.DockerClient) -> list:
+        """The node code's binds on this engine: asked once per engine, the copy taken once per image."""
+        if id(client) not in self._code:
+            self._code[id(client)] = code_mounts.docker_mounts(code_mounts.for_image(client, self.image))
+        return self._code[id(client)]
 
     def credentials_of(self, runtime: DockerRuntime) -> tuple[str, str]:
         return self.credentials

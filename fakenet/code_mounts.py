@@ -1,0 +1,158 @@
+"""The node image's Python (its venv and the standard library), bind-mounted read-only into every node
+from one copy on the host, where the engine's storage driver is fuse-overlayfs.
+
+On fuse-overlayfs every file a container opens is served by that container's own FUSE process, and
+each container has a mount of its own, so nothing read by one node is cached for the next: a node
+importing its ~400 modules cost 0.12 CPU seconds in its FUSE process on top of its own start
+(issue 28, BENCHMARKS.md "Scale"). From a bind mount the same files come from the host's page cache,
+shared by every node. The copy is taken once per image (by its id, so it is the image's exact
+content) with the engine's archive API from a container that is created, never started, and removed
+at once; it lives in the state directory and `fake prune` drops the copies of images that are gone.
+
+Only where the host path is the engine's too: a Linux engine on this machine's unix socket, whose
+host name is ours (not Docker Desktop's VM, not a client inside a container of the same engine).
+Mounts name a source that must exist (the Mount API, not `-v`, which would create an empty one).
+FAKENET_CODE_MOUNTS=0 turns it off; overlay2 engines have no FUSE to skip and are left as they are.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import os
+import shutil
+import socket
+import sys
+import tarfile
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import Iterable, Iterator
+
+import docker
+import docker.types
+
+from fakenet.labels import IMAGE_LABEL, PROJECT_LABEL, RUN_LABEL
+from fakenet.state import state_path
+
+VENV = "/opt/fakenet"  # the node's venv (compose/Dockerfile)
+DRIVERS = ("fuse-overlayfs",)
+SWITCH = "FAKENET_CODE_MOUNTS"
+INDEX = "mounts.json"  # container path -> copy's folder name, written last: a copy without it is unfinished
+
+
+def code_root() -> Path:
+    return state_path("code")
+
+
+def for_image(client: docker.DockerClient, image: str) -> dict[str, str]:
+    """Container path -> host folder to bind read-only there, for nodes of `image`; {} where not worth it."""
+    if not engine_shares_host(client):
+        return {}
+    found = client.images.get(image)
+    if (found.labels or {}).get(IMAGE_LABEL) != "node":  # litecoin and others: their own layout
+        return {}
+    return copy_of(client, found.id)
+
+
+def engine_shares_host(client: docker.DockerClient) -> bool:
+    if os.environ.get(SWITCH) == "0" or not sys.platform.startswith("linux"):
+        return False
+    if not str(client.api.base_url).startswith("http+docker://localhost"):  # tcp:// and ssh:// engines
+        return False
+    info = client.info()
+    return info.get("Driver") in DRIVERS and info.get("Name") == socket.gethostname() \
+        and "Docker Desktop" not in (info.get("OperatingSystem") or "")
+
+
+def copy_of(client: docker.DockerClient, image_id: str) -> dict[str, str]:
+    """The host copy of an image's venv and standard library, taken on first use."""
+    folder = code_root() / image_id.split(":")[-1][:16]
+    if not (folder / INDEX).exists():
+        with _lock(code_root() / ".lock"):
+            if not (folder / INDEX).exists():
+                _take(client, image_id, folder)
+    index = json.loads((folder / INDEX).read_text())
+    return {target: str(folder / name) for target, name in index.items()}
+
+
+def _take(client: docker.DockerClient, image_id: str, folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)  # an earlier copy cut short
+    folder.mkdir(parents=True)
+    labels = {PROJECT_LABEL: "fakenet-code", RUN_LABEL: folder.name}
+    container = client.api.create_container(image_id, command=["true"], labels=labels)["Id"]
+    try:
+        index = {VENV: _extract(client, container, VENV, folder)}
+        stdlib = stdlib_of((folder / index[VENV] / "pyvenv.cfg").read_text())
+        index[stdlib] = _extract(client, container, stdlib, folder)
+    finally:
+        client.api.remove_container(container, v=True, force=True)
+    (folder / INDEX).write_text(json.dumps(index))
+
+
+def stdlib_of(pyvenv_cfg: str) -> str:
+    """The image's standard library from its venv's pyvenv.cfg: `home` is the interpreter's bin folder."""
+    settings = {key.strip(): value.strip() for key, _, value in
+                (line.partition("=") for line in pyvenv_cfg.splitlines()) if value}
+    home, version = settings["home"], settings["version"]
+    return str(PurePosixPath(home).parent / "lib" / f"python{'.'.join(version.split('.')[:2])}")
+
+
+def _extract(client: docker.DockerClient, container: str, path: str, folder: Path) -> str:
+    """Unpack `path` of the container into folder/<its name>; that name."""
+    stream, _ = client.api.get_archive(container, path)
+    with tarfile.open(fileobj=io.BufferedReader(_Chunks(stream)), mode="r|") as tar:
+        # Our own image, but no member outside `folder` all the same (Python before 3.11.4 has no filters).
+        tar.extractall(folder, **({"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}))
+    return PurePosixPath(path).name
+
+
+def docker_mounts(paths: dict[str, str]) -> list[docker.types.Mount]:
+    """For the SDK: read-only binds whose source must exist."""
+    return [docker.types.Mount(target, source, type="bind", read_only=True) for target, source in paths.items()]
+
+
+def compose_volumes(paths: dict[str, str]) -> list[dict]:
+    """For a compose service: the same binds in the long syntax (the short one creates a missing source)."""
+    return [{"type": "bind", "source": source, "target": target, "read_only": True,
+             "bind": {"create_host_path": False}} for target, source in paths.items()]
+
+
+class _Chunks(io.RawIOBase):
+    """The archive as the engine streams it, read as a file."""
+
+    def __init__(self, chunks: Iterable[bytes]):
+        self._chunks, self._rest = iter(chunks), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._rest:
+            self._rest = next(self._chunks, b"")
+            if not self._rest:
+                return 0
+        size = min(len(buffer), len(self._rest))
+        buffer[:size], self._rest = self._rest[:size], self._rest[size:]
+        return size
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """One copy at a time on this machine (pytest-xdist workers start networks together)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def prune(client: docker.DockerClient) -> list[str]:
+    """Remove the copies of images no longer on the engine; their folder names."""
+    if not code_root().is_dir():
+        return []
+    present = {image.id.split(":")[-1][:16] for image in client.images.list(filters={"label": f"{IMAGE_LABEL}=node"})}
+    gone = [folder for folder in code_root().iterdir() if folder.is_dir() and folder.name not in present]
+    with _lock(code_root() / ".lock"):
+        for folder in gone:
+            shutil.rmtree(folder, ignore_errors=True)
+    return [folder.name for folder in gone]

@@ -1,0 +1,119 @@
+"""The node code's host copy and its read-only binds (fakenet/code_mounts.py), against a scripted engine."""
+
+import io
+import ipaddress
+import socket
+import tarfile
+from types import SimpleNamespace
+
+import pytest
+
+from fakenet import code_mounts, compose
+
+PYVENV = b"home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\n"
+
+
+def tar_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+class Engine:
+    """What copy_of asks: a container created from the image, two archives, the removal."""
+
+    def __init__(self, archives: dict[str, bytes], driver="fuse-overlayfs", name=None, url="http+docker://localhost"):
+        self.calls, self.archives = [], archives
+        self.info_ = {"Driver": driver, "Name": name or socket.gethostname(), "OperatingSystem": "Debian"}
+        self.api = SimpleNamespace(base_url=url, create_container=self.create, get_archive=self.get_archive,
+                                   remove_container=self.remove)
+
+    def info(self):
+        return self.info_
+
+    def create(self, image, command, labels):
+        self.calls.append(("create", image, labels["io.fakenet.project"]))
+        return {"Id": "c1"}
+
+    def get_archive(self, container, path):
+        self.calls.append(("archive", path))
+        data = self.archives[path]
+        return (data[i:i + 100] for i in range(0, len(data), 100)), {}  # streamed in small chunks
+
+    def remove(self, container, v, force):
+        self.calls.append(("remove", container))
+
+
+ARCHIVES = {"/opt/fakenet": tar_of({"fakenet/pyvenv.cfg": PYVENV, "fakenet/lib/m.py": b"x = 1\n"}),
+            "/usr/lib/python3.11": tar_of({"python3.11/os.py": b"# os\n"})}
+
+
+def test_the_stdlib_is_found_from_the_venvs_interpreter_home():
+    assert code_mounts.stdlib_of(PYVENV.decode()) == "/usr/lib/python3.11"  # the bootstrapped Debian base
+    assert code_mounts.stdlib_of("home = /usr/local/bin\nversion = 3.11.9\n") == "/usr/local/lib/python3.11"  # slim
+
+
+def test_the_copy_is_taken_once_from_a_labelled_container_that_is_removed(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    engine = Engine(ARCHIVES)
+    paths = code_mounts.copy_of(engine, "sha256:0123456789abcdef0123")
+    folder = tmp_path / "code" / "0123456789abcdef"
+    assert paths == {"/opt/fakenet": str(folder / "fakenet"), "/usr/lib/python3.11": str(folder / "python3.11")}
+    assert (folder / "fakenet" / "lib" / "m.py").read_bytes() == b"x = 1\n"
+    assert (folder / "python3.11" / "os.py").exists()
+    assert engine.calls == [("create", "sha256:0123456789abcdef0123", "fakenet-code"), ("archive", "/opt/fakenet"),
+                            ("archive", "/usr/lib/python3.11"), ("remove", "c1")]
+    engine.calls.clear()
+    assert code_mounts.copy_of(engine, "sha256:0123456789abcdef0123") == paths
+    assert engine.calls == [], "a finished copy is used as it is"
+
+
+def test_a_copy_cut_short_is_not_used_and_its_container_is_removed(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    engine = Engine({"/opt/fakenet": ARCHIVES["/opt/fakenet"]})  # no stdlib archive: the engine fails
+    with pytest.raises(KeyError):
+        code_mounts.copy_of(engine, "sha256:feedfeedfeedfeedfeed")
+    assert engine.calls[-1] == ("remove", "c1")
+    assert not (tmp_path / "code" / "feedfeedfeedfeed" / code_mounts.INDEX).exists()
+    engine.archives = ARCHIVES
+    assert set(code_mounts.copy_of(engine, "sha256:feedfeedfeedfeedfeed")) == set(ARCHIVES), "taken again"
+
+
+@pytest.mark.parametrize("change, shares", [
+    ({}, True),
+    ({"driver": "overlay2"}, False),  # kernel overlayfs: no FUSE process to spare
+    ({"name": "another-host"}, False),  # a client in a container, or the engine elsewhere: our paths are not its
+    ({"url": "http://127.0.0.1:2375"}, False),
+])
+def test_binds_only_where_the_engine_is_fuse_overlayfs_on_this_host(change, shares, monkeypatch):
+    monkeypatch.delenv(code_mounts.SWITCH, raising=False)
+    assert code_mounts.engine_shares_host(Engine(ARCHIVES, **change)) is shares
+
+
+def test_the_switch_turns_binds_off(monkeypatch):
+    monkeypatch.setenv(code_mounts.SWITCH, "0")
+    assert code_mounts.engine_shares_host(Engine(ARCHIVES)) is False
+
+
+def test_compose_nodes_bind_the_code_read_only_and_keep_their_data_volume():
+    code = {"/opt/fakenet": "/cache/code/x/fakenet"}
+    doc = compose.override_document(5, "fakenet", ipaddress.ip_network("10.233.7.0/24"), code)
+    bind = {"type": "bind", "source": "/cache/code/x/fakenet", "target": "/opt/fakenet", "read_only": True,
+            "bind": {"create_host_path": False}}  # a missing copy fails the start, never an empty /opt/fakenet
+    assert doc["services"]["node"]["volumes"] == [bind]
+    assert doc["services"]["node5"]["volumes"] == ["node5-data:/data", bind]
+    assert all("volumes" not in s for s in compose.override_document(5, "fakenet", ipaddress.ip_network(
+        "10.233.7.0/24"))["services"].values() if "extends" not in s)
+
+
+def test_prune_drops_the_copies_of_images_that_are_gone(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    for name in ("0123456789abcdef", "feedfeedfeedfeed"):
+        (tmp_path / "code" / name).mkdir(parents=True)
+    images = SimpleNamespace(list=lambda filters: [SimpleNamespace(id="sha256:0123456789abcdef0123")])
+    assert code_mounts.prune(SimpleNamespace(images=images)) == ["feedfeedfeedfeed"]
+    assert sorted(p.name for p in (tmp_path / "code").iterdir() if p.is_dir()) == ["0123456789abcdef"]
