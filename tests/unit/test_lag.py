@@ -9,7 +9,7 @@ import pytest
 from fakenet.node import clock, lag
 from fakenet.node.connection import Connection, LinkShape
 from fakenet.node.handshake import Hello
-from fakenet.node.lag import EXTRA_CAP, WINDOW, LagMeter, grace, read_stamp
+from fakenet.node.lag import EXTRA_CAP, WINDOW, LagMeter, StallClock, grace, read_stamp
 from fakenet.node.secure_channel import SecureChannel
 
 
@@ -71,6 +71,34 @@ def test_the_meter_keeps_a_bounded_number_of_samples():
 ])
 def test_grace_extends_only_links_the_model_never_cuts_and_is_capped(injected, measured, granted):
     assert grace(3.0, injected, 0.1, measured) == granted
+
+
+@pytest.mark.parametrize("injected, stalled, measured, granted", [
+    (0.0, 2.0, 0.5, 2.5),  # a stall since the search last heard adds to the lag measured before
+    (1.49, 2.0, 0.0, 2.0),  # under T/2: never cut, so a stall is waited out
+    (1.5, 2.0, 0.5, 0.0),  # T/2 or more: an injected delay decides, stalled or not
+    (0.0, 100.0, 0.0, EXTRA_CAP * 3.0),  # a link stalled for good: at most EXTRA_CAP x T
+])
+def test_a_stall_is_granted_on_top_of_the_lag_within_the_same_bounds(injected, stalled, measured, granted):
+    assert grace(3.0, injected, measured, stalled=stalled) == granted
+
+
+def test_the_stall_clock_moves_only_through_gaps_longer_than_the_keepalive_and_counts_them_whole():
+    now = FakeClock()
+    stall = StallClock(expected=1.0, now=now)
+    for _ in range(5):  # an idle honest peer: a frame at least every keepalive interval
+        now.now += 1.0
+        stall.heard()
+    assert stall.reading() == 0.0
+    now.now += 0.9
+    assert stall.reading() == 0.0, "within the keepalive interval: not a stall"
+    now.now += 1.6
+    assert stall.reading() == 2.5, "2.5 s without a frame: a stall, counted from the last frame, as it lasts"
+    stall.heard()
+    now.now += 0.5
+    assert stall.reading() == 2.5, "the stall ended with the frame, and still counts"
+    now.now += 2.0
+    assert stall.reading() == 5.0
 
 
 def test_a_peer_stamp_must_be_a_sane_number():
