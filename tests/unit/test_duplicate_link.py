@@ -1,0 +1,124 @@
+"""When both ends of a link dial, one connection is retired (fakenet.node.swarm RETIRE_GRACE): both
+ends say so in their logs as what it is, and neither reports a peer leaving. Two real swarms on
+loopback in one event loop; the log lines are read as `./fake logs -f` shows them."""
+
+import asyncio
+import logging
+
+import pytest
+
+from fakenet.node import logs, swarm as swarm_module
+from fakenet.node.connection import BYE
+from fakenet.node.handshake import LocalEnd
+from fakenet.node.identity import Identity
+from fakenet.node.multiaddr import PeerAddr
+from fakenet.node.peerstore import PeerStore
+from fakenet.node.swarm import Swarm
+
+DEADLINE = 10.0  # seconds for a connection to come up or go away on loopback, however busy the machine
+
+
+@pytest.fixture
+def node_log(caplog):
+    logger = logging.getLogger("fakenet.node")
+    saved = logger.handlers[:], logger.level, logger.propagate
+    logs.setup("node")
+    logger.propagate = True  # caplog listens at the root
+    caplog.set_level(logging.INFO, logger="fakenet.node")
+    yield caplog
+    logger.handlers[:], logger.level, logger.propagate = saved
+
+
+@pytest.fixture(autouse=True)
+def short_grace(monkeypatch):
+    monkeypatch.setattr(swarm_module, "RETIRE_GRACE", 0.05)
+
+
+def lines(caplog, event: str) -> list[dict]:
+    return [record.fields for record in caplog.records if record.getMessage() == event]
+
+
+async def until(condition, what: str) -> None:
+    """Poll `condition` to a deadline (the swarms run in this loop, so it yields between looks)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE
+    while not condition():
+        assert loop.time() < deadline, f"expected {what} within {DEADLINE}s; it did not happen"
+        await asyncio.sleep(0.01)  # a poll interval, not a wait for the condition
+
+
+async def pair(tmp_path):
+    """Two listening swarms, `a` and `b`, that know nothing of each other yet."""
+    swarms = []
+    for name in ("a", "b"):
+        local = LocalEnd(Identity.generate(), name, "", "fakenet", None)
+        node = Swarm(local, PeerStore(tmp_path / f"{name}.json"), [], height=lambda: 0)
+        await node.listen("127.0.0.1", 0)
+        port = node._server.sockets[0].getsockname()[1]
+        node.local = LocalEnd(local.identity, name, f"/ip4/127.0.0.1/tcp/{port}", "fakenet", None)
+        swarms.append(node)
+    return swarms
+
+
+def address(node: Swarm) -> PeerAddr:
+    port = int(node.local.announce.rsplit("/", 1)[1])
+    return PeerAddr("ip4", "127.0.0.1", port)
+
+
+def test_a_duplicate_retired_by_one_end_is_logged_as_that_by_both(tmp_path, node_log):
+    """The case a user misread: one end retires the connection the other end still uses."""
+    async def scenario():
+        a, b = await pair(tmp_path)
+        try:
+            conn = await a.dial_once(address(b))
+            await until(lambda: a.local.identity.peer_id in b.connections, "b to list a's connection")
+            a._retire(conn, kept=conn)  # as when a's own dial to b had won the tie
+            await until(lambda: not b.connections, "b to drop the retired connection")
+        finally:
+            await a.close()
+            await b.close()
+
+    asyncio.run(scenario())
+    retired = lines(node_log, "duplicate_link_retired")
+    assert [(line["peer"], line["kept"], line["retired"]) for line in retired] == [("b", "out", "out")], retired
+    left = lines(node_log, "peer_disconnected")
+    assert [(line["peer"], line["reason"]) for line in left] == [("a", "duplicate link retired")], left
+
+
+def test_both_ends_dialling_at_once_log_the_retired_duplicate_and_no_peer_leaving(tmp_path, node_log):
+    async def scenario():
+        a, b = await pair(tmp_path)
+        ended = {a: [], b: []}  # connections that ended, at each end
+        for node in (a, b):
+            node.on_disconnect.append(ended[node].append)
+        try:
+            await asyncio.gather(a.dial_once(address(b)), b.dial_once(address(a)))
+            await until(lambda: len(ended[a]) == len(ended[b]) == 1, "each end to close the duplicate")
+            assert ended[a][0].close_reason == ended[b][0].close_reason == "duplicate link retired"
+            kept = a.connections[b.local.identity.peer_id], b.connections[a.local.identity.peer_id]
+            assert kept[0].dialer_peer_id == kept[1].dialer_peer_id, "both ends kept the same connection"
+        finally:
+            await a.close()
+            await b.close()
+
+    asyncio.run(scenario())
+    assert sorted(line["peer"] for line in lines(node_log, "duplicate_link_retired")) == ["a", "b"]
+    left = [line for line in lines(node_log, "peer_disconnected") if line["reason"] != "shutting down"]
+    assert left == [], "a retired duplicate is not a peer leaving"
+
+
+def test_a_bye_with_a_reason_this_node_does_not_know_is_still_just_a_close(tmp_path, node_log):
+    async def scenario():
+        a, b = await pair(tmp_path)
+        try:
+            conn = await a.dial_once(address(b))
+            await until(lambda: a.local.identity.peer_id in b.connections, "b to list a's connection")
+            await conn.send({"t": BYE, "why": "a reason from a newer node"})
+            await until(lambda: not b.connections, "b to close on the bye")
+        finally:
+            await a.close()
+            await b.close()
+
+    asyncio.run(scenario())
+    left = [line for line in lines(node_log, "peer_disconnected") if line["peer"] == "a"]
+    assert [line["reason"] for line in left] == ["peer closed the connection"], left
