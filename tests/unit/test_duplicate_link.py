@@ -4,6 +4,7 @@ loopback in one event loop; the log lines are read as `./fake logs -f` shows the
 
 import asyncio
 import logging
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -47,8 +48,9 @@ async def until(condition, what: str) -> None:
         await asyncio.sleep(0.01)  # a poll interval, not a wait for the condition
 
 
+@asynccontextmanager
 async def pair(tmp_path):
-    """Two listening swarms, `a` and `b`, that know nothing of each other yet."""
+    """Two listening swarms, `a` and `b`, that know nothing of each other yet; closed at the end."""
     swarms = []
     for name in ("a", "b"):
         local = LocalEnd(Identity.generate(), name, "", "fakenet", None)
@@ -57,7 +59,11 @@ async def pair(tmp_path):
         port = node._server.sockets[0].getsockname()[1]
         node.local = LocalEnd(local.identity, name, f"/ip4/127.0.0.1/tcp/{port}", "fakenet", None)
         swarms.append(node)
-    return swarms
+    try:
+        yield swarms
+    finally:
+        for node in swarms:
+            await node.close()
 
 
 def address(node: Swarm) -> PeerAddr:
@@ -68,15 +74,11 @@ def address(node: Swarm) -> PeerAddr:
 def test_a_duplicate_retired_by_one_end_is_logged_as_that_by_both(tmp_path, node_log):
     """The case a user misread: one end retires the connection the other end still uses."""
     async def scenario():
-        a, b = await pair(tmp_path)
-        try:
+        async with pair(tmp_path) as (a, b):
             conn = await a.dial_once(address(b))
             await until(lambda: a.local.identity.peer_id in b.connections, "b to list a's connection")
             a._retire(conn, kept=conn)  # as when a's own dial to b had won the tie
             await until(lambda: not b.connections, "b to drop the retired connection")
-        finally:
-            await a.close()
-            await b.close()
 
     asyncio.run(scenario())
     retired = lines(node_log, "duplicate_link_retired")
@@ -87,19 +89,15 @@ def test_a_duplicate_retired_by_one_end_is_logged_as_that_by_both(tmp_path, node
 
 def test_both_ends_dialling_at_once_log_the_retired_duplicate_and_no_peer_leaving(tmp_path, node_log):
     async def scenario():
-        a, b = await pair(tmp_path)
-        ended = {a: [], b: []}  # connections that ended, at each end
-        for node in (a, b):
-            node.on_disconnect.append(ended[node].append)
-        try:
+        async with pair(tmp_path) as (a, b):
+            ended = {a: [], b: []}  # connections that ended, at each end
+            for node in (a, b):
+                node.on_disconnect.append(ended[node].append)
             await asyncio.gather(a.dial_once(address(b)), b.dial_once(address(a)))
             await until(lambda: len(ended[a]) == len(ended[b]) == 1, "each end to close the duplicate")
             assert ended[a][0].close_reason == ended[b][0].close_reason == "duplicate link retired"
             kept = a.connections[b.local.identity.peer_id], b.connections[a.local.identity.peer_id]
             assert kept[0].dialer_peer_id == kept[1].dialer_peer_id, "both ends kept the same connection"
-        finally:
-            await a.close()
-            await b.close()
 
     asyncio.run(scenario())
     assert sorted(line["peer"] for line in lines(node_log, "duplicate_link_retired")) == ["a", "b"]
@@ -109,15 +107,11 @@ def test_both_ends_dialling_at_once_log_the_retired_duplicate_and_no_peer_leavin
 
 def test_a_bye_with_a_reason_this_node_does_not_know_is_still_just_a_close(tmp_path, node_log):
     async def scenario():
-        a, b = await pair(tmp_path)
-        try:
+        async with pair(tmp_path) as (a, b):
             conn = await a.dial_once(address(b))
             await until(lambda: a.local.identity.peer_id in b.connections, "b to list a's connection")
             await conn.send({"t": BYE, "why": "a reason from a newer node"})
             await until(lambda: not b.connections, "b to close on the bye")
-        finally:
-            await a.close()
-            await b.close()
 
     asyncio.run(scenario())
     left = [line for line in lines(node_log, "peer_disconnected") if line["peer"] == "a"]
