@@ -74,7 +74,7 @@ class Connection:
         self._ping_seq = itertools.count()
         self.peer_delay = 0.0  # what the peer's link filter adds to its frames to us, as it stamps them
         self.lag = lag.LagMeter()  # residual delay on this link: round trips and keepalive lateness
-        self.stall = lag.StallClock(expected=math.inf)  # how long the link heard nothing at all (set by run())
+        self.stall = lag.StallClock(expected=math.inf)  # how long the link heard nothing at all (run() sets K)
         self.closed = asyncio.Event()
         self.close_reason = ""
         # No RNG until a shape can lose frames: one Random is 2.5 KB, and a simulation of 10,000
@@ -179,7 +179,7 @@ class Connection:
                   limits: Mapping[str, int] | None = None) -> None:
         """Read and dispatch frames until the peer goes away, misbehaves or stays silent too long;
         a frame over its type's byte limit in `limits` is a protocol error (framing.check_size)."""
-        self.stall = lag.StallClock(expected=ping_interval)  # an honest peer is heard every keepalive
+        self.stall.start(ping_interval)  # an honest peer is heard at least every keepalive
         pinger = asyncio.create_task(self._keepalive(ping_interval))
         writer = asyncio.create_task(self._write_frames())
         try:

@@ -87,10 +87,16 @@ class StallClock:
     least that often), and then counts the whole gap. A reader subtracts two readings to learn
     how long the link stalled between them."""
 
+    __slots__ = ("expected", "_now", "_last", "_stalled")  # one per connection: a simulation holds tens of thousands
+
     def __init__(self, expected: float, now: Callable[[], float] = clock.monotonic):
-        self._expected, self._now = expected, now
+        self.expected, self._now = expected, now
         self._last = now()  # when the connection last heard a frame
         self._stalled = 0.0  # whole gaps longer than `expected`, up to `_last`
+
+    def start(self, expected: float) -> None:
+        """The reader starts: from now on a frame is due at least every `expected` seconds."""
+        self.expected, self._last = expected, self._now()
 
     def heard(self) -> None:
         """A frame arrived."""
@@ -98,7 +104,7 @@ class StallClock:
 
     def reading(self) -> float:
         gap = self._now() - self._last
-        return self._stalled + (gap if gap > self._expected else 0.0)
+        return self._stalled + (gap if gap > self.expected else 0.0)
 
 
 class LagMeters:
