@@ -15,9 +15,10 @@ A neighbour is then granted that much more silence: the largest lag either measu
 last WINDOW seconds. A third measure covers a stall as it happens, which the first two see only
 once it is over (a paused neighbour answers no ping until it runs again):
 
-- A link's stall: a connection hears a frame from an honest peer at least every keepalive
-  interval K (its pings and its pongs to ours), so a gap longer than K is a stall of the peer,
-  of the link or of this node's own loop, and counts whole (StallClock), while it lasts and after.
+- A link's stall: a connection hears a frame from an honest peer about every keepalive interval
+  K (its pings and its pongs to ours; both ends start their keepalives together, so gaps of K
+  plus a late timer are normal), so a gap longer than STALL x K is a stall of the peer, of the
+  link or of this node's own loop, and counts whole (StallClock), while it lasts and after.
   A search waits on a neighbour as long as the stalls since it last heard from it, on top of
   the lag: its silence clock stops while the connection hears nothing at all, and runs while
   the connection talks but the search does not (a lost frame, a neighbour that forgot it).
@@ -50,6 +51,9 @@ EXTRA_CAP = 3.0  # the extension is at most this many sync timeouts
 MAX_SAMPLES = 256  # lags kept per meter: samples arrive about once a second, but never unbounded
 MAX_PEERS = 1024  # peers whose lag is remembered across reconnects (the inbound cap is 128)
 MAX_STAMP = 3600.0  # a stamp above this is a hang, not a delay (setlinkfilter allows one minute)
+# A gap between frames longer than this many keepalive intervals is a stall: K itself, plus half a K
+# for timers that fire late (a stall shorter than that is caught by the lag the pings measure).
+STALL = 1.5
 
 
 class LagMeter:
@@ -83,9 +87,9 @@ class LagMeter:
 
 class StallClock:
     """Seconds a link has spent stalled, a clock that moves only while its connection hears
-    nothing for longer than `expected` (the keepalive interval: an honest idle peer is heard at
-    least that often), and then counts the whole gap. A reader subtracts two readings to learn
-    how long the link stalled between them."""
+    nothing for longer than STALL x `expected` (the keepalive interval: an honest idle peer is
+    heard about that often), and then counts the whole gap. A reader subtracts two readings to
+    learn how long the link stalled between them."""
 
     __slots__ = ("expected", "_now", "_last", "_stalled")  # one per connection: a simulation holds tens of thousands
 
@@ -104,7 +108,7 @@ class StallClock:
 
     def reading(self) -> float:
         gap = self._now() - self._last
-        return self._stalled + (gap if gap > self.expected else 0.0)
+        return self._stalled + (gap if gap > STALL * self.expected else 0.0)
 
 
 class LagMeters:
