@@ -179,7 +179,7 @@ class Connection:
                   limits: Mapping[str, int] | None = None) -> None:
         """Read and dispatch frames until the peer goes away, misbehaves or stays silent too long;
         a frame over its type's byte limit in `limits` is a protocol error (framing.check_size)."""
-        self.stall.start(ping_interval)  # an honest peer is heard at least every keepalive
+        self.stall.start(ping_interval)  # an honest peer is heard about every keepalive (lag.STALL)
         pinger = asyncio.create_task(self._keepalive(ping_interval))
         writer = asyncio.create_task(self._write_frames())
         try:
