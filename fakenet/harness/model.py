@@ -62,7 +62,7 @@ class Timing:
       it flaps up and down and may be seen connected); in between it may flap (unsteady).
     - Sync timeout T: a load gives up on a neighbour silent for T, so a round trip 2d >= T cuts the
       link for loads, one under T/2 never does; between, or with loss, it may go either way.
-    Under load a node waits longer (up to 4 T, or 4 P, by the lag it measures), but only on links
+    Under load a node waits longer (up to 4 T, or 4 P, by the lag and stalls it measures), but only on links
     whose injected delay these rules call "never cut" or "steady": the predictions stay exact.
     None: the kind has no such bound.
     """

@@ -45,6 +45,12 @@ DUE_SLACK = 1e-6
 NO_SHAPE = LinkShape()
 OUTBOX_HIGH_WATER = 1 << 20  # bytes queued before send() waits for the writer (backpressure)
 PINGS_IN_FLIGHT = 64  # unanswered pings remembered: a minute of keepalives
+# {"t": "bye", "why": code}: this end closes the connection on purpose, and says why, so the other end
+# does not log a peer leaving. A code it does not know (or an old peer ignoring the frame, then the
+# TCP close) is still just a close.
+BYE = "bye"
+FAREWELLS = {"duplicate": "duplicate link retired"}  # why -> the close reason both ends log
+PEER_CLOSED = "peer closed the connection"
 
 
 class Connection:
@@ -68,6 +74,7 @@ class Connection:
         self._ping_seq = itertools.count()
         self.peer_delay = 0.0  # what the peer's link filter adds to its frames to us, as it stamps them
         self.lag = lag.LagMeter()  # residual delay on this link: round trips and keepalive lateness
+        self.stall = lag.StallClock(expected=math.inf)  # how long the link heard nothing at all (run() sets K)
         self.closed = asyncio.Event()
         self.close_reason = ""
         # No RNG until a shape can lose frames: one Random is 2.5 KB, and a simulation of 10,000
@@ -84,6 +91,8 @@ class Connection:
         self._reshaped = asyncio.Event()  # the shape changed: re-time the frame at the head
         self._room = asyncio.Event()  # the outbox went below its high-water mark
         self._room.set()
+        self._drained = asyncio.Event()  # every queued frame has been written
+        self._drained.set()
 
     @property
     def peer_id(self) -> str:
@@ -120,6 +129,7 @@ class Connection:
             self.dropped += 1
             return
         self._outbox.append((clock.monotonic(), frame))
+        self._drained.clear()
         self._queued_bytes += len(frame)
         self._arrived.set()
         if self._queued_bytes > OUTBOX_HIGH_WATER:
@@ -130,6 +140,7 @@ class Connection:
         """The one writer: frames leave in order, each once the link's current delay has passed."""
         while not self.closed.is_set():
             if not self._outbox:
+                self._drained.set()
                 self._arrived.clear()
                 await self._arrived.wait()
                 continue
@@ -168,6 +179,7 @@ class Connection:
                   limits: Mapping[str, int] | None = None) -> None:
         """Read and dispatch frames until the peer goes away, misbehaves or stays silent too long;
         a frame over its type's byte limit in `limits` is a protocol error (framing.check_size)."""
+        self.stall.start(ping_interval)  # an honest peer is heard about every keepalive (lag.STALL)
         pinger = asyncio.create_task(self._keepalive(ping_interval))
         writer = asyncio.create_task(self._write_frames())
         try:
@@ -179,14 +191,18 @@ class Connection:
                 async with asyncio.timeout(patience):
                     message, size = await self.channel.read(self.reader, limits=limits)
                 self.lastrecv, self.bytesrecv = int(clock.wall()), self.bytesrecv + size
-                if message["t"] in ("ping", "pong"):
+                self.stall.heard()
+                if message["t"] == BYE:
+                    why = message.get("why")
+                    self.close(FAREWELLS.get(why, PEER_CLOSED) if isinstance(why, str) else PEER_CLOSED)
+                elif message["t"] in ("ping", "pong"):
                     await self._answer_ping(message)
                 else:
                     await dispatch(self, message)
         except asyncio.TimeoutError:
             self.close(f"no frame for {patience:.0f}s (peer dead or paused)")
         except asyncio.IncompleteReadError:
-            self.close("peer closed the connection")
+            self.close(PEER_CLOSED)
         except framing.FrameError as exc:
             self.close(f"protocol error: {exc}")
         except (ConnectionError, OSError) as exc:
@@ -195,6 +211,16 @@ class Connection:
             pinger.cancel()
             writer.cancel()
             self.close(self.close_reason or "closed")
+
+    async def say_goodbye(self, why: str, flush: float) -> None:
+        """Close on purpose: a bye frame tells the peer `why` (a FAREWELLS code), and is given up to
+        `flush` seconds to leave (frames queued before it leave first: the link may be delayed)."""
+        if self.closed.is_set():
+            return
+        await self.send({"t": BYE, "why": why})
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._drained.wait(), flush)
+        self.close(FAREWELLS[why])
 
     def injected_round_trip(self) -> float:
         """What the link filters of both ends add to a round trip on this link."""

@@ -25,9 +25,11 @@ long as it takes, and a lost frame costs one `silence`, wherever it was lost. Wi
 a link whose round trip stays under `silence / 2` is never given up on; one whose round trip
 exceeds `silence` always is (it cannot even say `done` in time); in between it depends on timing.
 
-Under load the silence granted grows: `grace(link)` is added to `silence` for that link (the lag
-the node measured on it, fakenet.node.lag; nothing on a link whose injected round trip is already
-`silence / 2` or more, so the bounds above still hold for injected delays).
+Under load the silence granted grows: `grace(link, stalled)` is added to `silence` for that link,
+where `stalled` is how long the link stalled (its connection heard nothing at all) since the
+search last heard from it, read off the link's `stall` clock (the lag and the stalls the node
+measured, fakenet.node.lag; nothing on a link whose injected round trip is already `silence / 2`
+or more, so the bounds above still hold for injected delays).
 
 Sans-IO: methods take what arrived (and the time) and return the messages to send as (link,
 message) pairs; links are whatever the caller uses (connections; names in tests), and `LOCAL`
@@ -72,7 +74,7 @@ class Bounded(OrderedDict):
 @dataclass
 class _Search:
     parent: Link
-    pending: dict  # link asked that has not said done -> when it was last heard from
+    pending: dict  # link asked that has not said done -> (when it was last heard from, its stall clock then)
     told: float  # when the parent last heard from us
     nodes: int = 1
     lost: int = 0
@@ -87,8 +89,9 @@ class EchoSearches:
     """The searches one node takes part in."""
 
     def __init__(self, unrelayed: Unrelayed, silence: float, memory: int = MEMORY,
-                 grace: Callable[[Link], float] = lambda link: 0.0):
-        self._unrelayed, self.silence, self._grace = unrelayed, silence, grace
+                 grace: Callable[[Link, float], float] = lambda link, stalled: 0.0,
+                 stall: Callable[[Link], float] = lambda link: 0.0):
+        self._unrelayed, self.silence, self._grace, self._stall = unrelayed, silence, grace, stall
         self._seen = Bounded(memory)
         self._active = Bounded(memory)
 
@@ -157,7 +160,7 @@ class EchoSearches:
         """Give up on neighbours silent for `silence` (plus their grace); tell parents we are still searching."""
         sends = []
         for qid, search in list(self._active.items()):
-            for link in [link for link, heard in search.pending.items() if now - heard >= self._allowed(link)]:
+            for link in [link for link, heard in search.pending.items() if now - heard[0] >= self._allowed(link, heard)]:
                 sends += self.done(qid, link, 0, lost=1)
             if qid in self._active and search.parent != LOCAL and now - search.told >= self.silence / 4:
                 search.told = now
@@ -181,19 +184,20 @@ class EchoSearches:
     def active(self) -> int:
         return len(self._active)
 
-    def _allowed(self, link: Link) -> float:
-        return self.silence + self._grace(link)
+    def _allowed(self, link: Link, heard: tuple[float, float]) -> float:
+        return self.silence + self._grace(link, self._stall(link) - heard[1])
 
     def _heard(self, qid: str, source: Link, now: float) -> _Search | None:
         search = self._active.get(qid)
         if search is not None and source in search.pending:
-            search.pending[source] = now
+            search.pending[source] = (now, self._stall(source))
         return search
 
     def _spread(self, qid: str, parent: Link, message: dict, links: Iterable[Link], now: float,
                 lost: int = 0) -> list[Send]:
         children = [link for link in links if link != parent]
-        self._active.remember(qid, _Search(parent, dict.fromkeys(children, now), told=now, lost=lost))
+        pending = {child: (now, self._stall(child)) for child in children}
+        self._active.remember(qid, _Search(parent, pending, told=now, lost=lost))
         if not children:
             return self._finish(qid)
         return [(child, message) for child in children]

@@ -123,7 +123,7 @@ class StreamNetwork:
         self.swarm, self.service = swarm, service
         self._log = logs.get()
         self.silence = service.sync_timeout
-        self._searches = EchoSearches(unrelayed, self.silence, grace=self._grace)
+        self._searches = EchoSearches(unrelayed, self.silence, grace=self._grace, stall=lambda conn: conn.stall.reading())
         self._ticker_lag = lag.LagMeter()  # how late the search ticker wakes: this node's own load
         self._ticker: asyncio.Task | None = None
         self._gossip_seen = Bounded()
@@ -329,9 +329,11 @@ class StreamNetwork:
             self._ticker_lag.record(self._now() - due)
             await self._send(self._searches.tick(self._now()))
 
-    def _grace(self, conn: Connection) -> float:
-        """Silence granted to `conn` beyond the sync timeout: the lag measured (fakenet.node.lag)."""
-        return lag.grace(self.silence, conn.injected_round_trip(), self._ticker_lag.peak(), conn.lag.peak())
+    def _grace(self, conn: Connection, stalled: float) -> float:
+        """Silence granted to `conn` beyond the sync timeout: the lag measured and the seconds it
+        `stalled` since the search last heard from it (fakenet.node.lag)."""
+        return lag.grace(self.silence, conn.injected_round_trip(), self._ticker_lag.peak(), conn.lag.peak(),
+                         stalled=stalled)
 
     def _on_disconnect(self, conn: Connection) -> None:
         # Only `done`s to LOCAL or to other links can result; sending may wait, so in a task.

@@ -15,7 +15,7 @@ from typing import Awaitable, Callable
 from fakenet.node import clock, framing, lag, logs
 from fakenet.node.admission import Admission, Limits
 from fakenet.node.errors import NodeError
-from fakenet.node.connection import NO_SHAPE, Connection, LinkShape
+from fakenet.node.connection import BYE, NO_SHAPE, Connection, LinkShape
 from fakenet.node.handshake import HandshakeError, Hello, LocalEnd, authenticate, conclude
 from fakenet.node.log_budget import LogBudget
 from fakenet.node.multiaddr import PeerAddr
@@ -76,7 +76,7 @@ class Swarm:
         self.handlers: dict[str, Handler] = {}
         # Payload bytes a frame of each type may have, checked before it is decoded (framing.check_size);
         # pings and pongs are tiny, other types without a limit have the frame limit.
-        self.frame_limits: dict[str, int] = {"ping": PING_BYTES, "pong": PING_BYTES}
+        self.frame_limits: dict[str, int] = {"ping": PING_BYTES, "pong": PING_BYTES, BYE: PING_BYTES}
         self.on_connect: list[Callable[[Connection], Awaitable[None]]] = []
         self.on_disconnect: list[Callable[[Connection], None]] = []  # any connection that ended, listed or not
         self._dialers: dict[str, asyncio.Task] = {}
@@ -378,9 +378,9 @@ class Swarm:
         current = self.connections.get(conn.peer_id)
         if current is not None:
             if conn.dialer_peer_id >= current.dialer_peer_id:  # the older one wins a tie
-                self._retire(conn)
+                self._retire(conn, kept=current)
                 return current
-            self._retire(current)
+            self._retire(current, kept=conn)
         self.connections[conn.peer_id] = conn
         self.connections_made += 1
         self._registered.set()
@@ -399,11 +399,14 @@ class Swarm:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def _retire(self, conn: Connection) -> None:
+    def _retire(self, conn: Connection, kept: Connection) -> None:
         """Stop using a duplicate but keep reading it a while: frames already in flight on it
-        (a query, an answer) must not be lost because both ends dialled at once."""
+        (a query, an answer) must not be lost because both ends dialled at once. Said in the log
+        (a `peer_connected` of the duplicate may be there) and, when it closes, to the peer."""
         if self.connections.get(conn.peer_id) is conn:
             del self.connections[conn.peer_id]
+        self._log.info("duplicate_link_retired", peer=conn.name, peerid=conn.peer_id,
+                       kept="in" if kept.inbound else "out", retired="in" if conn.inbound else "out")
         if not any(task for task in self._tasks if task.get_name() == f"serve-{conn.id}"):
             self.spawn(self._serve(conn, listed=False)).set_name(f"serve-{conn.id}")
         self.spawn(self._close_later(conn, RETIRE_GRACE))
@@ -411,7 +414,7 @@ class Swarm:
     @staticmethod
     async def _close_later(conn: Connection, delay: float) -> None:
         await asyncio.sleep(delay)  # a grace period, not a wait for a condition
-        conn.close("duplicate connection")
+        await conn.say_goodbye("duplicate", flush=CLOSE_GRACE)
 
     async def _serve(self, conn: Connection, listed: bool = True) -> None:
         for listener in self.on_connect if listed else ():

@@ -8,6 +8,7 @@ import random
 import networkx as nx
 import pytest
 
+from fakenet.node import lag
 from fakenet.node.echo import ALIVE, DONE, LOCAL, EchoSearches
 from fakenet.node.stream_network import unrelayed
 
@@ -16,12 +17,16 @@ class Net:
     """Nodes of a graph running EchoSearches for a query; `delay[(u, v)]` is the latency of u→v."""
 
     def __init__(self, graph: nx.Graph, holders=(), delay=None, memory=20000, silence=3.0, lossy=(), lookup=None,
-                 grace=0.0):
+                 grace=0.0, stalls=None):
         self.graph, self.holders = graph, set(holders)
         self.lookup = lookup or {}  # node -> seconds its lookup takes (a disk read off the event loop)
         self.delay, self.lossy, self.silence = delay or {}, set(lossy), silence
-        # `grace`: the extra silence every node grants every link (the lag it measured)
-        self.searches = {node: EchoSearches(unrelayed, silence, memory, grace=lambda link: grace) for node in graph}
+        # `grace`: the extra silence every node grants every link (the lag it measured); `stalls[(u, v)]`:
+        # the (start, end) during which u's connection to v heard nothing at all (fakenet.node.lag.StallClock)
+        self.stalls = stalls or {}
+        self.searches = {node: EchoSearches(unrelayed, silence, memory, stall=lambda link, node=node: self._stall(node, link),
+                                            grace=lambda link, stalled: lag.grace(silence, 0.0, grace, stalled=stalled))
+                         for node in graph}
         self.queue, self.seq, self.now = [], itertools.count(), 0.0
         self.local: list[tuple[float, dict]] = []  # what reached the asker, when
         self.sent: dict[tuple, int] = {}  # (u, v, type) -> frames
@@ -43,6 +48,10 @@ class Net:
             self._post(u, self.searches[u].closed(v))
             self._post(v, self.searches[v].closed(u))
         return self
+
+    def _stall(self, node, link):
+        start, end = self.stalls.get((node, link), (0.0, 0.0))
+        return max(0.0, min(self.now, end) - start)
 
     def _receive(self, node, src, message):
         searches, qid = self.searches[node], message["qid"]
@@ -214,6 +223,26 @@ def test_grace_does_not_stretch_past_its_bound():
     net = Net(nx.path_graph(3), delay=late, grace=3.0).ask(0).run()
     assert net.lost() == [1], "silent past silence + grace: given up on"
     assert 6.0 <= net.local[-1][0] < 6.0 + 1.0
+
+
+def test_a_neighbour_whose_link_stalls_is_waited_for_while_a_talking_link_is_given_up_on():
+    """Node 2 answers 6 s late (paused): past 3 s of silence and 2 s of lag measured before.
+    While node 1's connection to it hears nothing at all (a stall), node 1's search waits; the
+    same silence on a link that goes on talking (a lost or forgotten frame) is given up on."""
+    late = {(1, 2): 0.001, (2, 1): 6.0, (2, 3): 0.001, (3, 2): 0.001}
+    talking = Net(nx.path_graph(4), holders={3}, delay=late, grace=2.0).ask(0).run()
+    assert talking.lost() == [1] and talking.answers() == []
+    stalled = Net(nx.path_graph(4), holders={3}, delay=late, grace=2.0, stalls={(1, 2): (0.5, 6.0)}).ask(0).run()
+    assert [a["holder"] for a in stalled.answers()] == [3] and stalled.lost() == [0]
+
+
+def test_a_stall_stretches_the_wait_no_further_than_the_cap():
+    """A neighbour stalled for good (hostile, or hung with its connection open) is given up on
+    at silence + EXTRA_CAP x silence, the bound lag.py states."""
+    net = Net(nx.path_graph(3), delay={(1, 2): 0.001, (2, 1): 60.0}, stalls={(1, 2): (0.0, 60.0)}).ask(0).run()
+    assert net.lost() == [1]
+    given_up = (1 + lag.EXTRA_CAP) * net.silence
+    assert given_up <= net.local[-1][0] < given_up + net.silence
 
 
 def test_a_request_not_passed_on_ends_at_once_and_counts_its_links_as_lost():

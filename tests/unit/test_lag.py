@@ -3,14 +3,17 @@ link whose injected delay the oracle already counts as cut or maybe cut."""
 
 import asyncio
 import math
+import time
 
 import pytest
 
 from fakenet.node import clock, lag
 from fakenet.node.connection import Connection, LinkShape
 from fakenet.node.handshake import Hello
-from fakenet.node.lag import EXTRA_CAP, WINDOW, LagMeter, grace, read_stamp
+from fakenet.node.lag import EXTRA_CAP, WINDOW, LagMeter, StallClock, grace, read_stamp
 from fakenet.node.secure_channel import SecureChannel
+from fakenet.node.swarm import SwarmSettings
+from support.swarm_pair import address, pair, until
 
 
 class FakeClock:
@@ -73,6 +76,34 @@ def test_grace_extends_only_links_the_model_never_cuts_and_is_capped(injected, m
     assert grace(3.0, injected, 0.1, measured) == granted
 
 
+@pytest.mark.parametrize("injected, stalled, measured, granted", [
+    (0.0, 2.0, 0.5, 2.5),  # a stall since the search last heard adds to the lag measured before
+    (1.49, 2.0, 0.0, 2.0),  # under T/2: never cut, so a stall is waited out
+    (1.5, 2.0, 0.5, 0.0),  # T/2 or more: an injected delay decides, stalled or not
+    (0.0, 100.0, 0.0, EXTRA_CAP * 3.0),  # a link stalled for good: at most EXTRA_CAP x T
+])
+def test_a_stall_is_granted_on_top_of_the_lag_within_the_same_bounds(injected, stalled, measured, granted):
+    assert grace(3.0, injected, measured, stalled=stalled) == granted
+
+
+def test_the_stall_clock_moves_only_through_gaps_well_past_the_keepalive_and_counts_them_whole():
+    now = FakeClock()
+    stall = StallClock(expected=1.0, now=now)
+    for _ in range(5):  # an idle honest peer: a frame every keepalive interval, its timers a bit late
+        now.now += 1.2
+        stall.heard()
+    assert stall.reading() == 0.0
+    now.now += 1.4
+    assert stall.reading() == 0.0, "within STALL keepalive intervals: not a stall"
+    now.now += 1.1
+    assert stall.reading() == 2.5, "2.5 s without a frame: a stall, counted from the last frame, as it lasts"
+    stall.heard()
+    now.now += 0.5
+    assert stall.reading() == 2.5, "the stall ended with the frame, and still counts"
+    now.now += 2.0
+    assert stall.reading() == 5.0
+
+
 def test_a_peer_stamp_must_be_a_sane_number():
     assert read_stamp({"d": 0.25}) == 0.25
     for junk in ({}, {"d": "1"}, {"d": -1}, {"d": True}, {"d": float("nan")}, {"d": 1e9}, {"d": None}):
@@ -123,3 +154,27 @@ def test_a_peer_keeps_its_meter_across_reconnects_and_the_table_is_bounded():
     assert meters.of("a") is first
     meters.of("b"), meters.of("c")
     assert meters.of("a") is not first, "the least recently seen peer was forgotten"
+
+
+def test_a_connection_runs_its_stall_clock_only_while_it_hears_nothing(tmp_path):
+    """Two swarms on loopback, keepalive every 0.2 s: the event loop they share is blocked for 1 s
+    (a stall as a paused process sees it), which the clock counts whole; then frames flow again
+    and it stops (it would grow with the time if the reader did not feed it)."""
+    async def scenario():
+        async with pair(tmp_path, SwarmSettings(ping_interval=0.2, peer_timeout=30.0)) as (a, b):
+            conn = await a.dial_once(address(b))
+            await until(lambda: conn.pingtime is not None, "a first round trip")
+            before = conn.stall.reading()
+            time.sleep(1.0)  # the stall this test applies (the whole loop stops), not a wait for a condition
+            stalled = conn.stall.reading() - before
+            pings = conn.bytesrecv
+            await until(lambda: conn.bytesrecv > pings, "a frame after the stall")
+            after = conn.stall.reading()
+            loop = asyncio.get_running_loop()
+            end = loop.time() + 1.0
+            await until(lambda: loop.time() >= end, "a second of frames")
+            return stalled, after, conn.stall.reading()
+
+    stalled, after, later = asyncio.run(scenario())
+    assert stalled >= 1.0, f"a 1 s stall read as {stalled:.2f} s"
+    assert later - after < 1.0, f"the clock ran {later - after:.2f} s of the second the link was talking"
