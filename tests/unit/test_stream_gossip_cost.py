@@ -85,6 +85,15 @@ def work(monkeypatch):
     return counted
 
 
+def their_branch(base):
+    """Another writer's two updates on `base`: their tip and blocks."""
+    blocks = {}
+    for n in ("theirs 1", "theirs 2"):
+        cid, blocks[cid] = make_update(OWNER, base, {"n": n})
+        base = apply_commit(base, cid, blocks[cid])
+    return cid, blocks
+
+
 def gossip(service, state, tip, blocks):
     asyncio.run(service.receive_update(state.stream_id, tip, blocks, "peer"))
     return service.held(state.stream_id).state
@@ -166,10 +175,7 @@ def test_a_winning_fork_off_a_state_this_node_held_checks_only_the_fork(holder, 
     service, state = holder
     mine, mine_data = make_update(OWNER, state, {"n": "mine"})
     assert gossip(service, state, mine, {mine: mine_data}).content == {"n": "mine"}
-    blocks, base = {}, state
-    for n in ("theirs 1", "theirs 2"):
-        cid, blocks[cid] = make_update(OWNER, base, {"n": n})
-        base = apply_commit(base, cid, blocks[cid])
+    cid, blocks = their_branch(state)
     work.update(decoded=0, opened=0)
     moved = gossip(service, state, cid, blocks)
     # each signature is opened twice: to see whether the fork could win, then to apply it
@@ -230,10 +236,7 @@ def test_a_winning_fork_off_a_state_whose_anchor_was_reorged_out_is_replayed(hol
     gossip(service, state, mine, {mine: mine_data})  # the anchored state is now remembered
     service.anchors.proven = lambda *_: False  # PROOF_BLOCK is no longer on this node's chain
     service.store(without_anchor(service.held(state.stream_id).state, PROOF_BLOCK), {})
-    blocks, base = {}, anchored
-    for n in ("theirs 1", "theirs 2"):
-        cid, blocks[cid] = make_update(OWNER, base, {"n": n})
-        base = apply_commit(base, cid, blocks[cid])
+    cid, blocks = their_branch(anchored)
     work.update(decoded=0, opened=0)
     moved = gossip(service, state, cid, blocks)
     assert work["decoded"] > LENGTH, f"expected a replay from genesis, observed {work}"
