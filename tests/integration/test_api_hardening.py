@@ -13,13 +13,27 @@ from support import local_nodes as local
 
 EVIL = "https://evil.example"
 APP = "https://app.example"
+CORS = {"CORS_ALLOWED_ORIGINS": r"^https://app\.example$"}  # or --cors-allowed-origins
 
 
 @pytest.fixture
 def node(tmp_path, start_nodes):
-    cors = {"CORS_ALLOWED_ORIGINS": r"^https://app\.example$"}  # or --cors-allowed-origins
-    (a,) = start_nodes(local.full_mesh(tmp_path, 1, variables=cors), wait_peers=False)
+    (a,) = start_nodes(local.full_mesh(tmp_path, 1, variables=CORS), wait_peers=False)
     return a
+
+
+@pytest.fixture(scope="module")
+def refusing(tmp_path_factory):
+    """One node for the module's tests that change nothing on it (each request is refused or only
+    reads): a node each cost ~0.3 CPU s to start, twenty times. A request that broke the node would
+    still fail its own test, and every test after it."""
+    (a,) = local.full_mesh(tmp_path_factory.mktemp("refusing"), 1, variables=CORS)
+    try:
+        a.start()
+        a.wait_ready()
+        yield a
+    finally:
+        a.close()
 
 
 def _stream(node) -> str:
@@ -46,12 +60,12 @@ def test_writes_a_browser_sends_without_preflight_are_refused(node, headers, bod
     assert requests.get(f"{node.api_url}/api/v0/pins", timeout=10).json()["pinnedStreamIds"] == []
 
 
-def test_a_foreign_origin_gets_no_cors_grant_and_its_preflight_is_refused(node):
-    preflight = requests.options(f"{node.api_url}/api/v0/streams", timeout=10, headers={
+def test_a_foreign_origin_gets_no_cors_grant_and_its_preflight_is_refused(refusing):
+    preflight = requests.options(f"{refusing.api_url}/api/v0/streams", timeout=10, headers={
         "Origin": EVIL, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
     _is_json_error(preflight, 403)
     assert "Access-Control-Allow-Origin" not in preflight.headers
-    read = requests.get(f"{node.api_url}/api/v0/node/healthcheck", headers={"Origin": EVIL}, timeout=10)
+    read = requests.get(f"{refusing.api_url}/api/v0/node/healthcheck", headers={"Origin": EVIL}, timeout=10)
     assert read.status_code == 200 and "Access-Control-Allow-Origin" not in read.headers
 
 
@@ -74,9 +88,9 @@ def test_an_allowed_origin_gets_its_preflight_and_reads(node):
     assert created.status_code == 200 and created.headers["Access-Control-Allow-Origin"] == APP
 
 
-def test_bodies_over_one_mib_get_a_json_413(node):
+def test_bodies_over_one_mib_get_a_json_413(refusing):
     big = json.dumps({"content": {"blob": "x" * (1024 * 1024)}})
-    _is_json_error(requests.post(f"{node.api_url}/api/v0/streams", data=big, timeout=30,
+    _is_json_error(requests.post(f"{refusing.api_url}/api/v0/streams", data=big, timeout=30,
                                  headers={"Content-Type": "application/json"}), 413)
 
     def chunks():  # no Content-Length: the limit must hold while reading, too
@@ -85,9 +99,9 @@ def test_bodies_over_one_mib_get_a_json_413(node):
             yield b"x" * 65536
         yield b'"}}'
 
-    _is_json_error(requests.post(f"{node.api_url}/api/v0/streams", data=chunks(), timeout=30,
+    _is_json_error(requests.post(f"{refusing.api_url}/api/v0/streams", data=chunks(), timeout=30,
                                  headers={"Content-Type": "application/json"}), 413)
-    assert requests.get(f"{node.api_url}/api/v0/node/healthcheck", timeout=10).status_code == 200
+    assert requests.get(f"{refusing.api_url}/api/v0/node/healthcheck", timeout=10).status_code == 200
 
 
 def test_the_body_limit_is_configurable(tmp_path, start_nodes):
@@ -136,14 +150,14 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize("path,body", MALFORMED)
-def test_malformed_bodies_get_a_json_400(node, path, body):
-    response = requests.post(f"{node.api_url}{path}", data=body, timeout=10,
+def test_malformed_bodies_get_a_json_400(refusing, path, body):
+    response = requests.post(f"{refusing.api_url}{path}", data=body, timeout=10,
                              headers={"Content-Type": "application/json"})
     _is_json_error(response, 400)
 
 
-def test_unknown_routes_and_methods_answer_json(node):
-    _is_json_error(requests.get(f"{node.api_url}/api/v0/nope", timeout=10), 404)
-    response = requests.put(f"{node.api_url}/api/v0/streams", json={}, timeout=10)
+def test_unknown_routes_and_methods_answer_json(refusing):
+    _is_json_error(requests.get(f"{refusing.api_url}/api/v0/nope", timeout=10), 404)
+    response = requests.put(f"{refusing.api_url}/api/v0/streams", json={}, timeout=10)
     _is_json_error(response, 405)
     assert response.headers["Allow"] == "POST"

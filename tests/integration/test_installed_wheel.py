@@ -7,12 +7,12 @@ import shutil
 import subprocess
 import sys
 import uuid
-import venv
 
 import docker
 import pytest
 
 from fakenet import compose, image
+from support.bare_venv import bare_venv
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -40,14 +40,13 @@ def run(args, cwd, env=None, timeout=900):
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    """A fresh venv with nothing but fakenet's wheel and its dependencies (PyPI, through pip's cache)."""
+    """A fresh venv with nothing but fakenet's wheel and its dependencies (PyPI, through pip's cache):
+    not even pip (support/bare_venv.py)."""
     root = tmp_path_factory.mktemp("installed")
     # A copy without build/: setuptools would put whatever an older build left there into the wheel.
     source = shutil.copytree(compose.REPO, root / "source", ignore=shutil.ignore_patterns(*LEFT_OUT))
     run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(root / "dist")], root)
-    venv.create(root / "venv", with_pip=True)
-    wheel = next((root / "dist").glob("fakenet-*.whl"))
-    run([root / "venv" / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", wheel], root)
+    bare_venv(root / "venv", next((root / "dist").glob("fakenet-*.whl")), timeout=900)
     outside = root / "elsewhere"
     outside.mkdir()
     env = {"PATH": f"{root / 'venv' / 'bin'}:/usr/bin:/bin", "HOME": str(root), "FAKENET_STATE_DIR": str(root / "state")}

@@ -6,9 +6,10 @@ made once under this venv's prefix and reused by later runs; a lock makes that s
 """
 
 import fcntl
-import subprocess
 import sys
 from pathlib import Path
+
+from support.bare_venv import bare_venv
 
 
 def client_python(name: str, requirements: list[str]) -> Path:
@@ -20,8 +21,6 @@ def client_python(name: str, requirements: list[str]) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         stamp = home / "installed"
         if not stamp.exists() or stamp.read_text() != wanted:
-            subprocess.run([sys.executable, "-m", "venv", "--clear", str(home)], check=True)
-            subprocess.run([str(home / "bin" / "python"), "-m", "pip", "install", "-q", *requirements],
-                           check=True, timeout=600)
+            bare_venv(home, *requirements)
             stamp.write_text(wanted)
     return home / "bin" / "python"
