@@ -379,6 +379,7 @@ class Swarm:
         if current is not None:
             if conn.dialer_peer_id >= current.dialer_peer_id:  # the older one wins a tie
                 self._retire(conn, kept=current)
+                self._registered.set()  # this dial bound the peer's key to its address: meshed() may hold now
                 return current
             self._retire(current, kept=conn)
         self.connections[conn.peer_id] = conn
