@@ -10,6 +10,7 @@ import subprocess
 
 import docker
 import pytest
+import yaml
 
 from fakenet import kinds
 from fakenet.harness.backends import swarm
@@ -31,6 +32,16 @@ def peers(container) -> int:
     return json.loads(output)["connections"]["total"]
 
 
+def on_this_engine(path, node_id):
+    """Pin every service to this engine's swarm node. The export leaves placement to the swarm, as a
+    user's does; but another worker's hosts-backend test may have joined a second engine to this
+    swarm meanwhile, and a task placed there is out of reach of this test's `exec` probes."""
+    stack = yaml.safe_load(path.read_text())
+    for service in stack["services"].values():
+        service.setdefault("deploy", {}).setdefault("placement", {})["constraints"] = [f"node.id == {node_id}"]
+    path.write_text(yaml.safe_dump(stack, sort_keys=False))
+
+
 @pytest.fixture
 def single_node_swarm():
     client = docker.from_env()
@@ -47,6 +58,7 @@ def test_exported_stack_deploys_on_a_swarm_and_the_nodes_mesh(single_node_swarm,
     kind = kinds.get("fakenet")
     path = tmp_path / "stack.yml"
     write(path, kind, kind.image(lambda _line: None, client), NODES, project=f"{name}-test")
+    on_this_engine(path, client.info()["Swarm"]["NodeID"])
     subprocess.run(["docker", "stack", "deploy", "-c", str(path), name], check=True, capture_output=True)
     try:
         wait_for(lambda: [peers(c) for c in stack_containers(client, name)],
