@@ -13,7 +13,7 @@ from fakenet.node import clock
 from fakenet.node.version import __version__
 from fakenet.node.errors import NodeError
 
-from fakenet.node import datadir, logs, psk, settings as settings_module
+from fakenet.node import datadir, layer_limits, logs, psk, settings as settings_module
 from fakenet.node.chain import Chain
 from fakenet.node.chain_sync import ChainSync
 from fakenet.node.handshake import LocalEnd
@@ -75,6 +75,7 @@ class Node:
         if not self.serve_http:
             importlib.import_module(STREAM_LAYER).build(self)
             await self._start_network()
+            self._start_cluster()
             return
         from fakenet.node.http_ports import HttpPorts, listening_socket  # the sim serves no HTTP
 
@@ -90,18 +91,23 @@ class Node:
         self._rest = asyncio.get_running_loop().create_task(self._start_rest())
 
     async def _start_rest(self) -> None:
-        """After RPC answers: the stream layer (its modules imported in a thread: an import holds the
-        event loop for as long as it runs, seconds on a loaded machine, and the RPC would stall),
-        the swarm, then, once the swarm has meshed (or APPS_AFTER_MESH_AT_MOST), the aiohttp ports
-        (http_ports.py), then jsonschema for the first Model create. A part that cannot start stops
-        the node, as it would have failed its start."""
+        """After RPC answers: the swarm, then, once it has meshed (or APPS_AFTER_MESH_AT_MOST), the
+        stream layer (its modules imported in a thread: an import holds the event loop for as long
+        as it runs, seconds on a loaded machine, and the RPC would stall) and the cluster, then the
+        aiohttp ports (http_ports.py), then jsonschema for the first Model create. The handshakes
+        need none of the layer, whose import is more CPU than meshing: a peer's frame for it waits
+        until it is built (Swarm.expect_handlers), as RPC calls to it do (Registry.expect_more). A
+        part that cannot start stops the node, as it would have failed its start."""
         loop = asyncio.get_running_loop()
         try:
+            self.swarm.expect_handlers(layer_limits.frame_limits())
+            await self._start_network()
+            await self.swarm.wait_meshed(APPS_AFTER_MESH_AT_MOST)
             layer = await loop.run_in_executor(None, importlib.import_module, STREAM_LAYER)
             layer.build(self)
             self.registry.complete()
-            await self._start_network()
-            await self.swarm.wait_meshed(APPS_AFTER_MESH_AT_MOST)
+            self.swarm.handlers_complete()
+            self._start_cluster()
             await self.http.serve_apps()
         except Exception as exc:
             self._failure = exc
@@ -109,16 +115,15 @@ class Node:
             return
         finally:
             self.registry.complete()
+            self.swarm.handlers_complete()  # a node stopping: held frames go on (to no handler) and the loop ends
         loop.run_in_executor(None, layer.warm)
 
     async def _start_network(self) -> None:
-        """Listen and dial (the stream layer's handlers are in place by now), then ready."""
+        """Listen and dial, then ready."""
         s = self.settings
         sock, self._swarm_socket = self._swarm_socket, None
         await self.swarm.listen(s.bind, s.swarm_port, sock=sock)
         self.swarm.spawn(self.sync.reannounce())
-        if s.cluster:
-            self.cluster.start()
         if s.automine > 0:
             self.swarm.spawn(self._automine(s.automine))
         self.ready = True
@@ -128,6 +133,10 @@ class Node:
         self._log.info("ready", peerid=self.identity.peer_id, network=s.network, height=self.chain.height(),
                        swarmkey=self.swarm_key.fingerprint if self.swarm_key else "none", peers=len(s.peers),
                        startup_ms=int((clock.wall() - self.started_at) * 1000), **cpu)
+
+    def _start_cluster(self) -> None:
+        if self.settings.cluster:
+            self.cluster.start()
 
     async def _log_meshed(self) -> None:
         """Say when the swarm first meshed, and the CPU spent by then: what a node costs to join its

@@ -98,6 +98,11 @@ class Swarm:
         self._lotteries: dict[str, random.Random] = {}
         self._lags = lag.LagMeters()  # each peer's measured lag, kept across its reconnects
         self._registered = asyncio.Event()  # a connection was listed: wait_meshed looks again
+        # Set while every handler and on_connect listener is in place; cleared by expect_handlers() for
+        # a node that meshes before it builds its stream layer (daemon.py): a frame with no handler
+        # yet, and the listeners added later, wait for handlers_complete() instead of being dropped.
+        self._handlers_complete = asyncio.Event()
+        self._handlers_complete.set()
         for addr in peers:
             self.add_peer(addr)
 
@@ -180,6 +185,16 @@ class Swarm:
         if max_bytes is not None:
             self.frame_limits[message_type] = max_bytes
 
+    def expect_handlers(self, frame_limits: dict[str, int]) -> None:
+        """More handlers and on_connect listeners are coming: until handlers_complete(), hold the frames
+        they will handle (in their link's order) and run the listeners for links made meanwhile then.
+        `frame_limits`: the limits those handlers will register, in force from now (layer_limits.py)."""
+        self.frame_limits.update(frame_limits)
+        self._handlers_complete.clear()
+
+    def handlers_complete(self) -> None:
+        self._handlers_complete.set()
+
     async def broadcast(self, message: dict, exclude: Connection | None = None) -> None:
         peers = [conn for conn in self.connections.values() if conn is not exclude]
         await asyncio.gather(*(conn.send(message) for conn in peers))
@@ -214,6 +229,9 @@ class Swarm:
 
     async def _dispatch(self, conn: Connection, message: dict) -> None:
         handler = self.handlers.get(message["t"])
+        if handler is None and not self._handlers_complete.is_set():
+            await self._handlers_complete.wait()  # its handler may be on its way: the link reads on after
+            handler = self.handlers.get(message["t"])
         if handler is None:
             self._log.debug("unknown_message", peer=conn.name, type=message["t"])
             return
@@ -412,6 +430,14 @@ class Swarm:
             self.spawn(self._serve(conn, listed=False)).set_name(f"serve-{conn.id}")
         self.spawn(self._close_later(conn, RETIRE_GRACE))
 
+    async def _connect_later(self, conn: Connection, ran: list) -> None:
+        """The on_connect listeners added since `conn` was listed, once all are in place, if it still is."""
+        await self._handlers_complete.wait()
+        if self.connections.get(conn.peer_id) is conn:
+            for listener in self.on_connect:
+                if listener not in ran:
+                    self.spawn(listener(conn))
+
     @staticmethod
     async def _close_later(conn: Connection, delay: float) -> None:
         await asyncio.sleep(delay)  # a grace period, not a wait for a condition
@@ -420,6 +446,8 @@ class Swarm:
     async def _serve(self, conn: Connection, listed: bool = True) -> None:
         for listener in self.on_connect if listed else ():
             self.spawn(listener(conn))
+        if listed and not self._handlers_complete.is_set():
+            self.spawn(self._connect_later(conn, list(self.on_connect)))
         try:
             await conn.run(self._dispatch, self.settings.ping_interval, self.settings.peer_timeout, self.frame_limits)
         finally:

@@ -62,3 +62,42 @@ def test_the_wait_ends_at_its_timeout_while_a_peer_is_down(tmp_path):
             await swarm.close()
 
     assert asyncio.run(scenario()) == (False, False)
+
+
+def test_a_frame_for_a_handler_not_yet_there_waits_for_it_and_late_listeners_see_earlier_links(tmp_path):
+    """A node meshes before its stream layer is built (daemon.py): a peer's frame for the layer waits
+    for its handler instead of being dropped, and the layer's on_connect listeners meet the links
+    made meanwhile."""
+    async def scenario():
+        (sock_a, a), (sock_b, b) = _bound(), _bound()
+        swarm_a, swarm_b = _swarm(tmp_path, "a", a, [b]), _swarm(tmp_path, "b", b, [a])
+        swarm_b.expect_handlers({"late": 128})
+        await swarm_a.listen("127.0.0.1", a.port, sock=sock_a)
+        await swarm_b.listen("127.0.0.1", b.port, sock=sock_b)
+        try:
+            assert await swarm_a.wait_meshed(30) and await swarm_b.wait_meshed(30)
+            link = next(iter(swarm_b.connections.values()))
+            before = link.bytesrecv
+            await swarm_a.broadcast({"t": "late", "n": 1, "pad": "x" * 30})
+            deadline = asyncio.get_running_loop().time() + 30
+            while link.bytesrecv < before + 30:  # read by b (pings are smaller): held, or dropped if not
+                assert asyncio.get_running_loop().time() < deadline, f"b read {link.bytesrecv - before} bytes, expected 30+"
+                await asyncio.sleep(0.01)
+            handled, met = asyncio.Queue(), asyncio.Queue()
+
+            async def handler(conn, message):
+                handled.put_nowait(message["n"])
+
+            async def listener(conn):
+                met.put_nowait(conn.name)
+
+            swarm_b.handle("late", handler, 128)
+            swarm_b.on_connect.append(listener)
+            swarm_b.handlers_complete()
+            return (await asyncio.wait_for(handled.get(), 30), await asyncio.wait_for(met.get(), 30),
+                    swarm_b.frame_limits["late"])
+        finally:
+            await swarm_a.close()
+            await swarm_b.close()
+
+    assert asyncio.run(scenario()) == (1, "a", 128)
