@@ -36,6 +36,11 @@ from fakenet.naming import natural
 
 POOL_SIZE = 16  # nodes asked at once: one slow to answer (3 s timeout) does not hold up the others
 SLOWEST = 0.5  # seconds between rounds of asking, however long `up` has waited
+# Seconds a node not yet meshed is asked to hold its answer until it is (kinds whose nodes can:
+# NodeClient.summary_with): `up` hears it the moment it meshes, not at its next poll, and asks it
+# once instead of every poll. Well under the RPC client's 3 s timeout.
+HOLD = 1.0
+HELD_AT_ONCE = 256  # the wait's threads: every node's held request at once, up to this many nodes
 
 
 @dataclass(frozen=True)
@@ -87,14 +92,17 @@ def _rpc(kind: NodeKind, container, address: str, name: str) -> RpcClient:
         return _clients[key]
 
 
-def _ask_directly(kind: NodeKind, container, name: str, state: str) -> NodeStatus | None:
-    """The node's own answers at its container address; None where that address is unroutable."""
+def _ask_directly(kind: NodeKind, container, name: str, state: str, until: tuple[int, float] | None
+                  ) -> NodeStatus | None:
+    """The node's own answers at its container address (`until`: once it has that many peers, or after
+    that many seconds); None where that address is unroutable."""
     address = _address(container)
     if not (_Route.direct and address):
         return None
     urls = _urls(kind, container)
     try:
-        summary = kind.client(_rpc(kind, container, address, name)).summary()
+        client = kind.client(_rpc(kind, container, address, name))
+        summary = client.summary_with(*until) if until else client.summary()
     except ConfigError as exc:
         return NodeStatus(name, state, urls=urls, error=str(exc))
     except FakenetError as exc:
@@ -107,8 +115,9 @@ def _ask_directly(kind: NodeKind, container, name: str, state: str) -> NodeStatu
     return NodeStatus(name, _healthy(state), summary.identity, summary.height, summary.peers, urls)
 
 
-def probe(kind: NodeKind, container, inspected: bool = False) -> NodeStatus:
-    """What one node says; `inspected`: the container object was just listed (listing inspects)."""
+def probe(kind: NodeKind, container, inspected: bool = False, until: tuple[int, float] | None = None) -> NodeStatus:
+    """What one node says; `inspected`: the container object was just listed (listing inspects); `until`
+    (peers, seconds): held by the node until it has that many peers, where it can be asked directly."""
     if not inspected:
         container.reload()
     name = container.labels.get("com.docker.compose.service", container.name)
@@ -116,7 +125,7 @@ def probe(kind: NodeKind, container, inspected: bool = False) -> NodeStatus:
     state = container.status + (f"/{health}" if health else "")
     if container.status != "running":
         return NodeStatus(name, state, error=f"container is {container.status}")
-    direct = _ask_directly(kind, container, name, state)
+    direct = _ask_directly(kind, container, name, state, until)
     if direct is not None or kind.status_command is None:
         return direct or NodeStatus(name, state, error="container address unreachable and no status command")
     code, output = container.exec_run(list(kind.status_command), demux=False)
@@ -141,10 +150,11 @@ def probe_all(client: docker.DockerClient, project: str, kind: NodeKind | None =
     return probe_listed(kinds.get(kind), containers(client, project))
 
 
-def probe_listed(kind: NodeKind, found: list, pool: ThreadPoolExecutor | None = None) -> list[NodeStatus]:
+def probe_listed(kind: NodeKind, found: list, pool: ThreadPoolExecutor | None = None,
+                 until: tuple[int, float] | None = None) -> list[NodeStatus]:
     """Ask each of these containers, as they were when listed (no engine call where addresses route)."""
     if pool is not None:
-        return list(pool.map(lambda container: probe(kind, container, inspected=True), found))
+        return list(pool.map(lambda container: probe(kind, container, inspected=True, until=until), found))
     with ThreadPoolExecutor(max_workers=POOL_SIZE) as own:
         return probe_listed(kind, found, own)
 
@@ -196,7 +206,7 @@ class _Rounds:
         found = self.listing.found()
         asked = [c for c in found if _service(c) not in self.meshed]
         if asked:
-            fresh = {row.name: row for row in probe_listed(self.kind, asked, self.pool)}
+            fresh = {row.name: row for row in probe_listed(self.kind, asked, self.pool, until=(self.count - 1, HOLD))}
             self.meshed.update({name: row for name, row in fresh.items() if self._is_meshed(row)})
             if len(found) < self.count or any(_service(c) not in self.meshed for c in found):
                 return [fresh.get(_service(c)) or self.meshed[_service(c)] for c in found], False
@@ -229,7 +239,7 @@ def wait_meshed(client: docker.DockerClient, project: str, count: int, timeout: 
     """Until every node is healthy with count-1 peers; on timeout, say which node and show its logs."""
     last: list[list[NodeStatus]] = [[]]
     listing, kind = _Listing(client, project, count), kinds.get(kind)
-    pool = ThreadPoolExecutor(max_workers=min(POOL_SIZE, count))
+    pool = ThreadPoolExecutor(max_workers=max(1, min(HELD_AT_ONCE, count)))
     rounds = _Rounds(listing, kind, count, pool)
 
     def observe():

@@ -89,6 +89,11 @@ class NodeClient(ABC):
         height = self.tip().height if isinstance(self, ChainClient) else None
         return Summary(self.identity(), height, len(self.peer_identities()))
 
+    def summary_with(self, peers: int, wait: float) -> Summary:
+        """summary(), once the node has `peers` peers or after `wait` seconds, whichever first; a kind
+        that cannot be asked to wait answers at once (its caller polls)."""
+        return self.summary()
+
     def set_links(self, blocked: set[str], loss: Mapping[str, float], delay: Mapping[str, float], seed: int) -> str:
         """Only for kinds with `link_control`: cut, drop or slow links to peers (by identity); return how."""
         raise ConfigError(f"{type(self).__name__} cannot filter its own links")

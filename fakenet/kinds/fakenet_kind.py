@@ -46,6 +46,12 @@ class FakenetClient(NodeClient):
         network, height = self.rpc.batch([("getnetworkinfo", []), ("getblockcount", [])])
         return Summary(network["peerid"], height, network["connections"])
 
+    def summary_with(self, peers: int, wait: float) -> Summary:
+        # one request, answered in order: held until the node has the peers, then what it says then
+        _, network, height = self.rpc.batch([("waitforconnections", [peers, wait]), ("getnetworkinfo", []),
+                                             ("getblockcount", [])])
+        return Summary(network["peerid"], height, network["connections"])
+
     def set_links(self, blocked, loss, delay, seed) -> str:
         self.rpc.setlinkfilter(sorted(blocked), dict(loss), dict(delay), seed)
         return "node link filter (cuts, loss and delay in the node's transport)"

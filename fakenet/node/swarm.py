@@ -162,12 +162,16 @@ class Swarm:
 
     async def wait_meshed(self, timeout: float | None) -> bool:
         """Until meshed() or `timeout` seconds (None: no limit), whichever first: what a node builds after start
-        without needing it to mesh (its HTTP apps, jsonschema) waits here, so that CPU comes after
-        its handshakes instead of competing with them; the timeout bounds the wait when a peer is
+        without needing it to mesh (its stream layer, HTTP apps, jsonschema) waits here, so that CPU comes
+        after its handshakes instead of competing with them; the timeout bounds the wait when a peer is
         down or cut."""
+        return await self.wait_until(self.meshed, timeout)
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float | None) -> bool:
+        """Until `condition()` holds or `timeout` seconds pass; looked at again each time a connection is listed."""
         try:
             async with asyncio.timeout(timeout):
-                while not self.meshed():
+                while not condition():
                     self._registered.clear()
                     await self._registered.wait()
         except asyncio.TimeoutError:

@@ -2,6 +2,7 @@
 link to every listed peer that this node dialled, and no longer than its timeout."""
 
 import asyncio
+import json
 import socket
 
 from fakenet.node.handshake import LocalEnd
@@ -101,3 +102,40 @@ def test_a_frame_for_a_handler_not_yet_there_waits_for_it_and_late_listeners_see
             await swarm_b.close()
 
     assert asyncio.run(scenario()) == (1, "a", 128)
+
+
+def _waitforconnections(swarm: Swarm):
+    """The waitforconnections RPC of a node around `swarm`, called as a client would (dispatch.handle)."""
+    from types import SimpleNamespace
+
+    from fakenet.node.rpc import network
+    from fakenet.node.rpc.dispatch import Registry, handle
+
+    registry = Registry()
+    network.register(registry, SimpleNamespace(swarm=swarm))
+
+    async def call(*params):
+        reply = await handle(registry, json.dumps({"method": "waitforconnections", "params": list(params), "id": 1}).encode())
+        return reply.body["result"] if reply.body["error"] is None else reply.body["error"]["code"]
+    return call
+
+
+def test_waitforconnections_answers_when_the_links_are_up_or_at_its_timeout(tmp_path):
+    """What `up` asks a node not yet meshed (netstatus.HOLD): held until it has the count, not failed."""
+    async def scenario():
+        (sock_a, a), (sock_b, b) = _bound(), _bound()
+        swarm_a, swarm_b = _swarm(tmp_path, "a", a, [b]), _swarm(tmp_path, "b", b, [a])
+        call = _waitforconnections(swarm_a)
+        try:
+            early = await call(1, 0.05)  # nobody listens yet: its timeout, with what it has
+            held = asyncio.ensure_future(call(1, 10))
+            await swarm_a.listen("127.0.0.1", a.port, sock=sock_a)
+            await swarm_b.listen("127.0.0.1", b.port, sock=sock_b)
+            return early, await asyncio.wait_for(held, 30), [await call(1, 11), await call(-1, 1), await call(2, "1")]
+        finally:
+            await swarm_a.close()
+            await swarm_b.close()
+
+    early, held, refused = asyncio.run(scenario())
+    assert (early, held) == (0, 1), f"expected 0 at the timeout, then 1 once linked; got {early}, {held}"
+    assert refused == [-8, -8, -8], f"expected out-of-range parameters refused (-8), got {refused}"

@@ -81,14 +81,20 @@ def node(name, address):
                            attrs={"NetworkSettings": {"Networks": {"p2p": {"IPAddress": address}}}})
 
 
+class Asked(list):
+    holds: list
+
+
 def rounds_over(monkeypatch, found, peers):
     """The wait's rounds over `found`, each node answering the peer counts `peers` lists in turn;
-    and the names asked in each probe."""
-    asked = []
+    the names asked in each probe (and in asked.holds, what each asked the nodes to wait for)."""
+    asked = Asked()
+    asked.holds = []
 
-    def probe_listed(kind, containers, pool=None):
+    def probe_listed(kind, containers, pool=None, until=None):
         names = [c.labels["com.docker.compose.service"] for c in containers]
         asked.append(names)
+        asked.holds.append(until)
         return [netstatus.NodeStatus(n, "running", "id", 0, peers[n].pop(0)) for n in names]
 
     monkeypatch.setattr(netstatus, "probe_listed", probe_listed)
@@ -104,6 +110,8 @@ def test_the_wait_asks_only_nodes_not_yet_meshed_then_everyone_in_one_round(monk
     seen = [rounds.observe() for _ in range(3)]
     assert asked[:3] == [["node", "node2", "node3"], ["node2", "node3"], ["node2"]]
     assert asked[3] == ["node", "node2", "node3"], "the last one meshed: everyone is asked again at once"
+    hold = (2, netstatus.HOLD)
+    assert asked.holds == [hold, hold, hold, None], "nodes not yet meshed hold their answer; the confirming round does not"
     assert [whole for _, whole in seen] == [False, False, True]
     assert [row.peers for row in seen[-1][0]] == [2, 2, 2]
 
@@ -141,7 +149,7 @@ def test_a_long_wait_asks_less_often_a_short_one_does_not(monkeypatch):
     found = [node("node", "10.0.0.2"), node("node2", "10.0.0.3")]
     asked = []
 
-    def probe_listed(kind, containers, pool=None):
+    def probe_listed(kind, containers, pool=None, until=None):
         asked.append(now[0])
         return [netstatus.NodeStatus(c.labels["com.docker.compose.service"], "running", error="refused")
                 for c in containers]

@@ -21,6 +21,9 @@ MAX_DELAY_MS = 60_000
 # (a set of names, each at most 200 characters) and far under the RPC body limit's worth of names.
 MAX_FILTER_PEERS = 65_536
 SUBVERSION = f"/fakenet:{__version__}/"
+# The longest a waitforconnections request is held: a bound on what one request keeps open, well
+# under a client's usual timeout.
+MAX_CONNECTIONS_WAIT = 10.0
 
 
 def _peer_json(conn: Connection) -> dict:
@@ -92,6 +95,16 @@ def register(registry: Registry, node) -> None:
             "peerid": node.identity.peer_id, "name": node.name, "announce": swarm.local.announce,
             "network": node.network, "swarmkey": swarm.local.swarm_key.fingerprint if swarm.local.swarm_key else None,
         }
+
+    @registry.method
+    async def waitforconnections(count, timeout=1.0):
+        """Waits until the node has at least `count` connections, or `timeout` seconds (at most 10)
+        pass, and returns how many it has: fakenet's own, so that `up` hears at once that a node has
+        met its peers instead of polling for it. The wait costs the node nothing until a link is made."""
+        count = params.integer("count", count, 0, MAX_FILTER_PEERS)
+        timeout = params.number("timeout", timeout, 0, MAX_CONNECTIONS_WAIT)
+        await swarm.wait_until(lambda: len(swarm.connections) >= count, timeout)
+        return len(swarm.connections)
 
     @registry.method
     async def addnode(node_addr, command):
