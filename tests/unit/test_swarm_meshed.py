@@ -139,3 +139,30 @@ def test_waitforconnections_answers_when_the_links_are_up_or_at_its_timeout(tmp_
     early, held, refused = asyncio.run(scenario())
     assert (early, held) == (0, 1), f"expected 0 at the timeout, then 1 once linked; got {early}, {held}"
     assert refused == [-8, -8, -8], f"expected out-of-range parameters refused (-8), got {refused}"
+
+
+def test_a_peer_that_dials_in_is_dialled_back_at_once_not_after_the_back_off(tmp_path, monkeypatch):
+    """A node is meshed only once it has dialled each peer itself: one that started late (its first dial
+    refused) is dialled again the moment it dials in, not when the back-off ends (30 s here)."""
+    from fakenet.node import swarm as swarm_module
+
+    monkeypatch.setattr(swarm_module, "redial_wait", lambda failures, cap: 30.0)
+
+    async def scenario():
+        (sock_a, a), (sock_b, b) = _bound(), _bound()
+        sock_b.close()  # b is not up yet: a's dials are refused
+        swarm_a, swarm_b = _swarm(tmp_path, "a", a, [b]), _swarm(tmp_path, "b", b, [a])
+        await swarm_a.listen("127.0.0.1", a.port, sock=sock_a)
+        try:
+            deadline = asyncio.get_running_loop().time() + 30
+            while b.dial_addr not in swarm_a._unreachable:
+                assert asyncio.get_running_loop().time() < deadline, "expected a's first dial of b to be refused"
+                await asyncio.sleep(0.01)
+            sock_b = socket.create_server(("127.0.0.1", b.port))
+            await swarm_b.listen("127.0.0.1", b.port, sock=sock_b)  # b starts late, and dials a
+            return await swarm_a.wait_meshed(5), await swarm_b.wait_meshed(5)
+        finally:
+            await swarm_a.close()
+            await swarm_b.close()
+
+    assert asyncio.run(scenario()) == (True, True), "expected a to dial b back within 5 s of b dialling in"
