@@ -32,6 +32,12 @@ STREAM_LAYER = "fakenet.node.stream_layer"
 # their imports are more CPU than a node spends meshing. Longer only when a peer is down or cut:
 # their sockets are bound since start, so a client is kept waiting in the backlog, not refused.
 APPS_AFTER_MESH_AT_MOST = 3.0
+# Seconds a node that has just meshed waits before it builds the rest: whoever waited for the mesh
+# (`up`, the harness's trust wait) asks its last questions then, and the layer's and the apps'
+# imports (~110 ms of CPU a node, every node at once) slowed those answers: `up` returned 220-500 ms
+# after the last node meshed, 60-80 ms with the imports a second later (4 nodes, load ~4). A call
+# to the layer meanwhile waits, as it would for the import.
+SETTLE_AFTER_MESH = 0.3
 
 AUTOMINE_SCRIPT = bytes.fromhex("51")  # OP_TRUE: automined coins are anyone's, this is a test network
 
@@ -102,7 +108,8 @@ class Node:
         try:
             self.swarm.expect_handlers(layer_limits.frame_limits())
             await self._start_network()
-            await self.swarm.wait_meshed(APPS_AFTER_MESH_AT_MOST)
+            if await self.swarm.wait_meshed(APPS_AFTER_MESH_AT_MOST):
+                await asyncio.sleep(SETTLE_AFTER_MESH)  # a pause for the waiters' last questions, not a wait for a condition
             layer = await loop.run_in_executor(None, importlib.import_module, STREAM_LAYER)
             layer.build(self)
             self.registry.complete()
