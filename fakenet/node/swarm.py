@@ -15,7 +15,7 @@ from typing import Awaitable, Callable
 from fakenet.node import clock, framing, lag, logs
 from fakenet.node.admission import Admission, Limits
 from fakenet.node.errors import NodeError
-from fakenet.node.connection import BYE, NO_SHAPE, Connection, LinkShape
+from fakenet.node.connection import BYE, NO_SHAPE, Connection, LinkShape, send_all
 from fakenet.node.handshake import HandshakeError, Hello, LocalEnd, authenticate, conclude
 from fakenet.node.log_budget import LogBudget
 from fakenet.node.multiaddr import PeerAddr
@@ -211,7 +211,7 @@ class Swarm:
 
     async def broadcast(self, message: dict, exclude: Connection | None = None) -> None:
         peers = [conn for conn in self.connections.values() if conn is not exclude]
-        await asyncio.gather(*(conn.send(message) for conn in peers))
+        await send_all(peers, message)  # encoded once, no task per peer (connection.send_all)
 
     def disconnect(self, peer: str) -> bool:
         """Drop the connection to a PeerID, node name or address; the dialler will come back."""
