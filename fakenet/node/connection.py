@@ -157,13 +157,24 @@ class Connection:
                 with suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._reshaped.wait(), wait if math.isfinite(wait) else None)
                 continue
-            await self._write(self._outbox.popleft()[1])
+            await self._write(self._due())
 
-    async def _write(self, payload: bytes) -> None:
-        self._queued_bytes -= len(payload)
+    def _due(self) -> list[bytes]:
+        """Every frame at the head of the outbox whose delay has passed: written together, one
+        write and one drain (frames queued in one burst, as a flood queues them, wake the writer
+        and the peer's reader once)."""
+        due = clock.monotonic() - self.shape.delay + DUE_SLACK  # queued by then: due (_write_frames' rule)
+        payloads = [self._outbox.popleft()[1]]  # the head: _write_frames found it due
+        while self._outbox and self._outbox[0][0] <= due:
+            payloads.append(self._outbox.popleft()[1])
+        return payloads
+
+    async def _write(self, payloads: list[bytes]) -> None:
+        self._queued_bytes -= sum(map(len, payloads))
         if self._queued_bytes <= OUTBOX_HIGH_WATER:
             self._room.set()
-        frame = self.channel.seal(payload)
+        # Each frame sealed on its own, in order: its own length, tag and nonce, as if written alone.
+        frame = b"".join([self.channel.seal(payload) for payload in payloads])
         try:
             self.writer.write(frame)
             await self.writer.drain()

@@ -26,6 +26,8 @@ class FrameError(Exception):
     """A peer sent something that is not a well-formed frame."""
 
 
+# json.dumps(message, separators=(",", ":")) builds this encoder anew on every call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 TYPE_PREFIX = b'{"t":"'
 MAX_TYPE = 32  # characters of a type the reader looks for before it gives up
 
@@ -34,7 +36,7 @@ def payload(message: dict) -> bytes:
     """A message as the JSON bytes a frame carries, its type first, refused when over the limit."""
     if next(iter(message), None) != "t" and "t" in message:
         message = {"t": message["t"], **message}
-    data = json.dumps(message, separators=(",", ":")).encode()
+    data = _COMPACT.encode(message).encode()
     if len(data) > MAX_FRAME:
         raise FrameError(f"outgoing frame of {len(data)} bytes exceeds the {MAX_FRAME}-byte limit")
     return data

@@ -6,6 +6,7 @@ import random
 import time
 
 from fakenet.node.connection import NO_SHAPE, Connection, LinkShape
+from fakenet.node.framing import LENGTH
 from fakenet.node.handshake import Hello
 from fakenet.node.secure_channel import SecureChannel
 
@@ -15,6 +16,7 @@ class Wire:
 
     def __init__(self):
         self.frames: list[tuple[float, bytes]] = []
+        self.writes = 0
         self.peer, self.ours = SecureChannel.pair()  # the far end's channel opens what was written
 
     async def messages(self) -> list[dict]:
@@ -23,7 +25,13 @@ class Wire:
         return [(await self.peer.read(reader))[0] for _ in self.frames]
 
     def write(self, data):
-        self.frames.append((time.monotonic(), data))
+        """One write may carry several frames (the writer sends what is due together)."""
+        at = time.monotonic()
+        self.writes += 1
+        while data:
+            end = LENGTH.size + LENGTH.unpack_from(data)[0]
+            self.frames.append((at, data[:end]))
+            data = data[end:]
 
     async def drain(self):
         pass
@@ -83,6 +91,17 @@ def test_delay_holds_frames_back_without_blocking_the_sender_and_keeps_their_ord
         return [message["n"] for message in await wire.messages()]
 
     assert running(body) == [0, 1, 2]
+
+
+def test_a_burst_leaves_in_one_write_each_frame_sealed_on_its_own():
+    async def body(conn, wire):
+        for n in range(5):
+            await conn.send({"t": "x", "n": n})
+        await until(lambda: len(wire.frames) == 5)
+        assert wire.writes == 1, "frames queued together wake the writer (and the peer's reader) once"
+        return [message["n"] for message in await wire.messages()]
+
+    assert running(body) == [0, 1, 2, 3, 4]
 
 
 def test_clearing_an_infinite_delay_releases_what_waits_and_later_frames_flow():
