@@ -28,6 +28,7 @@ import hmac
 from collections.abc import Mapping
 
 from nacl import bindings as sodium
+from nacl._sodium import ffi as _ffi, lib as _lib
 from nacl.exceptions import CryptoError
 
 from fakenet.node import entropy, framing
@@ -86,15 +87,25 @@ class CipherState:
         self.count += 1
         return nonce
 
+    # libsodium's AEAD called through PyNaCl's cffi handle, not its Python wrappers: those check
+    # every argument's type and length and format six error messages on each call, half the cost
+    # of a small frame (a sim of 1,000 nodes seals and opens ~230,000 each). Here the key and
+    # nonce have their lengths by construction and `ad` is the 4-byte length prefix.
     def seal(self, plaintext: bytes, ad: bytes) -> bytes:
-        return sodium.crypto_aead_chacha20poly1305_ietf_encrypt(plaintext, ad, self._next_nonce(), self._key)
+        out = _ffi.new("unsigned char[]", len(plaintext) + TAG_SIZE)
+        _lib.crypto_aead_chacha20poly1305_ietf_encrypt(out, _ffi.NULL, plaintext, len(plaintext), ad, len(ad),
+                                                       _ffi.NULL, self._next_nonce(), self._key)
+        return _ffi.buffer(out)[:]
 
     def open(self, sealed: bytes, ad: bytes) -> bytes:
-        try:
-            return sodium.crypto_aead_chacha20poly1305_ietf_decrypt(sealed, ad, self._next_nonce(), self._key)
-        except CryptoError as exc:
-            raise ChannelError(f"frame {self.count - 1} failed authentication (altered, replayed or "
-                               f"reordered on the path)") from exc
+        nonce = self._next_nonce()
+        if len(sealed) >= TAG_SIZE:
+            out = _ffi.new("unsigned char[]", len(sealed) - TAG_SIZE)
+            if _lib.crypto_aead_chacha20poly1305_ietf_decrypt(out, _ffi.NULL, _ffi.NULL, sealed, len(sealed), ad,
+                                                              len(ad), nonce, self._key) == 0:
+                return _ffi.buffer(out)[:]
+        raise ChannelError(f"frame {self.count - 1} failed authentication (altered, replayed or "
+                           f"reordered on the path)")
 
 
 class SecureChannel:
