@@ -35,27 +35,20 @@ async def read(deadline: ReadDeadline, patience: float, arrives: float | None) -
     return loop.time()
 
 
-def test_a_silent_read_expires_at_its_own_deadline_not_the_first(loop):
+@pytest.mark.parametrize("patience, every, frames, silent_patience, expires_at", [
+    (5.0, 3.0, 10, 5.0, 35.0),  # a frame every 3 s under 5 s: the first timer must re-arm, not expire
+    (60.0, 1.0, 1, 2.0, 3.0),  # the patience shrank: fire earlier than the timer already set
+])
+def test_a_silent_read_expires_at_its_own_deadline(loop, patience, every, frames, silent_patience, expires_at):
     async def main():
         deadline = ReadDeadline(loop)
-        for _ in range(10):  # a frame every 3 s under a patience of 5: the first timer must re-arm
-            await read(deadline, 5.0, 3.0)
+        for _ in range(frames):
+            await read(deadline, patience, every)
         with pytest.raises(TimeoutError):
-            await read(deadline, 5.0, None)
+            await read(deadline, silent_patience, None)
         return loop.time()
 
-    assert loop.run_until_complete(main()) == 35.0
-
-
-def test_a_shorter_patience_fires_earlier_than_the_timer_already_set(loop):
-    async def main():
-        deadline = ReadDeadline(loop)
-        await read(deadline, 60.0, 1.0)
-        with pytest.raises(TimeoutError):
-            await read(deadline, 2.0, None)
-        return loop.time()
-
-    assert loop.run_until_complete(main()) == 3.0
+    assert loop.run_until_complete(main()) == expires_at
 
 
 def test_the_time_between_reads_is_not_counted(loop):
