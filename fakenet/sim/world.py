@@ -89,7 +89,7 @@ class World:
         """Point the node clock and the harness clock at this world's network time."""
         node_clock.install(self.loop.time, lambda: EPOCH + self.loop.time())
         harness_clock.install(self.loop.time, self.sleep)
-        # tenacity's dial back-off jitter draws from the random module's own RNG.
+        # The swarm's re-dial jitter (fakenet.node.swarm.redial_wait) draws from the random module's own RNG.
         random.seed(f"{self.seed}/module-random")
         # A thousand nodes hold millions of objects; the default thresholds scan them all so often
         # that collection cost more than the protocols (measured: 40% less CPU per network second).
