@@ -150,9 +150,9 @@ def prune(client: docker.DockerClient) -> list[str]:
     """Remove the copies of images no longer on the engine; their folder names."""
     if not code_root().is_dir():
         return []
-    present = {image.id.split(":")[-1][:16] for image in client.images.list(filters={"label": f"{IMAGE_LABEL}=node"})}
-    gone = [folder for folder in code_root().iterdir() if folder.is_dir() and folder.name not in present]
-    with _lock(code_root() / ".lock"):
+    with _lock(code_root() / ".lock"):  # listed under the lock too: a copy being taken is of a present image
+        present = {image.id.split(":")[-1][:16] for image in client.images.list(filters={"label": f"{IMAGE_LABEL}=node"})}
+        gone = [folder for folder in code_root().iterdir() if folder.is_dir() and folder.name not in present]
         for folder in gone:
             shutil.rmtree(folder, ignore_errors=True)
     return [folder.name for folder in gone]
