@@ -273,6 +273,8 @@ class Swarm:
                 continue
             failures = 0
             while True:
+                # Cleared before the dial, not after it failed: a peer dialling in while ours fails wakes the back-off.
+                self._peer_is_up.setdefault(addr.dial_addr, asyncio.Event()).clear()
                 try:
                     conn = await self._dial(addr)
                     break
@@ -285,11 +287,9 @@ class Swarm:
 
     async def _back_off(self, addr: PeerAddr, seconds: float) -> None:
         """Wait `seconds` before dialling `addr` again, or until that peer dials us, whichever first."""
-        up = self._peer_is_up.setdefault(addr.dial_addr, asyncio.Event())
-        up.clear()
         try:
             async with asyncio.timeout(seconds):
-                await up.wait()
+                await self._peer_is_up[addr.dial_addr].wait()
         except asyncio.TimeoutError:
             pass
 
