@@ -97,7 +97,7 @@ def kind_of(project: str) -> str:
     import docker
 
     try:
-        found = docker.from_env().containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
+        found = docker.from_env().containers.list(all=True, ignore_removed=True, filters={"label": f"com.docker.compose.project={project}"})
     except docker.errors.DockerException:
         return DEFAULT_KIND
     return next((c.labels[KIND_LABEL] for c in found if c.labels.get(KIND_LABEL) in FILES), DEFAULT_KIND)

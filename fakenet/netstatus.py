@@ -55,7 +55,7 @@ class NodeStatus:
 
 
 def containers(client: docker.DockerClient, project: str) -> list:
-    found = client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
+    found = client.containers.list(all=True, ignore_removed=True, filters={"label": f"com.docker.compose.project={project}"})
     return sorted(found, key=lambda c: natural(c.labels.get("com.docker.compose.service", c.name)))
 
 

@@ -43,12 +43,12 @@ class BareSet:
                               volumes={volume.name: {"bind": "/data", "mode": "rw"}})
 
     def _running(self) -> int:
-        return len(self.ctx.client.containers.list(filters={"label": f"{RUN_LABEL}={self.run}", "status": "running"}))
+        return len(self.ctx.client.containers.list(ignore_removed=True, filters={"label": f"{RUN_LABEL}={self.run}", "status": "running"}))
 
     def remove(self) -> None:
         """Containers first (each leaves the network on its own before, as the harness does: Docker
         20.10 can leave a stale endpoint behind when many go at once), then volumes and network."""
-        found = self.ctx.client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={self.run}"})
+        found = self.ctx.client.containers.list(all=True, ignore_removed=True, filters={"label": f"{RUN_LABEL}={self.run}"})
         if self.network is not None:
             leave_one_at_a_time(self.network, found)
         with ThreadPoolExecutor(8) as pool:

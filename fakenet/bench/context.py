@@ -57,7 +57,7 @@ def sweep(ctx: Context, run: str | None = None) -> list[str]:
         return (labels or {}).get(RUN_LABEL) == run if run else ctx.ours(labels)
 
     client, label = ctx.client, {"label": PROJECT_LABEL}
-    found = [(c, {"force": True, "v": True}) for c in client.containers.list(all=True, filters=label)
+    found = [(c, {"force": True, "v": True}) for c in client.containers.list(all=True, ignore_removed=True, filters=label)
              if match(c.labels)]
     found += [(n, {}) for n in client.networks.list(filters=label) if match(n.attrs.get("Labels"))]
     found += [(v, {"force": True}) for v in client.volumes.list(filters=label) if match(v.attrs.get("Labels"))]

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 def leftovers(run_id: str) -> list[str]:
     client = docker.from_env()
-    found = (client.containers.list(all=True, filters={"label": PROJECT_LABEL}) +
+    found = (client.containers.list(all=True, ignore_removed=True, filters={"label": PROJECT_LABEL}) +
              client.networks.list(filters={"label": PROJECT_LABEL}) +
              client.volumes.list(filters={"label": PROJECT_LABEL}))
     labels = [(item.name, item.attrs.get("Labels") or item.attrs.get("Config", {}).get("Labels") or {}) for item in found]

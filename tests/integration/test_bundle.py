@@ -243,5 +243,5 @@ def test_fake_dump_writes_a_bundle_of_a_running_four_node_network(tmp_path):
     assert manifest["kind"] == "fakenet" and "<removed>" not in json.dumps(manifest) and manifest["seed"] is None
     assert json.loads((tmp_path / "stopped" / "graph.json").read_text())["down"] == ["node2", "node3"]
     assert json.loads((tmp_path / "stopped" / "manifest.json").read_text())["kind"] == "fakenet"
-    left = docker.from_env().containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
+    left = docker.from_env().containers.list(all=True, ignore_removed=True, filters={"label": f"com.docker.compose.project={project}"})
     assert left == []

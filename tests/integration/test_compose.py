@@ -28,7 +28,7 @@ def fake(project, *args, check=True):
 
 def leftovers(client, project):
     label = {"label": f"io.fakenet.project={project}"}
-    return ([c.name for c in client.containers.list(all=True, filters=label)] +
+    return ([c.name for c in client.containers.list(all=True, ignore_removed=True, filters=label)] +
             [n.name for n in client.networks.list(filters=label)] +
             [v.name for v in client.volumes.list(filters=label)])
 
@@ -126,7 +126,7 @@ def test_compose_nodes_dial_fixed_addresses_and_mesh(client, project, kind):
     subnet = ipaddress.ip_network(network.attrs["IPAM"]["Config"][0]["Subnet"])
     assert subnet.subnet_of(compose_addresses.POOL), subnet
     containers = {c.labels["com.docker.compose.service"]: c for c in
-                  client.containers.list(filters={"label": f"com.docker.compose.project={project}"})}
+                  client.containers.list(ignore_removed=True, filters={"label": f"com.docker.compose.project={project}"})}
     attached = {name: c.attrs["NetworkSettings"]["Networks"][f"{project}_p2p"] for name, c in containers.items()}
     assert {name: a["IPAddress"] for name, a in attached.items()} == compose_addresses.addresses(subnet, compose.node_names(4))
     assert all(name in a["Aliases"] for name, a in attached.items())

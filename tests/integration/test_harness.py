@@ -112,7 +112,7 @@ def test_teardown_after_a_failing_test_leaves_nothing(backend):
     net = leftovers["net"]
     if backend == "docker":
         client, label = net.backend.client, {"label": f"io.fakenet.run={net.backend.run}"}
-        assert client.containers.list(all=True, filters=label) == []
+        assert client.containers.list(all=True, ignore_removed=True, filters=label) == []
         assert client.networks.list(filters=label) == [] and client.volumes.list(filters=label) == []
     else:
         assert not any(runtime.process.running() for runtime in net.fleet.runtimes.values())

@@ -49,7 +49,7 @@ def two_hosts():
 
 def leftovers(clients, run_id):
     label = {"label": f"{RUN_LABEL}={run_id}"}
-    return [item.name for client in clients for listing in (client.containers.list(all=True, filters=label),
+    return [item.name for client in clients for listing in (client.containers.list(all=True, ignore_removed=True, filters=label),
             client.networks.list(filters=label), client.volumes.list(filters=label)) for item in listing]
 
 

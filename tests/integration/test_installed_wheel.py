@@ -74,4 +74,4 @@ def test_the_installed_fake_command_brings_a_compose_project_up_and_down(install
     finally:
         subprocess.run([bin_dir / "fake", "-p", project, "down", "-v"], cwd=outside, env=env, capture_output=True,
                        timeout=300)
-    assert not docker.from_env().containers.list(all=True, filters={"label": f"io.fakenet.project={project}"})
+    assert not docker.from_env().containers.list(all=True, ignore_removed=True, filters={"label": f"io.fakenet.project={project}"})

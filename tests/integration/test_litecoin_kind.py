@@ -84,7 +84,7 @@ def fake(project, *args, check=True):
 
 def leftovers(client, project):
     label = {"label": f"io.fakenet.project={project}"}
-    return ([c.name for c in client.containers.list(all=True, filters=label)] +
+    return ([c.name for c in client.containers.list(all=True, ignore_removed=True, filters=label)] +
             [n.name for n in client.networks.list(filters=label)] +
             [v.name for v in client.volumes.list(filters=label)])
 

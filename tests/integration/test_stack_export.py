@@ -22,7 +22,7 @@ NODES = 3
 
 
 def stack_containers(client, name):
-    return client.containers.list(all=True, filters={"label": f"com.docker.stack.namespace={name}"})
+    return client.containers.list(all=True, ignore_removed=True, filters={"label": f"com.docker.stack.namespace={name}"})
 
 
 def peers(container) -> int:

@@ -373,7 +373,7 @@ def container_credentials(kind: NodeKind, container) -> tuple[str, str]:
 def attach_compose(kind: NodeKind, project: str) -> tuple[AttachedBackend, dict[str, DockerRuntime], set[str]]:
     """Every node of the project, and which of them are not running (stopped or paused)."""
     backend = AttachedBackend(kind, project)
-    found = backend.client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"})
+    found = backend.client.containers.list(all=True, ignore_removed=True, filters={"label": f"com.docker.compose.project={project}"})
     if not any(container.status in ("running", "paused") for container in found):
         hint = "./fake" + ("" if project == "fakenet" else f" -p {project}")
         raise FakenetError(f"no running network {project!r} to attach to (start one with {hint} up -d)")
