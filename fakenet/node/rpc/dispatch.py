@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from fakenet.node import logs
-from fakenet.node.rpc import helptext
+from fakenet.node.rpc import caller, helptext
 from fakenet.node.rpc.errors import INVALID_PARAMETER, INVALID_REQUEST, METHOD_NOT_FOUND, MISC_ERROR, PARSE_ERROR, RpcFailure
 
 Method = Callable[..., Awaitable[Any]]
@@ -181,6 +181,7 @@ async def _batch(registry: Registry, requests: list) -> Reply:
 
 
 async def handle(registry: Registry, body: bytes) -> Reply:
+    caller.request_begins()
     try:
         request = parse(body)
     except ParseError as exc:

@@ -6,7 +6,7 @@ from fakenet.node.version import __version__
 from fakenet.node.errors import NodeConfigError
 from fakenet.node import logs, multiaddr
 from fakenet.node.connection import Connection, LinkShape
-from fakenet.node.rpc import params
+from fakenet.node.rpc import caller, params
 from fakenet.node.rpc.hostport import to_multiaddr
 from fakenet.node.swarm import DialFailed
 from fakenet.node.rpc.dispatch import Registry
@@ -21,8 +21,8 @@ MAX_DELAY_MS = 60_000
 # (a set of names, each at most 200 characters) and far under the RPC body limit's worth of names.
 MAX_FILTER_PEERS = 65_536
 SUBVERSION = f"/fakenet:{__version__}/"
-# The longest a waitforconnections request is held: a bound on what one request keeps open, well
-# under a client's usual timeout.
+# The longest a waitforconnections request is held (a batch of them together): a bound on what one
+# request keeps open, well under a client's usual timeout.
 MAX_CONNECTIONS_WAIT = 10.0
 
 
@@ -100,10 +100,11 @@ def register(registry: Registry, node) -> None:
     async def waitforconnections(count, timeout=1.0):
         """Waits until the node has at least `count` connections, or `timeout` seconds (at most 10)
         pass, and returns how many it has: fakenet's own, so that `up` hears at once that a node has
-        met its peers instead of polling for it. The wait costs the node nothing until a link is made."""
+        met its peers instead of polling for it. The wait costs the node nothing until a link is made;
+        the calls of one batch wait 10 s at most together."""
         count = params.integer("count", count, 0, MAX_FILTER_PEERS)
         timeout = params.number("timeout", timeout, 0, MAX_CONNECTIONS_WAIT)
-        await swarm.wait_until(lambda: len(swarm.connections) >= count, timeout)
+        await swarm.wait_until(lambda: len(swarm.connections) >= count, caller.hold_for(timeout, MAX_CONNECTIONS_WAIT))
         return len(swarm.connections)
 
     @registry.method
