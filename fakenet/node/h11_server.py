@@ -12,7 +12,8 @@ own (so a per-request context variable, caller.py's, is the request's alone). Re
 connection are answered in order, one at a time (pipelined ones wait in h11's buffer).
 
 An Endpoint sees the request head first (`refuse`: an answer without reading the body, e.g.
-401), then the whole body (`answer`).
+401), then the whole body (`answer`), with a Hangup: called, whether the client has gone; awaited
+(`wait()`), until it has, so a handler that holds its answer need not outlive its client.
 """
 
 from __future__ import annotations
@@ -53,6 +54,24 @@ class Endpoint(Protocol):
     def answer(self, head: Head, body: bytes, gone: Callable[[], bool]) -> Awaitable[Answer]: ...
 
 
+class Hangup:
+    """Whether a connection's client has gone: call it to ask, await `wait()` to hear it."""
+
+    def __init__(self, connection: "_Connection"):
+        self._connection = connection
+        self._event = asyncio.Event()
+
+    def __call__(self) -> bool:
+        return self._connection.gone()
+
+    def lost(self) -> None:
+        self._event.set()
+
+    async def wait(self) -> None:
+        if not self():
+            await self._event.wait()
+
+
 def too_large(limit: int) -> Answer:
     return Answer(413, f"request body is over the limit of {limit} bytes".encode(), {"Content-Type": "text/plain"})
 
@@ -67,6 +86,7 @@ class _Connection(TimedConnection):
         self.task: asyncio.Task | None = None
         self.refusal: Answer | None = None  # the answer to a request refused on its head, sent once it has ended
         self.admitted = False
+        self.hangup = Hangup(self)
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -78,6 +98,7 @@ class _Connection(TimedConnection):
 
     def connection_lost(self, exc) -> None:
         self._cancel()
+        self.hangup.lost()
         if self.admitted:
             self.gate.release(self)
 
@@ -144,7 +165,7 @@ class _Connection(TimedConnection):
 
     async def _handle(self, head: Head, body: bytes) -> None:
         try:
-            answer = await self.endpoint.answer(head, body, self.gone)
+            answer = await self.endpoint.answer(head, body, self.hangup)
         except Exception as exc:  # a bug answers 500 and is logged; the connection goes on
             logs.get().error("http_handler_failed", target=head.target, exc_info=exc)
             answer = Answer(500, b"internal error", {"Content-Type": "text/plain"})

@@ -101,10 +101,11 @@ def register(registry: Registry, node) -> None:
         """Waits until the node has at least `count` connections, or `timeout` seconds (at most 10)
         pass, and returns how many it has: fakenet's own, so that `up` hears at once that a node has
         met its peers instead of polling for it. The wait costs the node nothing until a link is made;
-        the calls of one batch wait 10 s at most together."""
+        the calls of one batch wait 10 s at most together, and none outlives its client."""
         count = params.integer("count", count, 0, MAX_FILTER_PEERS)
         timeout = params.number("timeout", timeout, 0, MAX_CONNECTIONS_WAIT)
-        await swarm.wait_until(lambda: len(swarm.connections) >= count, caller.hold_for(timeout, MAX_CONNECTIONS_WAIT))
+        held = swarm.wait_until(lambda: len(swarm.connections) >= count, caller.hold_for(timeout, MAX_CONNECTIONS_WAIT))
+        await caller.unless_gone(held)
         return len(swarm.connections)
 
     @registry.method
