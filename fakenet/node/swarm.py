@@ -98,6 +98,9 @@ class Swarm:
         self._log_budget = LogBudget()
         self._unreachable: dict[str, list[float]] = {}  # dial addr -> [failing since, last warned (0: not yet)]
         self._tasks: set[asyncio.Task] = set()
+        # Duplicates retired but still read (RETIRE_GRACE): the inbound ones count against max_inbound, or one
+        # key dialling in again and again held a connection per dial past the cap (1,440 at once, 1.6 s of dials).
+        self._retiring: set[Connection] = set()
         self.closing = False
         self._handshakes: Admission = Admission(Limits.with_reserve(settings.max_handshaking), lambda _writer: True)
         self._refused_inbound = self._evicted_handshakes = 0
@@ -333,7 +336,7 @@ class Swarm:
             self._log.info("peer_reachable", addr=dial_addr, after=f"{clock.monotonic() - since:.0f}s")
 
     async def _accept(self, reader, writer) -> None:
-        inbound = sum(1 for conn in self.connections.values() if conn.inbound)
+        inbound = sum(1 for conn in (*self.connections.values(), *self._retiring) if conn.inbound)
         if inbound >= self.settings.max_inbound:
             self._refused_inbound += 1
             self._log_budget.warning("inbound_refused", inbound=inbound, refused=self._refused_inbound,
@@ -453,6 +456,7 @@ class Swarm:
         (a `peer_connected` of the duplicate may be there) and, when it closes, to the peer."""
         if self.connections.get(conn.peer_id) is conn:
             del self.connections[conn.peer_id]
+        self._retiring.add(conn)
         self._log.info("duplicate_link_retired", peer=conn.name, peerid=conn.peer_id,
                        kept="in" if kept.inbound else "out", retired="in" if conn.inbound else "out")
         if not any(task for task in self._tasks if task.get_name() == f"serve-{conn.id}"):
@@ -480,6 +484,7 @@ class Swarm:
         try:
             await conn.run(self._dispatch, self.settings.ping_interval, self.settings.peer_timeout, self.frame_limits)
         finally:
+            self._retiring.discard(conn)
             if self.connections.get(conn.peer_id) is conn:
                 del self.connections[conn.peer_id]
                 self._log.info("peer_disconnected", peer=conn.name, peerid=conn.peer_id, reason=conn.close_reason)

@@ -77,3 +77,25 @@ def test_a_bye_with_a_reason_this_node_does_not_know_is_still_just_a_close(tmp_p
     asyncio.run(scenario())
     left = [line for line in lines(node_log, "peer_disconnected") if line["peer"] == "a"]
     assert [line["reason"] for line in left] == ["peer closed the connection"], left
+
+
+def test_duplicates_still_read_count_against_the_inbound_cap(tmp_path, monkeypatch):
+    """One key dialling in again and again: each new link is a duplicate, retired but read for
+    RETIRE_GRACE, and was held outside max_inbound (1,440 at once against a node capped at 128)."""
+    from fakenet.node.swarm import DialFailed, SwarmSettings
+
+    monkeypatch.setattr(swarm_module, "RETIRE_GRACE", 30.0)
+
+    async def scenario():
+        async with pair(tmp_path, SwarmSettings(max_inbound=3)) as (a, b):
+            made = 0
+            for _ in range(8):
+                try:
+                    await a.dial_once(address(b))
+                    made += 1
+                except DialFailed:
+                    pass
+            return made
+
+    made = asyncio.run(scenario())
+    assert made == 3, f"expected b to take 3 links from a (its inbound cap, retired duplicates included), took {made}"
