@@ -68,12 +68,28 @@ def engine_shares_host(client: docker.DockerClient) -> bool:
 def copy_of(client: docker.DockerClient, image_id: str) -> dict[str, str]:
     """The host copy of an image's venv and standard library, taken on first use."""
     folder = code_root() / image_id.split(":")[-1][:16]
-    if not (folder / INDEX).exists():
+    index = _finished(folder)
+    if index is None:
         with _lock(code_root() / ".lock"):
-            if not (folder / INDEX).exists():
+            index = _finished(folder)
+            if index is None:
                 _take(client, image_id, folder)
-    index = json.loads((folder / INDEX).read_text())
+                index = _finished(folder)
     return {target: str(folder / name) for target, name in index.items()}
+
+
+def _finished(folder: Path) -> dict[str, str] | None:
+    """The copy's index, if the copy is whole: an index that does not read (cut short by a crash or a
+    full disk) or names a folder that is gone (removed by hand) is a copy to take again, not a bind
+    that fails every node's start."""
+    try:
+        index = json.loads((folder / INDEX).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(index, dict) or not all(isinstance(name, str) and name and (folder / name).is_dir()
+                                              for name in index.values()):
+        return None
+    return index
 
 
 def _take(client: docker.DockerClient, image_id: str, folder: Path) -> None:
@@ -87,7 +103,9 @@ def _take(client: docker.DockerClient, image_id: str, folder: Path) -> None:
         index[stdlib] = _extract(client, container, stdlib, folder)
     finally:
         client.api.remove_container(container, v=True, force=True)
-    (folder / INDEX).write_text(json.dumps(index))
+    partial = folder / f"{INDEX}.partial"
+    partial.write_text(json.dumps(index))
+    os.replace(partial, folder / INDEX)  # whole or absent, whenever the process stops
 
 
 def stdlib_of(pyvenv_cfg: str) -> str:

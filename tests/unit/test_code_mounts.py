@@ -2,6 +2,7 @@
 
 import io
 import ipaddress
+import shutil
 import socket
 import tarfile
 from types import SimpleNamespace
@@ -117,3 +118,22 @@ def test_prune_drops_the_copies_of_images_that_are_gone(tmp_path, monkeypatch):
     images = SimpleNamespace(list=lambda filters: [SimpleNamespace(id="sha256:0123456789abcdef0123")])
     assert code_mounts.prune(SimpleNamespace(images=images)) == ["feedfeedfeedfeed"]
     assert sorted(p.name for p in (tmp_path / "code").iterdir() if p.is_dir()) == ["0123456789abcdef"]
+
+
+@pytest.mark.parametrize("damage", ["empty index", "truncated index", "folder gone"])
+def test_a_copy_whose_index_does_not_read_or_names_a_missing_folder_is_taken_again(damage, tmp_path, monkeypatch):
+    """An empty or half-written mounts.json (its write cut short) made every `up` end in a JSONDecodeError
+    traceback, and a folder removed by hand made every node's start fail on its bind."""
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    engine = Engine(ARCHIVES)
+    paths = code_mounts.copy_of(engine, "sha256:0123456789abcdef0123")
+    folder = tmp_path / "code" / "0123456789abcdef"
+    if damage == "folder gone":
+        shutil.rmtree(folder / "python3.11")
+    else:
+        index = (folder / code_mounts.INDEX).read_text()
+        (folder / code_mounts.INDEX).write_text("" if damage == "empty index" else index[:len(index) // 2])
+    engine.calls.clear()
+    assert code_mounts.copy_of(engine, "sha256:0123456789abcdef0123") == paths
+    assert ("archive", "/usr/lib/python3.11") in engine.calls, "expected the copy taken again"
+    assert (folder / "python3.11" / "os.py").exists()
