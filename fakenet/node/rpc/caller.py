@@ -2,7 +2,7 @@
 
 bitcoin-core runs `generatetoaddress 2147483647` to the end whoever waits for it; here a method
 that loops checks `gone()` between steps, and a call that holds its answer until something
-happens (`waitforconnections`) waits through `unless_gone`, which ends the wait when the client
+happens (`waitforconnections`, a long poll) waits through `unless_gone`, which ends the wait when the client
 hangs up: the port's caps count connections, so a held call that outlived its client (connect,
 ask, hang up, again) was a task no cap bounded. The HTTP endpoint sets the check for each request
 (every request runs in its own task, so a context variable is per request); calls from inside

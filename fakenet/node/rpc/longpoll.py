@@ -2,8 +2,9 @@
 
 As bitcoin-core: the request returns when the tip moves; after a minute it also returns if
 the template's transactions changed, checking again every ten seconds; otherwise it holds for
-as long as the client keeps the connection. The wait is an asyncio event, so a held request
-costs no thread and blocks nothing else on the node.
+as long as the client keeps the connection, and no longer (mining.py waits through
+caller.unless_gone). The wait is an asyncio event, so a held request costs no thread and blocks
+nothing else on the node.
 """
 
 from __future__ import annotations

@@ -79,7 +79,9 @@ def register(registry: Registry, node, address_script) -> None:
         if mode != "template":
             raise RpcFailure(INVALID_PARAMETER, "Invalid mode")
         if request.get("longpollid") is not None:
-            await long_poll(request["longpollid"])
+            await caller.unless_gone(long_poll(request["longpollid"]))
+            if caller.gone():
+                return None  # nobody to answer: no template built for no one
         rules = request.get("rules")
         if not (isinstance(rules, list) and "segwit" in rules):
             raise RpcFailure(INVALID_PARAMETER, SEGWIT_REQUIRED)
