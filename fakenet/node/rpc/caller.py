@@ -55,6 +55,10 @@ async def unless_gone(wait: Awaitable[T]) -> T | None:
     hangup = getattr(_gone.get(), "wait", None)
     if hangup is None:
         return await wait
+    if gone():  # the rest of a batch whose client has gone: no two tasks per call for nobody
+        if asyncio.iscoroutine(wait):
+            wait.close()  # never to run ("was never awaited" otherwise)
+        return None
     held, lost = asyncio.ensure_future(wait), asyncio.ensure_future(hangup())
     try:
         await asyncio.wait((held, lost), return_when=asyncio.FIRST_COMPLETED)
