@@ -67,6 +67,10 @@ class Hangup:
     def lost(self) -> None:
         self._event.set()
 
+    def is_lost(self) -> bool:
+        """Whether the connection has ended (connection_lost), not only begun to close."""
+        return self._event.is_set()
+
     async def wait(self) -> None:
         if not self():
             await self._event.wait()
@@ -99,8 +103,10 @@ class _Connection(TimedConnection):
     def connection_lost(self, exc) -> None:
         self._cancel()
         self.hangup.lost()
-        if self.admitted:
+        if self.admitted and self.task is None:
             self.gate.release(self)
+        # else the slot is released when the handler ends (_handle): a request whose client hung up
+        # still runs, and counted for nothing, connect-send-hang-up piled up handlers past every cap
 
     def data_received(self, data: bytes) -> None:
         if self.state == "idle":
@@ -170,7 +176,10 @@ class _Connection(TimedConnection):
             logs.get().error("http_handler_failed", target=head.target, exc_info=exc)
             answer = Answer(500, b"internal error", {"Content-Type": "text/plain"})
         self.task = None
-        if not self.gone():
+        if self.hangup.is_lost():
+            if self.admitted:
+                self.gate.release(self)
+        elif not self.gone():
             self._send(answer)
             self._next_events()
 

@@ -149,6 +149,22 @@ def test_when_every_connection_is_busy_a_newcomer_is_closed_at_once():
     assert scenario(body) == (True, LIMITS.admission.per_source)
 
 
+def test_a_request_whose_client_hung_up_holds_its_slot_until_its_handler_ends():
+    """Connect, send, hang up, again: each handler ran on while its connection no longer counted, so
+    nothing bounded how many ran at once (1,000 abandoned RPC batches: a node's RSS 69 -> 464 MB)."""
+    async def body(port):
+        for _ in range(LIMITS.admission.per_source):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(SLOW)
+            await writer.drain()
+            writer.close()
+        await asyncio.sleep(0.2)  # the handlers start (and then run 0.8 s): a state to reach, not a wait for one
+        extra, _ = await asyncio.open_connection("127.0.0.1", port)
+        return await closed_within(extra, 0.2)
+
+    assert scenario(body) is True, "expected a newcomer refused while the abandoned handlers fill the source's cap"
+
+
 def test_a_handler_sees_its_client_hang_up():
     seen = []
 
