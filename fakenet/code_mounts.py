@@ -30,8 +30,10 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
 import docker
+import docker.errors
 import docker.types
 
+from fakenet.errors import FakenetError
 from fakenet.labels import IMAGE_LABEL, PROJECT_LABEL, RUN_LABEL
 from fakenet.state import state_path
 
@@ -70,11 +72,15 @@ def copy_of(client: docker.DockerClient, image_id: str) -> dict[str, str]:
     folder = code_root() / image_id.split(":")[-1][:16]
     index = _finished(folder)
     if index is None:
-        with _lock(code_root() / ".lock"):
-            index = _finished(folder)
-            if index is None:
-                _take(client, image_id, folder)
+        try:
+            with _lock(code_root() / ".lock"):
                 index = _finished(folder)
+                if index is None:
+                    _take(client, image_id, folder)
+                    index = _finished(folder)
+        except (OSError, tarfile.TarError, docker.errors.DockerException) as exc:  # a full disk, a read-only state dir
+            raise FakenetError(f"could not copy the node image's code to {folder}: {exc} "
+                               f"({SWITCH}=0 starts nodes without the copy)") from exc
     return {target: str(folder / name) for target, name in index.items()}
 
 

@@ -137,3 +137,15 @@ def test_a_copy_whose_index_does_not_read_or_names_a_missing_folder_is_taken_aga
     assert code_mounts.copy_of(engine, "sha256:0123456789abcdef0123") == paths
     assert ("archive", "/usr/lib/python3.11") in engine.calls, "expected the copy taken again"
     assert (folder / "python3.11" / "os.py").exists()
+
+
+def test_a_copy_that_cannot_be_written_is_one_line_saying_so_and_how_to_go_without(tmp_path, monkeypatch):
+    """A read-only state dir (a checkout cloned by another user) or a full disk: `up` ended in a
+    PermissionError or OSError traceback (exit 2, as a bug)."""
+    from fakenet.errors import FakenetError
+
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / ".lock").mkdir()  # opening the lock fails as a read-only state dir makes it fail
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    with pytest.raises(FakenetError, match="FAKENET_CODE_MOUNTS=0"):
+        code_mounts.copy_of(Engine(ARCHIVES), "sha256:0123456789abcdef0123")
