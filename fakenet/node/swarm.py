@@ -98,8 +98,10 @@ class Swarm:
         self._log_budget = LogBudget()
         self._unreachable: dict[str, list[float]] = {}  # dial addr -> [failing since, last warned (0: not yet)]
         self._tasks: set[asyncio.Task] = set()
-        # Duplicates retired but still read (RETIRE_GRACE): the inbound ones count against max_inbound, or one
-        # key dialling in again and again held a connection per dial past the cap (1,440 at once, 1.6 s of dials).
+        # Inbound duplicates of inbound links, retired but still read (RETIRE_GRACE): they count against
+        # max_inbound, or one key dialling in again and again held a link per dial past the cap (1,440 at
+        # once, from 1.6 s of dials). Both ends dialling at once retire an inbound for an outbound link or
+        # the reverse, never counted: a large full mesh starting up must not fill the cap with them.
         self._retiring: set[Connection] = set()
         self.closing = False
         self._handshakes: Admission = Admission(Limits.with_reserve(settings.max_handshaking), lambda _writer: True)
@@ -336,7 +338,7 @@ class Swarm:
             self._log.info("peer_reachable", addr=dial_addr, after=f"{clock.monotonic() - since:.0f}s")
 
     async def _accept(self, reader, writer) -> None:
-        inbound = sum(1 for conn in (*self.connections.values(), *self._retiring) if conn.inbound)
+        inbound = sum(1 for conn in self.connections.values() if conn.inbound) + len(self._retiring)
         if inbound >= self.settings.max_inbound:
             self._refused_inbound += 1
             self._log_budget.warning("inbound_refused", inbound=inbound, refused=self._refused_inbound,
@@ -456,7 +458,8 @@ class Swarm:
         (a `peer_connected` of the duplicate may be there) and, when it closes, to the peer."""
         if self.connections.get(conn.peer_id) is conn:
             del self.connections[conn.peer_id]
-        self._retiring.add(conn)
+        if conn.inbound and kept.inbound:
+            self._retiring.add(conn)
         self._log.info("duplicate_link_retired", peer=conn.name, peerid=conn.peer_id,
                        kept="in" if kept.inbound else "out", retired="in" if conn.inbound else "out")
         if not any(task for task in self._tasks if task.get_name() == f"serve-{conn.id}"):
