@@ -24,6 +24,8 @@ class _Connection(TimedConnection):
         super().__init__(guard.gate)
         self.guard, self.inner = guard, inner
         self._body = None  # the request payload while a handler runs
+        self._handling = False  # a handler runs: if the client hangs up, its slot is kept until it ends
+        self._lost = False
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -51,19 +53,24 @@ class _Connection(TimedConnection):
 
     def connection_lost(self, exc) -> None:
         self._cancel()
+        self._lost = True
         if self.inner is not None:
-            self.gate.release(self)
+            if not self._handling:  # else at request_ended: aiohttp runs a handler on after its client left,
+                self.gate.release(self)  # and connect-send-hang-up ran handlers that no cap counted
             self.guard.open.pop(self.inner, None)
             self.inner.connection_lost(exc)
 
     # -- the request's progress, from the middleware ---------------------------------------------
 
     def request_started(self, request: web.Request) -> None:
-        self._body = request.content
+        self._body, self._handling = request.content, True
         self.arm("body" if request.body_exists and not request.content.is_eof() else "busy")
 
     def request_ended(self) -> None:
-        self._body = None
+        self._body, self._handling = None, False
+        if self._lost:
+            self.gate.release(self)
+            return
         self.arm("idle")
 
     def expired(self, state: str) -> None:

@@ -96,3 +96,19 @@ def test_when_every_connection_is_busy_a_newcomer_is_closed_at_once():
         return refused_at_once, len(answered)
 
     assert scenario(body) == (True, LIMITS.admission.per_source)
+
+
+def test_a_request_whose_client_hung_up_holds_its_slot_until_its_handler_ends():
+    """aiohttp runs a handler on after its client leaves: connect, send, hang up, again ran handlers
+    (a stream load may search the network for seconds) while their connections no longer counted."""
+    async def body(port):
+        for _ in range(LIMITS.admission.per_source):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(REQUEST)
+            await writer.drain()
+            writer.close()
+        await asyncio.sleep(0.2)  # the handlers start (and then run 0.8 s): a state to reach, not a wait for one
+        extra, _ = await asyncio.open_connection("127.0.0.1", port)
+        return await closed_within(extra, 0.2)
+
+    assert scenario(body) is True, "expected a newcomer refused while the abandoned handlers fill the source's cap"
