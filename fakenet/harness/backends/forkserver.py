@@ -197,8 +197,12 @@ class ForkServer:
 
     def close(self) -> None:
         """End the server and, with it, every fork still running (SIGKILL, as its PDEATHSIG would)."""
-        self.sock.close()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # close() alone would not end the reader's recv, nor tell the server
+        except OSError:
+            pass  # already ended
         self.process.wait()
+        self.sock.close()
 
 
 def _wait_gone(pid: int, timeout: float) -> None:
