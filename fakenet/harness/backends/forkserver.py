@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Callable, Mapping
 
 from fakenet.errors import FakenetError
@@ -177,7 +178,6 @@ class ForkServer:
                 return self._died()
             reply = json.loads(message)
             if "exited" in reply:
-                _reaped_cpu[0] += reply["cpu"]
                 self.forks.pop(reply["exited"])._end(os.waitstatus_to_exitcode(reply["status"]), reply["cpu"])
                 continue
             fork = self._pending.pop(0)
@@ -190,6 +190,7 @@ class ForkServer:
         """The server is gone (killed, or this process is ending): its forks got SIGKILL from the
         kernel; each counts as ended once it has."""
         self.alive = False  # a spawn waiting for its reply sees it within a second (_reply)
+        self.process.wait()  # reaped: its CPU and its forks' now count in this process's RUSAGE_CHILDREN
         for pid, fork in list(self.forks.items()):
             _wait_gone(pid, GONE_TIMEOUT)
             fork._end(-signal.SIGKILL, 0.0)
@@ -218,7 +219,7 @@ def _wait_gone(pid: int, timeout: float) -> None:
 
 _servers: dict[tuple, ForkServer] = {}
 _servers_lock = threading.Lock()
-_reaped_cpu = [0.0]
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def server(preloaded: Preloaded, env: Mapping[str, str], preexec_fn: Callable[[], None]) -> ForkServer:
@@ -233,7 +234,16 @@ def server(preloaded: Preloaded, env: Mapping[str, str], preexec_fn: Callable[[]
         return current
 
 
-def reaped_cpu() -> float:
-    """CPU seconds of every fork of this process's servers that has ended: RUSAGE_CHILDREN does not
-    see them (a fork is its server's child, reaped there), so the cpu ledger adds these."""
-    return _reaped_cpu[0]
+def cpu() -> float:
+    """CPU seconds of this process's running servers, their own and their ended forks': what
+    RUSAGE_CHILDREN sees only once a server is reaped (a fork is its server's child, reaped
+    there), and a server lives as long as the harness. tests/support/cpu_ledger.py adds it."""
+    total = 0.0
+    for current in list(_servers.values()):
+        try:
+            fields = Path(f"/proc/{current.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if current.process.returncode is None and fields[0] != "Z":
+            total += sum(int(field) for field in fields[11:15]) / TICK  # utime, stime, cutime, cstime
+    return total
