@@ -41,7 +41,7 @@ self1 = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"rounds": rounds, "nodes": len(rpc), "cpu_at_ready_mean": round(sum(rpc)/len(rpc), 3),
                   "cpu_at_apps_mean": round(sum(apps)/len(apps), 3), "wall_rounds": [round(w, 2) for w in walls],
                   "harness_cpu": round(self1.ru_utime + self1.ru_stime - self0.ru_utime - self0.ru_stime, 2),
-                  "zygote_cpu": zyg, "load": open("/proc/loadavg").read().split()[:3]}))
+                  "load": open("/proc/loadavg").read().split()[:3]}))
 fs = sys.modules.get("fakenet.harness.backends.forkserver")
 if fs and fs._servers:
     for s in fs._servers.values():
