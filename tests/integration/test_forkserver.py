@@ -35,7 +35,8 @@ def _parent(pid: int) -> int:
 @pytest.fixture
 def probe_server():
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAKENET_")}
-    env |= {"PYTHONPATH": os.pathsep.join([str(SUPPORT), env.get("PYTHONPATH", "")]), "PYTHONUNBUFFERED": "1"}
+    env |= {"PYTHONPATH": os.pathsep.join([str(SUPPORT), env.get("PYTHONPATH", "")]), "PYTHONUNBUFFERED": "1",
+            "PROBE_SERVER_ONLY": "1"}  # the server's environment: a fork has the one it is given, nothing more
     server = forkserver.ForkServer("zygote_probe:preload", env, preexec_fn=None)
     yield server
     server.close()
@@ -58,7 +59,8 @@ def test_each_fork_has_its_own_argv_environment_directory_log_exit_code_and_entr
     lines = [(tmp_path / f"{i}.log").read_text() for i in range(2)]
     draws = [dict(re.findall(r"(\w+)=(\S+)", line)) for line in lines]
     for draw in draws:
-        assert (draw["argv"], draw["cwd"], draw["secret"]) == ("['--flag',", str(tmp_path), "s3cret"), lines
+        assert (draw["argv"], draw["cwd"], draw["secret"], draw["server_only"]) == (
+            "['--flag',", str(tmp_path), "s3cret", "-"), lines
     for source in ("random", "entropy", "secrets"):  # the server's RNG state (the probe's preload set one) is no fork's
         assert draws[0][source] != draws[1][source], (source, lines)
     assert "s3cret" not in Path(f"/proc/{probe_server.process.pid}/cmdline").read_text()

@@ -16,5 +16,6 @@ def preload() -> None:
 
 def main() -> int:
     print(f"argv={sys.argv[1:]} cwd={os.getcwd()} secret={os.environ.get('PROBE_SECRET', '')} "
+          f"server_only={os.environ.get('PROBE_SERVER_ONLY', '-')} "
           f"random={random.getrandbits(64)} entropy={entropy.token_bytes(8).hex()} secrets={secrets.token_hex(8)}")
     return int(os.environ.get("PROBE_EXIT", "0"))
