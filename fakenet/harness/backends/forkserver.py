@@ -152,6 +152,7 @@ class ForkServer:
             try:
                 socket.send_fds(self.sock, [request], [log_fd])
             except OSError as exc:
+                self._pending.remove(fork)
                 raise FakenetError(f"the fork server for {self.preload} has ended") from exc
             reply = self._reply()
         if "error" in reply:
