@@ -47,6 +47,5 @@ def get(kind: str | NodeKind | None = None) -> NodeKind:
     return instance
 
 
-__all__ = ["CAPABILITIES", "CHAIN", "CLUSTER", "GROUP", "IDENTITY", "STREAMS", "IdentityClient", "Launch", "NodeClient", "NodeKind", "Preloaded", "Tip",
-           "get",
-           "names"]
+__all__ = ["CAPABILITIES", "CHAIN", "CLUSTER", "GROUP", "IDENTITY", "STREAMS", "IdentityClient", "Launch", "NodeClient",
+           "NodeKind", "Preloaded", "Tip", "get", "names"]
