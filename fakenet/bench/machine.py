@@ -15,8 +15,10 @@ def memory_gib(meminfo: str) -> float:
 
 
 def node_processes(proc: Path = Path("/proc")) -> int:
-    """fakenet node processes running on this host (ours, other users', and any in containers)."""
-    count = 0
+    """fakenet node processes running on this host (ours, other users', and any in containers); a
+    node forked by the local backend's fork server has its server's command line and its server
+    for a parent (harness/backends/forkserver.py)."""
+    count, forked = 0, set()
     for cmdline in proc.glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().split(b"\0")
@@ -24,7 +26,16 @@ def node_processes(proc: Path = Path("/proc")) -> int:
             continue  # the process ended while we looked
         if any(arg.endswith((b"fakenet.node.daemon", b"fakenet-node")) for arg in args[:3]):
             count += 1
-    return count
+        elif b"fakenet.zygote" in args[:3] and any(arg.startswith(b"fakenet.node.daemon:") for arg in args):
+            forked.add(cmdline.parent.name)
+    return count + sum(_parent(proc / pid) in forked for pid in forked)
+
+
+def _parent(process: Path) -> str:
+    try:
+        return (process / "stat").read_text().rsplit(")", 1)[1].split()[1]
+    except (OSError, IndexError):
+        return ""
 
 
 def describe(client) -> dict:

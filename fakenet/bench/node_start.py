@@ -52,7 +52,9 @@ def ready(root: Path) -> tuple[float, float, float]:
     """(seconds from exec until the node answers RPC, CPU seconds it used by then, by `ready`). The CPU is what
     the node logs at that moment: /proc read after the first answer also counts the stream layer
     and the HTTP apps it loads right after (a poll's worth of them, more on a loaded machine)."""
-    backend = LocalBackend(kinds.get("fakenet"), workdir=root)
+    # A fresh process, as a container's node is: a fork of the local backend's fork server starts
+    # with its imports done (harness/backends/forkserver.py), which is not what this figure measures.
+    backend = LocalBackend(kinds.get("fakenet"), workdir=root, preload=False)
     # One node of a pair, launched as the harness launches it: it dials a peer that never comes.
     node = backend.create([NodeSpec("node", ("node2",)), NodeSpec("node2", ("node",))])["node"]
     started = time.monotonic()

@@ -15,7 +15,8 @@ from importlib import import_module
 from importlib.metadata import entry_points
 
 from fakenet.errors import ConfigError
-from fakenet.kinds.base import CAPABILITIES, CHAIN, CLUSTER, IDENTITY, STREAMS, IdentityClient, Launch, NodeClient, NodeKind, Tip
+from fakenet.kinds.base import (CAPABILITIES, CHAIN, CLUSTER, IDENTITY, STREAMS, IdentityClient, Launch, NodeClient, NodeKind,
+                                Preloaded, Tip)
 
 GROUP = "fakenet.kinds"
 BUILTIN = {"fakenet": "fakenet.kinds.fakenet_kind:FakenetKind", "litecoin": "fakenet.kinds.litecoin:LitecoinKind"}
@@ -46,5 +47,5 @@ def get(kind: str | NodeKind | None = None) -> NodeKind:
     return instance
 
 
-__all__ = ["CAPABILITIES", "CHAIN", "CLUSTER", "GROUP", "IDENTITY", "STREAMS", "IdentityClient", "Launch", "NodeClient", "NodeKind", "Tip", "get",
-           "names"]
+__all__ = ["CAPABILITIES", "CHAIN", "CLUSTER", "GROUP", "IDENTITY", "STREAMS", "IdentityClient", "Launch", "NodeClient",
+           "NodeKind", "Preloaded", "Tip", "get", "names"]

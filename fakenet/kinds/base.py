@@ -51,6 +51,19 @@ class Launch:
 
 
 @dataclass(frozen=True)
+class Preloaded:
+    """A pre-imported launch of a kind's local process (harness/backends/forkserver.py): a fork
+    server runs `preload` once, then each node is a fork of it running `main` with sys.argv
+    [main's module file, *args], in the environment `environment()` gives, its return value the
+    exit code. For a kind whose node is Python code of this interpreter: an external binary has
+    nothing to preload (its kind keeps `local_command` alone)."""
+
+    preload: str  # "module:function": imports all the node will import; starts no thread, loop or RNG
+    main: str  # "module:function": the node, as `local_command` would have run it
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Tip:
     hash: str
     height: int
@@ -216,6 +229,11 @@ class NodeKind(ABC):
     def local_command(self, launch: Launch) -> list[str]:
         """The argv of a node process for the local backend."""
         raise ConfigError(f"node kind {self.name!r} cannot run as a local process: use the docker backend")
+
+    def local_preloaded(self, launch: Launch) -> Preloaded | None:
+        """The same node as `local_command`, launched from a fork server that has imported it; None:
+        every start runs `local_command` (FAKENET_FORKSERVER=0 runs it for every kind)."""
+        return None
 
     def in_process_node(self, launch: Launch, transport: Transport) -> InProcessNode:
         """The node as objects in this process (the sim backend), from the Launch every backend gives."""

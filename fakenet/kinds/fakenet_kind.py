@@ -11,7 +11,8 @@ from typing import Mapping
 
 from fakenet.errors import ConfigError, RpcError
 from fakenet.harness.rpc import RpcClient
-from fakenet.kinds.base import CHAIN, CLUSTER, IDENTITY, STREAMS, Launch, NodeClient, NodeKind, Summary, Tip
+from fakenet.kinds.base import (CHAIN, CLUSTER, IDENTITY, STREAMS, Launch, NodeClient, NodeKind, Preloaded, Summary,
+                                Tip)
 from fakenet.kinds.fakenet_settings import SCHEMA, SETTINGS, SWARM_PORT, swarm_address
 
 # A regtest address of the node's own chain; mined coins go nowhere anyone cares about.
@@ -147,6 +148,9 @@ class FakenetKind(NodeKind):
 
     def local_command(self, launch: Launch) -> list[str]:
         return [sys.executable, "-m", "fakenet.node.daemon"]  # everything else is in the environment
+
+    def local_preloaded(self, launch: Launch) -> Preloaded:
+        return Preloaded("fakenet.node.daemon:preload", "fakenet.node.daemon:main")
 
     def client(self, rpc: RpcClient) -> FakenetClient:
         return FakenetClient(rpc)

@@ -223,6 +223,19 @@ def _skip_ca_store() -> None:
     os.environ["SSL_CERT_FILE"] = os.environ["SSL_CERT_DIR"] = os.devnull
 
 
+def preload() -> None:
+    """Import everything a process node imports, at start and after it meshes (the stream layer,
+    the aiohttp apps, jsonschema), for a fork server whose forks run main() (the local backend's
+    fork server, fakenet/zygote.py). Starts nothing: no thread, event loop, log handler or RNG, so
+    that every fork begins as a fresh process would; aiohttp's TLS contexts are built against the
+    empty store, as main() would have them."""
+    _skip_ca_store()
+    from fakenet.node import http_ports
+
+    importlib.import_module(STREAM_LAYER).warm()
+    http_ports._import_apps()
+
+
 def main(argv: list[str] | None = None) -> int:
     s = settings_module.from_args(argv)
     os.umask(0o077)  # SQLite's WAL and journal files, and anything else the node creates, stay private

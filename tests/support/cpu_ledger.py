@@ -6,7 +6,9 @@ throughout (issue 28): wall-clock durations there say more about the neighbours 
 
 Each item (setup, call and teardown) appends one JSON line: the worker process's own CPU and its
 reaped children's (local nodes, schemathesis, pip: a child counts once it has been waited for, so a
-node of a module-scoped fixture is billed to the item whose teardown stops it). Containers run
+node of a module-scoped fixture is billed to the item whose teardown stops it). Local nodes forked
+by the fork server are its children, not the worker's: the server's CPU and its ended forks' are
+read from /proc and counted with the children (harness/backends/forkserver.py, cpu()). Containers run
 under the engine and are not counted. Lines from several xdist workers go to one file: each is one
 short O_APPEND write.
 """
@@ -22,7 +24,8 @@ import pytest
 
 def _cpu() -> tuple[float, float]:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+    forks = sys.modules.get("fakenet.harness.backends.forkserver")
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime + (forks.cpu() if forks else 0.0)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -68,7 +68,8 @@ class LocalNode:
 
     @property
     def process(self):
-        """The running (or ended) subprocess.Popen: its pid, its exit status."""
+        """The running (or ended) process: its pid, its exit status (a subprocess.Popen, or the fork
+        server's ForkedProcess, which answers the same calls)."""
         return self.runtime.process.process
 
     def __getattr__(self, name: str):

@@ -261,11 +261,14 @@ def test_engine_cpu_counts_the_engine_processes_and_the_children_they_reaped(tmp
 
 def test_memory_and_node_processes(tmp_path):
     assert machine.memory_gib("MemTotal:       24683776 kB\nMemFree: 1 kB\n") == 23.5
-    for pid, argv in ((1, [b"/sbin/init"]), (2, [b"python", b"-m", b"fakenet.node.daemon", b"--name", b"n"]),
-                      (3, [b"/opt/fakenet/bin/python3", b"/opt/fakenet/bin/fakenet-node"])):
+    server = [b"python", b"-m", b"fakenet.zygote", b"5", b"fakenet.node.daemon:preload"]
+    for pid, parent, argv in ((1, 0, [b"/sbin/init"]), (2, 1, [b"python", b"-m", b"fakenet.node.daemon", b"--name", b"n"]),
+                              (3, 1, [b"/opt/fakenet/bin/python3", b"/opt/fakenet/bin/fakenet-node"]),
+                              (4, 1, server), (5, 4, server), (6, 4, server)):  # a fork server and two forks
         (tmp_path / str(pid)).mkdir()
         (tmp_path / str(pid) / "cmdline").write_bytes(b"\0".join(argv) + b"\0")
-    assert machine.node_processes(tmp_path) == 2
+        (tmp_path / str(pid) / "stat").write_text(f"{pid} (python) S {parent} 1 1\n")
+    assert machine.node_processes(tmp_path) == 4
 
 
 # -- this run's resources ---------------------------------------------------------------------------

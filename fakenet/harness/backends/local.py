@@ -60,7 +60,10 @@ class LocalRuntime(DataDirIdentity, NodeRuntime):
 class LocalBackend(Backend):
     name = "local"
 
-    def __init__(self, kind: NodeKind, workdir: Path | None = None, subnet: str | None = None):
+    def __init__(self, kind: NodeKind, workdir: Path | None = None, subnet: str | None = None, preload: bool = True):
+        """`preload`: fork nodes from a server that has imported them, when the kind offers it
+        (forkserver.py; FAKENET_FORKSERVER=0 turns it off for everyone); off, every start is a
+        fresh process, as a container's is."""
         if not kind.link_control:
             raise ConfigError(f"node kind {kind.name!r} cannot filter its own links, and local processes share "
                               f"one network namespace: use the docker backend")
@@ -71,6 +74,7 @@ class LocalBackend(Backend):
         self.credentials = ("fakenet", secrets.token_hex(12))
         self.secret = secrets.token_hex(32)
         self.runtimes: dict[str, LocalRuntime] = {}
+        self.preload = preload
 
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
         bytecode.ensure_node()  # else, with PYTHONDONTWRITEBYTECODE, every node compiles itself at every start
@@ -80,7 +84,7 @@ class LocalBackend(Backend):
             launch = Launch(spec.name, tuple((p, ips[p]) for p in spec.peers), self.credentials, ips[spec.name],
                             str(datadir), dict(spec.settings), self.secret)
             process = processes.NodeProcess(spec.name, self.kind.local_command(launch), self.kind.environment(launch),
-                                        datadir)
+                                            datadir, self.kind.local_preloaded(launch) if self.preload else None)
             self.runtimes[spec.name] = LocalRuntime(self.kind, process, ips[spec.name], self.credentials)
         return dict(self.runtimes)
 

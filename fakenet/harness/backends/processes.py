@@ -2,8 +2,9 @@
 
 Each run takes a random 127.A.B.0/24 block so parallel test workers never share an address,
 and every node keeps its standard ports on its own address, as it would in a container.
-`NodeProcess` runs any kind's command. Credentials go in the environment, never on the command
-line (ps shows it).
+`NodeProcess` runs any kind's command, or forks the node from a server that has imported it when
+the kind offers that (`NodeKind.local_preloaded`; forkserver.py). Credentials go in the
+environment, never on the command line (ps shows it).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import signal
 import subprocess
 from pathlib import Path
 from typing import Mapping
+
+from fakenet.harness.backends import forkserver
+from fakenet.kinds.base import Preloaded
 
 PR_SET_PDEATHSIG = 1
 
@@ -34,24 +38,37 @@ def random_subnet(rng: random.Random | None = None) -> str:
     return f"127.{rng.randint(1, 254)}.{rng.randint(0, 255)}"
 
 
-class NodeProcess:
-    """One node process: started with its own log file, killed, stopped, signalled."""
+def _inherited_environment() -> dict[str, str]:
+    """What a node (and a fork server) takes from the harness's environment. Bytecode caches on:
+    without them every node start recompiles the package (~0.5 s). The kind sets every node
+    setting itself: FAKENET_* left in the caller's environment (credentials, limits) must not leak
+    into a node. Unbuffered, so the log file has every line the moment it is written."""
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("FAKENET_")}
+    return inherited | {"PYTHONUNBUFFERED": "1"}
 
-    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], datadir: Path):
+
+class NodeProcess:
+    """One node process: started with its own log file, killed, stopped, signalled. `process` is a
+    subprocess.Popen, or a forkserver.ForkedProcess with the same calls when `preloaded` is given."""
+
+    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], datadir: Path,
+                 preloaded: Preloaded | None = None):
         self.name, self.argv, self.env, self.datadir = name, list(argv), dict(env), datadir
+        self.preloaded = preloaded
         self.log_path = datadir.parent / f"{name}.log"
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen | forkserver.ForkedProcess | None = None
 
     def start(self) -> None:
         self.datadir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        log = open(self.log_path, "ab")
-        # Bytecode caches on: without them every node start recompiles the package (~0.5 s). The kind
-        # sets every node setting itself: FAKENET_* left in the caller's environment (credentials,
-        # limits) must not leak into a node.
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("FAKENET_")}
-        self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
-                                        env=env | {"PYTHONUNBUFFERED": "1"} | self.env, preexec_fn=_die_with_parent)
-        log.close()
+        env = _inherited_environment()
+        with open(self.log_path, "ab") as log:
+            if self.preloaded is not None and forkserver.enabled():
+                server = forkserver.server(self.preloaded, env, _die_with_parent)
+                self.process = server.spawn(self.preloaded.main, list(self.preloaded.args), env | self.env,
+                                            log.fileno())
+            else:
+                self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, env=env | self.env,
+                                                preexec_fn=_die_with_parent)
 
     def signal(self, sig: int) -> None:
         if self.process and self.process.poll() is None:
