@@ -51,6 +51,31 @@ def start_nodes(tmp_path):
         node.close()
 
 
+@pytest.fixture(scope="module")
+def start_shared_nodes():
+    """start_nodes for one module's tests that change nothing a later test reads on the nodes (each
+    request is refused, only reads, or adds content-addressed blocks nobody else asks about). A node
+    costs ~0.45 CPU s over its life (start, the imports it defers, teardown); shared, a module pays
+    that once per stretch of its tests on an xdist worker instead of once per test. A request that broke a
+    shared node still fails its own test, and every test after it."""
+    started = []
+
+    def start(nodes, wait_peers=True):
+        mesh = LocalMesh(nodes)
+        for node in mesh:
+            node.start()
+            started.append(node)
+        for node in mesh:
+            node.wait_ready()
+        if wait_peers:
+            mesh.wait_peers()
+        return mesh
+
+    yield start
+    for node in started:
+        node.close()
+
+
 @pytest.fixture
 def mesh4(tmp_path, start_nodes):
     return start_nodes(local.full_mesh(tmp_path, 4))
