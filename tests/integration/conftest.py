@@ -3,6 +3,7 @@ import pytest
 
 from support import local_nodes as local
 from support.long_first import longest_first
+from support.shared_fixtures import write_groups
 from fakenet.harness.waits import wait_for
 
 
@@ -100,6 +101,8 @@ def node_image(docker_client):
     return ensure_image(progress=lambda line: None, client=docker_client)
 
 
-def pytest_collection_modifyitems(items):
-    """The suite's longest items first, so no worker ends the run alone (support/long_first.py)."""
+def pytest_collection_modifyitems(config, items):
+    """The suite's longest items first, so no worker ends the run alone (support/long_first.py);
+    the items that share a module-scoped fixture go to one worker (support/shared_fixtures.py)."""
     longest_first(items)
+    write_groups(config, items)
