@@ -56,6 +56,17 @@ def write_groups(config, items: list) -> None:
     partial.replace(target)
 
 
+def read_groups(controller_pid: int) -> dict[str, str]:
+    """On the controller: the groups its workers wrote (the file is removed), or none."""
+    target = _groups_file(controller_pid)
+    try:
+        groups = json.loads(target.read_text())
+        target.unlink()
+    except (OSError, ValueError):
+        return {}  # no groups: every item on its own, as with --dist load
+    return groups
+
+
 def make_scheduler(config, log):
     """A LoadScopeScheduling whose units are single items, except the groups above."""
     from xdist.scheduler import LoadScopeScheduling
@@ -64,13 +75,8 @@ def make_scheduler(config, log):
         groups: dict[str, str] | None = None
 
         def _split_scope(self, nodeid: str) -> str:
-            if self.groups is None:
-                target = _groups_file(os.getpid())
-                try:
-                    self.groups = json.loads(target.read_text())
-                    target.unlink()
-                except (OSError, ValueError):
-                    self.groups = {}  # no groups: every item on its own, as with --dist load
+            if self.groups is None:  # asked first once every worker has collected
+                self.groups = read_groups(os.getpid())
             return self.groups.get(nodeid, nodeid)
 
     return SharedFixtureScheduling(config, log)
