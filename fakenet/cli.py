@@ -505,11 +505,13 @@ def cmd_test(args, extra: list[str]) -> int:
 
     Four workers on two cores: many items wait on nodes and the engine, not on the CPU (1,399 items:
     10 min 18 s at -n 2, 8 min 18 s and 8 min 36 s at -n 4, 2026-12-06; at -n 4 both cores are
-    busy throughout). Items go out two at a time, so the longest, collected first
-    (tests/support/long_first.py), spread over the workers instead of queueing on one (xdist's
-    default hands each worker a quarter of its share at once)."""
+    busy throughout). Items go out one or two at a time in collection order, so the longest,
+    collected first (tests/support/long_first.py), spread over the workers instead of queueing on
+    one (xdist's default hands each worker a quarter of its share at once); the items that share a
+    module-scoped fixture go out together, so it is made once (tests/support/shared_fixtures.py)."""
     workers = [] if any(a.startswith("-n") for a in extra) else ["-n", os.environ.get("FAKENET_TEST_WORKERS", "4")]
-    chunks = [] if any(a.startswith(("--dist", "--maxschedchunk")) for a in extra) else ["--maxschedchunk", "2"]
+    chunks = [] if any(a.startswith(("--dist", "--maxschedchunk")) for a in extra) else \
+        ["--dist", "loadgroup", "--no-loadscope-reorder"]
     return subprocess.call([sys.executable, "-m", "pytest", *workers, *chunks, *extra], cwd=compose.REPO)
 
 

@@ -3,6 +3,7 @@ import pytest
 
 from support import local_nodes as local
 from support.long_first import longest_first
+from support.shared_fixtures import write_groups
 from fakenet.harness.waits import wait_for
 
 
@@ -51,6 +52,31 @@ def start_nodes(tmp_path):
         node.close()
 
 
+@pytest.fixture(scope="module")
+def start_shared_nodes():
+    """start_nodes for one module's tests that change nothing a later test reads on the nodes (each
+    request is refused, only reads, or adds content-addressed blocks nobody else asks about). A node
+    costs ~0.45 CPU s over its life (start, the imports it defers, teardown); shared, a module pays
+    that once per stretch of its tests on an xdist worker instead of once per test. A request that broke a
+    shared node still fails its own test, and every test after it."""
+    started = []
+
+    def start(nodes, wait_peers=True):
+        mesh = LocalMesh(nodes)
+        for node in mesh:
+            node.start()
+            started.append(node)
+        for node in mesh:
+            node.wait_ready()
+        if wait_peers:
+            mesh.wait_peers()
+        return mesh
+
+    yield start
+    for node in started:
+        node.close()
+
+
 @pytest.fixture
 def mesh4(tmp_path, start_nodes):
     return start_nodes(local.full_mesh(tmp_path, 4))
@@ -75,6 +101,8 @@ def node_image(docker_client):
     return ensure_image(progress=lambda line: None, client=docker_client)
 
 
-def pytest_collection_modifyitems(items):
-    """The suite's longest items first, so no worker ends the run alone (support/long_first.py)."""
+def pytest_collection_modifyitems(config, items):
+    """The suite's longest items first, so no worker ends the run alone (support/long_first.py);
+    the items that share a module-scoped fixture go to one worker (support/shared_fixtures.py)."""
     longest_first(items)
+    write_groups(config, items)

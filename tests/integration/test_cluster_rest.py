@@ -51,6 +51,14 @@ def pair(tmp_path, start_nodes):
     return nodes
 
 
+@pytest.fixture(scope="module")
+def refusing_pair(tmp_path_factory, start_shared_nodes):
+    """A pair for the refusals: each request is refused, so nothing on it changes (conftest)."""
+    nodes = start_shared_nodes(local.full_mesh(tmp_path_factory.mktemp("refusing"), 2, SETTINGS))
+    wait_cluster(nodes)
+    return nodes
+
+
 def wait_everywhere_pinned(nodes, cid_v1):
     wait_for(lambda: {node.name: cid_v1 in pinned_blocks(node) for node in nodes}, lambda seen: all(seen.values()),
              timeout=10, expected=f"{cid_v1} pinned on every node",
@@ -102,8 +110,8 @@ def test_lists_stream_one_object_per_line_and_empty_ones_are_204(pair):
     ("POST", "/add", {"data": b"--b\r\nbroken", "headers": {"Content-Type": "multipart/form-data; boundary=b"}},
      400, ""),
 ])
-def test_refusals_are_ipfs_cluster_json_errors(pair, method, path, kwargs, status, words):
-    answer = call(pair[0], method, path, **kwargs)
+def test_refusals_are_ipfs_cluster_json_errors(refusing_pair, method, path, kwargs, status, words):
+    answer = call(refusing_pair[0], method, path, **kwargs)
     assert answer.status_code == status, answer.text
     body = answer.json()
     assert body["code"] == status and words in body["message"]

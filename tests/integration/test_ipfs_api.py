@@ -59,6 +59,22 @@ def client(pair):
         yield client
 
 
+@pytest.fixture(scope="module")
+def reading_pair(tmp_path_factory, start_shared_nodes):
+    """A pair for the tests that only read, get refused, or put a block nobody else asks about: they
+    change nothing another test reads (no pins, no peers), so they share it (conftest)."""
+    nodes = start_shared_nodes(local.full_mesh(tmp_path_factory.mktemp("reading"), 2))
+    for node in nodes:
+        _ipfs_up(node)
+    return nodes
+
+
+@pytest.fixture
+def reading_client(reading_pair):
+    with _connect(reading_pair[0]) as client:
+        yield client
+
+
 def test_client_connects_and_sees_the_node_and_its_peer(pair, client):
     a, b = pair
     peer_a, peer_b = a.rpc.getnetworkinfo()["peerid"], b.rpc.getnetworkinfo()["peerid"]
@@ -101,7 +117,8 @@ def test_pin_add_ls_rm_through_the_client(client):
         client.pin.rm(key)
 
 
-def test_client_sees_kubo_errors(client):
+def test_client_sees_kubo_errors(reading_client):
+    client = reading_client
     missing = str(cid_of(b"never stored", "raw"))
     with pytest.raises(ipfshttpclient.exceptions.ErrorResponse, match=r"not found locally \(offline\)"):
         client.block.get(missing)
@@ -140,8 +157,8 @@ BAD_REQUESTS = [
 ]
 
 
-def test_bad_requests_get_kubo_errors_and_the_node_keeps_serving(pair):
-    a = pair[0]
+def test_bad_requests_get_kubo_errors_and_the_node_keeps_serving(reading_pair):
+    a = reading_pair[0]
     for endpoint, kwargs, status, message in BAD_REQUESTS:
         assert message in _kubo_error(_call(a, endpoint, **kwargs), status, 0 if status == 500 else 1), endpoint
     assert _kubo_error(_call(a, "no/such/endpoint"), 404, 1) == "404 - Not Found"
@@ -150,24 +167,26 @@ def test_bad_requests_get_kubo_errors_and_the_node_keeps_serving(pair):
 
 
 @pytest.mark.parametrize("method", ["get", "put", "delete"])
-def test_only_post_is_accepted_as_kubo_since_0_5(pair, method):
-    a = pair[0]
+def test_only_post_is_accepted_as_kubo_since_0_5(reading_pair, method):
+    a = reading_pair[0]
     key = _call(a, "block/put", files={"file": b"by POST"}).json()["Key"]
     refused = _call(a, "pin/add", method=method, params={"arg": key})
     assert _kubo_error(refused, 405, 1) == "405 - Method Not Allowed" and refused.headers["Allow"] == "POST"
     assert key not in _call(a, "pin/ls").json()["Keys"]
 
 
-def test_agent_version_names_the_kubo_version_that_version_reports(pair, client):
+def test_agent_version_names_the_kubo_version_that_version_reports(reading_client):
+    client = reading_client
     version = client.version()["Version"]
     assert client.id()["AgentVersion"] == f"kubo/{version}/fakenet-{fakenet_version}"
     ipfshttpclient.client.assert_version(client.id()["AgentVersion"].split("/")[1])
 
 
-def test_a_cidv0_names_the_same_block_as_its_v1_twin(pair):
-    v1 = _call(pair[0], "block/put", files={"file": b"twin"}, params={"format": "raw"}).json()["Key"]
-    assert _call(pair[0], "block/get", params={"arg": v1}).content == b"twin"
-    assert "invalid path" in _kubo_error(_call(pair[0], "block/get", params={"arg": "Qm" + "1" * 44}))
+def test_a_cidv0_names_the_same_block_as_its_v1_twin(reading_pair):
+    a = reading_pair[0]
+    v1 = _call(a, "block/put", files={"file": b"twin"}, params={"format": "raw"}).json()["Key"]
+    assert _call(a, "block/get", params={"arg": v1}).content == b"twin"
+    assert "invalid path" in _kubo_error(_call(a, "block/get", params={"arg": "Qm" + "1" * 44}))
 
 
 def _peers(node):
@@ -202,8 +221,8 @@ def test_swarm_connect_is_no_port_scanner(tmp_path, pair, start_nodes):
         assert len(answers) == 1, answers
 
 
-def test_swarm_connect_failures(pair):
-    a, b = pair
+def test_swarm_connect_failures(reading_pair):
+    a, b = reading_pair
     b_id, a_id = b.rpc.getnetworkinfo()["peerid"], a.rpc.getnetworkinfo()["peerid"]
     impostor = _call(a, "swarm/connect", params={"arg": f"{b.swarm_addr}/p2p/{a_id}"})  # b's address, wrong key
     assert f"connect {a_id} failure" in _kubo_error(impostor)
@@ -212,10 +231,11 @@ def test_swarm_connect_failures(pair):
     assert list(_peers(a)) == [b_id]
 
 
-def test_client_swarm_connect_is_refused_as_kubo_refuses_it(pair, client):
-    b_id = pair[1].rpc.getnetworkinfo()["peerid"]
+def test_client_swarm_connect_is_refused_as_kubo_refuses_it(reading_pair, reading_client):
+    client, b = reading_client, reading_pair[1]
+    b_id = b.rpc.getnetworkinfo()["peerid"]
     with pytest.raises(ipfshttpclient.exceptions.ErrorResponse, match='failed to parse multiaddr "/"'):
-        client.swarm.connect(f"{pair[1].swarm_addr}/p2p/{b_id}")  # issue #246: one extra arg per character
+        client.swarm.connect(f"{b.swarm_addr}/p2p/{b_id}")  # issue #246: one extra arg per character
 
 
 def test_commits_of_a_pinned_stream_are_blocks_too(pair, client):

@@ -85,6 +85,13 @@ def test_nodes_with_different_swarm_keys_never_connect(tmp_path, start_nodes):
     assert a.rpc.getconnectioncount() == 0 and b.rpc.getconnectioncount() == 0
 
 
+@pytest.fixture(scope="module")
+def serving_mesh4(tmp_path_factory, start_shared_nodes):
+    """Four meshed nodes for the tests below, which only send bad input and check that the node still
+    serves: nothing on the nodes changes (conftest's start_shared_nodes)."""
+    return start_shared_nodes(local.full_mesh(tmp_path_factory.mktemp("serving"), 4))
+
+
 def _raw(node, port, payload: bytes) -> bytes:
     with socket.create_connection((node.ip, port), timeout=5) as sock:
         sock.sendall(payload)
@@ -100,8 +107,8 @@ def _raw(node, port, payload: bytes) -> bytes:
     struct.pack(">I", 2) + b"[]",                    # JSON, but not a message
     b"\x00" * 3,                                     # truncated length
 ], ids=["oversized", "malformed", "not-a-message", "truncated"])
-def test_bad_frames_on_the_swarm_port_leave_the_node_serving(mesh4, payload):
-    target = mesh4[0]
+def test_bad_frames_on_the_swarm_port_leave_the_node_serving(serving_mesh4, payload):
+    target = serving_mesh4[0]
     _raw(target, 4011, payload)
     assert target.rpc.getblockcount() == 0
     assert target.rpc.getconnectioncount() == 3
@@ -111,8 +118,8 @@ def _basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def test_garbage_and_bad_json_on_the_rpc_port(mesh4):
-    node = mesh4[0]
+def test_garbage_and_bad_json_on_the_rpc_port(serving_mesh4):
+    node = serving_mesh4[0]
     answer = _raw(node, 6433, b"\x16\x03\x01garbage that is not http\r\n\r\n")
     assert answer.startswith(b"HTTP/1.") and b" 400 " in answer.split(b"\r\n")[0]
     request = urllib.request.Request(f"http://{node.ip}:6433/", data=b"{not json",
@@ -123,8 +130,8 @@ def test_garbage_and_bad_json_on_the_rpc_port(mesh4):
     assert node.rpc.getblockcount() == 0
 
 
-def test_wrong_credentials_get_401(mesh4):
-    node = mesh4[0]
+def test_wrong_credentials_get_401(serving_mesh4):
+    node = serving_mesh4[0]
     request = urllib.request.Request(f"http://{node.ip}:6433/", data=b'{"method":"getblockcount"}')
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=5)

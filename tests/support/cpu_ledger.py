@@ -10,7 +10,8 @@ node of a module-scoped fixture is billed to the item whose teardown stops it). 
 by the fork server are its children, not the worker's: the server's CPU and its ended forks' are
 read from /proc and counted with the children (harness/backends/forkserver.py, cpu()). Containers run
 under the engine and are not counted. Lines from several xdist workers go to one file: each is one
-short O_APPEND write.
+short O_APPEND write. Each line also names its worker and when the item ended (Unix time), so a
+run's schedule can be read back: which worker ran what, and whether one ran alone at the end.
 """
 
 import json
@@ -38,7 +39,8 @@ def pytest_runtest_protocol(item, nextitem):
     yield
     (own_after, children_after), wall = _cpu(), time.monotonic() - began
     line = json.dumps({"item": item.nodeid, "cpu": round(own_after - own + children_after - children, 3),
-                       "children": round(children_after - children, 3), "wall": round(wall, 3)})
+                       "children": round(children_after - children, 3), "wall": round(wall, 3),
+                       "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"), "end": round(time.time(), 3)})
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(descriptor, (line + "\n").encode())
