@@ -156,6 +156,11 @@ def command(project: str, args: list[str], kind: str | None = None) -> list[str]
     return [compose_binary(), "-p", project, *[a for f in files for a in ("-f", str(f))], *args]
 
 
+def start(project: str, args: list[str], image: str | None = None, kind: str | None = None) -> subprocess.Popen:
+    """Compose running on the project (its output on ours), for a caller with other work meanwhile."""
+    return subprocess.Popen(command(project, args, kind), env=environment(project, image), cwd=COMPOSE_DIR.parent)
+
+
 def run(project: str, args: list[str], image: str | None = None, capture: bool = False,
         kind: str | None = None) -> subprocess.CompletedProcess:
     cmd = command(project, args, kind)

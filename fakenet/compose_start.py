@@ -12,11 +12,20 @@ cores that was most of `up`, where bare containers started from threads overlap 
 The lock's reason does not arise here: in fakenet's compose files only `node` publishes ports,
 so no two of a project's starts compete for a port (another process's starts never shared
 compose's lock anyway).
+
+A project with no containers yet has each one started the moment the engine reports it created
+(`AsCreated`: the engine's event stream, subscribed before compose runs), not once compose has
+created the last, inspected each and exited: the first starts overlap compose's remaining work.
+Only then: where containers already exist, compose may be replacing one (it creates the new one
+beside the old, which still holds the fixed address, then removes the old and renames the new),
+and that one must not start before compose is done with it.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import docker
 import docker.errors
@@ -37,20 +46,81 @@ def not_running(client: docker.DockerClient, project: str) -> list:
     return [container for container in found if container.status != "running"]
 
 
+def _start(client: docker.DockerClient, container_id: str, service: str, missing_ok: bool = False) -> str | None:
+    try:
+        client.api.start(container_id)
+    except docker.errors.NotFound:
+        if missing_ok:
+            return None
+        raise ContainerError(f"the engine did not start {service} ({container_id[:12]}): it is gone") from None
+    except docker.errors.APIError as exc:
+        raise ContainerError(f"the engine did not start {service} ({container_id[:12]}): "
+                             f"{exc.explanation or exc}") from exc
+    return service
+
+
 def start_all(client: docker.DockerClient, project: str) -> list[str]:
     """Start every service container of `project` that is not running, all at once; their services' names."""
     waiting = not_running(client, project)
     if not waiting:
         return []
-
-    def start(container) -> str:
-        service = container.attrs.get("Labels", {}).get(SERVICE, container.id[:12])
-        try:
-            client.api.start(container.id)
-        except docker.errors.APIError as exc:
-            raise ContainerError(f"the engine did not start {service} ({container.id[:12]}): "
-                                 f"{exc.explanation or exc}") from exc
-        return service
-
     with ThreadPoolExecutor(min(THREADS, len(waiting))) as pool:
-        return list(pool.map(start, waiting))
+        return list(pool.map(lambda c: _start(client, c.id, c.attrs.get("Labels", {}).get(SERVICE, c.id[:12])),
+                             waiting))
+
+
+class AsCreated:
+    """While compose creates a project that has no containers yet, start each container as the engine
+    reports it created; `finish()`, once compose has exited, starts whatever is left (start_all) and
+    returns every service started. Where the project has containers already (or the engine is reached
+    over ssh, whose event stream cannot be closed from another thread), only `finish()` starts."""
+
+    def __init__(self, client: docker.DockerClient, project: str):
+        self.client, self.project = client, project
+        self._starts: list[Future] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._events = None
+        self._watcher: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(THREADS)
+        if str(client.api.base_url).startswith("http+docker://ssh"):
+            return
+        if client.containers.list(all=True, sparse=True, filters={"label": [f"{PROJECT}={project}"]}):
+            return
+        # Events from now on, replayed by the engine if they come before the subscription does: compose
+        # starts meanwhile instead of after one more round trip.
+        self._since = f"{time.time():.6f}"
+        self._watcher = threading.Thread(target=self._watch, name="compose-start", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        try:
+            events = self.client.events(since=self._since, decode=True, filters={
+                "type": "container", "event": "create", "label": [f"{PROJECT}={self.project}", f"{ONEOFF}=False"]})
+        except (docker.errors.DockerException, OSError):
+            return  # finish() starts them all, as without this
+        with self._lock:
+            if self._closed:
+                events.close()
+                return
+            self._events = events
+        for event in events:
+            attributes = event.get("Actor", {}).get("Attributes", {})
+            self._starts.append(self._pool.submit(_start, self.client, event["id"],  # gone: removed meanwhile
+                                                  attributes.get(SERVICE, event["id"][:12]), missing_ok=True))
+
+    def close(self) -> None:
+        """Stop watching and wait for the starts under way (compose failed, or finish() is next)."""
+        with self._lock:
+            self._closed = True
+            events, self._events = self._events, None
+        if events is not None:
+            events.close()
+        if self._watcher is not None:
+            self._watcher.join()
+        self._pool.shutdown(wait=True)
+
+    def finish(self) -> list[str]:
+        self.close()
+        started = [future.result() for future in self._starts]  # a refused start raises here, naming its service
+        return [service for service in started if service] + start_all(self.client, self.project)

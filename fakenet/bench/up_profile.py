@@ -117,8 +117,10 @@ def main(argv: list[str]) -> int:
     netstatus.probe = counted
     cli._compose_subnet = timed("pick the subnet", cli._compose_subnet)
     image.ensure_image = timed("ensure_image (hash the tree, find the tag)", image.ensure_image)
-    compose.run = timed("compose (up --no-start: network, volumes, containers)", compose.run)
-    compose_start.start_all = timed("start every container at once", compose_start.start_all)
+    compose.run = timed("compose (up with options fakenet does not interpret)", compose.run)
+    cli._create_and_start = timed("compose up --no-start, each container started as created", cli._create_and_start)
+    cli._import_for_the_wait = timed("  the wait's imports, while compose runs", cli._import_for_the_wait)
+    compose_start.start_all = timed("  then the containers not started yet", compose_start.start_all)
     netstatus.wait_meshed = timed("wait until healthy and meshed", netstatus.wait_meshed)
     cli._print_table = timed("print the table", cli._print_table)
     with contextlib.redirect_stdout(io.StringIO()):

@@ -13,26 +13,21 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from fakenet.node import credentials, h11_server, logs
+from fakenet.node import credentials, early, h11_server, logs
+from fakenet.node.early import BACKLOG
 from fakenet.node.rpc.server import RpcEndpoint
-
-BACKLOG = 512  # connections the kernel holds for a port whose app is still loading
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    return socket.create_server((host, port), family=_family(host, port), backlog=BACKLOG)
+    """The socket `fakenet-node` bound before the imports (early.py), else a new one."""
+    return early.take(host, port) or socket.create_server((host, port), family=_family(host, port), backlog=BACKLOG)
 
 
 def _family(host: str, port: int) -> socket.AddressFamily:
     """An address's own family, else the resolver's: getaddrinfo encodes every name with the idna
     codec, whose import is ~2 ms of a node's start-up CPU, and the bind address is nearly always a literal."""
-    for family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            socket.inet_pton(family, host)
-            return family
-        except OSError:
-            pass
-    return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+    return early.family(host) or socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                    flags=socket.AI_PASSIVE)[0][0]
 
 
 def _import_apps() -> tuple:

@@ -12,11 +12,8 @@ from pathlib import Path
 
 from fakenet.node import multiaddr
 from fakenet.node.database import DISK, STORES
+from fakenet.node.early import API_PORT, BIND_DEFAULT, CERAMIC_ONE_PORT, CLUSTER_PORT, IPFS_PORT, RPC_PORT, SWARM_PORT
 from fakenet.node.multiaddr import PeerAddr
-
-SWARM_PORT, IPFS_PORT, RPC_PORT, API_PORT = 4011, 5011, 6433, 7007
-CLUSTER_PORT = 9094
-CERAMIC_ONE_PORT = 5101  # ceramic-one's default (rust-ceramic: --bind-address 0.0.0.0:5101)
 
 
 @dataclass(frozen=True)
@@ -90,7 +87,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--datadir", default=_env("DATADIR", str(Path.home() / ".fakenet")), help="data dir (FAKENET_DATADIR)")
     p.add_argument("--name", default=_env("NODE_NAME", socket.gethostname()), help="node name shown in logs and to peers")
     p.add_argument("--network", default=_env("NETWORK", "fakenet"), help="network name; fixes the genesis block")
-    p.add_argument("--bind", default=_env("BIND", "127.0.0.1"), help="address every port listens on")
+    p.add_argument("--bind", default=_env("BIND", BIND_DEFAULT), help="address every port listens on")
     p.add_argument("--announce", default=_env("ANNOUNCE"), help="multiaddr peers know us by (default from --bind or --name)")
     p.add_argument("--peer", action="append", default=None, help="peer multiaddr, repeatable (FAKENET_PEERS: comma/space separated)")
     p.add_argument("--swarm-port", type=int, default=int(_env("SWARM_PORT", SWARM_PORT)))

@@ -4,6 +4,7 @@ polls of nodes already meshed, paramiko at import), checked without an engine.""
 import subprocess
 import sys
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -57,23 +58,111 @@ def test_a_start_the_engine_refuses_names_its_service():
         compose_start.start_all(engine, "p")
 
 
-def test_up_d_lets_compose_create_then_starts_itself_and_other_options_keep_composes_up(monkeypatch):
+class Starter:
+    """compose_start.AsCreated, recording when it is made, closed and finished."""
+
+    def __init__(self, calls, client, project):
+        self.calls = calls
+        calls.append(("watch", project))
+
+    def close(self):
+        self.calls.append(("close",))
+
+    def finish(self):
+        self.calls.append(("finish",))
+
+
+class Compose:
+    """compose.start's process: `up` waits for it after importing what the wait needs."""
+
+    def __init__(self, calls, args, code):
+        self.calls, self.code = calls, code
+        calls.append(("compose", args))
+
+    def wait(self):
+        self.calls.append(("compose exited", self.code))
+        return self.code
+
+
+def fake_up(monkeypatch, compose_exit: int = 0) -> list:
     calls = []
     monkeypatch.setattr(cli, "_compose_subnet", lambda project: None)
     monkeypatch.setattr(cli, "_docker", lambda: "client")
     monkeypatch.setattr(cli, "_print_table", lambda project, rows: None)
+    monkeypatch.setattr(cli, "_import_for_the_wait", lambda: calls.append(("imports",)))
     monkeypatch.setattr(compose, "set_node_count", lambda *args: None)
     monkeypatch.setattr(code_mounts, "for_image", lambda client, image: {})
     monkeypatch.setattr(kinds, "get", lambda name: SimpleNamespace(name=name, image=lambda progress, client: "img"))
+    monkeypatch.setattr(compose, "start", lambda project, args, **options: Compose(calls, args, compose_exit))
     monkeypatch.setattr(compose, "run", lambda project, args, **options: calls.append(("compose", args)) or
                         SimpleNamespace(returncode=0))
-    monkeypatch.setattr(compose_start, "start_all", lambda client, project: calls.append(("start_all", project)))
+    monkeypatch.setattr(compose_start, "AsCreated", lambda client, project: Starter(calls, client, project))
     monkeypatch.setattr(netstatus, "wait_meshed", lambda *args: calls.append(("wait",)) or [])
+    return calls
+
+
+def test_up_d_lets_compose_create_then_starts_itself_and_other_options_keep_composes_up(monkeypatch):
+    calls = fake_up(monkeypatch)
     assert cli.main(["-p", "p", "up", "-d"]) == 0
-    assert calls == [("compose", ["up", "--no-start", "--remove-orphans"]), ("start_all", "p"), ("wait",)]
+    assert calls == [("watch", "p"), ("compose", ["up", "--no-start", "--remove-orphans"]), ("imports",),
+                     ("compose exited", 0), ("close",), ("finish",), ("wait",)], \
+        "the creates watched before compose runs, the wait's imports while it runs, the rest started after"
     calls.clear()
     assert cli.main(["-p", "p", "up", "-d", "--force-recreate"]) == 0
     assert calls == [("compose", ["up", "-d", "--force-recreate", "--remove-orphans"]), ("wait",)]
+
+
+def test_up_d_whose_compose_fails_starts_nothing_more_and_says_composes_code(monkeypatch):
+    calls = fake_up(monkeypatch, compose_exit=3)
+    assert cli.main(["-p", "p", "up", "-d"]) == 3
+    assert calls[-2:] == [("compose exited", 3), ("close",)]
+
+
+class EventEngine(Engine):
+    """An engine whose event stream reports `created` (ids) as compose would create them, then ends when closed."""
+
+    def __init__(self, existing, created):
+        super().__init__(existing, together=0)
+        self.created, self.subscribed, self.closed = created, [], threading.Event()
+        self.api.base_url = "http+docker://localhost"
+        self.events = self.subscribe
+
+    def subscribe(self, **options):
+        self.subscribed.append(options)
+        engine = self
+
+        class Stream:
+            def __iter__(self):
+                for container_id in engine.created:
+                    yield {"id": container_id, "Action": "create",
+                           "Actor": {"Attributes": {"com.docker.compose.service": container_id.split("-")[0]}}}
+                engine.closed.wait(5)
+
+            def close(self):
+                engine.closed.set()
+
+        return Stream()
+
+
+def test_a_new_projects_containers_start_as_they_are_created_not_after_compose():
+    engine = EventEngine(existing=[], created=["node-id", "node2-id"])
+    starter = compose_start.AsCreated(engine, "p")
+    deadline = time.monotonic() + 5
+    while len(engine.started) < 2 and time.monotonic() < deadline:  # compose still running: nothing finished
+        time.sleep(0.01)
+    assert sorted(engine.started) == ["node-id", "node2-id"], "each started from its create event, before finish()"
+    assert sorted(starter.finish()) == ["node", "node2"]
+    options = engine.subscribed[0]
+    assert options["filters"]["event"] == "create" and "com.docker.compose.project=p" in options["filters"]["label"]
+    assert float(options["since"]) <= time.time(), "events from before the subscription are replayed"
+
+
+def test_a_project_with_containers_already_is_started_only_once_compose_is_done():
+    """compose may be replacing one beside the old (which holds its fixed address): no start before it exits."""
+    engine = EventEngine(existing=[sparse("node", "running"), sparse("node2", "created")], created=["node2-new"])
+    starter = compose_start.AsCreated(engine, "p")
+    assert engine.subscribed == [] and engine.started == []
+    assert starter.finish() == ["node2"]
 
 
 def node(name, address):
