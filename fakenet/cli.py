@@ -242,6 +242,8 @@ def cmd_up(args, extra: list[str]) -> int:
     count = args.nodes or _from_environment("FAKENET_NODES", _up_count, None) \
         or (compose.node_count(args.project) if kind.name == compose.DEFAULT_KIND else compose.BASE_NODES)
     compose.check_node_count(count, kind.name)  # before a build, which can take a minute
+    if extra and (refused := compose.refused_up_options(extra)):
+        raise UsageError(f"fake up: {refused}")
     image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
     compose.set_node_count(args.project, count, kind.name, _compose_subnet(args.project),
                            code_mounts.for_image(_docker(), image))
@@ -677,10 +679,37 @@ def _project_and_rest(argv: list[str]) -> tuple[str, list[str]]:
     return project, rest
 
 
+# Compose's options that take a value, for the verbs whose first word is a service: what follows
+# them is not the service's name.
+SERVICE_VERB_VALUE_OPTIONS = {"exec": {"-e", "--env", "-u", "--user", "-w", "--workdir", "--index"},
+                              "run": {"-e", "--env", "-u", "--user", "-w", "--workdir", "--entrypoint",
+                                      "-l", "--label", "-v", "--volume", "-p", "--publish", "--name"}}
+
+
+def _named_service(args: list[str]) -> str | None:
+    values = SERVICE_VERB_VALUE_OPTIONS.get(args[0])
+    if values is None:
+        return None
+    words = iter(args[1:])
+    for word in words:
+        if word in values:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def passthrough(project: str, args: list[str]) -> int:
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
-    return compose.run(project, args).returncode
+    code = compose.run(project, args).returncode
+    named = _named_service(args)
+    if code != 0 and named is not None:
+        services = compose.service_names(project)
+        if services and named not in services:  # compose says "not running", which reads as a crash
+            print(f"fake: project {project!r} has no node named {named!r}{did_you_mean(named, services)}; "
+                  f"its nodes: {', '.join(sorted(services, key=natural))}", file=sys.stderr)
+    return code
 
 
 def _interrupted(signum, frame):

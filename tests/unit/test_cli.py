@@ -86,6 +86,32 @@ def test_up_refuses_more_nodes_than_its_subnet_holds_at_once(capsys, monkeypatch
     assert "FAKENET_NODES='254'" in fails_in_one_line(capsys, ["up", "-d"])
 
 
+def test_compose_options_up_cannot_take_are_refused_before_the_image_is_built(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    assert 'invalid argument "x" for "-t, --timeout"' in fails_in_one_line(capsys, ["up", "-d", "--timeout", "x"])
+    assert "unknown flag: --no-such-option" in fails_in_one_line(capsys, ["up", "--no-such-option"])
+
+
+@pytest.mark.parametrize("args, named", [(["exec", "node1", "cli", "-getinfo"], "node1"),
+                                         (["exec", "-u", "root", "-T", "node3", "sh"], "node3"),
+                                         (["exec", "--env", "A=1", "node2"], "node2"),
+                                         (["run", "--entrypoint", "sh", "node"], "node"),
+                                         (["logs", "node1"], None), (["exec", "-T"], None)])
+def test_the_service_a_verb_names_is_found_past_its_options(args, named):
+    assert cli._named_service(args) == named
+
+
+def test_a_node_that_does_not_exist_is_named_with_the_ones_that_do(capsys, monkeypatch):
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 1))
+    monkeypatch.setattr(cli.compose, "service_names", lambda project: ["node", "node10", "node2"])
+    assert cli.passthrough("demo", ["exec", "node1", "cli", "-getinfo"]) == 1
+    error = capsys.readouterr().err
+    assert "project 'demo' has no node named 'node1'" in error and "its nodes: node, node2, node10" in error
+    monkeypatch.setattr(cli.compose, "service_names", lambda project: ["node", "node1"])
+    assert cli.passthrough("demo", ["exec", "node1", "cli", "-getinfo"]) == 1
+    assert capsys.readouterr().err == ""  # it exists: compose's own words say what went wrong
+
+
 @pytest.mark.parametrize("argv", [["soak", "--seconds", "-5"], ["soak", "--seconds", "nan"],
                                   ["fuzz", "--seconds", "-1"], ["fuzz", "--seconds", "inf"]])
 def test_a_duration_must_be_positive_not_a_run_of_nothing_that_passes(capsys, argv):
