@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from fakenet.node import clock, entropy, logs
@@ -70,7 +71,10 @@ if TYPE_CHECKING:
 
 FRAME = "cn"
 BATCH = 32  # ids a frame carries at most
-ID_CHARS = 32  # an id is at most this many hex characters (this node makes 16)
+ID_CHARS = 32  # an id is at most this many hex characters
+STAMP_CHARS = 12  # a stamped id: milliseconds of the wall clock, in 12 hex characters, then 16 random ones
+STAMPED = STAMP_CHARS + 16
+SKEW = 0.25  # seconds node clocks may disagree by (one host's clock, or NTP across hosts)
 # {"t":"cn","ids":["<32 hex>",...]} with BATCH ids is 1,138 bytes; unknown fields are not worth carrying
 MAX_BYTES = len('{"t":"cn","ids":[]}') + BATCH * (ID_CHARS + 3) - 1
 # A heal of k links floods 2k ids across every link at once; honest senders stay under SEND_*,
@@ -80,13 +84,16 @@ MAX_BYTES = len('{"t":"cn","ids":[]}') + BATCH * (ID_CHARS + 3) - 1
 SEND_RATE, SEND_BURST = 1.0, 32.0  # frames
 RECEIVE_RATE, RECEIVE_BURST = 2.0, 64.0  # frames
 HELD = 256  # ids waiting to be sent per queue (a link's, or this node's own), before it is folded
-FOLD_GAP = 1.0  # seconds before a node's first fold (doubling for each later one in a row)
+FOLD_SPREAD = 8.0  # seconds: news waiting SKEW is folded within this much more, at random
+FOLD_GAP = 1.0  # seconds from a node's fold to its next (doubling for each later one in a row)
+RECENT = 20000  # stamped ids remembered at most (those within SKEW of the newest; more only under a flood)
 HEX = frozenset("0123456789abcdef")
 OWN = None  # the queue of this node's own news
 
 
-def check(message: dict) -> list[str]:
-    """The frame's ids, or FrameRefused (the swarm disconnects the peer as malformed)."""
+def check(message: dict, now: float) -> list[str]:
+    """The frame's ids, or FrameRefused (the swarm disconnects the peer as malformed). `now`: this
+    node's wall clock; a stamp later than now + SKEW is no honest node's."""
     if ("id" in message) == ("ids" in message):
         raise FrameRefused(f"{FRAME} carries one of id or ids")
     ids = [message["id"]] if "id" in message else message["ids"]
@@ -95,7 +102,19 @@ def check(message: dict) -> list[str]:
     for news_id in ids:
         if not isinstance(news_id, str) or not 0 < len(news_id) <= ID_CHARS or not HEX.issuperset(news_id):
             raise FrameRefused(f"{FRAME} ids must be 1-{ID_CHARS} lowercase hex characters")
+        stamp = stamp_of(news_id)
+        if stamp is not None and stamp > now + SKEW:
+            raise FrameRefused(f"{FRAME} id stamped {stamp - now:.3f}s in the future")
     return ids
+
+
+def stamp_of(news_id: str) -> float | None:
+    """When the news was made (wall-clock seconds), or None for an id of an older node (unstamped)."""
+    return int(news_id[:STAMP_CHARS], 16) / 1000 if len(news_id) == STAMPED else None
+
+
+def new_id(now: float) -> str:
+    return f"{round(now * 1000):0{STAMP_CHARS}x}{entropy.token_bytes(8).hex()}"
 
 
 def frame(ids: list[str]) -> dict:
@@ -109,14 +128,17 @@ class ComponentNews:
 
     def __init__(self, swarm: Swarm, service: StreamService):
         self.swarm = swarm
-        self.heard = 0  # frames that brought news ids first seen here, from peers
+        self.heard = 0  # frames that brought news first seen here, from peers
         self.folds = 0  # fresh ids this node made for news that overflowed a queue
+        self.newest = -float("inf")  # the latest stamp counted here (never later than the clock then)
         self._log = logs.get()
-        self._seen = Bounded()
+        self._recent: OrderedDict[str, float] = OrderedDict()  # stamped ids not yet covered -> stamp
+        self._legacy = Bounded()  # unstamped ids (older nodes'), remembered as before stamps
         self._budgets = Budgets(RECEIVE_RATE, RECEIVE_BURST)
         self._sending = Bucket(SEND_RATE, SEND_BURST)
-        self._held: dict[int | None, dict[str, None]] = {}  # queue (link id, or OWN) -> ids, in order
-        self._owed = False  # some queue overflowed: a fold is due
+        self._held: dict[int | None, dict[str, float | None]] = {}  # queue (link id, or OWN) -> id -> stamp
+        self._owed: float | None = None  # the newest stamp of news dropped from a full queue: a fold owes it
+        self._fold_at: float | None = None  # when what waits is folded
         self._fold_gap, self._folded_at = FOLD_GAP, -float("inf")
         self._sender: asyncio.Task | None = None  # sends held news as the rate allows
         self._wake = asyncio.Event()  # set when news is held: a sender waiting for a fold's gap sends it
@@ -126,73 +148,125 @@ class ComponentNews:
         swarm.on_connect.append(self._on_connect)
         swarm.on_disconnect.append(lambda conn: self._budgets.forget(conn.id))
 
+    def covered(self, stamp: float | None) -> bool:
+        """News made at `stamp` needs no count here and no forwarding from here: this node counted news
+        made SKEW or more later, after that news was made (and it went on from here)."""
+        return stamp is not None and stamp <= self.newest - SKEW
+
     async def _on_connect(self, conn: Connection) -> None:
         """Our own count moved with the connection (the swarm's); the rest of the component's must."""
-        news_id = entropy.token_bytes(8).hex()
-        self._seen.remember(news_id)
-        await self._flood([news_id], OWN, exclude=None)
+        now = clock.wall()
+        news_id = new_id(now)
+        self._count(news_id, now, now)
+        await self._flood({news_id: now}, OWN, exclude=None)
 
     async def _on_news(self, conn: Connection, message: dict) -> None:
-        ids = check(message)
+        now = clock.wall()
+        ids = check(message, now)
         if not self._budgets.take(conn.id, 1):
             self._log.warning("peer_over_budget", peer=conn.name, type=FRAME, rate=RECEIVE_RATE)
             conn.close(f"over its budget of {RECEIVE_RATE:g} {FRAME} frames/s")
             return
-        new = [news_id for news_id in dict.fromkeys(ids) if news_id not in self._seen]
-        if not new:
-            return
-        for news_id in new:
-            self._seen.remember(news_id)
-        self.heard += 1
-        await self._flood(new, conn.id, exclude=conn)
+        new: dict[str, float | None] = {}
+        for news_id in ids:
+            stamp = stamp_of(news_id)
+            if news_id in new or self.covered(stamp) or news_id in (self._legacy if stamp is None else self._recent):
+                continue
+            self._count(news_id, stamp, now)
+            new[news_id] = stamp
+        if new:
+            self.heard += 1
+            await self._flood(new, conn.id, exclude=conn)
 
-    async def _flood(self, ids: list[str], queue: int | None, exclude: Connection | None) -> None:
+    def _count(self, news_id: str, stamp: float | None, now: float) -> None:
+        """Remember news taken as new, and forget what it covers."""
+        if stamp is None:
+            self._legacy.remember(news_id)
+        else:
+            self._recent[news_id] = stamp
+        self.newest = max(self.newest, min(now if stamp is None else stamp, now))
+        recent = self._recent
+        while recent and (len(recent) > RECENT or self.covered(next(iter(recent.values())))):
+            recent.popitem(last=False)
+
+    async def _flood(self, ids: dict[str, float | None], queue: int | None, exclude: Connection | None) -> None:
         """Send `ids` (at most BATCH) now if nothing waits and the rate allows; else queue them."""
-        if not self._held and not self._owed and self._sending.take(1):
-            await self.swarm.broadcast(frame(ids), exclude=exclude)
+        if not self._held and self._owed is None and self._sending.take(1):
+            await self.swarm.broadcast(frame(list(ids)), exclude=exclude)
             return
         held = self._held.setdefault(queue, {})
-        for news_id in ids:
+        for news_id, stamp in ids.items():
             if len(held) < HELD:
-                held[news_id] = None
-            else:
-                self._owed = True
+                held[news_id] = stamp
+            else:  # dropped: a fold owes it (or newer news covers it first)
+                stamp = clock.wall() if stamp is None else stamp
+                self._owed = stamp if self._owed is None else max(self._owed, stamp)
         self._wake.set()
         if self._sender is None or self._sender.done():
             self._sender = self.swarm.spawn(self._send_held())
 
     async def _send_held(self) -> None:
-        """Held news, a frame at a time as the send rate allows, until none is left."""
-        while self._held or self._owed:
-            fold_in = self._folded_at + self._fold_gap - clock.monotonic() if self._owed else 0.0
-            if not self._held and fold_in > 0:  # only a fold is due, and its gap has not passed
+        """Held news, a frame at a time as the send rate allows, newest first, until none is left;
+        folded into one fresh id if this node lags (more than a frame waits, or a queue overflowed)
+        until its fold time."""
+        while True:
+            self._drop_covered()
+            if not self._held and self._owed is None:
+                self._fold_at = None
+                return
+            lagging = self._owed is not None or sum(map(len, self._held.values())) > BATCH
+            if not lagging:
+                self._fold_at = None
+            elif self._fold_at is None:
+                self._fold_at = self._fold_time()
+            fold_in = self._fold_at - clock.wall() if lagging else 1.0
+            if not self._held and fold_in > 0:  # only dropped news waits, for its fold time
                 self._wake.clear()
                 with contextlib.suppress(asyncio.TimeoutError):  # news to send ends the wait early
                     await asyncio.wait_for(self._wake.wait(), fold_in)
             elif not self._sending.take(1):
                 await asyncio.sleep(1 / SEND_RATE)  # the bucket's refill time: a clock, not a wait for a condition
             else:
-                await self.swarm.broadcast(frame(self._next_frame(fold_in <= 0)))
+                await self.swarm.broadcast(frame(self._fold() if fold_in <= 0 else self._next_frame()))
 
-    def _next_frame(self, fold: bool) -> list[str]:
-        """With `fold`, one fresh id in place of everything held (made after all of it was heard);
-        else up to BATCH held ids, taken in turn from each queue."""
-        if fold and self._owed:
-            now = clock.monotonic()
-            again = now < self._folded_at + 2 * self._fold_gap
-            self._fold_gap = self._fold_gap * 2 if again else FOLD_GAP
-            self._folded_at, self._owed = now, False
-            self._held.clear()
-            self.folds += 1
-            news_id = entropy.token_bytes(8).hex()
-            self._seen.remember(news_id)
-            return [news_id]
+    def _fold_time(self) -> float:
+        """When news this node lags on is folded: SKEW from now, so that the fresh id covers it
+        everywhere, plus a random part of FOLD_SPREAD, so that the first node to fold covers the
+        others' backlog of the same news before they fold too; and not before this node's fold gap
+        has passed since its last fold."""
+        spread = int.from_bytes(entropy.token_bytes(2), "big") / 65536 * FOLD_SPREAD
+        return max(clock.wall() + SKEW + spread, self._folded_at + self._fold_gap)
+
+    def _drop_covered(self) -> None:
+        """Held ids made SKEW or more before the newest news counted here need not go on (covered)."""
+        for queue, held in list(self._held.items()):
+            for news_id in [news_id for news_id, stamp in held.items() if self.covered(stamp)]:
+                del held[news_id]
+            if not held:
+                del self._held[queue]
+        if self._owed is not None and self.covered(self._owed):
+            self._owed = None
+
+    def _fold(self) -> list[str]:
+        """One fresh id in place of everything waiting: made after all of it was heard, and SKEW or
+        more after it was made, so it covers it at every node it reaches."""
+        now = clock.wall()
+        again = now < self._folded_at + 2 * self._fold_gap
+        self._fold_gap = self._fold_gap * 2 if again else FOLD_GAP
+        self._folded_at, self._owed, self._fold_at = now, None, None
+        self._held.clear()
+        self.folds += 1
+        news_id = new_id(now)
+        self._count(news_id, now, now)
+        return [news_id]
+
+    def _next_frame(self) -> list[str]:
+        """Up to BATCH held ids, the newest of each queue, taken in turn from each queue."""
         ids: list[str] = []
         while self._held and len(ids) < BATCH:
             queue = next(iter(self._held))
             held = self._held.pop(queue)
-            ids.append(next(iter(held)))
-            del held[ids[-1]]
+            ids.append(held.popitem()[0])
             if held:
                 self._held[queue] = held  # to the back: the next id comes from the next queue
         return ids
