@@ -128,8 +128,8 @@ class ComponentNews:
 
     def __init__(self, swarm: Swarm, service: StreamService):
         self.swarm = swarm
-        self.heard = 0  # frames that brought news first seen here, from peers
-        self.folds = 0  # fresh ids this node made for news that overflowed a queue
+        self.heard = 0  # frames that brought news first seen here, from peers, and folds made here
+        self.folds = 0  # fresh ids this node made in place of news it lagged on
         self.newest = -float("inf")  # the latest stamp counted here (never later than the clock then)
         self._log = logs.get()
         self._recent: OrderedDict[str, float] = OrderedDict()  # stamped ids not yet covered -> stamp
@@ -256,6 +256,7 @@ class ComponentNews:
         self._folded_at, self._owed, self._fold_at = now, None, None
         self._held.clear()
         self.folds += 1
+        self.heard += 1  # counted here too: `newest` says news made until SKEW before it needs no count
         news_id = new_id(now)
         self._count(news_id, now, now)
         return [news_id]
