@@ -3,52 +3,59 @@
 A held stream answers a load from its copy while it is fresh (fakenet.node.stream_service): synced
 since the freshness count last moved. A node's own new connection moves it; but a heal between two
 *other* nodes joins this node's component to writes it missed while its own links stayed up. So a
-node that makes a new connection floods a small frame saying so, with an id of its own:
+node that makes a new connection floods a small frame saying so:
 
-    cn {ids}   the component changed (new connections somewhere): up to BATCH news ids, each
-               flooded and deduplicated on its own; {id} (one id) is the same frame as older nodes
-               send it, still read, and still what this node sends when it has one id to send
+    cn {ids}   news of new connections: 1-BATCH ids, each flooded and deduplicated on its own
+    cn {id}    the same with one id: the form older nodes send and read, and what this node sends
+               when it has one id to send
 
-and every node that first sees one or more of a frame's ids moves its freshness count by one (once
-per frame, however many of its ids are new), as its own new connection would: every held stream
-is stale until its next load syncs it. It forwards only the ids that were new to it. The news
-reaches a far node some link delays after the heal, not at once; a load there before it arrives
-may still answer from the old copy (the harness's `expect_latest` polls to a deadline for that
-reason).
+An id this node makes is *stamped*: the wall-clock milliseconds it was made at (12 hex characters)
+and 16 random ones. Every node that first sees one or more of a frame's ids moves its freshness
+count by one (once per frame, however many of its ids are new), as its own new connection would:
+every held stream is stale until its next load syncs it. It forwards only the ids that were new to
+it. The news reaches a far node some link delays after the heal, not at once; a load there before
+it arrives may still answer from the old copy (the harness's `expect_latest` polls to a deadline
+for that reason).
 
-Sending is rate-limited (below), so news often has to wait; waiting news is merged, not renamed.
-Ids wait here, in a queue per link they came from (and one for this node's own), and leave in
-frames of up to BATCH, taken in turn from each queue, as the rate allows: the same ids, so a node
-that has them already drops them and the flood ends by deduplication, however many links and
-however long the waits (an earlier version sent news held back as one *fresh* id: every node took
-it as new and sent on its own fresh id, and at 64 nodes the network never went quiet again).
+Why the flood ends. Sending is rate-limited (below), so news often waits; an earlier version sent
+news held back as one *fresh* id, which every node took as new and sent on under a fresh id of its
+own: at 64 nodes the network never went quiet again. News that waits now keeps its ids: it waits in
+a queue per link it came from (and one for this node's own) and leaves in frames of up to BATCH,
+the newest of each queue first, the queues in turn, as the rate allows; a node that has an id
+already drops it. Ids are made only by connections and by folds (below), so once connections
+stop the flood ends by deduplication, and time makes it end sooner: news made at t is *covered* at
+a node that counted news made at t + SKEW or later (its count moved after t + SKEW, so after the
+connection at t, if node clocks agree within SKEW, which one host's clock and NTP across hosts
+give), and so is neither counted nor forwarded there, while the nodes beyond it got, or get, the
+newer news from it. A node forgets an id once it is covered, so it remembers only the last SKEW of
+news (RECENT at most).
 
-Only a queue over HELD ids is folded: the ids that do not fit are dropped, and the node owes the
-component one *fresh* id, sent in place of everything it holds (created after all of it was heard,
-so every node that takes it as new moves its count after those connections: late news, never lost
-news). Folding is the one way news makes new ids, so it is spaced: the first fold of a node may go
-out on its next send, each later one waits twice as long as the one before (FOLD_GAP, 2·FOLD_GAP,
-…; back to FOLD_GAP after a gap twice as long with no fold). Why the flood still ends: once
-connections stop, new ids come only from folds, and every node's folds come at doubling intervals,
-so the ids made per second across the network fall without bound while every link keeps carrying
-BATCH a second; once they fall below that, no queue overflows, no node folds, and the ids left
-flood out and stop by deduplication (each crosses each link at most once each way).
+Folds. A node that lags (more than a frame of news waits, or a queue overflowed HELD and its
+overflow was dropped) sends, at its fold time, one fresh id in place of everything waiting, and
+counts it itself: made after all of that was heard (late news, never lost news) and SKEW or more
+after it, so at every node the fresh id reaches, everything that waited here is covered. The fold
+time is SKEW plus a random part of FOLD_SPREAD after the node began to lag: the first fold of a
+start-up storm covers the same news waiting at the nodes it reaches before they fold it themselves.
+A node's folds in a row are spaced by doubling gaps (FOLD_GAP, 2·FOLD_GAP, ...), so the fresh ids
+the network makes per second fall without bound while every link keeps carrying BATCH a second;
+once no node lags, no node folds, and what is left floods out and stops.
 
 A peer's frame is evidence, not truth, and this one is cheap to forge, so it can cost no more than
 a reconnect does: one counter bump per frame, no scan (staleness is compared lazily, per stream, by
-its next load). Each frame is held to MAX_BYTES before it is decoded, and checked: one of `id` or
-`ids`, at most BATCH ids, each 1-ID_CHARS lowercase hex characters; anything else disconnects the
-peer as malformed. Each peer may send RECEIVE_RATE frames a second (a burst of RECEIVE_BURST)
-before it is disconnected. So a frame of BATCH fresh ids costs the node what one id did before: one
-bump, BATCH lookups in its memory of ids (Bounded), and at most BATCH ids queued on that peer's own
-queue, whose overflow is folded (and folds are spaced, above). What a rogue within its budget gets:
-every held copy here stale at RECEIVE_RATE bumps a second (as before); its own queue full, which
-delays no other link's news (queues are served in turn); and this node's fold gap grown, which
-delays only ids that overflowed some queue. Its fresh ids churn the memory of seen ids BATCH times
-faster than before: an honest id forgotten and heard again is taken as new and sent on once more
-(extra news, not lost news). This node sends at most SEND_RATE frames a second (SEND_BURST at once)
-of its own and forwarded news together, below what any peer accepts, so forwarding a rogue's flood
-cannot get an honest node cut off, and the nodes beyond it see at most SEND_RATE bumps a second.
+its next load). Each frame is held to MAX_BYTES before it is decoded, then checked: one of `id` or
+`ids`, 1-BATCH ids, each 1-ID_CHARS lowercase hex characters, none stamped more than SKEW after
+this node's clock (a stamp in the future would cover real news); anything else disconnects the
+peer as malformed. Unstamped ids (older nodes') are taken as made on arrival and remembered as
+before stamps (Bounded). Each peer may send RECEIVE_RATE frames a second (a burst of RECEIVE_BURST)
+before it is disconnected. So a frame of BATCH fresh ids costs a node what one id did before: one
+bump, BATCH lookups, and BATCH ids at most on that peer's own queue, whose overflow is folded (and
+folds are spaced). What a rogue within its budget gets: every held copy here stale RECEIVE_RATE
+times a second (as before); its own queue full, which holds back no other link's news (queues take
+turns); this node's fold gap grown, which delays only news that overflowed a queue; ids stamped
+in the past, which are covered and cost a lookup. This node sends at most SEND_RATE frames a second
+(SEND_BURST at once) of its own and forwarded news together, below what any peer accepts, so
+forwarding a rogue's flood cannot get an honest node cut off, and the nodes beyond it see at most
+SEND_RATE bumps a second from it.
 """
 
 from __future__ import annotations
