@@ -147,6 +147,7 @@ class ComponentNews:
         self._owed: float | None = None  # the newest stamp of news dropped from a full queue: a fold owes it
         self._fold_at: float | None = None  # when what waits is folded
         self._fold_gap, self._folded_at = FOLD_GAP, -float("inf")
+        self._dropped_to = self.newest  # `newest` when held ids were last dropped as covered
         self._sender: asyncio.Task | None = None  # sends held news as the rate allows
         self._wake = asyncio.Event()  # set when news is held: a sender waiting for a fold's gap sends it
         own = service.connections
@@ -246,6 +247,9 @@ class ComponentNews:
 
     def _drop_covered(self) -> None:
         """Held ids made SKEW or more before the newest news counted here need not go on (covered)."""
+        if self._dropped_to == self.newest:
+            return  # nothing newer counted since the last look: nothing more is covered
+        self._dropped_to = self.newest
         for queue, held in list(self._held.items()):
             for news_id in [news_id for news_id, stamp in held.items() if self.covered(stamp)]:
                 del held[news_id]
