@@ -161,7 +161,7 @@ def test_a_teardown_that_raises_keeps_the_verdict_the_trace_and_removes_the_data
     assert list((tmp_path / "sim").iterdir()) == []
 
 
-@pytest.mark.parametrize("nodes", [64])
+@pytest.mark.parametrize("nodes", [64, pytest.param(1000, marks=pytest.mark.slow)])
 def test_the_component_news_flood_of_the_mesh_ends(nodes, monkeypatch):
     """Component news held back by the send rate once went out under a fresh id, which every node
     took as new and sent on under a fresh id of its own: 64 nodes never went quiet (192 `cn` frames
