@@ -159,3 +159,41 @@ def test_a_teardown_that_raises_keeps_the_verdict_the_trace_and_removes_the_data
     assert "Livelock" in result.teardown_error
     assert (tmp_path / "run.trace").stat().st_size > 0
     assert list((tmp_path / "sim").iterdir()) == []
+
+
+@pytest.mark.parametrize("nodes", [64, pytest.param(1000, marks=pytest.mark.slow)])
+def test_the_component_news_flood_of_the_mesh_ends(nodes, monkeypatch):
+    """Component news held back by the send rate once went out under a fresh id, which every node
+    took as new and sent on under a fresh id of its own: 64 nodes never went quiet (192 `cn` frames
+    a second for ever). Held news now keeps its ids (merged into batches; a lagging node folds it
+    into one fresh id, spaced), so the flood ends by deduplication."""
+    from fakenet.node import connection
+
+    sent = [0]
+    queue = connection.Connection._queue
+
+    def counting(conn, frame):
+        sent[0] += frame.startswith(b'{"t":"cn"')
+        return queue(conn, frame)
+
+    monkeypatch.setattr(connection.Connection, "_queue", counting)
+    with Network(nodes, backend="sim", topology="random-regular", seed=1, settings={"cluster": False}) as net:
+        began, quiet, per_second = clock.monotonic(), 0, []
+        while quiet < 5:  # five network seconds without a cn frame
+            assert clock.monotonic() - began < 60, f"cn frames per network second, still flowing: {per_second}"
+            before = sent[0]
+            clock.sleep(1)  # network time: the window the frames are counted in
+            per_second.append(sent[0] - before)
+            quiet = quiet + 1 if per_second[-1] == 0 else 0
+        net.isolate("node")  # news of a heal still floods, and ends
+        net.oracle.expect_graph(timeout=30)
+        before = sent[0]
+        net.heal()
+        net.oracle.expect_recovered(within=30)
+        began, quiet = clock.monotonic(), 0
+        while quiet < 5:
+            assert clock.monotonic() - began < 60, "cn frames still flowing after a heal"
+            mark = sent[0]
+            clock.sleep(1)
+            quiet = quiet + 1 if sent[0] == mark else 0
+        assert sent[0] > before, "the heal flooded news"
