@@ -123,9 +123,13 @@ class Connection:
     async def send(self, message: dict) -> None:
         """Queue a frame for the peer; returns once it is queued (not written), after waiting for
         room when the outbox is full. Frames keep their order."""
+        await self.send_payload(framing.payload(message))
+
+    async def send_payload(self, payload: bytes) -> None:
+        """`send` of a message already encoded (framing.payload): one encoding for many links."""
         if self.closed.is_set():
             return
-        if self._queue(framing.payload(message)):
+        if self._queue(payload):
             await self._room.wait()
 
     def _queue(self, frame: bytes) -> bool:
