@@ -123,9 +123,13 @@ class Connection:
     async def send(self, message: dict) -> None:
         """Queue a frame for the peer; returns once it is queued (not written), after waiting for
         room when the outbox is full. Frames keep their order."""
+        await self.send_payload(framing.payload(message))
+
+    async def send_payload(self, payload: bytes) -> None:
+        """`send` of a message already encoded (framing.payload): one encoding for many links."""
         if self.closed.is_set():
             return
-        if self._queue(framing.payload(message)):
+        if self._queue(payload):
             await self._room.wait()
 
     def _queue(self, frame: bytes) -> bool:
@@ -202,28 +206,30 @@ class Connection:
         writer = asyncio.create_task(self._write_frames())
         loop = asyncio.get_running_loop()
         deadline = ReadDeadline(loop)
+        patience = timeout
         try:
-            while not self.closed.is_set():
-                injected = max(self.shape.delay, self.peer_delay)  # either end may be the one shaped
-                patience = timeout + lag.peer_grace(timeout, injected, ping_interval, self.lag.peak())
-                # timeout(), not wait_for(): on Python 3.11 wait_for runs the read as a task of its own,
-                # one more task per frame (a simulation of 10,000 nodes reads millions of frames);
-                # with no timer of its own: ReadDeadline enforces `patience` with one per connection.
-                async with asyncio.timeout(None) as guard:
+            # timeout(), not wait_for(): on Python 3.11 wait_for runs the read as a task of its own,
+            # one more task per frame (a simulation of 10,000 nodes reads millions of frames); one
+            # guard for every read, with no timer of its own: ReadDeadline enforces `patience` on
+            # a read in progress only, with one timer per connection.
+            async with asyncio.timeout(None) as guard:
+                while not self.closed.is_set():
+                    injected = max(self.shape.delay, self.peer_delay)  # either end may be the one shaped
+                    patience = timeout + lag.peer_grace(timeout, injected, ping_interval, self.lag.peak())
                     deadline.reading(guard, loop.time() + patience)
                     try:
                         message, size = await self.channel.read(self.reader, limits=limits)
                     finally:
                         deadline.done()
-                self.lastrecv, self.bytesrecv = int(clock.wall()), self.bytesrecv + size
-                self.stall.heard()
-                if message["t"] == BYE:
-                    why = message.get("why")
-                    self.close(FAREWELLS.get(why, PEER_CLOSED) if isinstance(why, str) else PEER_CLOSED)
-                elif message["t"] in ("ping", "pong"):
-                    await self._answer_ping(message)
-                else:
-                    await dispatch(self, message)
+                    self.lastrecv, self.bytesrecv = int(clock.wall()), self.bytesrecv + size
+                    self.stall.heard()
+                    if message["t"] == BYE:
+                        why = message.get("why")
+                        self.close(FAREWELLS.get(why, PEER_CLOSED) if isinstance(why, str) else PEER_CLOSED)
+                    elif message["t"] in ("ping", "pong"):
+                        await self._answer_ping(message)
+                    else:
+                        await dispatch(self, message)
         except asyncio.TimeoutError:
             self.close(f"no frame for {patience:.0f}s (peer dead or paused)")
         except asyncio.IncompleteReadError:

@@ -25,7 +25,7 @@ long as it takes, and a lost frame costs one `silence`, wherever it was lost. Wi
 a link whose round trip stays under `silence / 2` is never given up on; one whose round trip
 exceeds `silence` always is (it cannot even say `done` in time); in between it depends on timing.
 
-Under load the silence granted grows: `grace(link, stalled)` is added to `silence` for that link,
+Under load the silence granted grows: `grace(link, stalled)` (never negative) is added to `silence` for that link,
 where `stalled` is how long the link stalled (its connection heard nothing at all) since the
 search last heard from it, read off the link's `stall` clock (the lag and the stalls the node
 measured, fakenet.node.lag; nothing on a link whose injected round trip is already `silence / 2`
@@ -160,7 +160,10 @@ class EchoSearches:
         """Give up on neighbours silent for `silence` (plus their grace); tell parents we are still searching."""
         sends = []
         for qid, search in list(self._active.items()):
-            for link in [link for link, heard in search.pending.items() if now - heard[0] >= self._allowed(link, heard)]:
+            # `silence` first: the grace is never negative, and most links were heard from lately
+            # (a flood keeps thousands of searches active; grace reads the link's clocks and lags).
+            for link in [link for link, heard in search.pending.items()
+                         if now - heard[0] >= self.silence and now - heard[0] >= self._allowed(link, heard)]:
                 sends += self.done(qid, link, 0, lost=1)
             if qid in self._active and search.parent != LOCAL and now - search.told >= self.silence / 4:
                 search.told = now

@@ -2,11 +2,12 @@
 
 `asyncio.timeout(patience)` around each read schedules a timer and cancels it when the frame
 comes: a heap push and a cancelled handle per frame (a simulation of 1,000 nodes reads ~230,000
-frames to mesh and recover). Here the reader enters a `asyncio.timeout(None)` (no timer) and
-moves a deadline, a float; one timer per connection sleeps to the earliest deadline it may have
-to enforce, and when it fires either re-arms at the current deadline (frames came meanwhile) or
-expires the read in progress through that read's own timeout, so the read ends with
-TimeoutError exactly as before, at the same instant.
+frames to mesh and recover). Here the reader enters a `asyncio.timeout(None)` (no timer), once
+for a read or once for all its reads, and moves a deadline, a float; one timer per connection
+sleeps to the earliest deadline it may have to enforce, and when it fires either re-arms at the
+current deadline (frames came meanwhile) or expires the read in progress through the guard, so
+the read ends with TimeoutError exactly as before, at the same instant. Between reads nothing
+expires: `done` withdraws an expiry that the read outran.
 """
 
 from __future__ import annotations
@@ -31,8 +32,12 @@ class ReadDeadline:
             self._timer = self._loop.call_at(when, self._fire)
 
     def done(self) -> None:
-        """The read ended (its guard exited): nothing to expire until the next one starts."""
-        self._guard = None
+        """The read ended: nothing to expire until the next one starts. A guard may span many
+        reads (and what runs between them): an expiry set off for this read but not yet
+        delivered is withdrawn, so it cannot cancel what runs next."""
+        guard, self._guard = self._guard, None
+        if guard is not None and guard.when() is not None and not guard.expired():
+            guard.reschedule(None)
 
     def cancel(self) -> None:
         if self._timer is not None:

@@ -46,9 +46,9 @@ from typing import TYPE_CHECKING
 
 from multiformats import CID
 
-from fakenet.node import entropy, lag, logs, stream_frames
+from fakenet.node import entropy, framing, lag, logs, stream_frames
 from fakenet.node.budget import Budgets
-from fakenet.node.connection import Connection
+from fakenet.node.connection import Connection, send_all
 from fakenet.node.echo import ALIVE, DONE, LOCAL, Bounded, EchoSearches, done
 from fakenet.node.relay_budget import Relay, Solicited
 from fakenet.node.streams import CommitRejected, StreamID, as_cid, codec
@@ -243,6 +243,7 @@ class StreamNetwork:
         # In order: an answer must leave before the `done` that follows it on the same link.
         if self._searches.active() and (self._ticker is None or self._ticker.done()):
             self._ticker = self.swarm.spawn(self._tick())
+        encoded, payload = None, b""
         for link, message in sends:
             if link == LOCAL:
                 if (queue := self._askers.get(str(message["qid"]))) is not None:
@@ -250,7 +251,9 @@ class StreamNetwork:
             else:
                 if message["t"] in ("sq", "bq"):
                     self._solicited.asked(message["qid"], link.id, message)
-                await link.send(message)
+                if message is not encoded:  # a request spread to every child is one object: encoded once
+                    encoded, payload = message, framing.payload(message)
+                await link.send_payload(payload)
 
     async def _on_query(self, conn: Connection, message: dict) -> None:
         stream_id = StreamID.parse(message["stream"])
@@ -375,7 +378,7 @@ class StreamNetwork:
         links, unreached = self._relay.onward(conn, self._links(), stream_frames.cost(message))
         if unreached:
             self._log.debug("gossip_not_passed_on", peer=conn.name, type=message["t"], links=unreached)
-        await asyncio.gather(*(link.send(message) for link in links))
+        await send_all(links, message)  # encoded once, no task per link
 
     async def publish_anchor_request(self, stream_id: str, tip: str) -> None:
         self._gossip_seen.remember(f"ar/{stream_id}/{tip}")

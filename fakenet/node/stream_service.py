@@ -121,7 +121,10 @@ class StreamService:
     async def find_state(self, stream_id: StreamID) -> StreamState | None:
         """`find`'s state alone: a pinned stream's commits stay in the store."""
         entry = self.cache.peek(stream_id)
-        return entry.state if entry is not None else await self._off_loop(self.pins.state, stream_id)
+        if entry is not None:
+            return entry.state
+        # Not pinned (known from memory): no read off the loop, a thread hop per unknown query.
+        return await self._off_loop(self.pins.state, stream_id) if self.pins.is_pinned(stream_id) else None
 
     def _pinned(self, stream_id: StreamID) -> CachedStream | None:
         pinned = self.pins.get(stream_id)

@@ -62,6 +62,26 @@ def test_the_time_between_reads_is_not_counted(loop):
     assert loop.run_until_complete(main()) == 25.0
 
 
+def test_an_expiry_the_read_outran_does_not_reach_what_runs_between_reads(loop):
+    """One guard for many reads, as Connection.run holds it: a frame that comes at the very instant
+    of the deadline, and wakes the reader before the expiry does, ends its read; the expiry set
+    off meanwhile must not cancel the handling of that frame."""
+    async def main():
+        deadline = ReadDeadline(loop)
+        async with asyncio.timeout(None) as guard:
+            frame = loop.create_future()
+            loop.call_at(5.0, frame.set_result, "frame")  # due with the deadline, and first in line
+            deadline.reading(guard, 5.0)
+            try:
+                await frame
+            finally:
+                deadline.done()
+            await asyncio.sleep(20.0)  # handling the frame
+            return loop.time()
+
+    assert loop.run_until_complete(main()) == 25.0
+
+
 class Sink:
     """A writer end whose bytes go nowhere: the peer here only talks, never listens."""
 

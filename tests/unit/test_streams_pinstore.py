@@ -57,6 +57,31 @@ def test_unpin_forgets_the_stream_and_its_commits(tmp_path):
         assert store.block(state.tip) is None
 
 
+def test_is_pinned_from_memory_agrees_with_the_store_through_pins_unpins_refusals_and_reopening(tmp_path):
+    """is_pinned (and so a peer's query for a stream never pinned) reads no SQLite: the ids are
+    kept in memory, and must say what a read of the store says at every step."""
+    state, blocks = created()
+    other, other_blocks = created(1)
+
+    def agrees(store):
+        return {sid: store.is_pinned(sid) for sid in (state.stream_id, other.stream_id)} == \
+            {sid: store.state(sid) is not None for sid in (state.stream_id, other.stream_id)}
+
+    with PinStore(tmp_path / "state.db") as store:
+        assert agrees(store) and not store.is_pinned(state.stream_id)
+        store.pin(state, blocks)
+        with pytest.raises(MissingCommit):
+            store.pin(other, {})  # refused: nothing pinned
+        with pytest.raises(StreamNotFound):
+            store.update(other, other_blocks)
+        assert agrees(store) and store.is_pinned(state.stream_id) and not store.is_pinned(other.stream_id)
+        store.pin(other, other_blocks)
+        assert store.unpin(state.stream_id)
+        assert agrees(store) and not store.is_pinned(state.stream_id) and store.is_pinned(other.stream_id)
+    with PinStore(tmp_path / "state.db") as store:
+        assert agrees(store) and store.is_pinned(other.stream_id)
+
+
 def test_update_of_an_unpinned_stream_is_refused(tmp_path):
     state, blocks = created()
     with PinStore(tmp_path / "state.db") as store, pytest.raises(StreamNotFound):
