@@ -321,6 +321,10 @@ def test_a_peer_over_its_work_budget_is_disconnected(tmp_path, start_nodes):
         return await dropped(rogue, 30)
 
     assert asyncio.run(flood()), "the rogue is disconnected"
+    # for its budget, not for its silence: the rogue answers no ping, so the peer timeout would
+    # drop it too, and a node with no budget passed the line above
+    over = [line for line in nodes[0].logs(1_000_000) if "event=peer_over_budget" in line and " type=sq " in line]
+    assert over, f"{nodes[0].name} dropped the rogue for its work budget; last lines: {nodes[0].logs(15)}"
     assert nodes[1].rpc.loadstream(barrier)["streamId"] == barrier
 
 
