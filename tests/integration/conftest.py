@@ -31,9 +31,9 @@ class LocalMesh(list):
         return next(iter(observed.values()))[1]
 
 
-@pytest.fixture
-def start_nodes(tmp_path):
-    """Start nodes built by support.local_nodes; kill them all at teardown, whatever happened."""
+def _node_starter():
+    """A `start(nodes, wait_peers=True)` that starts a support.local_nodes mesh, and `close()` for
+    every node it started, whatever happened."""
     started = []
 
     def start(nodes, wait_peers=True):
@@ -47,9 +47,19 @@ def start_nodes(tmp_path):
             mesh.wait_peers()
         return mesh
 
+    def close():
+        for node in started:
+            node.close()
+
+    return start, close
+
+
+@pytest.fixture
+def start_nodes(tmp_path):
+    """Start nodes built by support.local_nodes; kill them all at teardown, whatever happened."""
+    start, close = _node_starter()
     yield start
-    for node in started:
-        node.close()
+    close()
 
 
 @pytest.fixture(scope="module")
@@ -59,22 +69,9 @@ def start_shared_nodes():
     costs ~0.45 CPU s over its life (start, the imports it defers, teardown); shared, a module pays
     that once per stretch of its tests on an xdist worker instead of once per test. A request that broke a
     shared node still fails its own test, and every test after it."""
-    started = []
-
-    def start(nodes, wait_peers=True):
-        mesh = LocalMesh(nodes)
-        for node in mesh:
-            node.start()
-            started.append(node)
-        for node in mesh:
-            node.wait_ready()
-        if wait_peers:
-            mesh.wait_peers()
-        return mesh
-
+    start, close = _node_starter()
     yield start
-    for node in started:
-        node.close()
+    close()
 
 
 @pytest.fixture

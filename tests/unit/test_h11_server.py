@@ -1,10 +1,10 @@
 """The RPC's HTTP server (h11_server.py): the limits every HTTP port keeps, and HTTP/1.1 as clients use it."""
 
 import asyncio
-import socket
 
 from fakenet.node.h11_server import Answer, serve
 from fakenet.node.http_limits import HttpLimits
+from support.http_probes import closed_within, free_port, newcomer_refused_after_abandoned_requests
 
 LIMITS = HttpLimits(max_connections=3, idle_timeout=0.6, header_timeout=0.3, body_timeout=0.3)
 SLOW = b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
@@ -24,20 +24,8 @@ class Echo:
         return Answer(200, b"echo:" + body)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
-    try:
-        async with asyncio.timeout(seconds):
-            while await reader.read(1024):
-                pass
-    except TimeoutError:
-        return False
-    return True
 
 
 def scenario(body, limits=LIMITS):
@@ -153,14 +141,7 @@ def test_a_request_whose_client_hung_up_holds_its_slot_until_its_handler_ends():
     """Connect, send, hang up, again: each handler ran on while its connection no longer counted, so
     nothing bounded how many ran at once (1,000 abandoned RPC batches: a node's RSS 69 -> 464 MB)."""
     async def body(port):
-        for _ in range(LIMITS.admission.per_source):
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(SLOW)
-            await writer.drain()
-            writer.close()
-        await asyncio.sleep(0.2)  # the handlers start (and then run 0.8 s): a state to reach, not a wait for one
-        extra, _ = await asyncio.open_connection("127.0.0.1", port)
-        return await closed_within(extra, 0.2)
+        return await newcomer_refused_after_abandoned_requests(port, SLOW, LIMITS.admission.per_source)
 
     assert scenario(body) is True, "expected a newcomer refused while the abandoned handlers fill the source's cap"
 

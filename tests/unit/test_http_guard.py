@@ -1,31 +1,18 @@
 """S8: every HTTP port closes half-sent requests and idle connections, and caps its connections."""
 
 import asyncio
-import socket
 
 from aiohttp import web
 
 from fakenet.node.http_guard import HttpLimits, serve
+from support.http_probes import closed_within, free_port, newcomer_refused_after_abandoned_requests
 
 LIMITS = HttpLimits(max_connections=3, idle_timeout=0.6, header_timeout=0.3, body_timeout=0.3)
 REQUEST = b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
-    """Whether the server closed the connection before `seconds` passed (what it sent aside)."""
-    try:
-        async with asyncio.timeout(seconds):
-            while await reader.read(1024):
-                pass
-    except TimeoutError:
-        return False
-    return True
 
 
 def scenario(body):
@@ -102,13 +89,6 @@ def test_a_request_whose_client_hung_up_holds_its_slot_until_its_handler_ends():
     """aiohttp runs a handler on after its client leaves: connect, send, hang up, again ran handlers
     (a stream load may search the network for seconds) while their connections no longer counted."""
     async def body(port):
-        for _ in range(LIMITS.admission.per_source):
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(REQUEST)
-            await writer.drain()
-            writer.close()
-        await asyncio.sleep(0.2)  # the handlers start (and then run 0.8 s): a state to reach, not a wait for one
-        extra, _ = await asyncio.open_connection("127.0.0.1", port)
-        return await closed_within(extra, 0.2)
+        return await newcomer_refused_after_abandoned_requests(port, REQUEST, LIMITS.admission.per_source)
 
     assert scenario(body) is True, "expected a newcomer refused while the abandoned handlers fill the source's cap"
