@@ -62,7 +62,7 @@ def ensure_image(
     root = repo_root()
     try:
         client = client or docker.from_env()
-        with _build_lock(state_dir()):
+        with build_lock(state_dir(), "node"):
             return _ensure_locked(client, root, base_image, progress)
     except docker.errors.DockerException as err:
         raise ContainerError(f"container engine failed while preparing the node image: {err}") from err
@@ -204,8 +204,11 @@ def build_image(
 
 
 @contextmanager
-def _build_lock(cache: Path) -> Iterator[None]:
+def build_lock(cache: Path, image: str) -> Iterator[None]:
+    """One builder of `image` at a time (pytest-xdist workers wait for one another instead of building
+    twice). One lock per image, not one for all: a first `--kind litecoin` bootstraps its own Debian
+    base (a minute), and every `up` of the node image, already built, waited behind it."""
     cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / "image.lock", "w") as handle:
+    with open(cache / f"{image}.image.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield

@@ -17,7 +17,7 @@ import docker
 import docker.errors
 
 from fakenet.errors import ContainerError
-from fakenet.image import _build_lock, build_image, content_hash, repo_root
+from fakenet.image import build_image, build_lock, content_hash, repo_root
 from fakenet.image_base import bootstrap_base, local_image_id
 from fakenet.state import state_dir
 
@@ -32,7 +32,7 @@ def ensure_litecoin_image(progress=print, client: docker.DockerClient | None = N
     root = repo_root()
     try:
         client = client or docker.from_env()
-        with _build_lock(state_dir()):
+        with build_lock(state_dir(), "litecoin"):
             return _ensure_locked(client, root, progress)
     except docker.errors.DockerException as err:
         raise ContainerError(f"container engine failed while preparing the litecoin image: {err}") from err

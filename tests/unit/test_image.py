@@ -434,3 +434,26 @@ def test_without_root_nothing_is_installed(monkeypatch, tmp_path):  # without ap
         image_base.bootstrap_tarball(AptMirror("http://deb.debian.org/debian", "bookworm"), tmp_path,
                                      lambda line: None)
     assert ran == []
+
+
+def _takes_lock_within(cache, name: str, seconds: float) -> bool:
+    """Whether another thread gets build_lock(cache, name) within `seconds` (flock: a second open of the
+    same lock file waits even in this process)."""
+    import threading
+
+    taken = threading.Event()
+
+    def take():
+        with image.build_lock(cache, name):
+            taken.set()
+
+    threading.Thread(target=take, daemon=True).start()
+    return taken.wait(seconds)
+
+
+def test_a_litecoin_build_does_not_hold_up_the_node_image(tmp_path):
+    # A first `--kind litecoin` bootstraps a base for a minute; `up` of the built node image waited for it.
+    with image.build_lock(tmp_path, "litecoin"):
+        assert _takes_lock_within(tmp_path, "node", 10)
+        # the same image's builders still wait for one another (released when this block ends)
+        assert not _takes_lock_within(tmp_path, "litecoin", 0.3)
