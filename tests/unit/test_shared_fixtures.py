@@ -37,3 +37,17 @@ def test_the_controller_reads_what_its_workers_wrote_once(monkeypatch, tmp_path)
     shared_fixtures.write_groups(SimpleNamespace(workerinput={}), items)
     assert shared_fixtures.read_groups(os.getpid()) == {"m.py::test_a": "m.py"}
     assert shared_fixtures.read_groups(os.getpid()) == {}, "the file is gone once read"
+
+
+def test_the_longest_items_go_first_and_the_unit_tests_last():
+    from types import SimpleNamespace
+
+    from support.long_first import longest_first
+
+    ids = ["tests/unit/test_a.py::test_x", "scenarios/x.yaml::x[docker]", "tests/integration/test_api_fuzz.py::test_y",
+           "tests/integration/test_z.py::test_z", "tests/unit/test_b.py::test_w"]
+    items = [SimpleNamespace(nodeid=nodeid) for nodeid in ids]
+    longest_first(items)
+    assert [item.nodeid for item in items] == [
+        "tests/integration/test_api_fuzz.py::test_y", "scenarios/x.yaml::x[docker]", "tests/integration/test_z.py::test_z",
+        "tests/unit/test_a.py::test_x", "tests/unit/test_b.py::test_w"]
