@@ -7,7 +7,6 @@ ceramic_clients/drive.py; every expectation here comes from the test's own input
 """
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 from fakenet.node.streams import CommitID, ControllerKey, StreamID
 from support.ceramic_models import META_MODEL, MID_PREFIX, MODEL_PREFIX
+from support.client_driver import driver
 from support.client_venvs import client_python
 
 CLIENTS = {"ceramic-py": "ceramic-py==0.1.0", "ceramic-python": "ceramic-python==0.1.7",
@@ -31,11 +31,8 @@ class Client:
         self.name, self.url, self.python = name, url, client_python(name, [CLIENTS[name]])
 
     def __call__(self, action: str, *args):
-        done = subprocess.run([str(self.python), str(DRIVER), self.name, action, self.url,
-                               *(json.dumps(arg) for arg in args)],
-                              capture_output=True, text=True, timeout=120, env={"CLIENT_DID": DID, "PATH": ""})
-        assert done.returncode == 0, f"{self.name} {action} failed:\n{done.stderr[-3000:]}"
-        return json.loads(done.stdout)
+        return driver(self.python, DRIVER, {"CLIENT_DID": DID, "PATH": ""}).call(
+            self.name, action, self.url, *(json.dumps(arg) for arg in args))
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ needs ipfshttpclient 0.4.12); expectations come from the test's inputs.
 """
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import requests
 from support import local_nodes as local
 from fakenet.harness.waits import wait_for
 from fakenet.node.settings import CLUSTER_PORT
+from support.client_driver import driver
 from support.client_venvs import client_python
 
 REQUIREMENTS = ["ipfscluster==0.2.0", "ipfshttpclient==0.4.12"]
@@ -31,10 +31,7 @@ class IpfsCluster:
         self.addr = f"/ip4/{node.ip}/tcp/{CLUSTER_PORT}/http"
 
     def __call__(self, action: str, *args):
-        done = subprocess.run([str(self.python), str(DRIVER), action, self.addr, *(json.dumps(a) for a in args)],
-                              capture_output=True, text=True, timeout=120, env={"PATH": ""})
-        assert done.returncode == 0, f"ipfscluster {action} failed:\n{done.stderr[-3000:]}"
-        return json.loads(done.stdout)
+        return driver(self.python, DRIVER, {"PATH": ""}).call(action, self.addr, *(json.dumps(a) for a in args))
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ dependency versions that cannot share an environment with fakenet or with each o
 
     python drive.py CLIENT ACTION URL [JSON ARG ...]   →   one line of JSON on stdout
 
+The tests keep one process per client venv instead, which serves `call` (support/client_serve.py).
+
 Only the clients' public calls are used; what they print goes to stderr.
 """
 
@@ -80,10 +82,14 @@ def ceramic_python(action, url, *args):
 DRIVERS = {"ceramic-py": ceramic_py, "ceramic-python": ceramic_python, "ceramicsdk": ceramic_python}
 
 
+def call(client, action, url, *args):
+    """One call: the words of the command line above (each ARG JSON-encoded)."""
+    return DRIVERS[client](action, url, *(json.loads(arg) for arg in args))
+
+
 def main():
-    client, action, url, *args = sys.argv[1:]
     with contextlib.redirect_stdout(sys.stderr):
-        result = DRIVERS[client](action, url, *(json.loads(arg) for arg in args))
+        result = call(*sys.argv[1:])
     print(json.dumps(result))
 
 

@@ -5,11 +5,18 @@ imports ipfshttpclient 0.4, which cannot share an environment with the node's de
 
     python drive.py ACTION MULTIADDR [JSON ARG ...]   →   one line of JSON on stdout
 
+The tests keep one process per worker instead, which serves `call` (support/client_serve.py).
+
 Only the library's public calls are used.
 """
 
 import json
 import sys
+
+
+def call(action, addr, *args):
+    """One call: the words of the command line above (each ARG JSON-encoded)."""
+    return main(action, addr, *(json.loads(arg) for arg in args))
 
 
 def main(action, addr, *args):
@@ -27,4 +34,4 @@ def main(action, addr, *args):
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], sys.argv[2], *(json.loads(arg) for arg in sys.argv[3:]))))
+    print(json.dumps(call(*sys.argv[1:])))
