@@ -11,6 +11,7 @@ unpatched model runs first: a mutant only counts if the original agrees on the s
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import resource
 import shutil
@@ -105,10 +106,13 @@ def _cpu_limit(seconds: float) -> None:
 
 
 def _copy_package(into: Path, mutant: Mutant | None) -> None:
-    shutil.copytree(ROOT / "fakenet", into / "fakenet", ignore=shutil.ignore_patterns("__pycache__"))
+    # With the bytecode (unchanged files' stamps are copied with them, so it stays valid): without,
+    # each soak process compiled every module it imports, where PYTHONDONTWRITEBYTECODE is set.
+    shutil.copytree(ROOT / "fakenet", into / "fakenet")
     if mutant is not None:
         target = into / mutant.path
         target.write_text(mutant.apply(target.read_text()))
+        Path(importlib.util.cache_from_source(str(target))).unlink(missing_ok=True)  # never the unmutated code
 
 
 def _finding(stdout: str) -> str:
