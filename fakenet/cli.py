@@ -270,7 +270,8 @@ def _create_and_start(project: str, image: str, kind: str) -> int:
     waits on the engine most of that time, and the imports were ~40 ms of CPU after it."""
     starter = compose_start.AsCreated(_docker(), project)
     try:
-        process = compose.start(project, ["up", "--no-start", "--remove-orphans"], image=image, kind=kind)
+        process = compose.start(project, ["up", "--no-start", "--remove-orphans"], image=image, kind=kind,
+                                brief=True)
         try:
             _import_for_the_wait()
         finally:

@@ -198,3 +198,19 @@ def test_up_stops_listing_containers_once_all_run_with_an_address(monkeypatch):
     listing = netstatus._Listing(None, "p", 2)
     probed = [listing.probe(None) for _ in range(4)]
     assert (len(calls), probed[-1]) == (2, ["node", "node2"])
+
+
+def test_only_a_brief_compose_run_holds_gos_collector_back_and_the_users_setting_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("GOGC", raising=False)
+    monkeypatch.delenv("GOMEMLIMIT", raising=False)
+    monkeypatch.setattr(compose, "compose_binary", lambda: "docker-compose")
+    seen = []
+    monkeypatch.setattr(compose.subprocess, "Popen", lambda cmd, env, cwd: seen.append(env))
+    compose.start("p", ["up", "--no-start"], kind="fakenet", brief=True)
+    compose.start("p", ["logs", "-f"], kind="fakenet")
+    monkeypatch.setenv("GOGC", "200")
+    compose.start("p", ["up", "--no-start"], kind="fakenet", brief=True)
+    assert (seen[0]["GOGC"], seen[0]["GOMEMLIMIT"]) == ("off", "256MiB")
+    assert "GOGC" not in seen[1] and "GOMEMLIMIT" not in seen[1]
+    assert seen[2]["GOGC"] == "200"
