@@ -55,10 +55,13 @@ def remember(key: str, changed: float, source_hash: str) -> None:
     known.pop(key, None)
     known[key] = source_hash
     path = _path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(dict(list(known.items())[-KEPT:])))
-    os.replace(partial, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(dict(list(known.items())[-KEPT:])))
+        os.replace(partial, path)
+    except OSError:  # a full disk or a read-only state dir: the next `up` hashes the content again
+        return
 
 
 def _read() -> dict[str, str]:

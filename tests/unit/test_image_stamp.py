@@ -56,3 +56,8 @@ def test_an_unreadable_memory_is_no_memory(still, tmp_path):
     (tmp_path / "state" / "image-hashes.json").write_text("{cut sh")
     assert image._source_hash(still, BASE) == _content(still)
     assert image._source_hash(still, BASE) == _content(still)
+
+
+def test_a_memory_that_cannot_be_written_is_no_error(still, tmp_path):
+    (tmp_path / "state").write_text("a file where the state folder should be")
+    assert image._source_hash(still, BASE) == _content(still)
