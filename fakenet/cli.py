@@ -8,6 +8,7 @@ arguments included, exit 1 with one line; bugs exit 2 with a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import threading
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 
 from fakenet import code_mounts, compose, compose_addresses, compose_start, kinds
@@ -268,7 +270,8 @@ def _create_and_start(project: str, image: str, kind: str) -> int:
     waits on the engine most of that time, and the imports were ~40 ms of CPU after it."""
     starter = compose_start.AsCreated(_docker(), project)
     try:
-        process = compose.start(project, ["up", "--no-start", "--remove-orphans"], image=image, kind=kind)
+        process = compose.start(project, ["up", "--no-start", "--remove-orphans"], image=image, kind=kind,
+                                brief=True)
         try:
             _import_for_the_wait()
         finally:
@@ -555,12 +558,30 @@ def _help(function) -> str:
     return " ".join((function.__doc__ or "").split())
 
 
+class _KindNames(Sequence):
+    """kinds.names() as argparse's choices, read when first looked at: each read scans every installed
+    distribution's entry points (~4 ms of CPU), three --kind options built it at every command's start,
+    and only `scenario` and `export` look (issue 28). Those options name a metavar: argparse formats
+    an option as it is added, which would list the choices."""
+
+    @functools.cached_property
+    def _names(self) -> list[str]:
+        return kinds.names()
+
+    def __getitem__(self, index):
+        return self._names[index]
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 def parser() -> Parser:
     top = Parser(prog="fake", allow_abbrev=False, description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
                  formatter_class=argparse.RawDescriptionHelpFormatter)
     top.add_argument("-p", "--project", "--project-name", type=_project_name,
                      default=os.environ.get("FAKENET_PROJECT", compose.DEFAULT_PROJECT))  # checked in main()
     verbs = top.add_subparsers(dest="verb", metavar="COMMAND", parser_class=Parser)
+    kind_names = _KindNames()
 
     def verb(name, function, passthrough=False, parent=verbs, own_help=True):
         sub = parent.add_parser(name, help=_help(function), description=_help(function), allow_abbrev=False,
@@ -586,7 +607,8 @@ def parser() -> Parser:
     run = verb("run", cmd_scenario_run, parent=scenario)
     run.add_argument("file", type=Path)
     run.add_argument("--backend", choices=BACKENDS, help="default local, or FAKENET_BACKEND")
-    run.add_argument("--kind", choices=kinds.names(), help="node kind (default: the scenario's first)")
+    run.add_argument("--kind", choices=kind_names, metavar="KIND",
+                     help="node kind: %(choices)s (default: the scenario's first)")
     run.add_argument("--nodes", type=_run_count)
     run.add_argument("--seed", type=_seed)
     run.add_argument("--report", type=Path, metavar="DIR",
@@ -607,11 +629,12 @@ def parser() -> Parser:
                      help="sim backend: write the run's event trace here (the same seed writes the same bytes)")
     check = verb("check", cmd_scenario_check, parent=scenario)
     check.add_argument("files", nargs="+", type=Path)
-    check.add_argument("--kind", choices=kinds.names(), help="check against this node kind")
+    check.add_argument("--kind", choices=kind_names, metavar="KIND", help="check against this node kind: %(choices)s")
     export = verb("export", cmd_export)
     export.add_argument("--stack", type=Path, required=True, metavar="FILE", help="the stack file to write")
     export.add_argument("--nodes", type=_run_count, default=4, help="task slots (default 4)")
-    export.add_argument("--kind", choices=kinds.names(), default="fakenet", help="node kind (default fakenet)")
+    export.add_argument("--kind", choices=kind_names, default="fakenet", metavar="KIND",
+                        help="node kind: %(choices)s (default fakenet)")
     hosts = verbs.add_parser("hosts", help="Docker hosts for the hosts backend: add, ls, rm").add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=Parser)
     add = verb("add", cmd_hosts_add, parent=hosts)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import io
+import os
 import re
 import tarfile
 import tomllib
@@ -34,6 +35,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 import docker
 import docker.errors
 
+from fakenet import image_stamp
 from fakenet.errors import ContainerError
 from fakenet.image_base import BaseImage, base_python, local_image_id, resolve_base
 from fakenet.image_wheels import ensure_wheelhouse, project_requirements, wheel_arch
@@ -70,11 +72,12 @@ def ensure_image(
 
 def _ensure_locked(client: docker.DockerClient, root: Path, base_image: str | None, progress: Progress) -> str:
     base = resolve_base(client, progress, base_image)
-    inputs = build_inputs(root)
-    source_hash = content_hash(inputs, base.id)
-    tag = image_tag(source_hash)
+    tag = image_tag(_source_hash(root, base.id))
     if local_image_id(client, tag):
         return tag
+    inputs = build_inputs(root)
+    source_hash = content_hash(inputs, base.id)  # what is built is hashed from its content, never recalled
+    tag = image_tag(source_hash)
     progress(f"building {tag} on {base.ref}")
     requirements = project_requirements(tomllib.loads(inputs["src/pyproject.toml"].decode()))
     arch, python = wheel_arch(client.version()["Arch"]), base_python(client, base)
@@ -103,11 +106,35 @@ def build_inputs(root: Path) -> dict[str, bytes]:
     """Every file the image is made of, by its path in the build context."""
     files = {"Dockerfile": (root / "compose" / "Dockerfile").read_bytes(),
              "src/pyproject.toml": node_pyproject(root).encode(), "src/fakenet/__init__.py": _STUB_INIT}
-    node = node_package(root)
-    for path in sorted(node.rglob("*")):
-        if path.is_file() and _is_package_file(path.relative_to(node)):
-            files[f"src/fakenet/node/{path.relative_to(node).as_posix()}"] = path.read_bytes()
+    files.update({name: path.read_bytes() for name, path in _node_files(root).items()})
     return files
+
+
+def _node_files(root: Path) -> dict[str, Path]:
+    """The node package's files by their path in the build context: not bytecode, not hidden (editor
+    swap files), nothing inside __pycache__. os.walk, not Path.rglob: 0.7 ms against 6 (every `up`)."""
+    node, found = node_package(root), {}
+    for folder, folders, names in os.walk(node):
+        folders[:] = [name for name in folders if name != "__pycache__" and not name.startswith(".")]
+        inside = Path(folder).relative_to(node)
+        for name in names:
+            if not name.startswith(".") and not name.endswith((".pyc", ".pyo")):
+                found[f"src/fakenet/node/{(inside / name).as_posix()}"] = Path(folder, name)
+    return dict(sorted(found.items()))
+
+
+def _source_hash(root: Path, base_id: str) -> str:
+    """content_hash of the image's inputs on `base_id`, recalled by their files' stamp where it can be
+    (image_stamp.py): the files build_inputs reads, and this module, which makes the inputs from them."""
+    files = [root / "compose" / "Dockerfile", root / "pyproject.toml", *_node_files(root).values(), Path(__file__)]
+    stamped = image_stamp.stamp(files, base_id)
+    known = image_stamp.recall(stamped[0]) if stamped else None
+    if known:
+        return known
+    source_hash = content_hash(build_inputs(root), base_id)
+    if stamped:
+        image_stamp.remember(*stamped, source_hash)
+    return source_hash
 
 
 def node_requirements(root: Path) -> list[str]:
@@ -133,13 +160,6 @@ def node_pyproject(root: Path) -> str:
 
 def _toml_list(items) -> str:
     return "[" + ", ".join(f'"{item}"' for item in items) + "]"
-
-
-def _is_package_file(relative: Path) -> bool:
-    """Not bytecode, not hidden (editor swap files), nothing inside __pycache__."""
-    return relative.suffix not in (".pyc", ".pyo") and not any(
-        part == "__pycache__" or part.startswith(".") for part in relative.parts
-    )
 
 
 def content_hash(inputs: Mapping[str, bytes], base_id: str) -> str:

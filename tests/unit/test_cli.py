@@ -213,3 +213,15 @@ def test_a_hosts_flag_on_another_backend_is_refused_in_grammar(capsys):
     scenario = str(cli.compose.REPO / "scenarios" / "node-crash.yaml")
     assert "--placement only goes with --backend hosts" in fails_in_one_line(
         capsys, ["scenario", "run", scenario, "--placement", "node=h1"])
+
+
+def test_kind_names_are_read_only_by_the_commands_that_take_a_kind(capsys, monkeypatch):
+    from fakenet import kinds
+
+    monkeypatch.setattr(kinds, "names", lambda: pytest.fail("`up` read every distribution's entry points"))
+    args, _ = cli.parser().parse_known_args(["up", "-d", "--nodes", "5"])
+    assert args.nodes == 5
+    monkeypatch.setattr(kinds, "names", lambda: ["fakenet", "litecoin", "theirs"])
+    assert cli.parser().parse_known_args(["scenario", "check", "--kind", "theirs", "f.yaml"])[0].kind == "theirs"
+    assert "choose from 'fakenet', 'litecoin', 'theirs'" in fails_in_one_line(capsys, ["export", "--kind", "nope",
+                                                                                       "--stack", "s.yml"])

@@ -103,7 +103,7 @@ def test_subnets_avoid_every_network_in_use_and_fit_the_nodes():
     from fakenet.harness.backends import subnets
 
     taken = [ipaddress.ip_network("10.231.%d.0/24" % i) for i in range(256) if i != 77]
-    assert subnets.free(swarm.OVERLAY_POOL, 24, taken, "run1") == [ipaddress.ip_network("10.231.77.0/24")]
+    assert list(subnets.free(swarm.OVERLAY_POOL, 24, taken, "run1")) == [ipaddress.ip_network("10.231.77.0/24")]
     assert [subnets.prefix_for(n) for n in (2, 64, 253, 254, 1000)] == [24, 24, 24, 23, 22]
     network = SimpleNamespace(attrs={"IPAM": {"Config": [{"Subnet": "10.232.5.0/24", "Gateway": "10.232.5.1"}]}})
     assert subnets.addresses(network, ["node", "node2"]) == {"node": "10.232.5.2", "node2": "10.232.5.3"}

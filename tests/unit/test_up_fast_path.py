@@ -75,9 +75,9 @@ class Starter:
 class Compose:
     """compose.start's process: `up` waits for it after importing what the wait needs."""
 
-    def __init__(self, calls, args, code):
+    def __init__(self, calls, args, code, brief):
         self.calls, self.code = calls, code
-        calls.append(("compose", args))
+        calls.append(("compose", args, {"brief": brief}))
 
     def wait(self):
         self.calls.append(("compose exited", self.code))
@@ -93,7 +93,8 @@ def fake_up(monkeypatch, compose_exit: int = 0) -> list:
     monkeypatch.setattr(compose, "set_node_count", lambda *args: None)
     monkeypatch.setattr(code_mounts, "for_image", lambda client, image: {})
     monkeypatch.setattr(kinds, "get", lambda name: SimpleNamespace(name=name, image=lambda progress, client: "img"))
-    monkeypatch.setattr(compose, "start", lambda project, args, **options: Compose(calls, args, compose_exit))
+    monkeypatch.setattr(compose, "start", lambda project, args, **options: Compose(calls, args, compose_exit,
+                                                                                    options.get("brief", False)))
     monkeypatch.setattr(compose, "run", lambda project, args, **options: calls.append(("compose", args)) or
                         SimpleNamespace(returncode=0))
     monkeypatch.setattr(compose_start, "AsCreated", lambda client, project: Starter(calls, client, project))
@@ -104,9 +105,10 @@ def fake_up(monkeypatch, compose_exit: int = 0) -> list:
 def test_up_d_lets_compose_create_then_starts_itself_and_other_options_keep_composes_up(monkeypatch):
     calls = fake_up(monkeypatch)
     assert cli.main(["-p", "p", "up", "-d"]) == 0
-    assert calls == [("watch", "p"), ("compose", ["up", "--no-start", "--remove-orphans"]), ("imports",),
-                     ("compose exited", 0), ("close",), ("finish",), ("wait",)], \
-        "the creates watched before compose runs, the wait's imports while it runs, the rest started after"
+    assert calls == [("watch", "p"), ("compose", ["up", "--no-start", "--remove-orphans"], {"brief": True}),
+                     ("imports",), ("compose exited", 0), ("close",), ("finish",), ("wait",)], \
+        "the creates watched before compose runs (a brief run: compose_logic), the wait's imports while it " \
+        "runs, the rest started after"
     calls.clear()
     assert cli.main(["-p", "p", "up", "-d", "--force-recreate"]) == 0
     assert calls == [("compose", ["up", "-d", "--force-recreate", "--remove-orphans"]), ("wait",)]
