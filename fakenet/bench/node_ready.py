@@ -1,7 +1,7 @@
 """One node started as `fakenet-node` starts it, stopped the moment it is ready: for profilers.
 
     python -m fakenet.bench.node_ready            # prints "ready_cpu=<CPU seconds>" and exits
-    python -m fakenet.bench.node_ready --apps     # also waits for the aiohttp ports: "apps_cpu=…"
+    python -m fakenet.bench.node_ready --apps     # also asks an aiohttp port and waits until they serve: "apps_cpu=…"
     valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python -m fakenet.bench.node_ready
     docker run --rm -v $PWD/fakenet/bench/node_ready.py:/r.py fakenet-node:<tag> python3 /r.py
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import resource
+import socket
 import sys
 import time
 
@@ -40,6 +41,9 @@ def _exit_at_ready(wait_for_apps: bool) -> None:
         if not wait_for_apps:
             _report_and_exit("ready_cpu")
         print(f"ready_cpu={cpu_seconds():.3f}", flush=True)
+        # The apps load for their first client (http_ports.py): this is it. The kernel accepts the
+        # connection on the listening socket at once; it is never read, the process ends first.
+        node.apps_client = socket.create_connection((node.settings.bind, node.settings.api_port))
 
     async def served(ports):
         await serve_apps(ports)

@@ -6,16 +6,23 @@ unknown triggers a locator request to the peer that sent it, which also resolves
 
 Bitcoin trusts TCP to deliver every block. fakenet's link filter can drop whole frames (`loss`),
 so a lost last block would leave a peer behind until the next block; hence every node also
-re-announces its tip to every peer every TIP_INTERVAL seconds, and a peer behind catches up.
+re-announces its tip every TIP_INTERVAL seconds, and a peer behind catches up.
+
+Only to peers not known to hold it: a peer's last `tip` frame says what it holds. A re-announced
+tip is marked `again`, and a peer that holds it as its own tip answers with a plain `tip` (never
+answered in turn; both ends announce on connect, so those need no answer), so an idle network,
+every tip equal, sends no tip frames at all (they were a tenth of an idle node's frames). A peer
+whose last word is another tip, or none, is told every interval as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from fakenet.node import logs
 from fakenet.node.chain import AddResult, Chain
-from fakenet.node.connection import Connection
+from fakenet.node.connection import Connection, send_all
 from fakenet.node.swarm import Swarm
 
 BATCH = 500
@@ -26,6 +33,8 @@ class ChainSync:
     def __init__(self, chain: Chain, swarm: Swarm):
         self.chain, self.swarm = chain, swarm
         self._log = logs.get()
+        # What each link's peer last said its tip was; forgotten with the connection.
+        self._peer_tips: weakref.WeakKeyDictionary[Connection, str] = weakref.WeakKeyDictionary()
         for message_type, handler in (("tip", self._on_tip), ("getblocks", self._on_getblocks),
                                       ("blocks", self._on_blocks), ("block", self._on_block)):
             swarm.handle(message_type, handler)
@@ -56,14 +65,24 @@ class ChainSync:
         """Tell every peer our tip again every `interval` seconds (see the module's docstring)."""
         while True:
             await asyncio.sleep(interval)  # a period, not a wait for a condition
-            await self.swarm.broadcast(self._tip_message())
+            await self.reannounce_once()
+
+    async def reannounce_once(self) -> list[Connection]:
+        """One period's re-announcement, to the peers not known to hold our tip; those peers."""
+        tip = self.chain.tip().hash
+        behind = [conn for conn in self.swarm.connections.values() if self._peer_tips.get(conn) != tip]
+        await send_all(behind, {**self._tip_message(), "again": True})
+        return behind
 
     async def _request_blocks(self, conn: Connection) -> None:
         await conn.send({"t": "getblocks", "locator": self.chain.locator()})
 
     async def _on_tip(self, conn: Connection, message: dict) -> None:
+        self._peer_tips[conn] = str(message["hash"])
         if int(message["work"], 16) > self.chain.tip().chainwork and self.chain.get_index(message["hash"]) is None:
             await self._request_blocks(conn)
+        elif message.get("again") and message["hash"] == self.chain.tip().hash:
+            await self._announce_tip(conn)  # it does not know we hold it: this ends its re-announcing
 
     async def _on_getblocks(self, conn: Connection, message: dict) -> None:
         locator = [str(h) for h in message["locator"]][:64]

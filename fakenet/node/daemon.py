@@ -27,10 +27,11 @@ from fakenet.node.transport import TCP, Transport
 # The stream layer and the cluster (stream_layer.py): a process node imports them once it answers RPC.
 STREAM_LAYER = "fakenet.node.stream_layer"
 
-# Seconds after ready that the HTTP apps and jsonschema wait, at most, for the swarm to mesh
-# (Swarm.wait_meshed): neither readiness check asks them (the harness and `up` ask the RPC), and
-# their imports are more CPU than a node spends meshing. Longer only when a peer is down or cut:
-# their sockets are bound since start, so a client is kept waiting in the backlog, not refused.
+# Seconds after ready that the stream layer and jsonschema wait, at most, for the swarm to mesh
+# (Swarm.wait_meshed): no readiness check asks them (the harness and `up` ask the RPC), and
+# their imports are more CPU than a node spends meshing. Longer only when a peer is down or cut.
+# The aiohttp apps wait for their first client (HttpPorts.serve_apps_when_asked): their sockets
+# are bound since start, so a client is kept waiting in the backlog, not refused.
 APPS_AFTER_MESH_AT_MOST = 3.0
 # Seconds a node that has just meshed waits before it builds the rest: whoever waited for the mesh
 # (`up`, the harness's trust wait) asks its last questions then, and the layer's and the apps'
@@ -99,11 +100,12 @@ class Node:
     async def _start_rest(self) -> None:
         """After RPC answers: the swarm, then, once it has meshed (or APPS_AFTER_MESH_AT_MOST), the
         stream layer (its modules imported in a thread: an import holds the event loop for as long
-        as it runs, seconds on a loaded machine, and the RPC would stall) and the cluster, then the
-        aiohttp ports (http_ports.py), then jsonschema for the first Model create. The handshakes
-        need none of the layer, whose import is more CPU than meshing: a peer's frame for it waits
-        until it is built (Swarm.expect_handlers), as RPC calls to it do (Registry.expect_more). A
-        part that cannot start stops the node, as it would have failed its start."""
+        as it runs, seconds on a loaded machine, and the RPC would stall) and the cluster, then
+        jsonschema for the first Model create, then, once a client first connects to one, the
+        aiohttp ports (http_ports.py). The handshakes need none of the layer, whose import is more
+        CPU than meshing: a peer's frame for it waits until it is built (Swarm.expect_handlers), as
+        RPC calls to it do (Registry.expect_more). A part that cannot start stops the node, as it
+        would have failed its start."""
         loop = asyncio.get_running_loop()
         try:
             self.swarm.expect_handlers(layer_limits.frame_limits())
@@ -115,15 +117,22 @@ class Node:
             self.registry.complete()
             self.swarm.handlers_complete()
             self._start_cluster()
-            await self.http.serve_apps()
         except Exception as exc:
-            self._failure = exc
-            self.request_stop()
+            self._fail(exc)
             return
         finally:
             self.registry.complete()
             self.swarm.handlers_complete()  # a node stopping: held frames go on (to no handler) and the loop ends
         loop.run_in_executor(None, layer.warm)
+        try:
+            await self.http.serve_apps_when_asked()
+        except Exception as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: Exception) -> None:
+        """Stop the node for a part that could not start; run() raises `exc`."""
+        self._failure = exc
+        self.request_stop()
 
     async def _start_network(self) -> None:
         """Listen and dial, then ready."""

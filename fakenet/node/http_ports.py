@@ -3,9 +3,11 @@
 Readiness is asked over RPC, and the RPC is served by h11 (h11_server.py), so a node answers it
 without importing aiohttp, which is more CPU than everything else a node does to start
 (BENCHMARKS.md). The other ports — 9094 cluster, 7007 streams, 5101 ceramic-one, 5011 Kubo —
-are aiohttp apps, loaded once the node is ready. Their sockets are bound and listening before
-that, with the RPC's: a client that connects in between is accepted by the kernel and answered
-when its app is up, a few hundred milliseconds later, never refused.
+are aiohttp apps, loaded when a client first connects to one of them (serve_apps_when_asked):
+their imports are ~110 ms of CPU, a third of what a node spends to be fully up, and a node in a
+test network often never gets a request on those ports (the harness and `up` ask the RPC). Their
+sockets are bound and listening since start, with the RPC's: that first client is accepted by the
+kernel and answered when its app is up, a few hundred milliseconds later, never refused.
 """
 
 from __future__ import annotations
@@ -57,6 +59,21 @@ class HttpPorts:
         sock = self._sockets.pop(self.node.settings.rpc_port)
         self._servers.append(await h11_server.serve(endpoint, sock=sock))
 
+    async def serve_apps_when_asked(self) -> None:
+        """serve_apps() once a client connects to any of the apps' ports (a listening socket with a
+        connection waiting turns readable); until then they cost nothing but their sockets."""
+        loop = asyncio.get_running_loop()
+        asked = asyncio.Event()
+        descriptors = [sock.fileno() for sock in self._sockets.values()]
+        for fd in descriptors:
+            loop.add_reader(fd, asked.set)
+        try:
+            await asked.wait()
+        finally:  # the servers register these descriptors themselves
+            for fd in descriptors:
+                loop.remove_reader(fd)
+        await self.serve_apps()
+
     async def serve_apps(self) -> None:
         """The aiohttp apps, on the sockets bound at start. Their modules are imported in a thread:
         an import holds the event loop for as long as it runs (a few seconds on a loaded machine),
@@ -80,7 +97,8 @@ class HttpPorts:
             server.close()
         for runner in self._runners:
             await runner.cleanup()
-        for sock in self._sockets.values():  # apps that never loaded (a stop during start-up)
+        for sock in self._sockets.values():  # apps that never loaded (no client asked, or a stop during start-up)
+            asyncio.get_running_loop().remove_reader(sock.fileno())  # serve_apps_when_asked's, if it still waits
             sock.close()
         user, password = self.credentials
         if user == credentials.COOKIE_USER:

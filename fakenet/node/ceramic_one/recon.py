@@ -111,7 +111,10 @@ class Recon:
     async def run(self) -> None:
         while True:
             try:
-                await asyncio.wait_for(self._wake.wait(), ROUND)
+                # With no interest a round offers nothing and a peer's offers are ignored: the loop
+                # sleeps until one is registered (feed.on_interest wakes it), not once a second.
+                async with asyncio.timeout(ROUND if self.feed.interests() else None):  # no task per wait, unlike wait_for
+                    await self._wake.wait()
                 await asyncio.sleep(GAP)  # a timer: lets a burst of posts share one round
             except asyncio.TimeoutError:
                 pass

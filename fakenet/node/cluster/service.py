@@ -91,7 +91,9 @@ class ClusterService:
     def report(self, pinned: set[str] | None = None) -> Report:
         """This node's status of the items allocated to it, as its heartbeats carry it."""
         mine = [entry.stream_id for entry in self.pinset.items() if self.peer_id in self.allocation(entry)]
-        return self.tracker.report(mine, self.tracker.pinned() if pinned is None else pinned)
+        if pinned is None:  # the pin store's queries, only for items it would report on
+            pinned = self.tracker.pinned() if mine else set()
+        return self.tracker.report(mine, pinned)
 
     def warming_up(self) -> bool:
         return self.clock() - self.started < self.settings.ttl
@@ -181,8 +183,9 @@ class ClusterService:
 
     async def _reconciler(self) -> None:
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.settings.tick)
+            try:  # timeout(), not wait_for(): no task of its own for the wait, at every tick
+                async with asyncio.timeout(self.settings.tick):
+                    await self._wake.wait()
             except asyncio.TimeoutError:
                 pass  # the periodic tick: liveness changes by the passing of time alone
             self._wake.clear()
@@ -197,7 +200,8 @@ class ClusterService:
         if self.warming_up():
             return None
         self.tracker.expire_failures()
-        pinned = self.tracker.pinned()
+        # With no item and none owned the plan is empty whatever is pinned: skip the store's queries.
+        pinned = self.tracker.pinned() if self.pinset.items() or self.tracker.owned else set()
         todo = plan(self._view(pinned))
         for stream_id in todo.pin:
             self.tracker.pin(stream_id, self.swarm.spawn)
