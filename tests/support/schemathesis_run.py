@@ -1,5 +1,6 @@
 """schemathesis's CLI as the suite runs it (test_api_fuzz, test_ceramic_one): fixed seed, no example
-database, and Hypothesis's Unicode tables kept where a fresh clone finds them.
+database, Hypothesis's Unicode tables kept where a fresh clone finds them, and the garbage collector
+set for the run (schemathesis_main.py).
 
 Hypothesis builds two tables the first time a process needs them and stores them under its storage
 directory: which code points are in which Unicode category, and which UTF-8 encodes (~1.8 CPU s,
@@ -28,6 +29,7 @@ from pathlib import Path
 from fakenet.state import user_cache
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
+MAIN = Path(__file__).with_name("schemathesis_main.py")  # the launcher with the collector set for it
 
 
 def storage_directory() -> Path:
@@ -36,7 +38,7 @@ def storage_directory() -> Path:
 
 def run(document: str, cwd: Path, *options: str, seed: str = "1", timeout: float = 1200) -> subprocess.CompletedProcess:
     """`schemathesis run` on a document (a URL or a file) from `cwd` (its own cache stays out of the tree)."""
-    return subprocess.run([str(SCHEMATHESIS), "run", "--no-color", document, "--seed", seed,
+    return subprocess.run([sys.executable, str(MAIN), str(SCHEMATHESIS), "run", "--no-color", document, "--seed", seed,
                            "--generation-database", "none", *options],
                           capture_output=True, text=True, timeout=timeout, cwd=cwd,
                           env={**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": str(storage_directory())})
