@@ -5,9 +5,6 @@ from the commits tests/support/ceramic_models.py writes; responses are checked a
 rust-ceramic's own OpenAPI documents (tests/data/rust-ceramic) with schemathesis.
 """
 
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import dag_cbor
@@ -16,6 +13,7 @@ import requests
 from multiformats import CID, multibase, varint
 
 from support import local_nodes as local
+from support import schemathesis_run
 from fakenet.node.streams import ControllerKey, StreamID, jose
 from support.ceramic_events import ALICE, CERAMIC_ONE_PORT, car, create_on_7007, one, post_event
 from support.ceramic_models import definition, mid_genesis, mid_update, model_genesis
@@ -95,11 +93,8 @@ def test_responses_conform_to_rust_ceramic_s_openapi_documents(tmp_path, start_n
         # dag/* are not served (README); block/get and pin/add declare a parameter of `type: bool`,
         # which is not OpenAPI, so schemathesis cannot generate requests for them.
         f"{one(node)}/api/v0", ["/dag/get", "/dag/resolve", "/block/get", "/pin/add"])
-    run = subprocess.run([str(Path(sys.executable).parent / "schemathesis"), "run", "--no-color",
-                          str(CONTRACT / document), "--url", base, "--checks",
-                          "not_a_server_error,response_schema_conformance,content_type_conformance",
-                          *(arg for path in skipped for arg in ("--exclude-path", path)),
-                          "--max-examples", "40", "--seed", "1"],
-                         capture_output=True, text=True, timeout=1200, cwd=tmp_path)
+    run = schemathesis_run.run(str(CONTRACT / document), tmp_path, "--url", base, "--checks",
+                               "not_a_server_error,response_schema_conformance,content_type_conformance",
+                               *(arg for path in skipped for arg in ("--exclude-path", path)), "--max-examples", "40")
     assert run.returncode == 0, f"responses that break {document}:\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
-    assert int(re.search(r"(\d+) generated", run.stdout).group(1)) > 100
+    assert schemathesis_run.generated(run) > 100
