@@ -8,22 +8,27 @@ below to the front lets the short ones fill the workers around them. Measured wi
 is only scheduled later, never skipped.
 """
 
+# Alternating: an item that keeps a core busy (a 1,000-node sim, schemathesis, a long stream's
+# replay), then one that mostly waits on the engine or on timeouts (compose and litecoin projects,
+# the bench, load timing). With all the busy ones first, both cores were saturated for the first
+# two minutes (each busy item taking twice its time) and then under-used while the waiting ones ran
+# side by side (CPU ledger and /proc/stat samples of one -n 4 run, 2026-12-06).
 LONGEST = (
-    "scenarios/large-partition-heal.yaml::large-partition-heal[sim]",
-    "tests/integration/test_installed_wheel.py::",
-    "tests/integration/test_stream_lookup.py::test_a_stream_pinned_at_one_end_of_a_64_node_line",
-    "tests/integration/test_api_fuzz.py::",
-    "tests/integration/test_sim.py::test_isolating_one_node_of_1002",
-    "tests/integration/test_hostile_peers.py::test_a_rogues_flood_through_a_relay",
-    "scenarios/rolling-restart.yaml::",
-    "tests/integration/test_timing_under_load.py::",
-    "tests/integration/test_long_streams.py::",
-    "tests/integration/test_bench.py::",
-    "tests/integration/test_soak.py::",
-    "tests/integration/test_compose.py::",
+    "scenarios/large-partition-heal.yaml::large-partition-heal[sim]",  # busy: ~26 CPU s
+    "tests/integration/test_timing_under_load.py::",  # waits: 30 s, under a CPU s
+    "tests/integration/test_api_fuzz.py::",  # busy: two schemathesis runs, ~20 CPU s each
+    "tests/integration/test_bench.py::",  # waits: containers, ~4 CPU s in 56 s
+    "tests/integration/test_sim.py::test_isolating_one_node_of_1002",  # busy: ~40 CPU s
+    "tests/integration/test_compose.py::",  # waits: compose projects
+    "tests/integration/test_installed_wheel.py::",  # both: pip, a wheel, then containers
+    "tests/integration/test_litecoin_kind.py::",  # waits: litecoind containers
+    "tests/integration/test_long_streams.py::",  # busy: 1,101 commits replayed
+    "scenarios/rolling-restart.yaml::",  # waits
+    "tests/integration/test_soak.py::",  # busy: soaks and mutant soaks
+    "tests/integration/test_stream_lookup.py::test_a_stream_pinned_at_one_end_of_a_64_node_line",  # busy
+    "tests/integration/test_ceramic_one.py::test_responses_conform",  # busy: schemathesis
     "tests/integration/test_bundle.py::test_pytest_bundles",
-    "tests/integration/test_litecoin_kind.py::",
-    "tests/integration/test_ceramic_one.py::test_responses_conform",
+    "tests/integration/test_hostile_peers.py::test_a_rogues_flood_through_a_relay",
 )
 
 
