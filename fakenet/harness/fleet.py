@@ -19,7 +19,7 @@ from fakenet.harness.faults import LinkFault
 from fakenet.harness.links import LinkPlan
 from fakenet.harness.model import NetworkModel
 from fakenet.harness.timeline import Timeline
-from fakenet.harness.waits import wait_for
+from fakenet.harness.waits import WaitTimeout, wait_for
 from fakenet.kinds import NodeKind
 
 
@@ -35,6 +35,23 @@ class Fleet:
         self.stream_ids: list[str] = []  # every stream the harness created, in order
         self.faker = Faker()
         self.faker.seed_instance(seed)
+        self._start_deadline = 0.0  # begin_start()
+
+    def begin_start(self) -> None:
+        """Nodes spawned: from now, every wait until they are up (answering, trust, the graph) shares
+        one deadline, start_timeout away. Each wait had a start_timeout of its own (and the RPC one at
+        least a second), so a start could take three times its timeout, and a tiny timeout could
+        still pass wherever the harness ran slower than the nodes."""
+        self._start_deadline = clock.monotonic() + self.start_timeout
+
+    def start_budget(self, expected: str) -> float:
+        """The seconds left for the start's next wait; WaitTimeout if none are left: nothing is checked
+        after the deadline."""
+        left = self._start_deadline - clock.monotonic()
+        if left <= 0:
+            raise WaitTimeout(f"timed out after {self.start_timeout:g}s (start_timeout)\n  expected: {expected}\n"
+                              f"  observed: the start's time was used up before this was checked")
+        return left
 
     def requires(self, capability: str) -> None:
         if capability not in self.kind.capabilities:
@@ -70,13 +87,14 @@ class Fleet:
 
     def wait_answering(self, name: str) -> None:
         runtime = self.runtimes[name]
-        waited = 0.0
         url = "" if clock.is_virtual() else runtime.url("rpc")  # sim serves no port
         if url.startswith("http://"):  # a real socket: connect until the port accepts (listening.py says why)
-            _, waited = wait_for(lambda: listening.accepts(url), bool, timeout=self.start_timeout,
-                                 expected=f"{name} accepts connections at {url}", logs=lambda: runtime.logs(20))
-        wait_for(lambda: runtime.client.ready(), bool, timeout=max(1.0, self.start_timeout - waited),
-                 expected=f"{name} answers RPC", logs=lambda: runtime.logs(20))
+            expected = f"{name} accepts connections at {url}"
+            wait_for(lambda: listening.accepts(url), bool, timeout=self.start_budget(expected), expected=expected,
+                     logs=lambda: runtime.logs(20))
+        expected = f"{name} answers RPC"
+        wait_for(lambda: runtime.client.ready(), bool, timeout=self.start_budget(expected), expected=expected,
+                 logs=lambda: runtime.logs(20))
 
     def answering_identity(self, name: str) -> str:
         """Wait for a node to answer, then ask its identity at once: at start, the first nodes are
@@ -90,6 +108,7 @@ class Fleet:
     def start_node(self, name: str) -> None:
         runtime = self.runtime(name)
         runtime.start()
+        self.begin_start()
         self.wait_answering(name)
         self.model.identity_changed(name, runtime.client.identity())
         self.model.came_up(name, restarted=True)

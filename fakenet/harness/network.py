@@ -100,6 +100,7 @@ class Network:
         else:
             for name in self.names:
                 fleet.runtimes[name].start()
+        fleet.begin_start()
         fleet.learn_identities(known=fleet.parallel(fleet.answering_identity, self.names))
         fleet.timeline.restart_clock()
         # Trust first: each node's wait ends as soon as that node has dialled its neighbours, which
@@ -113,7 +114,7 @@ class Network:
             # difference (which link, whose logs) says more than the trust wait does.
             self.oracle.expect_graph(timeout=min(GRAPH_AFTER_UNTRUSTED, fleet.start_timeout))
             raise
-        self.oracle.expect_graph(timeout=fleet.start_timeout)
+        self.oracle.expect_graph(timeout=fleet.start_budget("the topology's links, all up"))
 
     @classmethod
     def attach(cls, project: str = "fakenet", kind: str | kinds.NodeKind | None = None) -> Network:
@@ -140,9 +141,9 @@ class Network:
             if not isinstance(client, IdentityClient):
                 return
             expected = set(self.fleet.model.trusted[name].values())
-            wait_for(client.trusted_identities, lambda trusted: expected <= trusted, timeout=self.fleet.start_timeout,
-                     expected=f"{name} trusts its neighbours' keys {sorted(expected)}",
-                     logs=lambda: self.fleet.runtimes[name].logs(20))
+            said = f"{name} trusts its neighbours' keys {sorted(expected)}"
+            wait_for(client.trusted_identities, lambda trusted: expected <= trusted, timeout=self.fleet.start_budget(said),
+                     expected=said, logs=lambda: self.fleet.runtimes[name].logs(20))
 
         self.fleet.parallel(wait, self.names)
 

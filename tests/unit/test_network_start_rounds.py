@@ -2,10 +2,13 @@
 check, so one round of the graph check confirms the mesh (issue 28: a round over 64 loaded nodes
 took about 1.5 s, and graph-first needed two or more, then a trust round on top)."""
 
+import time
+
 import pytest
 
 from fakenet.errors import ExpectationFailed
 from fakenet.harness.network import Network
+from fakenet.harness.waits import WaitTimeout
 from support.fake_backend import FakeBackend, FakeClient, FakeKind, FakeRuntime
 
 
@@ -93,5 +96,47 @@ def test_a_start_whose_link_never_comes_up_says_which_link_not_only_whose_trust(
         with pytest.raises(ExpectationFailed) as raised:
             net.start()
         assert raised.value.difference == "missing edges node2–node3"
+    finally:
+        net.close()
+
+
+class SlowToStart(DiallingClient):
+    """Answers RPC 0.2 s after it was spawned and trusts its neighbours 0.4 s after: each phase on
+    its own is within a 0.3 s timeout, the two together are not."""
+
+    def _since_spawn(self) -> float:
+        return time.monotonic() - self.runtime.world.spawned
+
+    def ready(self) -> bool:
+        return self._since_spawn() >= 0.2 and super().ready()
+
+    def trusted_identities(self) -> set[str]:
+        return super().trusted_identities() if self._since_spawn() >= 0.4 else set()
+
+
+def test_the_start_s_waits_share_one_start_timeout():
+    """Each wait had a start_timeout of its own: 0.2 s to answer, then 0.2 s more to trust, passed a
+    0.3 s timeout (and a tiny one could pass wherever the harness ran slower than the nodes)."""
+    kind = FakeKind()
+    backend = DiallingBackend(kind)
+    original = backend.create
+
+    def create(specs):
+        runtimes = original(specs)
+        backend.world.spawned = time.monotonic()
+        for runtime in runtimes.values():
+            runtime._fake_client = SlowToStart(runtime)
+        return runtimes
+
+    backend.create = create
+    net = Network(4, backend=backend, kind=kind, topology="ring", start_timeout=0.3)
+    try:
+        with pytest.raises((WaitTimeout, ExpectationFailed)):
+            net.start()
+    finally:
+        net.close()
+    net = Network(4, backend=DiallingBackend(kind), kind=kind, topology="ring", start_timeout=0.3)
+    try:
+        net.start()  # the same start, trusting at once, is within the timeout
     finally:
         net.close()
