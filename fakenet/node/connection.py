@@ -95,6 +95,10 @@ class Connection:
         self._drained = asyncio.Event()  # every queued frame has been written
         self._drained.set()
         self._writer_idle = False  # the writer task waits for a frame: nothing of ours is mid-write
+        # What _writable_now asks of the writer: asyncio's StreamWriter has both; the sim's pipe has no
+        # transport (it never buffers), and a test's stand-in may have neither.
+        self._closing = getattr(writer, "is_closing", lambda: False)
+        self._transport = getattr(writer, "transport", None)
 
     @property
     def peer_id(self) -> str:
@@ -200,10 +204,9 @@ class Connection:
         delay on the link, nothing queued or mid-write before it), and the transport holds nothing
         unsent, so no drain is owed (else the writer's drain paces the sender, as before). Waking
         the writer was a loop round trip per frame and link: a third of the scheduling of a flood."""
-        if not self._writer_idle or self._outbox or self.shape.delay > DUE_SLACK or self.writer.is_closing():
+        if not self._writer_idle or self._outbox or self.shape.delay > DUE_SLACK or self._closing():
             return False
-        transport = getattr(self.writer, "transport", None)  # the sim's pipe has none: it never buffers
-        return transport is None or transport.get_write_buffer_size() == 0
+        return self._transport is None or self._transport.get_write_buffer_size() == 0
 
     def _write_now(self, payload: bytes) -> None:
         frame = self.channel.seal(payload)
