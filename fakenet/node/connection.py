@@ -204,7 +204,9 @@ class Connection:
         delay on the link, nothing queued or mid-write before it), and the transport holds nothing
         unsent, so no drain is owed (else the writer's drain paces the sender, as before). Waking
         the writer was a loop round trip per frame and link: a third of the scheduling of a flood."""
-        if not self._writer_idle or self._outbox or self.shape.delay > DUE_SLACK or self._closing():
+        if not self._writer_idle or self._outbox or self.shape.delay > DUE_SLACK:
+            return False
+        if self.closed.is_set() or self._closing():
             return False
         return self._transport is None or self._transport.get_write_buffer_size() == 0
 
