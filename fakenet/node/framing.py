@@ -76,7 +76,7 @@ def decode(data: bytes, limits: Mapping[str, int] | None = None) -> dict:
     is checked against its type's limit before anything is decoded (`check_size`)."""
     kind = check_size(data, limits) if limits is not None else None
     try:
-        message = json.loads(data)
+        message = _loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise FrameError(f"frame is not JSON: {exc}") from exc
     except RecursionError as exc:  # json's C scanner refuses deep nesting this way
@@ -86,6 +86,18 @@ def decode(data: bytes, limits: Mapping[str, int] | None = None) -> dict:
     if kind is not None and message["t"] != kind:
         raise FrameError(f"frame begins as {kind} but decodes as {message['t'][:MAX_TYPE]}")
     return message
+
+
+def _loads(data: bytes):
+    """json.loads(data), without its encoding sniff for what can only be UTF-8: a JSON object
+    whose second byte is not NUL (json.detect_encoding's own rule), as every frame is. The sniff
+    and the wrapper were a tenth of decoding a small frame, and a simulation decodes millions."""
+    if data[:1] == b"{" and data[1:2] != b"\x00":
+        return _DECODER.decode(data.decode("utf-8", "surrogatepass"))  # what json.loads does with them
+    return json.loads(data)
+
+
+_DECODER = json.JSONDecoder()
 
 
 async def read_raw(reader: asyncio.StreamReader, max_size: int) -> tuple[bytes, bytes]:

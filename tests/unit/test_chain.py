@@ -197,6 +197,26 @@ def test_invalid_blocks_rejected_with_core_reasons(chain):
     assert chain.height() == 0
 
 
+def test_a_block_is_parsed_once_per_distinct_bytes_and_a_rejection_is_never_remembered(chain, monkeypatch):
+    """Every node of a simulation meets the same blocks, and anchoring re-reads them (validate.PARSED):
+    the same bytes are parsed and checked once; a broken block is refused again each time."""
+    from fakenet.node.chain import validate
+
+    validate._parsed.cache_clear()
+    validate._checked.cache_clear()
+    parses, parse = [], validate.CBlock.deserialize
+    monkeypatch.setattr(validate.CBlock, "deserialize", lambda raw: parses.append(raw) or parse(raw))
+    raw = chain.mine(PAY)
+    assert validate.check_block(raw) is validate.check_block(bytearray(raw)) is chain.get_block(
+        chain.add_block(raw).block_hash)
+    assert len(parses) == 1
+    broken = bad_blocks(chain)["bad-txnmrklroot"]
+    for _ in range(2):
+        with pytest.raises(validate.BlockRejected, match="bad-txnmrklroot"):
+            validate.check_block(broken)
+    assert chain.add_block(broken).reason == "bad-txnmrklroot"
+
+
 def test_block_template_fields(chain):
     mine(chain, 2)
     t = chain.block_template()

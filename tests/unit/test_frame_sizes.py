@@ -88,3 +88,16 @@ def test_a_holder_answers_a_log_of_any_length_with_a_window_under_the_limits():
         assert len(framing.payload(message)) <= stream_frames.MAX_BYTES["sr"]
         assert window[-1] == (end or cids[-1]) and window == cids[:cids.index(window[-1]) + 1][-stream_frames.MAX_LOG:]
     assert log_window(log, codec.cid_of(b"not in this log")) is None, "a page this node cannot answer is passed on"
+
+
+@pytest.mark.parametrize("data", [b'{"t":"x"}', b'{"t":"x"} ', b"{", b"{}x", '{"t":"\u00e9"}'.encode(), b"{\xff}",
+                                  b'{"t":"\\ud800"}', '{"t":"x"}'.encode("utf-16-le"), '{"t":"x"}'.encode("utf-8-sig"),
+                                  b"[1]", b"{\x00}"])
+def test_a_payload_decodes_as_json_loads_decodes_it(data):
+    """framing skips json.loads' encoding sniff where the sniff can only say UTF-8: same value, same error."""
+    def outcome(loads):
+        try:
+            return loads(data)
+        except ValueError as exc:  # UnicodeDecodeError too
+            return type(exc), str(exc)
+    assert outcome(framing._loads) == outcome(json.loads)

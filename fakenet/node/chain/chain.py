@@ -152,7 +152,7 @@ class Chain:
 
     def get_block(self, block_hash: str) -> CBlock | None:
         raw = self.get_raw_block(block_hash)
-        return CBlock.deserialize(raw) if raw is not None else None
+        return validate.parse(raw) if raw is not None else None  # cached: anchoring re-reads recent blocks
 
     def hash_at(self, height: int) -> str | None:
         return self._main[height] if 0 <= height < len(self._main) else None
