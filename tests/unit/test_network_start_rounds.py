@@ -79,19 +79,25 @@ class NeverLinking(DiallingClient):
         return {i for i in super().peer_identities() if cut is None or i != self.runtime.world.nodes[cut].identity}
 
 
-def test_a_start_whose_link_never_comes_up_says_which_link_not_only_whose_trust():
-    kind = FakeKind()
+def backend_of(kind, client_class) -> DiallingBackend:
+    """A DiallingBackend whose nodes answer through `client_class`; the world notes when they were spawned."""
     backend = DiallingBackend(kind)
     original = backend.create
 
     def create(specs):
         runtimes = original(specs)
+        backend.world.spawned = time.monotonic()
         for runtime in runtimes.values():
-            runtime._fake_client = NeverLinking(runtime)
+            runtime._fake_client = client_class(runtime)
         return runtimes
 
     backend.create = create
-    net = Network(4, backend=backend, kind=kind, topology="ring", start_timeout=0.5)
+    return backend
+
+
+def test_a_start_whose_link_never_comes_up_says_which_link_not_only_whose_trust():
+    kind = FakeKind()
+    net = Network(4, backend=backend_of(kind, NeverLinking), kind=kind, topology="ring", start_timeout=0.5)
     try:
         with pytest.raises(ExpectationFailed) as raised:
             net.start()
@@ -118,18 +124,7 @@ def test_the_start_s_waits_share_one_start_timeout():
     """Each wait had a start_timeout of its own: 0.2 s to answer, then 0.2 s more to trust, passed a
     0.3 s timeout (and a tiny one could pass wherever the harness ran slower than the nodes)."""
     kind = FakeKind()
-    backend = DiallingBackend(kind)
-    original = backend.create
-
-    def create(specs):
-        runtimes = original(specs)
-        backend.world.spawned = time.monotonic()
-        for runtime in runtimes.values():
-            runtime._fake_client = SlowToStart(runtime)
-        return runtimes
-
-    backend.create = create
-    net = Network(4, backend=backend, kind=kind, topology="ring", start_timeout=0.3)
+    net = Network(4, backend=backend_of(kind, SlowToStart), kind=kind, topology="ring", start_timeout=0.3)
     try:
         with pytest.raises((WaitTimeout, ExpectationFailed)):
             net.start()
