@@ -26,6 +26,7 @@ from fakenet.naming import natural
 from fakenet.suggest import did_you_mean
 
 UP_TIMEOUT = 120.0  # seconds `up -d` waits for a healthy mesh; FAKENET_UP_TIMEOUT overrides it
+SUBNET_TRIES = 8  # `up`s whose compose found its subnet taken by a concurrent run: each tries the next free one
 # Compose v2's verbs (`docker compose --help`): only these pass through, so a typo is fakenet's error.
 COMPOSE_VERBS = {"attach", "build", "config", "cp", "create", "down", "events", "exec", "images", "kill", "logs",
                  "ls", "pause", "port", "ps", "pull", "push", "restart", "rm", "run", "scale", "start", "stats",
@@ -226,12 +227,29 @@ def _reach_address(text: str) -> str:
 
 # -- verbs: each function's docstring is its help text -------------------------------------------------
 
-def _compose_subnet(project: str):
-    """The project's subnet: the one its network has, else one clear of every engine network."""
+def _compose_subnet(project: str, tried: list):
+    """The project's subnet: the one its network has, else one clear of every engine network and of the
+    subnets `tried` already (taken by another run meanwhile)."""
     from fakenet.harness.backends import subnets
 
     return subnets.kept_or_free(_docker(), compose_addresses.project_network(project), compose_addresses.POOL,
-                                compose_addresses.PREFIX, project)
+                                compose_addresses.PREFIX, project, avoid=tried)
+
+
+def _subnet_taken_meanwhile(project: str, subnet) -> bool:
+    """Compose failed, made no network for the project, and another network now holds `subnet`: another
+    `up` (or a harness run) created one on it between our look and compose's create. The engine refuses
+    the second ("Pool overlaps with other one on this address space"); seen with parallel test workers."""
+    from fakenet.harness.backends import subnets
+
+    import docker.errors
+
+    client = _docker()
+    try:
+        client.networks.get(compose_addresses.project_network(project))
+        return False
+    except docker.errors.NotFound:
+        return any(subnet.overlaps(other) for other in subnets.used(client))
 
 
 def cmd_up(args, extra: list[str]) -> int:
@@ -247,14 +265,21 @@ def cmd_up(args, extra: list[str]) -> int:
     if extra and (refused := compose.refused_up_options(extra)):
         raise UsageError(f"fake up: {refused}")
     image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
-    compose.set_node_count(args.project, count, kind.name, _compose_subnet(args.project),
-                           code_mounts.for_image(_docker(), image))
-    if args.detach and not extra:  # compose creates, we start all at once (fakenet/compose_start.py says why)
-        code = _create_and_start(args.project, image, kind.name)
-    else:  # attached, or compose options fakenet does not interpret: compose's own up
-        detach = ["-d"] if args.detach else []
-        code = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image,
-                           kind=kind.name).returncode
+    code_binds, tried = code_mounts.for_image(_docker(), image), []
+    while True:
+        subnet = _compose_subnet(args.project, tried)
+        compose.set_node_count(args.project, count, kind.name, subnet, code_binds)
+        if args.detach and not extra:  # compose creates, we start all at once (fakenet/compose_start.py says why)
+            code = _create_and_start(args.project, image, kind.name)
+        else:  # attached, or compose options fakenet does not interpret: compose's own up
+            detach = ["-d"] if args.detach else []
+            code = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image,
+                               kind=kind.name).returncode
+        if code == 0 or len(tried) + 1 >= SUBNET_TRIES or not _subnet_taken_meanwhile(args.project, subnet):
+            break
+        tried.append(subnet)
+        print(f"fake: another network took {subnet} while compose was creating {args.project}'s; "
+              f"trying another subnet", file=sys.stderr)
     if code != 0 or not args.detach:
         return code
     from fakenet import netstatus

@@ -84,9 +84,10 @@ class Compose:
         return self.code
 
 
-def fake_up(monkeypatch, compose_exit: int = 0) -> list:
+def fake_up(monkeypatch, compose_exit: int = 0, taken=lambda subnet: False) -> list:
     calls = []
-    monkeypatch.setattr(cli, "_compose_subnet", lambda project: None)
+    monkeypatch.setattr(cli, "_compose_subnet", lambda project, tried: f"subnet{len(tried)}")
+    monkeypatch.setattr(cli, "_subnet_taken_meanwhile", lambda project, subnet: taken(subnet))
     monkeypatch.setattr(cli, "_docker", lambda: "client")
     monkeypatch.setattr(cli, "_print_table", lambda project, rows: None)
     monkeypatch.setattr(cli, "_import_for_the_wait", lambda: calls.append(("imports",)))
@@ -118,6 +119,30 @@ def test_up_d_whose_compose_fails_starts_nothing_more_and_says_composes_code(mon
     calls = fake_up(monkeypatch, compose_exit=3)
     assert cli.main(["-p", "p", "up", "-d"]) == 3
     assert calls[-2:] == [("compose exited", 3), ("close",)]
+
+
+def test_up_d_whose_subnet_another_run_took_meanwhile_tries_the_next_free_one(monkeypatch, capsys):
+    exits = iter([1, 1, 0])
+    monkeypatch.setattr(Compose, "wait", lambda self: self.calls.append(("compose exited",)) or next(exits))
+    calls, chosen = fake_up(monkeypatch, taken=lambda subnet: True), []
+    monkeypatch.setattr(compose, "set_node_count", lambda project, count, kind, subnet, code: chosen.append(subnet))
+    assert cli.main(["-p", "p", "up", "-d"]) == 0
+    assert chosen == ["subnet0", "subnet1", "subnet2"], "each try avoids the subnets lost before"
+    assert calls.count(("finish",)) == 1 and calls[-1] == ("wait",)
+    assert "another network took subnet0" in capsys.readouterr().err
+
+
+def test_up_d_whose_compose_fails_for_another_reason_does_not_try_again(monkeypatch):
+    calls = fake_up(monkeypatch, compose_exit=2, taken=lambda subnet: False)
+    assert cli.main(["-p", "p", "up", "-d"]) == 2
+    assert [call for call in calls if call[0] == "compose"] == [("compose", ["up", "--no-start", "--remove-orphans"],
+                                                                 {"brief": True})]
+
+
+def test_up_d_gives_up_after_a_bounded_number_of_lost_subnets(monkeypatch):
+    calls = fake_up(monkeypatch, compose_exit=1, taken=lambda subnet: True)
+    assert cli.main(["-p", "p", "up", "-d"]) == 1
+    assert len([call for call in calls if call[0] == "compose"]) == cli.SUBNET_TRIES
 
 
 class EventEngine(Engine):

@@ -104,14 +104,15 @@ def addresses(network, names: list[str]) -> dict[str, str]:
 
 
 def kept_or_free(client: docker.DockerClient, name: str, pool: ipaddress.IPv4Network, prefix: int,
-                 run: str) -> ipaddress.IPv4Network:
+                 run: str, avoid: Iterable[ipaddress.IPv4Network] = ()) -> ipaddress.IPv4Network:
     """The subnet network `name` already has (a project brought up again keeps its addresses), else a
-    free one of `pool` for whoever creates it (compose, for `./fake up`)."""
+    free one of `pool`, none of `avoid` (tried and lost to a concurrent run), for whoever creates it
+    (compose, for `./fake up`)."""
     try:
         return ipaddress.ip_network(client.networks.get(name).attrs["IPAM"]["Config"][0]["Subnet"])
     except (docker.errors.NotFound, IndexError, KeyError, TypeError):
         pass
-    choice = next(free(pool, prefix, used(client), run), None)
+    choice = next(free(pool, prefix, [*used(client), *avoid], run), None)
     if choice is None:
         raise ContainerError(f"no free /{prefix} left in {pool} for {name}")
     return choice
