@@ -73,6 +73,8 @@ def test_a_node_that_drops_a_pinned_stream_is_the_system_under_tests_fault(tmp_p
 
 
 def test_a_false_cache_expectation_through_pytest_shows_the_line_and_the_numbers(tmp_path):
+    """A user's plain `pytest` on a scenario folder: the plugin comes from fakenet's pytest11 entry point
+    (without it nothing is collected and pytest exits 5, not 1)."""
     folder = tmp_path / "scenarios"
     folder.mkdir()
     (folder / "wrong-cache.yaml").write_text(
