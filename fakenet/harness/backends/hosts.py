@@ -183,16 +183,15 @@ class HostsBackend(DockerBackend):
         info = self.clients[host].info()
         engine = (info["ID"], info["KernelVersion"])
         if engine not in _esp_by_engine:
-            _esp_by_engine[engine] = self._probe_esp(host)
+            try:
+                self.clients[host].containers.run(self.image, ESP_PROBE, entrypoint="ip", cap_add=["NET_ADMIN"],
+                                                  network_mode="none", remove=True, labels=self.labels)
+                _esp_by_engine[engine] = True
+            except docker.errors.ContainerError:  # the kernel said no: so it stays while it runs
+                _esp_by_engine[engine] = False
+            except docker.errors.APIError:  # the engine did not get to ask it: no answer to keep
+                return False
         return _esp_by_engine[engine]
-
-    def _probe_esp(self, host: str) -> bool:
-        try:
-            self.clients[host].containers.run(self.image, ESP_PROBE, entrypoint="ip", cap_add=["NET_ADMIN"],
-                                              network_mode="none", remove=True, labels=self.labels)
-        except (docker.errors.ContainerError, docker.errors.APIError):
-            return False
-        return True
 
     def client_of(self, spec: NodeSpec) -> docker.DockerClient:
         return self.clients[self.placed[spec.name]]
