@@ -458,7 +458,6 @@ def cmd_dump(args, extra: list[str]) -> int:
 def cmd_scenario_run(args, extra: list[str]) -> int:
     """Run a scenario file with a live progress view; exit 0 if every step passed, else 1."""
     from fakenet.scenario import load
-    from fakenet.scenario.console import run_with_progress
 
     args.backend = args.backend or _choice("FAKENET_BACKEND", BACKENDS, "local")
     hosts_options = _hosts_options(args)  # flags first: they are cheaper to check than the file
@@ -471,6 +470,8 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
         os.environ["FAKENET_PLACEMENT"] = args.placement
     options = {"trace": args.trace} if args.trace else {}
     options.update(hosts_options)
+    from fakenet.scenario.console import run_with_progress  # after the checks: a refusal needs none of it
+
     result = run_with_progress(scenario, args.backend, nodes=args.nodes, seed=args.seed, kind=args.kind,
                                report_dir=args.report, keep=args.keep, **options)
     return 0 if result.ok else 1
