@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from fakenet import code_mounts, compose, compose_addresses, compose_start, kinds
+from fakenet import code_mounts, compose, compose_addresses, compose_start, engine_reads, kinds
 from fakenet.errors import FakenetError
 from fakenet.harness.backends import NAMES as BACKENDS
 from fakenet.naming import natural
@@ -226,12 +226,18 @@ def _reach_address(text: str) -> str:
 
 # -- verbs: each function's docstring is its help text -------------------------------------------------
 
-def _compose_subnet(project: str):
+def _compose_subnet(reads, project: str):
     """The project's subnet: the one its network has, else one clear of every engine network."""
     from fakenet.harness.backends import subnets
 
-    return subnets.kept_or_free(_docker(), compose_addresses.project_network(project), compose_addresses.POOL,
+    return subnets.kept_or_free(reads, compose_addresses.project_network(project), compose_addresses.POOL,
                                 compose_addresses.PREFIX, project)
+
+
+def _code_binds(reads, image: str) -> dict[str, str]:
+    """The node code's binds (code_mounts): known from `reads`, else the copy taken through the SDK."""
+    known = code_mounts.known_binds(reads, image)
+    return known if known is not None else code_mounts.for_image(_docker(), image)
 
 
 def cmd_up(args, extra: list[str]) -> int:
@@ -246,11 +252,14 @@ def cmd_up(args, extra: list[str]) -> int:
     compose.check_node_count(count, kind.name)  # before a build, which can take a minute
     if extra and (refused := compose.refused_up_options(extra)):
         raise UsageError(f"fake up: {refused}")
-    image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
-    compose.set_node_count(args.project, count, kind.name, _compose_subnet(args.project),
-                           code_mounts.for_image(_docker(), image))
+    # What compose needs, asked without the SDK where the engine is this machine's (engine_reads): its
+    # import then overlaps compose's run instead of delaying it. A build, a pull or a first code copy use it.
+    reads = engine_reads.answering(_docker)
+    image = kind.present_image(reads) or kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
+    compose.set_node_count(args.project, count, kind.name, _compose_subnet(reads, args.project),
+                           _code_binds(reads, image))
     if args.detach and not extra:  # compose creates, we start all at once (fakenet/compose_start.py says why)
-        code = _create_and_start(args.project, image, kind.name)
+        code = _create_and_start(reads, args.project, image, kind.name)
     else:  # attached, or compose options fakenet does not interpret: compose's own up
         detach = ["-d"] if args.detach else []
         code = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image,
@@ -264,15 +273,17 @@ def cmd_up(args, extra: list[str]) -> int:
     return 0
 
 
-def _create_and_start(project: str, image: str, kind: str) -> int:
+def _create_and_start(reads, project: str, image: str, kind: str) -> int:
     """Compose creates the project (`up --no-start`); its containers start as they are created
-    (compose_start.AsCreated). What `up` needs after compose is imported while compose runs: it
-    waits on the engine most of that time, and the imports were ~40 ms of CPU after it."""
-    starter = compose_start.AsCreated(_docker(), project)
+    (compose_start.AsCreated). What `up` needs after compose is imported while compose runs (the SDK,
+    for the starts, then the wait's modules): compose waits on the engine most of that time, and those
+    imports were ~110 ms of CPU before or after it."""
+    starter = compose_start.AsCreated(reads, project)
     try:
         process = compose.start(project, ["up", "--no-start", "--remove-orphans"], image=image, kind=kind,
                                 brief=True)
         try:
+            starter.watch(_docker())
             _import_for_the_wait()
         finally:
             code = process.wait()  # Ctrl-C reaches compose too (same process group): it stops on its own
