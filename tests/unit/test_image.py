@@ -408,7 +408,7 @@ def test_build_error_raises_with_the_log_tail(engine):
 def test_public_api():
     assert set(image.__all__) == {
         "IMAGE_REPO", "SOURCE_HASH_LABEL", "build_inputs", "content_hash", "ensure_image", "image_tag", "node_pyproject",
-        "repo_root",
+        "present_tag", "repo_root",
     }  # fmt: skip
 
 
