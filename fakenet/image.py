@@ -26,7 +26,6 @@ import io
 import os
 import re
 import tarfile
-import tomllib
 from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,6 +81,8 @@ def _ensure_locked(client: docker.DockerClient, root: Path, base_image: str | No
     source_hash = content_hash(inputs, base.id)  # what is built is hashed from its content, never recalled
     tag = image_tag(source_hash)
     progress(f"building {tag} on {base.ref}")
+    import tomllib  # only to build: not on `./fake up`'s way to compose
+
     requirements = project_requirements(tomllib.loads(inputs["src/pyproject.toml"].decode()))
     arch, python = wheel_arch(client.version()["Arch"]), base_python(client, base)
     wheels = ensure_wheelhouse(state_path("wheelhouse"), requirements, arch, python, progress)
@@ -158,6 +159,8 @@ def node_requirements(root: Path) -> list[str]:
 
 def node_pyproject(root: Path) -> str:
     """The node's own distribution: its dependencies and console scripts, the version of the checkout."""
+    import tomllib
+
     project = tomllib.loads((root / "pyproject.toml").read_text())
     version = re.search(r'__version__\s*=\s*"([^"]+)"', (node_package(root) / "version.py").read_text()).group(1)
     scripts = {name: target for name, target in project["project"].get("scripts", {}).items()
