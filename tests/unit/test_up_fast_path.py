@@ -272,3 +272,44 @@ def test_up_builds_through_the_sdk_when_the_image_or_the_code_copy_is_not_there_
     monkeypatch.setattr(code_mounts, "for_image", lambda client, image: calls.append(("copy", client, image)) or {})
     assert cli.main(["-p", "p", "up", "-d"]) == 0
     assert calls[:3] == [("build", "client"), ("copy", "client", "img"), ("as created", "p")]
+
+
+def test_a_held_question_to_a_node_not_listening_yet_is_asked_again_within_the_hold(monkeypatch):
+    """The container runs before its process listens: a refused connect is tried again (doubling pauses)
+    until the hold is spent, not left to the next round; any other failure is the answer at once."""
+    import requests
+
+    from fakenet.errors import RpcError
+    from fakenet.harness.rpc import UNREACHABLE
+
+    def failure(cause):
+        error = RpcError(UNREACHABLE, "cannot reach http://10.0.0.2:6433/")
+        error.__cause__ = cause
+        return error
+
+    class Client:
+        def __init__(self, failures):
+            self.failures, self.asked = list(failures), 0
+
+        def summary_with(self, peers, wait):
+            self.asked += 1
+            if self.failures:
+                raise self.failures.pop(0)
+            return "summary"
+
+    pauses = []
+    monkeypatch.setattr(netstatus.time, "sleep", pauses.append)
+    refused = [failure(requests.exceptions.ConnectionError("refused")) for _ in range(3)]
+    client = Client(refused)
+    assert netstatus._held_summary(client, (3, 1.0)) == "summary" and client.asked == 4
+    assert pauses == [0.01, 0.02, 0.04]
+    timeout = Client([failure(requests.exceptions.ConnectTimeout("unroutable"))])
+    with pytest.raises(RpcError):
+        netstatus._held_summary(timeout, (3, 1.0))
+    assert timeout.asked == 1, "a connect timeout is the unroutable address (_Route), not a node starting"
+    clock = iter([100.0, 100.5, 101.2])
+    monkeypatch.setattr(netstatus.time, "monotonic", lambda: next(clock))
+    late = Client([failure(requests.exceptions.ConnectionError("refused")) for _ in range(5)])
+    with pytest.raises(RpcError):
+        netstatus._held_summary(late, (3, 1.0))
+    assert late.asked == 2, "not past the hold"
