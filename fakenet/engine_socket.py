@@ -44,8 +44,8 @@ class EngineSocket:
         self.path, self.timeout = path, timeout
 
     def get(self, path: str, **query) -> object | None:
-        """The JSON the engine answers to GET `path` (its segments quoted here), None for a 404."""
-        target = quote(path) + (f"?{urlencode(query)}" if query else "")
+        """The JSON the engine answers to GET `path` (quoted here as the SDK quotes it), None for a 404."""
+        target = quote(path, safe="/:") + (f"?{urlencode(query)}" if query else "")
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
                 connection.settimeout(self.timeout)

@@ -48,7 +48,7 @@ def test_answers_json_none_for_a_404_and_quotes_the_path(tmp_path):
     client = engine_socket.EngineSocket(engine.path, timeout=5)
     assert client.get("/images/fakenet-node:abc/json") == {"Id": "sha256:1", "Config": {"Labels": {"io.fakenet.image": "node"}}}
     assert client.get("/containers/json", all=1, filters='{"label": ["a=b"]}') is None
-    assert engine.requests == ["GET /images/fakenet-node%3Aabc/json HTTP/1.0",
+    assert engine.requests == ["GET /images/fakenet-node:abc/json HTTP/1.0",
                                "GET /containers/json?all=1&filters=%7B%22label%22%3A+%5B%22a%3Db%22%5D%7D HTTP/1.0"]
 
 
@@ -97,7 +97,7 @@ def test_a_question_the_socket_does_not_answer_is_asked_through_the_sdk(tmp_path
     reads = engine_reads.answering(lambda: sdk)
     assert reads.image("present:1") == engine_reads.Image("sha256:sdk", {})
     assert reads.image("absent:1") is None
-    assert engine.requests == ["GET /images/present%3A1/json HTTP/1.0", "GET /images/absent%3A1/json HTTP/1.0"]
+    assert engine.requests == ["GET /images/present:1/json HTTP/1.0", "GET /images/absent:1/json HTTP/1.0"]
 
 
 def test_the_fake_commands_modules_import_neither_the_sdk_nor_requests():

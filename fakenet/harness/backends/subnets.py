@@ -34,7 +34,7 @@ def prefix_for(count: int) -> int:
     return min(24, 32 - (count + 2).bit_length())
 
 
-def used(reads) -> list[ipaddress.IPv4Network]:
+def used(reads) -> list[ipaddress.IPv4Network]:  # reads: fakenet.engine_reads
     """Subnets of every network the engine knows, and, for an engine on this machine, of every route.
 
     Read from one listing, which carries every network's IPAM config (for swarm networks, the subnet
