@@ -275,23 +275,18 @@ def cmd_up(args, extra: list[str]) -> int:
 
 def _create_and_start(reads, project: str, image: str, kind: str) -> int:
     """Compose creates the project (`up --no-start`); its containers start as they are created
-    (compose_start.AsCreated). What `up` needs meanwhile is imported while the engine works: the SDK,
-    for the starts, while compose starts (~50 ms of its CPU before its first engine call); the wait's
-    modules once compose is done, while the engine still starts the containers (each start is most of
-    a second of engine work, which the starts' threads wait on). Imported during the creates, they held
-    the interpreter's lock against the threads sending the starts: each start left 20-30 ms after its
-    create's event instead of at once (4 nodes, load 9). Together ~110 ms of CPU, before or after
-    compose until issue 28."""
+    (compose_start.AsCreated). What `up` needs after compose is imported while compose runs (the SDK,
+    for the starts, then the wait's modules): compose waits on the engine most of that time, and those
+    imports were ~110 ms of CPU before or after it."""
     starter = compose_start.AsCreated(reads, project)
     try:
         process = compose.start(project, ["up", "--no-start", "--remove-orphans"], image=image, kind=kind,
                                 brief=True)
         try:
             starter.watch(_docker())
+            _import_for_the_wait()
         finally:
             code = process.wait()  # Ctrl-C reaches compose too (same process group): it stops on its own
-        if code == 0:
-            _import_for_the_wait()
     finally:
         starter.close()
     if code == 0:

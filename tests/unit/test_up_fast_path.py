@@ -110,9 +110,9 @@ def test_up_d_lets_compose_create_then_starts_itself_and_other_options_keep_comp
     calls = fake_up(monkeypatch)
     assert cli.main(["-p", "p", "up", "-d"]) == 0
     assert calls == [("as created", "p"), ("compose", ["up", "--no-start", "--remove-orphans"], {"brief": True}),
-                     ("watch", "client"), ("compose exited", 0), ("imports",), ("close",), ("finish",), ("wait",)], \
+                     ("watch", "client"), ("imports",), ("compose exited", 0), ("close",), ("finish",), ("wait",)], \
         "the creates counted from before compose runs (a brief run: compose_logic), watched through the SDK " \
-        "while it runs, the wait's imports while the starts are under way, the rest started after"
+        "and the wait's imports while it runs, the rest started after"
     calls.clear()
     assert cli.main(["-p", "p", "up", "-d", "--force-recreate"]) == 0
     assert calls == [("compose", ["up", "-d", "--force-recreate", "--remove-orphans"]), ("wait",)]
