@@ -277,7 +277,10 @@ def _create_and_start(reads, project: str, image: str, kind: str) -> int:
     """Compose creates the project (`up --no-start`); its containers start as they are created
     (compose_start.AsCreated). What `up` needs after compose is imported while compose runs (the SDK,
     for the starts, then the wait's modules): compose waits on the engine most of that time, and those
-    imports were ~110 ms of CPU before or after it."""
+    imports were ~110 ms of CPU before or after it. On a quiet machine both are done before compose's
+    first create (~0.15 s after its start); on a loaded one the wait's imports can meet the creates and
+    delay each start by 20-30 ms (the interpreter's lock), but imported once compose is done they met
+    the nodes' own start instead, and `up` was no shorter (BENCHMARKS.md, issue 28)."""
     starter = compose_start.AsCreated(reads, project)
     try:
         process = compose.start(project, ["up", "--no-start", "--remove-orphans"], image=image, kind=kind,
