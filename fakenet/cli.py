@@ -280,7 +280,7 @@ def _create_and_start(reads, project: str, image: str, kind: str) -> int:
     imports were ~110 ms of CPU before or after it. On a quiet machine both are done before compose's
     first create (~0.15 s after its start); on a loaded one the wait's imports can meet the creates and
     delay each start by 20-30 ms (the interpreter's lock), but imported once compose is done they met
-    the nodes' own start instead, and `up` was no shorter (BENCHMARKS.md, issue 28)."""
+    the nodes' own start instead, and `up` was no shorter in alternated runs at load 9-13 (issue 28)."""
     starter = compose_start.AsCreated(reads, project)
     try:
         process = compose.start(project, ["up", "--no-start", "--remove-orphans"], image=image, kind=kind,
