@@ -6,7 +6,8 @@ Through the docker SDK those questions first cost its import (requests, urllib3:
 the command's start, issue 28); here they cost a connect and a read each, and the SDK is imported while
 compose runs. Only GETs of JSON, only a unix socket: the SDK stays the one client for everything else
 (ssh://, tcp://, TLS, streams, writes), and an answer this module does not expect (not JSON, an error
-status, a cut-off body) raises Unanswered, on which the caller asks the SDK instead.
+status, a cut-off body, no engine) raises Unanswered, on which the caller asks the SDK instead; an engine
+that does not answer in time is an error (ContainerError), not asked twice.
 
 HTTP/1.0, not http.client: its import (email, ssl, calendar) is ~15 ms of the CPU this saves. A 1.0
 request gets a response ended by the engine closing the connection (no chunks, no keep-alive), so
@@ -19,6 +20,8 @@ import json
 import os
 import socket
 from urllib.parse import quote, urlencode
+
+from fakenet.errors import ContainerError
 
 DEFAULT_SOCKET = "/var/run/docker.sock"  # the SDK's default when DOCKER_HOST is unset
 TIMEOUT = 60.0  # seconds, as the SDK's default
@@ -54,6 +57,9 @@ class EngineSocket:
                 chunks = []
                 while chunk := connection.recv(65536):
                     chunks.append(chunk)
+        except TimeoutError as exc:  # the SDK would wait as long again: say so instead
+            raise ContainerError(f"the Docker engine at {self.path} did not answer GET {target} within "
+                                 f"{self.timeout:.0f} s") from exc
         except OSError as exc:
             raise Unanswered(f"{self.path}: {exc}") from exc
         return _json_of(target, b"".join(chunks))

@@ -12,6 +12,7 @@ import docker.errors
 import pytest
 
 from fakenet import engine_reads, engine_socket
+from fakenet.errors import ContainerError
 
 
 class Engine:
@@ -63,6 +64,14 @@ def test_anything_else_is_unanswered(tmp_path, reply):
     engine = Engine(tmp_path / "e.sock", [reply])
     with pytest.raises(engine_socket.Unanswered):
         engine_socket.EngineSocket(engine.path, timeout=5).get("/info")
+
+
+def test_an_engine_that_does_not_answer_in_time_is_an_error_not_asked_again(tmp_path):
+    silent = socket.socket(socket.AF_UNIX)
+    silent.bind(str(tmp_path / "e.sock"))
+    silent.listen(1)  # accepted by the kernel, never answered
+    with pytest.raises(ContainerError, match="did not answer GET /info within"):
+        engine_socket.EngineSocket(str(tmp_path / "e.sock"), timeout=0.2).get("/info")
 
 
 def test_no_engine_is_unanswered(tmp_path):
