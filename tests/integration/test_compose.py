@@ -99,8 +99,8 @@ def test_up_whose_subnet_another_run_takes_first_tries_the_next(client, project,
     picked, squatters = [], []
     look = cli._compose_subnet
 
-    def look_then_lose(name, tried):
-        subnet = look(name, tried)
+    def look_then_lose(reads, name, tried):
+        subnet = look(reads, name, tried)
         picked.append(subnet)
         if not squatters:
             ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet))])
