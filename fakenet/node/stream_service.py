@@ -214,7 +214,7 @@ class StreamService:
         if decoded is None:  # checked before the load: a malformed commit costs no sync
             decoded = codec.decode(cid, data)
         current = await self.load(stream_id)
-        if any(entry.cid == cid for entry in current.log):  # a repeat (or a sync in the load brought it): held
+        if cid in current.index():  # a repeat (or a sync in the load brought it): held
             return current
         state = apply_commit(current, cid, data, local=True, decoded=decoded)
         await self._accept(state, ChainMap({cid: data}, self.held(stream_id).blocks), current)
