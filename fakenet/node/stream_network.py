@@ -201,7 +201,7 @@ class StreamNetwork:
         so an honest copy arriving later still counts."""
         wanted, found = set(cids), {}
         unfinished = Searched(None, 0, self.silence)
-        async with aclosing(self._ask({"t": "bq", "cids": [str(c) for c in cids]})) as messages:
+        async with aclosing(self._ask({"t": "bq", "cids": [codec.cid_text(c) for c in cids]})) as messages:
             async for message in messages:
                 if message["t"] == DONE:
                     return found, Searched.from_done(message, self.silence)
@@ -270,7 +270,7 @@ class StreamNetwork:
             # A copy that is not fresh may be behind a holder further on (fakenet.node.component_news):
             # it answers and passes the query on, so the asker settles between both.
             onward = None if self.service.fresh(stream_id) else stream_frames.known(message)
-            respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.tip),
+            respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": codec.cid_text(held.tip),
                        "log": window, "length": len(held.log)}, onward
         await self._proceed(conn, message["qid"], respond)
 
