@@ -324,7 +324,8 @@ class StreamService:
         if winner.tip != held.state.tip:
             self.store(winner, {c: blocks[c] for c in (e.cid for e in winner.log) if c not in held.blocks}, held.state)
             self._noted(winner, blocks)
-            self._log.info("stream_tip_moved", stream=winner.stream_id.encode(), tip=codec.cid_text(winner.tip), source=source)
+            self._log.info("stream_tip_moved", stream=winner.stream_id.encode(), tip=codec.cid_text(winner.tip),
+                           source=source)
             if winner.anchor_status is not AnchorStatus.ANCHORED and self.anchors is not None:
                 self.anchors.request(winner.stream_id.encode(), codec.cid_text(winner.tip))
 
@@ -403,7 +404,8 @@ class StreamService:
             return self.cache.get(stream_id).state if stream_id in self.cache else self.held(stream_id).state
         self._noted(state, blocks)
         self._cache(state, blocks)
-        self._log.info("stream_loaded", stream=stream_id.encode(), tip=codec.cid_text(state.tip), commits=len(state.log))
+        self._log.info("stream_loaded", stream=stream_id.encode(), tip=codec.cid_text(state.tip),
+                       commits=len(state.log))
         return state
 
     async def _sync_once(self, stream_id: StreamID) -> StreamState:

@@ -49,7 +49,8 @@ def installed(tmp_path_factory):
     # Built with this venv's setuptools where it has one (Python 3.11's venvs do): an isolated build
     # installs setuptools into a throwaway env first (~1.3 of its 2 CPU s); the wheel's files are the same.
     isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
-    run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", *isolation, "-q", "-w", str(root / "dist")], root)
+    run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", *isolation, "-q", "-w", str(root / "dist")],
+        root)
     bare_venv(root / "venv", next((root / "dist").glob("fakenet-*.whl")), timeout=900)
     outside = root / "elsewhere"
     outside.mkdir()
