@@ -99,8 +99,9 @@ class CipherState:
     def seal_buffer(self, plaintext: bytes, ad: bytes) -> bytearray:
         """`seal`'s bytes in the buffer they were sealed into (`bytes + bytearray` is bytes: no copy of its own)."""
         out = bytearray(len(plaintext) + TAG_SIZE)
+        nonce = self._next_nonce()
         _lib.crypto_aead_chacha20poly1305_ietf_encrypt(_ffi.from_buffer(out), _ffi.NULL, plaintext, len(plaintext), ad,
-                                                       len(ad), _ffi.NULL, self._next_nonce(), self._key)
+                                                       len(ad), _ffi.NULL, nonce, self._key)
         return out
 
     def open(self, sealed: bytes, ad: bytes) -> bytes:
