@@ -127,18 +127,22 @@ class Connection:
 
     async def send(self, message: dict) -> None:
         """Queue a frame for the peer (or write it at once, when it would leave at once: `_writable_now`);
-        returns once it is queued, after waiting for room when the outbox is full. Frames keep their order.
-        (send_payload's steps, not a call to it: one coroutine less per frame, pings and pongs included.)"""
-        payload = framing.payload(message)
-        if not self.closed.is_set() and self._queue(payload):
+        returns once it is queued, after waiting for room when the outbox is full. Frames keep their order."""
+        if self.queue_payload(framing.payload(message)):
             await self._room.wait()
 
     async def send_payload(self, payload: bytes) -> None:
         """`send` of a message already encoded (framing.payload): one encoding for many links."""
-        if self.closed.is_set():
-            return
-        if self._queue(payload):
+        if self.queue_payload(payload):
             await self._room.wait()
+
+    def queue_payload(self, payload: bytes) -> bool:
+        """`send_payload` without its coroutine, for a caller that sends many frames: True when the
+        caller must `wait_for_room()` before it sends more (the outbox is over its high-water mark)."""
+        return not self.closed.is_set() and self._queue(payload)
+
+    async def wait_for_room(self) -> None:
+        await self._room.wait()
 
     def _queue(self, frame: bytes) -> bool:
         """Put a payload in the outbox (or lose it, on a lossy link); True when the outbox is now
@@ -303,8 +307,8 @@ class Connection:
         not a coroutine, since a pong almost never waits and every link answers one a second."""
         self.peer_delay = lag.read_stamp(message)
         if message["t"] == "ping":
-            payload = framing.payload({"t": "pong", "n": message.get("n"), "d": lag.stamp(self.shape.delay)})
-            return not self.closed.is_set() and self._queue(payload)
+            return self.queue_payload(framing.payload({"t": "pong", "n": message.get("n"),
+                                                       "d": lag.stamp(self.shape.delay)}))
         sent_at = self._pings.pop(message.get("n"), None) if isinstance(message.get("n"), int) else None
         if sent_at is not None:
             self.pingtime = clock.monotonic() - sent_at
