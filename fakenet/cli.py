@@ -19,13 +19,14 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from fakenet import code_mounts, compose, compose_addresses, compose_start, kinds
+from fakenet import code_mounts, compose, compose_addresses, compose_start, engine_reads, kinds
 from fakenet.errors import FakenetError
 from fakenet.harness.backends import NAMES as BACKENDS
 from fakenet.naming import natural
 from fakenet.suggest import did_you_mean
 
 UP_TIMEOUT = 120.0  # seconds `up -d` waits for a healthy mesh; FAKENET_UP_TIMEOUT overrides it
+SUBNET_TRIES = 8  # `up`s whose compose found its subnet taken by a concurrent run: each tries the next free one
 # Compose v2's verbs (`docker compose --help`): only these pass through, so a typo is fakenet's error.
 COMPOSE_VERBS = {"attach", "build", "config", "cp", "create", "down", "events", "exec", "images", "kill", "logs",
                  "ls", "pause", "port", "ps", "pull", "push", "restart", "rm", "run", "scale", "start", "stats",
@@ -226,12 +227,30 @@ def _reach_address(text: str) -> str:
 
 # -- verbs: each function's docstring is its help text -------------------------------------------------
 
-def _compose_subnet(project: str):
-    """The project's subnet: the one its network has, else one clear of every engine network."""
+def _compose_subnet(reads, project: str, tried: list):
+    """The project's subnet: the one its network has, else one clear of every engine network and of the
+    subnets `tried` already (taken by another run meanwhile)."""
     from fakenet.harness.backends import subnets
 
-    return subnets.kept_or_free(_docker(), compose_addresses.project_network(project), compose_addresses.POOL,
-                                compose_addresses.PREFIX, project)
+    return subnets.kept_or_free(reads, compose_addresses.project_network(project), compose_addresses.POOL,
+                                compose_addresses.PREFIX, project, avoid=tried)
+
+
+def _subnet_taken_meanwhile(reads, project: str, subnet) -> bool:
+    """Compose failed, made no network for the project, and another network now holds `subnet`: another
+    `up` (or a harness run) created one on it between our look and compose's create. The engine refuses
+    the second ("Pool overlaps with other one on this address space"); seen with parallel test workers."""
+    from fakenet.harness.backends import subnets
+
+    if reads.network(compose_addresses.project_network(project)) is not None:
+        return False
+    return any(subnet.overlaps(other) for other in subnets.used(reads))
+
+
+def _code_binds(reads, image: str) -> dict[str, str]:
+    """The node code's binds (code_mounts): known from `reads`, else the copy taken through the SDK."""
+    known = code_mounts.known_binds(reads, image)
+    return known if known is not None else code_mounts.for_image(_docker(), image)
 
 
 def cmd_up(args, extra: list[str]) -> int:
@@ -246,15 +265,25 @@ def cmd_up(args, extra: list[str]) -> int:
     compose.check_node_count(count, kind.name)  # before a build, which can take a minute
     if extra and (refused := compose.refused_up_options(extra)):
         raise UsageError(f"fake up: {refused}")
-    image = kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
-    compose.set_node_count(args.project, count, kind.name, _compose_subnet(args.project),
-                           code_mounts.for_image(_docker(), image))
-    if args.detach and not extra:  # compose creates, we start all at once (fakenet/compose_start.py says why)
-        code = _create_and_start(args.project, image, kind.name)
-    else:  # attached, or compose options fakenet does not interpret: compose's own up
-        detach = ["-d"] if args.detach else []
-        code = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image,
-                           kind=kind.name).returncode
+    # What compose needs, asked without the SDK where the engine is this machine's (engine_reads): its
+    # import then overlaps compose's run instead of delaying it. A build, a pull or a first code copy use it.
+    reads = engine_reads.answering(_docker)
+    image = kind.present_image(reads) or kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
+    code_binds, tried = _code_binds(reads, image), []
+    while True:
+        subnet = _compose_subnet(reads, args.project, tried)
+        compose.set_node_count(args.project, count, kind.name, subnet, code_binds)
+        if args.detach and not extra:  # compose creates, we start all at once (fakenet/compose_start.py says why)
+            code = _create_and_start(reads, args.project, image, kind.name)
+        else:  # attached, or compose options fakenet does not interpret: compose's own up
+            detach = ["-d"] if args.detach else []
+            code = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image,
+                               kind=kind.name).returncode
+        if code == 0 or len(tried) + 1 >= SUBNET_TRIES or not _subnet_taken_meanwhile(reads, args.project, subnet):
+            break
+        tried.append(subnet)
+        print(f"fake: another network took {subnet} while compose was creating {args.project}'s; "
+              f"trying another subnet", file=sys.stderr)
     if code != 0 or not args.detach:
         return code
     from fakenet import netstatus
@@ -264,15 +293,20 @@ def cmd_up(args, extra: list[str]) -> int:
     return 0
 
 
-def _create_and_start(project: str, image: str, kind: str) -> int:
+def _create_and_start(reads, project: str, image: str, kind: str) -> int:
     """Compose creates the project (`up --no-start`); its containers start as they are created
-    (compose_start.AsCreated). What `up` needs after compose is imported while compose runs: it
-    waits on the engine most of that time, and the imports were ~40 ms of CPU after it."""
-    starter = compose_start.AsCreated(_docker(), project)
+    (compose_start.AsCreated). What `up` needs after compose is imported while compose runs (the SDK,
+    for the starts, then the wait's modules): compose waits on the engine most of that time, and those
+    imports were ~110 ms of CPU before or after it. On a quiet machine both are done before compose's
+    first create (~0.15 s after its start); on a loaded one the wait's imports can meet the creates and
+    delay each start by 20-30 ms (the interpreter's lock), but imported once compose is done they met
+    the nodes' own start instead, and `up` was no shorter in alternated runs at load 9-13 (issue 28)."""
+    starter = compose_start.AsCreated(reads, project)
     try:
         process = compose.start(project, ["up", "--no-start", "--remove-orphans"], image=image, kind=kind,
                                 brief=True)
         try:
+            starter.watch(_docker())
             _import_for_the_wait()
         finally:
             code = process.wait()  # Ctrl-C reaches compose too (same process group): it stops on its own
@@ -433,7 +467,6 @@ def cmd_dump(args, extra: list[str]) -> int:
 def cmd_scenario_run(args, extra: list[str]) -> int:
     """Run a scenario file with a live progress view; exit 0 if every step passed, else 1."""
     from fakenet.scenario import load
-    from fakenet.scenario.console import run_with_progress
 
     args.backend = args.backend or _choice("FAKENET_BACKEND", BACKENDS, "local")
     hosts_options = _hosts_options(args)  # flags first: they are cheaper to check than the file
@@ -446,6 +479,8 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
         os.environ["FAKENET_PLACEMENT"] = args.placement
     options = {"trace": args.trace} if args.trace else {}
     options.update(hosts_options)
+    from fakenet.scenario.console import run_with_progress  # after the checks: a refusal needs none of it
+
     result = run_with_progress(scenario, args.backend, nodes=args.nodes, seed=args.seed, kind=args.kind,
                                report_dir=args.report, keep=args.keep, **options)
     return 0 if result.ok else 1

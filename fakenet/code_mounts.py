@@ -27,15 +27,16 @@ import sys
 import tarfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-import docker
-import docker.errors
-import docker.types
-
+from fakenet import engine_reads
 from fakenet.errors import FakenetError
 from fakenet.labels import IMAGE_LABEL, PROJECT_LABEL, RUN_LABEL
 from fakenet.state import state_path
+
+if TYPE_CHECKING:  # `./fake up` asks for its binds before it imports the SDK (known_binds)
+    import docker
+    import docker.types
 
 VENV = "/opt/fakenet"  # the node's venv (compose/Dockerfile)
 DRIVERS = ("fuse-overlayfs",)
@@ -49,27 +50,42 @@ def code_root() -> Path:
 
 def for_image(client: docker.DockerClient, image: str) -> dict[str, str]:
     """Container path -> host folder to bind read-only there, for nodes of `image`; {} where not worth it."""
-    if not engine_shares_host(client):
-        return {}
-    found = client.images.get(image)
-    if (found.labels or {}).get(IMAGE_LABEL) != "node":  # litecoin and others: their own layout
-        return {}
-    return copy_of(client, found.id)
+    binds = known_binds(engine_reads.of(client), image)
+    if binds is not None:
+        return binds
+    return copy_of(client, engine_reads.of(client).image(image).id)
 
 
-def engine_shares_host(client: docker.DockerClient) -> bool:
+def known_binds(reads, image: str) -> dict[str, str] | None:
+    """for_image's answer from read-only questions (`reads`: engine_reads), or None where the copy is
+    still to be taken (for_image takes it, through the SDK)."""
+    if not engine_shares_host(reads):
+        return {}
+    found = reads.image(image)
+    if found is None:
+        raise FakenetError(f"no image {image} on the engine to copy the node code from")
+    if found.labels.get(IMAGE_LABEL) != "node":  # litecoin and others: their own layout
+        return {}
+    index = _finished(_folder(found.id))
+    return None if index is None else _binds(found.id, index)
+
+
+def engine_shares_host(reads) -> bool:
+    """`reads`: engine_reads (engine_reads.of(client) for a docker client)."""
     if os.environ.get(SWITCH) == "0" or not sys.platform.startswith("linux"):
         return False
-    if not str(client.api.base_url).startswith("http+docker://localhost"):  # tcp:// and ssh:// engines
+    if not reads.local_socket:  # tcp:// and ssh:// engines
         return False
-    info = client.info()
+    info = reads.info()
     return info.get("Driver") in DRIVERS and info.get("Name") == socket.gethostname() \
         and "Docker Desktop" not in (info.get("OperatingSystem") or "")
 
 
 def copy_of(client: docker.DockerClient, image_id: str) -> dict[str, str]:
     """The host copy of an image's venv and standard library, taken on first use."""
-    folder = code_root() / image_id.split(":")[-1][:16]
+    import docker.errors
+
+    folder = _folder(image_id)
     index = _finished(folder)
     if index is None:
         try:
@@ -81,7 +97,15 @@ def copy_of(client: docker.DockerClient, image_id: str) -> dict[str, str]:
         except (OSError, tarfile.TarError, docker.errors.DockerException) as exc:  # a full disk, a read-only state dir
             raise FakenetError(f"could not copy the node image's code to {folder}: {exc} "
                                f"({SWITCH}=0 starts nodes without the copy)") from exc
-    return {target: str(folder / name) for target, name in index.items()}
+    return _binds(image_id, index)
+
+
+def _folder(image_id: str) -> Path:
+    return code_root() / image_id.split(":")[-1][:16]
+
+
+def _binds(image_id: str, index: dict[str, str]) -> dict[str, str]:
+    return {target: str(_folder(image_id) / name) for target, name in index.items()}
 
 
 def _finished(folder: Path) -> dict[str, str] | None:
@@ -133,6 +157,8 @@ def _extract(client: docker.DockerClient, container: str, path: str, folder: Pat
 
 def docker_mounts(paths: dict[str, str]) -> list[docker.types.Mount]:
     """For the SDK: read-only binds whose source must exist."""
+    import docker.types
+
     return [docker.types.Mount(target, source, type="bind", read_only=True) for target, source in paths.items()]
 
 

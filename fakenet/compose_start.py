@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-
-import docker
-import docker.errors
+from typing import TYPE_CHECKING
 
 from fakenet.errors import ContainerError
+
+if TYPE_CHECKING:  # `up` asks whether the project is new before it imports the SDK (AsCreated, engine_reads)
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    import docker
 
 PROJECT = "com.docker.compose.project"
 ONEOFF = "com.docker.compose.oneoff"
@@ -47,6 +49,8 @@ def not_running(client: docker.DockerClient, project: str) -> list:
 
 
 def _start(client: docker.DockerClient, container_id: str, service: str, missing_ok: bool = False) -> str | None:
+    import docker.errors
+
     try:
         client.api.start(container_id)
     except docker.errors.NotFound:
@@ -61,6 +65,8 @@ def _start(client: docker.DockerClient, container_id: str, service: str, missing
 
 def start_all(client: docker.DockerClient, project: str) -> list[str]:
     """Start every service container of `project` that is not running, all at once; their services' names."""
+    from concurrent.futures import ThreadPoolExecutor
+
     waiting = not_running(client, project)
     if not waiting:
         return []
@@ -73,27 +79,38 @@ class AsCreated:
     """While compose creates a project that has no containers yet, start each container as the engine
     reports it created; `finish()`, once compose has exited, starts whatever is left (start_all) and
     returns every service started. Where the project has containers already (or the engine is reached
-    over ssh, whose event stream cannot be closed from another thread), only `finish()` starts."""
+    over ssh, whose event stream cannot be closed from another thread), only `finish()` starts.
 
-    def __init__(self, client: docker.DockerClient, project: str):
-        self.client, self.project = client, project
+    Made before compose runs, from `reads` (engine_reads: whether the project is new, and the moment
+    from which its creates count); `watch(client)` then, with the SDK's client, which `up` imports
+    while compose runs: the engine replays the creates made in between."""
+
+    def __init__(self, reads, project: str):
+        self.client, self.project = None, project
         self._starts: list[Future] = []
         self._lock = threading.Lock()
         self._closed = False
         self._events = None
         self._watcher: threading.Thread | None = None
-        self._pool = ThreadPoolExecutor(THREADS)
-        if str(client.api.base_url).startswith("http+docker://ssh"):
-            return
-        if client.containers.list(all=True, sparse=True, filters={"label": [f"{PROJECT}={project}"]}):
-            return
+        # Made by watch(): concurrent.futures (with logging) is ~7 ms of imports that need not come before compose.
+        self._pool: ThreadPoolExecutor | None = None
         # Events from now on, replayed by the engine if they come before the subscription does: compose
         # starts meanwhile instead of after one more round trip.
-        self._since = f"{time.time():.6f}"
+        self._since = None if reads.has_containers([f"{PROJECT}={project}"]) else f"{time.time():.6f}"
+
+    def watch(self, client: docker.DockerClient) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.client = client
+        if self._since is None or str(client.api.base_url).startswith("http+docker://ssh"):
+            return
+        self._pool = ThreadPoolExecutor(THREADS)
         self._watcher = threading.Thread(target=self._watch, name="compose-start", daemon=True)
         self._watcher.start()
 
     def _watch(self) -> None:
+        import docker.errors
+
         try:
             events = self.client.events(since=self._since, decode=True, filters={
                 "type": "container", "event": "create", "label": [f"{PROJECT}={self.project}", f"{ONEOFF}=False"]})
@@ -118,7 +135,8 @@ class AsCreated:
             events.close()
         if self._watcher is not None:
             self._watcher.join()
-        self._pool.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     def finish(self) -> list[str]:
         self.close()

@@ -26,25 +26,24 @@ import io
 import os
 import re
 import tarfile
-import tomllib
 from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
-import docker
-import docker.errors
-
-from fakenet import image_stamp
+from fakenet import engine_reads, image_stamp
 from fakenet.errors import ContainerError
-from fakenet.image_base import BaseImage, base_python, local_image_id, resolve_base
+from fakenet.image_base import BaseImage, base_python, present_base, resolve_base
 from fakenet.image_wheels import ensure_wheelhouse, project_requirements, wheel_arch
 from fakenet.labels import SOURCE_HASH_LABEL
 from fakenet.source_tree import BUNDLED, PACKAGE, node_package, source_root
 from fakenet.state import state_dir, state_path
 
+if TYPE_CHECKING:  # imported where a client is made: `./fake up` may ask without it (present_tag)
+    import docker
+
 __all__ = ["IMAGE_REPO", "SOURCE_HASH_LABEL", "build_inputs", "content_hash", "ensure_image", "image_tag", "node_pyproject",
-           "repo_root"]
+           "present_tag", "repo_root"]
 
 IMAGE_REPO = "fakenet-node"
 # Bump when the image is assembled differently in ways the hashed files don't show.
@@ -61,6 +60,9 @@ def ensure_image(
     `base_image` overrides $FAKENET_BASE_IMAGE, which overrides python:3.11-slim. Concurrent
     callers (pytest-xdist workers) wait for one another instead of building twice.
     """
+    import docker
+    import docker.errors
+
     root = repo_root()
     try:
         client = client or docker.from_env()
@@ -73,12 +75,14 @@ def ensure_image(
 def _ensure_locked(client: docker.DockerClient, root: Path, base_image: str | None, progress: Progress) -> str:
     base = resolve_base(client, progress, base_image)
     tag = image_tag(_source_hash(root, base.id))
-    if local_image_id(client, tag):
+    if engine_reads.of(client).image(tag):
         return tag
     inputs = build_inputs(root)
     source_hash = content_hash(inputs, base.id)  # what is built is hashed from its content, never recalled
     tag = image_tag(source_hash)
     progress(f"building {tag} on {base.ref}")
+    import tomllib  # only to build: not on `./fake up`'s way to compose
+
     requirements = project_requirements(tomllib.loads(inputs["src/pyproject.toml"].decode()))
     arch, python = wheel_arch(client.version()["Arch"]), base_python(client, base)
     wheels = ensure_wheelhouse(state_path("wheelhouse"), requirements, arch, python, progress)
@@ -86,6 +90,17 @@ def _ensure_locked(client: docker.DockerClient, root: Path, base_image: str | No
     # Stale tags are left to `./fake prune`: deleting images here could pull layers from under
     # a build another checkout is running on the same engine.
     return tag
+
+
+def present_tag(reads, base_image: str | None = None) -> str | None:
+    """The tag ensure_image would return, if the engine has that image and its base already; None: ask
+    ensure_image (which builds, pulls or waits for another process's build under the lock). `reads`:
+    engine_reads, so `./fake up` can ask before it imports the SDK."""
+    base = present_base(reads, base_image)
+    if base is None:
+        return None
+    tag = image_tag(_source_hash(repo_root(), base.id))
+    return tag if reads.image(tag) else None
 
 
 def repo_root() -> Path:
@@ -144,6 +159,8 @@ def node_requirements(root: Path) -> list[str]:
 
 def node_pyproject(root: Path) -> str:
     """The node's own distribution: its dependencies and console scripts, the version of the checkout."""
+    import tomllib
+
     project = tomllib.loads((root / "pyproject.toml").read_text())
     version = re.search(r'__version__\s*=\s*"([^"]+)"', (node_package(root) / "version.py").read_text()).group(1)
     scripts = {name: target for name, target in project["project"].get("scripts", {}).items()

@@ -15,15 +15,15 @@ import tempfile
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-import docker
-import docker.errors
-import requests
-
+from fakenet import engine_reads
 from fakenet.errors import ContainerError
 from fakenet.image_apt import AptMirror, host_mirror
 from fakenet.labels import IMAGE_LABEL, PACKAGES_LABEL, PROJECT_LABEL
+
+if TYPE_CHECKING:  # the SDK is imported by whoever made the client: `./fake up` may need none (engine_reads)
+    import docker
 
 DEFAULT_BASE = "python:3.11-slim"
 BASE_ENV = "FAKENET_BASE_IMAGE"
@@ -57,17 +57,24 @@ def resolve_base(client: docker.DockerClient, progress: Progress, requested: str
     default, a bootstrapped base already here counts as present: no pull is tried on every
     run of a machine without a registry.
     """
+    present = present_base(engine_reads.of(client), requested)
+    if present:
+        return present
     ref = requested or os.environ.get(BASE_ENV) or DEFAULT_BASE
-    image_id = local_image_id(client, ref)
-    if image_id:
-        return BaseImage(ref, image_id)
-    bootstrapped = _local_bootstrap(client) if ref == DEFAULT_BASE else None
-    if bootstrapped:
-        return bootstrapped
     image_id = _pull(client, ref, progress)
     if image_id:
         return BaseImage(ref, image_id)
     return bootstrap_base(client, progress)
+
+
+def present_base(reads, requested: str | None = None) -> BaseImage | None:
+    """The base resolve_base would take without pulling or bootstrapping, if the engine has it
+    (`reads`: engine_reads, the SDK or the engine's socket)."""
+    ref = requested or os.environ.get(BASE_ENV) or DEFAULT_BASE
+    found = reads.image(ref)
+    if found:
+        return BaseImage(ref, found.id)
+    return _local_bootstrap(reads) if ref == DEFAULT_BASE else None
 
 
 def base_python(client: docker.DockerClient, base: BaseImage) -> str:
@@ -80,13 +87,14 @@ def base_python(client: docker.DockerClient, base: BaseImage) -> str:
 
 
 def local_image_id(client: docker.DockerClient, ref: str) -> str | None:
-    try:
-        return client.images.get(ref).id
-    except docker.errors.ImageNotFound:
-        return None
+    found = engine_reads.of(client).image(ref)
+    return found.id if found else None
 
 
 def _pull(client: docker.DockerClient, ref: str, progress: Progress) -> str | None:
+    import docker.errors
+    import requests
+
     progress(f"base image {ref} not present; pulling")
     try:
         return client.images.pull(ref).id
@@ -104,7 +112,7 @@ def bootstrap_base(client: docker.DockerClient, progress: Progress, repo: str = 
     (the litecoin image: `fakenet-litecoin-base:<suite>` with Debian's litecoind)."""
     mirror = host_mirror()
     ref = bootstrap_ref(mirror, repo)
-    image_id = _current_bootstrap_id(client, ref, packages)
+    image_id = _current_bootstrap_id(engine_reads.of(client), ref, packages)
     if image_id:
         return BaseImage(ref, image_id)
     progress(f"bootstrapping Debian {mirror.suite} from {mirror.uri} as {ref}")
@@ -121,21 +129,20 @@ def bootstrap_ref(mirror: AptMirror, repo: str = BOOTSTRAP_REPO) -> str:
     return f"{repo}:{mirror.suite}"
 
 
-def _local_bootstrap(client: docker.DockerClient) -> BaseImage | None:
-    """A current bootstrapped base for this host, if one was made before (never raises)."""
+def _local_bootstrap(reads) -> BaseImage | None:
+    """A current bootstrapped base for this host, if one was made before (raises only what `reads` does)."""
     try:
         ref = bootstrap_ref(host_mirror())
     except (ContainerError, OSError):
         return None  # not a Debian-like host: there is nothing to have bootstrapped
-    image_id = _current_bootstrap_id(client, ref)
+    image_id = _current_bootstrap_id(reads, ref)
     return BaseImage(ref, image_id) if image_id else None
 
 
-def _current_bootstrap_id(client: docker.DockerClient, ref: str, packages: Sequence[str] = BOOTSTRAP_PACKAGES) -> str | None:
+def _current_bootstrap_id(reads, ref: str, packages: Sequence[str] = BOOTSTRAP_PACKAGES) -> str | None:
     """The id of an existing bootstrap image, if it holds today's package set."""
-    try:
-        image = client.images.get(ref)
-    except docker.errors.ImageNotFound:
+    image = reads.image(ref)
+    if image is None:
         return None
     return image.id if image.labels.get(PACKAGES_LABEL) == ",".join(packages) else None
 

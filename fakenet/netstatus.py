@@ -25,9 +25,9 @@ from typing import Callable
 import docker
 import requests
 
-from fakenet.errors import ConfigError, FakenetError, WaitTimeout
+from fakenet.errors import ConfigError, FakenetError, RpcError, WaitTimeout
 from fakenet.harness.backends.docker import container_credentials
-from fakenet.harness.rpc import UNAUTHORIZED, RpcClient
+from fakenet.harness.rpc import UNAUTHORIZED, UNREACHABLE, RpcClient
 from fakenet.harness.waits import wait_for
 from fakenet import kinds
 from fakenet.kinds import NodeKind
@@ -41,6 +41,12 @@ SLOWEST = 0.5  # seconds between rounds of asking, however long `up` has waited
 # once instead of every poll. Well under the RPC client's 3 s timeout.
 HOLD = 1.0
 HELD_AT_ONCE = 256  # the wait's threads: every node's held request at once, up to this many nodes
+# Seconds between connects to a node whose container runs but whose process does not listen yet (its
+# ports are bound early, fakenet/node/early.py, but after the interpreter starts): within a held question
+# it is asked again this soon, doubling up to the most, not at the next round, which on 4 nodes came
+# 20-45 ms after the others' answers, most of the wait's own part of `up` (issue 28). Doubling: a node
+# slow to start on a loaded machine is not connected to a hundred times a second (~40 ms of CPU a second).
+REFUSED_AGAIN, REFUSED_AGAIN_AT_MOST = 0.01, 0.1
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,7 @@ def _ask_directly(kind: NodeKind, container, name: str, state: str, until: tuple
     urls = _urls(kind, container)
     try:
         client = kind.client(_rpc(kind, container, address, name))
-        summary = client.summary_with(*until) if until else client.summary()
+        summary = _held_summary(client, until) if until else client.summary()
     except ConfigError as exc:
         return NodeStatus(name, state, urls=urls, error=str(exc))
     except FakenetError as exc:
@@ -113,6 +119,27 @@ def _ask_directly(kind: NodeKind, container, name: str, state: str, until: tuple
             return NodeStatus(name, state, urls=urls, error="RPC refused the credentials in the container's environment")
         return NodeStatus(name, state, urls=urls, error=f"not answering yet: {exc}")
     return NodeStatus(name, _healthy(state), summary.identity, summary.height, summary.peers, urls)
+
+
+def _held_summary(client, until: tuple[int, float]):
+    """client.summary_with(*until), asked again while the connection is refused, for as long as the
+    hold lasts: a node not listening yet is one still starting, which the held question waits for."""
+    deadline, pause = time.monotonic() + until[1], REFUSED_AGAIN
+    while True:
+        try:
+            return client.summary_with(*until)
+        except RpcError as exc:
+            if not _refused(exc) or time.monotonic() + pause >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(2 * pause, REFUSED_AGAIN_AT_MOST)
+
+
+def _refused(exc: RpcError) -> bool:
+    """No connection: not a timeout (an unroutable address, _Route), not an answer."""
+    cause = exc.__cause__
+    return exc.code == UNREACHABLE and isinstance(cause, requests.exceptions.ConnectionError) \
+        and not isinstance(cause, requests.exceptions.Timeout)
 
 
 def probe(kind: NodeKind, container, inspected: bool = False, until: tuple[int, float] | None = None) -> NodeStatus:

@@ -104,24 +104,33 @@ def main(argv: list[str]) -> int:
 
     bytecode.ensure()
     lazy_ssh.install()
-    from fakenet import cli, compose, compose_start, image, netstatus
+    from fakenet import cli, compose, compose_start, image
 
     phases.append(("python imports (fake command)", time.perf_counter() - wall0, time.process_time() - cpu0, 0.0))
     probes = [0]
-    probe = netstatus.probe
 
-    def counted(*a, **k):
-        probes[0] += 1
-        return probe(*a, **k)
+    def count_the_wait() -> None:
+        """The wait's module, once `up` has imported it (while compose runs, as without this profile)."""
+        from fakenet import netstatus
 
-    netstatus.probe = counted
+        probe = netstatus.probe
+
+        def counted(*a, **k):
+            probes[0] += 1
+            return probe(*a, **k)
+
+        netstatus.probe = counted
+        netstatus.wait_meshed = timed("wait until healthy and meshed", netstatus.wait_meshed)
+
+    imports = cli._import_for_the_wait
     cli._compose_subnet = timed("pick the subnet", cli._compose_subnet)
-    image.ensure_image = timed("ensure_image (hash the tree, find the tag)", image.ensure_image)
+    image.present_tag = timed("present_tag (hash the tree, find the tag; no SDK)", image.present_tag)
+    image.ensure_image = timed("ensure_image (hash the tree, find or build the tag)", image.ensure_image)
     compose.run = timed("compose (up with options fakenet does not interpret)", compose.run)
     cli._create_and_start = timed("compose up --no-start, each container started as created", cli._create_and_start)
-    cli._import_for_the_wait = timed("  the wait's imports, while compose runs", cli._import_for_the_wait)
+    cli._docker = timed("  the SDK's import and client (while compose runs)", cli._docker)
+    cli._import_for_the_wait = timed("  the wait's imports, while compose runs", lambda: (imports(), count_the_wait()))
     compose_start.start_all = timed("  then the containers not started yet", compose_start.start_all)
-    netstatus.wait_meshed = timed("wait until healthy and meshed", netstatus.wait_meshed)
     cli._print_table = timed("print the table", cli._print_table)
     with contextlib.redirect_stdout(io.StringIO()):
         code = cli.main(["-p", args.project, "up", "-d", "--nodes", str(args.nodes)])

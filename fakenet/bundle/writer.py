@@ -22,7 +22,7 @@ import json
 import tarfile
 from pathlib import Path
 
-from fakenet.bundle import charts, manifest, page
+from fakenet.bundle import manifest, page
 from fakenet.bundle.record import Bundle, jsonable
 
 SCENARIO_COPY = "scenario.yaml"
@@ -56,6 +56,10 @@ def pack_folder(folder: Path) -> Path:
 
 
 def _pictures(bundle: Bundle) -> dict[str, bytes]:
+    # matplotlib only when a bundle is drawn: importing it costs ~0.5 CPU s, which every `fake
+    # scenario run` and test worker paid up front for a failure that mostly never comes (issue 28).
+    from fakenet.bundle import charts
+
     pictures: dict[str, bytes] = {}
     focus = bundle.evidence.focus
     failed = next((row for row in bundle.steps if row.status == "failed"), None)

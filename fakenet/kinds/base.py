@@ -22,10 +22,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Callable, Mapping, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol, runtime_checkable
 
 from fakenet.errors import ConfigError
-from fakenet.harness.rpc import RpcClient
+
+if TYPE_CHECKING:  # requests, which RpcClient imports, is ~20 ms of `./fake up`'s start before compose runs
+    from fakenet.harness.rpc import RpcClient
 
 CHAIN, STREAMS, CLUSTER, IDENTITY = "chain", "streams", "cluster", "identity"
 # What a kind's setting holds, for every front end that reads settings from a user (scenario files,
@@ -221,6 +223,11 @@ class NodeKind(ABC):
     def image(self, progress: Progress, client) -> str:
         """The docker image to run, built if needed; `client` is a docker.DockerClient."""
         raise ConfigError(f"node kind {self.name!r} has no container image: use the local backend")
+
+    def present_image(self, reads) -> str | None:
+        """What `image()` would return, if the engine has it already, from read-only questions (`reads`:
+        fakenet.engine_reads, which need not import the SDK); None: ask `image()`."""
+        return None
 
     def container_command(self, launch: Launch) -> list[str] | None:
         """The container's command; None runs the image's own."""

@@ -7,13 +7,15 @@ admin filter (`setlinkfilter`, by PeerID), and settings reach the node as FAKENE
 from __future__ import annotations
 
 import sys
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from fakenet.errors import ConfigError, RpcError
-from fakenet.harness.rpc import RpcClient
 from fakenet.kinds.base import (CHAIN, CLUSTER, IDENTITY, STREAMS, Launch, NodeClient, NodeKind, Preloaded, Summary,
                                 Tip)
 from fakenet.kinds.fakenet_settings import SCHEMA, SETTINGS, SWARM_PORT, swarm_address
+
+if TYPE_CHECKING:  # requests: not before compose runs in `./fake up` (kinds/base.py)
+    from fakenet.harness.rpc import RpcClient
 
 # A regtest address of the node's own chain; mined coins go nowhere anyone cares about.
 MINE_TO = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
@@ -130,6 +132,11 @@ class FakenetKind(NodeKind):
         from fakenet.image import ensure_image
 
         return ensure_image(progress=progress, client=client)
+
+    def present_image(self, reads) -> str | None:
+        from fakenet.image import present_tag
+
+        return present_tag(reads)
 
     def environment(self, launch: Launch) -> dict[str, str]:
         self.check_settings(launch.settings)

@@ -178,7 +178,7 @@ class AnchorService:
             return False
         if self._proven_block != block_hash:  # a log's anchors often share blocks: parse each once
             self._proven_block, self._proven = block_hash, self.proofs(self.chain.get_index(block_hash))
-        return self._proven.get((stream_id.encode(), str(tip))) == proof
+        return self._proven.get((stream_id.encode(), codec.cid_text(tip))) == proof
 
     def _anchor_block(self, index: BlockIndex) -> None:
         for (stream_id, tip), proof in self.proofs(index).items():
@@ -192,7 +192,7 @@ class AnchorService:
 
     def _apply(self, stream_id: str, tip: str, proof: dict) -> None:
         held = self.streams.held(StreamID.parse(stream_id))
-        if held is None or str(held.state.tip) != tip:
+        if held is None or held.state.log[-1].text != tip:
             return  # not ours, or the stream moved on: its newer tip has its own request
         cid, data = make_anchor(held.state, proof)
         state = apply_anchor(held.state, cid, data)
@@ -208,9 +208,9 @@ class AnchorService:
                 state = without_anchor(held.state, index.hash)
                 if state is not held.state:
                     self.streams.store(state, {})
-                    self._verified[stream_id] = str(state.tip)
+                    self._verified[stream_id] = codec.cid_text(state.tip)
                     self.streams.network.swarm.spawn(
-                        self.streams.network.publish_anchor_request(stream_id, str(state.tip)))
+                        self.streams.network.publish_anchor_request(stream_id, codec.cid_text(state.tip)))
                     self._log.info("stream_anchor_reorged", stream=stream_id, block=index.hash,
                                    status=AnchorStatus.PENDING)
 

@@ -40,8 +40,10 @@ lost and still ends); the replies to what it asked are not charged to the link t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from contextlib import aclosing
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from multiformats import CID
@@ -199,7 +201,7 @@ class StreamNetwork:
         so an honest copy arriving later still counts."""
         wanted, found = set(cids), {}
         unfinished = Searched(None, 0, self.silence)
-        async with aclosing(self._ask({"t": "bq", "cids": [str(c) for c in cids]})) as messages:
+        async with aclosing(self._ask({"t": "bq", "cids": [codec.cid_text(c) for c in cids]})) as messages:
             async for message in messages:
                 if message["t"] == DONE:
                     return found, Searched.from_done(message, self.silence)
@@ -269,7 +271,7 @@ class StreamNetwork:
             # A copy that is not fresh may be behind a holder further on (fakenet.node.component_news):
             # it answers and passes the query on, so the asker settles between both.
             onward = None if self.service.fresh(stream_id) else stream_frames.known(message)
-            respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": str(held.tip),
+            respond = {"t": "sr", "qid": message["qid"], "stream": message["stream"], "tip": codec.cid_text(held.tip),
                        "log": window, "length": len(held.log)}, onward
         await self._proceed(conn, message["qid"], respond)
 
@@ -279,7 +281,7 @@ class StreamNetwork:
         cids = [as_cid(c) for c in message["cids"]]
         blocks = await self.service.blocks_for(cids) if cids else {}
         parts = [{"t": "br", "qid": message["qid"], "blocks": part}
-                 for part in _fitting(blocks, stream_frames.BLOCKS_BYTES)]
+                 for part in _fitting(blocks.items(), stream_frames.BLOCKS_BYTES)]
         # Passed on as the peer wrote them (each parsed above): printing a CID nobody has seen is
         # ~0.1 ms of multiformats on the event loop, 256 of them most of a fetch's CPU here.
         rest = [text for text, cid in zip(message["cids"], cids) if cid not in blocks]
@@ -359,11 +361,15 @@ class StreamNetwork:
         """Gossip a new tip with the newest of the stream's blocks that fit one `su` (the tip first,
         then the others newest first): holders that were up to date need only those; one that
         misses older ones syncs on its next load (StreamService.receive_update)."""
-        gid = f"{stream_id.encode()}/{tip}"
+        tip_text = codec.cid_text(tip)  # str(tip) is ~1 ms of multiformats per update
+        gid = f"{stream_id.encode()}/{tip_text}"
         self._gossip_seen.remember(gid)
-        newest_first = {tip: blocks[tip], **dict(reversed(blocks.items()))} if tip in blocks else blocks
+        if not self.swarm.connections:  # no one to tell (alone, or cut off): a frame of the whole log for no one
+            return
+        # Lazily, without a reordered copy of every block: the frame may fill before the log ends.
+        newest_first = chain([(tip, blocks[tip])], reversed(blocks.items())) if tip in blocks else blocks.items()
         fitting = next(_fitting(newest_first, stream_frames.BLOCKS_BYTES, one_part=True), {})
-        await self.swarm.broadcast({"t": "su", "gid": gid, "stream": stream_id.encode(), "tip": str(tip),
+        await self.swarm.broadcast({"t": "su", "gid": gid, "stream": stream_id.encode(), "tip": tip_text,
                                     "blocks": fitting})
 
     async def _on_update(self, conn: Connection, message: dict) -> None:
@@ -410,8 +416,8 @@ def log_window(log, end: CID | None) -> list[str] | None:
         stop = next((i + 1 for i in range(len(log) - 1, -1, -1) if log[i].cid == end), None)
     if stop is None:
         return None
-    # Printing a CID costs about a millisecond in multiformats: only the window's, through the cache.
-    return [codec.cid_text(entry.cid) for entry in log[max(0, stop - stream_frames.MAX_LOG):stop]]
+    # Printing a CID costs about a millisecond in multiformats: only the window's, each once per entry (LogEntry.text).
+    return [entry.text for entry in log[max(0, stop - stream_frames.MAX_LOG):stop]]
 
 
 class Pace:
@@ -430,14 +436,17 @@ class Pace:
             await asyncio.sleep(self._paid_until - now)  # a rate, not a wait for a condition
 
 
-def _fitting(blocks: dict[CID, bytes], limit: int, one_part: bool = False):
-    """`blocks` as {cid text: hex} maps that each fit a frame of `limit` bytes with its envelope,
-    in order (with `one_part`, only the first). A block too large for any frame is left out: no
-    peer would take it (stream_frames.MAX_BLOCK_HEX)."""
+def _fitting(blocks: Iterable[tuple[CID, bytes]], limit: int, one_part: bool = False):
+    """`blocks`, (cid, bytes) pairs, as {cid text: hex} maps that each fit a frame of `limit` bytes
+    with its envelope, in order (with `one_part`, only the first); a CID listed again is skipped.
+    A block too large for any frame is left out: no peer would take it (stream_frames.MAX_BLOCK_HEX)."""
     room = limit - stream_frames.ENVELOPE
     part, size = {}, 0
-    for cid, data in blocks.items():
-        key, value = codec.cid_text(cid), data.hex()  # cached: gossip prints the same CIDs each update
+    for cid, data in blocks:
+        key = codec.cid_text(cid)  # cached: gossip prints the same CIDs each update
+        if key in part:  # listed already (publish_update names the tip first, then again in order)
+            continue
+        value = data.hex()
         cost = len(key) + len(value) + 6  # quotes, colon, comma
         if len(value) > stream_frames.MAX_BLOCK_HEX or cost > room:
             continue

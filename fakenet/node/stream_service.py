@@ -214,7 +214,7 @@ class StreamService:
         if decoded is None:  # checked before the load: a malformed commit costs no sync
             decoded = codec.decode(cid, data)
         current = await self.load(stream_id)
-        if any(entry.cid == cid for entry in current.log):  # a repeat (or a sync in the load brought it): held
+        if cid in current.index():  # a repeat (or a sync in the load brought it): held
             return current
         state = apply_commit(current, cid, data, local=True, decoded=decoded)
         await self._accept(state, ChainMap({cid: data}, self.held(stream_id).blocks), current)
@@ -290,7 +290,7 @@ class StreamService:
         if gossiped.state is not None:
             return gossiped.state
         if not fork_wins(held, gossiped.branch):
-            self._log.info("stream_update_lost", stream=stream_id.encode(), source=source, tip=str(tip))
+            self._log.info("stream_update_lost", stream=stream_id.encode(), source=source, tip=codec.cid_text(tip))
             return None
         base = self._earlier.get(gossiped.fork_point)
         if base is None or base.log != held.log[:len(base.log)]:
@@ -324,9 +324,10 @@ class StreamService:
         if winner.tip != held.state.tip:
             self.store(winner, {c: blocks[c] for c in (e.cid for e in winner.log) if c not in held.blocks}, held.state)
             self._noted(winner, blocks)
-            self._log.info("stream_tip_moved", stream=winner.stream_id.encode(), tip=str(winner.tip), source=source)
+            self._log.info("stream_tip_moved", stream=winner.stream_id.encode(), tip=codec.cid_text(winner.tip),
+                           source=source)
             if winner.anchor_status is not AnchorStatus.ANCHORED and self.anchors is not None:
-                self.anchors.request(winner.stream_id.encode(), str(winner.tip))
+                self.anchors.request(winner.stream_id.encode(), codec.cid_text(winner.tip))
 
     async def restore(self, stream_id: StreamID, blocks: Mapping[CID, bytes]) -> StreamState | None:
         """Hold a stream again that the cache evicted (or a restart emptied), rebuilt from commits
@@ -403,7 +404,8 @@ class StreamService:
             return self.cache.get(stream_id).state if stream_id in self.cache else self.held(stream_id).state
         self._noted(state, blocks)
         self._cache(state, blocks)
-        self._log.info("stream_loaded", stream=stream_id.encode(), tip=str(state.tip), commits=len(state.log))
+        self._log.info("stream_loaded", stream=stream_id.encode(), tip=codec.cid_text(state.tip),
+                       commits=len(state.log))
         return state
 
     async def _sync_once(self, stream_id: StreamID) -> StreamState:
@@ -432,7 +434,7 @@ class StreamService:
             self._cache(*kept)
         self._mark_synced(stream_id, as_of)
         held = self.held(stream_id)
-        self._log.debug("stream_synced", stream=stream_id.encode(), tip=str(held.state.tip))
+        self._log.debug("stream_synced", stream=stream_id.encode(), tip=codec.cid_text(held.state.tip))
         return held.state
 
     async def _load_from_network(self, stream_id: StreamID, have: dict[CID, bytes] | None = None

@@ -108,11 +108,23 @@ def _cpu_limit(seconds: float) -> None:
 def _copy_package(into: Path, mutant: Mutant | None) -> None:
     # With the bytecode (unchanged files' stamps are copied with them, so it stays valid): without,
     # each soak process compiled every module it imports, where PYTHONDONTWRITEBYTECODE is set.
-    shutil.copytree(ROOT / "fakenet", into / "fakenet")
+    # Hard links where the filesystem allows (~0.3 CPU s of copying a mutant, else): nothing writes
+    # into a package file in place (Python replaces bytecode files whole), and the mutated file is
+    # unlinked before it is written, so the checkout's copy stays as it is.
+    shutil.copytree(ROOT / "fakenet", into / "fakenet", copy_function=_link_or_copy)
     if mutant is not None:
         target = into / mutant.path
-        target.write_text(mutant.apply(target.read_text()))
+        source = target.read_text()
+        target.unlink()
+        target.write_text(mutant.apply(source))
         Path(importlib.util.cache_from_source(str(target))).unlink(missing_ok=True)  # never the unmutated code
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:  # another filesystem (or one without links)
+        shutil.copy2(source, destination)
 
 
 def _finding(stdout: str) -> str:

@@ -14,6 +14,7 @@ import pytest
 from fakenet import compose
 from fakenet.bundle import INFRASTRUCTURE, SCENARIO, SYSTEM, Recorder, from_scenario, write
 from fakenet.scenario import load, run
+from support import user_pytest
 
 FAILING = compose.REPO / "tests" / "data" / "deliberately-failing.yaml"
 FAILING_LINE = 18  # its last step, the one that fails
@@ -128,8 +129,8 @@ def test_pytest_bundles_failed_fixture_tests_and_scenario_items(tmp_path):
     (tmp_path / "scenarios").mkdir()
     shutil.copy(FAILING, tmp_path / "scenarios" / "failing.yaml")
     bundles = tmp_path / "bundles"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--fakenet-backend", "local",
-                           "--fakenet-bundle", str(bundles), "--junitxml", str(tmp_path / "junit.xml"), str(tmp_path)],
+    done = subprocess.run(user_pytest.command("-q", "--fakenet-backend", "local", "--fakenet-bundle", str(bundles),
+                                              "--junitxml", str(tmp_path / "junit.xml"), str(tmp_path)),
                           capture_output=True, text=True, cwd=tmp_path, timeout=300, env=ENV)
     assert done.returncode == 1, done.stdout + done.stderr
     out = done.stdout

@@ -90,6 +90,37 @@ def test_two_projects_run_side_by_side(client):
     assert leftovers(client, names[0]) == [] and leftovers(client, names[1]) == []
 
 
+def test_up_whose_subnet_another_run_takes_first_tries_the_next(client, project, monkeypatch, capsys):
+    """Two `up`s at once could pick the same free subnet; the engine refuses the second network ("Pool
+    overlaps"), which failed a parallel worker's `up` (2026-12-06). Here a squatter takes the subnet
+    between `up`'s look and compose's create, on the real engine."""
+    from fakenet import cli
+
+    picked, squatters = [], []
+    look = cli._compose_subnet
+
+    def look_then_lose(reads, name, tried):
+        subnet = look(reads, name, tried)
+        picked.append(subnet)
+        if not squatters:
+            ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet))])
+            squatters.append(client.networks.create(f"{name}-squatter", ipam=ipam,
+                                                    labels={"io.fakenet.project": f"{name}-squatter"}))
+        return subnet
+
+    monkeypatch.setattr(cli, "_compose_subnet", look_then_lose)
+    try:
+        assert cli.main(["-p", project, "up", "-d"]) == 0
+        assert len(picked) == 2 and picked[0] != picked[1], picked
+        assert f"another network took {picked[0]}" in capsys.readouterr().err
+        subnet = client.networks.get(f"{project}_p2p").attrs["IPAM"]["Config"][0]["Subnet"]
+        assert ipaddress.ip_network(subnet) == picked[1]
+        assert {row.peers for row in netstatus.probe_all(client, project)} == {3}
+    finally:
+        for network in squatters:
+            network.remove()
+
+
 def test_status_without_a_network_is_one_clear_line(project):
     result = fake(project, "status", check=False)
     assert result.returncode == 1

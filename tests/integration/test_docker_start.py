@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fakenet import code_mounts
+from fakenet import code_mounts, engine_reads
 from fakenet.harness.backends.docker import routes_to_containers
 from fakenet.harness.network import Network
 
@@ -54,7 +54,7 @@ def test_published_ports_are_reached_on_loopback_at_the_port_the_engine_bound():
 
 def test_nodes_read_their_code_from_read_only_binds_where_the_engine_is_fuse_overlayfs():
     net = Network(2, backend="docker")
-    if not code_mounts.engine_shares_host(net.backend.client):
+    if not code_mounts.engine_shares_host(engine_reads.of(net.backend.client)):
         pytest.skip("no fuse-overlayfs engine on this host: nodes read their code from the image")
     with net:  # started means meshed: both nodes ran from the binds
         for name, runtime in net.fleet.runtimes.items():

@@ -2,6 +2,7 @@
 its images and compose projects (fakenet/source_tree.py), starts a 2-node network through
 `from fakenet import Network`, and brings a compose project up and down with its `fake` command."""
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -45,7 +46,11 @@ def installed(tmp_path_factory):
     root = tmp_path_factory.mktemp("installed")
     # A copy without build/: setuptools would put whatever an older build left there into the wheel.
     source = shutil.copytree(compose.REPO, root / "source", ignore=shutil.ignore_patterns(*LEFT_OUT))
-    run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(root / "dist")], root)
+    # Built with this venv's setuptools where it has one (Python 3.11's venvs do): an isolated build
+    # installs setuptools into a throwaway env first (~1.3 of its 2 CPU s); the wheel's files are the same.
+    isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
+    run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", *isolation, "-q", "-w", str(root / "dist")],
+        root)
     bare_venv(root / "venv", next((root / "dist").glob("fakenet-*.whl")), timeout=900)
     outside = root / "elsewhere"
     outside.mkdir()

@@ -2,11 +2,11 @@
 
 import json
 import subprocess
-import sys
 
 from fakenet import Network
 from fakenet.bundle import SCENARIO, SYSTEM, Recorder, from_scenario, from_test, write
 from fakenet.scenario import parse, run
+from support import user_pytest
 
 FALSE_AVAILABILITY = """name: wrong-about-availability
 nodes: 3
@@ -73,12 +73,14 @@ def test_a_node_that_drops_a_pinned_stream_is_the_system_under_tests_fault(tmp_p
 
 
 def test_a_false_cache_expectation_through_pytest_shows_the_line_and_the_numbers(tmp_path):
+    """A user's plain `pytest` on a scenario folder: the plugin comes from fakenet's pytest11 entry point
+    (without it nothing is collected and pytest exits 5, not 1)."""
     folder = tmp_path / "scenarios"
     folder.mkdir()
     (folder / "wrong-cache.yaml").write_text(
         "name: wrong-cache\nnodes: 2\nbackends: [local]\nsteps:\n"
         "  - create_streams: {on: node, count: 3}\n  - expect_cache: {on: node, size: 2}\n")
-    done = subprocess.run([sys.executable, "-m", "pytest", str(folder), "-q", "-p", "no:cacheprovider"],
+    done = subprocess.run(user_pytest.command(str(folder), "-q"),
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "wrong-cache.yaml:6: step `expect_cache: {on: node, size: 2}` failed:" in done.stdout

@@ -7,6 +7,7 @@ import uuid
 import docker
 import pytest
 
+from fakenet import engine_reads
 from fakenet.harness.backends import subnets
 from fakenet.labels import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
 
@@ -41,7 +42,11 @@ def test_the_listing_alone_shows_every_networks_subnet(docker_client, labels, ma
     monkeypatch.setattr(subnets, "ROUTES", tmp_path / "no-routes")
     made.append(subnets.create_network(docker_client, f"fakenet-{labels[RUN_LABEL]}", subnets.BRIDGE_POOL, 4,
                                        labels[RUN_LABEL], driver="bridge", labels=labels))
-    assert _subnet(made[0]) in subnets.used(docker_client)
+    assert _subnet(made[0]) in subnets.used(engine_reads.of(docker_client))
+    # and over the engine's socket without the SDK, as `./fake up` asks (engine_reads.answering)
+    asked = []
+    assert _subnet(made[0]) in subnets.used(engine_reads.answering(lambda: asked.append(1) or docker_client))
+    assert asked == [] or not engine_reads.engine_socket.local_path(), "answered by the socket, not the SDK"
 
 
 def test_a_network_removed_between_the_listing_and_a_look_at_it_does_not_fail_a_start(docker_client, labels, made,

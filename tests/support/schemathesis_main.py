@@ -14,9 +14,22 @@ import runpy
 import sys
 from pathlib import Path
 
+import requests
 import schemathesis.cli  # noqa: F401  (imported before the freeze: its objects are the long-lived ones)
 
+_session_init = requests.Session.__init__
+
+
+def _local_session(self, *args, **kwargs):
+    """A session that reads no proxy or netrc from the environment: the node under test is local and
+    --auth says what to send. requests reads them on every request otherwise (all of os.environ,
+    twice, and a stat of ~/.netrc), and schemathesis makes a session per request."""
+    _session_init(self, *args, **kwargs)
+    self.trust_env = False
+
+
 if __name__ == "__main__":
+    requests.Session.__init__ = _local_session
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)

@@ -58,3 +58,36 @@ def test_refuses_what_multiformats_refuses(data):
 def test_refuses_text_that_is_not_a_cid_as_multiformats_prints_it(text):
     with pytest.raises(Exception):
         cids.parse(text)
+
+
+@pytest.mark.parametrize("cid", samples(), ids=str)
+def test_dag_cbor_reads_a_link_as_the_cid_multiformats_reads(cid):
+    """cids.DagCborReading stands in for multiformats' CID inside dag_cbor's decoder."""
+    import dag_cbor
+
+    assert dag_cbor.decode(dag_cbor.encode({"link": cid}))["link"] is CID.decode(bytes(cid))
+
+
+@pytest.mark.parametrize("data", [GOOD[:-1], GOOD + b"\x00", b"\x01\xf1\x00" + GOOD[2:], b"\x02" + GOOD[1:]])
+def test_dag_cbor_refuses_a_link_multiformats_refuses(data):
+    import dag_cbor
+
+    def link(raw: bytes) -> bytes:  # tag 42, a byte string: the identity multibase prefix, then the CID
+        return b"\xd8\x2a\x58" + bytes([1 + len(raw)]) + b"\x00" + raw
+
+    assert dag_cbor.decode(link(GOOD)) is CID.decode(GOOD), "the link is written as dag_cbor writes one"
+    with pytest.raises(Exception):
+        dag_cbor.decode(link(data))
+
+
+def test_dag_cbor_uses_the_name_cid_only_to_decode_a_link():
+    """If a dag_cbor release used `CID` for anything else (isinstance, say), the stand-in would be wrong."""
+    import inspect
+
+    import dag_cbor.decoding
+
+    users = {name for name, function in inspect.getmembers(dag_cbor.decoding, inspect.isfunction)
+             if function.__module__ == dag_cbor.decoding.__name__ and "CID" in function.__code__.co_names}
+    assert users == {"_decode_cid"}
+    assert dag_cbor.decoding.CID is cids.DagCborReading
+    assert "CID.decode(cid_bytes[1:])" in inspect.getsource(dag_cbor.decoding._decode_cid)

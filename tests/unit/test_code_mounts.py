@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from fakenet import code_mounts, compose
+from fakenet import code_mounts, compose, engine_reads
 
 PYVENV = b"home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\n"
 
@@ -92,12 +92,12 @@ def test_a_copy_cut_short_is_not_used_and_its_container_is_removed(tmp_path, mon
 ])
 def test_binds_only_where_the_engine_is_fuse_overlayfs_on_this_host(change, shares, monkeypatch):
     monkeypatch.delenv(code_mounts.SWITCH, raising=False)
-    assert code_mounts.engine_shares_host(Engine(ARCHIVES, **change)) is shares
+    assert code_mounts.engine_shares_host(engine_reads.of(Engine(ARCHIVES, **change))) is shares
 
 
 def test_the_switch_turns_binds_off(monkeypatch):
     monkeypatch.setenv(code_mounts.SWITCH, "0")
-    assert code_mounts.engine_shares_host(Engine(ARCHIVES)) is False
+    assert code_mounts.engine_shares_host(engine_reads.of(Engine(ARCHIVES))) is False
 
 
 def test_compose_nodes_bind_the_code_read_only_and_keep_their_data_volume():

@@ -7,7 +7,7 @@ import docker.errors
 
 import pytest
 
-from fakenet import cli, compose, compose_addresses, labels
+from fakenet import cli, compose, compose_addresses, engine_reads, labels
 from fakenet.harness.backends import subnets
 from fakenet.errors import FakenetError
 
@@ -77,8 +77,15 @@ def test_a_kept_subnet_is_reused_and_a_new_one_is_clear_of_every_engine_network(
 
     taken = {f"other{i}": f"10.233.{i}.0/24" for i in range(255)}
     client = type("C", (), {"networks": Networks({**taken, "p_p2p": "10.233.9.0/24"})})
-    assert subnets.kept_or_free(client, "p_p2p", compose_addresses.POOL, 24, "p") == ipaddress.ip_network("10.233.9.0/24")
-    assert subnets.kept_or_free(client, "q_p2p", compose_addresses.POOL, 24, "q") == ipaddress.ip_network("10.233.255.0/24")
+    reads = engine_reads.of(client)
+    assert subnets.kept_or_free(reads, "p_p2p", compose_addresses.POOL, 24, "p") == ipaddress.ip_network("10.233.9.0/24")
+    assert subnets.kept_or_free(reads, "q_p2p", compose_addresses.POOL, 24, "q") == ipaddress.ip_network("10.233.255.0/24")
+    client.networks.known.pop("other7")
+    two_free = [ipaddress.ip_network("10.233.7.0/24"), ipaddress.ip_network("10.233.255.0/24")]
+    first = subnets.kept_or_free(reads, "q_p2p", compose_addresses.POOL, 24, "q")
+    assert first in two_free
+    assert subnets.kept_or_free(reads, "q_p2p", compose_addresses.POOL, 24, "q", avoid=[first]) == \
+        next(net for net in two_free if net != first), "a subnet lost to a concurrent run is not picked again"
 
 
 def test_only_the_default_project_gets_the_standard_host_ports(monkeypatch):

@@ -64,21 +64,20 @@ def test_the_byte_limits_hold_every_frame_the_field_limits_allow():
 
 def test_blocks_are_split_into_frames_under_the_limit_and_none_is_lost():
     blocks = {codec.cid_of(bytes([i])): bytes([i]) * 200_000 for i in range(12)}
-    parts = list(_fitting(blocks, stream_frames.BLOCKS_BYTES))
+    parts = list(_fitting(blocks.items(), stream_frames.BLOCKS_BYTES))
     assert len(parts) > 1 and sum(len(p) for p in parts) == len(blocks)
     for part in parts:
         message = {"t": "br", "qid": "q" * stream_frames.MAX_ID, "blocks": part}
         stream_frames.check(message)
         assert len(json.dumps(message, separators=(",", ":"))) <= stream_frames.BLOCKS_BYTES
-    assert list(_fitting(blocks, stream_frames.BLOCKS_BYTES, one_part=True)) == parts[:1]
+    assert list(_fitting(blocks.items(), stream_frames.BLOCKS_BYTES, one_part=True)) == parts[:1]
 
 
 def test_a_holder_answers_a_log_of_any_length_with_a_window_under_the_limits():
     """Before: `sr` listed the whole log; past MAX_LOG commits every asker dropped the honest holder."""
-    from types import SimpleNamespace
-
     from fakenet.node.stream_network import log_window
-    log = [SimpleNamespace(cid=codec.cid_of(i.to_bytes(4, "big"))) for i in range(3 * stream_frames.MAX_LOG)]
+    from fakenet.node.streams.state import LogEntry
+    log = [LogEntry(codec.cid_of(i.to_bytes(4, "big")), "update") for i in range(3 * stream_frames.MAX_LOG)]
     cids = [str(entry.cid) for entry in log]
     for end in (None, cids[-1], cids[2_000], cids[5]):
         window = log_window(log, end and codec.as_cid(end))

@@ -46,6 +46,31 @@ def test_the_overlay_is_encrypted_only_where_every_engine_can():
     assert encrypt_overlay("off", able.get, ["a", "b"]) == (False, [])
 
 
+def test_the_esp_probe_runs_once_per_engine_and_an_engine_error_is_asked_again(monkeypatch):
+    """Issue 28: hosts "a" and "b" are one engine (a second client over ssh); each probe is a container."""
+    import docker.errors
+    from fakenet.harness.backends import hosts as backend_module
+
+    made = backend(monkeypatch)
+    monkeypatch.setattr(backend_module, "_esp_by_engine", {})
+    probes, answers = [], {"E1": None, "E2": docker.errors.APIError("busy")}
+
+    def client(engine):
+        def run(*_args, **_kwargs):
+            probes.append(engine)
+            if answers[engine] is not None:
+                raise answers[engine]
+        return SimpleNamespace(info=lambda: {"ID": engine, "KernelVersion": "6.1"}, containers=SimpleNamespace(run=run))
+
+    made.image, made.labels = "node-image", {}
+    made.clients = {"a": client("E1"), "b": client("E1"), "c": client("E2")}
+    assert [made._supports_esp(host) for host in ("a", "b", "c", "c")] == [True, True, False, False]
+    assert probes == ["E1", "E2", "E2"]
+    answers["E2"] = docker.errors.ContainerError("probe", 2, "ip xfrm", "node-image", "RTNETLINK answers")
+    assert [made._supports_esp("c"), made._supports_esp("c")] == [False, False]
+    assert probes == ["E1", "E2", "E2", "E2"]
+
+
 def test_an_unknown_encryption_mode_is_a_clear_error():
     assert encryption_mode(None) == "auto"
     with pytest.raises(ConfigError, match="auto, on, off"):

@@ -10,6 +10,7 @@ import pytest
 import fakenet.image as image
 import fakenet.image_base as image_base
 import fakenet.image_wheels as image_wheels
+from fakenet import engine_reads
 from fakenet.errors import ContainerError
 from fakenet.image_apt import (
     AptMirror,
@@ -335,9 +336,9 @@ def test_default_base_absent_prefers_an_earlier_bootstrap_to_a_pull(monkeypatch)
 def test_outdated_bootstrap_base_is_not_reused():
     images = FakeImages(present=["fakenet-base:bookworm"])
     client = SimpleNamespace(images=images)
-    assert image_base._current_bootstrap_id(client, "fakenet-base:bookworm") is None
+    assert image_base._current_bootstrap_id(engine_reads.of(client), "fakenet-base:bookworm") is None
     images.present["fakenet-base:bookworm"].labels[image_base.PACKAGES_LABEL] = ",".join(image_base.BOOTSTRAP_PACKAGES)
-    assert image_base._current_bootstrap_id(client, "fakenet-base:bookworm") == "sha256:fakenet-base:bookworm"
+    assert image_base._current_bootstrap_id(engine_reads.of(client), "fakenet-base:bookworm") == "sha256:fakenet-base:bookworm"
 
 
 def test_bootstrap_commands_use_the_host_mirror_and_the_package_set(tmp_path):
@@ -407,7 +408,7 @@ def test_build_error_raises_with_the_log_tail(engine):
 def test_public_api():
     assert set(image.__all__) == {
         "IMAGE_REPO", "SOURCE_HASH_LABEL", "build_inputs", "content_hash", "ensure_image", "image_tag", "node_pyproject",
-        "repo_root",
+        "present_tag", "repo_root",
     }  # fmt: skip
 
 

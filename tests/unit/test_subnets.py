@@ -7,6 +7,7 @@ import docker
 import docker.errors
 import pytest
 
+from fakenet import engine_reads
 from fakenet.harness.backends import subnets
 
 LISTED = [  # what GET /networks answers: every network with its IPAM config
@@ -41,7 +42,7 @@ def engine(monkeypatch, tmp_path):
 
 
 def test_a_network_removed_after_the_listing_neither_fails_the_pick_nor_frees_a_subnet_it_still_held(engine):
-    assert set(subnets.used(engine)) == {ipaddress.ip_network("10.232.1.0/24"), ipaddress.ip_network("10.232.2.0/24")}
+    assert set(subnets.used(engine_reads.of(engine))) == {ipaddress.ip_network("10.232.1.0/24"), ipaddress.ip_network("10.232.2.0/24")}
 
 
 def test_a_start_beside_another_runs_teardown_gets_its_network(engine):

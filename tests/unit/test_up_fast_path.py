@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from fakenet import cli, code_mounts, compose, compose_start, kinds, netstatus
+from fakenet import cli, code_mounts, compose, compose_start, engine_reads, kinds, netstatus
 from fakenet.errors import ContainerError
 
 
@@ -59,11 +59,14 @@ def test_a_start_the_engine_refuses_names_its_service():
 
 
 class Starter:
-    """compose_start.AsCreated, recording when it is made, closed and finished."""
+    """compose_start.AsCreated, recording when it is made, watches, is closed and finished."""
 
-    def __init__(self, calls, client, project):
+    def __init__(self, calls, reads, project):
         self.calls = calls
-        calls.append(("watch", project))
+        calls.append(("as created", project))
+
+    def watch(self, client):
+        self.calls.append(("watch", client))
 
     def close(self):
         self.calls.append(("close",))
@@ -84,20 +87,22 @@ class Compose:
         return self.code
 
 
-def fake_up(monkeypatch, compose_exit: int = 0) -> list:
+def fake_up(monkeypatch, compose_exit: int = 0, taken=lambda subnet: False) -> list:
     calls = []
-    monkeypatch.setattr(cli, "_compose_subnet", lambda project: None)
+    monkeypatch.setattr(cli, "_compose_subnet", lambda reads, project, tried: f"subnet{len(tried)}")
+    monkeypatch.setattr(cli, "_subnet_taken_meanwhile", lambda reads, project, subnet: taken(subnet))
     monkeypatch.setattr(cli, "_docker", lambda: "client")
+    monkeypatch.setattr(engine_reads, "answering", lambda client: "reads")
     monkeypatch.setattr(cli, "_print_table", lambda project, rows: None)
     monkeypatch.setattr(cli, "_import_for_the_wait", lambda: calls.append(("imports",)))
     monkeypatch.setattr(compose, "set_node_count", lambda *args: None)
-    monkeypatch.setattr(code_mounts, "for_image", lambda client, image: {})
-    monkeypatch.setattr(kinds, "get", lambda name: SimpleNamespace(name=name, image=lambda progress, client: "img"))
+    monkeypatch.setattr(code_mounts, "known_binds", lambda reads, image: {})
+    monkeypatch.setattr(kinds, "get", lambda name: SimpleNamespace(name=name, present_image=lambda reads: "img"))
     monkeypatch.setattr(compose, "start", lambda project, args, **options: Compose(calls, args, compose_exit,
                                                                                     options.get("brief", False)))
     monkeypatch.setattr(compose, "run", lambda project, args, **options: calls.append(("compose", args)) or
                         SimpleNamespace(returncode=0))
-    monkeypatch.setattr(compose_start, "AsCreated", lambda client, project: Starter(calls, client, project))
+    monkeypatch.setattr(compose_start, "AsCreated", lambda reads, project: Starter(calls, reads, project))
     monkeypatch.setattr(netstatus, "wait_meshed", lambda *args: calls.append(("wait",)) or [])
     return calls
 
@@ -105,10 +110,10 @@ def fake_up(monkeypatch, compose_exit: int = 0) -> list:
 def test_up_d_lets_compose_create_then_starts_itself_and_other_options_keep_composes_up(monkeypatch):
     calls = fake_up(monkeypatch)
     assert cli.main(["-p", "p", "up", "-d"]) == 0
-    assert calls == [("watch", "p"), ("compose", ["up", "--no-start", "--remove-orphans"], {"brief": True}),
-                     ("imports",), ("compose exited", 0), ("close",), ("finish",), ("wait",)], \
-        "the creates watched before compose runs (a brief run: compose_logic), the wait's imports while it " \
-        "runs, the rest started after"
+    assert calls == [("as created", "p"), ("compose", ["up", "--no-start", "--remove-orphans"], {"brief": True}),
+                     ("watch", "client"), ("imports",), ("compose exited", 0), ("close",), ("finish",), ("wait",)], \
+        "the creates counted from before compose runs (a brief run: compose_logic), watched through the SDK " \
+        "and the wait's imports while it runs, the rest started after"
     calls.clear()
     assert cli.main(["-p", "p", "up", "-d", "--force-recreate"]) == 0
     assert calls == [("compose", ["up", "-d", "--force-recreate", "--remove-orphans"]), ("wait",)]
@@ -118,6 +123,30 @@ def test_up_d_whose_compose_fails_starts_nothing_more_and_says_composes_code(mon
     calls = fake_up(monkeypatch, compose_exit=3)
     assert cli.main(["-p", "p", "up", "-d"]) == 3
     assert calls[-2:] == [("compose exited", 3), ("close",)]
+
+
+def test_up_d_whose_subnet_another_run_took_meanwhile_tries_the_next_free_one(monkeypatch, capsys):
+    exits = iter([1, 1, 0])
+    monkeypatch.setattr(Compose, "wait", lambda self: self.calls.append(("compose exited",)) or next(exits))
+    calls, chosen = fake_up(monkeypatch, taken=lambda subnet: True), []
+    monkeypatch.setattr(compose, "set_node_count", lambda project, count, kind, subnet, code: chosen.append(subnet))
+    assert cli.main(["-p", "p", "up", "-d"]) == 0
+    assert chosen == ["subnet0", "subnet1", "subnet2"], "each try avoids the subnets lost before"
+    assert calls.count(("finish",)) == 1 and calls[-1] == ("wait",)
+    assert "another network took subnet0" in capsys.readouterr().err
+
+
+def test_up_d_whose_compose_fails_for_another_reason_does_not_try_again(monkeypatch):
+    calls = fake_up(monkeypatch, compose_exit=2, taken=lambda subnet: False)
+    assert cli.main(["-p", "p", "up", "-d"]) == 2
+    assert [call for call in calls if call[0] == "compose"] == [("compose", ["up", "--no-start", "--remove-orphans"],
+                                                                 {"brief": True})]
+
+
+def test_up_d_gives_up_after_a_bounded_number_of_lost_subnets(monkeypatch):
+    calls = fake_up(monkeypatch, compose_exit=1, taken=lambda subnet: True)
+    assert cli.main(["-p", "p", "up", "-d"]) == 1
+    assert len([call for call in calls if call[0] == "compose"]) == cli.SUBNET_TRIES
 
 
 class EventEngine(Engine):
@@ -148,7 +177,8 @@ class EventEngine(Engine):
 
 def test_a_new_projects_containers_start_as_they_are_created_not_after_compose():
     engine = EventEngine(existing=[], created=["node-id", "node2-id"])
-    starter = compose_start.AsCreated(engine, "p")
+    starter = compose_start.AsCreated(engine_reads.of(engine), "p")
+    starter.watch(engine)
     deadline = time.monotonic() + 5
     while len(engine.started) < 2 and time.monotonic() < deadline:  # compose still running: nothing finished
         time.sleep(0.01)
@@ -162,7 +192,8 @@ def test_a_new_projects_containers_start_as_they_are_created_not_after_compose()
 def test_a_project_with_containers_already_is_started_only_once_compose_is_done():
     """compose may be replacing one beside the old (which holds its fixed address): no start before it exits."""
     engine = EventEngine(existing=[sparse("node", "running"), sparse("node2", "created")], created=["node2-new"])
-    starter = compose_start.AsCreated(engine, "p")
+    starter = compose_start.AsCreated(engine_reads.of(engine), "p")
+    starter.watch(engine)
     assert engine.subscribed == [] and engine.started == []
     assert starter.finish() == ["node2"]
 
@@ -256,3 +287,54 @@ def test_a_long_wait_asks_less_often_a_short_one_does_not(monkeypatch):
     first_second = [t for t in asked if t < 100.95]
     assert len(first_second) == 10, "the first second: every poll asks"
     assert len(asked) < 100 and max(b - a for a, b in zip(asked, asked[1:])) <= netstatus.SLOWEST + 0.1, asked
+
+
+def test_up_builds_through_the_sdk_when_the_image_or_the_code_copy_is_not_there_yet(monkeypatch):
+    calls = fake_up(monkeypatch)
+    monkeypatch.setattr(kinds, "get", lambda name: SimpleNamespace(
+        name=name, present_image=lambda reads: None, image=lambda progress, client: calls.append(("build", client)) or "img"))
+    monkeypatch.setattr(code_mounts, "known_binds", lambda reads, image: None)
+    monkeypatch.setattr(code_mounts, "for_image", lambda client, image: calls.append(("copy", client, image)) or {})
+    assert cli.main(["-p", "p", "up", "-d"]) == 0
+    assert calls[:3] == [("build", "client"), ("copy", "client", "img"), ("as created", "p")]
+
+
+def test_a_held_question_to_a_node_not_listening_yet_is_asked_again_within_the_hold(monkeypatch):
+    """The container runs before its process listens: a refused connect is tried again (doubling pauses)
+    until the hold is spent, not left to the next round; any other failure is the answer at once."""
+    import requests
+
+    from fakenet.errors import RpcError
+    from fakenet.harness.rpc import UNREACHABLE
+
+    def failure(cause):
+        error = RpcError(UNREACHABLE, "cannot reach http://10.0.0.2:6433/")
+        error.__cause__ = cause
+        return error
+
+    class Client:
+        def __init__(self, failures):
+            self.failures, self.asked = list(failures), 0
+
+        def summary_with(self, peers, wait):
+            self.asked += 1
+            if self.failures:
+                raise self.failures.pop(0)
+            return "summary"
+
+    pauses = []
+    monkeypatch.setattr(netstatus.time, "sleep", pauses.append)
+    refused = [failure(requests.exceptions.ConnectionError("refused")) for _ in range(3)]
+    client = Client(refused)
+    assert netstatus._held_summary(client, (3, 1.0)) == "summary" and client.asked == 4
+    assert pauses == [0.01, 0.02, 0.04]
+    timeout = Client([failure(requests.exceptions.ConnectTimeout("unroutable"))])
+    with pytest.raises(RpcError):
+        netstatus._held_summary(timeout, (3, 1.0))
+    assert timeout.asked == 1, "a connect timeout is the unroutable address (_Route), not a node starting"
+    clock = iter([100.0, 100.5, 101.2])
+    monkeypatch.setattr(netstatus.time, "monotonic", lambda: next(clock))
+    late = Client([failure(requests.exceptions.ConnectionError("refused")) for _ in range(5)])
+    with pytest.raises(RpcError):
+        netstatus._held_summary(late, (3, 1.0))
+    assert late.asked == 2, "not past the hold"

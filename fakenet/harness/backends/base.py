@@ -9,11 +9,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from fakenet.errors import ConfigError
-from fakenet.harness.rpc import RpcClient
 from fakenet.kinds.base import NodeClient, NodeKind
+
+if TYPE_CHECKING:  # requests: `./fake up` names the backends before compose runs, and uses none of them
+    from fakenet.harness.rpc import RpcClient
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ PING_TIMEOUT = 10  # seconds an engine has to answer before a run gives up on it
 # network namespace of its own that disappears with the probe container.
 ESP_PROBE = ["xfrm", "state", "add", "src", "192.0.2.1", "dst", "192.0.2.2", "proto", "esp", "spi", "0x100",
              "mode", "transport", "aead", "rfc4106(gcm(aes))", "0x" + "11" * 20, "128"]
+_esp_by_engine: dict[tuple[str, str], bool] = {}  # (engine ID, kernel version) -> the probe's answer
 
 
 def encryption_mode(value: str | None) -> str:
@@ -177,12 +178,20 @@ class HostsBackend(DockerBackend):
         return encrypted
 
     def _supports_esp(self, host: str) -> bool:
-        try:
-            self.clients[host].containers.run(self.image, ESP_PROBE, entrypoint="ip", cap_add=["NET_ADMIN"],
-                                              network_mode="none", remove=True, labels=self.labels)
-        except (docker.errors.ContainerError, docker.errors.APIError):
-            return False
-        return True
+        """Probed once per engine and kernel in this process: a container start each (~0.2 CPU s on the
+        engine), and two hosts of a run may be one engine (a second client over ssh)."""
+        info = self.clients[host].info()
+        engine = (info["ID"], info["KernelVersion"])
+        if engine not in _esp_by_engine:
+            try:
+                self.clients[host].containers.run(self.image, ESP_PROBE, entrypoint="ip", cap_add=["NET_ADMIN"],
+                                                  network_mode="none", remove=True, labels=self.labels)
+                _esp_by_engine[engine] = True
+            except docker.errors.ContainerError:  # the kernel said no: so it stays while it runs
+                _esp_by_engine[engine] = False
+            except docker.errors.APIError:  # the engine did not get to ask it: no answer to keep
+                return False
+        return _esp_by_engine[engine]
 
     def client_of(self, spec: NodeSpec) -> docker.DockerClient:
         return self.clients[self.placed[spec.name]]

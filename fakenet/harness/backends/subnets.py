@@ -16,12 +16,13 @@ import hashlib
 import itertools
 import ipaddress
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-import docker
-import docker.errors
-
+from fakenet import engine_reads
 from fakenet.errors import ContainerError
+
+if TYPE_CHECKING:  # `./fake up` picks its subnet before it imports the SDK (kept_or_free, engine_reads)
+    import docker
 
 BRIDGE_POOL = ipaddress.ip_network("10.232.0.0/16")  # the docker backend's networks
 ROUTES = Path("/proc/net/route")
@@ -33,7 +34,7 @@ def prefix_for(count: int) -> int:
     return min(24, 32 - (count + 2).bit_length())
 
 
-def used(client: docker.DockerClient) -> list[ipaddress.IPv4Network]:
+def used(reads) -> list[ipaddress.IPv4Network]:  # reads: fakenet.engine_reads
     """Subnets of every network the engine knows, and, for an engine on this machine, of every route.
 
     Read from one listing, which carries every network's IPAM config (for swarm networks, the subnet
@@ -44,8 +45,8 @@ def used(client: docker.DockerClient) -> list[ipaddress.IPv4Network]:
     887 greedy listings beside a create/remove loop). A network gone meanwhile has freed its subnet anyway.
     """
     found = [ipaddress.ip_network(config["Subnet"], strict=False)
-             for network in client.networks.list()
-             for config in ((network.attrs.get("IPAM") or {}).get("Config") or []) if config.get("Subnet")]
+             for network in reads.networks()
+             for config in ((network.get("IPAM") or {}).get("Config") or []) if config.get("Subnet")]
     return [net for net in found if net.version == 4] + _host_routes()
 
 
@@ -80,7 +81,10 @@ def free(pool: ipaddress.IPv4Network, prefix: int, taken: Iterable[ipaddress.IPv
 def create_network(client: docker.DockerClient, name: str, pool: ipaddress.IPv4Network, count: int, run: str,
                    **options):
     """A network on a free subnet of `pool` big enough for `count` nodes."""
-    choices = list(itertools.islice(free(pool, prefix_for(count), used(client), run), ATTEMPTS))
+    import docker.errors
+    import docker.types
+
+    choices = list(itertools.islice(free(pool, prefix_for(count), used(engine_reads.of(client)), run), ATTEMPTS))
     if not choices:
         raise ContainerError(f"no free /{prefix_for(count)} left in {pool} for {count} nodes")
     for subnet in choices:
@@ -103,15 +107,16 @@ def addresses(network, names: list[str]) -> dict[str, str]:
     return {name: next(hosts) for name in names}
 
 
-def kept_or_free(client: docker.DockerClient, name: str, pool: ipaddress.IPv4Network, prefix: int,
-                 run: str) -> ipaddress.IPv4Network:
+def kept_or_free(reads, name: str, pool: ipaddress.IPv4Network, prefix: int, run: str,
+                 avoid: Iterable[ipaddress.IPv4Network] = ()) -> ipaddress.IPv4Network:
     """The subnet network `name` already has (a project brought up again keeps its addresses), else a
-    free one of `pool` for whoever creates it (compose, for `./fake up`)."""
+    free one of `pool`, none of `avoid` (tried and lost to a concurrent run), for whoever creates it
+    (compose, for `./fake up`). `reads`: engine_reads."""
     try:
-        return ipaddress.ip_network(client.networks.get(name).attrs["IPAM"]["Config"][0]["Subnet"])
-    except (docker.errors.NotFound, IndexError, KeyError, TypeError):
+        return ipaddress.ip_network(reads.network(name)["IPAM"]["Config"][0]["Subnet"])
+    except (IndexError, KeyError, TypeError):  # no such network (None), or one without a subnet
         pass
-    choice = next(free(pool, prefix, used(client), run), None)
+    choice = next(free(pool, prefix, [*used(reads), *avoid], run), None)
     if choice is None:
         raise ContainerError(f"no free /{prefix} left in {pool} for {name}")
     return choice

@@ -65,7 +65,7 @@ class EventFeed(LazyStore):
         if state.stream_id.type not in (MODEL, MID):
             return
         sep_value = model_bytes(state.model)
-        rows = [(codec.cid_text(entry.cid), self._id(sep_value, state, entry.cid), state.stream_id.encode(),
+        rows = [(entry.text, self._id(sep_value, state, entry.cid), state.stream_id.encode(),
                  state.controllers[0], blocks[entry.cid]) for entry in state.log if entry.kind != "anchor"]
         self.db.executemany("INSERT OR IGNORE INTO events (cid, id, stream, controller, block) VALUES (?, ?, ?, ?, ?)",
                             rows)

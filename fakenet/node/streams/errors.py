@@ -28,7 +28,7 @@ class MissingCommit(NodeError):
 
     def __init__(self, stream_id: StreamID | None, cid: CID):
         stream = stream_id.encode() if stream_id is not None else "an unknown stream"
-        super().__init__(f"missing commit {cid.encode('base32')} of {stream}")
+        super().__init__(f"missing commit {_text(cid)} of {stream}")
         self.stream_id = stream_id
         self.cid = cid
 
@@ -45,6 +45,14 @@ class StreamUnavailable(NodeError):
     """Loading failed: a commit (the genesis, when no peer answered at all) could not be found."""
 
     def __init__(self, stream_id: StreamID, cid: CID, detail: str):
-        super().__init__(f"stream {stream_id.encode()} is unavailable: commit {cid.encode('base32')} {detail}")
+        super().__init__(f"stream {stream_id.encode()} is unavailable: commit {_text(cid)} {detail}")
         self.stream_id = stream_id
         self.cid = cid
+
+
+def _text(cid: CID) -> str:
+    """The CID's base32 text through codec's cache: multiformats takes ~0.6 ms to print one, and a
+    load of a stream some node lacks raises one of these at each hop."""
+    from fakenet.node.streams.codec import cid_text  # bound late: codec imports this module
+
+    return cid_text(cid)

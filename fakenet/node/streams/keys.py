@@ -46,6 +46,6 @@ def verify(did: str, signature: bytes, message: bytes) -> bool:
 
 
 class ControllerKey(ed25519.KeyPair):
-    @property
+    @functools.cached_property  # base58 in multiformats is ~1 ms; every commit signed names it twice
     def did(self) -> str:
         return did_for(self.private_key.verify_key)

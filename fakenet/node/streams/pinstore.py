@@ -117,7 +117,7 @@ class PinStore:
         key = state.stream_id.encode()
         held = {row[0] for row in db.execute("SELECT cid FROM commits WHERE stream_id = ?", (key,))}
         for entry in state.log:
-            if codec.cid_text(entry.cid) not in held:
+            if entry.text not in held:
                 raise MissingCommit(state.stream_id, entry.cid)
 
     def unpin(self, stream_id: StreamID) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -63,8 +64,14 @@ class LogEntry:
     anchor_height: int | None = None
     anchor_block: str | None = None
 
+    @functools.cached_property
+    def text(self) -> str:
+        """The CID's base32 text, printed once per entry: a state's to_json lists every entry of its
+        log, and each update of a stream makes a state sharing all the entries before it."""
+        return codec.cid_text(self.cid)
+
     def to_json(self) -> dict:
-        entry: dict[str, Any] = {"cid": codec.cid_text(self.cid), "type": _TYPE_NUMBERS[self.kind]}
+        entry: dict[str, Any] = {"cid": self.text, "type": _TYPE_NUMBERS[self.kind]}
         if self.anchor_height is not None:
             entry.update(anchorHeight=self.anchor_height, anchorBlock=self.anchor_block)
         return entry
@@ -244,9 +251,18 @@ def _update(state: StreamState, cid: CID, obj: Any, local: bool) -> StreamState:
         raise CommitRejected(f"commit {cid}: field 'header' is not a map")
     before = state.content if state.content is not None else {}  # js-ceramic: content ?? {}
     content = _patched(cid, before, commits.field(cid, payload, "data", list))
-    return dataclasses.replace(state, content=content, log=state.log + (LogEntry(cid, "update"),),
-                               anchor_status=_fresh(local),
-                               should_index=should_index if should_index is not None else state.should_index)
+    return _appended(state, LogEntry(cid, "update"), content=content, anchor_status=_fresh(local),
+                     should_index=should_index if should_index is not None else state.should_index)
+
+
+def _appended(state: StreamState, entry: LogEntry, **changes: Any) -> StreamState:
+    """`state` with `entry` at the end of its log; its index (StreamState.index), if built, carried
+    over: a dict copy, where building it again hashes every CID of the log (a long stream's writer
+    looks each new commit up in it)."""
+    after = dataclasses.replace(state, log=state.log + (entry,), **changes)
+    if (index := state.__dict__.get("_index")) is not None:
+        object.__setattr__(after, "_index", {**index, entry.cid: len(state.log)})
+    return after
 
 
 def _patched(cid: CID, content: Any, ops: list) -> Any:
@@ -263,8 +279,7 @@ def _anchor(state: StreamState, cid: CID, obj: Any) -> StreamState:
     proof = obj.get("proof")
     commits.check_proof(proof)
     entry = LogEntry(cid, "anchor", proof["blockHeight"], proof["blockHash"])
-    return dataclasses.replace(state, log=state.log + (entry,), anchor_status=AnchorStatus.ANCHORED,
-                               anchor_proof=dict(proof))
+    return _appended(state, entry, anchor_status=AnchorStatus.ANCHORED, anchor_proof=dict(proof))
 
 
 def rebuild(blocks: Mapping[CID, bytes], tip: CID, *, stream_id: StreamID | None = None,
