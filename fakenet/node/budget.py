@@ -38,7 +38,10 @@ class Budgets:
         self._buckets: dict[int, Bucket] = {}
 
     def take(self, peer: int, units: float) -> bool:
-        return self._buckets.setdefault(peer, Bucket(self.rate, self.burst)).take(units)
+        bucket = self._buckets.get(peer)
+        if bucket is None:  # not setdefault: that built a Bucket on every frame, to throw it away
+            bucket = self._buckets[peer] = Bucket(self.rate, self.burst)
+        return bucket.take(units)
 
     def forget(self, peer: int) -> None:
         self._buckets.pop(peer, None)

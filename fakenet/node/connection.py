@@ -128,14 +128,21 @@ class Connection:
     async def send(self, message: dict) -> None:
         """Queue a frame for the peer (or write it at once, when it would leave at once: `_writable_now`);
         returns once it is queued, after waiting for room when the outbox is full. Frames keep their order."""
-        await self.send_payload(framing.payload(message))
+        if self.queue_payload(framing.payload(message)):
+            await self._room.wait()
 
     async def send_payload(self, payload: bytes) -> None:
         """`send` of a message already encoded (framing.payload): one encoding for many links."""
-        if self.closed.is_set():
-            return
-        if self._queue(payload):
+        if self.queue_payload(payload):
             await self._room.wait()
+
+    def queue_payload(self, payload: bytes) -> bool:
+        """`send_payload` without its coroutine, for a caller that sends many frames: True when the
+        caller must `wait_for_room()` before it sends more (the outbox is over its high-water mark)."""
+        return not self.closed.is_set() and self._queue(payload)
+
+    async def wait_for_room(self) -> None:
+        await self._room.wait()
 
     def _queue(self, frame: bytes) -> bool:
         """Put a payload in the outbox (or lose it, on a lossy link); True when the outbox is now
@@ -143,7 +150,7 @@ class Connection:
         if self.shape.loss and self._lottery.random() < self.shape.loss:
             self.dropped += 1
             return False
-        if self._writable_now():
+        if self._writer_idle and self._writable_now():  # (idle first: the common case asks no more)
             self._write_now(frame)
             return False
         self._outbox.append((clock.monotonic(), frame))
@@ -217,7 +224,8 @@ class Connection:
         except (ConnectionError, OSError) as exc:
             self.close(f"send failed: {exc}")
             return
-        self._sent(len(frame))
+        self.bytessent += len(frame)  # _sent's two lines: this is every frame's path
+        self.lastsend = int(clock.wall())
 
     def _sent(self, size: int) -> None:
         self.bytessent += size
@@ -262,7 +270,8 @@ class Connection:
                         why = message.get("why")
                         self.close(FAREWELLS.get(why, PEER_CLOSED) if isinstance(why, str) else PEER_CLOSED)
                     elif message["t"] in ("ping", "pong"):
-                        await self._answer_ping(message)
+                        if self._answer_ping(message):
+                            await self._room.wait()
                     else:
                         await dispatch(self, message)
         except asyncio.TimeoutError:
@@ -293,16 +302,19 @@ class Connection:
         """What the link filters of both ends add to a round trip on this link."""
         return self.shape.delay + self.peer_delay
 
-    async def _answer_ping(self, message: dict) -> None:
+    def _answer_ping(self, message: dict) -> bool:
+        """Take a ping or pong; True when the pong it sent must wait for room (as `send` would):
+        not a coroutine, since a pong almost never waits and every link answers one a second."""
         self.peer_delay = lag.read_stamp(message)
         if message["t"] == "ping":
-            await self.send({"t": "pong", "n": message.get("n"), "d": lag.stamp(self.shape.delay)})
-            return
+            return self.queue_payload(framing.payload({"t": "pong", "n": message.get("n"),
+                                                       "d": lag.stamp(self.shape.delay)}))
         sent_at = self._pings.pop(message.get("n"), None) if isinstance(message.get("n"), int) else None
         if sent_at is not None:
             self.pingtime = clock.monotonic() - sent_at
             self.minping = min(self.minping or self.pingtime, self.pingtime)
             self.lag.record(self.pingtime - self.injected_round_trip())
+        return False
 
     async def _keepalive(self, interval: float) -> None:
         while not self.closed.is_set():

@@ -67,22 +67,27 @@ class LagMeter:
     def record(self, lag: float) -> None:
         if not math.isfinite(lag):
             return
-        lag = max(0.0, lag)
-        while self._samples and self._samples[-1][1] <= lag:
-            self._samples.pop()
-        self._samples.append((self._now(), lag))
-        if len(self._samples) > MAX_SAMPLES:
-            self._samples.popleft()
+        if not lag > 0.0:  # max(0.0, lag), without the call (every pong and keepalive records one)
+            lag = 0.0
+        samples = self._samples
+        while samples and samples[-1][1] <= lag:
+            samples.pop()
+        samples.append((self._now(), lag))
+        if len(samples) > MAX_SAMPLES:
+            samples.popleft()
 
     def late_by(self, due: float) -> None:
         """A timer due at `due` (on this meter's clock) has just fired."""
         self.record(self._now() - due)
 
     def peak(self) -> float:
+        samples = self._samples
+        if not samples:
+            return 0.0
         horizon = self._now() - self._window
-        while self._samples and self._samples[0][0] < horizon:
-            self._samples.popleft()
-        return self._samples[0][1] if self._samples else 0.0
+        while samples and samples[0][0] < horizon:
+            samples.popleft()
+        return samples[0][1] if samples else 0.0
 
 
 class StallClock:
@@ -103,8 +108,10 @@ class StallClock:
         self.expected, self._last = expected, self._now()
 
     def heard(self) -> None:
-        """A frame arrived."""
-        self._stalled, self._last = self.reading(), self._now()
+        """A frame arrived (`reading`'s sum, on one read of the clock: this runs on every frame)."""
+        now = self._now()
+        gap = now - self._last
+        self._stalled, self._last = self._stalled + (gap if gap > STALL * self.expected else 0.0), now
 
     def reading(self) -> float:
         gap = self._now() - self._last

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import struct
 from collections.abc import Mapping
 
 from nacl import bindings as sodium
@@ -83,29 +84,38 @@ class CipherState:
     def _next_nonce(self) -> bytes:
         if self.count >= MAX_NONCE:
             raise ChannelError("nonce space exhausted: the connection must be re-established")
-        nonce = bytes(4) + self.count.to_bytes(8, "little")
+        nonce = _NONCE.pack(self.count)
         self.count += 1
         return nonce
 
     # libsodium's AEAD called through PyNaCl's cffi handle, not its Python wrappers: those check
     # every argument's type and length and format six error messages on each call, half the cost
     # of a small frame (a sim of 1,000 nodes seals and opens ~230,000 each). Here the key and
-    # nonce have their lengths by construction and `ad` is the 4-byte length prefix.
+    # nonce have their lengths by construction and `ad` is the 4-byte length prefix. The output
+    # goes into a bytearray (no cdata to allocate, zero and copy out of): a third less per frame.
     def seal(self, plaintext: bytes, ad: bytes) -> bytes:
-        out = _ffi.new("unsigned char[]", len(plaintext) + TAG_SIZE)
-        _lib.crypto_aead_chacha20poly1305_ietf_encrypt(out, _ffi.NULL, plaintext, len(plaintext), ad, len(ad),
-                                                       _ffi.NULL, self._next_nonce(), self._key)
-        return _ffi.buffer(out)[:]
+        return bytes(self.seal_buffer(plaintext, ad))
+
+    def seal_buffer(self, plaintext: bytes, ad: bytes) -> bytearray:
+        """`seal`'s bytes in the buffer they were sealed into (`bytes + bytearray` is bytes: no copy of its own)."""
+        out = bytearray(len(plaintext) + TAG_SIZE)
+        nonce = self._next_nonce()
+        _lib.crypto_aead_chacha20poly1305_ietf_encrypt(_ffi.from_buffer(out), _ffi.NULL, plaintext, len(plaintext), ad,
+                                                       len(ad), _ffi.NULL, nonce, self._key)
+        return out
 
     def open(self, sealed: bytes, ad: bytes) -> bytes:
         nonce = self._next_nonce()
         if len(sealed) >= TAG_SIZE:
-            out = _ffi.new("unsigned char[]", len(sealed) - TAG_SIZE)
-            if _lib.crypto_aead_chacha20poly1305_ietf_decrypt(out, _ffi.NULL, _ffi.NULL, sealed, len(sealed), ad,
-                                                              len(ad), nonce, self._key) == 0:
-                return _ffi.buffer(out)[:]
+            out = bytearray(len(sealed) - TAG_SIZE)
+            if _lib.crypto_aead_chacha20poly1305_ietf_decrypt(_ffi.from_buffer(out), _ffi.NULL, _ffi.NULL, sealed,
+                                                              len(sealed), ad, len(ad), nonce, self._key) == 0:
+                return bytes(out)
         raise ChannelError(f"frame {self.count - 1} failed authentication (altered, replayed or "
                            f"reordered on the path)")
+
+
+_NONCE = struct.Struct("<4xQ")  # 32 zero bits, then the count, little-endian (Noise's nonce for ChaChaPoly)
 
 
 class SecureChannel:
@@ -129,7 +139,7 @@ class SecureChannel:
     def seal(self, payload: bytes) -> bytes:
         """A frame for the wire from a JSON payload (framing.payload)."""
         prefix = framing.LENGTH.pack(len(payload) + TAG_SIZE)
-        return prefix + self._send.seal(payload, prefix)
+        return prefix + self._send.seal_buffer(payload, prefix)
 
     def seal_message(self, message: dict) -> bytes:
         return self.seal(framing.payload(message))
@@ -138,7 +148,9 @@ class SecureChannel:
                    limits: Mapping[str, int] | None = None) -> tuple[dict, int]:
         """The next message and its size on the wire; ChannelError if it does not open. `limits`
         are per-type payload sizes, checked once the frame opened and before it is decoded."""
-        prefix, body = await framing.read_raw(reader, max_size + TAG_SIZE)
+        # framing.read_raw's steps, without its coroutine: one layer less on every frame read.
+        prefix = await reader.readexactly(framing.LENGTH.size)
+        body = await reader.readexactly(framing.body_length(prefix, max_size + TAG_SIZE))
         if len(body) < TAG_SIZE:
             raise ChannelError(f"sealed frame of {len(body)} bytes is shorter than its tag")
         return framing.decode(self._receive.open(body, prefix), limits), len(prefix) + len(body)

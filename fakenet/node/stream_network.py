@@ -255,7 +255,8 @@ class StreamNetwork:
                     self._solicited.asked(message["qid"], link.id, message)
                 if message is not encoded:  # a request spread to every child is one object: encoded once
                     encoded, payload = message, framing.payload(message)
-                await link.send_payload(payload)
+                if link.queue_payload(payload):  # send_payload, without a coroutine per frame of a search
+                    await link.wait_for_room()
 
     async def _on_query(self, conn: Connection, message: dict) -> None:
         stream_id = StreamID.parse(message["stream"])

@@ -135,7 +135,7 @@ class StreamService:
         wanted, found = set(cids), {}
         for entry in self.cache.entries():
             found.update({cid: entry.blocks[cid] for cid in wanted & entry.blocks.keys()})
-        rest = [cid for cid in cids if cid not in found]
+        rest = [cid for cid in cids if cid not in found and self.pins.holds(cid)]  # none held: no read, no thread
         return {**found, **(await self._off_loop(self._stored_blocks, rest) if rest else {})}
 
     async def _off_loop(self, read, *args):

@@ -18,6 +18,52 @@ from dataclasses import dataclass, field
 from fakenet.node.transport import READ_LIMIT
 
 
+class _Reader(asyncio.StreamReader):
+    """A pipe's reading end: a StreamReader (a node kind may use any of its methods), fed only by
+    the other end's writes, never by a transport. The two methods every frame passes through do
+    what StreamReader's do, less what only a transport needs (pausing and resuming it) and with
+    their helpers inline: three of the five Python calls of reading a frame once it is written."""
+
+    def feed_data(self, data: bytes) -> None:
+        assert not self._eof, "feed_data after feed_eof"
+        if not data:
+            return
+        self._buffer.extend(data)
+        waiter = self._waiter  # _wakeup_waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.cancelled():
+                waiter.set_result(None)
+
+    async def readexactly(self, n: int) -> bytes:
+        if n < 0:
+            raise ValueError("readexactly size can not be less than zero")
+        if self._exception is not None:
+            raise self._exception
+        if n == 0:
+            return b""
+        buffer = self._buffer
+        while len(buffer) < n:
+            if self._eof:
+                incomplete = bytes(buffer)
+                buffer.clear()
+                raise asyncio.IncompleteReadError(incomplete, n)
+            if self._waiter is not None:  # _wait_for_data
+                raise RuntimeError("readexactly() called while another coroutine is already waiting for incoming data")
+            self._waiter = self._loop.create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        if len(buffer) == n:
+            data = bytes(buffer)
+            buffer.clear()
+        else:
+            data = bytes(buffer[:n])
+            del buffer[:n]
+        return data
+
+
 class _Writer:
     """One end's writer: what it writes lands in the other end's reader, unless the link is cut."""
 
@@ -27,7 +73,10 @@ class _Writer:
         self.peer_reader: asyncio.StreamReader | None = None
 
     def write(self, data: bytes) -> None:
-        if self._pipe.closed or self._wire.is_cut(self._src, self._dst):
+        if self._pipe.closed:
+            return
+        blocked = self._wire._blocked  # Wire.is_cut, inline: every frame of the simulation passes here
+        if self._dst in blocked.get(self._src, ()) or self._src in blocked.get(self._dst, ()):
             return
         self.peer_reader.feed_data(data)
 
@@ -114,7 +163,7 @@ class Wire:
         for end in pipe.ends:
             self._pipes.setdefault(end, {})[pipe] = None
         ours, theirs = (src, next(self._ports)), (dst, port)
-        near, far = asyncio.StreamReader(limit=READ_LIMIT), asyncio.StreamReader(limit=READ_LIMIT)
+        near, far = _Reader(limit=READ_LIMIT), _Reader(limit=READ_LIMIT)
         out, back = _Writer(self, pipe, src, dst, ours, theirs), _Writer(self, pipe, dst, src, theirs, ours)
         out.peer_reader, back.peer_reader = far, near
         pipe.readers = [near, far]

@@ -28,7 +28,8 @@ EPOCH = 1_700_000_000.0  # the wall clock nodes read at network time 0: fixed, s
 LOG_TAIL = 200  # log lines kept per node for failure reports
 CANCEL_GRACE = 5.0  # network seconds cancelled tasks get to unwind
 CANCEL_ROUNDS = 3
-GC_THRESHOLD = 50_000  # allocations between young-generation collections (Python's default: 700)
+GC_THRESHOLD = 1_000_000  # allocations between young-generation collections (Python's default: 700)
+GC_MIDDLE = 10  # young collections between middle-generation ones (Python's default: 10)
 
 
 class World:
@@ -93,8 +94,11 @@ class World:
         random.seed(f"{self.seed}/module-random")
         # A thousand nodes hold millions of objects; the default thresholds scan them all so often
         # that collection cost more than the protocols (measured: 40% less CPU per network second).
+        # A young generation of a million (50,000 before) lets a network's start and heal build what
+        # they build before it is scanned, and the middle generation is collected less often: each
+        # object that lives is scanned fewer times (1,002-node test: 3.6 s of collection -> 2.3 s).
         self._gc_threshold = gc.get_threshold()
-        gc.set_threshold(GC_THRESHOLD, 50, 1000)
+        gc.set_threshold(GC_THRESHOLD, GC_MIDDLE, 1000)
         logger = logging.getLogger("fakenet.node")
         logger.handlers[:] = [self._handler]
         logger.setLevel(logging.INFO)

@@ -124,8 +124,8 @@ def test_a_round_trip_counts_as_lag_only_beyond_what_both_link_filters_injected(
             first = next(iter(conn._pings))
             await conn.ping()  # a second ping in flight: its pong must not be matched to the first
             now.now = 1.0
-            await conn._answer_ping({"t": "pong", "n": first, "d": 0.3})
-            await conn._answer_ping({"t": "pong", "n": 999, "d": 0.3})  # answers no ping of ours
+            conn._answer_ping({"t": "pong", "n": first, "d": 0.3})
+            conn._answer_ping({"t": "pong", "n": 999, "d": 0.3})  # answers no ping of ours
             return conn
 
         conn = asyncio.run(exchange())

@@ -51,6 +51,13 @@ class PinStore:
         # a peer's query for a stream this node never pinned (most of them, and every one of a
         # rogue's flood) is answered without a read off the event loop.
         self._ids = {row[0] for row in self._db.execute("SELECT stream_id FROM streams")}
+        # The same for the CIDs of commits and raw blocks held: a peer's fetch reaches every node of
+        # the component, and a node holding none of its CIDs answered it with three reads per CID.
+        self._commit_cids = self._cids_of("commits")
+        self._block_cids = self._cids_of("blocks")
+
+    def _cids_of(self, table: str) -> set[str]:
+        return {row[0] for row in self._db.execute(f"SELECT DISTINCT cid FROM {table}")}
 
     def close(self) -> None:
         self._file.close(self._db)
@@ -102,6 +109,7 @@ class PinStore:
                        "ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state",
                        (key, json.dumps(state.to_json())))
         self._ids.add(key)
+        self._commit_cids.update(row[1] for row in rows)
 
     @staticmethod
     def _check_complete(db: sqlite3.Connection, state: StreamState) -> None:
@@ -118,6 +126,7 @@ class PinStore:
         with self._transaction() as db:
             db.execute("DELETE FROM commits WHERE stream_id = ?", (key,))
             removed = db.execute("DELETE FROM streams WHERE stream_id = ?", (key,)).rowcount > 0
+            self._commit_cids = self._cids_of("commits")  # another stream may hold the same commit
         self._ids.discard(key)
         return removed
 
@@ -143,9 +152,17 @@ class PinStore:
         """Pinned stream ids, oldest pin first."""
         return [StreamID.parse(row[0]) for row in self._read("SELECT stream_id FROM streams ORDER BY rowid")]
 
+    def holds(self, cid: CID) -> bool:
+        """From memory: whether `block` or `get_block` may find the CID (no read of the store)."""
+        text = codec.cid_text(cid)
+        return text in self._commit_cids or text in self._block_cids
+
     def block(self, cid: CID) -> bytes | None:
         """A commit block of any pinned stream, for serving a peer's commit fetch."""
-        rows = self._read("SELECT data FROM commits WHERE cid = ? LIMIT 1", codec.cid_text(cid))
+        text = codec.cid_text(cid)
+        if text not in self._commit_cids:  # from memory: no read for a commit not held here
+            return None
+        rows = self._read("SELECT data FROM commits WHERE cid = ? LIMIT 1", text)
         return rows[0][0] if rows else None
 
     # -- raw IPFS-style blocks ---------------------------------------------------------------
@@ -159,11 +176,13 @@ class PinStore:
         cid = codec.cid_of(data, codec_name)
         with self._transaction() as db:
             db.execute("INSERT OR IGNORE INTO blocks (cid, data) VALUES (?, ?)", (str(cid), data))
+        self._block_cids.add(str(cid))
         return cid
 
     def get_block(self, cid: CID) -> bytes | None:
         """Any block held: raw ones, then commits (on IPFS, Ceramic commits are plain blocks)."""
-        rows = self._read("SELECT data FROM blocks WHERE cid = ?", codec.cid_text(cid))
+        text = codec.cid_text(cid)
+        rows = self._read("SELECT data FROM blocks WHERE cid = ?", text) if text in self._block_cids else []
         data = rows[0][0] if rows else self.block(cid)
         if data is not None and not rows and cid.codec.name == jose.DAG_JOSE:
             return jose.unpack(cid, data).jws  # the block IPFS holds under a JWS CID, not our record of it
@@ -188,7 +207,9 @@ class PinStore:
     def gc_blocks(self) -> int:
         """Remove unpinned raw blocks, like `ipfs repo gc`; returns how many went."""
         with self._transaction() as db:
-            return db.execute("DELETE FROM blocks WHERE NOT pinned").rowcount
+            removed = db.execute("DELETE FROM blocks WHERE NOT pinned").rowcount
+            self._block_cids = self._cids_of("blocks")
+            return removed
 
 
 def _check_dag_cbor(data: bytes) -> None:
