@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fakenet import code_mounts, compose_addresses
+from fakenet import code_mounts, compose_addresses, compose_output
 from fakenet.errors import ContainerError
 from fakenet.labels import KIND_LABEL, PROJECT_LABEL, RUN_LABEL
 from fakenet.source_tree import compose_dir
@@ -172,13 +172,40 @@ def command(project: str, args: list[str], kind: str | None = None) -> list[str]
     return [compose_binary(), "-p", project, *[a for f in files for a in ("-f", str(f))], *args]
 
 
+class Running:
+    """Compose running on a project; `wait()` for its exit status, once its output has all been shown."""
+
+    def __init__(self, process: subprocess.Popen, output: compose_output.OnceEach | None):
+        self.process, self.output = process, output
+
+    def wait(self) -> int:
+        try:
+            code = self.process.wait()
+        except KeyboardInterrupt:
+            # Compose had the same Ctrl-C (one process group) and is undoing what it started: let it finish,
+            # its last lines shown (gone, our end of its stderr pipe would end it mid-way); a second Ctrl-C
+            # leaves at once.
+            self.process.wait()
+            self._shown()
+            raise
+        self._shown()
+        return code
+
+    def _shown(self) -> None:
+        if self.output is not None:
+            self.output.join()
+
+
 def start(project: str, args: list[str], image: str | None = None, kind: str | None = None,
-          brief: bool = False) -> subprocess.Popen:
-    """Compose running on the project (its output on ours), for a caller with other work meanwhile;
-    `brief`: a run that only creates, with Go's collector held back (BRIEF_RUN)."""
+          brief: bool = False) -> Running:
+    """Compose running on the project (its output on ours; an `up`'s progress lines once each where our
+    stderr is not a terminal: compose_output), for a caller with other work meanwhile; `brief`: a run
+    that only creates, with Go's collector held back (BRIEF_RUN)."""
     env = environment(project, image)
-    return subprocess.Popen(command(project, args, kind), env={**BRIEF_RUN, **env} if brief else env,
-                            cwd=COMPOSE_DIR.parent)
+    once = args[:1] == ["up"] and not compose_output.passes_through(sys.stderr)
+    process = subprocess.Popen(command(project, args, kind), env={**BRIEF_RUN, **env} if brief else env,
+                               cwd=COMPOSE_DIR.parent, stderr=subprocess.PIPE if once else None)
+    return Running(process, compose_output.OnceEach(process.stderr) if once else None)
 
 
 def refused_up_options(extra: list[str]) -> str:
@@ -199,6 +226,8 @@ def service_names(project: str) -> list[str]:
 def run(project: str, args: list[str], image: str | None = None, capture: bool = False,
         kind: str | None = None) -> subprocess.CompletedProcess:
     cmd = command(project, args, kind)
+    if not capture and args[:1] == ["up"]:  # its progress lines once each (compose_output)
+        return subprocess.CompletedProcess(cmd, start(project, args, image=image, kind=kind).wait())
     result = subprocess.run(cmd, env=environment(project, image), text=True,
                             capture_output=capture, cwd=COMPOSE_DIR.parent)
     if capture and result.returncode != 0:

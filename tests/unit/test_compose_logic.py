@@ -1,7 +1,9 @@
 """Compose invocation and prune decisions, without an engine."""
 
+import io
 import ipaddress
 import os
+import types
 
 import docker.errors
 
@@ -213,7 +215,11 @@ def test_only_a_brief_compose_run_holds_gos_collector_back_and_the_users_setting
     monkeypatch.delenv("GOMEMLIMIT", raising=False)
     monkeypatch.setattr(compose, "compose_binary", lambda: "docker-compose")
     seen = []
-    monkeypatch.setattr(compose.subprocess, "Popen", lambda cmd, env, cwd: seen.append(env))
+    def popen(cmd, env, cwd, stderr=None):
+        seen.append(env)
+        return types.SimpleNamespace(stderr=io.BytesIO(b""))
+
+    monkeypatch.setattr(compose.subprocess, "Popen", popen)
     compose.start("p", ["up", "--no-start"], kind="fakenet", brief=True)
     compose.start("p", ["logs", "-f"], kind="fakenet")
     monkeypatch.setenv("GOGC", "200")
