@@ -93,6 +93,7 @@ def fake_up(monkeypatch, compose_exit: int = 0, taken=lambda subnet: False) -> l
     monkeypatch.setattr(cli, "_compose_subnet", lambda reads, project, tried: f"subnet{len(tried)}")
     monkeypatch.setattr(cli, "_subnet_taken_meanwhile", lambda reads, project, subnet: taken(subnet))
     monkeypatch.setattr(cli, "_docker", lambda: "client")
+    monkeypatch.setattr(cli, "_engine", lambda: "client")
     monkeypatch.setattr(engine_reads, "answering", lambda client: "reads")
     monkeypatch.setattr(cli, "_print_table", lambda project, rows: None)
     monkeypatch.setattr(cli, "_import_for_the_wait", lambda: calls.append(("imports",)))
