@@ -58,7 +58,8 @@ class _Containers:
         removed meanwhile left out with `ignore_removed`; without it, the SDK is asked)."""
         engine = self._client.engine
         try:
-            found = engine.get("/containers/json", **{"all": int(all), **({"filters": _filters(filters)} if filters else {})})
+            query = {"all": int(all), **({"filters": _filters(filters)} if filters else {})}
+            found = engine.get("/containers/json", **query)
             if sparse:
                 return [SocketContainer(attrs, self._client) for attrs in found or []]
             inspected = [engine.get(f"/containers/{attrs['Id']}/json") for attrs in found or []]

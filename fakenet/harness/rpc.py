@@ -132,4 +132,5 @@ def unreached(exc: RpcError) -> str | None:
         return REFUSED  # the socket's own: refused, reset, no route
     if isinstance(cause, exceptions.ConnectTimeout):
         return CONNECT_TIMEOUT
-    return REFUSED if isinstance(cause, exceptions.ConnectionError) and not isinstance(cause, exceptions.Timeout) else ""
+    refused = isinstance(cause, exceptions.ConnectionError) and not isinstance(cause, exceptions.Timeout)
+    return REFUSED if refused else ""

@@ -41,7 +41,8 @@ class Engine:
             method, target, _ = request.decode().split("\r\n")[0].split(" ")
             self.requests.append(f"{method} {target}")
             path, _, query = target.partition("?")
-            route = self.routes.get(f"{method} {path}") or self.routes.get(f"{method} {path.rsplit('/', 2)[0]}/*/{path.rsplit('/', 1)[1]}")
+            head, _, tail = path.rpartition("/")
+            route = self.routes.get(f"{method} {path}") or self.routes.get(f"{method} {head.rpartition('/')[0]}/*/{tail}")
             answer = route(query) if route else (404, b'{"message": "no such route"}')
             if isinstance(answer, list):  # a stream: the head, the chunks, then held open until released
                 connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n")
@@ -191,3 +192,35 @@ def test_up_after_compose_imports_neither_the_sdk_nor_requests_on_a_local_engine
                           env={"PATH": "/usr/bin:/bin", "DOCKER_HOST": "unix:///var/run/docker.sock"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("host, socket_used", [(None, True), ("unix:///run/user/1/docker.sock", True),
+                                               ("tcp://10.0.0.1:2376", False), ("ssh://me@h2", False)])
+def test_the_socket_client_only_where_the_sdk_would_use_a_unix_socket(monkeypatch, host, socket_used):
+    if host is None:
+        monkeypatch.delenv("DOCKER_HOST", raising=False)
+    else:
+        monkeypatch.setenv("DOCKER_HOST", host)
+    sdk = SimpleNamespace(api=SimpleNamespace(base_url="ssh"))
+    client = socket_client.answering(lambda: sdk)
+    assert isinstance(client, socket_client.SocketClient) if socket_used else client is sdk
+
+
+def test_a_listed_containers_exec_and_logs_go_through_the_sdk_and_a_removed_ones_reload_raises_its_error(tmp_path):
+    engine = Engine(tmp_path / "e.sock", {"GET /containers/*/json": lambda query: (404, b'{"message": "gone"}')})
+
+    class NotFound(Exception):
+        pass
+
+    def get(container_id):
+        if container_id == "gone":
+            raise NotFound(container_id)
+        return SimpleNamespace(exec_run=lambda command, demux: (0, b"ran " + command[0].encode()),
+                               logs=lambda tail: f"last {tail}".encode())
+
+    sdk = SimpleNamespace(containers=SimpleNamespace(get=get))
+    client = socket_client.SocketClient(engine_socket.EngineSocket(engine.path, timeout=5), sdk=lambda: sdk)
+    listed = socket_client.SocketContainer(container("node"), client)
+    assert listed.exec_run(["cli"], demux=False) == (0, b"ran cli") and listed.logs(tail=12) == b"last 12"
+    with pytest.raises(NotFound):
+        socket_client.SocketContainer({**container("node"), "Id": "gone"}, client).reload()
