@@ -114,7 +114,7 @@ def test_up_d_lets_compose_create_then_starts_itself_and_other_options_keep_comp
     assert cli.main(["-p", "p", "up", "-d"]) == 0
     assert calls == [("as created", "p"), ("compose", ["up", "--no-start", "--remove-orphans"], {"brief": True}),
                      ("watch", "client"), ("imports",), ("compose exited", 0), ("close",), ("finish",), ("wait",)], \
-        "the creates counted from before compose runs (a brief run: compose_logic), watched through the SDK " \
+        "the creates counted from before compose runs (a brief run: compose_logic), watched through the engine's client " \
         "and the wait's imports while it runs, the rest started after"
     calls.clear()
     assert cli.main(["-p", "p", "up", "-d", "--force-recreate"]) == 0
