@@ -23,13 +23,17 @@ and that one must not start before compose is done with it.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING
 
+from fakenet import engine_socket
 from fakenet.errors import ContainerError
 
-if TYPE_CHECKING:  # `up` asks whether the project is new before it imports the SDK (AsCreated, engine_reads)
+# `client` below: a docker.DockerClient, or socket_client's SocketClient (the same calls over the engine's
+# unix socket, without the SDK's import: `up` on a local engine, issue 28).
+if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
     import docker
@@ -49,18 +53,35 @@ def not_running(client: docker.DockerClient, project: str) -> list:
 
 
 def _start(client: docker.DockerClient, container_id: str, service: str, missing_ok: bool = False) -> str | None:
-    import docker.errors
-
     try:
         client.api.start(container_id)
-    except docker.errors.NotFound:
-        if missing_ok:
+    except Exception as exc:
+        refusal = _refusal(exc)
+        if refusal is None:
+            raise
+        gone, explanation = refusal
+        if gone and missing_ok:
             return None
-        raise ContainerError(f"the engine did not start {service} ({container_id[:12]}): it is gone") from None
-    except docker.errors.APIError as exc:
-        raise ContainerError(f"the engine did not start {service} ({container_id[:12]}): "
-                             f"{exc.explanation or exc}") from exc
+        if gone:
+            raise ContainerError(f"the engine did not start {service} ({container_id[:12]}): it is gone") from None
+        raise ContainerError(f"the engine did not start {service} ({container_id[:12]}): {explanation}") from exc
     return service
+
+
+def _refusal(exc: Exception) -> tuple[bool, str] | None:
+    """(gone, the engine's words) where `exc` is the engine refusing, from either client; else None."""
+    if isinstance(exc, engine_socket.Refused):
+        return exc.status_code == 404, exc.explanation
+    errors = sys.modules.get("docker.errors")  # an SDK error exists only once the SDK is imported
+    if errors is not None and isinstance(exc, errors.APIError):
+        return isinstance(exc, errors.NotFound), exc.explanation or str(exc)
+    return None
+
+
+def _unsubscribed() -> tuple[type[BaseException], ...]:
+    """What a subscription to the events raises where the engine did not give one, from either client."""
+    errors = sys.modules.get("docker.errors")
+    return (OSError, ContainerError, engine_socket.Unanswered) + ((errors.DockerException,) if errors else ())
 
 
 def start_all(client: docker.DockerClient, project: str) -> list[str]:
@@ -82,8 +103,9 @@ class AsCreated:
     over ssh, whose event stream cannot be closed from another thread), only `finish()` starts.
 
     Made before compose runs, from `reads` (engine_reads: whether the project is new, and the moment
-    from which its creates count); `watch(client)` then, with the SDK's client, which `up` imports
-    while compose runs: the engine replays the creates made in between."""
+    from which its creates count); `watch(client)` then, once compose runs, with the client of the calls
+    after it (socket_client's: the SDK's names over the unix socket, or the SDK's own): the engine
+    replays the creates made in between."""
 
     def __init__(self, reads, project: str):
         self.client, self.project = None, project
@@ -109,12 +131,10 @@ class AsCreated:
         self._watcher.start()
 
     def _watch(self) -> None:
-        import docker.errors
-
         try:
             events = self.client.events(since=self._since, decode=True, filters={
                 "type": "container", "event": "create", "label": [f"{PROJECT}={self.project}", f"{ONEOFF}=False"]})
-        except (docker.errors.DockerException, OSError):
+        except _unsubscribed():
             return  # finish() starts them all, as without this
         with self._lock:
             if self._closed:

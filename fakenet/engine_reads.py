@@ -6,7 +6,8 @@ through the SDK otherwise or where the socket gives no answer (`./fake up`: comp
 of CPU sooner, issue 28). The modules that own each decision
 (image.py: the image's tag; subnets.py: the subnet; code_mounts.py: the code binds; compose_start.py:
 whether a project is new) read the engine through this one interface, so the decisions have one
-owner whichever way the answers come. Only reads: everything that changes the engine takes the SDK.
+owner whichever way the answers come. Only reads: what `up` does to the engine once compose runs
+(starts, the event stream) is socket_client's, the same pattern for the SDK's own names.
 """
 
 from __future__ import annotations

@@ -1,17 +1,23 @@
-"""GET requests to a Docker engine on this machine's unix socket, with the standard library alone.
+"""Requests to a Docker engine on this machine's unix socket, with the standard library alone: JSON
+GETs, a POST with no body (a container's start) and one streamed GET (the event stream).
 
 `./fake up` asks the engine a handful of questions before compose can run (is the image there, which
 subnet, are the code copies there, has the project containers), and everything after waits on compose.
 Through the docker SDK those questions first cost its import (requests, urllib3: ~70 ms of CPU, half of
-the command's start, issue 28); here they cost a connect and a read each, and the SDK is imported while
-compose runs. Only GETs of JSON, only a unix socket: the SDK stays the one client for everything else
-(ssh://, tcp://, TLS, streams, writes), and an answer this module does not expect (not JSON, an error
-status, a cut-off body, no engine) raises Unanswered, on which the caller asks the SDK instead; an engine
-that does not answer in time is an error (ContainerError), not asked twice.
+the command's start, issue 28); here they cost a connect and a read each. Once compose has created the
+project, `up` starts its containers, follows their creates, lists them and reads their addresses
+(socket_client): first only GETs were done here and the SDK was imported for those while compose ran,
+but on two saturated cores that import was CPU taken from the engine starting the containers, so the
+starts and the one stream came here too. Nothing else: the SDK stays the one client for every other
+write, for builds, copies, execs and logs, and for every engine not on a unix socket (ssh://, tcp://,
+TLS). An answer this module does not expect (not JSON, an error status it does not name, a cut-off
+body, no engine) raises Unanswered, on which the caller asks the SDK instead; an engine that does not
+answer in time is an error (ContainerError), not asked twice.
 
 HTTP/1.0, not http.client: its import (email, ssl, calendar) is ~15 ms of the CPU this saves. A 1.0
 request gets a response ended by the engine closing the connection (no chunks, no keep-alive), so
-reading to the end and splitting off the head is the whole protocol.
+reading to the end and splitting off the head is the whole protocol; a stream is the same body read as
+it comes, one JSON object after another.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
+from typing import Iterator
 from urllib.parse import quote, urlencode
 
 from fakenet.errors import ContainerError
@@ -29,6 +37,14 @@ TIMEOUT = 60.0  # seconds, as the SDK's default
 
 class Unanswered(Exception):
     """Not an answer this client reads: ask the SDK (whose error, if the engine is down, is the user's)."""
+
+
+class Refused(Exception):
+    """The engine's own refusal of a POST: its status and message (`explanation`, as the SDK's APIError)."""
+
+    def __init__(self, status: int, explanation: str):
+        super().__init__(f"{status}: {explanation}")
+        self.status_code, self.explanation = status, explanation
 
 
 def local_path() -> str | None:
@@ -48,40 +64,145 @@ class EngineSocket:
 
     def get(self, path: str, **query) -> object | None:
         """The JSON the engine answers to GET `path` (quoted here as the SDK quotes it), None for a 404."""
-        target = quote(path, safe="/:") + (f"?{urlencode(query)}" if query else "")
+        target = _target(path, query)
+        status, body = self._exchange("GET", target)
+        if status == 404:
+            return None
+        if status != 200:
+            raise Unanswered(f"GET {target}: {status}")
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-                connection.settimeout(self.timeout)
-                connection.connect(self.path)
-                connection.sendall(f"GET {target} HTTP/1.0\r\nHost: docker\r\n\r\n".encode("ascii"))
-                chunks = []
+            return json.loads(body)
+        except ValueError as exc:
+            raise Unanswered(f"GET {target}: not JSON") from exc
+
+    def post(self, path: str, **query) -> int:
+        """POST `path` with no body; the status where the engine did it (2xx) or had nothing to do (304).
+        A refusal it explains in JSON raises Refused; a start is safe to ask the SDK again after any
+        Unanswered (the engine answers 304 to starting a running container)."""
+        target = _target(path, query)
+        status, body = self._exchange("POST", target)
+        if 200 <= status < 300 or status == 304:
+            return status
+        try:
+            message = json.loads(body)["message"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise Unanswered(f"POST {target}: {status}") from exc
+        raise Refused(status, str(message))
+
+    def stream(self, path: str, **query) -> Stream:
+        """The JSON objects the engine streams to GET `path` (its events), as they come."""
+        target = _target(path, query)
+        connection = self._connect("GET", target)
+        try:
+            stream = Stream(connection, target)
+            stream.read_head(self.path, self.timeout)
+        except BaseException:
+            connection.close()
+            raise
+        return stream
+
+    def _connect(self, method: str, target: str) -> socket.socket:
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.settimeout(self.timeout)
+            connection.connect(self.path)
+            length = "Content-Length: 0\r\n" if method == "POST" else ""
+            connection.sendall(f"{method} {target} HTTP/1.0\r\nHost: docker\r\n{length}\r\n".encode("ascii"))
+        except TimeoutError as exc:
+            connection.close()
+            raise _late(self.path, method, target, self.timeout) from exc
+        except OSError as exc:
+            connection.close()
+            raise Unanswered(f"{self.path}: {exc}") from exc
+        return connection
+
+    def _exchange(self, method: str, target: str) -> tuple[int, bytes]:
+        with self._connect(method, target) as connection:
+            chunks = []
+            try:
                 while chunk := connection.recv(65536):
                     chunks.append(chunk)
-        except TimeoutError as exc:  # the SDK would wait as long again: say so instead
-            raise ContainerError(f"the Docker engine at {self.path} did not answer GET {target} within "
-                                 f"{self.timeout:.0f} s") from exc
-        except OSError as exc:
-            raise Unanswered(f"{self.path}: {exc}") from exc
-        return _json_of(target, b"".join(chunks))
+            except TimeoutError as exc:  # the SDK would wait as long again: say so instead
+                raise _late(self.path, method, target, self.timeout) from exc
+            except OSError as exc:
+                raise Unanswered(f"{self.path}: {exc}") from exc
+        head, body = _split(f"{method} {target}", b"".join(chunks))
+        return head[0], body
 
 
-def _json_of(target: str, response: bytes) -> object | None:
+class Stream:
+    """A streamed body, iterated as JSON objects; `close()` from another thread ends the iteration."""
+
+    def __init__(self, connection: socket.socket, target: str):
+        self._connection, self._target = connection, target
+        self._buffer = b""
+        self._closed = threading.Event()
+
+    def read_head(self, path: str, timeout: float) -> None:
+        while b"\r\n\r\n" not in self._buffer:
+            try:
+                chunk = self._connection.recv(65536)
+            except TimeoutError as exc:
+                raise _late(path, "GET", self._target, timeout) from exc
+            except OSError as exc:
+                raise Unanswered(f"{path}: {exc}") from exc
+            if not chunk:
+                break
+            self._buffer += chunk
+        (status, headers), self._buffer = _split(f"GET {self._target}", self._buffer, whole=False)
+        if status != 200 or "chunked" in headers.get("transfer-encoding", "").lower():
+            raise Unanswered(f"GET {self._target}: {status} {headers.get('transfer-encoding', '')}")
+        self._connection.settimeout(None)  # events come when they come
+
+    def __iter__(self) -> Iterator[dict]:
+        """The engine writes one object a line (Go's json.Encoder); a line that is not one ends the stream
+        as the engine closing it would (its reader, compose_start, then starts what is left at the end)."""
+        while True:
+            while b"\n" in self._buffer:
+                line, _, self._buffer = self._buffer.partition(b"\n")
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except ValueError:
+                        return
+            try:
+                chunk = self._connection.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk or self._closed.is_set():
+                return
+            self._buffer += chunk
+
+    def close(self) -> None:
+        """From any thread: a recv under way returns at once (shutdown, not close, wakes it on Linux)."""
+        self._closed.set()
+        try:
+            self._connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._connection.close()
+
+
+def _target(path: str, query: dict) -> str:
+    return quote(path, safe="/:") + (f"?{urlencode(query)}" if query else "")
+
+
+def _late(path: str, method: str, target: str, timeout: float) -> ContainerError:
+    return ContainerError(f"the Docker engine at {path} did not answer {method} {target} within {timeout:.0f} s")
+
+
+def _split(request: str, response: bytes, whole: bool = True) -> tuple[tuple[int, dict], bytes]:
+    """((status, headers), body) of a response; `whole`: the body is all there (its length checked)."""
     head, separator, body = response.partition(b"\r\n\r\n")
     status, *lines = head.decode("latin-1").split("\r\n")
     parts = status.split(" ", 2)
-    if not separator or len(parts) < 2 or not parts[0].startswith("HTTP/"):
-        raise Unanswered(f"GET {target}: not an HTTP response")
+    if not separator or len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        raise Unanswered(f"{request}: not an HTTP response")
     headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        raise Unanswered(f"GET {target}: a chunked body")
-    length = headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) != len(body)):
-        raise Unanswered(f"GET {target}: {len(body)} bytes of {length}")
-    if parts[1] == "404":
-        return None
-    if parts[1] != "200":
-        raise Unanswered(f"GET {target}: {status}")
-    try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise Unanswered(f"GET {target}: not JSON") from exc
+    if whole:
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            raise Unanswered(f"{request}: a chunked body")
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) != len(body)):
+            raise Unanswered(f"{request}: {len(body)} bytes of {length}")
+    return (int(parts[1]), headers), body

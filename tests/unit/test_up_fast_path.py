@@ -93,6 +93,7 @@ def fake_up(monkeypatch, compose_exit: int = 0, taken=lambda subnet: False) -> l
     monkeypatch.setattr(cli, "_compose_subnet", lambda reads, project, tried: f"subnet{len(tried)}")
     monkeypatch.setattr(cli, "_subnet_taken_meanwhile", lambda reads, project, subnet: taken(subnet))
     monkeypatch.setattr(cli, "_docker", lambda: "client")
+    monkeypatch.setattr(cli, "_engine", lambda: "client")
     monkeypatch.setattr(engine_reads, "answering", lambda client: "reads")
     monkeypatch.setattr(cli, "_print_table", lambda project, rows: None)
     monkeypatch.setattr(cli, "_import_for_the_wait", lambda: calls.append(("imports",)))
@@ -113,7 +114,7 @@ def test_up_d_lets_compose_create_then_starts_itself_and_other_options_keep_comp
     assert cli.main(["-p", "p", "up", "-d"]) == 0
     assert calls == [("as created", "p"), ("compose", ["up", "--no-start", "--remove-orphans"], {"brief": True}),
                      ("watch", "client"), ("imports",), ("compose exited", 0), ("close",), ("finish",), ("wait",)], \
-        "the creates counted from before compose runs (a brief run: compose_logic), watched through the SDK " \
+        "the creates counted from before compose runs (a brief run: compose_logic), watched through the engine's client " \
         "and the wait's imports while it runs, the rest started after"
     calls.clear()
     assert cli.main(["-p", "p", "up", "-d", "--force-recreate"]) == 0

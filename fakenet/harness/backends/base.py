@@ -137,3 +137,13 @@ def node_filter(runtime: NodeRuntime, rules: LinkRules, identities: Mapping[str,
     ids = lambda peers: {identities[p]: value for p, value in peers if p in identities}
     blocked = {identities[p] for p in rules.blocked if p in identities}
     return runtime.client.set_links(blocked, ids(rules.loss), ids(rules.delay), rules.seed)
+
+
+def container_credentials(kind: NodeKind, container) -> tuple[str, str]:
+    """The RPC login in a container's environment (a docker SDK container, or one engine_socket listed:
+    `up`'s wait reads it without the SDK)."""
+    env = dict(item.split("=", 1) for item in container.attrs["Config"].get("Env") or [] if "=" in item)
+    found = kind.credentials(env)
+    if found is None:
+        raise ConfigError(f"container {container.name} has no RPC credentials in its environment")
+    return found

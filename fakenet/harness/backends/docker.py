@@ -26,7 +26,7 @@ from docker.models.containers import _create_container_args  # what containers.c
 from fakenet import code_mounts
 from fakenet.errors import ConfigError, ContainerError, FakenetError
 from fakenet.harness.backends import subnets
-from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec
+from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec, container_credentials
 from fakenet.harness.backends.container_shell import ContainerShell, ShellGone
 from fakenet.harness.backends.linkfilter import PacketFilter, has_netem, netem_script
 from fakenet.harness.rpc import RpcClient
@@ -360,14 +360,6 @@ class AttachedBackend(DockerBackend):
     def close(self) -> None:
         for runtime in self.runtimes.values():
             runtime._forget()
-
-
-def container_credentials(kind: NodeKind, container) -> tuple[str, str]:
-    env = dict(item.split("=", 1) for item in container.attrs["Config"].get("Env") or [] if "=" in item)
-    found = kind.credentials(env)
-    if found is None:
-        raise ConfigError(f"container {container.name} has no RPC credentials in its environment")
-    return found
 
 
 def attach_compose(kind: NodeKind, project: str) -> tuple[AttachedBackend, dict[str, DockerRuntime], set[str]]:
