@@ -13,6 +13,15 @@ ports, and parsing it is the settings module, a quarter of the imports this runs
 
 The collector is off while the modules load, and what they made is frozen before it is back on:
 its passes over objects that live as long as the process were ~10 % of the imports' CPU.
+
+asyncio is imported without `ssl` (load_daemon): asyncio imports it if it can, ~6 ms of the ~120 ms
+a node spends before it answers RPC (10 ms in a fresh container: `ssl` and `_ssl` are read through
+the storage driver), and the node opens no TLS connection, listening or dialling: its swarm links
+are encrypted by its own channel (secure_channel.py), its RPC and HTTP ports are plain HTTP, and it
+has no HTTP client. `ssl` is importable afterwards as always (aiohttp imports it with the apps);
+only asyncio's own TLS stays off in a node process, never silently: `start_tls` or a connection
+given an SSL context raises RuntimeError, and a server given one closes each connection it accepts
+(asyncio logs the RuntimeError); none of them carries a byte in the clear.
 """
 
 from __future__ import annotations
@@ -38,11 +47,24 @@ def main(argv: list[str] | None = None) -> int:
     gc.disable()
     if not (sys.argv[1:] if argv is None else argv):
         bind(os.environ)
-    from fakenet.node import daemon
-
+    daemon = load_daemon()
     gc.freeze()
     gc.enable()
     return daemon.main(argv)
+
+
+def load_daemon():
+    """Import fakenet.node.daemon, asyncio first without `ssl` (the module's docstring says why).
+    Only in a process whose asyncio is not loaded yet, nor ssl: otherwise a no-op before the import."""
+    if "asyncio" not in sys.modules and "ssl" not in sys.modules:
+        sys.modules["ssl"] = None  # `import ssl` raises ImportError: asyncio's `ssl = None` branch
+        try:
+            import asyncio  # noqa: F401
+        finally:
+            del sys.modules["ssl"]
+    from fakenet.node import daemon
+
+    return daemon
 
 
 def family(host: str) -> socket.AddressFamily | None:
