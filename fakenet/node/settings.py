@@ -25,6 +25,8 @@ from fakenet.node.multiaddr import PeerAddr
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything a node is started with (the command line's options and their FAKENET_* variables)."""
+
     datadir: Path
     name: str
     network: str
