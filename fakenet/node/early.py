@@ -44,13 +44,19 @@ _bound: dict[tuple[str, int], socket.socket] = {}
 
 
 def main(argv: list[str] | None = None) -> int:
+    return start(argv).main(argv)
+
+
+def start(argv: list[str] | None = None):
+    """All that main does before the daemon's own main (ports bound, modules loaded, what they made
+    frozen): fakenet.node.daemon, loaded. A probe (bench/node_ready.py) starts a node through it too."""
     gc.disable()
     if not (sys.argv[1:] if argv is None else argv):
         bind(os.environ)
     daemon = load_daemon()
     gc.freeze()
     gc.enable()
-    return daemon.main(argv)
+    return daemon
 
 
 def load_daemon():
