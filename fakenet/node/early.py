@@ -8,15 +8,15 @@ node answers it the moment it serves. `http_ports.listening_socket` takes these 
 of binding again; a port in use is left to it, so that fails the start as before.
 
 Only where the command line is empty and the addresses come from the environment (a container's
-`fakenet-node`, as compose and the docker backend start it): a command line could name other
-ports, and parsing it is the settings module, a quarter of the imports this runs ahead of.
+`fakenet-node`, as compose and the docker backend start it, and the local backend's fresh
+`python -m fakenet.node`): a command line could name other ports, and parsing it is the settings module, a quarter of the imports this runs ahead of.
 
 The collector is off while the modules load, and what they made is frozen before it is back on:
 its passes over objects that live as long as the process were ~10 % of the imports' CPU.
 
-asyncio is imported without `ssl` (load_daemon): asyncio imports it if it can, ~6 ms of the ~120 ms
-a node spends before it answers RPC (10 ms in a fresh container: `ssl` and `_ssl` are read through
-the storage driver), and the node opens no TLS connection, listening or dialling: its swarm links
+asyncio is imported without `ssl` (load_daemon): asyncio imports it if it can, 3.6 % of what a node
+runs before it answers RPC (callgrind: 16 M of 450 M instructions; ~6 ms by -X importtime in a
+container, whose `ssl` and `_ssl` are read through the storage driver), and the node opens no TLS connection, listening or dialling: its swarm links
 are encrypted by its own channel (secure_channel.py), its RPC and HTTP ports are plain HTTP, and it
 has no HTTP client. `ssl` is importable afterwards as always (aiohttp imports it with the apps);
 only asyncio's own TLS stays off in a node process, never silently: `start_tls` or a connection
