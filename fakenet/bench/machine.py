@@ -24,7 +24,7 @@ def node_processes(proc: Path = Path("/proc")) -> int:
             args = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue  # the process ended while we looked
-        if any(arg.endswith((b"fakenet.node.daemon", b"fakenet-node")) for arg in args[:3]):
+        if any(arg.endswith((b"fakenet.node", b"fakenet.node.daemon", b"fakenet-node")) for arg in args[:3]):
             count += 1
         elif b"fakenet.zygote" in args[:3] and any(arg.startswith(b"fakenet.node.daemon:") for arg in args):
             forked.add(cmdline.parent.name)

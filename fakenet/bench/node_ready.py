@@ -5,10 +5,11 @@
     valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python -m fakenet.bench.node_ready
     docker run --rm -v $PWD/fakenet/bench/node_ready.py:/r.py fakenet-node:<tag> python3 /r.py
 
-`daemon.main()` runs as it does in a node process (imports, settings, the CA-store switch, logging),
-with a throwaway data dir and a peer that never answers; the process ends with os._exit at
-`ready` (or once the aiohttp ports serve), so what a profiler counts is exec → ready and nothing
-after. Self-contained (the node package and the standard library), so a container can run the file.
+The node starts as a container's `fakenet-node` does (fakenet.node.early: its ports bound first,
+asyncio without ssl, an empty command line, every setting from the environment), with a throwaway
+data dir and a peer that never answers; the process ends with os._exit at `ready` (or once the
+aiohttp ports serve), so what a profiler counts is exec → ready and nothing after. Self-contained
+(the node package and the standard library), so a container can run the file.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ import socket
 import sys
 import time
 
-from fakenet.node import daemon
-from fakenet.node.http_ports import HttpPorts
+from fakenet.node import early
 
 
 def cpu_seconds() -> float:
@@ -33,7 +33,9 @@ def _report_and_exit(what: str) -> None:
     os._exit(0)
 
 
-def _exit_at_ready(wait_for_apps: bool) -> None:
+def _exit_at_ready(daemon, wait_for_apps: bool) -> None:
+    from fakenet.node.http_ports import HttpPorts
+
     start, serve_apps = daemon.Node.start, HttpPorts.serve_apps
 
     async def started(node):
@@ -53,14 +55,16 @@ def _exit_at_ready(wait_for_apps: bool) -> None:
 
 
 def main(argv: list[str]) -> int:
-    _exit_at_ready("--apps" in argv)
     pid = os.getpid()  # an address of its own on the loopback: runs side by side do not collide
     # Not tempfile: the node does not import it, and its imports (shutil, lzma, bz2, random) are ~4 ms.
     datadir = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"fakenet-ready-{pid}-{time.time_ns()}")
     os.mkdir(datadir, 0o700)
-    return daemon.main(["--datadir", datadir, "--name", "node",
-                        "--bind", f"127.213.{pid % 250}.{pid // 250 % 250 + 1}", "--rpcuser", "bench",
-                        "--rpcpassword", "bench", "--peer", "/ip4/127.0.0.1/tcp/1"])
+    os.environ.update(FAKENET_DATADIR=datadir, FAKENET_NODE_NAME="node",
+                      FAKENET_BIND=f"127.213.{pid % 250}.{pid // 250 % 250 + 1}", FAKENET_RPCUSER="bench",
+                      FAKENET_RPCPASSWORD="bench", FAKENET_PEERS="/ip4/127.0.0.1/tcp/1")
+    daemon = early.start([])
+    _exit_at_ready(daemon, "--apps" in argv)
+    return daemon.main([])
 
 
 if __name__ == "__main__":

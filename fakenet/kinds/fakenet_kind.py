@@ -154,7 +154,7 @@ class FakenetKind(NodeKind):
         return (user, password) if user and password else None
 
     def local_command(self, launch: Launch) -> list[str]:
-        return [sys.executable, "-m", "fakenet.node.daemon"]  # everything else is in the environment
+        return [sys.executable, "-m", "fakenet.node"]  # as fakenet-node starts; everything else is in the environment
 
     def local_preloaded(self, launch: Launch) -> Preloaded:
         return Preloaded("fakenet.node.daemon:preload", "fakenet.node.daemon:main")

@@ -29,6 +29,8 @@ C = TypeVar("C", bound=Hashable)
 
 @dataclass(frozen=True)
 class Limits:
+    """How many connections a port holds open, and how many of them one source may take."""
+
     max_open: int
     per_source: int
 
@@ -39,6 +41,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class Verdict(Generic[C]):
+    """Whether a new connection is admitted, and which one to close to make room for it."""
+
     admitted: bool
     evict: C | None = None  # the connection to close to make room (admitted only)
     reason: str = ""  # why it was refused or whom it evicted

@@ -72,7 +72,12 @@ from typing import TYPE_CHECKING
 from fakenet.node import clock, entropy, logs
 from fakenet.node.budget import Bucket, Budgets
 from fakenet.node.echo import Bounded
+# The frame's type, size and id limits live with the other stream frames' limits, so the swarm sets
+# them before it meshes (layer_limits.py) without importing this module: its imports (budget, echo)
+# are ~2 ms of a node's start, and this runs only once the stream layer is built.
 from fakenet.node.stream_frames import FrameRefused
+from fakenet.node.stream_frames import NEWS_BATCH as BATCH, NEWS_FRAME as FRAME, NEWS_ID_CHARS as ID_CHARS
+from fakenet.node.stream_frames import NEWS_MAX_BYTES as MAX_BYTES
 
 if TYPE_CHECKING:
     from fakenet.node.connection import Connection
@@ -80,14 +85,9 @@ if TYPE_CHECKING:
     from fakenet.node.swarm import Swarm
 
 
-FRAME = "cn"
-BATCH = 32  # ids a frame carries at most
-ID_CHARS = 32  # an id is at most this many hex characters
 STAMP_CHARS = 12  # a stamped id: milliseconds of the wall clock, in 12 hex characters, then 16 random ones
 STAMPED = STAMP_CHARS + 16
 SKEW = 0.25  # seconds node clocks may disagree by (one host's clock, or NTP across hosts)
-# {"t":"cn","ids":["<32 hex>",...]} with BATCH ids is 1,138 bytes; unknown fields are not worth carrying
-MAX_BYTES = len('{"t":"cn","ids":[]}') + BATCH * (ID_CHARS + 3) - 1
 # A heal of k links floods 2k ids across every link, SEND_BURST frames of BATCH at once and the rest
 # as the rate allows; honest senders stay under SEND_*, and every peer is allowed more than that,
 # so only a peer breaking the rate is disconnected. A small burst makes a start-up storm fold sooner:

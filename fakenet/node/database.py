@@ -30,6 +30,8 @@ MEMORY_PAGE_SIZE = 1024  # bytes per page of a memory store (see Database.connec
 
 @dataclass(frozen=True)
 class Database:
+    """Where one SQLite store lives: its file, on disk or read into memory (the module docstring)."""
+
     path: Path
     store: str = DISK
 

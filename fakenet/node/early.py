@@ -8,11 +8,20 @@ node answers it the moment it serves. `http_ports.listening_socket` takes these 
 of binding again; a port in use is left to it, so that fails the start as before.
 
 Only where the command line is empty and the addresses come from the environment (a container's
-`fakenet-node`, as compose and the docker backend start it): a command line could name other
-ports, and parsing it is the settings module, a quarter of the imports this runs ahead of.
+`fakenet-node`, as compose and the docker backend start it, and the local backend's fresh
+`python -m fakenet.node`): a command line could name other ports, and parsing it is the settings module, a quarter of the imports this runs ahead of.
 
 The collector is off while the modules load, and what they made is frozen before it is back on:
 its passes over objects that live as long as the process were ~10 % of the imports' CPU.
+
+asyncio is imported without `ssl` (load_daemon): asyncio imports it if it can, 3.6 % of what a node
+runs before it answers RPC (callgrind: 16 M of 450 M instructions; ~6 ms by -X importtime in a
+container, whose `ssl` and `_ssl` are read through the storage driver), and the node opens no TLS connection, listening or dialling: its swarm links
+are encrypted by its own channel (secure_channel.py), its RPC and HTTP ports are plain HTTP, and it
+has no HTTP client. `ssl` is importable afterwards as always (aiohttp imports it with the apps);
+only asyncio's own TLS stays off in a node process, never silently: `start_tls` or a connection
+given an SSL context raises RuntimeError, and a server given one closes each connection it accepts
+(asyncio logs the RuntimeError); none of them carries a byte in the clear.
 """
 
 from __future__ import annotations
@@ -35,14 +44,33 @@ _bound: dict[tuple[str, int], socket.socket] = {}
 
 
 def main(argv: list[str] | None = None) -> int:
+    return start(argv).main(argv)
+
+
+def start(argv: list[str] | None = None):
+    """All that main does before the daemon's own main (ports bound, modules loaded, what they made
+    frozen): fakenet.node.daemon, loaded. A probe (bench/node_ready.py) starts a node through it too."""
     gc.disable()
     if not (sys.argv[1:] if argv is None else argv):
         bind(os.environ)
-    from fakenet.node import daemon
-
+    daemon = load_daemon()
     gc.freeze()
     gc.enable()
-    return daemon.main(argv)
+    return daemon
+
+
+def load_daemon():
+    """Import fakenet.node.daemon, asyncio first without `ssl` (the module's docstring says why).
+    Only in a process whose asyncio is not loaded yet, nor ssl: otherwise a no-op before the import."""
+    if "asyncio" not in sys.modules and "ssl" not in sys.modules:
+        sys.modules["ssl"] = None  # `import ssl` raises ImportError: asyncio's `ssl = None` branch
+        try:
+            import asyncio  # noqa: F401
+        finally:
+            del sys.modules["ssl"]
+    from fakenet.node import daemon
+
+    return daemon
 
 
 def family(host: str) -> socket.AddressFamily | None:

@@ -33,6 +33,8 @@ PIPELINE_LIMIT = 1024 * 1024  # bytes a client may send ahead while its request 
 
 @dataclass(frozen=True)
 class Head:
+    """A request's line and headers and its client's address, as an Endpoint sees them before the body."""
+
     method: str
     target: str
     headers: dict[str, str]  # names lower-cased; a repeated header keeps its last value
@@ -41,6 +43,8 @@ class Head:
 
 @dataclass(frozen=True)
 class Answer:
+    """What an Endpoint answers: status, body and extra headers."""
+
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)

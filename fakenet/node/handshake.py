@@ -35,6 +35,8 @@ class HandshakeError(Exception):
 
 @dataclass(frozen=True)
 class Hello:
+    """What each end of a new link says about itself in the handshake."""
+
     peer_id: str
     name: str
     announce: str
@@ -67,6 +69,8 @@ class Hello:
 
 @dataclass(frozen=True)
 class LocalEnd:
+    """This node's side of every handshake: its identity, name, address, network and swarm key."""
+
     identity: Identity
     name: str
     announce: str

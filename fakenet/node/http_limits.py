@@ -29,6 +29,8 @@ from fakenet.node.log_budget import LogBudget
 
 @dataclass(frozen=True)
 class HttpLimits:
+    """The connection cap and deadlines of an HTTP port."""
+
     max_connections: int = 256
     idle_timeout: float = 30.0
     header_timeout: float = 10.0

@@ -9,8 +9,8 @@ layer's handlers register, set ahead so that check is never looser in the meanti
 
 from __future__ import annotations
 
-from fakenet.node import component_news, stream_frames
+from fakenet.node import stream_frames
 
 
 def frame_limits() -> dict[str, int]:
-    return {**stream_frames.MAX_BYTES, component_news.FRAME: component_news.MAX_BYTES}
+    return {**stream_frames.MAX_BYTES, stream_frames.NEWS_FRAME: stream_frames.NEWS_MAX_BYTES}

@@ -11,6 +11,8 @@ _HOST_PROTOCOLS = {"ip4", "ip6", "dns", "dns4", "dns6"}
 
 @dataclass(frozen=True)
 class PeerAddr:
+    """A peer's multiaddr, parsed: where to dial it and, if the address names one, its PeerID."""
+
     host_protocol: str
     host: str
     port: int

@@ -23,6 +23,8 @@ _ENCODING = "/base16/"
 
 @dataclass(frozen=True)
 class SwarmKey:
+    """A network's pre-shared key (swarm.key): peers prove they hold it in the handshake."""
+
     key: bytes
 
     @property

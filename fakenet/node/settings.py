@@ -1,14 +1,21 @@
-"""The node's command line; every flag also reads a FAKENET_* environment variable (for containers)."""
+"""The node's command line; every flag also reads a FAKENET_* environment variable (for containers).
+
+A container's node has an empty command line and takes everything from the environment; there the
+options are read through `_Defaults`, not argparse: what argparse gives for an option not on the
+command line is its default, and each default already reads its variable. That skips importing
+argparse (and gettext) and building a parser of 30-odd options: ~3 ms of a node's ~110 ms of CPU
+before it answers RPC. The options are written once (_add_options), for both.
+"""
 
 from __future__ import annotations
 
-import argparse
 import functools
 import os
 import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from fakenet.node import multiaddr
 from fakenet.node.database import DISK, STORES
@@ -18,6 +25,8 @@ from fakenet.node.multiaddr import PeerAddr
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything a node is started with (the command line's options and their FAKENET_* variables)."""
+
     datadir: Path
     name: str
     network: str
@@ -52,6 +61,9 @@ class Settings:
     store: str = DISK  # where every SQLite store of the node lives: disk or memory (database.py)
 
 
+BOOLEAN = "boolean"  # the action of a --flag/--no-flag option (argparse.BooleanOptionalAction, registered by parser())
+
+
 def _env(name: str, default=None):
     return os.environ.get(f"FAKENET_{name}", default)
 
@@ -73,17 +85,50 @@ def _columns() -> int:
         return 80
 
 
-class _Formatter(argparse.HelpFormatter):
-    """argparse's, with the width read once: the stock one imports shutil and asks the terminal
-    on each of the parser's 30-odd add_argument calls, ~3 ms of a node's start-up CPU."""
+def parser():
+    """The command line's parser (argparse.ArgumentParser)."""
+    import argparse
 
-    def __init__(self, prog: str):
-        super().__init__(prog, width=_columns() - 2)
+    class Formatter(argparse.HelpFormatter):
+        """argparse's, with the width read once: the stock one imports shutil and asks the terminal
+        on each of the parser's 30-odd add_argument calls, ~3 ms of a node's start-up CPU."""
 
+        def __init__(self, prog: str):
+            super().__init__(prog, width=_columns() - 2)
 
-def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fakenet-node", description="Run one fakenet node (swarm, chain, RPC, API).",
-                                formatter_class=_Formatter)
+                                formatter_class=Formatter)
+    p.register("action", BOOLEAN, argparse.BooleanOptionalAction)
+    _add_options(p)
+    return p
+
+
+class _Defaults:
+    """Takes add_argument calls as a parser would and keeps each option's value on an empty command
+    line: its default, converted by its `type` when it is a string, as argparse does. (argparse
+    checks `choices` only on values given on the command line, never on a default: neither does this.)"""
+
+    def __init__(self):
+        self.values: dict[str, object] = {}
+
+    def add_argument(self, flag: str, *, default=None, type=None, dest=None, **_) -> None:
+        if isinstance(default, str) and type is not None:
+            default = type(default)
+        self.values[dest or flag.lstrip("-").replace("-", "_")] = default
+
+    def namespace(self) -> SimpleNamespace:
+        return SimpleNamespace(**self.values)
+
+
+def _defaults() -> SimpleNamespace:
+    """The options as argparse would parse an empty command line, without argparse."""
+    defaults = _Defaults()
+    _add_options(defaults)
+    return defaults.namespace()
+
+
+def _add_options(p) -> None:
+    """Every option, on `p`: an argparse parser, or _Defaults."""
     p.add_argument("--datadir", default=_env("DATADIR", str(Path.home() / ".fakenet")), help="data dir (FAKENET_DATADIR)")
     p.add_argument("--name", default=_env("NODE_NAME", socket.gethostname()), help="node name shown in logs and to peers")
     p.add_argument("--network", default=_env("NETWORK", "fakenet"), help="network name; fixes the genesis block")
@@ -109,13 +154,13 @@ def parser() -> argparse.ArgumentParser:
                    help="cluster REST API port (FAKENET_CLUSTER_PORT)")
     p.add_argument("--cluster-ttl", type=float, default=float(_env("CLUSTER_TTL", 5.0)),
                    help="seconds without a heartbeat after which a cluster peer is down (FAKENET_CLUSTER_TTL)")
-    p.add_argument("--cluster-repin", action=argparse.BooleanOptionalAction,
+    p.add_argument("--cluster-repin", action=BOOLEAN,
                    default=_env("CLUSTER_REPIN", "1").lower() not in ("0", "false", "no", "off"),
                    help="re-allocate a down peer's cluster pins to live peers (FAKENET_CLUSTER_REPIN=0: off)")
-    p.add_argument("--cluster", action=argparse.BooleanOptionalAction, default=_truthy("CLUSTER", "1"),
+    p.add_argument("--cluster", action=BOOLEAN, default=_truthy("CLUSTER", "1"),
                    help="run the cluster's heartbeats and re-allocation (FAKENET_CLUSTER=0: off; heartbeats are "
                         "flooded, so their cost grows with the square of the network's size)")
-    p.add_argument("--cluster-api-auth", action=argparse.BooleanOptionalAction, default=_truthy("CLUSTER_API_AUTH", "1"),
+    p.add_argument("--cluster-api-auth", action=BOOLEAN, default=_truthy("CLUSTER_API_AUTH", "1"),
                    help="basic auth on the cluster REST API, as on the JSON-RPC (FAKENET_CLUSTER_API_AUTH=0: off, "
                         "for clients that cannot send credentials; ipfs-cluster's own default)")
     p.add_argument("--cluster-api-lists", choices=("stream", "array"), default=_env("CLUSTER_API_LISTS", "stream"),
@@ -125,7 +170,7 @@ def parser() -> argparse.ArgumentParser:
                    help="largest request body on the cluster REST API, bytes (FAKENET_CLUSTER_BODY_LIMIT)")
     p.add_argument("--ipfs-body-limit", type=int, default=int(_env("IPFS_BODY_LIMIT", 1024 * 1024)),
                    help="largest request body on the Kubo-style RPC, bytes (FAKENET_IPFS_BODY_LIMIT)")
-    p.add_argument("--ipfs-connect-any", action=argparse.BooleanOptionalAction, default=_truthy("IPFS_CONNECT_ANY", "0"),
+    p.add_argument("--ipfs-connect-any", action=BOOLEAN, default=_truthy("IPFS_CONNECT_ANY", "0"),
                    help="let swarm/connect on the Kubo-style RPC dial addresses outside the peerlist "
                         "(FAKENET_IPFS_CONNECT_ANY=1)")
     p.add_argument("--cors-allowed-origins", nargs="*", default=_env("CORS_ALLOWED_ORIGINS", "").split(),
@@ -141,7 +186,6 @@ def parser() -> argparse.ArgumentParser:
                    help="where the node's SQLite stores (chain, pins, event feed, model index) live: disk (durable) or memory (read at start, "
                         "written back at stop; for many nodes in one process, the sim backend) (FAKENET_STORE)")
     p.add_argument("--debug", action="store_true", default=_env("DEBUG", "") not in ("", "0"))
-    return p
 
 
 def _default_announce(bind: str, name: str, port: int) -> str:
@@ -151,7 +195,13 @@ def _default_announce(bind: str, name: str, port: int) -> str:
 
 
 def from_args(argv: list[str] | None = None) -> Settings:
-    args = parser().parse_args(argv)
+    """The settings of a command line (sys.argv's when None) and the environment."""
+    argv = sys.argv[1:] if argv is None else argv
+    return from_options(parser().parse_args(argv) if argv else _defaults())
+
+
+def from_options(args) -> Settings:
+    """The settings of parsed options (a parser's namespace, or _defaults())."""
     peers = multiaddr.parse_list(" ".join(args.peer) if args.peer is not None else _env("PEERS", ""))
     announce = args.announce or _default_announce(args.bind, args.name, args.swarm_port)
     return Settings(

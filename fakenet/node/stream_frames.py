@@ -43,6 +43,14 @@ MAX_BYTES = {
     "br": BLOCKS_BYTES, "su": BLOCKS_BYTES,
 }
 
+# Component news (component_news.py, which checks its frames): its type, the ids a frame carries at
+# most, an id's length at most, and the byte limit: {"t":"cn","ids":["<32 hex>",...]} with
+# NEWS_BATCH ids is 1,138 bytes; unknown fields are not worth carrying.
+NEWS_FRAME = "cn"
+NEWS_BATCH = 32
+NEWS_ID_CHARS = 32
+NEWS_MAX_BYTES = len('{"t":"cn","ids":[]}') + NEWS_BATCH * (NEWS_ID_CHARS + 3) - 1
+
 
 class FrameRefused(NodeError):
     """A stream frame that breaks its limits; the message says which."""

@@ -27,6 +27,8 @@ Handler = Callable[[Connection, dict], Awaitable[None]]
 
 @dataclass(frozen=True)
 class SwarmSettings:
+    """The swarm's timers and limits (a node sets peer_timeout; the rest are tuned here)."""
+
     ping_interval: float = 1.0
     peer_timeout: float = 4.0  # a dead or paused peer is dropped after this much silence
     handshake_timeout: float = 5.0

@@ -46,6 +46,13 @@ def test_image_imports_the_package_and_its_deps(docker_client, node_image):
     assert exit_code == 0, output
 
 
+def test_a_python_process_of_the_image_runs_no_build_tool_hook(docker_client, node_image):
+    """setuptools' distutils-precedence.pth is removed (compose/Dockerfile): it cost every process's start."""
+    exit_code, output = run(docker_client, node_image, "python", "-c",
+                            "import sys; print(sorted(m for m in sys.modules if 'distutils' in m))")
+    assert (exit_code, output.strip()) == (0, "[]")
+
+
 def test_console_scripts_and_network_tools_are_on_path(docker_client, node_image):
     exit_code, output = run(docker_client, node_image, "sh", "-c", "which fakenet-node cli iptables ip")
     assert exit_code == 0, output

@@ -264,11 +264,12 @@ def test_memory_and_node_processes(tmp_path):
     server = [b"python", b"-m", b"fakenet.zygote", b"5", b"fakenet.node.daemon:preload"]
     for pid, parent, argv in ((1, 0, [b"/sbin/init"]), (2, 1, [b"python", b"-m", b"fakenet.node.daemon", b"--name", b"n"]),
                               (3, 1, [b"/opt/fakenet/bin/python3", b"/opt/fakenet/bin/fakenet-node"]),
-                              (4, 1, server), (5, 4, server), (6, 4, server)):  # a fork server and two forks
+                              (4, 1, server), (5, 4, server), (6, 4, server),  # a fork server and two forks
+                              (7, 1, [b"python", b"-m", b"fakenet.node"])):
         (tmp_path / str(pid)).mkdir()
         (tmp_path / str(pid) / "cmdline").write_bytes(b"\0".join(argv) + b"\0")
         (tmp_path / str(pid) / "stat").write_text(f"{pid} (python) S {parent} 1 1\n")
-    assert machine.node_processes(tmp_path) == 4
+    assert machine.node_processes(tmp_path) == 5
 
 
 # -- this run's resources ---------------------------------------------------------------------------

@@ -48,6 +48,14 @@ def test_non_json_numbers_are_parse_errors_and_never_echoed(token):
 
 def test_a_result_that_is_not_json_becomes_an_error_reply():
     assert json.loads(_encode({"result": float("nan"), "error": None, "id": 1}))["error"]["code"] == -1
+    assert json.loads(_encode({"result": object(), "error": None, "id": 1}))["error"]["code"] == -1
+
+
+def test_a_decimal_result_is_written_as_a_number():
+    """The server imports decimal only when json meets a value it cannot write (server._json_default)."""
+    from decimal import Decimal
+
+    assert json.loads(_encode({"result": Decimal("0.25"), "error": None, "id": 1}))["result"] == 0.25
 
 
 def test_batches_are_bounded_and_yield_between_requests():

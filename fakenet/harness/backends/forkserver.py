@@ -1,6 +1,6 @@
 """Node processes forked from a server that has imported the node once (fakenet/zygote.py).
 
-A fresh `python -m fakenet.node.daemon` pays the interpreter and the node's imports at every
+A fresh `python -m fakenet.node` pays the interpreter and the node's imports at every
 start, before answering RPC and again after meshing (the stream layer, the HTTP apps,
 jsonschema): ~0.35 CPU seconds a node, hundreds of starts a test run. A kind that offers a
 pre-imported launch (`NodeKind.local_preloaded`) is started here instead: one server per

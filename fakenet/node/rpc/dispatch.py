@@ -32,6 +32,8 @@ MAX_BATCH = 1000
 
 @dataclass
 class Reply:
+    """A JSON-RPC answer: the body to send and its HTTP status."""
+
     body: Any
     status: int
 
