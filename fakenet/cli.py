@@ -340,7 +340,8 @@ def cmd_status(args, extra: list[str]) -> int:
     """The status table of a running network: node, identity, height, peers, published URLs."""
     from fakenet import netstatus
 
-    rows = netstatus.probe_all(_engine(), args.project, kinds.get(compose.kind_of(args.project)))
+    found = netstatus.containers(_engine(), args.project)  # listed once: its kind, then each node asked
+    rows = netstatus.probe_listed(kinds.get(compose.kind_in(found)), found)
     if not rows:
         raise FakenetError(f"no network {args.project!r} is running (start one with {_fake(args.project)} up -d)")
     _print_table(args.project, rows)
