@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -169,7 +168,7 @@ def cluster_secret(project: str) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
+            handle.write(os.urandom(32).hex())  # secrets.token_hex(32) exactly, without its ~1 ms import (hmac)
     return path.read_text().strip()
 
 
