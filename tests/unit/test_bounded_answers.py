@@ -60,11 +60,11 @@ def endless(head=b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n", t
     return behave
 
 
-def drip(head=b"HTTP/1.0 200 OK\r\n\r\n", pause=0.05):
-    """Sends `head`, then one byte each `pause` for STOP_AFTER seconds."""
+def drip(head=b"HTTP/1.0 200 OK\r\n\r\n", pause=0.05, lasting=STOP_AFTER):
+    """Sends `head`, then one byte each `pause` for `lasting` seconds."""
     def behave(connection):
         connection.sendall(head)
-        stop = time.monotonic() + STOP_AFTER
+        stop = time.monotonic() + lasting
         while time.monotonic() < stop:
             connection.sendall(b" ")
             time.sleep(pause)
@@ -207,3 +207,30 @@ def test_the_reader_alone_tells_a_cut_off_body_and_a_bad_length_apart():
             theirs.shutdown(socket.SHUT_WR)
             with pytest.raises(http_reply.Malformed, match=problem):
                 http_reply.read(ours, time.monotonic() + 5, 1024)
+
+
+def test_a_node_that_drips_its_answers_cannot_hold_ups_wait_past_its_timeout(monkeypatch):
+    """netstatus.wait_meshed over a node (the fakenet kind at a dripping server's port) that does not end
+    its answers for 20 s: each ask ends at the RPC client's timeout (3 s in netstatus, 0.5 s here), so
+    the wait fails soon after its own timeout."""
+    from types import SimpleNamespace
+
+    from fakenet import netstatus
+    from fakenet.errors import WaitTimeout
+    from fakenet.kinds.fakenet_kind import FakenetKind
+
+    peer = Peer(drip(lasting=20))
+    kind = FakenetKind()
+    kind.ports = {**kind.ports, "rpc": int(peer.url.rsplit(":", 1)[1].strip("/"))}
+    node = SimpleNamespace(
+        id="c1", name="p-node-1", status="running", labels={"com.docker.compose.service": "node"},
+        attrs={"State": {"Status": "running"}, "Config": {"Env": ["FAKENET_RPCUSER=u", "FAKENET_RPCPASSWORD=p"]},
+               "NetworkSettings": {"Networks": {"p2p": {"IPAddress": "127.0.0.1"}}, "Ports": {}}},
+        logs=lambda tail: b"dripping\n", reload=lambda: None)
+    client = SimpleNamespace(containers=SimpleNamespace(list=lambda **options: [node]))
+    monkeypatch.setattr(netstatus, "_clients", {})
+    monkeypatch.setattr(netstatus, "RpcClient", lambda *args, **options: rpc.RpcClient(*args, **{**options, "timeout": 0.5}))
+    started = time.monotonic()
+    with pytest.raises(WaitTimeout, match="did not come up"):
+        netstatus.wait_meshed(client, "p", 1, timeout=1.0, kind=kind)
+    assert time.monotonic() - started < 1.0 + 2 * 0.5 + 2, "an ask is at most the client's timeout, twice with the last look"
