@@ -7,17 +7,23 @@ modules every time, +465 M instructions, more than half of what its start needs 
 writes at install (git ignores them), only those missing or stale: checking the whole package
 when nothing changed costs ~37 M instructions (~10 ms). Where Python writes bytecode itself, or
 the package is not writable (an installed wheel, which pip compiled), nothing is done.
+
+Nor when no source changed since the last complete pass: a stamp holds the sources' count, sizes and
+newest mtime, and matching it costs a stat per file (~2 ms) where compileall's import and its check of
+every bytecode header cost ~11 ms of CPU on every `./fake` command (issue 28). A source it misses
+(copied in with an old mtime) is still right, only compiled in memory by Python at each import.
 """
 
 from __future__ import annotations
 
-import compileall
+import os
 import sys
 from pathlib import Path
 
 import fakenet
 
 PACKAGE = Path(fakenet.__file__).resolve().parent
+STAMP = "fakenet-bytecode.stamp"  # in the package's __pycache__, which git ignores and `down` never touches
 
 
 def ensure(package: Path = PACKAGE) -> None:
@@ -25,10 +31,39 @@ def ensure(package: Path = PACKAGE) -> None:
     fakenet import runs), unless Python writes bytecode on import anyway."""
     if not sys.dont_write_bytecode:
         return
-    compileall.compile_file(PACKAGE / "__init__.py", quiet=2)
-    compileall.compile_dir(package, quiet=2)
+    stamp, sources = package / "__pycache__" / STAMP, _sources(package)
+    try:
+        if stamp.read_text() == sources:
+            return
+    except OSError:
+        pass
+    import compileall  # only when a source changed: ~5 ms of imports (py_compile, importlib.util)
+
+    compiled = compileall.compile_file(PACKAGE / "__init__.py", quiet=2)
+    if compileall.compile_dir(package, quiet=2) and compiled:  # a source that does not compile: tried again next time
+        try:
+            stamp.write_text(sources)
+        except OSError:  # not writable: compileall wrote nothing either
+            pass
 
 
 def ensure_node() -> None:
     """What a node process imports: fakenet/__init__.py and the node package."""
     ensure(PACKAGE / "node")
+
+
+def _sources(package: Path) -> str:
+    """Count, total size and newest mtime (ns) of the .py files compile_dir compiles, and of fakenet's
+    __init__.py: one line, equal only where no source was added, removed or written since."""
+    count, size, newest = 0, 0, 0
+    folders = [str(package)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                    folders.append(entry.path)
+                elif entry.name.endswith(".py") and entry.is_file():
+                    found = entry.stat()
+                    count, size, newest = count + 1, size + found.st_size, max(newest, found.st_mtime_ns)
+    init = (PACKAGE / "__init__.py").stat()
+    return f"{count} {size} {newest} {init.st_size} {init.st_mtime_ns}\n"

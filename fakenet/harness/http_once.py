@@ -5,21 +5,32 @@ The harness's transport is a requests Session (keep-alive, a pool per client); i
 urllib3 is ~55 ms of CPU, a quarter of `./fake up`'s own (issue 28), for a wait that asks each node
 about twice. Here an ask is a connect, one write and reads to the close: HTTP/1.0 makes the node's
 server (h11 for ours, libevent for Litecoin Core) end the body by closing, so no chunks and no
-keep-alive to parse. Not http.client: its import (email, calendar) is ~14 ms more.
+keep-alive to parse. Not http.client: its import (email, calendar) is ~14 ms more. The answer is
+bounded (http_reply): at most ANSWER_LIMIT bytes, all of it within the timeout (requests' read timeout
+restarted on every byte: a node dripping its answer held the wait past its own timeout, forever).
 
 Failures keep requests' distinctions, which the wait decides by (netstatus): a connect refused
 (ConnectionRefusedError: a node not listening yet), a connect that timed out (ConnectTimeout: an
 address this host does not route to), a read that timed out (ReadTimeout: a node that took too long),
-all OSErrors as requests' are, so RpcClient turns each into an RpcError the same way.
+an answer that is not one (BadResponse: cut off, another protocol, over the limit), all OSErrors as
+requests' are, so RpcClient turns each into an RpcError the same way.
 """
 
 from __future__ import annotations
 
 import base64
 import socket
+import time
 from urllib.parse import urlsplit
 
-__all__ = ["ConnectTimeout", "Once", "ReadTimeout", "post"]
+from fakenet import http_reply
+
+__all__ = ["ANSWER_LIMIT", "BadResponse", "ConnectTimeout", "Once", "ReadTimeout", "post"]
+
+# Bytes of one answer. What is asked over this transport is a node's summary (netstatus): ours is one
+# batch of ~0.5 KB; Litecoin Core's largest part is getpeerinfo, ~1.2 KB a peer, ~150 KB at its default
+# 125 connections. 4 MiB leaves a user's kind room to ask more, and is not a summary past that.
+ANSWER_LIMIT = 4 * 1024 * 1024
 
 
 class ConnectTimeout(TimeoutError):
@@ -31,11 +42,14 @@ class ReadTimeout(TimeoutError):
 
 
 class BadResponse(OSError):
-    """Bytes that are not an HTTP response (a cut-off answer, another protocol)."""
+    """Bytes that are not an HTTP response fakenet reads (a cut-off answer, another protocol, one over
+    the limit)."""
 
 
-def post(url: str, data: bytes, timeout: float, authorization: str = "") -> tuple[int, bytes]:
-    """(status, body) of POST `data` (JSON) to an http:// `url`; `authorization`: a header value."""
+def post(url: str, data: bytes, timeout: float, authorization: str = "",
+         limit: int = ANSWER_LIMIT) -> tuple[int, bytes]:
+    """(status, body) of POST `data` (JSON) to an http:// `url`; `authorization`: a header value. The
+    connect within `timeout`, then the whole answer (at most `limit` bytes) within `timeout` more."""
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname:
         raise ValueError(f"not an http:// URL: {url}")
@@ -49,27 +63,12 @@ def post(url: str, data: bytes, timeout: float, authorization: str = "") -> tupl
     with connection:
         try:
             connection.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data)
-            chunks = []
-            while chunk := connection.recv(65536):
-                chunks.append(chunk)
+            status, _, body = http_reply.read(connection, time.monotonic() + timeout, limit)
         except TimeoutError as exc:
             raise ReadTimeout(f"{parts.netloc} did not answer within {timeout} s") from exc
-    return _parsed(b"".join(chunks))
-
-
-def _parsed(response: bytes) -> tuple[int, bytes]:
-    head, separator, body = response.partition(b"\r\n\r\n")
-    status, *lines = head.decode("latin-1").split("\r\n")
-    parts = status.split(" ", 2)
-    if not separator or len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
-        raise BadResponse(f"not an HTTP response: {response[:80]!r}")
-    headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
-    if "chunked" in headers.get("transfer-encoding", "").lower():  # not an answer to HTTP/1.0
-        raise BadResponse("a chunked answer to an HTTP/1.0 request")
-    length = headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) != len(body)):
-        raise BadResponse(f"the answer was cut off: {len(body)} bytes of {length}")
-    return int(parts[1]), body
+        except http_reply.Malformed as exc:
+            raise BadResponse(f"{parts.netloc} sent what is not an answer fakenet reads: {exc}") from exc
+    return status, body
 
 
 class Once:

@@ -224,3 +224,39 @@ def test_a_listed_containers_exec_and_logs_go_through_the_sdk_and_a_removed_ones
     assert listed.exec_run(["cli"], demux=False) == (0, b"ran cli") and listed.logs(tail=12) == b"last 12"
     with pytest.raises(NotFound):
         socket_client.SocketContainer({**container("node"), "Id": "gone"}, client).reload()
+
+
+def test_a_projects_kind_is_read_over_the_socket_and_fakenet_where_no_engine_answers(tmp_path, monkeypatch):
+    from fakenet import compose
+
+    litecoin = container("node", "running")
+    litecoin["Config"]["Labels"]["io.fakenet.kind"] = "litecoin"
+    engine = Engine(tmp_path / "e.sock", {"GET /containers/json": lambda query: (200, json.dumps([litecoin]).encode()),
+                                          "GET /containers/*/json": lambda query: (200, json.dumps(litecoin).encode())})
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{engine.path}")
+    monkeypatch.setattr(compose, "_sdk", lambda: pytest.fail("the SDK is not needed for the socket's answer"))
+    assert compose.kind_of("p") == "litecoin"
+    assert engine.requests[0].startswith("GET /containers/json?all=1&filters=")
+
+    import docker.errors
+
+    def no_engine():
+        raise docker.errors.DockerException("Error while fetching server API version")
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'absent.sock'}")
+    monkeypatch.setattr(compose, "_sdk", no_engine)
+    assert compose.kind_of("p") == "fakenet", "compose will say what is wrong with the engine"
+
+
+def test_status_imports_neither_the_sdk_nor_requests_on_a_local_engine(tmp_path):
+    """`./fake status`: the project listed once over the socket (its kind, then its nodes), no SDK."""
+    engine = Engine(tmp_path / "e.sock", {"GET /containers/json": lambda query: (200, b"[]")})
+    script = ("import sys\n"
+              "from fakenet import cli\n"
+              "code = cli.main(['-p', 'upfinish-none', 'status'])\n"
+              "print(code, sorted(m for m in ('docker', 'requests', 'urllib3', 'http.client') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "DOCKER_HOST": f"unix://{engine.path}"})
+    assert "no network 'upfinish-none' is running" in done.stderr, done.stderr
+    assert done.stdout.strip() == "1 []"
+    assert [r.split("?")[0] for r in engine.requests] == ["GET /containers/json"], "listed once"
