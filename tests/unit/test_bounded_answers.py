@@ -5,7 +5,6 @@ time ends at the timeout, not when the peer tires; a body that says its length e
 
 import json
 import socket
-import threading
 import time
 import tracemalloc
 
@@ -14,6 +13,7 @@ import pytest
 from fakenet import engine_socket, http_reply
 from fakenet.errors import ContainerError, RpcError
 from fakenet.harness import http_once, rpc
+from support import raw_servers
 
 STOP_AFTER = 5.0  # seconds a misbehaving server goes on before it gives up: a reader without the bound fails, not hangs
 
@@ -31,18 +31,11 @@ class Peer:
         else:
             self.server = socket.create_server(("127.0.0.1", 0))
             self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}/"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            connection, _ = self.server.accept()
-            threading.Thread(target=self._one, args=(connection,), daemon=True).start()
+        raw_servers.serve(self.server, lambda connection: self._one(connection))
 
     def _one(self, connection):
         with connection:
-            request = b""
-            while b"\r\n\r\n" not in request:
-                request += connection.recv(4096)
+            raw_servers.read_head(connection)
             try:
                 self.behave(connection)
             except OSError:  # the reader hung up: what a bounded reader does

@@ -14,6 +14,7 @@ import pytest
 
 from fakenet import compose_start, engine_reads, engine_socket, socket_client
 from fakenet.errors import ContainerError
+from support import raw_servers
 
 
 class Engine:
@@ -26,18 +27,11 @@ class Engine:
         self.server.bind(self.path)
         self.server.listen(16)
         self.released = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            connection, _ = self.server.accept()
-            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+        raw_servers.serve(self.server, lambda connection: self._answer(connection))
 
     def _answer(self, connection):
         with connection:
-            request = b""
-            while b"\r\n\r\n" not in request:
-                request += connection.recv(4096)
+            request = raw_servers.read_head(connection)
             method, target, _ = request.decode().split("\r\n")[0].split(" ")
             self.requests.append(f"{method} {target}")
             path, _, query = target.partition("?")

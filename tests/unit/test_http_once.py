@@ -5,7 +5,6 @@ a hold), a connect timeout (an unroutable address), a read timeout, a 401, an an
 import base64
 import json
 import socket
-import threading
 import time
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from fakenet import netstatus
 from fakenet.errors import RpcError
 from fakenet.harness import http_once, rpc
+from support import raw_servers
 
 
 class Node:
@@ -22,18 +22,11 @@ class Node:
         self.answer, self.requests = answer, []
         self.server = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}/rpc"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            connection, _ = self.server.accept()
-            threading.Thread(target=self._one, args=(connection,), daemon=True).start()
+        raw_servers.serve(self.server, lambda connection: self._one(connection))  # a test may replace _one
 
     def _one(self, connection):
         with connection:
-            request = b""
-            while b"\r\n\r\n" not in request:
-                request += connection.recv(4096)
+            request = raw_servers.read_head(connection)
             head, _, body = request.partition(b"\r\n\r\n")
             length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
             while len(body) < length:
