@@ -20,7 +20,8 @@ from support import raw_servers
 
 class Engine:
     """A fake engine on a unix socket: `routes` maps "METHOD /path" (no query) to a function of the query
-    string giving (status, body) or, for a stream, a list of byte chunks to send, then holding the connection."""
+    string giving (status, body) or, for a stream, a list of byte chunks to send (an Event among them: sent
+    on once the test sets it), then holding the connection."""
 
     def __init__(self, path, routes):
         self.routes, self.requests, self.path = routes, [], str(path)
@@ -42,10 +43,10 @@ class Engine:
             if isinstance(answer, list):  # a stream: the head, the chunks, then held open until released
                 connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n")
                 for chunk in answer:
-                    connection.sendall(chunk)
-                    # Pacing, not a wait: the reader most likely gets each chunk in a read of its own, so an object
-                    # split over chunks is put together; chunks read together still pass (and check less).
-                    time.sleep(0.01)
+                    if isinstance(chunk, threading.Event):
+                        chunk.wait(5)
+                    else:
+                        connection.sendall(chunk)
                 self.released.wait(30)
                 return
             status, body = answer
@@ -75,7 +76,9 @@ def test_a_post_says_done_or_nothing_to_do_and_a_refusal_carries_the_engines_wor
 
 def test_a_stream_yields_each_object_as_it_comes_and_ends_when_closed_from_another_thread(tmp_path):
     first, second = json.dumps({"id": "a", "Action": "create"}), json.dumps({"id": "b", "Action": "create"})
-    chunks = [first[:10].encode(), (first[10:] + "\n" + second[:5]).encode(), (second[5:] + "\n").encode()]
+    # The rest of the second object is sent only once the first has been read: it spans two reads.
+    first_read = threading.Event()
+    chunks = [(first + "\n" + second[:5]).encode(), first_read, (second[5:] + "\n").encode()]
     engine = Engine(tmp_path / "e.sock", {"GET /events": lambda query: chunks})
     stream = engine_socket.EngineSocket(engine.path, timeout=5).stream("/events", since="1.5")
     seen, ended = [], threading.Event()
@@ -85,8 +88,11 @@ def test_a_stream_yields_each_object_as_it_comes_and_ends_when_closed_from_anoth
         ended.set()
 
     threading.Thread(target=read, daemon=True).start()
-    wait_for(lambda: len(seen), lambda count: count >= 2, timeout=5, expected="the stream's first two events read")
-    assert [event["id"] for event in seen] == ["a", "b"], "objects split over reads, two in one read"
+    wait_for(lambda: len(seen), lambda count: count >= 1, timeout=5, expected="the stream's first event read")
+    assert [event["id"] for event in seen] == ["a"], "a whole object at once, the part of the next one held back"
+    first_read.set()
+    wait_for(lambda: len(seen), lambda count: count >= 2, timeout=5, expected="the stream's second event read")
+    assert [event["id"] for event in seen] == ["a", "b"], "an object split over two reads put together"
     assert not ended.is_set(), "the engine holds the stream open: the reader waits for more"
     stream.close()
     assert ended.wait(5), "close() from another thread ends the reader's wait"
