@@ -1,5 +1,6 @@
 """The hosts file, placement, image distribution and overlay subnets, without an engine."""
 
+import contextlib
 import ipaddress
 import stat
 from types import SimpleNamespace
@@ -8,8 +9,8 @@ import docker.errors
 import pytest
 
 from fakenet import host_registry as hosts
-from fakenet.errors import ConfigError
-from fakenet.harness.backends import swarm
+from fakenet.errors import ConfigError, WaitTimeout
+from fakenet.harness.backends import hosts as hosts_backend, swarm
 from fakenet.harness.backends.hosts import HostsBackend, distribute
 
 
@@ -107,3 +108,45 @@ def test_subnets_avoid_every_network_in_use_and_fit_the_nodes():
     assert [subnets.prefix_for(n) for n in (2, 64, 253, 254, 1000)] == [24, 24, 24, 23, 22]
     network = SimpleNamespace(attrs={"IPAM": {"Config": [{"Subnet": "10.232.5.0/24", "Gateway": "10.232.5.1"}]}})
     assert subnets.addresses(network, ["node", "node2"]) == {"node": "10.232.5.2", "node2": "10.232.5.3"}
+
+
+class WorkerCopy:
+    """A worker engine whose copy of the overlay outlives the manager's removal for `lingers` listings."""
+
+    def __init__(self, lingers):
+        self.lingers, self.listings = lingers, 0
+        self.api = SimpleNamespace(base_url="ssh://worker")
+        self.networks = SimpleNamespace(list=self._list)
+
+    def _list(self, filters):
+        assert filters == {"id": "overlay-id"}
+        self.listings += 1
+        return [SimpleNamespace(id="overlay-id")] if self.listings <= self.lingers else []
+
+
+def removing_backend(monkeypatch, worker):
+    monkeypatch.setattr(swarm, "swarm_lock", lambda client: contextlib.nullcontext())
+    released = []
+    monkeypatch.setattr(swarm, "release", lambda manager, workers: released.append(workers))
+    backend = HostsBackend.__new__(HostsBackend)
+    removed = []
+    backend.__dict__.update(_joined=True, manager_name="h1", client=object(), clients={"h1": object(), "h2": worker},
+                            placed={"node": "h1", "node2": "h2"}, network_name="fakenet-run",
+                            network=SimpleNamespace(id="overlay-id", remove=lambda: removed.append(True)))
+    return backend, removed, released
+
+
+def test_removing_the_overlay_waits_until_every_worker_engine_has_forgotten_its_copy(monkeypatch):
+    worker = WorkerCopy(lingers=3)
+    backend, removed, released = removing_backend(monkeypatch, worker)
+    backend._remove_overlay()
+    assert removed == [True] and worker.listings == 4  # returned on the first listing without it
+    assert released == [[worker]] and backend.network is None
+
+
+def test_a_worker_that_keeps_the_overlay_fails_close_naming_it(monkeypatch):
+    monkeypatch.setattr(hosts_backend, "OVERLAY_TIMEOUT", 0.2)
+    backend, _, _ = removing_backend(monkeypatch, WorkerCopy(lingers=10**6))
+    with pytest.raises(WaitTimeout, match="overlay fakenet-run gone from every worker engine") as caught:
+        backend._remove_overlay()
+    assert "ssh://worker" in str(caught.value)

@@ -265,11 +265,22 @@ class HostsBackend(DockerBackend):
         workers = [c for h, c in self.clients.items() if h != self.manager_name and h in self.placed.values()]
         with swarm.swarm_lock(self.client):
             if self.network is not None:
+                network_id = self.network.id
                 # A worker's attachment task outlives its container by a moment: "in use by task".
                 wait_for(self._overlay_removed, bool, timeout=OVERLAY_TIMEOUT, retry_on=(docker.errors.APIError,),
                          expected=f"overlay {self.network_name} removed (no task of any host uses it)")
                 self.network = None
+                # The manager's removal reaches a worker's own copy of the overlay later, through the
+                # swarm's dispatcher; until then that engine still lists it (a CI run found it there
+                # right after close). Close returns when no engine of the run holds it.
+                wait_for(lambda: self._holding(network_id, workers), lambda held: not held, timeout=OVERLAY_TIMEOUT,
+                         retry_on=(docker.errors.APIError,),
+                         expected=f"overlay {self.network_name} gone from every worker engine")
             swarm.release(self.client, workers)
+
+    def _holding(self, network_id: str, workers: list[docker.DockerClient]) -> list[str]:
+        """The worker engines that still list the overlay."""
+        return [client.api.base_url for client in workers if client.networks.list(filters={"id": network_id})]
 
     def _overlay_removed(self) -> bool:
         try:
