@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 
 from fakenet.node import clock
 from fakenet.node.version import __version__
@@ -27,7 +28,7 @@ from fakenet.node.transport import TCP, Transport
 # The stream layer and the cluster (stream_layer.py): a process node imports them once it answers RPC.
 STREAM_LAYER = "fakenet.node.stream_layer"
 
-# Seconds after ready that the stream layer and jsonschema wait, at most, for the swarm to mesh
+# Seconds after ready that the stream layer waits, at most, for the swarm to mesh
 # (Swarm.wait_meshed): no readiness check asks them (the harness and `up` ask the RPC), and
 # their imports are more CPU than a node spends meshing. Longer only when a peer is down or cut.
 # The aiohttp apps wait for their first client (HttpPorts.serve_apps_when_asked): their sockets
@@ -41,6 +42,22 @@ APPS_AFTER_MESH_AT_MOST = 3.0
 SETTLE_AFTER_MESH = 0.3
 
 AUTOMINE_SCRIPT = bytes.fromhex("51")  # OP_TRUE: automined coins are anyone's, this is a test network
+
+
+def _in_a_thread_once(work: Callable[[], None]) -> Callable[[], Awaitable[None]]:
+    """An awaitable that runs `work` in a thread the first time it is awaited; every later or
+    concurrent await waits for that same run. For jsonschema (stream_layer.warm): ~55 ms of CPU a
+    node paid at start whether or not it ever saw a Model; now its first stream pays it, off the
+    event loop (a Model's checks would import it there, holding the loop for as long as it takes,
+    seconds on a loaded machine), and the HTTP apps import it with theirs (http_ports._import_apps)."""
+    running: list[asyncio.Future] = []
+
+    async def once() -> None:
+        if not running:
+            running.append(asyncio.get_running_loop().run_in_executor(None, work))
+        await asyncio.shield(running[0])
+
+    return once
 
 
 class Node:
@@ -100,9 +117,9 @@ class Node:
     async def _start_rest(self) -> None:
         """After RPC answers: the swarm, then, once it has meshed (or APPS_AFTER_MESH_AT_MOST), the
         stream layer (its modules imported in a thread: an import holds the event loop for as long
-        as it runs, seconds on a loaded machine, and the RPC would stall) and the cluster, then
-        jsonschema for the first Model create, then, once a client first connects to one, the
-        aiohttp ports (http_ports.py). The handshakes need none of the layer, whose import is more
+        as it runs, seconds on a loaded machine, and the RPC would stall) and the cluster, then,
+        once a client first connects to one, the aiohttp ports (http_ports.py); jsonschema waits
+        for the first stream (_in_a_thread_once). The handshakes need none of the layer, whose import is more
         CPU than meshing: a peer's frame for it waits until it is built (Swarm.expect_handlers), as
         RPC calls to it do (Registry.expect_more). A part that cannot start stops the node, as it
         would have failed its start."""
@@ -114,6 +131,7 @@ class Node:
                 await asyncio.sleep(SETTLE_AFTER_MESH)  # a pause for the waiters' last questions, not a wait for a condition
             layer = await loop.run_in_executor(None, importlib.import_module, STREAM_LAYER)
             layer.build(self)
+            self.streams.prepare = _in_a_thread_once(layer.warm)
             self.registry.complete()
             self.swarm.handlers_complete()
             self._start_cluster()
@@ -123,7 +141,6 @@ class Node:
         finally:
             self.registry.complete()
             self.swarm.handlers_complete()  # a node stopping: held frames go on (to no handler) and the loop ends
-        loop.run_in_executor(None, layer.warm)
         try:
             await self.http.serve_apps_when_asked()
         except Exception as exc:

@@ -34,7 +34,11 @@ def _family(host: str, port: int) -> socket.AddressFamily:
 
 def _import_apps() -> tuple:
     """aiohttp and the four apps. Imported here: the sim, which serves no HTTP, never loads them,
-    and a process node loads them after it answers RPC."""
+    and a process node loads them after it answers RPC. jsonschema with them: the stream API
+    checks a Model's genesis as it arrives, before the stream service would import it off the
+    loop (StreamService.prepare)."""
+    import jsonschema  # noqa: F401
+
     from fakenet.node import api, http_guard, ipfs_api
     from fakenet.node.ceramic_one import api as ceramic_one_api
     from fakenet.node.cluster import rest as cluster_rest

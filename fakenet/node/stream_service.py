@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import ChainMap, OrderedDict
-from typing import Any, Callable, Generator, Mapping, TypeVar
+from typing import Any, Awaitable, Callable, Generator, Mapping, TypeVar
 
 from multiformats import CID
 
@@ -91,6 +91,10 @@ class StreamService:
         # Told of every state this node accepts, with its commits (`note(state, blocks)`): the model
         # index, the event feed (which keeps the events' bytes).
         self.watchers = []
+        # Awaited before the first stream is handled, then dropped: a process node's import of
+        # jsonschema in a thread (daemon.py), so a Model's checks never import it on the event loop
+        # and a node that never handles a stream never imports it. None: nothing to prepare.
+        self.prepare: Callable[[], Awaitable[None]] | None = None
         self._log = logs.get()
         # Freshness: the connection count (`connections()`, wired to the swarm's plus the component
         # news heard: fakenet.node.component_news) at which each held stream was last synced; a
@@ -178,6 +182,11 @@ class StreamService:
         for evicted in self.cache.put(state, blocks):
             self._log.info("stream_evicted", stream=evicted.encode(), pinned=self.pins.is_pinned(evicted))
 
+    async def _prepared(self) -> None:
+        if self.prepare is not None:
+            await self.prepare()  # concurrent first callers each await the same preparation
+            self.prepare = None
+
     # -- creating and updating -------------------------------------------------------------------
 
     async def create(self, content, *, family=None, tags=None, pin=False) -> StreamState:
@@ -188,6 +197,7 @@ class StreamService:
                                   decoded: Any = None) -> StreamState:
         """`anchor=False` for an event synced from a peer: the node it was written to anchors it.
         `decoded`: `codec.decode(cid, data)`, when the caller made it (apply_genesis)."""
+        await self._prepared()
         state = apply_genesis(cid, data, local=True, decoded=decoded)
         await self._accept(state, {cid: data})
         existing = self.held(state.stream_id)
@@ -211,6 +221,7 @@ class StreamService:
         """A client's (signed) update commit: validate, store, gossip, ask for an anchor (unless
         `anchor=False`: an event synced from a peer, which the node it was written to anchors).
         `decoded`: `codec.decode(cid, data)`, when the caller made it (apply_genesis)."""
+        await self._prepared()
         if decoded is None:  # checked before the load: a malformed commit costs no sync
             decoded = codec.decode(cid, data)
         current = await self.load(stream_id)
@@ -255,6 +266,7 @@ class StreamService:
         """Gossip from a peer: holders move to the winning log; others only pass it on. The work is
         that of what is new in the tip (`_gossiped`), not of the log held: a peer's older tip or bad
         commit costs a lookup or one commit's checks, an honest update its own commits'."""
+        await self._prepared()
         held = await self.find(stream_id)
         if held is None or held.state.tip == tip:
             return
@@ -337,6 +349,7 @@ class StreamService:
         no gossip reached the stream while it was not held, so its next load syncs it. None, and
         nothing held, when a log lacks a commit (an anchor: the feed keeps events, and anchors are
         not events) or none verifies: the caller loads the stream from the network instead."""
+        await self._prepared()
         if len(blocks) > LONGEST_LOG:  # as a load refuses one: each branch's replay costs its length
             self._log.warning("stream_restore_failed", stream=stream_id.encode(),
                               error=f"{len(blocks)} events, over the {LONGEST_LOG} a load takes")
@@ -374,6 +387,7 @@ class StreamService:
     # -- loading ---------------------------------------------------------------------------------
 
     async def load(self, stream_id: StreamID) -> StreamState:
+        await self._prepared()
         entry = self.cache.get(stream_id)
         if entry is None and (pinned := self.pins.get(stream_id)) is not None:
             self._cache(*pinned)
