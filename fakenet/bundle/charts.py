@@ -13,6 +13,7 @@ import matplotlib.patches as mpatches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 
+from fakenet.bundle.chart_data import CELLS, cell, fault_bands  # noqa: E402
 from fakenet.bundle.evidence import Availability, Snapshot  # noqa: E402
 from fakenet.harness.short_ids import shortest_unique  # noqa: E402
 from fakenet.naming import natural  # noqa: E402
@@ -31,22 +32,6 @@ def _png(figure) -> bytes:
 
 
 # -- timeline ----------------------------------------------------------------------------------------
-
-def fault_bands(events, end: float) -> list[tuple[str, float, float]]:
-    """(fault, from, to) for each applied fault; one never undone lasts to the end, one that is
-    over at once (a restart) is a sliver."""
-    bands, open_faults = [], []
-    for event in events:
-        if event.kind == "apply":
-            open_faults.append(event)
-        elif event.kind == "undo":
-            match = next((a for a in open_faults if a.what.split(" via ")[0] == event.what), None)
-            if match is not None:
-                open_faults.remove(match)
-                bands.append((match.what, match.at, event.at))
-    bands += [(a.what, a.at, end) for a in open_faults]
-    return sorted(bands, key=lambda band: band[1])
-
 
 def timeline(events, end: float, failed_at: float | None = None) -> bytes:
     bands = fault_bands(events, end)
@@ -127,19 +112,6 @@ GRAPH_LEGEND = [mlines.Line2D([], [], color="#212121", linewidth=2, label="link,
 
 
 # -- availability ------------------------------------------------------------------------------------
-
-CELLS = [("available, as predicted", "#81c784"), ("unavailable, as predicted", "#e0e0e0"),
-         ("predicted available, observed unavailable", "#e53935"),
-         ("predicted unavailable, observed available", "#fb8c00"), ("open or not observed", "#ffffff")]
-
-
-def cell(predicted: bool | None, observed: bool | None) -> int:
-    if predicted is None or observed is None:
-        return 4
-    if predicted == observed:
-        return 0 if predicted else 1
-    return 2 if predicted else 3
-
 
 def heatmap(availability: Availability) -> bytes:
     from matplotlib.colors import ListedColormap

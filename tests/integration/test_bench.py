@@ -5,7 +5,6 @@ import json
 import docker
 import pytest
 
-from fakenet.bench.command import main
 from fakenet.labels import PROJECT_LABEL, RUN_LABEL
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -22,6 +21,8 @@ def leftovers(run_id: str) -> list[str]:
 
 def test_quick_streams_bench_writes_every_figure_and_leaves_nothing(tmp_path, capsys):
     out = tmp_path / "bench.json"
+    from fakenet.bench.command import main  # here: ~0.5 s of imports every worker's collection would pay
+
     assert main(["--quick", "--only", "streams", "--json", str(out)]) == 0
     doc = json.loads(out.read_text())
     assert doc["quick"] is True and doc["machine"]["nproc"] >= 1 and doc["image"].startswith("fakenet-node:")

@@ -6,7 +6,8 @@ import pytest
 
 from fakenet.bundle import HARNESS, INFRASTRUCTURE, SCENARIO, SYSTEM, decide
 from fakenet.bundle.build import failure_data
-from fakenet.bundle.charts import cell, fault_bands, natural
+from fakenet.bundle.chart_data import cell, fault_bands
+from fakenet.naming import natural
 from fakenet.bundle.evidence import failing_streams
 from fakenet.bundle.redact import REMOVED, Redactor
 from fakenet.bundle.replay import pytest_command, scenario_command
