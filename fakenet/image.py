@@ -20,20 +20,18 @@ image_wheels (the host-side wheelhouse).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import io
 import os
 import re
 import tarfile
 from collections import deque
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from fakenet import engine_reads, image_stamp
 from fakenet.errors import ContainerError
-from fakenet.image_base import BaseImage, base_python, present_base, resolve_base
+from fakenet.image_base import BaseImage, base_python, build_lock, present_base, resolve_base
 from fakenet.image_wheels import ensure_wheelhouse, project_requirements, wheel_arch
 from fakenet.labels import SOURCE_HASH_LABEL
 from fakenet.source_tree import BUNDLED, PACKAGE, node_package, source_root
@@ -240,12 +238,3 @@ def build_image(
             )
 
 
-@contextmanager
-def build_lock(cache: Path, image: str) -> Iterator[None]:
-    """One builder of `image` at a time (pytest-xdist workers wait for one another instead of building
-    twice). One lock per image, not one for all: a first `--kind litecoin` bootstraps its own Debian
-    base (a minute), and every `up` of the node image, already built, waited behind it."""
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / f"{image}.image.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield

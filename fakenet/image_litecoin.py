@@ -1,8 +1,9 @@
 """The litecoin node image, `fakenet-litecoin:<content hash>`, built once per content like the node image.
 
-Nothing is pulled: its base, `fakenet-litecoin-base:<suite>`, is a Debian minbase bootstrapped
-from the host's own apt mirror with Debian's `litecoind` (daemon and litecoin-cli) plus iptables
-and iproute2 for the docker backend's packet filter. On top go compose/litecoin/Dockerfile and
+Nothing is pulled: its base is the Debian minbase bootstrapped from the host's own apt mirror
+that the node image bootstraps too, `fakenet-base:<suite>` (image_base.BOOTSTRAP_PACKAGES:
+Debian's `litecoind`, daemon and litecoin-cli, beside python3, and iptables and iproute2 for the
+docker backend's packet filter). On top go compose/litecoin/Dockerfile and
 the scripts in compose/litecoin/bin (the entrypoint that writes the conf from the environment,
 and `cli`). The hash covers those files and the base's id, nothing of the harness.
 """
@@ -22,8 +23,6 @@ from fakenet.image_base import bootstrap_base, local_image_id
 from fakenet.state import state_dir
 
 IMAGE_REPO = "fakenet-litecoin"
-BASE_REPO = "fakenet-litecoin-base"
-BASE_PACKAGES = ("litecoind", "iptables", "iproute2", "netbase")
 CONTEXT = Path("compose") / "litecoin"
 
 
@@ -39,7 +38,7 @@ def ensure_litecoin_image(progress=print, client: docker.DockerClient | None = N
 
 
 def _ensure_locked(client: docker.DockerClient, root: Path, progress) -> str:
-    base = bootstrap_base(client, progress, repo=BASE_REPO, packages=BASE_PACKAGES)
+    base = bootstrap_base(client, progress)
     inputs = build_inputs(root)
     source_hash = content_hash(inputs, base.id)
     tag = f"{IMAGE_REPO}:{source_hash[:16]}"

@@ -341,12 +341,58 @@ def test_outdated_bootstrap_base_is_not_reused():
     assert image_base._current_bootstrap_id(engine_reads.of(client), "fakenet-base:bookworm") == "sha256:fakenet-base:bookworm"
 
 
+def test_the_node_and_litecoin_images_bootstrap_their_one_base_once_between_them(tmp_path, monkeypatch):
+    """Both images' builders ask for fakenet-base at once on a fresh machine (each under its own
+    build lock): one bootstraps it, the other waits and uses it."""
+    import threading
+
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(image_base, "host_mirror", lambda: AptMirror("http://m.example/debian", "bookworm"))
+    images, bootstraps = FakeImages(), []
+    inside, second = threading.Event(), threading.Event()
+
+    def bootstrap_tarball(mirror, workdir, progress, packages):
+        bootstraps.append(packages)
+        if len(bootstraps) == 1:
+            inside.set()
+            second.wait(0.5)  # a second bootstrap would start meanwhile without the lock; it must not
+        else:
+            second.set()
+        return workdir / "rootfs.tar"
+
+    def import_image_from_file(path, repository, tag, changes):
+        images.present[f"{repository}:{tag}"] = SimpleNamespace(
+            id="sha256:base", labels={image_base.PACKAGES_LABEL: ",".join(image_base.BOOTSTRAP_PACKAGES)})
+
+    monkeypatch.setattr(image_base, "bootstrap_tarball", bootstrap_tarball)
+    client = SimpleNamespace(images=images, api=SimpleNamespace(import_image_from_file=import_image_from_file))
+    got = []
+    first = threading.Thread(target=lambda: got.append(image_base.bootstrap_base(client, lambda line: None)))
+    first.start()
+    assert inside.wait(10)
+    got.append(image_base.bootstrap_base(client, lambda line: None))
+    first.join(10)
+    assert bootstraps == [image_base.BOOTSTRAP_PACKAGES] and "litecoind" in bootstraps[0]
+    assert got == [image_base.BaseImage("fakenet-base:bookworm", "sha256:base")] * 2
+
+
+def test_the_litecoin_image_is_built_on_the_node_images_base(monkeypatch, tmp_path):
+    from fakenet import image_litecoin
+
+    asked = []
+    monkeypatch.setattr(image_litecoin, "bootstrap_base",
+                        lambda client, progress, **options: asked.append(options) or image_base.BaseImage("b", "sha256:b"))
+    monkeypatch.setattr(image_litecoin, "local_image_id", lambda client, tag: "sha256:built")
+    assert image_litecoin._ensure_locked(object(), image.repo_root(), lambda line: None).startswith("fakenet-litecoin:")
+    assert asked == [{}], "the litecoin image asked for a base of its own"
+
+
 def test_bootstrap_commands_use_the_host_mirror_and_the_package_set(tmp_path):
     mirror = AptMirror("http://mirror.example/debian", "bookworm")
     command = image_base.mmdebstrap_command(mirror, tmp_path / "rootfs.tar")
     assert command[-3:] == ["bookworm", str(tmp_path / "rootfs.tar"), "http://mirror.example/debian"]
     assert "--variant=minbase" in command
-    assert "--include=python3,python3-venv,iptables,iproute2,netbase" in command
+    assert "--include=python3,python3-venv,iptables,iproute2,netbase,litecoind" in command
     assert image_base.debootstrap_command(mirror, tmp_path)[-3:] == ["bookworm", str(tmp_path), mirror.uri]
 
 
