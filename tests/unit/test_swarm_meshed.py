@@ -166,3 +166,32 @@ def test_a_peer_that_dials_in_is_dialled_back_at_once_not_after_the_back_off(tmp
             await swarm_b.close()
 
     assert asyncio.run(scenario()) == (True, True), "expected a to dial b back within 5 s of b dialling in"
+
+
+def test_getpeerids_is_getpeerinfos_peerids_alone_in_its_order(tmp_path):
+    """What the harness asks every node at each poll of the graph (FakenetClient.peer_identities)."""
+    from types import SimpleNamespace
+
+    from fakenet.node.rpc import network
+    from fakenet.node.rpc.dispatch import Registry, handle
+
+    async def scenario():
+        (sock_a, a), (sock_b, b), (sock_c, c) = _bound(), _bound(), _bound()
+        swarms = [_swarm(tmp_path, "a", a, [b, c]), _swarm(tmp_path, "b", b, [a]), _swarm(tmp_path, "c", c, [a])]
+        registry = Registry()
+        network.register(registry, SimpleNamespace(swarm=swarms[0]))
+
+        async def call(method):
+            return (await handle(registry, json.dumps({"method": method, "params": [], "id": 1}).encode())).body["result"]
+        try:
+            alone = await call("getpeerids")
+            for swarm, sock, addr in zip(swarms, (sock_a, sock_b, sock_c), (a, b, c)):
+                await swarm.listen("127.0.0.1", addr.port, sock=sock)
+            await asyncio.wait_for(swarms[0].wait_until(lambda: len(swarms[0].connections) == 2, None), 30)
+            return alone, await call("getpeerids"), [peer["peerid"] for peer in await call("getpeerinfo")]
+        finally:
+            for swarm in swarms:
+                await swarm.close()
+
+    alone, ids, from_info = asyncio.run(scenario())
+    assert alone == [] and len(ids) == 2 and ids == from_info
