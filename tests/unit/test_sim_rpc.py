@@ -27,3 +27,11 @@ def test_nan_reads_back_as_nan_and_a_copy_shares_nothing():
 def test_a_value_json_cannot_encode_raises_as_json_dumps_does():
     with pytest.raises(TypeError, match="not JSON serializable"):
         through_json({"x": object()})
+
+
+@pytest.mark.parametrize("body", [{"method": "getpeerinfo", "params": [], "id": 1, "jsonrpc": "2.0"},
+                                  [{"method": "x", "params": ["é", 1.5, None, True], "id": "a"}], "text"], ids=repr)
+def test_a_request_is_the_text_json_dumps_makes(body):
+    from fakenet.sim.rpc import dumps
+
+    assert dumps(body) == json.dumps(body)
