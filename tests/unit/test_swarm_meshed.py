@@ -195,3 +195,28 @@ def test_getpeerids_is_getpeerinfos_peerids_alone_in_its_order(tmp_path):
 
     alone, ids, from_info = asyncio.run(scenario())
     assert alone == [] and len(ids) == 2 and ids == from_info
+
+
+def test_close_cancels_the_swarms_tasks_in_the_order_they_were_spawned(tmp_path):
+    """What a stopping node's peers see first follows this order, so on sim a seed's trace does: it
+    must not be a set's, which follows the tasks' addresses (a graceful stop's log lines swapped
+    places from run to run)."""
+    sock, me = _bound()
+    sock.close()
+
+    async def scenario():
+        swarm, cancelled = _swarm(tmp_path, "node", me, []), []
+
+        async def waits(n):
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                cancelled.append(n)
+                raise
+        for n in range(300):
+            swarm.spawn(waits(n))
+        await asyncio.sleep(0)
+        await swarm.close()
+        return cancelled
+
+    assert asyncio.run(scenario()) == list(range(300))
