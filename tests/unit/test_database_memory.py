@@ -133,8 +133,8 @@ def test_a_memory_store_uses_small_pages_and_keeps_them_and_its_rows_across_a_cl
 SCHEMA = "CREATE TABLE IF NOT EXISTS rows (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 
 
-def test_a_new_memory_store_made_from_its_schemas_image_is_the_store_its_schema_makes(tmp_path):
-    """The second new store of a schema starts from the first one's image (database._FRESH): the same
+def test_a_new_memory_store_copied_from_the_first_of_its_schema_is_the_store_its_schema_makes(tmp_path):
+    """The second new store of a schema starts as a copy of the first (database._FRESH): the same
     bytes as running the schema, its own copy, nothing changed (so its close writes no file), and a
     store with a file of its own still opens from that file."""
     schema = SCHEMA + f"\n-- {tmp_path.name}"  # a schema no other test made: the first store runs it
@@ -152,8 +152,8 @@ def test_a_new_memory_store_made_from_its_schemas_image_is_the_store_its_schema_
     assert reopened.execute("SELECT * FROM rows").fetchall() == [("a", "1")]
 
 
-def test_stores_made_from_the_image_behave_as_the_first(tmp_path):
-    """A pin store and a chain made after the first of their kind (from the image) hold and keep
+def test_stores_copied_from_the_first_of_their_kind_behave_as_the_first(tmp_path):
+    """A pin store and a chain made after the first of their kind (copies) hold and keep
     what the first does."""
     state, blocks = created()
     for n in range(2):
