@@ -34,7 +34,7 @@ class FakenetClient(NodeClient):
         return self.rpc.getnetworkinfo()["peerid"]
 
     def peer_identities(self) -> set[str]:
-        return {peer["peerid"] for peer in self.rpc.getpeerinfo()}
+        return set(self.rpc.getpeerids())
 
     def trusted_identities(self) -> set[str]:
         return set(self.rpc.listpeeridentities()["trusted"].values())

@@ -185,10 +185,15 @@ class ComponentNews:
             conn.close(f"over its budget of {RECEIVE_RATE:g} {FRAME} frames/s")
             return
         new: dict[str, float | None] = {}
+        recent = self._recent
         for news_id in ids:
+            # Known already (only stamped ids are kept in _recent) or twice in this frame: dropped before
+            # its stamp is parsed, as most ids of a flood are (each reaches a node over each of its links).
+            if news_id in recent or news_id in new:
+                continue
             stamp = stamp_of(news_id)
             covered = stamp is not None and stamp <= self.newest - SKEW  # covered(), inline: this runs per id
-            if news_id in new or covered or news_id in (self._legacy if stamp is None else self._recent):
+            if covered or (stamp is None and news_id in self._legacy):
                 continue
             self._count(news_id, stamp, now)
             new[news_id] = stamp

@@ -99,7 +99,9 @@ class Swarm:
         self._last_refusal: dict[str, str] = {}
         self._log_budget = LogBudget()
         self._unreachable: dict[str, list[float]] = {}  # dial addr -> [failing since, last warned (0: not yet)]
-        self._tasks: set[asyncio.Task] = set()
+        # Insertion-ordered (a dict, not a set): close() cancels them in the order they were spawned, the
+        # same on every run (a set's order follows the tasks' addresses, which a sim seed does not fix).
+        self._tasks: dict[asyncio.Task, None] = {}
         # Inbound duplicates of inbound links, retired but still read (RETIRE_GRACE): they count against
         # max_inbound, or one key dialling in again and again held a link per dial past the cap (1,440 at
         # once, from 1.6 s of dials). Both ends dialling at once retire an inbound for an outbound link or
@@ -450,9 +452,12 @@ class Swarm:
     def spawn(self, coroutine) -> asyncio.Task:
         """Run a background task that is kept referenced until done and cancelled on close."""
         task = asyncio.create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[task] = None
+        task.add_done_callback(self._task_done)
         return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.pop(task, None)
 
     def _retire(self, conn: Connection, kept: Connection) -> None:
         """Stop using a duplicate but keep reading it a while: frames already in flight on it

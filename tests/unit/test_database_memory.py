@@ -128,3 +128,49 @@ def test_a_memory_store_uses_small_pages_and_keeps_them_and_its_rows_across_a_cl
     disk.execute("CREATE TABLE t (x)")
     assert disk.execute("PRAGMA page_size").fetchone()[0] == 4096  # on disk SQLite's default stays
     disk.close()
+
+
+SCHEMA = "CREATE TABLE IF NOT EXISTS rows (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+
+
+def test_a_new_memory_store_copied_from_the_first_of_its_schema_is_the_store_its_schema_makes(tmp_path):
+    """The second new store of a schema starts as a copy of the first (database._FRESH): the same
+    bytes as running the schema, its own copy, nothing changed (so its close writes no file), and a
+    store with a file of its own still opens from that file."""
+    schema = SCHEMA + f"\n-- {tmp_path.name}"  # a schema no other test made: the first store runs it
+    made = Database(tmp_path / "first.sqlite", "memory").connect(("PRAGMA journal_mode=WAL",), schema)
+    copied = Database(tmp_path / "second.sqlite", "memory").connect(("PRAGMA journal_mode=WAL",), schema)
+    assert copied.serialize() == made.serialize()
+    assert copied.execute("PRAGMA page_size").fetchone() == (1024,)
+    copied.execute("INSERT INTO rows VALUES ('a', '1')")
+    copied.commit()
+    assert made.execute("SELECT count(*) FROM rows").fetchone() == (0,)  # not shared
+    Database(tmp_path / "first.sqlite", "memory").close(made)
+    assert not (tmp_path / "first.sqlite").exists()
+    Database(tmp_path / "second.sqlite", "memory").close(copied)
+    reopened = Database(tmp_path / "second.sqlite", "memory").connect((), schema)
+    assert reopened.execute("SELECT * FROM rows").fetchall() == [("a", "1")]
+
+
+def test_stores_copied_from_the_first_of_their_kind_behave_as_the_first(tmp_path):
+    """A pin store and a chain made after the first of their kind (copies) hold and keep
+    what the first does."""
+    state, blocks = created()
+    for n in range(2):
+        with PinStore(tmp_path / f"state{n}.sqlite", "memory") as store:
+            assert store.list() == []
+            store.pin(state, blocks)
+        with PinStore(tmp_path / f"state{n}.sqlite", "memory") as store:
+            assert store.list() == [state.stream_id]
+        with Chain(tmp_path / f"chain{n}.sqlite", "fakenet", store="memory") as chain:
+            assert chain.height() == 0
+            chain.add_block(chain.mine(bytes.fromhex("51")))
+        with Chain(tmp_path / f"chain{n}.sqlite", "fakenet", store="memory") as chain:
+            assert chain.height() == 1
+
+
+def test_a_disk_store_runs_its_pragmas_then_its_schema(tmp_path):
+    db = Database(tmp_path / "disk.sqlite").connect(("PRAGMA journal_mode=WAL",), SCHEMA)
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert db.execute("SELECT name FROM sqlite_master").fetchall() == [("rows",), ("sqlite_autoindex_rows_1",)]
+    db.close()

@@ -142,3 +142,51 @@ def test_a_world_files_every_live_task_under_its_node_however_many_finished(tmp_
         assert all(task.cancelled() for task in forever)
     finally:
         world.close()
+
+
+
+class HandleHeapLoop(VirtualLoop):
+    """The virtual clock on asyncio's own timer heap (of TimerHandles) and its own _run_once."""
+
+    _run_once = asyncio.BaseEventLoop._run_once
+
+    def _schedule(self, when, callback, args, context):
+        import heapq
+
+        timer = asyncio.TimerHandle(when, callback, args, self, context)
+        heapq.heappush(self._scheduled, timer)
+        timer._scheduled = True
+        return timer
+
+
+def _timers(loop) -> list:
+    """Timers with ties (a trace's order depends on theirs), most cancelled (so asyncio purges its
+    heap), and timers set by timers; the order they fired in."""
+    import random
+
+    rng, fired = random.Random(7), []
+
+    def fire(n):
+        fired.append(n)
+        if n % 7 == 0:
+            loop.call_later(rng.choice((0.0, 0.5, 1.0)), fired.append, f"after {n}")
+
+    handles = [loop.call_at(rng.choice((1.0, 2.0, 2.5, 3.0)) + rng.choice((0.0, 0.0, 1e-9)), fire, n)
+               for n in range(400)]
+    for n in sorted(rng.sample(range(len(handles)), 250)):
+        handles[n].cancel()
+    loop.run_until_complete(asyncio.sleep(10))
+    assert all(not handle._scheduled for handle in handles)
+    return fired
+
+
+def test_timers_fire_in_the_order_of_asyncios_heap_of_handles_ties_and_purges_included():
+    """The loop's heap holds (when, handle) pairs: the same order as asyncio's heap of handles."""
+    ours, reference = VirtualLoop(), HandleHeapLoop()
+    try:
+        fired = _timers(ours)
+        assert fired == _timers(reference)
+        assert len(fired) == 150 + len([n for n in fired if isinstance(n, int) and n % 7 == 0])
+    finally:
+        ours.close()
+        reference.close()

@@ -166,3 +166,57 @@ def test_a_peer_that_dials_in_is_dialled_back_at_once_not_after_the_back_off(tmp
             await swarm_b.close()
 
     assert asyncio.run(scenario()) == (True, True), "expected a to dial b back within 5 s of b dialling in"
+
+
+def test_getpeerids_is_getpeerinfos_peerids_alone_in_its_order(tmp_path):
+    """What the harness asks every node at each poll of the graph (FakenetClient.peer_identities)."""
+    from types import SimpleNamespace
+
+    from fakenet.node.rpc import network
+    from fakenet.node.rpc.dispatch import Registry, handle
+
+    async def scenario():
+        (sock_a, a), (sock_b, b), (sock_c, c) = _bound(), _bound(), _bound()
+        swarms = [_swarm(tmp_path, "a", a, [b, c]), _swarm(tmp_path, "b", b, [a]), _swarm(tmp_path, "c", c, [a])]
+        registry = Registry()
+        network.register(registry, SimpleNamespace(swarm=swarms[0]))
+
+        async def call(method):
+            return (await handle(registry, json.dumps({"method": method, "params": [], "id": 1}).encode())).body["result"]
+        try:
+            alone = await call("getpeerids")
+            for swarm, sock, addr in zip(swarms, (sock_a, sock_b, sock_c), (a, b, c)):
+                await swarm.listen("127.0.0.1", addr.port, sock=sock)
+            await asyncio.wait_for(swarms[0].wait_until(lambda: len(swarms[0].connections) == 2, None), 30)
+            return alone, await call("getpeerids"), [peer["peerid"] for peer in await call("getpeerinfo")]
+        finally:
+            for swarm in swarms:
+                await swarm.close()
+
+    alone, ids, from_info = asyncio.run(scenario())
+    assert alone == [] and len(ids) == 2 and ids == from_info
+
+
+def test_close_cancels_the_swarms_tasks_in_the_order_they_were_spawned(tmp_path):
+    """What a stopping node's peers see first follows this order, so on sim a seed's trace does: it
+    must not be a set's, which follows the tasks' addresses (a graceful stop's log lines swapped
+    places from run to run)."""
+    sock, me = _bound()
+    sock.close()
+
+    async def scenario():
+        swarm, cancelled = _swarm(tmp_path, "node", me, []), []
+
+        async def waits(n):
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                cancelled.append(n)
+                raise
+        for n in range(300):
+            swarm.spawn(waits(n))
+        await asyncio.sleep(0)
+        await swarm.close()
+        return cancelled
+
+    assert asyncio.run(scenario()) == list(range(300))

@@ -32,11 +32,9 @@ class BlockStore:
         self._file = Database(self.path, store)
         # The node calls in from its event loop and from worker threads; one lock serialises them.
         self._lock = threading.Lock()
-        self._db = self._file.connect(check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = self._file.connect(("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"), SCHEMA,
+                                      check_same_thread=False)
         with self._lock, self._db:
-            self._db.executescript(SCHEMA)
             self._add_status_column()
 
     def _add_status_column(self) -> None:

@@ -41,12 +41,9 @@ class PinStore:
         self._file = Database(Path(path), store)
         self.in_memory = self._file.in_memory
         # Autocommit mode: transactions are opened explicitly, so none is ever left half open.
-        self._db = self._file.connect(isolation_level=None, check_same_thread=False)
+        self._db = self._file.connect(("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000"),
+                                      SCHEMA, isolation_level=None, check_same_thread=False)
         self._lock = threading.Lock()  # one connection, possibly used from executor threads
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
         # The pinned streams' ids, kept in memory as every pin and unpin commits (both run here):
         # a peer's query for a stream this node never pinned (most of them, and every one of a
         # rogue's flood) is answered without a read off the event loop.
