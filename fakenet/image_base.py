@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from fakenet import engine_reads
+from fakenet.container_once import run_once
 from fakenet.errors import ContainerError
 from fakenet.image_apt import AptMirror, host_mirror
 from fakenet.labels import IMAGE_LABEL, PACKAGES_LABEL, PROJECT_LABEL
@@ -86,10 +87,8 @@ def present_base(reads, requested: str | None = None) -> BaseImage | None:
 
 def base_python(client: docker.DockerClient, base: BaseImage) -> str:
     """The `major.minor` of the base's python3: the wheels are fetched for it (bookworm 3.11, trixie 3.13)."""
-    output = client.containers.run(
-        base.ref, ["python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        remove=True, network_disabled=True, labels={PROJECT_LABEL: "fakenet-image-build"},
-    )  # fmt: skip
+    output = run_once(client, base.ref, ["python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                      network_disabled=True, labels={PROJECT_LABEL: "fakenet-image-build"})
     return output.decode().strip()
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterator
 
 from fakenet import bytecode
+from fakenet.container_once import run_once
 from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
 from fakenet.bench.guard import guarded
@@ -80,8 +81,8 @@ def in_container(ctx: Context, floor: bool = False) -> float:
     the image, as a node container starts; `floor`: of a bare interpreter there instead. A new
     container each time: its root filesystem is a new fuse-overlayfs mount, read cold."""
     command = ["python3", "-c", FLOOR_PROBE] if floor else ["python3", "/r.py"]
-    output = ctx.client.containers.run(ctx.image, command, entrypoint=[], remove=True, network_mode="none",
-                                       labels=ctx.labels(), volumes={str(READY_PROBE): {"bind": "/r.py", "mode": "ro"}})
+    output = run_once(ctx.client, ctx.image, command, entrypoint=[], network_mode="none", labels=ctx.labels(),
+                      volumes={str(READY_PROBE): {"bind": "/r.py", "mode": "ro"}})
     found = re.search(rb"ready_cpu=([0-9.]+)", output)
     if found is None:
         raise RuntimeError(f"no ready_cpu in the container's output: {output[-400:]!r}")

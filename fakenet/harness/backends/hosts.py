@@ -47,6 +47,7 @@ import docker
 import docker.errors
 
 from fakenet import host_registry as known_hosts
+from fakenet.container_once import run_once
 from fakenet.errors import ConfigError, ContainerError, FakenetError
 from fakenet.harness.backends import reachability, swarm
 from fakenet.harness.backends.base import NodeRuntime, NodeSpec
@@ -184,8 +185,8 @@ class HostsBackend(DockerBackend):
         engine = (info["ID"], info["KernelVersion"])
         if engine not in _esp_by_engine:
             try:
-                self.clients[host].containers.run(self.image, ESP_PROBE, entrypoint="ip", cap_add=["NET_ADMIN"],
-                                                  network_mode="none", remove=True, labels=self.labels)
+                run_once(self.clients[host], self.image, ESP_PROBE, entrypoint="ip", cap_add=["NET_ADMIN"],
+                         network_mode="none", labels=self.labels)
                 _esp_by_engine[engine] = True
             except docker.errors.ContainerError:  # the kernel said no: so it stays while it runs
                 _esp_by_engine[engine] = False
