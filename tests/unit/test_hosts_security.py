@@ -56,12 +56,15 @@ def test_the_esp_probe_runs_once_per_engine_and_an_engine_error_is_asked_again(m
     probes, answers = [], {"E1": None, "E2": docker.errors.APIError("busy")}
 
     def client(engine):
-        def run(*_args, **_kwargs):
-            probes.append(engine)
-            if answers[engine] is not None:
-                raise answers[engine]
-        return SimpleNamespace(info=lambda: {"ID": engine, "KernelVersion": "6.1"}, containers=SimpleNamespace(run=run))
+        return SimpleNamespace(engine=engine, info=lambda: {"ID": engine, "KernelVersion": "6.1"})
 
+    def run_once(probed, *_args, **_kwargs):  # container_once.run_once: the probe container, made and removed
+        probes.append(probed.engine)
+        if answers[probed.engine] is not None:
+            raise answers[probed.engine]
+        return b""
+
+    monkeypatch.setattr(backend_module, "run_once", run_once)
     made.image, made.labels = "node-image", {}
     made.clients = {"a": client("E1"), "b": client("E1"), "c": client("E2")}
     assert [made._supports_esp(host) for host in ("a", "b", "c", "c")] == [True, True, False, False]
