@@ -9,6 +9,7 @@ time measures the neighbours as much as the simulator.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -150,7 +151,24 @@ def measure(count: int) -> dict:
             "window_cpu_s": round(window_cpu_s, 2)}
 
 
-if __name__ == "__main__":
+def _node_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 2:
+        raise argparse.ArgumentTypeError(f"a number of nodes, 2 or more, not {text!r}")
+    return int(text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m fakenet.bench.sim N`: one JSON line of the figures (issue 28's acceptance names this
+    command, so a user types it: a bad argument gets argparse's usage line, not a traceback)."""
+    parser = argparse.ArgumentParser(prog="python -m fakenet.bench.sim",
+                                     description="Mesh N sim nodes in this process; print mesh time, CPU and memory "
+                                                 "as one JSON line.")
+    parser.add_argument("nodes", type=_node_count, help="how many nodes (10000 is issue 28's figure)")
+    count = parser.parse_args(argv).nodes
     import fakenet.harness.backends.sim  # noqa: F401 - the node code, imported before the baseline is taken
 
-    print(json.dumps(measure(int(sys.argv[1]))))
+    print(json.dumps(measure(count)))
+
+
+if __name__ == "__main__":
+    main()

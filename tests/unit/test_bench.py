@@ -380,3 +380,14 @@ def test_per_backend_measures_each_backend_once_and_a_failure_marks_only_its_own
     docker, local = figures
     assert docker.samples == (3.0, 5.0) and not docker.skipped
     assert not local.samples and "no local nodes here" in local.skipped
+
+
+@pytest.mark.parametrize("argument", ["abc", "0", "-5", "1e4"])
+def test_the_sim_bench_command_refuses_a_bad_node_count_with_its_usage(argument, capsys):
+    from fakenet.bench import sim
+
+    with pytest.raises(SystemExit) as ended:
+        sim.main([argument])
+    assert ended.value.code == 2
+    error = capsys.readouterr().err
+    assert "usage: python -m fakenet.bench.sim" in error and f"not {argument!r}" in error and "Traceback" not in error
