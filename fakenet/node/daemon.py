@@ -119,8 +119,8 @@ class Node:
         stream layer (its modules imported in a thread: an import holds the event loop for as long
         as it runs, seconds on a loaded machine, and the RPC would stall) and the cluster, then,
         once a client first connects to one, the aiohttp ports (http_ports.py); jsonschema waits
-        for the first stream (_in_a_thread_once). The handshakes need none of the layer, whose import is more
-        CPU than meshing: a peer's frame for it waits until it is built (Swarm.expect_handlers), as
+        for the first stream (_in_a_thread_once). The handshakes need none of the layer, whose
+        import is more CPU than meshing: a peer's frame for it waits until it is built (Swarm.expect_handlers), as
         RPC calls to it do (Registry.expect_more). A part that cannot start stops the node, as it
         would have failed its start."""
         loop = asyncio.get_running_loop()
