@@ -20,7 +20,7 @@ from fakenet.labels import RUN_LABEL
 from fakenet.scenario import load
 from fakenet.scenario.runner import run
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.one_worker("swarm")]  # the engine's swarm membership
 SECOND = os.environ.get("FAKENET_SECOND_HOST")
 REACH = {"h2": os.environ["FAKENET_SECOND_REACH"]} if os.environ.get("FAKENET_SECOND_REACH") else {}
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "partition-heal.yaml"

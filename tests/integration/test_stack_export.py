@@ -17,7 +17,7 @@ from fakenet.harness.backends import swarm
 from fakenet.harness.waits import wait_for
 from fakenet.stack import write
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.one_worker("swarm")]  # the engine's swarm membership
 NODES = 3
 
 

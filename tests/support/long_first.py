@@ -18,6 +18,7 @@ LONGEST = (
     "tests/integration/test_timing_under_load.py::",  # waits: 30 s, under a CPU s
     "tests/integration/test_api_fuzz.py::",  # busy: two schemathesis runs, ~20 CPU s each
     "tests/integration/test_bench.py::",  # waits: containers, ~4 CPU s in 56 s
+    "tests/integration/test_hosts_backend.py::",  # waits: the swarm's items, one worker in turn (~80 s: one_worker)
     "tests/integration/test_sim.py::test_isolating_one_node_of_1002",  # busy: ~40 CPU s
     "tests/integration/test_compose.py::",  # waits: compose projects
     "tests/integration/test_installed_wheel.py::",  # both: pip, a wheel, then containers

@@ -29,7 +29,14 @@ CHEAP = {"docker_client", "node_image"}  # a client and an image tag: nothing st
 
 
 def group(item) -> str | None:
-    """The group of an item, or None when it shares no costly module-scoped fixture."""
+    """The group of an item, or None when it shares no costly module-scoped fixture. Items marked
+    `one_worker(name)` share the engine's swarm membership (the hosts backend's tests, the stack
+    export): side by side on two workers under a loaded CI machine, Docker 20.10 once timed out
+    attaching a container to one run's overlay and then leaving the swarm ("context deadline
+    exceeded"), which left the engine a worker of a swarm whose manager was gone."""
+    pinned = item.get_closest_marker("one_worker")
+    if pinned is not None:
+        return f"one_worker:{pinned.args[0]}"
     definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
     shared = sorted(name for name, defs in definitions.items()
                     if name not in CHEAP and defs and defs[-1].scope in ("module", "package"))

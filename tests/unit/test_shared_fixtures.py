@@ -6,10 +6,10 @@ from types import SimpleNamespace
 from support import shared_fixtures
 
 
-def item(nodeid, scopes, params=None):
+def item(nodeid, scopes, params=None, markers=None):
     definitions = {name: [SimpleNamespace(scope=scope)] for name, scope in scopes.items()}
     return SimpleNamespace(nodeid=nodeid, _fixtureinfo=SimpleNamespace(name2fixturedefs=definitions),
-                           callspec=SimpleNamespace(params=params or {}))
+                           callspec=SimpleNamespace(params=params or {}), get_closest_marker=(markers or {}).get)
 
 
 def test_items_sharing_a_costly_module_fixture_are_grouped_by_module_and_its_parameter():
@@ -25,7 +25,14 @@ def test_items_sharing_a_costly_module_fixture_are_grouped_by_module_and_its_par
 def test_items_with_only_function_or_cheap_module_fixtures_go_out_alone():
     assert shared_fixtures.group(item("t.py::test_a", {"tmp_path": "function", "start_nodes": "function"})) is None
     assert shared_fixtures.group(item("t.py::test_b", {"docker_client": "module", "node_image": "module"})) is None
-    assert shared_fixtures.group(SimpleNamespace(nodeid="scenarios/x.yaml::x[local]")) is None  # no fixtures at all
+    assert shared_fixtures.group(SimpleNamespace(nodeid="scenarios/x.yaml::x[local]", get_closest_marker={}.get)) is None  # no fixtures at all
+
+
+def test_items_marked_one_worker_share_a_group_across_modules_whatever_their_fixtures():
+    swarm = {"one_worker": SimpleNamespace(args=("swarm",))}
+    hosts = item("tests/integration/test_hosts_backend.py::test_a", {"tmp_path": "function"}, markers=swarm)
+    stack = item("tests/integration/test_stack_export.py::test_b", {"installed": "module"}, markers=swarm)
+    assert shared_fixtures.group(hosts) == shared_fixtures.group(stack) == "one_worker:swarm"
 
 
 def test_the_controller_reads_what_its_workers_wrote_once(monkeypatch, tmp_path):
