@@ -6,6 +6,10 @@ from dataclasses import dataclass, field, replace
 
 from fakenet.bench.stats import Summary, summarise
 
+# A ratio to the bare floor is taken within each round (both starts under the same load on a shared
+# machine); its figure is the median of those, which is not the ratio of the two medians.
+RATIO_NOTE = "median of per-round ratios, each to its own round's bare start"
+
 
 @dataclass(frozen=True)
 class Figure:

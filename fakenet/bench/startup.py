@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator
 
-from fakenet.bench import bare, compose_net, harness_net
+from fakenet.bench import bare, compose_net, harness_net, scale
 from fakenet.bench.context import Context
-from fakenet.bench.figure import Figure, spec
+from fakenet.bench.figure import RATIO_NOTE, Figure, spec
 from fakenet.bench.guard import guarded
 from fakenet.bench.plan import FULL, QUICK_SKIPS
 
-GOAL_UP_4, GOAL_SPARSE = 3.0, 60.0
+# The sparse 64 is the scale group's one-host figure measured again: held to the same 25 s (issue 28
+# restates issue 18's), not the older 60 s, or one table gives the same start two verdicts.
+GOAL_UP_4, GOAL_SPARSE = 3.0, scale.GOAL_64
 # Issue 28: `up` within 1.5× bare at 4 nodes, 2× at 16; the sparse 64 within 2.5× bare (and 25 s, scale.py).
-GOAL_RATIO = {4: 1.5, 16: 2.0, 64: 2.5}
+GOAL_RATIO = {4: 1.5, 16: 2.0, 64: scale.GOAL_RATIO_64}
 SPARSE = "random-regular"
 
 
@@ -30,11 +32,11 @@ def _specs(count: int, sparse: bool) -> dict[str, Figure]:
         spec(f"startup.compose.{count}", "start-up", f"`fake up -d --nodes {count}`: healthy, meshed", "s",
              goal=GOAL_UP_4 if small else None),
         spec(f"startup.compose.{count}.ratio", "start-up", f"  `up` ÷ bare, {count} nodes", "×",
-             goal=GOAL_RATIO.get(count)),
+             goal=None if sparse else GOAL_RATIO.get(count), note=RATIO_NOTE),
         spec(f"startup.docker.{count}", "start-up", f"harness docker, {count} nodes {topology}: meshed", "s",
              goal=GOAL_SPARSE if sparse else None),
         spec(f"startup.docker.{count}.ratio", "start-up", f"  harness docker ÷ bare, {count} nodes", "×",
-             goal=GOAL_RATIO[count] if sparse else None),
+             goal=GOAL_RATIO[count] if sparse else None, note=RATIO_NOTE),
         spec(f"startup.local.{count}", "start-up", f"harness local, {count} nodes {topology}: meshed", "s"),
         spec(f"teardown.bare.{count}", "teardown", f"remove {count} bare containers + volumes + network", "s"),
         spec(f"teardown.compose.{count}", "teardown", f"`fake down -v`, {count} nodes", "s"),
@@ -68,10 +70,14 @@ def measure(ctx: Context, count: int, sparse: bool) -> list[Figure]:
             samples[key].append(value)
         ctx.progress(f"start-up, {count} nodes: run {attempt}/{ctx.plan.runs}: " +
                      ", ".join(f"{k} {v[-1]:.2f}" for k, v in samples.items()))
-    reason = f"compose networks are a full mesh ({count * (count - 1) // 2} links); the sparse {count} starts " \
-             "through the harness"
-    return [figure.with_samples(samples[key]) if key in samples else figure.not_measured(reason)
+    return [figure.with_samples(samples[key]) if key in samples else figure.not_measured(_no_compose(count))
             for key, figure in specs.items()]
+
+
+def _no_compose(count: int) -> str:
+    """Why a sparse start has no `up` rows, in a full run and a quick one alike (no run measures them)."""
+    return f"compose networks are a full mesh ({count * (count - 1) // 2} links); the sparse {count} starts " \
+           "through the harness"
 
 
 def figures(ctx: Context) -> Iterator[Figure]:
@@ -85,5 +91,5 @@ def figures(ctx: Context) -> Iterator[Figure]:
         size = ctx.plan.sparse_size
         yield from guarded(_specs(size, True).values(), lambda: measure(ctx, size, True), ctx.progress)
     else:
-        for figure in _specs(64, sparse=True).values():
-            yield figure.not_measured(QUICK_SKIPS["sparse"])
+        for key, figure in _specs(64, sparse=True).items():
+            yield figure.not_measured(_no_compose(64) if ".compose." in key else QUICK_SKIPS["sparse"])
