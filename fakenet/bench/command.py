@@ -84,7 +84,9 @@ def _context(quick: bool) -> Context:
 def _report(figures: list, meta: dict, path: Path | None, markdown: Path | None = None) -> None:
     from rich.console import Console
 
-    Console(width=200).print(report.table(figures, title=_title(meta)))
+    console = Console(width=200)
+    console.print(report.table(figures, title=_title(meta)))
+    console.print(report.LEGEND, markup=False, highlight=False)
     for name, why in meta["leftovers"].items():
         print(f"fake bench: the engine kept {name} ({why}); `fake prune` removes it once it lets go", file=sys.stderr)
     if path:
@@ -92,7 +94,7 @@ def _report(figures: list, meta: dict, path: Path | None, markdown: Path | None 
         print(f"wrote {path}", file=sys.stderr)
     if markdown:
         markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(f"{_title(meta)}\n\n{report.markdown(figures)}")
+        markdown.write_text(f"{_title(meta)}\n\n{report.markdown(figures)}\n{report.LEGEND}\n")
         print(f"wrote {markdown}", file=sys.stderr)
 
 

@@ -24,6 +24,10 @@ from fakenet.bench.figure import Figure
 
 VERSION = 1
 COLUMNS = ("", "figure", "median", "min", "max", "n", "goal", "note")
+# Under the table, for a reader who has not read this module: which way is better is the goal's sign.
+LEGEND = ("median, min and max are over the n rounds of this run. goal: `≤` is a ceiling on the median "
+          "(lower is better), `≥` a floor (higher is better), then whether the median met it. "
+          "`×` rows divide a start by the bare containers (the engine's floor) started in the same round.")
 
 
 def number(value: float) -> str:

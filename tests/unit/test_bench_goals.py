@@ -3,7 +3,7 @@ the verdict as labelled, and the rows a quick run leaves out still there saying 
 
 from types import SimpleNamespace
 
-from fakenet.bench import scale, sim, startup
+from fakenet.bench import command, report, scale, sim, startup
 from fakenet.bench.figure import RATIO_NOTE
 from fakenet.bench.plan import FULL, QUICK
 
@@ -51,3 +51,15 @@ def test_a_quick_run_keeps_the_sim_rows_it_leaves_out(monkeypatch):
         assert rows[f"sim.mesh.{count}"].skipped.startswith("--quick: ") and not rows[f"sim.mesh.{count}"].samples
     assert rows["sim.mesh.10000"].goal == 120.0 and rows["sim.peak.10000"].goal == 5000.0
 
+
+def test_the_markdown_file_says_which_way_is_better_and_what_a_ratio_divides(tmp_path, capsys):
+    figure = startup._specs(4, False)["startup.compose.4.ratio"].with_samples([1.2, 1.6])
+    meta = {"quick": True, "seconds": 9.0, "machine": {"nproc": 2, "memory_gib": 4, "docker_server": "20.10",
+                                                       "storage_driver": "overlay2", "kernel": "6"},
+            "load_before": {"loadavg": [1.0], "node_processes": 0, "containers_running": 0},
+            "load_after": {"loadavg": [1.0]}, "leftovers": {}}
+    command._report([figure], meta, None, tmp_path / "bench.md")
+    text = (tmp_path / "bench.md").read_text()
+    assert "≤ 1.50× met" in text and RATIO_NOTE in text and report.LEGEND in text
+    assert "lower is better" in report.LEGEND and "same round" in report.LEGEND
+    assert report.LEGEND in " ".join(capsys.readouterr().out.split())  # the terminal wraps it
