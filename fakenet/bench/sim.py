@@ -127,11 +127,17 @@ def _scenario(count: int) -> dict:
                 tail = output.read().decode(errors="replace")[-2000:]
                 raise FakenetError(f"{SCENARIO} at {count} nodes exited {child.returncode}: {tail}")
     return {"wall_s": round(wall, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
-            "peak_mb": round(usage.ru_maxrss / 1024)}
+            "peak_mb": round(_megabytes(usage.ru_maxrss))}
+
+
+def _megabytes(maxrss: int) -> float:
+    """ru_maxrss (KiB on Linux) in MB of 10^6 bytes, the unit the goals are set in ("5 GB"): read as
+    MiB, the figures were 5 % under what they claimed."""
+    return maxrss * 1024 / 1e6
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    return _megabytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def measure(count: int) -> dict:

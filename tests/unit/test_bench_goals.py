@@ -63,3 +63,10 @@ def test_the_markdown_file_says_which_way_is_better_and_what_a_ratio_divides(tmp
     assert "≤ 1.50× met" in text and RATIO_NOTE in text and report.LEGEND in text
     assert "lower is better" in report.LEGEND and "same round" in report.LEGEND
     assert report.LEGEND in " ".join(capsys.readouterr().out.split())  # the terminal wraps it
+
+
+def test_sim_memory_is_in_the_goals_megabytes_not_mebibytes():
+    # "5 GB" is 5 * 10^9 bytes; ru_maxrss is KiB on Linux: 4,882,813 KiB is 5.0 GB but 4,768 MiB, which
+    # a MiB figure labelled MB would have passed as 232 "MB" under the goal.
+    assert round(sim._megabytes(4_882_813)) == 5000
+    assert sim._megabytes(1024) == 1.048576
