@@ -28,6 +28,10 @@ class Plan:
     ceramic_backlog: int = 5000
     ceramic_runs: int = 3
     ceramic_backends: tuple[str, ...] = ("docker", "local")
+    # Rounds of each start-up size (bare, `up`, the harness backends, one after another). Three even in
+    # --quick: the 4-node ratio's figure is the median of the rounds' ratios, and a median of two is
+    # their mean, which one slow round moves (rounds of the same code ranged 1.14-1.86x, 2026-12-07).
+    startup_runs: int = 3
 
 
 FULL = Plan(quick=False, runs=3, cheap_runs=5, startup_sizes=(4, 16), sparse_size=64, idle_window=20.0,

@@ -65,10 +65,10 @@ def one_run(ctx: Context, count: int, sparse: bool) -> dict[str, float]:
 def measure(ctx: Context, count: int, sparse: bool) -> list[Figure]:
     specs = _specs(count, sparse)
     samples: dict[str, list[float]] = defaultdict(list)
-    for attempt in range(1, ctx.plan.runs + 1):
+    for attempt in range(1, ctx.plan.startup_runs + 1):
         for key, value in one_run(ctx, count, sparse).items():
             samples[key].append(value)
-        ctx.progress(f"start-up, {count} nodes: run {attempt}/{ctx.plan.runs}: " +
+        ctx.progress(f"start-up, {count} nodes: run {attempt}/{ctx.plan.startup_runs}: " +
                      ", ".join(f"{k} {v[-1]:.2f}" for k, v in samples.items()))
     return [figure.with_samples(samples[key]) if key in samples else figure.not_measured(_no_compose(count))
             for key, figure in specs.items()]

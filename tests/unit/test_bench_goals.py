@@ -70,3 +70,11 @@ def test_sim_memory_is_in_the_goals_megabytes_not_mebibytes():
     # a MiB figure labelled MB would have passed as 232 "MB" under the goal.
     assert round(sim._megabytes(4_882_813)) == 5000
     assert sim._megabytes(1024) == 1.048576
+
+
+def test_a_quick_run_takes_the_4_node_ratio_as_a_median_of_three_rounds_not_a_mean_of_two(monkeypatch):
+    rounds = iter([1.2, 1.3, 2.4])  # one slow round: the mean of the first two would be moved by it if it came second
+    monkeypatch.setattr(startup, "one_run", lambda ctx, count, sparse: {"startup.compose.4.ratio": next(rounds)})
+    figures = {f.key: f for f in startup.measure(SimpleNamespace(plan=QUICK, progress=lambda line: None), 4, False)}
+    assert figures["startup.compose.4.ratio"].samples == (1.2, 1.3, 2.4)
+    assert figures["startup.compose.4.ratio"].summary.median == 1.3
