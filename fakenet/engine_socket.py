@@ -70,7 +70,8 @@ def local_path() -> str | None:
         if host is None:
             return DEFAULT_SOCKET
     if host.startswith("unix://"):
-        return host[len("unix://"):] or None
+        path = host[len("unix://"):]
+        return path if path.startswith("/") else None  # unix://var/…: the SDK's own reading (/var/…, lower-cased)
     return None
 
 

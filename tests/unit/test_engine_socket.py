@@ -168,3 +168,13 @@ def test_the_default_context_is_the_default_socket(tmp_path, monkeypatch, contex
     monkeypatch.setenv("DOCKER_CONFIG", str(config))
     monkeypatch.setenv("DOCKER_CONTEXT", context)
     assert engine_socket.local_path() == "/var/run/docker.sock"
+
+
+@pytest.mark.parametrize("host", ["unix://var/run/docker.sock", "unix://Var/run/docker.sock"])
+def test_a_unix_url_without_its_third_slash_is_never_a_socket_under_the_working_directory(tmp_path, monkeypatch, host):
+    """The SDK reads unix://var/run/docker.sock as /var/run/docker.sock (its first part lower-cased, as a
+    host name); a relative path here would reach whatever socket the working directory has there."""
+    (tmp_path / "var" / "run").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DOCKER_HOST", host)
+    assert engine_socket.local_path() in (None, "/var/run/docker.sock")
