@@ -66,7 +66,7 @@ def _check_racy(compileall, package: Path) -> bool:
     import py_compile
 
     racy = False
-    for source in [PACKAGE / "__init__.py", *_paths(package)]:
+    for source in dict.fromkeys([PACKAGE / "__init__.py", *_paths(package)]):  # __init__.py once
         try:
             written = os.stat(importlib.util.cache_from_source(str(source))).st_mtime
             if abs(written - os.stat(source).st_mtime) < RACY:  # a source dated ahead by more: set by hand
