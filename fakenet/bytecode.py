@@ -17,7 +17,7 @@ What a timestamp .pyc cannot tell: it records its source's mtime in whole second
 written within RACY of its source's mtime matches a second edit of the same size in that second (`sed -i`,
 two quick edits with a `./fake` between) and Python would run the old code. As git does with its index,
 such a source gets a .pyc checked by its content (CHECKED_HASH: a read and a hash of the source at each
-import) instead, and the stamp says when to look again: once still that long, a pass makes it a
+import) instead, and the stamp says when to look again: a pass RECHECK later makes it a
 timestamp .pyc like the rest.
 """
 
@@ -33,6 +33,9 @@ import fakenet
 PACKAGE = Path(fakenet.__file__).resolve().parent
 STAMP = "fakenet-bytecode.stamp"  # in the package's __pycache__, which git ignores and `down` never touches
 RACY = 2.0  # seconds between a source's mtime and its .pyc's, under which the .pyc is checked by content
+# Seconds after such a pass until the next, which makes those timestamp .pyc files: not RACY, so that the
+# commands run right after an edit (a test's two, on a loaded machine) do not each pay compileall's import.
+RECHECK = 60.0
 
 
 def ensure(package: Path = PACKAGE) -> None:
@@ -52,7 +55,7 @@ def ensure(package: Path = PACKAGE) -> None:
     compiled = compileall.compile_file(PACKAGE / "__init__.py", quiet=2)
     if compileall.compile_dir(package, quiet=2) and compiled:  # a source that does not compile: tried again next time
         if _check_racy(compileall, package):
-            sources += f"{time.time() + RACY}"  # a pass then makes them timestamp .pyc files
+            sources += f"{time.time() + RECHECK}"  # a pass then makes them timestamp .pyc files
         try:
             stamp.write_text(sources)
         except OSError:  # not writable: compileall wrote nothing either

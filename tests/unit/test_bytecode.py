@@ -71,7 +71,7 @@ def test_a_source_written_again_within_its_second_at_the_same_size_never_runs_it
 
 
 def test_a_pyc_checked_by_content_becomes_a_timestamp_one_once_its_source_has_been_still(tmp_path, monkeypatch):
-    """The content check reads and hashes the source at every import: only until a pass after RACY."""
+    """The content check reads and hashes the source at every import: only until a pass RECHECK later."""
     import importlib.util
     import time
 
