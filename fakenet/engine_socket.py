@@ -80,7 +80,7 @@ def _context_host() -> str | None:
     a context this does not read as the SDK would. The SDK's lookup (docker/context/config.py): the first
     config.json of $DOCKER_CONFIG and ~/.docker, the context's meta.json beside it by its name's sha256."""
     configs = [Path(os.environ["DOCKER_CONFIG"], "config.json")] if os.environ.get("DOCKER_CONFIG") else []
-    config = next((path for path in [*configs, Path.home() / ".docker" / "config.json"] if path.exists()), None)
+    config = next((path for path in [*configs, Path(os.path.expanduser("~"), ".docker", "config.json")] if path.exists()), None)
     name = os.environ.get("DOCKER_CONTEXT")
     if not name and config is not None:
         try:
