@@ -80,7 +80,8 @@ def _context_host() -> str | None:
     a context this does not read as the SDK would. The SDK's lookup (docker/context/config.py): the first
     config.json of $DOCKER_CONFIG and ~/.docker, the context's meta.json beside it by its name's sha256."""
     configs = [Path(os.environ["DOCKER_CONFIG"], "config.json")] if os.environ.get("DOCKER_CONFIG") else []
-    config = next((path for path in [*configs, Path(os.path.expanduser("~"), ".docker", "config.json")] if path.exists()), None)
+    configs.append(Path(os.path.expanduser("~"), ".docker", "config.json"))  # expanduser: no HOME is no error
+    config = next((path for path in configs if os.path.exists(path)), None)
     name = os.environ.get("DOCKER_CONTEXT")
     if not name and config is not None:
         try:
@@ -89,7 +90,7 @@ def _context_host() -> str | None:
             return None
     if not name or name == "default":
         return None
-    if config is None:  # the SDK finds no context then either, and says why
+    if config is None or not isinstance(name, str):  # the SDK finds no such context either, and says why
         return ""
     import hashlib
 
