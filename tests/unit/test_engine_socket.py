@@ -134,9 +134,12 @@ def test_the_fake_commands_modules_import_neither_the_sdk_nor_requests():
     assert done.stdout.strip() == "[]"
 
 
+USER_SOCKET = "/run/user/1/docker.sock"
+
+
 @pytest.mark.parametrize("how, host, path", [("DOCKER_CONTEXT", "tcp://10.0.0.1:2375", None),
                                              ("currentContext", "tcp://10.0.0.1:2375", None),
-                                             ("currentContext", "unix:///run/user/1/docker.sock", "/run/user/1/docker.sock")])
+                                             ("currentContext", f"unix://{USER_SOCKET}", USER_SOCKET)])
 def test_a_docker_context_in_use_is_the_sdks_to_follow_not_the_default_socket(tmp_path, monkeypatch, how, host, path):
     """Where DOCKER_HOST is unset the SDK (and compose) use the Docker CLI's current context: `docker
     context use`, or DOCKER_CONTEXT. The default socket would then be another engine than the one compose
@@ -156,7 +159,8 @@ def test_a_docker_context_in_use_is_the_sdks_to_follow_not_the_default_socket(tm
     else:
         monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
     sdk_url = docker.from_env(version="1.41").api.base_url
-    assert (sdk_url, engine_socket.local_path()) == ({"tcp": "http://10.0.0.1:2375"}.get(host[:3], "http+docker://localhost"), path)
+    expected_url = "http://10.0.0.1:2375" if host.startswith("tcp") else "http+docker://localhost"
+    assert (sdk_url, engine_socket.local_path()) == (expected_url, path)
 
 
 @pytest.mark.parametrize("context", ["default", ""])

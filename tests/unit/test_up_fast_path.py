@@ -372,5 +372,5 @@ def test_containers_start_as_created_from_events_that_name_them_in_actor_id_only
     deadline = time.monotonic() + 5
     while len(engine.started) < 2 and time.monotonic() < deadline and not crashes:
         time.sleep(0.01)
-    assert (sorted(engine.started), crashes) == (["node-id", "node2-id"], []), "started from the create events, no traceback"
+    assert (sorted(engine.started), crashes) == (["node-id", "node2-id"], []), "from the create events, no traceback"
     assert sorted(starter.finish()) == ["node", "node2"]
