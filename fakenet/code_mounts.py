@@ -166,8 +166,9 @@ def docker_mounts(paths: dict[str, str]) -> list[docker.types.Mount]:
 
 
 def compose_volumes(paths: dict[str, str]) -> list[dict]:
-    """For a compose service: the same binds in the long syntax (the short one creates a missing source)."""
-    return [{"type": "bind", "source": source, "target": target, "read_only": True,
+    """For a compose service: the same binds in the long syntax (the short one creates a missing source).
+    `$` doubled: compose interpolates variables in every value, and a path is taken as it is."""
+    return [{"type": "bind", "source": source.replace("$", "$$"), "target": target, "read_only": True,
              "bind": {"create_host_path": False}} for target, source in paths.items()]
 
 

@@ -164,11 +164,29 @@ def _read_override(text: str) -> dict:
 def cluster_secret(project: str) -> str:
     """The project's cluster secret: made on first use, kept (0600) until `down` forgets the project."""
     path = secret_file(project)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(os.urandom(32).hex())  # secrets.token_hex(32) exactly, without its ~1 ms import (hmac)
+    try:
+        kept = path.read_text().strip()
+    except FileNotFoundError:
+        kept = None
+    if kept:
+        return kept
+    # Whole or absent: written to a file of its own, then put in place. An empty one (an earlier `up` stopped
+    # between making the file and writing it) is replaced: read as "", the nodes derived a guessable secret.
+    made = os.urandom(32).hex()  # secrets.token_hex(32) exactly, without its ~1 ms import (hmac)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+            handle.write(made)
+        if kept is None:
+            try:
+                os.link(partial, path)
+            except FileExistsError:  # another `up` of the project made it first: theirs
+                pass
+        else:
+            os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path.read_text().strip()
 
 

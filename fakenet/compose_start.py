@@ -142,9 +142,14 @@ class AsCreated:
                 return
             self._events = events
         for event in events:
-            attributes = event.get("Actor", {}).get("Attributes", {})
-            self._starts.append(self._pool.submit(_start, self.client, event["id"],  # gone: removed meanwhile
-                                                  attributes.get(SERVICE, event["id"][:12]), missing_ok=True))
+            actor = event.get("Actor") or {}
+            # Actor.ID: API 1.52 dropped the deprecated `id` (Docker 20.10 still sends both); none: finish() starts it
+            container_id = actor.get("ID") or event.get("id")
+            if not isinstance(container_id, str) or not container_id:
+                continue
+            attributes = actor.get("Attributes") or {}
+            self._starts.append(self._pool.submit(_start, self.client, container_id,  # gone: removed meanwhile
+                                                  attributes.get(SERVICE, container_id[:12]), missing_ok=True))
 
     def close(self) -> None:
         """Stop watching and wait for the starts under way (compose failed, or finish() is next)."""

@@ -119,6 +119,7 @@ def of(client) -> SdkReads:
 
 def answering(client: Callable[[], object]) -> SdkReads | SocketReads:
     """Reads of the engine `client()` (a docker.DockerClient, made on first need) reaches: over its unix
-    socket without the SDK where the SDK would use one (DOCKER_HOST unset or unix://), else through it."""
+    socket without the SDK where the SDK would use one (DOCKER_HOST or the Docker context unix://, or neither
+    set), else through it."""
     path = engine_socket.local_path()
     return SocketReads(engine_socket.EngineSocket(path), client) if path else of(client())

@@ -27,6 +27,7 @@ import os
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote, urlencode
 
@@ -61,13 +62,44 @@ class Refused(Exception):
 
 def local_path() -> str | None:
     """The engine's unix socket as the SDK would find it from the environment, or None if it would not
-    use one (DOCKER_HOST names tcp://, ssh://, …)."""
+    use one (DOCKER_HOST names tcp://, ssh://, …). DOCKER_HOST unset, the SDK (and compose) use the Docker
+    CLI's current context: DOCKER_CONTEXT, else config.json's currentContext (`docker context use`)."""
     host = os.environ.get("DOCKER_HOST", "").strip()
     if not host:
-        return DEFAULT_SOCKET
+        host = _context_host()
+        if host is None:
+            return DEFAULT_SOCKET
     if host.startswith("unix://"):
-        return host[len("unix://"):] or None
+        path = host[len("unix://"):]
+        return path if path.startswith("/") else None  # unix://var/…: the SDK's own reading (/var/…, lower-cased)
     return None
+
+
+def _context_host() -> str | None:
+    """The current context's engine URL, None for the default context; "" (not a socket: ask the SDK) for
+    a context this does not read as the SDK would. The SDK's lookup (docker/context/config.py): the first
+    config.json of $DOCKER_CONFIG and ~/.docker, the context's meta.json beside it by its name's sha256."""
+    configs = [Path(os.environ["DOCKER_CONFIG"], "config.json")] if os.environ.get("DOCKER_CONFIG") else []
+    configs.append(Path(os.path.expanduser("~"), ".docker", "config.json"))  # expanduser: no HOME is no error
+    config = next((path for path in configs if os.path.exists(path)), None)
+    name = os.environ.get("DOCKER_CONTEXT")
+    if not name and config is not None:
+        try:
+            name = json.loads(config.read_text()).get("currentContext")
+        except (OSError, ValueError, AttributeError):  # the SDK takes an unreadable config for the default
+            return None
+    if not name or name == "default":
+        return None
+    if config is None or not isinstance(name, str):  # the SDK finds no such context either, and says why
+        return ""
+    import hashlib
+
+    try:
+        meta = json.loads((config.parent / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest()
+                           / "meta.json").read_text())
+        return str(meta["Endpoints"]["docker"]["Host"]).strip()
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
 
 
 class EngineSocket:

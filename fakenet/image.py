@@ -115,11 +115,13 @@ def repo_root() -> Path:
 _STUB_INIT = b'"""fakenet, as the node image holds it: the node package (fakenet.node) alone."""\n'
 
 
-def build_inputs(root: Path) -> dict[str, bytes]:
-    """Every file the image is made of, by its path in the build context."""
+def build_inputs(root: Path, node_files: dict[str, Path] | None = None) -> dict[str, bytes]:
+    """Every file the image is made of, by its path in the build context (`node_files`: the node
+    package's, as _node_files listed them)."""
     files = {"Dockerfile": (root / "compose" / "Dockerfile").read_bytes(),
              "src/pyproject.toml": node_pyproject(root).encode(), "src/fakenet/__init__.py": _STUB_INIT}
-    files.update({name: path.read_bytes() for name, path in _node_files(root).items()})
+    node_files = _node_files(root) if node_files is None else node_files
+    files.update({name: path.read_bytes() for name, path in node_files.items()})
     return files
 
 
@@ -138,13 +140,16 @@ def _node_files(root: Path) -> dict[str, Path]:
 
 def _source_hash(root: Path, base_id: str) -> str:
     """content_hash of the image's inputs on `base_id`, recalled by their files' stamp where it can be
-    (image_stamp.py): the files build_inputs reads, and this module, which makes the inputs from them."""
-    files = [root / "compose" / "Dockerfile", root / "pyproject.toml", *_node_files(root).values(), Path(__file__)]
+    (image_stamp.py): the files build_inputs reads, and this module, which makes the inputs from them.
+    One listing for the stamp and the content: a file added between two listings would be hashed but not
+    stamped, and its removal later would bring that hash back under a stamp it matches."""
+    node_files = _node_files(root)
+    files = [root / "compose" / "Dockerfile", root / "pyproject.toml", *node_files.values(), Path(__file__)]
     stamped = image_stamp.stamp(files, base_id)
     known = image_stamp.recall(stamped[0]) if stamped else None
     if known:
         return known
-    source_hash = content_hash(build_inputs(root), base_id)
+    source_hash = content_hash(build_inputs(root, node_files), base_id)
     if stamped:
         image_stamp.remember(*stamped, source_hash)
     return source_hash

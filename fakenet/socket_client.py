@@ -129,6 +129,7 @@ def _filters(filters: dict | None) -> str:
 
 def answering(sdk: Callable[[], object]):
     """A client for `up`'s calls after compose: over the engine's unix socket where the SDK would use one
-    (DOCKER_HOST unset or unix://), else `sdk()` (a docker.DockerClient, made on first need)."""
+    (DOCKER_HOST or the Docker context unix://, or neither set), else `sdk()` (a docker.DockerClient, made on
+    first need)."""
     path = engine_socket.local_path()
     return SocketClient(engine_socket.EngineSocket(path), sdk) if path else sdk()

@@ -44,3 +44,54 @@ def test_an_unchanged_package_is_not_checked_again_and_a_changed_source_is_compi
     assert os.path.getmtime(compiled) >= before and os.path.exists(importlib.util.cache_from_source(str(module.parent / "new.py")))
     with open(compiled, "rb") as pyc:
         assert int.from_bytes(pyc.read(16)[12:16], "little") == len("X = 22\n"), "compiled from the new source"
+
+
+def test_a_source_written_again_within_its_second_at_the_same_size_never_runs_its_old_bytecode(tmp_path, monkeypatch):
+    """A timestamp .pyc records its source's mtime in whole seconds and its size: one written in the
+    same second as its source matches a second edit of the same size within that second (`sed -i`, an
+    agent's two quick edits with a `./fake` between). Such a source gets a .pyc checked by its content."""
+    import subprocess
+    import time
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    module = package / "mod.py"
+    second = int(time.time()) * 1_000_000_000
+    module.write_text("X = 1\n")
+    os.utime(module, ns=(second + 100_000_000, second + 100_000_000))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    bytecode.ensure(package)
+    module.write_text("X = 2\n")  # same size, the same second
+    os.utime(module, ns=(second + 600_000_000, second + 600_000_000))
+    bytecode.ensure(package)
+    script = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import pkg.mod; print(pkg.mod.X)"
+    ran = subprocess.run([sys.executable, "-B", "-c", script], capture_output=True, text=True, timeout=60)
+    assert ran.stdout.strip() == "2", ran.stderr
+
+
+def test_a_pyc_checked_by_content_becomes_a_timestamp_one_once_its_source_has_been_still(tmp_path, monkeypatch):
+    """The content check reads and hashes the source at every import: only until a pass RECHECK later."""
+    import importlib.util
+    import time
+
+    module = tmp_path / "pkg" / "mod.py"
+    module.parent.mkdir()
+    module.write_text("X = 1\n")
+    old = time.time() - 10
+    os.utime(module, (old, old))
+    compiled = importlib.util.cache_from_source(str(module))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.setattr(bytecode, "RACY", 100.0)  # the .pyc, written now, within RACY of its source
+    bytecode.ensure(module.parent)
+    with open(compiled, "rb") as pyc:
+        checked_by_content = int.from_bytes(pyc.read(8)[4:8], "little")
+    monkeypatch.setattr(bytecode, "RACY", 2.0)
+    bytecode.ensure(module.parent)  # nothing changed, the time to look again not come: no pass
+    with open(compiled, "rb") as pyc:
+        still_checked = int.from_bytes(pyc.read(8)[4:8], "little")
+    now = time.time()
+    monkeypatch.setattr(bytecode.time, "time", lambda: now + 200)
+    bytecode.ensure(module.parent)
+    with open(compiled, "rb") as pyc:
+        assert (checked_by_content, still_checked, int.from_bytes(pyc.read(8)[4:8], "little")) == (3, 3, 0)

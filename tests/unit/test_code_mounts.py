@@ -149,3 +149,21 @@ def test_a_copy_that_cannot_be_written_is_one_line_saying_so_and_how_to_go_witho
     monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
     with pytest.raises(FakenetError, match="FAKENET_CODE_MOUNTS=0"):
         code_mounts.copy_of(Engine(ARCHIVES), "sha256:0123456789abcdef0123")
+
+
+def test_a_copy_under_a_path_with_a_dollar_is_bound_from_that_path_not_an_interpolated_one(tmp_path, monkeypatch):
+    """Compose interpolates `$name` in every value of its files, the override's bind sources too: a checkout
+    (its state directory) at `…/a$b/…` bound `…/a/…`, or, with `b` set, wherever `b` pointed."""
+    import json
+    import subprocess
+
+    source = str(tmp_path / "ci$HOME" / "code" / "x" / "fakenet")
+    monkeypatch.setenv("HOME", "/elsewhere")
+    files = tmp_path / "override.json"
+    files.write_text(json.dumps({"services": {"node": {"image": "busybox", "volumes": code_mounts.compose_volumes(
+        {"/opt/fakenet": source})}}}))
+    done = subprocess.run([compose.compose_binary(), "-p", "sc-dollar", "-f", str(files), "config", "--format", "json"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)["services"]["node"]["volumes"][0]["source"]
+    assert shown.replace("$$", "$") == source  # `config` writes a `$` as `$$`, to be read back as one

@@ -227,3 +227,29 @@ def test_only_a_brief_compose_run_holds_gos_collector_back_and_the_users_setting
     assert (seen[0]["GOGC"], seen[0]["GOMEMLIMIT"]) == ("off", "256MiB")
     assert "GOGC" not in seen[1] and "GOMEMLIMIT" not in seen[1]
     assert seen[2]["GOGC"] == "200"
+
+
+def test_a_cluster_secret_whose_write_was_cut_short_is_made_again_never_empty(tmp_path, monkeypatch):
+    """`up` made the secret file and was stopped (a full disk, a kill) before writing it: every later `up`
+    read "" and ran the nodes on the guessable secret they derive when none is set."""
+    import stat
+
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    path = compose.secret_file("sc-p")
+    path.parent.mkdir(parents=True)
+    path.touch(mode=0o600)
+    secret = compose.cluster_secret("sc-p")
+    assert len(secret) == 64 and int(secret, 16) >= 0
+    assert compose.cluster_secret("sc-p") == secret and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_cluster_secret_is_whole_or_absent_whenever_its_write_stops(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+
+    def stopped(*args):  # the process stopped at this point (a kill, a full disk)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(compose.os, "urandom", stopped)
+    with pytest.raises(OSError):
+        compose.cluster_secret("sc-p")
+    assert not compose.secret_file("sc-p").exists()

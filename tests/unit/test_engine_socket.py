@@ -132,3 +132,53 @@ def test_the_fake_commands_modules_import_neither_the_sdk_nor_requests():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+USER_SOCKET = "/run/user/1/docker.sock"
+
+
+@pytest.mark.parametrize("how, host, path", [("DOCKER_CONTEXT", "tcp://10.0.0.1:2375", None),
+                                             ("currentContext", "tcp://10.0.0.1:2375", None),
+                                             ("currentContext", f"unix://{USER_SOCKET}", USER_SOCKET)])
+def test_a_docker_context_in_use_is_the_sdks_to_follow_not_the_default_socket(tmp_path, monkeypatch, how, host, path):
+    """Where DOCKER_HOST is unset the SDK (and compose) use the Docker CLI's current context: `docker
+    context use`, or DOCKER_CONTEXT. The default socket would then be another engine than the one compose
+    creates the project on: `up` would ask it for the image and start its containers."""
+    import docker
+
+    config = tmp_path / "docker"
+    meta = config / "contexts" / "meta" / __import__("hashlib").sha256(b"sc-remote").hexdigest()
+    meta.mkdir(parents=True)
+    (meta / "meta.json").write_text(json.dumps({"Name": "sc-remote", "Metadata": {},
+                                                "Endpoints": {"docker": {"Host": host}}}))
+    (config / "config.json").write_text(json.dumps({"currentContext": "sc-remote"} if how == "currentContext" else {}))
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    if how == "DOCKER_CONTEXT":
+        monkeypatch.setenv("DOCKER_CONTEXT", "sc-remote")
+    else:
+        monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    sdk_url = docker.from_env(version="1.41").api.base_url
+    expected_url = "http://10.0.0.1:2375" if host.startswith("tcp") else "http+docker://localhost"
+    assert (sdk_url, engine_socket.local_path()) == (expected_url, path)
+
+
+@pytest.mark.parametrize("context", ["default", ""])
+def test_the_default_context_is_the_default_socket(tmp_path, monkeypatch, context):
+    config = tmp_path / "docker"
+    config.mkdir()
+    (config / "config.json").write_text(json.dumps({"currentContext": context} if context else {"auths": {}}))
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    monkeypatch.setenv("DOCKER_CONTEXT", context)
+    assert engine_socket.local_path() == "/var/run/docker.sock"
+
+
+@pytest.mark.parametrize("host", ["unix://var/run/docker.sock", "unix://Var/run/docker.sock"])
+def test_a_unix_url_without_its_third_slash_is_never_a_socket_under_the_working_directory(tmp_path, monkeypatch, host):
+    """The SDK reads unix://var/run/docker.sock as /var/run/docker.sock (its first part lower-cased, as a
+    host name); a relative path here would reach whatever socket the working directory has there."""
+    (tmp_path / "var" / "run").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DOCKER_HOST", host)
+    assert engine_socket.local_path() in (None, "/var/run/docker.sock")

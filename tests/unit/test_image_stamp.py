@@ -61,3 +61,20 @@ def test_an_unreadable_memory_is_no_memory(still, tmp_path):
 def test_a_memory_that_cannot_be_written_is_no_error(still, tmp_path):
     (tmp_path / "state").write_text("a file where the state folder should be")
     assert image._source_hash(still, BASE) == _content(still)
+
+
+def test_a_file_added_while_the_tree_is_hashed_is_not_remembered_under_the_stamp_without_it(still, monkeypatch):
+    """The stamp and the hash are of one listing of the node package: a file that appears between the two
+    (an editor's save during `up`) and is removed later must not bring back the hash that had it."""
+    extra, stamp = still / "fakenet" / "node" / "extra.py", image_stamp.stamp
+
+    def stamp_then_add(files, base_id):
+        stamped = stamp(files, base_id)
+        extra.write_text("X = 1\n")  # after the stat of every listed file, before their content is read
+        return stamped
+
+    monkeypatch.setattr(image_stamp, "stamp", stamp_then_add)
+    image._source_hash(still, BASE)
+    monkeypatch.setattr(image_stamp, "stamp", stamp)
+    extra.unlink()
+    assert image._source_hash(still, BASE) == _content(still)

@@ -343,3 +343,34 @@ def test_a_held_question_to_a_node_not_listening_yet_is_asked_again_within_the_h
     with pytest.raises(RpcError):
         netstatus._held_summary(late, (3, 1.0))
     assert late.asked == 2, "not past the hold"
+
+
+class CurrentEventEngine(EventEngine):
+    """As engines of API 1.52 and later stream events: the container's id in Actor.ID alone (the deprecated
+    `id`, `status` and `from` fields are gone)."""
+
+    def subscribe(self, **options):
+        stream = super().subscribe(**options)
+        older = type(stream).__iter__
+
+        class Current(type(stream)):
+            def __iter__(self):
+                for event in older(self):
+                    container_id = event.pop("id")
+                    event["Actor"]["ID"] = container_id
+                    yield event
+
+        return Current()
+
+
+def test_containers_start_as_created_from_events_that_name_them_in_actor_id_only(monkeypatch):
+    crashes = []
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
+    engine = CurrentEventEngine(existing=[], created=["node-id", "node2-id"])
+    starter = compose_start.AsCreated(engine_reads.of(engine), "p")
+    starter.watch(engine)
+    deadline = time.monotonic() + 5
+    while len(engine.started) < 2 and time.monotonic() < deadline and not crashes:
+        time.sleep(0.01)
+    assert (sorted(engine.started), crashes) == (["node-id", "node2-id"], []), "from the create events, no traceback"
+    assert sorted(starter.finish()) == ["node", "node2"]
