@@ -1,6 +1,7 @@
-"""Ctrl-C during a scenario run's start-up: the network the backend had begun to make is closed before
-the interrupt goes on (`fake scenario run --backend docker` interrupted while its nodes started left
-their containers, network and volumes in the engine, after saying it was cleaning up)."""
+"""Ctrl-C while a network starts: what the backend had begun to make is closed before the interrupt
+goes on, in `fake scenario run` and in the pytest fixture (`fake scenario run --backend docker`
+interrupted while its nodes started left their containers, network and volumes in the engine, after
+saying it was cleaning up)."""
 
 import pytest
 
@@ -19,4 +20,23 @@ def test_an_interrupt_while_the_nodes_start_closes_what_was_made(monkeypatch):
     scenario = parse("name: x\nsteps:\n  - crash: node\n", "x.yaml")
     with pytest.raises(KeyboardInterrupt):
         runner.run(scenario, "sim")
+    assert len(closed) == 1
+
+
+def test_the_pytest_fixture_closes_its_network_when_interrupted_while_it_starts(monkeypatch):
+    from types import SimpleNamespace
+
+    from fakenet import pytest_plugin
+
+    closed = []
+
+    def interrupted_start(net):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Network, "start", interrupted_start)
+    monkeypatch.setattr(Network, "close", lambda net: closed.append(net))
+    config = SimpleNamespace(getoption=lambda name: None)
+    request = SimpleNamespace(param="sim", config=config, node=SimpleNamespace(get_closest_marker=lambda name: None))
+    with pytest.raises(KeyboardInterrupt):
+        next(pytest_plugin.fakenet_network.__wrapped__(request))
     assert len(closed) == 1
