@@ -817,6 +817,8 @@ def main(argv: list[str] | None = None) -> int:
         _unknown_verb(top, own, argv)
         args, extra = top.parse_known_args(argv)
         if args.verb is None:
+            if extra:  # `fake --bogus` printed the help and exited 0, as if the option meant something
+                raise UsageError(f"fake: unrecognized arguments: {' '.join(extra)} (see fake --help)")
             top.print_help()
             return 0
         _project_name(args.project)  # FAKENET_PROJECT's value too, which argparse does not check

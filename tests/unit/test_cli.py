@@ -225,3 +225,9 @@ def test_kind_names_are_read_only_by_the_commands_that_take_a_kind(capsys, monke
     assert cli.parser().parse_known_args(["scenario", "check", "--kind", "theirs", "f.yaml"])[0].kind == "theirs"
     assert "choose from 'fakenet', 'litecoin', 'theirs'" in fails_in_one_line(capsys, ["export", "--kind", "nope",
                                                                                        "--stack", "s.yml"])
+
+
+def test_an_unknown_option_without_a_verb_is_an_error_not_the_help(capsys):
+    assert "unrecognized arguments: --bogus" in fails_in_one_line(capsys, ["--bogus"])
+    assert "unrecognized arguments: -x" in fails_in_one_line(capsys, ["-p", "other", "-x"])
+    assert cli.main([]) == 0 and "usage: fake" in capsys.readouterr().out  # no arguments at all: the help
