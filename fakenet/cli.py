@@ -108,7 +108,10 @@ _positive_count = _whole_number(2, "a network needs at least 2 nodes, not {}")
 # `up`'s nodes have fixed addresses on one /24 (fakenet/compose_addresses.py): a bigger count would
 # first spin building names and addresses, then fail inside compose.
 UP_MAX_NODES = 2 ** (32 - compose_addresses.PREFIX) - 3  # the subnet less its network, broadcast and gateway
-_up_count = _whole_number(2, "a network needs at least 2 nodes, not {}", UP_MAX_NODES,
+# At least compose's own nodes (node…node4): `--nodes 2` passed here, then compose.check_node_count refused it
+# in other words than `--nodes 0` got ("at least 2").
+_up_count = _whole_number(compose.BASE_NODES, f"`fake up` starts at least {compose.BASE_NODES} nodes, not {{}}; "
+                          "fewer run in the harness (`fake scenario run … --nodes N`)", UP_MAX_NODES,
                           f"`fake up` fits at most {UP_MAX_NODES} nodes on its subnet, not {{}}; "
                           "larger networks run in the harness (`fake scenario run … --backend sim --nodes N`)")
 def _run_count(text: str) -> int:

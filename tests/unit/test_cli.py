@@ -231,3 +231,12 @@ def test_an_unknown_option_without_a_verb_is_an_error_not_the_help(capsys):
     assert "unrecognized arguments: --bogus" in fails_in_one_line(capsys, ["--bogus"])
     assert "unrecognized arguments: -x" in fails_in_one_line(capsys, ["-p", "other", "-x"])
     assert cli.main([]) == 0 and "usage: fake" in capsys.readouterr().out  # no arguments at all: the help
+
+
+@pytest.mark.parametrize("count", ["0", "-1", "2", "3"])
+def test_up_refuses_fewer_nodes_than_its_compose_file_has_in_one_wording(capsys, monkeypatch, count):
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    error = fails_in_one_line(capsys, ["up", "-d", "--nodes", count])
+    assert f"`fake up` starts at least 4 nodes, not {count}" in error
+    monkeypatch.setenv("FAKENET_NODES", count)
+    assert f"FAKENET_NODES='{count}': `fake up` starts at least 4 nodes" in fails_in_one_line(capsys, ["up", "-d"])

@@ -122,7 +122,7 @@ def test_global_project_option():
 
 @pytest.mark.parametrize("argv, message", [
     (["up", "-d", "--nodes", "x"], "--nodes: expected a whole number, not 'x'"),
-    (["up", "--nodes", "1"], "at least 2 nodes"),
+    (["up", "--nodes", "1"], "at least 4 nodes"),
     (["scenario", "run", "f.yaml", "--backend", "foo"], "invalid choice: 'foo'"),
     (["scenario", "run", "f.yaml", "--kind", "nosuchkind"], "invalid choice: 'nosuchkind'"),
     (["scenario", "run", "f.yaml", "--seed", "-3"], "expected a seed >= 0"),
