@@ -170,12 +170,18 @@ def _choice(name: str, choices, default: str) -> str:
 
 # Compose's own rule for a project name; the name also becomes a file name under the state directory.
 PROJECT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+# Names built on it must fit a file name's 255 bytes: the state directory's PROJECT.override.yml, the
+# engine's volume folders (PROJECT_node253-data), `dump`'s fakenet-dump-PROJECT-TIME.tar.gz. A longer
+# one failed half-way with "[Errno 36] File name too long".
+PROJECT_MAX = 200
 
 
 def _project_name(text: str) -> str:
     if not PROJECT_NAME.fullmatch(text):
         raise UsageError(f"fake: project name {text!r}: use lowercase letters, digits, '-' and '_', starting with "
                          "a letter or digit (Compose's rule)")
+    if len(text) > PROJECT_MAX:
+        raise UsageError(f"fake: project name {text[:20]}… is {len(text)} characters long; at most {PROJECT_MAX}")
     return text
 
 

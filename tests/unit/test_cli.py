@@ -240,3 +240,11 @@ def test_up_refuses_fewer_nodes_than_its_compose_file_has_in_one_wording(capsys,
     assert f"`fake up` starts at least 4 nodes, not {count}" in error
     monkeypatch.setenv("FAKENET_NODES", count)
     assert f"FAKENET_NODES='{count}': `fake up` starts at least 4 nodes" in fails_in_one_line(capsys, ["up", "-d"])
+
+
+def test_a_project_name_too_long_for_a_file_name_is_refused_before_any_work(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    long = "nu-" + "x" * 300
+    assert "is 303 characters long; at most 200" in fails_in_one_line(capsys, ["-p", long, "up", "-d"])
+    assert "is 303 characters long" in fails_in_one_line(capsys, ["-p", long, "logs"])  # passed through to compose
+    assert cli._project_name("x" * 200) == "x" * 200
