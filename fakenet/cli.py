@@ -784,6 +784,18 @@ def _named_service(args: list[str]) -> str | None:
     return None
 
 
+# Compose verbs that read a running project. On one with no containers, compose's `logs` and `top` printed
+# nothing and exited 0, and `exec` said `service "node" is not running`, which reads as a crashed node.
+READS_RUNNING = {"logs", "exec", "top", "port", "attach"}
+SILENT_ON_NOTHING = {"logs", "top"}
+
+
+def _has_containers(project: str) -> bool:
+    from fakenet import netstatus
+
+    return bool(netstatus.containers(_engine(), project))
+
+
 def passthrough(project: str, args: list[str]) -> int:
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
@@ -794,6 +806,11 @@ def passthrough(project: str, args: list[str]) -> int:
         if services and named not in services:  # compose says "not running", which reads as a crash
             print(f"fake: project {project!r} has no node named {named!r}{did_you_mean(named, services)}; "
                   f"its nodes: {', '.join(sorted(services, key=natural))}", file=sys.stderr)
+            return code
+    # Asked once compose is done, so a command that worked waited for nothing more (`logs` excepted).
+    if args[0] in READS_RUNNING and (code != 0 or args[0] in SILENT_ON_NOTHING) and not _has_containers(project):
+        print(f"fake: no network {project!r} is running (start one with {_fake(project)} up -d)", file=sys.stderr)
+        return 1
     return code
 
 

@@ -108,6 +108,7 @@ def test_a_node_that_does_not_exist_is_named_with_the_ones_that_do(capsys, monke
     error = capsys.readouterr().err
     assert "project 'demo' has no node named 'node1'" in error and "its nodes: node, node2, node10" in error
     monkeypatch.setattr(cli.compose, "service_names", lambda project: ["node", "node1"])
+    monkeypatch.setattr(cli, "_has_containers", lambda project: True)  # the project is up: node1 failed in it
     assert cli.passthrough("demo", ["exec", "node1", "cli", "-getinfo"]) == 1
     assert capsys.readouterr().err == ""  # it exists: compose's own words say what went wrong
 
@@ -248,3 +249,25 @@ def test_a_project_name_too_long_for_a_file_name_is_refused_before_any_work(caps
     assert "is 303 characters long; at most 200" in fails_in_one_line(capsys, ["-p", long, "up", "-d"])
     assert "is 303 characters long" in fails_in_one_line(capsys, ["-p", long, "logs"])  # passed through to compose
     assert cli._project_name("x" * 200) == "x" * 200
+
+
+@pytest.mark.parametrize("args, code", [(["logs", "node"], 0), (["logs"], 0), (["top"], 0),
+                                        (["exec", "node", "cli", "-getinfo"], 1)])
+def test_reading_a_project_that_is_not_up_says_so_and_fails(capsys, monkeypatch, args, code):
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, code))
+    monkeypatch.setattr(cli.compose, "service_names", lambda project: ["node", "node2"])
+    engine = SimpleNamespace(containers=SimpleNamespace(list=lambda **filters: []))
+    monkeypatch.setattr(cli, "_engine", lambda: engine)
+    assert cli.passthrough("demo", args) == 1
+    assert capsys.readouterr().err.strip() == "fake: no network 'demo' is running (start one with ./fake -p demo up -d)"
+
+
+def test_reading_a_running_project_is_composes_answer_alone(capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 0))
+    container = SimpleNamespace(labels={"com.docker.compose.service": "node"}, name="demo-node-1")
+    monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=lambda **f: [container])))
+    assert cli.passthrough("demo", ["logs", "node"]) == 0 and capsys.readouterr().err == ""
