@@ -814,18 +814,28 @@ def passthrough(project: str, args: list[str]) -> int:
     return code
 
 
-def _interrupted(signum, frame):
+def _interrupted(message: str):
     """Ctrl-C on one of fakenet's own verbs: say so at once (closing a network can take a while, and a
     silent minute reads as a hang), then unwind as Python would; a second Ctrl-C is Python's own."""
-    print("fake: interrupted; cleaning up what this command started before exiting", file=sys.stderr, flush=True)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    raise KeyboardInterrupt
+    def handler(signum, frame):
+        print(message, file=sys.stderr, flush=True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        raise KeyboardInterrupt
+    return handler
+
+
+def _interrupted_message(args) -> str:
+    """`up` keeps what it made (nodes started as compose creates them; an `up` may add nodes to a running
+    network, whose state a removal would lose): it says so and how to remove it, not that it cleans up."""
+    if args.verb == "up":
+        return f"fake: interrupted; the nodes up started so far stay ({_fake(args.project)} down -v removes them)"
+    return "fake: interrupted; cleaning up what this command started before exiting"
 
 
 def _run_verb(args, extra: list[str]) -> int:
     if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
         return args.function(args, extra)
-    previous = signal.signal(signal.SIGINT, _interrupted)
+    previous = signal.signal(signal.SIGINT, _interrupted(_interrupted_message(args)))
     try:
         return args.function(args, extra)
     finally:

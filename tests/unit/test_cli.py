@@ -271,3 +271,22 @@ def test_reading_a_running_project_is_composes_answer_alone(capsys, monkeypatch)
     container = SimpleNamespace(labels={"com.docker.compose.service": "node"}, name="demo-node-1")
     monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=lambda **f: [container])))
     assert cli.passthrough("demo", ["logs", "node"]) == 0 and capsys.readouterr().err == ""
+
+
+def test_ctrl_c_in_up_says_the_nodes_stay_and_how_to_remove_them(capsys, monkeypatch):
+    import os
+    import signal
+    import time
+
+    def up_interrupted(args, extra):
+        os.kill(os.getpid(), signal.SIGINT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the handler raises in here, as in the wait for the mesh
+            time.sleep(0.01)
+        pytest.fail("SIGINT did not interrupt up")
+
+    monkeypatch.setattr(cli, "cmd_up", up_interrupted)
+    assert cli.main(["-p", "demo", "up", "-d"]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "cleaning up" not in err  # up cleans nothing up: it said it did
+    assert err.strip() == "fake: interrupted; the nodes up started so far stay (./fake -p demo down -v removes them)"
