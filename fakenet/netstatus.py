@@ -150,7 +150,9 @@ def probe(kind: NodeKind, container, inspected: bool = False, until: tuple[int, 
         container.reload()
     name = container.labels.get("com.docker.compose.service", container.name)
     health = container.attrs["State"].get("Health", {}).get("Status", "")
-    state = container.status + (f"/{health}" if health else "")
+    # Docker's health verdict only of a running container: a node stopped or paused by hand kept its
+    # last one, and "exited/unhealthy" read as a node that had crashed.
+    state = container.status + (f"/{health}" if health and container.status == "running" else "")
     if container.status != "running":
         return NodeStatus(name, state, error=f"container is {container.status}")
     direct = _ask_directly(kind, container, name, state, until)

@@ -227,3 +227,15 @@ def test_only_a_brief_compose_run_holds_gos_collector_back_and_the_users_setting
     assert (seen[0]["GOGC"], seen[0]["GOMEMLIMIT"]) == ("off", "256MiB")
     assert "GOGC" not in seen[1] and "GOMEMLIMIT" not in seen[1]
     assert seen[2]["GOGC"] == "200"
+
+
+@pytest.mark.parametrize("status", ["exited", "paused"])
+def test_a_node_stopped_or_paused_shows_its_state_without_a_stale_health_verdict(status):
+    from types import SimpleNamespace
+
+    from fakenet import kinds, netstatus
+
+    container = SimpleNamespace(name="p-node3-1", status=status, labels={"com.docker.compose.service": "node3"},
+                                attrs={"State": {"Health": {"Status": "unhealthy"}}})
+    row = netstatus.probe(kinds.get("fakenet"), container, inspected=True)
+    assert (row.name, row.state, row.error) == ("node3", status, f"container is {status}")
