@@ -1,8 +1,9 @@
 """The `fake` command: a compose network of fakenet nodes, scenarios, benchmarks and the test suite.
 
 Compose v2's own verbs (ps, logs, exec, stop, start, restart, config, top, …) pass through to
-Compose v2 on the project; any other word is an error that suggests the nearest verb. PROJECT defaults to FAKENET_PROJECT or "fakenet". Errors, bad
-arguments included, exit 1 with one line; bugs exit 2 with a traceback.
+Compose v2 on the project; any other word is an error that suggests the nearest verb. PROJECT
+defaults to FAKENET_PROJECT or "fakenet". Errors, bad arguments included, exit 1 with one line;
+bugs exit 2 with a traceback.
 """
 
 from __future__ import annotations
@@ -620,6 +621,12 @@ def _help(function) -> str:
     return " ".join((function.__doc__ or "").split())
 
 
+def _summary(function) -> str:
+    """The docstring's first paragraph, for `fake --help`'s list of verbs: the rest is for `fake VERB --help`
+    and for whoever reads the code (`test`'s timings and scheduling filled 20 lines of the list)."""
+    return " ".join((function.__doc__ or "").split("\n\n")[0].split())
+
+
 class _KindNames(Sequence):
     """kinds.names() as argparse's choices, read when first looked at: each read scans every installed
     distribution's entry points (~4 ms of CPU), three --kind options built it at every command's start,
@@ -641,12 +648,13 @@ def parser() -> Parser:
     top = Parser(prog="fake", allow_abbrev=False, description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
                  formatter_class=argparse.RawDescriptionHelpFormatter)
     top.add_argument("-p", "--project", "--project-name", type=_project_name,
-                     default=os.environ.get("FAKENET_PROJECT", compose.DEFAULT_PROJECT))  # checked in main()
+                     default=os.environ.get("FAKENET_PROJECT", compose.DEFAULT_PROJECT),  # checked in main()
+                     help="the network to act on (default FAKENET_PROJECT or fakenet); several run side by side")
     verbs = top.add_subparsers(dest="verb", metavar="COMMAND", parser_class=Parser)
     kind_names = _KindNames()
 
     def verb(name, function, passthrough=False, parent=verbs, own_help=True):
-        sub = parent.add_parser(name, help=_help(function), description=_help(function), allow_abbrev=False,
+        sub = parent.add_parser(name, help=_summary(function), description=_help(function), allow_abbrev=False,
                                 add_help=own_help)
         sub.set_defaults(function=function, passthrough=passthrough)
         return sub
@@ -664,15 +672,15 @@ def parser() -> Parser:
     graph.add_argument("--png", type=Path, metavar="FILE", help="draw the graph into a PNG file")
     dump = verb("dump", cmd_dump)
     dump.add_argument("dir", nargs="?", type=Path, metavar="DIR")
-    scenario = verbs.add_parser("scenario", help="run or check scenario files").add_subparsers(
+    scenario = verbs.add_parser("scenario", help="Run or check scenario files (`fake scenario run --help`).").add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=Parser)
     run = verb("run", cmd_scenario_run, parent=scenario)
     run.add_argument("file", type=Path)
     run.add_argument("--backend", choices=BACKENDS, help="default local, or FAKENET_BACKEND")
     run.add_argument("--kind", choices=kind_names, metavar="KIND",
                      help="node kind: %(choices)s (default: the scenario's first)")
-    run.add_argument("--nodes", type=_run_count)
-    run.add_argument("--seed", type=_seed)
+    run.add_argument("--nodes", type=_run_count, help="run with this many nodes instead of the scenario's `nodes:`")
+    run.add_argument("--seed", type=_seed, help="instead of the scenario's `seed:` (the same seed replays a run)")
     run.add_argument("--report", type=Path, metavar="DIR",
                      help="write the report, JUnit XML and (on failure) the evidence bundle here, packed as DIR.tar.gz")
     run.add_argument("--keep", action="store_true", help="leave the network up if a step fails")
@@ -697,7 +705,7 @@ def parser() -> Parser:
     export.add_argument("--nodes", type=_run_count, default=4, help="task slots (default 4)")
     export.add_argument("--kind", choices=kind_names, default="fakenet", metavar="KIND",
                         help="node kind: %(choices)s (default fakenet)")
-    hosts = verbs.add_parser("hosts", help="Docker hosts for the hosts backend: add, ls, rm").add_subparsers(
+    hosts = verbs.add_parser("hosts", help="Docker hosts for the hosts backend: add, ls, rm.").add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=Parser)
     add = verb("add", cmd_hosts_add, parent=hosts)
     add.add_argument("url", help="engine URL, e.g. ssh://user@h2")
