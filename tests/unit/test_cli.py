@@ -293,6 +293,6 @@ def test_ctrl_c_in_up_says_the_nodes_stay_and_how_to_remove_them(capsys, monkeyp
 
 
 def test_the_list_of_verbs_gives_each_its_first_paragraph_and_the_project_option_says_what_it_is():
-    out = cli.parser().format_help()
+    out = " ".join(cli.parser().format_help().split())  # as wrapped at any width
     assert "other arguments go to pytest." in out and "collection order" not in out  # test's second paragraph
     assert "the network to act on (default FAKENET_PROJECT or fakenet)" in out
