@@ -537,9 +537,14 @@ def cmd_scenario_check(args, extra: list[str]) -> int:
     """Load scenario files and report errors (file:line, step, what was expected), without running them."""
     from fakenet.scenario import load
 
-    for path in args.files:
-        print(f"{path}: ok ({len(load(path, kind=args.kind).steps)} steps)")
-    return 0
+    failed = 0
+    for path in args.files:  # every file, as a linter does: `check scenarios/*.yaml` stopped at the first error
+        try:
+            print(f"{path}: ok ({len(load(path, kind=args.kind).steps)} steps)")
+        except FakenetError as exc:
+            print(f"fake: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
 
 
 def cmd_bench(args, extra: list[str]) -> int:

@@ -296,3 +296,15 @@ def test_the_list_of_verbs_gives_each_its_first_paragraph_and_the_project_option
     out = " ".join(cli.parser().format_help().split())  # as wrapped at any width
     assert "other arguments go to pytest." in out and "collection order" not in out  # test's second paragraph
     assert "the network to act on (default FAKENET_PROJECT or fakenet)" in out
+
+
+def test_scenario_check_reports_every_broken_file_not_just_the_first(capsys, tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: broken\nstepz: [heal]\n")
+    good = cli.compose.REPO / "scenarios" / "node-crash.yaml"
+    assert cli.main(["scenario", "check", str(broken), str(tmp_path / "nope.yaml"), str(good)]) == 1
+    captured = capsys.readouterr()
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 2 and "broken.yaml:2: unknown key(s) stepz" in errors[0], captured.err
+    assert "nope.yaml: cannot read the scenario" in errors[1] and "Traceback" not in captured.err
+    assert f"{good}: ok (17 steps)" in captured.out
