@@ -96,10 +96,10 @@ def parse(text: str, file: str = "<scenario>", kind: str | None = None) -> Scena
     root, data = _compose(text, file)
     if not isinstance(data, dict):
         raise ScenarioError("expected a mapping with name, nodes and steps at the top", file=file, line=1)
-    unknown = set(data) - META
+    unknown = sorted(set(data) - META, key=str)
     if unknown:
-        raise ScenarioError(f"unknown key(s) {', '.join(sorted(unknown))}; expected some of {', '.join(sorted(META))}",
-                            file=file, line=_line_of_key(root, sorted(unknown)[0]))
+        raise ScenarioError(f"unknown key(s) {', '.join(map(str, unknown))}{did_you_mean(str(unknown[0]), META)}; "
+                            f"expected some of {', '.join(sorted(META))}", file=file, line=_key_line(root, unknown[0]))
     meta = _metadata(data, root, file)
     steps_node = _value_node(root, "steps")
     if not isinstance(data.get("steps"), list) or not data["steps"]:
@@ -145,6 +145,14 @@ def _value_node(mapping_node, key: str):
     for key_node, value_node in getattr(mapping_node, "value", []) if isinstance(mapping_node, yaml.MappingNode) else []:
         if key_node.value == key:
             return value_node
+    return None
+
+
+def _key_line(mapping_node, key) -> int | None:
+    """The line of the key itself: its value's (_line_of_key) is the next line when the value is a block."""
+    for key_node, _ in getattr(mapping_node, "value", []) if isinstance(mapping_node, yaml.MappingNode) else []:
+        if key_node.value == str(key):
+            return key_node.start_mark.line + 1
     return None
 
 
