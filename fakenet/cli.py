@@ -294,6 +294,7 @@ def cmd_up(args, extra: list[str]) -> int:
     # What compose needs, asked without the SDK where the engine is this machine's (engine_reads): its
     # import then overlaps compose's run instead of delaying it. A build, a pull or a first code copy use it.
     reads = engine_reads.answering(_docker)
+    _same_kind(reads, args.project, kind.name)
     image = kind.present_image(reads) or kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
     code_binds, tried = _code_binds(reads, image), []
     while True:
@@ -317,6 +318,18 @@ def cmd_up(args, extra: list[str]) -> int:
     rows = netstatus.wait_meshed(_engine(), args.project, count, timeout, kind)
     _print_table(args.project, rows)
     return 0
+
+
+def _same_kind(reads, project: str, kind: str) -> None:
+    """`up` of another kind than the project's containers have would recreate them as that kind on the
+    same volumes (a fakenet network gone without a word, its data dirs handed to litecoind): refused."""
+    from fakenet.labels import KIND_LABEL
+
+    for other in sorted(set(compose.FILES) - {kind}):
+        if reads.has_containers([f"com.docker.compose.project={project}", f"{KIND_LABEL}={other}"]):
+            again = f"{_fake(project)} up -d" + ("" if other == compose.DEFAULT_KIND else f" --kind {other}")
+            raise UsageError(f"fake up: project {project!r} runs {other} nodes, not {kind}: `{again}` for those, "
+                             f"or `{_fake(project)} down -v` first (or another project: -p NAME)")
 
 
 def _create_and_start(reads, project: str, image: str, kind: str) -> int:

@@ -308,3 +308,15 @@ def test_scenario_check_reports_every_broken_file_not_just_the_first(capsys, tmp
     assert len(errors) == 2 and "broken.yaml:2: unknown key(s) stepz" in errors[0], captured.err
     assert "nope.yaml: cannot read the scenario" in errors[1] and "Traceback" not in captured.err
     assert f"{good}: ok (17 steps)" in captured.out
+
+
+def test_up_of_another_kind_than_the_project_runs_is_refused_before_anything_is_built(capsys, monkeypatch):
+    class Reads:  # the project's containers are litecoin nodes
+        def has_containers(self, labels):
+            return labels == ["com.docker.compose.project=demo", "io.fakenet.kind=litecoin"]
+
+    monkeypatch.setattr(cli.engine_reads, "answering", lambda client: Reads())
+    monkeypatch.setattr(cli.kinds.get("fakenet"), "present_image", lambda reads: pytest.fail("refused first"))
+    error = fails_in_one_line(capsys, ["-p", "demo", "up", "-d"])
+    assert "project 'demo' runs litecoin nodes, not fakenet" in error
+    assert "`./fake -p demo up -d --kind litecoin` for those, or `./fake -p demo down -v` first" in error
