@@ -210,6 +210,17 @@ def _future_folder(path: Path, what: str) -> Path:
     return path
 
 
+def _empty_folder(path: Path, what: str) -> Path:
+    """A folder a bundle can be written into and packed whole: new or empty. One holding files already
+    (`fake dump .`, an older dump) had them packed into DIR.tar.gz beside the evidence, for a bug report;
+    `.` also failed with a traceback (no name to give the archive)."""
+    path = Path(os.path.abspath(path))
+    if path.is_dir() and any(path.iterdir()):
+        raise UsageError(f"fake: {what} {path}: holds files already, and all of it would be packed into "
+                         f"{path.name}.tar.gz; name a new or empty folder")
+    return _future_folder(path, what)
+
+
 def _new_file(path: Path, what: str) -> Path:
     """A file that can be written: its directory exists and is writable, and it is not a directory."""
     folder = path.parent
@@ -495,7 +506,7 @@ def cmd_dump(args, extra: list[str]) -> int:
     from fakenet.bundle import from_network, write
     from fakenet.harness.network import Network
 
-    folder = _future_folder(args.dir or Path(f"fakenet-dump-{args.project}-{time.strftime('%Y%m%d-%H%M%S')}"), "dump")
+    folder = _empty_folder(args.dir or Path(f"fakenet-dump-{args.project}-{time.strftime('%Y%m%d-%H%M%S')}"), "dump")
     net = Network.attach(args.project, kind=compose.kind_of(args.project))
     try:
         archive = write(from_network(net, f"{args.project} (fake dump)"), folder)

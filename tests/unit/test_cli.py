@@ -320,3 +320,11 @@ def test_up_of_another_kind_than_the_project_runs_is_refused_before_anything_is_
     error = fails_in_one_line(capsys, ["-p", "demo", "up", "-d"])
     assert "project 'demo' runs litecoin nodes, not fakenet" in error
     assert "`./fake -p demo up -d --kind litecoin` for those, or `./fake -p demo down -v` first" in error
+
+
+def test_dump_refuses_a_folder_with_files_in_it_before_the_network_is_asked(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("fakenet.harness.network.Network.attach", lambda *a, **k: pytest.fail("checked first"))
+    (tmp_path / "notes.txt").write_text("the user's own file, not evidence")
+    assert f"dump {tmp_path}: holds files already" in fails_in_one_line(capsys, ["dump", str(tmp_path)])
+    monkeypatch.chdir(tmp_path)
+    assert f"dump {tmp_path}: holds files already" in fails_in_one_line(capsys, ["dump", "."])  # was a traceback
