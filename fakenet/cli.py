@@ -524,7 +524,9 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     hosts_options = _hosts_options(args)  # flags first: they are cheaper to check than the file
     scenario = load(args.file, kind=args.kind)
     if args.report is not None:  # a run's evidence must not be lost to a folder found unwritable at the end
-        _writable_folder(args.report, "--report")
+        # Absolute: a failed run packs it as DIR.tar.gz beside it, and `--report .` had no name for that
+        # (a traceback once the run had failed).
+        args.report = _writable_folder(Path(os.path.abspath(args.report)), "--report")
     if args.trace is not None:
         _new_file(args.trace, "--trace")
     if args.placement:  # the hosts backend reads it (scenario files and the runner stay unchanged)

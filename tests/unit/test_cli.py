@@ -328,3 +328,16 @@ def test_dump_refuses_a_folder_with_files_in_it_before_the_network_is_asked(caps
     assert f"dump {tmp_path}: holds files already" in fails_in_one_line(capsys, ["dump", str(tmp_path)])
     monkeypatch.chdir(tmp_path)
     assert f"dump {tmp_path}: holds files already" in fails_in_one_line(capsys, ["dump", "."])  # was a traceback
+
+
+def test_a_report_folder_given_as_dot_is_made_absolute_so_a_failed_run_can_pack_it(tmp_path, monkeypatch):
+    seen = {}
+
+    def run(scenario, backend, **options):
+        seen.update(options)
+        return type("Result", (), {"ok": True})()
+
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", run)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["scenario", "run", str(cli.compose.REPO / "scenarios" / "node-crash.yaml"), "--report", "."]) == 0
+    assert seen["report_dir"] == tmp_path and seen["report_dir"].name  # DIR.tar.gz needs a name
