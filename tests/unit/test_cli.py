@@ -341,3 +341,11 @@ def test_a_report_folder_given_as_dot_is_made_absolute_so_a_failed_run_can_pack_
     monkeypatch.chdir(tmp_path)
     assert cli.main(["scenario", "run", str(cli.compose.REPO / "scenarios" / "node-crash.yaml"), "--report", "."]) == 0
     assert seen["report_dir"] == tmp_path and seen["report_dir"].name  # DIR.tar.gz needs a name
+
+
+@pytest.mark.parametrize("argv", [["-p", "demo", "graph"], ["-p", "demo", "dump", "new-folder"],
+                                  ["scenario", "run", "scenarios/node-crash.yaml", "--backend", "docker"]])
+def test_an_engine_that_does_not_answer_is_one_line_not_a_traceback(capsys, tmp_path, monkeypatch, argv):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    monkeypatch.chdir(cli.compose.REPO if argv[0] == "scenario" else tmp_path)
+    assert "cannot reach the Docker engine" in fails_in_one_line(capsys, argv)
