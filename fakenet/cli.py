@@ -31,6 +31,7 @@ COMPOSE_VERBS = {"attach", "build", "config", "cp", "create", "down", "events", 
                  "ls", "pause", "port", "ps", "pull", "push", "restart", "rm", "run", "scale", "start", "stats",
                  "stop", "top", "unpause", "up", "version", "wait", "watch"}
 
+PROJECT_LABEL_COMPOSE = "com.docker.compose.project"
 NODE_COMMANDS = {"cli", "bitcoin-cli", "litecoin-cli"}  # what a node's container runs, not fake's verbs
 
 
@@ -382,7 +383,7 @@ def cmd_status(args, extra: list[str]) -> int:
     found = netstatus.containers(_engine(), args.project)  # listed once: its kind, then each node asked
     rows = netstatus.probe_listed(kinds.get(compose.kind_in(found)), found)
     if not rows:
-        raise FakenetError(f"no network {args.project!r} is running (start one with {_fake(args.project)} up -d)")
+        raise FakenetError(_not_running(args.project))
     _print_table(args.project, rows)
     return 0
 
@@ -835,6 +836,15 @@ def _has_containers(project: str) -> bool:
     return bool(netstatus.containers(_engine(), project))
 
 
+def _not_running(project: str) -> str:
+    """A project with no containers, said with the fakenet projects that do run: `./fake status` after
+    `./fake -p demo up -d` (or a mistyped -p) pointed only at starting another network."""
+    found = _engine().containers.list(filters={"label": [PROJECT_LABEL_COMPOSE, "io.fakenet.project"]})
+    running = sorted({c.labels[PROJECT_LABEL_COMPOSE] for c in found} - {project})
+    others = f"; running: {', '.join(running)}" if running else ""
+    return f"no network {project!r} is running (start one with {_fake(project)} up -d){others}"
+
+
 def passthrough(project: str, args: list[str]) -> int:
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
@@ -848,7 +858,7 @@ def passthrough(project: str, args: list[str]) -> int:
             return code
     # Asked once compose is done, so a command that worked waited for nothing more (`logs` excepted).
     if args[0] in READS_RUNNING and (code != 0 or args[0] in SILENT_ON_NOTHING) and not _has_containers(project):
-        print(f"fake: no network {project!r} is running (start one with {_fake(project)} up -d)", file=sys.stderr)
+        print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1
     return code
 

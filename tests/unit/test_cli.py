@@ -349,3 +349,18 @@ def test_an_engine_that_does_not_answer_is_one_line_not_a_traceback(capsys, tmp_
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     monkeypatch.chdir(cli.compose.REPO if argv[0] == "scenario" else tmp_path)
     assert "cannot reach the Docker engine" in fails_in_one_line(capsys, argv)
+
+
+def test_a_project_not_running_is_said_with_the_ones_that_are(capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    def listing(all=False, filters=None, **rest):
+        assert filters == {"label": ["com.docker.compose.project", "io.fakenet.project"]}, filters
+        return [SimpleNamespace(labels={"com.docker.compose.project": name}) for name in ("demo", "demo", "other")]
+
+    monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=listing)))
+    assert cli._not_running("fakenet") == ("no network 'fakenet' is running (start one with ./fake up -d); "
+                                           "running: demo, other")
+    monkeypatch.setattr("fakenet.netstatus.containers", lambda client, project: [])
+    assert "no network 'dmeo' is running (start one with ./fake -p dmeo up -d); running: demo, other" in \
+        fails_in_one_line(capsys, ["-p", "dmeo", "status"])
