@@ -71,7 +71,8 @@ def _urls(kind: NodeKind, container) -> tuple[str, ...]:
     for port, bindings in sorted((container.attrs["NetworkSettings"].get("Ports") or {}).items()):
         for binding in bindings or []:
             if port in roles:
-                urls.append(f"{roles[port]} http://{binding['HostIp']}:{binding['HostPort']}")
+                # The container's port too: README's port table goes by it, and "api" alone was any of five APIs.
+                urls.append(f"{roles[port]} ({port.split('/')[0]}) http://{binding['HostIp']}:{binding['HostPort']}")
     return tuple(urls)
 
 

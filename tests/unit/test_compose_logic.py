@@ -239,3 +239,13 @@ def test_a_node_stopped_or_paused_shows_its_state_without_a_stale_health_verdict
                                 attrs={"State": {"Health": {"Status": "unhealthy"}}})
     row = netstatus.probe(kinds.get("fakenet"), container, inspected=True)
     assert (row.name, row.state, row.error) == ("node3", status, f"container is {status}")
+
+
+def test_a_published_url_says_which_port_of_the_node_it_is():
+    from types import SimpleNamespace
+
+    from fakenet import kinds, netstatus
+
+    container = SimpleNamespace(attrs={"NetworkSettings": {"Ports": {
+        "7007/tcp": [{"HostIp": "127.0.0.1", "HostPort": "34102"}], "4011/tcp": None}}})
+    assert netstatus._urls(kinds.get("fakenet"), container) == ("api (7007) http://127.0.0.1:34102",)
