@@ -396,7 +396,25 @@ def cmd_down(args, extra: list[str]) -> int:
         compose.override_path(args.project).unlink(missing_ok=True)
         if args.volumes:  # fresh state next time: a new cluster secret too
             compose.secret_file(args.project).unlink(missing_ok=True)
+            _remove_dropped_volumes(args.project)
     return code
+
+
+def _remove_dropped_volumes(project: str) -> None:
+    """Compose's `down -v` removes the volumes its files name now. Those of nodes a later, smaller `up`
+    dropped (node5-data after `--nodes 6`, then 4) stayed, and the next `up --nodes 6` gave node5 its
+    old identity and chain: not the fresh state `down -v` promises."""
+    left = engine_reads.answering(_docker).volumes([f"{PROJECT_LABEL_COMPOSE}={project}"])
+    if not left:
+        return
+    import docker.errors
+
+    for name in left:
+        try:
+            _docker().volumes.get(name).remove(force=True)
+        except docker.errors.NotFound:  # gone meanwhile
+            continue
+        print(f" Volume {name} Removed", file=sys.stderr)  # as compose says it
 
 
 def cmd_prune(args, extra: list[str]) -> int:

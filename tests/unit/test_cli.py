@@ -364,3 +364,18 @@ def test_a_project_not_running_is_said_with_the_ones_that_are(capsys, monkeypatc
     monkeypatch.setattr("fakenet.netstatus.containers", lambda client, project: [])
     assert "no network 'dmeo' is running (start one with ./fake -p dmeo up -d); running: demo, other" in \
         fails_in_one_line(capsys, ["-p", "dmeo", "status"])
+
+
+def test_down_v_removes_the_volumes_of_nodes_a_smaller_up_dropped(capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    removed, asked = [], []
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 0))
+    reads = SimpleNamespace(volumes=lambda labels: asked.append(labels) or ["demo_node5-data", "demo_node6-data"])
+    monkeypatch.setattr(cli.engine_reads, "answering", lambda client: reads)
+    volumes = SimpleNamespace(get=lambda name: SimpleNamespace(remove=lambda force: removed.append(name)))
+    monkeypatch.setattr(cli, "_docker", lambda: SimpleNamespace(volumes=volumes))
+    assert cli.main(["-p", "demo", "down"]) == 0 and asked == [] and removed == []  # without -v volumes stay
+    assert cli.main(["-p", "demo", "down", "-v"]) == 0
+    assert asked == [["com.docker.compose.project=demo"]] and removed == ["demo_node5-data", "demo_node6-data"]
+    assert "Volume demo_node5-data Removed" in capsys.readouterr().err
