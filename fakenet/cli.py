@@ -542,6 +542,11 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     args.backend = args.backend or _choice("FAKENET_BACKEND", BACKENDS, "local")
     hosts_options = _hosts_options(args)  # flags first: they are cheaper to check than the file
     scenario = load(args.file, kind=args.kind)
+    if args.nodes and args.nodes != scenario.nodes:  # its steps checked for the nodes this run will have
+        try:
+            load(args.file, kind=args.kind, nodes=args.nodes)
+        except FakenetError as exc:
+            raise UsageError(f"fake: --nodes {args.nodes}: {exc}") from None
     if args.report is not None:  # a run's evidence must not be lost to a folder found unwritable at the end
         # Absolute: a failed run packs it as DIR.tar.gz beside it, and `--report .` had no name for that
         # (a traceback once the run had failed).

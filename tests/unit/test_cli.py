@@ -379,3 +379,10 @@ def test_down_v_removes_the_volumes_of_nodes_a_smaller_up_dropped(capsys, monkey
     assert cli.main(["-p", "demo", "down", "-v"]) == 0
     assert asked == [["com.docker.compose.project=demo"]] and removed == ["demo_node5-data", "demo_node6-data"]
     assert "Volume demo_node5-data Removed" in capsys.readouterr().err
+
+
+def test_run_nodes_fewer_than_the_steps_name_is_refused_before_the_run(capsys, monkeypatch):
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", lambda *a, **k: pytest.fail("refused first"))
+    scenario = str(cli.compose.REPO / "scenarios" / "node-crash.yaml")  # its steps name node4
+    error = fails_in_one_line(capsys, ["scenario", "run", scenario, "--nodes", "3", "--backend", "sim"])
+    assert "--nodes 3: " in error and "expected one of the nodes node, node2, node3, not 'node4'" in error
