@@ -76,19 +76,30 @@ def _engine():
     return _engines[0]
 
 
-def _print_table(project: str, rows: list) -> None:
-    """The status table of `rows` (netstatus.NodeStatus)."""
+def _print_table(project: str, rows: list, console=None) -> None:
+    """The status table of `rows` (netstatus.NodeStatus). No published URL is ever cut (on 80 columns
+    each ended "http://127.0.0…", its port lost): each fits whole, its label wrapping above it, and the
+    identity column gives up the room, its PeerID shortened with "…" (`cli -getinfo` has it whole)."""
     from rich.table import Table
 
     from fakenet import terminal
 
+    console = console or terminal.console()
+    cells = [(row.name, row.state, row.peerid or row.error, "" if row.height is None else str(row.height),
+              "" if row.peers is None else str(row.peers), "\n".join(row.urls)) for row in rows]
+    headers = ("node", "state", "identity", "height", "peers", "published")
+    url = max((len(line.rsplit(" ", 1)[-1]) for row in rows for line in row.urls), default=0)
+    widths = [max([len(header)] + [len(cell[i]) for cell in cells]) for i, header in enumerate(headers)]
+    widths[5] = max(len(headers[5]), url)
+    # Each column takes its text, a space either side and a border; the identity gets what is left.
+    identity = max(8, console.width - (sum(widths) - widths[2]) - 3 * len(headers) - 1)
     table = Table(title=f"fakenet network {project!r}", title_justify="left")
-    for column in ("node", "state", "identity", "height", "peers", "published"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row.name, row.state, row.peerid or row.error, "" if row.height is None else str(row.height),
-                      "" if row.peers is None else str(row.peers), "\n".join(row.urls))
-    terminal.console().print(table)
+    for header in headers:
+        table.add_column(header, **({"max_width": identity} if header == "identity" else
+                                    {"min_width": widths[5]} if header == "published" else {}))
+    for cell in cells:
+        table.add_row(*cell)
+    console.print(table)
 
 
 def _whole_number(minimum: int, too_small: str, maximum: int | None = None, too_big: str = ""):

@@ -155,7 +155,7 @@ def probe(kind: NodeKind, container, inspected: bool = False, until: tuple[int, 
     # last one, and "exited/unhealthy" read as a node that had crashed.
     state = container.status + (f"/{health}" if health and container.status == "running" else "")
     if container.status != "running":
-        return NodeStatus(name, state, error=f"container is {container.status}")
+        return NodeStatus(name, state, error="down")  # as graph says it; the state says how (exited, paused)
     direct = _ask_directly(kind, container, name, state, until)
     if direct is not None or kind.status_command is None:
         return direct or NodeStatus(name, state, error="container address unreachable and no status command")

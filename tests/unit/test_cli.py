@@ -386,3 +386,23 @@ def test_run_nodes_fewer_than_the_steps_name_is_refused_before_the_run(capsys, m
     scenario = str(cli.compose.REPO / "scenarios" / "node-crash.yaml")  # its steps name node4
     error = fails_in_one_line(capsys, ["scenario", "run", scenario, "--nodes", "3", "--backend", "sim"])
     assert "--nodes 3: " in error and "expected one of the nodes node, node2, node3, not 'node4'" in error
+
+
+def test_the_status_table_on_80_columns_keeps_every_published_url_whole():
+    import io
+
+    from rich.console import Console
+
+    from fakenet.netstatus import NodeStatus
+
+    urls = ("ipfs (5011) http://127.0.0.1:34258", "ceramic_one (5101) http://127.0.0.1:34257",
+            "rpc (6433) http://127.0.0.1:34256")
+    rows = [NodeStatus("node", "running/healthy", "12D3KooW" + "x" * 44, 0, 3, urls),
+            NodeStatus("node2", "exited", error="down")]
+    out = io.StringIO()
+    cli._print_table("demo", rows, Console(file=out, width=80))
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines), out.getvalue()
+    for port in ("34258", "34257", "34256"):
+        assert f"http://127.0.0.1:{port}" in out.getvalue(), out.getvalue()
+    assert "12D3Koo…" in out.getvalue() and "down" in out.getvalue()

@@ -238,7 +238,7 @@ def test_a_node_stopped_or_paused_shows_its_state_without_a_stale_health_verdict
     container = SimpleNamespace(name="p-node3-1", status=status, labels={"com.docker.compose.service": "node3"},
                                 attrs={"State": {"Health": {"Status": "unhealthy"}}})
     row = netstatus.probe(kinds.get("fakenet"), container, inspected=True)
-    assert (row.name, row.state, row.error) == ("node3", status, f"container is {status}")
+    assert (row.name, row.state, row.error) == ("node3", status, "down")
 
 
 def test_a_published_url_says_which_port_of_the_node_it_is():
