@@ -512,7 +512,9 @@ def cmd_graph(args, extra: list[str]) -> int:
     from fakenet.harness.network import Network
 
     if args.png:  # before attaching: a picture that cannot be written is the user's to fix first
-        _new_file(args.png, "--png")
+        if args.png.suffix.lower() not in ("", ".png"):  # matplotlib picks the format by it: `.txt` was a traceback
+            raise UsageError(f"fake graph: --png {args.png}: the picture is a PNG; name the file .png")
+        args.png = _new_file(args.png.with_suffix(".png"), "--png")  # matplotlib adds it: say the name written
     net = Network.attach(args.project, kind=compose.kind_of(args.project))
     try:
         observed = net.oracle.observed_graph()

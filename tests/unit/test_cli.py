@@ -406,3 +406,23 @@ def test_the_status_table_on_80_columns_keeps_every_published_url_whole():
     for port in ("34258", "34257", "34256"):
         assert f"http://127.0.0.1:{port}" in out.getvalue(), out.getvalue()
     assert "12D3Koo…" in out.getvalue() and "down" in out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["graph.txt", "graph.jpg"])
+def test_graph_png_refuses_a_file_named_for_another_format_before_attaching(capsys, tmp_path, monkeypatch, name):
+    monkeypatch.setattr("fakenet.harness.network.Network.attach", lambda *a, **k: pytest.fail("checked first"))
+    error = fails_in_one_line(capsys, ["graph", "--png", str(tmp_path / name)])
+    assert f"--png {tmp_path / name}: the picture is a PNG; name the file .png" in error
+
+
+def test_graph_png_without_a_suffix_says_the_name_matplotlib_writes(capsys, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    drawn = []
+    net = SimpleNamespace(names=["node"], oracle=SimpleNamespace(
+        observed_graph=lambda: __import__("networkx").Graph(), model=SimpleNamespace(down=set()),
+        draw=drawn.append), close=lambda: None)
+    monkeypatch.setattr("fakenet.harness.network.Network.attach", lambda *a, **k: net)
+    monkeypatch.setattr(cli.compose, "kind_of", lambda project: "fakenet")
+    assert cli.main(["graph", "--png", str(tmp_path / "graph")]) == 0
+    assert drawn == [tmp_path / "graph.png"] and f"wrote {tmp_path / 'graph.png'}" in capsys.readouterr().out
