@@ -588,11 +588,13 @@ def _hosts_options(args) -> dict:
         raise UsageError(f"fake: {', '.join(flags)} only go{'es' if len(flags) == 1 else ''} with --backend hosts, "
                          f"not --backend {args.backend}")
     options = hosts_flags.options(given)
-    if args.placement:  # a host it names must exist before the file is loaded or any host is dialled
+    if args.placement or options.get("hosts"):  # hosts named must exist before the file is loaded or any is dialled
         from fakenet import host_registry
         from fakenet.harness.backends.hosts import check_placement, parse_placement
 
-        check_placement(parse_placement(args.placement), host_registry.resolve(options.get("hosts")))
+        known = host_registry.resolve(options.get("hosts"))
+        if args.placement:
+            check_placement(parse_placement(args.placement), known)
     return options
 
 
