@@ -179,5 +179,5 @@ def test_a_hosts_name_never_added_is_refused_by_name_before_the_run(capsys, monk
     error = capsys.readouterr().err.strip()
     assert error == ("fake: no host named 'dnd' (did you mean 'dind'?) (known: local, dind; "
                      "`fake hosts add URL --name dnd` adds one)")
-    with pytest.raises(ConfigError, match="not 'ssh:/'"):  # a URL still says what an engine URL is
-        hosts.resolve(["ssh:/"])
+    with pytest.raises(ConfigError, match="not 'ssh://'"):  # a URL still says what an engine URL is
+        hosts.resolve(["ssh://"])
