@@ -1,8 +1,9 @@
 """The `fake` command: a compose network of fakenet nodes, scenarios, benchmarks and the test suite.
 
 Compose v2's own verbs (ps, logs, exec, stop, start, restart, config, top, …) pass through to
-Compose v2 on the project; any other word is an error that suggests the nearest verb. PROJECT defaults to FAKENET_PROJECT or "fakenet". Errors, bad
-arguments included, exit 1 with one line; bugs exit 2 with a traceback.
+Compose v2 on the project; any other word is an error that suggests the nearest verb. PROJECT
+defaults to FAKENET_PROJECT or "fakenet". Errors, bad arguments included, exit 1 with one line;
+bugs exit 2 with a traceback.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ COMPOSE_VERBS = {"attach", "build", "config", "cp", "create", "down", "events", 
                  "ls", "pause", "port", "ps", "pull", "push", "restart", "rm", "run", "scale", "start", "stats",
                  "stop", "top", "unpause", "up", "version", "wait", "watch"}
 
+PROJECT_LABEL_COMPOSE = "com.docker.compose.project"
 NODE_COMMANDS = {"cli", "bitcoin-cli", "litecoin-cli"}  # what a node's container runs, not fake's verbs
 
 
@@ -74,19 +76,30 @@ def _engine():
     return _engines[0]
 
 
-def _print_table(project: str, rows: list) -> None:
-    """The status table of `rows` (netstatus.NodeStatus)."""
+def _print_table(project: str, rows: list, console=None) -> None:
+    """The status table of `rows` (netstatus.NodeStatus). No published URL is ever cut (on 80 columns
+    each ended "http://127.0.0…", its port lost): each fits whole, its label wrapping above it, and the
+    identity column gives up the room, its PeerID shortened with "…" (`cli -getinfo` has it whole)."""
     from rich.table import Table
 
     from fakenet import terminal
 
+    console = console or terminal.console()
+    cells = [(row.name, row.state, row.peerid or row.error, "" if row.height is None else str(row.height),
+              "" if row.peers is None else str(row.peers), "\n".join(row.urls)) for row in rows]
+    headers = ("node", "state", "identity", "height", "peers", "published")
+    url = max((len(line.rsplit(" ", 1)[-1]) for row in rows for line in row.urls), default=0)
+    widths = [max([len(header)] + [len(cell[i]) for cell in cells]) for i, header in enumerate(headers)]
+    widths[5] = max(len(headers[5]), url)
+    # Each column takes its text, a space either side and a border; the identity gets what is left.
+    identity = max(8, console.width - (sum(widths) - widths[2]) - 3 * len(headers) - 1)
     table = Table(title=f"fakenet network {project!r}", title_justify="left")
-    for column in ("node", "state", "identity", "height", "peers", "published"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row.name, row.state, row.peerid or row.error, "" if row.height is None else str(row.height),
-                      "" if row.peers is None else str(row.peers), "\n".join(row.urls))
-    terminal.console().print(table)
+    for header in headers:
+        table.add_column(header, **({"max_width": identity} if header == "identity" else
+                                    {"min_width": widths[5]} if header == "published" else {}))
+    for cell in cells:
+        table.add_row(*cell)
+    console.print(table)
 
 
 def _whole_number(minimum: int, too_small: str, maximum: int | None = None, too_big: str = ""):
@@ -108,7 +121,10 @@ _positive_count = _whole_number(2, "a network needs at least 2 nodes, not {}")
 # `up`'s nodes have fixed addresses on one /24 (fakenet/compose_addresses.py): a bigger count would
 # first spin building names and addresses, then fail inside compose.
 UP_MAX_NODES = 2 ** (32 - compose_addresses.PREFIX) - 3  # the subnet less its network, broadcast and gateway
-_up_count = _whole_number(2, "a network needs at least 2 nodes, not {}", UP_MAX_NODES,
+# At least compose's own nodes (node…node4): `--nodes 2` passed here, then compose.check_node_count refused it
+# in other words than `--nodes 0` got ("at least 2").
+_up_count = _whole_number(compose.BASE_NODES, f"`fake up` starts at least {compose.BASE_NODES} nodes, not {{}}; "
+                          "fewer run in the harness (`fake scenario run … --nodes N`)", UP_MAX_NODES,
                           f"`fake up` fits at most {UP_MAX_NODES} nodes on its subnet, not {{}}; "
                           "larger networks run in the harness (`fake scenario run … --backend sim --nodes N`)")
 def _run_count(text: str) -> int:
@@ -167,12 +183,18 @@ def _choice(name: str, choices, default: str) -> str:
 
 # Compose's own rule for a project name; the name also becomes a file name under the state directory.
 PROJECT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+# Names built on it must fit a file name's 255 bytes: the state directory's PROJECT.override.yml, the
+# engine's volume folders (PROJECT_node253-data), `dump`'s fakenet-dump-PROJECT-TIME.tar.gz. A longer
+# one failed half-way with "[Errno 36] File name too long".
+PROJECT_MAX = 200
 
 
 def _project_name(text: str) -> str:
     if not PROJECT_NAME.fullmatch(text):
         raise UsageError(f"fake: project name {text!r}: use lowercase letters, digits, '-' and '_', starting with "
                          "a letter or digit (Compose's rule)")
+    if len(text) > PROJECT_MAX:
+        raise UsageError(f"fake: project name {text[:20]}… is {len(text)} characters long; at most {PROJECT_MAX}")
     return text
 
 
@@ -198,6 +220,17 @@ def _future_folder(path: Path, what: str) -> Path:
     if not os.access(existing, os.W_OK | os.X_OK):
         raise UsageError(f"fake: {what} {path}: {existing} is not writable")
     return path
+
+
+def _empty_folder(path: Path, what: str) -> Path:
+    """A folder a bundle can be written into and packed whole: new or empty. One holding files already
+    (`fake dump .`, an older dump) had them packed into DIR.tar.gz beside the evidence, for a bug report;
+    `.` also failed with a traceback (no name to give the archive)."""
+    path = Path(os.path.abspath(path))
+    if path.is_dir() and any(path.iterdir()):
+        raise UsageError(f"fake: {what} {path}: holds files already, and all of it would be packed into "
+                         f"{path.name}.tar.gz; name a new or empty folder")
+    return _future_folder(path, what)
 
 
 def _new_file(path: Path, what: str) -> Path:
@@ -284,6 +317,7 @@ def cmd_up(args, extra: list[str]) -> int:
     # What compose needs, asked without the SDK where the engine is this machine's (engine_reads): its
     # import then overlaps compose's run instead of delaying it. A build, a pull or a first code copy use it.
     reads = engine_reads.answering(_docker)
+    _same_kind(reads, args.project, kind.name)
     image = kind.present_image(reads) or kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
     code_binds, tried = _code_binds(reads, image), []
     while True:
@@ -307,6 +341,18 @@ def cmd_up(args, extra: list[str]) -> int:
     rows = netstatus.wait_meshed(_engine(), args.project, count, timeout, kind)
     _print_table(args.project, rows)
     return 0
+
+
+def _same_kind(reads, project: str, kind: str) -> None:
+    """`up` of another kind than the project's containers have would recreate them as that kind on the
+    same volumes (a fakenet network gone without a word, its data dirs handed to litecoind): refused."""
+    from fakenet.labels import KIND_LABEL
+
+    for other in sorted(set(compose.FILES) - {kind}):
+        if reads.has_containers([f"com.docker.compose.project={project}", f"{KIND_LABEL}={other}"]):
+            again = f"{_fake(project)} up -d" + ("" if other == compose.DEFAULT_KIND else f" --kind {other}")
+            raise UsageError(f"fake up: project {project!r} runs {other} nodes, not {kind}: `{again}` for those, "
+                             f"or `{_fake(project)} down -v` first (or another project: -p NAME)")
 
 
 def _create_and_start(reads, project: str, image: str, kind: str) -> int:
@@ -348,7 +394,7 @@ def cmd_status(args, extra: list[str]) -> int:
     found = netstatus.containers(_engine(), args.project)  # listed once: its kind, then each node asked
     rows = netstatus.probe_listed(kinds.get(compose.kind_in(found)), found)
     if not rows:
-        raise FakenetError(f"no network {args.project!r} is running (start one with {_fake(args.project)} up -d)")
+        raise FakenetError(_not_running(args.project))
     _print_table(args.project, rows)
     return 0
 
@@ -361,7 +407,25 @@ def cmd_down(args, extra: list[str]) -> int:
         compose.override_path(args.project).unlink(missing_ok=True)
         if args.volumes:  # fresh state next time: a new cluster secret too
             compose.secret_file(args.project).unlink(missing_ok=True)
+            _remove_dropped_volumes(args.project)
     return code
+
+
+def _remove_dropped_volumes(project: str) -> None:
+    """Compose's `down -v` removes the volumes its files name now. Those of nodes a later, smaller `up`
+    dropped (node5-data after `--nodes 6`, then 4) stayed, and the next `up --nodes 6` gave node5 its
+    old identity and chain: not the fresh state `down -v` promises."""
+    left = engine_reads.answering(_docker).volumes([f"{PROJECT_LABEL_COMPOSE}={project}"])
+    if not left:
+        return
+    import docker.errors
+
+    for name in left:
+        try:
+            _docker().volumes.get(name).remove(force=True)
+        except docker.errors.NotFound:  # gone meanwhile
+            continue
+        print(f" Volume {name} Removed", file=sys.stderr)  # as compose says it
 
 
 def cmd_prune(args, extra: list[str]) -> int:
@@ -448,7 +512,9 @@ def cmd_graph(args, extra: list[str]) -> int:
     from fakenet.harness.network import Network
 
     if args.png:  # before attaching: a picture that cannot be written is the user's to fix first
-        _new_file(args.png, "--png")
+        if args.png.suffix.lower() not in ("", ".png"):  # matplotlib picks the format by it: `.txt` was a traceback
+            raise UsageError(f"fake graph: --png {args.png}: the picture is a PNG; name the file .png")
+        args.png = _new_file(args.png.with_suffix(".png"), "--png")  # matplotlib adds it: say the name written
     net = Network.attach(args.project, kind=compose.kind_of(args.project))
     try:
         observed = net.oracle.observed_graph()
@@ -472,7 +538,7 @@ def cmd_dump(args, extra: list[str]) -> int:
     from fakenet.bundle import from_network, write
     from fakenet.harness.network import Network
 
-    folder = _future_folder(args.dir or Path(f"fakenet-dump-{args.project}-{time.strftime('%Y%m%d-%H%M%S')}"), "dump")
+    folder = _empty_folder(args.dir or Path(f"fakenet-dump-{args.project}-{time.strftime('%Y%m%d-%H%M%S')}"), "dump")
     net = Network.attach(args.project, kind=compose.kind_of(args.project))
     try:
         archive = write(from_network(net, f"{args.project} (fake dump)"), folder)
@@ -489,8 +555,15 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     args.backend = args.backend or _choice("FAKENET_BACKEND", BACKENDS, "local")
     hosts_options = _hosts_options(args)  # flags first: they are cheaper to check than the file
     scenario = load(args.file, kind=args.kind)
+    if args.nodes and args.nodes != scenario.nodes:  # its steps checked for the nodes this run will have
+        try:
+            load(args.file, kind=args.kind, nodes=args.nodes)
+        except FakenetError as exc:
+            raise UsageError(f"fake: --nodes {args.nodes}: {exc}") from None
     if args.report is not None:  # a run's evidence must not be lost to a folder found unwritable at the end
-        _writable_folder(args.report, "--report")
+        # Absolute: a failed run packs it as DIR.tar.gz beside it, and `--report .` had no name for that
+        # (a traceback once the run had failed).
+        args.report = _writable_folder(Path(os.path.abspath(args.report)), "--report")
     if args.trace is not None:
         _new_file(args.trace, "--trace")
     if args.placement:  # the hosts backend reads it (scenario files and the runner stay unchanged)
@@ -515,11 +588,13 @@ def _hosts_options(args) -> dict:
         raise UsageError(f"fake: {', '.join(flags)} only go{'es' if len(flags) == 1 else ''} with --backend hosts, "
                          f"not --backend {args.backend}")
     options = hosts_flags.options(given)
-    if args.placement:  # a host it names must exist before the file is loaded or any host is dialled
+    if args.placement or options.get("hosts"):  # hosts named must exist before the file is loaded or any is dialled
         from fakenet import host_registry
         from fakenet.harness.backends.hosts import check_placement, parse_placement
 
-        check_placement(parse_placement(args.placement), host_registry.resolve(options.get("hosts")))
+        known = host_registry.resolve(options.get("hosts"))
+        if args.placement:
+            check_placement(parse_placement(args.placement), known)
     return options
 
 
@@ -527,9 +602,14 @@ def cmd_scenario_check(args, extra: list[str]) -> int:
     """Load scenario files and report errors (file:line, step, what was expected), without running them."""
     from fakenet.scenario import load
 
-    for path in args.files:
-        print(f"{path}: ok ({len(load(path, kind=args.kind).steps)} steps)")
-    return 0
+    failed = 0
+    for path in args.files:  # every file, as a linter does: `check scenarios/*.yaml` stopped at the first error
+        try:
+            print(f"{path}: ok ({len(load(path, kind=args.kind).steps)} steps)")
+        except FakenetError as exc:
+            print(f"fake: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
 
 
 def cmd_bench(args, extra: list[str]) -> int:
@@ -611,6 +691,12 @@ def _help(function) -> str:
     return " ".join((function.__doc__ or "").split())
 
 
+def _summary(function) -> str:
+    """The docstring's first paragraph, for `fake --help`'s list of verbs: the rest is for `fake VERB --help`
+    and for whoever reads the code (`test`'s timings and scheduling filled 20 lines of the list)."""
+    return " ".join((function.__doc__ or "").split("\n\n")[0].split())
+
+
 class _KindNames(Sequence):
     """kinds.names() as argparse's choices, read when first looked at: each read scans every installed
     distribution's entry points (~4 ms of CPU), three --kind options built it at every command's start,
@@ -632,12 +718,13 @@ def parser() -> Parser:
     top = Parser(prog="fake", allow_abbrev=False, description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
                  formatter_class=argparse.RawDescriptionHelpFormatter)
     top.add_argument("-p", "--project", "--project-name", type=_project_name,
-                     default=os.environ.get("FAKENET_PROJECT", compose.DEFAULT_PROJECT))  # checked in main()
+                     default=os.environ.get("FAKENET_PROJECT", compose.DEFAULT_PROJECT),  # checked in main()
+                     help="the network to act on (default FAKENET_PROJECT or fakenet); several run side by side")
     verbs = top.add_subparsers(dest="verb", metavar="COMMAND", parser_class=Parser)
     kind_names = _KindNames()
 
     def verb(name, function, passthrough=False, parent=verbs, own_help=True):
-        sub = parent.add_parser(name, help=_help(function), description=_help(function), allow_abbrev=False,
+        sub = parent.add_parser(name, help=_summary(function), description=_help(function), allow_abbrev=False,
                                 add_help=own_help)
         sub.set_defaults(function=function, passthrough=passthrough)
         return sub
@@ -655,15 +742,15 @@ def parser() -> Parser:
     graph.add_argument("--png", type=Path, metavar="FILE", help="draw the graph into a PNG file")
     dump = verb("dump", cmd_dump)
     dump.add_argument("dir", nargs="?", type=Path, metavar="DIR")
-    scenario = verbs.add_parser("scenario", help="run or check scenario files").add_subparsers(
+    scenario = verbs.add_parser("scenario", help="Run or check scenario files (`fake scenario run --help`).").add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=Parser)
     run = verb("run", cmd_scenario_run, parent=scenario)
     run.add_argument("file", type=Path)
     run.add_argument("--backend", choices=BACKENDS, help="default local, or FAKENET_BACKEND")
     run.add_argument("--kind", choices=kind_names, metavar="KIND",
                      help="node kind: %(choices)s (default: the scenario's first)")
-    run.add_argument("--nodes", type=_run_count)
-    run.add_argument("--seed", type=_seed)
+    run.add_argument("--nodes", type=_run_count, help="run with this many nodes instead of the scenario's `nodes:`")
+    run.add_argument("--seed", type=_seed, help="instead of the scenario's `seed:` (the same seed replays a run)")
     run.add_argument("--report", type=Path, metavar="DIR",
                      help="write the report, JUnit XML and (on failure) the evidence bundle here, packed as DIR.tar.gz")
     run.add_argument("--keep", action="store_true", help="leave the network up if a step fails")
@@ -688,7 +775,7 @@ def parser() -> Parser:
     export.add_argument("--nodes", type=_run_count, default=4, help="task slots (default 4)")
     export.add_argument("--kind", choices=kind_names, default="fakenet", metavar="KIND",
                         help="node kind: %(choices)s (default fakenet)")
-    hosts = verbs.add_parser("hosts", help="Docker hosts for the hosts backend: add, ls, rm").add_subparsers(
+    hosts = verbs.add_parser("hosts", help="Docker hosts for the hosts backend: add, ls, rm.").add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=Parser)
     add = verb("add", cmd_hosts_add, parent=hosts)
     add.add_argument("url", help="engine URL, e.g. ssh://user@h2")
@@ -775,6 +862,27 @@ def _named_service(args: list[str]) -> str | None:
     return None
 
 
+# Compose verbs that read a running project. On one with no containers, compose's `logs` and `top` printed
+# nothing and exited 0, and `exec` said `service "node" is not running`, which reads as a crashed node.
+READS_RUNNING = {"logs", "exec", "top", "port", "attach"}
+SILENT_ON_NOTHING = {"logs", "top"}
+
+
+def _has_containers(project: str) -> bool:
+    from fakenet import netstatus
+
+    return bool(netstatus.containers(_engine(), project))
+
+
+def _not_running(project: str) -> str:
+    """A project with no containers, said with the fakenet projects that do run: `./fake status` after
+    `./fake -p demo up -d` (or a mistyped -p) pointed only at starting another network."""
+    found = _engine().containers.list(filters={"label": [PROJECT_LABEL_COMPOSE, "io.fakenet.project"]})
+    running = sorted({c.labels[PROJECT_LABEL_COMPOSE] for c in found} - {project})
+    others = f"; running: {', '.join(running)}" if running else ""
+    return f"no network {project!r} is running (start one with {_fake(project)} up -d){others}"
+
+
 def passthrough(project: str, args: list[str]) -> int:
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
@@ -785,21 +893,36 @@ def passthrough(project: str, args: list[str]) -> int:
         if services and named not in services:  # compose says "not running", which reads as a crash
             print(f"fake: project {project!r} has no node named {named!r}{did_you_mean(named, services)}; "
                   f"its nodes: {', '.join(sorted(services, key=natural))}", file=sys.stderr)
+            return code
+    # Asked once compose is done, so a command that worked waited for nothing more (`logs` excepted).
+    if args[0] in READS_RUNNING and (code != 0 or args[0] in SILENT_ON_NOTHING) and not _has_containers(project):
+        print(f"fake: {_not_running(project)}", file=sys.stderr)
+        return 1
     return code
 
 
-def _interrupted(signum, frame):
+def _interrupted(message: str):
     """Ctrl-C on one of fakenet's own verbs: say so at once (closing a network can take a while, and a
     silent minute reads as a hang), then unwind as Python would; a second Ctrl-C is Python's own."""
-    print("fake: interrupted; cleaning up what this command started before exiting", file=sys.stderr, flush=True)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    raise KeyboardInterrupt
+    def handler(signum, frame):
+        print(message, file=sys.stderr, flush=True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        raise KeyboardInterrupt
+    return handler
+
+
+def _interrupted_message(args) -> str:
+    """`up` keeps what it made (nodes started as compose creates them; an `up` may add nodes to a running
+    network, whose state a removal would lose): it says so and how to remove it, not that it cleans up."""
+    if args.verb == "up":
+        return f"fake: interrupted; the nodes up started so far stay ({_fake(args.project)} down -v removes them)"
+    return "fake: interrupted; cleaning up what this command started before exiting"
 
 
 def _run_verb(args, extra: list[str]) -> int:
     if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
         return args.function(args, extra)
-    previous = signal.signal(signal.SIGINT, _interrupted)
+    previous = signal.signal(signal.SIGINT, _interrupted(_interrupted_message(args)))
     try:
         return args.function(args, extra)
     finally:
@@ -817,6 +940,8 @@ def main(argv: list[str] | None = None) -> int:
         _unknown_verb(top, own, argv)
         args, extra = top.parse_known_args(argv)
         if args.verb is None:
+            if extra:  # `fake --bogus` printed the help and exited 0, as if the option meant something
+                raise UsageError(f"fake: unrecognized arguments: {' '.join(extra)} (see fake --help)")
             top.print_help()
             return 0
         _project_name(args.project)  # FAKENET_PROJECT's value too, which argparse does not check

@@ -67,6 +67,10 @@ class SdkReads:
         """Any container, running or not, with all of `labels` (`key=value`)."""
         return bool(self.client.containers.list(all=True, sparse=True, filters={"label": labels}))
 
+    def volumes(self, labels: list[str]) -> list[str]:
+        """The names of the volumes with all of `labels` (`key=value`)."""
+        return [volume.name for volume in self.client.volumes.list(filters={"label": labels})]
+
 
 class SocketReads:
     """The same questions over the engine's unix socket (the engine the SDK would reach); a question the
@@ -111,6 +115,13 @@ class SocketReads:
             return bool(self.engine.get("/containers/json", all=1, limit=1, filters=json.dumps({"label": labels})))
         except engine_socket.Unanswered:
             return self._sdk().has_containers(labels)
+
+    def volumes(self, labels: list[str]) -> list[str]:
+        try:
+            found = self.engine.get("/volumes", filters=json.dumps({"label": labels})) or {}
+        except engine_socket.Unanswered:
+            return self._sdk().volumes(labels)
+        return [volume["Name"] for volume in found.get("Volumes") or []]
 
 
 def of(client) -> SdkReads:

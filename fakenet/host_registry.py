@@ -26,6 +26,7 @@ import docker.tls
 
 from fakenet.errors import ConfigError, FakenetError
 from fakenet.state import state_path
+from fakenet.suggest import did_you_mean
 
 LOCAL = "local"  # this machine's engine, as docker.from_env() finds it: always a host, always the manager
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -118,6 +119,9 @@ def resolve(hosts: dict[str, str] | list[str] | None) -> dict[str, str]:
     for i, item in enumerate(hosts, start=1):
         if item in known:
             named[item] = known[item]
+        elif re.fullmatch(r"[\w-]+", item):  # a name, mistyped or never added: "not an engine URL" misled
+            raise ConfigError(f"no host named {item!r}{did_you_mean(item, known)} (known: {', '.join(known)}; "
+                              f"`fake hosts add URL --name {item}` adds one)")
         else:
             named[f"h{i}"] = check_url(item)
     return named

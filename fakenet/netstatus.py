@@ -71,7 +71,8 @@ def _urls(kind: NodeKind, container) -> tuple[str, ...]:
     for port, bindings in sorted((container.attrs["NetworkSettings"].get("Ports") or {}).items()):
         for binding in bindings or []:
             if port in roles:
-                urls.append(f"{roles[port]} http://{binding['HostIp']}:{binding['HostPort']}")
+                # The container's port too: README's port table goes by it, and "api" alone was any of five APIs.
+                urls.append(f"{roles[port]} ({port.split('/')[0]}) http://{binding['HostIp']}:{binding['HostPort']}")
     return tuple(urls)
 
 
@@ -150,9 +151,11 @@ def probe(kind: NodeKind, container, inspected: bool = False, until: tuple[int, 
         container.reload()
     name = container.labels.get("com.docker.compose.service", container.name)
     health = container.attrs["State"].get("Health", {}).get("Status", "")
-    state = container.status + (f"/{health}" if health else "")
+    # Docker's health verdict only of a running container: a node stopped or paused by hand kept its
+    # last one, and "exited/unhealthy" read as a node that had crashed.
+    state = container.status + (f"/{health}" if health and container.status == "running" else "")
     if container.status != "running":
-        return NodeStatus(name, state, error=f"container is {container.status}")
+        return NodeStatus(name, state, error="down")  # as graph says it; the state says how (exited, paused)
     direct = _ask_directly(kind, container, name, state, until)
     if direct is not None or kind.status_command is None:
         return direct or NodeStatus(name, state, error="container address unreachable and no status command")

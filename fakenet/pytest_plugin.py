@@ -230,6 +230,9 @@ def fakenet_network(request):
         _bundle_failed_start(request.node, net, exc)
         net.close()
         raise
+    except BaseException:  # Ctrl-C while the nodes start: no teardown follows a fixture that never yielded
+        net.close()
+        raise
     yield net
     if keep and getattr(request.node, "fakenet_failed", False):
         print(f"\nfakenet: kept the failed network up ({backend}): {', '.join(net.names)}")

@@ -76,6 +76,15 @@ def snapshot(net) -> Snapshot:
                     holders, problem)
 
 
+def weak_note(count: int) -> str:
+    """What a bundle of the compose network's defaults says about them: "secret(s) are words this bundle
+    needs … set your own" left a first-time user asking which secret, and how."""
+    which = "a secret is" if count == 1 else f"{count} secrets are"
+    return (f"{which} also an ordinary word of this bundle (such as the development password \"fakenet\", "
+            "also the kind's name): removed from the configs, not from the logs; set FAKENET_RPCPASSWORD to "
+            "your own to have it removed everywhere")
+
+
 def gather(net, failure: BaseException | None = None) -> Evidence:
     evidence = Evidence()
     made = [name for name in net.names if name in net.fleet.runtimes]  # a backend that failed early made fewer
@@ -85,8 +94,7 @@ def gather(net, failure: BaseException | None = None) -> Evidence:
         text = _attempt(evidence, f"{name} log", lambda name=name: _full_log(net.fleet.runtimes[name])) or ""
         evidence.logs[name] = evidence.redactor.text(text)
     if evidence.redactor.weak:
-        evidence.problems.append(f"{len(evidence.redactor.weak)} secret(s) are words this bundle needs (such as the "
-                                 f"development password): removed from configs, not from the text; set your own")
+        evidence.problems.append(weak_note(len(evidence.redactor.weak)))
     if net.oracle.model is None:
         return evidence
     evidence.final = snapshot(net)

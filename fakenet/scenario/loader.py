@@ -71,14 +71,16 @@ class Scenario:
     names: list[str] = field(default_factory=list)
 
 
-def load(path: str | Path, kind: str | None = None) -> Scenario:
-    """Load and check a scenario file; with `kind`, check it for that node kind instead of its `kinds:`."""
+def load(path: str | Path, kind: str | None = None, nodes: int | None = None) -> Scenario:
+    """Load and check a scenario file; with `kind`, check it for that node kind instead of its `kinds:`;
+    with `nodes`, for that many nodes instead of its `nodes:` (`scenario run --nodes`: a step naming
+    node4 of a 3-node run failed mid-run as a KeyError, blamed on the harness)."""
     path = Path(path)
     try:
         text = path.read_text()
     except OSError as exc:
         raise ScenarioError(f"cannot read the scenario: {exc}", file=str(path)) from exc
-    return parse(text, str(path), kind)
+    return parse(text, str(path), kind, nodes)
 
 
 def check_kind(scenario: Scenario, kind) -> None:
@@ -92,15 +94,15 @@ def check_kind(scenario: Scenario, kind) -> None:
                                 file=scenario.path, line=step.line, step=step.type.name)
 
 
-def parse(text: str, file: str = "<scenario>", kind: str | None = None) -> Scenario:
+def parse(text: str, file: str = "<scenario>", kind: str | None = None, nodes: int | None = None) -> Scenario:
     root, data = _compose(text, file)
     if not isinstance(data, dict):
         raise ScenarioError("expected a mapping with name, nodes and steps at the top", file=file, line=1)
-    unknown = set(data) - META
+    unknown = sorted(set(data) - META, key=str)
     if unknown:
-        raise ScenarioError(f"unknown key(s) {', '.join(sorted(unknown))}; expected some of {', '.join(sorted(META))}",
-                            file=file, line=_line_of_key(root, sorted(unknown)[0]))
-    meta = _metadata(data, root, file)
+        raise ScenarioError(f"unknown key(s) {', '.join(map(str, unknown))}{did_you_mean(str(unknown[0]), META)}; "
+                            f"expected some of {', '.join(sorted(META))}", file=file, line=_key_line(root, unknown[0]))
+    meta = _metadata(data, root, file, nodes)
     steps_node = _value_node(root, "steps")
     if not isinstance(data.get("steps"), list) or not data["steps"]:
         raise ScenarioError("expected `steps:` with a list of at least one step", file=file,
@@ -148,6 +150,14 @@ def _value_node(mapping_node, key: str):
     return None
 
 
+def _key_line(mapping_node, key) -> int | None:
+    """The line of the key itself: its value's (_line_of_key) is the next line when the value is a block."""
+    for key_node, _ in getattr(mapping_node, "value", []) if isinstance(mapping_node, yaml.MappingNode) else []:
+        if key_node.value == str(key):
+            return key_node.start_mark.line + 1
+    return None
+
+
 def _line_of_key(mapping_node, key: str) -> int | None:
     node = _value_node(mapping_node, key)
     return node.start_mark.line + 1 if node is not None else None
@@ -167,7 +177,7 @@ def node_count(value) -> int:
     return count
 
 
-def _metadata(data: dict, root, file: str) -> dict:
+def _metadata(data: dict, root, file: str, nodes: int | None = None) -> dict:
     def check(key, validator, default):
         try:
             return validator(data[key]) if key in data else default
@@ -176,7 +186,7 @@ def _metadata(data: dict, root, file: str) -> dict:
 
     if not isinstance(data.get("name"), str):
         raise ScenarioError("expected `name:` (a string) at the top", file=file, line=1)
-    nodes = check("nodes", node_count, 4)
+    nodes = nodes or check("nodes", node_count, 4)
     topology = check("topology", lambda value: _topology(value, node_names(nodes)), "full")
     backends = check("backends", _subset(harness_backends.NAMES), list(harness_backends.DEFAULT))
     kind_names = check("kinds", _kinds, ["fakenet"])

@@ -93,6 +93,9 @@ def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None,
             recorder.collect(net, exc)
         _close(net, result)
         return result
+    except BaseException:  # Ctrl-C while the nodes start: what the backend made so far must not outlive us
+        _close(net, result)
+        raise
     try:
         _run_steps(scenario, net, result, on_step, pictures, recorder)
     finally:

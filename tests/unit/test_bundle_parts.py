@@ -98,6 +98,14 @@ def test_a_secret_that_is_a_word_the_bundle_needs_is_removed_from_configs_only()
     assert redactor.weak == {"fakenet"} and not redactor.secrets
 
 
+def test_the_note_on_such_a_secret_says_which_and_what_to_set():
+    from fakenet.bundle.evidence import weak_note
+
+    note = weak_note(1)
+    assert note.startswith("a secret is also an ordinary word") and '"fakenet"' in note
+    assert "set FAKENET_RPCPASSWORD to your own" in note and weak_note(2).startswith("2 secrets are")
+
+
 def test_ids_are_cut_to_the_shortest_prefix_that_tells_them_apart():
     from fakenet.harness.short_ids import shortest_unique
 

@@ -108,6 +108,7 @@ def test_a_node_that_does_not_exist_is_named_with_the_ones_that_do(capsys, monke
     error = capsys.readouterr().err
     assert "project 'demo' has no node named 'node1'" in error and "its nodes: node, node2, node10" in error
     monkeypatch.setattr(cli.compose, "service_names", lambda project: ["node", "node1"])
+    monkeypatch.setattr(cli, "_has_containers", lambda project: True)  # the project is up: node1 failed in it
     assert cli.passthrough("demo", ["exec", "node1", "cli", "-getinfo"]) == 1
     assert capsys.readouterr().err == ""  # it exists: compose's own words say what went wrong
 
@@ -225,3 +226,203 @@ def test_kind_names_are_read_only_by_the_commands_that_take_a_kind(capsys, monke
     assert cli.parser().parse_known_args(["scenario", "check", "--kind", "theirs", "f.yaml"])[0].kind == "theirs"
     assert "choose from 'fakenet', 'litecoin', 'theirs'" in fails_in_one_line(capsys, ["export", "--kind", "nope",
                                                                                        "--stack", "s.yml"])
+
+
+def test_an_unknown_option_without_a_verb_is_an_error_not_the_help(capsys):
+    assert "unrecognized arguments: --bogus" in fails_in_one_line(capsys, ["--bogus"])
+    assert "unrecognized arguments: -x" in fails_in_one_line(capsys, ["-p", "other", "-x"])
+    assert cli.main([]) == 0 and "usage: fake" in capsys.readouterr().out  # no arguments at all: the help
+
+
+@pytest.mark.parametrize("count", ["0", "-1", "2", "3"])
+def test_up_refuses_fewer_nodes_than_its_compose_file_has_in_one_wording(capsys, monkeypatch, count):
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    error = fails_in_one_line(capsys, ["up", "-d", "--nodes", count])
+    assert f"`fake up` starts at least 4 nodes, not {count}" in error
+    monkeypatch.setenv("FAKENET_NODES", count)
+    assert f"FAKENET_NODES='{count}': `fake up` starts at least 4 nodes" in fails_in_one_line(capsys, ["up", "-d"])
+
+
+def test_a_project_name_too_long_for_a_file_name_is_refused_before_any_work(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    long = "nu-" + "x" * 300
+    assert "is 303 characters long; at most 200" in fails_in_one_line(capsys, ["-p", long, "up", "-d"])
+    assert "is 303 characters long" in fails_in_one_line(capsys, ["-p", long, "logs"])  # passed through to compose
+    assert cli._project_name("x" * 200) == "x" * 200
+
+
+@pytest.mark.parametrize("args, code", [(["logs", "node"], 0), (["logs"], 0), (["top"], 0),
+                                        (["exec", "node", "cli", "-getinfo"], 1)])
+def test_reading_a_project_that_is_not_up_says_so_and_fails(capsys, monkeypatch, args, code):
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, code))
+    monkeypatch.setattr(cli.compose, "service_names", lambda project: ["node", "node2"])
+    engine = SimpleNamespace(containers=SimpleNamespace(list=lambda **filters: []))
+    monkeypatch.setattr(cli, "_engine", lambda: engine)
+    assert cli.passthrough("demo", args) == 1
+    assert capsys.readouterr().err.strip() == "fake: no network 'demo' is running (start one with ./fake -p demo up -d)"
+
+
+def test_reading_a_running_project_is_composes_answer_alone(capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 0))
+    container = SimpleNamespace(labels={"com.docker.compose.service": "node"}, name="demo-node-1")
+    monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=lambda **f: [container])))
+    assert cli.passthrough("demo", ["logs", "node"]) == 0 and capsys.readouterr().err == ""
+
+
+def test_ctrl_c_in_up_says_the_nodes_stay_and_how_to_remove_them(capsys, monkeypatch):
+    import os
+    import signal
+    import time
+
+    def up_interrupted(args, extra):
+        os.kill(os.getpid(), signal.SIGINT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the handler raises in here, as in the wait for the mesh
+            time.sleep(0.01)
+        pytest.fail("SIGINT did not interrupt up")
+
+    monkeypatch.setattr(cli, "cmd_up", up_interrupted)
+    assert cli.main(["-p", "demo", "up", "-d"]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "cleaning up" not in err  # up cleans nothing up: it said it did
+    assert err.strip() == "fake: interrupted; the nodes up started so far stay (./fake -p demo down -v removes them)"
+
+
+def test_the_list_of_verbs_gives_each_its_first_paragraph_and_the_project_option_says_what_it_is():
+    out = " ".join(cli.parser().format_help().split())  # as wrapped at any width
+    assert "other arguments go to pytest." in out and "collection order" not in out  # test's second paragraph
+    assert "the network to act on (default FAKENET_PROJECT or fakenet)" in out
+
+
+def test_scenario_check_reports_every_broken_file_not_just_the_first(capsys, tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: broken\nstepz: [heal]\n")
+    good = cli.compose.REPO / "scenarios" / "node-crash.yaml"
+    assert cli.main(["scenario", "check", str(broken), str(tmp_path / "nope.yaml"), str(good)]) == 1
+    captured = capsys.readouterr()
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 2 and "broken.yaml:2: unknown key(s) stepz" in errors[0], captured.err
+    assert "nope.yaml: cannot read the scenario" in errors[1] and "Traceback" not in captured.err
+    assert f"{good}: ok (17 steps)" in captured.out
+
+
+def test_up_of_another_kind_than_the_project_runs_is_refused_before_anything_is_built(capsys, monkeypatch):
+    class Reads:  # the project's containers are litecoin nodes
+        def has_containers(self, labels):
+            return labels == ["com.docker.compose.project=demo", "io.fakenet.kind=litecoin"]
+
+    monkeypatch.setattr(cli.engine_reads, "answering", lambda client: Reads())
+    monkeypatch.setattr(cli.kinds.get("fakenet"), "present_image", lambda reads: pytest.fail("refused first"))
+    error = fails_in_one_line(capsys, ["-p", "demo", "up", "-d"])
+    assert "project 'demo' runs litecoin nodes, not fakenet" in error
+    assert "`./fake -p demo up -d --kind litecoin` for those, or `./fake -p demo down -v` first" in error
+
+
+def test_dump_refuses_a_folder_with_files_in_it_before_the_network_is_asked(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("fakenet.harness.network.Network.attach", lambda *a, **k: pytest.fail("checked first"))
+    (tmp_path / "notes.txt").write_text("the user's own file, not evidence")
+    assert f"dump {tmp_path}: holds files already" in fails_in_one_line(capsys, ["dump", str(tmp_path)])
+    monkeypatch.chdir(tmp_path)
+    assert f"dump {tmp_path}: holds files already" in fails_in_one_line(capsys, ["dump", "."])  # was a traceback
+
+
+def test_a_report_folder_given_as_dot_is_made_absolute_so_a_failed_run_can_pack_it(tmp_path, monkeypatch):
+    seen = {}
+
+    def run(scenario, backend, **options):
+        seen.update(options)
+        return type("Result", (), {"ok": True})()
+
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", run)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["scenario", "run", str(cli.compose.REPO / "scenarios" / "node-crash.yaml"), "--report", "."]) == 0
+    assert seen["report_dir"] == tmp_path and seen["report_dir"].name  # DIR.tar.gz needs a name
+
+
+@pytest.mark.parametrize("argv", [["-p", "demo", "graph"], ["-p", "demo", "dump", "new-folder"],
+                                  ["scenario", "run", "scenarios/node-crash.yaml", "--backend", "docker"]])
+def test_an_engine_that_does_not_answer_is_one_line_not_a_traceback(capsys, tmp_path, monkeypatch, argv):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    monkeypatch.chdir(cli.compose.REPO if argv[0] == "scenario" else tmp_path)
+    assert "cannot reach the Docker engine" in fails_in_one_line(capsys, argv)
+
+
+def test_a_project_not_running_is_said_with_the_ones_that_are(capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    def listing(all=False, filters=None, **rest):
+        assert filters == {"label": ["com.docker.compose.project", "io.fakenet.project"]}, filters
+        return [SimpleNamespace(labels={"com.docker.compose.project": name}) for name in ("demo", "demo", "other")]
+
+    monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=listing)))
+    assert cli._not_running("fakenet") == ("no network 'fakenet' is running (start one with ./fake up -d); "
+                                           "running: demo, other")
+    monkeypatch.setattr("fakenet.netstatus.containers", lambda client, project: [])
+    assert "no network 'dmeo' is running (start one with ./fake -p dmeo up -d); running: demo, other" in \
+        fails_in_one_line(capsys, ["-p", "dmeo", "status"])
+
+
+def test_down_v_removes_the_volumes_of_nodes_a_smaller_up_dropped(capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    removed, asked = [], []
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 0))
+    reads = SimpleNamespace(volumes=lambda labels: asked.append(labels) or ["demo_node5-data", "demo_node6-data"])
+    monkeypatch.setattr(cli.engine_reads, "answering", lambda client: reads)
+    volumes = SimpleNamespace(get=lambda name: SimpleNamespace(remove=lambda force: removed.append(name)))
+    monkeypatch.setattr(cli, "_docker", lambda: SimpleNamespace(volumes=volumes))
+    assert cli.main(["-p", "demo", "down"]) == 0 and asked == [] and removed == []  # without -v volumes stay
+    assert cli.main(["-p", "demo", "down", "-v"]) == 0
+    assert asked == [["com.docker.compose.project=demo"]] and removed == ["demo_node5-data", "demo_node6-data"]
+    assert "Volume demo_node5-data Removed" in capsys.readouterr().err
+
+
+def test_run_nodes_fewer_than_the_steps_name_is_refused_before_the_run(capsys, monkeypatch):
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", lambda *a, **k: pytest.fail("refused first"))
+    scenario = str(cli.compose.REPO / "scenarios" / "node-crash.yaml")  # its steps name node4
+    error = fails_in_one_line(capsys, ["scenario", "run", scenario, "--nodes", "3", "--backend", "sim"])
+    assert "--nodes 3: " in error and "expected one of the nodes node, node2, node3, not 'node4'" in error
+
+
+def test_the_status_table_on_80_columns_keeps_every_published_url_whole():
+    import io
+
+    from rich.console import Console
+
+    from fakenet.netstatus import NodeStatus
+
+    urls = ("ipfs (5011) http://127.0.0.1:34258", "ceramic_one (5101) http://127.0.0.1:34257",
+            "rpc (6433) http://127.0.0.1:34256")
+    rows = [NodeStatus("node", "running/healthy", "12D3KooW" + "x" * 44, 0, 3, urls),
+            NodeStatus("node2", "exited", error="down")]
+    out = io.StringIO()
+    cli._print_table("demo", rows, Console(file=out, width=80))
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines), out.getvalue()
+    for port in ("34258", "34257", "34256"):
+        assert f"http://127.0.0.1:{port}" in out.getvalue(), out.getvalue()
+    assert "12D3Koo…" in out.getvalue() and "down" in out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["graph.txt", "graph.jpg"])
+def test_graph_png_refuses_a_file_named_for_another_format_before_attaching(capsys, tmp_path, monkeypatch, name):
+    monkeypatch.setattr("fakenet.harness.network.Network.attach", lambda *a, **k: pytest.fail("checked first"))
+    error = fails_in_one_line(capsys, ["graph", "--png", str(tmp_path / name)])
+    assert f"--png {tmp_path / name}: the picture is a PNG; name the file .png" in error
+
+
+def test_graph_png_without_a_suffix_says_the_name_matplotlib_writes(capsys, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    drawn = []
+    net = SimpleNamespace(names=["node"], oracle=SimpleNamespace(
+        observed_graph=lambda: __import__("networkx").Graph(), model=SimpleNamespace(down=set()),
+        draw=drawn.append), close=lambda: None)
+    monkeypatch.setattr("fakenet.harness.network.Network.attach", lambda *a, **k: net)
+    monkeypatch.setattr(cli.compose, "kind_of", lambda project: "fakenet")
+    assert cli.main(["graph", "--png", str(tmp_path / "graph")]) == 0
+    assert drawn == [tmp_path / "graph.png"] and f"wrote {tmp_path / 'graph.png'}" in capsys.readouterr().out

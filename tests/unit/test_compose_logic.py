@@ -122,7 +122,7 @@ def test_global_project_option():
 
 @pytest.mark.parametrize("argv, message", [
     (["up", "-d", "--nodes", "x"], "--nodes: expected a whole number, not 'x'"),
-    (["up", "--nodes", "1"], "at least 2 nodes"),
+    (["up", "--nodes", "1"], "at least 4 nodes"),
     (["scenario", "run", "f.yaml", "--backend", "foo"], "invalid choice: 'foo'"),
     (["scenario", "run", "f.yaml", "--kind", "nosuchkind"], "invalid choice: 'nosuchkind'"),
     (["scenario", "run", "f.yaml", "--seed", "-3"], "expected a seed >= 0"),
@@ -253,3 +253,25 @@ def test_a_cluster_secret_is_whole_or_absent_whenever_its_write_stops(tmp_path, 
     with pytest.raises(OSError):
         compose.cluster_secret("sc-p")
     assert not compose.secret_file("sc-p").exists()
+
+
+@pytest.mark.parametrize("status", ["exited", "paused"])
+def test_a_node_stopped_or_paused_shows_its_state_without_a_stale_health_verdict(status):
+    from types import SimpleNamespace
+
+    from fakenet import kinds, netstatus
+
+    container = SimpleNamespace(name="p-node3-1", status=status, labels={"com.docker.compose.service": "node3"},
+                                attrs={"State": {"Health": {"Status": "unhealthy"}}})
+    row = netstatus.probe(kinds.get("fakenet"), container, inspected=True)
+    assert (row.name, row.state, row.error) == ("node3", status, "down")
+
+
+def test_a_published_url_says_which_port_of_the_node_it_is():
+    from types import SimpleNamespace
+
+    from fakenet import kinds, netstatus
+
+    container = SimpleNamespace(attrs={"NetworkSettings": {"Ports": {
+        "7007/tcp": [{"HostIp": "127.0.0.1", "HostPort": "34102"}], "4011/tcp": None}}})
+    assert netstatus._urls(kinds.get("fakenet"), container) == ("api (7007) http://127.0.0.1:34102",)

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from types import SimpleNamespace
+from urllib.parse import unquote
 
 import pytest
 
@@ -258,4 +259,6 @@ def test_status_imports_neither_the_sdk_nor_requests_on_a_local_engine(tmp_path)
                           env={"PATH": "/usr/bin:/bin", "DOCKER_HOST": f"unix://{engine.path}"})
     assert "no network 'upfinish-none' is running" in done.stderr, done.stderr
     assert done.stdout.strip() == "1 []"
-    assert [r.split("?")[0] for r in engine.requests] == ["GET /containers/json"], "listed once"
+    # The project listed once; then, as it has no containers, the fakenet projects that do, to name them.
+    assert [r.split("?")[0] for r in engine.requests] == ["GET /containers/json"] * 2, "listed once, then the others"
+    assert "upfinish-none" in unquote(engine.requests[0]) and "upfinish-none" not in unquote(engine.requests[1])

@@ -169,3 +169,15 @@ def test_an_ssh_host_that_refuses_the_connection_is_one_line_without_paramikos_e
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert f"cannot reach the Docker engine at ssh://root@127.0.0.1:{port}: Unable to connect" in done.stderr
     assert "Errno None" not in done.stderr
+
+
+def test_a_hosts_name_never_added_is_refused_by_name_before_the_run(capsys, monkeypatch):
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", lambda *a, **k: pytest.fail("refused first"))
+    hosts.add("ssh://root@h2", name="dind")
+    scenario = str(cli.compose.REPO / "scenarios" / "node-crash.yaml")
+    assert cli.main(["scenario", "run", scenario, "--backend", "hosts", "--hosts", "local,dnd"]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error == ("fake: no host named 'dnd' (did you mean 'dind'?) (known: local, dind; "
+                     "`fake hosts add URL --name dnd` adds one)")
+    with pytest.raises(ConfigError, match="not 'ssh://'"):  # a URL still says what an engine URL is
+        hosts.resolve(["ssh://"])

@@ -16,6 +16,7 @@ def test_shipped_scenarios_load(path):
 
 
 BROKEN = [
+    ("name: x\nstepz:\n  - crash: node\n", "x.yaml:2: unknown key(s) stepz (did you mean 'steps'?); expected some of "),
     ("name: x\nsteps:\n  - crash: node9\n", "x.yaml:3 (step crash): expected one of the nodes node, node2, node3, node4, not 'node9'"),
     ("name: x\nsteps:\n  - crsh: node\n", "x.yaml:3 (step crsh): unknown step 'crsh' (did you mean 'crash'?); steps are: "),
     ("name: x\nsteps:\n  - expect_graph: {within: soon}\n", "x.yaml:3 (step expect_graph): within: expected a duration like 10s, 500ms or 2m, not 'soon'"),

@@ -95,6 +95,7 @@ def fake_up(monkeypatch, compose_exit: int = 0, taken=lambda subnet: False) -> l
     monkeypatch.setattr(cli, "_docker", lambda: "client")
     monkeypatch.setattr(cli, "_engine", lambda: "client")
     monkeypatch.setattr(engine_reads, "answering", lambda client: "reads")
+    monkeypatch.setattr(cli, "_same_kind", lambda reads, project, kind: None)  # no containers of another kind
     monkeypatch.setattr(cli, "_print_table", lambda project, rows: None)
     monkeypatch.setattr(cli, "_import_for_the_wait", lambda: calls.append(("imports",)))
     monkeypatch.setattr(compose, "set_node_count", lambda *args: None)

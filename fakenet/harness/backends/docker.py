@@ -194,6 +194,16 @@ class DockerRuntime(NodeRuntime):
         return "iptables in the node's namespace; delay in the node's transport (this kernel has no netem)"
 
 
+def engine() -> docker.DockerClient:
+    """This machine's engine as the docker CLI finds it (DOCKER_HOST, else the socket). One that does not
+    answer is the user's to fix (Docker not started): one line, not the traceback `fake graph`, `dump`
+    and `scenario run --backend docker` ended in."""
+    try:
+        return docker.from_env()
+    except docker.errors.DockerException as exc:
+        raise ContainerError(f"cannot reach the Docker engine: {exc}") from exc
+
+
 class DockerBackend(Backend):
     name = "docker"
     parallel_start = True
@@ -202,7 +212,7 @@ class DockerBackend(Backend):
                  run: str | None = None, client: docker.DockerClient | None = None, owned: bool = True,
                  publish: bool | None = None):
         self.kind = kind
-        self.client = client or docker.from_env()
+        self.client = client or engine()
         self.image = image
         self.project, self.run = project, run or uuid.uuid4().hex[:10]
         # Owned resources die with their process (prune takes them once it is gone); a network kept
