@@ -96,10 +96,10 @@ def parse(text: str, file: str = "<scenario>", kind: str | None = None) -> Scena
     root, data = _compose(text, file)
     if not isinstance(data, dict):
         raise ScenarioError("expected a mapping with name, nodes and steps at the top", file=file, line=1)
-    unknown = set(data) - META
+    unknown = sorted(str(key) for key in set(data) - META)  # str: YAML reads `1:` as a number
     if unknown:
-        raise ScenarioError(f"unknown key(s) {', '.join(sorted(unknown))}; expected some of {', '.join(sorted(META))}",
-                            file=file, line=_line_of_key(root, sorted(unknown)[0]))
+        raise ScenarioError(f"unknown key(s) {', '.join(unknown)}; expected some of {', '.join(sorted(META))}",
+                            file=file, line=_line_of_key(root, unknown[0]))
     meta = _metadata(data, root, file)
     steps_node = _value_node(root, "steps")
     if not isinstance(data.get("steps"), list) or not data["steps"]:
@@ -270,7 +270,11 @@ def _split(item, file: str, line: int):
     if isinstance(item, str):
         return item, None
     if isinstance(item, dict) and len(item) == 1:
-        return next(iter(item.items()))
+        name, value = next(iter(item.items()))
+        if not isinstance(name, str):  # YAML reads `1:`, `null:`, `true:` as other types than a name
+            raise ScenarioError(f"expected a step's name before its colon, like `- crash: node3`, not {name!r}",
+                                file=file, line=line)
+        return name, value
     raise ScenarioError(f"expected one step per list item, like `- crash: node3` or `- heal`, not {item!r}",
                         file=file, line=line)
 
