@@ -63,7 +63,17 @@ class ContainerError(FakenetError):
 
 
 class WaitTimeout(FakenetError):
-    """A condition polled to a deadline was not met; the message says expected vs observed."""
+    """A condition polled to a deadline was not met; the message says expected vs observed.
+    `looks`: how many observations the deadline allowed, `answered`: whether every one was answered
+    (a deadline that passed at an answered first look gave the nodes no time: the asker's fault)."""
+
+    def __init__(self, message: str, *, looks: int = 0, answered: bool = False, node: str | None = None):
+        super().__init__(message, node=node)
+        self.looks, self.answered = looks, answered
+
+    @property
+    def no_time(self) -> bool:
+        return self.looks == 1 and self.answered
 
 
 class ExpectationFailed(FakenetError, AssertionError):

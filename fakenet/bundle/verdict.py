@@ -3,7 +3,8 @@
     system under test   a node contradicted the model (an expectation observed the nodes and differed)
     scenario            the scenario or test asked for the impossible or named what is not there: the model
                         refuses the expectation (no node was asked), a prediction the chain rules leave
-                        open, an unknown name, a bad setting, or the test's own code raised
+                        open, an unknown name, a bad setting, a deadline that passed at the wait's first
+                        look (the nodes had no time), or the test's own code raised
     infrastructure      the engine, a host, a port, resources, a start-up that timed out
     harness             fakenet's own bug: an unexpected exception raised inside fakenet
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fakenet
-from fakenet.errors import ConfigError, ExpectationFailed, FakenetError, ModelRefused
+from fakenet.errors import ConfigError, ExpectationFailed, FakenetError, ModelRefused, WaitTimeout
 
 SYSTEM = "system under test"
 SCENARIO = "scenario"
@@ -32,7 +33,8 @@ STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
 INFRASTRUCTURE_ERRORS = (OSError, MemoryError, TimeoutError)
 
 WHY = {SYSTEM: "a node contradicted the model",
-       SCENARIO: "the scenario or test asks for what the model refuses or names what is not there",
+       SCENARIO: "the scenario or test asks for what the model refuses or names what is not there, "
+                 "or gives the nodes no time to get there",
        INFRASTRUCTURE: "the engine, a host or resources failed; no node was found wrong",
        HARNESS: "fakenet itself raised an unexpected error: a bug to report"}
 
@@ -79,7 +81,19 @@ def side(error: BaseException, started: bool) -> str:
 def _scenario_error(error: BaseException) -> bool:
     from fakenet.harness.chain_model import AmbiguousChain
 
-    return isinstance(error, (ModelRefused, AmbiguousChain, ConfigError))
+    return isinstance(error, (ModelRefused, AmbiguousChain, ConfigError)) or _no_time(error)
+
+
+def _no_time(error: BaseException) -> bool:
+    """A wait (an expectation's, in its causes) whose deadline passed at its first look, answered:
+    `within: 1ms` gave the nodes no time, whatever they would have done."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, WaitTimeout):
+            return error.no_time
+        error = error.__cause__
+    return False
 
 
 def _unexpected(error: BaseException) -> str:

@@ -14,6 +14,7 @@ from fakenet.bundle.replay import pytest_command, scenario_command
 from fakenet.errors import ConfigError, ContainerError, ExpectationFailed, ModelRefused, RpcError, WaitTimeout
 from fakenet.harness.chain_model import AmbiguousChain
 from fakenet.harness.timeline import Event
+from fakenet.harness.waits import wait_for
 from fakenet.scenario import ScenarioError, parse
 
 STREAM_A, STREAM_B = "kjzl6cwe1jw146aaaaaaaaaaaaaaaaaaaa", "kjzl6cwe1jw147bbbbbbbbbbbbbbbbbbbb"
@@ -60,6 +61,37 @@ def test_whose_fault_follows_the_error_type_when_and_where_it_came(error, starte
     verdict = decide(error, started=started)
     assert verdict.side == side and verdict.error.startswith(type(error).__name__)
     assert f"the {side} failed" in verdict.sentence() and verdict.why
+
+
+def _expectation_after_a_wait(timeout: float, probe=lambda: "apart") -> ExpectationFailed:
+    """An expectation that waited for "together" to its deadline, as expect.graph wraps its wait."""
+    try:
+        wait_for(probe, lambda seen: seen == "together", timeout=timeout, expected="together")
+    except WaitTimeout as timeout_error:
+        try:
+            raise ExpectationFailed(f"not recovered: {timeout_error}") from timeout_error
+        except ExpectationFailed as exc:
+            return exc
+    raise AssertionError("expected the wait to time out")
+
+
+def test_a_deadline_that_passed_at_the_first_look_is_the_scenarios_fault_not_the_nodes():
+    """`expect_recovered: {within: 1ms}` after a heal: one look, no time for any node to reconnect."""
+    error = _expectation_after_a_wait(0.0)
+    verdict = decide(error, started=True)
+    assert verdict.side == SCENARIO, verdict
+    assert "no time" in verdict.why and "give the step a longer `within:`" in str(error)
+
+
+def test_a_deadline_that_allowed_several_looks_still_blames_the_nodes():
+    error = _expectation_after_a_wait(0.1)  # polled from 20 ms: several looks before 0.1 s
+    assert error.__cause__.looks > 1 and decide(error, started=True).side == SYSTEM
+
+
+def test_a_first_look_that_failed_to_reach_the_nodes_is_not_a_short_deadline():
+    def unreachable():
+        raise RpcError(-1, "cannot reach")
+    assert decide(_expectation_after_a_wait(0.0, unreachable), started=True).side == SYSTEM
 
 
 def test_failure_data_keeps_the_prediction_and_the_observation_apart():
