@@ -313,7 +313,10 @@ class DockerBackend(Backend):
             except docker.errors.NotFound:  # removed already (a prune of a run it took for dead)
                 pass
         if self.network is not None:
-            self.network.remove()
+            try:
+                self.network.remove()
+            except docker.errors.NotFound:  # removed already, by someone else mid-run (the verdict said so)
+                pass
 
     @staticmethod
     def _remove_container(runtime: DockerRuntime) -> None:
