@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from fakenet.errors import ConfigError
+from fakenet.errors import ConfigError, FakenetError
 from fakenet.harness.network import Network
 from fakenet.harness.timeline import Event
 from fakenet.scenario.loader import Scenario, Step, check_kind
@@ -78,7 +78,8 @@ def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None,
     result, started = Result(scenario, backend, options=dict(options)), time.monotonic()
     try:
         net = network_for(scenario, backend, nodes, seed, kind, **options)
-    except ConfigError as exc:  # the run asks for what the scenario cannot be (--nodes against its edges, a kind)
+    except FakenetError as exc:  # the run asks for what the scenario cannot be (--nodes against its edges, a kind),
+        # or the engine the backend needs does not answer (a bad DOCKER_HOST): either way a verdict, not a crash
         result.kind, result.nodes = kind or scenario.kinds[0], nodes or scenario.nodes
         result.seed = scenario.seed if seed is None else seed
         result.setup_error, result.setup_exception = str(exc), exc

@@ -202,7 +202,7 @@ class DockerBackend(Backend):
                  run: str | None = None, client: docker.DockerClient | None = None, owned: bool = True,
                  publish: bool | None = None):
         self.kind = kind
-        self.client = client or docker.from_env()
+        self.client = client or engine_client()
         self.image = image
         self.project, self.run = project, run or uuid.uuid4().hex[:10]
         # Owned resources die with their process (prune takes them once it is gone); a network kept
@@ -326,6 +326,16 @@ class DockerBackend(Backend):
                 runtime.container.remove(force=True, v=True)
             except docker.errors.NotFound:
                 pass
+
+
+def engine_client() -> docker.DockerClient:
+    """The engine DOCKER_HOST names (or the default socket); one that does not answer is the
+    infrastructure's failure, said in a line, not the SDK's traceback."""
+    try:
+        return docker.from_env()
+    except (docker.errors.DockerException, OSError) as exc:  # OSError: an ssh:// engine's connect
+        where = os.environ.get("DOCKER_HOST") or "the default socket"
+        raise ContainerError(f"cannot reach the Docker engine at {where}: {exc}") from exc
 
 
 def routes_to_containers(client: docker.DockerClient) -> bool:
