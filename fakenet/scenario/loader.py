@@ -153,6 +153,8 @@ def _line_of_key(mapping_node, key: str) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
 
 
+# Steps after repeat expands: over an hour at the local backend's fastest (~20 a second, restart + expect_recovered).
+MAX_STEPS = 100_000
 MAX_NODES = 10_000  # the sim's largest benchmarked network; beyond it a typo would spin building names and edges
 
 
@@ -298,6 +300,9 @@ def _expand(name: str, value, node, names: list[str], file: str, line: int) -> l
         if name == "repeat":
             control = s.fields(value, {"times": s.count, "steps": lambda v: v}, step=name)
             inner = _steps(control["steps"], _value_node(node, "steps"), names, file) if control["steps"] else []
+            if len(inner) * control["times"] > MAX_STEPS:  # before multiplying: a typo'd `times` ran out of memory
+                raise s.Invalid(f"expands to {len(inner) * control['times']:,} steps; a scenario runs at most "
+                                f"{MAX_STEPS:,}")
             return inner * control["times"]
         control = s.fields(value, {"nodes": s.nodes(names), "steps": lambda v: v}, step=name)
     except s.Invalid as exc:

@@ -57,6 +57,15 @@ BROKEN += [
     ("name: x\nsteps:\n  - repeat: {times: 2, steps: [{true: 2}]}\n", "x.yaml:3: expected a step's name before"),
 ]
 
+# A repeat that expands past any run: it was a list multiplied out (MemoryError, OverflowError) at load.
+BROKEN += [
+    ("name: x\nsteps:\n  - repeat: {times: 1000000000, steps: [heal]}\n",
+     "x.yaml:3 (step repeat): expands to 1,000,000,000 steps; a scenario runs at most 100,000"),
+    ("name: x\nsteps:\n  - repeat: {times: 99999999999999999999, steps: [heal]}\n", "x.yaml:3 (step repeat): expands to "),
+    ("name: x\nsteps:\n  - repeat: {times: 1000, steps: [{repeat: {times: 1000, steps: [heal]}}]}\n",
+     "x.yaml:3 (step repeat): expands to 1,000,000 steps"),
+]
+
 
 @pytest.mark.parametrize("text, message", BROKEN, ids=[m.split(":")[2][:24] for _, m in BROKEN])
 def test_broken_files_say_where_and_what_was_expected(text, message):
