@@ -44,12 +44,15 @@ class MissingCapability(ConfigError, AttributeError):
 
 
 class RpcError(FakenetError):
-    """A JSON-RPC error answer; `code` follows bitcoin-core's numbering."""
+    """A JSON-RPC error answer; `code` follows bitcoin-core's numbering. `answered`: the node sent it
+    (its refusal), not the harness for a call that got no answer (both may be code -1: bitcoin-core's
+    RPC_MISC_ERROR is the harness's "unreachable")."""
 
-    def __init__(self, code: int, message: str, *, node: str | None = None):
+    def __init__(self, code: int, message: str, *, node: str | None = None, answered: bool = False):
         super().__init__(f"RPC error {code}: {message}", node=node)
         self.code = code
         self.rpc_message = message
+        self.answered = answered
 
 
 class ContainerError(FakenetError):

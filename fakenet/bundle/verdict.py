@@ -1,6 +1,8 @@
 """Whose fault a failure is, one of four:
 
-    system under test   a node contradicted the model (an expectation observed the nodes and differed)
+    system under test   a node contradicted the model (an expectation observed the nodes and differed), or
+                        refused what a step asked of it (an RPC error it answered: whether the refusal is
+                        right, its message says)
     scenario            the scenario or test asked for the impossible or named what is not there: the model
                         refuses the expectation (no node was asked), a prediction the chain rules leave
                         open, an unknown name, a bad setting, a deadline that passed at the wait's first
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fakenet
-from fakenet.errors import ConfigError, ExpectationFailed, FakenetError, ModelRefused, WaitTimeout
+from fakenet.errors import ConfigError, ExpectationFailed, FakenetError, ModelRefused, RpcError, WaitTimeout
 
 SYSTEM = "system under test"
 SCENARIO = "scenario"
@@ -69,6 +71,8 @@ def decide(error: BaseException | None, *, started: bool, where: str = "") -> Ve
 def side(error: BaseException, started: bool) -> str:
     if _scenario_error(error):
         return SCENARIO
+    if isinstance(error, RpcError) and error.answered and started:
+        return SYSTEM  # the engine carried the call and the answer: the node refused what a step asked
     if isinstance(error, FakenetError) and not isinstance(error, ExpectationFailed):
         return INFRASTRUCTURE
     if not started:  # before any step, nothing was asked of a node yet

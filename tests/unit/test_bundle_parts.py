@@ -52,6 +52,9 @@ def _model_refusal() -> ModelRefused:
     (_raised_in_the_test(), True, SCENARIO),
     (ContainerError("engine gone"), True, INFRASTRUCTURE),
     (RpcError(-1, "cannot reach"), True, INFRASTRUCTURE),
+    # the node's own -1 (RPC_MISC_ERROR), answered: `mine: {blocks: 100000000}` refused as time-too-new
+    (RpcError(-1, "mined block was not accepted: time-too-new", answered=True), True, SYSTEM),
+    (RpcError(-28, "loading block index", answered=True), False, INFRASTRUCTURE),  # start-up's, as before
     (ConnectionRefusedError("engine socket"), True, INFRASTRUCTURE),
     (WaitTimeout("node did not answer"), False, INFRASTRUCTURE),
     (ExpectationFailed("the first graph"), False, INFRASTRUCTURE),  # before any step ran: start-up's
@@ -186,3 +189,31 @@ def test_bundles_are_on_by_default_under_ci_only(monkeypatch, tmp_path):
     assert bundle_folder(config, "tests/a.py::test_x[local]") == tmp_path / "fakenet-bundles" / "tests_a.py_test_x_local"
     chosen = SimpleNamespace(getoption=lambda name: str(tmp_path / "mine"), rootpath=tmp_path)
     assert bundle_folder(chosen, "t.py::t").parent == tmp_path / "mine"
+
+
+class _Transport:
+    def __init__(self, reply: bytes | None):
+        self.reply = reply
+
+    def post(self, url, data, timeout):
+        if self.reply is None:
+            raise ConnectionRefusedError("nothing listens")
+        return 200, self.reply
+
+    def close(self):
+        pass
+
+
+def test_a_refusal_the_node_answered_is_the_systems_and_no_answer_the_infrastructures():
+    """Both are code -1 (RPC_MISC_ERROR, the harness's unreachable): the verdict told them apart by neither."""
+    from fakenet.harness.rpc import RpcClient
+
+    refusing = RpcClient("http://n", "u", "p", node="node",
+                         transport=_Transport(b'{"result": null, "error": {"code": -1, "message": "time-too-new"}}'))
+    with pytest.raises(RpcError) as refused:
+        refusing.call("generatetoaddress", 100000000, "rltc1q")
+    with pytest.raises(RpcError) as unreached:
+        RpcClient("http://n", "u", "p", node="node", transport=_Transport(None)).call("getblockcount")
+    assert refused.value.code == unreached.value.code == -1
+    assert decide(refused.value, started=True).side == SYSTEM
+    assert decide(unreached.value, started=True).side == INFRASTRUCTURE
