@@ -9,6 +9,8 @@ FakenetError                              (node: the node concerned, if any)
 ├── ApiError        harness/api_client.py an HTTP API answered with an error status (status)
 ├── ContainerError                        the container engine or compose failed (cmd, exit_code, output)
 │   └── ImageRebuilt  bench/compose_net.py  `up` had to build the image first: no start-up time to measure
+├── NodeGone                              a node the model has up ended and no step stopped it (outside: by
+│                                         someone else, not by itself); the step's own error is its cause
 ├── WaitTimeout                           a condition was not met by its deadline (expected vs seen, logs)
 ├── ExpectationFailed                     the network is not what the oracle predicts (also an AssertionError);
 │   │                                     expected, observed and difference as data
@@ -63,6 +65,15 @@ class ContainerError(FakenetError):
         self.cmd = cmd
         self.exit_code = exit_code
         self.output = output
+
+
+class NodeGone(FakenetError):
+    """A step failed while a node the model has up had ended, and no step stopped it: `outside` when
+    something else ended it (SIGKILL, an OOM kill, its container removed), not the node itself."""
+
+    def __init__(self, message: str, *, outside: bool, node: str | None = None):
+        super().__init__(message, node=node)
+        self.outside = outside
 
 
 class WaitTimeout(FakenetError):

@@ -7,7 +7,8 @@
                         refuses the expectation (no node was asked), a prediction the chain rules leave
                         open, an unknown name, a bad setting, a deadline that passed at the wait's first
                         look (the nodes had no time), or the test's own code raised
-    infrastructure      the engine, a host, a port, resources, a start-up that timed out
+    infrastructure      the engine, a host, a port, resources, a start-up that timed out, a node ended from
+                        outside the run (SIGKILL, the OOM killer, its container removed) while it should run
     harness             fakenet's own bug: an unexpected exception raised inside fakenet
 
 The rule is the exception's type, when it came, and where it was raised (the innermost frame
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fakenet
-from fakenet.errors import ConfigError, ExpectationFailed, FakenetError, ModelRefused, RpcError, WaitTimeout
+from fakenet.errors import (ConfigError, ExpectationFailed, FakenetError, ModelRefused, NodeGone, RpcError,
+                            WaitTimeout)
 
 SYSTEM = "system under test"
 SCENARIO = "scenario"
@@ -69,6 +71,8 @@ def decide(error: BaseException | None, *, started: bool, where: str = "") -> Ve
 
 
 def side(error: BaseException, started: bool) -> str:
+    if isinstance(error, NodeGone):  # whatever the step then saw, the node's ending is the news
+        return INFRASTRUCTURE if error.outside else SYSTEM
     if _scenario_error(error):
         return SCENARIO
     if isinstance(error, RpcError) and error.answered and started:

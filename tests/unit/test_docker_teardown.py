@@ -1,4 +1,5 @@
-"""A docker run's teardown when someone else removed part of it first: what is gone is done, not a failure."""
+"""A docker run when someone else removed or killed part of it: gone is done at teardown; who ended a
+node is said."""
 
 from types import SimpleNamespace
 
@@ -23,3 +24,32 @@ def test_a_network_removed_by_someone_else_mid_run_closes_without_a_teardown_err
     backend = DockerBackend(SimpleNamespace(name="fakenet"), client=SimpleNamespace())
     backend.network = _GoneNetwork()
     backend.close()  # raises NotFound without the fix
+
+
+class _Container:
+    def __init__(self, state: dict | None):
+        self.state = state
+        self.attrs: dict = {}
+
+    def reload(self):
+        if self.state is None:
+            raise docker.errors.NotFound("no such container")
+        self.attrs = {"State": self.state}
+
+
+def _ending(state):
+    from fakenet.harness.backends.docker import DockerRuntime
+
+    backend = DockerBackend(SimpleNamespace(name="fakenet"), client=SimpleNamespace())
+    return DockerRuntime(backend, None, container=_Container(state), name="node3").ended()
+
+
+def test_a_container_ended_under_the_run_says_who_ended_it():
+    assert _ending({"Status": "running", "Running": True}) is None
+    removed, killed = _ending(None), _ending({"Status": "exited", "ExitCode": 137})
+    assert removed.outside and "container was removed" in removed.how
+    assert killed.outside and killed.how == "was killed by SIGKILL"
+    assert _ending({"Status": "exited", "ExitCode": 137, "OOMKilled": True}).how == "was killed by the OOM killer"
+    crashed, segfault = _ending({"Status": "exited", "ExitCode": 1}), _ending({"Status": "exited", "ExitCode": 139})
+    assert not crashed.outside and crashed.how == "exited with code 1"
+    assert not segfault.outside and segfault.how == "was killed by SIGSEGV"

@@ -25,6 +25,7 @@ from docker.models.containers import _create_container_args  # what containers.c
 
 from fakenet import code_mounts
 from fakenet.errors import ConfigError, ContainerError, FakenetError
+from fakenet.harness import ended
 from fakenet.harness.backends import subnets
 from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec, container_credentials
 from fakenet.harness.backends.container_shell import ContainerShell, ShellGone
@@ -69,6 +70,21 @@ class DockerRuntime(NodeRuntime):
     def status(self) -> str:
         self.inspect()
         return self.container.status
+
+    def ended(self):
+        if self.container is None:
+            return None
+        try:
+            self.container.reload()  # fresh, not the cached inspect: asked after a failure
+        except docker.errors.NotFound:
+            return ended.Ending(self.name, "is gone: its container was removed", True)
+        state = self.container.attrs.get("State") or {}
+        if state.get("Status") not in ("exited", "dead"):
+            return None
+        if state.get("OOMKilled"):
+            return ended.Ending(self.name, "was killed by the OOM killer", True)
+        code = state.get("ExitCode") or 0
+        return ended.from_returncode(self.name, 128 - code if code > 128 else code)  # 137: SIGKILL
 
     # -- addressing ------------------------------------------------------------------------------
 

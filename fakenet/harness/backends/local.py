@@ -12,6 +12,7 @@ from typing import Mapping
 
 from fakenet import bytecode
 from fakenet.errors import ConfigError
+from fakenet.harness import ended
 from fakenet.harness.backends import processes
 from fakenet.harness.backends.base import (Backend, DataDirIdentity, LinkRules, NodeRuntime, NodeSpec,
                                            node_filter)
@@ -49,6 +50,10 @@ class LocalRuntime(DataDirIdentity, NodeRuntime):
 
     def logs(self, tail: int = 20) -> list[str]:
         return self.process.logs(tail)
+
+    def ended(self):
+        code = self.process.process.poll() if self.process.process is not None else None
+        return None if code is None else ended.from_returncode(self.name, code)
 
     def data_dir(self) -> Path:
         return self.process.datadir
