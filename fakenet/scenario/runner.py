@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from fakenet.bundle import verdict
-from fakenet.errors import ConfigError, FakenetError, NodeGone
+from fakenet.errors import ConfigError, NodeGone
 from fakenet.harness import ended
 from fakenet.harness.network import Network
 from fakenet.harness.timeline import Event
@@ -80,8 +80,8 @@ def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None,
     result, started = Result(scenario, backend, options=dict(options)), time.monotonic()
     try:
         net = network_for(scenario, backend, nodes, seed, kind, **options)
-    except FakenetError as exc:  # the run asks for what the scenario cannot be (--nodes against its edges, a kind),
-        # or the engine the backend needs does not answer (a bad DOCKER_HOST): either way a verdict, not a crash
+    except Exception as exc:  # the run asks for what the scenario cannot be (--nodes against its edges, a kind),
+        # the engine the backend needs does not answer (a bad DOCKER_HOST), or a bug: a verdict, as for start()
         result.kind, result.nodes = kind or scenario.kinds[0], nodes or scenario.nodes
         result.seed = scenario.seed if seed is None else seed
         result.setup_error, result.setup_exception = str(exc), exc
