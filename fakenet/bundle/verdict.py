@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fakenet
+from fakenet.harness import ended
 from fakenet.errors import (ConfigError, ExpectationFailed, FakenetError, ModelRefused, NodeGone, RpcError,
                             WaitTimeout)
 
@@ -68,6 +69,21 @@ def decide(error: BaseException | None, *, started: bool, where: str = "") -> Ve
     if error is None:
         return Verdict("", "")
     return Verdict(side(error, started), first_line(error), where or ("a step" if started else "start-up"))
+
+
+def ended_first(net, error: BaseException | None, started: bool = True) -> BaseException | None:
+    """A node the model has up that ended (a SIGKILL from someone else, or its own crash) explains what
+    was then seen (an unreachable node, a graph without it): said first, the error seen as its cause.
+    A scenario's own mistake or a harness bug stays what it is."""
+    if error is None or side(error, started) not in (SYSTEM, INFRASTRUCTURE):
+        return error
+    endings = ended.of_network(net)
+    if not endings:
+        return error
+    gone = NodeGone("; ".join(e.sentence() for e in endings) + f"; then: {type(error).__name__}: {error}",
+                    outside=all(e.outside for e in endings), node=endings[0].node)
+    gone.__cause__ = error
+    return gone
 
 
 def side(error: BaseException, started: bool) -> str:

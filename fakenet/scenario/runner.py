@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from fakenet.bundle import verdict
-from fakenet.errors import ConfigError, NodeGone
-from fakenet.harness import ended
+from fakenet.errors import ConfigError
 from fakenet.harness.network import Network
 from fakenet.harness.timeline import Event
 from fakenet.scenario.loader import Scenario, Step, check_kind
@@ -126,7 +125,7 @@ def _run_steps(scenario, net, result, on_step, pictures, recorder=None) -> None:
             step.type.run(ctx, step.args)
             outcome = StepResult(step, True, time.monotonic() - began)
         except Exception as exc:  # a step's failure is the scenario's result, whatever raised it
-            exc = _ended_first(net, exc)
+            exc = verdict.ended_first(net, exc)
             outcome = StepResult(step, False, time.monotonic() - began, f"{type(exc).__name__}: {exc}", exception=exc)
         if pictures is not None:
             outcome.picture = _picture(net, pictures, index)
@@ -136,21 +135,6 @@ def _run_steps(scenario, net, result, on_step, pictures, recorder=None) -> None:
         on_step(index, step, outcome, net)
         if not outcome.ok:
             return
-
-
-def _ended_first(net: Network, error: Exception) -> Exception:
-    """A node the model has up that ended (a SIGKILL from someone else, or its own crash) explains what
-    the step then saw (an unreachable node, a graph without it): said first, the step's error as its cause.
-    A scenario's own mistake or a harness bug stays what it is."""
-    if verdict.side(error, started=True) not in (verdict.SYSTEM, verdict.INFRASTRUCTURE):
-        return error
-    endings = ended.of_network(net)
-    if not endings:
-        return error
-    gone = NodeGone("; ".join(e.sentence() for e in endings) + f"; the step then failed with {type(error).__name__}: "
-                    f"{error}", outside=all(e.outside for e in endings), node=endings[0].node)
-    gone.__cause__ = error
-    return gone
 
 
 def _picture(net: Network, folder: Path, index: int) -> str:

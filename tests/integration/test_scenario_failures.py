@@ -147,7 +147,7 @@ def test_a_node_killed_by_someone_else_mid_run_is_the_infrastructures_fault_and_
     verdict = scenario_verdict(result)
     assert verdict.side == INFRASTRUCTURE, verdict
     assert "node3 was killed by SIGKILL from outside the run" in result.failure, result.failure
-    assert "the step then failed with ExpectationFailed" in result.failure
+    assert "then: ExpectationFailed" in result.failure
 
 
 def test_a_node_that_crashed_by_itself_mid_run_is_the_system_under_tests_fault():
@@ -156,3 +156,20 @@ def test_a_node_that_crashed_by_itself_mid_run_is_the_system_under_tests_fault()
     verdict = scenario_verdict(result)
     assert verdict.side == SYSTEM, verdict
     assert "node3 was killed by SIGABRT by itself" in result.failure, result.failure
+
+
+def test_a_pytest_item_whose_node_someone_else_killed_is_the_infrastructures_fault():
+    """The fixture's bundle (from_test) asks the same question as a scenario run: who ended the node."""
+    with Network(3, backend="local", seed=5) as net:
+        process = net.runtime("node3").process.process
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+        try:
+            net.oracle.expect_graph(timeout=1)
+        except AssertionError as exc:
+            error = exc
+        else:
+            raise AssertionError("the oracle did not notice node3 was gone")
+        bundle = from_test("test_killed", net, error, started=True, recorder=Recorder())
+    assert bundle.verdict.side == INFRASTRUCTURE, bundle.verdict
+    assert "node3 was killed by SIGKILL from outside the run" in bundle.verdict.error
