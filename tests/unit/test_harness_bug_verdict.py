@@ -31,3 +31,11 @@ def test_a_harness_bug_while_the_network_is_built_is_the_harnesss_fault_without_
     code, text = _run(capsys, tmp_path)
     assert code == 1 and "Traceback" not in text, text
     assert "whose fault: the harness failed (start-up): TypeError" in text, text
+
+
+def test_a_failed_run_without_a_report_says_where_its_evidence_would_be(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("fakenet.harness.network.Network.crash", natural)
+    _, text = _run(capsys, tmp_path)
+    lines = text.strip().splitlines()
+    assert lines[-2].startswith("evidence: none kept; run the replay with --report DIR"), lines[-3:]
+    assert lines[-1].startswith("replay: ")
