@@ -53,3 +53,14 @@ def test_a_container_ended_under_the_run_says_who_ended_it():
     crashed, segfault = _ending({"Status": "exited", "ExitCode": 1}), _ending({"Status": "exited", "ExitCode": 139})
     assert not crashed.outside and crashed.how == "exited with code 1"
     assert not segfault.outside and segfault.how == "was killed by SIGSEGV"
+
+
+def test_a_container_the_harness_killed_itself_is_not_news():
+    """A crash step's kill (exit 137) is the model's to know; a test that then fakes the model ("it came
+    up") is wrong about the nodes, not failed by the engine."""
+    from fakenet.harness.backends.docker import DockerRuntime
+
+    backend = DockerBackend(SimpleNamespace(name="fakenet"), client=SimpleNamespace())
+    runtime = DockerRuntime(backend, None, container=_Container({"Status": "exited", "ExitCode": 137}), name="node3")
+    runtime.stopped_here = True
+    assert runtime.ended() is None

@@ -72,7 +72,7 @@ class DockerRuntime(NodeRuntime):
         return self.container.status
 
     def ended(self):
-        if self.container is None:
+        if self.container is None or self.stopped_here:
             return None
         try:
             self.container.reload()  # fresh, not the cached inspect: asked after a failure
@@ -116,8 +116,11 @@ class DockerRuntime(NodeRuntime):
 
     # -- lifecycle -------------------------------------------------------------------------------
 
+    stopped_here = False  # the harness ended the container (a crash or stop step, teardown): not news
+
     def start(self) -> None:
         self._forget()
+        self.stopped_here = False
         if self.container is None:
             self.container = self.backend.run_container(self.spec)
         else:
@@ -125,12 +128,14 @@ class DockerRuntime(NodeRuntime):
 
     def kill(self) -> None:
         self._forget()
+        self.stopped_here = True
         if self.status() in ("running", "paused"):
             self.container.kill()
         self._forget()
 
     def stop(self) -> None:
         self._forget()
+        self.stopped_here = True
         self.container.stop(timeout=10)
 
     def pause(self) -> None:

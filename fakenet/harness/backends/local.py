@@ -33,13 +33,18 @@ class LocalRuntime(DataDirIdentity, NodeRuntime):
     def url(self, role: str) -> str:
         return f"http://{self.ip}:{self.kind.ports[role]}"
 
+    stopped_here = False  # the harness ended the process (a crash or stop step, teardown): not news
+
     def start(self) -> None:
+        self.stopped_here = False
         self.process.start()
 
     def kill(self) -> None:
+        self.stopped_here = True
         self.process.kill()
 
     def stop(self) -> None:
+        self.stopped_here = True
         self.process.stop()
 
     def pause(self) -> None:
@@ -52,7 +57,7 @@ class LocalRuntime(DataDirIdentity, NodeRuntime):
         return self.process.logs(tail)
 
     def ended(self):
-        code = self.process.process.poll() if self.process.process is not None else None
+        code = self.process.process.poll() if self.process.process is not None and not self.stopped_here else None
         return None if code is None else ended.from_returncode(self.name, code)
 
     def data_dir(self) -> Path:
