@@ -78,16 +78,20 @@ class NodeGone(FakenetError):
 
 class WaitTimeout(FakenetError):
     """A condition polled to a deadline was not met; the message says expected vs observed.
-    `looks`: how many observations the deadline allowed, `answered`: whether every one was answered
-    (a deadline that passed at an answered first look gave the nodes no time: the asker's fault)."""
+    `looks`: how many observations the deadline allowed, `answered`: whether every one was answered,
+    `first_look`: the seconds the first took. A deadline that passed during one prompt, answered look
+    gave the nodes no time (`within: 1ms`): the asker's fault. A slow look is the nodes' (one hung)."""
 
-    def __init__(self, message: str, *, looks: int = 0, answered: bool = False, node: str | None = None):
+    PROMPT = 1.0  # seconds: a look of a healthy network; a slower one waited on some node
+
+    def __init__(self, message: str, *, looks: int = 0, answered: bool = False, first_look: float = 0.0,
+                 node: str | None = None):
         super().__init__(message, node=node)
-        self.looks, self.answered = looks, answered
+        self.looks, self.answered, self.first_look = looks, answered, first_look
 
     @property
     def no_time(self) -> bool:
-        return self.looks == 1 and self.answered
+        return self.looks == 1 and self.answered and self.first_look < self.PROMPT
 
 
 class ExpectationFailed(FakenetError, AssertionError):

@@ -91,6 +91,21 @@ def test_a_deadline_that_allowed_several_looks_still_blames_the_nodes():
     assert error.__cause__.looks > 1 and decide(error, started=True).side == SYSTEM
 
 
+def test_a_first_look_that_hung_on_a_node_is_not_a_short_deadline(monkeypatch):
+    """node3 stopped (SIGSTOP) by someone: the one look waited on it past `within: 3s`. That was "the
+    scenario failed" for a deadline no look could have met, when it is the nodes that did not answer."""
+    from fakenet.harness import clock
+
+    now = [0.0]
+    monkeypatch.setattr(clock, "_monotonic", lambda: now[0])
+
+    def hung_look():
+        now[0] += 5.0  # the look alone takes longer than the deadline: a node did not answer in time
+        return "apart"
+    error = _expectation_after_a_wait(3.0, hung_look)
+    assert error.__cause__.looks == 1 and decide(error, started=True).side == SYSTEM
+
+
 def test_a_first_look_that_failed_to_reach_the_nodes_is_not_a_short_deadline():
     def unreachable():
         raise RpcError(-1, "cannot reach")
