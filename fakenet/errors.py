@@ -85,9 +85,10 @@ class WaitTimeout(FakenetError):
     PROMPT = 1.0  # seconds: a look of a healthy network; a slower one waited on some node
 
     def __init__(self, message: str, *, looks: int = 0, answered: bool = False, first_look: float = 0.0,
-                 node: str | None = None):
+                 observed=None, node: str | None = None):
         super().__init__(message, node=node)
         self.looks, self.answered, self.first_look = looks, answered, first_look
+        self.observed = observed  # the last observation, the one judged (None if no look was answered)
 
     @property
     def no_time(self) -> bool:

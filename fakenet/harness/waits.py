@@ -60,7 +60,8 @@ def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: flo
             hint = (f"the deadline ({timeout:g}s) passed during the first look ({first_look[0]:.2f}s): the nodes had no "
                     "time to get there; give the step a longer `within:`")
         raise WaitTimeout(_explain(expected, last[0], errors, logs, hint, timeout), looks=looks[0],
-                          answered=not errors, first_look=first_look[0]) from (errors[-1] if errors else exc)
+                          answered=not errors, first_look=first_look[0], observed=last[0]) \
+            from (errors[-1] if errors else exc)
     return last[0], clock.monotonic() - started
 
 

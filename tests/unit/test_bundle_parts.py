@@ -232,3 +232,21 @@ def test_a_refusal_the_node_answered_is_the_systems_and_no_answer_the_infrastruc
     assert refused.value.code == unreached.value.code == -1
     assert decide(refused.value, started=True).side == SYSTEM
     assert decide(unreached.value, started=True).side == INFRASTRUCTURE
+
+
+def test_a_graph_expectation_reports_the_graph_it_judged_not_a_later_one():
+    """`within: 1ms` after a heal: the one look lacked node–node3; the message then observed again, found
+    the network healed, and said "observed graph != expected graph: none"."""
+    import networkx as nx
+
+    from fakenet.harness import expect
+
+    full = nx.Graph([("node", "node2"), ("node2", "node3"), ("node", "node3")])
+    looks = iter([nx.Graph([("node", "node2"), ("node2", "node3")])])
+    net = SimpleNamespace(model=SimpleNamespace(expected_graph=lambda: full, unsteady_links=lambda: set(), down=set()),
+                          observed_graph=lambda: next(looks, full), kind=SimpleNamespace(capabilities=()),
+                          logs=lambda tail: [])
+    with pytest.raises(ExpectationFailed) as caught:
+        expect.graph(net, 0.0)
+    assert "observed graph != expected graph: missing edges node–node3" in str(caught.value), str(caught.value)
+    assert caught.value.difference == "missing edges node–node3"
