@@ -9,6 +9,8 @@ FakenetError                              (node: the node concerned, if any)
 ├── ApiError        harness/api_client.py an HTTP API answered with an error status (status)
 ├── ContainerError                        the container engine or compose failed (cmd, exit_code, output)
 │   └── ImageRebuilt  bench/compose_net.py  `up` had to build the image first: no start-up time to measure
+├── NodeGone                              a node the model has up ended and no step stopped it (outside: by
+│                                         someone else, not by itself); the step's own error is its cause
 ├── WaitTimeout                           a condition was not met by its deadline (expected vs seen, logs)
 ├── ExpectationFailed                     the network is not what the oracle predicts (also an AssertionError);
 │   │                                     expected, observed and difference as data
@@ -44,12 +46,15 @@ class MissingCapability(ConfigError, AttributeError):
 
 
 class RpcError(FakenetError):
-    """A JSON-RPC error answer; `code` follows bitcoin-core's numbering."""
+    """A JSON-RPC error answer; `code` follows bitcoin-core's numbering. `answered`: the node sent it
+    (its refusal), not the harness for a call that got no answer (both may be code -1: bitcoin-core's
+    RPC_MISC_ERROR is the harness's "unreachable")."""
 
-    def __init__(self, code: int, message: str, *, node: str | None = None):
+    def __init__(self, code: int, message: str, *, node: str | None = None, answered: bool = False):
         super().__init__(f"RPC error {code}: {message}", node=node)
         self.code = code
         self.rpc_message = message
+        self.answered = answered
 
 
 class ContainerError(FakenetError):
@@ -62,8 +67,32 @@ class ContainerError(FakenetError):
         self.output = output
 
 
+class NodeGone(FakenetError):
+    """A step failed while a node the model has up had ended, and no step stopped it: `outside` when
+    something else ended it (SIGKILL, an OOM kill, its container removed), not the node itself."""
+
+    def __init__(self, message: str, *, outside: bool, node: str | None = None):
+        super().__init__(message, node=node)
+        self.outside = outside
+
+
 class WaitTimeout(FakenetError):
-    """A condition polled to a deadline was not met; the message says expected vs observed."""
+    """A condition polled to a deadline was not met; the message says expected vs observed.
+    `looks`: how many observations the deadline allowed, `answered`: whether every one was answered,
+    `first_look`: the seconds the first took. A deadline that passed during one prompt, answered look
+    gave the nodes no time (`within: 1ms`): the asker's fault. A slow look is the nodes' (one hung)."""
+
+    PROMPT = 1.0  # seconds: a look of a healthy network; a slower one waited on some node
+
+    def __init__(self, message: str, *, looks: int = 0, answered: bool = False, first_look: float = 0.0,
+                 observed=None, node: str | None = None):
+        super().__init__(message, node=node)
+        self.looks, self.answered, self.first_look = looks, answered, first_look
+        self.observed = observed  # the last observation, the one judged (None if no look was answered)
+
+    @property
+    def no_time(self) -> bool:
+        return self.looks == 1 and self.answered and self.first_look < self.PROMPT
 
 
 class ExpectationFailed(FakenetError, AssertionError):

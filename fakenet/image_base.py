@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from fakenet import engine_reads
 from fakenet.container_once import run_once
-from fakenet.errors import ContainerError
+from fakenet.errors import ContainerError, FakenetError
 from fakenet.image_apt import AptMirror, host_mirror
 from fakenet.labels import IMAGE_LABEL, PACKAGES_LABEL, PROJECT_LABEL
 from fakenet.state import state_dir
@@ -141,8 +141,13 @@ def build_lock(cache: Path, image: str) -> Iterator[None]:
     """One builder of `image` at a time (pytest-xdist workers wait for one another instead of building
     twice). One lock per image, not one for all: `up` of the built node image does not wait for a
     first `--kind litecoin` building its own."""
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / f"{image}.image.lock", "w") as handle:
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        handle = open(cache / f"{image}.image.lock", "w")
+    except OSError as exc:  # the first write to the state dir in a run: say which dir and how to move it
+        raise FakenetError(f"fakenet's state dir {cache} cannot be written ({exc.strerror or exc}): point "
+                           f"FAKENET_STATE_DIR at a writable directory") from exc
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
 

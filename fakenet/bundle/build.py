@@ -9,7 +9,7 @@ from fakenet.bundle import replay
 from fakenet.bundle.evidence import gather
 from fakenet.bundle.manifest import facts
 from fakenet.bundle.record import Bundle, Recorder, StepRow
-from fakenet.bundle.verdict import Verdict, decide
+from fakenet.bundle.verdict import Verdict, decide, ended_first
 from fakenet.errors import ModelRefused
 
 
@@ -44,6 +44,7 @@ def from_scenario(result, recorder: Recorder) -> Bundle:
 def from_test(nodeid: str, net, error: BaseException | None, started: bool, recorder: Recorder,
               seconds: float = 0.0, root=None) -> Bundle:
     """`root`: pytest's rootdir, which `nodeid` is relative to (for a replay line that works from anywhere)."""
+    error = ended_first(net, error, started)  # a node someone else killed: neither the test's nor the node's fault
     verdict = decide(error, started=started, where="the test" if started else "start-up")
     return _bundle(recorder, nodeid, net.backend.name, net.kind.name, net.seed, verdict,
                    replay=replay.pytest_command(nodeid, net.backend.name, root), failure=str(error or ""),

@@ -1,10 +1,14 @@
 """Whose fault a failure is, one of four:
 
-    system under test   a node contradicted the model (an expectation observed the nodes and differed)
+    system under test   a node contradicted the model (an expectation observed the nodes and differed), or
+                        refused what a step asked of it (an RPC error it answered: whether the refusal is
+                        right, its message says)
     scenario            the scenario or test asked for the impossible or named what is not there: the model
                         refuses the expectation (no node was asked), a prediction the chain rules leave
-                        open, an unknown name, a bad setting, or the test's own code raised
-    infrastructure      the engine, a host, a port, resources, a start-up that timed out
+                        open, an unknown name, a bad setting, a deadline that passed at the wait's first
+                        look (the nodes had no time), or the test's own code raised
+    infrastructure      the engine, a host, a port, resources, a start-up that timed out, a node ended from
+                        outside the run (SIGKILL, the OOM killer, its container removed) while it should run
     harness             fakenet's own bug: an unexpected exception raised inside fakenet
 
 The rule is the exception's type, when it came, and where it was raised (the innermost frame
@@ -19,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fakenet
-from fakenet.errors import ConfigError, ExpectationFailed, FakenetError, ModelRefused
+from fakenet.harness import ended
+from fakenet.errors import (ConfigError, ExpectationFailed, FakenetError, ModelRefused, NodeGone, RpcError,
+                            WaitTimeout)
 
 SYSTEM = "system under test"
 SCENARIO = "scenario"
@@ -32,7 +38,8 @@ STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
 INFRASTRUCTURE_ERRORS = (OSError, MemoryError, TimeoutError)
 
 WHY = {SYSTEM: "a node contradicted the model",
-       SCENARIO: "the scenario or test asks for what the model refuses or names what is not there",
+       SCENARIO: "the scenario or test asks for what the model refuses or names what is not there, "
+                 "or gives the nodes no time to get there",
        INFRASTRUCTURE: "the engine, a host or resources failed; no node was found wrong",
        HARNESS: "fakenet itself raised an unexpected error: a bug to report"}
 
@@ -64,9 +71,28 @@ def decide(error: BaseException | None, *, started: bool, where: str = "") -> Ve
     return Verdict(side(error, started), first_line(error), where or ("a step" if started else "start-up"))
 
 
+def ended_first(net, error: BaseException | None, started: bool = True) -> BaseException | None:
+    """A node the model has up that ended (a SIGKILL from someone else, or its own crash) explains what
+    was then seen (an unreachable node, a graph without it): said first, the error seen as its cause.
+    A scenario's own mistake or a harness bug stays what it is."""
+    if error is None or side(error, started) not in (SYSTEM, INFRASTRUCTURE):
+        return error
+    endings = ended.of_network(net)
+    if not endings:
+        return error
+    gone = NodeGone("; ".join(e.sentence() for e in endings) + f"; then: {type(error).__name__}: {error}",
+                    outside=all(e.outside for e in endings), node=endings[0].node)
+    gone.__cause__ = error
+    return gone
+
+
 def side(error: BaseException, started: bool) -> str:
+    if isinstance(error, NodeGone):  # whatever the step then saw, the node's ending is the news
+        return INFRASTRUCTURE if error.outside else SYSTEM
     if _scenario_error(error):
         return SCENARIO
+    if isinstance(error, RpcError) and error.answered and started:
+        return SYSTEM  # the engine carried the call and the answer: the node refused what a step asked
     if isinstance(error, FakenetError) and not isinstance(error, ExpectationFailed):
         return INFRASTRUCTURE
     if not started:  # before any step, nothing was asked of a node yet
@@ -79,7 +105,19 @@ def side(error: BaseException, started: bool) -> str:
 def _scenario_error(error: BaseException) -> bool:
     from fakenet.harness.chain_model import AmbiguousChain
 
-    return isinstance(error, (ModelRefused, AmbiguousChain, ConfigError))
+    return isinstance(error, (ModelRefused, AmbiguousChain, ConfigError)) or _no_time(error)
+
+
+def _no_time(error: BaseException) -> bool:
+    """A wait (an expectation's, in its causes) whose deadline passed at its first look, answered:
+    `within: 1ms` gave the nodes no time, whatever they would have done."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, WaitTimeout):
+            return error.no_time
+        error = error.__cause__
+    return False
 
 
 def _unexpected(error: BaseException) -> str:

@@ -48,8 +48,8 @@ def graph(net: Fleet, timeout: float) -> float:
         _, took = wait_for(lambda: _Edges(net.observed_graph()), lambda g: same(g.graph), timeout=timeout,
                            expected=f"edges {_Edges(expected)!r}",
                            logs=_context(net), hint="a refused identity or a filter rule left behind shows in the logs")
-    except WaitTimeout as exc:
-        observed = net.observed_graph()
+    except WaitTimeout as exc:  # the graph the wait judged last: a new look may find a network healed since
+        observed = exc.observed.graph if isinstance(exc.observed, _Edges) else net.observed_graph()
         difference = observe.graph_diff(expected, observed)
         raise ExpectationFailed(f"observed graph != expected graph: {difference}\n{exc}", expected=expected,
                                 observed=observed, difference=difference) from exc

@@ -78,7 +78,8 @@ class RpcClient:
         if not isinstance(replies, list):
             return [self._result(replies)]  # an error for the batch as a whole
         by_id = {reply.get("id"): reply for reply in replies}
-        return [self._result(by_id.get(i, {"error": {"code": UNREACHABLE, "message": "no reply"}})) for i in ids]
+        return [self._result(by_id[i]) if i in by_id else
+                self._result({"error": {"code": UNREACHABLE, "message": "no reply"}}, answered=False) for i in ids]
 
     def close(self) -> None:
         self._transport.close()
@@ -96,12 +97,12 @@ class RpcClient:
             raise RpcError(UNREACHABLE, f"HTTP {status} from {self.url} is not JSON: "
                                         f"{content.decode(errors='replace')[:120]!r}", node=self.node) from exc
 
-    def _result(self, reply: dict):
+    def _result(self, reply: dict, answered: bool = True):
         error = reply.get("error")
         if error:
             code = error.get("code") if isinstance(error, dict) else None
             message = error.get("message", str(error)) if isinstance(error, dict) else str(error)
-            raise RpcError(code if isinstance(code, int) else UNREACHABLE, message, node=self.node)
+            raise RpcError(code if isinstance(code, int) else UNREACHABLE, message, node=self.node, answered=answered)
         return reply.get("result")
 
     def __getattr__(self, method: str):

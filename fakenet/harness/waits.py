@@ -32,11 +32,15 @@ def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: flo
     Polls back off from 20 ms to `max_interval`: cheap probes can afford a short one."""
     started = clock.monotonic()
     last: list = [None]
+    looks, first_look = [0], [0.0]
     errors: list[Exception] = []
 
     def attempt():
+        looks[0] += 1
         try:
             last[0] = probe()
+            if looks[0] == 1:
+                first_look[0] = clock.monotonic() - started
         except retry_on as exc:  # a node that is still starting answers with errors; keep polling
             errors.append(exc)
             return False
@@ -51,7 +55,13 @@ def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: flo
     except RetryError as exc:
         if ABANDONED.is_set():
             raise WaitTimeout(f"abandoned (the caller was interrupted): {expected}") from exc
-        raise WaitTimeout(_explain(expected, last[0], errors, logs, hint, timeout)) from (errors[-1] if errors else exc)
+        timed = WaitTimeout("", looks=looks[0], answered=not errors, first_look=first_look[0])
+        if timed.no_time:
+            hint = (f"the deadline ({timeout:g}s) passed during the first look ({first_look[0]:.2f}s): the nodes had no "
+                    "time to get there; give the step a longer `within:`")
+        raise WaitTimeout(_explain(expected, last[0], errors, logs, hint, timeout), looks=looks[0],
+                          answered=not errors, first_look=first_look[0], observed=last[0]) \
+            from (errors[-1] if errors else exc)
     return last[0], clock.monotonic() - started
 
 

@@ -52,6 +52,9 @@ def run_with_progress(scenario: Scenario, backend: str, *, nodes=None, seed=None
     if not result.ok:
         console.print(result.failure, markup=False)
         console.print(f"whose fault: {scenario_verdict(result).sentence()}", markup=False, soft_wrap=True)
+        if report_dir is None:  # the nodes' logs and data dirs went with the network: say how to keep them
+            console.print("evidence: none kept; run the replay with --report DIR for the bundle (every node's "
+                          "logs, data dirs, timeline, predicted and observed graphs)", markup=False, soft_wrap=True)
         console.print(f"replay: {replay.scenario_command(result)}", markup=False, soft_wrap=True)
     return result
 

@@ -98,9 +98,9 @@ def parse(text: str, file: str = "<scenario>", kind: str | None = None, nodes: i
     root, data = _compose(text, file)
     if not isinstance(data, dict):
         raise ScenarioError("expected a mapping with name, nodes and steps at the top", file=file, line=1)
-    unknown = sorted(set(data) - META, key=str)
+    unknown = sorted(str(key) for key in set(data) - META)  # str: YAML reads `1:` as a number
     if unknown:
-        raise ScenarioError(f"unknown key(s) {', '.join(map(str, unknown))}{did_you_mean(str(unknown[0]), META)}; "
+        raise ScenarioError(f"unknown key(s) {', '.join(unknown)}{did_you_mean(unknown[0], META)}; "
                             f"expected some of {', '.join(sorted(META))}", file=file, line=_key_line(root, unknown[0]))
     meta = _metadata(data, root, file, nodes)
     steps_node = _value_node(root, "steps")
@@ -163,6 +163,8 @@ def _line_of_key(mapping_node, key: str) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
 
 
+# Steps after repeat expands: over an hour at the local backend's fastest (~20 a second, restart + expect_recovered).
+MAX_STEPS = 100_000
 MAX_NODES = 10_000  # the sim's largest benchmarked network; beyond it a typo would spin building names and edges
 
 
@@ -280,7 +282,11 @@ def _split(item, file: str, line: int):
     if isinstance(item, str):
         return item, None
     if isinstance(item, dict) and len(item) == 1:
-        return next(iter(item.items()))
+        name, value = next(iter(item.items()))
+        if not isinstance(name, str):  # YAML reads `1:`, `null:`, `true:` as other types than a name
+            raise ScenarioError(f"expected a step's name before its colon, like `- crash: node3`, not {name!r}",
+                                file=file, line=line)
+        return name, value
     raise ScenarioError(f"expected one step per list item, like `- crash: node3` or `- heal`, not {item!r}",
                         file=file, line=line)
 
@@ -304,6 +310,9 @@ def _expand(name: str, value, node, names: list[str], file: str, line: int) -> l
         if name == "repeat":
             control = s.fields(value, {"times": s.count, "steps": lambda v: v}, step=name)
             inner = _steps(control["steps"], _value_node(node, "steps"), names, file) if control["steps"] else []
+            if len(inner) * control["times"] > MAX_STEPS:  # before multiplying: a typo'd `times` ran out of memory
+                raise s.Invalid(f"expands to {len(inner) * control['times']:,} steps; a scenario runs at most "
+                                f"{MAX_STEPS:,}")
             return inner * control["times"]
         control = s.fields(value, {"nodes": s.nodes(names), "steps": lambda v: v}, step=name)
     except s.Invalid as exc:

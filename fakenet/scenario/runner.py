@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from fakenet.bundle import verdict
 from fakenet.errors import ConfigError
 from fakenet.harness.network import Network
 from fakenet.harness.timeline import Event
@@ -78,7 +79,8 @@ def run(scenario: Scenario, backend: str = "local", *, nodes: int | None = None,
     result, started = Result(scenario, backend, options=dict(options)), time.monotonic()
     try:
         net = network_for(scenario, backend, nodes, seed, kind, **options)
-    except ConfigError as exc:  # the run asks for what the scenario cannot be (--nodes against its edges, a kind)
+    except Exception as exc:  # the run asks for what the scenario cannot be (--nodes against its edges, a kind),
+        # the engine the backend needs does not answer (a bad DOCKER_HOST), or a bug: a verdict, as for start()
         result.kind, result.nodes = kind or scenario.kinds[0], nodes or scenario.nodes
         result.seed = scenario.seed if seed is None else seed
         result.setup_error, result.setup_exception = str(exc), exc
@@ -126,6 +128,7 @@ def _run_steps(scenario, net, result, on_step, pictures, recorder=None) -> None:
             step.type.run(ctx, step.args)
             outcome = StepResult(step, True, time.monotonic() - began)
         except Exception as exc:  # a step's failure is the scenario's result, whatever raised it
+            exc = verdict.ended_first(net, exc)
             outcome = StepResult(step, False, time.monotonic() - began, f"{type(exc).__name__}: {exc}", exception=exc)
         if pictures is not None:
             outcome.picture = _picture(net, pictures, index)

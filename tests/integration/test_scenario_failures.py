@@ -1,10 +1,13 @@
 """A false expectation fails with a message a new user can act on: where, what, and why."""
 
 import json
+import os
+import signal
 import subprocess
 
 from fakenet import Network
-from fakenet.bundle import SCENARIO, SYSTEM, Recorder, from_scenario, from_test, write
+from fakenet.bundle import INFRASTRUCTURE, SCENARIO, SYSTEM, Recorder, from_scenario, from_test, write
+from fakenet.bundle.build import scenario_verdict
 from fakenet.scenario import parse, run
 from support import user_pytest
 
@@ -116,3 +119,57 @@ def test_a_mistyped_stream_set_is_caught_when_the_file_loads():
     with pytest.raises(ScenarioError, match="no stream set named 'lonley' before this step \\(did you mean 'lonely'\\?\\)"):
         parse("name: typo\nsteps:\n  - create_streams: {on: node, count: 1, as: lonely}\n"
               "  - expect_available: {streams: lonley}\n", "typo.yaml")
+
+
+KILLED_BEHIND_THE_RUNS_BACK = """name: killed-by-someone-else
+nodes: 3
+steps:
+  - heal
+  - expect_graph: {within: 2s}
+"""
+
+
+def _signal_node3_before_step_2(sig):
+    """An on_step callback: before step 2, someone other than the harness signals node3's process."""
+    def on_step(index, step, outcome, net):
+        if index == 1 and outcome is None:
+            process = net.runtime("node3").process.process
+            os.kill(process.pid, sig)
+            process.wait(10)
+    return on_step
+
+
+def test_a_node_killed_by_someone_else_mid_run_is_the_infrastructures_fault_and_says_so():
+    """It was "the system under test failed: … chains did not converge: no node answered" (or the
+    infrastructure's, when the kill landed in a restart: the same fault, two verdicts)."""
+    result = run(parse(KILLED_BEHIND_THE_RUNS_BACK, "killed.yaml"), "local",
+                 on_step=_signal_node3_before_step_2(signal.SIGKILL))
+    verdict = scenario_verdict(result)
+    assert verdict.side == INFRASTRUCTURE, verdict
+    assert "node3 was killed by SIGKILL from outside the run" in result.failure, result.failure
+    assert "then: ExpectationFailed" in result.failure
+
+
+def test_a_node_that_crashed_by_itself_mid_run_is_the_system_under_tests_fault():
+    result = run(parse(KILLED_BEHIND_THE_RUNS_BACK, "crashed.yaml"), "local",
+                 on_step=_signal_node3_before_step_2(signal.SIGABRT))
+    verdict = scenario_verdict(result)
+    assert verdict.side == SYSTEM, verdict
+    assert "node3 was killed by SIGABRT by itself" in result.failure, result.failure
+
+
+def test_a_pytest_item_whose_node_someone_else_killed_is_the_infrastructures_fault():
+    """The fixture's bundle (from_test) asks the same question as a scenario run: who ended the node."""
+    with Network(3, backend="local", seed=5) as net:
+        process = net.runtime("node3").process.process
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+        try:
+            net.oracle.expect_graph(timeout=1)
+        except AssertionError as exc:
+            error = exc
+        else:
+            raise AssertionError("the oracle did not notice node3 was gone")
+        bundle = from_test("test_killed", net, error, started=True, recorder=Recorder())
+    assert bundle.verdict.side == INFRASTRUCTURE, bundle.verdict
+    assert "node3 was killed by SIGKILL from outside the run" in bundle.verdict.error

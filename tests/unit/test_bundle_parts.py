@@ -14,6 +14,7 @@ from fakenet.bundle.replay import pytest_command, scenario_command
 from fakenet.errors import ConfigError, ContainerError, ExpectationFailed, ModelRefused, RpcError, WaitTimeout
 from fakenet.harness.chain_model import AmbiguousChain
 from fakenet.harness.timeline import Event
+from fakenet.harness.waits import wait_for
 from fakenet.scenario import ScenarioError, parse
 
 STREAM_A, STREAM_B = "kjzl6cwe1jw146aaaaaaaaaaaaaaaaaaaa", "kjzl6cwe1jw147bbbbbbbbbbbbbbbbbbbb"
@@ -51,6 +52,9 @@ def _model_refusal() -> ModelRefused:
     (_raised_in_the_test(), True, SCENARIO),
     (ContainerError("engine gone"), True, INFRASTRUCTURE),
     (RpcError(-1, "cannot reach"), True, INFRASTRUCTURE),
+    # the node's own -1 (RPC_MISC_ERROR), answered: `mine: {blocks: 100000000}` refused as time-too-new
+    (RpcError(-1, "mined block was not accepted: time-too-new", answered=True), True, SYSTEM),
+    (RpcError(-28, "loading block index", answered=True), False, INFRASTRUCTURE),  # start-up's, as before
     (ConnectionRefusedError("engine socket"), True, INFRASTRUCTURE),
     (WaitTimeout("node did not answer"), False, INFRASTRUCTURE),
     (ExpectationFailed("the first graph"), False, INFRASTRUCTURE),  # before any step ran: start-up's
@@ -60,6 +64,52 @@ def test_whose_fault_follows_the_error_type_when_and_where_it_came(error, starte
     verdict = decide(error, started=started)
     assert verdict.side == side and verdict.error.startswith(type(error).__name__)
     assert f"the {side} failed" in verdict.sentence() and verdict.why
+
+
+def _expectation_after_a_wait(timeout: float, probe=lambda: "apart") -> ExpectationFailed:
+    """An expectation that waited for "together" to its deadline, as expect.graph wraps its wait."""
+    try:
+        wait_for(probe, lambda seen: seen == "together", timeout=timeout, expected="together")
+    except WaitTimeout as timeout_error:
+        try:
+            raise ExpectationFailed(f"not recovered: {timeout_error}") from timeout_error
+        except ExpectationFailed as exc:
+            return exc
+    raise AssertionError("expected the wait to time out")
+
+
+def test_a_deadline_that_passed_at_the_first_look_is_the_scenarios_fault_not_the_nodes():
+    """`expect_recovered: {within: 1ms}` after a heal: one look, no time for any node to reconnect."""
+    error = _expectation_after_a_wait(0.0)
+    verdict = decide(error, started=True)
+    assert verdict.side == SCENARIO, verdict
+    assert "no time" in verdict.why and "give the step a longer `within:`" in str(error)
+
+
+def test_a_deadline_that_allowed_several_looks_still_blames_the_nodes():
+    error = _expectation_after_a_wait(0.1)  # polled from 20 ms: several looks before 0.1 s
+    assert error.__cause__.looks > 1 and decide(error, started=True).side == SYSTEM
+
+
+def test_a_first_look_that_hung_on_a_node_is_not_a_short_deadline(monkeypatch):
+    """node3 stopped (SIGSTOP) by someone: the one look waited on it past `within: 3s`. That was "the
+    scenario failed" for a deadline no look could have met, when it is the nodes that did not answer."""
+    from fakenet.harness import clock
+
+    now = [0.0]
+    monkeypatch.setattr(clock, "_monotonic", lambda: now[0])
+
+    def hung_look():
+        now[0] += 5.0  # the look alone takes longer than the deadline: a node did not answer in time
+        return "apart"
+    error = _expectation_after_a_wait(3.0, hung_look)
+    assert error.__cause__.looks == 1 and decide(error, started=True).side == SYSTEM
+
+
+def test_a_first_look_that_failed_to_reach_the_nodes_is_not_a_short_deadline():
+    def unreachable():
+        raise RpcError(-1, "cannot reach")
+    assert decide(_expectation_after_a_wait(0.0, unreachable), started=True).side == SYSTEM
 
 
 def test_failure_data_keeps_the_prediction_and_the_observation_apart():
@@ -162,3 +212,49 @@ def test_bundles_are_on_by_default_under_ci_only(monkeypatch, tmp_path):
     assert bundle_folder(config, "tests/a.py::test_x[local]") == tmp_path / "fakenet-bundles" / "tests_a.py_test_x_local"
     chosen = SimpleNamespace(getoption=lambda name: str(tmp_path / "mine"), rootpath=tmp_path)
     assert bundle_folder(chosen, "t.py::t").parent == tmp_path / "mine"
+
+
+class _Transport:
+    def __init__(self, reply: bytes | None):
+        self.reply = reply
+
+    def post(self, url, data, timeout):
+        if self.reply is None:
+            raise ConnectionRefusedError("nothing listens")
+        return 200, self.reply
+
+    def close(self):
+        pass
+
+
+def test_a_refusal_the_node_answered_is_the_systems_and_no_answer_the_infrastructures():
+    """Both are code -1 (RPC_MISC_ERROR, the harness's unreachable): the verdict told them apart by neither."""
+    from fakenet.harness.rpc import RpcClient
+
+    refusing = RpcClient("http://n", "u", "p", node="node",
+                         transport=_Transport(b'{"result": null, "error": {"code": -1, "message": "time-too-new"}}'))
+    with pytest.raises(RpcError) as refused:
+        refusing.call("generatetoaddress", 100000000, "rltc1q")
+    with pytest.raises(RpcError) as unreached:
+        RpcClient("http://n", "u", "p", node="node", transport=_Transport(None)).call("getblockcount")
+    assert refused.value.code == unreached.value.code == -1
+    assert decide(refused.value, started=True).side == SYSTEM
+    assert decide(unreached.value, started=True).side == INFRASTRUCTURE
+
+
+def test_a_graph_expectation_reports_the_graph_it_judged_not_a_later_one():
+    """`within: 1ms` after a heal: the one look lacked node–node3; the message then observed again, found
+    the network healed, and said "observed graph != expected graph: none"."""
+    import networkx as nx
+
+    from fakenet.harness import expect
+
+    full = nx.Graph([("node", "node2"), ("node2", "node3"), ("node", "node3")])
+    looks = iter([nx.Graph([("node", "node2"), ("node2", "node3")])])
+    net = SimpleNamespace(model=SimpleNamespace(expected_graph=lambda: full, unsteady_links=lambda: set(), down=set()),
+                          observed_graph=lambda: next(looks, full), kind=SimpleNamespace(capabilities=()),
+                          logs=lambda tail: [])
+    with pytest.raises(ExpectationFailed) as caught:
+        expect.graph(net, 0.0)
+    assert "observed graph != expected graph: missing edges node–node3" in str(caught.value), str(caught.value)
+    assert caught.value.difference == "missing edges node–node3"

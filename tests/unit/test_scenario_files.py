@@ -49,6 +49,25 @@ BROKEN = [
 ]
 
 
+# Keys YAML reads as numbers, nulls or booleans: a user's typo, said in one line (they raised TypeError).
+BROKEN += [
+    ("name: x\n1: y\nsteps: [heal]\n", "x.yaml:2: unknown key(s) 1; expected some of "),
+    ("name: x\n1: y\nfoo: z\nsteps: [heal]\n", "x.yaml:2: unknown key(s) 1, foo; expected some of "),
+    ("name: x\nsteps:\n  - {1: 2}\n", "x.yaml:3: expected a step's name before its colon, like `- crash: node3`, not 1"),
+    ("name: x\nsteps:\n  - null: node\n", "x.yaml:3: expected a step's name before its colon"),
+    ("name: x\nsteps:\n  - repeat: {times: 2, steps: [{true: 2}]}\n", "x.yaml:3: expected a step's name before"),
+]
+
+# A repeat that expands past any run: it was a list multiplied out (MemoryError, OverflowError) at load.
+BROKEN += [
+    ("name: x\nsteps:\n  - repeat: {times: 1000000000, steps: [heal]}\n",
+     "x.yaml:3 (step repeat): expands to 1,000,000,000 steps; a scenario runs at most 100,000"),
+    ("name: x\nsteps:\n  - repeat: {times: 99999999999999999999, steps: [heal]}\n", "x.yaml:3 (step repeat): expands to "),
+    ("name: x\nsteps:\n  - repeat: {times: 1000, steps: [{repeat: {times: 1000, steps: [heal]}}]}\n",
+     "x.yaml:3 (step repeat): expands to 1,000,000 steps"),
+]
+
+
 @pytest.mark.parametrize("text, message", BROKEN, ids=[m.split(":")[2][:24] for _, m in BROKEN])
 def test_broken_files_say_where_and_what_was_expected(text, message):
     with pytest.raises(ScenarioError) as caught:

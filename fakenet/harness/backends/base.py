@@ -45,6 +45,11 @@ class NodeRuntime(ABC):
     @abstractmethod
     def rpc(self) -> RpcClient: ...
 
+    def ended(self):
+        """A fakenet.harness.ended.Ending if the node's process or container has ended, else None
+        (also where the backend cannot tell)."""
+        return None
+
     @property
     def client(self) -> NodeClient:
         """The kind's typed client over this node's RPC (rebuilt when the RPC client is)."""

@@ -25,6 +25,7 @@ from docker.models.containers import _create_container_args  # what containers.c
 
 from fakenet import code_mounts
 from fakenet.errors import ConfigError, ContainerError, FakenetError
+from fakenet.harness import ended
 from fakenet.harness.backends import subnets
 from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec, container_credentials
 from fakenet.harness.backends.container_shell import ContainerShell, ShellGone
@@ -70,6 +71,21 @@ class DockerRuntime(NodeRuntime):
         self.inspect()
         return self.container.status
 
+    def ended(self):
+        if self.container is None or self.stopped_here:
+            return None
+        try:
+            self.container.reload()  # fresh, not the cached inspect: asked after a failure
+        except docker.errors.NotFound:
+            return ended.Ending(self.name, "is gone: its container was removed", True)
+        state = self.container.attrs.get("State") or {}
+        if state.get("Status") not in ("exited", "dead"):
+            return None
+        if state.get("OOMKilled"):
+            return ended.Ending(self.name, "was killed by the OOM killer", True)
+        code = state.get("ExitCode") or 0
+        return ended.from_returncode(self.name, 128 - code if code > 128 else code)  # 137: SIGKILL
+
     # -- addressing ------------------------------------------------------------------------------
 
     def url(self, role: str) -> str:
@@ -100,8 +116,11 @@ class DockerRuntime(NodeRuntime):
 
     # -- lifecycle -------------------------------------------------------------------------------
 
+    stopped_here = False  # the harness ended the container (a crash or stop step, teardown): not news
+
     def start(self) -> None:
         self._forget()
+        self.stopped_here = False
         if self.container is None:
             self.container = self.backend.run_container(self.spec)
         else:
@@ -109,12 +128,14 @@ class DockerRuntime(NodeRuntime):
 
     def kill(self) -> None:
         self._forget()
+        self.stopped_here = True
         if self.status() in ("running", "paused"):
             self.container.kill()
         self._forget()
 
     def stop(self) -> None:
         self._forget()
+        self.stopped_here = True
         self.container.stop(timeout=10)
 
     def pause(self) -> None:
@@ -194,16 +215,6 @@ class DockerRuntime(NodeRuntime):
         return "iptables in the node's namespace; delay in the node's transport (this kernel has no netem)"
 
 
-def engine() -> docker.DockerClient:
-    """This machine's engine as the docker CLI finds it (DOCKER_HOST, else the socket). One that does not
-    answer is the user's to fix (Docker not started): one line, not the traceback `fake graph`, `dump`
-    and `scenario run --backend docker` ended in."""
-    try:
-        return docker.from_env()
-    except docker.errors.DockerException as exc:
-        raise ContainerError(f"cannot reach the Docker engine: {exc}") from exc
-
-
 class DockerBackend(Backend):
     name = "docker"
     parallel_start = True
@@ -212,7 +223,7 @@ class DockerBackend(Backend):
                  run: str | None = None, client: docker.DockerClient | None = None, owned: bool = True,
                  publish: bool | None = None):
         self.kind = kind
-        self.client = client or engine()
+        self.client = client or engine_client()
         self.image = image
         self.project, self.run = project, run or uuid.uuid4().hex[:10]
         # Owned resources die with their process (prune takes them once it is gone); a network kept
@@ -323,7 +334,10 @@ class DockerBackend(Backend):
             except docker.errors.NotFound:  # removed already (a prune of a run it took for dead)
                 pass
         if self.network is not None:
-            self.network.remove()
+            try:
+                self.network.remove()
+            except docker.errors.NotFound:  # removed already, by someone else mid-run (the verdict said so)
+                pass
 
     @staticmethod
     def _remove_container(runtime: DockerRuntime) -> None:
@@ -333,6 +347,16 @@ class DockerBackend(Backend):
                 runtime.container.remove(force=True, v=True)
             except docker.errors.NotFound:
                 pass
+
+
+def engine_client() -> docker.DockerClient:
+    """The engine DOCKER_HOST names (or the default socket); one that does not answer is the
+    infrastructure's failure, said in a line, not the SDK's traceback."""
+    try:
+        return docker.from_env()
+    except (docker.errors.DockerException, OSError) as exc:  # OSError: an ssh:// engine's connect
+        where = os.environ.get("DOCKER_HOST") or "the default socket"
+        raise ContainerError(f"cannot reach the Docker engine at {where}: {exc}") from exc
 
 
 def routes_to_containers(client: docker.DockerClient) -> bool:

@@ -12,6 +12,7 @@ from typing import Mapping
 
 from fakenet import bytecode
 from fakenet.errors import ConfigError
+from fakenet.harness import ended
 from fakenet.harness.backends import processes
 from fakenet.harness.backends.base import (Backend, DataDirIdentity, LinkRules, NodeRuntime, NodeSpec,
                                            node_filter)
@@ -32,13 +33,18 @@ class LocalRuntime(DataDirIdentity, NodeRuntime):
     def url(self, role: str) -> str:
         return f"http://{self.ip}:{self.kind.ports[role]}"
 
+    stopped_here = False  # the harness ended the process (a crash or stop step, teardown): not news
+
     def start(self) -> None:
+        self.stopped_here = False
         self.process.start()
 
     def kill(self) -> None:
+        self.stopped_here = True
         self.process.kill()
 
     def stop(self) -> None:
+        self.stopped_here = True
         self.process.stop()
 
     def pause(self) -> None:
@@ -49,6 +55,10 @@ class LocalRuntime(DataDirIdentity, NodeRuntime):
 
     def logs(self, tail: int = 20) -> list[str]:
         return self.process.logs(tail)
+
+    def ended(self):
+        code = self.process.process.poll() if self.process.process is not None and not self.stopped_here else None
+        return None if code is None else ended.from_returncode(self.name, code)
 
     def data_dir(self) -> Path:
         return self.process.datadir

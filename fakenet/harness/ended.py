@@ -1,0 +1,51 @@
+"""Nodes the model has up whose process or container has ended, and whether the node ended itself.
+
+A step that fails while a node the harness never stopped is gone says nothing true about the node
+until we know who ended it. The rule: a node ends itself by exiting (any exit code) or by a signal
+its own code raises (a segfault, an abort); every other signal (SIGKILL, SIGTERM, …), an OOM kill
+and a container removed under the run come from outside it: another user, the OOM killer, a
+`docker rm -f`. The first is the system under test's failure, the second the infrastructure's.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+
+# Signals a process raises on itself through a fault in its own code.
+OWN_SIGNALS = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGFPE, signal.SIGILL, signal.SIGSYS,
+               signal.SIGTRAP}
+
+
+@dataclass(frozen=True)
+class Ending:
+    node: str
+    how: str  # "was killed by SIGKILL", "exited with code 1", "its container was removed"
+    outside: bool  # ended by someone or something other than the node and the harness
+
+    def sentence(self) -> str:
+        who = "from outside the run (another user, the OOM killer, an engine command)" if self.outside \
+            else "by itself (its log says why)"
+        return f"{self.node} {self.how} {who}, and no step stopped it"
+
+
+def from_returncode(node: str, code: int) -> Ending:
+    """A Popen returncode: negative is the signal that ended it."""
+    if code < 0:
+        sig = signal.Signals(-code) if -code in signal.Signals._value2member_map_ else -code
+        name = sig.name if isinstance(sig, signal.Signals) else f"signal {sig}"
+        return Ending(node, f"was killed by {name}", sig not in OWN_SIGNALS)
+    return Ending(node, f"exited with code {code}", False)
+
+
+def of_network(net) -> list[Ending]:
+    """Every node the model has up that has ended; a backend that cannot tell says nothing."""
+    endings = []
+    for name in net.up():
+        try:
+            ending = net.runtime(name).ended()
+        except Exception:  # a look for evidence after a failure: never the reason for another
+            ending = None
+        if ending is not None:
+            endings.append(ending)
+    return endings
