@@ -343,12 +343,22 @@ def test_a_report_folder_given_as_dot_is_made_absolute_so_a_failed_run_can_pack_
     assert seen["report_dir"] == tmp_path and seen["report_dir"].name  # DIR.tar.gz needs a name
 
 
-@pytest.mark.parametrize("argv", [["-p", "demo", "graph"], ["-p", "demo", "dump", "new-folder"],
-                                  ["scenario", "run", "scenarios/node-crash.yaml", "--backend", "docker"]])
+@pytest.mark.parametrize("argv", [["-p", "demo", "graph"], ["-p", "demo", "dump", "new-folder"]])
 def test_an_engine_that_does_not_answer_is_one_line_not_a_traceback(capsys, tmp_path, monkeypatch, argv):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
-    monkeypatch.chdir(cli.compose.REPO if argv[0] == "scenario" else tmp_path)
+    monkeypatch.chdir(tmp_path)
     assert "cannot reach the Docker engine" in fails_in_one_line(capsys, argv)
+
+
+def test_a_scenario_run_on_an_engine_that_does_not_answer_ends_in_the_infrastructures_verdict(capsys, tmp_path,
+                                                                                              monkeypatch):
+    # A run has begun, so its ending is a verdict (stdout, with the replay line), not a usage error.
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    monkeypatch.chdir(cli.compose.REPO)
+    assert cli.main(["scenario", "run", "scenarios/node-crash.yaml", "--backend", "docker"]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert "the infrastructure failed (start-up)" in out and "cannot reach the Docker engine" in out, out
 
 
 def test_a_project_not_running_is_said_with_the_ones_that_are(capsys, monkeypatch):
