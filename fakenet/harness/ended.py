@@ -5,6 +5,8 @@ until we know who ended it. The rule: a node ends itself by exiting (any exit co
 its own code raises (a segfault, an abort); every other signal (SIGKILL, SIGTERM, …), an OOM kill
 and a container removed under the run come from outside it: another user, the OOM killer, a
 `docker rm -f`. The first is the system under test's failure, the second the infrastructure's.
+A node frozen by someone else (SIGSTOP, `docker pause`) has not ended, but is as silent to a step, and
+as much the infrastructure's doing; one the harness froze itself (a pause step) is the model's to know.
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ def from_returncode(node: str, code: int) -> Ending:
         name = sig.name if isinstance(sig, signal.Signals) else f"signal {sig}"
         return Ending(node, f"was killed by {name}", sig not in OWN_SIGNALS)
     return Ending(node, f"exited with code {code}", False)
+
+
+def stopped(pid: int) -> bool:
+    """Whether the process is in the stopped state ('T', a SIGSTOP; 't' is a tracer's stop) now."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "T"  # after the name, which may hold spaces
+    except (OSError, IndexError):  # gone meanwhile, or no /proc: nothing to say
+        return False
 
 
 def of_network(net) -> list[Ending]:

@@ -64,3 +64,16 @@ def test_a_container_the_harness_killed_itself_is_not_news():
     runtime = DockerRuntime(backend, None, container=_Container({"Status": "exited", "ExitCode": 137}), name="node3")
     runtime.stopped_here = True
     assert runtime.ended() is None
+
+
+def test_a_container_paused_by_someone_else_is_the_infrastructures_and_one_paused_by_a_step_is_not():
+    from fakenet.harness.backends.docker import DockerRuntime
+
+    backend = DockerBackend(SimpleNamespace(name="fakenet"), client=SimpleNamespace())
+    container = _Container({"Status": "paused", "Running": True, "Paused": True})
+    container.pause = lambda: None
+    runtime = DockerRuntime(backend, None, container=container, name="node3")
+    frozen = runtime.ended()  # `docker pause` from another shell: silent to every step, and not the node's doing
+    assert frozen is not None and frozen.outside and "paused" in frozen.how
+    runtime.pause()  # a pause step: the model knows
+    assert runtime.ended() is None

@@ -79,6 +79,8 @@ class DockerRuntime(NodeRuntime):
         except docker.errors.NotFound:
             return ended.Ending(self.name, "is gone: its container was removed", True)
         state = self.container.attrs.get("State") or {}
+        if state.get("Status") == "paused" and not self.paused_here:  # frozen, not ended: as silent to a step
+            return ended.Ending(self.name, "is paused: its container was frozen (`docker pause`)", True)
         if state.get("Status") not in ("exited", "dead"):
             return None
         if state.get("OOMKilled"):
@@ -117,10 +119,11 @@ class DockerRuntime(NodeRuntime):
     # -- lifecycle -------------------------------------------------------------------------------
 
     stopped_here = False  # the harness ended the container (a crash or stop step, teardown): not news
+    paused_here = False  # the harness froze it (a pause step): not news either
 
     def start(self) -> None:
         self._forget()
-        self.stopped_here = False
+        self.stopped_here = self.paused_here = False
         if self.container is None:
             self.container = self.backend.run_container(self.spec)
         else:
@@ -140,10 +143,12 @@ class DockerRuntime(NodeRuntime):
 
     def pause(self) -> None:
         self._forget()
+        self.paused_here = True
         self.container.pause()
 
     def unpause(self) -> None:
         self._forget()
+        self.paused_here = False
         if self.status() == "paused":
             self.container.unpause()
         self._forget()

@@ -34,9 +34,10 @@ class LocalRuntime(DataDirIdentity, NodeRuntime):
         return f"http://{self.ip}:{self.kind.ports[role]}"
 
     stopped_here = False  # the harness ended the process (a crash or stop step, teardown): not news
+    paused_here = False  # the harness stopped it with SIGSTOP (a pause step): not news either
 
     def start(self) -> None:
-        self.stopped_here = False
+        self.stopped_here = self.paused_here = False
         self.process.start()
 
     def kill(self) -> None:
@@ -48,17 +49,24 @@ class LocalRuntime(DataDirIdentity, NodeRuntime):
         self.process.stop()
 
     def pause(self) -> None:
+        self.paused_here = True
         self.process.signal(signal.SIGSTOP)
 
     def unpause(self) -> None:
+        self.paused_here = False
         self.process.signal(signal.SIGCONT)
 
     def logs(self, tail: int = 20) -> list[str]:
         return self.process.logs(tail)
 
     def ended(self):
-        code = self.process.process.poll() if self.process.process is not None and not self.stopped_here else None
-        return None if code is None else ended.from_returncode(self.name, code)
+        process = self.process.process
+        code = process.poll() if process is not None and not self.stopped_here else None
+        if code is not None:
+            return ended.from_returncode(self.name, code)
+        if process is not None and not self.stopped_here and not self.paused_here and ended.stopped(process.pid):
+            return ended.Ending(self.name, "is stopped (SIGSTOP or SIGTSTP: frozen, not ended)", True)
+        return None
 
     def data_dir(self) -> Path:
         return self.process.datadir
