@@ -28,6 +28,16 @@ def count(value) -> int:
     return value
 
 
+def count_at_most(limit: int, why: str):
+    """A count with an upper bound the step cannot go past; `why` says what lies beyond it."""
+    def check(value) -> int:
+        number = count(value)
+        if number > limit:
+            raise Invalid(f"expected at most {limit:,}, not {value!r}: {why}")
+        return number
+    return check
+
+
 def probability(value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise Invalid(f"expected a probability from 0 to 1, not {value!r}")

@@ -214,7 +214,16 @@ def heal(ctx, a):
     ctx.net.heal()
 
 
-@step("create_streams", "action", mapping({"on": NODE}, {"count": s.count, "pin": s.flag, "as": s.text}),
+# Blocks mined back to back share a timestamp until the median of the last 11 forces it up, about a second
+# of block time per six blocks: past ~43,000 the tip is two hours ahead and every node refuses it
+# (time-too-new), which would read as the system's failure though the step asked the impossible.
+MAX_BLOCKS_A_STEP = 10_000
+# Creates are ~1-2 ms each on a quiet node: a million would run for half an hour while the step looked hung.
+MAX_STREAMS_A_STEP = 100_000
+
+
+@step("create_streams", "action", mapping({"on": NODE}, {"count": s.count_at_most(
+    MAX_STREAMS_A_STEP, "a step that large runs for many minutes; split it"), "pin": s.flag, "as": s.text}),
       needs=(STREAMS,))
 def create_streams(ctx, a):
     """Create `count` streams of faker content on a node (pinned with pin: true), named `as`."""
@@ -277,7 +286,8 @@ def evict_cache(ctx, a):
     ctx.net.evict_cache(a["on"], count=a.get("count"), ids=ids)
 
 
-@step("mine", "action", mapping({"on": NODE}, {"blocks": s.count}), needs=(CHAIN,))
+@step("mine", "action", mapping({"on": NODE}, {"blocks": s.count_at_most(
+    MAX_BLOCKS_A_STEP, "more blocks in one go outrun the chain's two-hour limit on block times")}), needs=(CHAIN,))
 def mine(ctx, a):
     """Mine blocks on a node (generatetoaddress)."""
     ctx.net.chain.mine(a["on"], a.get("blocks", 1))

@@ -105,3 +105,17 @@ def test_backends_and_settings_come_from_the_registries_and_the_kinds_schema():
         parse("name: x\nkinds: [fakenet, litecoin]\nsettings: {automine: 1}\nsteps: [heal]\n", "x.yaml")
     with pytest.raises(ScenarioError, match=r"automine: expected a duration"):
         parse("name: x\nsettings: {automine: often}\nsteps: [heal]\n", "x.yaml")
+
+
+@pytest.mark.parametrize("step, said", [
+    ("mine: {on: node, blocks: 100000000}", "at most 10,000, not 100000000: more blocks in one go outrun the chain's"),
+    ("create_streams: {on: node, count: 1000000}", "at most 100,000, not 1000000"),
+])
+def test_a_step_asking_more_than_can_ever_be_done_is_the_scenarios_error_at_its_line(step, said):
+    # mine 100,000,000 was refused by every node as time-too-new mid-run and read as the system's failure;
+    # a million creates ran for half an hour while the step looked hung.
+    with pytest.raises(ScenarioError, match=r"x.yaml:4 \(step ") as caught:
+        parse(f"name: x\nnodes: 2\nsteps:\n  - {step}\n", "x.yaml")
+    assert said in str(caught.value)
+    parse("name: x\nnodes: 2\nsteps:\n  - mine: {on: node, blocks: 10000}\n  - create_streams: {on: node, count: 100000}\n",
+          "x.yaml")  # the bounds themselves are fine
