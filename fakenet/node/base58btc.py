@@ -8,6 +8,8 @@ integers, so a call is a few microseconds, not multiformats' 0.1-0.2 ms.
 
 from __future__ import annotations
 
+from fakenet.node.id_text import too_long
+
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _VALUES = {c: i for i, c in enumerate(ALPHABET)}
 
@@ -23,7 +25,10 @@ def encode(data: bytes) -> str:
 
 
 def decode(text: str) -> bytes:
-    """Raises ValueError for a character outside the alphabet."""
+    """Raises ValueError for a character outside the alphabet, or text too long to be a PeerID
+    (id_text.py: through one integer, decoding is quadratic in the length)."""
+    if reason := too_long(text, "base58btc text"):
+        raise ValueError(reason)
     n = 0
     for c in text:
         try:

@@ -78,7 +78,8 @@ def _inlined_key(peer_id: str) -> bytes:
         code, used = _read_varint(multihash)
         length, more = _read_varint(multihash, used)
     except (ValueError, TypeError, NodeConfigError) as exc:
-        raise NodeConfigError(f"not a PeerID: {peer_id!r}") from exc
+        shown = peer_id if len(peer_id) <= 100 else f"{peer_id[:60]}… ({len(peer_id)} characters)"  # never echo MBs
+        raise NodeConfigError(f"not a PeerID: {shown!r}") from exc
     digest = multihash[used + more:]
     if code != IDENTITY_MULTIHASH or len(digest) != length:  # a hashed key (RSA's Qm…) is not inlined
         raise NodeConfigError(f"PeerID {peer_id} does not inline an ed25519 key")

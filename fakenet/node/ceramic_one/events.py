@@ -11,6 +11,8 @@ one. Time events (anchors) are refused: anchors here come from fakenet's own cha
 
 from __future__ import annotations
 
+import base64
+
 import dag_cbor
 from multiformats import CID, multibase
 
@@ -18,6 +20,38 @@ from fakenet.node.ceramic_one import car
 from fakenet.node.streams import cids, codec, jose
 
 MAX_EVENT_BYTES = 1 << 20
+# multiformats decodes every base through one big integer, in time quadratic in the text: 200 kB
+# held the node's event loop 5 s, the 2 MB allowed here minutes (id_text.py). The bases clients
+# send events in are read here in linear time; any other is read by multiformats up to this size.
+MAX_QUADRATIC_TEXT = 16 * 1024
+_ALPHABETS = {  # multibase prefix: (decode, encode) of the text after it, stdlib's and linear
+    "m": (lambda t: base64.b64decode(t + "=" * (-len(t) % 4), validate=True),
+          lambda raw: base64.b64encode(raw).decode().rstrip("=")),
+    "M": (lambda t: base64.b64decode(t, validate=True), lambda raw: base64.b64encode(raw).decode()),
+    "u": (lambda t: base64.b64decode(t + "=" * (-len(t) % 4), altchars=b"-_", validate=True),
+          lambda raw: base64.urlsafe_b64encode(raw).decode().rstrip("=")),
+    "U": (lambda t: base64.b64decode(t, altchars=b"-_", validate=True),
+          lambda raw: base64.urlsafe_b64encode(raw).decode()),
+    "f": (bytes.fromhex, lambda raw: raw.hex()),
+    "F": (bytes.fromhex, lambda raw: raw.hex().upper()),
+    "b": (lambda t: base64.b32decode(t.upper() + "=" * (-len(t) % 8)),
+          lambda raw: base64.b32encode(raw).decode().lower().rstrip("=")),
+    "B": (lambda t: base64.b32decode(t + "=" * (-len(t) % 8)), lambda raw: base64.b32encode(raw).decode().rstrip("=")),
+}
+
+
+def _linear(text: str) -> bytes | None:
+    """The bytes of text in one of _ALPHABETS, in its one canonical form; None for anything else
+    (another base, a stray character or padding bit), which multiformats then reads or refuses."""
+    codec = _ALPHABETS.get(text[0])
+    if codec is None or not text.isascii():
+        return None
+    decode, encode = codec
+    try:
+        raw = decode(text[1:])
+    except ValueError:  # binascii.Error is a ValueError
+        return None
+    return raw if encode(raw) == text[1:] else None
 
 
 def decode_multibase(text: object, what: str) -> bytes:
@@ -25,6 +59,11 @@ def decode_multibase(text: object, what: str) -> bytes:
         raise car.InvalidCar(f"{what} must be multibase text (e.g. 'm' base64, 'u' base64url), got {text!r}")
     if len(text) > 2 * MAX_EVENT_BYTES:
         raise car.InvalidCar(f"{what} is over {MAX_EVENT_BYTES} bytes")
+    if (raw := _linear(text)) is not None:
+        return raw
+    if len(text) > MAX_QUADRATIC_TEXT:
+        raise car.InvalidCar(f"{what} of {len(text)} characters in multibase {text[0]!r} is refused unread: at most "
+                             f"{MAX_QUADRATIC_TEXT}; send bigger events as 'm' base64, 'u' base64url, 'f' hex or 'b' base32")
     try:
         return multibase.decode(text)
     except Exception as exc:  # multiformats raises several unrelated types for bad text

@@ -12,6 +12,12 @@ from bitcoin.core.script import OP_0, OP_1, OP_CHECKSIG, OP_DUP, OP_EQUAL, OP_EQ
 from bitcoin.segwit_addr import decode as decode_segwit
 
 
+# BIP-173's longest bech32 string (base58 addresses are shorter); bitcoin-core refuses longer text
+# unread. Both codecs read through one big integer, quadratic in the length: a 5 MB address held
+# the node's event loop for hours.
+MAX_ADDRESS = 90
+
+
 class InvalidAddress(ValueError):
     pass
 
@@ -38,7 +44,7 @@ def _base58(address: str) -> CScript:
 
 def script_for(address: str) -> bytes:
     """The scriptPubKey paying a regtest address (bech32 bcrt1…, or base58 m/n/2…)."""
-    if not isinstance(address, str) or not address:
-        raise InvalidAddress(address)
+    if not isinstance(address, str) or not address or len(address) > MAX_ADDRESS:
+        raise InvalidAddress(address[:MAX_ADDRESS] if isinstance(address, str) else address)
     segwit = _segwit(address) if address.lower().startswith(RegTestParams.BECH32_HRP + "1") else None
     return bytes(segwit if segwit is not None else _base58(address))

@@ -20,6 +20,8 @@ import hashlib
 import dag_cbor.decoding
 from multiformats import CID, multibase, multicodec, multihash, varint
 
+from fakenet.node.id_text import too_long
+
 BASE32 = multibase.get("base32")
 BASE58BTC = multibase.get("base58btc")
 SHA2_256 = multihash.get("sha2-256")
@@ -80,7 +82,10 @@ def head_length(data: bytes) -> int | None:
 
 
 def parse(text: str) -> CID:
-    """A CID from its text: base32 CIDv1 ('b…', as this node prints them) read here, any other base by multiformats."""
+    """A CID from its text: base32 CIDv1 ('b…', as this node prints them) read here, any other base by multiformats.
+    Raises ValueError for text too long to be a CID (id_text.py: multiformats is quadratic in it)."""
+    if reason := too_long(text, "a CID"):
+        raise ValueError(reason)
     if text[:1] == "b" and text[1:].islower():
         try:
             raw = base64.b32decode(text[1:].upper() + "=" * (-len(text[1:]) % 8))

@@ -12,6 +12,7 @@ from multiformats import multibase, multicodec
 from nacl.signing import VerifyKey
 
 from fakenet.node import ed25519
+from fakenet.node.id_text import too_long
 
 DID_KEY_PREFIX = "did:key:"
 ED25519_PUB = "ed25519-pub"
@@ -32,6 +33,8 @@ def public_key_of(did: str) -> VerifyKey:
     one (a failure is not cached, so junk costs what it did)."""
     if not did.startswith(DID_KEY_PREFIX + "z"):
         raise InvalidDid(f"not a base58btc did:key: {did!r}")
+    if reason := too_long(did, "a did:key"):
+        raise InvalidDid(reason)
     try:
         codec, raw = multicodec.unwrap(multibase.decode(did[len(DID_KEY_PREFIX):].split("#")[0]))
     except Exception as exc:  # multiformats raises several unrelated types for bad text

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from multiformats import CID, multibase, multihash, varint
 
+from fakenet.node.id_text import too_long
 from fakenet.node.streams import cids
 from fakenet.node.streams.codec import as_cid
 
@@ -41,6 +42,8 @@ def _read_prefix(text: str) -> tuple[int, io.BytesIO]:
     """Decode the text and the StreamID prefix; return the stream type and the rest."""
     if not text.startswith("k"):
         raise InvalidStreamID(f"stream ids are base36 text starting with 'k', got {text!r}")
+    if reason := too_long(text, "a stream id"):
+        raise InvalidStreamID(reason)
     try:
         stream = io.BytesIO(multibase.decode(text))
         if varint.decode(stream) != STREAMID_CODEC:
