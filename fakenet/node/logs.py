@@ -48,6 +48,34 @@ class LogfmtFormatter(logging.Formatter):
         return line
 
 
+class LibraryFormatter(LogfmtFormatter):
+    """The libraries' own records (aiohttp's, asyncio's) as one logfmt line, never a bare traceback: with
+    no handler of theirs, Python's last resort printed aiohttp's "Error handling request" and 12 lines
+    of traceback for every request in an unknown method (`FOO /`), which anyone on a published port
+    can send; a client's malformed request is said in a bounded field, a real error keeps its
+    traceback escaped on the line."""
+
+    LIMIT = 300  # characters of a library's message or of a client's bad request: a peer chose them
+
+    def format(self, record: logging.LogRecord) -> str:
+        error = record.exc_info[1] if record.exc_info else None
+        fields = {"logger": record.name, "msg": record.getMessage()[:self.LIMIT]}
+        if error is not None and _is_clients_fault(error):
+            fields["bad_request"] = f"{type(error).__name__}: {error}"[:self.LIMIT]
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None,
+                                            "levelname": "WARNING", "levelno": logging.WARNING})  # not the node's error
+        copy = logging.makeLogRecord({**record.__dict__, "msg": "library_log", "args": (), "fields": fields})
+        return super().format(copy)
+
+
+def _is_clients_fault(error: BaseException) -> bool:
+    """aiohttp's refusals of a request it could not parse (bad method, line, header): the client's."""
+    return type(error).__module__.startswith("aiohttp.http_exceptions")
+
+
+LIBRARIES = ("aiohttp", "asyncio")
+
+
 class EventLogger:
     """`log.info("peer_connected", peer=…)`: an event name and key=value fields, nothing else."""
 
@@ -77,6 +105,12 @@ def setup(node_name: str, debug: bool = False) -> EventLogger:
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
     logger.propagate = False
+    library_handler = logging.StreamHandler(sys.stderr)
+    library_handler.setFormatter(LibraryFormatter(node_name))
+    for name in LIBRARIES:
+        library = logging.getLogger(name)
+        library.handlers[:] = [library_handler]
+        library.propagate = False
     return EventLogger(logger)
 
 
