@@ -449,6 +449,16 @@ case("protocol", "method not a string", ERROR)(lambda t, s: _flat(exchange(t.a, 
 case("protocol", "parse error", ERROR)(lambda t, s: _flat(exchange(t.a, b"{not json")))
 
 
+@case("protocol", "a key given twice: the first counts", FACTS)
+def _(t, s):
+    # Core's UniValue keeps both and finds the first; Python's json keeps the last, so
+    # {"method":"getblockcount","method":"stop"} stopped a node where Core answers the height.
+    method = exchange(t.a, b'{"method": "getblockcount", "method": "getbestblockhash", "id": 1}')["reply"]
+    params = exchange(t.a, b'{"method": "getblockhash", "params": [0], "params": [1], "id": 1}')["reply"]
+    return {"facts": {"method: the first": isinstance(method.get("result"), int),
+                      "params: the first": params.get("result") == t.a.call("getblockhash", 0)}}
+
+
 @case("protocol", "batch (ok, unknown method, not an object)", VALUE)
 def _(t, s):
     seen = exchange(t.a, [{"method": "getconnectioncount", "params": [], "id": 1}, {"method": "nosuch", "id": 2}, 5])

@@ -125,3 +125,11 @@ def test_a_method_registered_after_ready_is_waited_for_and_an_unknown_one_still_
     body, unknown_code = asyncio.run(scenario())
     assert body == {"result": "here", "error": None, "id": 1}
     assert unknown_code == -32601
+
+
+def test_a_key_given_twice_counts_the_first_time_as_bitcoin_core_reads_it():
+    # Litecoin Core answered {"method":"getblockcount","method":"getbestblockhash"} with the height
+    # (./fake fidelity: "a key given twice"); json's default took the last, so "stop" second stopped the node.
+    assert call(b'{"method": "echo", "method": "nope", "params": ["a"], "id": 1}') == \
+        (200, {"result": ["a"], "error": None, "id": 1})
+    assert call(b'{"method": "echo", "params": ["first"], "params": ["second", 2], "id": 2}')[1]["result"] == ["first"]
