@@ -9,34 +9,33 @@ from fakenet.harness.network import Network
 from fakenet.scenario import parse, runner
 
 
-def test_an_interrupt_while_the_nodes_start_closes_what_was_made(monkeypatch):
-    closed = []
+@pytest.fixture
+def closed(monkeypatch) -> list:
+    """Network.start interrupted as if by Ctrl-C; the networks closed, listed (and still closed for real:
+    a sim network left open keeps its virtual clock installed)."""
+    seen = []
 
     def interrupted_start(net):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Network, "start", interrupted_start)
-    close = Network.close  # still closed for real: a sim network left open keeps its virtual clock installed
-    monkeypatch.setattr(Network, "close", lambda net: closed.append(net) or close(net))
+    close = Network.close
+    monkeypatch.setattr(Network, "close", lambda net: seen.append(net) or close(net))
+    return seen
+
+
+def test_an_interrupt_while_the_nodes_start_closes_what_was_made(closed):
     scenario = parse("name: x\nsteps:\n  - crash: node\n", "x.yaml")
     with pytest.raises(KeyboardInterrupt):
         runner.run(scenario, "sim")
     assert len(closed) == 1
 
 
-def test_the_pytest_fixture_closes_its_network_when_interrupted_while_it_starts(monkeypatch):
+def test_the_pytest_fixture_closes_its_network_when_interrupted_while_it_starts(closed):
     from types import SimpleNamespace
 
     from fakenet import pytest_plugin
 
-    closed = []
-
-    def interrupted_start(net):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(Network, "start", interrupted_start)
-    close = Network.close  # still closed for real: a sim network left open keeps its virtual clock installed
-    monkeypatch.setattr(Network, "close", lambda net: closed.append(net) or close(net))
     config = SimpleNamespace(getoption=lambda name: None)
     request = SimpleNamespace(param="sim", config=config, node=SimpleNamespace(get_closest_marker=lambda name: None))
     with pytest.raises(KeyboardInterrupt):
