@@ -425,6 +425,9 @@ def _remove_dropped_volumes(project: str) -> None:
             _docker().volumes.get(name).remove(force=True)
         except docker.errors.NotFound:  # gone meanwhile
             continue
+        except docker.errors.APIError as exc:  # in use by a container compose does not know (one made by hand)
+            print(f"fake: volume {name} not removed: {exc.explanation or exc}", file=sys.stderr)
+            continue
         print(f" Volume {name} Removed", file=sys.stderr)  # as compose says it
 
 

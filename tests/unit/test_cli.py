@@ -436,3 +436,27 @@ def test_graph_png_without_a_suffix_says_the_name_matplotlib_writes(capsys, tmp_
     monkeypatch.setattr(cli.compose, "kind_of", lambda project: "fakenet")
     assert cli.main(["graph", "--png", str(tmp_path / "graph")]) == 0
     assert drawn == [tmp_path / "graph.png"] and f"wrote {tmp_path / 'graph.png'}" in capsys.readouterr().out
+
+
+def test_down_v_says_which_dropped_volume_it_could_not_remove_and_goes_on(capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    import docker.errors
+
+    removed = []
+
+    def remove(name):
+        def go(force):
+            if name == "demo_node5-data":  # a container made by hand still uses it
+                raise docker.errors.APIError("conflict", explanation="volume is in use - [abc123]")
+            removed.append(name)
+        return go
+
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 0))
+    reads = SimpleNamespace(volumes=lambda labels: ["demo_node5-data", "demo_node6-data"])
+    monkeypatch.setattr(cli.engine_reads, "answering", lambda client: reads)
+    volumes = SimpleNamespace(get=lambda name: SimpleNamespace(remove=remove(name)))
+    monkeypatch.setattr(cli, "_docker", lambda: SimpleNamespace(volumes=volumes))
+    assert cli.main(["-p", "demo", "down", "-v"]) == 0 and removed == ["demo_node6-data"]
+    err = capsys.readouterr().err
+    assert "fake: volume demo_node5-data not removed: volume is in use" in err and "Traceback" not in err
