@@ -1,8 +1,11 @@
 """The `fake` command's bad input: one line on stderr, exit 1, no traceback, and checked before any
 work starts (no image build, no network, no run whose report is then lost)."""
 
+import os
+import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -147,19 +150,19 @@ def test_a_bad_backend_in_the_environment_is_refused_not_blamed_on_the_scenario(
     assert "FAKENET_BACKEND='dockr'" in error and "did you mean 'docker'?" in error
 
 
-def test_ctrl_c_says_at_once_that_it_cleans_up_and_exits_130_without_a_traceback(capsys, monkeypatch):
-    import os
-    import signal
-    import time
-
-    def run_interrupted(*args, **kwargs):
+def _interrupted(what: str):
+    """A stand-in for `what` that gets Ctrl-C while it waits: SIGINT to this process, then a wait that the
+    handler's exception ends (Event.wait is interrupted by it), failing if it never comes."""
+    def waits(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGINT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # the handler raises in here, as in a step that waits
-            time.sleep(0.01)
-        pytest.fail("SIGINT did not interrupt the run")
+        threading.Event().wait(10)  # the handler raises in here, as in a step or a mesh wait
+        pytest.fail(f"SIGINT did not interrupt {what}")
 
-    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", run_interrupted)
+    return waits
+
+
+def test_ctrl_c_says_at_once_that_it_cleans_up_and_exits_130_without_a_traceback(capsys, monkeypatch):
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", _interrupted("the run"))
     before = signal.getsignal(signal.SIGINT)
     assert cli.main(["scenario", "run", str(cli.compose.REPO / "scenarios" / "node-crash.yaml")]) == 130
     err = capsys.readouterr().err
@@ -274,18 +277,7 @@ def test_reading_a_running_project_is_composes_answer_alone(capsys, monkeypatch)
 
 
 def test_ctrl_c_in_up_says_the_nodes_stay_and_how_to_remove_them(capsys, monkeypatch):
-    import os
-    import signal
-    import time
-
-    def up_interrupted(args, extra):
-        os.kill(os.getpid(), signal.SIGINT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # the handler raises in here, as in the wait for the mesh
-            time.sleep(0.01)
-        pytest.fail("SIGINT did not interrupt up")
-
-    monkeypatch.setattr(cli, "cmd_up", up_interrupted)
+    monkeypatch.setattr(cli, "cmd_up", _interrupted("up"))
     assert cli.main(["-p", "demo", "up", "-d"]) == 130
     err = capsys.readouterr().err
     assert "Traceback" not in err and "cleaning up" not in err  # up cleans nothing up: it said it did
