@@ -33,7 +33,7 @@ def test_timers_fire_in_network_time_order(loop):
     fired = []
     for delay in (3, 1, 2):
         loop.call_later(delay, lambda d=delay: fired.append((d, loop.time())))
-    loop.run_until_complete(asyncio.sleep(4))
+    loop.run_until_complete(asyncio.sleep(4))  # four seconds of network time on the virtual loop: the timers run in it
     assert fired == [(1, 1), (2, 2), (3, 3)]
 
 
