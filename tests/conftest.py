@@ -1,5 +1,9 @@
 """The suite's scheduling under xdist (loaded by the controller too, which never collects)."""
 
+import pytest
+
+from fakenet.harness import clock as harness_clock
+from fakenet.node import clock as node_clock
 from support import rewrite_cache, shared_fixtures
 
 
@@ -15,3 +19,19 @@ def pytest_xdist_setupnodes(config, specs):
     """Before the workers start: the test modules' rewritten asserts, cached once for all of them
     (support/rewrite_cache.py)."""
     rewrite_cache.warm(config)
+
+
+@pytest.fixture(autouse=True)
+def _clocks_left_as_found():
+    """A test that leaves the sim backend's network time installed in the node's or the harness's
+    clock (a World activated and never closed) makes every later test in its worker read a clock
+    that no longer moves: a 0.2 s link delay then never passes. Fail the test that leaked it, and
+    put the real clocks back so the leak ends with it."""
+    before = (node_clock._monotonic, harness_clock.is_virtual())
+    yield
+    after = (node_clock._monotonic, harness_clock.is_virtual())
+    if after != before:
+        node_clock.reset()
+        harness_clock.reset()
+        pytest.fail("this test left a sim world's clock installed (a World activated and never closed): "
+                    f"node clock {before[0]!r} -> {after[0]!r}, harness clock virtual {before[1]} -> {after[1]}")

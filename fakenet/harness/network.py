@@ -61,9 +61,17 @@ class Network:
         self.seed = seed
         self.settings = {**self.kind.test_settings, **(settings or {})}
         self.kind.check_settings(self.settings)
-        self.backend = backend if isinstance(backend, backends.Backend) else backends.create(backend, self.kind, seed=seed, **backend_options)
-        self.fleet = Fleet(self.kind, self.topology, self.names, self.settings, seed, start_timeout)
-        self.oracle = Oracle(self.fleet)
+        own_backend = not isinstance(backend, backends.Backend)
+        self.backend = backends.create(backend, self.kind, seed=seed, **backend_options) if own_backend else backend
+        try:
+            self.fleet = Fleet(self.kind, self.topology, self.names, self.settings, seed, start_timeout)
+            self.oracle = Oracle(self.fleet)
+        except BaseException:
+            # No Network to close() comes back to the caller: the backend made here goes now (a
+            # sim backend's world would leave its network time installed in the process's clocks).
+            if own_backend:
+                self.backend.close()
+            raise
         for capability, facet in FACETS.items():
             if capability in self.kind.capabilities:
                 setattr(self, capability, facet(self.fleet))
