@@ -5,8 +5,9 @@ starting at once need about N × (CPU seconds to ready) / 2 however the containe
   (the node logs it at that moment, `rpc_answering cpu_ms=`); then the CPU by `ready`, once it has
   built its stream layer and cluster and its swarm listens (they load after RPC answers, daemon.py).
 - the same in a container of the node image (node_ready.py, in the first process of a fresh
-  container), and the interpreter's floor there: the image's files are read through the engine's
-  storage driver, fuse-overlayfs on the bench machine, which the local figure does not pay.
+  container), and the interpreter's floor there: the code is read as `up`'s nodes read it (on a
+  fuse-overlayfs engine, the bench machine's, from the host's copy that code_mounts binds in; the
+  rest of the root through the storage driver, which the local figure does not pay).
 - `import fakenet.node.daemon`: python -X importtime's cumulative figure; the note names the
   heaviest top-level imports.
 
@@ -26,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
-from fakenet import bytecode
+from fakenet import bytecode, code_mounts
 from fakenet.container_once import run_once
 from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
@@ -79,10 +80,13 @@ FLOOR_PROBE = "import resource as r; u = r.getrusage(r.RUSAGE_SELF); print(f'rea
 def in_container(ctx: Context, floor: bool = False) -> float:
     """CPU seconds to RPC answering (node_ready.py) of the first process of a fresh container of
     the image, as a node container starts; `floor`: of a bare interpreter there instead. A new
-    container each time: its root filesystem is a new fuse-overlayfs mount, read cold."""
+    container each time: its root filesystem is a new mount, read cold, and the code is read from
+    where `up` and the harness have their nodes read it (the host's copy, code_mounts, where the
+    engine's storage driver is fuse-overlayfs; else the image's own files)."""
     command = ["python3", "-c", FLOOR_PROBE] if floor else ["python3", "/r.py"]
     output = run_once(ctx.client, ctx.image, command, entrypoint=[], network_mode="none", labels=ctx.labels(),
-                      volumes={str(READY_PROBE): {"bind": "/r.py", "mode": "ro"}})
+                      volumes={str(READY_PROBE): {"bind": "/r.py", "mode": "ro"}},
+                      mounts=code_mounts.docker_mounts(code_mounts.for_image(ctx.client, ctx.image)))
     found = re.search(rb"ready_cpu=([0-9.]+)", output)
     if found is None:
         raise RuntimeError(f"no ready_cpu in the container's output: {output[-400:]!r}")
@@ -123,7 +127,7 @@ def _specs() -> dict[str, Figure]:
                      note="loaded after RPC answers"),
         "floor": spec("node.floor", "node start-up", "  the floor: CPU of a bare interpreter (`python -c pass`)", "s"),
         "container": spec("node.container_cpu", "node start-up", "  in a container: CPU to answering RPC", "s",
-                          goal=GOAL_CPU, note="first process of a fresh container (its root is fuse-overlayfs here)"),
+                          goal=GOAL_CPU, note="first process of a fresh container, its code read as `up`'s nodes read it"),
         "container_floor": spec("node.container_floor", "node start-up", "  the floor in a container", "s"),
         "import": spec("node.import", "node start-up", f"`import {MODULE}` (python -X importtime)", "s",
                        note="aiohttp and the HTTP apps are not in it: they load as the ports open"),
