@@ -317,14 +317,21 @@ def cmd_up(args, extra: list[str]) -> int:
     # What compose needs, asked without the SDK where the engine is this machine's (engine_reads): its
     # import then overlaps compose's run instead of delaying it. A build, a pull or a first code copy use it.
     reads = engine_reads.answering(_docker)
-    _same_kind(reads, args.project, kind.name)
-    image = kind.present_image(reads) or kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
+    starts_here = args.detach and not extra  # compose creates, we start all at once (fakenet/compose_start.py says why)
+    # The questions before compose, asked at once (engine_reads.together); the engine's info is asked
+    # beside them for the code binds', which wait for the image.
+    _, image, subnet, starter, _ = engine_reads.together(
+        lambda: _same_kind(reads, args.project, kind.name), lambda: kind.present_image(reads),
+        lambda: _compose_subnet(reads, args.project, []),
+        lambda: compose_start.AsCreated(reads, args.project) if starts_here else None, reads.info)
+    image = image or kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
     code_binds, tried = _code_binds(reads, image), []
     while True:
-        subnet = _compose_subnet(reads, args.project, tried)
+        subnet = subnet or _compose_subnet(reads, args.project, tried)
         compose.set_node_count(args.project, count, kind.name, subnet, code_binds)
-        if args.detach and not extra:  # compose creates, we start all at once (fakenet/compose_start.py says why)
-            code = _create_and_start(reads, args.project, image, kind.name)
+        if starts_here:
+            code = _create_and_start(reads, args.project, image, kind.name, starter)
+            starter = None  # a second try watches from its own start
         else:  # attached, or compose options fakenet does not interpret: compose's own up
             detach = ["-d"] if args.detach else []
             code = compose.run(args.project, ["up", *detach, *extra, "--remove-orphans"], image=image,
@@ -334,6 +341,7 @@ def cmd_up(args, extra: list[str]) -> int:
         tried.append(subnet)
         print(f"fake: another network took {subnet} while compose was creating {args.project}'s; "
               f"trying another subnet", file=sys.stderr)
+        subnet = None
     if code != 0 or not args.detach:
         return code
     from fakenet import netstatus
@@ -355,7 +363,7 @@ def _same_kind(reads, project: str, kind: str) -> None:
                              f"or `{_fake(project)} down -v` first (or another project: -p NAME)")
 
 
-def _create_and_start(reads, project: str, image: str, kind: str) -> int:
+def _create_and_start(reads, project: str, image: str, kind: str, starter: compose_start.AsCreated | None) -> int:
     """Compose creates the project (`up --no-start`); its containers start as they are created
     (compose_start.AsCreated). What `up` needs after compose is made or imported while compose runs (the
     client for the starts, _engine: the SDK's import where the engine is not on a unix socket; then the
@@ -364,7 +372,7 @@ def _create_and_start(reads, project: str, image: str, kind: str) -> int:
     first create (~0.15 s after its start); on a loaded one the wait's imports can meet the creates and
     delay each start by 20-30 ms (the interpreter's lock), but imported once compose is done they met
     the nodes' own start instead, and `up` was no shorter in alternated runs at load 9-13 (issue 28)."""
-    starter = compose_start.AsCreated(reads, project)
+    starter = starter or compose_start.AsCreated(reads, project)
     try:
         process = compose.start(project, ["up", "--no-start", "--remove-orphans"], image=image, kind=kind,
                                 brief=True)

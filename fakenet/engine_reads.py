@@ -13,12 +13,13 @@ owner whichever way the answers come. Only reads: what `up` does to the engine o
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
 from fakenet import engine_socket
 
-__all__ = ["Image", "SdkReads", "SocketReads", "answering", "of"]
+__all__ = ["Image", "SdkReads", "SocketReads", "answering", "of", "together"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class SocketReads:
 
     def __init__(self, engine: engine_socket.EngineSocket, client: Callable[[], object]):
         self.engine, self._client = engine, client
+        self._info: dict | None = None
 
     def _sdk(self) -> SdkReads:
         return of(self._client())
@@ -105,10 +107,14 @@ class SocketReads:
             return self._sdk().networks()
 
     def info(self) -> dict:
-        try:
-            return self.engine.get("/info") or {}
-        except engine_socket.Unanswered:
-            return self._sdk().info()
+        """Asked once: what it says (driver, host name, OS) stays for the life of a command, and asking
+        is ~10 ms of the engine's time, the slowest of these questions."""
+        if self._info is None:
+            try:
+                self._info = self.engine.get("/info") or {}
+            except engine_socket.Unanswered:
+                self._info = self._sdk().info()
+        return self._info
 
     def has_containers(self, labels: list[str]) -> bool:
         try:
@@ -134,3 +140,30 @@ def answering(client: Callable[[], object]) -> SdkReads | SocketReads:
     set), else through it."""
     path = engine_socket.local_path()
     return SocketReads(engine_socket.EngineSocket(path), client) if path else of(client())
+
+
+def together(*questions: Callable[[], object]) -> list:
+    """The answers of `questions`, asked at once, each on a thread of its own (the first on this one).
+    Each is a connection and a wait for the engine, so they take about as long as the slowest, not
+    the sum: `./fake up` asked ten one after another, ~50 ms before compose could start (issue 28).
+    Once all have ended, the error of the first that failed (in the order given) is raised."""
+    answers: list = [None] * len(questions)
+    errors: list[BaseException | None] = [None] * len(questions)
+
+    def ask(index: int) -> None:
+        try:
+            answers[index] = questions[index]()
+        except BaseException as exc:  # handed to the caller's thread below
+            errors[index] = exc
+
+    threads = [threading.Thread(target=ask, args=(index,), daemon=True) for index in range(1, len(questions))]
+    for thread in threads:
+        thread.start()
+    if questions:
+        ask(0)
+    for thread in threads:
+        thread.join()
+    for error in errors:
+        if error is not None:
+            raise error
+    return answers

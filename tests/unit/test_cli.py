@@ -303,12 +303,22 @@ def test_scenario_check_reports_every_broken_file_not_just_the_first(capsys, tmp
 
 
 def test_up_of_another_kind_than_the_project_runs_is_refused_before_anything_is_built(capsys, monkeypatch):
-    class Reads:  # the project's containers are litecoin nodes
+    class Reads:  # the project's containers are litecoin nodes; the other questions (asked beside) find nothing
         def has_containers(self, labels):
             return labels == ["com.docker.compose.project=demo", "io.fakenet.kind=litecoin"]
 
+        def network(self, name):
+            return None
+
+        def networks(self):
+            return []
+
+        def info(self):
+            return {}
+
     monkeypatch.setattr(cli.engine_reads, "answering", lambda client: Reads())
-    monkeypatch.setattr(cli.kinds.get("fakenet"), "present_image", lambda reads: pytest.fail("refused first"))
+    monkeypatch.setattr(cli.kinds.get("fakenet"), "present_image", lambda reads: None)  # so it would be built
+    monkeypatch.setattr(cli.kinds.get("fakenet"), "image", lambda *a: pytest.fail("refused first"))
     error = fails_in_one_line(capsys, ["-p", "demo", "up", "-d"])
     assert "project 'demo' runs litecoin nodes, not fakenet" in error
     assert "`./fake -p demo up -d --kind litecoin` for those, or `./fake -p demo down -v` first" in error
