@@ -10,7 +10,9 @@ content) with the engine's archive API from a container that is created, never s
 at once; it lives in the state directory and `fake prune` drops the copies of images that are gone.
 
 Only where the host path is the engine's too: a Linux engine on this machine's unix socket, whose
-host name is ours (not Docker Desktop's VM, not a client inside a container of the same engine).
+host name is ours (not Docker Desktop's VM, not a client inside a container of the same engine),
+and which reads back, through a bind, a token written in the copy's folder (a client in a container
+with `--network host` has the host's name, not its files: _take).
 Mounts name a source that must exist (the Mount API, not `-v`, which would create an empty one).
 FAKENET_CODE_MOUNTS=0 turns it off; overlay2 engines have no FUSE to skip and are left as they are.
 """
@@ -41,6 +43,8 @@ VENV = "/opt/fakenet"  # the node's venv (compose/Dockerfile)
 DRIVERS = ("fuse-overlayfs",)
 SWITCH = "FAKENET_CODE_MOUNTS"
 INDEX = "mounts.json"  # container path -> copy's folder name, written last: a copy without it is unfinished
+# Written in a copy's folder and read back through the engine (_take): whether its host has the folder.
+PROBE_TOKEN, PROBE_TARGET, PROBE_BYTES = ".engine-sees", "/fakenet-copy", 64
 
 
 def code_root() -> Path:
@@ -112,7 +116,8 @@ def _binds(image_id: str, index: dict[str, str]) -> dict[str, str]:
 def _finished(folder: Path) -> dict[str, str] | None:
     """The copy's index, if the copy is whole: an index that does not read (cut short by a crash or a
     full disk) or names a folder that is gone (removed by hand) is a copy to take again, not a bind
-    that fails every node's start."""
+    that fails every node's start. An empty index: the engine does not see the folder (_take), so
+    no binds."""
     try:
         index = json.loads((folder / INDEX).read_text())
     except (OSError, ValueError):
@@ -124,19 +129,60 @@ def _finished(folder: Path) -> dict[str, str] | None:
 
 
 def _take(client: docker.DockerClient, image_id: str, folder: Path) -> None:
+    """Copy the image's code into `folder`, if the engine sees `folder` as we do; else an empty index
+    (no binds: the nodes read their code from the image, as with FAKENET_CODE_MOUNTS=0).
+
+    The engine's host name being ours is not enough: a client in a container run with `--network
+    host` has the host's name but a filesystem of its own, and every node's create then failed on a
+    bind whose source the engine's host has not. So the container the copy is taken from has the
+    folder bound in, and a token written there is read back through the engine: once per copy."""
     shutil.rmtree(folder, ignore_errors=True)  # an earlier copy cut short
     folder.mkdir(parents=True)
+    token = os.urandom(16).hex()
+    (folder / PROBE_TOKEN).write_text(token)
     labels = {PROJECT_LABEL: "fakenet-code", RUN_LABEL: folder.name}
-    container = client.api.create_container(image_id, command=["true"], labels=labels)["Id"]
+    container, bound = _create_with(client, image_id, folder, labels)
     try:
-        index = {VENV: _extract(client, container, VENV, folder)}
-        stdlib = stdlib_of((folder / index[VENV] / "pyvenv.cfg").read_text())
-        index[stdlib] = _extract(client, container, stdlib, folder)
+        index = {}
+        if bound and _read_back(client, container, f"{PROBE_TARGET}/{PROBE_TOKEN}") == token.encode():
+            index[VENV] = _extract(client, container, VENV, folder)
+            stdlib = stdlib_of((folder / index[VENV] / "pyvenv.cfg").read_text())
+            index[stdlib] = _extract(client, container, stdlib, folder)
     finally:
         client.api.remove_container(container, v=True, force=True)
     partial = folder / f"{INDEX}.partial"
     partial.write_text(json.dumps(index))
     os.replace(partial, folder / INDEX)  # whole or absent, whenever the process stops
+
+
+def _create_with(client: docker.DockerClient, image_id: str, folder: Path, labels: dict) -> tuple[str, bool]:
+    """A container of the image, never started, with `folder` bound read-only at PROBE_TARGET; (its id,
+    True). Where the engine refuses the bind (its host has no such path) but makes the container
+    without it: (that container's id, False)."""
+    import docker.errors
+
+    binds = client.api.create_host_config(mounts=docker_mounts({PROBE_TARGET: str(folder)}))
+    try:
+        return client.api.create_container(image_id, command=["true"], labels=labels, host_config=binds)["Id"], True
+    except docker.errors.APIError:
+        return client.api.create_container(image_id, command=["true"], labels=labels)["Id"], False
+
+
+def _read_back(client: docker.DockerClient, container: str, path: str) -> bytes | None:
+    """The file at `path` in the container (a bind's, for a container never started), as the engine reads it."""
+    import tarfile
+
+    import docker.errors
+
+    try:
+        stream, _ = client.api.get_archive(container, path)
+    except docker.errors.NotFound:
+        return None
+    with tarfile.open(fileobj=io.BufferedReader(_Chunks(stream)), mode="r|") as tar:
+        for member in tar:
+            found = tar.extractfile(member) if member.isfile() else None
+            return found.read(PROBE_BYTES) if found else None
+    return None
 
 
 def stdlib_of(pyvenv_cfg: str) -> str:

@@ -5,6 +5,7 @@ import ipaddress
 import shutil
 import socket
 import tarfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -25,24 +26,38 @@ def tar_of(files: dict[str, bytes]) -> bytes:
 
 
 class Engine:
-    """What copy_of asks: a container created from the image, two archives, the removal."""
+    """What copy_of asks: a container created from the image (the copy's folder bound in, where this
+    engine's host has it: `sees`), the token read back through that bind, two archives, the removal."""
 
-    def __init__(self, archives: dict[str, bytes], driver="fuse-overlayfs", name=None, url="http+docker://localhost"):
-        self.calls, self.archives = [], archives
+    def __init__(self, archives: dict[str, bytes], driver="fuse-overlayfs", name=None, url="http+docker://localhost",
+                 sees=True):
+        self.calls, self.archives, self.sees, self.bound = [], archives, sees, {}
         self.info_ = {"Driver": driver, "Name": name or socket.gethostname(), "OperatingSystem": "Debian"}
         self.api = SimpleNamespace(base_url=url, create_container=self.create, get_archive=self.get_archive,
-                                   remove_container=self.remove)
+                                   remove_container=self.remove, create_host_config=lambda mounts: {"Mounts": mounts})
 
     def info(self):
         return self.info_
 
-    def create(self, image, command, labels):
-        self.calls.append(("create", image, labels["io.fakenet.project"]))
+    def create(self, image, command, labels, host_config=None):
+        import docker.errors
+
+        mounts = (host_config or {}).get("Mounts", [])
+        if mounts and not self.sees:
+            raise docker.errors.APIError(f"invalid mount config for type \"bind\": bind source path does not exist: "
+                                         f"{mounts[0]['Source']}")
+        self.bound = {mount["Target"]: mount["Source"] for mount in mounts}
+        self.calls.append(("create", image, labels["io.fakenet.project"]) + (("bound",) if mounts else ()))
         return {"Id": "c1"}
 
     def get_archive(self, container, path):
         self.calls.append(("archive", path))
-        data = self.archives[path]
+        target = next((t for t in self.bound if path.startswith(t + "/")), None)
+        if target is not None:  # read through the bind, as the engine's host has the file
+            name = path[len(target) + 1:]
+            data = tar_of({name: (Path(self.bound[target]) / name).read_bytes()})
+        else:
+            data = self.archives[path]
         return (data[i:i + 100] for i in range(0, len(data), 100)), {}  # streamed in small chunks
 
     def remove(self, container, v, force):
@@ -66,7 +81,8 @@ def test_the_copy_is_taken_once_from_a_labelled_container_that_is_removed(tmp_pa
     assert paths == {"/opt/fakenet": str(folder / "fakenet"), "/usr/lib/python3.11": str(folder / "python3.11")}
     assert (folder / "fakenet" / "lib" / "m.py").read_bytes() == b"x = 1\n"
     assert (folder / "python3.11" / "os.py").exists()
-    assert engine.calls == [("create", "sha256:0123456789abcdef0123", "fakenet-code"), ("archive", "/opt/fakenet"),
+    assert engine.calls == [("create", "sha256:0123456789abcdef0123", "fakenet-code", "bound"),
+                            ("archive", "/fakenet-copy/.engine-sees"), ("archive", "/opt/fakenet"),
                             ("archive", "/usr/lib/python3.11"), ("remove", "c1")]
     engine.calls.clear()
     assert code_mounts.copy_of(engine, "sha256:0123456789abcdef0123") == paths
@@ -167,3 +183,27 @@ def test_a_copy_under_a_path_with_a_dollar_is_bound_from_that_path_not_an_interp
     assert done.returncode == 0, done.stderr
     shown = json.loads(done.stdout)["services"]["node"]["volumes"][0]["source"]
     assert shown.replace("$$", "$") == source  # `config` writes a `$` as `$$`, to be read back as one
+
+
+@pytest.mark.parametrize("how", ["the bind refused", "another folder at that path"])
+def test_an_engine_that_does_not_see_the_copys_folder_gets_no_binds_and_is_not_asked_again(how, tmp_path, monkeypatch):
+    """A client in a container run with `--network host` has the engine's host name but its own files: the
+    binds named folders the engine's host has not, and every node's create failed on them."""
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    engine = Engine(ARCHIVES, sees=how != "the bind refused")
+    if how == "another folder at that path":  # the engine's host has the path, with other files in it
+        real_read = engine.get_archive
+
+        def other_files(container, path):
+            if path.endswith(code_mounts.PROBE_TOKEN):
+                data = tar_of({code_mounts.PROBE_TOKEN: b"someone else's"})
+                return iter([data]), {}
+            return real_read(container, path)
+        engine.get_archive = other_files
+        engine.api.get_archive = other_files
+    assert code_mounts.copy_of(engine, "sha256:0123456789abcdef0123") == {}
+    assert ("archive", "/opt/fakenet") not in engine.calls, "no copy taken that no node could read"
+    assert engine.calls[-1] == ("remove", "c1")
+    engine.calls.clear()
+    assert code_mounts.copy_of(engine, "sha256:0123456789abcdef0123") == {}
+    assert engine.calls == [], "the answer is kept with the copy's folder"
