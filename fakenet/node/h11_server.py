@@ -24,7 +24,7 @@ from typing import Awaitable, Callable, Protocol
 
 import h11
 
-from fakenet.node import logs
+from fakenet.node import excerpt, logs
 from fakenet.node.http_limits import HttpLimits, PortGate, TimedConnection
 
 SERVER = b"fakenet"
@@ -138,7 +138,9 @@ class _Connection(TimedConnection):
                     return
                 self._on(event)
         except h11.RemoteProtocolError as exc:
-            self._send(Answer(exc.error_status_hint, f"bad request: {exc}".encode(), {"Content-Type": "text/plain"}),
+            reason = excerpt.readable_message(str(exc))  # h11 quotes the line as bytearray(b'...')
+            self.gate.bad_request(self, reason)
+            self._send(Answer(exc.error_status_hint, f"bad request: {reason}".encode(), {"Content-Type": "text/plain"}),
                        close=True)
 
     def _on(self, event) -> None:
