@@ -27,13 +27,13 @@ def clip(text: str, limit: int = LIMIT) -> str:
 
 
 def quoted(value, limit: int = LIMIT, quote: str | None = None) -> str:
-    """`value` quoted in a message: as repr (or between `quote`s), at most `limit` characters of it;
-    when cut, an ellipsis inside the quotes and the full size after them."""
+    """`value` quoted in a message: as repr (text between `quote`s if given; bytes as `readable`), at
+    most `limit` characters of it; when cut, an ellipsis and the full size after it."""
     if isinstance(value, (bytes, bytearray)):
         return f'"{readable(value, limit)}"'
     text = value if isinstance(value, str) else repr(value)
     shown = text[:limit] + ("…" if len(text) > limit else "")
-    body = repr(shown) if quote is None else f"{quote}{shown}{quote}"
+    body = shown if not isinstance(value, str) else repr(shown) if quote is None else f"{quote}{shown}{quote}"
     return body + (f" ({len(text)} characters)" if len(text) > limit else "")
 
 
@@ -66,8 +66,11 @@ def readable_message(message: str, limit: int = MESSAGE_LIMIT) -> str:
 
 
 def bounded(message: str, limit: int = MESSAGE_LIMIT) -> str:
-    """`message`, or its start and end with the middle cut and said: what every error answer sends."""
+    """`message`, or its start and end with the middle cut and said, `limit` characters in all: what
+    every error answer sends."""
     if len(message) <= limit:
         return message
-    head = limit - _TAIL
-    return f"{message[:head]}… ({len(message) - head - _TAIL} of {len(message)} characters cut) …{message[-_TAIL:]}"
+    tail = min(_TAIL, limit // 4)
+    longest_mark = len(f"… ({len(message)} of {len(message)} characters cut) …")
+    head = max(limit - tail - longest_mark, 0)
+    return f"{message[:head]}… ({len(message) - head - tail} of {len(message)} characters cut) …{message[-tail:]}"

@@ -109,7 +109,7 @@ class CeramicOneApi:
         cid = _cid(request.match_info["event_id"])
         stream = self.feed.has(cid)
         if stream is None:
-            return _not_found(f"event {request.match_info['event_id']} not found")
+            return _not_found(f"event {excerpt.clip(request.match_info['event_id'])} not found")
         return web.json_response(await self._event(cid, stream, True))
 
     async def _event(self, cid, stream: str, with_data: bool) -> dict:
@@ -180,7 +180,7 @@ def _cid(text: str):
     try:
         return codec.as_cid(text)
     except Exception as exc:  # multiformats raises several unrelated types for bad text
-        raise BadRequest(f"{text!r} is not an event CID: {exc}") from exc
+        raise BadRequest(f"{excerpt.quoted(text)} is not an event CID: {excerpt.clip(str(exc))}") from exc
 
 
 def _sep(sep: str) -> str:

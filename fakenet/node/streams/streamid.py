@@ -63,7 +63,7 @@ def _parse(text: str) -> tuple[StreamID, io.BytesIO]:
     except InvalidStreamID:
         raise
     except Exception as exc:  # a truncated or garbled CID surfaces as assorted errors
-        raise InvalidStreamID(f"{text!r} does not hold a valid genesis CID: {exc}") from exc
+        raise InvalidStreamID(f"{excerpt.quoted(text)} does not hold a valid genesis CID: {exc}") from exc
     return StreamID(stream_type, genesis), stream
 
 
@@ -128,7 +128,7 @@ def _parse_stream_id(text: str) -> StreamID:
     """Cached: base36 decoding takes milliseconds, and every search message names its stream."""
     stream_id, rest = _parse(text)
     if rest.read(1):
-        raise InvalidStreamID(f"{text!r} is a CommitID, not a StreamID; parse it with CommitID.parse")
+        raise InvalidStreamID(f"{excerpt.quoted(text)} is a CommitID, not a StreamID; parse it with CommitID.parse")
     return stream_id
 
 
@@ -166,10 +166,10 @@ class CommitID:
         stream_id, rest = _parse(text)
         tail = rest.read()
         if not tail:
-            raise InvalidStreamID(f"{text!r} is a StreamID, not a CommitID (no commit part)")
+            raise InvalidStreamID(f"{excerpt.quoted(text)} is a StreamID, not a CommitID (no commit part)")
         if tail == b"\x00":
             return cls(stream_id, None)
         try:
             return cls(stream_id, _read_cid(io.BytesIO(tail)))
         except Exception as exc:  # a truncated or garbled CID surfaces as assorted errors
-            raise InvalidStreamID(f"{text!r} does not hold a valid commit CID: {exc}") from exc
+            raise InvalidStreamID(f"{excerpt.quoted(text)} does not hold a valid commit CID: {exc}") from exc
