@@ -869,6 +869,15 @@ def _named_service(args: list[str]) -> str | None:
 # nothing and exited 0, and `exec` said `service "node" is not running`, which reads as a crashed node.
 READS_RUNNING = {"logs", "exec", "top", "port", "attach"}
 SILENT_ON_NOTHING = {"logs", "top"}
+# Verbs that only read a project: one never up (no `up` wrote its override, no containers) is said in one line
+# before compose runs, which wrote its own `service "node" is not running` first, or an empty `ps` table.
+READS_PROJECT = READS_RUNNING | {"ps"}
+
+
+def _never_up(project: str) -> bool:
+    """No `up` of this project is on record here and none of its containers exist (the override file is
+    looked at first: a project that is up has one, and is not asked the engine about)."""
+    return not compose.override_path(project).exists() and not _has_containers(project)
 
 
 def _has_containers(project: str) -> bool:
@@ -887,6 +896,9 @@ def _not_running(project: str) -> str:
 
 
 def passthrough(project: str, args: list[str]) -> int:
+    if args[0] in READS_PROJECT and _never_up(project):
+        print(f"fake: {_not_running(project)}", file=sys.stderr)
+        return 1
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
     code = compose.run(project, args).returncode

@@ -107,6 +107,7 @@ def test_the_service_a_verb_names_is_found_past_its_options(args, named):
 def test_a_node_that_does_not_exist_is_named_with_the_ones_that_do(capsys, monkeypatch):
     monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 1))
     monkeypatch.setattr(cli.compose, "service_names", lambda project: ["node", "node10", "node2"])
+    monkeypatch.setattr(cli, "_has_containers", lambda project: True)  # demo is up, without a node1
     assert cli.passthrough("demo", ["exec", "node1", "cli", "-getinfo"]) == 1
     error = capsys.readouterr().err
     assert "project 'demo' has no node named 'node1'" in error and "its nodes: node, node2, node10" in error
@@ -452,3 +453,20 @@ def test_down_v_says_which_dropped_volume_it_could_not_remove_and_goes_on(capsys
     assert cli.main(["-p", "demo", "down", "-v"]) == 0 and removed == ["demo_node6-data"]
     err = capsys.readouterr().err
     assert "fake: volume demo_node5-data not removed: volume is in use" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("args", [["ps"], ["logs"], ["exec", "node", "cli", "-getinfo"], ["port", "node", "6433"]])
+def test_reading_a_project_never_up_is_one_line_before_compose_runs_and_writes_nothing(capsys, monkeypatch, tmp_path,
+                                                                                          args):
+    """compose wrote `service "node" is not running` (read as a crashed node) before fakenet's line, and `ps`
+    an empty table with exit 0."""
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: pytest.fail("compose ran for a project never up"))
+    engine = SimpleNamespace(containers=SimpleNamespace(list=lambda **filters: []))
+    monkeypatch.setattr(cli, "_engine", lambda: engine)
+    assert cli.main(["-p", "never-up", *args]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "fake: no network 'never-up' is running (start one with ./fake -p never-up up -d)", err
+    assert list(tmp_path.iterdir()) == []
