@@ -470,3 +470,59 @@ def test_reading_a_project_never_up_is_one_line_before_compose_runs_and_writes_n
     err = capsys.readouterr().err
     assert err.strip() == "fake: no network 'never-up' is running (start one with ./fake -p never-up up -d)", err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("backend", ["local", "sim"])
+def test_a_kind_on_a_backend_it_cannot_run_on_is_refused_with_the_arguments(capsys, monkeypatch, backend):
+    """`scenario run --kind litecoin --backend local` failed as the network started, after the run's console,
+    report and work directory were made, in four lines; `scenario check` passed it."""
+    from fakenet.scenario import console
+
+    monkeypatch.setattr(console, "run_with_progress", lambda *a, **k: pytest.fail("a run started"))
+    wanted = f"fake: node kind 'litecoin' cannot run on the {backend} backend; it runs on docker (--backend docker)\n"
+    scenario = os.path.join(os.path.dirname(__file__), "..", "..", "scenarios", "chain-fork.yaml")
+    assert fails_in_one_line(capsys, ["scenario", "run", "--kind", "litecoin", "--backend", backend, scenario]) == wanted
+    monkeypatch.setenv("FAKENET_BACKEND", backend)
+    assert fails_in_one_line(capsys, ["scenario", "run", "--kind", "litecoin", scenario]) == wanted
+    error = fails_in_one_line(capsys, ["scenario", "check", "--kind", "litecoin", "--backend", backend, scenario])
+    assert error == f"fake: {scenario}: {wanted[len('fake: '):]}"
+    assert cli.main(["scenario", "check", "--kind", "litecoin", "--backend", "docker", scenario]) == 0
+
+
+def test_scenario_check_refuses_a_kind_that_runs_on_none_of_the_scenarios_backends(capsys, tmp_path):
+    scenario = tmp_path / "local-only.yaml"
+    scenario.write_text("name: local-only\nnodes: 2\nbackends: [local, sim]\nsteps:\n  - mine: {on: node, blocks: 1}\n")
+    assert cli.main(["scenario", "check", str(scenario)]) == 0
+    error = fails_in_one_line(capsys, ["scenario", "check", "--kind", "litecoin", str(scenario)])
+    assert error.strip() == (f"fake: {scenario}: node kind 'litecoin' runs on none of the scenario's backends "
+                             "(local, sim); it runs on docker")
+
+
+def test_up_refuses_a_kind_that_cannot_run_on_docker_before_anything_is_built(capsys, monkeypatch):
+    from fakenet.kinds.fakenet_kind import FakenetKind
+
+    class LocalOnly(FakenetKind):
+        name = "local-only"
+        backends = ("local",)
+
+    real_get = cli.kinds.get
+    monkeypatch.setitem(cli.compose.FILES, "local-only", cli.compose.FILES["fakenet"])  # a compose file of its own
+    monkeypatch.setattr(cli.kinds, "get", lambda kind=None: LocalOnly() if kind == "local-only" else real_get(kind))
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    monkeypatch.setattr(cli.engine_reads, "answering", lambda client: pytest.fail("refused before the engine is asked"))
+    error = fails_in_one_line(capsys, ["-p", "demo", "up", "-d", "--kind", "local-only"])
+    assert error == "fake: node kind 'local-only' cannot run on the docker backend; it runs on local, sim (--backend local)\n"
+
+
+def test_a_kind_that_cannot_filter_its_links_does_not_run_on_the_local_backend():
+    """The local backend refuses such a kind as it starts; runs_on said it ran there (a user's kind naming
+    no backends), so nothing refused it before the start, and pytest did not skip its local scenarios."""
+    from fakenet import kinds
+    from fakenet.kinds.fakenet_kind import FakenetKind
+
+    class NoLinkControl(FakenetKind):
+        link_control = False
+
+    assert NoLinkControl.backends is None and not NoLinkControl().runs_on("local") and NoLinkControl().runs_on("docker")
+    assert not kinds.get("litecoin").runs_on("local") and kinds.get("litecoin").runs_on("docker")
+    assert all(kinds.get("fakenet").runs_on(backend) for backend in cli.BACKENDS)
