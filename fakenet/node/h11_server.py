@@ -123,14 +123,15 @@ class _Connection(TimedConnection):
 
     def eof_received(self):
         self.h11.receive_data(b"")
-        self._next_events()
+        self._next_events(ended=True)
         return None  # close the transport: a long method sees its client gone
 
     def gone(self) -> bool:
         return self.transport is None or self.transport.is_closing()
 
-    def _next_events(self) -> None:
-        """Parse what has arrived, as far as the request under way allows."""
+    def _next_events(self, ended: bool = False) -> None:
+        """Parse what has arrived, as far as the request under way allows; `ended`: the client has sent all
+        it will (a request it left half-sent is not logged: a client stopped mid-way, not a bad request)."""
         try:
             while self.task is None and not self.gone():
                 event = self.h11.next_event()
@@ -139,7 +140,8 @@ class _Connection(TimedConnection):
                 self._on(event)
         except h11.RemoteProtocolError as exc:
             reason = excerpt.readable_message(str(exc))  # h11 quotes the line as bytearray(b'...')
-            self.gate.bad_request(self, reason)
+            if not ended:
+                self.gate.bad_request(self, reason)
             self._send(Answer(exc.error_status_hint, f"bad request: {reason}".encode(), {"Content-Type": "text/plain"}),
                        close=True)
 
