@@ -159,3 +159,22 @@ def test_a_log_line_of_aiohttps_refusal_shows_the_request_as_text():
     line = logs.LibraryFormatter("node").format(record)
     assert "b'" not in line and 'bad_request="InvalidURLError: 400, message: Invalid char in url path: ' \
         '\\"GET /\\\\x00\\\\x01\\\\xff HTTP/1.1\\""' in line, line
+
+
+def test_a_request_line_the_client_left_half_sent_is_not_logged_as_a_bad_request(caplog):
+    """A client stopped mid-way (curl interrupted) is not a bad request: only what breaks HTTP is a line."""
+    async def run():
+        port = free_port()
+        server = await serve_h11(_Ok(), "127.0.0.1", port)
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"POST / HT")
+            writer.write_eof()
+            await asyncio.wait_for(reader.read(-1), 5)  # the server closes its end once it has read the EOF
+            writer.close()
+        finally:
+            server.close()
+
+    with caplog.at_level(logging.WARNING, logger="fakenet.node"):
+        asyncio.run(run())
+    assert [r.getMessage() for r in caplog.records if r.getMessage() == "http_bad_request"] == []
