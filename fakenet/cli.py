@@ -307,6 +307,7 @@ def cmd_up(args, extra: list[str]) -> int:
     or --kind litecoin: Litecoin Core regtest), wait until all are healthy and meshed, print the
     status table. Other arguments go to `compose up`."""
     kind = kinds.get(args.kind)
+    _runs_on(kind.name, "docker")  # compose runs containers on one engine: the docker backend's ground
     compose.compose_file(kind.name)  # a kind without a compose file fails before anything is built
     timeout = _from_environment("FAKENET_UP_TIMEOUT", _seconds, UP_TIMEOUT)
     count = args.nodes or _from_environment("FAKENET_NODES", _up_count, None) \
@@ -566,6 +567,7 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     args.backend = args.backend or _choice("FAKENET_BACKEND", BACKENDS, "local")
     hosts_options = _hosts_options(args)  # flags first: they are cheaper to check than the file
     scenario = load(args.file, kind=args.kind)
+    _runs_on(args.kind or scenario.kinds[0], args.backend)
     if args.nodes and args.nodes != scenario.nodes:  # its steps checked for the nodes this run will have
         try:
             load(args.file, kind=args.kind, nodes=args.nodes)
@@ -586,6 +588,13 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     result = run_with_progress(scenario, args.backend, nodes=args.nodes, seed=args.seed, kind=args.kind,
                                report_dir=args.report, keep=args.keep, **options)
     return 0 if result.ok else 1
+
+
+def _runs_on(kind: str, backend: str) -> None:
+    """A kind on a backend it cannot run on, refused with the arguments: the backend refused it only as the
+    network started, after the run's console, report and work directory were made."""
+    if refusal := kinds.get(kind).refusal_on(backend, BACKENDS):
+        raise UsageError(f"fake: {refusal}")
 
 
 def _hosts_options(args) -> dict:
@@ -616,11 +625,29 @@ def cmd_scenario_check(args, extra: list[str]) -> int:
     failed = 0
     for path in args.files:  # every file, as a linter does: `check scenarios/*.yaml` stopped at the first error
         try:
-            print(f"{path}: ok ({len(load(path, kind=args.kind).steps)} steps)")
+            scenario = load(path, kind=args.kind)
         except FakenetError as exc:
             print(f"fake: {exc}", file=sys.stderr)
             failed += 1
+            continue
+        if refusal := _backend_refusal(scenario, args.backend):
+            print(f"fake: {path}: {refusal}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{path}: ok ({len(scenario.steps)} steps)")
     return 1 if failed else 0
+
+
+def _backend_refusal(scenario, backend: str | None) -> str | None:
+    """Why a kind of the scenario cannot run on `backend`, or (none given) on any backend the scenario names."""
+    for kind in map(kinds.get, scenario.kinds):
+        if backend is not None and (refusal := kind.refusal_on(backend, BACKENDS)):
+            return refusal
+        if backend is None and not any(kind.runs_on(name) for name in scenario.backends):
+            able = [name for name in BACKENDS if kind.runs_on(name)]
+            return (f"node kind {kind.name!r} runs on none of the scenario's backends ({', '.join(scenario.backends)}); "
+                    f"it runs on {', '.join(able) or 'no backend here'}")
+    return None
 
 
 def cmd_bench(args, extra: list[str]) -> int:
@@ -781,6 +808,8 @@ def parser() -> Parser:
     check = verb("check", cmd_scenario_check, parent=scenario)
     check.add_argument("files", nargs="+", type=Path)
     check.add_argument("--kind", choices=kind_names, metavar="KIND", help="check against this node kind: %(choices)s")
+    check.add_argument("--backend", choices=BACKENDS, help="check that the kinds run on this backend (default: on one "
+                                                          "the scenario names)")
     export = verb("export", cmd_export)
     export.add_argument("--stack", type=Path, required=True, metavar="FILE", help="the stack file to write")
     export.add_argument("--nodes", type=_run_count, default=4, help="task slots (default 4)")
@@ -877,6 +906,15 @@ def _named_service(args: list[str]) -> str | None:
 # nothing and exited 0, and `exec` said `service "node" is not running`, which reads as a crashed node.
 READS_RUNNING = {"logs", "exec", "top", "port", "attach"}
 SILENT_ON_NOTHING = {"logs", "top"}
+# Verbs that only read a project: one never up (no `up` wrote its override, no containers) is said in one line
+# before compose runs, which wrote its own `service "node" is not running` first, or an empty `ps` table.
+READS_PROJECT = READS_RUNNING | {"ps"}
+
+
+def _never_up(project: str) -> bool:
+    """No `up` of this project is on record here and none of its containers exist (the override file is
+    looked at first: a project that is up has one, and is not asked the engine about)."""
+    return not compose.override_path(project).exists() and not _has_containers(project)
 
 
 def _has_containers(project: str) -> bool:
@@ -895,6 +933,9 @@ def _not_running(project: str) -> str:
 
 
 def passthrough(project: str, args: list[str]) -> int:
+    if args[0] in READS_PROJECT and _never_up(project):
+        print(f"fake: {_not_running(project)}", file=sys.stderr)
+        return 1
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
     code = compose.run(project, args).returncode

@@ -190,9 +190,29 @@ def cluster_secret(project: str) -> str:
     return path.read_text().strip()
 
 
-def environment(project: str, image: str | None) -> dict[str, str]:
+# Compose verbs that make containers, which take the cluster secret: only they make it. Any other verb reads
+# a project, or stops one made before; `./fake -p typo logs` left a secret file for a project never up.
+MAKES_CONTAINERS = frozenset({"up", "create", "run", "scale"})
+
+
+def makes_containers(args: list[str]) -> bool:
+    return bool(args) and args[0] in MAKES_CONTAINERS
+
+
+def kept_secret(project: str) -> str:
+    """The project's cluster secret if an `up` made it, else "": nothing is written."""
+    try:
+        return secret_file(project).read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+def environment(project: str, image: str | None, makes: bool = False) -> dict[str, str]:
+    """Compose's environment for the project; `makes`: for a verb that makes containers (the secret made
+    if it is not yet), else the secret only as kept (none: set but empty, so compose reads its files quietly)."""
     env = {**os.environ, "FAKENET_PROJECT": project, "FAKENET_IMAGE": image or UNBUILT_IMAGE}
-    env.setdefault("FAKENET_CLUSTER_SECRET", cluster_secret(project))
+    if "FAKENET_CLUSTER_SECRET" not in env:
+        env["FAKENET_CLUSTER_SECRET"] = cluster_secret(project) if makes else kept_secret(project)
     if project == DEFAULT_PROJECT:  # the developer's own network gets the ports the README names
         for key, port in STANDARD_HOST_PORTS.items():
             env.setdefault(key, port)
@@ -235,7 +255,7 @@ def start(project: str, args: list[str], image: str | None = None, kind: str | N
     """Compose running on the project (its output on ours; an `up`'s progress lines once each where our
     stderr is not a terminal: compose_output), for a caller with other work meanwhile; `brief`: a run
     that only creates, with Go's collector held back (BRIEF_RUN)."""
-    env = environment(project, image)
+    env = environment(project, image, makes_containers(args))
     once = args[:1] == ["up"] and not compose_output.passes_through(sys.stderr)
     process = subprocess.Popen(command(project, args, kind), env={**BRIEF_RUN, **env} if brief else env,
                                cwd=COMPOSE_DIR.parent, stderr=subprocess.PIPE if once else None)
@@ -262,7 +282,7 @@ def run(project: str, args: list[str], image: str | None = None, capture: bool =
     cmd = command(project, args, kind)
     if not capture and args[:1] == ["up"]:  # its progress lines once each (compose_output)
         return subprocess.CompletedProcess(cmd, start(project, args, image=image, kind=kind).wait())
-    result = subprocess.run(cmd, env=environment(project, image), text=True,
+    result = subprocess.run(cmd, env=environment(project, image, makes_containers(args)), text=True,
                             capture_output=capture, cwd=COMPOSE_DIR.parent)
     if capture and result.returncode != 0:
         raise ContainerError(f"compose {' '.join(args)} failed: {result.stderr.strip()[-2000:]}",

@@ -22,7 +22,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Callable, Mapping, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Protocol, runtime_checkable
 
 from fakenet.errors import ConfigError
 
@@ -274,7 +274,17 @@ class NodeKind(ABC):
     def runs_on(self, backend: str) -> bool:
         if backend == "sim":
             return type(self).in_process_node is not NodeKind.in_process_node
+        if backend == "local" and not self.link_control:  # processes share one namespace: no packet filter per node
+            return False
         return self.backends is None or backend in self.backends
+
+    def refusal_on(self, backend: str, backends: Iterable[str]) -> str | None:
+        """Why this kind cannot run on `backend` (None: it can), naming those of `backends` it runs on."""
+        if self.runs_on(backend):
+            return None
+        able = [name for name in backends if self.runs_on(name)]
+        return (f"node kind {self.name!r} cannot run on the {backend} backend; it runs on "
+                + (f"{', '.join(able)} (--backend {able[0]})" if able else "no backend here"))
 
     def missing(self, needed: set[str]) -> set[str]:
         return set(needed) - set(self.capabilities)

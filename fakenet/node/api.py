@@ -28,7 +28,7 @@ import asyncio
 
 from aiohttp import web
 
-from fakenet.node import api_guard, api_openapi, index_api
+from fakenet.node import api_guard, api_openapi, excerpt, index_api
 from fakenet.node.errors import NodeError
 from fakenet.node.model_index import QueryError
 from fakenet.node.streams import (CommitID, CommitRejected, InvalidStreamID, StreamID, StreamUnavailable, apply_genesis,
@@ -172,7 +172,7 @@ class StreamApi:
                                  f"each, got {len(queries)} queries: split it")
         timeout = body.get("timeout", MULTIQUERY_TIMEOUT_MS)
         if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout < 0:
-            raise CommitRejected(f"timeout must be a number of milliseconds, got {timeout!r}")
+            raise CommitRejected(f"timeout must be a number of milliseconds, got {excerpt.quoted(timeout)}")
         results: dict[str, dict] = {}
         slots = asyncio.Semaphore(LOADS_AT_ONCE)
         await asyncio.gather(*(self._query(q, results, timeout / 1000, slots) for q in queries))

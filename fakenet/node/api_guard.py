@@ -28,6 +28,7 @@ import re
 from aiohttp import web
 
 from fakenet.node import http_errors
+from fakenet.node import excerpt
 from fakenet.node.errors import NodeError
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -37,7 +38,7 @@ PREFLIGHT_MAX_AGE = "7200"  # seconds, as Ceramic's daemon answers
 
 
 def error(status: int, message: str, headers: dict | None = None) -> web.Response:
-    return web.json_response({"error": message}, status=status, headers=headers)
+    return web.json_response({"error": excerpt.bounded(message)}, status=status, headers=headers)
 
 
 class OriginPolicy:
@@ -62,9 +63,9 @@ def cors(policy: OriginPolicy):
         allowed = policy.allows(origin)
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
             return _preflight(request, origin) if allowed else error(
-                403, f"origin {origin!r} is not allowed to call this API (cors-allowed-origins)")
+                403, f"origin {excerpt.quoted(origin)} is not allowed to call this API (cors-allowed-origins)")
         if origin is not None and not allowed and request.method not in SAFE_METHODS:
-            return error(403, f"origin {origin!r} is not allowed to change anything here (cors-allowed-origins)")
+            return error(403, f"origin {excerpt.quoted(origin)} is not allowed to change anything here (cors-allowed-origins)")
         response = await handler(request)
         if allowed:
             response.headers.update({"Access-Control-Allow-Origin": origin,
@@ -92,7 +93,7 @@ def writes(body_limit: int, admin_token: str | None):
             return error(413, f"request body of {request.content_length} bytes is over the {body_limit}-byte limit")
         if request.method not in SAFE_METHODS and not _json_or_empty_delete(request):
             return error(415, f"{request.method} needs Content-Type: application/json, "
-                              f"got {request.headers.get('Content-Type', 'none')!r}")
+                              f"got {excerpt.quoted(request.headers.get('Content-Type', 'none'))}")
         if admin_token and request.method not in SAFE_METHODS and request.path.startswith(ADMIN_PATHS):
             presented = request.headers.get("Authorization", "").removeprefix("Bearer ")
             if not hmac.compare_digest(presented.encode(), admin_token.encode()):
@@ -113,7 +114,7 @@ def _json_or_empty_delete(request: web.Request) -> bool:
 # What a malformed body raises comes before the API's own errors, a malformed request's catch-all after them.
 _BAD_BODY = (((json.JSONDecodeError, UnicodeDecodeError), 400, lambda exc: f"request body is not JSON: {exc}"),
              (RecursionError, 400, lambda exc: "request body is nested too deeply"))
-_BAD_REQUEST = ((KeyError, TypeError, ValueError, AttributeError), 400, lambda exc: f"bad request: {exc!r}")
+_BAD_REQUEST = ((KeyError, TypeError, ValueError, AttributeError), 400, lambda exc: f"bad request: {excerpt.clip(repr(exc))}")
 
 
 def errors(statuses: tuple[tuple[type, int], ...]):

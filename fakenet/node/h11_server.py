@@ -24,7 +24,7 @@ from typing import Awaitable, Callable, Protocol
 
 import h11
 
-from fakenet.node import logs
+from fakenet.node import excerpt, logs
 from fakenet.node.http_limits import HttpLimits, PortGate, TimedConnection
 
 SERVER = b"fakenet"
@@ -123,14 +123,15 @@ class _Connection(TimedConnection):
 
     def eof_received(self):
         self.h11.receive_data(b"")
-        self._next_events()
+        self._next_events(ended=True)
         return None  # close the transport: a long method sees its client gone
 
     def gone(self) -> bool:
         return self.transport is None or self.transport.is_closing()
 
-    def _next_events(self) -> None:
-        """Parse what has arrived, as far as the request under way allows."""
+    def _next_events(self, ended: bool = False) -> None:
+        """Parse what has arrived, as far as the request under way allows; `ended`: the client has sent all
+        it will (a request it left half-sent is not logged: a client stopped mid-way, not a bad request)."""
         try:
             while self.task is None and not self.gone():
                 event = self.h11.next_event()
@@ -138,7 +139,10 @@ class _Connection(TimedConnection):
                     return
                 self._on(event)
         except h11.RemoteProtocolError as exc:
-            self._send(Answer(exc.error_status_hint, f"bad request: {exc}".encode(), {"Content-Type": "text/plain"}),
+            reason = excerpt.readable_message(str(exc))  # h11 quotes the line as bytearray(b'...')
+            if not ended:
+                self.gate.bad_request(self, reason)
+            self._send(Answer(exc.error_status_hint, f"bad request: {reason}".encode(), {"Content-Type": "text/plain"}),
                        close=True)
 
     def _on(self, event) -> None:

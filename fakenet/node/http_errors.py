@@ -12,7 +12,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from fakenet.node import logs
+from fakenet.node import excerpt, logs
 
 Answer = Callable[..., web.Response]  # (status, message, headers=None)
 Failure = tuple[type | tuple[type, ...], int, Callable[[Exception], str]]  # (kinds, status, message)
@@ -41,6 +41,6 @@ def middleware(answer: Answer, failures: tuple[Failure, ...], event: str, *, hea
                 if isinstance(exc, kinds):
                     return answer(status, message(exc))
             log.error(event, path=request.path, exc_info=exc)
-            return answer(500, f"internal error: {exc!r}")
+            return answer(500, f"internal error: {excerpt.clip(repr(exc))}")
 
     return errors

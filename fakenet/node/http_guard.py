@@ -11,10 +11,23 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 
+from fakenet.node import excerpt
 from fakenet.node.http_limits import HttpLimits, PortGate, TimedConnection
 
 __all__ = ["HttpGuard", "HttpLimits", "serve"]
+
+
+class _ReadableErrors(RequestHandler):
+    """aiohttp's protocol, answering a request it could not parse in words and readable text: its own
+    answer quoted the request as Python's b'...' repr, a caret under it, the whole line echoed."""
+
+    __slots__ = ()
+
+    def handle_error(self, request, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None):
+        return super().handle_error(request, status, exc, None if message is None else excerpt.readable_message(message))
 
 
 class _Connection(TimedConnection):
@@ -88,7 +101,7 @@ class HttpGuard:
         self.open: dict[asyncio.Protocol, _Connection] = {}  # aiohttp's protocol -> ours
 
     def protocol_factory(self, make_inner):
-        return lambda: _Connection(self, make_inner())
+        return lambda: _Connection(self, _readable_errors(make_inner()))
 
     @web.middleware
     async def middleware(self, request: web.Request, handler):
@@ -100,6 +113,14 @@ class HttpGuard:
             return await handler(request)
         finally:
             conn.request_ended()
+
+
+def _readable_errors(handler: RequestHandler) -> RequestHandler:
+    # aiohttp's Server makes the RequestHandler itself, with no seam for another class; the subclass adds
+    # no state (__slots__ = ()), so the handler aiohttp made becomes one.
+    if type(handler) is RequestHandler:
+        handler.__class__ = _ReadableErrors
+    return handler
 
 
 async def serve(app: web.Application, host: str, port: int, limits: HttpLimits = HttpLimits(), *,

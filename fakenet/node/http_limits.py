@@ -116,6 +116,10 @@ class PortGate:
             verdict.evict.evict()
         return True
 
+    def bad_request(self, conn: TimedConnection, reason: str) -> None:
+        """A request that broke HTTP (anyone can send one): a line within the budget, its reason readable."""
+        self._budget.warning("http_bad_request", port=self.port, remote=conn.source, reason=reason)
+
     def release(self, conn: TimedConnection) -> None:
         self._admission.release(conn)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from fakenet.node import excerpt
 from fakenet.node.errors import NodeError
 from fakenet.node.model_index import QueryError, page_size
 from fakenet.node.streams import StreamID
@@ -85,7 +86,7 @@ def _models(params: dict) -> list[str]:
 def _account(params: dict) -> str | None:
     account = params.get("account")
     if account is not None and not (isinstance(account, str) and account.startswith("did:")):
-        raise QueryError(f"account must be a DID, got {account!r}")
+        raise QueryError(f"account must be a DID, got {excerpt.quoted(account)}")
     return account
 
 

@@ -49,7 +49,7 @@ from multiformats import CID, multibase, multihash
 
 from fakenet.node.version import __version__
 from fakenet.node.errors import NodeConfigError
-from fakenet.node import logs, multiaddr
+from fakenet.node import excerpt, logs, multiaddr
 from fakenet.node.log_budget import LogBudget
 from fakenet.node.connection import Connection
 from fakenet.node.streams import as_cid
@@ -82,8 +82,14 @@ def _required(name: str) -> _KuboError:
     return _KuboError(f'argument "{name}" is required', status=400, code=1)
 
 
+def _quoted(text: str) -> str:
+    """Input in double quotes as Kubo's messages have it (clients match on `invalid path "`), bounded."""
+    return excerpt.quoted(text, quote='"')
+
+
 def _kubo_json(message: str, status: int, code: int, headers=None) -> web.Response:
-    return web.json_response({"Message": message, "Code": code, "Type": "error"}, status=status, headers=headers)
+    return web.json_response({"Message": excerpt.bounded(message), "Code": code, "Type": "error"}, status=status,
+                             headers=headers)
 
 
 # Kubo's defaultLocalhostOrigins and companionBrowserExtensionOrigins (core/corehttp/commands.go).
@@ -176,7 +182,7 @@ def _flag(request: web.Request, name: str, default: bool = False) -> bool:
         return True
     if value.lower() in ("0", "f", "false"):
         return False
-    raise _KuboError(f'option "{name}": cannot parse {value!r} as a bool', status=400, code=1)
+    raise _KuboError(f'option "{name}": cannot parse {excerpt.quoted(value)} as a bool', status=400, code=1)
 
 
 def _cid(text: str) -> CID:
@@ -187,7 +193,7 @@ def _cid(text: str) -> CID:
     try:
         cid = CID.decode(bare)
     except Exception as exc:  # multiformats raises several unrelated types for bad input
-        raise _KuboError(f'invalid path "{text}": {_cid_problem(bare)}') from exc
+        raise _KuboError(f'invalid path {_quoted(text)}: {_cid_problem(bare)}') from exc
     return as_cid(cid.set(version=1) if cid.version == 0 else cid)
 
 
@@ -204,20 +210,21 @@ def _peer_addr(text: str) -> multiaddr.PeerAddr:
     try:
         return multiaddr.parse(text.replace("/ipfs/", "/p2p/"))  # /ipfs/ is the older name of /p2p/
     except NodeConfigError as exc:
-        raise _KuboError(f'failed to parse multiaddr "{text}": {exc}') from exc
+        raise _KuboError(f'failed to parse multiaddr {_quoted(text)}: {exc}') from exc
 
 
 def _block_codec(request: web.Request) -> str:
     name = request.query.get("cid-codec") or request.query.get("format") or "raw"
     if name not in BLOCK_CODECS:
-        raise _KuboError(f'unsupported block codec "{name}": use raw or dag-cbor')
+        raise _KuboError(f'unsupported block codec {_quoted(name)}: use raw or dag-cbor')
     return BLOCK_CODECS[name]
 
 
 def _check_hash(request: web.Request) -> None:
     mhtype, mhlen = request.query.get("mhtype", "sha2-256"), request.query.get("mhlen", "-1")
     if mhtype != "sha2-256" or mhlen not in ("-1", "32"):
-        raise _KuboError(f"unsupported multihash {mhtype} (length {mhlen}): only sha2-256 is supported")
+        raise _KuboError(f"unsupported multihash {excerpt.clip(mhtype)} (length {excerpt.clip(mhlen)}): only sha2-256 is "
+                         f"supported")
 
 
 async def _upload(request: web.Request) -> bytes:
@@ -332,15 +339,16 @@ class IpfsApi:
 
     async def _connect(self, addr: multiaddr.PeerAddr) -> str:
         if not (self.connect_any or self._in_network(addr)):
-            self._log.warning("ipfs_connect_refused", addr=str(addr))
-            raise _KuboError(f"connect {addr.peer_id or addr} failure: {addr.dial_addr} is not in this node's "
+            self._log.warning("ipfs_connect_refused", addr=excerpt.clip(str(addr)))
+            raise _KuboError(f"connect {excerpt.clip(addr.peer_id or str(addr))} failure: {excerpt.clip(addr.dial_addr)} "
+                             f"is not in this node's "
                              f"network (peerlist or connected peers); the operator can allow any address "
                              f"with --ipfs-connect-any")
         try:
             conn = await self.node.swarm.dial_once(addr)
         except DialFailed as exc:  # the reason goes to the log only: open and closed ports must look alike
-            self._log.info("ipfs_connect_failed", addr=str(addr), error=str(exc))
-            raise _KuboError(f"connect {addr.peer_id or addr} failure: dial failed") from exc
+            self._log.info("ipfs_connect_failed", addr=excerpt.clip(str(addr)), error=str(exc))
+            raise _KuboError(f"connect {excerpt.clip(addr.peer_id or str(addr))} failure: dial failed") from exc
         return f"connect {conn.peer_id} success"
 
     async def block_put(self, request: web.Request) -> web.Response:
@@ -387,7 +395,7 @@ class IpfsApi:
     async def pin_ls(self, request: web.Request) -> web.Response:
         kind = request.query.get("type", "all")
         if kind not in PIN_TYPES:
-            raise _KuboError(f"invalid type '{kind}', must be one of {{{', '.join(PIN_TYPES[1:])}, all}}")
+            raise _KuboError(f"invalid type {excerpt.quoted(kind)}, must be one of {{{', '.join(PIN_TYPES[1:])}, all}}")
         pinned = [str(cid) for cid in self.pins.pinned_blocks()] if kind in ("all", "recursive") else []
         keys = self._only_pinned(request.query.getall("arg", []), pinned) if "arg" in request.query else pinned
         return web.json_response({"Keys": {key: {"Type": "recursive"} for key in keys}})
@@ -397,7 +405,7 @@ class IpfsApi:
         keys = [str(_cid(text)) for text in texts]
         for text, key in zip(texts, keys):
             if key not in pinned:
-                raise _KuboError(f"path '{text}' is not pinned")
+                raise _KuboError(f"path {excerpt.quoted(text)} is not pinned")
         return keys
 
     async def pin_rm(self, request: web.Request) -> web.Response:

@@ -7,6 +7,8 @@ import sys
 import time
 import unicodedata
 
+from fakenet.node import excerpt
+
 _LOGGER_NAME = "fakenet.node"
 
 
@@ -60,8 +62,8 @@ class LibraryFormatter(LogfmtFormatter):
     def format(self, record: logging.LogRecord) -> str:
         error = record.exc_info[1] if record.exc_info else None
         fields = {"logger": record.name, "msg": record.getMessage()[:self.LIMIT]}
-        if error is not None and _is_clients_fault(error):
-            fields["bad_request"] = f"{type(error).__name__}: {error}"[:self.LIMIT]
+        if error is not None and _is_clients_fault(error):  # its text quotes the request as b'...'
+            fields["bad_request"] = excerpt.readable_message(f"{type(error).__name__}: {error}", self.LIMIT)
             record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None,
                                             "levelname": "WARNING", "levelno": logging.WARNING})  # not the node's error
         copy = logging.makeLogRecord({**record.__dict__, "msg": "library_log", "args": (), "fields": fields})

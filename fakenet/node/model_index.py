@@ -14,6 +14,7 @@ import base64
 from dataclasses import dataclass
 from pathlib import Path
 
+from fakenet.node import excerpt
 from fakenet.node.errors import NodeError
 from fakenet.node.database import DISK, LazyStore
 from fakenet.node.streams import StreamID, StreamState
@@ -107,7 +108,7 @@ def _seq(cursor: str | None, default: int) -> int:
             return int(number)
     except (ValueError, UnicodeDecodeError):
         pass
-    raise QueryError(f"cursor {cursor!r} is not one this node gave out")
+    raise QueryError(f"cursor {excerpt.quoted(cursor)} is not one this node gave out")
 
 
 def page_size(params: dict) -> dict:

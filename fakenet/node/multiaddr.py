@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fakenet.node import excerpt
 from fakenet.node.errors import NodeConfigError
 
 _HOST_PROTOCOLS = {"ip4", "ip6", "dns", "dns4", "dns6"}
@@ -29,18 +30,18 @@ class PeerAddr:
 
 def parse(text: str) -> PeerAddr:
     if not isinstance(text, str):  # an RPC parameter may be any JSON value
-        raise NodeConfigError(f"bad peer address {text!r}: expected a string /dns4/HOST/tcp/PORT[/p2p/PEERID]")
+        raise NodeConfigError(f"bad peer address {excerpt.quoted(text)}: expected a string /dns4/HOST/tcp/PORT[/p2p/PEERID]")
     parts = text.strip().split("/")
     if len(parts) not in (5, 7) or parts[0] != "" or parts[1] not in _HOST_PROTOCOLS or parts[3] != "tcp":
-        raise NodeConfigError(f"bad peer address {text!r}: expected /dns4/HOST/tcp/PORT[/p2p/PEERID]")
+        raise NodeConfigError(f"bad peer address {excerpt.quoted(text)}: expected /dns4/HOST/tcp/PORT[/p2p/PEERID]")
     if len(parts) == 7 and parts[5] != "p2p":
-        raise NodeConfigError(f"bad peer address {text!r}: only /p2p/PEERID may follow the port")
+        raise NodeConfigError(f"bad peer address {excerpt.quoted(text)}: only /p2p/PEERID may follow the port")
     try:
         port = int(parts[4])
     except ValueError as exc:
-        raise NodeConfigError(f"bad peer address {text!r}: port is not a number") from exc
+        raise NodeConfigError(f"bad peer address {excerpt.quoted(text)}: port is not a number") from exc
     if not 0 < port < 65536 or not parts[2]:
-        raise NodeConfigError(f"bad peer address {text!r}: host or port out of range")
+        raise NodeConfigError(f"bad peer address {excerpt.quoted(text)}: host or port out of range")
     return PeerAddr(parts[1], parts[2], port, parts[6] if len(parts) == 7 else None)
 
 

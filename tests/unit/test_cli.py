@@ -107,6 +107,7 @@ def test_the_service_a_verb_names_is_found_past_its_options(args, named):
 def test_a_node_that_does_not_exist_is_named_with_the_ones_that_do(capsys, monkeypatch):
     monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 1))
     monkeypatch.setattr(cli.compose, "service_names", lambda project: ["node", "node10", "node2"])
+    monkeypatch.setattr(cli, "_has_containers", lambda project: True)  # demo is up, without a node1
     assert cli.passthrough("demo", ["exec", "node1", "cli", "-getinfo"]) == 1
     error = capsys.readouterr().err
     assert "project 'demo' has no node named 'node1'" in error and "its nodes: node, node2, node10" in error
@@ -462,3 +463,76 @@ def test_down_v_says_which_dropped_volume_it_could_not_remove_and_goes_on(capsys
     assert cli.main(["-p", "demo", "down", "-v"]) == 0 and removed == ["demo_node6-data"]
     err = capsys.readouterr().err
     assert "fake: volume demo_node5-data not removed: volume is in use" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("args", [["ps"], ["logs"], ["exec", "node", "cli", "-getinfo"], ["port", "node", "6433"]])
+def test_reading_a_project_never_up_is_one_line_before_compose_runs_and_writes_nothing(capsys, monkeypatch, tmp_path,
+                                                                                          args):
+    """compose wrote `service "node" is not running` (read as a crashed node) before fakenet's line, and `ps`
+    an empty table with exit 0."""
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: pytest.fail("compose ran for a project never up"))
+    engine = SimpleNamespace(containers=SimpleNamespace(list=lambda **filters: []))
+    monkeypatch.setattr(cli, "_engine", lambda: engine)
+    assert cli.main(["-p", "never-up", *args]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "fake: no network 'never-up' is running (start one with ./fake -p never-up up -d)", err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("backend", ["local", "sim"])
+def test_a_kind_on_a_backend_it_cannot_run_on_is_refused_with_the_arguments(capsys, monkeypatch, backend):
+    """`scenario run --kind litecoin --backend local` failed as the network started, after the run's console,
+    report and work directory were made, in four lines; `scenario check` passed it."""
+    from fakenet.scenario import console
+
+    monkeypatch.setattr(console, "run_with_progress", lambda *a, **k: pytest.fail("a run started"))
+    wanted = f"fake: node kind 'litecoin' cannot run on the {backend} backend; it runs on docker (--backend docker)\n"
+    scenario = os.path.join(os.path.dirname(__file__), "..", "..", "scenarios", "chain-fork.yaml")
+    assert fails_in_one_line(capsys, ["scenario", "run", "--kind", "litecoin", "--backend", backend, scenario]) == wanted
+    monkeypatch.setenv("FAKENET_BACKEND", backend)
+    assert fails_in_one_line(capsys, ["scenario", "run", "--kind", "litecoin", scenario]) == wanted
+    error = fails_in_one_line(capsys, ["scenario", "check", "--kind", "litecoin", "--backend", backend, scenario])
+    assert error == f"fake: {scenario}: {wanted[len('fake: '):]}"
+    assert cli.main(["scenario", "check", "--kind", "litecoin", "--backend", "docker", scenario]) == 0
+
+
+def test_scenario_check_refuses_a_kind_that_runs_on_none_of_the_scenarios_backends(capsys, tmp_path):
+    scenario = tmp_path / "local-only.yaml"
+    scenario.write_text("name: local-only\nnodes: 2\nbackends: [local, sim]\nsteps:\n  - mine: {on: node, blocks: 1}\n")
+    assert cli.main(["scenario", "check", str(scenario)]) == 0
+    error = fails_in_one_line(capsys, ["scenario", "check", "--kind", "litecoin", str(scenario)])
+    assert error.strip() == (f"fake: {scenario}: node kind 'litecoin' runs on none of the scenario's backends "
+                             "(local, sim); it runs on docker")
+
+
+def test_up_refuses_a_kind_that_cannot_run_on_docker_before_anything_is_built(capsys, monkeypatch):
+    from fakenet.kinds.fakenet_kind import FakenetKind
+
+    class LocalOnly(FakenetKind):
+        name = "local-only"
+        backends = ("local",)
+
+    real_get = cli.kinds.get
+    monkeypatch.setitem(cli.compose.FILES, "local-only", cli.compose.FILES["fakenet"])  # a compose file of its own
+    monkeypatch.setattr(cli.kinds, "get", lambda kind=None: LocalOnly() if kind == "local-only" else real_get(kind))
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    monkeypatch.setattr(cli.engine_reads, "answering", lambda client: pytest.fail("refused before the engine is asked"))
+    error = fails_in_one_line(capsys, ["-p", "demo", "up", "-d", "--kind", "local-only"])
+    assert error == "fake: node kind 'local-only' cannot run on the docker backend; it runs on local, sim (--backend local)\n"
+
+
+def test_a_kind_that_cannot_filter_its_links_does_not_run_on_the_local_backend():
+    """The local backend refuses such a kind as it starts; runs_on said it ran there (a user's kind naming
+    no backends), so nothing refused it before the start, and pytest did not skip its local scenarios."""
+    from fakenet import kinds
+    from fakenet.kinds.fakenet_kind import FakenetKind
+
+    class NoLinkControl(FakenetKind):
+        link_control = False
+
+    assert NoLinkControl.backends is None and not NoLinkControl().runs_on("local") and NoLinkControl().runs_on("docker")
+    assert not kinds.get("litecoin").runs_on("local") and kinds.get("litecoin").runs_on("docker")
+    assert all(kinds.get("fakenet").runs_on(backend) for backend in cli.BACKENDS)

@@ -108,6 +108,7 @@ def test_exec_gets_dash_t_when_stdin_is_not_a_terminal(monkeypatch):
     seen = []
     monkeypatch.setattr(compose, "run", lambda project, args, **kw: seen.append(args) or type("R", (), {"returncode": 0}))
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    monkeypatch.setattr(cli, "_has_containers", lambda project: True)  # x is up
     assert cli.main(["-p", "x", "exec", "node", "cli", "-getinfo"]) == 0
     assert seen == [["exec", "-T", "node", "cli", "-getinfo"]]
 
@@ -275,3 +276,28 @@ def test_a_published_url_says_which_port_of_the_node_it_is():
     container = SimpleNamespace(attrs={"NetworkSettings": {"Ports": {
         "7007/tcp": [{"HostIp": "127.0.0.1", "HostPort": "34102"}], "4011/tcp": None}}})
     assert netstatus._urls(kinds.get("fakenet"), container) == ("api (7007) http://127.0.0.1:34102",)
+
+
+@pytest.mark.parametrize("verb", ["logs", "exec", "ps", "down", "top", "config", "stop"])
+def test_a_verb_that_makes_no_containers_writes_no_state_for_the_project(tmp_path, monkeypatch, verb):
+    """`./fake -p never-up logs` (or exec, ps, down) left a cluster secret for a project no `up` made."""
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("FAKENET_CLUSTER_SECRET", raising=False)
+    seen = []
+    monkeypatch.setattr(compose.subprocess, "run", lambda cmd, env, **kw: seen.append(env) or types.SimpleNamespace(
+        returncode=0, stdout="", stderr=""))
+    compose.run("never-up", [verb])
+    compose.service_names("never-up")
+    assert list(tmp_path.iterdir()) == [] and seen[0]["FAKENET_CLUSTER_SECRET"] == ""
+
+
+def test_a_verb_that_makes_containers_makes_the_secret_and_every_later_verb_reads_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("FAKENET_CLUSTER_SECRET", raising=False)
+    seen = []
+    monkeypatch.setattr(compose.subprocess, "run", lambda cmd, env, **kw: seen.append(env) or types.SimpleNamespace(
+        returncode=0, stdout="", stderr=""))
+    compose.run("was-up", ["create"])
+    made = compose.secret_file("was-up").read_text()
+    compose.run("was-up", ["logs"])
+    assert len(made) == 64 and seen[0]["FAKENET_CLUSTER_SECRET"] == seen[1]["FAKENET_CLUSTER_SECRET"] == made

@@ -100,7 +100,8 @@ def fake_up(monkeypatch, compose_exit: int = 0, taken=lambda subnet: False) -> l
     monkeypatch.setattr(cli, "_import_for_the_wait", lambda: calls.append(("imports",)))
     monkeypatch.setattr(compose, "set_node_count", lambda *args: None)
     monkeypatch.setattr(code_mounts, "known_binds", lambda reads, image: {})
-    monkeypatch.setattr(kinds, "get", lambda name: SimpleNamespace(name=name, present_image=lambda reads: "img"))
+    monkeypatch.setattr(kinds, "get", lambda name: SimpleNamespace(name=name, present_image=lambda reads: "img",
+                                                                   refusal_on=lambda backend, backends: None))
     monkeypatch.setattr(compose, "start", lambda project, args, **options: Compose(calls, args, compose_exit,
                                                                                     options.get("brief", False)))
     monkeypatch.setattr(compose, "run", lambda project, args, **options: calls.append(("compose", args)) or
@@ -298,7 +299,8 @@ def test_a_long_wait_asks_less_often_a_short_one_does_not(monkeypatch):
 def test_up_builds_through_the_sdk_when_the_image_or_the_code_copy_is_not_there_yet(monkeypatch):
     calls = fake_up(monkeypatch)
     monkeypatch.setattr(kinds, "get", lambda name: SimpleNamespace(
-        name=name, present_image=lambda reads: None, image=lambda progress, client: calls.append(("build", client)) or "img"))
+        name=name, present_image=lambda reads: None, image=lambda progress, client: calls.append(("build", client)) or "img",
+        refusal_on=lambda backend, backends: None))
     monkeypatch.setattr(code_mounts, "known_binds", lambda reads, image: None)
     monkeypatch.setattr(code_mounts, "for_image", lambda client, image: calls.append(("copy", client, image)) or {})
     assert cli.main(["-p", "p", "up", "-d"]) == 0

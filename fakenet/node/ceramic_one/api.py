@@ -28,7 +28,7 @@ import json
 from aiohttp import web
 from multiformats import multibase
 
-from fakenet.node import api_guard
+from fakenet.node import api_guard, excerpt
 from fakenet.node.ceramic_one import car, events, ingest, kubo_subset, stream_states
 from fakenet.node.ceramic_one.feed import SEP
 from fakenet.node.errors import NodeError
@@ -46,7 +46,7 @@ class BadRequest(NodeError):
 
 
 def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"message": message}, status=status)
+    return web.json_response({"message": excerpt.bounded(message)}, status=status)
 
 
 def _not_found(message: str) -> web.Response:
@@ -58,7 +58,7 @@ def _int(request: web.Request, name: str, default: int, low: int = 0, high: int 
     try:
         value = default if text is None else int(text)
     except ValueError:
-        raise BadRequest(f"{name} must be an integer, got {text!r}") from None
+        raise BadRequest(f"{name} must be an integer, got {excerpt.quoted(text)}") from None
     if not low <= value <= high:
         raise BadRequest(f"{name} must be between {low} and {high}, got {value}")
     return value
@@ -109,7 +109,7 @@ class CeramicOneApi:
         cid = _cid(request.match_info["event_id"])
         stream = self.feed.has(cid)
         if stream is None:
-            return _not_found(f"event {request.match_info['event_id']} not found")
+            return _not_found(f"event {excerpt.clip(request.match_info['event_id'])} not found")
         return web.json_response(await self._event(cid, stream, True))
 
     async def _event(self, cid, stream: str, with_data: bool) -> dict:
@@ -123,11 +123,11 @@ class CeramicOneApi:
     async def feed_events(self, request):
         include = request.query.get("includeData", "none")
         if include not in ("none", "full"):
-            raise BadRequest(f"includeData must be none or full, got {include!r}")
+            raise BadRequest(f"includeData must be none or full, got {excerpt.quoted(include)}")
         limit = _int(request, "limit", FEED_LIMIT, 1, FEED_MAX if include == "full" else 2**31)
         resume = request.query.get("resumeAt", "0")
         if not resume.isdigit():
-            raise BadRequest(f"Invalid resume token '{resume}'. it is not a number")
+            raise BadRequest(f"Invalid resume token {excerpt.quoted(resume)}. it is not a number")
         found, token = self.feed.since(int(resume), limit)
         return web.json_response({"events": [await self._event(c, s, include == "full") for c, s in found],
                                   "resumeToken": str(token)})
@@ -180,12 +180,12 @@ def _cid(text: str):
     try:
         return codec.as_cid(text)
     except Exception as exc:  # multiformats raises several unrelated types for bad text
-        raise BadRequest(f"{text!r} is not an event CID: {exc}") from exc
+        raise BadRequest(f"{excerpt.quoted(text)} is not an event CID: {excerpt.clip(str(exc))}") from exc
 
 
 def _sep(sep: str) -> str:
     if sep != SEP:
-        raise BadRequest(f"sort key {sep!r} is not modelled: interests are by '{SEP}'")
+        raise BadRequest(f"sort key {excerpt.quoted(sep)} is not modelled: interests are by '{SEP}'")
     return sep
 
 
@@ -198,7 +198,7 @@ def _model(text) -> bytes:
         raw = multibase.decode(text)
         return raw if raw == META_MODEL_BYTES else StreamID.from_bytes(raw).to_bytes()
     except Exception as exc:  # multiformats and the stream id parser raise unrelated types
-        raise BadRequest(f"sort value {text!r} is not a multibase stream id: {exc}") from exc
+        raise BadRequest(f"sort value {excerpt.quoted(text)} is not a multibase stream id: {excerpt.clip(str(exc))}") from exc
 
 
 _STATUS = ((BadRequest, 400), (car.InvalidCar, 400), (CommitRejected, 400), (StreamUnavailable, 404),

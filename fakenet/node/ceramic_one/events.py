@@ -16,6 +16,7 @@ import base64
 import dag_cbor
 from multiformats import CID, multibase
 
+from fakenet.node import excerpt
 from fakenet.node.ceramic_one import car
 from fakenet.node.streams import cids, codec, jose
 
@@ -56,7 +57,7 @@ def _linear(text: str) -> bytes | None:
 
 def decode_multibase(text: object, what: str) -> bytes:
     if not isinstance(text, str) or not text:
-        raise car.InvalidCar(f"{what} must be multibase text (e.g. 'm' base64, 'u' base64url), got {text!r}")
+        raise car.InvalidCar(f"{what} must be multibase text (e.g. 'm' base64, 'u' base64url), got {excerpt.quoted(text)}")
     if len(text) > 2 * MAX_EVENT_BYTES:
         raise car.InvalidCar(f"{what} is over {MAX_EVENT_BYTES} bytes")
     if (raw := _linear(text)) is not None:
@@ -67,7 +68,7 @@ def decode_multibase(text: object, what: str) -> bytes:
     try:
         return multibase.decode(text)
     except Exception as exc:  # multiformats raises several unrelated types for bad text
-        raise car.InvalidCar(f"{what} is not multibase: {exc}") from exc
+        raise car.InvalidCar(f"{what} is not multibase: {excerpt.clip(str(exc))}") from exc
 
 
 def from_car(data: bytes) -> tuple[CID, bytes]:

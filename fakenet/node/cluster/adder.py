@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from fakenet.node import excerpt
 from fakenet.node.cluster import unixfs
 from fakenet.node.cluster.http import BodyTooLarge
 
@@ -36,7 +37,7 @@ def _bool(query, name: str, default):
         return True
     if value.lower() in ("0", "f", "false"):
         return False
-    raise ValueError(f"parameter {name} invalid: {value!r} is not a boolean")
+    raise ValueError(f"parameter {name} invalid: {excerpt.quoted(value)} is not a boolean")
 
 
 def params(query) -> AddParams:
@@ -48,7 +49,7 @@ def params(query) -> AddParams:
         raise ValueError("only the balanced layout is supported")
     version = query.get("cid-version", "0")
     if version not in ("0", "1"):
-        raise ValueError(f"cid-version must be 0 or 1, got {version!r}")
+        raise ValueError(f"cid-version must be 0 or 1, got {excerpt.quoted(version)}")
     return AddParams(int(version), _bool(query, "raw-leaves", None), not _bool(query, "no-pin", False),
                      _bool(query, "quieter", False) or _bool(query, "quiet", False))
 

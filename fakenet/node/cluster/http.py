@@ -14,7 +14,7 @@ import json
 
 from aiohttp import web
 
-from fakenet.node import http_errors, logs
+from fakenet.node import excerpt, http_errors, logs
 from fakenet.node.cluster.errors import ClusterTooSmall, NotEnoughPeers, NotInPinset
 from fakenet.node.rpc.server import credentials_ok  # one basic-auth check for both APIs
 
@@ -31,7 +31,7 @@ class BodyTooLarge(web.HTTPRequestEntityTooLarge):
 
 
 def error(status: int, message: str, headers: dict | None = None) -> web.Response:
-    return web.json_response({"code": status, "message": message}, status=status, headers=headers)
+    return web.json_response({"code": status, "message": excerpt.bounded(message)}, status=status, headers=headers)
 
 
 def middlewares(user: str, password: str, auth: bool, body_limit: int) -> list:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from multiformats import CID
 
+from fakenet.node import excerpt
 from fakenet.node.streams import InvalidStreamID, StreamID
 
 
@@ -28,7 +29,7 @@ def canonical(text) -> str:
     try:
         cid = CID.decode(text)
     except Exception as exc:  # multiformats raises several unrelated types for bad input
-        raise ValueError(f"{text!r} is neither a CID nor a stream id") from exc
+        raise ValueError(f"{excerpt.quoted(text)} is neither a CID nor a stream id") from exc
     return str(cid) if cid.version == 0 else str(cid.set(base="base32"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fakenet.node import excerpt
 from fakenet.node.cluster.allocation import EVERYWHERE, check_factors
 from fakenet.node.streams import StreamID
 
@@ -15,11 +16,11 @@ def _factor(value, name: str) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
+        raise ValueError(f"{name} must be an integer, got {excerpt.quoted(value)}")
     try:
         return int(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be an integer, got {value!r}") from exc
+        raise ValueError(f"{name} must be an integer, got {excerpt.quoted(value)}") from exc
 
 
 def factors(rmin=None, rmax=None) -> tuple[int, int]:

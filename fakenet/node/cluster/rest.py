@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from fakenet.node.version import __version__
-from fakenet.node import logs
+from fakenet.node import excerpt, logs
 from fakenet.node.cluster import adder, http, items, openapi, params, views
 from fakenet.node.cluster.errors import NotInPinset
 from fakenet.node.cluster.report import LISTED, PIN_ERROR, REMOTE
@@ -53,7 +53,7 @@ def _path_key(request: web.Request) -> str:
     """/ipfs/<cid>: this node resolves no paths inside DAGs and no IPNS names."""
     kind, path = request.match_info["kind"], request.match_info["path"].strip("/")
     if kind != "ipfs" or not path or "/" in path:
-        raise ValueError(f"error parsing path: /{kind}/{path} cannot be resolved here: pin /ipfs/<cid>")
+        raise ValueError(f"error parsing path: {excerpt.quoted(f'/{kind}/{path}')} cannot be resolved here: pin /ipfs/<cid>")
     return items.canonical(path)
 
 

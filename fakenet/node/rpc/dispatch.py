@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
-from fakenet.node import logs
+from fakenet.node import excerpt, logs
 from fakenet.node.rpc import caller, helptext
 from fakenet.node.rpc.errors import INVALID_PARAMETER, INVALID_REQUEST, METHOD_NOT_FOUND, MISC_ERROR, PARSE_ERROR, RpcFailure
 
@@ -84,7 +84,7 @@ class Registry:
         if not name:
             return helptext.overview(self.methods)
         if name not in self.methods:
-            return f"help: unknown command: {name}"
+            return f"help: unknown command: {excerpt.clip(name)}"
         signature = inspect.signature(self.methods[name])
         args = " ".join(f'"{p}"' if q.default is inspect.Parameter.empty else f'( "{p}" )'
                         for p, q in signature.parameters.items())
@@ -117,7 +117,7 @@ async def _call(registry: Registry, request: Any) -> tuple[Any, dict | None, Any
     signature = registry.signature(method)
     unknown = [key for key in params if key not in signature.parameters] if isinstance(params, dict) else []
     if unknown:  # bitcoin-core's named-argument check
-        return None, _error(INVALID_PARAMETER, f"Unknown named parameter {unknown[0]}"), request_id, is_v2
+        return None, _error(INVALID_PARAMETER, f"Unknown named parameter {excerpt.clip(unknown[0])}"), request_id, is_v2
     try:
         bound = signature.bind(*params) if isinstance(params, list) else signature.bind(**params)
     except TypeError as exc:
@@ -130,7 +130,7 @@ async def _call(registry: Registry, request: Any) -> tuple[Any, dict | None, Any
         return None, _error(INVALID_PARAMETER, f"Invalid parameter: {exc}"), request_id, is_v2
     except Exception as exc:  # a bug must answer the client, not kill the server
         logs.get().error("rpc_method_failed", method=name, error=repr(exc), exc_info=exc)
-        return None, _error(MISC_ERROR, f"internal error: {exc!r}"), request_id, is_v2
+        return None, _error(MISC_ERROR, excerpt.bounded(f"internal error: {exc!r}")), request_id, is_v2
 
 
 def _envelope(result, error, request_id, is_v2) -> dict:

@@ -16,6 +16,7 @@ import math
 from string import hexdigits
 from typing import Any
 
+from fakenet.node import excerpt
 from fakenet.node.rpc.errors import INVALID_PARAMETER, MISC_ERROR, RpcFailure
 
 _KINDS = {int: "an integer", str: "a string", dict: "an object", list: "an array", bool: "a boolean"}
@@ -46,9 +47,9 @@ def block_hash(value, name: str) -> str:
     """A 64-digit hex hash, lower-cased, or ParseHashV's error naming the parameter."""
     text = expect(value, str)
     if len(text) != 64:
-        raise RpcFailure(INVALID_PARAMETER, f"{name} must be of length 64 (not {len(text)}, for '{text}')")
+        raise RpcFailure(INVALID_PARAMETER, f"{name} must be of length 64 (not {len(text)}, for {excerpt.quoted(text)})")
     if not all(c in hexdigits for c in text):
-        raise RpcFailure(INVALID_PARAMETER, f"{name} must be hexadecimal string (not '{text}')")
+        raise RpcFailure(INVALID_PARAMETER, f"{name} must be hexadecimal string (not {excerpt.quoted(text)})")
     return text.lower()
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import dag_cbor
 from multiformats import CID
 
+from fakenet.node import excerpt
 from fakenet.node.streams import cids, jose
 from fakenet.node.streams.errors import CommitRejected
 
@@ -51,7 +52,7 @@ def _as_cid(value: CID | str | bytes) -> CID:
     try:
         return cids.parse(value) if isinstance(value, str) else cids.decode(value)
     except Exception as exc:  # multiformats raises several unrelated types for bad input
-        raise ValueError(f"not a CID: {value!r}") from exc
+        raise ValueError(f"not a CID: {excerpt.quoted(value)}") from exc
 
 
 def cid_text(value: CID | str | bytes) -> str:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import jsonpatch
 from multiformats import CID
 
-from fakenet.node import entropy
+from fakenet.node import entropy, excerpt
 from fakenet.node.streams import codec, jose, keys
 from fakenet.node.streams.errors import CommitRejected
 
@@ -72,7 +72,7 @@ def check_proof(proof: Any) -> None:
         raise CommitRejected(f"anchor proof must be a map, got {type(proof).__name__}")
     for field, kind in PROOF_FIELDS.items():
         if not isinstance(proof.get(field), kind) or isinstance(proof.get(field), bool):
-            raise CommitRejected(f"anchor proof field {field!r} missing or not a {kind.__name__}: {proof!r}")
+            raise CommitRejected(f"anchor proof field {excerpt.quoted(field)} missing or not a {kind.__name__}: {excerpt.quoted(proof)}")
 
 
 def kind_of(obj: Any) -> str:
@@ -115,7 +115,7 @@ def open_signed(cid: CID, obj: Any) -> tuple[dict, str]:
     except (KeyError, TypeError, ValueError) as exc:
         raise CommitRejected(f"commit {cid} is not a signed envelope ({exc!r}): {_preview(obj)}") from exc
     if alg != ALG or not isinstance(did, str) or not isinstance(signature, bytes):
-        raise CommitRejected(f"commit {cid} has an unsupported signature (alg {alg!r}, kid {did!r})")
+        raise CommitRejected(f"commit {cid} has an unsupported signature (alg {excerpt.quoted(alg)}, kid {excerpt.quoted(did)})")
     # A DAG-JOSE signature covers the JWS signing input; a legacy envelope's, dag-cbor(payload).
     message = obj.signing_input if isinstance(obj, jose.Envelope) else codec.to_bytes(payload)
     if not keys.verify(did, signature, message):
@@ -127,7 +127,7 @@ def field(cid: CID, payload: dict, name: str, kind: type) -> Any:
     """A required field of a commit, checked for type, so a malformed commit names what is wrong."""
     value = payload.get(name) if isinstance(payload, dict) else None
     if not isinstance(value, kind):
-        raise CommitRejected(f"commit {cid}: field {name!r} missing or not a {kind.__name__}")
+        raise CommitRejected(f"commit {cid}: field {excerpt.quoted(name)} missing or not a {kind.__name__}")
     return codec.as_cid(value) if kind is CID else value
 
 

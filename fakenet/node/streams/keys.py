@@ -11,7 +11,7 @@ import functools
 from multiformats import multibase, multicodec
 from nacl.signing import VerifyKey
 
-from fakenet.node import ed25519
+from fakenet.node import ed25519, excerpt
 from fakenet.node.id_text import too_long
 
 DID_KEY_PREFIX = "did:key:"
@@ -32,13 +32,13 @@ def public_key_of(did: str) -> VerifyKey:
     Cached: a controller signs many events, and multiformats takes most of a millisecond to read
     one (a failure is not cached, so junk costs what it did)."""
     if not did.startswith(DID_KEY_PREFIX + "z"):
-        raise InvalidDid(f"not a base58btc did:key: {did!r}")
+        raise InvalidDid(f"not a base58btc did:key: {excerpt.quoted(did)}")
     if reason := too_long(did, "a did:key"):
         raise InvalidDid(reason)
     try:
         codec, raw = multicodec.unwrap(multibase.decode(did[len(DID_KEY_PREFIX):].split("#")[0]))
     except Exception as exc:  # multiformats raises several unrelated types for bad text
-        raise InvalidDid(f"not a did:key: {did!r} ({exc})") from exc
+        raise InvalidDid(f"not a did:key: {excerpt.quoted(did)} ({exc})") from exc
     if codec.name != ED25519_PUB or len(raw) != 32:
         raise InvalidDid(f"{did} is a {codec.name} key; only ed25519 controllers are supported")
     return VerifyKey(bytes(raw))

@@ -24,6 +24,7 @@ from typing import Any
 import dag_cbor
 from multiformats import multibase, multihash, varint
 
+from fakenet.node import excerpt
 from fakenet.node.streams.errors import CommitRejected
 from fakenet.node.streams.streamid import MODEL, UNLOADABLE, InvalidStreamID, StreamID
 
@@ -68,7 +69,7 @@ def _need(ok: Any, key: str, what: str) -> None:
 
 def _major(version: Any) -> int:
     if not isinstance(version, str) or not re.fullmatch(r"[0-9]+\.[0-9]+", version):
-        raise CommitRejected(f"Model definition: version must be \"1.0\" or \"2.x\", got {version!r}")
+        raise CommitRejected(f"Model definition: version must be \"1.0\" or \"2.x\", got {excerpt.quoted(version)}")
     major = int(version.split(".")[0])
     if major not in (1, SUPPORTED_MAJOR):
         raise CommitRejected(f"Unsupported version {version} for model: this node supports 1.0 and 2.x")
@@ -106,11 +107,11 @@ def _check_set_field(name: str, schema: dict) -> None:
     """As js-ceramic's validateSetFields: a set field is a required property of a scalar type."""
     prop = schema.get("properties", {}).get(name)
     if not isinstance(prop, dict):
-        raise CommitRejected(f"Model definition: set field {name!r} is not a property of the schema")
+        raise CommitRejected(f"Model definition: set field {excerpt.quoted(name)} is not a property of the schema")
     if name not in schema.get("required", []):
-        raise CommitRejected(f"Model definition: set field {name!r} must be required in the schema")
+        raise CommitRejected(f"Model definition: set field {excerpt.quoted(name)} must be required in the schema")
     if prop.get("type") not in _SET_FIELD_TYPES:
-        raise CommitRejected(f"Model definition: set field {name!r} has type {prop.get('type')!r}; "
+        raise CommitRejected(f"Model definition: set field {excerpt.quoted(name)} has type {prop.get('type')!r}; "
                              f"a set relation takes only {', '.join(_SET_FIELD_TYPES)}")
 
 
@@ -159,5 +160,5 @@ def model_id(text: Any, where: str) -> StreamID:
     except InvalidStreamID as exc:
         raise CommitRejected(f"{where}: {exc}") from exc
     if stream_id is None or stream_id.type != MODEL:
-        raise CommitRejected(f"{where}: {text!r} is not the stream id of a Model (type 2)")
+        raise CommitRejected(f"{where}: {excerpt.quoted(text)} is not the stream id of a Model (type 2)")
     return stream_id

@@ -18,6 +18,7 @@ from pathlib import Path
 import dag_cbor
 from multiformats import CID
 
+from fakenet.node import excerpt
 from fakenet.node.database import DISK, Database
 from fakenet.node.streams import codec, jose
 from fakenet.node.streams.errors import MissingCommit, StreamNotFound
@@ -167,7 +168,7 @@ class PinStore:
     def put_block(self, data: bytes, codec_name: str = codec.RAW) -> CID:
         """Store a block (unpinned, like `ipfs block put`) and return its CID."""
         if codec_name not in BLOCK_CODECS:
-            raise ValueError(f"block codec must be one of {BLOCK_CODECS}, got {codec_name!r}")
+            raise ValueError(f"block codec must be one of {BLOCK_CODECS}, got {excerpt.quoted(codec_name)}")
         if codec_name == codec.DAG_CBOR:
             _check_dag_cbor(data)
         cid = codec.cid_of(data, codec_name)

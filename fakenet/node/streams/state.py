@@ -32,6 +32,7 @@ import jsonpatch
 import jsonpointer
 from multiformats import CID
 
+from fakenet.node import excerpt
 from fakenet.node.streams import codec, commits, mid, model_stream
 from fakenet.node.streams.errors import CommitRejected, MissingCommit
 from fakenet.node.streams.streamid import MID, MODEL, TILE, StreamID
@@ -217,9 +218,9 @@ def _model_genesis(cid: CID, header: dict, payload: dict, signer: str | None, lo
 def _family_and_tags(cid: CID, header: dict) -> tuple[str | None, tuple[str, ...]]:
     family, tags = header.get("family"), header.get("tags", [])
     if family is not None and not isinstance(family, str):
-        raise CommitRejected(f"genesis {cid}: family must be a string, got {family!r}")
+        raise CommitRejected(f"genesis {cid}: family must be a string, got {excerpt.quoted(family)}")
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-        raise CommitRejected(f"genesis {cid}: tags must be a list of strings, got {tags!r}")
+        raise CommitRejected(f"genesis {cid}: tags must be a list of strings, got {excerpt.quoted(tags)}")
     return family, tuple(tags)
 
 

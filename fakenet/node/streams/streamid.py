@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from multiformats import CID, multibase, multihash, varint
 
+from fakenet.node import excerpt
 from fakenet.node.id_text import too_long
 from fakenet.node.streams import cids
 from fakenet.node.streams.codec import as_cid
@@ -41,18 +42,18 @@ def _read_cid(stream: io.BytesIO) -> CID:
 def _read_prefix(text: str) -> tuple[int, io.BytesIO]:
     """Decode the text and the StreamID prefix; return the stream type and the rest."""
     if not text.startswith("k"):
-        raise InvalidStreamID(f"stream ids are base36 text starting with 'k', got {text!r}")
+        raise InvalidStreamID(f"stream ids are base36 text starting with 'k', got {excerpt.quoted(text)}")
     if reason := too_long(text, "a stream id"):
         raise InvalidStreamID(reason)
     try:
         stream = io.BytesIO(multibase.decode(text))
         if varint.decode(stream) != STREAMID_CODEC:
-            raise InvalidStreamID(f"{text!r} is not a stream id (no 0xce multicodec)")
+            raise InvalidStreamID(f"{excerpt.quoted(text)} is not a stream id (no 0xce multicodec)")
         return varint.decode(stream), stream
     except InvalidStreamID:
         raise
     except Exception as exc:  # multiformats raises several unrelated types for bad text
-        raise InvalidStreamID(f"{text!r} is not valid base36 stream id text: {exc}") from exc
+        raise InvalidStreamID(f"{excerpt.quoted(text)} is not valid base36 stream id text: {excerpt.clip(str(exc))}") from exc
 
 
 def _parse(text: str) -> tuple[StreamID, io.BytesIO]:
@@ -62,7 +63,7 @@ def _parse(text: str) -> tuple[StreamID, io.BytesIO]:
     except InvalidStreamID:
         raise
     except Exception as exc:  # a truncated or garbled CID surfaces as assorted errors
-        raise InvalidStreamID(f"{text!r} does not hold a valid genesis CID: {exc}") from exc
+        raise InvalidStreamID(f"{excerpt.quoted(text)} does not hold a valid genesis CID: {exc}") from exc
     return StreamID(stream_type, genesis), stream
 
 
@@ -127,7 +128,7 @@ def _parse_stream_id(text: str) -> StreamID:
     """Cached: base36 decoding takes milliseconds, and every search message names its stream."""
     stream_id, rest = _parse(text)
     if rest.read(1):
-        raise InvalidStreamID(f"{text!r} is a CommitID, not a StreamID; parse it with CommitID.parse")
+        raise InvalidStreamID(f"{excerpt.quoted(text)} is a CommitID, not a StreamID; parse it with CommitID.parse")
     return stream_id
 
 
@@ -165,10 +166,10 @@ class CommitID:
         stream_id, rest = _parse(text)
         tail = rest.read()
         if not tail:
-            raise InvalidStreamID(f"{text!r} is a StreamID, not a CommitID (no commit part)")
+            raise InvalidStreamID(f"{excerpt.quoted(text)} is a StreamID, not a CommitID (no commit part)")
         if tail == b"\x00":
             return cls(stream_id, None)
         try:
             return cls(stream_id, _read_cid(io.BytesIO(tail)))
         except Exception as exc:  # a truncated or garbled CID surfaces as assorted errors
-            raise InvalidStreamID(f"{text!r} does not hold a valid commit CID: {exc}") from exc
+            raise InvalidStreamID(f"{excerpt.quoted(text)} does not hold a valid commit CID: {exc}") from exc

@@ -23,6 +23,7 @@ from typing import Any
 import dag_cbor
 from multiformats import CID, multihash
 
+from fakenet.node import excerpt
 from fakenet.node.streams import codec, jose
 from fakenet.node.streams.errors import CommitRejected
 from fakenet.node.streams.state import StreamState
@@ -45,7 +46,7 @@ def check_type(stream_type: Any) -> int:
         number = next((n for n, name in KNOWN_TYPES.items() if name == stream_type), None)
     if number not in STREAM_TYPES:
         name = KNOWN_TYPES.get(number, "unknown") if number is not None else "unknown"
-        raise UnsupportedStreamType(f"stream type {stream_type!r} ({name}) is not supported: "
+        raise UnsupportedStreamType(f"stream type {excerpt.quoted(stream_type)} ({name}) is not supported: "
                                     f"this node models {', '.join(f'{n} ({t})' for n, t in STREAM_TYPES.items())}")
     return number
 
