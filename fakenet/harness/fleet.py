@@ -11,7 +11,7 @@ from __future__ import annotations
 import networkx as nx
 from faker import Faker
 
-from fakenet.errors import ConfigError, MissingCapability
+from fakenet.errors import ConfigError, MissingCapability, NodeGone
 from fakenet.harness import clock, listening, observe
 from fakenet.harness.backends.base import NodeRuntime
 from fakenet.harness.fanout import fan_out
@@ -36,6 +36,18 @@ class Fleet:
         self.faker = Faker()
         self.faker.seed_instance(seed)
         self._start_deadline = 0.0  # begin_start()
+        self.watch = lambda: []  # the backend's lost() (Network sets it): what no wait can outlast
+
+    def gone(self, expected: str) -> NodeGone | None:
+        """For a wait between its looks (waits.wait_for's `gone`): the nodes' network taken away under
+        the run ends the wait now, as the infrastructure's failure; polling old addresses only ran
+        out the step's deadline and blamed the timeout."""
+        endings = self.watch()
+        if not endings:
+            return None
+        return NodeGone("; ".join(ending.sentence() for ending in endings) +
+                        f"; then: stopped waiting for {expected.splitlines()[0] if expected else 'a condition'}",
+                        outside=True)
 
     def begin_start(self) -> None:
         """Nodes spawned: from now, every wait until they are up (answering, trust, the graph) shares
@@ -91,10 +103,10 @@ class Fleet:
         if url.startswith("http://"):  # a real socket: connect until the port accepts (listening.py says why)
             expected = f"{name} accepts connections at {url}"
             wait_for(lambda: listening.accepts(url), bool, timeout=self.start_budget(expected), expected=expected,
-                     logs=lambda: runtime.logs(20))
+                     logs=lambda: runtime.logs(20), gone=self.gone)
         expected = f"{name} answers RPC"
         wait_for(lambda: runtime.client.ready(), bool, timeout=self.start_budget(expected), expected=expected,
-                 logs=lambda: runtime.logs(20))
+                 logs=lambda: runtime.logs(20), gone=self.gone)
 
     def answering_identity(self, name: str) -> str:
         """Wait for a node to answer, then ask its identity at once: at start, the first nodes are
