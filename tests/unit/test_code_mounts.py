@@ -30,8 +30,9 @@ class Engine:
     def __init__(self, archives: dict[str, bytes], driver="fuse-overlayfs", name=None, url="http+docker://localhost"):
         self.calls, self.archives = [], archives
         self.info_ = {"Driver": driver, "Name": name or socket.gethostname(), "OperatingSystem": "Debian"}
+        self.mounts: dict[str, list[str]] = {}  # container name -> the sources of its mounts (running)
         self.api = SimpleNamespace(base_url=url, create_container=self.create, get_archive=self.get_archive,
-                                   remove_container=self.remove)
+                                   remove_container=self.remove, containers=self.containers)
 
     def info(self):
         return self.info_
@@ -47,6 +48,10 @@ class Engine:
 
     def remove(self, container, v, force):
         self.calls.append(("remove", container))
+
+    def containers(self, all):
+        return [{"Names": [f"/{name}"], "State": "running", "Mounts": [{"Type": "bind", "Source": source} for source in sources]}
+                for name, sources in self.mounts.items()]
 
 
 ARCHIVES = {"/opt/fakenet": tar_of({"fakenet/pyvenv.cfg": PYVENV, "fakenet/lib/m.py": b"x = 1\n"}),
@@ -116,7 +121,8 @@ def test_prune_drops_the_copies_of_images_that_are_gone(tmp_path, monkeypatch):
     for name in ("0123456789abcdef", "feedfeedfeedfeed"):
         (tmp_path / "code" / name).mkdir(parents=True)
     images = SimpleNamespace(list=lambda filters: [SimpleNamespace(id="sha256:0123456789abcdef0123")])
-    assert code_mounts.prune(SimpleNamespace(images=images)) == ["feedfeedfeedfeed"]
+    engine = SimpleNamespace(images=images, api=SimpleNamespace(containers=lambda all: []))
+    assert code_mounts.prune(engine) == (["feedfeedfeedfeed"], {})
     assert sorted(p.name for p in (tmp_path / "code").iterdir() if p.is_dir()) == ["0123456789abcdef"]
 
 
@@ -167,3 +173,36 @@ def test_a_copy_under_a_path_with_a_dollar_is_bound_from_that_path_not_an_interp
     assert done.returncode == 0, done.stderr
     shown = json.loads(done.stdout)["services"]["node"]["volumes"][0]["source"]
     assert shown.replace("$$", "$") == source  # `config` writes a `$` as `$$`, to be read back as one
+
+
+def test_prune_keeps_a_copy_a_container_still_mounts_and_says_which(tmp_path, monkeypatch):
+    """A copy whose image is gone (`docker rmi -f`) while a node still runs from it: removed, every later
+    lazy import of that node failed. Kept now, with the containers that mount it, running or stopped."""
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    for name in ("feedfeedfeedfeed", "deaddeaddeaddead"):
+        (tmp_path / "code" / name / "fakenet").mkdir(parents=True)
+    engine = Engine(ARCHIVES)
+    engine.images = SimpleNamespace(list=lambda filters: [])
+    engine.mounts = {"fakenet-abc-node2": [str(tmp_path / "code" / "feedfeedfeedfeed" / "fakenet"), "/data"]}
+    assert code_mounts.prune(engine) == (["deaddeaddeaddead"], {"feedfeedfeedfeed": ["fakenet-abc-node2 (running)"]})
+    assert (tmp_path / "code" / "feedfeedfeedfeed" / "fakenet").is_dir()
+    engine.mounts = {}
+    assert code_mounts.prune(engine) == (["feedfeedfeedfeed"], {})
+
+
+def test_a_copy_taken_again_keeps_the_parts_a_container_mounts(tmp_path, monkeypatch):
+    """A part removed by hand makes the copy unfinished; taking it again removed the whole folder, the
+    part its running nodes still read too. Now only what is missing is taken."""
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    engine = Engine(ARCHIVES)
+    paths = code_mounts.copy_of(engine, "sha256:0123456789abcdef0123")
+    folder = tmp_path / "code" / "0123456789abcdef"
+    shutil.rmtree(folder / "python3.11")
+    marker = folder / "fakenet" / "lib" / "m.py"
+    inode = marker.stat().st_ino
+    engine.mounts = {"fakenet-abc-node": [paths["/opt/fakenet"]]}
+    engine.calls.clear()
+    assert code_mounts.copy_of(engine, "sha256:0123456789abcdef0123") == paths
+    assert ("archive", "/opt/fakenet") not in engine.calls and ("archive", "/usr/lib/python3.11") in engine.calls
+    assert marker.stat().st_ino == inode, "the mounted part was rewritten under its node"
+    assert (folder / "python3.11" / "os.py").exists()
