@@ -25,9 +25,7 @@ HINT = "the node's code was removed from under it (its host copy in the state di
 
 def roots() -> list[tuple[str, str]]:
     """(folder, a file that must be in it) for the node's own package and the standard library."""
-    import fakenet
-
-    return [(os.path.dirname(fakenet.__file__), "__init__.py"), (os.path.dirname(os.__file__), "os.py")]
+    return [(os.path.dirname(os.path.abspath(__file__)), "__init__.py"), (os.path.dirname(os.__file__), "os.py")]
 
 
 def missing(folders: list[tuple[str, str]]) -> str | None:
