@@ -36,13 +36,16 @@ class Fleet:
         self.faker = Faker()
         self.faker.seed_instance(seed)
         self._start_deadline = 0.0  # begin_start()
-        self.watch = lambda: []  # the backend's lost() (Network sets it): what no wait can outlast
+        self.watch = lambda fresh=False: []  # the backend's lost() (Network sets it): what no wait can outlast
+        self.starting = False  # Network.start's waits: many at once, each short; none asks the engine afresh
 
-    def gone(self, expected: str) -> NodeGone | None:
-        """For a wait between its looks (waits.wait_for's `gone`): the nodes' network taken away under
+    def gone(self, expected: str, looks: int = 1) -> NodeGone | None:
+        """For a wait before each look (waits.wait_for's `gone`): the nodes' network taken away under
         the run ends the wait now, as the infrastructure's failure; polling old addresses only ran
-        out the step's deadline and blamed the timeout."""
-        endings = self.watch()
+        out the step's deadline and blamed the timeout. A step's or test's wait asks the engine afresh
+        before its first look: an answer from before the network went would let that look hang on
+        connections to addresses that are gone (30 s, the RPC timeout)."""
+        endings = self.watch(fresh=looks == 0 and not self.starting)
         if not endings:
             return None
         return NodeGone("; ".join(ending.sentence() for ending in endings) +

@@ -102,6 +102,13 @@ class Network:
 
     def start(self) -> None:
         fleet = self.fleet
+        fleet.starting = True
+        try:
+            self._start(fleet)
+        finally:
+            fleet.starting = False
+
+    def _start(self, fleet: Fleet) -> None:
         specs = [NodeSpec(name, tuple(topologies.peers_of(self.topology, name)), self.settings) for name in self.names]
         fleet.runtimes = self.backend.create(specs)
         if self.backend.parallel_start:

@@ -73,3 +73,11 @@ def test_many_waits_share_one_engine_look():
     for _ in range(50):
         backend.lost()
     assert engine.looks == 1
+
+
+def test_a_fresh_look_is_asked_now():
+    engine, backend = _backend()
+    backend.LOOK_EVERY = 60.0
+    backend.lost()
+    backend.lost(fresh=True)
+    assert engine.looks == 2

@@ -20,7 +20,7 @@ def test_a_wait_ends_at_the_look_after_the_backend_says_the_network_is_gone():
         raise ConnectionError("no route to host")
 
     fleet = Fleet.__new__(Fleet)  # only what gone() uses
-    fleet.watch = lambda: lost
+    fleet.watch, fleet.starting = lambda fresh: lost, False
     with pytest.raises(NodeGone) as caught:
         wait_for(probe, bool, timeout=120, expected="node answers RPC", gone=fleet.gone)
     assert len(looks) == 2 and caught.value.outside
@@ -33,6 +33,21 @@ def test_a_wait_whose_network_stays_polls_to_its_deadline_as_before():
     from fakenet.errors import WaitTimeout
 
     fleet = Fleet.__new__(Fleet)
-    fleet.watch = lambda: []
+    fleet.watch, fleet.starting = lambda fresh: [], False
     with pytest.raises(WaitTimeout):
         wait_for(lambda: 0, bool, timeout=0.2, expected="never", gone=fleet.gone)
+
+
+def test_a_steps_wait_asks_the_engine_afresh_before_its_first_look_and_a_starts_waits_do_not():
+    """An answer from before the network went let the first look hang on connections to addresses that were
+    gone, to the RPC timeout (30 s), before the wait looked again."""
+    asked = []
+    fleet = Fleet.__new__(Fleet)
+    fleet.watch, fleet.starting = lambda fresh: asked.append(fresh) or [], False
+    answers = iter([False, False, True])
+    wait_for(lambda: next(answers), bool, timeout=10, expected="x", gone=fleet.gone)
+    assert asked == [True, False, False]
+    asked.clear()
+    fleet.starting = True  # 3 waits a node at start: the last look's answer is enough
+    wait_for(lambda: True, bool, timeout=10, expected="x", gone=fleet.gone)
+    assert asked == [False]

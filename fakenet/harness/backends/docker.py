@@ -349,16 +349,17 @@ class DockerBackend(Backend):
 
     LOOK_EVERY = 0.5  # seconds between lost()'s engine looks, however many waits poll at once
 
-    def lost(self) -> list[ended.Ending]:
+    def lost(self, fresh: bool = False) -> list[ended.Ending]:
         """What the engine says of the run's network now: removed, or missing the endpoint of a node
         the harness has running. One network inspect a look, shared by every wait that asks within
         LOOK_EVERY (64 nodes' waits on 16 threads, each polling 4 times a second, would otherwise
-        ask the engine hundreds of times a second); a container is inspected only once it is missing."""
+        ask the engine hundreds of times a second); `fresh` asks now whatever the last look's age.
+        A container is inspected only once it is missing from the network."""
         if self.network is None:
             return []
         with self._lost_lock:
             at, found = self._lost_look
-            if time.monotonic() - at >= self.LOOK_EVERY:
+            if fresh or time.monotonic() - at >= self.LOOK_EVERY:
                 found = self._look_lost()
                 self._lost_look = (time.monotonic(), found)
             return found
