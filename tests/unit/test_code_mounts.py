@@ -206,3 +206,15 @@ def test_a_copy_taken_again_keeps_the_parts_a_container_mounts(tmp_path, monkeyp
     assert ("archive", "/opt/fakenet") not in engine.calls and ("archive", "/usr/lib/python3.11") in engine.calls
     assert marker.stat().st_ino == inode, "the mounted part was rewritten under its node"
     assert (folder / "python3.11" / "os.py").exists()
+
+
+def test_fake_prune_says_in_one_line_which_copy_it_kept_and_why(monkeypatch, capsys):
+    from fakenet import cli, prune
+
+    monkeypatch.setattr(prune, "prune_hosts", lambda: {"local": prune.Pruned()})
+    monkeypatch.setattr(prune, "prune_images", lambda client: [])
+    monkeypatch.setattr(cli, "_docker", lambda: None)
+    monkeypatch.setattr(code_mounts, "prune", lambda client: ([], {"feedfeedfeedfeed": ["fakenet-ab-node2 (exited)"]}))
+    assert cli.cmd_prune(None, []) == 0
+    assert capsys.readouterr().out == ("kept code copy feedfeedfeedfeed: mounted by fakenet-ab-node2 (exited) "
+                                       "(remove the container to let it go)\n")
