@@ -455,10 +455,12 @@ def cmd_prune(args, extra: list[str]) -> int:
     images = prune_images(_docker())
     for tag in images:
         print(f"removed image {tag}")
-    copies = code_mounts.prune(_docker())  # the host copies of the images just removed (or gone before)
+    copies, kept = code_mounts.prune(_docker())  # the host copies of the images just removed (or gone before)
     for name in copies:
         print(f"removed code copy {name}")
-    if not any(swept.values()) and not images and not copies:
+    for name, users in kept.items():  # its nodes import lazily: removed, they would find their code gone
+        print(f"kept code copy {name}: mounted by {', '.join(users)} (remove the container to let it go)")
+    if not any(swept.values()) and not images and not copies and not kept:
         print("nothing to prune")
     return 0
 

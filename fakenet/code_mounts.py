@@ -8,6 +8,9 @@ importing its ~400 modules cost 0.12 CPU seconds in its FUSE process on top of i
 shared by every node. The copy is taken once per image (by its id, so it is the image's exact
 content) with the engine's archive API from a container that is created, never started, and removed
 at once; it lives in the state directory and `fake prune` drops the copies of images that are gone.
+A copy a container still mounts (running or stopped) is never removed, by prune or by a copy taken
+again: its nodes import lazily, and would find their code gone (fakenet/node/code_gone.py says how
+a node ends then); the engine is asked which containers' mounts name it.
 
 Only where the host path is the engine's too: a Linux engine on this machine's unix socket, whose
 host name is ours (not Docker Desktop's VM, not a client inside a container of the same engine),
@@ -136,8 +139,12 @@ def _take(client: docker.DockerClient, image_id: str, folder: Path) -> None:
     host` has the host's name but a filesystem of its own, and every node's create then failed on a
     bind whose source the engine's host has not. So the container the copy is taken from has the
     folder bound in, and a token written there is read back through the engine: once per copy."""
-    shutil.rmtree(folder, ignore_errors=True)  # an earlier copy cut short
-    folder.mkdir(parents=True)
+    # An earlier copy cut short goes, unless a container mounts it (someone removed a part of it by
+    # hand): then only the parts missing are taken, and the files its nodes read stay as they are.
+    in_use = folder.exists() and bool(mounted_by(client, folder))
+    if not in_use:
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=in_use)
     token = os.urandom(16).hex()
     (folder / PROBE_TOKEN).write_text(token)
     labels = {PROJECT_LABEL: "fakenet-code", RUN_LABEL: folder.name}
@@ -145,9 +152,9 @@ def _take(client: docker.DockerClient, image_id: str, folder: Path) -> None:
     try:
         index = {}
         if bound and _read_back(client, container, f"{PROBE_TARGET}/{PROBE_TOKEN}") == token.encode():
-            index[VENV] = _extract(client, container, VENV, folder)
+            index[VENV] = _part(client, container, VENV, folder, in_use)
             stdlib = stdlib_of((folder / index[VENV] / "pyvenv.cfg").read_text())
-            index[stdlib] = _extract(client, container, stdlib, folder)
+            index[stdlib] = _part(client, container, stdlib, folder, in_use)
     finally:
         client.api.remove_container(container, v=True, force=True)
     partial = folder / f"{INDEX}.partial"
@@ -191,6 +198,28 @@ def stdlib_of(pyvenv_cfg: str) -> str:
                 (line.partition("=") for line in pyvenv_cfg.splitlines()) if value}
     home, version = settings["home"], settings["version"]
     return str(PurePosixPath(home).parent / "lib" / f"python{'.'.join(version.split('.')[:2])}")
+
+
+def _part(client: docker.DockerClient, container: str, path: str, folder: Path, in_use: bool) -> str:
+    """folder/<name of path>, extracted unless a container mounts the copy and that part is there:
+    extracting again would rewrite, in place, files its nodes may be reading."""
+    name = PurePosixPath(path).name
+    if in_use and (folder / name).is_dir():
+        return name
+    return _extract(client, container, path, folder)
+
+
+def mounted_by(client: docker.DockerClient, folder: Path) -> list[str]:
+    """The containers, running or stopped, whose mounts name `folder` or a folder in it: "name (state)".
+    One listing: the engine's list of containers carries each one's mounts."""
+    roots = {str(folder), str(folder.resolve())}
+    found = []
+    for container in client.api.containers(all=True):
+        sources = [mount.get("Source") or "" for mount in container.get("Mounts") or []]
+        if any(source in roots or any(source.startswith(root + "/") for root in roots) for source in sources):
+            name = (container.get("Names") or [container.get("Id", "")[:12]])[0].lstrip("/")
+            found.append(f"{name} ({container.get('State') or 'unknown'})")
+    return sorted(found)
 
 
 def _extract(client: docker.DockerClient, container: str, path: str, folder: Path) -> str:
@@ -246,13 +275,22 @@ def _lock(path: Path) -> Iterator[None]:
         yield
 
 
-def prune(client: docker.DockerClient) -> list[str]:
-    """Remove the copies of images no longer on the engine; their folder names."""
+def prune(client: docker.DockerClient) -> tuple[list[str], dict[str, list[str]]]:
+    """Remove the copies of images no longer on the engine but those a container still mounts (its
+    image removed with `docker rmi -f`, or a stopped node kept): (folder names removed, {folder name
+    kept: the containers that mount it})."""
     if not code_root().is_dir():
-        return []
+        return [], {}
+    removed, kept = [], {}
     with _lock(code_root() / ".lock"):  # listed under the lock too: a copy being taken is of a present image
         present = {image.id.split(":")[-1][:16] for image in client.images.list(filters={"label": f"{IMAGE_LABEL}=node"})}
-        gone = [folder for folder in code_root().iterdir() if folder.is_dir() and folder.name not in present]
-        for folder in gone:
+        for folder in sorted(code_root().iterdir()):
+            if not folder.is_dir() or folder.name in present:
+                continue
+            users = mounted_by(client, folder)
+            if users:
+                kept[folder.name] = users
+                continue
             shutil.rmtree(folder, ignore_errors=True)
-    return [folder.name for folder in gone]
+            removed.append(folder.name)
+    return removed, kept

@@ -65,15 +65,29 @@ def snapshot(net) -> Snapshot:
     model = net.oracle.model
     if model is None:  # the network never came up far enough to have a model
         return Snapshot(net.oracle.timeline.now(), [], [], [], [], {}, "no model: the network did not start")
-    problem = ""
-    try:
-        observed = _edges(net.oracle.observed_graph())
-    except FakenetError as exc:
-        observed, problem = [], f"observed graph: {exc}"
+    problem, observed = "", []
+    if cut := cut_off(net):
+        problem = f"observed graph: not asked: {cut}"
+    else:
+        try:
+            observed = _edges(net.oracle.observed_graph())
+        except FakenetError as exc:
+            problem = f"observed graph: {exc}"
     cut = [e for e in _edges(net.topology) if not (model.link_allowed(*e) and model.link_allowed(e[1], e[0]))]
     holders = {stream: sorted(model.holders(stream)) for stream in net.fleet.stream_ids}
     return Snapshot(round(net.oracle.timeline.now(), 3), _edges(net.oracle.expected_graph()), observed, sorted(model.down), cut,
                     holders, problem)
+
+
+def cut_off(net) -> str:
+    """What took the nodes' network away under the run (the backend's lost(), asked afresh), or "":
+    nothing at their old addresses answers, and each question waited for its timeout (30 s)."""
+    watch = getattr(getattr(net, "fleet", None), "watch", None)
+    try:
+        endings = watch(fresh=True) if watch is not None else []
+    except Exception:  # evidence is best effort: a look that fails is no reason to skip the nodes
+        return ""
+    return "; ".join(ending.sentence() for ending in endings)
 
 
 def weak_note(count: int) -> str:
@@ -98,6 +112,9 @@ def gather(net, failure: BaseException | None = None) -> Evidence:
     if net.oracle.model is None:
         return evidence
     evidence.final = snapshot(net)
+    if cut := cut_off(net):  # logs and configs come from the engine; the nodes cannot be asked
+        evidence.problems.append(f"tips, holdings and availability: not asked: {cut}")
+        return evidence
     up = [name for name in net.up() if name in net.fleet.runtimes]
     if CHAIN in net.kind.capabilities:
         evidence.tips = _attempt(evidence, "tips", lambda: _tips(net, up)) or {}

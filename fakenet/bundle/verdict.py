@@ -75,8 +75,8 @@ def ended_first(net, error: BaseException | None, started: bool = True) -> BaseE
     """A node the model has up that ended (a SIGKILL from someone else, or its own crash) explains what
     was then seen (an unreachable node, a graph without it): said first, the error seen as its cause.
     A scenario's own mistake or a harness bug stays what it is."""
-    if error is None or side(error, started) not in (SYSTEM, INFRASTRUCTURE):
-        return error
+    if error is None or isinstance(error, NodeGone) or side(error, started) not in (SYSTEM, INFRASTRUCTURE):
+        return error  # a NodeGone already says who: a wait that saw the network go
     endings = ended.of_network(net)
     if not endings:
         return error

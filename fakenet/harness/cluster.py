@@ -68,7 +68,7 @@ def expect_allocations(net: Fleet, timeout: float) -> float:
         _, took = wait_for(lambda: observed_pins(net), lambda seen: _diff(wanted, seen) == "none", timeout=timeout,
                            expected=f"cluster pins as allocated: {({n: len(s) for n, s in wanted.items()})}",
                            logs=lambda: [f"difference: {_diff(wanted, observed_pins(net))}"] + net.logs(6),
-                           hint="a peer counts as down only after the cluster TTL; allocation waits for that")
+                           hint="a peer counts as down only after the cluster TTL; allocation waits for that", gone=net.gone)
     except WaitTimeout as exc:
         seen = observed_pins(net)
         raise ExpectationFailed(f"cluster pins differ from the allocation: {_diff(wanted, seen)}\n{exc}",
@@ -104,7 +104,7 @@ class Cluster:
         client, component = self._fleet.runtime(name).client, self._fleet.model.component(name)
         wait_for(client.live_cluster_peers, lambda live: live >= len(component),
                  timeout=30, expected=f"{name} sees {len(component)} live cluster peers",
-                 logs=lambda: self._fleet.logs(5))
+                 logs=lambda: self._fleet.logs(5), gone=self._fleet.gone)
         client.cluster_pin(stream_id, rmin, rmax)
         self._fleet.model.cluster_added(stream_id, rmin, rmax)
 

@@ -4,7 +4,9 @@ A step that fails while a node the harness never stopped is gone says nothing tr
 until we know who ended it. The rule: a node ends itself by exiting (any exit code) or by a signal
 its own code raises (a segfault, an abort); every other signal (SIGKILL, SIGTERM, …), an OOM kill
 and a container removed under the run come from outside it: another user, the OOM killer, a
-`docker rm -f`. The first is the system under test's failure, the second the infrastructure's.
+`docker rm -f`. The first is the system under test's failure, the second the infrastructure's. So is a node cut off
+from the run's network (`docker network rm`/`disconnect` by another user or tool): it runs, but at
+no address the harness or its peers can reach (backends/docker.py).
 A node frozen by someone else (SIGSTOP, `docker pause`) has not ended, but is as silent to a step, and
 as much the infrastructure's doing; one the harness froze itself (a pause step) is the model's to know.
 """
@@ -24,10 +26,11 @@ class Ending:
     node: str
     how: str  # "was killed by SIGKILL", "exited with code 1", "its container was removed"
     outside: bool  # ended by someone or something other than the node and the harness
+    who: str = ""  # who did it, where more is known than "outside" says (a network's removal)
 
     def sentence(self) -> str:
-        who = "from outside the run (another user, the OOM killer, an engine command)" if self.outside \
-            else "by itself (its log says why)"
+        who = self.who or ("from outside the run (another user, the OOM killer, an engine command)" if self.outside
+                           else "by itself (its log says why)")
         return f"{self.node} {self.how} {who}, and no step stopped it"
 
 

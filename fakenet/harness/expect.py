@@ -28,6 +28,11 @@ def _heights(net: Fleet) -> str:
     return ", ".join(f"{name}@{height}:{best[:8]}" for name, (best, height, _) in sorted(tips.items()))
 
 
+def _gone(net: Fleet):
+    """The fleet's check for a network taken away under the run (Fleet.gone); stand-ins have none."""
+    return getattr(net, "gone", None)
+
+
 def _context(net: Fleet):
     return lambda: [f"heights: {_heights(net)}", f"down: {sorted(net.model.down) or 'none'}"] + net.logs(6)
 
@@ -47,7 +52,8 @@ def graph(net: Fleet, timeout: float) -> float:
     try:
         _, took = wait_for(lambda: _Edges(net.observed_graph()), lambda g: same(g.graph), timeout=timeout,
                            expected=f"edges {_Edges(expected)!r}",
-                           logs=_context(net), hint="a refused identity or a filter rule left behind shows in the logs")
+                           logs=_context(net), hint="a refused identity or a filter rule left behind shows in the logs",
+                           gone=_gone(net))
     except WaitTimeout as exc:  # the graph the wait judged last: a new look may find a network healed since
         observed = exc.observed.graph if isinstance(exc.observed, _Edges) else net.observed_graph()
         difference = observe.graph_diff(expected, observed)
@@ -90,7 +96,7 @@ def converged(net: Fleet, timeout: float) -> float:
 
     try:
         observed, took = wait_for(observe_tips, lambda tips: not problems(tips), timeout=timeout,
-                                  expected="one most-work tip per component", logs=_context(net))
+                                  expected="one most-work tip per component", logs=_context(net), gone=_gone(net))
     except WaitTimeout as exc:
         found = problems(last[0]) if last[0] else ["no node answered"]
         raise ExpectationFailed(f"chains did not converge: {'; '.join(found)}\n{exc}",
@@ -213,7 +219,7 @@ def tips(net: Fleet, timeout: float) -> float:
 
     try:
         _, took = wait_for(observe_tips, lambda observed: not wrong(observed), timeout=timeout,
-                           expected="tips as predicted", logs=_context(net))
+                           expected="tips as predicted", logs=_context(net), gone=_gone(net))
     except WaitTimeout as exc:
         difference = wrong(last[0]) if last[0] else {name: "no answer" for name in up}
         reasons = "; ".join(f"{name} is at {seen}, predicted "
@@ -267,7 +273,8 @@ def reorgs(net: Fleet, nodes, timeout: float) -> dict:
 
     try:
         wait_for(observe_tips, lambda found: not wrong(found), timeout=timeout,
-                 expected=f"abandoned branches on {', '.join(sorted(predicted)) or 'no node'}", logs=_context(net))
+                 expected=f"abandoned branches on {', '.join(sorted(predicted)) or 'no node'}", logs=_context(net),
+                 gone=_gone(net))
     except WaitTimeout as exc:
         difference = wrong(last[0]) if last[0] else {}
         raise ExpectationFailed("reorgs differ from the model: " + "; ".join(f"{n}: {d}" for n, d in difference.items())

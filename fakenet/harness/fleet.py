@@ -11,7 +11,7 @@ from __future__ import annotations
 import networkx as nx
 from faker import Faker
 
-from fakenet.errors import ConfigError, MissingCapability
+from fakenet.errors import ConfigError, MissingCapability, NodeGone
 from fakenet.harness import clock, listening, observe
 from fakenet.harness.backends.base import NodeRuntime
 from fakenet.harness.fanout import fan_out
@@ -36,6 +36,21 @@ class Fleet:
         self.faker = Faker()
         self.faker.seed_instance(seed)
         self._start_deadline = 0.0  # begin_start()
+        self.watch = lambda fresh=False: []  # the backend's lost() (Network sets it): what no wait can outlast
+        self.starting = False  # Network.start's waits: many at once, each short; none asks the engine afresh
+
+    def gone(self, expected: str, looks: int = 1) -> NodeGone | None:
+        """For a wait before each look (waits.wait_for's `gone`): the nodes' network taken away under
+        the run ends the wait now, as the infrastructure's failure; polling old addresses only ran
+        out the step's deadline and blamed the timeout. A step's or test's wait asks the engine afresh
+        before its first look: an answer from before the network went would let that look hang on
+        connections to addresses that are gone (30 s, the RPC timeout)."""
+        endings = self.watch(fresh=looks == 0 and not self.starting)
+        if not endings:
+            return None
+        return NodeGone("; ".join(ending.sentence() for ending in endings) +
+                        f"; then: stopped waiting for {expected.splitlines()[0] if expected else 'a condition'}",
+                        outside=True)
 
     def begin_start(self) -> None:
         """Nodes spawned: from now, every wait until they are up (answering, trust, the graph) shares
@@ -91,10 +106,10 @@ class Fleet:
         if url.startswith("http://"):  # a real socket: connect until the port accepts (listening.py says why)
             expected = f"{name} accepts connections at {url}"
             wait_for(lambda: listening.accepts(url), bool, timeout=self.start_budget(expected), expected=expected,
-                     logs=lambda: runtime.logs(20))
+                     logs=lambda: runtime.logs(20), gone=self.gone)
         expected = f"{name} answers RPC"
         wait_for(lambda: runtime.client.ready(), bool, timeout=self.start_budget(expected), expected=expected,
-                 logs=lambda: runtime.logs(20))
+                 logs=lambda: runtime.logs(20), gone=self.gone)
 
     def answering_identity(self, name: str) -> str:
         """Wait for a node to answer, then ask its identity at once: at start, the first nodes are

@@ -83,12 +83,13 @@ def feed_cids(url: str, timeout: float = 10) -> set[str]:
 
 
 def expect_synced(model: InterestModel, graph: nx.Graph, urls: dict[str, str], logs: Callable[[str], list[str]],
-                  timeout: float = SYNC_BOUND) -> int:
+                  timeout: float = SYNC_BOUND, gone=None) -> int:
     """Ceramic's correctness check: every event in every node expected to hold it, and none in a
-    node with no interest in its model. Returns the (node, event) pairs compared."""
+    node with no interest in its model. Returns the (node, event) pairs compared. `gone`: the
+    fleet's (waits.wait_for)."""
     expected = model.expected(graph)
     for node, cids in sorted(expected.items()):
-        _wait_holds(node, cids, urls[node], logs, timeout)
+        _wait_holds(node, cids, urls[node], logs, timeout, gone)
     forbidden = model.forbidden(sorted(graph))
     _check_absent(forbidden, urls, model.refused)
     return sum(map(len, expected.values())) + sum(map(len, forbidden.values()))
@@ -116,10 +117,10 @@ def expect_lacks(model: InterestModel, graph: nx.Graph, urls: dict[str, str], ci
                                     f"e.g. {min(held)}", expected=set(), observed=held, node=node)
 
 
-def _wait_holds(node: str, cids: set[str], url: str, logs, timeout: float) -> None:
+def _wait_holds(node: str, cids: set[str], url: str, logs, timeout: float, gone=None) -> None:
     try:
         wait_for(lambda: feed_cids(url), lambda seen: cids <= seen, timeout=timeout,
                  expected=f"{node}'s feed to hold the {len(cids)} events of its interests that reached its component",
-                 logs=lambda: logs(node))
+                 logs=lambda: logs(node), gone=gone)
     except WaitTimeout as exc:
         raise ExpectationFailed(f"{node} lacks events the interest rule expects there\n{exc}", node=node) from exc

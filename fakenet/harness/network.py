@@ -65,6 +65,7 @@ class Network:
         self.backend = backends.create(backend, self.kind, seed=seed, **backend_options) if own_backend else backend
         try:
             self.fleet = Fleet(self.kind, self.topology, self.names, self.settings, seed, start_timeout)
+            self.fleet.watch = self.backend.lost
             self.oracle = Oracle(self.fleet)
         except BaseException:
             # No Network to close() comes back to the caller: the backend made here goes now (a
@@ -101,6 +102,13 @@ class Network:
 
     def start(self) -> None:
         fleet = self.fleet
+        fleet.starting = True
+        try:
+            self._start(fleet)
+        finally:
+            fleet.starting = False
+
+    def _start(self, fleet: Fleet) -> None:
         specs = [NodeSpec(name, tuple(topologies.peers_of(self.topology, name)), self.settings) for name in self.names]
         fleet.runtimes = self.backend.create(specs)
         if self.backend.parallel_start:
@@ -151,7 +159,7 @@ class Network:
             expected = set(self.fleet.model.trusted[name].values())
             said = f"{name} trusts its neighbours' keys {sorted(expected)}"
             wait_for(client.trusted_identities, lambda trusted: expected <= trusted, timeout=self.fleet.start_budget(said),
-                     expected=said, logs=lambda: self.fleet.runtimes[name].logs(20))
+                     expected=said, logs=lambda: self.fleet.runtimes[name].logs(20), gone=self.fleet.gone)
 
         self.fleet.parallel(wait, self.names)
 

@@ -4,6 +4,10 @@ Never a fixed sleep: `wait_for(probe, check, …)` calls `probe()` until `check(
 Only the failures a probe is expected to have while a node starts or recovers are retried
 (FakenetError, OSError and timeouts, or what `retry_on` names); any other exception in a probe
 — a TypeError, a KeyError — is a bug in the probe and raised at once.
+
+`gone(expected, looks)`, asked before each look (`looks`: how many came before), says whether polling can still succeed:
+an exception to raise at once (Fleet.gone: the run's network removed under it) or None. Without it
+a wait polled addresses that no longer existed until its deadline and blamed the timeout.
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ ABANDONED = threading.Event()
 
 def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: float, expected: str,
              logs: Callable[[], Iterable[str]] = lambda: (), hint: str = "",
-             max_interval: float = 0.25, retry_on: tuple[type[BaseException], ...] = EXPECTED_FAILURES
-             ) -> tuple[T, float]:
+             max_interval: float = 0.25, retry_on: tuple[type[BaseException], ...] = EXPECTED_FAILURES,
+             gone: Callable[[str, int], BaseException | None] | None = None) -> tuple[T, float]:
     """Return (the first observation that passes, seconds it took) or raise WaitTimeout.
     Polls back off from 20 ms to `max_interval`: cheap probes can afford a short one."""
     started = clock.monotonic()
@@ -36,6 +40,9 @@ def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: flo
     errors: list[Exception] = []
 
     def attempt():
+        lost = None if gone is None else gone(expected, looks[0])
+        if lost is not None:  # tenacity raises what an attempt raised: the wait ends here
+            raise lost from (errors[-1] if errors else None)
         looks[0] += 1
         try:
             last[0] = probe()

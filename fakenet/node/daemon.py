@@ -14,7 +14,7 @@ from fakenet.node import clock
 from fakenet.node.version import __version__
 from fakenet.node.errors import NodeError
 
-from fakenet.node import datadir, layer_limits, logs, psk, settings as settings_module
+from fakenet.node import code_gone, datadir, layer_limits, logs, psk, settings as settings_module
 from fakenet.node.chain import Chain
 from fakenet.node.chain_sync import ChainSync
 from fakenet.node.handshake import LocalEnd
@@ -267,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)  # SQLite's WAL and journal files, and anything else the node creates, stay private
     _skip_ca_store()
     log = logs.setup(s.name, s.debug)
+    code_gone.install(log)  # a later import that finds the node's code gone ends it in one line
     try:
         asyncio.run(_main(s))
     except NodeError as exc:

@@ -121,7 +121,8 @@ def expect_synced(ctx, a):
     graph.remove_edges_from([tuple(link) for link in ctx.net.oracle.model.unsteady_links()])
     _ceramic(ctx).compared += interests.expect_synced(_ceramic(ctx).rule, graph,
                             {name: _url(ctx, name, "ceramic_one") for name in fleet.up()},
-                            lambda name: fleet.runtime(name).logs(20), a.get("within", interests.SYNC_BOUND))
+                            lambda name: fleet.runtime(name).logs(20), a.get("within", interests.SYNC_BOUND),
+                            gone=getattr(fleet, "gone", None))
 
 
 @step("expect_not_synced", "expect", mapping({"on": NODES, "documents": s.text}), needs=(STREAMS,))

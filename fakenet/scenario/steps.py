@@ -329,7 +329,7 @@ def expect_latest(ctx, a):
                 return sum(1 for entry in log if entry["type"] == 1)
             try:
                 observed, _took = wait_for(writes, lambda observed: observed in newest, timeout=max(0.0, deadline - clock.monotonic()),
-                         expected=f"a load of {stream} on {name} with {sorted(newest)} write(s)")
+                         expected=f"a load of {stream} on {name} with {sorted(newest)} write(s)", gone=getattr(getattr(ctx.net, "fleet", None), "gone", None))
             except WaitTimeout:
                 wrong.append((name, stream, sorted(newest), writes()))
                 continue

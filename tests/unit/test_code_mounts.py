@@ -33,8 +33,10 @@ class Engine:
                  sees=True):
         self.calls, self.archives, self.sees, self.bound = [], archives, sees, {}
         self.info_ = {"Driver": driver, "Name": name or socket.gethostname(), "OperatingSystem": "Debian"}
+        self.mounts: dict[str, list[str]] = {}  # container name -> the sources of its mounts (running)
         self.api = SimpleNamespace(base_url=url, create_container=self.create, get_archive=self.get_archive,
-                                   remove_container=self.remove, create_host_config=lambda mounts: {"Mounts": mounts})
+                                   remove_container=self.remove, containers=self.containers,
+                                   create_host_config=lambda mounts: {"Mounts": mounts})
 
     def info(self):
         return self.info_
@@ -62,6 +64,10 @@ class Engine:
 
     def remove(self, container, v, force):
         self.calls.append(("remove", container))
+
+    def containers(self, all):
+        return [{"Names": [f"/{name}"], "State": "running", "Mounts": [{"Type": "bind", "Source": source} for source in sources]}
+                for name, sources in self.mounts.items()]
 
 
 ARCHIVES = {"/opt/fakenet": tar_of({"fakenet/pyvenv.cfg": PYVENV, "fakenet/lib/m.py": b"x = 1\n"}),
@@ -132,7 +138,8 @@ def test_prune_drops_the_copies_of_images_that_are_gone(tmp_path, monkeypatch):
     for name in ("0123456789abcdef", "feedfeedfeedfeed"):
         (tmp_path / "code" / name).mkdir(parents=True)
     images = SimpleNamespace(list=lambda filters: [SimpleNamespace(id="sha256:0123456789abcdef0123")])
-    assert code_mounts.prune(SimpleNamespace(images=images)) == ["feedfeedfeedfeed"]
+    engine = SimpleNamespace(images=images, api=SimpleNamespace(containers=lambda all: []))
+    assert code_mounts.prune(engine) == (["feedfeedfeedfeed"], {})
     assert sorted(p.name for p in (tmp_path / "code").iterdir() if p.is_dir()) == ["0123456789abcdef"]
 
 
@@ -207,3 +214,48 @@ def test_an_engine_that_does_not_see_the_copys_folder_gets_no_binds_and_is_not_a
     engine.calls.clear()
     assert code_mounts.copy_of(engine, "sha256:0123456789abcdef0123") == {}
     assert engine.calls == [], "the answer is kept with the copy's folder"
+
+
+def test_prune_keeps_a_copy_a_container_still_mounts_and_says_which(tmp_path, monkeypatch):
+    """A copy whose image is gone (`docker rmi -f`) while a node still runs from it: removed, every later
+    lazy import of that node failed. Kept now, with the containers that mount it, running or stopped."""
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    for name in ("feedfeedfeedfeed", "deaddeaddeaddead"):
+        (tmp_path / "code" / name / "fakenet").mkdir(parents=True)
+    engine = Engine(ARCHIVES)
+    engine.images = SimpleNamespace(list=lambda filters: [])
+    engine.mounts = {"fakenet-abc-node2": [str(tmp_path / "code" / "feedfeedfeedfeed" / "fakenet"), "/data"]}
+    assert code_mounts.prune(engine) == (["deaddeaddeaddead"], {"feedfeedfeedfeed": ["fakenet-abc-node2 (running)"]})
+    assert (tmp_path / "code" / "feedfeedfeedfeed" / "fakenet").is_dir()
+    engine.mounts = {}
+    assert code_mounts.prune(engine) == (["feedfeedfeedfeed"], {})
+
+
+def test_a_copy_taken_again_keeps_the_parts_a_container_mounts(tmp_path, monkeypatch):
+    """A part removed by hand makes the copy unfinished; taking it again removed the whole folder, the
+    part its running nodes still read too. Now only what is missing is taken."""
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    engine = Engine(ARCHIVES)
+    paths = code_mounts.copy_of(engine, "sha256:0123456789abcdef0123")
+    folder = tmp_path / "code" / "0123456789abcdef"
+    shutil.rmtree(folder / "python3.11")
+    marker = folder / "fakenet" / "lib" / "m.py"
+    inode = marker.stat().st_ino
+    engine.mounts = {"fakenet-abc-node": [paths["/opt/fakenet"]]}
+    engine.calls.clear()
+    assert code_mounts.copy_of(engine, "sha256:0123456789abcdef0123") == paths
+    assert ("archive", "/opt/fakenet") not in engine.calls and ("archive", "/usr/lib/python3.11") in engine.calls
+    assert marker.stat().st_ino == inode, "the mounted part was rewritten under its node"
+    assert (folder / "python3.11" / "os.py").exists()
+
+
+def test_fake_prune_says_in_one_line_which_copy_it_kept_and_why(monkeypatch, capsys):
+    from fakenet import cli, prune
+
+    monkeypatch.setattr(prune, "prune_hosts", lambda: {"local": prune.Pruned()})
+    monkeypatch.setattr(prune, "prune_images", lambda client: [])
+    monkeypatch.setattr(cli, "_docker", lambda: None)
+    monkeypatch.setattr(code_mounts, "prune", lambda client: ([], {"feedfeedfeedfeed": ["fakenet-ab-node2 (exited)"]}))
+    assert cli.cmd_prune(None, []) == 0
+    assert capsys.readouterr().out == ("kept code copy feedfeedfeedfeed: mounted by fakenet-ab-node2 (exited) "
+                                       "(remove the container to let it go)\n")

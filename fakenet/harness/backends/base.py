@@ -136,6 +136,11 @@ class Backend(ABC):
     def close(self) -> None:
         """Remove every process, container, network and volume this backend made."""
 
+    def lost(self, fresh: bool = False) -> list:
+        """fakenet.harness.ended.Endings of what took the nodes' network away under the run (a docker
+        network removed), asked between a wait's looks: cheap, and [] where nothing can be said."""
+        return []
+
 
 def node_filter(runtime: NodeRuntime, rules: LinkRules, identities: Mapping[str, str]) -> str:
     """Steer links with the node's own filter (kinds with link control), peers by identity."""

@@ -17,6 +17,8 @@ import os
 import secrets
 import sys
 import tarfile
+import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -33,6 +35,9 @@ from fakenet.harness.backends.linkfilter import PacketFilter, has_netem, netem_s
 from fakenet.harness.rpc import RpcClient
 from fakenet.kinds.base import Launch, NodeKind
 from fakenet.labels import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
+
+# Who removes a run's network, or a node's endpoint in it, under the run; and what that leaves.
+OUTSIDE = "(from outside the run: another user or tool; no address is left that the harness or peers reach)"
 
 
 class DockerRuntime(NodeRuntime):
@@ -79,6 +84,8 @@ class DockerRuntime(NodeRuntime):
         except docker.errors.NotFound:
             return ended.Ending(self.name, "is gone: its container was removed", True)
         state = self.container.attrs.get("State") or {}
+        if state.get("Status") in ("running", "paused") and (cut := self.cut_off()) is not None:
+            return cut
         if state.get("Status") == "paused" and not self.paused_here:  # frozen, not ended: as silent to a step
             return ended.Ending(self.name, "is paused: its container was frozen (`docker pause`)", True)
         if state.get("Status") not in ("exited", "dead"):
@@ -87,6 +94,17 @@ class DockerRuntime(NodeRuntime):
             return ended.Ending(self.name, "was killed by the OOM killer", True)
         code = state.get("ExitCode") or 0
         return ended.from_returncode(self.name, 128 - code if code > 128 else code)  # 137: SIGKILL
+
+    def cut_off(self) -> ended.Ending | None:
+        """From the inspect just made: a running container that is no longer in the run's network
+        (`docker network disconnect`, or the network removed) has no address the harness or its
+        peers reach; polling its old one only waits out the step's deadline."""
+        network = self.backend.network_name
+        if not network or network in ((self.container.attrs.get("NetworkSettings") or {}).get("Networks") or {}):
+            return None
+        what = "the network removed: `docker network rm`" if self.backend.network_removed() else \
+            "its endpoint disconnected: `docker network disconnect`"
+        return ended.Ending(self.name, f"lost its address in the run's network {network} ({what})", True, who=OUTSIDE)
 
     # -- addressing ------------------------------------------------------------------------------
 
@@ -244,6 +262,8 @@ class DockerBackend(Backend):
         self.volumes: list = []
         self.publish = publish
         self._code: dict[int, list] = {}  # id(engine client) -> its read-only code binds (fakenet/code_mounts.py)
+        self._lost_lock = threading.Lock()
+        self._lost_look: tuple[float, list] = (float("-inf"), [])  # lost(): when the engine was last asked, its answer
 
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
         if self.image is None:
@@ -326,6 +346,64 @@ class DockerBackend(Backend):
         live = {name: runtime.address() for name, runtime in self.runtimes.items()
                 if name not in self.ips and runtime.status() in ("running", "paused")}
         return {**self.ips, **live}
+
+    LOOK_EVERY = 0.5  # seconds between lost()'s engine looks, however many waits poll at once
+
+    def lost(self, fresh: bool = False) -> list[ended.Ending]:
+        """What the engine says of the run's network now: removed, or missing the endpoint of a node
+        the harness has running. One network inspect a look, shared by every wait that asks within
+        LOOK_EVERY (64 nodes' waits on 16 threads, each polling 4 times a second, would otherwise
+        ask the engine hundreds of times a second); `fresh` asks now whatever the last look's age.
+        A container is inspected only once it is missing from the network."""
+        if self.network is None:
+            return []
+        with self._lost_lock:
+            at, found = self._lost_look
+            if fresh or time.monotonic() - at >= self.LOOK_EVERY:
+                found = self._look_lost()
+                self._lost_look = (time.monotonic(), found)
+            return found
+
+    def _look_lost(self) -> list[ended.Ending]:
+        running = [runtime for runtime in self.runtimes.values() if runtime.container is not None and not runtime.stopped_here]
+        if not running:  # every node stopped by a step: nothing polls them
+            return []
+        try:
+            attrs = self.client.api.inspect_network(self.network.id)
+        except docker.errors.NotFound:
+            return [self.network_lost([runtime.name for runtime in running], removed=True)]
+        except docker.errors.DockerException:  # an engine that does not answer: the step's own error says so
+            return []
+        if attrs.get("Driver") != "bridge":  # an overlay lists only this engine's endpoints (hosts.py)
+            return []
+        attached = set(attrs.get("Containers") or {})
+        cut = []
+        for runtime in (runtime for runtime in running if runtime.container.id not in attached):
+            try:  # stopped or removed (ended() says so after the step), or running and cut off
+                runtime.container.reload()
+            except docker.errors.DockerException:
+                continue
+            networks = (runtime.container.attrs.get("NetworkSettings") or {}).get("Networks") or {}
+            if runtime.container.status in ("running", "paused") and self.network_name not in networks:
+                cut.append(runtime.name)
+        return [self.network_lost(cut, removed=False)] if cut else []
+
+    def network_removed(self) -> bool:
+        try:
+            self.client.api.inspect_network(self.network.id if self.network is not None else self.network_name)
+        except docker.errors.NotFound:
+            return True
+        except docker.errors.DockerException:  # unknown: say the lesser
+            return False
+        return False
+
+    def network_lost(self, names: list[str], removed: bool) -> ended.Ending:
+        """One Ending for every node the run's network lost: the network, what happened, and to whom."""
+        if removed:
+            how = f"was removed (`docker network rm`) while {', '.join(names)} ran in it"
+        else:
+            how = f"lost the endpoint{'s' if len(names) > 1 else ''} of {', '.join(names)} (`docker network disconnect`)"
+        return ended.Ending(f"network {self.network_name}", how, True, who=OUTSIDE)
 
     def close(self) -> None:
         if self.network is not None:
