@@ -44,7 +44,7 @@ def test_prune_keeps_a_copy_a_running_or_stopped_container_mounts(code_root, tmp
         assert code_mounts.prune(client) == ([], {copy.name: [f"{container.name} (running)"]})
         assert (copy / "fakenet").is_dir()
     finally:
-        container.remove(force=True)
+        container.remove(force=True, v=True)  # its anonymous /data volume (the image declares VOLUME) too
     assert code_mounts.prune(client) == ([copy.name], {})
     assert not copy.exists()
 
