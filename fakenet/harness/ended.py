@@ -14,7 +14,9 @@ as much the infrastructure's doing; one the harness froze itself (a pause step) 
 from __future__ import annotations
 
 import signal
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 # Signals a process raises on itself through a fault in its own code.
 OWN_SIGNALS = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGFPE, signal.SIGILL, signal.SIGSYS,
@@ -34,12 +36,15 @@ class Ending:
         return f"{self.node} {self.how} {who}, and no step stopped it"
 
 
-def from_returncode(node: str, code: int) -> Ending:
-    """A Popen returncode: negative is the signal that ended it."""
+def from_returncode(node: str, code: int, outside_exits: Mapping[int, str] = MappingProxyType({})) -> Ending:
+    """A Popen returncode: negative is the signal that ended it. `outside_exits` (the kind's
+    NodeKind.outside_exits): the exit codes by which the node says its environment failed it."""
     if code < 0:
         sig = signal.Signals(-code) if -code in signal.Signals._value2member_map_ else -code
         name = sig.name if isinstance(sig, signal.Signals) else f"signal {sig}"
         return Ending(node, f"was killed by {name}", sig not in OWN_SIGNALS)
+    if code in outside_exits:
+        return Ending(node, f"exited with code {code}", True, who=outside_exits[code])
     return Ending(node, f"exited with code {code}", False)
 
 

@@ -219,6 +219,9 @@ class NodeKind(ABC):
     # A command run in the container when the host cannot reach container addresses: prints the
     # kind's `-getinfo` JSON (blocks, connections.total, and the identity under "peerid").
     status_command: tuple[str, ...] | None = None
+    # Exit codes by which a node says its environment failed it, not its own code: code -> what
+    # happened, as a verdict says it (harness/ended.py: the infrastructure's fault, not the system's).
+    outside_exits: Mapping[int, str] = MappingProxyType({})
 
     def image(self, progress: Progress, client) -> str:
         """The docker image to run, built if needed; `client` is a docker.DockerClient."""

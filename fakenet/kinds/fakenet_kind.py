@@ -123,6 +123,9 @@ class FakenetKind(NodeKind):
     identity_file = "config"
     link_control = True
     status_command = ("cli", "-getinfo")  # in the container; prints JSON with peerid, blocks, connections.total
+    # fakenet/node/code_gone.py's EXIT_CODE: its code's files were removed under it (a host copy
+    # deleted by hand); a test checks the two numbers agree, since the harness does not import the node.
+    outside_exits = {74: "because its code's files were removed under it (its log's code_gone line names the folder)"}
     # Test networks want quick verdicts: a load gives up on a neighbour silent for 4 s (an unavailable
     # stream is reported as soon as the whole component has answered), a silent peer is dead after 3 s.
     test_settings = {"sync_timeout": 4.0, "peer_timeout": 3.0}

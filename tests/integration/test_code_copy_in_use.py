@@ -62,6 +62,8 @@ def test_a_node_whose_code_copy_is_removed_logs_one_line_naming_it_and_exits(cod
                      timeout=60, expected="node2 ended", logs=lambda: runtime.logs(5))
         state = client.containers.get(runtime.container.id).attrs["State"]
         logged = client.containers.get(runtime.container.id).logs().decode(errors="replace")
+        ending = runtime.ended()  # what a failed step's verdict is made of: not the node's own failure
+    assert ending is not None and ending.outside and "code_gone" in ending.sentence(), ending
     assert state["ExitCode"] == code_gone.EXIT_CODE, logged[-2000:]
     gone = [line for line in logged.splitlines() if "code_gone" in line]
     assert len(gone) == 1 and "path=/opt/fakenet/" in gone[0], logged[-2000:]

@@ -40,7 +40,7 @@ class _Container:
 def _ending(state):
     from fakenet.harness.backends.docker import DockerRuntime
 
-    backend = DockerBackend(SimpleNamespace(name="fakenet"), client=SimpleNamespace())
+    backend = DockerBackend(SimpleNamespace(name="fakenet", outside_exits={}), client=SimpleNamespace())
     return DockerRuntime(backend, None, container=_Container(state), name="node3").ended()
 
 

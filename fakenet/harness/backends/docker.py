@@ -93,7 +93,8 @@ class DockerRuntime(NodeRuntime):
         if state.get("OOMKilled"):
             return ended.Ending(self.name, "was killed by the OOM killer", True)
         code = state.get("ExitCode") or 0
-        return ended.from_returncode(self.name, 128 - code if code > 128 else code)  # 137: SIGKILL
+        return ended.from_returncode(self.name, 128 - code if code > 128 else code,  # 137: SIGKILL
+                                     self.kind.outside_exits)
 
     def cut_off(self) -> ended.Ending | None:
         """From the inspect just made: a running container that is no longer in the run's network

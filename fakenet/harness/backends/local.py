@@ -63,7 +63,7 @@ class LocalRuntime(DataDirIdentity, NodeRuntime):
         process = self.process.process
         code = process.poll() if process is not None and not self.stopped_here else None
         if code is not None:
-            return ended.from_returncode(self.name, code)
+            return ended.from_returncode(self.name, code, self.kind.outside_exits)
         if process is not None and not self.stopped_here and not self.paused_here and ended.stopped(process.pid):
             return ended.Ending(self.name, "is stopped (SIGSTOP or SIGTSTP: frozen, not ended)", True)
         return None
