@@ -171,7 +171,12 @@ def _create_with(client: docker.DockerClient, image_id: str, folder: Path, label
     binds = client.api.create_host_config(mounts=docker_mounts({PROBE_TARGET: str(folder)}))
     try:
         return client.api.create_container(image_id, command=["true"], labels=labels, host_config=binds)["Id"], True
-    except docker.errors.APIError:
+    except docker.errors.APIError as exc:
+        # The engine's own trouble (a 5xx: busy, a timeout), not its refusal of the bind (400): raised, as
+        # the copy's other engine errors are. Taken for a folder it cannot see, it was kept with the copy,
+        # and every later node of the image went without its code binds.
+        if exc.is_server_error():
+            raise
         return client.api.create_container(image_id, command=["true"], labels=labels)["Id"], False
 
 

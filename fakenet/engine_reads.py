@@ -146,14 +146,20 @@ def together(*questions: Callable[[], object]) -> list:
     """The answers of `questions`, asked at once, each on a thread of its own (the first on this one).
     Each is a connection and a wait for the engine, so they take about as long as the slowest, not
     the sum: `./fake up` asked ten one after another, ~50 ms before compose could start (issue 28).
-    Once all have ended, the error of the first that failed (in the order given) is raised."""
+    Once all have ended, the error of the first that failed (in the order given) is raised; a Ctrl-C
+    at once, without waiting for the others (daemon threads: an engine that does not answer held it
+    for their timeout, 60 s)."""
     answers: list = [None] * len(questions)
     errors: list[BaseException | None] = [None] * len(questions)
 
     def ask(index: int) -> None:
         try:
             answers[index] = questions[index]()
-        except BaseException as exc:  # handed to the caller's thread below
+        except Exception as exc:  # handed to the caller's thread below
+            errors[index] = exc
+        except BaseException as exc:  # KeyboardInterrupt, SystemExit: the first is asked on the caller's thread
+            if index == 0:
+                raise
             errors[index] = exc
 
     threads = [threading.Thread(target=ask, args=(index,), daemon=True) for index in range(1, len(questions))]

@@ -67,15 +67,18 @@ class Network:
             self.fleet = Fleet(self.kind, self.topology, self.names, self.settings, seed, start_timeout)
             self.fleet.watch = self.backend.lost
             self.oracle = Oracle(self.fleet)
-        except BaseException:
+            for capability, facet in FACETS.items():
+                if capability in self.kind.capabilities:
+                    setattr(self, capability, facet(self.fleet))
+        except BaseException as exc:
             # No Network to close() comes back to the caller: the backend made here goes now (a
             # sim backend's world would leave its network time installed in the process's clocks).
             if own_backend:
-                self.backend.close()
+                try:
+                    self.backend.close()
+                except Exception as closing:  # the failure that came first stays the one raised
+                    exc.add_note(f"closing the {type(self.backend).__name__} then failed too: {closing}")
             raise
-        for capability, facet in FACETS.items():
-            if capability in self.kind.capabilities:
-                setattr(self, capability, facet(self.fleet))
 
     def __getattr__(self, name: str):
         """Only reached for attributes the instance lacks: a facet of a capability the kind has not,

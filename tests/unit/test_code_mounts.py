@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from fakenet import code_mounts, compose, engine_reads
+from fakenet.errors import FakenetError
 
 PYVENV = b"home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\n"
 
@@ -259,3 +260,28 @@ def test_fake_prune_says_in_one_line_which_copy_it_kept_and_why(monkeypatch, cap
     assert cli.cmd_prune(None, []) == 0
     assert capsys.readouterr().out == ("kept code copy feedfeedfeedfeed: mounted by fakenet-ab-node2 (exited) "
                                        "(remove the container to let it go)\n")
+
+
+def test_an_engine_error_on_the_probes_create_is_said_not_remembered_as_a_folder_it_cannot_see(tmp_path, monkeypatch):
+    """Only the engine's refusal of the bind (400: its host has no such path) means no binds; any other
+    failure of that create (a busy engine's 500) was taken for it, and the empty index kept with the copy
+    left every later node of the image without its code binds, silently."""
+    import docker.errors
+
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    engine = Engine(ARCHIVES)
+    real_create, failures = engine.create, [1]
+
+    def busy_once(image, command, labels, host_config=None):
+        if failures:
+            failures.pop()
+            raise docker.errors.APIError("500 Server Error: context deadline exceeded",
+                                         response=SimpleNamespace(status_code=500, reason="Internal Server Error",
+                                                                  url="http+docker://localhost/containers/create"))
+        return real_create(image, command, labels, host_config)
+    engine.api.create_container = busy_once
+    with pytest.raises(FakenetError, match="could not copy the node image's code"):
+        code_mounts.copy_of(engine, "sha256:0123456789abcdef0123")
+    folder = tmp_path / "code" / "0123456789abcdef"
+    assert code_mounts.copy_of(engine, "sha256:0123456789abcdef0123") == {
+        "/opt/fakenet": str(folder / "fakenet"), "/usr/lib/python3.11": str(folder / "python3.11")}

@@ -52,3 +52,25 @@ def test_the_engine_is_asked_for_its_info_once():
     reads = engine_reads.SocketReads(Engine(), client=None)
     assert reads.info() == reads.info() == {"Driver": "overlay2"}
     assert asked == ["/info"]
+
+
+def test_a_ctrl_c_during_the_first_question_is_raised_at_once_not_after_the_others():
+    """The first question is asked on the caller's thread, where a Ctrl-C lands: held until every other
+    question had ended, it waited out an engine that did not answer (60 s, engine_socket.TIMEOUT)."""
+    import time
+
+    released = threading.Event()
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    def hung():  # an engine that does not answer, until the test is done
+        released.wait(10)
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            engine_reads.together(interrupted, hung)
+        assert time.monotonic() - started < 5, "the Ctrl-C waited for the other question"
+    finally:
+        released.set()

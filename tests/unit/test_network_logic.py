@@ -173,3 +173,26 @@ def test_names_from_before_the_facets_work_for_one_release_with_a_warning(net):
         assert net.model is net.oracle.model
     with pytest.raises(AttributeError):
         net.no_such_name
+
+
+def test_a_network_that_fails_as_it_is_made_closes_its_backend_and_raises_its_own_error(monkeypatch):
+    """The backend Network made goes with the failure; a close that fails too is a note on the failure,
+    not the error raised in its place (the first cause is the one the user needs)."""
+    from fakenet.harness import network as network_module
+
+    kind, closed = FakeKind(), []
+
+    class ClosesBadly(FakeBackend):
+        def close(self):
+            closed.append(True)
+            raise RuntimeError("the engine went away")
+
+    def no_oracle(fleet):
+        raise ConfigError("the model refused the topology")
+
+    monkeypatch.setattr(network_module.backends, "create", lambda name, kind, **options: ClosesBadly(kind))
+    monkeypatch.setattr(network_module, "Oracle", no_oracle)
+    with pytest.raises(ConfigError, match="the model refused") as raised:
+        Network(4, backend="fake", kind=kind)
+    assert closed == [True]
+    assert any("the engine went away" in note for note in raised.value.__notes__)

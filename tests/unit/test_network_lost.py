@@ -81,3 +81,29 @@ def test_a_fresh_look_is_asked_now():
     backend.lost()
     backend.lost(fresh=True)
     assert engine.looks == 2
+
+
+def test_an_engine_that_does_not_answer_is_no_news_and_the_wait_goes_on():
+    """The SDK raises requests' ConnectionError (an OSError, not a DockerException) where the engine's socket
+    does not answer (dockerd restarting with live-restore, its nodes still running): it escaped from every
+    wait's look before its probe, ending a step whose nodes were answering."""
+    import requests
+
+    from fakenet.harness.fleet import Fleet
+    from fakenet.harness.waits import wait_for
+
+    engine, backend = _backend()
+
+    def no_engine(*args):
+        raise requests.exceptions.ConnectionError("('Connection aborted.', FileNotFoundError(2, 'No such file'))")
+    engine.api.inspect_network = no_engine
+    assert backend.lost() == [] and backend.lost(fresh=True) == []
+    assert not backend.network_removed()
+    fleet = Fleet.__new__(Fleet)  # only what gone() uses
+    fleet.watch, fleet.starting = backend.lost, False
+    answers = iter([False, True])
+    assert wait_for(lambda: next(answers), bool, timeout=10, expected="node answers", gone=fleet.gone)[0] is True
+
+    engine.api.inspect_network = lambda network_id: {"Driver": "bridge", "Containers": {"c1": {}}}
+    backend.runtimes["node2"].container.reload = no_engine  # the container's own look fails the same way
+    assert backend.lost(fresh=True) == []

@@ -38,6 +38,10 @@ from fakenet.labels import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
 
 # Who removes a run's network, or a node's endpoint in it, under the run; and what that leaves.
 OUTSIDE = "(from outside the run: another user or tool; no address is left that the harness or peers reach)"
+# What the SDK raises where the engine does not answer a look between a wait's probes: its own errors, and
+# requests' ConnectionError and ReadTimeout (OSErrors) where its socket is gone or silent (dockerd restarting
+# under live-restore, its nodes still running): the wait goes on with its probe, which asks the nodes.
+ENGINE_UNANSWERED = (docker.errors.DockerException, OSError)
 
 
 class DockerRuntime(NodeRuntime):
@@ -373,7 +377,7 @@ class DockerBackend(Backend):
             attrs = self.client.api.inspect_network(self.network.id)
         except docker.errors.NotFound:
             return [self.network_lost([runtime.name for runtime in running], removed=True)]
-        except docker.errors.DockerException:  # an engine that does not answer: the step's own error says so
+        except ENGINE_UNANSWERED:  # an engine that does not answer: the step's own error says so
             return []
         if attrs.get("Driver") != "bridge":  # an overlay lists only this engine's endpoints (hosts.py)
             return []
@@ -382,7 +386,7 @@ class DockerBackend(Backend):
         for runtime in (runtime for runtime in running if runtime.container.id not in attached):
             try:  # stopped or removed (ended() says so after the step), or running and cut off
                 runtime.container.reload()
-            except docker.errors.DockerException:
+            except ENGINE_UNANSWERED:
                 continue
             networks = (runtime.container.attrs.get("NetworkSettings") or {}).get("Networks") or {}
             if runtime.container.status in ("running", "paused") and self.network_name not in networks:
@@ -394,7 +398,7 @@ class DockerBackend(Backend):
             self.client.api.inspect_network(self.network.id if self.network is not None else self.network_name)
         except docker.errors.NotFound:
             return True
-        except docker.errors.DockerException:  # unknown: say the lesser
+        except ENGINE_UNANSWERED:  # unknown: say the lesser
             return False
         return False
 
