@@ -892,16 +892,37 @@ SERVICE_VERB_VALUE_OPTIONS = {"exec": {"-e", "--env", "-u", "--user", "-w", "--w
 
 
 def _named_service(args: list[str]) -> str | None:
+    found = _service_at(args)
+    return None if found is None else args[found]
+
+
+def _service_at(args: list[str]) -> int | None:
+    """Where the service a verb names stands in args, past the verb's options and their values."""
     values = SERVICE_VERB_VALUE_OPTIONS.get(args[0])
     if values is None:
         return None
-    words = iter(args[1:])
-    for word in words:
-        if word in values:
-            next(words, None)
-        elif not word.startswith("-"):
-            return word
+    index = 1
+    while index < len(args):
+        if args[index] in values:
+            index += 1
+        elif not args[index].startswith("-"):
+            return index
+        index += 1
     return None
+
+
+def _check_exec_names_a_command(project: str, args: list[str]) -> None:
+    """`fake exec` or `fake exec node` runs nothing: compose's answer, `requires at least 2 arg(s), only
+    received 0`, named neither what was missing nor the nodes there are."""
+    if args[0] != "exec" or {"-h", "--help"} & set(args):
+        return
+    found = _service_at(args)
+    if found is not None and found + 1 < len(args):
+        return
+    nodes = sorted(compose.service_names(project), key=natural)
+    listed = f" (nodes: {', '.join(nodes)})" if nodes else ""
+    raise UsageError(f"fake exec: name a node and a command to run in it, e.g. {_fake(project)} exec "
+                     f"{nodes[0] if nodes else 'node'} cli -getinfo{listed}")
 
 
 # Compose verbs that read a running project. On one with no containers, compose's `logs` and `top` printed
@@ -938,6 +959,7 @@ def passthrough(project: str, args: list[str]) -> int:
     if args[0] in READS_PROJECT and _never_up(project):
         print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1
+    _check_exec_names_a_command(project, args)
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
     code = compose.run(project, args).returncode

@@ -117,6 +117,16 @@ def test_a_node_that_does_not_exist_is_named_with_the_ones_that_do(capsys, monke
     assert capsys.readouterr().err == ""  # it exists: compose's own words say what went wrong
 
 
+@pytest.mark.parametrize("argv", [["exec"], ["exec", "node2"], ["exec", "-T", "node2"], ["exec", "-u", "root"]])
+def test_exec_without_a_node_or_a_command_is_fakenets_line_naming_the_nodes(capsys, monkeypatch, argv):
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: pytest.fail("refused before compose runs"))
+    monkeypatch.setattr(cli.compose, "service_names", lambda project: ["node2", "node10", "node"])
+    monkeypatch.setattr(cli, "_never_up", lambda project: False)  # demo is up
+    error = fails_in_one_line(capsys, ["-p", "demo", *argv])
+    assert error.strip() == ("fake exec: name a node and a command to run in it, e.g. ./fake -p demo exec node "
+                             "cli -getinfo (nodes: node, node2, node10)")
+
+
 @pytest.mark.parametrize("argv", [["soak", "--seconds", "-5"], ["soak", "--seconds", "nan"],
                                   ["fuzz", "--seconds", "-1"], ["fuzz", "--seconds", "inf"]])
 def test_a_duration_must_be_positive_not_a_run_of_nothing_that_passes(capsys, argv):
