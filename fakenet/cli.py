@@ -567,6 +567,10 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     from fakenet.scenario import load
 
     args.backend = args.backend or _choice("FAKENET_BACKEND", BACKENDS, "local")
+    if args.trace is not None and args.backend != "sim":  # the backend refused it only as the network started,
+        # and the run then blamed the scenario with a replay line that had dropped the flag
+        raise UsageError(f"fake: --trace only goes with --backend sim (a trace is in network time), "
+                         f"not --backend {args.backend}")
     hosts_options = _hosts_options(args)  # flags first: they are cheaper to check than the file
     scenario = load(args.file, kind=args.kind)
     _runs_on(args.kind or scenario.kinds[0], args.backend)

@@ -230,6 +230,15 @@ def test_a_hosts_flag_on_another_backend_is_refused_in_grammar(capsys):
         capsys, ["scenario", "run", scenario, "--placement", "node=h1"])
 
 
+@pytest.mark.parametrize("backend", [[], ["--backend", "local"], ["--backend", "docker"]])
+def test_trace_on_another_backend_than_sim_is_refused_before_the_run(capsys, monkeypatch, tmp_path, backend):
+    monkeypatch.delenv("FAKENET_BACKEND", raising=False)
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", lambda *a, **k: pytest.fail("the run must not start"))
+    scenario = str(cli.compose.REPO / "scenarios" / "node-crash.yaml")
+    error = fails_in_one_line(capsys, ["scenario", "run", scenario, *backend, "--trace", str(tmp_path / "t")])
+    assert "--trace only goes with --backend sim" in error and not (tmp_path / "t").exists()
+
+
 def test_kind_names_are_read_only_by_the_commands_that_take_a_kind(capsys, monkeypatch):
     from fakenet import kinds
 
