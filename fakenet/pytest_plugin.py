@@ -144,6 +144,11 @@ class ScenarioFile(pytest.File):
                     item.add_marker("slow")  # minutes: `-m "not slow"` leaves it out
                 yield item
 
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, FakenetError):  # the file's mistake, already said with its file:line and
+            return str(excinfo.value)                # a "did you mean": not a traceback through the loader
+        return super().repr_failure(excinfo)
+
 
 class ScenarioFailed(Exception):
     pass
