@@ -895,6 +895,32 @@ SERVICE_VERB_VALUE_OPTIONS = {"exec": {"-e", "--env", "-u", "--user", "-w", "--w
                                       "-l", "--label", "-v", "--volume", "-p", "--publish", "--name"}}
 
 
+# Compose verbs whose every word but options (and these options' values) is a service name.
+SERVICE_LIST_VERBS = {"logs": {"--since", "--until", "-n", "--tail", "--index"}, "stop": {"-t", "--timeout"},
+                      "restart": {"-t", "--timeout"}, "kill": {"-s", "--signal"}, "start": set(), "pause": set(),
+                      "unpause": set(), "top": set(), "rm": set()}
+
+
+def _named_services(args: list[str]) -> list[str]:
+    """Every service the verb names: exec's and run's one, or the list of logs, stop, restart and the like."""
+    values = SERVICE_LIST_VERBS.get(args[0])
+    if values is None:
+        named = _named_service(args)
+        return [] if named is None else [named]
+    names, words = [], iter(args[1:])
+    for word in words:
+        if word in values:
+            next(words, None)
+        elif not word.startswith("-"):
+            names.append(word)
+    return names
+
+
+def _no_such_node(project: str, named: str, services: list[str]) -> str:
+    return (f"fake: project {project!r} has no node named {named!r}{did_you_mean(named, services)}; "
+            f"its nodes: {', '.join(sorted(services, key=natural))}")
+
+
 def _named_service(args: list[str]) -> str | None:
     found = _service_at(args)
     return None if found is None else args[found]
@@ -964,6 +990,12 @@ def passthrough(project: str, args: list[str]) -> int:
         print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1
     _check_exec_names_a_command(project, args)
+    recorded = compose.recorded_services(project)
+    if unknown := [name for name in _named_services(args) if recorded and name not in recorded]:
+        # Said before compose runs: it answered `service "nodee" is not running` (read as a crash) or
+        # `no such service: nodee`, with no nearest name
+        print(_no_such_node(project, unknown[0], recorded), file=sys.stderr)
+        return 1
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
     code = compose.run(project, args).returncode
@@ -971,8 +1003,7 @@ def passthrough(project: str, args: list[str]) -> int:
     if code != 0 and named is not None:
         services = compose.service_names(project)
         if services and named not in services:  # compose says "not running", which reads as a crash
-            print(f"fake: project {project!r} has no node named {named!r}{did_you_mean(named, services)}; "
-                  f"its nodes: {', '.join(sorted(services, key=natural))}", file=sys.stderr)
+            print(_no_such_node(project, named, services), file=sys.stderr)
             return code
     # Asked once compose is done, so a command that worked waited for nothing more (`logs` excepted).
     if args[0] in READS_RUNNING and (code != 0 or args[0] in SILENT_ON_NOTHING) and not _has_containers(project):

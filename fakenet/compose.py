@@ -152,6 +152,15 @@ def node_count(project: str) -> int:
     return len(_read_override(path.read_text())["services"])
 
 
+def recorded_services(project: str) -> list[str]:
+    """The nodes `up` recorded in the project's override (a file read, where asking compose costs a
+    process); none when no `up` left a record."""
+    try:
+        return list(_read_override(override_path(project).read_text()).get("services", {}))
+    except (OSError, ValueError):
+        return []
+
+
 def _read_override(text: str) -> dict:
     try:
         return json.loads(text)

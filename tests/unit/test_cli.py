@@ -117,6 +117,37 @@ def test_a_node_that_does_not_exist_is_named_with_the_ones_that_do(capsys, monke
     assert capsys.readouterr().err == ""  # it exists: compose's own words say what went wrong
 
 
+@pytest.mark.parametrize("args, named", [(["exec", "nodee", "cli", "-getinfo"], "nodee"),
+                                         (["logs", "-f", "--tail", "5", "node2", "node5"], "node5"),
+                                         (["stop", "-t", "1", "nod3"], "nod3"), (["restart", "node0"], "node0")])
+def test_a_node_the_up_did_not_record_is_refused_in_one_line_before_compose_runs(capsys, monkeypatch, args, named):
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: pytest.fail("refused before compose runs"))
+    monkeypatch.setattr(cli.compose, "recorded_services", lambda project: ["node", "node2", "node3", "node4"])
+    monkeypatch.setattr(cli, "_never_up", lambda project: False)
+    assert cli.passthrough("demo", args) == 1
+    error = capsys.readouterr().err
+    assert len(error.strip().splitlines()) == 1 and f"project 'demo' has no node named {named!r} (did you mean" in error
+    assert error.strip().endswith("its nodes: node, node2, node3, node4")
+
+
+def test_nodes_the_up_recorded_pass_through_to_compose(monkeypatch):
+    ran = []
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: ran.append(args) or subprocess.CompletedProcess(args, 0))
+    monkeypatch.setattr(cli.compose, "recorded_services", lambda project: ["node", "node2"])
+    monkeypatch.setattr(cli, "_never_up", lambda project: False)
+    monkeypatch.setattr(cli, "_has_containers", lambda project: True)
+    assert cli.passthrough("demo", ["logs", "--tail", "5", "node2"]) == 0 and cli.passthrough("demo", ["stop"]) == 0
+    assert ran == [["logs", "--tail", "5", "node2"], ["stop"]]
+
+
+def test_the_recorded_nodes_are_the_overrides_services(monkeypatch, tmp_path):
+    override = tmp_path / "demo.override.yml"
+    monkeypatch.setattr(cli.compose, "override_path", lambda project: override)
+    assert cli.compose.recorded_services("demo") == []  # no up on record: compose is asked after, as before
+    override.write_text('{"x-fakenet": "note", "services": {"node": {}, "node2": {}, "node5": {}}}')
+    assert cli.compose.recorded_services("demo") == ["node", "node2", "node5"]
+
+
 @pytest.mark.parametrize("argv", [["exec"], ["exec", "node2"], ["exec", "-T", "node2"], ["exec", "-u", "root"]])
 def test_exec_without_a_node_or_a_command_is_fakenets_line_naming_the_nodes(capsys, monkeypatch, argv):
     monkeypatch.setattr(cli.compose, "run", lambda project, args: pytest.fail("refused before compose runs"))
