@@ -866,11 +866,13 @@ def _is_own_verb(argv: list[str], own: set[str]) -> bool:
 
 def _unknown_verb(top: Parser, own: set[str], argv: list[str]) -> None:
     """A word that is neither fakenet's verb nor Compose's: one line, with the nearest of either."""
-    _, rest = _project_and_rest(argv)
+    project, rest = _project_and_rest(argv)
     word = next((w for w in rest if not w.startswith("-")), None)
     if word is not None and word not in own:
-        if word in NODE_COMMANDS:  # README's `./fake exec node cli -getinfo`, typed the short way
-            raise UsageError(f"fake: {word} runs inside a node: ./fake exec node {word} {' '.join(rest[rest.index(word) + 1:])}".rstrip())
+        if word in NODE_COMMANDS:  # README's `./fake exec node cli -getinfo`, typed the short way; `cli` is
+            # what every kind's node has (a fakenet node has no bitcoin-cli), and -p is kept for the copy
+            raise UsageError(f"fake: {word} runs inside a node: {_fake(project)} exec node cli "
+                             f"{' '.join(rest[rest.index(word) + 1:])}".rstrip())
         raise UsageError(f"fake: unknown command {word!r}{did_you_mean(word, own | COMPOSE_VERBS)} "
                          f"(see fake --help)")
 

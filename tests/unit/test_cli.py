@@ -230,6 +230,13 @@ def test_the_nodes_cli_typed_as_a_verb_points_at_exec(capsys):
     assert fails_in_one_line(capsys, ["cli", "-getinfo"]).strip() == "fake: cli runs inside a node: ./fake exec node cli -getinfo"
 
 
+@pytest.mark.parametrize("argv, hint", [(["-p", "demo", "cli", "-getinfo"], "./fake -p demo exec node cli -getinfo"),
+                                        (["bitcoin-cli", "getblockcount"], "./fake exec node cli getblockcount")])
+def test_the_hint_for_the_nodes_cli_keeps_the_project_and_names_the_cli_every_node_has(capsys, monkeypatch, argv, hint):
+    monkeypatch.delenv("FAKENET_PROJECT", raising=False)
+    assert fails_in_one_line(capsys, argv).strip().endswith(f"runs inside a node: {hint}")
+
+
 def test_bench_bad_arguments_and_output_paths_are_one_line_before_measuring(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr("fakenet.bench.command.main", lambda args: pytest.fail("refused before measuring"))
     assert "fake bench: unrecognized arguments: --bogus" in fails_in_one_line(capsys, ["bench", "--bogus"])
