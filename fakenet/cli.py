@@ -1027,6 +1027,9 @@ def _interrupted(message: str):
 def _interrupted_message(args) -> str:
     """`up` keeps what it made (nodes started as compose creates them; an `up` may add nodes to a running
     network, whose state a removal would lose): it says so and how to remove it, not that it cleans up."""
+    if args.verb == "up" and not args.detach:  # attached, compose stops the nodes on Ctrl-C, as docker compose up does
+        return (f"fake: interrupted; compose stops the nodes, which keep their state ({_fake(args.project)} up -d "
+                f"starts them again, {_fake(args.project)} down -v removes them)")
     if args.verb == "up":
         return f"fake: interrupted; the nodes up started so far stay ({_fake(args.project)} down -v removes them)"
     return "fake: interrupted; cleaning up what this command started before exiting"

@@ -342,6 +342,13 @@ def test_ctrl_c_in_up_says_the_nodes_stay_and_how_to_remove_them(capsys, monkeyp
     assert err.strip() == "fake: interrupted; the nodes up started so far stay (./fake -p demo down -v removes them)"
 
 
+def test_ctrl_c_in_an_attached_up_says_compose_stops_the_nodes_not_that_they_stay(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "cmd_up", _interrupted("up"))
+    assert cli.main(["-p", "demo", "up"]) == 130
+    assert capsys.readouterr().err.strip() == ("fake: interrupted; compose stops the nodes, which keep their state "
+                                               "(./fake -p demo up -d starts them again, ./fake -p demo down -v removes them)")
+
+
 def test_the_list_of_verbs_gives_each_its_first_paragraph_and_the_project_option_says_what_it_is():
     out = " ".join(cli.parser().format_help().split())  # as wrapped at any width
     assert "other arguments go to pytest." in out and "collection order" not in out  # test's second paragraph
