@@ -117,7 +117,6 @@ def _whole_number(minimum: int, too_small: str, maximum: int | None = None, too_
     return parse
 
 
-_positive_count = _whole_number(2, "a network needs at least 2 nodes, not {}")
 # `up`'s nodes have fixed addresses on one /24 (fakenet/compose_addresses.py): a bigger count would
 # first spin building names and addresses, then fail inside compose.
 UP_MAX_NODES = 2 ** (32 - compose_addresses.PREFIX) - 3  # the subnet less its network, broadcast and gateway
@@ -139,6 +138,7 @@ def _run_count(text: str) -> int:
 
 
 _count = _whole_number(0, "expected a number >= 0, not {}")
+_jobs = _whole_number(1, "expected at least 1 job, not {}")  # its default: the node count's check refused 1
 _seed = _whole_number(0, "expected a seed >= 0, not {}")
 
 
@@ -843,7 +843,7 @@ def parser() -> Parser:
     soak.add_argument("--no-shrink", action="store_true", help="keep the counterexample as found")
     soak.add_argument("--mutants", nargs="*", metavar="NAME", help="instead: soak each planted model bug "
                       "(all, or these) on sim with CI's seeds and report how many the soak kills")
-    soak.add_argument("--jobs", type=_positive_count, default=1, help="--mutants: soak this many at once")
+    soak.add_argument("--jobs", type=_jobs, default=1, help="--mutants: soak this many at once")
     fuzz = verb("fuzz", cmd_fuzz)
     fuzz.add_argument("--seconds", type=_duration, default=60.0)
     fuzz.add_argument("--seed", type=_seed, default=0)

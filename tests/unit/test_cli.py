@@ -158,6 +158,11 @@ def test_exec_without_a_node_or_a_command_is_fakenets_line_naming_the_nodes(caps
                              "cli -getinfo (nodes: node, node2, node10)")
 
 
+def test_soak_takes_one_job_its_default_and_refuses_none(capsys):
+    assert cli.parser().parse_known_args(["soak", "--mutants", "--jobs", "1"])[0].jobs == 1
+    assert "expected at least 1 job, not 0" in fails_in_one_line(capsys, ["soak", "--mutants", "--jobs", "0"])
+
+
 @pytest.mark.parametrize("argv", [["soak", "--seconds", "-5"], ["soak", "--seconds", "nan"],
                                   ["fuzz", "--seconds", "-1"], ["fuzz", "--seconds", "inf"]])
 def test_a_duration_must_be_positive_not_a_run_of_nothing_that_passes(capsys, argv):
