@@ -146,6 +146,8 @@ def test_the_recorded_nodes_are_the_overrides_services(monkeypatch, tmp_path):
     assert cli.compose.recorded_services("demo") == []  # no up on record: compose is asked after, as before
     override.write_text('{"x-fakenet": "note", "services": {"node": {}, "node2": {}, "node5": {}}}')
     assert cli.compose.recorded_services("demo") == ["node", "node2", "node5"]
+    override.write_text("just words")  # no mapping: no record, and no traceback on every exec
+    assert cli.compose.recorded_services("demo") == []
 
 
 @pytest.mark.parametrize("argv", [["exec"], ["exec", "node2"], ["exec", "-T", "node2"], ["exec", "-u", "root"]])
