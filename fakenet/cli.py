@@ -117,7 +117,6 @@ def _whole_number(minimum: int, too_small: str, maximum: int | None = None, too_
     return parse
 
 
-_positive_count = _whole_number(2, "a network needs at least 2 nodes, not {}")
 # `up`'s nodes have fixed addresses on one /24 (fakenet/compose_addresses.py): a bigger count would
 # first spin building names and addresses, then fail inside compose.
 UP_MAX_NODES = 2 ** (32 - compose_addresses.PREFIX) - 3  # the subnet less its network, broadcast and gateway
@@ -139,6 +138,7 @@ def _run_count(text: str) -> int:
 
 
 _count = _whole_number(0, "expected a number >= 0, not {}")
+_jobs = _whole_number(1, "expected at least 1 job, not {}")  # its default: the node count's check refused 1
 _seed = _whole_number(0, "expected a seed >= 0, not {}")
 
 
@@ -567,6 +567,10 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     from fakenet.scenario import load
 
     args.backend = args.backend or _choice("FAKENET_BACKEND", BACKENDS, "local")
+    if args.trace is not None and args.backend != "sim":  # the backend refused it only as the network started,
+        # and the run then blamed the scenario with a replay line that had dropped the flag
+        raise UsageError(f"fake: --trace only goes with --backend sim (a trace is in network time), "
+                         f"not --backend {args.backend}")
     hosts_options = _hosts_options(args)  # flags first: they are cheaper to check than the file
     scenario = load(args.file, kind=args.kind)
     _runs_on(args.kind or scenario.kinds[0], args.backend)
@@ -839,7 +843,7 @@ def parser() -> Parser:
     soak.add_argument("--no-shrink", action="store_true", help="keep the counterexample as found")
     soak.add_argument("--mutants", nargs="*", metavar="NAME", help="instead: soak each planted model bug "
                       "(all, or these) on sim with CI's seeds and report how many the soak kills")
-    soak.add_argument("--jobs", type=_positive_count, default=1, help="--mutants: soak this many at once")
+    soak.add_argument("--jobs", type=_jobs, default=1, help="--mutants: soak this many at once")
     fuzz = verb("fuzz", cmd_fuzz)
     fuzz.add_argument("--seconds", type=_duration, default=60.0)
     fuzz.add_argument("--seed", type=_seed, default=0)
@@ -862,11 +866,13 @@ def _is_own_verb(argv: list[str], own: set[str]) -> bool:
 
 def _unknown_verb(top: Parser, own: set[str], argv: list[str]) -> None:
     """A word that is neither fakenet's verb nor Compose's: one line, with the nearest of either."""
-    _, rest = _project_and_rest(argv)
+    project, rest = _project_and_rest(argv)
     word = next((w for w in rest if not w.startswith("-")), None)
     if word is not None and word not in own:
-        if word in NODE_COMMANDS:  # README's `./fake exec node cli -getinfo`, typed the short way
-            raise UsageError(f"fake: {word} runs inside a node: ./fake exec node {word} {' '.join(rest[rest.index(word) + 1:])}".rstrip())
+        if word in NODE_COMMANDS:  # README's `./fake exec node cli -getinfo`, typed the short way; `cli` is
+            # what every kind's node has (a fakenet node has no bitcoin-cli), and -p is kept for the copy
+            raise UsageError(f"fake: {word} runs inside a node: {_fake(project)} exec node cli "
+                             f"{' '.join(rest[rest.index(word) + 1:])}".rstrip())
         raise UsageError(f"fake: unknown command {word!r}{did_you_mean(word, own | COMPOSE_VERBS)} "
                          f"(see fake --help)")
 
@@ -891,17 +897,64 @@ SERVICE_VERB_VALUE_OPTIONS = {"exec": {"-e", "--env", "-u", "--user", "-w", "--w
                                       "-l", "--label", "-v", "--volume", "-p", "--publish", "--name"}}
 
 
-def _named_service(args: list[str]) -> str | None:
-    values = SERVICE_VERB_VALUE_OPTIONS.get(args[0])
+# Compose verbs whose every word but options (and these options' values) is a service name.
+SERVICE_LIST_VERBS = {"logs": {"--since", "--until", "-n", "--tail", "--index"}, "stop": {"-t", "--timeout"},
+                      "restart": {"-t", "--timeout"}, "kill": {"-s", "--signal"}, "start": set(), "pause": set(),
+                      "unpause": set(), "top": set(), "rm": set()}
+
+
+def _named_services(args: list[str]) -> list[str]:
+    """Every service the verb names: exec's and run's one, or the list of logs, stop, restart and the like."""
+    values = SERVICE_LIST_VERBS.get(args[0])
     if values is None:
-        return None
-    words = iter(args[1:])
+        named = _named_service(args)
+        return [] if named is None else [named]
+    names, words = [], iter(args[1:])
     for word in words:
         if word in values:
             next(words, None)
         elif not word.startswith("-"):
-            return word
+            names.append(word)
+    return names
+
+
+def _no_such_node(project: str, named: str, services: list[str]) -> str:
+    return (f"fake: project {project!r} has no node named {named!r}{did_you_mean(named, services)}; "
+            f"its nodes: {', '.join(sorted(services, key=natural))}")
+
+
+def _named_service(args: list[str]) -> str | None:
+    found = _service_at(args)
+    return None if found is None else args[found]
+
+
+def _service_at(args: list[str]) -> int | None:
+    """Where the service a verb names stands in args, past the verb's options and their values."""
+    values = SERVICE_VERB_VALUE_OPTIONS.get(args[0])
+    if values is None:
+        return None
+    index = 1
+    while index < len(args):
+        if args[index] in values:
+            index += 1
+        elif not args[index].startswith("-"):
+            return index
+        index += 1
     return None
+
+
+def _check_exec_names_a_command(project: str, args: list[str]) -> None:
+    """`fake exec` or `fake exec node` runs nothing: compose's answer, `requires at least 2 arg(s), only
+    received 0`, named neither what was missing nor the nodes there are."""
+    if args[0] != "exec" or {"-h", "--help"} & set(args):
+        return
+    found = _service_at(args)
+    if found is not None and found + 1 < len(args):
+        return
+    nodes = sorted(compose.service_names(project), key=natural)
+    listed = f" (nodes: {', '.join(nodes)})" if nodes else ""
+    raise UsageError(f"fake exec: name a node and a command to run in it, e.g. {_fake(project)} exec "
+                     f"{nodes[0] if nodes else 'node'} cli -getinfo{listed}")
 
 
 # Compose verbs that read a running project. On one with no containers, compose's `logs` and `top` printed
@@ -938,6 +991,13 @@ def passthrough(project: str, args: list[str]) -> int:
     if args[0] in READS_PROJECT and _never_up(project):
         print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1
+    _check_exec_names_a_command(project, args)
+    recorded = compose.recorded_services(project)
+    if unknown := [name for name in _named_services(args) if recorded and name not in recorded]:
+        # Said before compose runs: it answered `service "nodee" is not running` (read as a crash) or
+        # `no such service: nodee`, with no nearest name
+        print(_no_such_node(project, unknown[0], recorded), file=sys.stderr)
+        return 1
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
     code = compose.run(project, args).returncode
@@ -945,8 +1005,7 @@ def passthrough(project: str, args: list[str]) -> int:
     if code != 0 and named is not None:
         services = compose.service_names(project)
         if services and named not in services:  # compose says "not running", which reads as a crash
-            print(f"fake: project {project!r} has no node named {named!r}{did_you_mean(named, services)}; "
-                  f"its nodes: {', '.join(sorted(services, key=natural))}", file=sys.stderr)
+            print(_no_such_node(project, named, services), file=sys.stderr)
             return code
     # Asked once compose is done, so a command that worked waited for nothing more (`logs` excepted).
     if args[0] in READS_RUNNING and (code != 0 or args[0] in SILENT_ON_NOTHING) and not _has_containers(project):
@@ -968,6 +1027,9 @@ def _interrupted(message: str):
 def _interrupted_message(args) -> str:
     """`up` keeps what it made (nodes started as compose creates them; an `up` may add nodes to a running
     network, whose state a removal would lose): it says so and how to remove it, not that it cleans up."""
+    if args.verb == "up" and not args.detach:  # attached, compose stops the nodes on Ctrl-C, as docker compose up does
+        return (f"fake: interrupted; compose stops the nodes, which keep their state ({_fake(args.project)} up -d "
+                f"starts them again, {_fake(args.project)} down -v removes them)")
     if args.verb == "up":
         return f"fake: interrupted; the nodes up started so far stay ({_fake(args.project)} down -v removes them)"
     return "fake: interrupted; cleaning up what this command started before exiting"

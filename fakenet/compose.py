@@ -152,6 +152,17 @@ def node_count(project: str) -> int:
     return len(_read_override(path.read_text())["services"])
 
 
+def recorded_services(project: str) -> list[str]:
+    """The nodes `up` recorded in the project's override (a file read, where asking compose costs a
+    process); none when no `up` left a record."""
+    try:
+        document = _read_override(override_path(project).read_text())
+    except (OSError, ValueError):
+        return []
+    services = document.get("services") if isinstance(document, dict) else None
+    return list(services) if isinstance(services, dict) else []  # not one `up` wrote: compose will say
+
+
 def _read_override(text: str) -> dict:
     try:
         return json.loads(text)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from fakenet.errors import FakenetError
 from fakenet.harness import backends
 
 LARGE = 100  # scenarios of this many nodes are marked slow
@@ -143,6 +144,11 @@ class ScenarioFile(pytest.File):
                     item.add_marker("slow")  # minutes: `-m "not slow"` leaves it out
                 yield item
 
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, FakenetError):  # the file's mistake, already said with its file:line and
+            return str(excinfo.value)                # a "did you mean": not a traceback through the loader
+        return super().repr_failure(excinfo)
+
 
 class ScenarioFailed(Exception):
     pass
@@ -222,8 +228,15 @@ def fakenet_network(request):
     network = {key: options.pop(key) for key in MARKER_KEYWORDS if key in options}
     settings = {**network.pop("settings", {}), **options}  # the rest are the kind's settings, checked by it
     keep = request.config.getoption("--fakenet-keep")
-    net = Network(network.pop("nodes", 4), backend=backend, settings=settings, **network,
-                  **network_options(request.config, backend, keep))
+    try:
+        net = Network(network.pop("nodes", 4), backend=backend, settings=settings, **network,
+                      **network_options(request.config, backend, keep))
+    except FakenetError as exc:  # the marker's mistake (`bogus=1`, `topology="rnig"`): its line, not the fixture's code
+        mistake = str(exc)
+    else:
+        mistake = None
+    if mistake is not None:  # failed outside the except: pytest would print the error twice, chained
+        pytest.fail(f"@pytest.mark.fakenet: {mistake}", pytrace=False)
     try:
         net.start()
     except Exception as exc:

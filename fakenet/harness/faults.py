@@ -198,7 +198,13 @@ class LinkFault(Fault):
     def shapes(self) -> dict[frozenset[str], Shape]:
         return {}
 
+    def named(self) -> list[str]:
+        """The nodes the fault names (a misspelt one made a rule about nobody, silently)."""
+        return []
+
     def apply(self, target):
+        for name in self.named():
+            target.runtime(name)  # ConfigError for a node the network has not, before the plan changes
         how = target.sync_links()
         return f"via {how}" if self.shapes() else None
 
@@ -227,6 +233,12 @@ class Partition(LinkFault):
 
     groups: tuple[tuple[str, ...], ...]
 
+    def named(self):
+        names = [n for g in self.groups for n in g]
+        if len(set(names)) < len(names):  # which group such a node talks to would be a guess
+            raise ConfigError(f"expected each node in one group only, not {[list(g) for g in self.groups]}")
+        return names
+
     def allowed(self, names):
         listed = {n for g in self.groups for n in g}
         rest = [n for n in names if n not in listed]
@@ -243,6 +255,9 @@ class CutLinks(LinkFault):
     """Allow only the edges of `graph` (directed: a missing direction is a one-way cut)."""
 
     graph: nx.Graph
+
+    def named(self):
+        return list(self.graph)
 
     def allowed(self, names):
         return self.graph.copy() if self.graph.is_directed() else self.graph.to_directed()
@@ -261,6 +276,9 @@ class CutLinks(LinkFault):
 class Isolate(LinkFault):
     node: str
 
+    def named(self):
+        return [self.node]
+
     def allowed(self, names):
         return _groups_graph([[n for n in names if n != self.node], [self.node]])
 
@@ -274,6 +292,9 @@ class Degrade(LinkFault):
     v: str
     loss: float = 0.0
     delay_ms: float = 0.0
+
+    def named(self):
+        return [self.u, self.v]
 
     def shapes(self):
         return {frozenset((self.u, self.v)): Shape(self.loss, self.delay_ms)}

@@ -117,6 +117,54 @@ def test_a_node_that_does_not_exist_is_named_with_the_ones_that_do(capsys, monke
     assert capsys.readouterr().err == ""  # it exists: compose's own words say what went wrong
 
 
+@pytest.mark.parametrize("args, named", [(["exec", "nodee", "cli", "-getinfo"], "nodee"),
+                                         (["logs", "-f", "--tail", "5", "node2", "node5"], "node5"),
+                                         (["stop", "-t", "1", "nod3"], "nod3"), (["restart", "node0"], "node0")])
+def test_a_node_the_up_did_not_record_is_refused_in_one_line_before_compose_runs(capsys, monkeypatch, args, named):
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: pytest.fail("refused before compose runs"))
+    monkeypatch.setattr(cli.compose, "recorded_services", lambda project: ["node", "node2", "node3", "node4"])
+    monkeypatch.setattr(cli, "_never_up", lambda project: False)
+    assert cli.passthrough("demo", args) == 1
+    error = capsys.readouterr().err
+    assert len(error.strip().splitlines()) == 1 and f"project 'demo' has no node named {named!r} (did you mean" in error
+    assert error.strip().endswith("its nodes: node, node2, node3, node4")
+
+
+def test_nodes_the_up_recorded_pass_through_to_compose(monkeypatch):
+    ran = []
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: ran.append(args) or subprocess.CompletedProcess(args, 0))
+    monkeypatch.setattr(cli.compose, "recorded_services", lambda project: ["node", "node2"])
+    monkeypatch.setattr(cli, "_never_up", lambda project: False)
+    monkeypatch.setattr(cli, "_has_containers", lambda project: True)
+    assert cli.passthrough("demo", ["logs", "--tail", "5", "node2"]) == 0 and cli.passthrough("demo", ["stop"]) == 0
+    assert ran == [["logs", "--tail", "5", "node2"], ["stop"]]
+
+
+def test_the_recorded_nodes_are_the_overrides_services(monkeypatch, tmp_path):
+    override = tmp_path / "demo.override.yml"
+    monkeypatch.setattr(cli.compose, "override_path", lambda project: override)
+    assert cli.compose.recorded_services("demo") == []  # no up on record: compose is asked after, as before
+    override.write_text('{"x-fakenet": "note", "services": {"node": {}, "node2": {}, "node5": {}}}')
+    assert cli.compose.recorded_services("demo") == ["node", "node2", "node5"]
+    override.write_text("just words")  # no mapping: no record, and no traceback on every exec
+    assert cli.compose.recorded_services("demo") == []
+
+
+@pytest.mark.parametrize("argv", [["exec"], ["exec", "node2"], ["exec", "-T", "node2"], ["exec", "-u", "root"]])
+def test_exec_without_a_node_or_a_command_is_fakenets_line_naming_the_nodes(capsys, monkeypatch, argv):
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: pytest.fail("refused before compose runs"))
+    monkeypatch.setattr(cli.compose, "service_names", lambda project: ["node2", "node10", "node"])
+    monkeypatch.setattr(cli, "_never_up", lambda project: False)  # demo is up
+    error = fails_in_one_line(capsys, ["-p", "demo", *argv])
+    assert error.strip() == ("fake exec: name a node and a command to run in it, e.g. ./fake -p demo exec node "
+                             "cli -getinfo (nodes: node, node2, node10)")
+
+
+def test_soak_takes_one_job_its_default_and_refuses_none(capsys):
+    assert cli.parser().parse_known_args(["soak", "--mutants", "--jobs", "1"])[0].jobs == 1
+    assert "expected at least 1 job, not 0" in fails_in_one_line(capsys, ["soak", "--mutants", "--jobs", "0"])
+
+
 @pytest.mark.parametrize("argv", [["soak", "--seconds", "-5"], ["soak", "--seconds", "nan"],
                                   ["fuzz", "--seconds", "-1"], ["fuzz", "--seconds", "inf"]])
 def test_a_duration_must_be_positive_not_a_run_of_nothing_that_passes(capsys, argv):
@@ -189,6 +237,13 @@ def test_the_nodes_cli_typed_as_a_verb_points_at_exec(capsys):
     assert fails_in_one_line(capsys, ["cli", "-getinfo"]).strip() == "fake: cli runs inside a node: ./fake exec node cli -getinfo"
 
 
+@pytest.mark.parametrize("argv, hint", [(["-p", "demo", "cli", "-getinfo"], "./fake -p demo exec node cli -getinfo"),
+                                        (["bitcoin-cli", "getblockcount"], "./fake exec node cli getblockcount")])
+def test_the_hint_for_the_nodes_cli_keeps_the_project_and_names_the_cli_every_node_has(capsys, monkeypatch, argv, hint):
+    monkeypatch.delenv("FAKENET_PROJECT", raising=False)
+    assert fails_in_one_line(capsys, argv).strip().endswith(f"runs inside a node: {hint}")
+
+
 def test_bench_bad_arguments_and_output_paths_are_one_line_before_measuring(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr("fakenet.bench.command.main", lambda args: pytest.fail("refused before measuring"))
     assert "fake bench: unrecognized arguments: --bogus" in fails_in_one_line(capsys, ["bench", "--bogus"])
@@ -218,6 +273,15 @@ def test_a_hosts_flag_on_another_backend_is_refused_in_grammar(capsys):
     scenario = str(cli.compose.REPO / "scenarios" / "node-crash.yaml")
     assert "--placement only goes with --backend hosts" in fails_in_one_line(
         capsys, ["scenario", "run", scenario, "--placement", "node=h1"])
+
+
+@pytest.mark.parametrize("backend", [[], ["--backend", "local"], ["--backend", "docker"]])
+def test_trace_on_another_backend_than_sim_is_refused_before_the_run(capsys, monkeypatch, tmp_path, backend):
+    monkeypatch.delenv("FAKENET_BACKEND", raising=False)
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress", lambda *a, **k: pytest.fail("the run must not start"))
+    scenario = str(cli.compose.REPO / "scenarios" / "node-crash.yaml")
+    error = fails_in_one_line(capsys, ["scenario", "run", scenario, *backend, "--trace", str(tmp_path / "t")])
+    assert "--trace only goes with --backend sim" in error and not (tmp_path / "t").exists()
 
 
 def test_kind_names_are_read_only_by_the_commands_that_take_a_kind(capsys, monkeypatch):
@@ -283,6 +347,13 @@ def test_ctrl_c_in_up_says_the_nodes_stay_and_how_to_remove_them(capsys, monkeyp
     err = capsys.readouterr().err
     assert "Traceback" not in err and "cleaning up" not in err  # up cleans nothing up: it said it did
     assert err.strip() == "fake: interrupted; the nodes up started so far stay (./fake -p demo down -v removes them)"
+
+
+def test_ctrl_c_in_an_attached_up_says_compose_stops_the_nodes_not_that_they_stay(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "cmd_up", _interrupted("up"))
+    assert cli.main(["-p", "demo", "up"]) == 130
+    assert capsys.readouterr().err.strip() == ("fake: interrupted; compose stops the nodes, which keep their state "
+                                               "(./fake -p demo up -d starts them again, ./fake -p demo down -v removes them)")
 
 
 def test_the_list_of_verbs_gives_each_its_first_paragraph_and_the_project_option_says_what_it_is():
