@@ -30,6 +30,13 @@ class Reorg:
     depth: int  # blocks disconnected from the old tip down to the fork point
     abandoned: str  # the old tip's hash
     adopted: str  # the new tip's hash
+    # Other (depth, abandoned tip) pairs getchaintips may show instead: after a heal that undid several
+    # faults, a branch the node may have followed in between (converge's `in_between`).
+    or_else: frozenset[tuple[int, str]] = frozenset()
+
+    def shown_as(self) -> set[tuple[int, str]]:
+        """Every (branchlen, tip) the node's getchaintips may list for the branch it left."""
+        return {(self.depth, self.abandoned)} | set(self.or_else)
 
 
 def fork_depth(old: tuple[str, ...], new: tuple[str, ...]) -> int:
@@ -73,15 +80,23 @@ class ChainModel:
         self.branch[node] = self.branch[node] + tuple(hashes)
         self.converge([component])
 
-    def converge(self, components: Iterable[set[str]]) -> list[Reorg]:
+    def converge(self, components: Iterable[set[str]], in_between: bool = False) -> list[Reorg]:
         """Each component onto its most-work branch; nodes already on a branch that long stay (equal
-        work is no reason to switch), even where the model knows only their candidates."""
+        work is no reason to switch), even where the model knows only their candidates.
+
+        `in_between`: the components were joined by several changes at once (a heal undoing several
+        faults). Each change takes effect when its own link is back (a restarted node's boot, a
+        dialler's back-off), so a node may first follow a longer branch of a part that joined it
+        sooner, then the winner: the branch it leaves, and so the side tip getchaintips lists, is its
+        own or any such branch (seen: a node whose identity came back rejoined a neighbour 0.35 s
+        before the isolated miner's links did, and took the neighbour's block first)."""
         happened = []
         for component in components:
             if not component:
                 continue
-            best = max(len(b) for n in component for b in self.possible(n))
-            leaders = {b for n in sorted(component) for b in self.possible(n) if len(b) == best}
+            held = {b for n in sorted(component) for b in self.possible(n)}
+            best = max(len(b) for b in held)
+            leaders = {b for b in held if len(b) == best}
             for node in sorted(component):
                 options = self.possible(node)
                 if all(len(b) == best for b in options):
@@ -90,10 +105,12 @@ class ChainModel:
                     self.candidates[node] = set(leaders)
                     continue
                 (winner,) = leaders
-                self._switch(node, options, winner, happened)
+                passing = _passing(options, held, winner) if in_between else set()
+                self._switch(node, options, winner, happened, passing)
         return happened
 
-    def _switch(self, node: str, options: set[tuple[str, ...]], winner: tuple[str, ...], happened: list) -> None:
+    def _switch(self, node: str, options: set[tuple[str, ...]], winner: tuple[str, ...], happened: list,
+                passing: set[tuple[str, ...]] = frozenset()) -> None:
         self.candidates.pop(node, None)
         self.branch[node] = winner
         depths = {(fork_depth(old, winner), old[-1] if old else None) for old in options}
@@ -102,7 +119,16 @@ class ChainModel:
             self.unknown_reorg.add(node)
             return
         ((depth, abandoned),) = depths
+        or_else = frozenset((fork_depth(b, winner), b[-1]) for b in passing) - {(depth, abandoned)}
         if depth:
             self.unknown_reorg.discard(node)
-            self.reorgs[node] = Reorg(node, depth, abandoned, winner[-1])
+            self.reorgs[node] = Reorg(node, depth, abandoned, winner[-1], or_else)
             happened.append(self.reorgs[node])
+
+
+def _passing(options: set[tuple[str, ...]], held: set[tuple[str, ...]], winner: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """The branches a node on one of `options` may follow before `winner` when several changes join its
+    component at once: any branch held there that is longer than its own (so taken if it comes first),
+    shorter than the winner, and not on the winner's way (leaving one of those leaves the same tip)."""
+    own = max(len(b) for b in options)
+    return {b for b in held if own < len(b) < len(winner) and winner[:len(b)] != b}

@@ -217,24 +217,26 @@ class NetworkModel:
     def mined(self, node: str, hashes: list[str]) -> None:
         self.chain.mined(node, hashes, self.component(node))
 
-    def _graph_changed(self) -> list[Reorg]:
+    def _graph_changed(self, in_between: bool = False) -> list[Reorg]:
         """Blocks flow wherever links now allow: each component converges on its most-work branch."""
         if self._deferring:
             self._deferred = True
             return []
-        return self.chain.converge(nx.connected_components(self.expected_graph()))
+        return self.chain.converge(nx.connected_components(self.expected_graph()), in_between=in_between)
 
     @contextmanager
     def one_change(self) -> Iterator[None]:
-        """Several graph changes made at once (heal undoes every fault in a row): blocks have no time
-        to flow through the graphs in between, so the chain converges once, on the final graph."""
+        """Several graph changes made at once (heal undoes every fault in a row): the chain converges
+        once, on the final graph, where every node ends; but each change takes effect when its own
+        link is back, so on the way a node may follow a branch of a part that rejoined it sooner
+        (ChainModel.converge's `in_between`: the reorgs it may show)."""
         self._deferring, self._deferred = True, False
         try:
             yield
         finally:
             self._deferring = False
             if self._deferred:
-                self._graph_changed()
+                self._graph_changed(in_between=True)
 
     def pinned(self, node: str, stream: str) -> None:
         """A pin is a use too: the node loaded the stream to pin it."""

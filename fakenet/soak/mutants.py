@@ -99,7 +99,7 @@ MUTANTS = (
     _one("mined-blocks-stay-home", "chain tips", CHAIN,
          "self.converge([component])", "self.converge([{node}])"),
     _one("shortest-branch-wins", "chain tips", CHAIN,
-         "best = max(len(b) for n in component", "best = min(len(b) for n in component"),
+         "best = max(len(b) for b in held)", "best = min(len(b) for b in held)"),
     Mutant("tie-winner-guessed", "chain ties", CHAIN, (
         ("if len(leaders) != 1:  # behind a tie", "if False:  # behind a tie"),
         ("(winner,) = leaders", "winner = min(leaders)"))),
