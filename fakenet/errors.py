@@ -50,11 +50,15 @@ class RpcError(FakenetError):
     (its refusal), not the harness for a call that got no answer (both may be code -1: bitcoin-core's
     RPC_MISC_ERROR is the harness's "unreachable")."""
 
-    def __init__(self, code: int, message: str, *, node: str | None = None, answered: bool = False):
+    def __init__(self, code: int, message: str, *, node: str | None = None, answered: bool = False,
+                 in_process: bool = False):
         super().__init__(f"RPC error {code}: {message}", node=node)
         self.code = code
         self.rpc_message = message
         self.answered = answered
+        # The call ran in this process (the sim backend): no engine or network carried it, so an answer
+        # that never came is the node's own doing, as a refusal is.
+        self.in_process = in_process
 
 
 class ContainerError(FakenetError):

@@ -91,8 +91,10 @@ def side(error: BaseException, started: bool) -> str:
         return INFRASTRUCTURE if error.outside else SYSTEM
     if _scenario_error(error):
         return SCENARIO
-    if isinstance(error, RpcError) and error.answered and started:
-        return SYSTEM  # the engine carried the call and the answer: the node refused what a step asked
+    if isinstance(error, RpcError) and (error.answered or error.in_process) and started:
+        # The engine carried the call and the answer: the node refused what a step asked; or nothing but
+        # the node stood between (sim): an answer that never came is the node's own.
+        return SYSTEM
     if isinstance(error, FakenetError) and not isinstance(error, ExpectationFailed):
         return INFRASTRUCTURE
     if not started:  # before any step, nothing was asked of a node yet

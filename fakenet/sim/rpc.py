@@ -56,5 +56,6 @@ class SimRpc(RpcClient):
             reply = self.world.run(self.sim_node.call(dumps(body).encode()), self.node,
                                    timeout or self.timeout)
         except TimeoutError as exc:
-            raise RpcError(UNREACHABLE, f"{self.url} did not answer in {timeout or self.timeout:g}s", node=self.node) from exc
+            raise RpcError(UNREACHABLE, f"{self.url} did not answer in {timeout or self.timeout:g}s of network time",
+                           node=self.node, in_process=True) from exc
         return through_json(reply)
