@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from fakenet.errors import ExpectationFailed
+from fakenet import durations
+from fakenet.errors import ConfigError, ExpectationFailed
 from fakenet.harness import clock, cluster, expect
 from fakenet.harness.fleet import Fleet
 from fakenet.harness.model import NetworkModel
@@ -42,8 +43,8 @@ class Oracle:
 
     # -- checks ----------------------------------------------------------------------------------
 
-    def expect_graph(self, timeout: float = 20.0) -> float:
-        return expect.graph(self._fleet, timeout)
+    def expect_graph(self, timeout: float | str = 20.0) -> float:
+        return expect.graph(self._fleet, _seconds(timeout, "timeout"))
 
     def expect_available(self, streams=None, nodes=None) -> None:
         expect.availability(self._fleet, streams, nodes, want=True)
@@ -58,25 +59,26 @@ class Oracle:
     def expect_holders(self, streams=None) -> None:
         expect.holders(self._fleet, streams)
 
-    def expect_converged(self, timeout: float = 20.0) -> float:
-        return expect.converged(self._fleet, timeout)
+    def expect_converged(self, timeout: float | str = 20.0) -> float:
+        return expect.converged(self._fleet, _seconds(timeout, "timeout"))
 
-    def expect_tip(self, within: float = 20.0) -> float:
+    def expect_tip(self, within: float | str = 20.0) -> float:
         """Every up node on the tip the model predicts (forks, partitions and heals included)."""
-        return expect.tips(self._fleet, within)
+        return expect.tips(self._fleet, _seconds(within, "within"))
 
-    def expect_reorg(self, nodes=None, within: float = 20.0) -> dict:
+    def expect_reorg(self, nodes=None, within: float | str = 20.0) -> dict:
         """Nodes that switched branches show the abandoned one in getchaintips with the predicted depth."""
-        return expect.reorgs(self._fleet, [nodes] if isinstance(nodes, str) else nodes, within)
+        return expect.reorgs(self._fleet, [nodes] if isinstance(nodes, str) else nodes, _seconds(within, "within"))
 
-    def expect_allocations(self, within: float = 20.0) -> float:
-        return cluster.expect_allocations(self._fleet, within)
+    def expect_allocations(self, within: float | str = 20.0) -> float:
+        return cluster.expect_allocations(self._fleet, _seconds(within, "within"))
 
     def expect_replicated(self, streams: list[str], minimum: int) -> None:
         cluster.expect_replicated(self._fleet, streams, minimum)
 
-    def expect_recovered(self, within: float = 20.0) -> float:
+    def expect_recovered(self, within: float | str = 20.0) -> float:
         """Wait for the expected graph and chain convergence; return the seconds it took."""
+        within = _seconds(within, "within")
         started = clock.monotonic()
         try:
             self.expect_graph(timeout=within)
@@ -94,3 +96,12 @@ class Oracle:
         from fakenet.harness.draw import draw  # matplotlib loads only for pictures
 
         draw(self._fleet, path)
+
+
+def _seconds(value, name: str) -> float:
+    """A check's deadline as the scenario files write it too (10, "10s", "500ms", "2m"); anything else is
+    the caller's mistake, said in one line (it was a TypeError deep in the wait)."""
+    try:
+        return durations.seconds(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={value!r}: {exc}") from None

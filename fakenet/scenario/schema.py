@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
+from fakenet import durations
 
 
 class Invalid(Exception):
@@ -13,13 +11,10 @@ class Invalid(Exception):
 
 def duration(value) -> float:
     """10, 10s, 500ms, 1.5m → seconds."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise Invalid(f"expected a duration like 10s, 500ms or 2m, not {value!r}")
-    number, unit = float(match.group(1)), match.group(2) or "s"
-    return number * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
+    try:
+        return durations.seconds(value)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
 
 
 def count(value) -> int:
