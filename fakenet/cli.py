@@ -582,7 +582,10 @@ def cmd_scenario_run(args, extra: list[str]) -> int:
     if args.report is not None:  # a run's evidence must not be lost to a folder found unwritable at the end
         # Absolute: a failed run packs it as DIR.tar.gz beside it, and `--report .` had no name for that
         # (a traceback once the run had failed).
-        args.report = _writable_folder(Path(os.path.abspath(args.report)), "--report")
+        args.report = Path(os.path.abspath(args.report))
+        if args.report.is_dir():  # new or empty, as dump's: an older bundle there was packed with the new one
+            _empty_folder(args.report, "--report")
+        args.report = _writable_folder(args.report, "--report")
     if args.trace is not None:
         _new_file(args.trace, "--trace")
     if args.placement:  # the hosts backend reads it (scenario files and the runner stay unchanged)

@@ -404,6 +404,16 @@ def test_dump_refuses_a_folder_with_files_in_it_before_the_network_is_asked(caps
     assert f"dump {tmp_path}: holds files already" in fails_in_one_line(capsys, ["dump", "."])  # was a traceback
 
 
+def test_a_report_folder_holding_files_already_is_refused_before_the_run(capsys, tmp_path, monkeypatch):
+    """As dump's: a failed run packs the whole folder into DIR.tar.gz, an older bundle there with it."""
+    (tmp_path / "index.html").write_text("an earlier run's report")
+    monkeypatch.setattr("fakenet.scenario.console.run_with_progress",
+                        lambda *a, **k: pytest.fail("refused before the run"))
+    scenario = cli.compose.REPO / "scenarios" / "node-crash.yaml"
+    error = fails_in_one_line(capsys, ["scenario", "run", str(scenario), "--report", str(tmp_path)])
+    assert f"--report {tmp_path}: holds files already" in error
+
+
 def test_a_report_folder_given_as_dot_is_made_absolute_so_a_failed_run_can_pack_it(tmp_path, monkeypatch):
     seen = {}
 
