@@ -147,6 +147,13 @@ class Fleet:
         self.stream_ids.append(stream_id)
         return stream_id
 
+    def load_bound(self) -> dict:
+        """The keyword a streams call that may load from the network takes: `within`, the seconds
+        the kind's sync timeout lets a load take; none where the kind has no such setting (a kind's
+        client written before `within` existed still works)."""
+        within = self.model.timing.load_within()
+        return {} if within is None else {"within": within}
+
     # -- observation, recorded in the model ------------------------------------------------------
 
     def observed_graph(self) -> nx.Graph:
@@ -155,7 +162,7 @@ class Fleet:
     def try_load(self, name: str, stream_id: str) -> bool:
         """Observed availability: True if the load succeeds (a use of the cache), False if unavailable."""
         self.requires("streams")
-        ok = self.runtime(name).client.try_load(stream_id)
+        ok = self.runtime(name).client.try_load(stream_id, **self.load_bound())
         if ok:
             self.model.used(name, stream_id)
         return ok

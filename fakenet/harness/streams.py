@@ -25,17 +25,17 @@ class Streams:
         return self._fleet.create_stream(name, content, pin)
 
     def load(self, name: str, stream_id: str) -> dict:
-        state = self.client(name).load_stream(stream_id)
+        state = self.client(name).load_stream(stream_id, **self._fleet.load_bound())
         self._fleet.model.used(name, stream_id)
         return state
 
     def update(self, name: str, stream_id: str, content) -> dict:
-        state = self.client(name).update_stream(stream_id, content)
+        state = self.client(name).update_stream(stream_id, content, **self._fleet.load_bound())
         self._fleet.model.used(name, stream_id)
         return state
 
     def pin(self, name: str, stream_id: str) -> None:
-        self.client(name).pin_stream(stream_id)
+        self.client(name).pin_stream(stream_id, **self._fleet.load_bound())
         self._fleet.model.pinned(name, stream_id)
 
     def unpin(self, name: str, stream_id: str) -> None:

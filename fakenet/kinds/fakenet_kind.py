@@ -74,24 +74,29 @@ class FakenetClient(NodeClient):
     def create_stream(self, content, pin: bool) -> str:
         return self.rpc.createstream(content, pin)["streamId"]
 
-    def load_stream(self, stream_id: str) -> dict:
-        return self.rpc.loadstream(stream_id)
+    def load_stream(self, stream_id: str, within: float | None = None) -> dict:
+        return self.rpc.call("loadstream", stream_id, timeout=self._waiting(within))
 
-    def try_load(self, stream_id: str) -> bool:
+    def try_load(self, stream_id: str, within: float | None = None) -> bool:
         """True if the load succeeds, False on the node's unavailable error; other errors raise."""
         try:
-            self.rpc.loadstream(stream_id)
+            self.rpc.call("loadstream", stream_id, timeout=self._waiting(within))
         except RpcError as exc:
             if exc.code != STREAM_UNAVAILABLE:
                 raise
             return False
         return True
 
-    def update_stream(self, stream_id: str, content) -> dict:
-        return self.rpc.updatestream(stream_id, content)
+    def update_stream(self, stream_id: str, content, within: float | None = None) -> dict:
+        return self.rpc.call("updatestream", stream_id, content, timeout=self._waiting(within))
 
-    def pin_stream(self, stream_id: str) -> None:
-        self.rpc.pinstream(stream_id)
+    def pin_stream(self, stream_id: str, within: float | None = None) -> None:
+        self.rpc.call("pinstream", stream_id, timeout=self._waiting(within))
+
+    def _waiting(self, within: float | None) -> float | None:
+        """The RPC timeout for a call that may load: the client's own, or longer where the node's
+        settings let a load take longer (never shorter: a loaded machine is slow for other reasons)."""
+        return None if within is None else max(self.rpc.timeout, within)
 
     def unpin_stream(self, stream_id: str) -> None:
         self.rpc.unpinstream(stream_id)

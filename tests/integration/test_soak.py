@@ -82,6 +82,16 @@ def test_restart_counterexamples_replay_green_on_local_networks(counterexample):
     assert result.ok, result.failure
 
 
+def test_a_load_the_sync_timeout_lets_run_long_is_waited_for_not_blamed(tmp_path):
+    """Soak seed 36 on sim (sync timeout 20 s): node4's pin of its own stream, over a link of 1.2 s
+    and 30 % loss, answers after 32.6 s of network time, within the 8 sync timeouts its settings
+    allow a load (Timing.load_within). The harness gave up at its RPC default of 30 s and called the
+    node's answer late."""
+    result = soak(36, 40, "sim", out_dir=tmp_path)
+    assert result.ok, f"{result.failure}\nreplay: ./fake scenario run {result.counterexample}"
+    assert result.settings["sync_timeout"] == "20s" and result.pairs > 0
+
+
 # A bounded subset of the mutants (fakenet/soak/mutants.py), one per kind of rule, each of which the
 # seeds below kill in seconds on sim; `./fake soak --mutants` runs all of them.
 CI_MUTANTS = ("one-way-cut-ignored", "unpin-drops-uncached", "eviction-on-overflow-ignored", "mined-blocks-stay-home")
