@@ -145,34 +145,24 @@ def test_a_world_files_every_live_task_under_its_node_however_many_finished(tmp_
 
 
 
-class HandleHeapLoop(VirtualLoop):
-    """The virtual clock on asyncio's own timer heap (of TimerHandles) and its own _run_once."""
-
-    _run_once = asyncio.BaseEventLoop._run_once
-
-    def _schedule(self, when, callback, args, context):
-        import heapq
-
-        timer = asyncio.TimerHandle(when, callback, args, self, context)
-        heapq.heappush(self._scheduled, timer)
-        timer._scheduled = True
-        return timer
-
-
-def _timers(loop) -> list:
-    """Timers with ties (a trace's order depends on theirs), most cancelled (so asyncio purges its
-    heap), and timers set by timers; the order they fired in."""
+def _timers(loop, others: bool = False) -> list:
+    """Timers with ties (a trace's order depends on theirs), most cancelled (so the heap is purged),
+    and timers set by timers; the order they fired in. With `others`, every timer is set beside one
+    more that is cancelled at once, as the harness's RPC timeouts are (a run asked more questions)."""
     import random
 
-    rng, fired = random.Random(7), []
+    rng, extra, fired = random.Random(7), random.Random(8), []
 
     def fire(n):
         fired.append(n)
         if n % 7 == 0:
             loop.call_later(rng.choice((0.0, 0.5, 1.0)), fired.append, f"after {n}")
 
-    handles = [loop.call_at(rng.choice((1.0, 2.0, 2.5, 3.0)) + rng.choice((0.0, 0.0, 1e-9)), fire, n)
-               for n in range(400)]
+    handles = []
+    for n in range(400):
+        if others:
+            loop.call_at(extra.uniform(0.0, 4.0), fired.append, "never").cancel()
+        handles.append(loop.call_at(rng.choice((1.0, 2.0, 2.5, 3.0)) + rng.choice((0.0, 0.0, 1e-9)), fire, n))
     for n in sorted(rng.sample(range(len(handles)), 250)):
         handles[n].cancel()
     loop.run_until_complete(asyncio.sleep(10))
@@ -180,13 +170,30 @@ def _timers(loop) -> list:
     return fired
 
 
-def test_timers_fire_in_the_order_of_asyncios_heap_of_handles_ties_and_purges_included():
-    """The loop's heap holds (when, handle) pairs: the same order as asyncio's heap of handles."""
-    ours, reference = VirtualLoop(), HandleHeapLoop()
+def test_timers_due_at_one_instant_fire_in_the_order_they_were_set_whatever_else_the_heap_holds():
+    """Ties run in the order they were set, so a timer set and cancelled between them (one more
+    question from the harness, a report's snapshot) changes no order: soak seed 36 reached another
+    verdict with --report when ties followed the heap's shape (asyncio's own order)."""
+    plain, asked_more = VirtualLoop(), VirtualLoop()
     try:
-        fired = _timers(ours)
-        assert fired == _timers(reference)
+        fired = _timers(plain)
+        assert fired == _timers(asked_more, others=True)
         assert len(fired) == 150 + len([n for n in fired if isinstance(n, int) and n % 7 == 0])
+        first_round = [n for n in fired if isinstance(n, int)]
+        due = {n: handle_when for n, handle_when in _due_times(400).items() if n in first_round}
+        for when in set(due.values()):  # the timers set at the start, due at one instant: in the order set
+            at_once = [n for n in first_round if due[n] == when]
+            assert at_once == sorted(at_once), f"ties at t={when} fired out of the order they were set: {at_once}"
     finally:
-        ours.close()
-        reference.close()
+        plain.close()
+        asked_more.close()
+
+
+def _due_times(count: int) -> dict[int, float]:
+    """When _timers sets each of its first `count` timers (the same RNG draws, without a loop)."""
+    import random
+
+    rng, due = random.Random(7), {}
+    for n in range(count):
+        due[n] = rng.choice((1.0, 2.0, 2.5, 3.0)) + rng.choice((0.0, 0.0, 1e-9))
+    return due
