@@ -17,7 +17,7 @@ from fakenet.harness.backends.base import NodeRuntime
 from fakenet.harness.fanout import fan_out
 from fakenet.harness.faults import LinkFault
 from fakenet.harness.links import LinkPlan
-from fakenet.harness.model import NetworkModel
+from fakenet.harness.model import NetworkModel, Timing
 from fakenet.harness.timeline import Timeline
 from fakenet.harness.waits import WaitTimeout, wait_for
 from fakenet.kinds import NodeKind
@@ -93,10 +93,9 @@ class Fleet:
         `known` are identities asked for already."""
         identities = known if known is not None else self.parallel(
             lambda name: "" if name in down else self.runtimes[name].client.identity(), self.names)
-        timeout, peer = self.settings.get("sync_timeout"), self.settings.get("peer_timeout")
+        timing = self.timing()
         self.model = NetworkModel(self.topology, identities, int(self.settings.get("cache_limit", 500)),
-                                  sync_timeout=float(timeout) if timeout is not None else None,
-                                  peer_timeout=float(peer) if peer is not None else None)
+                                  sync_timeout=timing.sync_timeout, peer_timeout=timing.peer_timeout)
         for name in down:
             self.model.went_down(name)
 
@@ -147,11 +146,17 @@ class Fleet:
         self.stream_ids.append(stream_id)
         return stream_id
 
+    def timing(self) -> Timing:
+        """The timing bounds the settings give the nodes (the model's are built from these)."""
+        timeout, peer = self.settings.get("sync_timeout"), self.settings.get("peer_timeout")
+        return Timing(float(timeout) if timeout is not None else None, float(peer) if peer is not None else None)
+
     def load_bound(self) -> dict:
         """The keyword a streams call that may load from the network takes: `within`, the seconds
         the kind's sync timeout lets a load take; none where the kind has no such setting (a kind's
-        client written before `within` existed still works)."""
-        within = self.model.timing.load_within()
+        client written before `within` existed still works). From the settings, not the model: a
+        model with a planted bug (soak --mutants) must not change how long the harness waits."""
+        within = self.timing().load_within()
         return {} if within is None else {"within": within}
 
     # -- observation, recorded in the model ------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 from fakenet.soak.mutants import MUTANTS, Mutant
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = range(1, 17)  # the seeds every mutant is soaked with (CI soaks four mutants on the first four: tests/integration/test_soak.py)
+SEEDS = range(1, 26)  # the seeds every mutant is soaked with (CI soaks four mutants on the first four: tests/integration/test_soak.py)
 STEPS = 40
 BUDGET = 120.0  # CPU seconds one mutant's soak may take
 LOCAL_SEEDS, LOCAL_STEPS, LOCAL_NODES = range(130, 134), 30, (4, 5)  # consecutive: one soak runs them
