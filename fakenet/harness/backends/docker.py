@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 import docker
 from docker.models.containers import _create_container_args  # what containers.create sends
 
-from fakenet import code_mounts
+from fakenet import code_mounts, invocation
 from fakenet.errors import ConfigError, ContainerError, FakenetError
 from fakenet.harness import ended
 from fakenet.harness.backends import subnets
@@ -489,8 +489,7 @@ def attach_compose(kind: NodeKind, project: str) -> tuple[AttachedBackend, dict[
     backend = AttachedBackend(kind, project)
     found = backend.client.containers.list(all=True, ignore_removed=True, filters={"label": f"com.docker.compose.project={project}"})
     if not any(container.status in ("running", "paused") for container in found):
-        hint = "./fake" + ("" if project == "fakenet" else f" -p {project}")
-        raise FakenetError(f"no running network {project!r} to attach to (start one with {hint} up -d)")
+        raise FakenetError(f"no running network {project!r} to attach to (start one with {invocation.command(project)} up -d)")
     for container in found:
         name = container.labels["com.docker.compose.service"]
         backend.runtimes[name] = DockerRuntime(backend, None, container=container, name=name)
