@@ -997,6 +997,9 @@ def passthrough(project: str, args: list[str]) -> int:
         # `no such service: nodee`, with no nearest name
         print(_no_such_node(project, unknown[0], recorded), file=sys.stderr)
         return 1
+    if args[0] == "exec" and (refused := _exec_refusal(project, args, recorded)):
+        print(refused, file=sys.stderr)
+        return 1
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
     code = compose.run(project, args).returncode
@@ -1011,6 +1014,15 @@ def passthrough(project: str, args: list[str]) -> int:
         print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1
     return code
+
+
+def _exec_refusal(project: str, args: list[str], recorded: list[str]) -> str | None:
+    """One line where exec's node is stopped, paused or removed (compose's answer said neither how nor what next)."""
+    from fakenet import exec_refusal
+
+    named = _named_service(args)
+    return None if named is None else exec_refusal.refusal(_engine(), project, named,
+                                                           invocation.command(project), named in recorded)
 
 
 def _interrupted(message: str):
