@@ -408,7 +408,7 @@ class DockerBackend(Backend):
             how = f"was removed (`docker network rm`) while {', '.join(names)} ran in it"
         else:
             how = f"lost the endpoint{'s' if len(names) > 1 else ''} of {', '.join(names)} (`docker network disconnect`)"
-        return ended.Ending(f"network {self.network_name}", how, True, who=OUTSIDE)
+        return ended.Ending(f"network {self.network_name}", how, True, who=OUTSIDE, nodes=tuple(names))
 
     def close(self) -> None:
         if self.network is not None:
