@@ -19,7 +19,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from fakenet import code_mounts, compose, compose_addresses, compose_start, engine_reads, kinds
+from fakenet import code_mounts, compose, compose_addresses, compose_start, engine_reads, invocation, kinds
 from fakenet.errors import FakenetError
 from fakenet.harness.backends import NAMES as BACKENDS
 from fakenet.naming import natural
@@ -359,9 +359,10 @@ def _same_kind(reads, project: str, kind: str) -> None:
 
     for other in sorted(set(compose.FILES) - {kind}):
         if reads.has_containers([f"com.docker.compose.project={project}", f"{KIND_LABEL}={other}"]):
-            again = f"{_fake(project)} up -d" + ("" if other == compose.DEFAULT_KIND else f" --kind {other}")
+            fake = invocation.command(project)
+            again = f"{fake} up -d" + ("" if other == compose.DEFAULT_KIND else f" --kind {other}")
             raise UsageError(f"fake up: project {project!r} runs {other} nodes, not {kind}: `{again}` for those, "
-                             f"or `{_fake(project)} down -v` first (or another project: -p NAME)")
+                             f"or `{fake} down -v` first (or another project: -p NAME)")
 
 
 def _create_and_start(reads, project: str, image: str, kind: str, starter: compose_start.AsCreated | None) -> int:
@@ -729,11 +730,6 @@ def cmd_test(args, extra: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *workers, *chunks, *extra], cwd=compose.REPO)
 
 
-def _fake(project: str) -> str:
-    """How to call fake for this project, as a hint to copy."""
-    return "./fake" if project == compose.DEFAULT_PROJECT else f"./fake -p {project}"
-
-
 def _help(function) -> str:
     return " ".join((function.__doc__ or "").split())
 
@@ -874,7 +870,7 @@ def _unknown_verb(top: Parser, own: set[str], argv: list[str]) -> None:
     if word is not None and word not in own:
         if word in NODE_COMMANDS:  # README's `./fake exec node cli -getinfo`, typed the short way; `cli` is
             # what every kind's node has (a fakenet node has no bitcoin-cli), and -p is kept for the copy
-            raise UsageError(f"fake: {word} runs inside a node: {_fake(project)} exec node cli "
+            raise UsageError(f"fake: {word} runs inside a node: {invocation.command(project)} exec node cli "
                              f"{' '.join(rest[rest.index(word) + 1:])}".rstrip())
         raise UsageError(f"fake: unknown command {word!r}{did_you_mean(word, own | COMPOSE_VERBS)} "
                          f"(see fake --help)")
@@ -956,7 +952,7 @@ def _check_exec_names_a_command(project: str, args: list[str]) -> None:
         return
     nodes = sorted(compose.service_names(project), key=natural)
     listed = f" (nodes: {', '.join(nodes)})" if nodes else ""
-    raise UsageError(f"fake exec: name a node and a command to run in it, e.g. {_fake(project)} exec "
+    raise UsageError(f"fake exec: name a node and a command to run in it, e.g. {invocation.command(project)} exec "
                      f"{nodes[0] if nodes else 'node'} cli -getinfo{listed}")
 
 
@@ -987,7 +983,7 @@ def _not_running(project: str) -> str:
     found = _engine().containers.list(filters={"label": [PROJECT_LABEL_COMPOSE, "io.fakenet.project"]})
     running = sorted({c.labels[PROJECT_LABEL_COMPOSE] for c in found} - {project})
     others = f"; running: {', '.join(running)}" if running else ""
-    return f"no network {project!r} is running (start one with {_fake(project)} up -d){others}"
+    return f"no network {project!r} is running (start one with {invocation.command(project)} up -d){others}"
 
 
 def passthrough(project: str, args: list[str]) -> int:
@@ -1000,6 +996,9 @@ def passthrough(project: str, args: list[str]) -> int:
         # Said before compose runs: it answered `service "nodee" is not running` (read as a crash) or
         # `no such service: nodee`, with no nearest name
         print(_no_such_node(project, unknown[0], recorded), file=sys.stderr)
+        return 1
+    if args[0] == "exec" and (refused := _exec_refusal(project, args, recorded)):
+        print(refused, file=sys.stderr)
         return 1
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
@@ -1017,6 +1016,15 @@ def passthrough(project: str, args: list[str]) -> int:
     return code
 
 
+def _exec_refusal(project: str, args: list[str], recorded: list[str]) -> str | None:
+    """One line where exec's node is stopped, paused or removed (compose's answer said neither how nor what next)."""
+    from fakenet import exec_refusal
+
+    named = _named_service(args)
+    return None if named is None else exec_refusal.refusal(_engine(), project, named,
+                                                           invocation.command(project), named in recorded)
+
+
 def _interrupted(message: str):
     """Ctrl-C on one of fakenet's own verbs: say so at once (closing a network can take a while, and a
     silent minute reads as a hang), then unwind as Python would; a second Ctrl-C is Python's own."""
@@ -1030,11 +1038,12 @@ def _interrupted(message: str):
 def _interrupted_message(args) -> str:
     """`up` keeps what it made (nodes started as compose creates them; an `up` may add nodes to a running
     network, whose state a removal would lose): it says so and how to remove it, not that it cleans up."""
+    fake = invocation.command(args.project)
     if args.verb == "up" and not args.detach:  # attached, compose stops the nodes on Ctrl-C, as docker compose up does
-        return (f"fake: interrupted; compose stops the nodes, which keep their state ({_fake(args.project)} up -d "
-                f"starts them again, {_fake(args.project)} down -v removes them)")
+        return (f"fake: interrupted; compose stops the nodes, which keep their state ({fake} up -d "
+                f"starts them again, {fake} down -v removes them)")
     if args.verb == "up":
-        return f"fake: interrupted; the nodes up started so far stay ({_fake(args.project)} down -v removes them)"
+        return f"fake: interrupted; the nodes up started so far stay ({fake} down -v removes them)"
     return "fake: interrupted; cleaning up what this command started before exiting"
 
 

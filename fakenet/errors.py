@@ -8,6 +8,7 @@ FakenetError                              (node: the node concerned, if any)
 ├── RpcError                              a JSON-RPC call answered with an error (code, rpc_message)
 ├── ApiError        harness/api_client.py an HTTP API answered with an error status (status)
 ├── ContainerError                        the container engine or compose failed (cmd, exit_code, output)
+│   ├── EngineSilent                      the engine did not answer a wait's question within the time it could give
 │   └── ImageRebuilt  bench/compose_net.py  `up` had to build the image first: no start-up time to measure
 ├── NodeGone                              a node the model has up ended and no step stopped it (outside: by
 │                                         someone else, not by itself); the step's own error is its cause
@@ -69,6 +70,11 @@ class ContainerError(FakenetError):
         self.cmd = cmd
         self.exit_code = exit_code
         self.output = output
+
+
+class EngineSilent(ContainerError):
+    """The engine did not answer within the time a wait could spare (DockerBackend.lost): the wait goes
+    on looking at the nodes, which may well answer, and says so if its deadline passes."""
 
 
 class NodeGone(FakenetError):

@@ -27,7 +27,7 @@ from fakenet.harness import http_once
 from fakenet.harness.backends.base import container_credentials
 from fakenet.harness.rpc import CONNECT_TIMEOUT, REFUSED, UNAUTHORIZED, RpcClient, unreached
 from fakenet.harness.waits import wait_for
-from fakenet import kinds
+from fakenet import invocation, kinds
 from fakenet.kinds import NodeKind
 from fakenet.naming import natural
 
@@ -272,6 +272,7 @@ def wait_meshed(client: docker.DockerClient, project: str, count: int, timeout: 
     listing, kind = _Listing(client, project, count), kinds.get(kind)
     pool = ThreadPoolExecutor(max_workers=max(1, min(HELD_AT_ONCE, count)))
     rounds = _Rounds(listing, kind, count, pool)
+    fake = invocation.command(project)
 
     def observe():
         last[0], whole = rounds.observe()
@@ -286,7 +287,7 @@ def wait_meshed(client: docker.DockerClient, project: str, count: int, timeout: 
     try:
         (rows, _), _ = wait_for(observe, lambda seen: seen[1] and not _problems(seen[0], count), timeout=timeout,
                                 expected=f"{count} healthy nodes with {count - 1} peers each", logs=logs,
-                                hint="`./fake logs NODE` shows a node's whole log; `./fake down -v` resets",
+                                hint=f"`{fake} logs NODE` shows a node's whole log; `{fake} down -v` resets",
                                 max_interval=0.1)  # a poll is a few HTTP calls where containers are routable
     except WaitTimeout as exc:
         last[0] = probe_all(client, project, kind)  # as the engine sees them now: a stopped container says so

@@ -66,11 +66,15 @@ def snapshot(net) -> Snapshot:
     if model is None:  # the network never came up far enough to have a model
         return Snapshot(net.oracle.timeline.now(), [], [], [], [], {}, "no model: the network did not start")
     problem, observed = "", []
-    if cut := cut_off(net):
+    cut, unreachable = cut_off(net)
+    reachable = [name for name in net.up() if name not in unreachable]
+    if cut and not reachable:
         problem = f"observed graph: not asked: {cut}"
     else:
-        try:
-            observed = _edges(net.oracle.observed_graph())
+        try:  # a node out of reach is as one that cannot answer: its peers' lists still say their links
+            observed = _edges(observe.observed_graph(net.fleet.runtimes, reachable, model.identity) if cut
+                              else net.oracle.observed_graph())
+            problem = f"observed graph: not asked of {', '.join(unreachable)}: {cut}" if cut else ""
         except FakenetError as exc:
             problem = f"observed graph: {exc}"
     cut = [e for e in _edges(net.topology) if not (model.link_allowed(*e) and model.link_allowed(e[1], e[0]))]
@@ -79,15 +83,18 @@ def snapshot(net) -> Snapshot:
                     holders, problem)
 
 
-def cut_off(net) -> str:
-    """What took the nodes' network away under the run (the backend's lost(), asked afresh), or "":
-    nothing at their old addresses answers, and each question waited for its timeout (30 s)."""
+def cut_off(net) -> tuple[str, list[str]]:
+    """What took nodes' network away under the run (the backend's lost(), asked afresh), or "", and
+    which nodes it took: nothing at their old addresses answers, and each question waited for its
+    timeout (30 s). Only those are left unasked: one node cut off is no reason to skip the others.
+    An ending that names no nodes of its own took them all."""
     watch = getattr(getattr(net, "fleet", None), "watch", None)
     try:
         endings = watch(fresh=True) if watch is not None else []
     except Exception:  # evidence is best effort: a look that fails is no reason to skip the nodes
-        return ""
-    return "; ".join(ending.sentence() for ending in endings)
+        return "", []
+    taken = {node for ending in endings for node in (ending.nodes or net.names)}
+    return "; ".join(ending.sentence() for ending in endings), [name for name in net.names if name in taken]
 
 
 def weak_note(count: int) -> str:
@@ -112,17 +119,21 @@ def gather(net, failure: BaseException | None = None) -> Evidence:
     if net.oracle.model is None:
         return evidence
     evidence.final = snapshot(net)
-    if cut := cut_off(net):  # logs and configs come from the engine; the nodes cannot be asked
-        evidence.problems.append(f"tips, holdings and availability: not asked: {cut}")
-        return evidence
-    up = [name for name in net.up() if name in net.fleet.runtimes]
+    cut, unreachable = cut_off(net)  # logs and configs come from the engine; the nodes it took cannot be asked
+    up = [name for name in net.up() if name in net.fleet.runtimes and name not in unreachable]
+    if cut:
+        whom = f" of {', '.join(unreachable)}" if up else ""
+        evidence.problems.append(f"tips, holdings and availability: not asked{whom}: {cut}")
+        if not up:
+            return evidence
     if CHAIN in net.kind.capabilities:
         evidence.tips = _attempt(evidence, "tips", lambda: _tips(net, up)) or {}
     if STREAMS in net.kind.capabilities:
         evidence.holdings = _attempt(evidence, "holdings", lambda: _holdings(net, up)) or {}
         evidence.focus = failing_streams(net.fleet.stream_ids, failure)
         if evidence.focus:
-            evidence.availability = _attempt(evidence, "availability", lambda: _availability(net, evidence.focus))
+            evidence.availability = _attempt(evidence, "availability",
+                                             lambda: _availability(net, evidence.focus, unreachable))
     return evidence
 
 
@@ -207,10 +218,10 @@ def failing_streams(streams: list[str], failure: BaseException | None) -> list[s
     return [s for s in streams if s in named or mentions(text, s)][:MAX_STREAMS]
 
 
-def _availability(net, streams: list[str]) -> Availability:
+def _availability(net, streams: list[str], unreachable: list[str]) -> Availability:
     nodes = list(net.names)
     predicted = net.oracle.model.availability_map(streams, [n for n in nodes if n not in net.oracle.model.down])
-    pairs = [(s, n) for s in streams for n in nodes if n not in net.oracle.model.down]
+    pairs = [(s, n) for s in streams for n in nodes if n not in net.oracle.model.down and n not in unreachable]
 
     def load(pair):
         try:
@@ -219,4 +230,5 @@ def _availability(net, streams: list[str]) -> Availability:
             return None
     with ThreadPoolExecutor(max_workers=max(1, min(32, len(pairs)))) as pool:
         observed = dict(zip(pairs, pool.map(load, pairs)))
+    observed.update({(s, n): None for s in streams for n in unreachable if n not in net.oracle.model.down})
     return Availability(streams, nodes, predicted, observed)

@@ -29,6 +29,9 @@ class Ending:
     how: str  # "was killed by SIGKILL", "exited with code 1", "its container was removed"
     outside: bool  # ended by someone or something other than the node and the harness
     who: str = ""  # who did it, where more is known than "outside" says (a network's removal)
+    # The nodes it put out of the harness's reach, where `node` is not one of them (a network that lost
+    # some of its nodes' endpoints): the evidence still asks the others. Empty: `node` alone.
+    nodes: tuple[str, ...] = ()
 
     def sentence(self) -> str:
         who = self.who or ("from outside the run (another user, the OOM killer, an engine command)" if self.outside

@@ -23,6 +23,11 @@ from fakenet.harness.waits import WaitTimeout, wait_for
 from fakenet.kinds import NodeKind
 
 
+# Seconds a wait gives the engine's answer to lost() before it looks at the nodes without it: an inspect
+# takes milliseconds, a loaded CI engine a second or so; a hung one would otherwise hold every wait.
+ENGINE_PATIENCE = 5.0
+
+
 class Fleet:
     def __init__(self, kind: NodeKind, topology: nx.Graph, names: list[str], settings: dict, seed: int,
                  start_timeout: float):
@@ -36,16 +41,18 @@ class Fleet:
         self.faker = Faker()
         self.faker.seed_instance(seed)
         self._start_deadline = 0.0  # begin_start()
-        self.watch = lambda fresh=False: []  # the backend's lost() (Network sets it): what no wait can outlast
+        self.watch = lambda fresh=False, within=None: []  # the backend's lost() (Network sets it): what no wait can outlast
         self.starting = False  # Network.start's waits: many at once, each short; none asks the engine afresh
 
-    def gone(self, expected: str, looks: int = 1) -> NodeGone | None:
+    def gone(self, expected: str, looks: int = 1, left: float | None = None) -> NodeGone | None:
         """For a wait before each look (waits.wait_for's `gone`): the nodes' network taken away under
         the run ends the wait now, as the infrastructure's failure; polling old addresses only ran
         out the step's deadline and blamed the timeout. A step's or test's wait asks the engine afresh
         before its first look: an answer from before the network went would let that look hang on
-        connections to addresses that are gone (30 s, the RPC timeout)."""
-        endings = self.watch(fresh=looks == 0 and not self.starting)
+        connections to addresses that are gone (30 s, the RPC timeout). `left`: the wait's seconds to
+        its deadline; the engine gets at most ENGINE_PATIENCE of them (EngineSilent past that)."""
+        within = None if left is None else min(left, ENGINE_PATIENCE)
+        endings = self.watch(fresh=looks == 0 and not self.starting, within=within)
         if not endings:
             return None
         return NodeGone("; ".join(ending.sentence() for ending in endings) +

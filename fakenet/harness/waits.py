@@ -5,9 +5,11 @@ Only the failures a probe is expected to have while a node starts or recovers ar
 (FakenetError, OSError and timeouts, or what `retry_on` names); any other exception in a probe
 — a TypeError, a KeyError — is a bug in the probe and raised at once.
 
-`gone(expected, looks)`, asked before each look (`looks`: how many came before), says whether polling can still succeed:
-an exception to raise at once (Fleet.gone: the run's network removed under it) or None. Without it
-a wait polled addresses that no longer existed until its deadline and blamed the timeout.
+`gone(expected, looks, left)`, asked before each look (`looks`: how many came before, `left`: the seconds
+to the deadline), says whether polling can still succeed: an exception to raise at once (Fleet.gone: the
+run's network removed under it) or None. Without it a wait polled addresses that no longer existed until
+its deadline and blamed the timeout. Where `gone` cannot say because the engine it asks did not answer
+in time (EngineSilent), the wait looks at the nodes anyway, and says so if its deadline passes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Callable, Iterable, TypeVar
 
 from tenacity import RetryError, Retrying, retry_if_result, wait_exponential
 
-from fakenet.errors import FakenetError, WaitTimeout
+from fakenet.errors import EngineSilent, FakenetError, WaitTimeout
 from fakenet.harness import clock
 
 T = TypeVar("T")
@@ -38,9 +40,14 @@ def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: flo
     last: list = [None]
     looks, first_look = [0], [0.0]
     errors: list[Exception] = []
+    silent: list[EngineSilent | None] = [None]  # the engine's silence at the last look, if it was silent
 
     def attempt():
-        lost = None if gone is None else gone(expected, looks[0])
+        try:
+            lost = None if gone is None else gone(expected, looks[0], max(0.0, timeout - (clock.monotonic() - started)))
+            silent[0] = None
+        except EngineSilent as exc:  # it cannot say whether the nodes' network stands; the nodes may answer
+            lost, silent[0] = None, exc
         if lost is not None:  # tenacity raises what an attempt raised: the wait ends here
             raise lost from (errors[-1] if errors else None)
         looks[0] += 1
@@ -66,16 +73,18 @@ def wait_for(probe: Callable[[], T], check: Callable[[T], bool], *, timeout: flo
         if timed.no_time:
             hint = (f"the deadline ({timeout:g}s) passed during the first look ({first_look[0]:.2f}s): the nodes had no "
                     "time to get there; give the step a longer `within:`")
-        raise WaitTimeout(_explain(expected, last[0], errors, logs, hint, timeout), looks=looks[0],
+        raise WaitTimeout(_explain(expected, last[0], errors, logs, hint, timeout, silent[0]), looks=looks[0],
                           answered=not errors, first_look=first_look[0], observed=last[0]) \
             from (errors[-1] if errors else exc)
     return last[0], clock.monotonic() - started
 
 
-def _explain(expected, observed, errors, logs, hint, timeout) -> str:
+def _explain(expected, observed, errors, logs, hint, timeout, silent=None) -> str:
     lines = [f"timed out after {timeout:.1f}s", f"  expected: {expected}", f"  observed: {observed!r}"]
     if errors:
         lines.append(f"  last error: {errors[-1]!r}")
+    if silent is not None:
+        lines.append(f"  engine: {silent}")
     tail = list(logs())
     if tail:
         lines.append("  recent logs:")

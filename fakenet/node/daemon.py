@@ -164,7 +164,7 @@ class Node:
             self.swarm.spawn(self._log_meshed())
         cpu = {"cpu_ms": int(time.process_time() * 1000)} if self.serve_http else {}  # the sim's nodes share a process
         self._log.info("ready", peerid=self.identity.peer_id, network=s.network, height=self.chain.height(),
-                       swarmkey=self.swarm_key.fingerprint if self.swarm_key else "none", peers=len(s.peers),
+                       swarmkey=self.swarm_key.fingerprint if self.swarm_key else "none", peers=len(self.swarm.dialled()),
                        startup_ms=int((clock.wall() - self.started_at) * 1000), **cpu)
 
     def _start_cluster(self) -> None:

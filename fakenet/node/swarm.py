@@ -169,10 +169,15 @@ class Swarm:
     def peer_addrs(self) -> list[PeerAddr]:
         return list(self._peers.values())
 
+    def dialled(self) -> list[PeerAddr]:
+        """The peers of the list this node dials: all but its own address, which a list handed to every
+        node alike (compose's FAKENET_PEERS names all of them) holds too."""
+        return [addr for addr in self._peers.values() if addr.dial_addr != self.local.announce]
+
     def meshed(self) -> bool:
         """A connection is up to every peer of the list, each dialled by us at least once (that is
         when the peerstore binds its key to its address, so an inbound link alone does not count)."""
-        return all(self._connection_for(addr) for addr in self._peers.values() if addr.dial_addr != self.local.announce)
+        return all(self._connection_for(addr) for addr in self.dialled())
 
     async def wait_meshed(self, timeout: float | None) -> bool:
         """Until meshed() or `timeout` seconds (None: no limit), whichever first: what a node builds after start

@@ -8,7 +8,7 @@ import time
 
 from rich.console import Console
 
-from fakenet import terminal
+from fakenet import invocation, terminal
 from fakenet.errors import FakenetError
 from fakenet.soak.runner import soak, write
 from fakenet.soak.shrink import shrink
@@ -39,7 +39,7 @@ def main(args) -> int:
                 result = shrink(result, args.backend, progress=lambda text: console.print(text, markup=False))
             path = write(result, args.out)
             console.print(f"counterexample ({len(result.steps)} steps): {path}")
-            console.print(f"replay: ./fake scenario run {path} --backend {args.backend}", markup=False)
+            console.print(f"replay: {invocation.command()} scenario run {path} --backend {args.backend}", markup=False)
             return 1
     runs = f"{totals['runs']} run" + ("" if totals["runs"] == 1 else "s")
     console.print(f"{runs}, {totals['steps']} steps, {totals['pairs']} (stream, node) pairs, "

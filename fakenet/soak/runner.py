@@ -23,6 +23,7 @@ from typing import Callable
 
 import yaml
 
+from fakenet import invocation
 from fakenet.harness.fleet import Fleet
 from fakenet.harness.network import Network
 from fakenet.harness.topology import node_names
@@ -97,7 +98,7 @@ def scenario_document(result: SoakResult, note: str = "") -> dict:
         created = created or "create_streams" in action
         modelled = modelled or "create_model" in action
         steps.extend([action, *checks(created, modelled)])
-    return {"name": f"soak-{result.seed}", "description": note or f"./fake soak --seed {result.seed}",
+    return {"name": f"soak-{result.seed}", "description": note or f"{invocation.command()} soak --seed {result.seed}",
             "nodes": result.nodes, "topology": result.topology, "seed": result.seed, "backends": [result.backend],
             "settings": result.settings, "steps": steps}
 
@@ -155,8 +156,9 @@ def _count_loads(fleet: Fleet) -> list[int]:
 def write(result: SoakResult, out_dir: Path, note: str = "") -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"soak-{result.seed}.yaml"
-    header = f"# A disagreement between the model and the network found by ./fake soak --seed {result.seed}\n" \
-             f"# {result.failure.splitlines()[0] if result.failure else ''}\n# replay: ./fake scenario run {path}\n"
+    fake = invocation.command()
+    header = f"# A disagreement between the model and the network found by {fake} soak --seed {result.seed}\n" \
+             f"# {result.failure.splitlines()[0] if result.failure else ''}\n# replay: {fake} scenario run {path}\n"
     path.write_text(header + yaml.safe_dump(scenario_document(result, note), sort_keys=False, width=120))
     return path
 

@@ -170,3 +170,22 @@ def test_compose_nodes_dial_fixed_addresses_and_mesh(client, project, kind):
     for name in containers:
         seen = peer_addresses(project, name)
         assert len(seen) == 3 and all(ipaddress.ip_address(host) in subnet for host in seen), (name, seen)
+
+
+def test_exec_on_a_stopped_node_is_one_line_saying_so_and_what_to_type(client, project):
+    """Compose answered `service "node3" is not running` (a paused node: the engine's `Error response from
+    daemon: Container 8d8f… is paused`); now fakenet's one line says how the node ended and what restarts it."""
+    fake(project, "up", "-d")
+    fake(project, "kill", "node3")  # SIGKILL: exit 137, as a crash or the OOM killer leaves it
+    result = fake(project, "exec", "node3", "cli", "-getinfo", check=False)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.strip() == (f"fake exec: node node3 is not running (exited with code 137): `./fake -p {project} "
+                                     f"up -d` starts it again, `./fake -p {project} logs node3` shows why it stopped")
+    fake(project, "up", "-d")  # what the line says to type
+    assert json.loads(fake(project, "exec", "node3", "cli", "-getinfo").stdout)["version"]
+    fake(project, "pause", "node2")
+    paused = fake(project, "exec", "node2", "cli", "-getinfo", check=False)
+    assert (paused.returncode, paused.stderr.strip()) == (1, f"fake exec: node node2 is paused (`./fake -p {project} "
+                                                             f"unpause node2` resumes it)")
+    fake(project, "unpause", "node2")
+    assert json.loads(fake(project, "exec", "node2", "cli", "-getinfo").stdout)["version"]

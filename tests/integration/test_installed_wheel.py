@@ -80,3 +80,14 @@ def test_the_installed_fake_command_brings_a_compose_project_up_and_down(install
         subprocess.run([bin_dir / "fake", "-p", project, "down", "-v"], cwd=outside, env=env, capture_output=True,
                        timeout=300)
     assert not docker.from_env().containers.list(all=True, ignore_removed=True, filters={"label": f"io.fakenet.project={project}"})
+
+
+def test_the_installed_fake_commands_hints_name_fake_not_dot_slash_fake(installed):
+    """There is no ./fake outside the checkout: a hint names the console script the user ran."""
+    bin_dir, outside, env = installed
+    result = subprocess.run(["fake", "-p", "demo", "cli", "-getinfo"], cwd=outside, env=env, capture_output=True,
+                            text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert (result.returncode, result.stderr.strip()) == (1, "fake: cli runs inside a node: fake -p demo exec node cli -getinfo")
+    by_path = subprocess.run([bin_dir / "fake", "cli", "-getinfo"], cwd=outside, env={**env, "PATH": "/usr/bin:/bin"},
+                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert by_path.stderr.strip() == f"fake: cli runs inside a node: {bin_dir / 'fake'} exec node cli -getinfo"

@@ -79,3 +79,21 @@ def test_nodes_disconnected_under_a_test_end_its_wait_at_once_as_the_infrastruct
     assert recorder.evidence.logs["node2"] and recorder.evidence.configs["node2"]
     assert any(problem.startswith("tips, holdings and availability: not asked: network") for problem in
                recorder.evidence.problems), recorder.evidence.problems
+
+
+def test_one_node_disconnected_leaves_only_it_unasked_in_the_evidence():
+    """The evidence skipped every node's tips, holdings and graph when one node lost its endpoint."""
+    with Network(3, backend="docker") as net:
+        docker.from_env().networks.get(net.backend.network_name).disconnect(net.runtime("node3").container.id, force=True)
+        with pytest.raises(NodeGone) as caught:
+            net.oracle.expect_graph(timeout=120)
+        recorder = Recorder()
+        began = time.monotonic()
+        recorder.collect(net, caught.value)
+        assert time.monotonic() - began < PROMPTLY, "the evidence waited on the address that is gone"
+    evidence = recorder.evidence
+    assert {name: tip["observed"] is not None for name, tip in evidence.tips.items()} == \
+        {"node": True, "node2": True, "node3": False}, evidence.problems
+    assert ["node", "node2"] in [list(edge) for edge in evidence.final.observed], evidence.final
+    assert any(problem.startswith("tips, holdings and availability: not asked of node3: network") for problem in
+               evidence.problems), evidence.problems

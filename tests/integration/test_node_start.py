@@ -83,3 +83,19 @@ def test_a_request_in_an_unknown_http_method_is_one_log_line_not_a_traceback(tmp
         assert node.rpc.getblockcount() == 0
     finally:
         node.close()
+
+
+def test_ready_counts_the_peers_a_node_dials_not_its_own_address(tmp_path):
+    """Each node is handed the whole list (compose's FAKENET_PEERS names all four to every node): a 2-node
+    network said peers=2 on each node's ready line, itself among them."""
+    nodes = local.nodes(tmp_path, {"node": ["node", "node2"], "node2": ["node", "node2"]})
+    try:
+        for node in nodes:
+            node.start()
+        for node in nodes:
+            text, _ = wait_for(node.log_path.read_text, lambda text: "event=ready" in text, timeout=30,
+                               expected=f"{node.name} logs ready", logs=node.logs)
+            assert re.search(r"event=ready .*peers=(\d+)", text).group(1) == "1", text
+    finally:
+        for node in nodes:
+            node.close()

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -108,6 +109,7 @@ def test_a_node_that_does_not_exist_is_named_with_the_ones_that_do(capsys, monke
     monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 1))
     monkeypatch.setattr(cli.compose, "service_names", lambda project: ["node", "node10", "node2"])
     monkeypatch.setattr(cli, "_has_containers", lambda project: True)  # demo is up, without a node1
+    monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=lambda **filters: [])))
     assert cli.passthrough("demo", ["exec", "node1", "cli", "-getinfo"]) == 1
     error = capsys.readouterr().err
     assert "project 'demo' has no node named 'node1'" in error and "its nodes: node, node2, node10" in error

@@ -109,6 +109,9 @@ def test_exec_gets_dash_t_when_stdin_is_not_a_terminal(monkeypatch):
     monkeypatch.setattr(compose, "run", lambda project, args, **kw: seen.append(args) or type("R", (), {"returncode": 0}))
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     monkeypatch.setattr(cli, "_has_containers", lambda project: True)  # x is up
+    running = types.SimpleNamespace(attrs={"State": "running", "Status": "Up 5 seconds"})
+    listing = types.SimpleNamespace(list=lambda **kw: [running])
+    monkeypatch.setattr(cli, "_engine", lambda: types.SimpleNamespace(containers=listing))
     assert cli.main(["-p", "x", "exec", "node", "cli", "-getinfo"]) == 0
     assert seen == [["exec", "-T", "node", "cli", "-getinfo"]]
 

@@ -220,3 +220,10 @@ def test_close_cancels_the_swarms_tasks_in_the_order_they_were_spawned(tmp_path)
         return cancelled
 
     assert asyncio.run(scenario()) == list(range(300))
+
+
+def test_the_peers_a_node_dials_leave_out_its_own_address(tmp_path):
+    """compose hands every node the same FAKENET_PEERS, its own address among them."""
+    me, other, third = (PeerAddr("ip4", f"10.0.0.{i}", 4011) for i in (2, 3, 4))
+    swarm = _swarm(tmp_path, "node", me, [me, other, third, other])
+    assert [addr.dial_addr for addr in swarm.dialled()] == [other.dial_addr, third.dial_addr]

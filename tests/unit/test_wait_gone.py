@@ -20,7 +20,7 @@ def test_a_wait_ends_at_the_look_after_the_backend_says_the_network_is_gone():
         raise ConnectionError("no route to host")
 
     fleet = Fleet.__new__(Fleet)  # only what gone() uses
-    fleet.watch, fleet.starting = lambda fresh: lost, False
+    fleet.watch, fleet.starting = lambda fresh, within=None: lost, False
     with pytest.raises(NodeGone) as caught:
         wait_for(probe, bool, timeout=120, expected="node answers RPC", gone=fleet.gone)
     assert len(looks) == 2 and caught.value.outside
@@ -33,7 +33,7 @@ def test_a_wait_whose_network_stays_polls_to_its_deadline_as_before():
     from fakenet.errors import WaitTimeout
 
     fleet = Fleet.__new__(Fleet)
-    fleet.watch, fleet.starting = lambda fresh: [], False
+    fleet.watch, fleet.starting = lambda fresh, within=None: [], False
     with pytest.raises(WaitTimeout):
         wait_for(lambda: 0, bool, timeout=0.2, expected="never", gone=fleet.gone)
 
@@ -43,7 +43,7 @@ def test_a_steps_wait_asks_the_engine_afresh_before_its_first_look_and_a_starts_
     gone, to the RPC timeout (30 s), before the wait looked again."""
     asked = []
     fleet = Fleet.__new__(Fleet)
-    fleet.watch, fleet.starting = lambda fresh: asked.append(fresh) or [], False
+    fleet.watch, fleet.starting = lambda fresh, within=None: asked.append(fresh) or [], False
     answers = iter([False, False, True])
     wait_for(lambda: next(answers), bool, timeout=10, expected="x", gone=fleet.gone)
     assert asked == [True, False, False]

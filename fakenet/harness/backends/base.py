@@ -136,9 +136,10 @@ class Backend(ABC):
     def close(self) -> None:
         """Remove every process, container, network and volume this backend made."""
 
-    def lost(self, fresh: bool = False) -> list:
+    def lost(self, fresh: bool = False, within: float | None = None) -> list:
         """fakenet.harness.ended.Endings of what took the nodes' network away under the run (a docker
-        network removed), asked between a wait's looks: cheap, and [] where nothing can be said."""
+        network removed), asked between a wait's looks: cheap, and [] where nothing can be said.
+        `within`: the seconds the asker can wait for the answer (EngineSilent past them)."""
         return []
 
 

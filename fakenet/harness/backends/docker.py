@@ -17,21 +17,20 @@ import os
 import secrets
 import sys
 import tarfile
-import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import docker
 from docker.models.containers import _create_container_args  # what containers.create sends
 
-from fakenet import code_mounts
+from fakenet import code_mounts, invocation
 from fakenet.errors import ConfigError, ContainerError, FakenetError
 from fakenet.harness import ended
 from fakenet.harness.backends import subnets
 from fakenet.harness.backends.base import Backend, LinkRules, NodeRuntime, NodeSpec, container_credentials
 from fakenet.harness.backends.container_shell import ContainerShell, ShellGone
 from fakenet.harness.backends.linkfilter import PacketFilter, has_netem, netem_script
+from fakenet.harness.backends.shared_look import SharedLook
 from fakenet.harness.rpc import RpcClient
 from fakenet.kinds.base import Launch, NodeKind
 from fakenet.labels import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
@@ -267,8 +266,7 @@ class DockerBackend(Backend):
         self.volumes: list = []
         self.publish = publish
         self._code: dict[int, list] = {}  # id(engine client) -> its read-only code binds (fakenet/code_mounts.py)
-        self._lost_lock = threading.Lock()
-        self._lost_look: tuple[float, list] = (float("-inf"), [])  # lost(): when the engine was last asked, its answer
+        self._lost = SharedLook(self._look_lost, [], "whether the run's network still stands")  # lost()'s engine look
 
     def create(self, specs: list[NodeSpec]) -> dict[str, NodeRuntime]:
         if self.image is None:
@@ -354,20 +352,16 @@ class DockerBackend(Backend):
 
     LOOK_EVERY = 0.5  # seconds between lost()'s engine looks, however many waits poll at once
 
-    def lost(self, fresh: bool = False) -> list[ended.Ending]:
+    def lost(self, fresh: bool = False, within: float | None = None) -> list[ended.Ending]:
         """What the engine says of the run's network now: removed, or missing the endpoint of a node
         the harness has running. One network inspect a look, shared by every wait that asks within
         LOOK_EVERY (64 nodes' waits on 16 threads, each polling 4 times a second, would otherwise
         ask the engine hundreds of times a second); `fresh` asks now whatever the last look's age.
-        A container is inspected only once it is missing from the network."""
+        A container is inspected only once it is missing from the network. EngineSilent where the
+        engine has not answered within `within` seconds (a wait's time left: shared_look.py)."""
         if self.network is None:
             return []
-        with self._lost_lock:
-            at, found = self._lost_look
-            if fresh or time.monotonic() - at >= self.LOOK_EVERY:
-                found = self._look_lost()
-                self._lost_look = (time.monotonic(), found)
-            return found
+        return self._lost.get(self.LOOK_EVERY, fresh=fresh, within=within)
 
     def _look_lost(self) -> list[ended.Ending]:
         running = [runtime for runtime in self.runtimes.values() if runtime.container is not None and not runtime.stopped_here]
@@ -408,7 +402,7 @@ class DockerBackend(Backend):
             how = f"was removed (`docker network rm`) while {', '.join(names)} ran in it"
         else:
             how = f"lost the endpoint{'s' if len(names) > 1 else ''} of {', '.join(names)} (`docker network disconnect`)"
-        return ended.Ending(f"network {self.network_name}", how, True, who=OUTSIDE)
+        return ended.Ending(f"network {self.network_name}", how, True, who=OUTSIDE, nodes=tuple(names))
 
     def close(self) -> None:
         if self.network is not None:
@@ -489,8 +483,7 @@ def attach_compose(kind: NodeKind, project: str) -> tuple[AttachedBackend, dict[
     backend = AttachedBackend(kind, project)
     found = backend.client.containers.list(all=True, ignore_removed=True, filters={"label": f"com.docker.compose.project={project}"})
     if not any(container.status in ("running", "paused") for container in found):
-        hint = "./fake" + ("" if project == "fakenet" else f" -p {project}")
-        raise FakenetError(f"no running network {project!r} to attach to (start one with {hint} up -d)")
+        raise FakenetError(f"no running network {project!r} to attach to (start one with {invocation.command(project)} up -d)")
     for container in found:
         name = container.labels["com.docker.compose.service"]
         backend.runtimes[name] = DockerRuntime(backend, None, container=container, name=name)
