@@ -16,12 +16,16 @@ from pathlib import Path
 import networkx as nx
 
 from fakenet.bundle.redact import Redactor
-from fakenet.errors import FakenetError
+from fakenet.errors import EngineSilent, FakenetError
 from fakenet.harness import observe
 from fakenet.harness.short_ids import mentions
 from fakenet.kinds import CHAIN, STREAMS
 
 MAX_STREAMS = 12  # of the availability matrix: each unavailable pair costs a sync timeout to observe
+# Seconds a bundle gives the engine to say whether the run's network stands (cut_off): its only bound was
+# the SDK's 60 s, and a hung engine held the bundle that long. Past them the nodes are asked anyway; one
+# silent look is shared (shared_look.py), so the snapshot's ask and the evidence's wait once, not twice.
+ENGINE_PATIENCE = 5.0
 Edge = tuple[str, str]
 
 
@@ -66,7 +70,7 @@ def snapshot(net) -> Snapshot:
     if model is None:  # the network never came up far enough to have a model
         return Snapshot(net.oracle.timeline.now(), [], [], [], [], {}, "no model: the network did not start")
     problem, observed = "", []
-    cut, unreachable = cut_off(net)
+    cut, unreachable, silent = cut_off(net)
     reachable = [name for name in net.up() if name not in unreachable]
     if cut and not reachable:
         problem = f"observed graph: not asked: {cut}"
@@ -77,24 +81,28 @@ def snapshot(net) -> Snapshot:
             problem = f"observed graph: not asked of {', '.join(unreachable)}: {cut}" if cut else ""
         except FakenetError as exc:
             problem = f"observed graph: {exc}"
+    problem = "; ".join(filter(None, [problem, silent]))
     cut = [e for e in _edges(net.topology) if not (model.link_allowed(*e) and model.link_allowed(e[1], e[0]))]
     holders = {stream: sorted(model.holders(stream)) for stream in net.fleet.stream_ids}
     return Snapshot(round(net.oracle.timeline.now(), 3), _edges(net.oracle.expected_graph()), observed, sorted(model.down), cut,
                     holders, problem)
 
 
-def cut_off(net) -> tuple[str, list[str]]:
+def cut_off(net) -> tuple[str, list[str], str]:
     """What took nodes' network away under the run (the backend's lost(), asked afresh), or "", and
     which nodes it took: nothing at their old addresses answers, and each question waited for its
     timeout (30 s). Only those are left unasked: one node cut off is no reason to skip the others.
-    An ending that names no nodes of its own took them all."""
+    An ending that names no nodes of its own took them all. Third: "engine: …" where the engine did not
+    answer within ENGINE_PATIENCE (every node is then asked), else ""."""
     watch = getattr(getattr(net, "fleet", None), "watch", None)
     try:
-        endings = watch(fresh=True) if watch is not None else []
+        endings = watch(fresh=True, within=ENGINE_PATIENCE) if watch is not None else []
+    except EngineSilent as exc:
+        return "", [], f"engine: {exc}; every node was asked"
     except Exception:  # evidence is best effort: a look that fails is no reason to skip the nodes
-        return "", []
+        return "", [], ""
     taken = {node for ending in endings for node in (ending.nodes or net.names)}
-    return "; ".join(ending.sentence() for ending in endings), [name for name in net.names if name in taken]
+    return "; ".join(ending.sentence() for ending in endings), [name for name in net.names if name in taken], ""
 
 
 def weak_note(count: int) -> str:
@@ -119,7 +127,9 @@ def gather(net, failure: BaseException | None = None) -> Evidence:
     if net.oracle.model is None:
         return evidence
     evidence.final = snapshot(net)
-    cut, unreachable = cut_off(net)  # logs and configs come from the engine; the nodes it took cannot be asked
+    cut, unreachable, silent = cut_off(net)  # logs and configs come from the engine; the nodes it took cannot be asked
+    if silent:
+        evidence.problems.append(f"network: not known whether it still stands: {silent}")
     up = [name for name in net.up() if name in net.fleet.runtimes and name not in unreachable]
     if cut:
         whom = f" of {', '.join(unreachable)}" if up else ""
