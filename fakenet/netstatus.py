@@ -8,9 +8,16 @@ and no engine work. Where it cannot (Docker Desktop, a remote engine) it is aske
 kind's status command in the container (`cli -getinfo`), which works wherever the engine runs,
 at about 60 ms of engine CPU per call.
 
-A node that answers is healthy as far as `up` is concerned: Docker's own healthcheck asks the
-same node but only every 10 s (each check is an exec), so right after `up` its status can still
-say "starting" for a node that is serving.
+A node that answers is healthy as far as `up` is concerned, whatever Docker's health status says:
+its healthcheck asks the same node (the fakenet kind's /api/v0/node/healthcheck: 200 once the swarm
+listens, which a node with its peers has done; Litecoin's `cli getblockcount`: the RPC `up` asks),
+but only every 10 s, each check an exec, so its verdict lags the node's own answer. Right after `up`
+it can say "starting" of a node that is serving, shown as healthy here. A paused container is
+"unhealthy" to Docker at once, and stays so after its unpause until its next check (10 s later on a
+quiet engine): `up -d` again failed on that verdict after its whole timeout, every node answering and
+meshed. The table still shows a verdict of failure as Docker gives it: a check that keeps failing (a
+broken exec, a check timing out on a loaded engine) is worth seeing, but it is not the node's answer,
+and `up` does not wait on it.
 """
 
 from __future__ import annotations
@@ -193,20 +200,48 @@ def probe_listed(kind: NodeKind, found: list, pool: ThreadPoolExecutor | None = 
 class _Listing:
     """The project's containers, listed until all `count` run with an address, then kept: listing is
     a call per container to the engine, and at one poll every 100 ms it competed with the container
-    starts `up` waits for. A container that stops after that shows as a node not answering."""
+    starts `up` waits for. A node that answers runs, so what is kept is good while every node answers;
+    once one does not (doubt()), the next look asks the engine, in one sparse list whatever the count,
+    whether the containers are still those kept (id, state, published ports), and lists them afresh if
+    not: a container paused, stopped, restarted or recreated since is seen as it is now."""
 
     def __init__(self, client: docker.DockerClient, project: str, count: int):
         self.client, self.project, self.count = client, project, count
         self._settled: list = []
+        self._doubted = False
 
     def probe(self, kind: NodeKind, pool: ThreadPoolExecutor | None = None) -> list[NodeStatus]:
         return probe_listed(kind, self.found(), pool)
 
+    def doubt(self) -> None:
+        """A node did not answer: the next found() checks the kept containers against the engine."""
+        self._doubted = True
+
     def found(self) -> list:
+        if self._doubted and self._settled and not self._still_as_kept():
+            self._settled = []
+        self._doubted = False
         found = self._settled or containers(self.client, self.project)
         if len(found) == self.count and all(c.status == "running" and _address(c) for c in found):
             self._settled = found
         return found
+
+    def _still_as_kept(self) -> bool:
+        now = self.client.containers.list(all=True, sparse=True, ignore_removed=True,
+                                          filters={"label": f"com.docker.compose.project={self.project}"})
+        return sorted(map(_as_listed, now)) == sorted(map(_as_listed, self._settled))
+
+
+def _as_listed(container) -> tuple[str, str, tuple[int, ...]]:
+    """(id, state, published host ports) of a container as a sparse list gives it or as inspected: a
+    restart keeps the id but can publish on other host ports, and the table shows them."""
+    ports = container.attrs.get("Ports")
+    if isinstance(ports, list):  # a sparse list's entry: [{"PrivatePort": 6433, "PublicPort": 32768, ...}]
+        published = {int(port["PublicPort"]) for port in ports if port.get("PublicPort")}
+    else:
+        bindings = (container.attrs.get("NetworkSettings") or {}).get("Ports") or {}
+        published = {int(b["HostPort"]) for found in bindings.values() for b in found or [] if b.get("HostPort")}
+    return container.id, container.status, tuple(sorted(published))
 
 
 class _Rounds:
@@ -234,7 +269,12 @@ class _Rounds:
         return self.last
 
     def _ask(self) -> tuple[list[NodeStatus], bool]:
-        found = self.listing.found()
+        rows, whole = self._round(self.listing.found())
+        if any(row.error for row in rows):  # not answering: perhaps its container is not as the listing has it
+            self.listing.doubt()
+        return rows, whole
+
+    def _round(self, found: list) -> tuple[list[NodeStatus], bool]:
         asked = [c for c in found if _service(c) not in self.meshed]
         if asked:
             fresh = {row.name: row for row in probe_listed(self.kind, asked, self.pool, until=(self.count - 1, HOLD))}
@@ -255,10 +295,11 @@ def _service(container) -> str:
 
 
 def _problems(rows: list[NodeStatus], count: int, rows_only: bool = False) -> list[str]:
-    """What keeps `rows` from being `count` healthy, meshed nodes (rows_only: judge the rows, not their number)."""
+    """What keeps `rows` from being `count` healthy, meshed nodes (rows_only: judge the rows, not their number).
+    Healthy: running and answering just now; Docker's health status is not asked (the module says why)."""
     problems = [] if rows_only or len(rows) == count else [f"{len(rows)} containers, expected {count}"]
     for row in rows:
-        if row.error or row.peers is None or not row.state.startswith("running") or row.state.endswith("unhealthy"):
+        if row.error or row.peers is None or not row.state.startswith("running"):
             problems.append(f"{row.name}: {row.error or row.state}")
         elif row.peers != count - 1:
             problems.append(f"{row.name}: {row.peers} peers, expected {count - 1}")

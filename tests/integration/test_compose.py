@@ -4,6 +4,7 @@ import ipaddress
 import json
 import subprocess
 import sys
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -65,6 +66,35 @@ def test_up_exec_mine_down_and_up_again_starts_fresh(client, project):
     rows = netstatus.probe_all(client, project)
     assert {row.height for row in rows} == {0}
     assert all(first_ids[row.name] != row.peerid for row in rows), "identities survived down -v"
+
+
+def docker_health(container) -> str:
+    container.reload()
+    return container.attrs["State"].get("Health", {}).get("Status", "")
+
+
+def test_up_again_after_a_pause_is_prompt_though_docker_still_says_unhealthy(client, project, monkeypatch):
+    """A paused container is "unhealthy" to Docker at once, and stays so after its unpause until its next
+    health check (10 s later on a quiet engine). `up -d` again waited on that verdict, from the listing it
+    took first, so it failed after its whole timeout with the node answering and meshed all along; it
+    judges by the nodes' own answers."""
+    fake(project, "up", "-d")
+    (node4,) = client.containers.list(filters={"label": [f"com.docker.compose.project={project}",
+                                                         "com.docker.compose.service=node4"]})
+    node4.pause()
+    try:
+        wait_for(lambda: docker_health(node4), lambda health: health == "unhealthy", timeout=120,
+                 expected="Docker's health checks of the paused node4 failed")
+    finally:
+        node4.unpause()
+    monkeypatch.setenv("FAKENET_UP_TIMEOUT", "60")  # the default 120 s, halved: red without the fix in a minute
+    began = time.monotonic()
+    up = fake(project, "up", "-d", check=False)
+    took = time.monotonic() - began
+    assert up.returncode == 0, f"./fake up -d exited {up.returncode} after {took:.0f}s\n{up.stdout}\n{up.stderr}"
+    assert took < 20, f"`up -d` took {took:.0f}s"
+    rows = netstatus.probe_all(client, project)
+    assert [(row.name, row.peers, row.error) for row in rows] == [(name, 3, "") for name in compose.node_names(4)]
 
 
 def test_eight_nodes_come_up_meshed(client, project):

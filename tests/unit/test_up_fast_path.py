@@ -203,7 +203,8 @@ def test_a_project_with_containers_already_is_started_only_once_compose_is_done(
 
 
 def node(name, address):
-    return SimpleNamespace(name=f"p-{name}-1", status="running", labels={"com.docker.compose.service": name},
+    return SimpleNamespace(id=f"{name}-id", name=f"p-{name}-1", status="running",
+                           labels={"com.docker.compose.service": name},
                            attrs={"NetworkSettings": {"Networks": {"p2p": {"IPAddress": address}}}})
 
 
@@ -284,7 +285,8 @@ def test_a_long_wait_asks_less_often_a_short_one_does_not(monkeypatch):
                 for c in containers]
 
     monkeypatch.setattr(netstatus, "probe_listed", probe_listed)
-    listing = netstatus._Listing(None, "p", 2)
+    engine = SimpleNamespace(containers=SimpleNamespace(list=lambda **options: found))  # refusing nodes: it is asked
+    listing = netstatus._Listing(engine, "p", 2)
     listing._settled = found
     now = [100.0]
     rounds = netstatus._Rounds(listing, None, 2, pool=None, clock=lambda: now[0])
