@@ -4,7 +4,19 @@ import pytest
 
 from fakenet.harness import clock as harness_clock
 from fakenet.node import clock as node_clock
-from support import rewrite_cache, shared_fixtures
+from support import collector, rewrite_cache, shared_fixtures
+
+collector.off()  # until collection ends (support/collector.py)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_collection(session):
+    """Collection over, in a worker, under -n 0 and in the xdist controller alike: the collector on
+    again, over what the tests make (support/collector.py)."""
+    try:
+        yield
+    finally:
+        collector.frozen_and_on()
 
 
 def pytest_xdist_make_scheduler(config, log):
