@@ -10,10 +10,11 @@ depends on nothing but the program.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import heapq
 import os
 import selectors
-from asyncio import base_events
+from asyncio import base_events, format_helpers
 
 # Rounds of the loop (each runs every callback ready then) network time may stand still before the
 # run is called a livelock. Bursts at one instant are normal (a thousand nodes meshing: a chain of
@@ -77,6 +78,25 @@ class _JumpingSelector(selectors.BaseSelector):
                            f"re-timed in a loop?); ready now: {'; '.join(busy) or 'none'}")
 
 
+class _Due(float):
+    """A timer's time in the heap, carrying the timer."""
+
+    __slots__ = ("handle",)
+
+
+_new, _new_float = object.__new__, float.__new__
+_Handle, _TimerHandle = asyncio.Handle, asyncio.TimerHandle
+
+
+def _report(handle: asyncio.Handle, exc: BaseException) -> None:
+    """Handle._run's report of a callback that raised."""
+    context = {"message": f"Exception in callback {format_helpers._format_callback_source(handle._callback, handle._args)}",
+               "exception": exc, "handle": handle}
+    if handle._source_traceback:
+        context["source_traceback"] = handle._source_traceback
+    handle._loop.call_exception_handler(context)
+
+
 class VirtualLoop(asyncio.SelectorEventLoop):
     """`time()` is network time: seconds since the simulation began."""
 
@@ -92,11 +112,16 @@ class VirtualLoop(asyncio.SelectorEventLoop):
 
     # Scheduling in one call: BaseEventLoop's call_soon is three Python calls and call_later two
     # more than call_at, and a thousand nodes schedule millions of callbacks (two or three per frame).
-    # Outside debug mode (and on a loop still open) these are what those do, in the same order.
+    # Outside debug mode (and on a loop still open) these are what those do, in the same order; the
+    # handles are filled in here, not by Handle.__init__ (two Python calls more a handle, three a
+    # timer): the same slots with the same values (tests/unit/test_sim_loop.py compares them).
     def call_soon(self, callback, *args, context=None):
         if self._debug or self._closed:
             return super().call_soon(callback, *args, context=context)
-        handle = asyncio.Handle(callback, args, self, context)
+        handle = _new(_Handle)
+        handle._context = contextvars.copy_context() if context is None else context
+        handle._loop, handle._callback, handle._args = self, callback, args
+        handle._cancelled, handle._repr, handle._source_traceback = False, None, None
         self._ready.append(handle)
         return handle
 
@@ -114,60 +139,81 @@ class VirtualLoop(asyncio.SelectorEventLoop):
             self._check_callback(callback, "call_at")
         return self._schedule(when, callback, args, context)
 
-    # The timer heap holds (when, handle) pairs, not handles: a comparison of two pairs is the floats'
-    # in C, where TimerHandle's __lt__ is a Python call, and a heap of a thousand nodes' timers makes
-    # ~14 comparisons a pop (3.6 M calls in the 1,002-node test). Order is unchanged: pairs that tie
-    # on `when` compare their handles, whose __lt__ (by `when`) says False, as it did alone.
+    # The timer heap holds each timer as its time, a float that carries its handle (_Due), not the
+    # handle: two are compared as floats, in C, where TimerHandle's __lt__ is a Python call, and a
+    # heap of a thousand nodes' timers makes ~14 comparisons a pop (3.6 M calls in the 1,002-node
+    # test). Order is unchanged: two timers at the same time are neither less than the other, as
+    # two handles were (a pair (when, handle) would compare the handles: TimerHandle.__eq__, then
+    # __lt__, two Python calls a tie, and on network time ties are most comparisons).
     def _schedule(self, when: float, callback, args: tuple, context) -> asyncio.TimerHandle:
-        timer = asyncio.TimerHandle(when, callback, args, self, context)
-        if timer._source_traceback:  # debug mode: drop this frame, as call_at does
-            del timer._source_traceback[-1]
-        heapq.heappush(self._scheduled, (when, timer))
+        if self._debug:
+            timer = asyncio.TimerHandle(when, callback, args, self, context)
+            if timer._source_traceback:  # drop this frame, as call_at does
+                del timer._source_traceback[-1]
+        else:
+            timer = _new(_TimerHandle)
+            timer._context = contextvars.copy_context() if context is None else context
+            timer._loop, timer._callback, timer._args, timer._when = self, callback, args, when
+            timer._cancelled, timer._repr, timer._source_traceback = False, None, None
+        due = _new_float(_Due, when)
+        due.handle = timer
+        heapq.heappush(self._scheduled, due)
         timer._scheduled = True
         return timer
 
     def _run_once(self) -> None:
-        """BaseEventLoop._run_once (Python 3.11-3.13) on the heap of pairs."""
+        """BaseEventLoop._run_once (Python 3.11-3.13) on the heap of _Due, each handle run as
+        Handle._run runs it (inline: one Python call less a callback, and there are millions)."""
         scheduled = self._scheduled
         count = len(scheduled)
         if (count > base_events._MIN_SCHEDULED_TIMER_HANDLES
                 and self._timer_cancelled_count / count > base_events._MIN_CANCELLED_TIMER_HANDLES_FRACTION):
             kept = []
-            for entry in scheduled:
-                if entry[1]._cancelled:
-                    entry[1]._scheduled = False
+            for due in scheduled:
+                if due.handle._cancelled:
+                    due.handle._scheduled = False
                 else:
-                    kept.append(entry)
+                    kept.append(due)
             heapq.heapify(kept)
             self._scheduled = scheduled = kept
             self._timer_cancelled_count = 0
         else:
-            while scheduled and scheduled[0][1]._cancelled:
+            while scheduled and scheduled[0].handle._cancelled:
                 self._timer_cancelled_count -= 1
-                heapq.heappop(scheduled)[1]._scheduled = False
+                heapq.heappop(scheduled).handle._scheduled = False
 
         timeout = None
         if self._ready or self._stopping:
             timeout = 0
         elif scheduled:
-            timeout = min(max(0, scheduled[0][0] - self.time()), base_events.MAXIMUM_SELECT_TIMEOUT)
+            timeout = min(max(0, scheduled[0] - self.time()), base_events.MAXIMUM_SELECT_TIMEOUT)
         self._process_events(self._selector.select(timeout))
 
         end_time = self.time() + self._clock_resolution
         ready = self._ready
-        while scheduled and scheduled[0][0] < end_time:
-            handle = heapq.heappop(scheduled)[1]
+        while scheduled and scheduled[0] < end_time:
+            handle = heapq.heappop(scheduled).handle
             handle._scheduled = False
             ready.append(handle)
 
+        if self._debug:
+            for _ in range(len(ready)):
+                handle = ready.popleft()
+                if not handle._cancelled:
+                    self._run_slow_logged(handle)
+            handle = None  # noqa: F841 - breaks a cycle when an exception occurs, as asyncio does
+            return
+        popleft = ready.popleft
         for _ in range(len(ready)):  # what is ready now; what these schedule runs next round
-            handle = ready.popleft()
+            handle = popleft()
             if handle._cancelled:
                 continue
-            if self._debug:
-                self._run_slow_logged(handle)
-            else:
-                handle._run()
+            try:  # Handle._run
+                handle._context.run(handle._callback, *handle._args)
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                _report(handle, exc)
         handle = None  # noqa: F841 - breaks a cycle when an exception occurs, as asyncio does
 
     def _run_slow_logged(self, handle) -> None:

@@ -190,3 +190,49 @@ def test_timers_fire_in_the_order_of_asyncios_heap_of_handles_ties_and_purges_in
     finally:
         ours.close()
         reference.close()
+
+
+def test_the_loops_handles_are_what_asyncios_constructors_make(loop):
+    """call_soon, call_later and call_at fill in their handles' slots themselves (no Handle.__init__):
+    every slot as asyncio's own constructors would set it, with or without a context given."""
+    import contextvars
+
+    context = contextvars.copy_context()
+
+    def slots(handle):
+        names = [name for cls in type(handle).__mro__ for name in getattr(cls, "__slots__", ())
+                 if name not in ("__weakref__", "_context")]
+        return {name: getattr(handle, name) for name in names}
+
+    made = [(loop.call_soon(print, 1, context=context), asyncio.Handle(print, (1,), loop, context)),
+            (loop.call_later(2, print, context=context), asyncio.TimerHandle(2.0, print, (), loop, context)),
+            (loop.call_at(3, print, 2), asyncio.TimerHandle(3, print, (2,), loop, None))]
+    for ours, theirs in made:
+        assert type(ours) is type(theirs) and slots(ours) == {**slots(theirs), **({"_scheduled": True}
+                                                                                  if "_scheduled" in slots(ours) else {})}
+    assert made[0][0]._context is context and isinstance(made[2][0]._context, contextvars.Context)
+    for ours, _ in made:
+        ours.cancel()
+
+
+def test_a_callback_that_raises_is_reported_as_asyncio_reports_it_and_the_loop_runs_on(loop):
+    """_run_once runs each handle as Handle._run does, its report of a failed callback included."""
+    def report(reference):
+        seen = []
+        reference.set_exception_handler(lambda _, context: seen.append(context))
+
+        def boom(n):
+            raise ValueError(n)
+
+        handle = reference.call_soon(boom, 7)
+        reference.run_until_complete(asyncio.sleep(0))  # one round: boom runs in it
+        (context,) = seen
+        assert context["handle"] is handle and type(context["exception"]) is ValueError
+        return context["message"].replace(hex(id(reference)), "")
+
+    reference = asyncio.new_event_loop()
+    try:
+        ours = report(loop)
+        assert ours == report(reference) and ours.startswith("Exception in callback")
+    finally:
+        reference.close()
