@@ -311,7 +311,7 @@ class Connection:
         self.peer_delay = lag.read_stamp(message)
         number = message.get("n")
         if message["t"] == "ping":
-            return self.queue_payload(framing.payload({"t": "pong", "n": number, "d": lag.stamp(self.shape.delay)}))
+            return self.queue_payload(keepalive_payload(b"pong", number, lag.stamp(self.shape.delay)))
         sent_at = self._pings.pop(number, None) if isinstance(number, int) else None
         if sent_at is not None:
             self.pingtime = pingtime = clock.monotonic() - sent_at
@@ -338,7 +338,18 @@ class Connection:
         self._pings[number] = clock.monotonic()
         while len(self._pings) > PINGS_IN_FLIGHT:
             del self._pings[next(iter(self._pings))]
-        return self.queue_payload(framing.payload({"t": "ping", "n": number, "d": lag.stamp(self.shape.delay)}))
+        return self.queue_payload(keepalive_payload(b"ping", number, lag.stamp(self.shape.delay)))
+
+
+def keepalive_payload(kind: bytes, number, stamp) -> bytes:
+    """framing.payload({"t": kind, "n": number, "d": stamp}), the same bytes, formatted directly when
+    the number is an int and the stamp a finite float (as JSON writes them: their repr), as in
+    every ping and pong an honest peer sends: two frames a second on every link, where the encoder
+    and its join were most of the cost of a keepalive's payload. Anything else (a peer may echo any
+    number) goes through the encoder."""
+    if type(number) is int and type(stamp) is float and -math.inf < stamp < math.inf:
+        return b'{"t":"%s","n":%d,"d":%s}' % (kind, number, repr(stamp).encode())
+    return framing.payload({"t": kind.decode(), "n": number, "d": stamp})
 
 
 async def send_all(connections: Iterable[Connection], message: dict) -> None:
