@@ -250,28 +250,31 @@ class Connection:
         loop = asyncio.get_running_loop()
         deadline = ReadDeadline(loop)
         patience = timeout
+        closed, read, reader = self.closed, self.channel.read, self.reader  # (looked up once: read every frame)
         try:
             # timeout(), not wait_for(): on Python 3.11 wait_for runs the read as a task of its own,
             # one more task per frame (a simulation of 10,000 nodes reads millions of frames); one
             # guard for every read, with no timer of its own: ReadDeadline enforces `patience` on
             # a read in progress only, with one timer per connection.
             async with asyncio.timeout(None) as guard:
-                while not self.closed.is_set():
-                    injected = max(self.shape.delay, self.peer_delay)  # either end may be the one shaped
+                while not closed.is_set():
+                    delay, peer_delay = self.shape.delay, self.peer_delay
+                    injected = peer_delay if peer_delay > delay else delay  # either end may be the one shaped
                     patience = timeout + lag.peer_grace(timeout, injected, ping_interval, self.lag.peak())
                     deadline.reading(guard, loop.time() + patience)
                     try:
-                        message, size = await self.channel.read(self.reader, limits=limits)
+                        message, size = await read(reader, limits=limits)
                     finally:
                         deadline.done()
                     self.lastrecv, self.bytesrecv = int(clock.wall()), self.bytesrecv + size
                     self.stall.heard()
-                    if message["t"] == BYE:
-                        why = message.get("why")
-                        self.close(FAREWELLS.get(why, PEER_CLOSED) if isinstance(why, str) else PEER_CLOSED)
-                    elif message["t"] in ("ping", "pong"):
+                    kind = message["t"]
+                    if kind == "ping" or kind == "pong":  # first: most frames are keepalives
                         if self._answer_ping(message):
                             await self._room.wait()
+                    elif kind == BYE:
+                        why = message.get("why")
+                        self.close(FAREWELLS.get(why, PEER_CLOSED) if isinstance(why, str) else PEER_CLOSED)
                     else:
                         await dispatch(self, message)
         except asyncio.TimeoutError:
@@ -306,14 +309,14 @@ class Connection:
         """Take a ping or pong; True when the pong it sent must wait for room (as `send` would):
         not a coroutine, since a pong almost never waits and every link answers one a second."""
         self.peer_delay = lag.read_stamp(message)
+        number = message.get("n")
         if message["t"] == "ping":
-            return self.queue_payload(framing.payload({"t": "pong", "n": message.get("n"),
-                                                       "d": lag.stamp(self.shape.delay)}))
-        sent_at = self._pings.pop(message.get("n"), None) if isinstance(message.get("n"), int) else None
+            return self.queue_payload(keepalive_payload(b"pong", number, lag.stamp(self.shape.delay)))
+        sent_at = self._pings.pop(number, None) if isinstance(number, int) else None
         if sent_at is not None:
-            self.pingtime = clock.monotonic() - sent_at
-            self.minping = min(self.minping or self.pingtime, self.pingtime)
-            self.lag.record(self.pingtime - self.injected_round_trip())
+            self.pingtime = pingtime = clock.monotonic() - sent_at
+            self.minping = min(self.minping or pingtime, pingtime)
+            self.lag.record(pingtime - self.injected_round_trip())
         return False
 
     async def _keepalive(self, interval: float) -> None:
@@ -321,15 +324,32 @@ class Connection:
             due = clock.monotonic() + interval
             await asyncio.sleep(interval)
             self.lag.late_by(due)  # this node's own event loop was this late
-            await self.ping()
+            if self._queue_ping():  # ping(), without its coroutine and send's: one a second per link
+                await self._room.wait()
 
     async def ping(self) -> None:
         """Ping the peer now; its pong sets pingtime (the keepalive, and the `ping` RPC)."""
+        if self._queue_ping():
+            await self._room.wait()
+
+    def _queue_ping(self) -> bool:
+        """Queue a ping (`queue_payload`: True when the sender must wait for room)."""
         number = next(self._ping_seq)
         self._pings[number] = clock.monotonic()
         while len(self._pings) > PINGS_IN_FLIGHT:
             del self._pings[next(iter(self._pings))]
-        await self.send({"t": "ping", "n": number, "d": lag.stamp(self.shape.delay)})
+        return self.queue_payload(keepalive_payload(b"ping", number, lag.stamp(self.shape.delay)))
+
+
+def keepalive_payload(kind: bytes, number, stamp) -> bytes:
+    """framing.payload({"t": kind, "n": number, "d": stamp}), the same bytes, formatted directly when
+    the number is an int and the stamp a finite float (as JSON writes them: their repr), as in
+    every ping and pong an honest peer sends: two frames a second on every link, where the encoder
+    and its join were most of the cost of a keepalive's payload. Anything else (a peer may echo any
+    number) goes through the encoder."""
+    if type(number) is int and type(stamp) is float and -math.inf < stamp < math.inf:
+        return b'{"t":"%s","n":%d,"d":%s}' % (kind, number, repr(stamp).encode())
+    return framing.payload({"t": kind.decode(), "n": number, "d": stamp})
 
 
 async def send_all(connections: Iterable[Connection], message: dict) -> None:

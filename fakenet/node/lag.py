@@ -159,6 +159,8 @@ def stamp(delay: float) -> float:
 def read_stamp(message: dict) -> float:
     """A peer's stamp, or 0 when it is missing or not a sane number (an old or hostile peer)."""
     value = message.get("d", 0.0)
+    if type(value) is float and 0.0 <= value <= MAX_STAMP:  # what every honest peer sends: no more to check
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_STAMP:
         return 0.0
     return float(value)

@@ -21,28 +21,35 @@ class ReadDeadline:
         self._guard: asyncio.Timeout | None = None  # the read in progress (None between reads)
         self._when = 0.0
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0  # when the timer fires (its when(), without the call: read every frame)
+        self._expiring = False  # _fire set the guard off (the guard is ours alone: nothing else does)
 
     def reading(self, guard: asyncio.Timeout, when: float) -> None:
         """A read starts under `guard` (entered with no deadline of its own) and must end by `when`."""
         self._guard, self._when = guard, when
-        if self._timer is not None and self._timer.when() > when:  # patience shrank: fire earlier
-            self._timer.cancel()
-            self._timer = None
-        if self._timer is None:
-            self._timer = self._loop.call_at(when, self._fire)
+        if self._timer is not None:
+            if self._timer_at <= when:
+                return
+            self._timer.cancel()  # patience shrank: fire earlier
+        self._arm(when)
 
     def done(self) -> None:
         """The read ended: nothing to expire until the next one starts. A guard may span many
         reads (and what runs between them): an expiry set off for this read but not yet
         delivered is withdrawn, so it cannot cancel what runs next."""
         guard, self._guard = self._guard, None
-        if guard is not None and guard.when() is not None and not guard.expired():
-            guard.reschedule(None)
+        if self._expiring:
+            self._expiring = False
+            if guard is not None and not guard.expired():
+                guard.reschedule(None)
 
     def cancel(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    def _arm(self, when: float) -> None:
+        self._timer, self._timer_at = self._loop.call_at(when, self._fire), when
 
     def _fire(self) -> None:
         self._timer = None
@@ -50,6 +57,7 @@ class ReadDeadline:
             return  # between reads: the next read arms the timer again
         now = self._loop.time()
         if now < self._when:
-            self._timer = self._loop.call_at(self._when, self._fire)
+            self._arm(self._when)
         else:
+            self._expiring = True
             self._guard.reschedule(now)  # the guard's own expiry: the read raises TimeoutError

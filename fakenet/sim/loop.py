@@ -10,10 +10,13 @@ depends on nothing but the program.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import heapq
 import os
 import selectors
-from asyncio import base_events
+from asyncio import base_events, format_helpers
+from typing import Callable
 
 # Rounds of the loop (each runs every callback ready then) network time may stand still before the
 # run is called a livelock. Bursts at one instant are normal (a thousand nodes meshing: a chain of
@@ -77,6 +80,38 @@ class _JumpingSelector(selectors.BaseSelector):
                            f"re-timed in a loop?); ready now: {'; '.join(busy) or 'none'}")
 
 
+class _TimerHandle(asyncio.TimerHandle):
+    """asyncio's timer, cancelled in one call, not four (TimerHandle.cancel, the loop's count of
+    cancelled timers, Handle.cancel, get_debug): asyncio.sleep cancels its timer after every
+    sleep, fired or not. The same steps in the same order; in debug mode, asyncio's own."""
+
+    __slots__ = ()
+
+    def cancel(self) -> None:
+        if self._cancelled:
+            return
+        loop = self._loop
+        if loop._debug:
+            super().cancel()
+            return
+        if self._scheduled:  # BaseEventLoop._timer_handle_cancelled
+            loop._timer_cancelled_count += 1
+        self._cancelled, self._callback, self._args = True, None, None
+
+
+_new = object.__new__
+_Handle = asyncio.Handle
+
+
+def _report(handle: asyncio.Handle, exc: BaseException) -> None:
+    """Handle._run's report of a callback that raised."""
+    context = {"message": f"Exception in callback {format_helpers._format_callback_source(handle._callback, handle._args)}",
+               "exception": exc, "handle": handle}
+    if handle._source_traceback:
+        context["source_traceback"] = handle._source_traceback
+    handle._loop.call_exception_handler(context)
+
+
 class VirtualLoop(asyncio.SelectorEventLoop):
     """`time()` is network time: seconds since the simulation began."""
 
@@ -88,16 +123,26 @@ class VirtualLoop(asyncio.SelectorEventLoop):
     def time(self) -> float:
         return self._now
 
+    def time_reader(self) -> Callable[[], float]:
+        """`time`, as a callable that reads the clock without a Python call: a node reads its clock
+        several times a frame."""
+        return functools.partial(getattr, self, "_now")
+
     def advance(self, seconds: float) -> None:
         self._now += seconds
 
     # Scheduling in one call: BaseEventLoop's call_soon is three Python calls and call_later two
     # more than call_at, and a thousand nodes schedule millions of callbacks (two or three per frame).
-    # Outside debug mode (and on a loop still open) these are what those do, in the same order.
+    # Outside debug mode (and on a loop still open) these are what those do, in the same order; the
+    # handles are filled in here, not by Handle.__init__ (two Python calls more a handle, three a
+    # timer): the same slots with the same values (tests/unit/test_sim_loop.py compares them).
     def call_soon(self, callback, *args, context=None):
         if self._debug or self._closed:
             return super().call_soon(callback, *args, context=context)
-        handle = asyncio.Handle(callback, args, self, context)
+        handle = _new(_Handle)
+        handle._context = contextvars.copy_context() if context is None else context
+        handle._loop, handle._callback, handle._args = self, callback, args
+        handle._cancelled, handle._repr, handle._source_traceback = False, None, None
         self._ready.append(handle)
         return handle
 
@@ -124,16 +169,23 @@ class VirtualLoop(asyncio.SelectorEventLoop):
     # to the nodes (a report's snapshots) ran two nodes' same-instant events the other way round,
     # drew the link-loss RNG in another order and reached another verdict (soak seed 36).
     def _schedule(self, when: float, callback, args: tuple, context) -> asyncio.TimerHandle:
-        timer = asyncio.TimerHandle(when, callback, args, self, context)
-        if timer._source_traceback:  # debug mode: drop this frame, as call_at does
-            del timer._source_traceback[-1]
+        if self._debug:
+            timer = asyncio.TimerHandle(when, callback, args, self, context)
+            if timer._source_traceback:  # drop this frame, as call_at does
+                del timer._source_traceback[-1]
+        else:
+            timer = _new(_TimerHandle)
+            timer._context = contextvars.copy_context() if context is None else context
+            timer._loop, timer._callback, timer._args, timer._when = self, callback, args, when
+            timer._cancelled, timer._repr, timer._source_traceback = False, None, None
         self._timers_set += 1
         heapq.heappush(self._scheduled, (when, self._timers_set, timer))
         timer._scheduled = True
         return timer
 
     def _run_once(self) -> None:
-        """BaseEventLoop._run_once (Python 3.11-3.13) on the heap of pairs."""
+        """BaseEventLoop._run_once (Python 3.11-3.13) on the heap of triples, each handle run as
+        Handle._run runs it (inline: one Python call less a callback, and there are millions)."""
         scheduled = self._scheduled
         count = len(scheduled)
         if (count > base_events._MIN_SCHEDULED_TIMER_HANDLES
@@ -166,14 +218,24 @@ class VirtualLoop(asyncio.SelectorEventLoop):
             handle._scheduled = False
             ready.append(handle)
 
+        if self._debug:
+            for _ in range(len(ready)):
+                handle = ready.popleft()
+                if not handle._cancelled:
+                    self._run_slow_logged(handle)
+            handle = None  # noqa: F841 - breaks a cycle when an exception occurs, as asyncio does
+            return
+        popleft = ready.popleft
         for _ in range(len(ready)):  # what is ready now; what these schedule runs next round
-            handle = ready.popleft()
+            handle = popleft()
             if handle._cancelled:
                 continue
-            if self._debug:
-                self._run_slow_logged(handle)
-            else:
-                handle._run()
+            try:  # Handle._run
+                handle._context.run(handle._callback, *handle._args)
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                _report(handle, exc)
         handle = None  # noqa: F841 - breaks a cycle when an exception occurs, as asyncio does
 
     def _run_slow_logged(self, handle) -> None:

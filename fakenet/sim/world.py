@@ -88,7 +88,8 @@ class World:
 
     def activate(self) -> None:
         """Point the node clock and the harness clock at this world's network time."""
-        node_clock.install(self.loop.time, lambda: EPOCH + self.loop.time())
+        now = self.loop.time_reader()
+        node_clock.install(now, lambda: EPOCH + now())
         harness_clock.install(self.loop.time, self.sleep)
         # The swarm's re-dial jitter (fakenet.node.swarm.redial_wait) draws from the random module's own RNG.
         random.seed(f"{self.seed}/module-random")

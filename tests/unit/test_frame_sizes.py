@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from hypothesis import given, strategies as st
 
 from fakenet.node import framing, stream_frames
 from fakenet.node.stream_network import _fitting
@@ -100,3 +101,21 @@ def test_a_payload_decodes_as_json_loads_decodes_it(data):
         except ValueError as exc:  # UnicodeDecodeError too
             return type(exc), str(exc)
     assert outcome(framing._loads) == outcome(json.loads)
+
+
+def _leading_type_by_find(data: bytes) -> str | None:
+    """The type as read before the reader matched it in one regular expression: the reference."""
+    if not data.startswith(framing.TYPE_PREFIX):
+        return None
+    start = len(framing.TYPE_PREFIX)
+    end = data.find(b'"', start, start + framing.MAX_TYPE + 1)
+    kind = data[start:end] if end > start else b""
+    return None if not kind or b"\\" in kind or not kind.isascii() else kind.decode()
+
+
+@given(st.one_of(st.binary(max_size=50), st.binary(max_size=50).map(lambda rest: framing.TYPE_PREFIX + rest),
+                 st.tuples(st.text(alphabet='ab"\\\x00\x7f\xe9 ', max_size=40), st.binary(max_size=5)).map(
+                     lambda parts: framing.TYPE_PREFIX + parts[0].encode() + b'"' + parts[1]),
+                 st.integers(0, framing.MAX_TYPE + 2).map(lambda n: framing.TYPE_PREFIX + b"x" * n + b'",')))
+def test_the_leading_type_is_what_a_search_for_its_closing_quote_reads(data):
+    assert framing.leading_type(data) == _leading_type_by_find(data)

@@ -6,6 +6,7 @@ import math
 import time
 
 import pytest
+from hypothesis import example, given, strategies as st
 
 from fakenet.node import clock, lag
 from fakenet.node.connection import Connection, LinkShape
@@ -178,3 +179,18 @@ def test_a_connection_runs_its_stall_clock_only_while_it_hears_nothing(tmp_path)
     stalled, after, later = asyncio.run(scenario())
     assert stalled >= 1.0, f"a 1 s stall read as {stalled:.2f} s"
     assert later - after < 1.0, f"the clock ran {later - after:.2f} s of the second the link was talking"
+
+
+@given(kind=st.sampled_from([b"ping", b"pong"]),
+       number=st.one_of(st.integers(), st.booleans(), st.none(), st.floats(), st.text(max_size=5)),
+       stamp=st.one_of(st.floats(), st.integers(0, 4000), st.booleans()))
+@example(b"pong", 1, math.inf)
+@example(b"ping", 2, math.nan)
+@example(b"ping", 3, -0.0)
+@example(b"pong", True, 0.0)
+def test_a_keepalive_is_the_payload_the_json_encoder_writes_whatever_its_number_and_stamp(kind, number, stamp):
+    """Pings and pongs are formatted directly when they hold what honest peers send; the same bytes."""
+    from fakenet.node import framing
+    from fakenet.node.connection import keepalive_payload
+
+    assert keepalive_payload(kind, number, stamp) == framing.payload({"t": kind.decode(), "n": number, "d": stamp})

@@ -128,3 +128,17 @@ def test_an_unusable_peer_key_is_a_value_error(key):
     """All zeros and one are low-order points (an all-zero secret); the others are not 32 bytes of hex."""
     with pytest.raises(ValueError):
         Ephemeral().agree(key)
+
+
+def test_a_direction_whose_nonces_are_spent_refuses_to_seal_or_open_and_counts_from_the_last():
+    """Noise reserves nonce 2^64-1: a direction that reaches it is closed, never wrapped to reuse a nonce."""
+    from fakenet.node.secure_channel import MAX_NONCE
+
+    ours, theirs = SecureChannel.pair()
+    ours._send.count = theirs._receive.count = MAX_NONCE - 1
+    assert opened(theirs, ours.seal(b'{"t":"x"}')) == [{"t": "x"}]  # the last nonce there is
+    assert ours._send.count == theirs._receive.count == MAX_NONCE
+    with pytest.raises(ChannelError, match="nonce space exhausted"):
+        ours.seal(b'{"t":"x"}')
+    with pytest.raises(ChannelError, match="nonce space exhausted"):
+        opened(theirs, b"\x00\x00\x00\x11" + bytes(17))

@@ -197,3 +197,80 @@ def _due_times(count: int) -> dict[int, float]:
     for n in range(count):
         due[n] = rng.choice((1.0, 2.0, 2.5, 3.0)) + rng.choice((0.0, 0.0, 1e-9))
     return due
+
+
+def test_the_loops_handles_are_what_asyncios_constructors_make(loop):
+    """call_soon, call_later and call_at fill in their handles' slots themselves (no Handle.__init__):
+    every slot as asyncio's own constructors would set it, with or without a context given."""
+    import contextvars
+
+    context = contextvars.copy_context()
+
+    def slots(handle):
+        names = [name for cls in type(handle).__mro__ for name in getattr(cls, "__slots__", ())
+                 if name not in ("__weakref__", "_context")]
+        return {name: getattr(handle, name) for name in names}
+
+    made = [(loop.call_soon(print, 1, context=context), asyncio.Handle(print, (1,), loop, context)),
+            (loop.call_later(2, print, context=context), asyncio.TimerHandle(2.0, print, (), loop, context)),
+            (loop.call_at(3, print, 2), asyncio.TimerHandle(3, print, (2,), loop, None))]
+    for ours, theirs in made:
+        assert isinstance(ours, type(theirs)) and slots(ours) == {**slots(theirs), **({"_scheduled": True}
+                                                                                      if "_scheduled" in slots(ours) else {})}
+    assert made[0][0]._context is context and isinstance(made[2][0]._context, contextvars.Context)
+    for ours, _ in made:
+        ours.cancel()
+
+
+def test_a_callback_that_raises_is_reported_as_asyncio_reports_it_and_the_loop_runs_on(loop):
+    """_run_once runs each handle as Handle._run does, its report of a failed callback included."""
+    def report(reference):
+        seen = []
+        reference.set_exception_handler(lambda _, context: seen.append(context))
+
+        def boom(n):
+            raise ValueError(n)
+
+        handle = reference.call_soon(boom, 7)
+        reference.run_until_complete(asyncio.sleep(0))  # one round: boom runs in it
+        (context,) = seen
+        assert context["handle"] is handle and type(context["exception"]) is ValueError
+        return context["message"].replace(hex(id(reference)), "")
+
+    reference = asyncio.new_event_loop()
+    try:
+        ours = report(loop)
+        assert ours == report(reference) and ours.startswith("Exception in callback")
+    finally:
+        reference.close()
+
+
+def test_a_timer_is_cancelled_as_asyncio_cancels_one_scheduled_or_fired(loop):
+    """The loop's timers cancel in one call: the same slots after, and the same count of
+    cancelled timers in the heap (which decides when asyncio purges it)."""
+    def after_cancel(timer, fire_first):
+        if fire_first:  # past the timer: 2 network seconds here, 10 ms of the real loop's
+            timer._loop.run_until_complete(asyncio.sleep(2 if timer._loop is loop else 0.01))
+        before = timer._loop._timer_cancelled_count
+        timer.cancel()
+        timer.cancel()  # twice: counted once
+        return (timer._cancelled, timer._callback, timer._args, timer._scheduled,
+                timer._loop._timer_cancelled_count - before)
+
+    reference = asyncio.new_event_loop()
+    try:
+        for fire_first in (False, True):
+            ours = loop.call_later(1, print)
+            theirs = reference.call_at(reference.time() + 0.001, print)
+            assert not isinstance(theirs, type(ours))
+            assert after_cancel(ours, fire_first) == after_cancel(theirs, fire_first) == (
+                True, None, None, False if fire_first else True, 0 if fire_first else 1)
+    finally:
+        reference.close()
+
+
+def test_the_time_reader_reads_network_time_as_it_moves(loop):
+    now = loop.time_reader()
+    assert now() == loop.time() == 0
+    loop.run_until_complete(asyncio.sleep(2.5))
+    assert now() == loop.time() == 2.5

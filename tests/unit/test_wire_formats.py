@@ -1,9 +1,11 @@
 """Swarm keys, multiaddrs, frames and the trust-on-first-use peerstore."""
 
 import asyncio
+import json
 import struct
 
 import pytest
+from hypothesis import given, strategies as st
 
 from fakenet.node.errors import NodeConfigError
 from fakenet.node import framing, multiaddr, psk
@@ -92,3 +94,12 @@ def test_an_inbound_claim_is_checked_against_trust_but_never_creates_it(tmp_path
         store.check_claim("/ip4/10.0.0.2/tcp/4011", "impostor")
     assert store.refused == {}, "a claim must not become a refusal an operator could accept"
     store.check_claim("/ip4/10.0.0.2/tcp/4011", "real")
+
+
+@given(st.dictionaries(st.text(max_size=12), st.text(max_size=12), max_size=6))
+def test_the_peerstore_file_is_what_json_dumps_writes_with_an_indent_and_sorted_keys(trusted):
+    from fakenet.node import peerstore
+
+    assert peerstore.dumps(trusted) == json.dumps(trusted, indent=2, sort_keys=True)
+    odd = {**trusted, "n": 1}  # not what _trust stores: written by json itself
+    assert peerstore.dumps(odd) == json.dumps(odd, indent=2, sort_keys=True)
