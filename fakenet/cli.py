@@ -19,7 +19,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from fakenet import code_mounts, compose, compose_addresses, compose_start, engine_reads, invocation, kinds
+from fakenet import (code_mounts, compose, compose_addresses, compose_options, compose_start, engine_reads,
+                     invocation, kinds)
 from fakenet.errors import FakenetError
 from fakenet.harness.backends import NAMES as BACKENDS
 from fakenet.naming import natural
@@ -42,6 +43,21 @@ class UsageError(FakenetError):
 class Parser(argparse.ArgumentParser):
     def error(self, message: str):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+class _HelpWithComposes(argparse.Action):
+    """-h of a verb whose other options go to Compose (up, down): fakenet's own, then Compose's, which its
+    refusal of a bad option points at (before, `fake down --help` listed only -v)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        verb = parser.prog.split()[-1]
+        parser.print_help()
+        if text := compose_options.options_text(compose.compose_binary(), verb):
+            print(f"\nother options, passed to `compose {verb}`:\n{text}")
+        parser.exit()
 
 
 def did_you_mean(word: str, options) -> str:
@@ -313,8 +329,7 @@ def cmd_up(args, extra: list[str]) -> int:
     count = args.nodes or _from_environment("FAKENET_NODES", _up_count, None) \
         or (compose.node_count(args.project) if kind.name == compose.DEFAULT_KIND else compose.BASE_NODES)
     compose.check_node_count(count, kind.name)  # before a build, which can take a minute
-    if extra and (refused := compose.refused_up_options(extra)):
-        raise UsageError(f"fake up: {refused}")
+    _check_compose_options(args.project, ["up", *extra])
     # What compose needs, asked without the SDK where the engine is this machine's (engine_reads): its
     # import then overlaps compose's run instead of delaying it. A build, a pull or a first code copy use it.
     reads = engine_reads.answering(_docker)
@@ -412,6 +427,7 @@ def cmd_status(args, extra: list[str]) -> int:
 def cmd_down(args, extra: list[str]) -> int:
     """Stop and remove the network (-v: its volumes too, so the next `up` starts at height 0 with
     new identities). Other arguments go to `compose down`."""
+    _check_compose_options(args.project, ["down", *extra])
     code = compose.run(args.project, ["down", *(["-v"] if args.volumes else []), *extra]).returncode
     if code == 0:
         compose.override_path(args.project).unlink(missing_ok=True)
@@ -768,7 +784,9 @@ def parser() -> Parser:
 
     def verb(name, function, passthrough=False, parent=verbs, own_help=True):
         sub = parent.add_parser(name, help=_summary(function), description=_help(function), allow_abbrev=False,
-                                add_help=own_help)
+                                add_help=own_help and not passthrough)
+        if own_help and passthrough:
+            sub.add_argument("-h", "--help", action=_HelpWithComposes, help="show this help and compose's options")
         sub.set_defaults(function=function, passthrough=passthrough)
         return sub
 
@@ -889,13 +907,6 @@ def _project_and_rest(argv: list[str]) -> tuple[str, list[str]]:
     return project, rest
 
 
-# Compose's options that take a value, for the verbs whose first word is a service: what follows
-# them is not the service's name.
-SERVICE_VERB_VALUE_OPTIONS = {"exec": {"-e", "--env", "-u", "--user", "-w", "--workdir", "--index"},
-                              "run": {"-e", "--env", "-u", "--user", "-w", "--workdir", "--entrypoint",
-                                      "-l", "--label", "-v", "--volume", "-p", "--publish", "--name"}}
-
-
 # Compose verbs whose every word but options (and these options' values) is a service name.
 SERVICE_LIST_VERBS = {"logs": {"--since", "--until", "-n", "--tail", "--index"}, "stop": {"-t", "--timeout"},
                       "restart": {"-t", "--timeout"}, "kill": {"-s", "--signal"}, "start": set(), "pause": set(),
@@ -923,23 +934,8 @@ def _no_such_node(project: str, named: str, services: list[str]) -> str:
 
 
 def _named_service(args: list[str]) -> str | None:
-    found = _service_at(args)
+    found = compose_options.service_at(args)
     return None if found is None else args[found]
-
-
-def _service_at(args: list[str]) -> int | None:
-    """Where the service a verb names stands in args, past the verb's options and their values."""
-    values = SERVICE_VERB_VALUE_OPTIONS.get(args[0])
-    if values is None:
-        return None
-    index = 1
-    while index < len(args):
-        if args[index] in values:
-            index += 1
-        elif not args[index].startswith("-"):
-            return index
-        index += 1
-    return None
 
 
 def _check_exec_names_a_command(project: str, args: list[str]) -> None:
@@ -947,7 +943,7 @@ def _check_exec_names_a_command(project: str, args: list[str]) -> None:
     received 0`, named neither what was missing nor the nodes there are."""
     if args[0] != "exec" or {"-h", "--help"} & set(args):
         return
-    found = _service_at(args)
+    found = compose_options.service_at(args)
     if found is not None and found + 1 < len(args):
         return
     nodes = sorted(compose.service_names(project), key=natural)
@@ -986,7 +982,15 @@ def _not_running(project: str) -> str:
     return f"no network {project!r} is running (start one with {invocation.command(project)} up -d){others}"
 
 
+def _check_compose_options(project: str, args: list[str]) -> None:
+    """Options Compose refuses, refused as fakenet's line naming the verb and where its options are listed
+    (compose_options), before anything runs: `up` before a build that can take a minute."""
+    if refused := compose_options.refused(compose.compose_binary(), args):
+        raise UsageError(f"fake {args[0]}: {refused} (its options: {invocation.command(project)} {args[0]} --help)")
+
+
 def passthrough(project: str, args: list[str]) -> int:
+    _check_compose_options(project, args)
     if args[0] in READS_PROJECT and _never_up(project):
         print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1

@@ -619,3 +619,41 @@ def test_a_kind_that_cannot_filter_its_links_does_not_run_on_the_local_backend()
     assert NoLinkControl.backends is None and not NoLinkControl().runs_on("local") and NoLinkControl().runs_on("docker")
     assert not kinds.get("litecoin").runs_on("local") and kinds.get("litecoin").runs_on("docker")
     assert all(kinds.get("fakenet").runs_on(backend) for backend in cli.BACKENDS)
+
+
+@pytest.mark.parametrize("argv, verb, refusal", [
+    (["down", "-x"], "down", "unknown shorthand flag: 'x' in -x"),
+    (["down", "-v", "--rmi", "all", "--bogus"], "down", "unknown flag: --bogus"),
+    (["ps", "-x"], "ps", "unknown shorthand flag: 'x' in -x"),
+    (["logs", "node", "--bogus"], "logs", "unknown flag: --bogus"),
+    (["restart", "-t", "x"], "restart", 'invalid argument "x" for "-t, --timeout"'),
+    (["exec", "-x", "node", "cli", "-getinfo"], "exec", "unknown shorthand flag: 'x' in -x")])
+def test_a_compose_verbs_bad_option_is_fakenets_line_naming_the_verb_and_its_options(capsys, monkeypatch, argv,
+                                                                                      verb, refusal):
+    """`fake down -x` printed Compose's bare `unknown shorthand flag: 'x' in -x`, naming neither fake nor
+    the verb nor where its options are."""
+    monkeypatch.setattr(cli.compose, "run", lambda *a, **k: pytest.fail("refused before compose runs"))
+    monkeypatch.setattr(cli, "_engine", lambda: pytest.fail("refused before the engine is asked"))
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    error = fails_in_one_line(capsys, ["-p", "demo", *argv]).strip()
+    assert error.startswith(f"fake {verb}: {refusal}") and error.endswith(f"(its options: ./fake -p demo {verb} --help)")
+
+
+def test_options_of_the_command_exec_runs_are_the_commands_not_composes(monkeypatch):
+    ran = []
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: ran.append(args) or subprocess.CompletedProcess(args, 0))
+    monkeypatch.setattr(cli.compose, "recorded_services", lambda project: ["node"])
+    monkeypatch.setattr(cli, "_never_up", lambda project: False)
+    monkeypatch.setattr(cli, "_exec_refusal", lambda project, args, recorded: None)
+    assert cli.passthrough("demo", ["exec", "-T", "node", "cli", "-x", "--help"]) == 0
+    assert ran == [["exec", "-T", "node", "cli", "-x", "--help"]]
+
+
+@pytest.mark.parametrize("verb, option", [("down", "--rmi"), ("up", "--force-recreate")])
+def test_the_help_a_refusal_points_at_lists_composes_options_too(capsys, verb, option):
+    """`fake down --help` listed only -v: the options a refusal sent the user to see were not there."""
+    with pytest.raises(SystemExit) as exited:
+        cli.main([verb, "--help"])
+    out = capsys.readouterr().out
+    assert exited.value.code == 0 and f"usage: fake {verb}" in out
+    assert f"passed to `compose {verb}`" in out and option in out
