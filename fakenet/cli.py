@@ -990,6 +990,8 @@ def _check_compose_options(project: str, args: list[str]) -> None:
 
 
 def passthrough(project: str, args: list[str]) -> int:
+    if compose_options.asks_help(args):  # Compose's help needs no network (it said none was running)
+        return compose.run(project, args).returncode
     _check_compose_options(project, args)
     if args[0] in READS_PROJECT and _never_up(project):
         print(f"fake: {_not_running(project)}", file=sys.stderr)

@@ -657,3 +657,13 @@ def test_the_help_a_refusal_points_at_lists_composes_options_too(capsys, verb, o
     out = capsys.readouterr().out
     assert exited.value.code == 0 and f"usage: fake {verb}" in out
     assert f"passed to `compose {verb}`" in out and option in out
+
+
+@pytest.mark.parametrize("args", [["logs", "--help"], ["exec", "-h"], ["ps", "--help"], ["logs", "node", "-h"]])
+def test_a_compose_verbs_help_needs_no_network(monkeypatch, tmp_path, args):
+    """`./fake logs --help` before any `up` said no network was running instead of showing the help."""
+    ran = []
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: ran.append(args) or subprocess.CompletedProcess(args, 0))
+    monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=lambda **filters: [])))
+    assert cli.main(["-p", "never-up", *args]) == 0 and ran == [args]
