@@ -346,7 +346,7 @@ def cmd_up(args, extra: list[str]) -> int:
         subnet = subnet or _compose_subnet(reads, args.project, tried)
         compose.set_node_count(args.project, count, kind.name, subnet, code_binds)
         if starts_here:
-            code = _create_and_start(reads, args.project, image, kind.name, starter)
+            code = _create_and_start_said(reads, args.project, image, kind.name, starter)
             starter = None  # a second try watches from its own start
         else:  # attached, or compose options fakenet does not interpret: compose's own up
             detach = ["-d"] if args.detach else []
@@ -378,6 +378,22 @@ def _same_kind(reads, project: str, kind: str) -> None:
             again = f"{fake} up -d" + ("" if other == compose.DEFAULT_KIND else f" --kind {other}")
             raise UsageError(f"fake up: project {project!r} runs {other} nodes, not {kind}: `{again}` for those, "
                              f"or `{fake} down -v` first (or another project: -p NAME)")
+
+
+def _create_and_start_said(reads, project: str, image: str, kind: str, starter) -> int:
+    """_create_and_start, a node refused for a host port another program holds said as that (port_taken)."""
+    from fakenet.errors import ContainerError
+
+    try:
+        return _create_and_start(reads, project, image, kind, starter)
+    except ContainerError as exc:
+        from fakenet import port_taken
+
+        said = exc.node and port_taken.explained(exc.node, exc.output, compose.environment(project, image),
+                                                 set(os.environ), invocation.command(project))
+        if not said:
+            raise
+        raise FakenetError(said) from exc
 
 
 def _create_and_start(reads, project: str, image: str, kind: str, starter: compose_start.AsCreated | None) -> int:

@@ -64,7 +64,8 @@ def _start(client: docker.DockerClient, container_id: str, service: str, missing
             return None
         if gone:
             raise ContainerError(f"the engine did not start {service} ({container_id[:12]}): it is gone") from None
-        raise ContainerError(f"the engine did not start {service} ({container_id[:12]}): {explanation}") from exc
+        raise ContainerError(f"the engine did not start {service} ({container_id[:12]}): {explanation}",
+                             node=service, output=explanation) from exc  # output: port_taken reads it
     return service
 
 

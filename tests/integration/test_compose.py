@@ -151,6 +151,24 @@ def test_up_whose_subnet_another_run_takes_first_tries_the_next(client, project,
             network.remove()
 
 
+def test_a_host_port_another_program_holds_is_said_as_that_with_the_setting_that_moves_it(project, monkeypatch):
+    """The engine's `driver failed programming external connectivity … bind: address already in use`
+    read as the engine failing: a Ceramic daemon of the developer's own on 7007 is the likely holder."""
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        monkeypatch.setenv("FAKENET_API_HOST_PORT", str(port))
+        up = fake(project, "up", "-d", check=False)
+    error = [line for line in up.stderr.splitlines() if line.startswith("fake")]
+    assert up.returncode == 1 and "Traceback" not in up.stderr, up.stderr
+    assert error == [f"fake: node cannot publish 127.0.0.1:{port}: another program on this machine listens there "
+                     f"(set FAKENET_API_HOST_PORT to a free port, or unset it for one picked free); the nodes "
+                     f"started stay (`./fake -p {project} down -v` removes them)"], up.stderr
+
+
 def test_status_without_a_network_is_one_clear_line(project):
     result = fake(project, "status", check=False)
     assert result.returncode == 1

@@ -667,3 +667,39 @@ def test_a_compose_verbs_help_needs_no_network(monkeypatch, tmp_path, args):
     monkeypatch.setattr(cli.compose, "run", lambda project, args: ran.append(args) or subprocess.CompletedProcess(args, 0))
     monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=lambda **filters: [])))
     assert cli.main(["-p", "never-up", *args]) == 0 and ran == [args]
+
+
+DOCKER_20_10_PORT_TAKEN = ("driver failed programming external connectivity on endpoint fakenet-node-1 (af675d7af849f"
+                           "ce6cf65cb3a9a38906216a5fdfe7d44ba3bb0513191ae016098): Error starting userland proxy: "
+                           "listen tcp4 127.0.0.1:7007: bind: address already in use")
+
+
+def test_a_host_port_taken_names_the_setting_that_moves_it_and_what_stays(capsys, monkeypatch):
+    """The default project publishes on the README's ports: 7007 is a Ceramic daemon's own."""
+    from fakenet.errors import ContainerError
+
+    def refused(*args):
+        raise ContainerError("the engine did not start node (f5a84c4efba5): " + DOCKER_20_10_PORT_TAKEN, node="node",
+                             output=DOCKER_20_10_PORT_TAKEN)
+
+    monkeypatch.delenv("FAKENET_API_HOST_PORT", raising=False)
+    monkeypatch.setattr(cli, "_create_and_start", refused)
+    monkeypatch.setattr(cli.compose, "environment", lambda project, image: {**cli.compose.STANDARD_HOST_PORTS})
+    with pytest.raises(cli.FakenetError) as said:
+        cli._create_and_start_said(None, "fakenet", "img", "fakenet", None)
+    assert str(said.value) == ("node cannot publish 127.0.0.1:7007: another program on this machine listens there (set "
+                               "FAKENET_API_HOST_PORT to a free port, or use another project (-p NAME), whose ports "
+                               "are picked free); the nodes started stay (`./fake down -v` removes them)")
+    assert not isinstance(said.value, cli.compose.ContainerError)  # the user's machine, not the engine
+
+
+def test_an_engine_refusal_that_is_not_a_taken_port_stays_the_engines(monkeypatch):
+    from fakenet.errors import ContainerError
+
+    def refused(*args):
+        raise ContainerError("the engine did not start node (f5a8): no space left on device", node="node",
+                             output="no space left on device")
+
+    monkeypatch.setattr(cli, "_create_and_start", refused)
+    with pytest.raises(ContainerError, match="no space left"):
+        cli._create_and_start_said(None, "fakenet", "img", "fakenet", None)
