@@ -336,10 +336,13 @@ def cmd_up(args, extra: list[str]) -> int:
     starts_here = args.detach and not extra  # compose creates, we start all at once (fakenet/compose_start.py says why)
     # The questions before compose, asked at once (engine_reads.together); the engine's info is asked
     # beside them for the code binds', which wait for the image.
-    _, image, subnet, starter, _ = engine_reads.together(
+    _, image, subnet, starter, _, paused = engine_reads.together(
         lambda: _same_kind(reads, args.project, kind.name), lambda: kind.present_image(reads),
         lambda: _compose_subnet(reads, args.project, []),
-        lambda: compose_start.AsCreated(reads, args.project) if starts_here else None, reads.info)
+        lambda: compose_start.AsCreated(reads, args.project) if starts_here else None, reads.info,
+        lambda: reads.paused([f"{PROJECT_LABEL_COMPOSE}={args.project}"]))
+    if paused:  # `up` brings every node back, a paused one too (compose's own up fails on it)
+        compose_start.unpause(_engine(), paused)
     image = image or kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
     code_binds, tried = _code_binds(reads, image), []
     while True:

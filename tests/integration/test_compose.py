@@ -97,6 +97,17 @@ def test_up_again_after_a_pause_is_prompt_though_docker_still_says_unhealthy(cli
     assert [(row.name, row.peers, row.error) for row in rows] == [(name, 3, "") for name in compose.node_names(4)]
 
 
+def test_up_brings_a_paused_node_back(client, project):
+    """`./fake pause node3` then `./fake up -d` failed with the engine's `cannot start a paused container,
+    try unpause instead`, as compose's own up does."""
+    fake(project, "up", "-d")
+    fake(project, "pause", "node3")
+    up = fake(project, "up", "-d", check=False)
+    assert up.returncode == 0 and f" Container {project}-node3-1 Unpaused" in up.stderr, up.stderr
+    rows = netstatus.probe_all(client, project)
+    assert [(row.name, row.peers, row.error) for row in rows] == [(name, 3, "") for name in compose.node_names(4)]
+
+
 def test_eight_nodes_come_up_meshed(client, project):
     fake(project, "up", "-d", "--nodes", "8")
     rows = netstatus.probe_all(client, project)
