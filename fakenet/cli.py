@@ -447,13 +447,23 @@ def cmd_down(args, extra: list[str]) -> int:
     """Stop and remove the network (-v: its volumes too, so the next `up` starts at height 0 with
     new identities). Other arguments go to `compose down`."""
     _check_compose_options(args.project, ["down", *extra])
+    held = _holds_anything(engine_reads.answering(_docker), args.project)
     code = compose.run(args.project, ["down", *(["-v"] if args.volumes else []), *extra]).returncode
     if code == 0:
         compose.override_path(args.project).unlink(missing_ok=True)
         if args.volumes:  # fresh state next time: a new cluster secret too
             compose.secret_file(args.project).unlink(missing_ok=True)
             _remove_dropped_volumes(args.project)
+    if code == 0 and not held:  # compose said nothing and exited 0: a mistyped -p read as a network removed
+        print(f"fake: no network {args.project!r} to remove{_running_others(args.project)}", file=sys.stderr)
     return code
+
+
+def _holds_anything(reads, project: str) -> bool:
+    """The project has containers, its network or volumes on the engine: something for `down` to remove."""
+    label = [f"{PROJECT_LABEL_COMPOSE}={project}"]
+    return (reads.has_containers(label) or reads.network(compose_addresses.project_network(project)) is not None
+            or bool(reads.volumes(label)))
 
 
 def _remove_dropped_volumes(project: str) -> None:
@@ -995,10 +1005,14 @@ def _has_containers(project: str) -> bool:
 def _not_running(project: str) -> str:
     """A project with no containers, said with the fakenet projects that do run: `./fake status` after
     `./fake -p demo up -d` (or a mistyped -p) pointed only at starting another network."""
+    return f"no network {project!r} is running (start one with {invocation.command(project)} up -d){_running_others(project)}"
+
+
+def _running_others(project: str) -> str:
+    """"; running: a, b" for the fakenet projects other than `project` that run ("" where none does)."""
     found = _engine().containers.list(filters={"label": [PROJECT_LABEL_COMPOSE, "io.fakenet.project"]})
     running = sorted({c.labels[PROJECT_LABEL_COMPOSE] for c in found} - {project})
-    others = f"; running: {', '.join(running)}" if running else ""
-    return f"no network {project!r} is running (start one with {invocation.command(project)} up -d){others}"
+    return f"; running: {', '.join(running)}" if running else ""
 
 
 def _check_compose_options(project: str, args: list[str]) -> None:

@@ -467,7 +467,8 @@ def test_down_v_removes_the_volumes_of_nodes_a_smaller_up_dropped(capsys, monkey
 
     removed, asked = [], []
     monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 0))
-    reads = SimpleNamespace(volumes=lambda labels: asked.append(labels) or ["demo_node5-data", "demo_node6-data"])
+    reads = SimpleNamespace(volumes=lambda labels: asked.append(labels) or ["demo_node5-data", "demo_node6-data"],
+                            has_containers=lambda labels: True)  # demo is up
     monkeypatch.setattr(cli.engine_reads, "answering", lambda client: reads)
     volumes = SimpleNamespace(get=lambda name: SimpleNamespace(remove=lambda force: removed.append(name)))
     monkeypatch.setattr(cli, "_docker", lambda: SimpleNamespace(volumes=volumes))
@@ -539,7 +540,8 @@ def test_down_v_says_which_dropped_volume_it_could_not_remove_and_goes_on(capsys
         return go
 
     monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 0))
-    reads = SimpleNamespace(volumes=lambda labels: ["demo_node5-data", "demo_node6-data"])
+    reads = SimpleNamespace(volumes=lambda labels: ["demo_node5-data", "demo_node6-data"],
+                            has_containers=lambda labels: True)  # demo is up
     monkeypatch.setattr(cli.engine_reads, "answering", lambda client: reads)
     volumes = SimpleNamespace(get=lambda name: SimpleNamespace(remove=remove(name)))
     monkeypatch.setattr(cli, "_docker", lambda: SimpleNamespace(volumes=volumes))
@@ -703,3 +705,21 @@ def test_an_engine_refusal_that_is_not_a_taken_port_stays_the_engines(monkeypatc
     monkeypatch.setattr(cli, "_create_and_start", refused)
     with pytest.raises(ContainerError, match="no space left"):
         cli._create_and_start_said(None, "fakenet", "img", "fakenet", None)
+
+
+@pytest.mark.parametrize("held", [{}, {"containers"}, {"network"}, {"volumes"}])
+def test_down_of_a_project_with_nothing_on_the_engine_says_so_with_the_ones_that_run(capsys, monkeypatch, held):
+    """`./fake -p demo up -d`, then `./fake down -v` (or a mistyped -p): compose removed nothing, said nothing
+    and exited 0, read as the network removed while demo ran on."""
+    ran = []
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: ran.append(args) or subprocess.CompletedProcess(args, 0))
+    reads = SimpleNamespace(has_containers=lambda labels: "containers" in held,
+                            network=lambda name: {"Name": name} if "network" in held and name == "typo_p2p" else None,
+                            volumes=lambda labels: ["typo_node-data"] if "volumes" in held else [])
+    monkeypatch.setattr(cli.engine_reads, "answering", lambda client: reads)
+    monkeypatch.setattr(cli, "_remove_dropped_volumes", lambda project: None)
+    running = SimpleNamespace(labels={"com.docker.compose.project": "demo"})
+    monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=lambda **f: [running])))
+    assert cli.main(["-p", "typo", "down", "-v"]) == 0 and ran == [["down", "-v"]]  # compose still cleans up
+    said = capsys.readouterr().err.strip()
+    assert said == ("" if held else "fake: no network 'typo' to remove; running: demo")
