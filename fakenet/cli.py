@@ -981,6 +981,24 @@ def _check_exec_names_a_command(project: str, args: list[str]) -> None:
                      f"{nodes[0] if nodes else 'node'} cli -getinfo{listed}")
 
 
+# The RPC clients a user may name for a node's `cli` (README: "bitcoin-cli -getinfo, plus …"), by the kinds
+# whose nodes do have them (the litecoin image has litecoin-cli, which `cli` runs with the node's conf).
+CLI_LOOKALIKES = {"bitcoin-cli": set(), "litecoin-cli": {"litecoin"}}
+
+
+def _check_exec_runs_the_nodes_cli(project: str, args: list[str]) -> None:
+    """`fake exec node bitcoin-cli -getinfo`: the engine's `OCI runtime exec failed: … exec: "bitcoin-cli":
+    executable file not found in $PATH` with exit 126, as if the node were broken."""
+    found = compose_options.service_at(args) if args[0] == "exec" else None
+    if found is None or found + 1 >= len(args) or args[found + 1] not in CLI_LOOKALIKES:
+        return
+    word = args[found + 1]
+    if compose.kind_of(project) in CLI_LOOKALIKES[word]:
+        return
+    again = " ".join([invocation.command(project), *args[:found + 1], "cli", *args[found + 2:]])
+    raise UsageError(f"fake exec: nodes have no {word}; their RPC client is cli, with bitcoin-cli's conventions: {again}")
+
+
 # Compose verbs that read a running project. On one with no containers, compose's `logs` and `top` printed
 # nothing and exited 0, and `exec` said `service "node" is not running`, which reads as a crashed node.
 READS_RUNNING = {"logs", "exec", "top", "port", "attach"}
@@ -1030,6 +1048,7 @@ def passthrough(project: str, args: list[str]) -> int:
         print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1
     _check_exec_names_a_command(project, args)
+    _check_exec_runs_the_nodes_cli(project, args)
     recorded = compose.recorded_services(project)
     if unknown := [name for name in _named_services(args) if recorded and name not in recorded]:
         # Said before compose runs: it answered `service "nodee" is not running` (read as a crash) or

@@ -723,3 +723,26 @@ def test_down_of_a_project_with_nothing_on_the_engine_says_so_with_the_ones_that
     assert cli.main(["-p", "typo", "down", "-v"]) == 0 and ran == [["down", "-v"]]  # compose still cleans up
     said = capsys.readouterr().err.strip()
     assert said == ("" if held else "fake: no network 'typo' to remove; running: demo")
+
+
+@pytest.mark.parametrize("kind, args, refused", [
+    ("fakenet", ["exec", "node", "bitcoin-cli", "-getinfo"], "./fake -p demo exec node cli -getinfo"),
+    ("fakenet", ["exec", "-T", "node2", "litecoin-cli", "getblockcount"], "./fake -p demo exec -T node2 cli getblockcount"),
+    ("litecoin", ["exec", "node", "bitcoin-cli", "-getinfo"], "./fake -p demo exec node cli -getinfo"),
+    ("litecoin", ["exec", "node", "litecoin-cli", "-datadir=/data", "getblockcount"], None),
+    ("fakenet", ["exec", "node", "cli", "-getinfo"], None)])
+def test_exec_of_an_rpc_client_the_node_lacks_points_at_its_cli(capsys, monkeypatch, kind, args, refused):
+    """README's `cli -getinfo  # bitcoin-cli -getinfo, plus …` typed as `exec node bitcoin-cli -getinfo`: the engine's
+    `OCI runtime exec failed: … "bitcoin-cli": executable file not found in $PATH`, exit 126."""
+    ran = []
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: ran.append(args) or subprocess.CompletedProcess(args, 0))
+    monkeypatch.setattr(cli.compose, "kind_of", lambda project: kind)
+    monkeypatch.setattr(cli.compose, "recorded_services", lambda project: ["node", "node2"])
+    monkeypatch.setattr(cli, "_never_up", lambda project: False)
+    monkeypatch.setattr(cli, "_exec_refusal", lambda project, args, recorded: None)
+    if refused is None:
+        assert cli.main(["-p", "demo", *args]) == 0 and len(ran) == 1
+        return
+    word = next(arg for arg in args if arg.endswith("-cli"))
+    error = fails_in_one_line(capsys, ["-p", "demo", *args]).strip()
+    assert ran == [] and error == f"fake exec: nodes have no {word}; their RPC client is cli, with bitcoin-cli's conventions: {refused}"
