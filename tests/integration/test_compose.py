@@ -190,6 +190,18 @@ def test_status_without_a_network_is_one_clear_line(project):
         f"fake: no running network {project!r} to attach to (start one with ./fake -p {project} up -d)"
 
 
+def test_graph_and_dump_work_with_every_node_stopped(project, tmp_path):
+    """README: `status`, `graph` and `dump` work with nodes stopped. With all of them stopped (a network that
+    crashed whole, whose logs a dump is for) graph and dump said no network was running."""
+    fake(project, "up", "-d")
+    fake(project, "stop")
+    assert fake(project, "graph").stdout.split("\n")[:4] == [f"{name}: (down)" for name in compose.node_names(4)]
+    fake(project, "dump", str(tmp_path / "bundle"))
+    logs = {path.name: path.read_text() for path in (tmp_path / "bundle" / "logs").iterdir()}
+    assert sorted(logs) == [f"{name}.log" for name in compose.node_names(4)]
+    assert all("event=stopping" in text for text in logs.values()), logs
+
+
 def test_a_mistyped_verb_is_one_line_not_composes_usage(project):
     result = fake(project, "upp", check=False)
     assert result.returncode == 1 and result.stdout == ""
