@@ -913,6 +913,10 @@ def _is_own_verb(argv: list[str], own: set[str]) -> bool:
 def _unknown_verb(top: Parser, own: set[str], argv: list[str]) -> None:
     """A word that is neither fakenet's verb nor Compose's: one line, with the nearest of either."""
     project, rest = _project_and_rest(argv)
+    at = next((index for index, word in enumerate(rest) if word in own | COMPOSE_VERBS), None)
+    if at and rest[0] not in ("-h", "--help"):  # `fake --nodes 8 up -d` said "unknown command '8'"
+        again = " ".join([invocation.command(project), *rest[at:], *rest[:at]])
+        raise UsageError(f"fake: {rest[0]} is an option of a command, not of fake itself: {again}")
     word = next((w for w in rest if not w.startswith("-")), None)
     if word is not None and word not in own:
         if word in NODE_COMMANDS:  # README's `./fake exec node cli -getinfo`, typed the short way; `cli` is

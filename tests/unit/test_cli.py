@@ -746,3 +746,15 @@ def test_exec_of_an_rpc_client_the_node_lacks_points_at_its_cli(capsys, monkeypa
     word = next(arg for arg in args if arg.endswith("-cli"))
     error = fails_in_one_line(capsys, ["-p", "demo", *args]).strip()
     assert ran == [] and error == f"fake exec: nodes have no {word}; their RPC client is cli, with bitcoin-cli's conventions: {refused}"
+
+
+@pytest.mark.parametrize("argv, again", [(["--nodes", "8", "up", "-d"], "./fake up -d --nodes 8"),
+                                         (["-p", "demo", "--kind", "litecoin", "up", "-d"],
+                                          "./fake -p demo up -d --kind litecoin"),
+                                         (["-f", "node", "logs"], "./fake logs -f node")])
+def test_a_commands_option_typed_before_it_is_said_with_the_line_that_puts_it_after(capsys, monkeypatch, argv, again):
+    """`./fake --nodes 8 up -d` said `unknown command '8'`."""
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    error = fails_in_one_line(capsys, argv).strip()
+    assert error == f"fake: {argv[argv.index('demo') + 1] if 'demo' in argv else argv[0]} is an option of a command, " \
+                    f"not of fake itself: {again}"
