@@ -927,6 +927,29 @@ def _unknown_verb(top: Parser, own: set[str], argv: list[str]) -> None:
                          f"(see fake --help)")
 
 
+PROJECT_OPTIONS = ("-p", "--project", "--project-name")
+
+
+def _check_project_before_the_command(argv: list[str]) -> None:
+    """`fake up -d -p demo`: -p is fake's own option, before the command; after it, compose's parser or
+    the verb's said `unknown shorthand flag: 'p' in -p` or `unrecognized arguments: -p demo`. Not for
+    `exec` and `run`, whose words past the service are the command's (and run's -p is --publish), nor
+    `test` and `bench`, whose words are pytest's (`-p no:randomly`) or bench's."""
+    project, rest = _project_and_rest(argv)
+    if not rest or rest[0] in ("exec", "run", "test", "bench"):
+        return
+    words = compose_options.own_words(rest) if rest[0] in COMPOSE_VERBS else rest[1:]
+    at = next((i for i, w in enumerate(words) if w in PROJECT_OPTIONS or w.startswith(("--project=", "--project-name="))),
+              None)
+    if at is None:
+        return
+    option, _, named = words[at].partition("=")
+    named, taken = (named, 1) if named else ((words[at + 1], 2) if at + 1 < len(words) else ("NAME", 1))
+    kept = [w for i, w in enumerate(rest[1:]) if not at <= i < at + taken]
+    again = " ".join([invocation.command(named), rest[0], *kept])
+    raise UsageError(f"fake: {option} goes before the command: {again}")
+
+
 def _project_and_rest(argv: list[str]) -> tuple[str, list[str]]:
     project = os.environ.get("FAKENET_PROJECT", compose.DEFAULT_PROJECT)
     rest = list(argv)
@@ -1124,6 +1147,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         top = parser()
         own = set(top._subparsers._group_actions[0].choices)
+        _check_project_before_the_command(argv)
         if not _is_own_verb(argv, own):
             project, rest = _project_and_rest(argv)
             return passthrough(_project_name(project), rest)

@@ -758,3 +758,27 @@ def test_a_commands_option_typed_before_it_is_said_with_the_line_that_puts_it_af
     error = fails_in_one_line(capsys, argv).strip()
     assert error == f"fake: {argv[argv.index('demo') + 1] if 'demo' in argv else argv[0]} is an option of a command, " \
                     f"not of fake itself: {again}"
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["up", "-d", "-p", "demo"], "fake: -p goes before the command: ./fake -p demo up -d"),
+    (["status", "-p", "demo"], "fake: -p goes before the command: ./fake -p demo status"),
+    (["logs", "--project", "demo", "node"], "fake: --project goes before the command: ./fake -p demo logs node"),
+    (["down", "-v", "--project-name=demo"], "fake: --project-name goes before the command: ./fake -p demo down -v")])
+def test_the_project_option_after_the_command_is_said_with_the_line_that_puts_it_before(capsys, monkeypatch, argv, said):
+    """`./fake up -d -p demo` said compose's `unknown shorthand flag: 'p' in -p`; `status -p demo`, `unrecognized
+    arguments: -p demo`."""
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    monkeypatch.setattr(cli.compose, "run", lambda *a, **k: pytest.fail("refused before compose runs"))
+    assert fails_in_one_line(capsys, argv).strip() == said
+
+
+def test_the_words_of_the_command_exec_runs_keep_their_p(monkeypatch):
+    monkeypatch.setattr(cli, "passthrough", lambda project, args: 0 if args == ["exec", "node", "cli", "-p", "x"] else 9)
+    assert cli.main(["exec", "node", "cli", "-p", "x"]) == 0
+
+
+def test_pytests_own_p_passes_through_fake_test(monkeypatch):
+    ran = []
+    monkeypatch.setattr(cli, "cmd_test", lambda args, extra: ran.append(extra) or 0)
+    assert cli.main(["test", "-p", "no:randomly", "-q"]) == 0 and ran == [["-p", "no:randomly", "-q"]]
