@@ -1033,6 +1033,9 @@ SILENT_ON_NOTHING = {"logs", "top"}
 # Verbs that only read a project: one never up (no `up` wrote its override, no containers) is said in one line
 # before compose runs, which wrote its own `service "node" is not running` first, or an empty `ps` table.
 READS_PROJECT = READS_RUNNING | {"ps"}
+# Compose verbs that act on a project's containers: on one never up, `fake start` (read as "start the network")
+# said `service "node4" has no container to start`, and stop, pause or kill nothing with exit 0.
+ACTS_ON_CONTAINERS = {"start", "stop", "restart", "pause", "unpause", "kill"}
 
 
 def _never_up(project: str) -> bool:
@@ -1071,7 +1074,7 @@ def passthrough(project: str, args: list[str]) -> int:
     if compose_options.asks_help(args):  # Compose's help needs no network (it said none was running)
         return compose.run(project, args).returncode
     _check_compose_options(project, args)
-    if args[0] in READS_PROJECT and _never_up(project):
+    if args[0] in READS_PROJECT | ACTS_ON_CONTAINERS and _never_up(project):
         print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1
     _check_exec_names_a_command(project, args)

@@ -782,3 +782,14 @@ def test_pytests_own_p_passes_through_fake_test(monkeypatch):
     ran = []
     monkeypatch.setattr(cli, "cmd_test", lambda args, extra: ran.append(extra) or 0)
     assert cli.main(["test", "-p", "no:randomly", "-q"]) == 0 and ran == [["-p", "no:randomly", "-q"]]
+
+
+@pytest.mark.parametrize("verb", ["start", "stop", "restart", "pause", "unpause", "kill"])
+def test_a_lifecycle_verb_on_a_project_never_up_is_one_line_before_compose_runs(capsys, monkeypatch, tmp_path, verb):
+    """`./fake start`, read as "start the network", said compose's `service "node4" has no container to start`;
+    stop, pause and kill did nothing and exited 0."""
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: pytest.fail("compose ran for a project never up"))
+    monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=lambda **filters: [])))
+    assert fails_in_one_line(capsys, ["-p", "never-up", verb]).strip() == \
+        "fake: no network 'never-up' is running (start one with ./fake -p never-up up -d)"
