@@ -1074,6 +1074,7 @@ def passthrough(project: str, args: list[str]) -> int:
     if compose_options.asks_help(args):  # Compose's help needs no network (it said none was running)
         return compose.run(project, args).returncode
     _check_compose_options(project, args)
+    _refuse_run(project, args)
     if args[0] in READS_PROJECT | ACTS_ON_CONTAINERS and _never_up(project):
         print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1
@@ -1090,7 +1091,10 @@ def passthrough(project: str, args: list[str]) -> int:
         return 1
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
-    code = compose.run(project, args).returncode
+    if compose.makes_containers(args):  # `run`, `create`: the node image, not the placeholder compose pulled
+        code = compose.run(project, args, image=_node_image(project)).returncode
+    else:
+        code = compose.run(project, args).returncode
     named = _named_service(args)
     if code != 0 and named is not None:
         services = compose.service_names(project)
@@ -1102,6 +1106,25 @@ def passthrough(project: str, args: list[str]) -> int:
         print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1
     return code
+
+
+def _refuse_run(project: str, args: list[str]) -> None:
+    """`fake run node …`: a one-off copy of a node would take its fixed address (the engine's `Address already
+    in use`) and its data volume; it never ran (compose was given no image and tried Docker Hub)."""
+    if args[0] != "run":
+        return
+    node = compose_options.service_at(args)
+    rest = args[node:] if node is not None else ["node", "cli", "-getinfo"]
+    raise UsageError(f"fake run: a one-off copy of a node would take the node's own address and data; run a "
+                     f"command in the node instead: {invocation.command(project)} exec {' '.join(rest)}")
+
+
+def _node_image(project: str) -> str:
+    """The project's kind's node image, built as `up` builds it where this checkout's is not yet: `fake run
+    node …` and `fake create` gave compose the tag of no image, which it tried to pull from Docker Hub."""
+    kind = kinds.get(compose.kind_of(project))
+    return kind.present_image(engine_reads.answering(_docker)) or \
+        kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
 
 
 def _exec_refusal(project: str, args: list[str], recorded: list[str]) -> str | None:

@@ -793,3 +793,26 @@ def test_a_lifecycle_verb_on_a_project_never_up_is_one_line_before_compose_runs(
     monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=lambda **filters: [])))
     assert fails_in_one_line(capsys, ["-p", "never-up", verb]).strip() == \
         "fake: no network 'never-up' is running (start one with ./fake -p never-up up -d)"
+
+
+def test_create_gives_compose_the_node_image_not_a_placeholder_it_pulls(monkeypatch):
+    """`fake create` gave compose FAKENET_IMAGE=fakenet-node:not-built, which it tried to pull from Docker Hub."""
+    ran = []
+    monkeypatch.setattr(cli.compose, "run", lambda project, args, image=None: ran.append((args, image)) or
+                        subprocess.CompletedProcess(args, 0))
+    monkeypatch.setattr(cli.compose, "kind_of", lambda project: "fakenet")
+    monkeypatch.setattr(cli.kinds, "get", lambda name: SimpleNamespace(present_image=lambda reads: f"{name}-node:abc"))
+    monkeypatch.setattr(cli.engine_reads, "answering", lambda client: "reads")
+    monkeypatch.setattr(cli.compose, "recorded_services", lambda project: ["node"])
+    assert cli.passthrough("demo", ["create"]) == 0 and ran == [(["create"], "fakenet-node:abc")]
+
+
+@pytest.mark.parametrize("args, instead", [(["run", "--rm", "node2", "ls", "/"], "./fake -p demo exec node2 ls /"),
+                                           (["run"], "./fake -p demo exec node cli -getinfo")])
+def test_run_is_refused_with_the_exec_that_runs_the_command_in_the_node(capsys, monkeypatch, args, instead):
+    """A one-off node took the node's fixed address (`Address already in use`), after compose had tried to pull
+    a placeholder image from Docker Hub: `run` never ran."""
+    monkeypatch.setattr(cli.compose, "run", lambda *a, **k: pytest.fail("refused before compose runs"))
+    error = fails_in_one_line(capsys, ["-p", "demo", *args]).strip()
+    assert error == ("fake run: a one-off copy of a node would take the node's own address and data; run a command "
+                     f"in the node instead: {instead}")
