@@ -322,7 +322,7 @@ def cmd_up(args, extra: list[str]) -> int:
     """Build the node image if needed, start N nodes (default 4, or FAKENET_NODES) of a kind (fakenet,
     or --kind litecoin: Litecoin Core regtest), wait until all are healthy and meshed, print the
     status table. Other arguments go to `compose up`."""
-    kind = kinds.get(args.kind)
+    kind = kinds.get(args.kind or _project_kind(args.project))
     _runs_on(kind.name, "docker")  # compose runs containers on one engine: the docker backend's ground
     compose.compose_file(kind.name)  # a kind without a compose file fails before anything is built
     timeout = _from_environment("FAKENET_UP_TIMEOUT", _seconds, UP_TIMEOUT)
@@ -368,6 +368,13 @@ def cmd_up(args, extra: list[str]) -> int:
     rows = netstatus.wait_meshed(_engine(), args.project, count, timeout, kind)
     _print_table(args.project, rows)
     return 0
+
+
+def _project_kind(project: str) -> str:
+    """The kind `up` starts without --kind: the project's own where an earlier `up` made it (its override is
+    on record; a new project is not asked the engine), else fakenet. `up -d --kind litecoin`, then `up -d`,
+    was refused as `up` of the other kind."""
+    return compose.kind_of(project) if compose.override_path(project).exists() else compose.DEFAULT_KIND
 
 
 def _same_kind(reads, project: str, kind: str) -> None:
@@ -822,8 +829,8 @@ def parser() -> Parser:
     up = verb("up", cmd_up, passthrough=True)
     up.add_argument("-d", "--detach", action="store_true", help="start in the background and print the table")
     up.add_argument("--nodes", type=_up_count, help="how many nodes (default 4, or FAKENET_NODES)")
-    up.add_argument("--kind", choices=sorted(compose.FILES), default=compose.DEFAULT_KIND,
-                    help="node kind (default fakenet; litecoin: Litecoin Core regtest)")
+    up.add_argument("--kind", choices=sorted(compose.FILES),
+                    help="node kind (default: the project's own, else fakenet; litecoin: Litecoin Core regtest)")
     verb("status", cmd_status)
     down = verb("down", cmd_down, passthrough=True)
     down.add_argument("-v", "--volumes", action="store_true", help="remove the volumes too: fresh state next time")

@@ -816,3 +816,23 @@ def test_run_is_refused_with_the_exec_that_runs_the_command_in_the_node(capsys, 
     error = fails_in_one_line(capsys, ["-p", "demo", *args]).strip()
     assert error == ("fake run: a one-off copy of a node would take the node's own address and data; run a command "
                      f"in the node instead: {instead}")
+
+
+def test_up_without_kind_starts_the_kind_an_earlier_up_of_the_project_started(monkeypatch, tmp_path):
+    """`./fake up -d --kind litecoin`, `./fake stop`, `./fake up -d`: refused as `up` of fakenet nodes."""
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    asked = []
+    monkeypatch.setattr(cli.compose, "kind_of", lambda project: asked.append(project) or "litecoin")
+    assert cli._project_kind("demo") == "fakenet" and asked == []  # never up here: fakenet, the engine not asked
+    cli.compose.override_path("demo").parent.mkdir(parents=True)
+    cli.compose.override_path("demo").write_text("{}")
+    assert cli._project_kind("demo") == "litecoin" and asked == ["demo"]
+    chosen = []
+
+    def chosen_then_stop(name):
+        chosen.append(name)
+        raise cli.UsageError("stopped once the kind is chosen")
+
+    monkeypatch.setattr(cli.kinds, "get", chosen_then_stop)
+    assert cli.main(["-p", "demo", "up", "-d"]) == 1 and cli.main(["-p", "demo", "up", "-d", "--kind", "fakenet"]) == 1
+    assert chosen == ["litecoin", "fakenet"]  # an explicit --kind is still the user's (then refused as another kind)
