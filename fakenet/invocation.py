@@ -27,7 +27,10 @@ def command(project: str | None = None, from_checkout: bool = False) -> str:
     """`./fake`, `fake` or the console script's path, with `-p PROJECT` unless it is the default.
     `from_checkout`: for a line run from the checkout (a replay, whose paths are the checkout's)."""
     name = _program(sys.argv[0] if sys.argv else "", from_checkout)
-    return name if project in (None, DEFAULT_PROJECT) else f"{name} -p {project}"
+    # -p left out only where the bare command acts on the same project: with FAKENET_PROJECT=demo set,
+    # `./fake -p fakenet status` hinted `./fake up -d`, which starts demo.
+    bare = os.environ.get("FAKENET_PROJECT") or DEFAULT_PROJECT
+    return name if project is None or (project == DEFAULT_PROJECT == bare) else f"{name} -p {project}"
 
 
 def _program(argv0: str, from_checkout: bool = False) -> str:

@@ -81,3 +81,13 @@ def test_a_replay_line_runs_from_the_checkout_wherever_the_user_stands(monkeypat
     monkeypatch.setattr(sys, "argv", [str(invocation.CHECKOUT / "fakenet" / "__main__.py"), "scenario"])
     monkeypatch.chdir(tmp_path)
     assert replay.pytest_command("tests/x.py::t", "local").startswith("./fake test ")
+
+
+def test_the_default_project_is_named_where_fakenet_project_points_the_bare_command_elsewhere(monkeypatch):
+    """FAKENET_PROJECT=demo, then `./fake -p fakenet status`: its hint `./fake up -d` would start demo."""
+    monkeypatch.setattr(sys, "argv", [str(invocation.CHECKOUT / "fakenet" / "__main__.py"), "status"])
+    monkeypatch.chdir(invocation.CHECKOUT)
+    monkeypatch.setenv("FAKENET_PROJECT", "demo")
+    assert invocation.command("fakenet") == "./fake -p fakenet" and invocation.command("demo") == "./fake -p demo"
+    monkeypatch.delenv("FAKENET_PROJECT")
+    assert invocation.command("fakenet") == "./fake"
