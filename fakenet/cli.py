@@ -19,7 +19,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from fakenet import code_mounts, compose, compose_addresses, compose_start, engine_reads, invocation, kinds
+from fakenet import (code_mounts, compose, compose_addresses, compose_options, compose_start, engine_reads,
+                     invocation, kinds)
 from fakenet.errors import FakenetError
 from fakenet.harness.backends import NAMES as BACKENDS
 from fakenet.naming import natural
@@ -42,6 +43,21 @@ class UsageError(FakenetError):
 class Parser(argparse.ArgumentParser):
     def error(self, message: str):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+class _HelpWithComposes(argparse.Action):
+    """-h of a verb whose other options go to Compose (up, down): fakenet's own, then Compose's, which its
+    refusal of a bad option points at (before, `fake down --help` listed only -v)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        verb = parser.prog.split()[-1]
+        parser.print_help()
+        if text := compose_options.options_text(compose.compose_binary(), verb):
+            print(f"\nother options, passed to `compose {verb}`:\n{text}")
+        parser.exit()
 
 
 def did_you_mean(word: str, options) -> str:
@@ -306,32 +322,34 @@ def cmd_up(args, extra: list[str]) -> int:
     """Build the node image if needed, start N nodes (default 4, or FAKENET_NODES) of a kind (fakenet,
     or --kind litecoin: Litecoin Core regtest), wait until all are healthy and meshed, print the
     status table. Other arguments go to `compose up`."""
-    kind = kinds.get(args.kind)
+    kind = kinds.get(args.kind or _project_kind(args.project))
     _runs_on(kind.name, "docker")  # compose runs containers on one engine: the docker backend's ground
     compose.compose_file(kind.name)  # a kind without a compose file fails before anything is built
     timeout = _from_environment("FAKENET_UP_TIMEOUT", _seconds, UP_TIMEOUT)
     count = args.nodes or _from_environment("FAKENET_NODES", _up_count, None) \
         or (compose.node_count(args.project) if kind.name == compose.DEFAULT_KIND else compose.BASE_NODES)
     compose.check_node_count(count, kind.name)  # before a build, which can take a minute
-    if extra and (refused := compose.refused_up_options(extra)):
-        raise UsageError(f"fake up: {refused}")
+    _check_compose_options(args.project, ["up", *extra])
     # What compose needs, asked without the SDK where the engine is this machine's (engine_reads): its
     # import then overlaps compose's run instead of delaying it. A build, a pull or a first code copy use it.
     reads = engine_reads.answering(_docker)
     starts_here = args.detach and not extra  # compose creates, we start all at once (fakenet/compose_start.py says why)
     # The questions before compose, asked at once (engine_reads.together); the engine's info is asked
     # beside them for the code binds', which wait for the image.
-    _, image, subnet, starter, _ = engine_reads.together(
+    _, image, subnet, starter, _, paused = engine_reads.together(
         lambda: _same_kind(reads, args.project, kind.name), lambda: kind.present_image(reads),
         lambda: _compose_subnet(reads, args.project, []),
-        lambda: compose_start.AsCreated(reads, args.project) if starts_here else None, reads.info)
+        lambda: compose_start.AsCreated(reads, args.project) if starts_here else None, reads.info,
+        lambda: reads.paused([f"{PROJECT_LABEL_COMPOSE}={args.project}"]))
+    if paused:  # `up` brings every node back, a paused one too (compose's own up fails on it)
+        compose_start.unpause(_engine(), paused)
     image = image or kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
     code_binds, tried = _code_binds(reads, image), []
     while True:
         subnet = subnet or _compose_subnet(reads, args.project, tried)
         compose.set_node_count(args.project, count, kind.name, subnet, code_binds)
         if starts_here:
-            code = _create_and_start(reads, args.project, image, kind.name, starter)
+            code = _create_and_start_said(reads, args.project, image, kind.name, starter)
             starter = None  # a second try watches from its own start
         else:  # attached, or compose options fakenet does not interpret: compose's own up
             detach = ["-d"] if args.detach else []
@@ -352,6 +370,13 @@ def cmd_up(args, extra: list[str]) -> int:
     return 0
 
 
+def _project_kind(project: str) -> str:
+    """The kind `up` starts without --kind: the project's own where an earlier `up` made it (its override is
+    on record; a new project is not asked the engine), else fakenet. `up -d --kind litecoin`, then `up -d`,
+    was refused as `up` of the other kind."""
+    return compose.kind_of(project) if compose.override_path(project).exists() else compose.DEFAULT_KIND
+
+
 def _same_kind(reads, project: str, kind: str) -> None:
     """`up` of another kind than the project's containers have would recreate them as that kind on the
     same volumes (a fakenet network gone without a word, its data dirs handed to litecoind): refused."""
@@ -363,6 +388,22 @@ def _same_kind(reads, project: str, kind: str) -> None:
             again = f"{fake} up -d" + ("" if other == compose.DEFAULT_KIND else f" --kind {other}")
             raise UsageError(f"fake up: project {project!r} runs {other} nodes, not {kind}: `{again}` for those, "
                              f"or `{fake} down -v` first (or another project: -p NAME)")
+
+
+def _create_and_start_said(reads, project: str, image: str, kind: str, starter) -> int:
+    """_create_and_start, a node refused for a host port another program holds said as that (port_taken)."""
+    from fakenet.errors import ContainerError
+
+    try:
+        return _create_and_start(reads, project, image, kind, starter)
+    except ContainerError as exc:
+        from fakenet import port_taken
+
+        said = exc.node and port_taken.explained(exc.node, exc.output, compose.environment(project, image),
+                                                 set(os.environ), invocation.command(project))
+        if not said:
+            raise
+        raise FakenetError(said) from exc
 
 
 def _create_and_start(reads, project: str, image: str, kind: str, starter: compose_start.AsCreated | None) -> int:
@@ -412,13 +453,24 @@ def cmd_status(args, extra: list[str]) -> int:
 def cmd_down(args, extra: list[str]) -> int:
     """Stop and remove the network (-v: its volumes too, so the next `up` starts at height 0 with
     new identities). Other arguments go to `compose down`."""
+    _check_compose_options(args.project, ["down", *extra])
+    held = _holds_anything(engine_reads.answering(_docker), args.project)
     code = compose.run(args.project, ["down", *(["-v"] if args.volumes else []), *extra]).returncode
     if code == 0:
         compose.override_path(args.project).unlink(missing_ok=True)
         if args.volumes:  # fresh state next time: a new cluster secret too
             compose.secret_file(args.project).unlink(missing_ok=True)
             _remove_dropped_volumes(args.project)
+    if code == 0 and not held:  # compose said nothing and exited 0: a mistyped -p read as a network removed
+        print(f"fake: no network {args.project!r} to remove{_running_others(args.project)}", file=sys.stderr)
     return code
+
+
+def _holds_anything(reads, project: str) -> bool:
+    """The project has containers, its network or volumes on the engine: something for `down` to remove."""
+    label = [f"{PROJECT_LABEL_COMPOSE}={project}"]
+    return (reads.has_containers(label) or reads.network(compose_addresses.project_network(project)) is not None
+            or bool(reads.volumes(label)))
 
 
 def _remove_dropped_volumes(project: str) -> None:
@@ -768,15 +820,17 @@ def parser() -> Parser:
 
     def verb(name, function, passthrough=False, parent=verbs, own_help=True):
         sub = parent.add_parser(name, help=_summary(function), description=_help(function), allow_abbrev=False,
-                                add_help=own_help)
+                                add_help=own_help and not passthrough)
+        if own_help and passthrough:
+            sub.add_argument("-h", "--help", action=_HelpWithComposes, help="show this help and compose's options")
         sub.set_defaults(function=function, passthrough=passthrough)
         return sub
 
     up = verb("up", cmd_up, passthrough=True)
     up.add_argument("-d", "--detach", action="store_true", help="start in the background and print the table")
     up.add_argument("--nodes", type=_up_count, help="how many nodes (default 4, or FAKENET_NODES)")
-    up.add_argument("--kind", choices=sorted(compose.FILES), default=compose.DEFAULT_KIND,
-                    help="node kind (default fakenet; litecoin: Litecoin Core regtest)")
+    up.add_argument("--kind", choices=sorted(compose.FILES),
+                    help="node kind (default: the project's own, else fakenet; litecoin: Litecoin Core regtest)")
     verb("status", cmd_status)
     down = verb("down", cmd_down, passthrough=True)
     down.add_argument("-v", "--volumes", action="store_true", help="remove the volumes too: fresh state next time")
@@ -866,6 +920,10 @@ def _is_own_verb(argv: list[str], own: set[str]) -> bool:
 def _unknown_verb(top: Parser, own: set[str], argv: list[str]) -> None:
     """A word that is neither fakenet's verb nor Compose's: one line, with the nearest of either."""
     project, rest = _project_and_rest(argv)
+    at = next((index for index, word in enumerate(rest) if word in own | COMPOSE_VERBS), None)
+    if at and rest[0] not in ("-h", "--help"):  # `fake --nodes 8 up -d` said "unknown command '8'"
+        again = " ".join([invocation.command(project), *rest[at:], *rest[:at]])
+        raise UsageError(f"fake: {rest[0]} is an option of a command, not of fake itself: {again}")
     word = next((w for w in rest if not w.startswith("-")), None)
     if word is not None and word not in own:
         if word in NODE_COMMANDS:  # README's `./fake exec node cli -getinfo`, typed the short way; `cli` is
@@ -874,6 +932,29 @@ def _unknown_verb(top: Parser, own: set[str], argv: list[str]) -> None:
                              f"{' '.join(rest[rest.index(word) + 1:])}".rstrip())
         raise UsageError(f"fake: unknown command {word!r}{did_you_mean(word, own | COMPOSE_VERBS)} "
                          f"(see fake --help)")
+
+
+PROJECT_OPTIONS = ("-p", "--project", "--project-name")
+
+
+def _check_project_before_the_command(argv: list[str]) -> None:
+    """`fake up -d -p demo`: -p is fake's own option, before the command; after it, compose's parser or
+    the verb's said `unknown shorthand flag: 'p' in -p` or `unrecognized arguments: -p demo`. Not for
+    `exec` and `run`, whose words past the service are the command's (and run's -p is --publish), nor
+    `test` and `bench`, whose words are pytest's (`-p no:randomly`) or bench's."""
+    project, rest = _project_and_rest(argv)
+    if not rest or rest[0] in ("exec", "run", "test", "bench"):
+        return
+    words = compose_options.own_words(rest) if rest[0] in COMPOSE_VERBS else rest[1:]
+    at = next((i for i, w in enumerate(words) if w in PROJECT_OPTIONS or w.startswith(("--project=", "--project-name="))),
+              None)
+    if at is None:
+        return
+    option, _, named = words[at].partition("=")
+    named, taken = (named, 1) if named else ((words[at + 1], 2) if at + 1 < len(words) else ("NAME", 1))
+    kept = [w for i, w in enumerate(rest[1:]) if not at <= i < at + taken]
+    again = " ".join([invocation.command(named), rest[0], *kept])
+    raise UsageError(f"fake: {option} goes before the command: {again}")
 
 
 def _project_and_rest(argv: list[str]) -> tuple[str, list[str]]:
@@ -887,13 +968,6 @@ def _project_and_rest(argv: list[str]) -> tuple[str, list[str]]:
             raise UsageError(f"fake: {rest[0]} needs a project name")
         project, rest = rest[1], rest[2:]
     return project, rest
-
-
-# Compose's options that take a value, for the verbs whose first word is a service: what follows
-# them is not the service's name.
-SERVICE_VERB_VALUE_OPTIONS = {"exec": {"-e", "--env", "-u", "--user", "-w", "--workdir", "--index"},
-                              "run": {"-e", "--env", "-u", "--user", "-w", "--workdir", "--entrypoint",
-                                      "-l", "--label", "-v", "--volume", "-p", "--publish", "--name"}}
 
 
 # Compose verbs whose every word but options (and these options' values) is a service name.
@@ -923,23 +997,8 @@ def _no_such_node(project: str, named: str, services: list[str]) -> str:
 
 
 def _named_service(args: list[str]) -> str | None:
-    found = _service_at(args)
+    found = compose_options.service_at(args)
     return None if found is None else args[found]
-
-
-def _service_at(args: list[str]) -> int | None:
-    """Where the service a verb names stands in args, past the verb's options and their values."""
-    values = SERVICE_VERB_VALUE_OPTIONS.get(args[0])
-    if values is None:
-        return None
-    index = 1
-    while index < len(args):
-        if args[index] in values:
-            index += 1
-        elif not args[index].startswith("-"):
-            return index
-        index += 1
-    return None
 
 
 def _check_exec_names_a_command(project: str, args: list[str]) -> None:
@@ -947,13 +1006,31 @@ def _check_exec_names_a_command(project: str, args: list[str]) -> None:
     received 0`, named neither what was missing nor the nodes there are."""
     if args[0] != "exec" or {"-h", "--help"} & set(args):
         return
-    found = _service_at(args)
+    found = compose_options.service_at(args)
     if found is not None and found + 1 < len(args):
         return
     nodes = sorted(compose.service_names(project), key=natural)
     listed = f" (nodes: {', '.join(nodes)})" if nodes else ""
     raise UsageError(f"fake exec: name a node and a command to run in it, e.g. {invocation.command(project)} exec "
                      f"{nodes[0] if nodes else 'node'} cli -getinfo{listed}")
+
+
+# The RPC clients a user may name for a node's `cli` (README: "bitcoin-cli -getinfo, plus …"), by the kinds
+# whose nodes do have them (the litecoin image has litecoin-cli, which `cli` runs with the node's conf).
+CLI_LOOKALIKES = {"bitcoin-cli": set(), "litecoin-cli": {"litecoin"}}
+
+
+def _check_exec_runs_the_nodes_cli(project: str, args: list[str]) -> None:
+    """`fake exec node bitcoin-cli -getinfo`: the engine's `OCI runtime exec failed: … exec: "bitcoin-cli":
+    executable file not found in $PATH` with exit 126, as if the node were broken."""
+    found = compose_options.service_at(args) if args[0] == "exec" else None
+    if found is None or found + 1 >= len(args) or args[found + 1] not in CLI_LOOKALIKES:
+        return
+    word = args[found + 1]
+    if compose.kind_of(project) in CLI_LOOKALIKES[word]:
+        return
+    again = " ".join([invocation.command(project), *args[:found + 1], "cli", *args[found + 2:]])
+    raise UsageError(f"fake exec: nodes have no {word}; their RPC client is cli, with bitcoin-cli's conventions: {again}")
 
 
 # Compose verbs that read a running project. On one with no containers, compose's `logs` and `top` printed
@@ -963,6 +1040,9 @@ SILENT_ON_NOTHING = {"logs", "top"}
 # Verbs that only read a project: one never up (no `up` wrote its override, no containers) is said in one line
 # before compose runs, which wrote its own `service "node" is not running` first, or an empty `ps` table.
 READS_PROJECT = READS_RUNNING | {"ps"}
+# Compose verbs that act on a project's containers: on one never up, `fake start` (read as "start the network")
+# said `service "node4" has no container to start`, and stop, pause or kill nothing with exit 0.
+ACTS_ON_CONTAINERS = {"start", "stop", "restart", "pause", "unpause", "kill"}
 
 
 def _never_up(project: str) -> bool:
@@ -980,17 +1060,33 @@ def _has_containers(project: str) -> bool:
 def _not_running(project: str) -> str:
     """A project with no containers, said with the fakenet projects that do run: `./fake status` after
     `./fake -p demo up -d` (or a mistyped -p) pointed only at starting another network."""
+    return f"no network {project!r} is running (start one with {invocation.command(project)} up -d){_running_others(project)}"
+
+
+def _running_others(project: str) -> str:
+    """"; running: a, b" for the fakenet projects other than `project` that run ("" where none does)."""
     found = _engine().containers.list(filters={"label": [PROJECT_LABEL_COMPOSE, "io.fakenet.project"]})
     running = sorted({c.labels[PROJECT_LABEL_COMPOSE] for c in found} - {project})
-    others = f"; running: {', '.join(running)}" if running else ""
-    return f"no network {project!r} is running (start one with {invocation.command(project)} up -d){others}"
+    return f"; running: {', '.join(running)}" if running else ""
+
+
+def _check_compose_options(project: str, args: list[str]) -> None:
+    """Options Compose refuses, refused as fakenet's line naming the verb and where its options are listed
+    (compose_options), before anything runs: `up` before a build that can take a minute."""
+    if refused := compose_options.refused(compose.compose_binary(), args):
+        raise UsageError(f"fake {args[0]}: {refused} (its options: {invocation.command(project)} {args[0]} --help)")
 
 
 def passthrough(project: str, args: list[str]) -> int:
-    if args[0] in READS_PROJECT and _never_up(project):
+    if compose_options.asks_help(args):  # Compose's help needs no network (it said none was running)
+        return compose.run(project, args).returncode
+    _check_compose_options(project, args)
+    _refuse_run(project, args)
+    if args[0] in READS_PROJECT | ACTS_ON_CONTAINERS and _never_up(project):
         print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1
     _check_exec_names_a_command(project, args)
+    _check_exec_runs_the_nodes_cli(project, args)
     recorded = compose.recorded_services(project)
     if unknown := [name for name in _named_services(args) if recorded and name not in recorded]:
         # Said before compose runs: it answered `service "nodee" is not running` (read as a crash) or
@@ -1002,7 +1098,10 @@ def passthrough(project: str, args: list[str]) -> int:
         return 1
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
-    code = compose.run(project, args).returncode
+    if compose.makes_containers(args):  # `run`, `create`: the node image, not the placeholder compose pulled
+        code = compose.run(project, args, image=_node_image(project)).returncode
+    else:
+        code = compose.run(project, args).returncode
     named = _named_service(args)
     if code != 0 and named is not None:
         services = compose.service_names(project)
@@ -1014,6 +1113,25 @@ def passthrough(project: str, args: list[str]) -> int:
         print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1
     return code
+
+
+def _refuse_run(project: str, args: list[str]) -> None:
+    """`fake run node …`: a one-off copy of a node would take its fixed address (the engine's `Address already
+    in use`) and its data volume; it never ran (compose was given no image and tried Docker Hub)."""
+    if args[0] != "run":
+        return
+    node = compose_options.service_at(args)
+    rest = args[node:] if node is not None else ["node", "cli", "-getinfo"]
+    raise UsageError(f"fake run: a one-off copy of a node would take the node's own address and data; run a "
+                     f"command in the node instead: {invocation.command(project)} exec {' '.join(rest)}")
+
+
+def _node_image(project: str) -> str:
+    """The project's kind's node image, built as `up` builds it where this checkout's is not yet: `fake run
+    node …` and `fake create` gave compose the tag of no image, which it tried to pull from Docker Hub."""
+    kind = kinds.get(compose.kind_of(project))
+    return kind.present_image(engine_reads.answering(_docker)) or \
+        kind.image(lambda line: print(f"build| {line}", file=sys.stderr), _docker())
 
 
 def _exec_refusal(project: str, args: list[str], recorded: list[str]) -> str | None:
@@ -1062,6 +1180,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         top = parser()
         own = set(top._subparsers._group_actions[0].choices)
+        _check_project_before_the_command(argv)
         if not _is_own_verb(argv, own):
             project, rest = _project_and_rest(argv)
             return passthrough(_project_name(project), rest)

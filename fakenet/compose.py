@@ -275,14 +275,6 @@ def start(project: str, args: list[str], image: str | None = None, kind: str | N
     return Running(process, compose_output.OnceEach(process.stderr) if once else None)
 
 
-def refused_up_options(extra: list[str]) -> str:
-    """Compose's complaint about options given to its `up`, or "": asked before a build that can take a
-    minute. `--help` after them makes compose parse them and stop, with no project files read."""
-    result = subprocess.run([compose_binary(), "up", *extra, "--help"], capture_output=True, text=True)
-    lines = result.stderr.strip().splitlines()
-    return "" if result.returncode == 0 else (lines[-1] if lines else f"compose up refused {' '.join(extra)}")
-
-
 def service_names(project: str) -> list[str]:
     """The project's services as compose reads its files now (none when it cannot read them)."""
     result = subprocess.run(command(project, ["config", "--services"]), env=environment(project, None),

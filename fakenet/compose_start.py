@@ -52,6 +52,15 @@ def not_running(client: docker.DockerClient, project: str) -> list:
     return [container for container in found if container.status != "running"]
 
 
+def unpause(client: docker.DockerClient, containers: list[tuple[str, str]]) -> None:
+    """Unpause `containers` ((id, name): engine_reads' paused()), each said as compose says what it does to
+    one. Compose's `up` tried to start a paused node and failed with the engine's `cannot start a paused
+    container, try unpause instead`."""
+    for container_id, name in containers:
+        client.api.unpause(container_id)
+        print(f" Container {name} Unpaused", file=sys.stderr)
+
+
 def _start(client: docker.DockerClient, container_id: str, service: str, missing_ok: bool = False) -> str | None:
     try:
         client.api.start(container_id)
@@ -64,7 +73,8 @@ def _start(client: docker.DockerClient, container_id: str, service: str, missing
             return None
         if gone:
             raise ContainerError(f"the engine did not start {service} ({container_id[:12]}): it is gone") from None
-        raise ContainerError(f"the engine did not start {service} ({container_id[:12]}): {explanation}") from exc
+        raise ContainerError(f"the engine did not start {service} ({container_id[:12]}): {explanation}",
+                             node=service, output=explanation) from exc  # output: port_taken reads it
     return service
 
 

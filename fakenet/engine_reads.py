@@ -68,6 +68,11 @@ class SdkReads:
         """Any container, running or not, with all of `labels` (`key=value`)."""
         return bool(self.client.containers.list(all=True, sparse=True, filters={"label": labels}))
 
+    def paused(self, labels: list[str]) -> list[tuple[str, str]]:
+        """(id, name) of each paused container with all of `labels` (`key=value`)."""
+        found = self.client.containers.list(sparse=True, filters={"label": labels, "status": "paused"})
+        return [_id_and_name(container.attrs) for container in found]
+
     def volumes(self, labels: list[str]) -> list[str]:
         """The names of the volumes with all of `labels` (`key=value`)."""
         return [volume.name for volume in self.client.volumes.list(filters={"label": labels})]
@@ -122,12 +127,24 @@ class SocketReads:
         except engine_socket.Unanswered:
             return self._sdk().has_containers(labels)
 
+    def paused(self, labels: list[str]) -> list[tuple[str, str]]:
+        try:
+            found = self.engine.get("/containers/json", filters=json.dumps({"label": labels, "status": ["paused"]}))
+        except engine_socket.Unanswered:
+            return self._sdk().paused(labels)
+        return [_id_and_name(attrs) for attrs in found or []]
+
     def volumes(self, labels: list[str]) -> list[str]:
         try:
             found = self.engine.get("/volumes", filters=json.dumps({"label": labels})) or {}
         except engine_socket.Unanswered:
             return self._sdk().volumes(labels)
         return [volume["Name"] for volume in found.get("Volumes") or []]
+
+
+def _id_and_name(attrs: dict) -> tuple[str, str]:
+    """A listed container's id and name (the list call's `Names`, each with a leading slash)."""
+    return attrs["Id"], (attrs.get("Names") or ["/" + attrs["Id"][:12]])[0].lstrip("/")
 
 
 def of(client) -> SdkReads:

@@ -12,6 +12,7 @@ import socket
 
 PROJECT_LABEL = "io.fakenet.project"  # the network's project (compose) or harness run group
 RUN_LABEL = "io.fakenet.run"  # one harness network, bench unit or compose run
+COMPOSE_RUN = "compose"  # RUN_LABEL of a `./fake up` project (compose/*.yml: ${FAKENET_RUN:-compose})
 OWNER_LABEL = "io.fakenet.owner"  # "<hostname>:<pid>:<machine>:<start>" of the harness process that made it
 KIND_LABEL = "io.fakenet.kind"  # the node kind a compose project runs
 IMAGE_LABEL = "io.fakenet.image"  # node, litecoin, base: images fakenet builds

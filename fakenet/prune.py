@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import docker
 
-from fakenet.labels import IMAGE_LABEL, OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_alive
+from fakenet.labels import COMPOSE_RUN, IMAGE_LABEL, OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_alive
 
 COMPOSE_GRACE = timedelta(minutes=2)
 
@@ -74,8 +74,10 @@ def _remove(resource, **options) -> bool:
     return True
 
 
-def prune(client: docker.DockerClient, project: str | None = None) -> Pruned:
-    """Remove dead fakenet resources (of one project, or all); returns what went."""
+def prune(client: docker.DockerClient, project: str | None = None, keep_compose: bool = False) -> Pruned:
+    """Remove dead fakenet resources (of one project, or all); returns what went. `keep_compose`: spare
+    `./fake up` projects (a test session's prune: a developer's network stopped with `./fake stop` is
+    theirs, not what a killed run left, and went with its chain and identities at the next `pytest`)."""
     live, done = live_networks(client), Pruned()
     label_filter = {"label": f"{PROJECT_LABEL}={project}" if project else PROJECT_LABEL}
 
@@ -83,6 +85,8 @@ def prune(client: docker.DockerClient, project: str | None = None) -> Pruned:
         owner = labels.get(OWNER_LABEL)
         if owner:
             return not owner_alive(owner)
+        if keep_compose and labels.get(RUN_LABEL) == COMPOSE_RUN:
+            return False
         return _key(labels) not in live and not _young(attrs)
 
     for container in _containers(client, label_filter):

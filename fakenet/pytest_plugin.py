@@ -12,7 +12,8 @@
   logs, configs without secrets, graphs, manifest, report) and ends its failure with whose fault it
   is and a `replay:` line; JUnit XML gets the bundle's path as the `fakenet_bundle` property.
 - Under pytest-xdist each worker names its docker resources after itself; the session start
-  prunes what killed runs left behind (resources whose owner process is gone).
+  prunes what killed runs left behind (resources whose owner process is gone), never a `./fake up`
+  project: one stopped is the developer's (`fake prune` takes it).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def pytest_sessionstart(session):
 
         client = docker.from_env()
         client.ping()
-        done = prune(client)
+        done = prune(client, keep_compose=True)  # `./fake up` projects are the developer's: `fake prune` takes them
     except Exception as exc:  # no engine, or it misbehaved: a prune must never stop the tests
         print(f"fakenet: start-up prune skipped: {exc}")
         return

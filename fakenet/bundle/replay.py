@@ -19,7 +19,7 @@ def scenario_command(result) -> str:
     Result. --kind always: a file may list several kinds, and a kind given on the command line replaces
     them in the loaded scenario, so the file alone cannot say which ran. --nodes where it differed."""
     scenario = result.scenario
-    words = [invocation.command(), "scenario", "run", _path(scenario.path), "--backend", result.backend, "--seed", str(result.seed)]
+    words = [invocation.command(from_checkout=True), "scenario", "run", _path(scenario.path), "--backend", result.backend, "--seed", str(result.seed)]
     if result.kind:
         words += ["--kind", result.kind]
     if result.nodes and result.nodes != scenario.nodes:
@@ -39,7 +39,7 @@ def pytest_command(nodeid: str, backend: str, root: Path | None = None) -> str:
     if root is not None:
         file, sep, rest = nodeid.partition("::")
         nodeid = _path(str(Path(root) / file)) + sep + rest
-    return shlex.join([invocation.command(), "test", "-n", "0", "--fakenet-backend", backend, nodeid])
+    return shlex.join([invocation.command(from_checkout=True), "test", "-n", "0", "--fakenet-backend", backend, nodeid])
 
 
 def _path(path: str) -> str:

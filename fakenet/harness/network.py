@@ -16,10 +16,12 @@ the fleet (fakenet.harness.fleet).
 
 from __future__ import annotations
 
+import operator
+
 import networkx as nx
 
 from fakenet import kinds
-from fakenet.errors import FakenetError, MissingCapability
+from fakenet.errors import ConfigError, FakenetError, MissingCapability
 from fakenet.harness import backends, clock, faults
 from fakenet.harness import topology as topologies
 from fakenet.harness.backends import NodeSpec
@@ -40,6 +42,18 @@ FACETS = {STREAMS: Streams, CHAIN: Chain, CLUSTER: Cluster}
 GRAPH_AFTER_UNTRUSTED = 5.0  # seconds: the graph check after a start whose trust wait timed out
 
 
+def _node_count(nodes) -> int:
+    """A whole number of nodes, at least 1: Network(0) and Network(-1) made one node without a word, and
+    Network("4") (a count read from the environment) failed inside the naming with a TypeError."""
+    try:
+        count = operator.index(nodes)  # int, or an integer type such as numpy's
+    except TypeError:
+        count = None
+    if isinstance(nodes, bool) or count is None or count < 1:
+        raise ConfigError(f"nodes: expected a whole number of nodes, at least 1, not {nodes!r}")
+    return count
+
+
 class Network:
     """N nodes of a kind on a backend, with the model that predicts them.
 
@@ -53,7 +67,7 @@ class Network:
                  settings: dict | None = None, **backend_options):
         self.kind = kinds.get(kind)
         if isinstance(topology, str):
-            self.names = topologies.node_names(nodes)
+            self.names = topologies.node_names(_node_count(nodes))
             self.topology = topologies.build(topology, self.names, seed=seed)
         else:
             self.topology = topologies.check(topology)

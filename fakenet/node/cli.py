@@ -122,6 +122,28 @@ def call_method(client: Client, method: str, args: list[str], named: bool) -> in
     return 0
 
 
+# Options this cli reads; bitcoin-cli's others (-regtest, -rpcwait, …) are taken and ignored before a method.
+OWN_OPTIONS = ("getinfo", "healthcheck", "named", "datadir", "conf", "rpcconnect", "rpcport", "apiport", "rpcuser",
+               "rpcpassword")
+HELP = ("h", "help", "?")
+
+
+def _nothing_to_do(options: dict[str, str]) -> int:
+    """No method and no -getinfo: the usage, on stdout for -h; else on stderr, or one line naming the option
+    meant where one given is near one of ours (`cli -getinfoo` printed the usage alone, saying nothing of it)."""
+    if any(key in options for key in HELP):
+        print(__doc__)
+        return 0
+    import difflib
+
+    for key in (key for key in options if key not in OWN_OPTIONS):
+        if close := difflib.get_close_matches(key, OWN_OPTIONS, n=1, cutoff=0.6):
+            print(f"error: unknown option -{key} (did you mean -{close[0]}?); `cli -h` for usage", file=sys.stderr)
+            return 1
+    print(__doc__, file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     options, rest = _options(sys.argv[1:] if argv is None else argv)
     client = Client(options)
@@ -130,8 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     if "healthcheck" in options:
         return healthcheck(client)
     if not rest:
-        print(__doc__, file=sys.stderr)
-        return 1
+        return _nothing_to_do(options)
     if rest[0] == "clusterpin":
         from fakenet.node.cluster import ctl  # here, not at the top: plain RPC calls need none of it
 

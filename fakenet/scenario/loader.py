@@ -79,7 +79,9 @@ def load(path: str | Path, kind: str | None = None, nodes: int | None = None) ->
     try:
         text = path.read_text()
     except OSError as exc:
-        raise ScenarioError(f"cannot read the scenario: {exc}", file=str(path)) from exc
+        from fakenet.scenario.file_hint import unreadable
+
+        raise ScenarioError(unreadable(path, exc), file=str(path)) from exc
     return parse(text, str(path), kind, nodes)
 
 

@@ -97,6 +97,17 @@ def test_up_again_after_a_pause_is_prompt_though_docker_still_says_unhealthy(cli
     assert [(row.name, row.peers, row.error) for row in rows] == [(name, 3, "") for name in compose.node_names(4)]
 
 
+def test_up_brings_a_paused_node_back(client, project):
+    """`./fake pause node3` then `./fake up -d` failed with the engine's `cannot start a paused container,
+    try unpause instead`, as compose's own up does."""
+    fake(project, "up", "-d")
+    fake(project, "pause", "node3")
+    up = fake(project, "up", "-d", check=False)
+    assert up.returncode == 0 and f" Container {project}-node3-1 Unpaused" in up.stderr, up.stderr
+    rows = netstatus.probe_all(client, project)
+    assert [(row.name, row.peers, row.error) for row in rows] == [(name, 3, "") for name in compose.node_names(4)]
+
+
 def test_eight_nodes_come_up_meshed(client, project):
     fake(project, "up", "-d", "--nodes", "8")
     rows = netstatus.probe_all(client, project)
@@ -151,6 +162,24 @@ def test_up_whose_subnet_another_run_takes_first_tries_the_next(client, project,
             network.remove()
 
 
+def test_a_host_port_another_program_holds_is_said_as_that_with_the_setting_that_moves_it(project, monkeypatch):
+    """The engine's `driver failed programming external connectivity … bind: address already in use`
+    read as the engine failing: a Ceramic daemon of the developer's own on 7007 is the likely holder."""
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        monkeypatch.setenv("FAKENET_API_HOST_PORT", str(port))
+        up = fake(project, "up", "-d", check=False)
+    error = [line for line in up.stderr.splitlines() if line.startswith("fake")]
+    assert up.returncode == 1 and "Traceback" not in up.stderr, up.stderr
+    assert error == [f"fake: node cannot publish 127.0.0.1:{port}: another program on this machine listens there "
+                     f"(set FAKENET_API_HOST_PORT to a free port, or unset it for one picked free); the nodes "
+                     f"started stay (`./fake -p {project} down -v` removes them)"], up.stderr
+
+
 def test_status_without_a_network_is_one_clear_line(project):
     result = fake(project, "status", check=False)
     assert result.returncode == 1
@@ -159,6 +188,18 @@ def test_status_without_a_network_is_one_clear_line(project):
     assert error.startswith(f"fake: no network {project!r} is running (start one with ./fake -p {project} up -d)")
     assert fake(project, "graph", check=False).stderr.strip() == \
         f"fake: no running network {project!r} to attach to (start one with ./fake -p {project} up -d)"
+
+
+def test_graph_and_dump_work_with_every_node_stopped(project, tmp_path):
+    """README: `status`, `graph` and `dump` work with nodes stopped. With all of them stopped (a network that
+    crashed whole, whose logs a dump is for) graph and dump said no network was running."""
+    fake(project, "up", "-d")
+    fake(project, "stop")
+    assert fake(project, "graph").stdout.split("\n")[:4] == [f"{name}: (down)" for name in compose.node_names(4)]
+    fake(project, "dump", str(tmp_path / "bundle"))
+    logs = {path.name: path.read_text() for path in (tmp_path / "bundle" / "logs").iterdir()}
+    assert sorted(logs) == [f"{name}.log" for name in compose.node_names(4)]
+    assert all("event=stopping" in text for text in logs.values()), logs
 
 
 def test_a_mistyped_verb_is_one_line_not_composes_usage(project):

@@ -467,7 +467,8 @@ def test_down_v_removes_the_volumes_of_nodes_a_smaller_up_dropped(capsys, monkey
 
     removed, asked = [], []
     monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 0))
-    reads = SimpleNamespace(volumes=lambda labels: asked.append(labels) or ["demo_node5-data", "demo_node6-data"])
+    reads = SimpleNamespace(volumes=lambda labels: asked.append(labels) or ["demo_node5-data", "demo_node6-data"],
+                            has_containers=lambda labels: True)  # demo is up
     monkeypatch.setattr(cli.engine_reads, "answering", lambda client: reads)
     volumes = SimpleNamespace(get=lambda name: SimpleNamespace(remove=lambda force: removed.append(name)))
     monkeypatch.setattr(cli, "_docker", lambda: SimpleNamespace(volumes=volumes))
@@ -539,7 +540,8 @@ def test_down_v_says_which_dropped_volume_it_could_not_remove_and_goes_on(capsys
         return go
 
     monkeypatch.setattr(cli.compose, "run", lambda project, args: subprocess.CompletedProcess(args, 0))
-    reads = SimpleNamespace(volumes=lambda labels: ["demo_node5-data", "demo_node6-data"])
+    reads = SimpleNamespace(volumes=lambda labels: ["demo_node5-data", "demo_node6-data"],
+                            has_containers=lambda labels: True)  # demo is up
     monkeypatch.setattr(cli.engine_reads, "answering", lambda client: reads)
     volumes = SimpleNamespace(get=lambda name: SimpleNamespace(remove=remove(name)))
     monkeypatch.setattr(cli, "_docker", lambda: SimpleNamespace(volumes=volumes))
@@ -619,3 +621,218 @@ def test_a_kind_that_cannot_filter_its_links_does_not_run_on_the_local_backend()
     assert NoLinkControl.backends is None and not NoLinkControl().runs_on("local") and NoLinkControl().runs_on("docker")
     assert not kinds.get("litecoin").runs_on("local") and kinds.get("litecoin").runs_on("docker")
     assert all(kinds.get("fakenet").runs_on(backend) for backend in cli.BACKENDS)
+
+
+@pytest.mark.parametrize("argv, verb, refusal", [
+    (["down", "-x"], "down", "unknown shorthand flag: 'x' in -x"),
+    (["down", "-v", "--rmi", "all", "--bogus"], "down", "unknown flag: --bogus"),
+    (["ps", "-x"], "ps", "unknown shorthand flag: 'x' in -x"),
+    (["logs", "node", "--bogus"], "logs", "unknown flag: --bogus"),
+    (["restart", "-t", "x"], "restart", 'invalid argument "x" for "-t, --timeout"'),
+    (["exec", "-x", "node", "cli", "-getinfo"], "exec", "unknown shorthand flag: 'x' in -x")])
+def test_a_compose_verbs_bad_option_is_fakenets_line_naming_the_verb_and_its_options(capsys, monkeypatch, argv,
+                                                                                      verb, refusal):
+    """`fake down -x` printed Compose's bare `unknown shorthand flag: 'x' in -x`, naming neither fake nor
+    the verb nor where its options are."""
+    monkeypatch.setattr(cli.compose, "run", lambda *a, **k: pytest.fail("refused before compose runs"))
+    monkeypatch.setattr(cli, "_engine", lambda: pytest.fail("refused before the engine is asked"))
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    error = fails_in_one_line(capsys, ["-p", "demo", *argv]).strip()
+    assert error.startswith(f"fake {verb}: {refusal}") and error.endswith(f"(its options: ./fake -p demo {verb} --help)")
+
+
+def test_options_of_the_command_exec_runs_are_the_commands_not_composes(monkeypatch):
+    ran = []
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: ran.append(args) or subprocess.CompletedProcess(args, 0))
+    monkeypatch.setattr(cli.compose, "recorded_services", lambda project: ["node"])
+    monkeypatch.setattr(cli, "_never_up", lambda project: False)
+    monkeypatch.setattr(cli, "_exec_refusal", lambda project, args, recorded: None)
+    assert cli.passthrough("demo", ["exec", "-T", "node", "cli", "-x", "--help"]) == 0
+    assert ran == [["exec", "-T", "node", "cli", "-x", "--help"]]
+
+
+@pytest.mark.parametrize("verb, option", [("down", "--rmi"), ("up", "--force-recreate")])
+def test_the_help_a_refusal_points_at_lists_composes_options_too(capsys, verb, option):
+    """`fake down --help` listed only -v: the options a refusal sent the user to see were not there."""
+    with pytest.raises(SystemExit) as exited:
+        cli.main([verb, "--help"])
+    out = capsys.readouterr().out
+    assert exited.value.code == 0 and f"usage: fake {verb}" in out
+    assert f"passed to `compose {verb}`" in out and option in out
+
+
+@pytest.mark.parametrize("args", [["logs", "--help"], ["exec", "-h"], ["ps", "--help"], ["logs", "node", "-h"]])
+def test_a_compose_verbs_help_needs_no_network(monkeypatch, tmp_path, args):
+    """`./fake logs --help` before any `up` said no network was running instead of showing the help."""
+    ran = []
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: ran.append(args) or subprocess.CompletedProcess(args, 0))
+    monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=lambda **filters: [])))
+    assert cli.main(["-p", "never-up", *args]) == 0 and ran == [args]
+
+
+DOCKER_20_10_PORT_TAKEN = ("driver failed programming external connectivity on endpoint fakenet-node-1 (af675d7af849f"
+                           "ce6cf65cb3a9a38906216a5fdfe7d44ba3bb0513191ae016098): Error starting userland proxy: "
+                           "listen tcp4 127.0.0.1:7007: bind: address already in use")
+
+
+def test_a_host_port_taken_names_the_setting_that_moves_it_and_what_stays(capsys, monkeypatch):
+    """The default project publishes on the README's ports: 7007 is a Ceramic daemon's own."""
+    from fakenet.errors import ContainerError
+
+    def refused(*args):
+        raise ContainerError("the engine did not start node (f5a84c4efba5): " + DOCKER_20_10_PORT_TAKEN, node="node",
+                             output=DOCKER_20_10_PORT_TAKEN)
+
+    monkeypatch.delenv("FAKENET_API_HOST_PORT", raising=False)
+    monkeypatch.setattr(cli, "_create_and_start", refused)
+    monkeypatch.setattr(cli.compose, "environment", lambda project, image: {**cli.compose.STANDARD_HOST_PORTS})
+    with pytest.raises(cli.FakenetError) as said:
+        cli._create_and_start_said(None, "fakenet", "img", "fakenet", None)
+    assert str(said.value) == ("node cannot publish 127.0.0.1:7007: another program on this machine listens there (set "
+                               "FAKENET_API_HOST_PORT to a free port, or use another project (-p NAME), whose ports "
+                               "are picked free); the nodes started stay (`./fake down -v` removes them)")
+    assert not isinstance(said.value, cli.compose.ContainerError)  # the user's machine, not the engine
+
+
+def test_an_engine_refusal_that_is_not_a_taken_port_stays_the_engines(monkeypatch):
+    from fakenet.errors import ContainerError
+
+    def refused(*args):
+        raise ContainerError("the engine did not start node (f5a8): no space left on device", node="node",
+                             output="no space left on device")
+
+    monkeypatch.setattr(cli, "_create_and_start", refused)
+    with pytest.raises(ContainerError, match="no space left"):
+        cli._create_and_start_said(None, "fakenet", "img", "fakenet", None)
+
+
+@pytest.mark.parametrize("held", [{}, {"containers"}, {"network"}, {"volumes"}])
+def test_down_of_a_project_with_nothing_on_the_engine_says_so_with_the_ones_that_run(capsys, monkeypatch, held):
+    """`./fake -p demo up -d`, then `./fake down -v` (or a mistyped -p): compose removed nothing, said nothing
+    and exited 0, read as the network removed while demo ran on."""
+    ran = []
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: ran.append(args) or subprocess.CompletedProcess(args, 0))
+    reads = SimpleNamespace(has_containers=lambda labels: "containers" in held,
+                            network=lambda name: {"Name": name} if "network" in held and name == "typo_p2p" else None,
+                            volumes=lambda labels: ["typo_node-data"] if "volumes" in held else [])
+    monkeypatch.setattr(cli.engine_reads, "answering", lambda client: reads)
+    monkeypatch.setattr(cli, "_remove_dropped_volumes", lambda project: None)
+    running = SimpleNamespace(labels={"com.docker.compose.project": "demo"})
+    monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=lambda **f: [running])))
+    assert cli.main(["-p", "typo", "down", "-v"]) == 0 and ran == [["down", "-v"]]  # compose still cleans up
+    said = capsys.readouterr().err.strip()
+    assert said == ("" if held else "fake: no network 'typo' to remove; running: demo")
+
+
+@pytest.mark.parametrize("kind, args, refused", [
+    ("fakenet", ["exec", "node", "bitcoin-cli", "-getinfo"], "./fake -p demo exec node cli -getinfo"),
+    ("fakenet", ["exec", "-T", "node2", "litecoin-cli", "getblockcount"], "./fake -p demo exec -T node2 cli getblockcount"),
+    ("litecoin", ["exec", "node", "bitcoin-cli", "-getinfo"], "./fake -p demo exec node cli -getinfo"),
+    ("litecoin", ["exec", "node", "litecoin-cli", "-datadir=/data", "getblockcount"], None),
+    ("fakenet", ["exec", "node", "cli", "-getinfo"], None)])
+def test_exec_of_an_rpc_client_the_node_lacks_points_at_its_cli(capsys, monkeypatch, kind, args, refused):
+    """README's `cli -getinfo  # bitcoin-cli -getinfo, plus …` typed as `exec node bitcoin-cli -getinfo`: the engine's
+    `OCI runtime exec failed: … "bitcoin-cli": executable file not found in $PATH`, exit 126."""
+    ran = []
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: ran.append(args) or subprocess.CompletedProcess(args, 0))
+    monkeypatch.setattr(cli.compose, "kind_of", lambda project: kind)
+    monkeypatch.setattr(cli.compose, "recorded_services", lambda project: ["node", "node2"])
+    monkeypatch.setattr(cli, "_never_up", lambda project: False)
+    monkeypatch.setattr(cli, "_exec_refusal", lambda project, args, recorded: None)
+    if refused is None:
+        assert cli.main(["-p", "demo", *args]) == 0 and len(ran) == 1
+        return
+    word = next(arg for arg in args if arg.endswith("-cli"))
+    error = fails_in_one_line(capsys, ["-p", "demo", *args]).strip()
+    assert ran == [] and error == f"fake exec: nodes have no {word}; their RPC client is cli, with bitcoin-cli's conventions: {refused}"
+
+
+@pytest.mark.parametrize("argv, again", [(["--nodes", "8", "up", "-d"], "./fake up -d --nodes 8"),
+                                         (["-p", "demo", "--kind", "litecoin", "up", "-d"],
+                                          "./fake -p demo up -d --kind litecoin"),
+                                         (["-f", "node", "logs"], "./fake logs -f node")])
+def test_a_commands_option_typed_before_it_is_said_with_the_line_that_puts_it_after(capsys, monkeypatch, argv, again):
+    """`./fake --nodes 8 up -d` said `unknown command '8'`."""
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    error = fails_in_one_line(capsys, argv).strip()
+    assert error == f"fake: {argv[argv.index('demo') + 1] if 'demo' in argv else argv[0]} is an option of a command, " \
+                    f"not of fake itself: {again}"
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["up", "-d", "-p", "demo"], "fake: -p goes before the command: ./fake -p demo up -d"),
+    (["status", "-p", "demo"], "fake: -p goes before the command: ./fake -p demo status"),
+    (["logs", "--project", "demo", "node"], "fake: --project goes before the command: ./fake -p demo logs node"),
+    (["down", "-v", "--project-name=demo"], "fake: --project-name goes before the command: ./fake -p demo down -v")])
+def test_the_project_option_after_the_command_is_said_with_the_line_that_puts_it_before(capsys, monkeypatch, argv, said):
+    """`./fake up -d -p demo` said compose's `unknown shorthand flag: 'p' in -p`; `status -p demo`, `unrecognized
+    arguments: -p demo`."""
+    monkeypatch.setattr(cli, "_docker", lambda: pytest.fail("refused before the engine is asked"))
+    monkeypatch.setattr(cli.compose, "run", lambda *a, **k: pytest.fail("refused before compose runs"))
+    assert fails_in_one_line(capsys, argv).strip() == said
+
+
+def test_the_words_of_the_command_exec_runs_keep_their_p(monkeypatch):
+    monkeypatch.setattr(cli, "passthrough", lambda project, args: 0 if args == ["exec", "node", "cli", "-p", "x"] else 9)
+    assert cli.main(["exec", "node", "cli", "-p", "x"]) == 0
+
+
+def test_pytests_own_p_passes_through_fake_test(monkeypatch):
+    ran = []
+    monkeypatch.setattr(cli, "cmd_test", lambda args, extra: ran.append(extra) or 0)
+    assert cli.main(["test", "-p", "no:randomly", "-q"]) == 0 and ran == [["-p", "no:randomly", "-q"]]
+
+
+@pytest.mark.parametrize("verb", ["start", "stop", "restart", "pause", "unpause", "kill"])
+def test_a_lifecycle_verb_on_a_project_never_up_is_one_line_before_compose_runs(capsys, monkeypatch, tmp_path, verb):
+    """`./fake start`, read as "start the network", said compose's `service "node4" has no container to start`;
+    stop, pause and kill did nothing and exited 0."""
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(cli.compose, "run", lambda project, args: pytest.fail("compose ran for a project never up"))
+    monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=lambda **filters: [])))
+    assert fails_in_one_line(capsys, ["-p", "never-up", verb]).strip() == \
+        "fake: no network 'never-up' is running (start one with ./fake -p never-up up -d)"
+
+
+def test_create_gives_compose_the_node_image_not_a_placeholder_it_pulls(monkeypatch):
+    """`fake create` gave compose FAKENET_IMAGE=fakenet-node:not-built, which it tried to pull from Docker Hub."""
+    ran = []
+    monkeypatch.setattr(cli.compose, "run", lambda project, args, image=None: ran.append((args, image)) or
+                        subprocess.CompletedProcess(args, 0))
+    monkeypatch.setattr(cli.compose, "kind_of", lambda project: "fakenet")
+    monkeypatch.setattr(cli.kinds, "get", lambda name: SimpleNamespace(present_image=lambda reads: f"{name}-node:abc"))
+    monkeypatch.setattr(cli.engine_reads, "answering", lambda client: "reads")
+    monkeypatch.setattr(cli.compose, "recorded_services", lambda project: ["node"])
+    assert cli.passthrough("demo", ["create"]) == 0 and ran == [(["create"], "fakenet-node:abc")]
+
+
+@pytest.mark.parametrize("args, instead", [(["run", "--rm", "node2", "ls", "/"], "./fake -p demo exec node2 ls /"),
+                                           (["run"], "./fake -p demo exec node cli -getinfo")])
+def test_run_is_refused_with_the_exec_that_runs_the_command_in_the_node(capsys, monkeypatch, args, instead):
+    """A one-off node took the node's fixed address (`Address already in use`), after compose had tried to pull
+    a placeholder image from Docker Hub: `run` never ran."""
+    monkeypatch.setattr(cli.compose, "run", lambda *a, **k: pytest.fail("refused before compose runs"))
+    error = fails_in_one_line(capsys, ["-p", "demo", *args]).strip()
+    assert error == ("fake run: a one-off copy of a node would take the node's own address and data; run a command "
+                     f"in the node instead: {instead}")
+
+
+def test_up_without_kind_starts_the_kind_an_earlier_up_of_the_project_started(monkeypatch, tmp_path):
+    """`./fake up -d --kind litecoin`, `./fake stop`, `./fake up -d`: refused as `up` of fakenet nodes."""
+    monkeypatch.setenv("FAKENET_STATE_DIR", str(tmp_path))
+    asked = []
+    monkeypatch.setattr(cli.compose, "kind_of", lambda project: asked.append(project) or "litecoin")
+    assert cli._project_kind("demo") == "fakenet" and asked == []  # never up here: fakenet, the engine not asked
+    cli.compose.override_path("demo").parent.mkdir(parents=True)
+    cli.compose.override_path("demo").write_text("{}")
+    assert cli._project_kind("demo") == "litecoin" and asked == ["demo"]
+    chosen = []
+
+    def chosen_then_stop(name):
+        chosen.append(name)
+        raise cli.UsageError("stopped once the kind is chosen")
+
+    monkeypatch.setattr(cli.kinds, "get", chosen_then_stop)
+    assert cli.main(["-p", "demo", "up", "-d"]) == 1 and cli.main(["-p", "demo", "up", "-d", "--kind", "fakenet"]) == 1
+    assert chosen == ["litecoin", "fakenet"]  # an explicit --kind is still the user's (then refused as another kind)

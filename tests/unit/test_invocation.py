@@ -61,3 +61,33 @@ def test_cli_hints_and_replay_lines_use_the_installed_name(console_script, monke
     assert capsys.readouterr().err.strip().endswith("runs inside a node: fake -p demo exec node cli -getinfo")
     assert cli._not_running("demo").startswith("no network 'demo' is running (start one with fake -p demo up -d)")
     assert replay.pytest_command("tests/t.py::test_a", "docker").startswith("fake test -n 0 ")
+
+
+def test_the_checkout_script_is_named_by_its_path_where_the_user_stands_elsewhere(monkeypatch, tmp_path):
+    """`cd /tmp && ~/fakenet/fake -p demo status` hinted `./fake -p demo up -d`, which /tmp has not."""
+    monkeypatch.setattr(sys, "argv", [str(invocation.CHECKOUT / "fakenet" / "__main__.py"), "status"])
+    monkeypatch.chdir(tmp_path)
+    assert invocation.command("demo") == f"{invocation.CHECKOUT / 'fake'} -p demo"
+    monkeypatch.chdir(invocation.CHECKOUT.parent)
+    assert invocation.command("demo") == f"{invocation.CHECKOUT.name}/fake -p demo"
+    monkeypatch.chdir(invocation.CHECKOUT / "scenarios")
+    assert invocation.command() == str(invocation.CHECKOUT / "fake")
+    monkeypatch.chdir(invocation.CHECKOUT)
+    assert invocation.command() == "./fake"
+
+
+def test_a_replay_line_runs_from_the_checkout_wherever_the_user_stands(monkeypatch, tmp_path):
+    """Its paths are the checkout's (scenarios/x.yaml), so its command is too."""
+    monkeypatch.setattr(sys, "argv", [str(invocation.CHECKOUT / "fakenet" / "__main__.py"), "scenario"])
+    monkeypatch.chdir(tmp_path)
+    assert replay.pytest_command("tests/x.py::t", "local").startswith("./fake test ")
+
+
+def test_the_default_project_is_named_where_fakenet_project_points_the_bare_command_elsewhere(monkeypatch):
+    """FAKENET_PROJECT=demo, then `./fake -p fakenet status`: its hint `./fake up -d` would start demo."""
+    monkeypatch.setattr(sys, "argv", [str(invocation.CHECKOUT / "fakenet" / "__main__.py"), "status"])
+    monkeypatch.chdir(invocation.CHECKOUT)
+    monkeypatch.setenv("FAKENET_PROJECT", "demo")
+    assert invocation.command("fakenet") == "./fake -p fakenet" and invocation.command("demo") == "./fake -p demo"
+    monkeypatch.delenv("FAKENET_PROJECT")
+    assert invocation.command("fakenet") == "./fake"

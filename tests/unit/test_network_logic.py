@@ -196,3 +196,21 @@ def test_a_network_that_fails_as_it_is_made_closes_its_backend_and_raises_its_ow
         Network(4, backend="fake", kind=kind)
     assert closed == [True]
     assert any("the engine went away" in note for note in raised.value.__notes__)
+
+
+@pytest.mark.parametrize("nodes", [0, -1, "4", True, 4.0, None])
+def test_a_node_count_that_is_no_whole_number_of_nodes_is_refused_by_name(nodes):
+    """Network(0) and Network(-1) made a one-node network without a word; Network("4") (a count read from the
+    environment) failed inside the naming with `TypeError: can only concatenate str (not "int") to str`."""
+    with pytest.raises(ConfigError, match=rf"nodes: expected a whole number of nodes, at least 1, not {nodes!r}"):
+        Network(nodes, backend="sim")
+
+
+def test_one_node_and_an_integer_type_of_another_library_are_whole_numbers_of_nodes():
+    from fakenet.harness.network import _node_count
+
+    class Count:  # numpy.int64 and the like: integer types other than int, by __index__
+        def __index__(self):
+            return 5
+
+    assert _node_count(1) == 1 and _node_count(Count()) == 5

@@ -112,3 +112,23 @@ def test_a_run_tearing_down_during_the_listing_does_not_stop_the_prune(monkeypat
 
     done = prune(engine.client(monkeypatch))
     assert done.containers == ["fakenet-killed-node"] and done.networks == ["fakenet-killed"], done
+
+
+def test_a_test_sessions_prune_spares_a_developers_stopped_compose_network(monkeypatch, worker):
+    """`./fake up -d`, `./fake stop`, then any `pytest` (even one unit test file): the session start removed
+    the stopped network with its volumes (its chain, streams and identities) as if a killed run had left it."""
+    from types import SimpleNamespace
+
+    from fakenet import pytest_plugin
+
+    engine = Engine()
+    engine.run("compose", None, status="exited", created=LONG_AGO)  # the developer's, every node stopped
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    engine.run("killed", _owner(int(finished.stdout)), created=LONG_AGO)
+    client = engine.client(monkeypatch)
+    monkeypatch.setattr(client, "ping", lambda: True)
+    monkeypatch.setattr(docker, "from_env", lambda: client)
+    monkeypatch.delenv("FAKENET_NO_PRUNE", raising=False)
+    pytest_plugin.pytest_sessionstart(SimpleNamespace(config=SimpleNamespace()))
+    assert sorted(engine.held["networks"]) == ["n-compose"] and sorted(engine.held["volumes"]) == ["fakenet-compose-node"]
+    assert sorted(prune(client).networks) == ["fakenet-compose"]  # `fake prune` still takes it, as README says

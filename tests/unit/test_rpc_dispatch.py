@@ -133,3 +133,23 @@ def test_a_key_given_twice_counts_the_first_time_as_bitcoin_core_reads_it():
     assert call(b'{"method": "echo", "method": "nope", "params": ["a"], "id": 1}') == \
         (200, {"result": ["a"], "error": None, "id": 1})
     assert call(b'{"method": "echo", "params": ["first"], "params": ["second", 2], "id": 2}')[1]["result"] == ["first"]
+
+
+@pytest.mark.parametrize("typed, meant", [("-getinfoo", "-getinfo"), ("-getinf", "-getinfo"),
+                                          ("-helthcheck", "-healthcheck")])
+def test_cli_names_the_option_meant_where_one_typed_is_near_its_own(typed, meant, capsys, monkeypatch, tmp_path):
+    """`./fake exec node cli -getinfoo` printed the usage alone, saying nothing of the option."""
+    from fakenet.node import cli
+
+    monkeypatch.setenv("FAKENET_DATADIR", str(tmp_path))
+    assert cli.main([typed]) == 1
+    assert capsys.readouterr().err == f"error: unknown option {typed} (did you mean {meant}?); `cli -h` for usage\n"
+
+
+def test_cli_help_is_the_usage_on_stdout_with_status_0_and_bitcoin_clis_other_options_stay_taken(capsys, monkeypatch,
+                                                                                                  tmp_path):
+    from fakenet.node import cli
+
+    monkeypatch.setenv("FAKENET_DATADIR", str(tmp_path))
+    assert cli.main(["-h"]) == 0 and capsys.readouterr().out.startswith("`cli`: bitcoin-cli's conventions")
+    assert cli.main(["-regtest"]) == 1 and capsys.readouterr().err.startswith("`cli`: bitcoin-cli's conventions")

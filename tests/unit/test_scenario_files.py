@@ -119,3 +119,22 @@ def test_a_step_asking_more_than_can_ever_be_done_is_the_scenarios_error_at_its_
     assert said in str(caught.value)
     parse("name: x\nnodes: 2\nsteps:\n  - mine: {on: node, blocks: 10000}\n  - create_streams: {on: node, count: 100000}\n",
           "x.yaml")  # the bounds themselves are fine
+
+
+@pytest.mark.parametrize("typed, meant", [("scenarios/node_crash.yaml", "scenarios/node-crash.yaml"),
+                                          ("scenarios/partiton-heal.yaml", "scenarios/partition-heal.yaml"),
+                                          ("node-crash.yaml", "scenarios/node-crash.yaml")])
+def test_a_scenario_path_that_names_no_file_is_said_with_the_nearest_file(monkeypatch, typed, meant):
+    """`[Errno 2] No such file or directory: 'scenarios/node_crash.yaml'`: the path twice, the file meant never."""
+    monkeypatch.chdir(SHIPPED[0].parents[1])
+    with pytest.raises(ScenarioError) as refused:
+        load(typed)
+    assert str(refused.value) == f"{typed}: cannot read the scenario: no such file (did you mean {meant!r}?)"
+
+
+def test_a_folder_given_as_a_scenario_is_said_with_the_glob_of_its_scenarios(tmp_path):
+    (tmp_path / "a.yaml").write_text("name: a\nsteps: [heal]\n")
+    with pytest.raises(ScenarioError, match=r"cannot read the scenario: it is a folder \(of 1 scenarios: .*/\*\.yaml\)$"):
+        load(tmp_path)
+    with pytest.raises(ScenarioError, match=r"cannot read the scenario: no such file$"):
+        load(tmp_path / "gone" / "x.yaml")

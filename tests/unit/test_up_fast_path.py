@@ -88,13 +88,14 @@ class Compose:
         return self.code
 
 
-def fake_up(monkeypatch, compose_exit: int = 0, taken=lambda subnet: False) -> list:
+def fake_up(monkeypatch, compose_exit: int = 0, taken=lambda subnet: False, paused=()) -> list:
     calls = []
     monkeypatch.setattr(cli, "_compose_subnet", lambda reads, project, tried: f"subnet{len(tried)}")
     monkeypatch.setattr(cli, "_subnet_taken_meanwhile", lambda reads, project, subnet: taken(subnet))
     monkeypatch.setattr(cli, "_docker", lambda: "client")
     monkeypatch.setattr(cli, "_engine", lambda: "client")
-    monkeypatch.setattr(engine_reads, "answering", lambda client: SimpleNamespace(info=dict))  # the engine's info: {}
+    monkeypatch.setattr(engine_reads, "answering", lambda client: SimpleNamespace(  # the engine's info: {}, none paused
+        info=dict, paused=lambda labels: list(paused)))
     monkeypatch.setattr(cli, "_same_kind", lambda reads, project, kind: None)  # no containers of another kind
     monkeypatch.setattr(cli, "_print_table", lambda project, rows: None)
     monkeypatch.setattr(cli, "_import_for_the_wait", lambda: calls.append(("imports",)))
@@ -121,6 +122,21 @@ def test_up_d_lets_compose_create_then_starts_itself_and_other_options_keep_comp
     calls.clear()
     assert cli.main(["-p", "p", "up", "-d", "--force-recreate"]) == 0
     assert calls == [("compose", ["up", "-d", "--force-recreate", "--remove-orphans"]), ("wait",)]
+
+
+def test_up_unpauses_a_paused_node_before_compose_which_fails_on_one(monkeypatch, capsys):
+    """`./fake pause node3` then `./fake up -d`: compose's `up` said `Error response from daemon: cannot
+    start a paused container, try unpause instead` and up failed; `up` brings every node back."""
+    calls = fake_up(monkeypatch, paused=[("id3", "p-node3-1")])
+    unpaused = []
+    monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(api=SimpleNamespace(
+        unpause=lambda container_id: unpaused.append(container_id) or calls.append(("unpaused", container_id)))))
+    for argv in (["-p", "p", "up", "-d"], ["-p", "p", "up"]):
+        calls.clear()
+        assert cli.main(argv) == 0
+        compose_ran = next(i for i, call in enumerate(calls) if call[0] == "compose")
+        assert ("unpaused", "id3") in calls[:compose_ran], calls
+    assert " Container p-node3-1 Unpaused" in capsys.readouterr().err
 
 
 def test_up_d_whose_compose_fails_starts_nothing_more_and_says_composes_code(monkeypatch):

@@ -482,7 +482,7 @@ def attach_compose(kind: NodeKind, project: str) -> tuple[AttachedBackend, dict[
     """Every node of the project, and which of them are not running (stopped or paused)."""
     backend = AttachedBackend(kind, project)
     found = backend.client.containers.list(all=True, ignore_removed=True, filters={"label": f"com.docker.compose.project={project}"})
-    if not any(container.status in ("running", "paused") for container in found):
+    if not found:  # every node stopped is still a network: its logs are what `dump` is for
         raise FakenetError(f"no running network {project!r} to attach to (start one with {invocation.command(project)} up -d)")
     for container in found:
         name = container.labels["com.docker.compose.service"]
