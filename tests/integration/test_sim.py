@@ -103,16 +103,19 @@ def test_soak_on_sim_agrees_where_a_re_timed_link_delay_once_spun_forever(monkey
 
 
 def test_a_report_asks_the_nodes_and_changes_nothing_in_the_run(tmp_path):
-    """--report snapshots the network after every step (each node asked for its peers): the run's
-    trace is byte for byte the one without. Soak seed 36 once ended green with --report and red
-    without: the extra questions changed the order of same-instant timers."""
-    scenario = "tests/data/soak-36-pin-over-lossy-link.yaml"
-    plain, reported = tmp_path / "plain.trace", tmp_path / "reported.trace"
-    for trace, extra in ((plain, []), (reported, ["--report", str(tmp_path / "report")])):
-        subprocess.run([sys.executable, "-m", "fakenet", "scenario", "run", scenario, "--backend", "sim",
-                        "--trace", str(trace), *extra], cwd=ROOT, check=True, capture_output=True)
-    assert (tmp_path / "report" / "index.html").exists()
-    assert reported.read_bytes() == plain.read_bytes()
+    """--report snapshots the network after every step (each node asked for its peers: the bundle's
+    Recorder): the run's trace is byte for byte the one without. Soak seed 36 once ended green with
+    --report and red without: the extra questions changed the order of same-instant timers."""
+    from fakenet.bundle import Recorder
+    from fakenet.scenario import load
+    from fakenet.scenario.runner import run
+
+    scenario = load(ROOT / "tests" / "data" / "soak-36-pin-over-lossy-link.yaml")
+    recorder = Recorder()
+    plain = run(scenario, "sim", trace=tmp_path / "plain.trace")
+    recorded = run(scenario, "sim", trace=tmp_path / "recorded.trace", recorder=recorder)
+    assert len(recorder.snapshots) == len(scenario.steps) and plain.ok == recorded.ok
+    assert (tmp_path / "recorded.trace").read_bytes() == (tmp_path / "plain.trace").read_bytes()
 
 
 @pytest.mark.parametrize("counterexample, seed", [
