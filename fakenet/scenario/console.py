@@ -49,9 +49,9 @@ def run_with_progress(scenario: Scenario, backend: str, *, nodes=None, seed=None
     console.print(("[green]passed[/]" if result.ok else "[red]failed[/]") + f" in {result.seconds:.1f}s")
     if result.teardown_error:
         console.print(f"teardown failed after the verdict: {result.teardown_error}", markup=False)
-    if not result.ok:
-        console.print(result.failure, markup=False)
+    if not result.ok:  # whose fault first (README), then the failure it was decided on
         console.print(f"whose fault: {scenario_verdict(result).sentence()}", markup=False, soft_wrap=True)
+        console.print(result.failure, markup=False)
         if report_dir is None:  # the nodes' logs and data dirs went with the network: say how to keep them
             console.print("evidence: none kept; run the replay with --report DIR for the bundle (every node's "
                           "logs, data dirs, timeline, predicted and observed graphs)", markup=False, soft_wrap=True)

@@ -39,7 +39,9 @@ def test_a_failed_run_ends_with_a_replay_line_that_fails_at_the_same_step(failed
     lines = done.stdout.strip().splitlines()
     assert lines[-1] == "replay: ./fake scenario run tests/data/deliberately-failing.yaml --backend local --seed 11 --kind fakenet"
     assert f"deliberately-failing.yaml:{FAILING_LINE}: step" in done.stdout
-    assert lines[-2].startswith("whose fault: the scenario failed (step 9")  # the model refuses it: no node was wrong
+    # Whose fault first, right after the verdict (README): the model refuses it, no node was wrong
+    verdict = next(i for i, line in enumerate(lines) if line.startswith("failed in "))
+    assert lines[verdict + 1].startswith("whose fault: the scenario failed (step 9"), lines[verdict:]
     again = fake(*lines[-1].removeprefix("replay: ./fake ").split())
     assert again.returncode == 1, again.stdout + again.stderr
     assert f"deliberately-failing.yaml:{FAILING_LINE}: step `expect_available" in again.stdout
