@@ -446,7 +446,13 @@ def cmd_status(args, extra: list[str]) -> int:
     rows = netstatus.probe_listed(kinds.get(compose.kind_in(found)), found)
     if not rows:
         raise FakenetError(_not_running(args.project))
-    _print_table(args.project, rows)
+    # A node `up` made whose container is gone (`fake rm -f node3`, `docker rm`) is a row too: left out,
+    # the table read as a smaller network that was fine.
+    listed = {row.name for row in rows}
+    again = f"no container: `{invocation.command(args.project)} up -d` makes it again"
+    rows += [netstatus.NodeStatus(name, "removed", error=again)
+             for name in compose.recorded_services(args.project) if name not in listed]
+    _print_table(args.project, sorted(rows, key=lambda row: natural(row.name)))
     return 0
 
 

@@ -848,3 +848,22 @@ def test_up_without_kind_starts_the_kind_an_earlier_up_of_the_project_started(mo
     monkeypatch.setattr(cli.kinds, "get", chosen_then_stop)
     assert cli.main(["-p", "demo", "up", "-d"]) == 1 and cli.main(["-p", "demo", "up", "-d", "--kind", "fakenet"]) == 1
     assert chosen == ["litecoin", "fakenet"]  # an explicit --kind is still the user's (then refused as another kind)
+
+
+def test_status_shows_a_node_whose_container_was_removed(capsys, monkeypatch):
+    """`fake rm -f node3`, then `status`: the table listed node, node2 and node4 as if the network
+    were three nodes and fine; the node `up` made and whose container is gone is a row of its own."""
+    from fakenet import netstatus
+
+    monkeypatch.setattr(cli, "_engine", lambda: object())
+    monkeypatch.setattr(netstatus, "containers", lambda client, project: ["c"])
+    monkeypatch.setattr(cli.compose, "kind_in", lambda found: "fakenet")
+    monkeypatch.setattr(netstatus, "probe_listed", lambda kind, found: [
+        netstatus.NodeStatus(name, "running/healthy", "12D3KooW" + name, 0, 2) for name in ("node", "node2", "node4")])
+    monkeypatch.setattr(cli.compose, "recorded_services", lambda project: ["node", "node2", "node3", "node4"])
+    monkeypatch.setenv("COLUMNS", "200")
+    assert cli.main(["-p", "demo", "status"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("│ node")]
+    assert [row.split("│")[1].strip() for row in rows] == ["node", "node2", "node3", "node4"], out
+    assert "removed" in rows[2] and "up -d` makes it again" in out, out
