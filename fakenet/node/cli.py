@@ -113,7 +113,10 @@ def call_method(client: Client, method: str, args: list[str], named: bool) -> in
     params = {k: _convert(v) for k, _, v in (a.partition("=") for a in args)} if named else [_convert(a) for a in args]
     reply = client.call({"jsonrpc": "1.0", "id": "cli", "method": method, "params": params})
     if reply.get("error"):
-        return _fail(reply["error"])
+        code = _fail(reply["error"])
+        if reply["error"].get("code") == METHOD_NOT_FOUND and method in OWN_OPTIONS:  # `cli getinfo`: the dash forgotten
+            print(f"(`{method}` is an option of cli, not an RPC method: `cli -{method}`)", file=sys.stderr)
+        return code
     result = reply.get("result")
     if isinstance(result, str):
         print(result)
@@ -126,6 +129,7 @@ def call_method(client: Client, method: str, args: list[str], named: bool) -> in
 OWN_OPTIONS = ("getinfo", "healthcheck", "named", "datadir", "conf", "rpcconnect", "rpcport", "apiport", "rpcuser",
                "rpcpassword")
 HELP = ("h", "help", "?")
+METHOD_NOT_FOUND = -32601
 
 
 def _nothing_to_do(options: dict[str, str]) -> int:

@@ -153,3 +153,17 @@ def test_cli_help_is_the_usage_on_stdout_with_status_0_and_bitcoin_clis_other_op
     monkeypatch.setenv("FAKENET_DATADIR", str(tmp_path))
     assert cli.main(["-h"]) == 0 and capsys.readouterr().out.startswith("`cli`: bitcoin-cli's conventions")
     assert cli.main(["-regtest"]) == 1 and capsys.readouterr().err.startswith("`cli`: bitcoin-cli's conventions")
+
+
+@pytest.mark.parametrize("method, hinted", [("getinfo", True), ("healthcheck", True), ("getinfox", False)])
+def test_cli_says_an_option_given_as_a_method_wants_its_dash(method, hinted, capsys, monkeypatch, tmp_path):
+    """`cli getinfo` answered bitcoin-core's "Method not found" alone (and exits as bitcoin-cli does, 89);
+    it now also says that `getinfo` is cli's option, `-getinfo`."""
+    from fakenet.node import cli
+
+    monkeypatch.setenv("FAKENET_DATADIR", str(tmp_path))
+    monkeypatch.setattr(cli.Client, "call", lambda self, body: {"error": {"code": -32601, "message": "Method not found"}})
+    assert cli.main([method]) == 89
+    err = capsys.readouterr().err
+    assert err.startswith("error code: -32601\nerror message:\nMethod not found\n")
+    assert (f"`cli -{method}`" in err) is hinted, err
