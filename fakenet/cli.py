@@ -23,6 +23,7 @@ from fakenet import (code_mounts, compose, compose_addresses, compose_options, c
                      invocation, kinds)
 from fakenet.errors import FakenetError
 from fakenet.harness.backends import NAMES as BACKENDS
+from fakenet.labels import COMPOSE_PROJECT_LABEL as PROJECT_LABEL_COMPOSE
 from fakenet.naming import natural
 
 UP_TIMEOUT = 120.0  # seconds `up -d` waits for a healthy mesh; FAKENET_UP_TIMEOUT overrides it
@@ -32,7 +33,6 @@ COMPOSE_VERBS = {"attach", "build", "config", "cp", "create", "down", "events", 
                  "ls", "pause", "port", "ps", "pull", "push", "restart", "rm", "run", "scale", "start", "stats",
                  "stop", "top", "unpause", "up", "version", "wait", "watch"}
 
-PROJECT_LABEL_COMPOSE = "com.docker.compose.project"
 NODE_COMMANDS = {"cli", "bitcoin-cli", "litecoin-cli"}  # what a node's container runs, not fake's verbs
 
 
@@ -383,7 +383,7 @@ def _same_kind(reads, project: str, kind: str) -> None:
     from fakenet.labels import KIND_LABEL
 
     for other in sorted(set(compose.FILES) - {kind}):
-        if reads.has_containers([f"com.docker.compose.project={project}", f"{KIND_LABEL}={other}"]):
+        if reads.has_containers([f"{PROJECT_LABEL_COMPOSE}={project}", f"{KIND_LABEL}={other}"]):
             fake = invocation.command(project)
             again = f"{fake} up -d" + ("" if other == compose.DEFAULT_KIND else f" --kind {other}")
             raise UsageError(f"fake up: project {project!r} runs {other} nodes, not {kind}: `{again}` for those, "

@@ -21,7 +21,7 @@ from pathlib import Path
 from fakenet import code_mounts, compose_addresses, compose_output, invocation
 from fakenet.errors import ContainerError
 from fakenet.invocation import DEFAULT_PROJECT
-from fakenet.labels import KIND_LABEL, PROJECT_LABEL, RUN_LABEL
+from fakenet.labels import COMPOSE_PROJECT_LABEL, KIND_LABEL, PROJECT_LABEL, RUN_LABEL
 from fakenet.source_tree import compose_dir
 from fakenet.state import state_path
 
@@ -107,7 +107,7 @@ def kind_of(project: str, client=None) -> str:
 
     try:
         found = (client or socket_client.answering(_sdk)).containers.list(
-            all=True, ignore_removed=True, filters={"label": f"com.docker.compose.project={project}"})
+            all=True, ignore_removed=True, filters={"label": f"{COMPOSE_PROJECT_LABEL}={project}"})
     except Exception as exc:
         errors = sys.modules.get("docker.errors")  # an SDK error exists only once the SDK is imported
         if errors is None or not isinstance(exc, errors.DockerException):

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from fakenet import engine_socket
 from fakenet.errors import ContainerError
+from fakenet.labels import COMPOSE_ONEOFF_LABEL, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL
 
 # `client` below: a docker.DockerClient, or socket_client's SocketClient (the same calls over the engine's
 # unix socket, without the SDK's import: `up` on a local engine, issue 28).
@@ -38,9 +39,7 @@ if TYPE_CHECKING:
 
     import docker
 
-PROJECT = "com.docker.compose.project"
-ONEOFF = "com.docker.compose.oneoff"
-SERVICE = "com.docker.compose.service"
+PROJECT, ONEOFF, SERVICE = COMPOSE_PROJECT_LABEL, COMPOSE_ONEOFF_LABEL, COMPOSE_SERVICE_LABEL
 THREADS = 16  # as the bench's bare containers and the harness start theirs
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-PROJECT_LABEL = "com.docker.compose.project"
-SERVICE_LABEL = "com.docker.compose.service"
+from fakenet.labels import COMPOSE_PROJECT_LABEL as PROJECT_LABEL, COMPOSE_SERVICE_LABEL as SERVICE_LABEL
+
 EXIT_CODE = re.compile(r"\((-?\d+)\)")  # the list's Status: "Exited (137) 5 seconds ago", "Restarting (1) …"
 
 

@@ -21,6 +21,10 @@ BASE_IMAGE_LABEL = "io.fakenet.base-image"  # the base a node image was built on
 PACKAGES_LABEL = "io.fakenet.base-packages"  # the Debian packages a bootstrapped base holds
 SWARM_LABEL = "io.fakenet.swarm"  # on a swarm fakenet created (`run`: made for runs)
 JOINED_LABEL = "io.fakenet.joined"  # on a worker node fakenet joined to the swarm
+# Compose's own labels on what it creates, by which fakenet finds a `./fake up` project's containers.
+COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
+COMPOSE_SERVICE_LABEL = "com.docker.compose.service"
+COMPOSE_ONEOFF_LABEL = "com.docker.compose.oneoff"  # "True" on a `compose run` container
 
 
 def owner_value(pid: int | None = None) -> str:

@@ -35,6 +35,7 @@ from fakenet.harness.backends.base import container_credentials
 from fakenet.harness.rpc import CONNECT_TIMEOUT, REFUSED, UNAUTHORIZED, RpcClient, unreached
 from fakenet.harness.waits import wait_for
 from fakenet import invocation, kinds
+from fakenet.labels import COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL
 from fakenet.kinds import NodeKind
 from fakenet.naming import natural
 
@@ -68,8 +69,8 @@ class NodeStatus:
 
 
 def containers(client: docker.DockerClient, project: str) -> list:
-    found = client.containers.list(all=True, ignore_removed=True, filters={"label": f"com.docker.compose.project={project}"})
-    return sorted(found, key=lambda c: natural(c.labels.get("com.docker.compose.service", c.name)))
+    found = client.containers.list(all=True, ignore_removed=True, filters={"label": f"{COMPOSE_PROJECT_LABEL}={project}"})
+    return sorted(found, key=lambda c: natural(c.labels.get(COMPOSE_SERVICE_LABEL, c.name)))
 
 
 def _urls(kind: NodeKind, container) -> tuple[str, ...]:
@@ -156,7 +157,7 @@ def probe(kind: NodeKind, container, inspected: bool = False, until: tuple[int, 
     (peers, seconds): held by the node until it has that many peers, where it can be asked directly."""
     if not inspected:
         container.reload()
-    name = container.labels.get("com.docker.compose.service", container.name)
+    name = container.labels.get(COMPOSE_SERVICE_LABEL, container.name)
     health = container.attrs["State"].get("Health", {}).get("Status", "")
     # Docker's health verdict only of a running container: a node stopped or paused by hand kept its
     # last one, and "exited/unhealthy" read as a node that had crashed.
@@ -228,7 +229,7 @@ class _Listing:
 
     def _still_as_kept(self) -> bool:
         now = self.client.containers.list(all=True, sparse=True, ignore_removed=True,
-                                          filters={"label": f"com.docker.compose.project={self.project}"})
+                                          filters={"label": f"{COMPOSE_PROJECT_LABEL}={self.project}"})
         return sorted(map(_as_listed, now)) == sorted(map(_as_listed, self._settled))
 
 
@@ -291,7 +292,7 @@ class _Rounds:
 
 
 def _service(container) -> str:
-    return container.labels.get("com.docker.compose.service", container.name)
+    return container.labels.get(COMPOSE_SERVICE_LABEL, container.name)
 
 
 def _problems(rows: list[NodeStatus], count: int, rows_only: bool = False) -> list[str]:
@@ -322,7 +323,7 @@ def wait_meshed(client: docker.DockerClient, project: str, count: int, timeout: 
     def logs():
         bad = [line.split(":")[0] for line in _problems(last[0], count)]
         return [f"{c.name}| {line}" for c in containers(client, project)
-                if c.labels.get("com.docker.compose.service") in bad
+                if c.labels.get(COMPOSE_SERVICE_LABEL) in bad
                 for line in c.logs(tail=12).decode(errors="replace").splitlines()]
 
     try:

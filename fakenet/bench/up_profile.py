@@ -153,8 +153,10 @@ def main(argv: list[str]) -> int:
         compose_cpu = f" + compose {children:.3f} s" if children else ""
         print(f"  {name:<55} wall {wall:6.2f} s  CPU {cpu:.3f} s{compose_cpu}")
     calls = collections.Counter(proxy.calls)  # up's own: the listing below is the profiler's
-    found = cli._docker().containers.list(ignore_removed=True, filters={"label": f"com.docker.compose.project={args.project}"})
-    usage = {c.labels.get("com.docker.compose.service", c.name): _container_cpu(c.id) for c in found}
+    from fakenet.labels import COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL
+
+    found = cli._docker().containers.list(ignore_removed=True, filters={"label": f"{COMPOSE_PROJECT_LABEL}={args.project}"})
+    usage = {c.labels.get(COMPOSE_SERVICE_LABEL, c.name): _container_cpu(c.id) for c in found}
     known = [cpu for cpu in usage.values() if cpu is not None]
     print(f"  node probes (one HTTP RPC batch each): {probes[0]}")
     print(f"  node containers' CPU when up returned: {sum(known):.2f} s over {len(known)} "

@@ -33,7 +33,7 @@ from fakenet.harness.backends.linkfilter import PacketFilter, has_netem, netem_s
 from fakenet.harness.backends.shared_look import SharedLook
 from fakenet.harness.rpc import RpcClient
 from fakenet.kinds.base import Launch, NodeKind
-from fakenet.labels import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
+from fakenet.labels import COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, owner_value
 
 # Who removes a run's network, or a node's endpoint in it, under the run; and what that leaves.
 OUTSIDE = "(from outside the run: another user or tool; no address is left that the harness or peers reach)"
@@ -481,11 +481,11 @@ class AttachedBackend(DockerBackend):
 def attach_compose(kind: NodeKind, project: str) -> tuple[AttachedBackend, dict[str, DockerRuntime], set[str]]:
     """Every node of the project, and which of them are not running (stopped or paused)."""
     backend = AttachedBackend(kind, project)
-    found = backend.client.containers.list(all=True, ignore_removed=True, filters={"label": f"com.docker.compose.project={project}"})
+    found = backend.client.containers.list(all=True, ignore_removed=True, filters={"label": f"{COMPOSE_PROJECT_LABEL}={project}"})
     if not found:  # every node stopped is still a network: its logs are what `dump` is for
         raise FakenetError(f"no running network {project!r} to attach to (start one with {invocation.command(project)} up -d)")
     for container in found:
-        name = container.labels["com.docker.compose.service"]
+        name = container.labels[COMPOSE_SERVICE_LABEL]
         backend.runtimes[name] = DockerRuntime(backend, None, container=container, name=name)
-    stopped = {c.labels["com.docker.compose.service"] for c in found if c.status != "running"}
+    stopped = {c.labels[COMPOSE_SERVICE_LABEL] for c in found if c.status != "running"}
     return backend, dict(backend.runtimes), stopped
