@@ -7,7 +7,6 @@ local and docker backends give a node process, so the three backends run one con
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from fakenet.kinds.base import InProcessNode, Launch, Transport
@@ -23,16 +22,16 @@ def node_settings(launch: Launch) -> Settings:
     tuned = {SETTINGS[key].lower(): value for key, value in launch.settings.items()}
     base = Settings(datadir=Path(launch.datadir), name=launch.name, network="fakenet", bind=launch.bind,
                     announce=multiaddr.parse(swarm_address(launch.address or launch.bind)).dial_addr,
-                    peers=[multiaddr.parse(swarm_address(host)) for _, host in launch.peers],
+                    peers=tuple(multiaddr.parse(swarm_address(host)) for _, host in launch.peers),
                     rpcuser=launch.credentials[0], rpcpassword=launch.credentials[1],
                     cluster_secret=launch.secret or None)
-    return replace(base, **{key: type(getattr(base, key))(value) for key, value in tuned.items()})
+    return base._replace(**{key: type(getattr(base, key))(value) for key, value in tuned.items()})
 
 
 class FakenetInProcess(InProcessNode):
     def __init__(self, launch: Launch, transport: Transport):
         # In memory: a process of thousands of nodes would otherwise hold six files for each.
-        self.node = Node(replace(node_settings(launch), store="memory"), transport, serve_http=False)
+        self.node = Node(node_settings(launch)._replace(store="memory"), transport, serve_http=False)
 
     async def run(self) -> None:
         await self.node.run()

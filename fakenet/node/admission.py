@@ -21,14 +21,12 @@ a request that is answered in milliseconds finishes long before it becomes the o
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from typing import Callable, Generic, Hashable, TypeVar
+from typing import Callable, Generic, Hashable, NamedTuple, TypeVar
 
 C = TypeVar("C", bound=Hashable)
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """How many connections a port holds open, and how many of them one source may take."""
 
     max_open: int
@@ -39,8 +37,7 @@ class Limits:
         return cls(max_open, max(1, max_open - max(1, int(max_open * reserve_fraction))))
 
 
-@dataclass(frozen=True)
-class Verdict(Generic[C]):
+class Verdict(NamedTuple, Generic[C]):
     """Whether a new connection is admitted, and which one to close to make room for it."""
 
     admitted: bool

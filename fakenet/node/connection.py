@@ -9,8 +9,7 @@ import random
 from collections import deque
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Awaitable, Callable, Iterable
+from typing import Awaitable, Callable, Iterable, NamedTuple, TYPE_CHECKING
 
 from fakenet.node import clock, framing, lag
 from fakenet.node.handshake import Hello
@@ -24,8 +23,7 @@ _ids = itertools.count()
 Dispatch = Callable[["Connection", dict], Awaitable[None]]
 
 
-@dataclass(frozen=True)
-class LinkShape:
+class LinkShape(NamedTuple):
     """Degradation applied to what this node sends on one link (used where the kernel has no netem)."""
 
     loss: float = 0.0  # probability that a frame is dropped

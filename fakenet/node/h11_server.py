@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Protocol
+from typing import Awaitable, Callable, NamedTuple, Protocol
 
 import h11
 
@@ -31,8 +31,7 @@ SERVER = b"fakenet"
 PIPELINE_LIMIT = 1024 * 1024  # bytes a client may send ahead while its request is being answered
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):
     """A request's line and headers and its client's address, as an Endpoint sees them before the body."""
 
     method: str

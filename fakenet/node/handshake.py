@@ -15,8 +15,8 @@ checks (expected PeerID, trust-on-first-use) passed, so neither side lists a pee
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
+from typing import NamedTuple
 from fakenet.node import entropy, framing
 from fakenet.node.identity import Identity, verify
 from fakenet.node.psk import SwarmKey
@@ -33,8 +33,7 @@ class HandshakeError(Exception):
     """The peer could not be authenticated or was refused; the message says why."""
 
 
-@dataclass(frozen=True)
-class Hello:
+class Hello(NamedTuple):
     """What each end of a new link says about itself in the handshake."""
 
     peer_id: str
@@ -67,8 +66,7 @@ class Hello:
         return hello
 
 
-@dataclass(frozen=True)
-class LocalEnd:
+class LocalEnd(NamedTuple):
     """This node's side of every handshake: its identity, name, address, network and swarm key."""
 
     identity: Identity

@@ -20,15 +20,14 @@ h11 server of the JSON-RPC (h11_server.py), which answers before aiohttp is even
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
+from typing import NamedTuple
 from fakenet.node import logs
 from fakenet.node.admission import Admission, Limits
 from fakenet.node.log_budget import LogBudget
 
 
-@dataclass(frozen=True)
-class HttpLimits:
+class HttpLimits(NamedTuple):
     """The connection cap and deadlines of an HTTP port."""
 
     max_connections: int = 256

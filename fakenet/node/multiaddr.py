@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from typing import NamedTuple
 from fakenet.node import excerpt
 from fakenet.node.errors import NodeConfigError
 
 _HOST_PROTOCOLS = {"ip4", "ip6", "dns", "dns4", "dns6"}
 
 
-@dataclass(frozen=True)
-class PeerAddr:
+class PeerAddr(NamedTuple):
     """A peer's multiaddr, parsed: where to dial it and, if the address names one, its PeerID."""
 
     host_protocol: str

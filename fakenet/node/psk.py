@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 from pathlib import Path
 
+from typing import NamedTuple
 from fakenet.node.errors import NodeConfigError
 
 _HEADER = "/key/swarm/psk/1.0.0/"
 _ENCODING = "/base16/"
 
 
-@dataclass(frozen=True)
-class SwarmKey:
+class SwarmKey(NamedTuple):
     """A network's pre-shared key (swarm.key): peers prove they hold it in the handshake."""
 
     key: bytes

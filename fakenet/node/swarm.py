@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, NamedTuple
 
 from fakenet.node import clock, framing, lag, logs
 from fakenet.node.admission import Admission, Limits
@@ -25,8 +24,7 @@ from fakenet.node.transport import TCP, Transport
 Handler = Callable[[Connection, dict], Awaitable[None]]
 
 
-@dataclass(frozen=True)
-class SwarmSettings:
+class SwarmSettings(NamedTuple):
     """The swarm's timers and limits (a node sets peer_timeout; the rest are tuned here)."""
 
     ping_interval: float = 1.0

@@ -5,7 +5,6 @@ Every stored block's header is held in memory (`_index`); the main chain is a li
 hashes by height; block bytes stay in the SQLite store.
 """
 
-import dataclasses
 import logging
 import pathlib
 import threading
@@ -322,7 +321,7 @@ class Chain:
                 return AddResult("orphan", "prev-blk-not-found", block_hash)
             result = self._connect(block, raw)
             if result.ok:
-                result = dataclasses.replace(result, orphans_connected=tuple(self._connect_orphans(block_hash)))
+                result = result._replace(orphans_connected=tuple(self._connect_orphans(block_hash)))
             return result
 
     def _add_above_header(self, block: CBlock, raw: bytes) -> AddResult:

@@ -1,6 +1,6 @@
 """The value types the chain hands out: one block's place in the index, one submission's outcome."""
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bitcoin.core import CBlockHeader, b2lx, lx
 
@@ -12,8 +12,7 @@ FAILED_MASK = FAILED | FAILED_CHILD
 HEADERS_ONLY = 8  # a header submitted without its block (submitheader): never stored, never the tip
 
 
-@dataclass(frozen=True)
-class BlockIndex:
+class BlockIndex(NamedTuple):
     """A stored block's header fields and its place in the tree; hashes are display hex."""
 
     hash: str
@@ -50,8 +49,7 @@ class BlockIndex:
                             self.nonce).serialize()
 
 
-@dataclass(frozen=True)
-class AddResult:
+class AddResult(NamedTuple):
     """What `Chain.add_block` made of a block.
 
     status is "accepted" | "duplicate" | "orphan" | "invalid"; reason is what bitcoin-core's
