@@ -115,7 +115,7 @@ async def authenticate(reader, writer, local: LocalEnd, dialer: bool, height: in
     ephemeral = Ephemeral()
     ours = Hello(local.identity.peer_id, local.name, local.announce, local.network, entropy.token_bytes(16).hex(),
                  local.swarm_key.fingerprint if local.swarm_key else None, height, ephemeral.public_hex)
-    await _send(writer, {"t": "hello", "proto": PROTOCOL, **ours.__dict__})
+    await _send(writer, {"t": "hello", "proto": PROTOCOL, **ours._asdict()})
     theirs = Hello.from_message(await _receive(reader, "hello"))
     if theirs.network != local.network:
         raise HandshakeError(f"peer {theirs.peer_id} is on network {theirs.network!r}, we are on {local.network!r}")
