@@ -19,8 +19,8 @@ An Endpoint sees the request head first (`refuse`: an answer without reading the
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from typing import Awaitable, Callable, NamedTuple, Protocol
+from types import MappingProxyType
+from typing import Awaitable, Callable, Mapping, NamedTuple, Protocol
 
 import h11
 
@@ -40,13 +40,12 @@ class Head(NamedTuple):
     remote: str
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     """What an Endpoint answers: status, body and extra headers."""
 
     status: int
     body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = MappingProxyType({})  # shared by every Answer without headers: read-only
 
 
 class Endpoint(Protocol):

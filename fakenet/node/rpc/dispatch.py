@@ -17,8 +17,7 @@ import asyncio
 import inspect
 import json
 import math
-from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, NamedTuple
 
 from fakenet.node import excerpt, logs
 from fakenet.node.rpc import caller, helptext
@@ -30,8 +29,7 @@ MAX_DEPTH = 100  # bitcoin-core allows 512; dag-cbor and jsonpatch recurse per l
 MAX_BATCH = 1000
 
 
-@dataclass
-class Reply:
+class Reply(NamedTuple):
     """A JSON-RPC answer: the body to send and its HTTP status."""
 
     body: Any
