@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 DISK, MEMORY = "disk", "memory"
 PRIVATE_FILE = 0o600  # the data dir's rule (datadir.py): every file in it is private
@@ -28,16 +28,21 @@ STORES = (DISK, MEMORY)
 MEMORY_PAGE_SIZE = 1024  # bytes per page of a memory store (see Database.connect)
 
 
-@dataclass(frozen=True)
-class Database:
-    """Where one SQLite store lives: its file, on disk or read into memory (the module docstring)."""
-
+class _Where(NamedTuple):
     path: Path
     store: str = DISK
 
-    def __post_init__(self) -> None:
-        if self.store not in STORES:
-            raise ValueError(f"store must be one of {STORES}, got {self.store!r}")
+
+class Database(_Where):
+    """Where one SQLite store lives: its file, on disk or read into memory (the module docstring).
+    A NamedTuple (test_start_classes says why), its store checked as it is made."""
+
+    __slots__ = ()
+
+    def __new__(cls, path: Path, store: str = DISK) -> Database:
+        if store not in STORES:
+            raise ValueError(f"store must be one of {STORES}, got {store!r}")
+        return super().__new__(cls, path, store)
 
     @property
     def in_memory(self) -> bool:

@@ -8,8 +8,7 @@ this before the node is ready, and multiformats is slow to import.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Self
+from typing import Callable, NamedTuple, Self
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
@@ -20,8 +19,7 @@ from fakenet.node.errors import NodeError
 SEED_BYTES = 32
 
 
-@dataclass(frozen=True)
-class KeyPair:
+class KeyPair(NamedTuple):
     """A signer; subclasses add the name its public half goes by."""
 
     private_key: SigningKey
