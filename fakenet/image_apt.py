@@ -9,9 +9,8 @@ order (sources.list, then sources.list.d/ alphabetically).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from fakenet.errors import ContainerError
 
@@ -22,8 +21,9 @@ SUITE_ALIASES = ("oldstable", "stable", "testing", "unstable", "sid")
 _ONE_LINE = re.compile(r"^(?P<type>deb(?:-src)?)\s+(?:\[[^\]]*\]\s+)?(?P<uri>\S+)\s+(?P<suite>\S+)\s*(?P<comps>.*)$")
 
 
-@dataclass(frozen=True)
-class AptSource:
+# NamedTuples, not frozen dataclasses: a dataclass compiles its methods when the module loads, and
+# `./fake up` reads the host's mirror on every run where the base is bootstrapped (issue 28).
+class AptSource(NamedTuple):
     """One apt source entry: a deb822 paragraph or a one-line `deb` line."""
 
     types: tuple[str, ...]
@@ -32,8 +32,7 @@ class AptSource:
     components: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class AptMirror:
+class AptMirror(NamedTuple):
     """The mirror and base suite a Debian base is bootstrapped from."""
 
     uri: str

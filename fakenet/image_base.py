@@ -12,12 +12,10 @@ import fcntl
 import os
 import shutil
 import subprocess
-import tempfile
 from collections import deque
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple, Sequence
 
 from fakenet import engine_reads
 from fakenet.container_once import run_once
@@ -50,9 +48,9 @@ _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 Progress = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class BaseImage:
-    """A base image as named in `FROM` and the id it resolved to (part of the node image's hash)."""
+class BaseImage(NamedTuple):
+    """A base image as named in `FROM` and the id it resolved to (part of the node image's hash). A
+    NamedTuple: a frozen dataclass compiles its methods at import, on `./fake up`'s way (issue 28)."""
 
     ref: str
     id: str
@@ -127,6 +125,8 @@ def bootstrap_base(client: docker.DockerClient, progress: Progress, repo: str = 
         if image_id:
             return BaseImage(ref, image_id)
         progress(f"bootstrapping Debian {mirror.suite} from {mirror.uri} as {ref}")
+        import tempfile  # only to bootstrap: `./fake up` finds its base without it (with random: ~4 M instructions)
+
         with tempfile.TemporaryDirectory(prefix="fakenet-base-") as tmp:
             tarball = bootstrap_tarball(mirror, Path(tmp), progress, packages)
             progress(f"importing {ref}")

@@ -56,8 +56,12 @@ def post(url: str, data: bytes, timeout: float, authorization: str = "",
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     head = [f"POST {target} HTTP/1.0", f"Host: {parts.netloc}", "Content-Type: application/json",
             f"Content-Length: {len(data)}"] + ([f"Authorization: {authorization}"] if authorization else [])
+    # An ASCII host as bytes: getaddrinfo encodes a str one with the idna codec, whose import (unicodedata,
+    # stringprep) was ~5 M instructions of `./fake up`'s wait for a node's IP address (issue 28); for an
+    # ASCII name the codec gives the same bytes.
+    host = parts.hostname.encode("ascii") if parts.hostname.isascii() else parts.hostname
     try:
-        connection = socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout)
+        connection = socket.create_connection((host, parts.port or 80), timeout=timeout)
     except TimeoutError as exc:
         raise ConnectTimeout(f"connect to {parts.netloc} timed out after {timeout} s") from exc
     with connection:
