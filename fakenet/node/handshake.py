@@ -15,8 +15,8 @@ checks (expected PeerID, trust-on-first-use) passed, so neither side lists a pee
 from __future__ import annotations
 
 import asyncio
-
 from typing import NamedTuple
+
 from fakenet.node import entropy, framing
 from fakenet.node.identity import Identity, verify
 from fakenet.node.psk import SwarmKey

@@ -20,8 +20,8 @@ h11 server of the JSON-RPC (h11_server.py), which answers before aiohttp is even
 from __future__ import annotations
 
 import asyncio
-
 from typing import NamedTuple
+
 from fakenet.node import logs
 from fakenet.node.admission import Admission, Limits
 from fakenet.node.log_budget import LogBudget

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-
 from typing import NamedTuple
+
 from fakenet.node import excerpt
 from fakenet.node.errors import NodeConfigError
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
-
 from typing import NamedTuple
+
 from fakenet.node.errors import NodeConfigError
 
 _HEADER = "/key/swarm/psk/1.0.0/"
