@@ -7,6 +7,9 @@ keep-alives, cluster heartbeats. For compose networks the container's CPU (its c
 through `docker stats`) is reported as well: it includes Docker's health check. So is the
 engine's own CPU (dockerd, containerd and the shims, with the runc children they reaped) per
 node: every health check is an exec, and an exec costs the engine far more than the check.
+A 64-node local network is measured with the cluster on and off: its heartbeats are flooded, each
+node's to every node, so their share of an idle node's CPU grows with the network (BENCHMARKS.md,
+fourteenth session: 2.7 % against 0.5 % a node in containers).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from fakenet.bench import compose_net, harness_net, images
 from fakenet.bench.context import Context
 from fakenet.bench.figure import Figure, spec
 from fakenet.bench.guard import guarded
+from fakenet.bench.plan import QUICK_SKIPS
 
 SETTLE = 2.0  # seconds after meshed before the window opens: start-up's last work is not idling
 GOAL_RSS, GOAL_CPU = 50.0, 1.0
@@ -97,7 +101,7 @@ def idle(pids: list[int], window: float, containers=()) -> dict[str, list[float]
 
 def _docker_specs(window: float) -> dict[str, Figure]:
     """Figures by the series of `idle()` they show."""
-    note = f"4-node `fake up` network, {window:g} s idle window; one sample per node"
+    note = f"4-node `fake up` network, its HTTP apps loaded, {window:g} s idle window; one sample per node"
     return {"rss": spec("footprint.rss.docker", "footprint", "idle node RSS (docker, node process)", "MB", GOAL_RSS,
                         note),
             "cpu": spec("footprint.cpu.docker", "footprint", "idle node CPU (docker, node process)", "%", GOAL_CPU,
@@ -115,9 +119,48 @@ def _local_specs(window: float) -> dict[str, Figure]:
             "cpu": spec("footprint.cpu.local", "footprint", "idle node CPU (local process)", "%", GOAL_CPU, note)}
 
 
+LARGE = 64  # where the cluster's flooded heartbeats show: each node's heartbeat reaches every node
+
+
+def _large_local_specs(window: float) -> dict[str, Figure]:
+    note = f"{LARGE} local processes, random-regular (degree 3), {window:g} s idle window; one sample per node"
+    return {"cpu": spec(f"footprint.cpu.local{LARGE}", "footprint", f"idle node CPU, {LARGE} local nodes", "%",
+                        note=note + "; cluster heartbeats on, as `up` runs them: flooded, n² copies an interval"),
+            "cpu_no_cluster": spec(f"footprint.cpu.local{LARGE}.no_cluster", "footprint",
+                                   "  the same, cluster off (FAKENET_CLUSTER=0)", "%", note=note)}
+
+
+def large_local_idle(ctx: Context) -> dict[str, list[float]]:
+    """Per-node idle CPU of a 64-node local network, with the cluster on and then off: what grows with
+    the network's size beside what does not."""
+    seen = {}
+    for series, cluster in (("cpu", True), ("cpu_no_cluster", False)):
+        with harness_net.network(ctx, LARGE, "local", "random-regular", settings={"cluster": cluster}) as net:
+            pids = [net.fleet.runtimes[name].process.process.pid for name in net.names]
+            seen[series] = idle(pids, ctx.plan.idle_window)["cpu"]
+    return seen
+
+
+APPS_LOADED = "event=http_apps_serving"  # a node's HTTP apps load for their first client (http_ports.py)
+
+
+def _apps_loaded(containers) -> list[str]:
+    """The containers whose node has not yet loaded its HTTP apps."""
+    return [c.name for c in containers if APPS_LOADED not in c.logs(tail=400).decode(errors="replace")]
+
+
 def docker_idle(ctx: Context) -> dict[str, list[float]]:
+    """A `fake up` network once its start-up work is done. That includes the HTTP apps, which a node
+    loads for its first client: in a compose network the first health check, ~10 s after the start
+    (~0.4 CPU s and ~17 MB a node). A window that opened before them counted their load as idle CPU
+    and left them out of RSS, depending on its length (5 s: 0.5 %, 32 MB; 20 s: 1.65 %, 49 MB)."""
+    from fakenet.harness.waits import wait_for
+
     with compose_net.running(ctx, 4) as net:
         found = net.containers()
+        wait_for(lambda: _apps_loaded(found), lambda waiting: not waiting, timeout=60, max_interval=1.0,
+                 expected="every node's HTTP apps loaded (the first health check, ~10 s after the start)",
+                 logs=lambda: [line for c in found for line in c.logs(tail=5).decode(errors="replace").splitlines()])
         for container in found:
             container.reload()
         return idle([c.attrs["State"]["Pid"] for c in found], ctx.plan.idle_window, found)
@@ -140,3 +183,8 @@ def figures(ctx: Context) -> Iterator[Figure]:
     for specs, measure in ((_docker_specs(ctx.plan.idle_window), docker_idle),
                            (_local_specs(ctx.plan.idle_window), local_idle)):
         yield from guarded(specs.values(), lambda: _measured(ctx, specs, measure), ctx.progress)
+    large = _large_local_specs(ctx.plan.idle_window)
+    if not ctx.plan.large_idle:
+        yield from (figure.not_measured(QUICK_SKIPS["idle-64"]) for figure in large.values())
+        return
+    yield from guarded(large.values(), lambda: _measured(ctx, large, large_local_idle), ctx.progress)

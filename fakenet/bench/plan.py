@@ -32,6 +32,7 @@ class Plan:
     # --quick: the 4-node ratio's figure is the median of the rounds' ratios, and a median of two is
     # their mean, which one slow round moves (rounds of the same code ranged 1.14-1.86x, 2026-12-07).
     startup_runs: int = 3
+    large_idle: bool = True  # the idle footprint of a 64-node local network, cluster on and off
 
 
 FULL = Plan(quick=False, runs=3, cheap_runs=5, startup_sizes=(4, 16), sparse_size=64, idle_window=20.0,
@@ -42,7 +43,7 @@ FULL = Plan(quick=False, runs=3, cheap_runs=5, startup_sizes=(4, 16), sparse_siz
 QUICK = Plan(quick=True, runs=2, cheap_runs=2, startup_sizes=(4,), sparse_size=0, idle_window=5.0,
              recovery_sizes=(4, 16), recovery_backends=("docker",), stream_ops=100, hop_loads=60, suite_workers=(2,),
              suite_backends=("docker",), suite_runs=1, build_runs=1, bootstrap=False, sim_sizes=(100,),
-             ceramic_backlog=2000, ceramic_runs=1)
+             ceramic_backlog=2000, ceramic_runs=1, large_idle=False)
 
 # Why the quick plan leaves things out; each skipped figure says so in the table.
 QUICK_SKIPS = {
@@ -52,4 +53,5 @@ QUICK_SKIPS = {
     "recovery-local": "--quick: full run only",
     "suite-n1": "--quick: full run only (twice the -n 2 time)",
     "suite-local": "--quick: full run only",
+    "idle-64": "--quick: full run only (two 64-node networks, about 20 s)",
 }

@@ -391,3 +391,38 @@ def test_the_sim_bench_command_refuses_a_bad_node_count_with_its_usage(argument,
     assert ended.value.code == 2
     error = capsys.readouterr().err
     assert "usage: python -m fakenet.bench.sim" in error and f"not {argument!r}" in error and "Traceback" not in error
+
+
+def test_the_64_node_idle_footprint_is_a_full_run_figure_with_the_cluster_on_and_off(monkeypatch):
+    """--quick says why it leaves the 64-node idle figures out; a full run measures both series."""
+    from fakenet.bench.plan import FULL
+
+    monkeypatch.setattr(footprint.images, "sizes", lambda ctx: [])
+    monkeypatch.setattr(footprint.images, "size_specs", lambda: {})
+    nodes = {"rss": [30.0] * 4, "cpu": [0.5] * 4, "container_cpu": [0.6] * 4, "engine_cpu": [0.1]}
+    monkeypatch.setattr(footprint, "docker_idle", lambda ctx: nodes)
+    monkeypatch.setattr(footprint, "local_idle", lambda ctx: nodes)
+    monkeypatch.setattr(footprint, "large_local_idle", lambda ctx: {"cpu": [2.7] * 64, "cpu_no_cluster": [0.5] * 64})
+
+    def large(plan):
+        figures = footprint.figures(SimpleNamespace(plan=plan, progress=lambda line: None))
+        return {f.key: f for f in figures if f.key.startswith("footprint.cpu.local64")}
+
+    quick = large(QUICK)
+    assert sorted(quick) == ["footprint.cpu.local64", "footprint.cpu.local64.no_cluster"]
+    assert all(not f.samples and "full run only" in f.skipped for f in quick.values())
+    full = large(FULL)
+    assert full["footprint.cpu.local64"].samples == (2.7,) * 64
+    assert full["footprint.cpu.local64.no_cluster"].samples == (0.5,) * 64
+
+
+def test_the_docker_idle_window_waits_for_every_node_s_http_apps():
+    """The idle footprint opens once each node has loaded its HTTP apps (its first client's work): a
+    node whose log lacks the line is still waited for."""
+    def container(name, lines):
+        return SimpleNamespace(name=name, logs=lambda tail: "\n".join(lines).encode())
+
+    loaded = container("p-node-1", ["event=ready", "ts=… level=info node=node event=http_apps_serving ports=9094,7007"])
+    starting = container("p-node-2", ["event=ready", "event=meshed peers=3"])
+    assert footprint._apps_loaded([loaded, starting]) == ["p-node-2"]
+    assert footprint._apps_loaded([loaded]) == []
