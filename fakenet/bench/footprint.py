@@ -145,8 +145,9 @@ APPS_LOADED = "event=http_apps_serving"  # a node's HTTP apps load for their fir
 
 
 def _apps_loaded(containers) -> list[str]:
-    """The containers whose node has not yet loaded its HTTP apps."""
-    return [c.name for c in containers if APPS_LOADED not in c.logs(tail=400).decode(errors="replace")]
+    """The containers whose node has not yet loaded its HTTP apps (the whole log: a fresh network's is
+    short, and a tail could leave the line out behind later ones)."""
+    return [c.name for c in containers if APPS_LOADED not in c.logs().decode(errors="replace")]
 
 
 def docker_idle(ctx: Context) -> dict[str, list[float]]:

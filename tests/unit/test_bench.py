@@ -420,7 +420,7 @@ def test_the_docker_idle_window_waits_for_every_node_s_http_apps():
     """The idle footprint opens once each node has loaded its HTTP apps (its first client's work): a
     node whose log lacks the line is still waited for."""
     def container(name, lines):
-        return SimpleNamespace(name=name, logs=lambda tail: "\n".join(lines).encode())
+        return SimpleNamespace(name=name, logs=lambda: "\n".join(lines).encode())
 
     loaded = container("p-node-1", ["event=ready", "ts=… level=info node=node event=http_apps_serving ports=9094,7007"])
     starting = container("p-node-2", ["event=ready", "event=meshed peers=3"])
