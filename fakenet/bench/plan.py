@@ -53,5 +53,5 @@ QUICK_SKIPS = {
     "recovery-local": "--quick: full run only",
     "suite-n1": "--quick: full run only (twice the -n 2 time)",
     "suite-local": "--quick: full run only",
-    "idle-64": "--quick: full run only (two 64-node networks, about 20 s)",
+    "idle-64": "--quick: full run only (two 64-node networks, each idle for the full window)",
 }
