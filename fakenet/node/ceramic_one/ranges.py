@@ -30,8 +30,37 @@ def held(db, ids: list[bytes]) -> list[bytes]:
 
 
 def fingerprint(ids: list[bytes]) -> tuple[int, str]:
-    total = sum(int.from_bytes(hashlib.sha256(key).digest(), "big") for key in ids) % MOD
+    total = _sum(ids)
     return len(ids), f"{total:064x}"
+
+
+def _sum(ids) -> int:
+    return sum(int.from_bytes(hashlib.sha256(key).digest(), "big") for key in ids) % MOD
+
+
+class RunningPrints:
+    """The fingerprints of whole interest ranges, kept as the feed grows, for the rounds and for a
+    peer's offer of a whole range: recomputed from every key, each cost O(events held), so posting
+    at a steady rate slowed as the feed grew (a round each GAP, an offer from each peer each round;
+    events posted per second fell 312 → 167 → 126 over three 10,000-event runs, BENCHMARKS.md).
+
+    The feed's events table only gains rows (its seq ascending, no row deleted or re-keyed: an
+    eviction drops an event's bytes, not its row), and the fingerprint is a sum, so a range's print
+    moves by the keys of the rows after the last seq it counted. Only interest ranges are kept, one
+    entry each: a peer's sub-ranges are any bounds it likes, and are hashed from their keys."""
+
+    def __init__(self):
+        self._counted: dict[tuple[bytes, bytes], tuple[int, int, int]] = {}  # (lo, hi) -> count, sum, last seq
+
+    def of(self, db, lo: bytes, hi: bytes) -> tuple[int, str]:
+        count, total, last = self._counted.get((lo, hi), (0, 0, 0))
+        # The new rows by seq (the primary key's order), the range checked here: a WHERE on id too
+        # would let SQLite walk the id index over every key in the range instead.
+        rows = db.execute("SELECT seq, id FROM events WHERE seq > ? ORDER BY seq", (last,)).fetchall()
+        new = [key for _, key in rows if lo <= key < hi]
+        count, total = count + len(new), (total + _sum(new)) % MOD
+        self._counted[(lo, hi)] = (count, total, rows[-1][0] if rows else last)
+        return count, f"{total:064x}"
 
 
 def split(ids: list[bytes], lo: bytes, hi: bytes) -> list[tuple[bytes, bytes, list[bytes]]]:

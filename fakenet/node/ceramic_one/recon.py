@@ -79,6 +79,7 @@ class Recon:
         self._sent: dict[Connection, dict[bytes, float]] = {}  # peer -> EventId -> when last sent to it
         self.counts: Counter = Counter()  # (metric, peer, message type or "") -> count
         self._budgets = Budgets(WORK_RATE, WORK_BURST)
+        self._running = ranges.RunningPrints()  # each interest range's fingerprint, moved by new events
         self._log_budget = LogBudget()  # what a peer can cause (refusals, over budget): a few lines, counted
         for message_type, handler in (("rcr", self._on_ranges), ("rck", self._on_keys), ("rcw", self._on_want),
                                       ("rcv", self._on_values)):
@@ -136,7 +137,7 @@ class Recon:
         frames = []
         for prefix in self.prefixes():
             lo, hi = ranges.interest_range(prefix)
-            n, h = ranges.fingerprint(ranges.keys(self.feed.db, lo, hi))
+            n, h = self._running.of(self.feed.db, lo, hi)
             frames.append({"t": "rcr", "i": prefix.hex(), "r": [[lo.hex(), hi.hex(), n, h]]})
         return frames
 
@@ -181,11 +182,13 @@ class Recon:
         theirs = _ranges(message["r"], prefix)
         splits, lacking = [], []
         for lo, hi, n, h in theirs:
-            mine = ranges.keys(self.feed.db, lo, hi)
-            if not self._charge(conn, len(mine) / LEAF):  # hashing them is this frame's real work
+            count, digest, mine = self._range_print(prefix, lo, hi)
+            if not self._charge(conn, count / LEAF):  # the keys' hashing is this frame's real work
                 return
-            if ranges.fingerprint(mine) == (n, h):
+            if (count, digest) == (n, h):
                 continue
+            if mine is None:
+                mine = ranges.keys(self.feed.db, lo, hi)
             if n == 0:
                 lacking += mine
             elif len(mine) <= LEAF:  # listed with the ones queued here, so the peer does not send those again
@@ -197,6 +200,14 @@ class Recon:
         if splits:
             await self._send(conn, {"t": "rcr", "i": prefix.hex(), "r": splits})
         self._push(conn, prefix, lacking)
+
+    def _range_print(self, prefix: bytes, lo: bytes, hi: bytes) -> tuple[int, str, list[bytes] | None]:
+        """(count, hash, the range's keys if they were read): a whole interest range's print is the
+        running one; any other range's is hashed from its keys."""
+        if (lo, hi) == ranges.interest_range(prefix):
+            return (*self._running.of(self.feed.db, lo, hi), None)
+        keys = ranges.keys(self.feed.db, lo, hi)
+        return (*ranges.fingerprint(keys), keys)
 
     async def _on_keys(self, conn: Connection, message: dict, prefix: bytes) -> None:
         lo, hi = _bound(message["lo"], prefix), _bound(message["hi"], prefix)
