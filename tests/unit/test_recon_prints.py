@@ -45,6 +45,10 @@ def test_a_running_print_is_the_print_of_every_key_as_keys_arrive_in_any_order(t
         for lo, hi in (mine, other):
             assert running.of(feed.db, lo, hi) == ranges.fingerprint(ranges.keys(feed.db, lo, hi))
     assert running.of(feed.db, *mine)[0] == 346
+    # A range first asked of a feed that holds keys already (a node restarted, an interest new
+    # here) is counted from its own keys, and moves from there.
+    for lo, hi in (mine, other):
+        assert ranges.RunningPrints().of(feed.db, lo, hi) == ranges.fingerprint(ranges.keys(feed.db, lo, hi))
 
 
 def test_a_round_hashes_only_the_keys_new_since_the_last(tmp_path, monkeypatch):
