@@ -11,7 +11,9 @@ by the fork server are its children, not the worker's: the server's CPU and its 
 read from /proc and counted with the children (harness/backends/forkserver.py, cpu()). Containers run
 under the engine and are not counted. Lines from several xdist workers go to one file: each is one
 short O_APPEND write. Each line also names its worker and when the item ended (Unix time), so a
-run's schedule can be read back: which worker ran what, and whether one ran alone at the end.
+run's schedule can be read back: which worker ran what, and whether one ran alone at the end; and its
+pid, which the engine's resources name in their owner label (fakenet/labels.py), so `docker events`
+taken beside a run tell which item started which containers.
 """
 
 import json
@@ -40,7 +42,7 @@ def pytest_runtest_protocol(item, nextitem):
     (own_after, children_after), wall = _cpu(), time.monotonic() - began
     line = json.dumps({"item": item.nodeid, "cpu": round(own_after - own + children_after - children, 3),
                        "children": round(children_after - children, 3), "wall": round(wall, 3),
-                       "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"), "end": round(time.time(), 3)})
+                       "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"), "pid": os.getpid(), "end": round(time.time(), 3)})
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(descriptor, (line + "\n").encode())
