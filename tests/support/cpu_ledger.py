@@ -4,6 +4,14 @@ throughout (issue 28): wall-clock durations there say more about the neighbours 
     FAKENET_CPU_LEDGER=cpu.jsonl ./fake test -p support.cpu_ledger
     .venv/bin/python tests/support/cpu_ledger.py cpu.jsonl      # the total and the top items
 
+Which items start the engine's containers (each start is ~0.4 CPU s of the engine's and the node's
+own start on top, none of it in the ledger): take the engine's start events beside the run, then
+count them per test file:
+
+    docker events --filter type=container --filter event=start \
+        --format '{{.TimeNano}} {{index .Actor.Attributes "io.fakenet.owner"}}' > starts.txt &
+    .venv/bin/python tests/support/cpu_ledger.py cpu.jsonl --starts starts.txt
+
 Each item (setup, call and teardown) appends one JSON line: the worker process's own CPU and its
 reaped children's (local nodes, schemathesis, pip: a child counts once it has been waited for, so a
 node of a module-scoped fixture is billed to the item whose teardown stops it). Local nodes forked
@@ -56,7 +64,36 @@ def top(path: str, count: int = 40) -> list[dict]:
         return sorted((json.loads(line) for line in lines), key=lambda row: -row["cpu"])[:count]
 
 
+def starts_by_file(rows: list[dict], events: list[str]) -> tuple[dict[str, int], int]:
+    """({test file: container starts}, starts no item can be named for). An event line is
+    "<TimeNano> <owner label>"; the owner names the worker's pid (fakenet/labels.py), and a worker runs
+    one item at a time, so the item is the one of that pid whose span holds the event. A start without
+    an owner (compose's: `fake up` labels none) or outside every span counts as unnamed."""
+    counts: dict[str, int] = {}
+    unnamed = 0
+    for line in events:
+        fields = line.split()
+        if not fields:
+            continue
+        at, owner = int(fields[0]) / 1e9, fields[1] if len(fields) > 1 else ""
+        pid = owner.split(":")[1] if owner.count(":") >= 1 else ""
+        item = next((row["item"] for row in rows if str(row.get("pid")) == pid
+                     and row["end"] - row["wall"] <= at <= row["end"]), None)
+        if item is None:
+            unnamed += 1
+        else:
+            counts[item.split("::")[0]] = counts.get(item.split("::")[0], 0) + 1
+    return counts, unnamed
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[2] == "--starts":
+        with open(sys.argv[1]) as ledger, open(sys.argv[3]) as events:
+            counts, unnamed = starts_by_file([json.loads(line) for line in ledger], events.readlines())
+        for path, count in sorted(counts.items(), key=lambda pair: -pair[1]):
+            print(f"{count:5d}  {path}")
+        print(f"{unnamed:5d}  (no item: compose's containers, or outside every item)")
+        sys.exit(0)
     with open(sys.argv[1]) as ledger:
         total = sum(json.loads(line)["cpu"] for line in ledger)
     print(f"{total:.1f} CPU s in all (cpu, of it children, wall, item)")
