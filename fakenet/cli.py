@@ -1098,7 +1098,10 @@ def _not_running(project: str) -> str:
 
 def _running_others(project: str) -> str:
     """"; running: a, b" for the fakenet projects other than `project` that run ("" where none does)."""
-    found = _engine().containers.list(filters={"label": [PROJECT_LABEL_COMPOSE, "io.fakenet.project"]})
+    # ignore_removed: another project's container removed between the listing and its inspect (a test
+    # run's teardown, a `down` in another shell) is not running, and must not end the line in a traceback.
+    found = _engine().containers.list(filters={"label": [PROJECT_LABEL_COMPOSE, "io.fakenet.project"]},
+                                      ignore_removed=True)
     running = sorted({c.labels[PROJECT_LABEL_COMPOSE] for c in found} - {project})
     return f"; running: {', '.join(running)}" if running else ""
 

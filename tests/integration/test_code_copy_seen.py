@@ -29,8 +29,10 @@ def test_an_engine_on_this_host_reads_the_token_back_and_the_code_is_copied(dock
     binds = _copy(image_id, tmp_path)
     assert set(binds) == {"/opt/fakenet", "/usr/lib/python3.11"}, binds
     assert all(os.path.isdir(path) for path in binds.values())
-    # This test's copy container, known by its bind of this test's folder (other runs copy the same image).
-    left = docker_client.containers.list(all=True, filters={"label": "io.fakenet.project=fakenet-code"})
+    # This test's copy container, known by its bind of this test's folder (other runs copy the same image,
+    # and remove their copy containers meanwhile: one gone between the listing and its inspect is not ours).
+    left = docker_client.containers.list(all=True, filters={"label": "io.fakenet.project=fakenet-code"},
+                                         ignore_removed=True)
     assert [c.name for c in left if any(str(tmp_path) in (m.get("Source") or "") for m in c.attrs.get("Mounts", []))] == []
 
 

@@ -450,8 +450,14 @@ def test_a_scenario_run_on_an_engine_that_does_not_answer_ends_in_the_infrastruc
 def test_a_project_not_running_is_said_with_the_ones_that_are(capsys, monkeypatch):
     from types import SimpleNamespace
 
-    def listing(all=False, filters=None, **rest):
+    import docker
+
+    def listing(all=False, filters=None, ignore_removed=False, **rest):
+        """As the SDK lists: each container inspected, and one removed since the listing (another
+        project's teardown) is NotFound unless ignore_removed."""
         assert filters == {"label": ["com.docker.compose.project", "io.fakenet.project"]}, filters
+        if not ignore_removed:
+            raise docker.errors.NotFound("No such container: 02de1775ffe7 (removed after the listing)")
         return [SimpleNamespace(labels={"com.docker.compose.project": name}) for name in ("demo", "demo", "other")]
 
     monkeypatch.setattr(cli, "_engine", lambda: SimpleNamespace(containers=SimpleNamespace(list=listing)))
