@@ -1,4 +1,6 @@
 """Log lines a stranger can cause, within a budget: a flood of refusals writes a few lines, not one each.
+Also lines that come one per item of a peer's or a client's bulk work (a stream synced from a peer, a
+cache eviction): a line each was a third of a docker node's CPU taking in Recon events (issue 28).
 
 A token bucket per event name (event names are the code's constants, so the buckets are bounded):
 `burst` lines at once, then `rate` per second. Lines held back are counted, and the next line of
@@ -30,6 +32,12 @@ class LogBudget:
         return allowed
 
     def warning(self, event: str, **fields) -> None:
+        self._say(self._log.warning, event, fields)
+
+    def info(self, event: str, **fields) -> None:
+        self._say(self._log.info, event, fields)
+
+    def _say(self, write: Callable[..., None], event: str, fields: dict) -> None:
         if self.allow(event):
             held_back = self.suppressed.pop(event, 0)
-            self._log.warning(event, **fields, **({"suppressed": held_back} if held_back else {}))
+            write(event, **fields, **({"suppressed": held_back} if held_back else {}))

@@ -37,3 +37,21 @@ def test_events_have_their_own_buckets():
     budget = LogBudget(rate=1.0, burst=1, now=clock)
     assert budget.allow("a") and budget.allow("b")
     assert not budget.allow("a")
+
+
+def test_info_lines_have_the_same_budget_and_count(caplog):
+    logs.setup("budget")
+    logging.getLogger("fakenet.node").propagate = True
+    clock = Clock()
+    budget = LogBudget(rate=1.0, burst=2, now=clock)
+    try:
+        with caplog.at_level(logging.INFO, logger="fakenet.node"):
+            for _ in range(500):
+                budget.info("stream_evicted", stream="k")
+            clock.now = 1.0
+            budget.info("stream_evicted", stream="k")
+    finally:
+        logging.getLogger("fakenet.node").propagate = False
+    lines = [record for record in caplog.records if record.getMessage() == "stream_evicted"]
+    assert [line.levelno for line in lines] == [logging.INFO] * 3
+    assert lines[-1].fields["suppressed"] == 498
