@@ -3,14 +3,13 @@ session: two lines an event were ~45 % of a docker node's CPU taking in Recon ev
 accepted here is said every time."""
 
 import asyncio
-import logging
 from types import SimpleNamespace
 
 import pytest
 
-from fakenet.node import logs
 from fakenet.node.stream_service import StreamService
 from fakenet.node.streams import ControllerKey, PinStore, StreamCache, make_genesis
+from support import node_lines
 
 OWNER = ControllerKey.from_seed(bytes(range(32)))
 SYNCED = 300
@@ -18,11 +17,8 @@ SYNCED = 300
 
 @pytest.fixture
 def said(caplog):
-    logs.setup("budget")
-    logging.getLogger("fakenet.node").propagate = True  # to caplog; setup() turns it off again
-    with caplog.at_level(logging.INFO, logger="fakenet.node"):
-        yield lambda event: [record for record in caplog.records if record.getMessage() == event]
-    logging.getLogger("fakenet.node").propagate = False
+    with node_lines.said(caplog) as lines:
+        yield lines
 
 
 def test_streams_synced_in_bulk_and_their_evictions_are_said_within_a_budget_and_counted(tmp_path, said):
