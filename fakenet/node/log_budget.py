@@ -1,6 +1,6 @@
 """Log lines a stranger can cause, within a budget: a flood of refusals writes a few lines, not one each.
 Also lines that come one per item of a peer's or a client's bulk work (a stream synced from a peer, a
-cache eviction): a line each was a third of a docker node's CPU taking in Recon events (issue 28).
+cache eviction): two such lines an event were ~45 % of a docker node's CPU taking in Recon events.
 
 A token bucket per event name (event names are the code's constants, so the buckets are bounded):
 `burst` lines at once, then `rate` per second. Lines held back are counted, and the next line of

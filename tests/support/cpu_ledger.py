@@ -81,8 +81,9 @@ def starts_by_file(rows: list[dict], events: list[str]) -> tuple[dict[str, int],
                      and row["end"] - row["wall"] <= at <= row["end"]), None)
         if item is None:
             unnamed += 1
-        else:
-            counts[item.split("::")[0]] = counts.get(item.split("::")[0], 0) + 1
+            continue
+        path = item.split("::")[0]
+        counts[path] = counts.get(path, 0) + 1
     return counts, unnamed
 
 
