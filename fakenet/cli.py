@@ -1132,6 +1132,8 @@ def passthrough(project: str, args: list[str]) -> int:
     if args[0] == "exec" and (refused := _exec_refusal(project, args, recorded)):
         print(refused, file=sys.stderr)
         return 1
+    if args[0] == "pause":  # compose's own pause failed at once where runc's freezer lost a race (engine_pause)
+        return _pause(project, args)
     if args[0] == "exec" and not sys.stdin.isatty() and "-T" not in args:
         args = ["exec", "-T", *args[1:]]
     if compose.makes_containers(args):  # `run`, `create`: the node image, not the placeholder compose pulled
@@ -1149,6 +1151,49 @@ def passthrough(project: str, args: list[str]) -> int:
         print(f"fake: {_not_running(project)}", file=sys.stderr)
         return 1
     return code
+
+
+def _pause(project: str, args: list[str]) -> int:
+    """`fake pause [NODE...]` as compose's pause does it (each running node of the project, or of those named,
+    paused at once; a line for each), each pause through engine_pause.freeze: compose's failed at once with
+    the engine's `OCI runtime pause failed: unable to freeze` where runc's cgroup v1 freezer lost a race with
+    an exec (the nodes' health check's every 10 s), and left the node running."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fakenet import engine_pause
+    from fakenet.errors import ContainerError
+    from fakenet.labels import COMPOSE_ONEOFF_LABEL, COMPOSE_SERVICE_LABEL
+
+    client = _engine()
+    named = set(_named_services(args))
+    found = [container.attrs for container in client.containers.list(
+        sparse=True, filters={"label": [f"{PROJECT_LABEL_COMPOSE}={project}", f"{COMPOSE_ONEOFF_LABEL}=False"]})]
+    chosen = [attrs for attrs in found if not named or (attrs.get("Labels") or {}).get(COMPOSE_SERVICE_LABEL) in named]
+    if missing := named - {(attrs.get("Labels") or {}).get(COMPOSE_SERVICE_LABEL) for attrs in chosen}:
+        print(f"fake pause: {', '.join(sorted(missing, key=natural))} of project {project!r} "
+              f"{'is' if len(missing) == 1 else 'are'} not running (nothing to pause)", file=sys.stderr)
+        return 1
+
+    def pause(attrs: dict) -> str | None:
+        name = ((attrs.get("Names") or [""])[0].lstrip("/")) or attrs["Id"][:12]
+        service = (attrs.get("Labels") or {}).get(COMPOSE_SERVICE_LABEL)
+        try:
+            engine_pause.freeze(lambda: client.api.pause(attrs["Id"]), name, node=service)
+        except ContainerError as exc:
+            return f"fake pause: {exc}"
+        except Exception as exc:
+            said = engine_pause.explanation(exc)
+            if said is None:
+                raise
+            return f"fake pause: {name}: {said}"  # the engine's refusal (already paused, not running), in a line
+        print(f" Container {name} Paused", file=sys.stderr)
+        return None
+
+    with ThreadPoolExecutor(max(1, min(16, len(chosen)))) as pool:
+        failures = [failure for failure in pool.map(pause, chosen) if failure]
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    return 1 if failures else 0
 
 
 def _refuse_run(project: str, args: list[str]) -> None:

@@ -4,7 +4,7 @@ After compose has created the project, `up` starts its containers as their creat
 (compose_start), lists and inspects them, and asks their nodes at their addresses (netstatus). Through
 the SDK that was its import and client (~75 ms of CPU, requests and urllib3 most of it) on two cores
 the engine needs for those very starts (issue 28). `answering(sdk)` gives a client with the SDK's names
-for those calls (`api.start`, `api.unpause`, `events`, `containers.list`) that goes over the engine's unix socket,
+for those calls (`api.start`, `api.unpause`, `api.pause`, `events`, `containers.list`) that goes over the engine's unix socket,
 where the SDK would use one, and is the SDK itself otherwise (ssh://, tcp://, TLS). A call the socket
 does not answer (engine_socket.Unanswered) is made through `sdk()`; what only the SDK does (a
 container's exec and logs: the wait's fallbacks and its error message) is too.
@@ -53,6 +53,13 @@ class _Api:
             self._client.engine.post(f"/containers/{container_id}/unpause")
         except engine_socket.Unanswered:
             self._client.sdk().api.unpause(container_id)
+
+    def pause(self, container_id: str) -> None:
+        """As the SDK's: engine_socket.Refused where the engine refuses (runc's `unable to freeze`: engine_pause)."""
+        try:
+            self._client.engine.post(f"/containers/{container_id}/pause")
+        except engine_socket.Unanswered:
+            self._client.sdk().api.pause(container_id)
 
 
 class _Containers:

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import docker
 from docker.models.containers import _create_container_args  # what containers.create sends
 
-from fakenet import code_mounts, invocation
+from fakenet import code_mounts, engine_pause, invocation
 from fakenet.errors import ConfigError, ContainerError, FakenetError
 from fakenet.harness import ended
 from fakenet.harness.backends import subnets
@@ -166,7 +166,11 @@ class DockerRuntime(NodeRuntime):
     def pause(self) -> None:
         self._forget()
         self.paused_here = True
-        self.container.pause()
+        try:  # runc's cgroup v1 freezer may lose a race with an exec (the health check's): asked again
+            engine_pause.freeze(self.container.pause, self.name, node=self.name)
+        except BaseException:
+            self.paused_here = False  # not paused by us: the engine left it running (or it was not)
+            raise
 
     def unpause(self) -> None:
         self._forget()
