@@ -18,7 +18,7 @@ import random
 from collections import deque
 from pathlib import Path
 
-from fakenet.node import clock as node_clock, entropy
+from fakenet.node import clock as node_clock, entropy, logs
 from fakenet.harness import clock as harness_clock
 from fakenet.sim.loop import VirtualLoop
 from fakenet.sim.pipes import Wire
@@ -37,6 +37,7 @@ class World:
         """`trace`: a file the trace is written to as the run goes (a long run's trace held in
         memory grew without bound); without one, only each node's last LOG_TAIL lines are kept."""
         self.seed, self.workdir = seed, workdir
+        self._workdir_text = str(workdir)  # replaced in every trace line
         self.loop = VirtualLoop()
         self.loop.set_task_factory(self._new_task)
         self.wire = Wire()
@@ -127,7 +128,7 @@ class World:
     # -- trace -----------------------------------------------------------------------------------
 
     def record(self, node: str, line: str) -> None:
-        text = f"t={self.now():.6f} node={node} {line}".replace(str(self.workdir), "<workdir>")
+        text = f"t={self.now():.6f} node={node} {line}".replace(self._workdir_text, "<workdir>")
         if self._trace:
             self._trace.write(text + "\n")
         self.logs.setdefault(node, deque(maxlen=LOG_TAIL)).append(text)
@@ -171,13 +172,21 @@ class _NodeTasks:
         return iter(self._tasks)
 
 
-class _TraceHandler(logging.Handler):
-    """Node log records become trace lines, stamped with network time and the node whose task logged."""
+class _TraceHandler(logs.DirectHandler):
+    """Node log records become trace lines, stamped with network time and the node whose task logged.
+    A node's EventLogger hands its events straight to `event` (no LogRecord: logs.DirectHandler);
+    records of other loggers below fakenet.node come through `emit`, as the same line."""
 
     def __init__(self, world: World):
         super().__init__(logging.INFO)
         self._world = world
 
     def emit(self, record: logging.LogRecord) -> None:
-        fields = " ".join(f"{key}={value}" for key, value in getattr(record, "fields", {}).items())
-        self._world.record(NODE.get() or "-", f"level={record.levelname.lower()} event={record.getMessage()} {fields}")
+        self._line(record.levelname, record.getMessage(), getattr(record, "fields", {}))
+
+    def event(self, level: int, event: str, fields: dict) -> None:
+        self._line(logging.getLevelName(level), event, fields)
+
+    def _line(self, levelname: str, message: str, fields: dict) -> None:
+        fields = " ".join(f"{key}={value}" for key, value in fields.items())
+        self._world.record(NODE.get() or "-", f"level={levelname.lower()} event={message} {fields}")
