@@ -1173,6 +1173,9 @@ def _pause(project: str, args: list[str]) -> int:
         print(f"fake pause: {', '.join(sorted(missing, key=natural))} of project {project!r} "
               f"{'is' if len(missing) == 1 else 'are'} not running (nothing to pause)", file=sys.stderr)
         return 1
+    if not chosen:  # every node stopped: compose's pause said nothing and exited 0
+        print(f"fake pause: no node of project {project!r} is running (nothing to pause)", file=sys.stderr)
+        return 1
 
     def pause(attrs: dict) -> str | None:
         name = ((attrs.get("Names") or [""])[0].lstrip("/")) or attrs["Id"][:12]
@@ -1189,7 +1192,7 @@ def _pause(project: str, args: list[str]) -> int:
         print(f" Container {name} Paused", file=sys.stderr)
         return None
 
-    with ThreadPoolExecutor(max(1, min(16, len(chosen)))) as pool:
+    with ThreadPoolExecutor(min(16, len(chosen))) as pool:
         failures = [failure for failure in pool.map(pause, chosen) if failure]
     for failure in failures:
         print(failure, file=sys.stderr)

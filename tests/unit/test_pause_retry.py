@@ -169,3 +169,12 @@ def test_fake_pause_past_the_deadline_says_why_in_a_line(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "fake pause: the engine could not freeze demo-node2-1" in err and "cgroup v1 freezer raced" in err, err
     assert "Traceback" not in err
+
+
+def test_fake_pause_with_no_node_running_says_so_and_fails(monkeypatch, capsys):
+    """A project whose nodes are all stopped paused nothing and exited 0 without a word."""
+    from fakenet import cli
+
+    monkeypatch.setattr(cli, "_engine", lambda: _Engine([], {}))
+    assert cli._pause("demo", ["pause"]) == 1
+    assert capsys.readouterr().err == "fake pause: no node of project 'demo' is running (nothing to pause)\n"
