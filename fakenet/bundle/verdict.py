@@ -6,7 +6,7 @@
     scenario            the scenario or test asked for the impossible or named what is not there: the model
                         refuses the expectation (no node was asked), a prediction the chain rules leave
                         open, an unknown name, a bad setting, a deadline that passed at the wait's first
-                        look (the nodes had no time), or the test's own code raised
+                        look in a step (the nodes had no time), or the test's own code raised
     infrastructure      the engine, a host, a port, resources, a start-up that timed out, a node ended from
                         outside the run (SIGKILL, the OOM killer, its container removed) while it should run
     harness             fakenet's own bug: an unexpected exception raised inside fakenet
@@ -89,7 +89,7 @@ def ended_first(net, error: BaseException | None, started: bool = True) -> BaseE
 def side(error: BaseException, started: bool) -> str:
     if isinstance(error, NodeGone):  # whatever the step then saw, the node's ending is the news
         return INFRASTRUCTURE if error.outside else SYSTEM
-    if _scenario_error(error):
+    if _scenario_error(error, started):
         return SCENARIO
     if isinstance(error, RpcError) and (error.answered or error.in_process) and started:
         # The engine carried the call and the answer: the node refused what a step asked; or nothing but
@@ -104,10 +104,12 @@ def side(error: BaseException, started: bool) -> str:
     return _unexpected(error)
 
 
-def _scenario_error(error: BaseException) -> bool:
+def _scenario_error(error: BaseException, started: bool) -> bool:
+    """A step's wait given no time is the step's `within:`; a start-up's is a start-up that timed out (the
+    infrastructure's): whether its one look was answered or refused is the machine's timing, not the asker's."""
     from fakenet.harness.chain_model import AmbiguousChain
 
-    return isinstance(error, (ModelRefused, AmbiguousChain, ConfigError)) or _no_time(error)
+    return isinstance(error, (ModelRefused, AmbiguousChain, ConfigError)) or (started and _no_time(error))
 
 
 def _no_time(error: BaseException) -> bool:

@@ -261,3 +261,14 @@ def test_a_graph_expectation_reports_the_graph_it_judged_not_a_later_one():
         expect.graph(net, 0.0)
     assert "observed graph != expected graph: missing edges node–node3" in str(caught.value), str(caught.value)
     assert caught.value.difference == "missing edges node–node3"
+
+
+def test_a_start_up_that_timed_out_at_its_first_look_is_the_infrastructures():
+    """A network given no time to start (`start_timeout=0.01`): whether its one look was answered (the
+    nodes listening, not yet meshed) or refused (not listening yet) is the machine's timing, and the
+    verdict of the same start-up went either way (scenario / infrastructure) from one run to the next.
+    Before any step nothing was asked of the nodes: a start-up that timed out is the infrastructure's."""
+    error = _expectation_after_a_wait(0.0).__cause__
+    assert error.no_time
+    assert decide(error, started=False).side == INFRASTRUCTURE
+    assert decide(error, started=True).side == SCENARIO  # a step's `within: 1ms` stays the scenario's
