@@ -1166,10 +1166,11 @@ def _pause(project: str, args: list[str]) -> int:
 
     client = _engine()
     named = set(_named_services(args))
-    found = [container.attrs for container in client.containers.list(
-        sparse=True, filters={"label": [f"{PROJECT_LABEL_COMPOSE}={project}", f"{COMPOSE_ONEOFF_LABEL}=False"]})]
-    chosen = [attrs for attrs in found if not named or (attrs.get("Labels") or {}).get(COMPOSE_SERVICE_LABEL) in named]
-    if missing := named - {(attrs.get("Labels") or {}).get(COMPOSE_SERVICE_LABEL) for attrs in chosen}:
+    running = [((container.attrs.get("Labels") or {}).get(COMPOSE_SERVICE_LABEL), container.attrs)
+               for container in client.containers.list(sparse=True, filters={
+                   "label": [f"{PROJECT_LABEL_COMPOSE}={project}", f"{COMPOSE_ONEOFF_LABEL}=False"]})]
+    chosen = [(service, attrs) for service, attrs in running if not named or service in named]
+    if missing := named - {service for service, _attrs in running}:
         print(f"fake pause: {', '.join(sorted(missing, key=natural))} of project {project!r} "
               f"{'is' if len(missing) == 1 else 'are'} not running (nothing to pause)", file=sys.stderr)
         return 1
@@ -1177,9 +1178,9 @@ def _pause(project: str, args: list[str]) -> int:
         print(f"fake pause: no node of project {project!r} is running (nothing to pause)", file=sys.stderr)
         return 1
 
-    def pause(attrs: dict) -> str | None:
+    def pause(chosen_one: tuple[str, dict]) -> str | None:
+        service, attrs = chosen_one
         name = ((attrs.get("Names") or [""])[0].lstrip("/")) or attrs["Id"][:12]
-        service = (attrs.get("Labels") or {}).get(COMPOSE_SERVICE_LABEL)
         try:
             engine_pause.freeze(lambda: client.api.pause(attrs["Id"]), name, node=service)
         except ContainerError as exc:

@@ -79,12 +79,8 @@ def _start(client: docker.DockerClient, container_id: str, service: str, missing
 
 def _refusal(exc: Exception) -> tuple[bool, str] | None:
     """(gone, the engine's words) where `exc` is the engine refusing, from either client; else None."""
-    if isinstance(exc, engine_socket.Refused):
-        return exc.status_code == 404, exc.explanation
-    errors = sys.modules.get("docker.errors")  # an SDK error exists only once the SDK is imported
-    if errors is not None and isinstance(exc, errors.APIError):
-        return isinstance(exc, errors.NotFound), exc.explanation or str(exc)
-    return None
+    refused = engine_socket.refusal(exc)
+    return None if refused is None else (refused[0] == 404, refused[1])
 
 
 def _unsubscribed() -> tuple[type[BaseException], ...]:

@@ -14,7 +14,6 @@ freeze() here; the thaw side needs none: runc's cgroup v1 thaw is one write, wit
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Callable
 
@@ -27,14 +26,9 @@ FIRST_BACKOFF, LAST_BACKOFF = 0.05, 0.5  # seconds between tries: doubling, so a
 
 
 def explanation(exc: BaseException) -> str | None:
-    """The engine's words where `exc` is its refusal, from either client (the SDK's APIError,
-    engine_socket's Refused); None for anything else."""
-    if isinstance(exc, engine_socket.Refused):
-        return exc.explanation
-    errors = sys.modules.get("docker.errors")  # an SDK error exists only once the SDK is imported
-    if errors is not None and isinstance(exc, errors.APIError):
-        return str(exc.explanation or exc)
-    return None
+    """The engine's words where `exc` is its refusal, from either client (engine_socket.refusal); None else."""
+    refused = engine_socket.refusal(exc)
+    return None if refused is None else refused[1]
 
 
 def freeze(pause: Callable[[], object], what: str, *, node: str | None = None, patience: float | None = None) -> int:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
@@ -58,6 +59,17 @@ class Refused(Exception):
     def __init__(self, status: int, explanation: str):
         super().__init__(f"{status}: {explanation}")
         self.status_code, self.explanation = status, explanation
+
+
+def refusal(exc: BaseException) -> tuple[int, str] | None:
+    """(status, the engine's words) where `exc` is the engine refusing a call, from either client (this
+    module's Refused, the SDK's APIError); None for anything else (a connection lost, a bug)."""
+    if isinstance(exc, Refused):
+        return exc.status_code, exc.explanation
+    errors = sys.modules.get("docker.errors")  # an SDK error exists only once the SDK is imported
+    if errors is not None and isinstance(exc, errors.APIError):
+        return exc.status_code or 0, str(exc.explanation or exc)
+    return None
 
 
 def local_path() -> str | None:
