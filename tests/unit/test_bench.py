@@ -219,6 +219,12 @@ def test_suite_outcome_is_pytests_summary():
     assert suite.outcome("ERROR: usage") == "no pytest summary"
 
 
+def test_suite_note_gives_the_seconds_a_scenario():
+    assert suite.items("1 failed, 7 passed, 2 errors") == 10 and suite.items("no pytest summary") == 0
+    assert suite.per_item([(102.0, "19 passed"), (95.0, "19 passed")]) == "5.2 s a scenario"
+    assert suite.per_item([(30.0, "no pytest summary")]) == ""
+
+
 def test_options():
     options = parse(["--quick", "--json", "out.json", "--markdown", "t.md", "--only", "streams", "--only", "image"])
     assert options.quick and str(options.json) == "out.json" and options.only == ["streams", "image"]
