@@ -140,20 +140,23 @@ def test_up_whose_subnet_another_run_takes_first_tries_the_next(client, project,
     picked, squatters = [], []
     look = cli._compose_subnet
 
-    def look_then_lose(reads, name, tried):
-        subnet = look(reads, name, tried)
+    def squat(reads, name, tried):
+        """The subnet `up` looks at, taken by a network of the test's own before compose creates."""
         for _ in range(8):
-            if squatters:
-                break
+            subnet = look(reads, name, tried)
             ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet))])
             try:
                 squatters.append(client.networks.create(f"{name}-squatter", ipam=ipam,
                                                         labels={"io.fakenet.project": f"{name}-squatter"}))
+                return subnet
             except docker.errors.APIError as exc:
-                # Another worker's network took the subnet between the look and the squat (seen in CI,
+                # Another worker's network took it between the look and the squat (seen in CI,
                 # 2026-12-07): `up` would not get it either, so the squat moves to the next free one.
                 assert "Pool overlaps" in str(exc), exc
-                subnet = look(reads, name, tried)
+        raise AssertionError("other networks took eight subnets in a row between a look and the squat")
+
+    def look_then_lose(reads, name, tried):
+        subnet = look(reads, name, tried) if squatters else squat(reads, name, tried)
         picked.append(subnet)
         return subnet
 
