@@ -4,7 +4,7 @@ import pytest
 
 from fakenet.harness import clock as harness_clock
 from fakenet.node import clock as node_clock
-from support import collector, rewrite_cache, shared_fixtures
+from support import collector, machine_summary, rewrite_cache, shared_fixtures
 
 collector.off()  # until collection ends (support/collector.py)
 
@@ -25,6 +25,22 @@ def pytest_xdist_make_scheduler(config, log):
     if config.getoption("dist") == "loadgroup":
         return shared_fixtures.make_scheduler(config, log)
     return None
+
+
+def pytest_report_header(config):
+    """The CPU the suite runs on, where its time is read (support/machine_summary.py)."""
+    return machine_summary.header() if machine_summary.distributed(config) else None
+
+
+def pytest_sessionstart(session):
+    if machine_summary.distributed(session.config):
+        machine_summary.start()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """After a distributed run: how fast the machine was and what the run had of it."""
+    if machine_summary.distributed(config) and (line := machine_summary.summary()):
+        terminalreporter.write_line(line)
 
 
 def pytest_xdist_setupnodes(config, specs):

@@ -60,6 +60,7 @@ def main(args: list[str]) -> int:
     figures = run(ctx, options.only or GROUPS)
     meta |= {"run": ctx.run_id, "seconds": round(time.monotonic() - ctx.started, 1),
              "load_after": machine.load(ctx.client), "leftovers": ctx.stuck}
+    meta["cpu_over_run"] = machine.cpu_since(meta["load_before"]["cpu"], meta["load_after"]["cpu"])
     _report(figures, meta, options.json, options.markdown)
     return 1 if any(f.skipped.startswith("failed") for f in figures) else 0
 
@@ -99,9 +100,22 @@ def _report(figures: list, meta: dict, path: Path | None, markdown: Path | None 
 
 
 def _title(meta: dict) -> str:
-    m = meta["machine"]
-    return (f"fakenet bench{' --quick' if meta['quick'] else ''}: {meta['seconds']:.0f} s on {m['nproc']} cores, "
+    m, before, after = meta["machine"], meta["load_before"], meta["load_after"]
+    return (f"fakenet bench{' --quick' if meta['quick'] else ''}: {meta['seconds']:.0f} s on {m['nproc']} cores"
+            f"{' of ' + m['cpu_model'] if m.get('cpu_model') else ''}, "
             f"{m['memory_gib']} GiB, Docker {m['docker_server']} ({m['storage_driver']}), kernel {m['kernel']}; "
-            f"load {meta['load_before']['loadavg'][0]} → {meta['load_after']['loadavg'][0]}, "
-            f"{meta['load_before']['node_processes']} node processes and "
-            f"{meta['load_before']['containers_running']} containers running before")
+            f"load {before['loadavg'][0]} → {after['loadavg'][0]}, "
+            f"{before['node_processes']} node processes and {before['containers_running']} containers running before"
+            f"{_speed(before, after, meta.get('cpu_over_run', {}))}")
+
+
+def _speed(before: dict, after: dict, cpu: dict) -> str:
+    """How fast the machine was (the reference work's CPU before and after: lower is faster) and how
+    much of it the hypervisor gave away during the run: every figure depends on both."""
+    text = ""
+    if "reference_cpu_s" in before and "reference_cpu_s" in after:
+        text += (f"; reference work {before['reference_cpu_s']:.3f} s → {after['reference_cpu_s']:.3f} s of CPU "
+                 f"(machine.reference_cpu)")
+    if cpu:
+        text += f"; over the run {cpu['busy']:.0f} core-s busy, {cpu['idle']:.0f} idle, {cpu['steal']:.0f} stolen"
+    return text

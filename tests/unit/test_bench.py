@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from rich.console import Console
 
-from fakenet.bench import footprint, machine, report, run, suite
+from fakenet.bench import command, footprint, machine, report, run, suite
 from fakenet.bench.command import parse
 from fakenet.bench.context import Context, sweep
 from fakenet.bench.figure import spec
@@ -276,6 +276,45 @@ def test_memory_and_node_processes(tmp_path):
         (tmp_path / str(pid) / "cmdline").write_bytes(b"\0".join(argv) + b"\0")
         (tmp_path / str(pid) / "stat").write_text(f"{pid} (python) S {parent} 1 1\n")
     assert machine.node_processes(tmp_path) == 5
+
+
+def test_the_machine_s_cpu_model_and_its_cpu_seconds_busy_idle_and_stolen(monkeypatch):
+    cpuinfo = "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R)  Processor @ 2.80GHz\n"
+    assert machine.cpu_model(cpuinfo) == "Intel(R) Xeon(R) Processor @ 2.80GHz"
+    assert machine.cpu_model("processor\t: 0\nFeatures\t: fp asimd\n") == ""  # no model name (some ARM kernels)
+    monkeypatch.setattr(machine, "_TICK", 100)
+    # user nice system idle iowait irq softirq steal guest guest_nice
+    before = machine.cpu_times("cpu  1000 10 500 9000 100 0 90 300 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n")
+    assert before == {"busy": 16.0, "idle": 91.0, "steal": 3.0}
+    after = machine.cpu_times("cpu  3000 10 900 9500 100 0 90 1300 0 0\n")
+    assert machine.cpu_since(before, after) == {"busy": 24.0, "idle": 5.0, "steal": 10.0}
+    assert machine.cpu_times("") == {} and machine.cpu_since({}, after) == {}
+    with pytest.raises(ValueError, match="summary line"):
+        machine.cpu_times("cpu0 1 2 3 4 5 6 7 8\n")
+
+
+def test_the_reference_work_is_timed_in_cpu_seconds_and_its_median_is_taken(monkeypatch):
+    assert machine._reference_work() == 14999949919  # the same work on every machine: only its time may differ
+    clock = iter([0.0, 0.5, 1.0, 1.2, 2.0, 2.9])  # rounds of 0.5, 0.2 and 0.9 s
+    monkeypatch.setattr(machine.time, "process_time", lambda: next(clock))
+    ran = []
+    monkeypatch.setattr(machine, "_reference_work", lambda: ran.append(1))
+    assert machine.reference_cpu(3) == 0.5 and len(ran) == 3
+
+
+def test_the_title_says_how_fast_the_machine_was_and_what_was_stolen_from_the_run():
+    meta = {"quick": False, "seconds": 300.0,
+            "machine": {"cpu_model": "Intel(R) Xeon(R) Processor @ 2.80GHz", "nproc": 2, "memory_gib": 23.5,
+                        "docker_server": "20.10", "storage_driver": "fuse-overlayfs", "kernel": "6"},
+            "load_before": {"loadavg": [0.5], "node_processes": 0, "containers_running": 0, "reference_cpu_s": 0.21},
+            "load_after": {"loadavg": [3.0], "reference_cpu_s": 0.34},
+            "cpu_over_run": {"busy": 540.0, "idle": 60.0, "steal": 12.0}}
+    title = command._title(meta)
+    assert "2 cores of Intel(R) Xeon(R) Processor @ 2.80GHz" in title
+    assert "reference work 0.210 s → 0.340 s of CPU" in title
+    assert "540 core-s busy, 60 idle, 12 stolen" in title
+    del meta["cpu_over_run"], meta["load_before"]["reference_cpu_s"], meta["machine"]["cpu_model"]
+    assert "reference work" not in command._title(meta) and "stolen" not in command._title(meta)  # an older JSON
 
 
 # -- this run's resources ---------------------------------------------------------------------------

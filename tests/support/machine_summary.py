@@ -1,0 +1,49 @@
+"""What the machine gave the suite: a distributed run (`./fake test`) ends with how fast the machine
+was and how much of its CPU the run had (issue 28: the suite's time swung 1.7x between machines of
+this workplace for the same code; BENCHMARKS.md, nineteenth session). A suite time read without
+these cannot say whether the suite or the machine moved.
+
+The controller reads /proc/stat when the session starts and at its end, and times the bench's
+reference work once the workers are done (fakenet/bench/machine.py: ~0.2 s of CPU, three rounds).
+Workers and undistributed runs print nothing."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fakenet.bench import machine
+
+_started: dict = {}
+
+
+def distributed(config) -> bool:
+    """The xdist controller of a run with workers (not a worker, not -n 0)."""
+    return not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
+
+
+def header() -> str:
+    model = machine.cpu_model(_read("/proc/cpuinfo"))
+    return f"machine: {model or 'an unnamed CPU'}"
+
+
+def start() -> None:
+    _started.update(cpu=machine.cpu_times(_read("/proc/stat")), wall=time.monotonic())
+
+
+def summary() -> str:
+    if "cpu" not in _started:
+        return ""
+    wall = time.monotonic() - _started["wall"]
+    cpu = machine.cpu_since(_started["cpu"], machine.cpu_times(_read("/proc/stat")))
+    spent = (f"{cpu['busy']:.0f} core-s busy, {cpu['idle']:.0f} idle, {cpu['steal']:.0f} stolen by the hypervisor "
+             f"in {wall:.0f} s; " if cpu else "")
+    return (f"the machine over this run: {spent}the bench's reference work now takes "
+            f"{machine.reference_cpu():.3f} s of CPU (lower is faster; fakenet/bench/machine.py)")
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
