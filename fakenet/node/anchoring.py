@@ -26,7 +26,7 @@ from bitcoin.core.script import OP_RETURN, CScript
 
 from multiformats import CID
 
-from fakenet.node import logs
+from fakenet.node import logs, strict_json
 from fakenet.node.echo import Bounded
 from fakenet.node.streams import (AnchorStatus, InvalidStreamID, StreamID, apply_anchor, codec, make_anchor,
                                   without_anchor)
@@ -88,7 +88,7 @@ def parse_anchor_tx(tx) -> list[tuple[str, str]] | None:
         head, body = (list(CScript(out.scriptPubKey)) for out in tx.vout[:2])
         if head[0] != OP_RETURN or not bytes(head[1]).startswith(MAGIC) or body[0] != OP_RETURN:
             return None
-        batch = [(str(s), str(t)) for s, t in json.loads(bytes(body[1]))]
+        batch = [(str(s), str(t)) for s, t in strict_json.loads(bytes(body[1]))]
     except (ValueError, TypeError, IndexError):
         return None
     root, _ = merkle_root_and_paths([_leaf(s, t) for s, t in batch]) if batch else (b"", [])

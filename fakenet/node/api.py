@@ -28,7 +28,7 @@ import asyncio
 
 from aiohttp import web
 
-from fakenet.node import api_guard, api_openapi, excerpt, index_api
+from fakenet.node import api_guard, api_openapi, excerpt, index_api, strict_json
 from fakenet.node.errors import NodeError
 from fakenet.node.model_index import QueryError
 from fakenet.node.streams import (CommitID, CommitRejected, InvalidStreamID, StreamID, StreamUnavailable, apply_genesis,
@@ -43,6 +43,7 @@ class CommitNotFound(NodeError):
 _STATUS = ((StreamUnavailable, 503), (CommitNotFound, 404), (CommitRejected, 400), (InvalidStreamID, 400),
            (QueryError, 400), (NodeError, 400))
 MULTIQUERY_TIMEOUT_MS = 7000  # js-ceramic's default
+MAX_MULTIQUERY_TIMEOUT_MS = 600_000  # the OpenAPI document's maximum (api_openapi.py)
 # One multiquery's queries and the paths each may follow, and how many of its loads run at once:
 # 10,000 unknown streams took 35 s, each load a network search, and got the node dropped.
 MAX_QUERIES, MAX_PATHS, LOADS_AT_ONCE = 100, 16, 8
@@ -68,7 +69,7 @@ def _stream_id(request: web.Request) -> StreamID:
 
 
 async def _body(request: web.Request) -> dict:
-    body = await request.json() if request.body_exists else {}
+    body = await request.json(loads=strict_json.loads) if request.body_exists else {}
     if not isinstance(body, dict):
         raise CommitRejected(f"request body must be a JSON object, got {type(body).__name__}")
     return body
@@ -171,8 +172,12 @@ class StreamApi:
             raise CommitRejected(f"a multiquery takes at most {MAX_QUERIES} queries of at most {MAX_PATHS} paths "
                                  f"each, got {len(queries)} queries: split it")
         timeout = body.get("timeout", MULTIQUERY_TIMEOUT_MS)
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout < 0:
-            raise CommitRejected(f"timeout must be a number of milliseconds, got {excerpt.quoted(timeout)}")
+        # Bounded above too: 10**400 ms overflowed the division to seconds (a 500), and an hour's wait
+        # holds one of the client's few connections for nothing a test network needs.
+        if (not isinstance(timeout, (int, float)) or isinstance(timeout, bool)
+                or not 0 <= timeout <= MAX_MULTIQUERY_TIMEOUT_MS):
+            raise CommitRejected(f"timeout must be a number of milliseconds from 0 to {MAX_MULTIQUERY_TIMEOUT_MS}, "
+                                 f"got {excerpt.quoted(timeout)}")
         results: dict[str, dict] = {}
         slots = asyncio.Semaphore(LOADS_AT_ONCE)
         await asyncio.gather(*(self._query(q, results, timeout / 1000, slots) for q in queries))

@@ -76,7 +76,7 @@ _APPLY = {"type": "object", "required": ["streamId", "commit"], "properties": {
 _MULTIQUERY = {"type": "object", "required": ["queries"], "properties": {
     "queries": {"type": "array", "items": {"type": "object", "required": ["streamId"], "properties": {
         "streamId": {"type": "string"}, "paths": {"type": "array", "items": {"type": "string"}}}}},
-    "timeout": {"type": "number", "minimum": 0, "description": "milliseconds"}}}
+    "timeout": {"type": "number", "minimum": 0, "maximum": 600_000, "description": "milliseconds"}}}
 _QUERY = {"type": "object", "properties": {
     "models": {"type": "array", "items": {"type": "string"}}, "model": {"type": "string"},
     "account": {"type": "string", "description": "a controller DID"},

@@ -19,6 +19,8 @@ import re
 import struct
 from collections.abc import Mapping
 
+from fakenet.node import strict_json
+
 MAX_FRAME = 4 * 1024 * 1024
 LENGTH = struct.Struct(">I")
 
@@ -30,10 +32,12 @@ class FrameError(Exception):
 # json.dumps(message, separators=(",", ":")) builds this encoder anew on every call, and even a kept
 # JSONEncoder's encode() builds its C encoder (and a dict for cycle checks) anew: half the cost of a
 # ping. Messages are trees of JSON values, never cyclic, so the C encoder is made once, without the
-# cycle check (json's check_circular=False: the same bytes).
-_COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+# cycle check (json's check_circular=False: the same bytes). NaN and the infinities are refused here
+# as the reader refuses them (strict_json): a bug of ours that puts one in a message fails where it
+# is sent, not as a peer's refusal of an honest node's frame.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False, allow_nan=False)
 _ENCODE = (json.encoder.c_make_encoder(None, _COMPACT.default, json.encoder.encode_basestring_ascii, None, ":", ",",
-                                       False, False, True)
+                                       False, False, False)
            if json.encoder.c_make_encoder is not None else None)
 TYPE_PREFIX = b'{"t":"'
 MAX_TYPE = 32  # characters of a type the reader looks for before it gives up
@@ -98,13 +102,13 @@ def decode(data: bytes, limits: Mapping[str, int] | None = None) -> dict:
 
 
 def _loads(data: bytes):
-    """json.loads(data), without its encoding sniff for what can only be UTF-8: a JSON object
-    whose second byte is not NUL (json.detect_encoding's own rule), as every frame is, and
-    without JSONDecoder's two Python layers around its C scanner (no leading whitespace to skip
-    before a "{"; the same errors after it). Those were half of decoding a small frame, and a
-    simulation decodes millions."""
+    """strict_json.loads(data) (no NaN or infinities: a peer's numbers reach timers), without its
+    encoding sniff for what can only be UTF-8: a JSON object whose second byte is not NUL
+    (json.detect_encoding's own rule), as every frame is, and without JSONDecoder's two Python
+    layers around its C scanner (no leading whitespace to skip before a "{"; the same errors after
+    it). Those were half of decoding a small frame, and a simulation decodes millions."""
     if data[:1] != b"{" or data[1:2] == b"\x00":
-        return json.loads(data)
+        return strict_json.loads(data)
     text = data.decode("utf-8", "surrogatepass")  # what json.loads does with them
     try:
         value, end = _SCAN(text, 0)
@@ -117,7 +121,7 @@ def _loads(data: bytes):
     return value
 
 
-_SCAN = json.JSONDecoder().scan_once
+_SCAN = strict_json.DECODER.scan_once  # NaN, the infinities and 1e999 refused
 _WHITESPACE = json.decoder.WHITESPACE.match
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fakenet.node import excerpt
+from fakenet.node import excerpt, strict_json
 from fakenet.node.errors import NodeError
 from fakenet.node.model_index import QueryError, page_size
 from fakenet.node.streams import StreamID
@@ -68,7 +68,7 @@ class IndexApi:
 async def _params(request: web.Request) -> dict:
     if request.method == "GET":
         return {k: int(v) if k in ("first", "last") and v.isdigit() else v for k, v in request.query.items()}
-    body = await request.json() if request.body_exists else {}
+    body = await request.json(loads=strict_json.loads) if request.body_exists else {}
     if not isinstance(body, dict):
         raise QueryError(f"request body must be a JSON object, got {type(body).__name__}")
     return body

@@ -146,6 +146,14 @@ MALFORMED = [
     ("/api/v0/commits", "{}"),
     ("/api/v0/multiqueries", '{"queries": 3}'),
     ("/api/v0/multiqueries", '{"queries": [], "timeout": "soon"}'),
+    # Not JSON (RFC 8259), though Python's json reads them: a NaN timeout passed the `< 0` check and
+    # put NaN in asyncio's timer heap, delaying every timer of the node by seconds (strict_json.py).
+    ("/api/v0/multiqueries", '{"queries": [], "timeout": NaN}'),
+    ("/api/v0/multiqueries", '{"queries": [], "timeout": Infinity}'),
+    ("/api/v0/multiqueries", '{"queries": [], "timeout": 1e999}'),
+    ("/api/v0/multiqueries", '{"queries": [], "timeout": 1%s}' % ("0" * 400)),  # an int: no float holds it in s
+    ("/api/v0/multiqueries", '{"queries": [], "timeout": 600001}'),
+    ("/api/v0/streams", '{"content": {"n": -Infinity}}'),
 ]
 
 
@@ -154,6 +162,15 @@ def test_malformed_bodies_get_a_json_400(refusing, path, body):
     response = requests.post(f"{refusing.api_url}{path}", data=body, timeout=10,
                              headers={"Content-Type": "application/json"})
     _is_json_error(response, 400)
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "1e999"])
+def test_a_number_json_has_not_is_named_in_the_400(refusing, number):
+    response = requests.post(f"{refusing.api_url}/api/v0/multiqueries", data='{"queries": [], "timeout": %s}' % number,
+                             headers={"Content-Type": "application/json"}, timeout=10)
+    _is_json_error(response, 400)
+    assert "request body is not JSON" in response.json()["error"], response.text
+    assert number in response.json()["error"] or "out of range" in response.json()["error"], response.text
 
 
 def test_unknown_routes_and_methods_answer_json(refusing):

@@ -5,7 +5,7 @@ these cannot say whether the suite or the machine moved.
 
 The controller reads /proc/stat when the session starts and at its end, and times the bench's
 reference work once the workers are done (fakenet/bench/machine.py: ~0.2 s of CPU, three rounds).
-Workers and undistributed runs print nothing."""
+Workers, undistributed runs and runs of under SUITE_SIZED items print nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fakenet.bench import machine
 
+SUITE_SIZED = 200  # items: fewer, and the run is someone's few files, not a suite time to read
 _started: dict = {}
 
 

@@ -13,3 +13,9 @@ def test_every_route_is_documented_and_every_documented_route_exists(tmp_path):
               if route.method != "HEAD"}
     documented = {(path, method) for path, ops in api_openapi.document()["paths"].items() for method in ops}
     assert served == documented
+
+
+def test_the_multiquery_timeout_s_documented_range_is_the_one_the_api_takes():
+    post = api_openapi.document()["paths"]["/api/v0/multiqueries"]["post"]
+    timeout = post["requestBody"]["content"]["application/json"]["schema"]["properties"]["timeout"]
+    assert (timeout["minimum"], timeout["maximum"]) == (0, api.MAX_MULTIQUERY_TIMEOUT_MS)

@@ -189,8 +189,16 @@ def test_a_connection_runs_its_stall_clock_only_while_it_hears_nothing(tmp_path)
 @example(b"ping", 3, -0.0)
 @example(b"pong", True, 0.0)
 def test_a_keepalive_is_the_payload_the_json_encoder_writes_whatever_its_number_and_stamp(kind, number, stamp):
-    """Pings and pongs are formatted directly when they hold what honest peers send; the same bytes."""
+    """Pings and pongs are formatted directly when they hold what honest peers send; the same bytes.
+    NaN and the infinities are not JSON: neither way writes them (fakenet/node/strict_json.py)."""
     from fakenet.node import framing
     from fakenet.node.connection import keepalive_payload
 
-    assert keepalive_payload(kind, number, stamp) == framing.payload({"t": kind.decode(), "n": number, "d": stamp})
+    message = {"t": kind.decode(), "n": number, "d": stamp}
+    if any(isinstance(value, float) and not math.isfinite(value) for value in (number, stamp)):
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            framing.payload(message)
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            keepalive_payload(kind, number, stamp)
+        return
+    assert keepalive_payload(kind, number, stamp) == framing.payload(message)

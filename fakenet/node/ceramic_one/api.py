@@ -28,7 +28,7 @@ import json
 from aiohttp import web
 from multiformats import multibase
 
-from fakenet.node import api_guard, excerpt
+from fakenet.node import api_guard, excerpt, strict_json
 from fakenet.node.ceramic_one import car, events, ingest, kubo_subset, stream_states
 from fakenet.node.ceramic_one.feed import SEP
 from fakenet.node.errors import NodeError
@@ -92,7 +92,7 @@ class CeramicOneApi:
                            "POST /ceramic/peers is not modelled")
 
     async def post_event(self, request):
-        body = await request.json()
+        body = await request.json(loads=strict_json.loads)
         if not isinstance(body, dict):
             raise BadRequest("body must be {\"data\": multibase CAR}")
         cid, data = events.from_car(events.decode_multibase(body.get("data"), "data"))
@@ -139,7 +139,7 @@ class CeramicOneApi:
         if "sort_key" in request.match_info:
             sep, value = request.match_info["sort_key"], request.match_info["sort_value"]
         else:
-            body = await request.json()
+            body = await request.json(loads=strict_json.loads)
             if not isinstance(body, dict) or not isinstance(body.get("sep"), str):
                 raise BadRequest("body must be {\"sep\", \"sepValue\", \"controller\"?, \"streamId\"?}")
             sep, value = body["sep"], body.get("sepValue")

@@ -16,10 +16,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import math
 from typing import Any, Awaitable, Callable, NamedTuple
 
-from fakenet.node import excerpt, logs
+from fakenet.node import excerpt, logs, strict_json
 from fakenet.node.rpc import caller, helptext
 from fakenet.node.rpc.errors import INVALID_PARAMETER, INVALID_REQUEST, METHOD_NOT_FOUND, MISC_ERROR, PARSE_ERROR, RpcFailure
 
@@ -143,17 +142,6 @@ class ParseError(ValueError):
     pass
 
 
-def _no_constants(token: str):
-    raise ParseError(f"{token} is not JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ParseError(f"number {text[:20]} is out of range")
-    return value
-
-
 def _deeper_than(value: Any, limit: int) -> bool:
     """Whether containers nest deeper than `limit`; iterative, so it cannot itself overflow."""
     stack = [(value, 1)]
@@ -179,7 +167,7 @@ def _first_of_each(pairs: list) -> dict:
 def parse(body: bytes) -> Any:
     """The request body as strict JSON; ParseError says why not."""
     try:
-        request = json.loads(body, parse_constant=_no_constants, parse_float=_finite,
+        request = json.loads(body, parse_constant=strict_json.refuse_constant, parse_float=strict_json.finite_float,
                              object_pairs_hook=_first_of_each)
     except RecursionError as exc:
         raise ParseError(f"nesting deeper than {MAX_DEPTH}") from exc

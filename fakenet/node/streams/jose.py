@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import dag_cbor
 from multiformats import CID
 
+from fakenet.node import strict_json
 from fakenet.node.streams import cids
 from fakenet.node.streams.errors import CommitRejected
 
@@ -171,7 +172,7 @@ def decode(cid: CID, data: bytes) -> Envelope:
         jws = dag_cbor.decode(record.jws)
         link = cids.decode(jws["payload"])
         signatures = [(s["protected"], s["signature"]) for s in jws["signatures"]]
-        headers = [json.loads(protected) for protected, _ in signatures]
+        headers = [strict_json.loads(protected) for protected, _ in signatures]
     except Exception as exc:  # any malformed JWS: dag_cbor, CID and json raise unrelated types
         raise CommitRejected(f"commit {cid} is not a valid JWS: {exc!r}") from exc
     if link.digest != _cid(record.linked, link.codec.name).digest or link.codec.name != DAG_CBOR:
