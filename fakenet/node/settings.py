@@ -62,6 +62,7 @@ class Settings(NamedTuple):
     api_body_limit: int = 1024 * 1024
     api_admin_token: str | None = None
     store: str = DISK  # where every SQLite store of the node lives: disk or memory (database.py)
+    interest_limit: int = 1000  # ceramic-one interests held (feed.py; why 1,000: recon.py's docstring)
 
 
 BOOLEAN = "boolean"  # the action of a --flag/--no-flag option (argparse.BooleanOptionalAction, registered by parser())
@@ -185,6 +186,9 @@ def _add_options(p) -> None:
     p.add_argument("--cluster-secret", default=_env("CLUSTER_SECRET"),
                    help="shared secret of the cluster's members (FAKENET_CLUSTER_SECRET; prefer the variable: "
                         "arguments show in ps). Default: derived from swarm.key, else from the network name")
+    p.add_argument("--interest-limit", type=int, default=int(_env("INTEREST_LIMIT", 1000)),
+                   help="most ceramic-one interests (POST /ceramic/interests) the node holds; a new one past it "
+                        "gets a 400. Each costs every round a frame to every peer (FAKENET_INTEREST_LIMIT)")
     p.add_argument("--store", choices=STORES, default=_env("STORE", DISK),
                    help="where the node's SQLite stores (chain, pins, event feed, model index) live: disk (durable) or memory (read at start, "
                         "written back at stop; for many nodes in one process, the sim backend) (FAKENET_STORE)")
@@ -222,5 +226,5 @@ def from_options(args) -> Settings:
         cors_allowed_origins=tuple(args.cors_allowed_origins), api_body_limit=args.api_body_limit,
         # A secret: read from the environment only, never from a command line others can list.
         api_admin_token=_env("API_ADMIN_TOKEN") or None,
-        cluster_secret=args.cluster_secret, store=args.store,
+        cluster_secret=args.cluster_secret, store=args.store, interest_limit=args.interest_limit,
     )

@@ -40,7 +40,8 @@ def build(node) -> None:
     node.component_news = ComponentNews(node.swarm, node.streams)  # after StreamNetwork: adds to its count
     node.anchors = node.streams.anchors = AnchorService(node.chain, node.streams, s.network)
     node.model_index = ModelIndex(s.datadir / "index.sqlite", s.store)
-    node.event_feed = EventFeed(s.datadir / "events.sqlite", event_id.local_network_id(s.network), s.store)
+    node.event_feed = EventFeed(s.datadir / "events.sqlite", event_id.local_network_id(s.network), s.store,
+                                s.interest_limit)
     # A MID is checked against its Model as loaded with the feed's events first: a Model the
     # cache evicted is rebuilt from them, not searched for on the network (which may not have it).
     node.streams.rules = ModelRules(functools.partial(stream_states.load, node.streams, node.event_feed))

@@ -98,3 +98,28 @@ def test_responses_conform_to_rust_ceramic_s_openapi_documents(tmp_path, start_n
                                *(arg for path in skipped for arg in ("--exclude-path", path)), "--max-examples", "40")
     assert run.returncode == 0, f"responses that break {document}:\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
     assert schemathesis_run.generated(run) > 100
+
+
+def test_interests_past_the_limit_get_a_400_that_says_how_to_raise_it_and_the_node_answers_on(tmp_path, start_nodes):
+    """The interest API has no auth (ceramic-one's has none) and each interest costs Recon work, so
+    a node holds at most --interest-limit (FAKENET_INTEREST_LIMIT); one held is registered again
+    at the limit, and the limit still holds after a restart (interests are kept in SQLite)."""
+    (a,) = start_nodes(local.full_mesh(tmp_path, 1, variables={"INTEREST_LIMIT": "3"}), wait_peers=False)
+    models = [StreamID(2, model_genesis(ALICE, definition(f"M{n}"))[0]).encode() for n in range(4)]
+
+    def register(model):
+        return requests.post(f"{one(a)}/ceramic/interests/model/{model}", json={}, timeout=10)
+
+    assert [register(model).status_code for model in models[:3]] == [204] * 3
+    for restarted in (False, True):
+        if restarted:
+            a.stop()
+            a.start()
+            a.wait_ready()
+        refused = register(models[3])
+        assert refused.status_code == 400, refused.text
+        assert "limit of 3 interests" in refused.json()["message"]
+        assert "--interest-limit" in refused.json()["message"]
+        assert register(models[0]).status_code == 204, "an interest held is registered again at the limit"
+        assert len(requests.get(f"{one(a)}/ceramic/experimental/interests", timeout=10).json()["interests"]) == 3
+        assert a.rpc.call("getblockchaininfo")["blocks"] >= 0

@@ -16,7 +16,8 @@ ENVIRONMENTS = [
      "FAKENET_CLUSTER_API_LISTS": "array", "FAKENET_IPFS_CONNECT_ANY": "1", "FAKENET_STORE": "memory",
      "FAKENET_CORS_ALLOWED_ORIGINS": "https://a.example .*\\.b\\.example", "FAKENET_API_ADMIN_TOKEN": "secret",
      "FAKENET_CLUSTER_SECRET": "s", "FAKENET_DEBUG": "1", "FAKENET_STREAM_CACHE_LIMIT": "7",
-     "FAKENET_ANNOUNCE": "/ip4/10.0.0.3/tcp/4011", "FAKENET_API_BODY_LIMIT": "99"},
+     "FAKENET_ANNOUNCE": "/ip4/10.0.0.3/tcp/4011", "FAKENET_API_BODY_LIMIT": "99",
+     "FAKENET_INTEREST_LIMIT": "12"},
     {"FAKENET_BIND": "::1", "FAKENET_CLUSTER_API_LISTS": "neither", "FAKENET_STORE": "tape"},  # choices: unchecked on defaults, by both
 ]
 

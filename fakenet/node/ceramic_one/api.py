@@ -9,6 +9,7 @@
     GET  /ceramic/feed/events?resumeAt&limit&includeData   {"events": [{"id", "data"?}], "resumeToken"}
     GET  /ceramic/feed/resumeToken                  {"resumeToken"}
     POST /ceramic/interests/{sort_key}/{sort_value} 204;  POST /ceramic/interests {"sep", "sepValue"} 204
+                                                    (400 for a new one past --interest-limit: feed.py)
     GET  /ceramic/experimental/interests            {"interests": [{"data"}]}
     GET  /ceramic/experimental/events/{sep}/{sepValue}?controller&streamId&offset&limit
                                                     {"events", "resumeOffset", "isComplete"}
@@ -30,7 +31,7 @@ from multiformats import multibase
 
 from fakenet.node import api_guard, excerpt, strict_json
 from fakenet.node.ceramic_one import car, events, ingest, kubo_subset, stream_states
-from fakenet.node.ceramic_one.feed import SEP
+from fakenet.node.ceramic_one.feed import SEP, TooManyInterests
 from fakenet.node.errors import NodeError
 from fakenet.node.identity import public_from_peer_id
 from fakenet.node.streams import CommitRejected, StreamID, StreamUnavailable, codec, keys
@@ -201,8 +202,9 @@ def _model(text) -> bytes:
         raise BadRequest(f"sort value {excerpt.quoted(text)} is not a multibase stream id: {excerpt.clip(str(exc))}") from exc
 
 
-_STATUS = ((BadRequest, 400), (car.InvalidCar, 400), (CommitRejected, 400), (StreamUnavailable, 404),
-           (NodeError, 400))
+# TooManyInterests is a 400, not a 429 or 507: the document allows the interest routes 204, 400, 500.
+_STATUS = ((BadRequest, 400), (TooManyInterests, 400), (car.InvalidCar, 400), (CommitRejected, 400),
+           (StreamUnavailable, 404), (NodeError, 400))
 
 
 @web.middleware

@@ -9,6 +9,12 @@ synced from a peer must stay servable after that and after a restart. A row's by
 by the way the event came in: events.MAX_EVENT_BYTES on 5101, the API body limit on 7007,
 recon.VALUE_BYTES by Recon, framing.MAX_FRAME by 7007's gossip or a load from the network.
 
+Interests are bounded (`interest_limit`, the node's --interest-limit): each costs Recon a frame
+to every peer every round, and the API that registers them has no auth, as ceramic-one's has
+none. They are read from SQLite once and then kept in memory, so registering one checks a set,
+not the table, and a reader of the list (Recon's rounds) rebuilds what it derives only when the
+list changed (`version`).
+
 The feed's resume token is the position of the last event given (ceramic-one's highwater mark):
 a reader passes it back as resumeAt and gets what came after, nothing twice. Events are Model
 and MID commits (ceramic-one has no tiles); anchors are fakenet's own and are not events there.
@@ -24,6 +30,7 @@ from multiformats import CID, multibase
 
 from fakenet.node.ceramic_one import event_id
 from fakenet.node.database import DISK, LazyStore
+from fakenet.node.errors import NodeError
 from fakenet.node.streams import StreamID, StreamState, codec
 from fakenet.node.streams.streamid import MID, MODEL
 
@@ -39,6 +46,13 @@ CREATE TABLE IF NOT EXISTS interests (sep TEXT NOT NULL, value TEXT NOT NULL, PR
 """
 
 
+DEFAULT_INTEREST_LIMIT = 1000  # settings.Settings.interest_limit's default
+
+
+class TooManyInterests(NodeError):
+    """A new interest past the node's limit (ceramic-one's API answers it with a 400)."""
+
+
 @functools.lru_cache(maxsize=1024)
 def model_bytes(model: str) -> bytes:
     """A Model's stream id as bytes (the separator value), cached: every event of a Model names it."""
@@ -46,10 +60,13 @@ def model_bytes(model: str) -> bytes:
 
 
 class EventFeed(LazyStore):
-    def __init__(self, path: Path, network_id: int, store: str = DISK):
+    def __init__(self, path: Path, network_id: int, store: str = DISK, interest_limit: int = DEFAULT_INTEREST_LIMIT):
         super().__init__(path, _SCHEMA, store)
-        self.network_id = network_id
+        self.network_id, self.interest_limit = network_id, interest_limit
         self.on_interest: list = []  # called with no arguments when an interest is registered anew (Recon syncs then)
+        self.version = 0  # moves each time an interest is registered anew
+        self._interests: set[tuple[str, str]] | None = None  # the table's rows, read on first use
+        self._listed: list[tuple[str, str]] | None = None  # the same, sorted, until the next registration
 
     @property
     def db(self):
@@ -122,12 +139,31 @@ class EventFeed(LazyStore):
                                [*args, limit, offset]).fetchall()
 
     def register(self, sep: str, value: str) -> None:
-        if self.db.execute("INSERT OR IGNORE INTO interests VALUES (?, ?)", (sep, value)).rowcount:
-            for listener in self.on_interest:
-                listener()
+        """Idempotent: one held already is no change and is never refused, also at the limit."""
+        held = self._held()
+        if (sep, value) in held:
+            return
+        if len(held) >= self.interest_limit:
+            raise TooManyInterests(
+                f"this node holds its limit of {self.interest_limit} interests and registers no new one (those it "
+                f"holds may be registered again); raise the limit with the node's --interest-limit "
+                f"(FAKENET_INTEREST_LIMIT): each interest costs a Recon frame to every peer every second")
+        self.db.execute("INSERT OR IGNORE INTO interests VALUES (?, ?)", (sep, value))
+        held.add((sep, value))
+        self._listed, self.version = None, self.version + 1
+        for listener in self.on_interest:
+            listener()
 
     def interests(self) -> list[tuple[str, str]]:
-        return self.db.execute("SELECT sep, value FROM interests ORDER BY sep, value").fetchall()
+        """(sep, value) of each interest, sorted; the same list until one is registered (do not change it)."""
+        if self._listed is None:
+            self._listed = sorted(self._held())
+        return self._listed
+
+    def _held(self) -> set[tuple[str, str]]:
+        if self._interests is None:
+            self._interests = set(self.db.execute("SELECT sep, value FROM interests").fetchall())
+        return self._interests
 
 
 def _add_block_column(db) -> None:

@@ -21,7 +21,10 @@ frame is charged to its sender's work budget first (one unit per frame and per r
 event it names, as stream frames are), and a range's keys once read are charged again (one unit
 per LEAF keys) before they are hashed: a peer over WORK_RATE units/s is disconnected. Honest sync
 costs about three units per event moved (its value, and its key listed in rck and rcw), so the
-budget passes 1,000 events/s per peer with room.
+budget passes 1,000 events/s per peer with room. A round's offers cost the peer two units per
+interest, so the feed's interest limit (1,000 by default) keeps them within half the budget; a
+round with no peer reads nothing, and one with peers reads the interests' prints again only
+after the feed gained an event or an interest.
 Events received are stored through ingest.py like a posted event (CID, signature, schema, and
 the Model read from the verified event, not from the peer's EventId); a refused one is counted
 and dropped. They request no anchor: as in ceramic-one, the node an event was written to anchors
@@ -80,6 +83,8 @@ class Recon:
         self.counts: Counter = Counter()  # (metric, peer, message type or "") -> count
         self._budgets = Budgets(WORK_RATE, WORK_BURST)
         self._running = ranges.RunningPrints()  # each interest range's fingerprint, moved by new events
+        self._prefixes: tuple[int, dict[bytes, bytes]] = (-1, {})  # (feed.version, prefixes()) built for it
+        self._printed: tuple[tuple[int, int] | None, list[dict]] = (None, [])  # ((version, highwater), _prints())
         self._log_budget = LogBudget()  # what a peer can cause (refusals, over budget): a few lines, counted
         for message_type, handler in (("rcr", self._on_ranges), ("rck", self._on_keys), ("rcw", self._on_want),
                                       ("rcv", self._on_values)):
@@ -114,7 +119,7 @@ class Recon:
             try:
                 # With no interest a round offers nothing and a peer's offers are ignored: the loop
                 # sleeps until one is registered (feed.on_interest wakes it), not once a second.
-                async with asyncio.timeout(ROUND if self.feed.interests() else None):  # no task per wait, unlike wait_for
+                async with asyncio.timeout(ROUND if self.prefixes() else None):  # no task per wait, unlike wait_for
                     await self._wake.wait()
                 await asyncio.sleep(GAP)  # a timer: lets a burst of posts share one round
             except asyncio.TimeoutError:
@@ -127,31 +132,43 @@ class Recon:
 
     def _round(self) -> None:
         """Each peer's offer in its own task: a peer that stops reading fills its own outbox and
-        stalls only its own offers (one at a time per peer), never the rounds of the others."""
+        stalls only its own offers (one at a time per peer), never the rounds of the others. With
+        no peer, nothing: the prints are read when there is someone to send them to."""
+        if not self.swarm.connections:
+            return
         prints = self._prints()
         for conn in list(self.swarm.connections.values()):
             if (busy := self._offering.get(conn)) is None or busy.done():
                 self._offering[conn] = self.swarm.spawn(self._offer(conn, prints))
 
     def _prints(self) -> list[dict]:
-        frames = []
-        for prefix in self.prefixes():
-            lo, hi = ranges.interest_range(prefix)
-            n, h = self._running.of(self.feed.db, lo, hi)
-            frames.append({"t": "rcr", "i": prefix.hex(), "r": [[lo.hex(), hi.hex(), n, h]]})
-        return frames
+        """One rcr frame per interest. Unchanged while the interests and the feed are (its rows are
+        only ever added, so its highwater moving is the one way a print can): then a round costs
+        one query, not one read per interest."""
+        key = (self.feed.version, self.feed.highwater())
+        if self._printed[0] != key:
+            self._printed = (key, [self._print(prefix) for prefix in self.prefixes()])
+        return self._printed[1]
+
+    def _print(self, prefix: bytes) -> dict:
+        lo, hi = ranges.interest_range(prefix)
+        n, h = self._running.of(self.feed.db, lo, hi)
+        return {"t": "rcr", "i": prefix.hex(), "r": [[lo.hex(), hi.hex(), n, h]]}
 
     async def _offer(self, conn: Connection, frames: list[dict]) -> None:
         for frame in frames:
             await self._send(conn, frame)
 
     def prefixes(self) -> dict[bytes, bytes]:
-        """EventId prefix -> Model id bytes, for each interest registered here."""
-        found = {}
-        for sep, value in self.feed.interests():
-            model = multibase.decode(value)  # a Model's stream id, or the meta-model's (no genesis to parse)
-            found[event_id.interest_prefix(self.feed.network_id, sep, model)] = model
-        return found
+        """EventId prefix -> Model id bytes, for each interest registered here: built again only
+        when one is registered, not on each round and each peer's frame that asks (do not change it)."""
+        if self._prefixes[0] != self.feed.version:
+            found = {}
+            for sep, value in self.feed.interests():
+                model = multibase.decode(value)  # a Model's stream id, or the meta-model's (no genesis to parse)
+                found[event_id.interest_prefix(self.feed.network_id, sep, model)] = model
+            self._prefixes = (self.feed.version, found)
+        return self._prefixes[1]
 
     # -- answering -------------------------------------------------------------------------------
 
