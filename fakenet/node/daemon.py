@@ -263,7 +263,11 @@ def preload() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    s = settings_module.from_args(argv)
+    try:
+        s = settings_module.from_args(argv)
+    except NodeError as exc:  # a setting the node cannot use (FAKENET_PEERS, a port, a limit): one line, no traceback
+        print(f"fakenet-node: {exc}", file=sys.stderr)
+        return 2
     os.umask(0o077)  # SQLite's WAL and journal files, and anything else the node creates, stay private
     _skip_ca_store()
     log = logs.setup(s.name, s.debug)

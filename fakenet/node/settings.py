@@ -76,6 +76,44 @@ def _truthy(name: str, default: str) -> bool:
     return _env(name, default).lower() not in ("0", "false", "no", "off", "")
 
 
+class _Number:
+    """The `type` of a numeric option whose default comes from FAKENET_<NAME>: parses the command
+    line's or the variable's text, and refuses what the node cannot use (text, a negative count, a
+    port out of range, NaN or an infinity as seconds: a NaN timeout breaks asyncio's timer heap)
+    with a NodeConfigError that names both ways of setting it, never a traceback. Options given as
+    text are converted by argparse and by _Defaults alike."""
+
+    def __init__(self, flag: str, convert, low, high=None, *, above: bool = False, what: str):
+        self.flag, self.convert, self.low, self.high, self.above, self.what = flag, convert, low, high, above, what
+        self.__name__ = what  # argparse names a type by it
+
+    def __call__(self, text):
+        try:
+            value = self.convert(text)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or value != value or value in (float("inf"), float("-inf")) \
+                or (value <= self.low if self.above else value < self.low) or (self.high is not None and value > self.high):
+            from fakenet.node.errors import NodeConfigError
+
+            variable = "FAKENET_" + self.flag.upper().replace("-", "_")
+            raise NodeConfigError(f"--{self.flag} (or {variable}) is {text!r}: expected {self.what}")
+        return value
+
+
+def _seconds(flag: str, *, above_zero: bool = False) -> _Number:
+    return _Number(flag, float, 0.0, above=above_zero,
+                   what="a number of seconds above 0" if above_zero else "a number of seconds, 0 or more")
+
+
+def _count(flag: str, low: int = 0) -> _Number:
+    return _Number(flag, int, low, what=f"a whole number, {low} or more")
+
+
+def _port(flag: str) -> _Number:
+    return _Number(flag, int, 1, 65535, what="a port from 1 to 65535")
+
+
 @functools.cache
 def _columns() -> int:
     """The terminal's width as shutil.get_terminal_size reads it (COLUMNS, the terminal, else 80)."""
@@ -139,24 +177,24 @@ def _add_options(p) -> None:
     p.add_argument("--bind", default=_env("BIND", BIND_DEFAULT), help="address every port listens on")
     p.add_argument("--announce", default=_env("ANNOUNCE"), help="multiaddr peers know us by (default from --bind or --name)")
     p.add_argument("--peer", action="append", default=None, help="peer multiaddr, repeatable (FAKENET_PEERS: comma/space separated)")
-    p.add_argument("--swarm-port", type=int, default=int(_env("SWARM_PORT", SWARM_PORT)))
-    p.add_argument("--rpc-port", type=int, default=int(_env("RPC_PORT", RPC_PORT)))
-    p.add_argument("--api-port", type=int, default=int(_env("API_PORT", API_PORT)))
-    p.add_argument("--ipfs-port", type=int, default=int(_env("IPFS_PORT", IPFS_PORT)))
-    p.add_argument("--ceramic-one-port", type=int, default=int(_env("CERAMIC_ONE_PORT", CERAMIC_ONE_PORT)),
+    p.add_argument("--swarm-port", type=_port("swarm-port"), default=_env("SWARM_PORT", str(SWARM_PORT)))
+    p.add_argument("--rpc-port", type=_port("rpc-port"), default=_env("RPC_PORT", str(RPC_PORT)))
+    p.add_argument("--api-port", type=_port("api-port"), default=_env("API_PORT", str(API_PORT)))
+    p.add_argument("--ipfs-port", type=_port("ipfs-port"), default=_env("IPFS_PORT", str(IPFS_PORT)))
+    p.add_argument("--ceramic-one-port", type=_port("ceramic-one-port"), default=_env("CERAMIC_ONE_PORT", str(CERAMIC_ONE_PORT)),
                    help="ceramic-one's event API (/ceramic) on this port")
     p.add_argument("--rpcuser", default=_env("RPCUSER"), help="RPC user (FAKENET_RPCUSER); none: cookie auth")
     p.add_argument("--rpcpassword", default=_env("RPCPASSWORD"), help="RPC password (FAKENET_RPCPASSWORD)")
-    p.add_argument("--automine", type=float, default=float(_env("AUTOMINE", 0)), help="mine a block every N seconds (0: off)")
-    p.add_argument("--peer-timeout", type=float, default=float(_env("PEER_TIMEOUT", 4.0)),
+    p.add_argument("--automine", type=_seconds("automine"), default=_env("AUTOMINE", "0"), help="mine a block every N seconds (0: off)")
+    p.add_argument("--peer-timeout", type=_seconds("peer-timeout", above_zero=True), default=_env("PEER_TIMEOUT", "4.0"),
                    help="seconds of silence after which a peer counts as dead")
-    p.add_argument("--stream-cache-limit", type=int, default=int(_env("STREAM_CACHE_LIMIT", 500)),
+    p.add_argument("--stream-cache-limit", type=_count("stream-cache-limit"), default=_env("STREAM_CACHE_LIMIT", "500"),
                    help="streams kept in the in-memory cache (FAKENET_STREAM_CACHE_LIMIT)")
-    p.add_argument("--sync-timeout", type=float, default=float(_env("SYNC_TIMEOUT", 3.0)),
+    p.add_argument("--sync-timeout", type=_seconds("sync-timeout"), default=_env("SYNC_TIMEOUT", "3.0"),
                    help="seconds a load waits for the network (FAKENET_SYNC_TIMEOUT)")
-    p.add_argument("--cluster-port", type=int, default=int(_env("CLUSTER_PORT", CLUSTER_PORT)),
+    p.add_argument("--cluster-port", type=_port("cluster-port"), default=_env("CLUSTER_PORT", str(CLUSTER_PORT)),
                    help="cluster REST API port (FAKENET_CLUSTER_PORT)")
-    p.add_argument("--cluster-ttl", type=float, default=float(_env("CLUSTER_TTL", 5.0)),
+    p.add_argument("--cluster-ttl", type=_seconds("cluster-ttl", above_zero=True), default=_env("CLUSTER_TTL", "5.0"),
                    help="seconds without a heartbeat after which a cluster peer is down (FAKENET_CLUSTER_TTL)")
     p.add_argument("--cluster-repin", action=BOOLEAN,
                    default=_env("CLUSTER_REPIN", "1").lower() not in ("0", "false", "no", "off"),
@@ -170,9 +208,9 @@ def _add_options(p) -> None:
     p.add_argument("--cluster-api-lists", choices=("stream", "array"), default=_env("CLUSTER_API_LISTS", "stream"),
                    help="cluster REST lists: stream (one JSON object per line, ipfs-cluster 1.x) or array "
                         "(one JSON array, ipfs-cluster 0.x clients) (FAKENET_CLUSTER_API_LISTS)")
-    p.add_argument("--cluster-body-limit", type=int, default=int(_env("CLUSTER_BODY_LIMIT", 1024 * 1024)),
+    p.add_argument("--cluster-body-limit", type=_count("cluster-body-limit", 1), default=_env("CLUSTER_BODY_LIMIT", str(1024 * 1024)),
                    help="largest request body on the cluster REST API, bytes (FAKENET_CLUSTER_BODY_LIMIT)")
-    p.add_argument("--ipfs-body-limit", type=int, default=int(_env("IPFS_BODY_LIMIT", 1024 * 1024)),
+    p.add_argument("--ipfs-body-limit", type=_count("ipfs-body-limit", 1), default=_env("IPFS_BODY_LIMIT", str(1024 * 1024)),
                    help="largest request body on the Kubo-style RPC, bytes (FAKENET_IPFS_BODY_LIMIT)")
     p.add_argument("--ipfs-connect-any", action=BOOLEAN, default=_truthy("IPFS_CONNECT_ANY", "0"),
                    help="let swarm/connect on the Kubo-style RPC dial addresses outside the peerlist "
@@ -181,12 +219,12 @@ def _add_options(p) -> None:
                    metavar="REGEX", help="origins whose web pages may call the stream API on 7007, as regular "
                    "expressions (Ceramic's cors-allowed-origins; FAKENET_CORS_ALLOWED_ORIGINS, space separated); "
                    "default none")
-    p.add_argument("--api-body-limit", type=int, default=int(_env("API_BODY_LIMIT", 1024 * 1024)),
+    p.add_argument("--api-body-limit", type=_count("api-body-limit", 1), default=_env("API_BODY_LIMIT", str(1024 * 1024)),
                    help="largest request body the stream API accepts, in bytes (FAKENET_API_BODY_LIMIT)")
     p.add_argument("--cluster-secret", default=_env("CLUSTER_SECRET"),
                    help="shared secret of the cluster's members (FAKENET_CLUSTER_SECRET; prefer the variable: "
                         "arguments show in ps). Default: derived from swarm.key, else from the network name")
-    p.add_argument("--interest-limit", type=int, default=int(_env("INTEREST_LIMIT", 1000)),
+    p.add_argument("--interest-limit", type=_count("interest-limit"), default=_env("INTEREST_LIMIT", "1000"),
                    help="most ceramic-one interests (POST /ceramic/interests) the node holds; a new one past it "
                         "gets a 400. Each costs every round a frame to every peer (FAKENET_INTEREST_LIMIT)")
     p.add_argument("--store", choices=STORES, default=_env("STORE", DISK),

@@ -38,7 +38,39 @@ def test_a_command_line_is_still_parsed(monkeypatch):
     assert (parsed.rpc_port, parsed.cluster, len(parsed.peers)) == (7000, False, 1)
 
 
-def test_a_bad_value_in_the_environment_fails_as_before(monkeypatch):
-    monkeypatch.setenv("FAKENET_SWARM_PORT", "many")
-    with pytest.raises(ValueError):
-        settings.from_args([])
+BAD_VALUES = [("FAKENET_SWARM_PORT", "many", "--swarm-port", "a port from 1 to 65535"),
+              ("FAKENET_RPC_PORT", "70000", "--rpc-port", "a port from 1 to 65535"),
+              ("FAKENET_PEER_TIMEOUT", "nan", "--peer-timeout", "seconds above 0"),  # a NaN timer breaks asyncio's heap
+              ("FAKENET_PEER_TIMEOUT", "0", "--peer-timeout", "seconds above 0"),
+              ("FAKENET_SYNC_TIMEOUT", "inf", "--sync-timeout", "seconds, 0 or more"),
+              ("FAKENET_AUTOMINE", "-1", "--automine", "seconds, 0 or more"),
+              ("FAKENET_STREAM_CACHE_LIMIT", "-5", "--stream-cache-limit", "a whole number, 0 or more"),
+              ("FAKENET_API_BODY_LIMIT", "0", "--api-body-limit", "a whole number, 1 or more"),
+              ("FAKENET_INTEREST_LIMIT", "1.5", "--interest-limit", "a whole number, 0 or more")]
+
+
+@pytest.mark.parametrize("variable, value, flag, wanted", BAD_VALUES)
+def test_a_value_the_node_cannot_use_is_refused_naming_the_option_and_its_variable(monkeypatch, variable, value, flag,
+                                                                                 wanted):
+    from fakenet.node.errors import NodeConfigError
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(NodeConfigError, match=f"{flag} \\(or {variable}\\) is '{value}': expected .*{wanted}"):
+        settings.from_args([])  # a container's empty command line: no argparse
+    with pytest.raises(NodeConfigError, match=flag):
+        settings.from_args(["--debug"])  # argparse converts the variable's text the same way
+    monkeypatch.delenv(variable)
+    with pytest.raises(NodeConfigError, match=flag):
+        settings.from_args([flag, value])
+
+
+def test_the_node_says_what_is_wrong_in_one_line_and_exits_2(monkeypatch, capsys):
+    from fakenet.node import daemon
+
+    monkeypatch.setenv("FAKENET_PEER_TIMEOUT", "nan")
+    assert daemon.main([]) == 2
+    assert capsys.readouterr().err == ("fakenet-node: --peer-timeout (or FAKENET_PEER_TIMEOUT) is 'nan': "
+                                       "expected a number of seconds above 0\n")
+    monkeypatch.delenv("FAKENET_PEER_TIMEOUT")
+    monkeypatch.setenv("FAKENET_PEERS", "garbage")
+    assert daemon.main([]) == 2 and "bad peer address 'garbage'" in capsys.readouterr().err
