@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from fakenet.node import framing, logs
+from fakenet.node import framing, logs, multiaddr
 from fakenet.node.handshake import HandshakeError, Hello, LocalEnd, authenticate
 from fakenet.node.identity import Identity
 from fakenet.node.rpc import network
@@ -119,6 +119,25 @@ def test_wrong_parameter_types_are_invalid_parameter_not_internal_errors(address
         body = json.dumps({"method": method, "params": [address, "add"], "id": 1}).encode()
         error = asyncio.run(handle(setlinkfilter(), body)).body["error"]
         assert error["code"] == -8, error
+
+
+@pytest.mark.parametrize("address, wanted", [
+    ("/dns4/" + "a" * 300 + "/tcp/1", "is not a DNS name"),  # once an unretrieved UnicodeError after `null`
+    ("/dns4/" + "a" * 64 + ".example/tcp/1", "is not a DNS name"),  # a label over 63
+    ("/dns4/a..b/tcp/1", "is not a DNS name"), ("/dns4/h\u00e9llo/tcp/1", "is not a DNS name"),
+    ("/ip4/999.0.0.1/tcp/1", "is not an IPv4 address"), ("/ip4/node2/tcp/1", "is not an IPv4 address"),
+    ("/ip6/zz/tcp/1", "is not an IPv6 address")])
+def test_a_host_no_resolver_takes_is_an_invalid_parameter_before_any_dial(address, wanted):
+    for command in ("onetry", "add"):
+        body = json.dumps({"method": "addnode", "params": [address, command], "id": 1}).encode()
+        error = asyncio.run(handle(setlinkfilter(), body)).body["error"]
+        assert error["code"] == -8 and wanted in error["message"], error
+
+
+@pytest.mark.parametrize("address", ["/dns4/node/tcp/4011", "/dns4/proj_node_1/tcp/4011", "/dns/a-b.example.com./tcp/1",
+                                     "/ip4/10.0.0.3/tcp/4011", "/ip6/::1/tcp/4011", "/ip6/fe80::1/tcp/1"])
+def test_the_hosts_peer_lists_use_still_parse(address):
+    assert str(multiaddr.parse(address)) == address
 
 
 def test_content_dag_cbor_cannot_hold_is_a_rejected_commit():

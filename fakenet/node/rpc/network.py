@@ -57,7 +57,7 @@ async def _dial_once(swarm, addr) -> None:
     """`addnode … onetry` answers at once; a failed dial is logged, not left as an unretrieved task error."""
     try:
         await swarm.dial_once(addr)
-    except DialFailed as exc:
+    except (DialFailed, OSError, UnicodeError) as exc:  # the resolver's own refusals included
         logs.get().info("onetry_failed", addr=addr.dial_addr, error=str(exc))
 
 
