@@ -49,7 +49,7 @@ from multiformats import CID, multibase, multihash
 
 from fakenet.node.version import __version__
 from fakenet.node.errors import NodeConfigError
-from fakenet.node import excerpt, logs, multiaddr
+from fakenet.node import excerpt, http_errors, logs, multiaddr
 from fakenet.node.log_budget import LogBudget
 from fakenet.node.connection import Connection
 from fakenet.node.streams import as_cid
@@ -142,6 +142,9 @@ def _middlewares(body_limit: int, port: int) -> list:
             allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
             return _kubo_json(f"{exc.status} - {exc.reason}", exc.status, 1 if exc.status < 500 else 0, allow)
         except Exception as exc:  # a bug must still answer in Kubo's shape, and be seen in the log
+            if http_errors.client_gone(request, exc):  # not a bug: the client hung up mid-request
+                budget.info("http_client_gone", path=request.path, error=excerpt.clip(repr(exc)))
+                return _kubo_json("the client closed the connection", http_errors.CLIENT_GONE, 0)
             log.error("ipfs_api_crashed", path=request.path, exc_info=exc)
             return _kubo_json(f"internal error: {exc!r}", 500, 0)
 

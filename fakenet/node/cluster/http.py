@@ -14,7 +14,8 @@ import json
 
 from aiohttp import web
 
-from fakenet.node import excerpt, http_errors, logs
+from fakenet.node import excerpt, http_errors
+from fakenet.node.log_budget import LogBudget
 from fakenet.node.cluster.errors import ClusterTooSmall, NotEnoughPeers, NotInPinset
 from fakenet.node.rpc.server import credentials_ok  # one basic-auth check for both APIs
 
@@ -35,7 +36,7 @@ def error(status: int, message: str, headers: dict | None = None) -> web.Respons
 
 
 def middlewares(user: str, password: str, auth: bool, body_limit: int) -> list:
-    log = logs.get()
+    budget = LogBudget()  # anyone who reaches 9094 can send wrong credentials: a flood writes a few lines, counted
 
     errors = http_errors.middleware(error, http_errors.mapped(_STATUS), "cluster_api_crashed",
                                     headers=("Allow", "WWW-Authenticate"), http_message=lambda exc: exc.text or exc.reason)
@@ -43,7 +44,7 @@ def middlewares(user: str, password: str, auth: bool, body_limit: int) -> list:
     @web.middleware
     async def authorized(request: web.Request, handler):
         if auth and not credentials_ok(request.headers.get("Authorization"), user, password):
-            log.warning("cluster_api_unauthorized", remote=request.remote)
+            budget.warning("cluster_api_unauthorized", remote=request.remote)
             return error(401, "Unauthorized", {"WWW-Authenticate": REALM})
         return await handler(request)
 
