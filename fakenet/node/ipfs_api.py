@@ -307,7 +307,9 @@ def agent_version() -> str:
 class IpfsApi:
     def __init__(self, node, connect_any: bool = False):
         self.node, self.connect_any = node, connect_any
-        self._log = logs.get()
+        # What any caller of this unauthenticated port can make the node log (refused and failed
+        # dials): a few lines, then counted (log_budget.py), not a line per request.
+        self._log = LogBudget()
 
     @property
     def pins(self):

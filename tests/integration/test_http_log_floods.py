@@ -61,8 +61,22 @@ def _grown_by(node, before: int, said: str | None = None) -> str:
         return since()
     wait_for(since, lambda text: re.search(said, text), timeout=20, expected=f"a line matching {said}",
              logs=node.logs)
-    time.sleep(1.0)
+    # The requests not handled yet: until the log has not grown for a second (polled, within 20 s).
+    sizes: list[tuple[float, int]] = []
+
+    def look() -> list[tuple[float, int]]:
+        sizes.append((time.monotonic(), node.log_path.stat().st_size))
+        return sizes
+
+    wait_for(look, _unchanged_for_a_second, timeout=20, max_interval=0.1, expected="the log to stop growing for a second",
+             logs=node.logs)
     return since()
+
+
+def _unchanged_for_a_second(sizes: list[tuple[float, int]]) -> bool:
+    """(time, size) looks: the size the same in every look of the last second, and looks over a second."""
+    last_at, last_size = sizes[-1]
+    return last_at - sizes[0][0] >= 1.0 and all(size == last_size for at, size in sizes if at >= last_at - 1.0)
 
 
 def _still_answers(node) -> None:
@@ -103,4 +117,17 @@ def test_request_lines_over_the_limit_are_a_few_lines_on_every_aiohttp_port(node
         assert b" 400 " in _send_and_read(node, role, LONG_LINE).split(b"\r\n")[0] + b" "
     grown = _grown_by(node, before)
     assert len(grown) < LOG_GROWTH_LIMIT, f"{len(grown)} bytes for {N} long request lines: {grown[:2000]}"
+    _still_answers(node)
+
+
+def test_refused_swarm_connects_on_the_kubo_port_are_a_few_lines(node):
+    """5011 needs no credentials, as Kubo's RPC: each refused or failed dial was a log line."""
+    before = node.log_path.stat().st_size
+    for _ in range(N):
+        answer = requests.post(node.url("ipfs") + "/api/v0/swarm/connect", params={"arg": "/ip4/10.9.9.9/tcp/4011"},
+                               timeout=10)
+        assert answer.status_code == 500 and "is not in this node's network" in answer.json()["Message"], answer.text
+    grown = _grown_by(node, before)
+    assert "ipfs_connect_refused" in grown  # the first ones are still said
+    assert len(grown) < LOG_GROWTH_LIMIT, f"{len(grown)} bytes for {N} refused dials: {grown[:2000]}"
     _still_answers(node)
