@@ -612,6 +612,8 @@ def cmd_graph(args, extra: list[str]) -> int:
     from fakenet.harness.network import Network
 
     if args.png:  # before attaching: a picture that cannot be written is the user's to fix first
+        if not args.png.name or args.png.is_dir():  # with_suffix: '' was a ValueError, /tmp wrote /tmp.png
+            raise UsageError(f"fake graph: --png {str(args.png)!r}: is a directory; name a .png file")
         if args.png.suffix.lower() not in ("", ".png"):  # matplotlib picks the format by it: `.txt` was a traceback
             raise UsageError(f"fake graph: --png {args.png}: the picture is a PNG; name the file .png")
         args.png = _new_file(args.png.with_suffix(".png"), "--png")  # matplotlib adds it: say the name written
@@ -1260,6 +1262,9 @@ def _run_verb(args, extra: list[str]) -> int:
         signal.signal(signal.SIGINT, previous)
 
 
+_OWN_PREFIX = re.compile(r"fake( [a-z][a-z-]*)*: ")  # "fake: …", "fake graph: …", "fake scenario run: …"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -1281,8 +1286,13 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"fake {args.verb}: unrecognized arguments: {' '.join(extra)}")
         return _run_verb(args, extra)
     except FakenetError as exc:
-        print(f"fake: {exc}" if not str(exc).startswith("fake") else str(exc), file=sys.stderr)
+        # Said once: our messages begin "fake: " or "fake VERB: "; a file named fake* ("fake:5: not valid
+        # YAML") is not that prefix.
+        print(str(exc) if _OWN_PREFIX.match(str(exc)) else f"fake: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `fake up --help | head -1`: the reader left; nothing to say to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return 141  # as a program killed by SIGPIPE
     except OSError as exc:  # a path or a permission the user gave: theirs to fix, said in one line
         print(f"fake: {exc}", file=sys.stderr)
         return 1

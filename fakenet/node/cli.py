@@ -27,11 +27,16 @@ _JSON_START = ("{", "[", "-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
 
 
 def _convert(arg: str):
-    """Numbers, booleans, null, arrays and objects go as JSON; long hex-looking digits stay strings."""
+    """Numbers, booleans, null, arrays and objects go as JSON; long hex-looking digits stay strings.
+    An argument that begins as an object and is not JSON is refused, as bitcoin-cli refuses it ("Error
+    parsing JSON"): `createstream '{"title": hello}'` made a stream whose content was that text. One
+    that begins with "[" and is not JSON is a string: an IPv6 host, `addnode [::1]:4011 onetry`."""
     if arg in ("true", "false", "null") or (arg.startswith(_JSON_START) and len(arg) < 20) or arg[:1] in "{[":
         try:
             return json.loads(arg)
-        except ValueError:
+        except ValueError as exc:
+            if arg[:1] == "{":
+                raise SystemExit(f"error: Error parsing JSON: {arg} ({exc})") from None
             return arg
     return arg
 
@@ -53,8 +58,8 @@ class Client:
             return options.get(key) or os.environ.get(env) or conf.get(key) or default
 
         self.host = setting("rpcconnect", "FAKENET_RPCCONNECT", "127.0.0.1")
-        self.port = int(setting("rpcport", "FAKENET_RPC_PORT", "6433"))
-        self.api_port = int(setting("apiport", "FAKENET_API_PORT", "7007"))
+        self.port = _port(setting("rpcport", "FAKENET_RPC_PORT", "6433"), "-rpcport")
+        self.api_port = _port(setting("apiport", "FAKENET_API_PORT", "7007"), "-apiport")
         user, password = setting("rpcuser", "FAKENET_RPCUSER"), setting("rpcpassword", "FAKENET_RPCPASSWORD")
         if not (user and password):
             user, password = read_cookie(datadir) or (user or "", password or "")
@@ -66,13 +71,43 @@ class Client:
             headers={"Authorization": f"Basic {self.auth}", "Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
-                return json.load(response)
+                return self._reply(payload, response.read(), response.status)
         except urllib.error.HTTPError as exc:
             if exc.code == 401:
                 raise SystemExit("error: Authorization failed: Incorrect rpcuser or rpcpassword") from exc
-            return json.load(exc)
+            return self._reply(payload, exc.read(), exc.code)
         except (urllib.error.URLError, OSError) as exc:
             raise SystemExit(f"error: Could not connect to the server {self.host}:{self.port} ({exc})") from exc
+
+    def _reply(self, payload, body: bytes, status: int):
+        """The server's JSON-RPC reply (a batch's: one per call), or one line saying it gave none: another
+        port's server (-rpcport=7007, 5011) answered with its own JSON or none, and a reply with no
+        "result" read as a null success (nothing printed, exit 0)."""
+        try:
+            reply = json.loads(body)
+        except ValueError:
+            reply = None
+        calls = payload if isinstance(payload, list) else [payload]
+        replies = reply if isinstance(payload, list) and isinstance(reply, list) else [reply]
+        if len(replies) != len(calls) or not all(_is_rpc_reply(r) for r in replies):
+            raise SystemExit(f"error: the server at {self.host}:{self.port} answered HTTP {status} but not as a "
+                             f"JSON-RPC server does; is -rpcport the node's RPC port (6433)?")
+        return reply
+
+
+def _is_rpc_reply(reply) -> bool:
+    if not isinstance(reply, dict) or ("result" not in reply and "error" not in reply):
+        return False
+    error = reply.get("error")
+    return error is None or (isinstance(error, dict) and isinstance(error.get("code"), int)
+                             and isinstance(error.get("message"), str))
+
+
+def _port(text: str, option: str) -> int:
+    """bitcoin-cli's refusal of a port it cannot use, in one line (int() of it was a traceback)."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise SystemExit(f"error: Invalid port provided in {option}: {text}")
+    return int(text)
 
 
 def _fail(error: dict) -> int:

@@ -82,6 +82,9 @@ def load(path: str | Path, kind: str | None = None, nodes: int | None = None) ->
         from fakenet.scenario.file_hint import unreadable
 
         raise ScenarioError(unreadable(path, exc), file=str(path)) from exc
+    except UnicodeDecodeError as exc:  # a binary file, or another encoding: was a traceback
+        raise ScenarioError(f"not UTF-8 text (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r}); a scenario "
+                            f"is a YAML file", file=str(path)) from exc
     return parse(text, str(path), kind, nodes)
 
 

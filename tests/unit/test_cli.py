@@ -873,3 +873,37 @@ def test_status_shows_a_node_whose_container_was_removed(capsys, monkeypatch):
     rows = [line for line in out.splitlines() if line.startswith("│ node")]
     assert [row.split("│")[1].strip() for row in rows] == ["node", "node2", "node3", "node4"], out
     assert "removed" in rows[2] and "up -d` makes it again" in out, out
+
+
+# -- a new user's review (nineteenth session): what was a traceback or misread ----------------------
+
+@pytest.mark.parametrize("png", ["", "DIR"])
+def test_graph_png_that_names_a_directory_is_refused_before_anything_is_written(capsys, tmp_path, png):
+    """`--png ''` was a ValueError from with_suffix; `--png /tmp` wrote /tmp.png beside the directory."""
+    given = str(tmp_path) if png == "DIR" else png
+    assert "is a directory; name a .png file" in fails_in_one_line(capsys, ["-p", "nosuchproj", "graph", "--png", given])
+    assert not (tmp_path.parent / (tmp_path.name + ".png")).exists()
+
+
+def test_a_binary_scenario_file_is_one_line_not_a_unicode_traceback(capsys, tmp_path):
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(b"\xff\xfe\x00steps")
+    assert "binary.yaml: not UTF-8 text (byte 0" in fails_in_one_line(capsys, ["scenario", "check", str(path)])
+
+
+def test_a_file_named_fake_keeps_the_programs_prefix(capsys, tmp_path, monkeypatch):
+    """`fake scenario run fake` printed "fake:2: not valid YAML": the prefix dropped for the file's name."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fake").write_text("steps: [\n")
+    assert fails_in_one_line(capsys, ["scenario", "check", "fake"]).startswith("fake: fake:2: not valid YAML")
+
+
+def test_a_reader_that_leaves_early_is_no_error(monkeypatch):
+    """`fake up --help | head -1` printed "fake: [Errno 32] Broken pipe" and exited 1."""
+    def leaves(*_args, **_kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cli, "_run_verb", leaves)
+    duplicated = []
+    monkeypatch.setattr(cli.os, "dup2", lambda fd, to: duplicated.append(to))
+    assert cli.main(["status"]) == 141 and duplicated
