@@ -46,6 +46,7 @@ class Settings(NamedTuple):
     automine: float = 0.0
     peer_timeout: float = 4.0
     stream_cache_limit: int = 500
+    stream_cache_bytes: int = 64 * 1024 * 1024
     sync_timeout: float = 3.0
     cluster_port: int = CLUSTER_PORT
     cluster_ttl: float = 5.0
@@ -190,6 +191,9 @@ def _add_options(p) -> None:
                    help="seconds of silence after which a peer counts as dead")
     p.add_argument("--stream-cache-limit", type=_count("stream-cache-limit"), default=_env("STREAM_CACHE_LIMIT", "500"),
                    help="streams kept in the in-memory cache (FAKENET_STREAM_CACHE_LIMIT)")
+    p.add_argument("--stream-cache-bytes", type=_count("stream-cache-bytes", 1), default=_env("STREAM_CACHE_BYTES", str(64 * 1024 * 1024)),
+                   help="bytes the in-memory stream cache may hold, its least recently used streams evicted past it; "
+                        "a stream counts twice its commits' bytes (FAKENET_STREAM_CACHE_BYTES)")
     p.add_argument("--sync-timeout", type=_seconds("sync-timeout"), default=_env("SYNC_TIMEOUT", "3.0"),
                    help="seconds a load waits for the network (FAKENET_SYNC_TIMEOUT)")
     p.add_argument("--cluster-port", type=_port("cluster-port"), default=_env("CLUSTER_PORT", str(CLUSTER_PORT)),
@@ -255,7 +259,7 @@ def from_options(args) -> Settings:
         rpc_port=args.rpc_port, api_port=args.api_port, ipfs_port=args.ipfs_port,
         ceramic_one_port=args.ceramic_one_port, rpcuser=args.rpcuser,
         rpcpassword=args.rpcpassword, automine=args.automine, peer_timeout=args.peer_timeout, debug=args.debug,
-        stream_cache_limit=args.stream_cache_limit, sync_timeout=args.sync_timeout,
+        stream_cache_limit=args.stream_cache_limit, stream_cache_bytes=args.stream_cache_bytes, sync_timeout=args.sync_timeout,
         cluster_port=args.cluster_port, cluster_ttl=args.cluster_ttl, cluster_repin=args.cluster_repin,
         cluster=args.cluster,
         cluster_api_auth=args.cluster_api_auth, cluster_api_lists=args.cluster_api_lists,

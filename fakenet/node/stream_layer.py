@@ -34,7 +34,7 @@ def build(node) -> None:
     as the controller key of streams it creates. Nothing here listens or dials yet."""
     s = node.settings
     node.pins = PinStore(s.datadir / "state.sqlite", s.store)
-    node.streams = StreamService(ControllerKey.from_seed(node.identity.seed), StreamCache(s.stream_cache_limit),
+    node.streams = StreamService(ControllerKey.from_seed(node.identity.seed), StreamCache(s.stream_cache_limit, s.stream_cache_bytes),
                                  node.pins, s.sync_timeout)
     node.streams.network = StreamNetwork(node.swarm, node.streams)
     node.component_news = ComponentNews(node.swarm, node.streams)  # after StreamNetwork: adds to its count

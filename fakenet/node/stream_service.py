@@ -176,7 +176,7 @@ class StreamService:
         if before is not None and before.tip != state.tip:
             self._remember(before)
         if entry is not None:
-            self.cache.replace(state, {**entry.blocks, **new_blocks})
+            self._log_evicted(self.cache.replace(state, {**entry.blocks, **new_blocks}))
         if self.pins.is_pinned(state.stream_id):
             self.pins.update(state, new_blocks)
 
@@ -189,7 +189,10 @@ class StreamService:
             self._earlier.popitem(last=False)
 
     def _cache(self, state: StreamState, blocks: dict[CID, bytes]) -> None:
-        for evicted in self.cache.put(state, blocks):
+        self._log_evicted(self.cache.put(state, blocks))
+
+    def _log_evicted(self, ids: list[StreamID]) -> None:
+        for evicted in ids:
             self._log_bulk.info("stream_evicted", stream=evicted.encode(), pinned=self.pins.is_pinned(evicted))
 
     async def _prepared(self) -> None:
@@ -563,4 +566,5 @@ class StreamService:
 
     def cache_info(self) -> dict:
         return {"size": len(self.cache), "limit": self.cache.limit,
+                "bytes": self.cache.bytes, "bytelimit": self.cache.byte_limit,
                 "lru": [stream_id.encode() for stream_id in self.cache.lru_order()]}

@@ -16,6 +16,7 @@ ENVIRONMENTS = [
      "FAKENET_CLUSTER_API_LISTS": "array", "FAKENET_IPFS_CONNECT_ANY": "1", "FAKENET_STORE": "memory",
      "FAKENET_CORS_ALLOWED_ORIGINS": "https://a.example .*\\.b\\.example", "FAKENET_API_ADMIN_TOKEN": "secret",
      "FAKENET_CLUSTER_SECRET": "s", "FAKENET_DEBUG": "1", "FAKENET_STREAM_CACHE_LIMIT": "7",
+     "FAKENET_STREAM_CACHE_BYTES": "65536",
      "FAKENET_ANNOUNCE": "/ip4/10.0.0.3/tcp/4011", "FAKENET_API_BODY_LIMIT": "99",
      "FAKENET_INTEREST_LIMIT": "12"},
     {"FAKENET_BIND": "::1", "FAKENET_CLUSTER_API_LISTS": "neither", "FAKENET_STORE": "tape"},  # choices: unchecked on defaults, by both
@@ -45,6 +46,7 @@ BAD_VALUES = [("FAKENET_SWARM_PORT", "many", "--swarm-port", "a port from 1 to 6
               ("FAKENET_SYNC_TIMEOUT", "inf", "--sync-timeout", "seconds, 0 or more"),
               ("FAKENET_AUTOMINE", "-1", "--automine", "seconds, 0 or more"),
               ("FAKENET_STREAM_CACHE_LIMIT", "-5", "--stream-cache-limit", "a whole number, 0 or more"),
+              ("FAKENET_STREAM_CACHE_BYTES", "0", "--stream-cache-bytes", "a whole number, 1 or more"),
               ("FAKENET_API_BODY_LIMIT", "0", "--api-body-limit", "a whole number, 1 or more"),
               ("FAKENET_INTEREST_LIMIT", "1.5", "--interest-limit", "a whole number, 0 or more")]
 

@@ -62,7 +62,7 @@ def register(registry: Registry, node) -> None:
 
     @registry.method
     async def getcacheinfo():
-        """Stream cache: size, limit and ids from least to most recently used."""
+        """Stream cache: size, limit, bytes, byte limit and ids from least to most recently used."""
         return service().cache_info()
 
     @registry.method
