@@ -189,7 +189,7 @@ def _add_options(p) -> None:
     p.add_argument("--automine", type=_seconds("automine"), default=_env("AUTOMINE", "0"), help="mine a block every N seconds (0: off)")
     p.add_argument("--peer-timeout", type=_seconds("peer-timeout", above_zero=True), default=_env("PEER_TIMEOUT", "4.0"),
                    help="seconds of silence after which a peer counts as dead")
-    p.add_argument("--stream-cache-limit", type=_count("stream-cache-limit"), default=_env("STREAM_CACHE_LIMIT", "500"),
+    p.add_argument("--stream-cache-limit", type=_count("stream-cache-limit", 1), default=_env("STREAM_CACHE_LIMIT", "500"),
                    help="streams kept in the in-memory cache (FAKENET_STREAM_CACHE_LIMIT)")
     p.add_argument("--stream-cache-bytes", type=_count("stream-cache-bytes", 1), default=_env("STREAM_CACHE_BYTES", str(64 * 1024 * 1024)),
                    help="bytes the in-memory stream cache may hold, its least recently used streams evicted past it; "

@@ -45,7 +45,7 @@ BAD_VALUES = [("FAKENET_SWARM_PORT", "many", "--swarm-port", "a port from 1 to 6
               ("FAKENET_PEER_TIMEOUT", "0", "--peer-timeout", "seconds above 0"),
               ("FAKENET_SYNC_TIMEOUT", "inf", "--sync-timeout", "seconds, 0 or more"),
               ("FAKENET_AUTOMINE", "-1", "--automine", "seconds, 0 or more"),
-              ("FAKENET_STREAM_CACHE_LIMIT", "-5", "--stream-cache-limit", "a whole number, 0 or more"),
+              ("FAKENET_STREAM_CACHE_LIMIT", "0", "--stream-cache-limit", "a whole number, 1 or more"),
               ("FAKENET_STREAM_CACHE_BYTES", "0", "--stream-cache-bytes", "a whole number, 1 or more"),
               ("FAKENET_API_BODY_LIMIT", "0", "--api-body-limit", "a whole number, 1 or more"),
               ("FAKENET_INTEREST_LIMIT", "1.5", "--interest-limit", "a whole number, 0 or more")]
