@@ -103,7 +103,7 @@ def reference_cpu(rounds: int = REFERENCE_ROUNDS) -> float:
 def describe(client) -> dict:
     info = client.info()
     return {
-        "cpu_model": cpu_model(_read("/proc/cpuinfo")),
+        "cpu_model": cpu_model(proc_text("/proc/cpuinfo")),
         "nproc": os.cpu_count(),
         "memory_gib": memory_gib(Path("/proc/meminfo").read_text()),
         "kernel": platform.release(),
@@ -120,10 +120,11 @@ def load(client) -> dict:
     containers, the CPU seconds so far (busy, idle, stolen) and the reference work's CPU now."""
     return {"loadavg": [round(x, 2) for x in os.getloadavg()], "node_processes": node_processes(),
             "containers_running": len(client.containers.list(sparse=True)),
-            "cpu": cpu_times(_read("/proc/stat")), "reference_cpu_s": reference_cpu()}
+            "cpu": cpu_times(proc_text("/proc/stat")), "reference_cpu_s": reference_cpu()}
 
 
-def _read(path: str) -> str:
+def proc_text(path: str) -> str:
+    """A /proc file's text; "" where there is none (another OS, a container without it)."""
     try:
         return Path(path).read_text()
     except OSError:

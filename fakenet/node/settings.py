@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from fakenet.node import multiaddr
 from fakenet.node.database import DISK, STORES
+from fakenet.node.errors import NodeConfigError
 from fakenet.node.early import API_PORT, BIND_DEFAULT, CERAMIC_ONE_PORT, CLUSTER_PORT, IPFS_PORT, RPC_PORT, SWARM_PORT
 from fakenet.node.multiaddr import PeerAddr
 
@@ -95,8 +96,6 @@ class _Number:
             value = None
         if value is None or value != value or value in (float("inf"), float("-inf")) \
                 or (value <= self.low if self.above else value < self.low) or (self.high is not None and value > self.high):
-            from fakenet.node.errors import NodeConfigError
-
             variable = "FAKENET_" + self.flag.upper().replace("-", "_")
             raise NodeConfigError(f"--{self.flag} (or {variable}) is {text!r}: expected {self.what}")
         return value

@@ -10,7 +10,6 @@ Workers, undistributed runs and runs of under SUITE_SIZED items print nothing.""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from fakenet.bench import machine
 
@@ -24,27 +23,21 @@ def distributed(config) -> bool:
 
 
 def header() -> str:
-    model = machine.cpu_model(_read("/proc/cpuinfo"))
+    model = machine.cpu_model(machine.proc_text("/proc/cpuinfo"))
     return f"machine: {model or 'an unnamed CPU'}"
 
 
 def start() -> None:
-    _started.update(cpu=machine.cpu_times(_read("/proc/stat")), wall=time.monotonic())
+    _started.update(cpu=machine.cpu_times(machine.proc_text("/proc/stat")), wall=time.monotonic())
 
 
 def summary() -> str:
     if "cpu" not in _started:
         return ""
     wall = time.monotonic() - _started["wall"]
-    cpu = machine.cpu_since(_started["cpu"], machine.cpu_times(_read("/proc/stat")))
+    cpu = machine.cpu_since(_started["cpu"], machine.cpu_times(machine.proc_text("/proc/stat")))
     spent = (f"{cpu['busy']:.0f} core-s busy, {cpu['idle']:.0f} idle, {cpu['steal']:.0f} stolen by the hypervisor "
              f"in {wall:.0f} s; " if cpu else "")
     return (f"the machine over this run: {spent}the bench's reference work now takes "
             f"{machine.reference_cpu():.3f} s of CPU (lower is faster; fakenet/bench/machine.py)")
 
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text()
-    except OSError:
-        return ""

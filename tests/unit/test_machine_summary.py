@@ -15,7 +15,7 @@ def test_only_the_controller_of_a_distributed_run_reports():
 
 def test_the_summary_gives_the_run_s_busy_idle_and_stolen_cpu_and_the_reference_work(monkeypatch):
     stats = iter(["cpu  1000 0 500 9000 0 0 0 100 0 0\n", "cpu  31000 0 10500 15000 0 0 0 1300 0 0\n"])
-    monkeypatch.setattr(machine_summary, "_read", lambda path: next(stats) if path == "/proc/stat" else "")
+    monkeypatch.setattr(machine_summary.machine, "proc_text", lambda path: next(stats) if path == "/proc/stat" else "")
     monkeypatch.setattr(machine_summary.machine, "_TICK", 100)
     monkeypatch.setattr(machine_summary.machine, "reference_cpu", lambda: 0.234)
     monkeypatch.setattr(machine_summary, "_started", {})
