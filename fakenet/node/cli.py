@@ -5,6 +5,11 @@
     cli -named METHOD key=value…     named arguments
     cli clusterpin add|rm|ls|status|recover|peers …   the cluster pinset (`cli clusterpin -h`)
     cli -healthcheck                 exit 0 when the node's API answers its healthcheck (for container healthchecks)
+    cli -version                     cli's version
+
+bitcoin-cli's -rpcwait[=-rpcwaittimeout], -rpcclienttimeout, -rpccookiefile, -stdin and -stdinrpcpass
+work as there; its chain and wallet options (-regtest, -chain=…, -rpcwallet=…) change nothing against
+a fakenet node and are taken; any other option is refused, as bitcoin-cli refuses it.
 
 Credentials: FAKENET_RPCUSER/FAKENET_RPCPASSWORD, else the data dir's fakenet.conf (or FAKENET_CONF),
 else the node's cookie file; inside a fakenet container no flags are needed. -rpcuser/-rpcpassword
@@ -17,11 +22,13 @@ import base64
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from fakenet.node.credentials import CONF_NAME, read_conf, read_cookie
+from fakenet.node.version import __version__
 
 _JSON_START = ("{", "[", "-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
 
@@ -61,23 +68,37 @@ class Client:
         self.port = _port(setting("rpcport", "FAKENET_RPC_PORT", "6433"), "-rpcport")
         self.api_port = _port(setting("apiport", "FAKENET_API_PORT", "7007"), "-apiport")
         user, password = setting("rpcuser", "FAKENET_RPCUSER"), setting("rpcpassword", "FAKENET_RPCPASSWORD")
+        if "stdinrpcpass" in options:  # bitcoin-cli's: the password as stdin's first line, never in `ps`
+            password = sys.stdin.readline().rstrip("\r\n")
         if not (user and password):
-            user, password = read_cookie(datadir) or (user or "", password or "")
+            cookie = Path(options["rpccookiefile"]) if options.get("rpccookiefile") else None
+            user, password = read_cookie(datadir, cookie) or (user or "", password or "")
         self.auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+        # bitcoin-cli's -rpcclienttimeout: seconds for one reply, 0 for none (its default is 900).
+        self.timeout = _seconds(options.get("rpcclienttimeout", "60"), "-rpcclienttimeout") or None
+        # -rpcwait: a node that is not up yet is waited for, -rpcwaittimeout seconds at most (0: for ever).
+        wait = _seconds(options.get("rpcwaittimeout", "0"), "-rpcwaittimeout")
+        self.wait = wait if "rpcwait" in options else None
 
     def call(self, payload):
         request = urllib.request.Request(
             f"http://{self.host}:{self.port}/", data=json.dumps(payload).encode(),
             headers={"Authorization": f"Basic {self.auth}", "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return self._reply(payload, response.read(), response.status)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 401:
-                raise SystemExit("error: Authorization failed: Incorrect rpcuser or rpcpassword") from exc
-            return self._reply(payload, exc.read(), exc.code)
-        except (urllib.error.URLError, OSError) as exc:
-            raise SystemExit(f"error: Could not connect to the server {self.host}:{self.port} ({exc})") from exc
+        deadline = None if self.wait is None else (time.monotonic() + self.wait if self.wait else float("inf"))
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    return self._reply(payload, response.read(), response.status)
+            except urllib.error.HTTPError as exc:
+                if exc.code == 401:
+                    raise SystemExit("error: Authorization failed: Incorrect rpcuser or rpcpassword") from exc
+                return self._reply(payload, exc.read(), exc.code)
+            except (urllib.error.URLError, OSError) as exc:
+                if deadline is None or time.monotonic() >= deadline:
+                    waited = " (waited -rpcwaittimeout)" if deadline is not None else ""
+                    raise SystemExit(f"error: Could not connect to the server {self.host}:{self.port}{waited} "
+                                     f"({exc})") from exc
+                time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))  # bitcoin-cli retries each second
 
     def _reply(self, payload, body: bytes, status: int):
         """The server's JSON-RPC reply (a batch's: one per call), or one line saying it gave none: another
@@ -101,6 +122,12 @@ def _is_rpc_reply(reply) -> bool:
     error = reply.get("error")
     return error is None or (isinstance(error, dict) and isinstance(error.get("code"), int)
                              and isinstance(error.get("message"), str))
+
+
+def _seconds(text: str, option: str) -> int:
+    if not text.isdigit():
+        raise SystemExit(f"error: {option} wants whole seconds, 0 or more: {text}")
+    return int(text)
 
 
 def _port(text: str, option: str) -> int:
@@ -160,10 +187,31 @@ def call_method(client: Client, method: str, args: list[str], named: bool) -> in
     return 0
 
 
-# Options this cli reads; bitcoin-cli's others (-regtest, -rpcwait, …) are taken and ignored before a method.
+# Options this cli reads.
 OWN_OPTIONS = ("getinfo", "healthcheck", "named", "datadir", "conf", "rpcconnect", "rpcport", "apiport", "rpcuser",
-               "rpcpassword")
+               "rpcpassword", "rpccookiefile", "rpcwait", "rpcwaittimeout", "rpcclienttimeout", "stdin",
+               "stdinrpcpass", "version")
+# bitcoin-cli's options that mean nothing against one fakenet node (one chain, no wallets): taken, so a
+# miner's or a script's command line works unchanged.
+TAKEN_OPTIONS = ("regtest", "testnet", "signet", "signetchallenge", "signetseednode", "chain", "rpcwallet", "color")
+# bitcoin-cli's options that do something this cli does not: refused by name, not ignored.
+NOT_HERE = ("netinfo", "generate", "addrinfo", "stdinwalletpassphrase")
 HELP = ("h", "help", "?")
+
+
+def _unknown_option(options: dict[str, str]) -> str | None:
+    """bitcoin-cli's refusal of an option it does not know ("Invalid parameter"), with the nearest of
+    ours; an unknown option was ignored, so `cli -rpcprot=6434 …` asked the default port."""
+    import difflib
+
+    for key in options:
+        if key in NOT_HERE:
+            return f"error: -{key} is bitcoin-cli's but not supported by fakenet's cli; `cli -h` for usage"
+        if key not in OWN_OPTIONS + TAKEN_OPTIONS + HELP:
+            close = difflib.get_close_matches(key, OWN_OPTIONS + TAKEN_OPTIONS, n=1, cutoff=0.6)
+            hint = f" (did you mean -{close[0]}?)" if close else ""
+            return f"Error parsing command line arguments: Invalid parameter -{key}{hint}"
+    return None
 METHOD_NOT_FOUND = -32601
 
 
@@ -173,19 +221,21 @@ def _nothing_to_do(options: dict[str, str]) -> int:
     if any(key in options for key in HELP):
         print(__doc__)
         return 0
-    import difflib
-
-    for key in (key for key in options if key not in OWN_OPTIONS):
-        if close := difflib.get_close_matches(key, OWN_OPTIONS, n=1, cutoff=0.6):
-            print(f"error: unknown option -{key} (did you mean -{close[0]}?); `cli -h` for usage", file=sys.stderr)
-            return 1
     print(__doc__, file=sys.stderr)
     return 1
 
 
 def main(argv: list[str] | None = None) -> int:
     options, rest = _options(sys.argv[1:] if argv is None else argv)
+    if problem := _unknown_option(options):
+        print(problem, file=sys.stderr)
+        return 1
+    if "version" in options:
+        print(f"fakenet cli v{__version__} (bitcoin-cli's conventions)")
+        return 0
     client = Client(options)
+    if "stdin" in options:  # bitcoin-cli's -stdin: more arguments, one per line, after those given
+        rest += [line.rstrip("\r\n") for line in sys.stdin]
     if "getinfo" in options:
         return getinfo(client)
     if "healthcheck" in options:

@@ -49,9 +49,10 @@ def remove_cookie(datadir: Path, password: str) -> None:
         cookie_path(datadir).unlink(missing_ok=True)
 
 
-def read_cookie(datadir: Path) -> tuple[str, str] | None:
+def read_cookie(datadir: Path, path: Path | None = None) -> tuple[str, str] | None:
+    """The data dir's cookie, or the one at `path` (cli's -rpccookiefile)."""
     try:
-        user, _, password = cookie_path(datadir).read_text().partition(":")
+        user, _, password = (path or cookie_path(datadir)).read_text().partition(":")
     except OSError:
         return None
     return (user, password) if password else None

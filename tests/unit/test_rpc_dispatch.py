@@ -143,7 +143,7 @@ def test_cli_names_the_option_meant_where_one_typed_is_near_its_own(typed, meant
 
     monkeypatch.setenv("FAKENET_DATADIR", str(tmp_path))
     assert cli.main([typed]) == 1
-    assert capsys.readouterr().err == f"error: unknown option {typed} (did you mean {meant}?); `cli -h` for usage\n"
+    assert capsys.readouterr().err == f"Error parsing command line arguments: Invalid parameter {typed} (did you mean {meant}?)\n"
 
 
 def test_cli_help_is_the_usage_on_stdout_with_status_0_and_bitcoin_clis_other_options_stay_taken(capsys, monkeypatch,
