@@ -119,6 +119,18 @@ case("network", "setban the same subnet again", ERROR)(lambda t, s: call(t.a, "s
 case("network", "setban remove a subnet never banned", ERROR)(
     lambda t, s: call(t.a, "setban", "198.51.100.7", "remove"))
 case("network", "setban not an address", ERROR)(lambda t, s: call(t.a, "setban", "not-an-ip", "add"))
+case("network", "setban with a bantime past 64 bits", ERROR)(
+    lambda t, s: call(t.a, "setban", "198.51.100.0/24", "add", 2**63))
+
+
+@case("network", "setban with a negative bantime: the default ban, from now", VALUE)
+def _(t, s):
+    call(t.a, "setban", "203.0.113.0/24", "add", -5, True)  # TEST-NET-3
+    (ban,) = [b for b in call(t.a, "listbanned")["result"] if b["address"] == "203.0.113.0/24"]
+    call(t.a, "setban", "203.0.113.0/24", "remove")
+    return {"result": ban["banned_until"] - ban["ban_created"]}
+
+
 case("network", "clearbanned")(lambda t, s: call(t.a, "clearbanned"))
 
 

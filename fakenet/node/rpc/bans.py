@@ -11,7 +11,7 @@ import ipaddress
 from fakenet.node import clock
 from fakenet.node.rpc.dispatch import Registry
 from fakenet.node.rpc.errors import CLIENT_NODE_ALREADY_ADDED, INVALID_PARAMETER, RpcFailure
-from fakenet.node.rpc.params import expect
+from fakenet.node.rpc.params import expect, int64
 
 CLIENT_INVALID_IP_OR_SUBNET = -30
 DEFAULT_BANTIME = 24 * 3600  # Core's -bantime
@@ -79,8 +79,10 @@ def register(registry: Registry, node) -> None:
         """Attempts to add or remove an IP/Subnet from the banned list."""
         network = parse_subnet(subnet)
         if command == "add":
-            seconds = expect(bantime, int) or DEFAULT_BANTIME
-            bans.add(network, seconds if expect(absolute, bool) else int(clock.wall()) + seconds)
+            seconds, since_epoch = int64(bantime), expect(absolute, bool)
+            if seconds <= 0:  # core's BanMan::Ban: no (or a negative) time is the default, from now
+                seconds, since_epoch = DEFAULT_BANTIME, False
+            bans.add(network, seconds if since_epoch else int(clock.wall()) + seconds)
             for conn in [c for c in swarm.connections.values() if bans.banned(host_of(c))]:
                 conn.close("banned")
         elif command == "remove":

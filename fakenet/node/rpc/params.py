@@ -43,6 +43,19 @@ def int32(value) -> int:
     return number
 
 
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def int64(value) -> int:
+    """UniValue's get_int64: as int32 above, for 64 bits (setban's bantime)."""
+    if isinstance(value, float):
+        raise RpcFailure(MISC_ERROR, "JSON integer out of range")
+    number = expect(value, int)
+    if not INT64[0] <= number <= INT64[1]:
+        raise RpcFailure(MISC_ERROR, "JSON integer out of range")
+    return number
+
+
 def block_hash(value, name: str) -> str:
     """A 64-digit hex hash, lower-cased, or ParseHashV's error naming the parameter."""
     text = expect(value, str)
