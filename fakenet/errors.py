@@ -4,7 +4,9 @@ FakenetError                              (node: the node concerned, if any)
 ├── ConfigError                           a data dir, config file, key, flag or setting that cannot be used
 │   ├── MissingCapability                 the kind lacks what a facet or step needs (also an AttributeError:
 │   │                                     `hasattr(net, "chain")` is False)
-│   └── ScenarioError   scenario/errors.py  a scenario file that cannot run (file, line, step, problem)
+│   ├── ScenarioError   scenario/errors.py  a scenario file that cannot run (file, line, step, problem)
+│   └── CacheBeyondModel  harness/model.py  writes that may fill a node's cache byte limit, which the
+│                                         model does not predict (it predicts caches by count)
 ├── RpcError                              a JSON-RPC call answered with an error (code, rpc_message)
 ├── ApiError        harness/api_client.py an HTTP API answered with an error status (status)
 ├── ContainerError                        the container engine or compose failed (cmd, exit_code, output)

@@ -8,6 +8,8 @@ the Network.
 
 from __future__ import annotations
 
+import json
+
 import networkx as nx
 from faker import Faker
 
@@ -26,6 +28,12 @@ from fakenet.kinds import NodeKind
 # Seconds a wait gives the engine's answer to lost() before it looks at the nodes without it: an inspect
 # takes milliseconds, a loaded CI engine a second or so; a hung one would otherwise hold every wait.
 ENGINE_PATIENCE = 5.0
+
+
+def json_length(content) -> int:
+    """The bytes of a stream content's JSON (ASCII-escaped: never shorter than its UTF-8), the model's
+    measure of what a write costs a cache (model.write_bound)."""
+    return len(json.dumps(content))
 
 
 class Fleet:
@@ -101,8 +109,10 @@ class Fleet:
         identities = known if known is not None else self.parallel(
             lambda name: "" if name in down else self.runtimes[name].client.identity(), self.names)
         timing = self.timing()
+        cache_bytes = self.settings.get("cache_bytes", self.kind.default_cache_bytes)
         self.model = NetworkModel(self.topology, identities, int(self.settings.get("cache_limit", 500)),
-                                  sync_timeout=timing.sync_timeout, peer_timeout=timing.peer_timeout)
+                                  sync_timeout=timing.sync_timeout, peer_timeout=timing.peer_timeout,
+                                  cache_bytes=None if cache_bytes is None else int(cache_bytes))
         for name in down:
             self.model.went_down(name)
 
@@ -147,6 +157,7 @@ class Fleet:
         self.requires("streams")
         content = content if content is not None else {"title": self.faker.sentence(), "body": self.faker.text(120)}
         stream_id = self.runtime(name).client.create_stream(content, pin)
+        self.model.wrote(stream_id, json_length(content))
         self.model.used(name, stream_id)
         if pin:
             self.model.pinned(name, stream_id)

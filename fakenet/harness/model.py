@@ -7,7 +7,9 @@ with what the nodes report. The answer is never read from the node being checked
   allowed-links graph lets traffic through both ways, each holds the identity the other trusts
   for it, and the link is not dead (below).
 - holders(s): nodes that pinned s, plus nodes holding s in their cache (creates, loads, updates,
-  pins and unpins are uses; evictions and restarts empty caches).
+  pins and unpins are uses; evictions and restarts empty caches). The cache is predicted by count;
+  a node whose cache may also meet its byte limit (the bound of what the harness wrote, below) is
+  beyond the prediction, and the model says so (CacheBeyondModel) rather than guess.
 - s is available at v ⇔ v is up and v's component of expected_graph() contains a holder —
   for any diameter and any link delay, within the node's documented bounds (README, "Timing
   bounds"), which `Timing` states. Pairs a bound leaves open are predicted "either" (None) and
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 import networkx as nx
+
+from fakenet.errors import ConfigError
 
 from fakenet.harness.chain_model import ChainModel, Reorg
 
@@ -93,9 +97,26 @@ class Timing:
                 and (self.sync_timeout is None or 2 * delay < self.sync_timeout / 2))
 
 
+# What one write can cost a node's byte-limited cache, from the content's JSON length alone: its
+# encoded commit (dag-cbor can take 9 bytes for a JSON number of 2, so 5×; an update's patch holds at
+# most the old and the new content), its envelope, anchor commit and proof path (8 KiB), and all of it
+# counted twice, as the fakenet node counts a cached stream (its blocks, and the state decoded from them).
+WRITE_FACTOR, WRITE_OVERHEAD, DECODED = 5, 8 * 1024, 2
+
+
+def write_bound(content_json_bytes: int) -> int:
+    return DECODED * (WRITE_FACTOR * content_json_bytes + WRITE_OVERHEAD)
+
+
+class CacheBeyondModel(ConfigError):
+    """A node's cache may meet its byte limit, which the model does not predict (it predicts by count):
+    the streams written, not the node, are the cause; the remedy is a larger cache_bytes setting."""
+
+
 class NetworkModel:
     def __init__(self, topology: nx.Graph, identities: dict[str, str], cache_limit: int = 500,
-                 sync_timeout: float | None = None, peer_timeout: float | None = None):
+                 sync_timeout: float | None = None, peer_timeout: float | None = None,
+                 cache_bytes: int | None = None):
         self.topology = topology
         self.identity = dict(identities)  # the PeerID each node holds now
         # trusted[u][v]: the PeerID u expects at v's address (trust on first use, at start)
@@ -104,6 +125,8 @@ class NetworkModel:
         self.allowed: nx.DiGraph | None = None  # None: no partition rule
         self.pins: dict[str, set[str]] = {name: set() for name in topology}
         self.caches = {name: LruModel(cache_limit) for name in topology}
+        self.cache_bytes = cache_bytes  # the nodes' cache byte limit; None: caches are limited by count alone
+        self.stream_bytes: dict[str, int] = {}  # stream -> the bound of its writes (write_bound), summed
         self.cluster: dict[str, tuple[int, int]] = {}  # cluster pinset: stream -> (rmin, rmax)
         self.chain = ChainModel(topology)
         self._deferring = self._deferred = False  # inside one_change(); a change came meanwhile
@@ -195,7 +218,27 @@ class NetworkModel:
 
     def used(self, node: str, stream: str) -> list[str]:
         """A create, load, update or pin at `node`: the stream becomes its most recent."""
-        return self.caches[node].use(stream)
+        evicted = self.caches[node].use(stream)
+        self._within_bytes(node)
+        return evicted
+
+    def wrote(self, stream: str, content_json_bytes: int) -> None:
+        """A create or update through the harness, of content whose JSON is this long: the stream's
+        bound grows (write_bound). Call before `used` for the same write."""
+        self.stream_bytes[stream] = self.stream_bytes.get(stream, 0) + write_bound(content_json_bytes)
+
+    def _within_bytes(self, node: str) -> None:
+        """Refuse to go on predicting a cache that may be over its byte limit: the node may then evict
+        streams the count alone keeps, and a check would blame it for what the model cannot see.
+        Streams the harness did not write count 0 (it knows no bound for them)."""
+        if self.cache_bytes is None:
+            return
+        bound = sum(self.stream_bytes.get(stream, 0) for stream in self.caches[node].order)
+        if bound > self.cache_bytes:
+            raise CacheBeyondModel(
+                f"{node}'s stream cache may reach its byte limit ({self.cache_bytes:,} bytes; the streams "
+                f"it holds may take up to {bound:,}), and the model predicts the cache by count only: give "
+                f"the nodes a larger cache_bytes setting, or write less content", node=node)
 
     # -- events --------------------------------------------------------------------------------
 

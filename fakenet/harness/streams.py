@@ -3,7 +3,7 @@ streams through a node, each recorded in the model as the cache use or pin it is
 
 from __future__ import annotations
 
-from fakenet.harness.fleet import Fleet
+from fakenet.harness.fleet import Fleet, json_length
 from fakenet.kinds.base import StreamsClient
 
 
@@ -31,6 +31,7 @@ class Streams:
 
     def update(self, name: str, stream_id: str, content) -> dict:
         state = self.client(name).update_stream(stream_id, content, **self._fleet.load_bound())
+        self._fleet.model.wrote(stream_id, json_length(content))
         self._fleet.model.used(name, stream_id)
         return state
 

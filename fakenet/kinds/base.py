@@ -219,6 +219,9 @@ class NodeKind(ABC):
     backends: tuple[str, ...] | None = None  # the backends it can run on; None: any (scenarios skip the others)
     test_settings: Mapping[str, object] = MappingProxyType({})  # what a harness network sets unless told otherwise
     settings_schema: Mapping[str, str] = MappingProxyType({})  # setting -> one of SETTING_TYPES: all it accepts
+    # The byte limit of the node's stream cache when the cache_bytes setting names none; None: the kind's
+    # cache is limited by count alone (the model then predicts by count alone).
+    default_cache_bytes: int | None = None
     # A command run in the container when the host cannot reach container addresses: prints the
     # kind's `-getinfo` JSON (blocks, connections.total, and the identity under "peerid").
     status_command: tuple[str, ...] | None = None

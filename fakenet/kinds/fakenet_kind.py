@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 from fakenet.errors import ConfigError, RpcError
 from fakenet.kinds.base import (CHAIN, CLUSTER, IDENTITY, STREAMS, Launch, NodeClient, NodeKind, Preloaded, Summary,
                                 Tip)
-from fakenet.kinds.fakenet_settings import SCHEMA, SETTINGS, SWARM_PORT, swarm_address
+from fakenet.kinds.fakenet_settings import CACHE_BYTES, SCHEMA, SETTINGS, SWARM_PORT, swarm_address
 
 if TYPE_CHECKING:  # requests: not before compose runs in `./fake up` (kinds/base.py)
     from fakenet.harness.rpc import RpcClient
@@ -135,6 +135,7 @@ class FakenetKind(NodeKind):
     # stream is reported as soon as the whole component has answered), a silent peer is dead after 3 s.
     test_settings = {"sync_timeout": 4.0, "peer_timeout": 3.0}
     settings_schema = SCHEMA
+    default_cache_bytes = CACHE_BYTES
 
     def image(self, progress, client) -> str:
         from fakenet.image import ensure_image

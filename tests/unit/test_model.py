@@ -170,3 +170,27 @@ def test_availability_of_a_large_network_costs_memory_linear_in_its_nodes():
     assert predicted == {("s1", "node2"): True, ("s1", "node1000"): True, ("s2", "node2"): False,
                          ("s2", "node1000"): False}
     assert peak < 30e6, f"expected under 30 MB traced at 2,000 nodes, observed {peak / 1e6:.0f} MB"
+
+
+def test_a_cache_whose_writes_may_reach_the_byte_limit_is_beyond_the_model():
+    from fakenet.harness.model import CacheBeyondModel, write_bound
+
+    m = NetworkModel(topology.build("full", NAMES), {n: f"id-{n}" for n in NAMES}, cache_limit=3,
+                     cache_bytes=3 * write_bound(1000))
+    for stream in ("a", "b", "c"):
+        m.wrote(stream, 1000)
+        m.used("node", stream)  # three streams at their bound: within the limit
+    m.wrote("d", 1000)
+    m.used("node", "d")  # the count evicts "a": still within
+    assert list(m.caches["node"].order) == ["b", "c", "d"]
+    m.wrote("d", 1)
+    with pytest.raises(CacheBeyondModel, match="node's stream cache may reach its byte limit"):
+        m.used("node", "d")
+    m.used("node2", "d")  # node2 holds d alone: within
+
+
+def test_without_a_byte_limit_the_model_predicts_by_count_whatever_was_written():
+    m = model()
+    m.wrote("big", 10**9)
+    m.used("node", "big")
+    assert "node" in m.holders("big")
