@@ -907,3 +907,12 @@ def test_a_reader_that_leaves_early_is_no_error(monkeypatch):
     duplicated = []
     monkeypatch.setattr(cli.os, "dup2", lambda fd, to: duplicated.append(to))
     assert cli.main(["status"]) == 141 and duplicated
+
+
+def test_help_verb_is_the_help_of_fake_or_of_a_command(capsys):
+    assert cli.main(["help"]) == 0 and capsys.readouterr().out.startswith("usage: fake ")
+    with pytest.raises(SystemExit) as done:
+        cli.main(["help", "down"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("usage: fake down")
+    assert "fake help: no command '5' (see fake --help)" in fails_in_one_line(capsys, ["help", "5"])
+    assert "no command 'dwon' (did you mean 'down'?)" in fails_in_one_line(capsys, ["help", "dwon"])
