@@ -74,6 +74,7 @@ def expect_allocations(net: Fleet, timeout: float) -> float:
         raise ExpectationFailed(f"cluster pins differ from the allocation: {_diff(wanted, seen)}\n{exc}",
                                 expected=wanted, observed=seen, difference=_diff(wanted, seen)) from exc
     net.model.cluster_allocated(wanted)
+    net.model.check_bytes()
     net.timeline.record("expect", f"cluster allocations ({sum(map(len, wanted.values()))} pins)", took)
     return took
 

@@ -8,13 +8,11 @@ the Network.
 
 from __future__ import annotations
 
-import json
-
 import networkx as nx
 from faker import Faker
 
 from fakenet.errors import ConfigError, MissingCapability, NodeGone
-from fakenet.harness import clock, listening, observe
+from fakenet.harness import clock, listening, observe, write_bounds
 from fakenet.harness.backends.base import NodeRuntime
 from fakenet.harness.fanout import fan_out
 from fakenet.harness.faults import LinkFault
@@ -30,12 +28,6 @@ from fakenet.kinds import NodeKind
 ENGINE_PATIENCE = 5.0
 
 
-def json_length(content) -> int:
-    """The bytes of a stream content's JSON (ASCII-escaped: never shorter than its UTF-8), the model's
-    measure of what a write costs a cache (model.write_bound)."""
-    return len(json.dumps(content))
-
-
 class Fleet:
     def __init__(self, kind: NodeKind, topology: nx.Graph, names: list[str], settings: dict, seed: int,
                  start_timeout: float):
@@ -46,6 +38,7 @@ class Fleet:
         self.timeline = Timeline()
         self.active: list = []  # lasting faults, oldest first
         self.stream_ids: list[str] = []  # every stream the harness created, in order
+        self.contents: dict[str, object] = {}  # stream -> the content the harness last wrote (write bounds)
         self.faker = Faker()
         self.faker.seed_instance(seed)
         self._start_deadline = 0.0  # begin_start()
@@ -157,12 +150,24 @@ class Fleet:
         self.requires("streams")
         content = content if content is not None else {"title": self.faker.sentence(), "body": self.faker.text(120)}
         stream_id = self.runtime(name).client.create_stream(content, pin)
-        self.model.wrote(stream_id, json_length(content))
+        self.contents[stream_id] = content
+        self.model.wrote(stream_id, write_bounds.create_bound(content))
         self.model.used(name, stream_id)
         if pin:
             self.model.pinned(name, stream_id)
         self.stream_ids.append(stream_id)
+        self.model.check_bytes()
         return stream_id
+
+    def updated_stream(self, name: str, stream_id: str, content) -> None:
+        """An update through the harness, as the model sees it: its bound from the content the
+        harness last wrote (a stream it did not write is bounded as a create of the new content)."""
+        old = self.contents.get(stream_id)
+        self.contents[stream_id] = content
+        bound = write_bounds.create_bound(content) if old is None else write_bounds.update_bound(old, content)
+        self.model.wrote(stream_id, bound)
+        self.model.used(name, stream_id)
+        self.model.check_bytes()
 
     def timing(self) -> Timing:
         """The timing bounds the settings give the nodes (the model's are built from these)."""
@@ -188,4 +193,5 @@ class Fleet:
         ok = self.runtime(name).client.try_load(stream_id, **self.load_bound())
         if ok:
             self.model.used(name, stream_id)
+            self.model.check_bytes()
         return ok

@@ -97,17 +97,6 @@ class Timing:
                 and (self.sync_timeout is None or 2 * delay < self.sync_timeout / 2))
 
 
-# What one write can cost a node's byte-limited cache, from the content's JSON length alone: its
-# encoded commit (dag-cbor can take 9 bytes for a JSON number of 2, so 5×; an update's patch holds at
-# most the old and the new content), its envelope, anchor commit and proof path (8 KiB), and all of it
-# counted twice, as the fakenet node counts a cached stream (its blocks, and the state decoded from them).
-WRITE_FACTOR, WRITE_OVERHEAD, DECODED = 5, 8 * 1024, 2
-
-
-def write_bound(content_json_bytes: int) -> int:
-    return DECODED * (WRITE_FACTOR * content_json_bytes + WRITE_OVERHEAD)
-
-
 class CacheBeyondModel(ConfigError):
     """A node's cache may meet its byte limit, which the model does not predict (it predicts by count):
     the streams written, not the node, are the cause; the remedy is a larger cache_bytes setting."""
@@ -126,7 +115,8 @@ class NetworkModel:
         self.pins: dict[str, set[str]] = {name: set() for name in topology}
         self.caches = {name: LruModel(cache_limit) for name in topology}
         self.cache_bytes = cache_bytes  # the nodes' cache byte limit; None: caches are limited by count alone
-        self.stream_bytes: dict[str, int] = {}  # stream -> the bound of its writes (write_bound), summed
+        self.stream_bytes: dict[str, int] = {}  # stream -> the bound of its writes (write_bounds.py), summed
+        self._touched: set[str] = set()  # nodes whose caches changed since check_bytes last looked
         self.cluster: dict[str, tuple[int, int]] = {}  # cluster pinset: stream -> (rmin, rmax)
         self.chain = ChainModel(topology)
         self._deferring = self._deferred = False  # inside one_change(); a change came meanwhile
@@ -218,27 +208,31 @@ class NetworkModel:
 
     def used(self, node: str, stream: str) -> list[str]:
         """A create, load, update or pin at `node`: the stream becomes its most recent."""
-        evicted = self.caches[node].use(stream)
-        self._within_bytes(node)
-        return evicted
+        self._touched.add(node)
+        return self.caches[node].use(stream)
 
-    def wrote(self, stream: str, content_json_bytes: int) -> None:
-        """A create or update through the harness, of content whose JSON is this long: the stream's
-        bound grows (write_bound). Call before `used` for the same write."""
-        self.stream_bytes[stream] = self.stream_bytes.get(stream, 0) + write_bound(content_json_bytes)
+    def wrote(self, stream: str, bound: int) -> None:
+        """A create or update through the harness that may cost a cache up to `bound` bytes
+        (write_bounds.py). Every node holding the stream in its cache grows with it, the writer and
+        those the write reaches by gossip alike."""
+        self.stream_bytes[stream] = self.stream_bytes.get(stream, 0) + bound
+        self._touched.update(node for node, cache in self.caches.items() if stream in cache.order)
 
-    def _within_bytes(self, node: str) -> None:
-        """Refuse to go on predicting a cache that may be over its byte limit: the node may then evict
-        streams the count alone keeps, and a check would blame it for what the model cannot see.
-        Streams the harness did not write count 0 (it knows no bound for them)."""
+    def check_bytes(self) -> None:
+        """After an operation's bookkeeping is done: refuse to go on predicting a cache that may be
+        over its byte limit. The node may then evict streams the count alone keeps, and a check would
+        blame it for what the model cannot see. Streams the harness did not write count 0 (it knows
+        no bound for them)."""
+        touched, self._touched = self._touched, set()
         if self.cache_bytes is None:
             return
-        bound = sum(self.stream_bytes.get(stream, 0) for stream in self.caches[node].order)
-        if bound > self.cache_bytes:
-            raise CacheBeyondModel(
-                f"{node}'s stream cache may reach its byte limit ({self.cache_bytes:,} bytes; the streams "
-                f"it holds may take up to {bound:,}), and the model predicts the cache by count only: give "
-                f"the nodes a larger cache_bytes setting, or write less content", node=node)
+        for node in sorted(touched):
+            bound = sum(self.stream_bytes.get(stream, 0) for stream in self.caches[node].order)
+            if bound > self.cache_bytes:
+                raise CacheBeyondModel(
+                    f"{node}'s stream cache may reach its byte limit ({self.cache_bytes:,} bytes; the streams "
+                    f"it holds may take up to {bound:,}), and the model predicts the cache by count only: "
+                    f"give the nodes a larger cache_bytes setting, or write less content", node=node)
 
     # -- events --------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ streams through a node, each recorded in the model as the cache use or pin it is
 
 from __future__ import annotations
 
-from fakenet.harness.fleet import Fleet, json_length
+from fakenet.harness.fleet import Fleet
 from fakenet.kinds.base import StreamsClient
 
 
@@ -27,21 +27,23 @@ class Streams:
     def load(self, name: str, stream_id: str) -> dict:
         state = self.client(name).load_stream(stream_id, **self._fleet.load_bound())
         self._fleet.model.used(name, stream_id)
+        self._fleet.model.check_bytes()
         return state
 
     def update(self, name: str, stream_id: str, content) -> dict:
         state = self.client(name).update_stream(stream_id, content, **self._fleet.load_bound())
-        self._fleet.model.wrote(stream_id, json_length(content))
-        self._fleet.model.used(name, stream_id)
+        self._fleet.updated_stream(name, stream_id, content)
         return state
 
     def pin(self, name: str, stream_id: str) -> None:
         self.client(name).pin_stream(stream_id, **self._fleet.load_bound())
         self._fleet.model.pinned(name, stream_id)
+        self._fleet.model.check_bytes()
 
     def unpin(self, name: str, stream_id: str) -> None:
         self.client(name).unpin_stream(stream_id)
         self._fleet.model.unpinned(name, stream_id)
+        self._fleet.model.check_bytes()
 
     def try_load(self, name: str, stream_id: str) -> bool:
         """Observed availability: True if the load succeeds (a use of the cache), False if unavailable."""

@@ -36,7 +36,7 @@ def test_the_model_refuses_to_predict_a_cache_its_byte_limit_may_cut_and_would_b
         net.streams.create("node", {"n": "small"})  # far under the bound: predicted as before
         with pytest.raises(CacheBeyondModel, match=r"node's stream cache may reach its byte limit \(200,000 bytes"):
             net.streams.create("node", {"n": 0, "pad": "x" * 40_000})
-    monkeypatch.setattr(NetworkModel, "_within_bytes", lambda self, node: None)
+    monkeypatch.setattr(NetworkModel, "check_bytes", lambda self: None)
     with Network(1, backend="local", settings={"cache_bytes": BYTE_LIMIT}) as net:
         for n in range(8):
             net.streams.create("node", {"n": n, "pad": "x" * 40_000})

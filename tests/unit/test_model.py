@@ -173,24 +173,29 @@ def test_availability_of_a_large_network_costs_memory_linear_in_its_nodes():
 
 
 def test_a_cache_whose_writes_may_reach_the_byte_limit_is_beyond_the_model():
-    from fakenet.harness.model import CacheBeyondModel, write_bound
+    from fakenet.harness.model import CacheBeyondModel
 
-    m = NetworkModel(topology.build("full", NAMES), {n: f"id-{n}" for n in NAMES}, cache_limit=3,
-                     cache_bytes=3 * write_bound(1000))
+    m = NetworkModel(topology.build("full", NAMES), {n: f"id-{n}" for n in NAMES}, cache_limit=3, cache_bytes=3000)
     for stream in ("a", "b", "c"):
         m.wrote(stream, 1000)
-        m.used("node", stream)  # three streams at their bound: within the limit
+        m.used("node", stream)
+        m.check_bytes()  # three streams at their bound: within the limit
     m.wrote("d", 1000)
-    m.used("node", "d")  # the count evicts "a": still within
+    m.used("node", "d")
+    m.check_bytes()  # the count evicts "a": still within
     assert list(m.caches["node"].order) == ["b", "c", "d"]
-    m.wrote("d", 1)
-    with pytest.raises(CacheBeyondModel, match="node's stream cache may reach its byte limit"):
-        m.used("node", "d")
-    m.used("node2", "d")  # node2 holds d alone: within
+    m.used("node2", "d")
+    m.check_bytes()
+    m.wrote("d", 1)  # written at node2: node holds d too, and its copy grows by gossip
+    with pytest.raises(CacheBeyondModel, match="^node's stream cache may reach its byte limit"):
+        m.check_bytes()
+    assert list(m.caches["node"].order) == ["b", "c", "d"] and "d" in m.caches["node2"].order  # bookkeeping done
+    m.check_bytes()  # said once: nothing touched since
 
 
 def test_without_a_byte_limit_the_model_predicts_by_count_whatever_was_written():
     m = model()
     m.wrote("big", 10**9)
     m.used("node", "big")
+    m.check_bytes()
     assert "node" in m.holders("big")
