@@ -7,18 +7,21 @@
     cli -healthcheck                 exit 0 when the node's API answers its healthcheck (for container healthchecks)
     cli -version                     cli's version
 
-bitcoin-cli's -rpcwait[=-rpcwaittimeout], -rpcclienttimeout, -rpccookiefile, -stdin and -stdinrpcpass
-work as there; its chain and wallet options (-regtest, -chain=…, -rpcwallet=…) change nothing against
-a fakenet node and are taken; any other option is refused, as bitcoin-cli refuses it.
+bitcoin-cli's -rpcwait (and bitcoin-cli 22's -rpcwaittimeout), -rpcclienttimeout, -rpccookiefile, -stdin
+and -stdinrpcpass work as there; its chain and wallet options (-regtest, -chain=…, -rpcwallet=…) change
+nothing against a fakenet node and are taken; any other option is refused, as bitcoin-cli refuses it
+(cli_options.py).
 
-Credentials: FAKENET_RPCUSER/FAKENET_RPCPASSWORD, else the data dir's fakenet.conf (or FAKENET_CONF),
-else the node's cookie file; inside a fakenet container no flags are needed. -rpcuser/-rpcpassword
-override them all but show in `ps` to every user of the machine.
+Credentials, as bitcoin-cli takes them: a password (-stdinrpcpass, FAKENET_RPCPASSWORD, the data dir's
+fakenet.conf or FAKENET_CONF) with its user, else the node's cookie file (-rpccookiefile, relative to
+the data dir); inside a fakenet container no flags are needed. -rpcuser/-rpcpassword override them
+all but show in `ps` to every user of the machine.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import sys
@@ -27,6 +30,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from fakenet.node.cli_options import Options
 from fakenet.node.credentials import CONF_NAME, read_conf, read_cookie
 from fakenet.node.version import __version__
 
@@ -48,18 +52,11 @@ def _convert(arg: str):
     return arg
 
 
-def _options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
-    options, rest = {}, list(argv)
-    while rest and rest[0].startswith("-") and not rest[0].lstrip("-")[:1].isdigit():
-        key, _, value = rest.pop(0).lstrip("-").partition("=")
-        options[key] = value or "1"
-    return options, rest
-
-
 class Client:
-    def __init__(self, options: dict[str, str]):
+    def __init__(self, options: Options):
         datadir = Path(options.get("datadir") or os.environ.get("FAKENET_DATADIR") or Path.home() / ".fakenet")
-        conf = read_conf(Path(options.get("conf") or os.environ.get("FAKENET_CONF") or datadir / CONF_NAME))
+        conf_file = Path(options.get("conf") or os.environ.get("FAKENET_CONF") or datadir / CONF_NAME)
+        conf = read_conf(conf_file)
 
         def setting(key: str, env: str, default: str | None = None) -> str | None:
             return options.get(key) or os.environ.get(env) or conf.get(key) or default
@@ -67,18 +64,29 @@ class Client:
         self.host = setting("rpcconnect", "FAKENET_RPCCONNECT", "127.0.0.1")
         self.port = _port(setting("rpcport", "FAKENET_RPC_PORT", "6433"), "-rpcport")
         self.api_port = _port(setting("apiport", "FAKENET_API_PORT", "7007"), "-apiport")
-        user, password = setting("rpcuser", "FAKENET_RPCUSER"), setting("rpcpassword", "FAKENET_RPCPASSWORD")
-        if "stdinrpcpass" in options:  # bitcoin-cli's: the password as stdin's first line, never in `ps`
-            password = sys.stdin.readline().rstrip("\r\n")
-        if not (user and password):
-            cookie = Path(options["rpccookiefile"]) if options.get("rpccookiefile") else None
-            user, password = read_cookie(datadir, cookie) or (user or "", password or "")
-        self.auth = base64.b64encode(f"{user}:{password}".encode()).decode()
         # bitcoin-cli's -rpcclienttimeout: seconds for one reply, 0 for none (its default is 900).
-        self.timeout = _seconds(options.get("rpcclienttimeout", "60"), "-rpcclienttimeout") or None
+        self.timeout = options.seconds("rpcclienttimeout", 60) or None
         # -rpcwait: a node that is not up yet is waited for, -rpcwaittimeout seconds at most (0: for ever).
-        wait = _seconds(options.get("rpcwaittimeout", "0"), "-rpcwaittimeout")
-        self.wait = wait if "rpcwait" in options else None
+        wait = options.seconds("rpcwaittimeout", 0)
+        self.wait = wait if options.flag("rpcwait") else None
+        user, password = setting("rpcuser", "FAKENET_RPCUSER"), setting("rpcpassword", "FAKENET_RPCPASSWORD")
+        if options.flag("stdinrpcpass"):
+            password = _password_from_stdin()
+        cookie = options.get("rpccookiefile")
+        self._credentials = (user, password, datadir, datadir / cookie if cookie else None, conf_file)
+
+    @functools.cached_property
+    def auth(self) -> str:
+        """bitcoin-cli's: a password with its user (empty or not), else the cookie. Looked up at the first
+        call (-healthcheck makes none, and needs none)."""
+        user, password, datadir, cookie, conf_file = self._credentials
+        if not password:
+            user, password = read_cookie(datadir, cookie) or (None, None)
+            if password is None:
+                raise SystemExit("error: Could not locate RPC credentials. No authentication cookie could be "
+                                 "found, and RPC password is not set.  See -rpcpassword and -stdinrpcpass.  "
+                                 f"Configuration file: ({conf_file})")
+        return base64.b64encode(f"{user or ''}:{password}".encode()).decode()
 
     def call(self, payload):
         request = urllib.request.Request(
@@ -124,10 +132,17 @@ def _is_rpc_reply(reply) -> bool:
                              and isinstance(error.get("message"), str))
 
 
-def _seconds(text: str, option: str) -> int:
-    if not text.isdigit():
-        raise SystemExit(f"error: {option} wants whole seconds, 0 or more: {text}")
-    return int(text)
+def _password_from_stdin() -> str:
+    """bitcoin-cli's -stdinrpcpass: the password as stdin's first line, never in `ps`; typed at a
+    terminal without echo."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("")
+    line = sys.stdin.readline()
+    if not line:
+        raise SystemExit("error: -stdinrpcpass specified but failed to read from standard input")
+    return line.rstrip("\r\n")
 
 
 def _port(text: str, option: str) -> int:
@@ -187,38 +202,13 @@ def call_method(client: Client, method: str, args: list[str], named: bool) -> in
     return 0
 
 
-# Options this cli reads.
-OWN_OPTIONS = ("getinfo", "healthcheck", "named", "datadir", "conf", "rpcconnect", "rpcport", "apiport", "rpcuser",
-               "rpcpassword", "rpccookiefile", "rpcwait", "rpcwaittimeout", "rpcclienttimeout", "stdin",
-               "stdinrpcpass", "version")
-# bitcoin-cli's options that mean nothing against one fakenet node (one chain, no wallets): taken, so a
-# miner's or a script's command line works unchanged.
-TAKEN_OPTIONS = ("regtest", "testnet", "signet", "signetchallenge", "signetseednode", "chain", "rpcwallet", "color")
-# bitcoin-cli's options that do something this cli does not: refused by name, not ignored.
-NOT_HERE = ("netinfo", "generate", "addrinfo", "stdinwalletpassphrase")
-HELP = ("h", "help", "?")
-
-
-def _unknown_option(options: dict[str, str]) -> str | None:
-    """bitcoin-cli's refusal of an option it does not know ("Invalid parameter"), with the nearest of
-    ours; an unknown option was ignored, so `cli -rpcprot=6434 …` asked the default port."""
-    import difflib
-
-    for key in options:
-        if key in NOT_HERE:
-            return f"error: -{key} is bitcoin-cli's but not supported by fakenet's cli; `cli -h` for usage"
-        if key not in OWN_OPTIONS + TAKEN_OPTIONS + HELP:
-            close = difflib.get_close_matches(key, OWN_OPTIONS + TAKEN_OPTIONS, n=1, cutoff=0.6)
-            hint = f" (did you mean -{close[0]}?)" if close else ""
-            return f"Error parsing command line arguments: Invalid parameter -{key}{hint}"
-    return None
+OWN_OPTIONS = ("getinfo", "healthcheck")  # options a user may type as a method, forgetting the dash
 METHOD_NOT_FOUND = -32601
 
 
-def _nothing_to_do(options: dict[str, str]) -> int:
-    """No method and no -getinfo: the usage, on stdout for -h; else on stderr, or one line naming the option
-    meant where one given is near one of ours (`cli -getinfoo` printed the usage alone, saying nothing of it)."""
-    if any(key in options for key in HELP):
+def _nothing_to_do(options: Options) -> int:
+    """No method and no -getinfo: the usage, on stdout for -h; else on stderr."""
+    if options.help():
         print(__doc__)
         return 0
     print(__doc__, file=sys.stderr)
@@ -226,19 +216,22 @@ def _nothing_to_do(options: dict[str, str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    options, rest = _options(sys.argv[1:] if argv is None else argv)
-    if problem := _unknown_option(options):
+    options = Options(sys.argv[1:] if argv is None else argv)
+    if problem := options.problem():
         print(problem, file=sys.stderr)
         return 1
-    if "version" in options:
+    if options.flag("version"):
         print(f"fakenet cli v{__version__} (bitcoin-cli's conventions)")
         return 0
+    if options.help() and not options.rest:
+        return _nothing_to_do(options)
     client = Client(options)
-    if "stdin" in options:  # bitcoin-cli's -stdin: more arguments, one per line, after those given
+    rest = options.rest
+    if options.flag("stdin"):  # bitcoin-cli's -stdin: more arguments, one per line, after those given
         rest += [line.rstrip("\r\n") for line in sys.stdin]
-    if "getinfo" in options:
+    if options.flag("getinfo"):
         return getinfo(client)
-    if "healthcheck" in options:
+    if options.flag("healthcheck"):
         return healthcheck(client)
     if not rest:
         return _nothing_to_do(options)
@@ -246,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         from fakenet.node.cluster import ctl  # here, not at the top: plain RPC calls need none of it
 
         return ctl.main(rest[1:], lambda method, args: call_method(client, method, args, named=True))
-    return call_method(client, rest[0], rest[1:], named="named" in options)
+    return call_method(client, rest[0], rest[1:], named=options.flag("named"))
 
 
 if __name__ == "__main__":

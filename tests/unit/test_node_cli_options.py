@@ -1,7 +1,8 @@
-"""The node's `cli` takes bitcoin-cli's options as bitcoin-cli does (measured against litecoin-cli 0.21):
-an option it does not know is refused ("Invalid parameter"), not ignored, so `cli -rpcprot=6434 …` no
-longer asks the default port; -rpcwait, -stdin, -stdinrpcpass and -rpccookiefile work; the chain and
-wallet options mean nothing against one fakenet node and are taken."""
+"""The node's `cli` takes bitcoin-cli's options as bitcoin-cli does (measured against litecoin-cli 0.21;
+-rpcwaittimeout is bitcoin-cli 22's): an option it does not know is refused ("Invalid parameter", the
+word as typed), not ignored, so `cli -rpcprot=6434 …` no longer asks the default port; -rpcwait,
+-stdin, -stdinrpcpass and -rpccookiefile work; flags read "0" and -noX as off; the chain and wallet
+options mean nothing against one fakenet node and are taken."""
 
 import base64
 import io
@@ -49,7 +50,8 @@ def basic(user: str, password: str) -> str:
 
 @pytest.mark.parametrize("option, said", [
     ("-nosuchopt", "Invalid parameter -nosuchopt\n"),
-    ("-rpcprot=6434", "Invalid parameter -rpcprot (did you mean -rpcport?)\n"),
+    ("-rpcprot=6434", "Invalid parameter -rpcprot=6434 (did you mean -rpcport?)\n"),
+    ("-nosuchopt=5", "Invalid parameter -nosuchopt=5\n"), ("-color=always", "Invalid parameter -color=always\n"),
     ("-regtst", "Invalid parameter -regtst (did you mean -regtest?)\n")])
 def test_an_unknown_option_is_refused_in_one_line_before_any_call(option, said, node, capsys):
     assert cli.main([f"-rpcport={node}", "-rpcuser=u", "-rpcpassword=p", option, "getblockcount"]) == 1
@@ -115,17 +117,58 @@ def test_without_rpcwait_or_past_its_timeout_a_closed_port_is_one_line(monkeypat
     held = closed_port()
     port = held.getsockname()[1]
     with pytest.raises(SystemExit, match=f"Could not connect to the server 127.0.0.1:{port} \\("):
-        cli.main([f"-rpcport={port}", "getblockcount"])
+        cli.main([f"-rpcport={port}", "-rpcuser=u", "-rpcpassword=p", "getblockcount"])
+    with pytest.raises(SystemExit, match=f"Could not connect to the server 127.0.0.1:{port} \\("):
+        cli.main([f"-rpcport={port}", "-rpcuser=u", "-rpcpassword=p", "-rpcwait=0", "getblockcount"])
+    with pytest.raises(SystemExit, match=f"Could not connect to the server 127.0.0.1:{port} \\("):
+        cli.main([f"-rpcport={port}", "-rpcuser=u", "-rpcpassword=p", "-norpcwait", "getblockcount"])
     clock = iter(range(0, 100, 1))
     monkeypatch.setattr(cli.time, "monotonic", lambda: float(next(clock)))
     monkeypatch.setattr(cli.time, "sleep", lambda seconds: None)
     with pytest.raises(SystemExit, match="waited -rpcwaittimeout"):
-        cli.main([f"-rpcport={port}", "-rpcwait", "-rpcwaittimeout=3", "getblockcount"])
+        cli.main([f"-rpcport={port}", "-rpcuser=u", "-rpcpassword=p", "-rpcwait", "-rpcwaittimeout=3", "getblockcount"])
     held.close()
 
 
-@pytest.mark.parametrize("option", ["-rpcwaittimeout=-1", "-rpcclienttimeout=abc"])
-def test_a_timeout_that_is_not_whole_seconds_is_refused(option, monkeypatch, tmp_path):
+@pytest.mark.parametrize("option", ["-rpcwaittimeout=-1", "-rpcclienttimeout=abc", "-rpcclienttimeout=\u00b2",
+                                    "-rpcclienttimeout=99999999999999999999"])
+def test_a_timeout_that_is_not_whole_seconds_is_refused_in_one_line(option, monkeypatch, tmp_path):
     monkeypatch.setenv("FAKENET_DATADIR", str(tmp_path))
-    with pytest.raises(SystemExit, match="wants whole seconds, 0 or more"):
+    with pytest.raises(SystemExit, match="wants whole seconds, 0 to 1,000,000,000"):
         cli.main([option, "getblockcount"])
+
+
+def test_a_bare_timeout_is_none_and_flags_read_as_bitcoin_cli_reads_them():
+    from fakenet.node.cli_options import Options
+
+    options = Options(["-rpcclienttimeout", "-rpcwait=0", "-nostdin", "-nonamed=0", "-regtest=false", "m"])
+    assert options.seconds("rpcclienttimeout", 60) == 0 and options.rest == ["m"]
+    assert not options.flag("rpcwait") and not options.flag("stdin") and options.flag("named")
+    assert not options.flag("regtest") and Options(["-rpcwait=2"]).flag("rpcwait")
+    assert Options(["-noregtest", "x"]).problem() is None
+
+
+def test_stdinrpcpass_with_nothing_on_stdin_says_so(node, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(SystemExit, match="-stdinrpcpass specified but failed to read from standard input"):
+        cli.main([f"-rpcport={node}", "-stdinrpcpass", "echo"])
+
+
+def test_no_password_and_no_cookie_is_bitcoin_clis_credentials_error_not_a_401(node):
+    with pytest.raises(SystemExit, match="Could not locate RPC credentials.*Configuration file: \\("):
+        cli.main([f"-rpcport={node}", "-rpcuser=u", "echo"])
+    assert Recording.seen == []
+
+
+def test_a_relative_cookie_file_is_read_from_the_data_dir(node, tmp_path, monkeypatch):
+    (tmp_path / "other.cookie").write_text("__cookie__:rel")
+    monkeypatch.chdir("/")
+    assert cli.main([f"-rpcport={node}", "-rpccookiefile=other.cookie", "echo"]) == 0
+    assert Recording.seen[-1][0] == basic("__cookie__", "rel")
+
+
+def test_healthcheck_needs_no_credentials(monkeypatch, tmp_path):
+    monkeypatch.setenv("FAKENET_DATADIR", str(tmp_path))
+    held = closed_port()
+    assert cli.main([f"-apiport={held.getsockname()[1]}", "-healthcheck"]) == 1  # no answer: unhealthy, no error
+    held.close()
