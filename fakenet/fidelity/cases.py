@@ -131,6 +131,16 @@ def _(t, s):
     return {"result": ban["banned_until"] - ban["ban_created"]}
 
 
+@case("network", "setban with a null bantime and absolute 1: the default ban, from now", VALUE)
+def _(t, s):
+    call(t.a, "setban", "203.0.113.0/24", "add", None, 1)
+    (ban,) = [b for b in call(t.a, "listbanned")["result"] if b["address"] == "203.0.113.0/24"]
+    call(t.a, "setban", "203.0.113.0/24", "remove")
+    return {"result": ban["banned_until"] - ban["ban_created"]}
+
+
+case("network", "setban of a banned subnet with a bad bantime: already banned first", ERROR)(
+    lambda t, s: call(t.a, "setban", "192.0.2.0/24", "add", "soon"))
 case("network", "clearbanned")(lambda t, s: call(t.a, "clearbanned"))
 
 

@@ -22,10 +22,13 @@ class BanList:
     def __init__(self):
         self.bans: dict[ipaddress.IPv4Network | ipaddress.IPv6Network, tuple[int, int]] = {}  # subnet -> (created, until)
 
-    def add(self, subnet, until: int) -> None:
+    def refuse_banned(self, subnet) -> None:
         self._expire()
         if subnet in self.bans:
             raise RpcFailure(CLIENT_NODE_ALREADY_ADDED, "Error: IP/Subnet already banned")
+
+    def add(self, subnet, until: int) -> None:
+        self.refuse_banned(subnet)
         if len(self.bans) >= MAX_BANS:
             raise RpcFailure(INVALID_PARAMETER, f"at most {MAX_BANS} bans")
         self.bans[subnet] = (int(clock.wall()), until)
@@ -79,7 +82,10 @@ def register(registry: Registry, node) -> None:
         """Attempts to add or remove an IP/Subnet from the banned list."""
         network = parse_subnet(subnet)
         if command == "add":
-            seconds, since_epoch = int64(bantime), expect(absolute, bool)
+            bans.refuse_banned(network)  # before the bantime is read, as core's setban
+            # A null bantime is none given; `absolute` is UniValue's isTrue(): JSON true alone, anything
+            # else (1, null, "yes") false without an error.
+            seconds, since_epoch = 0 if bantime is None else int64(bantime), absolute is True
             if seconds <= 0:  # core's BanMan::Ban: no (or a negative) time is the default, from now
                 seconds, since_epoch = DEFAULT_BANTIME, False
             bans.add(network, seconds if since_epoch else int(clock.wall()) + seconds)
