@@ -1265,14 +1265,17 @@ def _run_verb(args, extra: list[str]) -> int:
 _OWN_PREFIX = re.compile(r"fake( [a-z][a-z-]*)*: ")  # "fake: …", "fake graph: …", "fake scenario run: …"
 
 
-def _help_verb(top, own: set[str], words: list[str]) -> int:
-    """`fake help` is `fake --help`; `fake help VERB` is `fake VERB --help`."""
+def _help_verb(top, own: set[str], project: list[str], words: list[str]) -> int:
+    """`fake help` is `fake --help`; `fake help VERB [SUB]` is `fake VERB [SUB] --help`, compose's verbs
+    included (`fake help logs`: compose's help of logs). `project`: the -p options typed before help."""
+    words = [word for word in words if word not in ("-h", "--help")]
     if not words:
         top.print_help()
         return 0
-    if len(words) > 1 or words[0] not in own:
-        raise UsageError(f"fake help: no command {' '.join(words)!r}{did_you_mean(words[0], own)} (see fake --help)")
-    return main([words[0], "--help"])
+    if words[0] not in own | COMPOSE_VERBS:
+        raise UsageError(f"fake help: no command {words[0]!r}{did_you_mean(words[0], own | COMPOSE_VERBS)} "
+                         f"(see fake --help)")
+    return main([*project, *words, "--help"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1280,8 +1283,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         top = parser()
         own = set(top._subparsers._group_actions[0].choices)
-        if argv[:1] == ["help"]:  # git's and docker's `help [VERB]`, a new user's first guess
-            return _help_verb(top, own, argv[1:])
+        _, after_project = _project_and_rest(argv)
+        if after_project[:1] == ["help"]:  # git's and docker's `help [VERB]`, a new user's first guess
+            return _help_verb(top, own, argv[:len(argv) - len(after_project)], after_project[1:])
         _check_project_before_the_command(argv)
         if not _is_own_verb(argv, own):
             project, rest = _project_and_rest(argv)

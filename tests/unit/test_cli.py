@@ -914,5 +914,11 @@ def test_help_verb_is_the_help_of_fake_or_of_a_command(capsys):
     with pytest.raises(SystemExit) as done:
         cli.main(["help", "down"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith("usage: fake down")
+    for argv, usage in ((["-p", "x", "help", "down"], "usage: fake down"),
+                        (["help", "scenario", "run"], "usage: fake scenario run")):
+        with pytest.raises(SystemExit) as done:
+            cli.main(argv)
+        assert done.value.code == 0 and capsys.readouterr().out.startswith(usage)
+    assert cli.main(["help", "-h"]) == 0 and capsys.readouterr().out.startswith("usage: fake ")
     assert "fake help: no command '5' (see fake --help)" in fails_in_one_line(capsys, ["help", "5"])
     assert "no command 'dwon' (did you mean 'down'?)" in fails_in_one_line(capsys, ["help", "dwon"])
