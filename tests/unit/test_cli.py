@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from fakenet import cli
+from support.module_clock import patch_time
 
 ONE_LINE = 1
 
@@ -259,7 +260,7 @@ def test_soaks_piped_summary_is_not_wrapped(capsys, monkeypatch):
 
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setattr(command, "soak", lambda *a, **k: pytest.fail("no runs: --runs 0 with a deadline passed"))
-    monkeypatch.setattr(command.time, "monotonic", iter([0.0, 10.0, 10.0]).__next__)
+    patch_time(monkeypatch, command, monotonic=iter([0.0, 10.0, 10.0]).__next__)
     assert cli.main(["soak", "--runs", "0", "--seconds", "1", "--out", "soak-failures"]) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.endswith("the model agreed\n"), out

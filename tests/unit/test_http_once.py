@@ -13,6 +13,7 @@ from fakenet import netstatus
 from fakenet.errors import RpcError
 from fakenet.harness import http_once, rpc
 from support import raw_servers
+from support.module_clock import patch_time
 
 
 class Node:
@@ -134,7 +135,7 @@ def test_the_waits_held_question_asks_a_refusing_node_again_but_not_an_unroutabl
     pauses = []
     monkeypatch.setattr(netstatus.time, "sleep", lambda pause: pauses.append(pause))
     clock = iter([100.0, 100.1, 100.2, 100.3, 101.5])
-    monkeypatch.setattr(netstatus.time, "monotonic", lambda: next(clock))
+    patch_time(monkeypatch, netstatus, monotonic=lambda: next(clock))
     asking = Client()
     with pytest.raises(RpcError):
         netstatus._held_summary(asking, (3, 1.0))

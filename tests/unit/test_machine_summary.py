@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 from support import machine_summary
+from support.module_clock import patch_time
 
 
 def test_only_the_controller_of_a_distributed_run_reports():
@@ -21,7 +22,7 @@ def test_the_summary_gives_the_run_s_busy_idle_and_stolen_cpu_and_the_reference_
     monkeypatch.setattr(machine_summary, "_started", {})
     assert machine_summary.summary() == ""  # no start seen: nothing to say
     clock = iter([100.0, 400.0])
-    monkeypatch.setattr(machine_summary.time, "monotonic", lambda: next(clock))
+    patch_time(monkeypatch, machine_summary, monotonic=lambda: next(clock))
     machine_summary.start()
     line = machine_summary.summary()
     assert "400 core-s busy, 60 idle, 12 stolen by the hypervisor in 300 s" in line

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from fakenet.node import cli
+from support.module_clock import patch_time
 
 
 class Recording(BaseHTTPRequestHandler):
@@ -107,7 +108,7 @@ def test_rpcwait_retries_until_the_node_listens(monkeypatch, tmp_path, capsys):
             server = ThreadingHTTPServer(("127.0.0.1", port), Recording)
             threading.Thread(target=server.serve_forever, daemon=True).start()
 
-    monkeypatch.setattr(cli.time, "sleep", node_comes_up)
+    patch_time(monkeypatch, cli, sleep=node_comes_up)
     assert cli.main([f"-rpcport={port}", "-rpcuser=u", "-rpcpassword=p", "-rpcwait", "echo", "up"]) == 0
     assert capsys.readouterr().out == '[\n  "up"\n]\n' and waits == [1.0]
 
@@ -123,8 +124,7 @@ def test_without_rpcwait_or_past_its_timeout_a_closed_port_is_one_line(monkeypat
     with pytest.raises(SystemExit, match=f"Could not connect to the server 127.0.0.1:{port} \\("):
         cli.main([f"-rpcport={port}", "-rpcuser=u", "-rpcpassword=p", "-norpcwait", "getblockcount"])
     clock = iter(range(0, 100, 1))
-    monkeypatch.setattr(cli.time, "monotonic", lambda: float(next(clock)))
-    monkeypatch.setattr(cli.time, "sleep", lambda seconds: None)
+    patch_time(monkeypatch, cli, monotonic=lambda: float(next(clock)), sleep=lambda seconds: None)
     with pytest.raises(SystemExit, match="waited -rpcwaittimeout"):
         cli.main([f"-rpcport={port}", "-rpcuser=u", "-rpcpassword=p", "-rpcwait", "-rpcwaittimeout=3", "getblockcount"])
     held.close()

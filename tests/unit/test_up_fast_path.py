@@ -12,6 +12,7 @@ import pytest
 
 from fakenet import cli, code_mounts, compose, compose_start, engine_reads, kinds, netstatus
 from fakenet.errors import ContainerError
+from support.module_clock import patch_time
 
 
 def sparse(name, state, oneoff="False"):
@@ -360,7 +361,7 @@ def test_a_held_question_to_a_node_not_listening_yet_is_asked_again_within_the_h
         netstatus._held_summary(timeout, (3, 1.0))
     assert timeout.asked == 1, "a connect timeout is the unroutable address (_Route), not a node starting"
     clock = iter([100.0, 100.5, 101.2])
-    monkeypatch.setattr(netstatus.time, "monotonic", lambda: next(clock))
+    patch_time(monkeypatch, netstatus, monotonic=lambda: next(clock))
     late = Client([failure(requests.exceptions.ConnectionError("refused")) for _ in range(5)])
     with pytest.raises(RpcError):
         netstatus._held_summary(late, (3, 1.0))
