@@ -55,6 +55,7 @@ from fakenet.node.log_budget import LogBudget
 from fakenet.node.streams import (AnchorStatus, CachedStream, CommitRejected, ControllerKey, MissingCommit, PinStore, StreamCache,
                                   StreamID, StreamState, StreamUnavailable, apply_commit, apply_genesis, codec, first_missing,
                                   make_genesis, make_update, replay_steps, settle)
+from fakenet.node.streams.commits import values_over
 from fakenet.node.streams.conflict import fork_wins
 from fakenet.node.streams.state import fork_steps, gossip_steps, heads_steps
 
@@ -67,6 +68,9 @@ EARLIER_MEMORY = 64
 # window (stream_frames.MAX_LOG) each it may take: twice what an honest holder's full windows need.
 LONGEST_LOG = 100_000
 WALK_ROUNDS = 2 * (LONGEST_LOG // stream_frames.MAX_LOG) + 2
+# A write this large (values in its content, or bytes in its commit) is built and replayed off the
+# loop (_work): ~10 ms of CPU and up; below, a thread's hand-over costs more than the work.
+LARGE_VALUES, LARGE_BYTES = 4_000, 32 * 1024
 
 
 T = TypeVar("T")
@@ -202,16 +206,28 @@ class StreamService:
 
     # -- creating and updating -------------------------------------------------------------------
 
+    async def _work(self, large: bool, function, *args, **kwargs):
+        """A large commit's encoding, signing, decoding and replay run off the loop: 300,000 ints are
+        ~0.5 CPU s here and 1.5 s on a slow machine, all of it a stall of every peer's keepalive and
+        every other client's call. In a thread the loop still gets the interpreter every few
+        milliseconds. Small ones stay on the loop (a thread costs more than they do), and so does
+        everything in the sim, whose one loop must not let the machine's timing into network time."""
+        if large and not self.pins.in_memory:
+            return await asyncio.to_thread(function, *args, **kwargs)
+        return function(*args, **kwargs)
+
     async def create(self, content, *, family=None, tags=None, pin=False) -> StreamState:
-        cid, data = make_genesis(self.key, content, family=family, tags=tags)
-        return await self.create_from_genesis(cid, data, pin=pin)
+        large = values_over(LARGE_VALUES, content)
+        cid, data = await self._work(large, make_genesis, self.key, content, family=family, tags=tags)
+        decoded = await self._work(large, codec.decode, cid, data)
+        return await self.create_from_genesis(cid, data, pin=pin, decoded=decoded)
 
     async def create_from_genesis(self, cid: CID, data: bytes, *, pin=False, anchor=True,
                                   decoded: Any = None) -> StreamState:
         """`anchor=False` for an event synced from a peer: the node it was written to anchors it.
         `decoded`: `codec.decode(cid, data)`, when the caller made it (apply_genesis)."""
         await self._prepared()
-        state = apply_genesis(cid, data, local=True, decoded=decoded)
+        state = await self._work(len(data) > LARGE_BYTES, apply_genesis, cid, data, local=True, decoded=decoded)
         await self._accept(state, {cid: data})
         existing = self.held(state.stream_id)
         if existing is None:  # a new stream: this node holds its newest state by construction
@@ -229,7 +245,8 @@ class StreamService:
 
     async def update(self, stream_id: StreamID, content) -> StreamState:
         state = await self.load(stream_id)
-        cid, data = make_update(self.key, state, content)
+        large = values_over(LARGE_VALUES, state.content, content)
+        cid, data = await self._work(large, make_update, self.key, state, content)
         return await self.apply(stream_id, cid, data)
 
     async def apply(self, stream_id: StreamID, cid: CID, data: bytes, *, anchor=True, decoded: Any = None
@@ -238,12 +255,13 @@ class StreamService:
         `anchor=False`: an event synced from a peer, which the node it was written to anchors).
         `decoded`: `codec.decode(cid, data)`, when the caller made it (apply_genesis)."""
         await self._prepared()
+        large = len(data) > LARGE_BYTES
         if decoded is None:  # checked before the load: a malformed commit costs no sync
-            decoded = codec.decode(cid, data)
+            decoded = await self._work(large, codec.decode, cid, data)
         current = await self.load(stream_id)
         if cid in current.index():  # a repeat (or a sync in the load brought it): held
             return current
-        state = apply_commit(current, cid, data, local=True, decoded=decoded)
+        state = await self._work(large, apply_commit, current, cid, data, local=True, decoded=decoded)
         await self._accept(state, ChainMap({cid: data}, self.held(stream_id).blocks), current)
         self.store(state, {cid: data}, current)
         self.cache.get(stream_id)  # an update is a use

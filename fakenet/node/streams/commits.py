@@ -70,13 +70,13 @@ def patch_between(old: Any, new: Any) -> list[dict]:
     """The smaller of a diff and one replace of the whole content: a diff's ops each carry a full path,
     so changing every item of a long-keyed array costs far more than the content itself."""
     whole = [{"op": "replace", "path": "", "value": new}]
-    if _values_over(DIFF_VALUES, old, new):
+    if values_over(DIFF_VALUES, old, new):
         return whole
     diff = jsonpatch.make_patch(old, new).patch
     return diff if len(codec.to_bytes(diff)) <= len(codec.to_bytes(whole)) else whole
 
 
-def _values_over(limit: int, *contents: Any) -> bool:
+def values_over(limit: int, *contents: Any) -> bool:
     """Whether the contents hold more than `limit` values (containers and scalars), counted only that far."""
     count, stack = 0, list(contents)
     while stack:
