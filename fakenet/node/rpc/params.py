@@ -30,28 +30,25 @@ def expect(value, kind: type):
 
 
 INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
 
 
 def int32(value) -> int:
     """UniValue's get_int: an integer that fits 32 bits, else core's -1 "JSON integer out of range"
     (Litecoin Core 0.21 answers so for generatetoaddress 2^31 and 2^64, and for 1.5)."""
-    if isinstance(value, float):
-        raise RpcFailure(MISC_ERROR, "JSON integer out of range")
-    number = expect(value, int)
-    if not INT32[0] <= number <= INT32[1]:
-        raise RpcFailure(MISC_ERROR, "JSON integer out of range")
-    return number
-
-
-INT64 = (-(2**63), 2**63 - 1)
+    return _fitting(value, INT32)
 
 
 def int64(value) -> int:
-    """UniValue's get_int64: as int32 above, for 64 bits (setban's bantime)."""
+    """UniValue's get_int64: as int32, for 64 bits (setban's bantime)."""
+    return _fitting(value, INT64)
+
+
+def _fitting(value, bounds: tuple[int, int]) -> int:
     if isinstance(value, float):
         raise RpcFailure(MISC_ERROR, "JSON integer out of range")
     number = expect(value, int)
-    if not INT64[0] <= number <= INT64[1]:
+    if not bounds[0] <= number <= bounds[1]:
         raise RpcFailure(MISC_ERROR, "JSON integer out of range")
     return number
 
