@@ -26,7 +26,6 @@ from typing import Iterator
 import networkx as nx
 
 from fakenet.errors import ConfigError
-
 from fakenet.harness.chain_model import ChainModel, Reorg
 
 
@@ -216,7 +215,8 @@ class NetworkModel:
         (write_bounds.py). Every node holding the stream in its cache grows with it, the writer and
         those the write reaches by gossip alike."""
         self.stream_bytes[stream] = self.stream_bytes.get(stream, 0) + bound
-        self._touched.update(node for node, cache in self.caches.items() if stream in cache.order)
+        if self.cache_bytes is not None:  # a look at every node: only where there is a limit to check
+            self._touched.update(node for node, cache in self.caches.items() if stream in cache.order)
 
     def check_bytes(self) -> None:
         """After an operation's bookkeeping is done: refuse to go on predicting a cache that may be
