@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
-import difflib
+import re
+
+from fakenet.suggest import closest
 
 # Options this cli reads. -rpcwaittimeout is bitcoin-cli 22's (litecoin-cli 0.21 has -rpcwait alone).
 FLAGS = ("getinfo", "healthcheck", "named", "rpcwait", "stdin", "stdinrpcpass", "version")
@@ -46,8 +48,8 @@ class Options:
             if key in NOT_HERE:
                 return f"error: -{key} is bitcoin-cli's but not supported by fakenet's cli; `cli -h` for usage"
             if key not in KNOWN:
-                close = difflib.get_close_matches(key, FLAGS + VALUES + TAKEN, n=1, cutoff=0.6)
-                hint = f" (did you mean -{close[0]}?)" if close else ""
+                close = closest(key, FLAGS + VALUES + TAKEN)
+                hint = f" (did you mean -{close}?)" if close else ""
                 return f"Error parsing command line arguments: Invalid parameter {word}{hint}"
         return None
 
@@ -70,15 +72,12 @@ class Options:
         return any(key in self.values for key in HELP)
 
 
+_LEADING_INTEGER = re.compile(r"\s*[+-]?([0-9]+)")
+
+
 def _true(text: str) -> bool:
     """InterpretBool: empty is true, else the leading integer is non-zero ("false" and "no" read 0)."""
     if text == "":
         return True
-    digits = text.strip()
-    sign = digits[:1] if digits[:1] in "+-" else ""
-    number = ""
-    for char in digits[len(sign):]:
-        if not (char.isascii() and char.isdigit()):
-            break
-        number += char
-    return bool(number) and int(number) != 0
+    number = _LEADING_INTEGER.match(text)
+    return number is not None and int(number.group(1)) != 0
