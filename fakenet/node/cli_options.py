@@ -11,9 +11,8 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-
-from fakenet.suggest import closest
 
 # Options this cli reads. -rpcwaittimeout is bitcoin-cli 22's (litecoin-cli 0.21 has -rpcwait alone).
 FLAGS = ("getinfo", "healthcheck", "named", "rpcwait", "stdin", "stdinrpcpass", "version")
@@ -48,8 +47,10 @@ class Options:
             if key in NOT_HERE:
                 return f"error: -{key} is bitcoin-cli's but not supported by fakenet's cli; `cli -h` for usage"
             if key not in KNOWN:
-                close = closest(key, FLAGS + VALUES + TAKEN)
-                hint = f" (did you mean -{close}?)" if close else ""
+                # difflib, not fakenet.suggest: the node imports nothing outside fakenet.node (its image
+                # carries that alone; tests/unit/test_architecture.py)
+                close = difflib.get_close_matches(key, FLAGS + VALUES + TAKEN, n=1, cutoff=0.6)
+                hint = f" (did you mean -{close[0]}?)" if close else ""
                 return f"Error parsing command line arguments: Invalid parameter {word}{hint}"
         return None
 
